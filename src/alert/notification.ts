@@ -1,0 +1,60 @@
+import type { Severity } from "../config/schema.js";
+
+/** What changed about an alert, and so what a receiver is told. Nothing else is ever sent. */
+export type NotificationKind = "firing" | "escalated" | "reminder" | "resolved";
+
+/** An alert as it stands when a notification is made. */
+export interface AlertSnapshot {
+  /** Identity: `alertname{label="…",…}` without severity. Stable across restarts. */
+  fingerprint: string;
+  alertname: string;
+  /** Alertmanager-style labels: alertname, severity, hostname, plus mount/container… */
+  labels: Record<string, string>;
+  severity: Exclude<Severity, "info">;
+  /** Human name of what is measured: "CPU", "Memory", "Disk /var". */
+  display: string;
+  value: number;
+  /** Threshold of the current severity. */
+  threshold: number;
+  unit: string;
+  /** When the condition first held (start of pending), ms since epoch. */
+  activeSince: number;
+  /** When it started firing, ms since epoch. */
+  firingSince: number;
+  /** Highest value seen while active. */
+  peak: number;
+}
+
+/** A fact line for a message, e.g. { label: "Free", value: "9.8 GiB of 100 GiB" }. */
+export interface Fact {
+  label: string;
+  value: string;
+}
+
+export interface ProcessUsage {
+  pid: number;
+  name: string;
+  /** CPU over the sampling window, % of one core (as top and ps show it: 100 = one core busy). */
+  cpuPercent: number;
+  memoryPercent: number;
+  rssBytes: number;
+}
+
+/** Context gathered for a message. All text in here is raw: the message builder escapes it. */
+export interface NotificationDetails {
+  facts: Fact[];
+  topProcesses?: { by: "cpu" | "memory"; processes: ProcessUsage[] };
+  /** Extra titled blocks of text (later: container log lines). `code` renders preformatted. */
+  sections?: Array<{ title: string; text: string; code?: boolean }>;
+}
+
+export interface Notification {
+  /** Stable id (receivers can dedupe on it). */
+  id: string;
+  kind: NotificationKind;
+  hostname: string;
+  /** When the notification was made, ms since epoch. */
+  at: number;
+  alert: AlertSnapshot;
+  details: NotificationDetails;
+}

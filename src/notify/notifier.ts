@@ -1,0 +1,34 @@
+import type { Severity } from "../config/schema.js";
+import type { Notification } from "../alert/notification.js";
+
+/**
+ * The answer of one delivery attempt (modelled on Alertmanager's notify.Notifier,
+ * whose Notify returns "should retry" with the error).
+ */
+export interface DeliveryResult {
+  ok: boolean;
+  /** A later attempt may succeed (5xx, 429, network). False for 4xx: retrying cannot help. */
+  retryable: boolean;
+  /** The receiver asked us to wait this long (Slack's 429 Retry-After). */
+  retryAfterMs?: number;
+  /** HTTP status, when there was an answer. */
+  status?: number;
+  /** The receiver's own error code, e.g. Slack's `no_service`. */
+  code?: string;
+  /** What happened and what the user should do, in plain words. Never holds a secret. */
+  message: string;
+}
+
+/** A receiver (Alertmanager's "integration", Telegraf's "output"). One file each, registered in notify/registry.ts. */
+export interface Notifier {
+  /** Receiver kind, e.g. "slack". */
+  readonly kind: string;
+  /** Name for logs and status, e.g. "slack[0]" or the configured name. */
+  readonly name: string;
+  /** Where it sends, safe to show: secrets masked. */
+  readonly target: string;
+  readonly minSeverity: Severity;
+  send(notification: Notification): Promise<DeliveryResult>;
+  /** A test message (`lookout test-webhook`). */
+  sendTest(hostname: string): Promise<DeliveryResult>;
+}
