@@ -23,6 +23,8 @@ export interface AlertSnapshot {
   firingSince: number;
   /** Highest value seen while active. */
   peak: number;
+  /** Highest severity reached while firing (resolved messages go where the firing went). */
+  maxSeverity: Exclude<Severity, "info">;
 }
 
 /** A fact line for a message, e.g. { label: "Free", value: "9.8 GiB of 100 GiB" }. */

@@ -1,0 +1,129 @@
+/**
+ * The pipeline, as the job reads: collect → evaluate → alert state → notify.
+ * `cycle()` is one pass (what `lookout check` does once and `lookout run` does
+ * every interval); state lives in the data directory between passes.
+ */
+import { randomUUID } from "node:crypto";
+import type { LoadedConfig } from "./config/load.js";
+import type { Collector } from "./collect/collector.js";
+import type { Sample } from "./collect/sample.js";
+import { createCollectors } from "./collect/registry.js";
+import { evaluate, factsFor, type Evaluation } from "./evaluate/evaluate.js";
+import { ruleRegistry } from "./evaluate/registry.js";
+import { step, type AlertRecord } from "./alert/state.js";
+import type { Notification, NotificationDetails } from "./alert/notification.js";
+import { topProcesses } from "./collect/host/processes.js";
+import { StateFile, type AgentState } from "./store/state-file.js";
+import { Dispatcher } from "./notify/dispatcher.js";
+import type { Notifier } from "./notify/notifier.js";
+import { createNotifiers } from "./notify/registry.js";
+import { log } from "./log.js";
+import { describeError } from "./errors.js";
+
+export type CheckStatus = "ok" | "warning" | "critical" | "unknown";
+
+export interface CycleResult {
+  checkedAt: number;
+  samples: Sample[];
+  evaluation: Evaluation;
+  active: AlertRecord[];
+  resolved: AlertRecord[];
+  notifications: Notification[];
+  /** Collectors that failed this cycle, with why. */
+  errors: string[];
+  status: CheckStatus;
+}
+
+export interface AgentOptions {
+  collectors?: Collector[];
+  notifiers?: Notifier[];
+  /** Called for each notification made (the console stream of `run`). */
+  onNotification?: (n: Notification) => void;
+}
+
+export class Agent {
+  readonly store: StateFile;
+  readonly state: AgentState;
+  readonly collectors: Collector[];
+  readonly notifiers: Notifier[];
+  readonly dispatcher: Dispatcher;
+
+  constructor(
+    readonly loaded: LoadedConfig,
+    private readonly opts: AgentOptions = {},
+  ) {
+    this.store = new StateFile(loaded.dataDir);
+    this.store.ensureDir();
+    this.state = this.store.load();
+    this.collectors = opts.collectors ?? createCollectors(loaded);
+    this.notifiers = opts.notifiers ?? createNotifiers(loaded);
+    this.dispatcher = new Dispatcher({ notifiers: this.notifiers, state: this.state, persist: () => this.save() });
+    for (const c of this.collectors) {
+      const saved = this.state.collectors[c.name];
+      if (saved && c.restore) c.restore(saved.data, saved.savedAt);
+    }
+    // Receivers no longer configured cannot receive what waits for them.
+    const names = new Set(this.notifiers.map((n) => n.name));
+    for (const entry of this.state.outbox) entry.pending = entry.pending.filter((d) => names.has(d.receiver));
+    this.state.outbox = this.state.outbox.filter((e) => e.pending.length > 0);
+  }
+
+  save(): void {
+    this.store.save(this.state);
+  }
+
+  async cycle(now = Date.now()): Promise<CycleResult> {
+    const { config, hostname } = this.loaded;
+    const samples: Sample[] = [];
+    const errors: string[] = [];
+    await Promise.all(
+      this.collectors.map(async (c) => {
+        try {
+          samples.push(...(await c.collect({ config, now })));
+          if (c.snapshot) this.state.collectors[c.name] = { savedAt: now, data: c.snapshot() };
+        } catch (err) {
+          errors.push(`${c.name}: ${describeError(err)}`);
+          log.error("collector failed", { collector: c.name, error: describeError(err) });
+        }
+      }),
+    );
+    const evaluation = evaluate(samples, ruleRegistry, config, hostname);
+    const result = step(this.state.alerts, evaluation.observations, now, {
+      repeatIntervalMs: config.notify.repeat_interval,
+      sendResolved: config.notify.send_resolved,
+      evaluated: evaluation.evaluated,
+    });
+    const notifications: Notification[] = [];
+    const processCache = new Map<"cpu" | "memory", Promise<NotificationDetails["topProcesses"]>>();
+    for (const event of result.events) {
+      const details: NotificationDetails = { facts: factsFor(evaluation, event.alert.fingerprint) };
+      const by = evaluation.sources.get(event.alert.fingerprint)?.rule.topProcesses;
+      if (by && event.kind !== "resolved") {
+        if (!processCache.has(by)) {
+          processCache.set(
+            by,
+            topProcesses({ hostRoot: this.loaded.hostRoot, by, limit: 5 })
+              .then((processes) => ({ by, processes }))
+              .catch(() => undefined),
+          );
+        }
+        const top = await processCache.get(by);
+        if (top) details.topProcesses = top;
+      }
+      notifications.push({ id: randomUUID(), kind: event.kind, hostname, at: now, alert: event.alert, details });
+    }
+    // The state change and the notifications it caused are saved together.
+    this.state.alerts = result.alerts;
+    this.state.lastCycleAt = now;
+    this.dispatcher.enqueue(notifications, now);
+    this.save();
+    for (const n of notifications) this.opts.onNotification?.(n);
+
+    const firing = result.alerts.filter((a) => a.state === "firing");
+    let status: CheckStatus = "ok";
+    if (firing.some((a) => a.severity === "critical")) status = "critical";
+    else if (firing.length > 0) status = "warning";
+    else if (samples.length === 0) status = "unknown";
+    return { checkedAt: now, samples, evaluation, active: result.alerts, resolved: result.resolved, notifications, errors, status };
+  }
+}

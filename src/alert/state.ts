@@ -1,0 +1,195 @@
+/**
+ * The alert lifecycle, pure: previous alerts + this cycle's observations + the
+ * time → next alerts + what to tell people. inactive → pending → firing →
+ * resolved. One event when an alert fires or escalates to critical, one when it
+ * resolves, reminders every repeat interval, nothing else.
+ */
+import type { AlertSnapshot, NotificationKind } from "./notification.js";
+
+export type Level = "none" | "warning" | "critical";
+type Sev = "warning" | "critical";
+
+/** One evaluated series of one rule this cycle. */
+export interface Observation {
+  fingerprint: string;
+  alertname: string;
+  /** Identity labels (alertname, hostname, mount…), without severity. */
+  labels: Record<string, string>;
+  display: string;
+  unit: string;
+  value: number;
+  warning: number;
+  critical: number | null;
+  forMs: number;
+  hysteresis: number;
+}
+
+/** What is remembered of an active alert between cycles (and across restarts). */
+export interface AlertRecord {
+  fingerprint: string;
+  alertname: string;
+  labels: Record<string, string>;
+  display: string;
+  unit: string;
+  state: "pending" | "firing";
+  severity: Sev;
+  maxSeverity: Sev;
+  activeSince: number;
+  firingSince: number | null;
+  /** Since when the value has been at the critical level (for escalation after `for`). */
+  criticalSince: number | null;
+  value: number;
+  threshold: number;
+  peak: number;
+  lastNotifiedAt: number | null;
+  updatedAt: number;
+}
+
+export interface AlertEvent {
+  kind: NotificationKind;
+  alert: AlertSnapshot;
+}
+
+export interface StepOptions {
+  repeatIntervalMs: number;
+  sendResolved: boolean;
+  /**
+   * Alert names whose rules were evaluated this cycle. An active alert of one of
+   * these names that got no observation (its disk was unmounted, its rule turned
+   * off) resolves; alerts of other names are left alone (their collector failed).
+   */
+  evaluated: ReadonlySet<string>;
+}
+
+export interface StepResult {
+  alerts: AlertRecord[];
+  events: AlertEvent[];
+  /** Alerts that resolved this cycle (shown by `check` even when not sent). */
+  resolved: AlertRecord[];
+}
+
+/** The level of a value, with hysteresis: an active alert holds until the value falls below threshold − hysteresis. */
+export function levelOf(obs: Observation, current: AlertRecord | undefined): Level {
+  const firing = current?.state === "firing";
+  if (obs.critical !== null) {
+    if (obs.value >= obs.critical) return "critical";
+    if (firing && current.severity === "critical" && obs.value >= obs.critical - obs.hysteresis) return "critical";
+  }
+  if (obs.value >= obs.warning) return "warning";
+  if (firing && obs.value >= obs.warning - obs.hysteresis) return "warning";
+  return "none";
+}
+
+function thresholdOf(obs: Observation, sev: Sev): number {
+  return sev === "critical" && obs.critical !== null ? obs.critical : obs.warning;
+}
+
+export function snapshot(rec: AlertRecord): AlertSnapshot {
+  return {
+    fingerprint: rec.fingerprint,
+    alertname: rec.alertname,
+    labels: { ...rec.labels, severity: rec.severity },
+    severity: rec.severity,
+    display: rec.display,
+    value: rec.value,
+    threshold: rec.threshold,
+    unit: rec.unit,
+    activeSince: rec.activeSince,
+    firingSince: rec.firingSince ?? rec.activeSince,
+    peak: rec.peak,
+    maxSeverity: rec.maxSeverity,
+  };
+}
+
+export function step(previous: readonly AlertRecord[], observations: readonly Observation[], now: number, opts: StepOptions): StepResult {
+  const prev = new Map(previous.map((a) => [a.fingerprint, a]));
+  const seen = new Set<string>();
+  const alerts: AlertRecord[] = [];
+  const events: AlertEvent[] = [];
+  const resolved: AlertRecord[] = [];
+
+  const resolve = (rec: AlertRecord) => {
+    if (rec.state !== "firing") return; // a pending alert that clears was never news
+    resolved.push(rec);
+    if (opts.sendResolved) events.push({ kind: "resolved", alert: snapshot(rec) });
+  };
+
+  for (const obs of observations) {
+    if (seen.has(obs.fingerprint)) continue; // first observation of an identity wins
+    seen.add(obs.fingerprint);
+    const cur = prev.get(obs.fingerprint);
+    const level = levelOf(obs, cur);
+
+    if (level === "none") {
+      if (cur) resolve({ ...cur, value: obs.value, updatedAt: now });
+      continue;
+    }
+
+    const criticalSince = level === "critical" ? (cur?.criticalSince ?? now) : null;
+    const criticalHeld = criticalSince !== null && now - criticalSince >= obs.forMs;
+
+    if (!cur || cur.state === "pending") {
+      const activeSince = cur?.activeSince ?? now;
+      const base: AlertRecord = {
+        fingerprint: obs.fingerprint,
+        alertname: obs.alertname,
+        labels: obs.labels,
+        display: obs.display,
+        unit: obs.unit,
+        state: "pending",
+        severity: level,
+        maxSeverity: level,
+        activeSince,
+        firingSince: null,
+        criticalSince,
+        value: obs.value,
+        threshold: thresholdOf(obs, level),
+        peak: Math.max(cur?.peak ?? obs.value, obs.value),
+        lastNotifiedAt: null,
+        updatedAt: now,
+      };
+      if (now - activeSince >= obs.forMs) {
+        const sev: Sev = criticalHeld ? "critical" : "warning";
+        const rec: AlertRecord = { ...base, state: "firing", severity: sev, maxSeverity: sev, threshold: thresholdOf(obs, sev), firingSince: now, lastNotifiedAt: now };
+        alerts.push(rec);
+        events.push({ kind: "firing", alert: snapshot(rec) });
+      } else {
+        alerts.push(base);
+      }
+      continue;
+    }
+
+    // Firing: escalate, de-escalate quietly, or remind.
+    const rec: AlertRecord = {
+      ...cur,
+      labels: obs.labels,
+      display: obs.display,
+      value: obs.value,
+      peak: Math.max(cur.peak, obs.value),
+      criticalSince,
+      updatedAt: now,
+    };
+    if (cur.severity === "warning" && level === "critical" && criticalHeld) {
+      rec.severity = "critical";
+      rec.maxSeverity = "critical";
+      rec.threshold = thresholdOf(obs, "critical");
+      rec.lastNotifiedAt = now;
+      events.push({ kind: "escalated", alert: snapshot(rec) });
+    } else {
+      if (cur.severity === "critical" && level === "warning") rec.severity = "warning";
+      rec.threshold = thresholdOf(obs, rec.severity);
+      if (opts.repeatIntervalMs > 0 && rec.lastNotifiedAt !== null && now - rec.lastNotifiedAt >= opts.repeatIntervalMs) {
+        rec.lastNotifiedAt = now;
+        events.push({ kind: "reminder", alert: snapshot(rec) });
+      }
+    }
+    alerts.push(rec);
+  }
+
+  for (const cur of previous) {
+    if (seen.has(cur.fingerprint)) continue;
+    if (opts.evaluated.has(cur.alertname)) resolve({ ...cur, updatedAt: now });
+    else alerts.push(cur);
+  }
+  return { alerts, events, resolved };
+}

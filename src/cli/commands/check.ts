@@ -1,0 +1,25 @@
+import { Command } from "commander";
+import { loadFromCommand } from "../context.js";
+import { Agent } from "../../agent.js";
+import { checkJson, checkTable, EXIT_CODES } from "../check-report.js";
+
+/** How long `check` may wait for receivers (backoff, Retry-After) before leaving the rest to the next run. */
+const DELIVERY_BUDGET_MS = 20_000;
+
+export function checkCommand(): Command {
+  return new Command("check")
+    .description("collect and evaluate once, notify what changed since the last check, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
+    .option("--json", "print one JSON object instead of a table")
+    .addHelpText("after", "\nExamples:\n  lookout check\n  lookout check --json | jq .status\n  * * * * * cd /opt/lookout && npx lookout check >/dev/null   # from cron: alerts are sent once, not every minute\n")
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const loaded = loadFromCommand(cmd);
+      const agent = new Agent(loaded);
+      const result = await agent.cycle();
+      await agent.dispatcher.drain(Date.now() + DELIVERY_BUDGET_MS);
+      agent.save();
+      process.stdout.write(opts.json ? JSON.stringify(checkJson(result, loaded.hostname), null, 2) + "\n" : checkTable(result, loaded.hostname));
+      const left = agent.dispatcher.pendingCount();
+      if (left > 0) process.stderr.write(`${left} notification(s) not delivered yet: the next check or run retries them (see lookout status)\n`);
+      process.exitCode = EXIT_CODES[result.status];
+    });
+}

@@ -1,0 +1,67 @@
+import { Command } from "commander";
+import { setTimeout as sleep } from "node:timers/promises";
+import { loadFromCommand, NO_WEBHOOK_HINT } from "../context.js";
+import { Agent } from "../../agent.js";
+import { notificationTitle } from "../../notify/slack/message.js";
+import { log } from "../../log.js";
+import { describeError } from "../../errors.js";
+import { formatDuration } from "../../config/duration.js";
+
+/** On SIGINT/SIGTERM, how long to keep trying to hand queued notifications over before exiting (the rest stays queued on disk). */
+const SHUTDOWN_DELIVERY_MS = 3000;
+
+export function runCommand(): Command {
+  return new Command("run")
+    .description("run the agent until SIGINT/SIGTERM: check every interval, notify what changes")
+    .addHelpText("after", "\nExamples:\n  lookout run\n  LOOKOUT_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/… lookout run --data-dir /var/lib/lookout\n")
+    .action(async (_opts: unknown, cmd: Command) => {
+      const loaded = loadFromCommand(cmd);
+      const agent = new Agent(loaded, {
+        onNotification: (n) => process.stdout.write(`${new Date(n.at).toISOString()} ${notificationTitle(n)}\n`),
+      });
+      const stop = new AbortController();
+      const onSignal = (sig: string) => {
+        if (stop.signal.aborted) return;
+        log.info("stopping", { signal: sig });
+        stop.abort();
+      };
+      process.on("SIGINT", () => onSignal("SIGINT"));
+      process.on("SIGTERM", () => onSignal("SIGTERM"));
+      // The agent outlives any one failure: a bug in one cycle is logged, not fatal.
+      process.on("unhandledRejection", (reason) => log.error("unexpected failure (please report it)", { error: describeError(reason) }));
+
+      const interval = loaded.config.interval;
+      log.info("lookout started", {
+        hostname: loaded.hostname,
+        config: loaded.path ?? "built-in defaults",
+        data_dir: loaded.dataDir,
+        interval: formatDuration(interval),
+        receivers: agent.notifiers.map((n) => `${n.name} ${n.target}`).join(", ") || "none",
+      });
+      if (agent.notifiers.length === 0) process.stdout.write(NO_WEBHOOK_HINT + "\n");
+      if (agent.dispatcher.pendingCount() > 0) log.info("notifications from before the restart are still queued", { count: agent.dispatcher.pendingCount() });
+
+      while (!stop.signal.aborted) {
+        const started = Date.now();
+        try {
+          await agent.cycle(started);
+        } catch (err) {
+          // Nothing a cycle meets (a vanished file, a full disk) may stop the agent.
+          log.error("check failed", { error: describeError(err) });
+        }
+        void agent.dispatcher.drain(started + interval, stop.signal).catch((err) => log.error("delivery failed", { error: describeError(err) }));
+        const wait = Math.max(0, started + interval - Date.now());
+        try {
+          await sleep(wait, undefined, { signal: stop.signal });
+        } catch {
+          break;
+        }
+      }
+      // Flush: give queued notifications a last chance, then save what is left for the next start.
+      await agent.dispatcher.drain(Date.now() + SHUTDOWN_DELIVERY_MS);
+      await agent.dispatcher.drain(Date.now() + SHUTDOWN_DELIVERY_MS);
+      agent.save();
+      const left = agent.dispatcher.pendingCount();
+      log.info("stopped", left > 0 ? { undelivered_kept_for_next_start: left } : {});
+    });
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+/**
+ * `lookout` — the command line. Every error reaches the user as a sentence
+ * (with the fix), never as a stack trace; set LOOKOUT_DEBUG=1 to see stacks.
+ */
+import { Command, CommanderError } from "commander";
+import { createRequire } from "node:module";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { initCommand } from "./commands/init.js";
+import { runCommand } from "./commands/run.js";
+import { checkCommand } from "./commands/check.js";
+import { statusCommand } from "./commands/status.js";
+import { testWebhookCommand } from "./commands/test-webhook.js";
+import { LookoutError, describeError } from "../errors.js";
+import { redact } from "../secrets.js";
+
+const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command("lookout")
+    .description("Lookout watches this Linux host and tells Slack when something is wrong: once, with the cause, and when it is over.")
+    .version(pkg.version, "-V, --version")
+    .option("-c, --config <path>", "config file (else $LOOKOUT_CONFIG, ./lookout.yaml, /etc/lookout/lookout.yaml, built-in defaults)")
+    .option("-d, --data-dir <dir>", "where state is kept (else the config's data_dir, ./data)")
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .addHelpText(
+      "after",
+      "\nExamples:\n  lookout init && lookout run\n  lookout check --json\n  LOOKOUT_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/… lookout test-webhook\n",
+    );
+  for (const cmd of [initCommand(), runCommand(), checkCommand(), statusCommand(), testWebhookCommand()]) {
+    program.addCommand(cmd.configureHelp({ showGlobalOptions: true }).exitOverride());
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    const message = redact(describeError(err));
+    process.stderr.write(err instanceof LookoutError ? `lookout: ${message}\n` : `lookout: internal error: ${message}\n`);
+    if (process.env.LOOKOUT_DEBUG && err instanceof Error && err.stack) process.stderr.write(redact(err.stack) + "\n");
+    return err instanceof LookoutError ? err.exitCode : 1;
+  }
+}
+
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) process.exitCode = await main(process.argv);

@@ -1,0 +1,265 @@
+/**
+ * The host collector: CPU, memory, swap, disks, inodes, load, uptime and process
+ * count, from /proc and statfs(2) only (no child processes). With `hostRoot`
+ * set (the agent in a container with the host's / mounted at e.g. /host) every
+ * path is read under it, and mounts come from PID 1's mountinfo, as
+ * node_exporter does.
+ */
+import { readFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { log } from "../../log.js";
+import type { CollectContext, Collector } from "../collector.js";
+import type { Sample } from "../sample.js";
+import { normalizeMountPoint, selectFilesystems, statFilesystems } from "./filesystems.js";
+import { countProcesses } from "./processes.js";
+import {
+  CPU_FIELDS,
+  cpuDelta,
+  parseLoadavg,
+  parseMeminfo,
+  parseMountinfo,
+  parseProcStat,
+  parseUptime,
+  type CpuCounters,
+  type ProcStat,
+} from "./procfs.js";
+
+export interface HostCollectorOptions {
+  /** "" for the real root; else where the host's / is mounted. */
+  hostRoot: string;
+  /** Shortest CPU window: the first collect (no previous counters) waits this long between two readings. Default 500. */
+  cpuWindowMs?: number;
+  /** Per-mount statfs timeout. Default 2000. */
+  statfsTimeoutMs?: number;
+}
+
+/** What `snapshot()` returns and `restore()` takes: the last /proc/stat counters and when they were read. */
+export interface HostSnapshot {
+  version: 1;
+  /** When the counters were read, ms since epoch. */
+  at: number;
+  cpu: CpuCounters;
+  cores: number;
+  /** Boot time from /proc/stat: counters from another boot are useless. */
+  btime?: number;
+}
+
+/** Counters older than this are not worth a window (a cron `check` every minute stays well inside). */
+export const SNAPSHOT_MAX_AGE_MS = 15 * 60_000;
+
+const round2 = (v: number): number => Math.round(v * 100) / 100;
+const round1 = (v: number): number => Math.round(v * 10) / 10;
+
+function cpuTotal(c: CpuCounters): number {
+  return c.user + c.nice + c.system + c.idle + c.iowait + c.irq + c.softirq + c.steal;
+}
+
+function sample(name: string, value: number, unit: string, info?: Sample["info"], labels: Record<string, string> = {}): Sample {
+  const s: Sample = { name, labels, value, unit };
+  if (info) s.info = info;
+  return s;
+}
+
+function errorText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code ? `${e.code}: ${e.message}` : String((e as Error)?.message ?? err);
+}
+
+export class HostCollector implements Collector {
+  readonly name = "host";
+  private readonly hostRoot: string;
+  private readonly cpuWindowMs: number;
+  private readonly statfsTimeoutMs: number;
+  private prev: HostSnapshot | undefined;
+  /** Problems already logged, so a missing file is one line, not one per cycle. */
+  private readonly warned = new Set<string>();
+
+  constructor(opts: HostCollectorOptions) {
+    this.hostRoot = opts.hostRoot.replace(/\/+$/, "");
+    this.cpuWindowMs = opts.cpuWindowMs ?? 500;
+    this.statfsTimeoutMs = opts.statfsTimeoutMs ?? 2000;
+  }
+
+  private path(p: string): string {
+    return this.hostRoot + p;
+  }
+
+  private warnOnce(key: string, message: string, fields?: Record<string, unknown>): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    log.warn(message, fields);
+  }
+
+  /** Runs one metric group; a failure skips that group only (logged once until it works again). */
+  private async guard<T>(key: string, what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      const out = await fn();
+      this.warned.delete(key);
+      return out;
+    } catch (err) {
+      this.warnOnce(key, `host: cannot read ${what}, skipping ${key}`, { error: errorText(err) });
+      return undefined;
+    }
+  }
+
+  private async readStat(): Promise<ProcStat> {
+    return parseProcStat(await readFile(this.path("/proc/stat"), "utf8"));
+  }
+
+  async collect(ctx: CollectContext): Promise<Sample[]> {
+    const cpu = this.guard("host_cpu", this.path("/proc/stat"), () => this.collectCpu());
+    const parts = await Promise.all([
+      cpu.then((c) => c?.samples ?? []),
+      this.guard("host_memory", this.path("/proc/meminfo"), () => this.collectMemory()).then((s) => s ?? []),
+      cpu.then((c) => this.guard("host_load", this.path("/proc/loadavg"), () => this.collectLoad(c?.cores))).then((s) => s ?? []),
+      this.guard("host_uptime", this.path("/proc/uptime"), async () => [
+        sample("host_uptime", parseUptime(await readFile(this.path("/proc/uptime"), "utf8")).uptime, "s"),
+      ]).then((s) => s ?? []),
+      this.guard("host_processes", this.path("/proc"), async () => [
+        sample("host_processes", await countProcesses(this.hostRoot), "count"),
+      ]).then((s) => s ?? []),
+      this.guard("host_disk", this.mountinfoPath(), () => this.collectDisks(ctx.config?.host?.disk?.mounts ?? [])).then((s) => s ?? []),
+    ]);
+    return parts.flat();
+  }
+
+  private async collectCpu(): Promise<{ samples: Sample[]; cores: number }> {
+    let cur = await this.readStat();
+    let at = Date.now();
+    let prev = this.prev;
+    if (prev && !this.continues(prev, cur.cpu, cur.btime)) prev = undefined;
+    if (!prev) prev = { version: 1, at, cpu: cur.cpu, cores: cur.cores, ...(cur.btime !== undefined ? { btime: cur.btime } : {}) };
+    const wait = Math.min(this.cpuWindowMs, this.cpuWindowMs - (at - prev.at));
+    if (wait > 0) {
+      await sleep(wait);
+      cur = await this.readStat();
+      at = Date.now();
+    }
+    const u = cpuDelta(prev.cpu, cur.cpu);
+    this.prev = { version: 1, at, cpu: cur.cpu, cores: cur.cores, ...(cur.btime !== undefined ? { btime: cur.btime } : {}) };
+    const samples = [
+      sample("host_cpu", round2(u.busy), "%", {
+        user: round1(u.user),
+        system: round1(u.system),
+        iowait: round1(u.iowait),
+        steal: round1(u.steal),
+        window_ms: Math.max(0, at - prev.at),
+      }),
+      sample("host_cpu_user", round2(u.user), "%"),
+      sample("host_cpu_system", round2(u.system), "%"),
+      sample("host_cpu_iowait", round2(u.iowait), "%"),
+      sample("host_cpu_steal", round2(u.steal), "%"),
+      sample("host_cpu_cores", cur.cores, "count"),
+    ];
+    return { samples, cores: cur.cores };
+  }
+
+  /** False when the counters cannot be from the same boot as `prev` (reboot, or a snapshot from elsewhere). */
+  private continues(prev: HostSnapshot, cpu: CpuCounters, btime: number | undefined): boolean {
+    // btime can move by a second when the clock is stepped; a reboot moves it by much more
+    if (prev.btime !== undefined && btime !== undefined && Math.abs(prev.btime - btime) > 5) return false;
+    return cpuTotal(cpu) >= cpuTotal(prev.cpu);
+  }
+
+  private async collectMemory(): Promise<Sample[]> {
+    const m = parseMeminfo(await readFile(this.path("/proc/meminfo"), "utf8"));
+    const used = m.totalBytes - m.availableBytes;
+    const out = [
+      sample("host_memory", round2((used / m.totalBytes) * 100), "%", {
+        total_bytes: m.totalBytes,
+        available_bytes: m.availableBytes,
+        used_bytes: used,
+      }),
+    ];
+    if (m.swapTotalBytes > 0) {
+      const swapUsed = Math.max(0, m.swapTotalBytes - m.swapFreeBytes);
+      out.push(
+        sample("host_swap", round2((swapUsed / m.swapTotalBytes) * 100), "%", {
+          total_bytes: m.swapTotalBytes,
+          free_bytes: m.swapFreeBytes,
+        }),
+      );
+    }
+    return out;
+  }
+
+  private async collectLoad(cores: number | undefined): Promise<Sample[]> {
+    const l = parseLoadavg(await readFile(this.path("/proc/loadavg"), "utf8"));
+    const out: Sample[] = [];
+    // load per core needs the core count from /proc/stat; without it only the raw loads
+    if (cores !== undefined && cores > 0) {
+      out.push(sample("host_load", round2(l.load5 / cores), "per_core", { load1: l.load1, load5: l.load5, load15: l.load15, cores }));
+    }
+    out.push(sample("host_load1", l.load1, ""), sample("host_load5", l.load5, ""), sample("host_load15", l.load15, ""));
+    return out;
+  }
+
+  private mountinfoPath(): string {
+    // in a container /proc/self is the container's mount namespace; PID 1's is the host's
+    return this.hostRoot ? this.path("/proc/1/mountinfo") : "/proc/self/mountinfo";
+  }
+
+  private async collectDisks(only: readonly string[]): Promise<Sample[]> {
+    const mounts = parseMountinfo(await readFile(this.mountinfoPath(), "utf8"));
+    const chosen = selectFilesystems(mounts, only);
+    for (const want of only) {
+      if (!chosen.some((m) => m.mountPoint === normalizeMountPoint(want))) {
+        this.warnOnce(`disk:${want}:missing`, "host: configured mount is not mounted, skipping it", { mount: want });
+      }
+    }
+    const { filesystems, skipped } = await statFilesystems(chosen, { hostRoot: this.hostRoot, timeoutMs: this.statfsTimeoutMs });
+    for (const s of skipped) {
+      this.warnOnce(`disk:${s.mountPoint}`, "host: skipping filesystem", { mount: s.mountPoint, reason: s.reason });
+    }
+    const out: Sample[] = [];
+    for (const fs of filesystems) {
+      this.warned.delete(`disk:${fs.mountPoint}`);
+      const labels = { mount: fs.mountPoint };
+      out.push(
+        sample(
+          "host_disk",
+          fs.usedPercent,
+          "%",
+          { device: fs.device, fstype: fs.fstype, size_bytes: fs.sizeBytes, used_bytes: fs.usedBytes, free_bytes: fs.freeBytes },
+          labels,
+        ),
+      );
+      if (fs.inodesUsedPercent !== null) {
+        out.push(sample("host_inodes", fs.inodesUsedPercent, "%", { inodes: fs.inodes, inodes_free: fs.inodesFree }, { mount: fs.mountPoint }));
+      }
+    }
+    return out;
+  }
+
+  snapshot(): HostSnapshot | undefined {
+    return this.prev ? { ...this.prev, cpu: { ...this.prev.cpu } } : undefined;
+  }
+
+  /**
+   * Takes back counters saved by `snapshot()` in an earlier process (`lookout check`
+   * from cron), so its CPU window is the time since that run. Ignored when older
+   * than 15 minutes, from the future, malformed, or older than what we hold.
+   */
+  restore(saved: unknown, savedAt: number): void {
+    const now = Date.now();
+    if (!Number.isFinite(savedAt) || now - savedAt > SNAPSHOT_MAX_AGE_MS || savedAt - now > 60_000) return;
+    if (typeof saved !== "object" || saved === null) return;
+    const s = saved as Record<string, unknown>;
+    const cpuIn = s.cpu as Record<string, unknown> | undefined;
+    if (typeof cpuIn !== "object" || cpuIn === null) return;
+    const cpu = {} as CpuCounters;
+    for (const k of CPU_FIELDS) {
+      const v = cpuIn[k];
+      if (typeof v !== "number" || !Number.isFinite(v) || v < 0) return;
+      cpu[k] = v;
+    }
+    if (!(cpuTotal(cpu) > 0)) return;
+    const at = typeof s.at === "number" && Number.isFinite(s.at) ? s.at : savedAt;
+    if (now - at > SNAPSHOT_MAX_AGE_MS || at - now > 60_000) return;
+    const cores = typeof s.cores === "number" && Number.isInteger(s.cores) && s.cores > 0 ? s.cores : 0;
+    if (this.prev && this.prev.at >= at) return;
+    const restored: HostSnapshot = { version: 1, at, cpu, cores };
+    if (typeof s.btime === "number" && Number.isFinite(s.btime)) restored.btime = s.btime;
+    this.prev = restored;
+  }
+}

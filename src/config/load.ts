@@ -1,0 +1,311 @@
+/**
+ * Finding, reading and validating the configuration. Everything that can be
+ * wrong with it is reported at once, one line per problem, naming the key,
+ * what was expected and what was found; nothing runs on a bad config.
+ */
+import { readFileSync, statSync, existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { hostname as osHostname } from "node:os";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { configSchema, type LookoutConfig } from "./schema.js";
+import { ConfigError } from "../errors.js";
+import { registerSecret } from "../secrets.js";
+
+export const DEFAULT_CONFIG_PATHS = ["./lookout.yaml", "/etc/lookout/lookout.yaml"];
+
+export interface LoadedConfig {
+  config: LookoutConfig;
+  /** Resolved webhook URLs, one per `notify.slack` entry (same order). Registered as secrets. */
+  slackUrls: string[];
+  /** The file read, or null for built-in defaults. */
+  path: string | null;
+  /** Problems worth saying that do not stop the agent. */
+  warnings: string[];
+  /** Where the data directory is, resolved. */
+  dataDir: string;
+  hostname: string;
+  hostRoot: string;
+}
+
+export interface LoadOptions {
+  /** `--config`. */
+  configPath?: string;
+  /** `--data-dir`. */
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Which file to read: --config, else LOOKOUT_CONFIG, else ./lookout.yaml, else /etc/lookout/lookout.yaml, else none. */
+export function findConfigPath(opts: LoadOptions): string | null {
+  const env = opts.env ?? process.env;
+  const explicit = opts.configPath ?? env.LOOKOUT_CONFIG;
+  if (explicit) {
+    const p = resolve(explicit);
+    if (!existsSync(p)) {
+      throw new ConfigError([`config file not found: ${p} (create one with: lookout init ${explicit})`], explicit);
+    }
+    return p;
+  }
+  for (const candidate of DEFAULT_CONFIG_PATHS) {
+    const p = resolve(candidate);
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
+
+export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
+  const env = opts.env ?? process.env;
+  const path = findConfigPath(opts);
+  let raw: unknown = {};
+  let text = "";
+  if (path) {
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      throw new ConfigError([`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`], path);
+    }
+    raw = parseYaml(text, path);
+  }
+  const source = path ?? "built-in defaults";
+  const problems: string[] = [];
+  const expanded = expandEnv(raw, [], env, problems);
+  if (problems.length > 0) throw new ConfigError(problems, source);
+
+  const parsed = configSchema.safeParse(expanded);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, expanded), source);
+  const config = parsed.data;
+
+  const warnings: string[] = [];
+  const baseDir = path ? dirname(path) : process.cwd();
+  const slackUrls: string[] = [];
+  config.notify.slack.forEach((r, i) => {
+    const key = `notify.slack[${i}]`;
+    let url = r.webhook_url;
+    if (r.webhook_url_file !== undefined) {
+      const file = resolve(baseDir, r.webhook_url_file);
+      try {
+        url = readFileSync(file, "utf8").trim();
+      } catch (err) {
+        problems.push(`${key}.webhook_url_file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"}); check the path and its permissions`);
+        return;
+      }
+    }
+    const problem = checkWebhookUrl(url ?? "", `${key}.${r.webhook_url_file !== undefined ? "webhook_url_file" : "webhook_url"}`, warnings);
+    if (problem) problems.push(problem);
+    else slackUrls.push(url!);
+  });
+
+  const envUrl = env.LOOKOUT_SLACK_WEBHOOK_URL?.trim();
+  if (envUrl && config.notify.slack.length === 0) {
+    const problem = checkWebhookUrl(envUrl, "LOOKOUT_SLACK_WEBHOOK_URL", warnings);
+    if (problem) problems.push(problem);
+    else {
+      config.notify.slack.push({ name: "slack", min_severity: "warning", webhook_url: envUrl });
+      slackUrls.push(envUrl);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems, source);
+  for (const url of slackUrls) registerSecret(url);
+
+  if (path && text) {
+    const literalUrl = config.notify.slack.some((r, i) => r.webhook_url !== undefined && !rawWebhookUsesEnv(raw, i));
+    if (literalUrl) {
+      try {
+        const mode = statSync(path).mode;
+        if (mode & 0o044) {
+          warnings.push(
+            `${path} holds a webhook URL and other users can read it (mode ${(mode & 0o777).toString(8)}): run chmod 600 ${path}, or use webhook_url: \${SLACK_WEBHOOK_URL} or webhook_url_file`,
+          );
+        }
+      } catch {
+        /* stat failed after a successful read: nothing to warn about */
+      }
+    }
+  }
+
+  const hostRoot = (config.host_root ?? env.LOOKOUT_HOST_ROOT ?? "").replace(/\/+$/, "");
+  const dataDir = resolveDataDir(opts.dataDir, config.data_dir, path, env);
+  return { config, slackUrls, path, warnings, dataDir, hostname: config.hostname ?? readHostname(hostRoot), hostRoot };
+}
+
+/** --data-dir, else the config's data_dir (relative to the config file), else ./data, or /var/lib/lookout under systemd. */
+export function resolveDataDir(flag: string | undefined, fromConfig: string | undefined, configPath: string | null, env: NodeJS.ProcessEnv): string {
+  if (flag) return resolve(flag);
+  if (env.LOOKOUT_DATA_DIR) return resolve(env.LOOKOUT_DATA_DIR);
+  if (fromConfig) return resolve(configPath ? dirname(configPath) : process.cwd(), fromConfig);
+  // systemd sets INVOCATION_ID for every service it starts.
+  const asService = env.INVOCATION_ID !== undefined || (configPath !== null && configPath.startsWith("/etc/lookout/"));
+  return asService ? "/var/lib/lookout" : resolve("./data");
+}
+
+function readHostname(hostRoot: string): string {
+  if (hostRoot) {
+    try {
+      const name = readFileSync(`${hostRoot}/etc/hostname`, "utf8").trim();
+      if (name) return name;
+    } catch {
+      /* fall back to our own */
+    }
+  }
+  return osHostname();
+}
+
+function checkWebhookUrl(url: string, key: string, warnings: string[]): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `${key}: expected a URL like https://hooks.slack.com/services/T…/B…/…, got a value that is not a URL (${url.length} characters)`;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    return `${key}: expected an https:// URL, got a ${parsed.protocol} URL`;
+  }
+  if (!(parsed.protocol === "https:" && parsed.hostname === "hooks.slack.com" && parsed.pathname.startsWith("/services/"))) {
+    warnings.push(`${key}: not a https://hooks.slack.com/services/… address; sending Slack-format messages there anyway (fine for Mattermost and other Slack-compatible receivers)`);
+  }
+  return null;
+}
+
+function rawWebhookUsesEnv(raw: unknown, index: number): boolean {
+  const entry = (raw as { notify?: { slack?: Array<{ webhook_url?: unknown }> } })?.notify?.slack?.[index];
+  return typeof entry?.webhook_url === "string" && entry.webhook_url.includes("${");
+}
+
+function parseYaml(text: string, path: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => {
+      const pos = e.linePos?.[0];
+      const where = pos ? `line ${pos.line}, column ${pos.col}` : "somewhere";
+      return `${where}: not valid YAML: ${e.message.split("\n")[0]}`;
+    });
+    throw new ConfigError(problems, path);
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new ConfigError([`expected a mapping of keys (hostname:, host:, notify: …), got ${describe(value)}`], path);
+  }
+  return value;
+}
+
+const ENV_RE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** `${VAR}` and `${VAR:-default}` in string values, expanded after parsing (so a value can never inject YAML). */
+function expandEnv(value: unknown, path: Array<string | number>, env: NodeJS.ProcessEnv, problems: string[]): unknown {
+  if (typeof value === "string") {
+    return value.replace(ENV_RE, (_m, name: string, fallback: string | undefined) => {
+      const v = env[name];
+      if (v !== undefined && v !== "") return v;
+      if (fallback !== undefined) return fallback;
+      problems.push(`${formatPath(path)}: environment variable ${name} is not set; export ${name}=… before starting Lookout, or write the value here`);
+      return "";
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, [...path, i], env, problems));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = expandEnv(v, [...path, k], env, problems);
+    return out;
+  }
+  return value;
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = "";
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out || "(top level)";
+}
+
+function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): { found: boolean; value: unknown } {
+  let cur: unknown = root;
+  for (const p of path) {
+    if (cur === null || typeof cur !== "object" || !(p in (cur as object))) return { found: false, value: undefined };
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return { found: true, value: cur };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return JSON.stringify(value.length > 60 ? value.slice(0, 57) + "..." : value);
+  return String(value);
+}
+
+function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      const known = knownKeysAt(issue.path);
+      for (const key of issue.keys) {
+        const hint = closest(key, known);
+        lines.push(`${formatPath([...issue.path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : ""}; remove it or fix its name`);
+      }
+      continue;
+    }
+    const at = valueAt(input, issue.path);
+    const got = at.found ? `, got ${describe(at.value)}` : "";
+    lines.push(`${formatPath(issue.path)}: ${issue.message}${got}`);
+  }
+  return [...new Set(lines)];
+}
+
+/** The keys the schema accepts at a path (for "did you mean"). */
+function knownKeysAt(path: ReadonlyArray<PropertyKey>): string[] {
+  // Walk the schema's JSON shape: good enough for objects and arrays of objects.
+  let schema: unknown = configSchema;
+  for (const p of path) {
+    schema = unwrap(schema);
+    if (typeof p === "number") {
+      schema = (schema as { element?: unknown })?.element;
+    } else {
+      schema = (schema as { shape?: Record<string, unknown> })?.shape?.[String(p)];
+    }
+  }
+  const shape = (unwrap(schema) as { shape?: Record<string, unknown> })?.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+function unwrap(schema: unknown): unknown {
+  let s = schema as { def?: { innerType?: unknown; in?: unknown; schema?: unknown; type?: string } } | undefined;
+  for (let i = 0; i < 10 && s?.def; i++) {
+    const next = s.def.innerType ?? s.def.in ?? s.def.schema;
+    if (!next) break;
+    s = next as typeof s;
+  }
+  return s;
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDist = Infinity;
+  for (const c of candidates) {
+    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDist) {
+      bestDist = d;
+      best = c;
+    }
+  }
+  return bestDist <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+

@@ -1,0 +1,82 @@
+/**
+ * The commented lookout.yaml that `lookout init` writes: every option with its
+ * default. A test loads it and checks it equals the built-in defaults, so the
+ * two cannot drift apart.
+ */
+export const CONFIG_TEMPLATE = `# Lookout configuration. Every option is shown with its default value.
+# Durations: 500ms, 10s, 2m, 1h, 1d (0 = none). Percentages: 0 to 100.
+# Check it with:  lookout check --config lookout.yaml
+
+# Name used in messages and the "hostname" label. Default: this machine's host name.
+# hostname: web-1
+
+# Where Lookout keeps alert state and undelivered notifications (created if missing).
+# Relative paths are relative to this file. Default: ./data (/var/lib/lookout under systemd).
+# data_dir: ./data
+
+# Read the host's /proc, /sys and mounts from under this path when Lookout runs
+# in a container with the host mounted there (-v /:/host:ro). Also LOOKOUT_HOST_ROOT.
+# host_root: /host
+
+# How often to collect and evaluate.
+interval: 10s
+
+# Host rules. An alert fires when the value stays at or above "warning" (or
+# "critical") for "for", and resolves only when it falls below the threshold
+# minus "hysteresis", so a value hovering at the threshold does not flap.
+# Every rule can be turned off with "enabled: false"; "critical: null" removes
+# the critical level.
+host:
+  cpu:                      # busy % of all cores over the interval
+    enabled: true
+    warning: 80
+    critical: 95
+    for: 1m
+    hysteresis: 5
+  memory:                   # (MemTotal - MemAvailable) / MemTotal
+    enabled: true
+    warning: 90
+    critical: 95
+    for: 1m
+    hysteresis: 5
+  swap:                     # used swap %; no alert on a machine without swap
+    enabled: true
+    warning: 80
+    critical: null
+    for: 5m
+    hysteresis: 5
+  disk:                     # used % of each real filesystem, as df computes it
+    enabled: true
+    warning: 90
+    critical: 95
+    for: 0s
+    hysteresis: 5
+    mounts: []              # [] = every real filesystem; or e.g. [/, /var/lib/docker]
+  inodes:                   # used inodes %, same filesystems as disk
+    enabled: true
+    warning: 90
+    critical: null
+    for: 0s
+    hysteresis: 5
+  load:                     # 5-minute load average per CPU core
+    enabled: true
+    warning: 2.0
+    critical: null
+    for: 5m
+    hysteresis: 0.2
+
+notify:
+  repeat_interval: 4h       # remind while still firing; 0 = never
+  send_resolved: true       # say when an alert is over, with its peak and duration
+  # Slack incoming webhooks (https://api.slack.com/messaging/webhooks). Without
+  # any, alerts are printed on standard output. LOOKOUT_SLACK_WEBHOOK_URL alone
+  # also works. Keep the URL out of this file: use \${VAR} or webhook_url_file.
+  slack: []
+  # slack:
+  #   - name: monitoring
+  #     webhook_url: \${SLACK_WEBHOOK_URL}   # expanded from the environment
+  #     min_severity: warning               # info, warning or critical
+  #   - name: oncall
+  #     webhook_url_file: /etc/lookout/oncall-webhook   # a file holding the URL
+  #     min_severity: critical
+`;

@@ -1,0 +1,68 @@
+/**
+ * Samples + rules → observations for the alert state machine. Pure.
+ */
+import type { LookoutConfig } from "../config/schema.js";
+import type { Fact } from "../alert/notification.js";
+import type { Observation } from "../alert/state.js";
+import { sampleKey, type Sample } from "../collect/sample.js";
+import type { RuleDefinition } from "./rule.js";
+
+export interface Evaluation {
+  observations: Observation[];
+  /** Alert names whose metric was collected this cycle (or whose rule is off). */
+  evaluated: Set<string>;
+  /** Per fingerprint: the rule and sample behind it, for building messages. */
+  sources: Map<string, { rule: RuleDefinition; sample: Sample }>;
+}
+
+export function fingerprintOf(alertname: string, labels: Record<string, string>): string {
+  const { alertname: _a, severity: _s, ...rest } = labels;
+  return sampleKey(alertname, rest);
+}
+
+export function evaluate(samples: readonly Sample[], rules: readonly RuleDefinition[], config: LookoutConfig, hostname: string): Evaluation {
+  const byMetric = new Map<string, Sample[]>();
+  for (const s of samples) {
+    const list = byMetric.get(s.name);
+    if (list) list.push(s);
+    else byMetric.set(s.name, [s]);
+  }
+  const observations: Observation[] = [];
+  const evaluated = new Set<string>();
+  const sources = new Map<string, { rule: RuleDefinition; sample: Sample }>();
+  for (const rule of rules) {
+    const settings = rule.settings(config);
+    const metricSamples = byMetric.get(rule.metric ?? rule.alertname);
+    if (!settings.enabled) {
+      evaluated.add(rule.alertname);
+      continue;
+    }
+    if (!metricSamples) continue;
+    evaluated.add(rule.alertname);
+    for (const sample of metricSamples) {
+      if (rule.selects && !rule.selects(sample, config)) continue;
+      if (!Number.isFinite(sample.value)) continue;
+      const labels = { alertname: rule.alertname, hostname, ...sample.labels };
+      const fingerprint = fingerprintOf(rule.alertname, labels);
+      observations.push({
+        fingerprint,
+        alertname: rule.alertname,
+        labels,
+        display: rule.display(sample),
+        unit: sample.unit,
+        value: sample.value,
+        warning: settings.warning,
+        critical: settings.critical,
+        forMs: settings.for,
+        hysteresis: settings.hysteresis,
+      });
+      sources.set(fingerprint, { rule, sample });
+    }
+  }
+  return { observations, evaluated, sources };
+}
+
+export function factsFor(evaluation: Evaluation, fingerprint: string): Fact[] {
+  const src = evaluation.sources.get(fingerprint);
+  return src ? src.rule.facts(src.sample) : [];
+}

@@ -1,0 +1,373 @@
+/**
+ * The Slack message of a notification: a pure function from a Notification to
+ * the JSON an incoming webhook takes. One attachment (for the colour bar) that
+ * holds Block Kit blocks, and a top-level `text` that notifications and old
+ * clients show.
+ *
+ * Everything that came from the machine (host name, labels, process names, log
+ * lines…) is escaped before it goes into mrkdwn, so it can neither mention
+ * (`<!channel>`) nor link (`<https://…|…>`). Slack's limits are enforced here:
+ * an over-long text is cut with "…", so Slack never refuses a message for its size.
+ */
+import type { Notification, NotificationKind, ProcessUsage } from "../../alert/notification.js";
+import { formatDuration } from "../../config/duration.js";
+
+export interface SlackPlainText {
+  type: "plain_text";
+  text: string;
+  emoji?: boolean;
+}
+
+export interface SlackMrkdwn {
+  type: "mrkdwn";
+  text: string;
+  /** true: Slack does not auto-link URLs, channel names or mentions in the text. */
+  verbatim?: boolean;
+}
+
+export type SlackText = SlackPlainText | SlackMrkdwn;
+
+export interface SlackHeaderBlock {
+  type: "header";
+  text: SlackPlainText;
+}
+
+export interface SlackSectionBlock {
+  type: "section";
+  text?: SlackMrkdwn;
+  fields?: SlackMrkdwn[];
+}
+
+export interface SlackContextBlock {
+  type: "context";
+  elements: SlackMrkdwn[];
+}
+
+export type SlackBlock = SlackHeaderBlock | SlackSectionBlock | SlackContextBlock;
+
+export interface SlackAttachment {
+  /** The colour bar, `#rrggbb`. */
+  color: string;
+  /** Plain summary for clients that cannot show blocks. */
+  fallback: string;
+  blocks: SlackBlock[];
+}
+
+export interface SlackPayload {
+  /** Fallback and notification text (the title). mrkdwn, escaped. */
+  text: string;
+  attachments: SlackAttachment[];
+}
+
+/** Block Kit limits (docs.slack.dev, "Blocks" reference). */
+export const SLACK_LIMITS = {
+  headerText: 150,
+  sectionText: 3000,
+  sectionFields: 10,
+  fieldText: 2000,
+  blocks: 50,
+  contextElements: 10,
+  contextText: 3000,
+  messageText: 3000,
+} as const;
+
+export const SLACK_COLORS = {
+  critical: "#d50200",
+  warning: "#f2a900",
+  resolved: "#2eb67d",
+  test: "#1d9bd1",
+} as const;
+
+const ELLIPSIS = "…";
+const TOP_PROCESSES = 5;
+const PROCESS_NAME_MAX = 40;
+const SECTION_TITLE_MAX = 200;
+const FIELD_LABEL_MAX = 200;
+
+// ---------------------------------------------------------------- text helpers
+
+/**
+ * Escape machine text for mrkdwn: `&`, `<`, `>` become entities (Slack's
+ * documented escaping), and a bare `@channel`/`@here`/`@everyone` gets an
+ * invisible word joiner so it can never be read as a mention either.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/@(channel|here|everyone)\b/gi, "@\u2060$1");
+}
+
+/** No two backticks in a row, so text cannot close (or open) a ``` block. */
+export function neutraliseBackticks(text: string): string {
+  return text.replace(/`{2,}/g, (run) => run.split("").join("\u200b"));
+}
+
+/** An end index that does not split a UTF-16 surrogate pair. */
+function safeEnd(text: string, end: number): number {
+  if (end <= 0) return 0;
+  const c = text.charCodeAt(end - 1);
+  return c >= 0xd800 && c <= 0xdbff ? end - 1 : end;
+}
+
+/** Cut plain text to `max` characters, ending with "…" when cut. */
+export function cutPlain(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max < ELLIPSIS.length) return "";
+  return text.slice(0, safeEnd(text, max - ELLIPSIS.length)) + ELLIPSIS;
+}
+
+/**
+ * Cut escaped mrkdwn to `max` characters, ending with "…" when cut. Never cuts
+ * inside an entity (`&amp;`) or inside a control sequence Lookout wrote
+ * (`<!date^…|…>`; machine text has no raw `<` left after escaping).
+ */
+export function cutMrkdwn(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max < ELLIPSIS.length) return "";
+  let end = safeEnd(text, max - ELLIPSIS.length);
+  const amp = text.lastIndexOf("&", end - 1);
+  if (amp !== -1 && amp > end - 6) {
+    const semi = text.indexOf(";", amp);
+    if (semi === -1 || semi >= end) end = amp;
+  }
+  const lt = text.lastIndexOf("<", end - 1);
+  if (lt !== -1) {
+    const gt = text.indexOf(">", lt);
+    if (gt === -1 || gt >= end) end = lt;
+  }
+  return text.slice(0, end) + ELLIPSIS;
+}
+
+function mrkdwn(text: string, max: number): SlackMrkdwn {
+  return { type: "mrkdwn", text: cutMrkdwn(text, max), verbatim: true };
+}
+
+// ---------------------------------------------------------------- values
+
+function trimNumber(value: number, decimals: number): string {
+  return String(Number(value.toFixed(decimals)));
+}
+
+/** `97.2%`, `2.53 per core`, `1024 bytes`: how a measured value is shown. */
+export function formatValue(value: number, unit: string): string {
+  if (!Number.isFinite(value)) return unit ? `${value} ${unit}` : String(value);
+  if (unit === "%") return `${value.toFixed(1)}%`;
+  if (unit === "per_core") return `${value.toFixed(2)} per core`;
+  const number = trimNumber(value, 2);
+  return unit ? `${number} ${unit}` : number;
+}
+
+/** Thresholds are round numbers people wrote: `95%`, not `95.0%`. */
+export function formatThreshold(value: number, unit: string): string {
+  if (!Number.isFinite(value)) return formatValue(value, unit);
+  if (unit === "%") return `${trimNumber(value, 1)}%`;
+  if (unit === "per_core") return `${trimNumber(value, 2)} per core`;
+  return formatValue(value, unit);
+}
+
+function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = Math.max(0, bytes);
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${Math.round(v)} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** `2024-05-01 12:03 UTC`: what a client that cannot localise dates shows. */
+function utcText(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** A time every reader sees in their own time zone (Slack's date formatting). */
+function slackDate(ms: number): string {
+  if (!Number.isFinite(ms)) return "unknown time";
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${utcText(ms)}>`;
+}
+
+function since(from: number, to: number): string {
+  const ms = to - from;
+  return ms >= 1000 ? formatDuration(ms) : "";
+}
+
+// ---------------------------------------------------------------- title
+
+const SEVERITY_WORD = { warning: "WARNING", critical: "CRITICAL" } as const;
+
+/** The one-line title (raw text, not escaped): header, fallback and notification text. */
+export function notificationTitle(n: Notification): string {
+  const a = n.alert;
+  const host = `[${n.hostname}]`;
+  if (n.kind === "resolved") {
+    const lasted = since(a.firingSince, n.at);
+    return (
+      `${host} RESOLVED: ${a.display} ${formatValue(a.value, a.unit)}` +
+      `${lasted ? ` after ${lasted}` : ""} (peak ${formatValue(a.peak, a.unit)})`
+    );
+  }
+  const held = since(a.activeSince, n.at);
+  const subject =
+    `${a.display} ${formatValue(a.value, a.unit)} (threshold ${formatThreshold(a.threshold, a.unit)})` +
+    (held ? ` for ${held}` : "");
+  switch (n.kind) {
+    case "escalated":
+      return a.severity === "critical"
+        ? `${host} CRITICAL (was warning): ${subject}`
+        : `${host} ${SEVERITY_WORD[a.severity]} (escalated): ${subject}`;
+    case "reminder":
+      return `${host} STILL FIRING: ${subject}`;
+    case "firing":
+    default:
+      return `${host} ${SEVERITY_WORD[a.severity]}: ${subject}`;
+  }
+}
+
+function colorOf(n: Notification): string {
+  return n.kind === "resolved" ? SLACK_COLORS.resolved : SLACK_COLORS[n.alert.severity];
+}
+
+function severityText(kind: NotificationKind, severity: "warning" | "critical"): string {
+  const word = severity === "critical" ? "Critical" : "Warning";
+  switch (kind) {
+    case "resolved":
+      return `Resolved (was ${severity})`;
+    case "escalated":
+      return severity === "critical" ? "Critical (was warning)" : `${word} (escalated)`;
+    case "reminder":
+      return `${word} (still firing)`;
+    default:
+      return word;
+  }
+}
+
+// ---------------------------------------------------------------- blocks
+
+/** A field: bold label over its value. Both arguments are already mrkdwn. */
+function field(label: string, value: string): SlackMrkdwn {
+  return mrkdwn(label ? `*${cutMrkdwn(label, FIELD_LABEL_MAX)}*\n${value}` : value, SLACK_LIMITS.fieldText);
+}
+
+function fieldSections(fields: SlackMrkdwn[]): SlackSectionBlock[] {
+  const out: SlackSectionBlock[] = [];
+  for (let i = 0; i < fields.length; i += SLACK_LIMITS.sectionFields) {
+    out.push({ type: "section", fields: fields.slice(i, i + SLACK_LIMITS.sectionFields) });
+  }
+  return out;
+}
+
+function textSection(text: string): SlackSectionBlock {
+  return { type: "section", text: mrkdwn(text, SLACK_LIMITS.sectionText) };
+}
+
+/** A titled ``` block whose closing fence survives any cut. `body` is raw. */
+function codeSection(title: string, body: string): SlackSectionBlock {
+  const head = title ? `*${cutMrkdwn(escapeMrkdwn(title), SECTION_TITLE_MAX)}*\n` : "";
+  const open = "```\n";
+  const close = "\n```";
+  const budget = SLACK_LIMITS.sectionText - head.length - open.length - close.length;
+  const inner = cutMrkdwn(neutraliseBackticks(escapeMrkdwn(body)), budget) || " ";
+  return textSection(`${head}${open}${inner}${close}`);
+}
+
+function processLine(p: ProcessUsage, by: "cpu" | "memory"): string {
+  return by === "cpu"
+    ? `${p.cpuPercent.toFixed(1)}% CPU`
+    : `${p.memoryPercent.toFixed(1)}% memory (${formatBytes(p.rssBytes)})`;
+}
+
+function processesSection(top: NonNullable<Notification["details"]["topProcesses"]>): SlackSectionBlock | undefined {
+  const shown = top.processes.slice(0, TOP_PROCESSES);
+  if (shown.length === 0) return undefined;
+  const names = shown.map((p) => `${cutPlain(p.name, PROCESS_NAME_MAX)} (${p.pid})`);
+  const width = Math.max(...names.map((s) => s.length));
+  const lines = shown.map((p, i) => `${names[i]!.padEnd(width)} — ${processLine(p, top.by)}`);
+  return codeSection(`Top processes by ${top.by === "cpu" ? "CPU" : "memory"}`, lines.join("\n"));
+}
+
+/** Keep header + body + context within Slack's block limit. */
+function capBlocks(header: SlackBlock, body: SlackBlock[], context: SlackBlock): SlackBlock[] {
+  const room = SLACK_LIMITS.blocks - 2;
+  if (body.length <= room) return [header, ...body, context];
+  const kept = body.slice(0, room - 1);
+  const left = body.length - kept.length;
+  kept.push(textSection(`_${left} more block${left === 1 ? "" : "s"} left out: Slack shows at most ${SLACK_LIMITS.blocks} per message._`));
+  return [header, ...kept, context];
+}
+
+function contextBlock(parts: string[]): SlackContextBlock {
+  return { type: "context", elements: [mrkdwn(parts.join(" · "), SLACK_LIMITS.contextText)] };
+}
+
+function payload(title: string, color: string, blocks: SlackBlock[]): SlackPayload {
+  const text = cutMrkdwn(escapeMrkdwn(title), SLACK_LIMITS.messageText);
+  return { text, attachments: [{ color, fallback: text, blocks }] };
+}
+
+/** The Slack message of a notification. Pure: same input, same output. */
+export function buildSlackMessage(n: Notification): SlackPayload {
+  const a = n.alert;
+  const title = notificationTitle(n);
+  const header: SlackHeaderBlock = { type: "header", text: { type: "plain_text", text: cutPlain(title, SLACK_LIMITS.headerText) } };
+
+  const threshold = `threshold ${formatThreshold(a.threshold, a.unit)}`;
+  const value =
+    n.kind === "resolved"
+      ? `${formatValue(a.value, a.unit)} now · peak ${formatValue(a.peak, a.unit)} (${threshold})`
+      : `${formatValue(a.value, a.unit)} (${threshold})`;
+  const valueField = `${escapeMrkdwn(a.display)}: ${escapeMrkdwn(value)}`;
+
+  let timeField: SlackMrkdwn;
+  if (n.kind === "resolved") {
+    const lasted = since(a.firingSince, n.at);
+    timeField = field("Lasted", `${lasted || "under a second"} (from ${slackDate(a.firingSince)} to ${slackDate(n.at)})`);
+  } else {
+    const held = since(a.activeSince, n.at);
+    timeField = field("Since", `${slackDate(a.activeSince)}${held ? ` (${held})` : ""}`);
+  }
+
+  const fields: SlackMrkdwn[] = [
+    field("Host", escapeMrkdwn(n.hostname)),
+    field("Severity", escapeMrkdwn(severityText(n.kind, n.kind === "resolved" ? (a.maxSeverity ?? a.severity) : a.severity))),
+    field("Value", valueField),
+    timeField,
+  ];
+  for (const fact of n.details.facts) {
+    if (!fact.label && !fact.value) continue;
+    fields.push(field(escapeMrkdwn(fact.label), escapeMrkdwn(fact.value) || " "));
+  }
+
+  const body: SlackBlock[] = [...fieldSections(fields)];
+  const top = n.details.topProcesses ? processesSection(n.details.topProcesses) : undefined;
+  if (top) body.push(top);
+  for (const s of n.details.sections ?? []) {
+    if (s.code) {
+      body.push(codeSection(s.title, s.text));
+    } else if (s.title || s.text) {
+      const head = s.title ? `*${cutMrkdwn(escapeMrkdwn(s.title), SECTION_TITLE_MAX)}*` : "";
+      body.push(textSection([head, escapeMrkdwn(s.text)].filter(Boolean).join("\n")));
+    }
+  }
+
+  const context = contextBlock([
+    "Lookout",
+    `alert ${escapeMrkdwn(a.fingerprint)}`,
+    `notification ${escapeMrkdwn(n.id)}`,
+  ]);
+  return payload(title, colorOf(n), capBlocks(header, body, context));
+}
+
+/** The message of `lookout test-webhook`. */
+export function buildSlackTestMessage(hostname: string, at: number): SlackPayload {
+  const title = `[${hostname}] Lookout test message`;
+  const header: SlackHeaderBlock = { type: "header", text: { type: "plain_text", text: cutPlain(title, SLACK_LIMITS.headerText) } };
+  const body = textSection(
+    `This is a test from Lookout on *${escapeMrkdwn(hostname)}*. ` +
+      "If you can read it, this webhook works: alerts from this server will arrive in this channel.",
+  );
+  const context = contextBlock(["Lookout", `test sent ${slackDate(at)}`]);
+  return payload(title, SLACK_COLORS.test, [header, body, context]);
+}

@@ -1,0 +1,141 @@
+/**
+ * The Slack receiver: POSTs a notification to an incoming webhook, once.
+ * Retries and backoff belong to the dispatcher; this makes one attempt and
+ * says, in a DeliveryResult, how it went. It never throws, and the webhook
+ * URL (a secret: whoever has it can post) is never in a message or a log line.
+ */
+import type { Notification } from "../../alert/notification.js";
+import type { Severity } from "../../config/schema.js";
+import type { DeliveryResult, Notifier } from "../notifier.js";
+import { describeError } from "../../errors.js";
+import { log } from "../../log.js";
+import { maskUrl, redact, registerSecret } from "../../secrets.js";
+import { isLookoutBugCode, resultFromError, resultFromResponse } from "./answers.js";
+import { buildSlackMessage, buildSlackTestMessage, type SlackPayload } from "./message.js";
+
+export interface SlackNotifierConfig {
+  name: string;
+  /** The incoming webhook URL. */
+  url: string;
+  minSeverity: Severity;
+  /** Limit of one attempt, answer included. Default 10 s. */
+  timeoutMs?: number;
+}
+
+export const SLACK_TIMEOUT_MS = 10_000;
+/** Slack answers with a word; anything longer is cut before it is read further. */
+const MAX_ANSWER_CHARS = 16_384;
+
+/** A header value fetch accepts (visible ASCII), whatever the id holds. */
+function headerValue(text: string): string {
+  return /^[\x21-\x7e]*$/.test(text) ? text : encodeURIComponent(text);
+}
+
+function isHttpUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
+export class SlackNotifier implements Notifier {
+  readonly kind = "slack";
+  readonly name: string;
+  readonly target: string;
+  readonly minSeverity: Severity;
+  readonly timeoutMs: number;
+  readonly #url: string;
+
+  constructor(cfg: SlackNotifierConfig) {
+    registerSecret(cfg.url);
+    this.#url = cfg.url;
+    this.name = cfg.name;
+    this.target = maskUrl(cfg.url);
+    this.minSeverity = cfg.minSeverity;
+    this.timeoutMs = cfg.timeoutMs ?? SLACK_TIMEOUT_MS;
+  }
+
+  async send(n: Notification): Promise<DeliveryResult> {
+    let payload: SlackPayload;
+    try {
+      payload = buildSlackMessage(n);
+    } catch (err) {
+      log.error("slack: could not build the message; this is a Lookout bug, please report it", {
+        receiver: this.name,
+        notification: n.id,
+        error: describeError(err),
+      });
+      return {
+        ok: false,
+        retryable: false,
+        code: "build_failed",
+        message: `Lookout could not build the Slack message (${redact(describeError(err))}). This is a bug in Lookout: please report it.`,
+      };
+    }
+    return this.post(payload, { "x-lookout-notification-id": headerValue(n.id) });
+  }
+
+  async sendTest(hostname: string): Promise<DeliveryResult> {
+    let payload: SlackPayload;
+    try {
+      payload = buildSlackTestMessage(hostname, Date.now());
+    } catch (err) {
+      return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test message (${redact(describeError(err))}).` };
+    }
+    return this.post(payload, {});
+  }
+
+  /** One POST of `payload`; every outcome is a DeliveryResult. */
+  private async post(payload: SlackPayload, headers: Record<string, string>): Promise<DeliveryResult> {
+    try {
+      if (!isHttpUrl(this.#url)) {
+        return {
+          ok: false,
+          retryable: false,
+          code: "invalid_url",
+          message: `The Slack webhook URL of ${this.name} (${this.target}) is not an http(s) URL. Check notify.slack webhook_url.`,
+        };
+      }
+      const json = JSON.stringify(payload);
+      let status: number;
+      let body: string;
+      let retryAfter: string | null;
+      try {
+        const res = await fetch(this.#url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: json,
+          redirect: "manual",
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        status = res.status;
+        retryAfter = res.headers.get("retry-after");
+        body = (await res.text()).slice(0, MAX_ANSWER_CHARS);
+      } catch (err) {
+        const result = resultFromError(err, this.target, { timeoutMs: this.timeoutMs });
+        log.debug("slack: no answer", { receiver: this.name, code: result.code });
+        return result;
+      }
+      const result = resultFromResponse({ status, body, retryAfter }, this.target);
+      if (!result.ok && isLookoutBugCode(result.code)) {
+        log.error("slack: Slack refused a message Lookout built; this is a Lookout bug, please report it with this line", {
+          receiver: this.name,
+          status,
+          code: result.code,
+          payload: json,
+        });
+      }
+      return result;
+    } catch (err) {
+      // Not expected (fetch errors are handled above); still never throw.
+      return {
+        ok: false,
+        retryable: true,
+        code: "unexpected",
+        message: `Sending to Slack (${this.target}) failed unexpectedly (${redact(describeError(err))}). Lookout will try again.`,
+      };
+    }
+  }
+}

@@ -1,0 +1,148 @@
+import { describe, it, expect, beforeEach } from "vitest";
+import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../src/config/load.js";
+import { ConfigError } from "../../src/errors.js";
+import { clearSecrets, redact } from "../../src/secrets.js";
+
+const SLACK = "https://hooks.slack.com/services/T0001/B0002/abcdefghijklmnop";
+
+function writeConfig(text: string, mode = 0o600): string {
+  const dir = mkdtempSync(join(tmpdir(), "lookout-config-"));
+  const path = join(dir, "lookout.yaml");
+  writeFileSync(path, text);
+  chmodSync(path, mode);
+  return path;
+}
+
+function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    loadConfig({ configPath: writeConfig(text), env });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).exitCode).toBe(2);
+    return (err as ConfigError).problems;
+  }
+  throw new Error("expected the config to be refused");
+}
+
+describe("loadConfig", () => {
+  beforeEach(() => clearSecrets());
+
+  it("uses the blog's thresholds when there is no file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lookout-empty-"));
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const loaded = loadConfig({ env: {} });
+      expect(loaded.path).toBeNull();
+      expect(loaded.config.host.cpu).toMatchObject({ enabled: true, warning: 80, critical: 95, for: 60_000, hysteresis: 5 });
+      expect(loaded.config.host.memory.warning).toBe(90);
+      expect(loaded.config.host.disk).toMatchObject({ warning: 90, for: 0, mounts: [] });
+      expect(loaded.config.host.load).toMatchObject({ warning: 2, for: 300_000 });
+      expect(loaded.config.interval).toBe(10_000);
+      expect(loaded.config.notify.repeat_interval).toBe(4 * 3600_000);
+      expect(loaded.config.notify.slack).toEqual([]);
+      expect(loaded.dataDir).toBe(join(process.cwd(), "data"));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it("names the key, the expectation and the value for each problem, unknown keys included", () => {
+    const problems = problemsOf(
+      [
+        "host:",
+        '  cpu: { warning: "80%" }',
+        "  cpuu: 3",
+        "  disk: { for: 5x }",
+        "interval: 10q",
+        "notify:",
+        "  send_resolved: maybe",
+      ].join("\n"),
+    );
+    expect(problems).toContain('host.cpu.warning: expected a number from 0 to 100, got "80%"');
+    expect(problems).toContain('host.cpuu: unknown key (did you mean "cpu"?); remove it or fix its name');
+    expect(problems.some((p) => p.startsWith("host.disk.for: expected a duration") && p.endsWith('got "5x"'))).toBe(true);
+    expect(problems.some((p) => p.startsWith("interval: expected a duration") && p.endsWith('got "10q"'))).toBe(true);
+    expect(problems).toContain('notify.send_resolved: expected true or false, got "maybe"');
+    expect(problems).toHaveLength(5);
+  });
+
+  it("refuses a critical level below the warning level", () => {
+    expect(problemsOf("host:\n  cpu: { warning: 90, critical: 85 }\n")).toEqual([
+      "host.cpu.critical: must be above warning (90); use null to have no critical level, got 85",
+    ]);
+  });
+
+  it("reports invalid YAML with its line", () => {
+    const problems = problemsOf("host:\n  cpu: {warning: 80\n");
+    expect(problems[0]).toMatch(/^line \d+, column \d+: not valid YAML/);
+  });
+
+  it("expands ${VAR} from the environment and reports a missing one by key", () => {
+    const loaded = loadConfig({ configPath: writeConfig("notify:\n  slack:\n    - webhook_url: ${HOOK}\n"), env: { HOOK: SLACK } });
+    expect(loaded.slackUrls).toEqual([SLACK]);
+    expect(loaded.warnings).toEqual([]);
+    expect(problemsOf("notify:\n  slack:\n    - webhook_url: ${HOOK}\n")).toEqual([
+      "notify.slack[0].webhook_url: environment variable HOOK is not set; export HOOK=… before starting Lookout, or write the value here",
+    ]);
+  });
+
+  it("accepts LOOKOUT_SLACK_WEBHOOK_URL alone", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lookout-envonly-"));
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const loaded = loadConfig({ env: { LOOKOUT_SLACK_WEBHOOK_URL: SLACK } });
+      expect(loaded.slackUrls).toEqual([SLACK]);
+      expect(loaded.config.notify.slack).toHaveLength(1);
+      expect(redact(`posting to ${SLACK}`)).toBe("posting to https://hooks.slack.com/services/T…/B…/****");
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it("reads webhook_url_file relative to the config file", () => {
+    const path = writeConfig("notify:\n  slack:\n    - webhook_url_file: hook.txt\n      min_severity: critical\n");
+    writeFileSync(join(path, "..", "hook.txt"), SLACK + "\n");
+    const loaded = loadConfig({ configPath: path, env: {} });
+    expect(loaded.slackUrls).toEqual([SLACK]);
+    expect(loaded.config.notify.slack[0]!.min_severity).toBe("critical");
+  });
+
+  it("warns about a non-Slack URL, refuses one that does not parse, and never prints it", () => {
+    const loaded = loadConfig({ configPath: writeConfig("notify:\n  slack:\n    - webhook_url: https://chat.example.org/hooks/secret123\n"), env: {} });
+    expect(loaded.warnings.join("\n")).toMatch(/notify.slack\[0\].webhook_url: not a https:\/\/hooks.slack.com/);
+    expect(loaded.warnings.join("\n")).not.toContain("secret123");
+    const problems = problemsOf("notify:\n  slack:\n    - webhook_url: hooks.slack.com/services/T/B/secretsecret\n");
+    expect(problems[0]).toMatch(/^notify.slack\[0\].webhook_url: expected a URL/);
+    expect(problems.join("\n")).not.toContain("secretsecret");
+  });
+
+  it("warns when a readable config file holds a webhook URL", () => {
+    const loaded = loadConfig({ configPath: writeConfig(`notify:\n  slack:\n    - webhook_url: ${SLACK}\n`, 0o644), env: {} });
+    expect(loaded.warnings.some((w) => w.includes("chmod 600"))).toBe(true);
+    expect(loaded.warnings.join("\n")).not.toContain("abcdefghijklmnop");
+    const viaEnv = loadConfig({ configPath: writeConfig("notify:\n  slack:\n    - webhook_url: ${H}\n", 0o644), env: { H: SLACK } });
+    expect(viaEnv.warnings).toEqual([]);
+  });
+
+  it("lets any rule be turned off and a critical level be removed", () => {
+    const loaded = loadConfig({ configPath: writeConfig("host:\n  swap: { enabled: false }\n  cpu: { critical: null }\n"), env: {} });
+    expect(loaded.config.host.swap.enabled).toBe(false);
+    expect(loaded.config.host.cpu.critical).toBeNull();
+  });
+
+  it("resolves data_dir: flag, then config (relative to the file), then ./data", () => {
+    const path = writeConfig("data_dir: state\n");
+    expect(loadConfig({ configPath: path, env: {} }).dataDir).toBe(join(path, "..", "state"));
+    expect(loadConfig({ configPath: path, dataDir: "/tmp/x", env: {} }).dataDir).toBe("/tmp/x");
+    expect(loadConfig({ configPath: path, env: { LOOKOUT_CONFIG: "ignored" } }).dataDir).toBe(join(path, "..", "state"));
+  });
+
+  it("says where a missing --config file should come from", () => {
+    expect(() => loadConfig({ configPath: "/nonexistent/lookout.yaml", env: {} })).toThrow(/config file not found.*lookout init/);
+  });
+});
