@@ -13,3 +13,24 @@ export function formatBytes(bytes: number): string {
 export function formatPercent(p: number): string {
   return `${p.toFixed(1)}%`;
 }
+
+function trimNumber(value: number, decimals: number): string {
+  return String(Number(value.toFixed(decimals)));
+}
+
+/** `97.2%`, `2.53 per core`, `1024 bytes`: how a measured value is shown. */
+export function formatValue(value: number, unit: string): string {
+  if (!Number.isFinite(value)) return unit ? `${value} ${unit}` : String(value);
+  if (unit === "%") return `${value.toFixed(1)}%`;
+  if (unit === "per_core") return `${value.toFixed(2)} per core`;
+  const number = trimNumber(value, 2);
+  return unit ? `${number} ${unit}` : number;
+}
+
+/** Thresholds are round numbers people wrote: `95%`, not `95.0%`. */
+export function formatThreshold(value: number, unit: string): string {
+  if (!Number.isFinite(value)) return formatValue(value, unit);
+  if (unit === "%") return `${trimNumber(value, 1)}%`;
+  if (unit === "per_core") return `${trimNumber(value, 2)} per core`;
+  return formatValue(value, unit);
+}

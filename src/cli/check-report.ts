@@ -5,6 +5,7 @@
 import type { CycleResult, CheckStatus } from "../agent.js";
 import type { AlertRecord } from "../alert/state.js";
 import { renderTable } from "./table.js";
+import { formatValue } from "../units.js";
 
 export interface CheckJson {
   status: CheckStatus;
@@ -55,11 +56,6 @@ export function checkJson(result: CycleResult, hostname: string): CheckJson {
   };
 }
 
-export function formatValue(value: number, unit: string): string {
-  if (unit === "%") return `${value.toFixed(1)}%`;
-  if (unit === "per_core") return `${value.toFixed(2)}/core`;
-  return `${Number.isInteger(value) ? value : value.toFixed(2)}${unit && unit !== "count" ? ` ${unit}` : ""}`;
-}
 
 export function checkTable(result: CycleResult, hostname: string): string {
   const report = checkJson(result, hostname);

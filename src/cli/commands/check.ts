@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { loadFromCommand } from "../context.js";
 import { Agent } from "../../agent.js";
+import { setLogLevel } from "../../log.js";
 import { checkJson, checkTable, EXIT_CODES } from "../check-report.js";
 
 /** How long `check` may wait for receivers (backoff, Retry-After) before leaving the rest to the next run. */
@@ -12,6 +13,8 @@ export function checkCommand(): Command {
     .option("--json", "print one JSON object instead of a table")
     .addHelpText("after", "\nExamples:\n  lookout check\n  lookout check --json | jq .status\n  * * * * * cd /opt/lookout && npx lookout check >/dev/null   # from cron: alerts are sent once, not every minute\n")
     .action(async (opts: { json?: boolean }, cmd: Command) => {
+      // From cron, only problems should print (cron mails whatever a job writes).
+      if (!process.env.LOOKOUT_LOG_LEVEL) setLogLevel("warn");
       const loaded = loadFromCommand(cmd);
       const agent = new Agent(loaded);
       const result = await agent.cycle();

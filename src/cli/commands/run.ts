@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadFromCommand, NO_WEBHOOK_HINT } from "../context.js";
 import { Agent } from "../../agent.js";
-import { notificationTitle } from "../../notify/slack/message.js";
+import { notificationTitle } from "../../alert/title.js";
 import { log } from "../../log.js";
 import { describeError } from "../../errors.js";
 import { formatDuration } from "../../config/duration.js";

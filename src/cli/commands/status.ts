@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { loadFromCommand } from "../context.js";
 import { StateFile } from "../../store/state-file.js";
 import { renderTable } from "../table.js";
-import { formatValue } from "../check-report.js";
+import { formatValue } from "../../units.js";
 import { formatDuration } from "../../config/duration.js";
 
 export function statusCommand(): Command {

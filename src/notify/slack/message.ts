@@ -10,7 +10,8 @@
  * an over-long text is cut with "…", so Slack never refuses a message for its size.
  */
 import type { Notification, NotificationKind, ProcessUsage } from "../../alert/notification.js";
-import { formatDuration } from "../../config/duration.js";
+import { formatBytes, formatValue, formatThreshold } from "../../units.js";
+import { notificationTitle, since } from "../../alert/title.js";
 
 export interface SlackPlainText {
   type: "plain_text";
@@ -146,38 +147,6 @@ function mrkdwn(text: string, max: number): SlackMrkdwn {
 
 // ---------------------------------------------------------------- values
 
-function trimNumber(value: number, decimals: number): string {
-  return String(Number(value.toFixed(decimals)));
-}
-
-/** `97.2%`, `2.53 per core`, `1024 bytes`: how a measured value is shown. */
-export function formatValue(value: number, unit: string): string {
-  if (!Number.isFinite(value)) return unit ? `${value} ${unit}` : String(value);
-  if (unit === "%") return `${value.toFixed(1)}%`;
-  if (unit === "per_core") return `${value.toFixed(2)} per core`;
-  const number = trimNumber(value, 2);
-  return unit ? `${number} ${unit}` : number;
-}
-
-/** Thresholds are round numbers people wrote: `95%`, not `95.0%`. */
-export function formatThreshold(value: number, unit: string): string {
-  if (!Number.isFinite(value)) return formatValue(value, unit);
-  if (unit === "%") return `${trimNumber(value, 1)}%`;
-  if (unit === "per_core") return `${trimNumber(value, 2)} per core`;
-  return formatValue(value, unit);
-}
-
-function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = Math.max(0, bytes);
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${Math.round(v)} B` : `${v.toFixed(1)} ${units[i]}`;
-}
-
 /** `2024-05-01 12:03 UTC`: what a client that cannot localise dates shows. */
 function utcText(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
@@ -189,42 +158,8 @@ function slackDate(ms: number): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${utcText(ms)}>`;
 }
 
-function since(from: number, to: number): string {
-  const ms = to - from;
-  return ms >= 1000 ? formatDuration(ms) : "";
-}
 
 // ---------------------------------------------------------------- title
-
-const SEVERITY_WORD = { warning: "WARNING", critical: "CRITICAL" } as const;
-
-/** The one-line title (raw text, not escaped): header, fallback and notification text. */
-export function notificationTitle(n: Notification): string {
-  const a = n.alert;
-  const host = `[${n.hostname}]`;
-  if (n.kind === "resolved") {
-    const lasted = since(a.firingSince, n.at);
-    return (
-      `${host} RESOLVED: ${a.display} ${formatValue(a.value, a.unit)}` +
-      `${lasted ? ` after ${lasted}` : ""} (peak ${formatValue(a.peak, a.unit)})`
-    );
-  }
-  const held = since(a.activeSince, n.at);
-  const subject =
-    `${a.display} ${formatValue(a.value, a.unit)} (threshold ${formatThreshold(a.threshold, a.unit)})` +
-    (held ? ` for ${held}` : "");
-  switch (n.kind) {
-    case "escalated":
-      return a.severity === "critical"
-        ? `${host} CRITICAL (was warning): ${subject}`
-        : `${host} ${SEVERITY_WORD[a.severity]} (escalated): ${subject}`;
-    case "reminder":
-      return `${host} STILL FIRING: ${subject}`;
-    case "firing":
-    default:
-      return `${host} ${SEVERITY_WORD[a.severity]}: ${subject}`;
-  }
-}
 
 function colorOf(n: Notification): string {
   return n.kind === "resolved" ? SLACK_COLORS.resolved : SLACK_COLORS[n.alert.severity];

@@ -5,13 +5,12 @@ import {
   cutMrkdwn,
   cutPlain,
   escapeMrkdwn,
-  formatThreshold,
-  formatValue,
   SLACK_COLORS,
   type SlackBlock,
   type SlackMrkdwn,
   type SlackPayload,
 } from "../../../src/notify/slack/message.js";
+import { formatThreshold, formatValue } from "../../../src/units.js";
 import { validateSlackPayload } from "../../support/fake-slack.js";
 import { sampleNotification, T0 } from "./sample-notification.js";
 

@@ -1,0 +1,45 @@
+/**
+ * The one-line title of a notification, in raw text (receivers escape it):
+ * `[web-1] CRITICAL: CPU 97.2% (threshold 95%) for 3m`. Used by Slack's header
+ * and fallback and by `lookout run`'s stdout.
+ */
+import type { Notification } from "./notification.js";
+import { formatDuration } from "../config/duration.js";
+import { formatValue, formatThreshold } from "../units.js";
+
+/** How long from `from` to `to`, or "" under a second. */
+export function since(from: number, to: number): string {
+  const ms = to - from;
+  return ms >= 1000 ? formatDuration(ms) : "";
+}
+
+const SEVERITY_WORD = { warning: "WARNING", critical: "CRITICAL" } as const;
+
+/** The one-line title (raw text, not escaped): header, fallback and notification text. */
+export function notificationTitle(n: Notification): string {
+  const a = n.alert;
+  const host = `[${n.hostname}]`;
+  if (n.kind === "resolved") {
+    const lasted = since(a.firingSince, n.at);
+    return (
+      `${host} RESOLVED: ${a.display} ${formatValue(a.value, a.unit)}` +
+      `${lasted ? ` after ${lasted}` : ""} (peak ${formatValue(a.peak, a.unit)})`
+    );
+  }
+  const held = since(a.activeSince, n.at);
+  const subject =
+    `${a.display} ${formatValue(a.value, a.unit)} (threshold ${formatThreshold(a.threshold, a.unit)})` +
+    (held ? ` for ${held}` : "");
+  switch (n.kind) {
+    case "escalated":
+      return a.severity === "critical"
+        ? `${host} CRITICAL (was warning): ${subject}`
+        : `${host} ${SEVERITY_WORD[a.severity]} (escalated): ${subject}`;
+    case "reminder":
+      return `${host} STILL FIRING: ${subject}`;
+    case "firing":
+    default:
+      return `${host} ${SEVERITY_WORD[a.severity]}: ${subject}`;
+  }
+}
+
