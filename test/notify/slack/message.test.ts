@@ -12,7 +12,7 @@ import {
 } from "../../../src/notify/slack/message.js";
 import { formatThreshold, formatValue } from "../../../src/units.js";
 import { validateSlackPayload } from "../../support/fake-slack.js";
-import { sampleNotification, T0 } from "./sample-notification.js";
+import { sampleNotification, T0 } from "../../support/sample-notification.js";
 
 const EVIL = "<!channel> <https://evil.example|click here> & co";
 

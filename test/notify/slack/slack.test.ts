@@ -4,7 +4,7 @@ import type { DeliveryResult } from "../../../src/notify/notifier.js";
 import { SlackNotifier } from "../../../src/notify/slack/slack.js";
 import { setLogLevel, setLogSink } from "../../../src/log.js";
 import { FakeSlack, FAKE_SLACK_PATH, validateSlackPayload } from "../../support/fake-slack.js";
-import { sampleNotification } from "./sample-notification.js";
+import { sampleNotification } from "../../support/sample-notification.js";
 
 let fake: FakeSlack;
 let url: string;

@@ -1,0 +1,157 @@
+import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
+import { readFileSync, statSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { FakeSlack, FAKE_SLACK_PATH } from "../support/fake-slack.js";
+import { runCli, workspace } from "../support/cli.js";
+
+const fake = new FakeSlack();
+beforeAll(async () => {
+  await fake.start();
+});
+afterAll(() => fake.close());
+beforeEach(() => fake.reset());
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+describe("lookout --version and --help", () => {
+  it("prints the version", async () => {
+    const r = await runCli(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it.each(["init", "run", "check", "status", "test-webhook"])("%s --help shows the global options and an example", async (cmd) => {
+    const r = await runCli([cmd, "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Example/);
+    expect(r.stdout).toMatch(new RegExp(`lookout ${cmd}`));
+    expect(r.stdout).toMatch(/--config <path>/);
+    expect(r.stdout).toMatch(/--data-dir <dir>/);
+  });
+
+  it("refuses an unknown command or option with exit 2", async () => {
+    expect((await runCli(["chekc"])).code).toBe(2);
+    const r = await runCli(["check", "--jsno"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--jsno'/);
+  });
+});
+
+describe("lookout init", () => {
+  it("writes a commented lookout.yaml (mode 600) that check accepts, and will not overwrite it", async () => {
+    const ws = workspace();
+    const r = await runCli(["init"], { cwd: ws.dir });
+    expect(r.code).toBe(0);
+    const path = join(ws.dir, "lookout.yaml");
+    expect(readFileSync(path, "utf8")).toMatch(/^# Lookout configuration/);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const again = await runCli(["init"], { cwd: ws.dir });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists; pass --force/);
+    const check = await runCli(["check", "--json"], { cwd: ws.dir });
+    expect(check.stderr).toBe("");
+    expect([0, 1, 2]).toContain(check.code);
+    expect(existsSync(join(ws.dir, "data", "state.json"))).toBe(true); // ./data next to the config
+  });
+
+  it("writes to the given path", async () => {
+    const ws = workspace();
+    expect((await runCli(["init", join(ws.dir, "custom.yaml")])).code).toBe(0);
+    expect(existsSync(join(ws.dir, "custom.yaml"))).toBe(true);
+  });
+});
+
+describe("bad configuration", () => {
+  it("is refused before anything runs: exit 2, one line per problem, no stack", async () => {
+    const ws = workspace('host:\n  cpu: { warning: "80%" }\n  dsik: {}\n');
+    for (const cmd of ["check", "run", "status"]) {
+      const r = await runCli([cmd, "--config", ws.config, "--data-dir", ws.data]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('host.cpu.warning: expected a number from 0 to 100, got "80%"');
+      expect(r.stderr).toContain('host.dsik: unknown key (did you mean "disk"?)');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe("");
+    }
+    expect(existsSync(ws.data)).toBe(false);
+  });
+
+  it("finds the config through LOOKOUT_CONFIG", async () => {
+    const ws = workspace("interval: forever\n");
+    const r = await runCli(["check"], { env: { LOOKOUT_CONFIG: ws.config } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/interval: expected a duration/);
+  });
+});
+
+describe("lookout test-webhook", () => {
+  it("exits 0 when Slack answers ok, and never prints the URL", async () => {
+    const r = await runCli(["test-webhook", "--url", fake.url]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/OK/);
+    expect(r.stdout + r.stderr).not.toContain(fake.url);
+    expect(r.stdout).toContain("/services/T…/B…/****");
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it.each([
+    [404, "no_service", /does not exist.*new incoming webhook/i],
+    [403, "invalid_token", /token|new webhook/i],
+    [410, "channel_is_archived", /archived/i],
+    [403, "action_prohibited", /admin|restrict/i],
+    [400, "invalid_payload", /report/i],
+  ])("explains %i %s in plain words and exits 1", async (status, body, advice) => {
+    fake.respondWith([{ status, body }]);
+    const r = await runCli(["test-webhook"], { env: { LOOKOUT_SLACK_WEBHOOK_URL: fake.url } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAILED/);
+    expect(r.stdout).toMatch(advice);
+    expect(r.stdout + r.stderr).not.toContain(fake.url);
+  });
+
+  it("explains rate limiting", async () => {
+    fake.respondWith([{ status: 429, body: "rate_limited", headers: { "retry-after": "30" } }]);
+    const r = await runCli(["test-webhook", "--url", fake.url]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/rate/i);
+    expect(r.stdout).toMatch(/30 ?s/);
+  });
+
+  it("says a wrong path is unknown to Slack", async () => {
+    const r = await runCli(["test-webhook", "--url", fake.urlFor("/services/T000/B000/WRONG")]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/no_service/);
+    expect(r.stdout).not.toContain("WRONG");
+  });
+
+  it("says what to do when nothing is configured", async () => {
+    const ws = workspace("{}\n");
+    const r = await runCli(["test-webhook", "--config", ws.config]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no webhook configured: pass --url URL, export LOOKOUT_SLACK_WEBHOOK_URL/);
+  });
+
+  it("reports an unreachable receiver without a stack", async () => {
+    const closed = new FakeSlack();
+    const { port } = await closed.start();
+    await closed.close(); // nothing listens there now
+    const r = await runCli(["test-webhook", "--url", `http://127.0.0.1:${port}${FAKE_SLACK_PATH}`]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/refused|could not connect/i);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("lookout status", () => {
+  it("shows firing alerts with since and last value, and says so when there are none", async () => {
+    const ws = workspace('host:\n  disk: { warning: 1, critical: null, mounts: ["/"] }\n');
+    const before = await runCli(["status", "--config", ws.config, "--data-dir", ws.data]);
+    expect(before.code).toBe(0);
+    expect(before.stdout).toMatch(/no check has run yet/);
+    await runCli(["check", "--config", ws.config, "--data-dir", ws.data]);
+    const r = await runCli(["status", "--config", ws.config, "--data-dir", ws.data]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/FIRING\s+warning\s+host_disk\{hostname="[^"]+",mount="\/"\}\s+[\d.]+%\s+1\s+\d{4}-\d\d-\d\dT/);
+    const json = JSON.parse((await runCli(["status", "--json", "--config", ws.config, "--data-dir", ws.data])).stdout);
+    expect(json.alerts).toMatchObject([{ alertname: "host_disk", state: "firing", severity: "warning", threshold: 1 }]);
+  });
+});

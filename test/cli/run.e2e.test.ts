@@ -1,0 +1,125 @@
+/**
+ * End to end: `lookout run` as a real process, the real /proc of this machine,
+ * a real HTTP stand-in for Slack. Load the CPU, see one firing message; stop
+ * the load, see one resolved message.
+ */
+import { describe, it, expect, afterAll, beforeAll } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
+import { FakeSlack } from "../support/fake-slack.js";
+import { startCli, workspace } from "../support/cli.js";
+
+const fake = new FakeSlack();
+let burners: ChildProcess[] = [];
+const stopBurners = () => {
+  for (const b of burners) b.kill("SIGKILL");
+  burners = [];
+};
+
+beforeAll(async () => {
+  await fake.start();
+});
+afterAll(async () => {
+  stopBurners();
+  await fake.close();
+});
+
+const texts = () => fake.requests.map((r) => (r.body as { text: string }).text);
+
+async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("lookout run", () => {
+  it("sends exactly one firing and one resolved message for a CPU burst, then exits cleanly on SIGTERM", async () => {
+    // A burner per core takes the machine to ~100 %; the idle test machine sits far below 60 %.
+    const ws = workspace(`
+interval: 500ms
+host:
+  cpu: { warning: 70, critical: null, for: 1s, hysteresis: 10 }
+  memory: { enabled: false }
+  swap: { enabled: false }
+  disk: { enabled: false }
+  inodes: { enabled: false }
+  load: { enabled: false }
+notify:
+  repeat_interval: 0
+  slack:
+    - webhook_url: \${HOOK}
+`);
+    const agent = startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url } });
+    try {
+      await until(() => agent.out.stderr.includes("lookout started"), 10_000, "the agent to start");
+      for (let i = 0; i < availableParallelism(); i++) {
+        burners.push(spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
+      }
+      await fake.waitFor(1, 20_000);
+      expect(texts()[0]).toMatch(/^\[.+\] WARNING: CPU [\d.]+% \(threshold 70%\) for \d+s$/);
+      const firing = fake.requests[0]!.body as { attachments: Array<{ blocks: unknown[] }> };
+      // The message names the top processes: our burners are node processes.
+      expect(JSON.stringify(firing.attachments[0]!.blocks)).toMatch(/node \(\d+\)/);
+
+      stopBurners();
+      await fake.waitFor(2, 20_000);
+      expect(texts()[1]).toMatch(/^\[.+\] RESOLVED: CPU [\d.]+% after \d+s \(peak [\d.]+%\)$/);
+      // Nothing more: no reminder (repeat_interval 0), no second firing.
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(texts()).toHaveLength(2);
+      // stdout carries the same two alerts, one line each.
+      expect(agent.out.stdout.split("\n").filter((l) => / (WARNING|RESOLVED): CPU/.test(l))).toHaveLength(2);
+    } finally {
+      stopBurners();
+      const code = await agent.stop("SIGTERM");
+      expect(code).toBe(0);
+    }
+    expect(agent.out.stderr).toMatch(/stopped/);
+    expect(agent.out.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+    expect(agent.out.stderr + agent.out.stdout).not.toContain(fake.url);
+    // State survived: restarting while nothing fires sends nothing.
+    expect(existsSync(`${ws.data}/state.json`)).toBe(true);
+    expect(JSON.parse(readFileSync(`${ws.data}/state.json`, "utf8")).alerts).toEqual([]);
+  }, 90_000);
+
+  it("runs with no webhook, prints alerts on stdout and says how to add Slack", async () => {
+    const ws = workspace(`
+interval: 500ms
+host:
+  disk: { warning: 1, critical: null, mounts: ["/"] }
+`);
+    const agent = startCli(["run", "--config", ws.config, "--data-dir", ws.data]);
+    try {
+      await until(() => /WARNING: Disk \//.test(agent.out.stdout), 15_000, "the disk alert on stdout");
+      expect(agent.out.stdout).toMatch(/No Slack webhook configured.*LOOKOUT_SLACK_WEBHOOK_URL/);
+    } finally {
+      expect(await agent.stop("SIGINT")).toBe(0);
+    }
+  }, 30_000);
+
+  it("does not resend a firing alert after a restart", async () => {
+    const ws = workspace(`
+interval: 500ms
+host:
+  cpu: { enabled: false }
+  memory: { enabled: false }
+  load: { enabled: false }
+  disk: { warning: 1, critical: null, mounts: ["/"] }
+notify:
+  slack:
+    - webhook_url: \${HOOK}
+`);
+    fake.reset();
+    const first = startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url } });
+    await fake.waitFor(1, 15_000);
+    expect(await first.stop()).toBe(0);
+    const second = startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url } });
+    await until(() => (second.out.stderr.match(/lookout started/g) ?? []).length === 1, 10_000, "restart");
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await second.stop()).toBe(0);
+    expect(fake.requests).toHaveLength(1);
+  }, 40_000);
+});
