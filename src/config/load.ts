@@ -109,7 +109,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   for (const url of slackUrls) registerSecret(url);
 
   if (path && text) {
-    const literalUrl = config.notify.slack.some((r, i) => r.webhook_url !== undefined && !rawWebhookUsesEnv(raw, i));
+    const literalUrl = rawHoldsLiteralWebhook(raw);
     if (literalUrl) {
       try {
         const mode = statSync(path).mode;
@@ -167,9 +167,11 @@ function checkWebhookUrl(url: string, key: string, warnings: string[]): string |
   return null;
 }
 
-function rawWebhookUsesEnv(raw: unknown, index: number): boolean {
-  const entry = (raw as { notify?: { slack?: Array<{ webhook_url?: unknown }> } })?.notify?.slack?.[index];
-  return typeof entry?.webhook_url === "string" && entry.webhook_url.includes("${");
+/** Whether the file itself (not the environment) holds a webhook URL. */
+function rawHoldsLiteralWebhook(raw: unknown): boolean {
+  const entries = (raw as { notify?: { slack?: unknown } })?.notify?.slack;
+  if (!Array.isArray(entries)) return false;
+  return entries.some((e) => typeof (e as { webhook_url?: unknown })?.webhook_url === "string" && !(e as { webhook_url: string }).webhook_url.includes("${"));
 }
 
 function parseYaml(text: string, path: string): unknown {

@@ -29,6 +29,13 @@ describe("lookout --version and --help", () => {
     expect(r.stdout).toMatch(/--data-dir <dir>/);
   });
 
+  it("works as `npx lookout` from the repository root", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const r = spawnSync("npx", ["--no-install", "lookout", "--version"], { cwd: new URL("../..", import.meta.url).pathname, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
   it("refuses an unknown command or option with exit 2", async () => {
     expect((await runCli(["chekc"])).code).toBe(2);
     const r = await runCli(["check", "--jsno"]);

@@ -122,4 +122,37 @@ notify:
     expect(await second.stop()).toBe(0);
     expect(fake.requests).toHaveLength(1);
   }, 40_000);
+
+  it("keeps running through a Slack outage and delivers the alert when Slack is back", async () => {
+    const ws = workspace(`
+interval: 500ms
+host:
+  cpu: { enabled: false }
+  memory: { enabled: false }
+  load: { enabled: false }
+  disk: { warning: 1, critical: null, mounts: ["/"] }
+notify:
+  slack:
+    - webhook_url: \${HOOK}
+`);
+    fake.reset();
+    fake.respondWith([
+      { status: 500, body: "internal_error" },
+      { status: 503, body: "service_unavailable" },
+      { drop: true, status: 0 },
+      { status: 429, body: "rate_limited", headers: { "retry-after": "1" } },
+    ]);
+    const agent = startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url } });
+    try {
+      await fake.waitFor(5, 30_000);
+      expect((fake.requests[4]!.body as { text: string }).text).toMatch(/WARNING: Disk \//);
+      expect(new Set(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).size).toBe(1);
+      expect(agent.child.exitCode).toBeNull();
+      expect(agent.out.stderr).toMatch(/will retry/);
+      await until(() => agent.out.stderr.includes("notification delivered"), 5000, "the delivery to be logged");
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+    expect(agent.out.stderr).not.toContain(fake.url);
+  }, 45_000);
 });

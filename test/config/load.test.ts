@@ -127,6 +127,8 @@ describe("loadConfig", () => {
     expect(loaded.warnings.join("\n")).not.toContain("abcdefghijklmnop");
     const viaEnv = loadConfig({ configPath: writeConfig("notify:\n  slack:\n    - webhook_url: ${H}\n", 0o644), env: { H: SLACK } });
     expect(viaEnv.warnings).toEqual([]);
+    const envOnly = loadConfig({ configPath: writeConfig("host: {}\n", 0o644), env: { LOOKOUT_SLACK_WEBHOOK_URL: SLACK } });
+    expect(envOnly.warnings).toEqual([]);
   });
 
   it("lets any rule be turned off and a critical level be removed", () => {

@@ -1,0 +1,66 @@
+import { describe, it, expect } from "vitest";
+import { evaluate, factsFor, fingerprintOf } from "../../src/evaluate/evaluate.js";
+import { ruleRegistry } from "../../src/evaluate/registry.js";
+import { configSchema } from "../../src/config/schema.js";
+import type { Sample } from "../../src/collect/sample.js";
+
+const GiB = 1024 ** 3;
+const samples: Sample[] = [
+  { name: "host_cpu", labels: {}, value: 97.2, unit: "%", info: { user: 80.1, system: 15, iowait: 2.1, steal: 0 } },
+  { name: "host_cpu_user", labels: {}, value: 80.1, unit: "%" },
+  { name: "host_memory", labels: {}, value: 50, unit: "%", info: { total_bytes: 8 * GiB, available_bytes: 4 * GiB, used_bytes: 4 * GiB } },
+  { name: "host_disk", labels: { mount: "/" }, value: 91.5, unit: "%", info: { device: "/dev/vda1", fstype: "ext4", size_bytes: 100 * GiB, used_bytes: 91 * GiB, free_bytes: 8.5 * GiB } },
+  { name: "host_disk", labels: { mount: "/var" }, value: 10, unit: "%", info: { device: "/dev/vdb", fstype: "xfs", size_bytes: 10 * GiB, used_bytes: GiB, free_bytes: 9 * GiB } },
+  { name: "host_load", labels: {}, value: 2.5, unit: "per_core", info: { load1: 11, load5: 10, load15: 9, cores: 4 } },
+];
+
+describe("evaluate", () => {
+  it("turns samples into one observation per rule and series, with Alertmanager labels", () => {
+    const config = configSchema.parse({});
+    const e = evaluate(samples, ruleRegistry, config, "web-1");
+    expect(e.observations.map((o) => o.fingerprint)).toEqual([
+      'host_cpu{hostname="web-1"}',
+      'host_memory{hostname="web-1"}',
+      'host_disk{hostname="web-1",mount="/"}',
+      'host_disk{hostname="web-1",mount="/var"}',
+      'host_load{hostname="web-1"}',
+    ]);
+    expect(e.observations[2]).toMatchObject({
+      alertname: "host_disk",
+      labels: { alertname: "host_disk", hostname: "web-1", mount: "/" },
+      display: "Disk /",
+      warning: 90,
+      critical: 95,
+      forMs: 0,
+      hysteresis: 5,
+    });
+    // swap and inodes were not collected: their alerts must not be resolved by absence.
+    expect([...e.evaluated].sort()).toEqual(["host_cpu", "host_disk", "host_load", "host_memory"]);
+  });
+
+  it("watches only the configured mounts, and counts a disabled rule as evaluated", () => {
+    const config = configSchema.parse({ host: { disk: { mounts: ["/var"] }, cpu: { enabled: false } } });
+    const e = evaluate(samples, ruleRegistry, config, "web-1");
+    expect(e.observations.filter((o) => o.alertname === "host_disk").map((o) => o.labels.mount)).toEqual(["/var"]);
+    expect(e.observations.some((o) => o.alertname === "host_cpu")).toBe(false);
+    expect(e.evaluated.has("host_cpu")).toBe(true);
+  });
+
+  it("gives each alert the facts a person needs", () => {
+    const e = evaluate(samples, ruleRegistry, configSchema.parse({}), "web-1");
+    expect(factsFor(e, 'host_cpu{hostname="web-1"}')).toEqual([{ label: "Split", value: "user 80.1% · system 15.0% · iowait 2.1% · steal 0.0%" }]);
+    expect(factsFor(e, 'host_disk{hostname="web-1",mount="/"}')).toEqual([
+      { label: "Mount", value: "/" },
+      { label: "Free", value: "8.5 GiB of 100 GiB" },
+      { label: "Device", value: "/dev/vda1 (ext4)" },
+    ]);
+    expect(factsFor(e, 'host_load{hostname="web-1"}')[0]).toEqual({ label: "Per core (5m)", value: "2.50 on 4 cores" });
+    expect(factsFor(e, 'host_memory{hostname="web-1"}')[0]).toEqual({ label: "Used", value: "4.0 GiB of 8.0 GiB" });
+  });
+
+  it("identifies an alert by name and labels, never by severity", () => {
+    expect(fingerprintOf("host_disk", { alertname: "host_disk", severity: "critical", mount: "/var", hostname: "h" })).toBe(
+      fingerprintOf("host_disk", { hostname: "h", mount: "/var", severity: "warning" }),
+    );
+  });
+});
