@@ -4,6 +4,7 @@
  * says, in a DeliveryResult, how it went. It never throws, and the webhook
  * URL (a secret: whoever has it can post) is never in a message or a log line.
  */
+import { request } from "undici";
 import type { Notification } from "../../alert/notification.js";
 import type { Severity } from "../../config/schema.js";
 import type { DeliveryResult, Notifier } from "../notifier.js";
@@ -26,7 +27,7 @@ export const SLACK_TIMEOUT_MS = 10_000;
 /** Slack answers with a word; anything longer is cut before it is read further. */
 const MAX_ANSWER_CHARS = 16_384;
 
-/** A header value fetch accepts (visible ASCII), whatever the id holds. */
+/** A header value HTTP accepts (visible ASCII), whatever the id holds. */
 function headerValue(text: string): string {
   return /^[\x21-\x7e]*$/.test(text) ? text : encodeURIComponent(text);
 }
@@ -103,16 +104,18 @@ export class SlackNotifier implements Notifier {
       let body: string;
       let retryAfter: string | null;
       try {
-        const res = await fetch(this.#url, {
+        // undici's request rather than fetch: fetch refuses some ports outright
+        // (the WHATWG "bad ports" list), which a self-hosted receiver may use.
+        const res = await request(this.#url, {
           method: "POST",
           headers: { "content-type": "application/json", ...headers },
           body: json,
-          redirect: "manual",
           signal: AbortSignal.timeout(this.timeoutMs),
         });
-        status = res.status;
-        retryAfter = res.headers.get("retry-after");
-        body = (await res.text()).slice(0, MAX_ANSWER_CHARS);
+        status = res.statusCode;
+        const ra = res.headers["retry-after"];
+        retryAfter = (Array.isArray(ra) ? ra[0] : ra) ?? null;
+        body = (await res.body.text()).slice(0, MAX_ANSWER_CHARS);
       } catch (err) {
         const result = resultFromError(err, this.target, { timeoutMs: this.timeoutMs });
         log.debug("slack: no answer", { receiver: this.name, code: result.code });
@@ -129,7 +132,7 @@ export class SlackNotifier implements Notifier {
       }
       return result;
     } catch (err) {
-      // Not expected (fetch errors are handled above); still never throw.
+      // Not expected (request errors are handled above); still never throw.
       return {
         ok: false,
         retryable: true,
