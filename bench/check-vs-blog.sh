@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Whole-process comparison: `lookout check` (node dist/cli/main.js check) against
+# the blog's server-monitor.sh (bench/blog-server-monitor.sh), both posting to a
+# local Slack stand-in (bench/receiver.mjs on 127.0.0.1).
+#
+#   npm run build && bash bench/check-vs-blog.sh [--runs K] [--fire-runs F] [--gap SECONDS]
+#
+# Both sides are set to alert on everything they check, like a firing alert:
+#   - blog script: CPU/MEMORY/DISK thresholds 0 (it posts on every run when the
+#     value is above 0: it has no memory between runs);
+#   - lookout: a temp config with host.cpu/memory/disk warning 0, for 0s, its data
+#     dir a temp dir, LOOKOUT_SLACK_WEBHOOK_URL = the receiver. Lookout posts
+#     only on a change (firing, escalation, resolution, reminder after 4 h), so it
+#     posts on its first run and then not again while the alerts stay firing.
+# Four rows, interleaved (one of each per round, so a busy moment of this
+# shared machine hits all of them alike):
+#   lookout, first run, alerts firing (F runs, default 5): a fresh data dir every
+#     time. No previous counters, so it samples /proc/stat twice 500 ms apart;
+#     its three alerts fire and it posts three messages, paced 1 s apart (Slack
+#     allows one message per second per webhook), so each run waits >= 2 s: F is
+#     kept small to keep this bench under 2 minutes.
+#   lookout, first run, nothing firing (K runs): same, with the built-in
+#     thresholds (80/90/90, nothing fires on an idle box): the 500 ms sample
+#     without the pacing.
+#   lookout, steady state (K runs): one data dir, primed by one untimed run. Each
+#     run reuses the previous run's counters (as from cron) and has nothing new to send.
+#   blog script (K runs, default 20).
+#   for scale (K runs each, no strace): `node -e 0` (Node's own start-up and
+#   exit), `node dist/cli/main.js --version` (start-up + loading Lookout's CLI
+#   and its modules, no collection), `top -bn1` (the blog's slowest command).
+# A steady-state run starts at least --gap seconds (default 0.5) after the
+# previous one: a check less than 500 ms after the previous one would sleep to
+# make a 500 ms CPU window, which from cron (every minute) never happens. (With
+# the other runs in between, no pause is needed in practice.)
+# Per row: wall time per run (mean, min, max; bash $EPOCHREALTIME), CPU time per
+# run (user+sys of the run's whole process tree, from bash's `times` builtin,
+# i.e. getrusage(RUSAGE_CHILDREN) before/after), programs started (successful
+# execve) and new processes (clone/clone3 without CLONE_THREAD, fork, vfork)
+# counted with `strace -f` on one extra untimed run of each kind, and the
+# requests the receiver got during the timed runs.
+set -euo pipefail
+export LC_ALL=C
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=lib/ensure-tools.sh
+source "$HERE/lib/ensure-tools.sh"
+
+RUNS=20
+FIRE_RUNS=5
+GAP=0.5
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
+    --fire-runs) FIRE_RUNS=${2:?--fire-runs needs a number}; shift 2 ;;
+    --gap) GAP=${2:?--gap needs seconds}; shift 2 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    *) echo "check-vs-blog: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "check-vs-blog: --runs must be a positive integer" >&2; exit 2; }
+[[ "$FIRE_RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "check-vs-blog: --fire-runs must be a positive integer" >&2; exit 2; }
+[[ "$GAP" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "check-vs-blog: --gap must be seconds, like 0.5" >&2; exit 2; }
+
+command -v node >/dev/null 2>&1 || { echo "check-vs-blog: node (>= 20) is needed" >&2; exit 1; }
+# what the blog script runs, what this script runs
+ensure_tools strace:strace bc:bc top:procps free:procps ps:procps uptime:procps curl:curl \
+  df:coreutils awk:mawk sed:sed grep:grep xargs:findutils hostname:hostname
+require_dist "$ROOT"
+
+TMP=$(mktemp -d /tmp/lookout-check-vs-blog.XXXXXX)
+RECV_PID=""
+cleanup() {
+  if [ -n "$RECV_PID" ]; then kill -TERM "$RECV_PID" 2>/dev/null || true; wait "$RECV_PID" 2>/dev/null || true; fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- the receiver
+node "$HERE/receiver.mjs" 0 >"$TMP/receiver.out" 2>"$TMP/receiver.err" &
+RECV_PID=$!
+URL=""
+for _ in $(seq 1 100); do
+  if [ -s "$TMP/receiver.out" ]; then read -r URL <"$TMP/receiver.out" || true; fi
+  [ -n "$URL" ] && break
+  sleep 0.05
+done
+[ -n "$URL" ] || { echo "check-vs-blog: the receiver did not start: $(cat "$TMP/receiver.err")" >&2; exit 1; }
+BASE=${URL%%/services/*}
+received() { curl -sS --max-time 5 "$BASE/__count" | sed -n 's/.*"requests":\([0-9]*\).*/\1/p'; }
+
+# ---- lookout's config: the blog's three checks, alerting at 0 like the blog script below
+CONFIG="$TMP/lookout.yaml"
+STEADY_DIR="$TMP/lookout-steady"
+cat >"$CONFIG" <<EOF
+# bench/check-vs-blog.sh: alert on everything the blog script checks
+data_dir: $STEADY_DIR
+host:
+  cpu: { warning: 0, for: 0s }
+  memory: { warning: 0, for: 0s }
+  disk: { warning: 0, for: 0s }
+EOF
+QUIET_CONFIG="$TMP/lookout-default.yaml"
+echo "# bench/check-vs-blog.sh: built-in thresholds; --data-dir is given on each run" >"$QUIET_CONFIG"
+export LOOKOUT_SLACK_WEBHOOK_URL="$URL"
+LOOKOUT=(node "$ROOT/dist/cli/main.js" check --config "$CONFIG")
+LOOKOUT_QUIET=(node "$ROOT/dist/cli/main.js" check --config "$QUIET_CONFIG")
+# the blog script's settings are exported (lookout reads none of them), so that no
+# `env` wrapper shows up in its process count
+export WEBHOOK_URL="$URL" CPU_THRESHOLD=0 MEMORY_THRESHOLD=0 DISK_THRESHOLD=0
+BLOG=(bash "$HERE/blog-server-monitor.sh")
+
+# ---- timing helpers (no forks between the two readings but the command itself)
+CPU_MS=0
+TMS=0
+tms() { # 0m1.234s → TMS=1234 (no subshell: a fork here would be counted as a child)
+  local v=$1 m s
+  m=${v%%m*}; s=${v#*m}; s=${s%s}
+  TMS=$(( (10#$m * 60 + 10#${s%.*}) * 1000 + 10#${s#*.} ))
+}
+children_cpu_ms() { # user+sys of all reaped children so far, ms → CPU_MS
+  times >"$TMP/times.txt"
+  local _ cu cs
+  { read -r _ _; read -r cu cs; } <"$TMP/times.txt"
+  tms "$cu"; CPU_MS=$TMS
+  tms "$cs"; CPU_MS=$(( CPU_MS + TMS ))
+}
+# run_timed NAME CMD... : appends "wall_us cpu_ms requests" to $TMP/NAME.runs
+run_timed() {
+  local name=$1; shift
+  local c0 c1 t0 t1 r0 r1
+  r0=$(received)
+  children_cpu_ms; c0=$CPU_MS
+  t0=${EPOCHREALTIME/./}
+  "$@" >/dev/null 2>>"$TMP/$name.stderr" || true # lookout check exits 1/2 when alerts fire
+  t1=${EPOCHREALTIME/./}
+  children_cpu_ms; c1=$CPU_MS
+  r1=$(received)
+  echo "$(( t1 - t0 )) $(( c1 - c0 )) $(( r1 - r0 ))" >>"$TMP/$name.runs"
+}
+
+# ---- process counts with strace (one untimed run of each kind)
+STRACE_OPTS=(-f -qq -e trace=execve,execveat,clone,clone3,fork,vfork)
+if strace --seccomp-bpf "${STRACE_OPTS[@]}" -o /dev/null true 2>/dev/null; then STRACE_OPTS=(--seccomp-bpf "${STRACE_OPTS[@]}"); fi
+strace_counts() { # NAME CMD... → $TMP/NAME.strace.json
+  local name=$1; shift
+  strace "${STRACE_OPTS[@]}" -o "$TMP/$name.strace" "$@" >/dev/null 2>>"$TMP/$name.stderr" || true
+  node "$HERE/lib/strace-count.mjs" "$TMP/$name.strace" >"$TMP/$name.strace.json"
+}
+
+echo "check-vs-blog: $RUNS runs (first run with alerts firing: $FIRE_RUNS), receiver at $BASE" >&2
+
+GAP_US=$(awk -v g="$GAP" 'BEGIN { printf "%d", g * 1000000 }')
+LAST_STEADY=0
+steady_gap() { # wait until GAP seconds have passed since the last steady-state run started
+  local now=${EPOCHREALTIME/./} left
+  left=$(( LAST_STEADY + GAP_US - now ))
+  if [ "$left" -gt 0 ]; then sleep "$(awk -v u="$left" 'BEGIN { printf "%.3f", u / 1000000 }')"; fi
+  LAST_STEADY=${EPOCHREALTIME/./}
+}
+
+# prime the steady-state data dir (its first run: fires and posts; not timed)
+steady_gap
+"${LOOKOUT[@]}" >/dev/null 2>>"$TMP/prime.stderr" || true
+PRIMED_REQUESTS=$(received)
+
+for i in $(seq 1 "$RUNS"); do
+  if [ "$i" -le "$FIRE_RUNS" ]; then run_timed fire "${LOOKOUT[@]}" --data-dir "$TMP/lookout-fire-$i"; fi
+  run_timed quiet "${LOOKOUT_QUIET[@]}" --data-dir "$TMP/lookout-quiet-$i"
+  steady_gap
+  run_timed steady "${LOOKOUT[@]}"
+  run_timed blog "${BLOG[@]}"
+  run_timed node0 node -e 0
+  run_timed version node "$ROOT/dist/cli/main.js" --version
+  run_timed top top -bn1
+done
+
+strace_counts fire "${LOOKOUT[@]}" --data-dir "$TMP/lookout-fire-strace"
+strace_counts quiet "${LOOKOUT_QUIET[@]}" --data-dir "$TMP/lookout-quiet-strace"
+steady_gap
+strace_counts steady "${LOOKOUT[@]}"
+strace_counts blog "${BLOG[@]}"
+
+# ---- report
+json_field() { sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" "$TMP/$1.strace.json"; }
+row() { # NAME LABEL
+  local name=$1 label=$2 stats
+  stats=$(awk '{ w=$1/1000; s+=w; c+=$2; r+=$3; if (NR==1||w<mn) mn=w; if (NR==1||w>mx) mx=w }
+    END { printf "%d | %.1f | %.1f | %.1f | %.1f | %d (%.2f)", NR, s/NR, mn, mx, c/NR, r, r/NR }' "$TMP/$name.runs")
+  local ex=- np=-
+  if [ -f "$TMP/$name.strace.json" ]; then ex=$(json_field "$name" execve); np=$(json_field "$name" processes); fi
+  printf '| %s | %s | %s | %s | %s |\n' "$label" "${stats% | *}" "$ex" "$np" "${stats##* | }"
+}
+echo
+echo "command: bash bench/check-vs-blog.sh --runs $RUNS --fire-runs $FIRE_RUNS --gap $GAP"
+echo "machine: $(nproc) CPUs, kernel $(uname -r), node $(node --version), $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "lookout: LOOKOUT_SLACK_WEBHOOK_URL=$BASE/services/… node dist/cli/main.js check --config CONFIG [--data-dir FRESH_DIR]"
+echo "         CONFIG = host.cpu/memory/disk {warning: 0, for: 0s} (rows 1, 3), or empty: built-in thresholds (row 2)"
+echo "blog:    WEBHOOK_URL=$BASE/services/… CPU_THRESHOLD=0 MEMORY_THRESHOLD=0 DISK_THRESHOLD=0 bash bench/blog-server-monitor.sh"
+echo
+echo "| run | runs | wall mean ms | wall min ms | wall max ms | CPU user+sys ms/run (mean) | programs exec'd per run (execve, strace) | new processes per run (strace) | requests received: total (per run) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+row fire "lookout check, first run, 3 alerts fire (fresh data dir: 500 ms CPU sample + 3 posts paced 1/s)"
+row quiet "lookout check, first run, nothing fires (fresh data dir: 500 ms CPU sample)"
+row steady "lookout check, steady state, 3 alerts firing (previous run's counters; nothing new to post)"
+row blog "blog server-monitor.sh, thresholds 0 (posts when value > 0)"
+row node0 "for scale: \`node -e 0\` (Node start-up alone)"
+row version "for scale: \`node dist/cli/main.js --version\` (start-up + loading the CLI's modules)"
+row top "for scale: \`top -bn1\` alone"
+echo
+echo "(the untimed priming run of the steady-state data dir posted $PRIMED_REQUESTS request(s); strace counts include the traced command's own exec: 1 = node alone)"
+for name in fire quiet steady blog; do
+  progs=$(sed -n 's/.*"programs":\[\(.*\)\].*/\1/p' "$TMP/$name.strace.json" | tr -d '"' | tr ',' '\n' | sed 's#.*/##' | sort | uniq -c | awk '{printf "%s%s×%s", (NR>1?", ":""), $2, $1}')
+  echo "programs started by one $name run: $progs"
+done
