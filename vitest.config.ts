@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ["default"],
+    // Starts our own dockerd when a file under test/integration/ is in the run.
+    globalSetup: ["test/integration/global-setup.ts"],
   },
 });

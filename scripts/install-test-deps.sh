@@ -6,6 +6,16 @@ set -euo pipefail
 need=()
 command -v free >/dev/null 2>&1 || need+=(procps)
 command -v df >/dev/null 2>&1 || need+=(coreutils)
+# The Docker integration tests start their own dockerd (test/integration/docker-rig.ts)
+# and build their image from a static busybox. The system docker service is never
+# used (nor started here); if the package's postinst starts it, nothing talks to it.
+if ! PATH="$PATH:/usr/sbin:/sbin" command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
+  need+=(docker.io)
+fi
+# busybox-static, not busybox: the image has no libc, so a dynamically linked one cannot run in it.
+if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
+  need+=(busybox-static)
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -13,6 +23,14 @@ if [ ${#need[@]} -gt 0 ]; then
     exit 1
   fi
   echo "install-test-deps: installing ${need[*]}"
+  # Keep package scripts from starting services (docker.io's would start the system
+  # dockerd, which the tests never use): the standard Debian policy-rc.d, for this
+  # install only, when the machine has none of its own.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# install-test-deps: no service starts during package installs\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi

@@ -5,10 +5,10 @@
  */
 import { randomUUID } from "node:crypto";
 import type { LoadedConfig } from "./config/load.js";
-import type { Collector } from "./collect/collector.js";
+import type { Collector, CollectResult } from "./collect/collector.js";
 import type { Sample } from "./collect/sample.js";
 import { createCollectors } from "./collect/registry.js";
-import { evaluate, factsFor, type Evaluation } from "./evaluate/evaluate.js";
+import { evaluate, detailsFor, type Evaluation } from "./evaluate/evaluate.js";
 import { ruleRegistry } from "./evaluate/registry.js";
 import { step, type AlertRecord } from "./alert/state.js";
 import type { Notification, NotificationDetails } from "./alert/notification.js";
@@ -47,6 +47,8 @@ export class Agent {
   readonly collectors: Collector[];
   readonly notifiers: Notifier[];
   readonly dispatcher: Dispatcher;
+  /** Each collector's last result, reused by cycles that do not run it. */
+  private readonly lastResults = new Map<string, CollectResult>();
 
   constructor(
     readonly loaded: LoadedConfig,
@@ -72,22 +74,43 @@ export class Agent {
     this.store.save(this.state);
   }
 
-  async cycle(now = Date.now()): Promise<CycleResult> {
+  /** Closes collectors' connections and streams. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.collectors.map((c) => c.stop?.()));
+  }
+
+  /**
+   * One pass. `only` runs just those collectors (an early cycle after a Docker
+   * event) and reuses the others' last results, so reacting to an event does
+   * not wait for a CPU window.
+   */
+  async cycle(now = Date.now(), opts: { reason?: "interval" | "event"; only?: ReadonlySet<string> } = {}): Promise<CycleResult> {
     const { config, hostname } = this.loaded;
-    const samples: Sample[] = [];
+    const reason = opts.reason ?? "interval";
     const errors: string[] = [];
     await Promise.all(
       this.collectors.map(async (c) => {
+        if (opts.only && !opts.only.has(c.name) && this.lastResults.has(c.name)) return;
         try {
-          samples.push(...(await c.collect({ config, now })));
+          const out = await c.collect({ config, now, reason });
+          this.lastResults.set(c.name, Array.isArray(out) ? { samples: out } : out);
           if (c.snapshot) this.state.collectors[c.name] = { savedAt: now, data: c.snapshot() };
         } catch (err) {
+          this.lastResults.delete(c.name);
           errors.push(`${c.name}: ${describeError(err)}`);
           log.error("collector failed", { collector: c.name, error: describeError(err) });
         }
       }),
     );
-    const evaluation = evaluate(samples, ruleRegistry, config, hostname);
+    const samples: Sample[] = [];
+    const covers = new Set<string>();
+    for (const c of this.collectors) {
+      const r = this.lastResults.get(c.name);
+      if (!r) continue;
+      samples.push(...r.samples);
+      for (const m of r.covers ?? []) covers.add(m);
+    }
+    const evaluation = evaluate(samples, ruleRegistry, config, hostname, covers);
     const result = step(this.state.alerts, evaluation.observations, now, {
       repeatIntervalMs: config.notify.repeat_interval,
       sendResolved: config.notify.send_resolved,
@@ -96,7 +119,7 @@ export class Agent {
     const notifications: Notification[] = [];
     const processCache = new Map<"cpu" | "memory", Promise<NotificationDetails["topProcesses"]>>();
     for (const event of result.events) {
-      const details: NotificationDetails = { facts: factsFor(evaluation, event.alert.fingerprint) };
+      const details: NotificationDetails = detailsFor(evaluation, event.alert.fingerprint);
       const by = evaluation.sources.get(event.alert.fingerprint)?.rule.topProcesses;
       if (by && event.kind !== "resolved") {
         if (!processCache.has(by)) {

@@ -25,6 +25,10 @@ export interface AlertSnapshot {
   peak: number;
   /** Highest severity reached while firing (resolved messages go where the firing went). */
   maxSeverity: Exclude<Severity, "info">;
+  /** For alerts that are events (a crash): what happened, shown instead of "value (threshold …)". */
+  summary?: string;
+  /** Resolved because what it measured disappeared: why ("container removed", "no longer mounted"). */
+  gone?: string;
 }
 
 /** A fact line for a message, e.g. { label: "Free", value: "9.8 GiB of 100 GiB" }. */

@@ -22,6 +22,10 @@ export interface Observation {
   critical: number | null;
   forMs: number;
   hysteresis: number;
+  /** What happened, for alerts that are events (a crash): replaces "value (threshold)" in titles. */
+  summary?: string;
+  /** Why the alert is over when its series disappears ("container removed"). */
+  goneText?: string;
 }
 
 /** What is remembered of an active alert between cycles (and across restarts). */
@@ -43,6 +47,10 @@ export interface AlertRecord {
   peak: number;
   lastNotifiedAt: number | null;
   updatedAt: number;
+  summary?: string;
+  goneText?: string;
+  /** Set on the last record of an alert whose series disappeared: why it is over. */
+  gone?: string;
 }
 
 export interface AlertEvent {
@@ -98,6 +106,8 @@ export function snapshot(rec: AlertRecord): AlertSnapshot {
     firingSince: rec.firingSince ?? rec.activeSince,
     peak: rec.peak,
     maxSeverity: rec.maxSeverity,
+    ...(rec.summary !== undefined ? { summary: rec.summary } : {}),
+    ...(rec.gone !== undefined ? { gone: rec.gone } : {}),
   };
 }
 
@@ -121,7 +131,7 @@ export function step(previous: readonly AlertRecord[], observations: readonly Ob
     const level = levelOf(obs, cur);
 
     if (level === "none") {
-      if (cur) resolve({ ...cur, value: obs.value, updatedAt: now });
+      if (cur) resolve({ ...cur, value: obs.value, display: obs.display, ...(obs.summary !== undefined ? { summary: obs.summary } : {}), updatedAt: now });
       continue;
     }
 
@@ -147,6 +157,8 @@ export function step(previous: readonly AlertRecord[], observations: readonly Ob
         peak: Math.max(cur?.peak ?? obs.value, obs.value),
         lastNotifiedAt: null,
         updatedAt: now,
+        ...(obs.summary !== undefined ? { summary: obs.summary } : {}),
+        ...(obs.goneText !== undefined ? { goneText: obs.goneText } : {}),
       };
       if (now - activeSince >= obs.forMs) {
         const sev: Sev = criticalHeld ? "critical" : "warning";
@@ -168,6 +180,7 @@ export function step(previous: readonly AlertRecord[], observations: readonly Ob
       peak: Math.max(cur.peak, obs.value),
       criticalSince,
       updatedAt: now,
+      ...(obs.summary !== undefined ? { summary: obs.summary } : {}),
     };
     if (cur.severity === "warning" && level === "critical" && criticalHeld) {
       rec.severity = "critical";
@@ -188,7 +201,7 @@ export function step(previous: readonly AlertRecord[], observations: readonly Ob
 
   for (const cur of previous) {
     if (seen.has(cur.fingerprint)) continue;
-    if (opts.evaluated.has(cur.alertname)) resolve({ ...cur, updatedAt: now });
+    if (opts.evaluated.has(cur.alertname)) resolve({ ...cur, gone: cur.goneText ?? "no longer measured", updatedAt: now });
     else alerts.push(cur);
   }
   return { alerts, events, resolved };

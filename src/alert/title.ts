@@ -19,6 +19,19 @@ const SEVERITY_WORD = { warning: "WARNING", critical: "CRITICAL" } as const;
 export function notificationTitle(n: Notification): string {
   const a = n.alert;
   const host = `[${n.hostname}]`;
+  if (n.kind === "resolved" && a.gone !== undefined) {
+    const lasted = since(a.firingSince, n.at);
+    const peak = a.summary === undefined ? `, peak ${formatValue(a.peak, a.unit)}` : "";
+    return `${host} RESOLVED: ${a.display}: ${a.gone}${lasted || peak ? ` (${lasted ? `lasted ${lasted}` : ""}${lasted ? peak : peak.slice(2)})` : ""}`;
+  }
+  if (a.summary !== undefined) {
+    if (n.kind === "resolved") {
+      const lasted = since(a.firingSince, n.at);
+      return `${host} RESOLVED: ${a.display}${lasted ? ` (lasted ${lasted})` : ""}`;
+    }
+    const word = n.kind === "reminder" ? "STILL FIRING" : n.kind === "escalated" ? `${SEVERITY_WORD[a.severity]} (escalated)` : SEVERITY_WORD[a.severity];
+    return `${host} ${word}: ${a.summary}`;
+  }
   if (n.kind === "resolved") {
     const lasted = since(a.firingSince, n.at);
     return (

@@ -6,6 +6,22 @@ export interface CollectContext {
   config: LookoutConfig;
   /** Wall-clock time of this cycle, ms since epoch. */
   now: number;
+  /**
+   * `interval`: the regular cycle. `event`: a cycle run early because a
+   * collector reported a change (a container died): collectors may skip
+   * costly work (stats) then.
+   */
+  reason: "interval" | "event";
+}
+
+/**
+ * Samples, plus the metric names whose every series is in `samples` (a series
+ * missing from a covered metric is gone: its alert resolves). Metrics present in
+ * `samples` count as covered too.
+ */
+export interface CollectResult {
+  samples: Sample[];
+  covers?: string[];
 }
 
 /**
@@ -16,7 +32,11 @@ export interface CollectContext {
  */
 export interface Collector {
   readonly name: string;
-  collect(ctx: CollectContext): Promise<Sample[]>;
+  collect(ctx: CollectContext): Promise<Sample[] | CollectResult>;
+  /** Start watching for changes (`lookout run` only); call `onChange` to ask for an early cycle. */
+  watch?(onChange: () => void): void;
+  /** Stop watching: close streams and timers. */
+  stop?(): Promise<void> | void;
   /** Opaque, JSON-serialisable memory of the previous cycle (for `check`). */
   snapshot?(): unknown;
   restore?(saved: unknown, savedAt: number): void;

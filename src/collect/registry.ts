@@ -1,8 +1,9 @@
 import type { LoadedConfig } from "../config/load.js";
 import type { Collector } from "./collector.js";
 import { HostCollector } from "./host/host.js";
+import { DockerCollector } from "./docker/docker.js";
 
 /** Every collector (Telegraf's inputs). A new one is one file and one line here. */
 export function createCollectors(loaded: LoadedConfig): Collector[] {
-  return [new HostCollector({ hostRoot: loaded.hostRoot })];
+  return [new HostCollector({ hostRoot: loaded.hostRoot }), new DockerCollector({ config: loaded.config })];
 }

@@ -12,6 +12,11 @@ export interface Sample {
    * of the metric's identity and not printed in `check --json`'s `metrics`.
    */
   info?: Record<string, string | number>;
+  /**
+   * Labels of the object measured that are not metric labels (a container's
+   * Docker labels), for per-object rule settings (`lookout.cpu.warning=90`).
+   */
+  meta?: Record<string, string>;
 }
 
 export function sampleKey(name: string, labels: Record<string, string>): string {

@@ -85,6 +85,52 @@ const slackReceiver = z
     }
   });
 
+const alertSeverity = z.enum(["warning", "critical"], { error: "expected warning or critical" });
+const count = z.number({ error: "expected a whole number, 1 or more" }).int({ error: "expected a whole number, 1 or more" }).min(1, { error: "expected a whole number, 1 or more" });
+
+/** Container rule settings. Also what `containers.overrides[].<rule>` and `lookout.<rule>.<key>` labels may change. */
+export const containerRuleSchemas = {
+  crashed: z.strictObject({
+    enabled,
+    severity: alertSeverity.default("critical"),
+    log_lines: z.number({ error: "expected a number of lines from 0 to 200" }).int().min(0).max(200).default(20),
+    resolve_after: duration.prefault("1m"),
+  }),
+  oom_killed: z.strictObject({
+    enabled,
+    resolve_after: duration.prefault("1m"),
+  }),
+  unhealthy: z.strictObject({
+    enabled,
+    severity: alertSeverity.default("warning"),
+    for: duration.prefault("0s"),
+  }),
+  restart_loop: z.strictObject({
+    enabled,
+    severity: alertSeverity.default("critical"),
+    restarts: count.default(3),
+    within: duration.prefault("10m"),
+  }),
+  not_running: z.strictObject({
+    enabled,
+    severity: alertSeverity.default("critical"),
+    for: duration.prefault("30s"),
+  }),
+  cpu: z.strictObject(ruleShape(percent, { warning: 80, critical: null, for: "2m", hysteresis: 5 })).superRefine(criticalAboveWarning),
+  memory: z.strictObject(ruleShape(percent, { warning: 90, critical: null, for: "1m", hysteresis: 5 })).superRefine(criticalAboveWarning),
+};
+export type ContainerRuleName = keyof typeof containerRuleSchemas;
+export type ContainerRules = { [K in ContainerRuleName]: z.output<(typeof containerRuleSchemas)[K]> };
+
+const matcher = z
+  .string({ error: 'expected a name glob like "web-*" or a label matcher like "com.docker.compose.project=shop"' })
+  .min(1, { error: 'expected a name glob like "web-*" or a label matcher like "com.docker.compose.project=shop"' });
+
+/** Partial rule settings for overrides: each key optional, checked against the full rule when applied. */
+const overrideRules = Object.fromEntries(
+  (Object.keys(containerRuleSchemas) as ContainerRuleName[]).map((k) => [k, z.record(z.string(), z.unknown(), { error: "expected a mapping of rule settings" }).optional()]),
+) as Record<ContainerRuleName, z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodUnknown>>>;
+
 export const configSchema = z.strictObject({
   hostname: z.string({ error: "expected a host name" }).min(1, { error: "expected a host name" }).optional(),
   data_dir: z.string({ error: "expected a directory path" }).min(1, { error: "expected a directory path" }).optional(),
@@ -108,6 +154,33 @@ export const configSchema = z.strictObject({
         .prefault({}),
       inodes: thresholdRule(percent, { warning: 90, critical: null, for: "0s", hysteresis: 5 }),
       load: thresholdRule(positive, { warning: 2.0, critical: null, for: "5m", hysteresis: 0.2 }),
+    })
+    .prefault({}),
+  docker: z
+    .strictObject({
+      enabled: z
+        .union([z.boolean(), z.literal("auto")], { error: "expected auto, true or false" })
+        .default("auto"),
+      socket: z.string({ error: "expected unix:///var/run/docker.sock, a socket path, or tcp://host:port" }).min(1).optional(),
+      unreachable_for: duration.prefault("30s"),
+      stats_concurrency: count.default(16),
+      timeout: duration.prefault("5s"),
+    })
+    .prefault({}),
+  containers: z
+    .strictObject({
+      include: z.array(matcher, { error: "expected a list of name globs or label=value matchers" }).default([]),
+      exclude: z.array(matcher, { error: "expected a list of name globs or label=value matchers" }).default([]),
+      crashed: containerRuleSchemas.crashed.prefault({}),
+      oom_killed: containerRuleSchemas.oom_killed.prefault({}),
+      unhealthy: containerRuleSchemas.unhealthy.prefault({}),
+      restart_loop: containerRuleSchemas.restart_loop.prefault({}),
+      not_running: containerRuleSchemas.not_running.prefault({}),
+      cpu: containerRuleSchemas.cpu.prefault({}),
+      memory: containerRuleSchemas.memory.prefault({}),
+      overrides: z
+        .array(z.strictObject({ match: matcher, ...overrideRules }), { error: 'expected a list like [{ match: "name=db-*", memory: { warning: 95 } }]' })
+        .default([]),
     })
     .prefault({}),
   notify: z

@@ -65,6 +65,64 @@ host:
     for: 5m
     hysteresis: 0.2
 
+# Docker: Lookout reads the Engine API over its socket, read-only (GET requests
+# and the event stream only; it never changes a container). It can sit behind a
+# socket proxy that allows only containers, events, info, version and _ping.
+docker:
+  enabled: auto             # auto: watch when Docker answers; true: alert when it does not; false: off
+  # socket: unix:///var/run/docker.sock   # else $DOCKER_HOST, else this; tcp://host:2375 works too
+  unreachable_for: 30s      # raise docker_unreachable after this long without an answer
+  stats_concurrency: 16     # stats requests at once
+  timeout: 5s               # per request
+
+# Containers: every container, running or not. Each rule can be turned off with
+# "enabled: false", changed for some containers in "overrides", and changed by a
+# container's own labels: lookout.cpu.warning=90, lookout.memory.critical=98,
+# lookout.restart_loop.restarts=5, lookout.crashed.enabled=false …
+# (labels beat overrides, overrides beat these defaults). Label lookout.ignore=true
+# leaves a container out; lookout.expect=exit marks one that is meant to finish;
+# lookout.expect=running one that must run whatever its restart policy.
+containers:
+  include: []               # [] = all; name globs (web-*) or label matchers (com.docker.compose.project=shop)
+  exclude: []
+  crashed:                  # died with a non-zero exit code nobody asked for (docker stop/compose down are not crashes)
+    enabled: true
+    severity: critical
+    log_lines: 20           # last log lines in the message
+    resolve_after: 1m       # over once it has run again this long
+  oom_killed:               # killed by the kernel for lack of memory (always critical)
+    enabled: true
+    resolve_after: 1m
+  unhealthy:                # health check says unhealthy
+    enabled: true
+    severity: warning
+    for: 0s
+  restart_loop:             # restarted this many times within this window
+    enabled: true
+    severity: critical
+    restarts: 3
+    within: 10m
+  not_running:              # restart policy always/unless-stopped (or lookout.expect=running) but not running
+    enabled: true
+    severity: critical
+    for: 30s
+  cpu:                      # % of the CPUs the container may use (its limit, else all cores)
+    enabled: true
+    warning: 80
+    critical: null
+    for: 2m
+    hysteresis: 5
+  memory:                   # % of its memory limit, else of host memory; page cache not counted
+    enabled: true
+    warning: 90
+    critical: null
+    for: 1m
+    hysteresis: 5
+  overrides: []
+  # overrides:
+  #   - match: "name=db-*"
+  #     memory: { warning: 95 }
+
 notify:
   repeat_interval: 4h       # remind while still firing; 0 = never
   send_resolved: true       # say when an alert is over, with its peak and duration

@@ -20,7 +20,13 @@ export function fingerprintOf(alertname: string, labels: Record<string, string>)
   return sampleKey(alertname, rest);
 }
 
-export function evaluate(samples: readonly Sample[], rules: readonly RuleDefinition[], config: LookoutConfig, hostname: string): Evaluation {
+export function evaluate(
+  samples: readonly Sample[],
+  rules: readonly RuleDefinition[],
+  config: LookoutConfig,
+  hostname: string,
+  covers: ReadonlySet<string> = new Set(),
+): Evaluation {
   const byMetric = new Map<string, Sample[]>();
   for (const s of samples) {
     const list = byMetric.get(s.name);
@@ -31,17 +37,18 @@ export function evaluate(samples: readonly Sample[], rules: readonly RuleDefinit
   const evaluated = new Set<string>();
   const sources = new Map<string, { rule: RuleDefinition; sample: Sample }>();
   for (const rule of rules) {
-    const settings = rule.settings(config);
-    const metricSamples = byMetric.get(rule.metric ?? rule.alertname);
-    if (!settings.enabled) {
+    const metric = rule.metric ?? rule.alertname;
+    const metricSamples = byMetric.get(metric);
+    if (!rule.settings(config).enabled) {
       evaluated.add(rule.alertname);
       continue;
     }
-    if (!metricSamples) continue;
-    evaluated.add(rule.alertname);
-    for (const sample of metricSamples) {
+    if (metricSamples || covers.has(metric)) evaluated.add(rule.alertname);
+    for (const sample of metricSamples ?? []) {
       if (rule.selects && !rule.selects(sample, config)) continue;
       if (!Number.isFinite(sample.value)) continue;
+      const settings = rule.settings(config, sample);
+      if (!settings.enabled) continue;
       const labels = { alertname: rule.alertname, hostname, ...sample.labels };
       const fingerprint = fingerprintOf(rule.alertname, labels);
       observations.push({
@@ -55,6 +62,8 @@ export function evaluate(samples: readonly Sample[], rules: readonly RuleDefinit
         critical: settings.critical,
         forMs: settings.for,
         hysteresis: settings.hysteresis,
+        ...(rule.summary ? { summary: rule.summary(sample) } : {}),
+        ...(rule.gone ? { goneText: rule.gone } : {}),
       });
       sources.set(fingerprint, { rule, sample });
     }
@@ -62,7 +71,14 @@ export function evaluate(samples: readonly Sample[], rules: readonly RuleDefinit
   return { observations, evaluated, sources };
 }
 
-export function factsFor(evaluation: Evaluation, fingerprint: string): Fact[] {
+/** Facts and text sections for a message about this alert, from the sample behind it. */
+export function detailsFor(evaluation: Evaluation, fingerprint: string): { facts: Fact[]; sections?: Array<{ title: string; text: string; code?: boolean }> } {
   const src = evaluation.sources.get(fingerprint);
-  return src ? src.rule.facts(src.sample) : [];
+  if (!src) return { facts: [] };
+  const sections = src.rule.sections?.(src.sample);
+  return sections && sections.length > 0 ? { facts: src.rule.facts(src.sample), sections } : { facts: src.rule.facts(src.sample) };
+}
+
+export function factsFor(evaluation: Evaluation, fingerprint: string): Fact[] {
+  return detailsFor(evaluation, fingerprint).facts;
 }

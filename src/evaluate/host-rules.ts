@@ -48,6 +48,7 @@ export const hostRules: RuleDefinition[] = [
     settings: (c) => c.host.disk,
     selects: (s, c) => c.host.disk.mounts.length === 0 || c.host.disk.mounts.includes(s.labels.mount ?? ""),
     display: (s) => `Disk ${s.labels.mount}`,
+    gone: "no longer mounted",
     facts: (s) => {
       const i = s.info ?? {};
       return [
@@ -63,6 +64,7 @@ export const hostRules: RuleDefinition[] = [
     settings: (c) => c.host.inodes,
     selects: (s, c) => c.host.disk.mounts.length === 0 || c.host.disk.mounts.includes(s.labels.mount ?? ""),
     display: (s) => `Inodes ${s.labels.mount}`,
+    gone: "no longer mounted",
     facts: (s) => {
       const i = s.info ?? {};
       return [

@@ -13,13 +13,24 @@ export interface RuleDefinition {
   metric?: string;
   /** Config key path, for messages: `host.cpu`. */
   configKey: string;
-  settings(config: LookoutConfig): ThresholdRule;
+  /** The settings for this sample (containers can override them per container). */
+  settings(config: LookoutConfig, sample?: Sample): ThresholdRule;
   /** Whether this sample is watched (e.g. `host.disk.mounts`). */
   selects?(sample: Sample, config: LookoutConfig): boolean;
   /** What is measured, for titles: "CPU", "Disk /var". */
   display(sample: Sample): string;
   /** Facts for the message, from the sample's info. */
   facts(sample: Sample): Fact[];
+  /**
+   * What happened, for titles of alerts that are events rather than levels
+   * (`api crashed: exit code 3 (application error)`). Without it the title
+   * is "<display> <value> (threshold …)".
+   */
+  summary?(sample: Sample): string;
+  /** Blocks of text for the message (a crashed container's last log lines). */
+  sections?(sample: Sample): Array<{ title: string; text: string; code?: boolean }>;
+  /** Why an alert is over when its series disappears, e.g. "container removed". */
+  gone?: string;
   /** Whether a message should list the top processes, and by what. */
   topProcesses?: "cpu" | "memory";
 }

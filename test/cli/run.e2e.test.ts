@@ -35,6 +35,20 @@ async function until(cond: () => boolean, timeoutMs: number, what: string): Prom
   }
 }
 
+/** Disk "/" is far above 1 % used on any test machine: this alert fires on the first cycle. */
+const diskAlertWorkspace = () =>
+  workspace(`
+interval: 500ms
+host:
+  cpu: { enabled: false }
+  memory: { enabled: false }
+  load: { enabled: false }
+  disk: { warning: 1, critical: null, mounts: ["/"] }
+notify:
+  slack:
+    - webhook_url: \${HOOK}
+`);
+
 describe("lookout run", () => {
   it("sends exactly one firing and one resolved message for a CPU burst, then exits cleanly on SIGTERM", async () => {
     // A burner per core takes the machine to ~100 %; the idle test machine sits far below 60 %.
@@ -101,17 +115,7 @@ host:
   }, 30_000);
 
   it("does not resend a firing alert after a restart", async () => {
-    const ws = workspace(`
-interval: 500ms
-host:
-  cpu: { enabled: false }
-  memory: { enabled: false }
-  load: { enabled: false }
-  disk: { warning: 1, critical: null, mounts: ["/"] }
-notify:
-  slack:
-    - webhook_url: \${HOOK}
-`);
+    const ws = diskAlertWorkspace();
     fake.reset();
     const first = startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url } });
     await fake.waitFor(1, 15_000);
@@ -124,17 +128,7 @@ notify:
   }, 40_000);
 
   it("keeps running through a Slack outage and delivers the alert when Slack is back", async () => {
-    const ws = workspace(`
-interval: 500ms
-host:
-  cpu: { enabled: false }
-  memory: { enabled: false }
-  load: { enabled: false }
-  disk: { warning: 1, critical: null, mounts: ["/"] }
-notify:
-  slack:
-    - webhook_url: \${HOOK}
-`);
+    const ws = diskAlertWorkspace();
     fake.reset();
     fake.respondWith([
       { status: 500, body: "internal_error" },

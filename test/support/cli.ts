@@ -15,11 +15,12 @@ export interface CliResult {
   stderr: string;
 }
 
-/** A clean environment: no LOOKOUT_* or SLACK_* from the developer's shell. */
+/** A clean environment: no LOOKOUT_*, SLACK_* or DOCKER_HOST from the developer's shell. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(LOOKOUT_|SLACK_|INVOCATION_ID)/.test(k)) env[k] = v;
-  return { ...env, ...extra };
+  for (const [k, v] of Object.entries(process.env)) if (!/^(LOOKOUT_|SLACK_|INVOCATION_ID|DOCKER_HOST)/.test(k)) env[k] = v;
+  // No Docker unless a test brings its own: a developer's own containers must not alert here.
+  return { ...env, DOCKER_HOST: "unix:///nonexistent/lookout-test/docker.sock", ...extra };
 }
 
 export function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {

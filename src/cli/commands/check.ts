@@ -20,6 +20,7 @@ export function checkCommand(): Command {
       const result = await agent.cycle();
       await agent.dispatcher.drain(Date.now() + DELIVERY_BUDGET_MS);
       agent.save();
+      await agent.close();
       process.stdout.write(opts.json ? JSON.stringify(checkJson(result, loaded.hostname), null, 2) + "\n" : checkTable(result, loaded.hostname));
       const left = agent.dispatcher.pendingCount();
       if (left > 0) process.stderr.write(`${left} notification(s) not delivered yet: the next check or run retries them (see lookout status)\n`);

@@ -1,7 +1,7 @@
 import { Command } from "commander";
-import { setTimeout as sleep } from "node:timers/promises";
 import { loadFromCommand, NO_WEBHOOK_HINT } from "../context.js";
 import { Agent } from "../../agent.js";
+import { Runner } from "../../runner.js";
 import { notificationTitle } from "../../alert/title.js";
 import { log } from "../../log.js";
 import { describeError } from "../../errors.js";
@@ -41,22 +41,7 @@ export function runCommand(): Command {
       if (agent.notifiers.length === 0) process.stdout.write(NO_WEBHOOK_HINT + "\n");
       if (agent.dispatcher.pendingCount() > 0) log.info("notifications from before the restart are still queued", { count: agent.dispatcher.pendingCount() });
 
-      while (!stop.signal.aborted) {
-        const started = Date.now();
-        try {
-          await agent.cycle(started);
-        } catch (err) {
-          // Nothing a cycle meets (a vanished file, a full disk) may stop the agent.
-          log.error("check failed", { error: describeError(err) });
-        }
-        void agent.dispatcher.drain(started + interval, stop.signal).catch((err) => log.error("delivery failed", { error: describeError(err) }));
-        const wait = Math.max(0, started + interval - Date.now());
-        try {
-          await sleep(wait, undefined, { signal: stop.signal });
-        } catch {
-          break;
-        }
-      }
+      await new Runner(agent, interval, stop.signal).run();
       // Flush: give queued notifications a last chance, then save what is left for the next start.
       await agent.dispatcher.drain(Date.now() + SHUTDOWN_DELIVERY_MS);
       await agent.dispatcher.drain(Date.now() + SHUTDOWN_DELIVERY_MS);

@@ -264,10 +264,11 @@ export function buildSlackMessage(n: Notification): SlackPayload {
     timeField = field("Since", `${slackDate(a.activeSince)}${held ? ` (${held})` : ""}`);
   }
 
+  // An event (a crash) has no value worth showing: its title says what happened.
   const fields: SlackMrkdwn[] = [
     field("Host", escapeMrkdwn(n.hostname)),
     field("Severity", escapeMrkdwn(severityText(n.kind, n.kind === "resolved" ? (a.maxSeverity ?? a.severity) : a.severity))),
-    field("Value", valueField),
+    ...(a.summary === undefined ? [field("Value", valueField)] : []),
     timeField,
   ];
   for (const fact of n.details.facts) {

@@ -1,3 +1,4 @@
+import type { CollectContext } from "../../../src/collect/collector.js";
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,8 +22,8 @@ afterAll(() => {
   for (const t of temps) rmSync(t, { recursive: true, force: true });
 });
 
-function ctx(mounts: string[] = []) {
-  return { config: configSchema.parse({ host: { disk: { mounts } } }), now: Date.now() };
+function ctx(mounts: string[] = []): CollectContext {
+  return { config: configSchema.parse({ host: { disk: { mounts } } }), now: Date.now(), reason: "interval" };
 }
 
 function get(samples: Sample[], name: string, labels: Record<string, string> = {}): Sample | undefined {

@@ -1,0 +1,419 @@
+/**
+ * The Docker collector: every container (running or not), from the Engine API
+ * over its socket, read-only. It follows `/events` for immediate reaction
+ * (`lookout run`), lists and inspects all containers every cycle to reconcile
+ * what the stream missed, and takes one-shot stats of running containers in
+ * parallel on regular cycles. Turns what it knows into samples for the rules in
+ * evaluate/container-rules.ts.
+ */
+import type { CollectContext, CollectResult, Collector } from "../collector.js";
+import type { Sample } from "../sample.js";
+import type { LookoutConfig } from "../../config/schema.js";
+import { log } from "../../log.js";
+import { describeError } from "../../errors.js";
+import { DockerEngine, DockerError } from "./engine.js";
+import { EventWatcher } from "./events.js";
+import type { ContainerInspect, ContainerStats, ContainerSummary, DockerEvent } from "./api-types.js";
+import { ContainerTracker, type ContainerRecord, type ContainerView, type StatsView } from "./tracker.js";
+import { selector, type ContainerMatcher } from "./matchers.js";
+import { exitCodeMeaning } from "./exit-codes.js";
+import { containerPolicy } from "../../evaluate/container-policy.js";
+
+/** Every metric this collector produces: all of them are complete whenever the container list was read. */
+export const CONTAINER_METRICS = [
+  "container_crashed",
+  "container_oom_killed",
+  "container_unhealthy",
+  "container_restart_loop",
+  "container_not_running",
+  "container_cpu",
+  "container_memory",
+] as const;
+
+/** Events that change what Lookout reports about a container. */
+const RELEVANT_ACTIONS = new Set(["create", "start", "restart", "kill", "stop", "die", "oom", "health_status", "destroy", "pause", "unpause", "rename", "update"]);
+
+/** Re-inspect a container at least this often even when nothing seems to change. */
+const REINSPECT_MS = 60_000;
+
+function ms(iso: string | undefined): number | null {
+  if (!iso || iso.startsWith("0001-")) return null;
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? t : null;
+}
+
+export function toView(c: ContainerInspect): ContainerView {
+  const hc = c.HostConfig ?? {};
+  const st = c.State ?? ({} as ContainerInspect["State"]);
+  let cpuLimit: number | null = null;
+  if (hc.NanoCpus && hc.NanoCpus > 0) cpuLimit = hc.NanoCpus / 1e9;
+  else if (hc.CpuQuota && hc.CpuQuota > 0 && hc.CpuPeriod && hc.CpuPeriod > 0) cpuLimit = hc.CpuQuota / hc.CpuPeriod;
+  else if (hc.CpusetCpus) cpuLimit = countCpuset(hc.CpusetCpus);
+  const healthLog = st.Health?.Log ?? [];
+  const last = healthLog[healthLog.length - 1];
+  return {
+    id: c.Id,
+    name: (c.Name ?? "").replace(/^\//, ""),
+    image: c.Config?.Image ?? "",
+    labels: c.Config?.Labels ?? {},
+    status: st.Status ?? "unknown",
+    exitCode: st.ExitCode ?? 0,
+    oomKilled: st.OOMKilled ?? false,
+    error: st.Error ?? "",
+    startedAt: ms(st.StartedAt),
+    finishedAt: ms(st.FinishedAt),
+    restartCount: c.RestartCount ?? 0,
+    restartPolicy: hc.RestartPolicy?.Name || "no",
+    health: st.Health?.Status && st.Health.Status !== "none" ? st.Health.Status : null,
+    healthOutput: last ? last.Output.trim() : null,
+    failingStreak: st.Health?.FailingStreak ?? 0,
+    memoryLimit: hc.Memory ?? 0,
+    cpuLimit,
+    tty: c.Config?.Tty ?? false,
+  };
+}
+
+/** What an event says of a container (Docker puts its labels, name and image in the attributes). */
+function viewFromEvent(id: string, attributes: Record<string, string>): ContainerView {
+  const { name = id.slice(0, 12), image = "", exitCode: _e, signal: _s, ...labels } = attributes;
+  return {
+    id,
+    name,
+    image,
+    labels,
+    status: "running",
+    exitCode: 0,
+    oomKilled: false,
+    error: "",
+    startedAt: null,
+    finishedAt: null,
+    restartCount: 0,
+    restartPolicy: "no",
+    health: null,
+    healthOutput: null,
+    failingStreak: 0,
+    memoryLimit: 0,
+    cpuLimit: null,
+    tty: false,
+  };
+}
+
+function countCpuset(set: string): number | null {
+  let n = 0;
+  for (const part of set.split(",")) {
+    const [a, b] = part.split("-").map(Number);
+    if (a === undefined || !Number.isFinite(a)) return null;
+    n += b !== undefined && Number.isFinite(b) ? b - a + 1 : 1;
+  }
+  return n > 0 ? n : null;
+}
+
+export function toStatsView(s: ContainerStats): StatsView | null {
+  const cpu = s.cpu_stats;
+  const mem = s.memory_stats;
+  if (!cpu?.cpu_usage || cpu.system_cpu_usage === undefined || !mem || mem.usage === undefined) return null;
+  const extra = mem.stats ?? {};
+  // As `docker stats`: cgroup v1 subtracts total_inactive_file, v2 inactive_file.
+  const cache = extra.total_inactive_file ?? extra.inactive_file ?? 0;
+  return {
+    cpuTotal: cpu.cpu_usage.total_usage,
+    systemTotal: cpu.system_cpu_usage,
+    onlineCpus: cpu.online_cpus || cpu.cpu_usage.percpu_usage?.length || 1,
+    memoryUsage: mem.usage,
+    memoryCache: cache,
+    memoryLimit: mem.limit ?? 0,
+  };
+}
+
+export interface DockerCollectorOptions {
+  config: LookoutConfig;
+  /** Built from config/env when not given. */
+  engine?: DockerEngine;
+}
+
+export class DockerCollector implements Collector {
+  readonly name = "docker";
+  readonly tracker = new ContainerTracker();
+  private readonly engine: DockerEngine;
+  private readonly host: string;
+  private watcher: EventWatcher | null = null;
+  private negotiated = false;
+  private unreachableSince: number | null = null;
+  private lastError: DockerError | null = null;
+  /** Docker answered at least once (in this process or an earlier `check`): its absence is then news. */
+  private seen = false;
+  private readonly select: ContainerMatcher;
+
+  constructor(private readonly opts: DockerCollectorOptions) {
+    const c = opts.config;
+    this.host = DockerEngine.resolveHost(c.docker.socket);
+    this.engine = opts.engine ?? new DockerEngine({ host: this.host, timeoutMs: c.docker.timeout });
+    this.select = selector(c.containers.include, c.containers.exclude);
+  }
+
+  private get enabled(): boolean {
+    return this.opts.config.docker.enabled !== false;
+  }
+
+  watch(onChange: () => void): void {
+    if (!this.enabled || this.watcher) return;
+    this.watcher = new EventWatcher({
+      engine: this.engine,
+      onEvent: (ev) => this.onEvent(ev, onChange),
+      onStatus: (s) => {
+        if (s.connected) {
+          log.info("docker: following container events", { host: this.host });
+          onChange(); // reconcile what happened while the stream was down
+        } else if (s.error) {
+          log.warn("docker: event stream lost, reconnecting", { error: s.error.userMessage });
+          onChange();
+        }
+      },
+    });
+    this.watcher.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.watcher?.stop();
+    this.watcher = null;
+    await this.eventChain;
+    await this.engine.close();
+  }
+
+  /** Events are handled one at a time, in order (a container's create, start and die come together). */
+  private eventChain: Promise<void> = Promise.resolve();
+
+  private onEvent(ev: DockerEvent, onChange: () => void): void {
+    const id = ev.Actor?.ID ?? ev.id;
+    const action = ev.Action ?? ev.status ?? "";
+    // Every health check run is an exec_create/exec_start/exec_die: not news.
+    if (!id || !RELEVANT_ACTIONS.has(action.split(":")[0]!.trim())) return;
+    const time = ev.timeNano ? Math.floor(ev.timeNano / 1e6) : (ev.time ?? Math.floor(Date.now() / 1000)) * 1000;
+    const next = this.eventChain.then(() => this.handleEvent(id, action, time, ev.Actor?.Attributes ?? {}, onChange));
+    this.eventChain = next.catch((err) => log.error("docker: handling an event failed (please report it)", { action, error: describeError(err) }));
+  }
+
+  private async handleEvent(id: string, action: string, time: number, attributes: Record<string, string>, onChange: () => void): Promise<void> {
+    if (!this.tracker.get(id) && action !== "destroy") {
+      // A container born since the last cycle (it may start and die within
+      // milliseconds): learn it now, as it was before this event.
+      const inspected = await this.engine.inspect(id).catch(() => null);
+      // Already gone (--rm): the event's attributes carry its name, image and labels.
+      const view = inspected ? toView(inspected) : action === "die" ? viewFromEvent(id, attributes) : null;
+      if (!view) return onChange();
+      if (!this.select({ name: view.name, labels: view.labels })) return;
+      this.tracker.applyView(action === "die" ? { ...view, status: "running", finishedAt: null, exitCode: 0, oomKilled: false } : view, time);
+    }
+    const outcome = this.tracker.onEvent({ id, action, time, attributes });
+    if (outcome && (outcome.kind === "crash" || outcome.kind === "oom")) {
+      // Fetch the last log lines now, while the container still exists (--rm, compose down).
+      await this.fetchLogs(id);
+    }
+    onChange();
+  }
+
+  private async fetchLogs(id: string): Promise<void> {
+    const rec = this.tracker.get(id);
+    if (!rec) return;
+    const lines = this.opts.config.containers.crashed.log_lines;
+    if (lines === 0) return this.tracker.setLogs(id, []);
+    try {
+      this.tracker.setLogs(id, await this.engine.logs(id, { tail: lines, tty: rec.view.tty }));
+    } catch (err) {
+      log.debug("docker: could not read logs", { container: rec.view.name, error: describeError(err) });
+    }
+  }
+
+  snapshot(): unknown {
+    return { seen: this.seen, unreachableSince: this.unreachableSince, containers: this.tracker.snapshot() };
+  }
+
+  restore(saved: unknown): void {
+    const s = saved as { seen?: boolean; unreachableSince?: number | null; containers?: unknown } | undefined;
+    if (!s || typeof s !== "object") return;
+    this.seen = s.seen === true;
+    this.unreachableSince = typeof s.unreachableSince === "number" ? s.unreachableSince : null;
+    this.tracker.restore(s.containers);
+  }
+
+  async collect(ctx: CollectContext): Promise<CollectResult> {
+    if (!this.enabled) return { samples: [] };
+    const now = ctx.now;
+    let list: ContainerSummary[];
+    try {
+      if (!this.negotiated) {
+        await this.engine.version();
+        this.negotiated = true;
+      }
+      list = await this.engine.listContainers();
+    } catch (err) {
+      this.negotiated = false;
+      const e = err instanceof DockerError ? err : new DockerError(describeError(err), { kind: "unreachable" });
+      if (this.unreachableSince === null) {
+        this.unreachableSince = now;
+        if (this.seen || this.opts.config.docker.enabled === true) log.warn("docker: unreachable", { error: e.userMessage });
+        else log.info("docker: not found, not watching containers (set docker.enabled: true to be alerted when it is missing)", { error: e.userMessage });
+      }
+      this.lastError = e;
+      if (!this.seen && this.opts.config.docker.enabled !== true) return { samples: [] };
+      return { samples: [this.unreachableSample(now, e)], covers: ["docker_unreachable"] };
+    }
+    if (this.unreachableSince !== null && this.seen) log.info("docker: reachable again", { host: this.host });
+    this.unreachableSince = null;
+    this.lastError = null;
+    this.seen = true;
+
+    const listed = new Set<string>();
+    const toInspect: string[] = [];
+    for (const s of list) {
+      const name = (s.Names?.[0] ?? s.Id).replace(/^\//, "");
+      if (!this.select({ name, labels: s.Labels ?? {} })) continue;
+      listed.add(s.Id);
+      const rec = this.tracker.get(s.Id);
+      if (!rec || rec.dirty || rec.view.status !== s.State || now - rec.inspectedAt >= REINSPECT_MS || healthOf(s.Status) !== rec.view.health) toInspect.push(s.Id);
+    }
+    const found: string[] = [];
+    await mapLimit(toInspect, this.opts.config.docker.stats_concurrency, async (id) => {
+      try {
+        const inspected = await this.engine.inspect(id);
+        if (!inspected) return listed.delete(id);
+        if (this.tracker.applyView(toView(inspected), now)) found.push(id);
+      } catch (err) {
+        log.debug("docker: inspect failed", { id, error: describeError(err) });
+      }
+      return true;
+    });
+    await Promise.all(found.map((id) => this.fetchLogs(id)));
+    this.tracker.forgetMissing(listed, now);
+
+    if (ctx.reason === "interval") {
+      const running = [...listed].filter((id) => this.tracker.get(id)?.view.status === "running");
+      try {
+        const stats = await this.engine.statsMany(running, this.opts.config.docker.stats_concurrency);
+        for (const [id, s] of stats) {
+          const v = toStatsView(s);
+          if (v) this.tracker.applyStats(id, v);
+        }
+      } catch (err) {
+        log.debug("docker: stats failed", { error: describeError(err) });
+      }
+    }
+    const c = this.opts.config.containers;
+    this.tracker.settle(now, { crashMs: c.crashed.resolve_after, oomMs: c.oom_killed.resolve_after });
+    const samples = [this.unreachableSample(now, null)];
+    for (const rec of this.tracker.records.values()) {
+      const policy = containerPolicy(this.opts.config, { name: rec.view.name, labels: rec.view.labels });
+      for (const p of policy.problems) this.reportOnce(rec.view.name, p);
+      samples.push(...containerSamples(rec, now, this.tracker, policy.rules.restart_loop.within));
+    }
+    this.tracker.sweepRemoved();
+    return { samples, covers: [...CONTAINER_METRICS, "docker_unreachable"] };
+  }
+
+  /** Problems with a container's lookout.* labels or overrides: logged once, listed by `lookout status`. */
+  readonly problems = new Map<string, string>();
+  private reportOnce(container: string, problem: string): void {
+    const key = `${container}: ${problem}`;
+    if (this.problems.has(key)) return;
+    this.problems.set(key, key);
+    log.warn("container rule settings ignored", { container, problem });
+  }
+
+  private unreachableSample(now: number, err: DockerError | null): Sample {
+    const s: Sample = { name: "docker_unreachable", labels: {}, value: err ? 1 : 0, unit: "bool" };
+    if (err) s.info = { error: err.userMessage, since: this.unreachableSince ?? now, host: this.host };
+    return s;
+  }
+}
+
+/** `Up 3 minutes (unhealthy)` → unhealthy. */
+function healthOf(status: string | undefined): string | null {
+  const m = /\((healthy|unhealthy|health: starting)\)/.exec(status ?? "");
+  if (!m) return null;
+  return m[1] === "health: starting" ? "starting" : m[1]!;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+/** The metric labels of a container: name, image, and compose project/service when present. */
+export function containerLabels(v: ContainerView): Record<string, string> {
+  const labels: Record<string, string> = { container: v.name, image: v.image };
+  const project = v.labels["com.docker.compose.project"];
+  const service = v.labels["com.docker.compose.service"];
+  if (project) labels.compose_project = project;
+  if (service) labels.compose_service = service;
+  return labels;
+}
+
+function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerTracker, restartWindowMs: number): Sample[] {
+  const v = rec.view;
+  const labels = containerLabels(v);
+  const meta = v.labels;
+  const base = (name: string, value: number, unit: string, info?: Sample["info"]): Sample => {
+    const s: Sample = { name, labels, value, unit, meta };
+    if (info) s.info = info;
+    return s;
+  };
+  const out: Sample[] = [];
+  const crash = rec.crash;
+  out.push(
+    base("container_crashed", crash ? 1 : 0, "bool", crash ? {
+      exit_code: crash.exitCode ?? "unknown",
+      meaning: crash.exitCode === null ? "unknown" : exitCodeMeaning(crash.exitCode),
+      ran_for_ms: crash.ranForMs ?? -1,
+      restart_count: v.restartCount,
+      restart_policy: crash.restartPolicy,
+      error: crash.error,
+      at: crash.at,
+      logs: crash.logs?.join("\n") ?? "",
+      reconciled: crash.reconciled ? 1 : 0,
+      removed: rec.removedAt !== null ? 1 : 0,
+      status: v.status,
+    } : undefined),
+  );
+  const oom = rec.oom;
+  out.push(
+    base("container_oom_killed", oom ? 1 : 0, "bool", oom ? {
+      died: oom.died ? 1 : 0,
+      exit_code: oom.exitCode ?? "none",
+      memory_limit: oom.memoryLimit,
+      last_memory_usage: oom.lastMemoryUsage ?? -1,
+      at: oom.at,
+      logs: oom.logs?.join("\n") ?? "",
+      removed: rec.removedAt !== null ? 1 : 0,
+      status: v.status,
+    } : undefined),
+  );
+  if (rec.removedAt !== null) return out;
+  out.push(
+    base("container_unhealthy", v.health === "unhealthy" ? 1 : 0, "bool", v.health === "unhealthy" ? { output: v.healthOutput ?? "", failing_streak: v.failingStreak } : undefined),
+  );
+  out.push(base("container_restart_loop", tracker.restartsWithin(rec, restartWindowMs, now), "count", { restart_policy: v.restartPolicy, restart_count: v.restartCount, within_ms: restartWindowMs }));
+  const expectRunning = v.labels["lookout.expect"] === "running" || v.restartPolicy === "always" || v.restartPolicy === "unless-stopped";
+  const down = v.status !== "running";
+  const notRunning = expectRunning && down && !rec.stoppedByRequest && !rec.crash && !rec.oom && v.labels["lookout.expect"] !== "exit";
+  out.push(
+    base("container_not_running", notRunning ? 1 : 0, "bool", notRunning ? { status: v.status, exit_code: v.exitCode, restart_policy: v.restartPolicy, error: v.error, since: v.finishedAt ?? now } : undefined),
+  );
+  if (v.status === "running" && rec.cpuPercentOfCore !== null) {
+    const cores = v.cpuLimit ?? rec.cpu?.onlineCpus ?? 1;
+    out.push(base("container_cpu", Math.round((rec.cpuPercentOfCore / cores) * 100) / 100, "%", { of_one_core: Math.round(rec.cpuPercentOfCore * 10) / 10, cores, limited: v.cpuLimit !== null ? 1 : 0 }));
+  }
+  if (v.status === "running" && rec.memoryUsage !== null && rec.memoryLimitSeen) {
+    const limited = v.memoryLimit > 0;
+    const limit = limited ? v.memoryLimit : rec.memoryLimitSeen;
+    out.push(base("container_memory", Math.round((rec.memoryUsage / limit) * 10000) / 100, "%", { usage_bytes: rec.memoryUsage, limit_bytes: limit, limited: limited ? 1 : 0 }));
+  }
+  return out;
+}

@@ -1,0 +1,524 @@
+/**
+ * A read-only client of the Docker Engine API, over the unix socket (or
+ * `tcp://host:port`), with undici. It sends GET requests only — every request
+ * goes through `#get` — so Lookout can sit behind a socket proxy that allows
+ * `containers`, `events`, `info`, `version` and `_ping`, and never changes a
+ * container.
+ *
+ * The API version is negotiated once from `/version` (the highest both sides
+ * speak, capped at 1.41, never below the daemon's minimum) and every later
+ * path carries it (`/v1.41/containers/json`). Every failure is a `DockerError`
+ * whose message says what happened and what to do; nothing else is thrown.
+ */
+import { Pool } from "undici";
+import type { Dispatcher } from "undici";
+import { LookoutError } from "../../errors.js";
+import { log } from "../../log.js";
+import type { ContainerInspect, ContainerStats, ContainerSummary, EngineVersion } from "./api-types.js";
+import { Demultiplexer, lastLines } from "./logs.js";
+
+export type DockerErrorKind = "unreachable" | "permission" | "timeout" | "api";
+
+/** Docker cannot be used; `userMessage` says why and what to do. */
+export class DockerError extends LookoutError {
+  readonly kind: DockerErrorKind;
+  /** The HTTP status, for `api` errors. */
+  readonly status: number | undefined;
+  constructor(userMessage: string, opts: { kind: DockerErrorKind; status?: number; cause?: unknown }) {
+    super(userMessage, { cause: opts.cause });
+    this.kind = opts.kind;
+    this.status = opts.status;
+  }
+}
+
+/** `new DockerError(message, { kind, … })`, kind first: reads better where there are many. */
+export function dockerError(kind: DockerErrorKind, userMessage: string, opts: { status?: number; cause?: unknown } = {}): DockerError {
+  return new DockerError(userMessage, { kind, ...opts });
+}
+
+/** The newest API version Lookout needs (Docker 20.10). */
+export const MAX_API_VERSION = "1.41";
+export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
+export const DOCKER_TIMEOUT_MS = 5_000;
+/** No answer Lookout reads is bigger; a daemon that sends more is cut off. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const MAX_LOG_BYTES = 8 * 1024 * 1024;
+
+/** Compares dotted versions numerically: "1.9" < "1.41". */
+export function compareApiVersions(a: string, b: string): number {
+  const pa = a.split(".").map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.split(".").map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+/** min(daemon's ApiVersion, 1.41), but never below the daemon's MinAPIVersion. */
+export function negotiateApiVersion(daemonApi: string, daemonMin?: string): string {
+  let v = compareApiVersions(daemonApi, MAX_API_VERSION) < 0 ? daemonApi : MAX_API_VERSION;
+  if (daemonMin && compareApiVersions(v, daemonMin) < 0) v = daemonMin;
+  return v;
+}
+
+type Endpoint = { kind: "unix"; socketPath: string; origin: string } | { kind: "tcp"; origin: string };
+
+function parseHost(host: string): Endpoint {
+  if (host.startsWith("unix://")) {
+    const socketPath = host.slice("unix://".length);
+    if (socketPath === "") throw badHost(host);
+    return { kind: "unix", socketPath, origin: "http://localhost" };
+  }
+  if (host.startsWith("/")) return { kind: "unix", socketPath: host, origin: "http://localhost" };
+  if (host.startsWith("tcp://")) {
+    let url: URL;
+    try {
+      url = new URL(`http://${host.slice("tcp://".length)}`);
+    } catch {
+      throw badHost(host);
+    }
+    if (!url.hostname || (url.pathname !== "/" && url.pathname !== "")) throw badHost(host);
+    return { kind: "tcp", origin: `http://${url.hostname.includes(":") && !url.hostname.startsWith("[") ? `[${url.hostname}]` : url.hostname}:${url.port || "2375"}` };
+  }
+  throw badHost(host);
+}
+
+function badHost(host: string): DockerError {
+  return dockerError(
+    "unreachable",
+    `cannot use the Docker address "${host}": Lookout talks to Docker over a unix socket (unix:///var/run/docker.sock, or a bare /path) or tcp://host:port; fix docker.socket in the config or DOCKER_HOST`,
+  );
+}
+
+export interface LogsOptions {
+  /** How many lines, from the end. */
+  tail: number;
+  /**
+   * Whether the container has a TTY (`Config.Tty`): its logs are then raw text.
+   * Without it, the multiplexed stream is split (and raw text is still
+   * recognised when the stream does not start with a frame header).
+   */
+  tty?: boolean;
+}
+
+interface GetOptions {
+  /** 404 (and the other listed statuses) are answered with null instead of an error. */
+  nullOn?: number[];
+  /** Body limit. */
+  maxBytes?: number;
+  /** Past `maxBytes`, keep what came instead of failing (logs). */
+  truncate?: boolean;
+  /** No body timeout (a stream), and this signal ends it. */
+  stream?: AbortSignal;
+}
+
+/** A raw answer. */
+interface Answer {
+  status: number;
+  body: Buffer;
+}
+
+/** A marker for the abort this client does itself at its deadline. */
+const DEADLINE = Symbol("deadline");
+
+export class DockerEngine {
+  /** As given: `unix:///var/run/docker.sock`, `/path`, `tcp://host:port`. */
+  readonly host: string;
+  readonly timeoutMs: number;
+  readonly #endpoint: Endpoint;
+  readonly #pool: Pool;
+  #prefix: string | null = null;
+  #negotiating: Promise<{ version: string; apiVersion: string }> | null = null;
+  #closed = false;
+  readonly #streams = new Set<AbortController>();
+
+  /**
+   * The Docker address: `docker.socket` from the config, else DOCKER_HOST,
+   * else `unix:///var/run/docker.sock`. A bare `/path` becomes `unix:///path`.
+   * Throws a DockerError for an address Lookout cannot use (ssh://, npipe://).
+   */
+  static resolveHost(configSocket?: string, env: NodeJS.ProcessEnv = process.env): string {
+    const raw = configSocket?.trim() || env.DOCKER_HOST?.trim() || DEFAULT_DOCKER_HOST;
+    const normalized = raw.startsWith("/") ? `unix://${raw}` : raw;
+    parseHost(normalized);
+    return normalized;
+  }
+
+  constructor(opts: { host: string; timeoutMs?: number }) {
+    this.host = opts.host;
+    this.timeoutMs = opts.timeoutMs ?? DOCKER_TIMEOUT_MS;
+    this.#endpoint = parseHost(opts.host);
+    this.#pool = new Pool(this.#endpoint.origin, {
+      ...(this.#endpoint.kind === "unix" ? { socketPath: this.#endpoint.socketPath } : {}),
+      // statsMany's default concurrency (16), the events stream, and room for the rest.
+      connections: 32,
+      pipelining: 1,
+      connectTimeout: this.timeoutMs,
+    });
+  }
+
+  /** The socket path, or host:port, for messages. */
+  get where(): string {
+    return this.#endpoint.kind === "unix" ? this.#endpoint.socketPath : this.#endpoint.origin.replace(/^http:\/\//, "tcp://");
+  }
+
+  /** The API version in use, once negotiated ("1.41"). */
+  get apiVersion(): string | null {
+    return this.#prefix === null ? null : this.#prefix.slice(2);
+  }
+
+  /**
+   * The daemon's version, and the API version this client now uses:
+   * min(daemon's ApiVersion, 1.41), never below its MinAPIVersion.
+   */
+  async version(): Promise<{ version: string; apiVersion: string }> {
+    const v = await this.#json<EngineVersion>("/version");
+    if (typeof v?.ApiVersion !== "string" || v.ApiVersion === "") {
+      throw dockerError("api", `${this.where} answered /version without an API version: is it a Docker Engine?`);
+    }
+    const apiVersion = negotiateApiVersion(v.ApiVersion, v.MinAPIVersion);
+    this.#prefix = `/v${apiVersion}`;
+    return { version: String(v.Version ?? "unknown"), apiVersion };
+  }
+
+  /** Resolves when the daemon answers `/_ping` with OK. */
+  async ping(): Promise<void> {
+    const res = await this.#get("/_ping", { maxBytes: 1024 });
+    const text = res.body.toString("utf8").trim();
+    if (text !== "OK") throw dockerError("api", `${this.where} answered /_ping with "${text.slice(0, 80)}" instead of OK: is it a Docker Engine?`);
+  }
+
+  /** Every container, stopped ones too (`all=true`). */
+  async listContainers(): Promise<ContainerSummary[]> {
+    const list = await this.#json<ContainerSummary[]>(`${await this.#api()}/containers/json?all=true`);
+    return Array.isArray(list) ? list : [];
+  }
+
+  /** The container's details; null when there is no such container. */
+  async inspect(id: string): Promise<ContainerInspect | null> {
+    return this.#json<ContainerInspect>(`${await this.#api()}/containers/${encodeURIComponent(id)}/json`, { nullOn: [404] });
+  }
+
+  /**
+   * One stats sample (`stream=false&one-shot=true`: no wait for a second
+   * sample, so `precpu_stats` is empty). Null when the container is gone or
+   * not running (404, 409, or the zeroed answer dockerd gives a stopped one).
+   */
+  async stats(id: string): Promise<ContainerStats | null> {
+    const s = await this.#json<ContainerStats>(
+      `${await this.#api()}/containers/${encodeURIComponent(id)}/stats?stream=false&one-shot=true`,
+      { nullOn: [404, 409] },
+    );
+    if (s === null || typeof s !== "object") return null;
+    if (typeof s.read !== "string" || s.read.startsWith("0001-01-01")) return null;
+    return s;
+  }
+
+  /**
+   * Stats of many containers, at most `concurrency` requests at once. A
+   * container without stats (gone, not running) is left out, and so is one
+   * whose request failed on its own (logged); an unreachable daemon or a
+   * permission error stops the sweep and is thrown, and so is the first error
+   * when every request failed.
+   */
+  async statsMany(ids: string[], concurrency = 16): Promise<Map<string, ContainerStats>> {
+    const out = new Map<string, ContainerStats>();
+    if (ids.length === 0) return out;
+    await this.#api();
+    let next = 0;
+    let failed = 0;
+    let firstError: DockerError | null = null;
+    let fatal: DockerError | null = null;
+    const worker = async (): Promise<void> => {
+      while (fatal === null && next < ids.length) {
+        const id = ids[next++]!;
+        try {
+          const s = await this.stats(id);
+          if (s) out.set(id, s);
+        } catch (err) {
+          const e = err instanceof DockerError ? err : this.#toDockerError(err, "GET stats");
+          failed++;
+          firstError ??= e;
+          if (e.kind === "unreachable" || e.kind === "permission") fatal = e;
+          else log.debug("docker: no stats for a container", { container: id.slice(0, 12), error: e.userMessage });
+        }
+      }
+    };
+    const n = Math.max(1, Math.min(Math.floor(concurrency) || 1, ids.length));
+    await Promise.all(Array.from({ length: n }, worker));
+    if (fatal) throw fatal;
+    if (failed === ids.length && firstError) throw firstError;
+    return out;
+  }
+
+  /**
+   * The last `tail` lines of the container's output, stdout and stderr
+   * together, oldest first. Empty when the container is gone.
+   */
+  async logs(id: string, opts: LogsOptions): Promise<string[]> {
+    const tail = Math.max(0, Math.floor(opts.tail));
+    if (tail === 0) return [];
+    const res = await this.#get(
+      `${await this.#api()}/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&timestamps=0&tail=${tail}`,
+      { nullOn: [404], maxBytes: MAX_LOG_BYTES, truncate: true },
+    );
+    if (res === null) return [];
+    let text: string;
+    if (opts.tty) {
+      text = res.body.toString("utf8");
+    } else {
+      const d = new Demultiplexer();
+      text = [...d.push(res.body), ...d.end()].map((f) => f.text).join("");
+    }
+    return lastLines(text, tail);
+  }
+
+  /**
+   * Opens GET /events with these query parameters and returns its body, a
+   * stream that ends when the daemon closes it or `signal` aborts. Used by
+   * EventWatcher.
+   */
+  async openEvents(query: Record<string, string>, signal: AbortSignal): Promise<AsyncIterable<Buffer>> {
+    const qs = new URLSearchParams(query).toString();
+    const res = await this.#request(`${await this.#api()}/events${qs ? `?${qs}` : ""}`, { stream: signal });
+    return res.body as AsyncIterable<Buffer>;
+  }
+
+  /** Closes every connection (an open events stream too). Later calls fail. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const c of this.#streams) c.abort();
+    this.#streams.clear();
+    await this.#pool.destroy().catch(() => undefined);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  /** The version prefix, negotiated on first use. */
+  async #api(): Promise<string> {
+    if (this.#prefix !== null) return this.#prefix;
+    this.#negotiating ??= this.version().finally(() => {
+      this.#negotiating = null;
+    });
+    await this.#negotiating;
+    return this.#prefix ?? `/v${MAX_API_VERSION}`;
+  }
+
+  async #json<T>(path: string, opts: GetOptions = {}): Promise<T | null> {
+    const res = await this.#get(path, opts);
+    if (res === null) return null;
+    try {
+      return JSON.parse(res.body.toString("utf8")) as T;
+    } catch {
+      throw dockerError("api", `${this.where} answered GET ${path} with something that is not JSON: is it a Docker Engine?`);
+    }
+  }
+
+  /** GET, body read whole. Null for a status in `nullOn`. */
+  async #get(path: string, opts: GetOptions & { nullOn: number[] }): Promise<Answer | null>;
+  async #get(path: string, opts?: GetOptions): Promise<Answer>;
+  async #get(path: string, opts: GetOptions = {}): Promise<Answer | null> {
+    // One retry when a kept-alive connection turns out closed (the daemon restarted): GET is safe to repeat.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#getOnce(path, opts);
+      } catch (err) {
+        if (attempt === 0 && isStaleConnection(err)) continue;
+        throw err instanceof DockerError ? err : this.#toDockerError(err, `GET ${path}`);
+      }
+    }
+  }
+
+  async #getOnce(path: string, opts: GetOptions): Promise<Answer | null> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(DEADLINE), this.timeoutMs);
+    try {
+      const res = await this.#request(path, { signal: deadline.signal });
+      if (opts.nullOn?.includes(res.statusCode)) {
+        await res.body.dump().catch(() => undefined);
+        return null;
+      }
+      const body = await readBody(res.body, opts.maxBytes ?? MAX_BODY_BYTES, opts.truncate);
+      if (res.statusCode >= 400) throw this.#httpError(res.statusCode, path, body);
+      return { status: res.statusCode, body };
+    } catch (err) {
+      if (deadline.signal.aborted) {
+        throw dockerError(
+          "timeout",
+          `Docker at ${this.where} did not answer GET ${path} within ${formatSeconds(this.timeoutMs)}: the daemon is overloaded or hung; check it with \`docker info\` or \`systemctl status docker\``,
+          { cause: err },
+        );
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The only place a request is made: always GET. */
+  async #request(path: string, opts: { signal?: AbortSignal; stream?: AbortSignal }): Promise<Dispatcher.ResponseData> {
+    if (this.#closed) throw dockerError("unreachable", "the Docker client is closed");
+    if (opts.stream) {
+      const controller = new AbortController();
+      const onAbort = (): void => controller.abort();
+      if (opts.stream.aborted) controller.abort();
+      else opts.stream.addEventListener("abort", onAbort, { once: true });
+      this.#streams.add(controller);
+      try {
+        const res = await this.#pool.request({
+          method: "GET",
+          path,
+          signal: controller.signal,
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: 0,
+        });
+        if (res.statusCode >= 400) {
+          const body = await readBody(res.body, 64 * 1024).catch(() => Buffer.alloc(0));
+          throw this.#httpError(res.statusCode, path, body);
+        }
+        const release = (): void => {
+          this.#streams.delete(controller);
+          opts.stream?.removeEventListener("abort", onAbort);
+        };
+        res.body.once("close", release);
+        return res;
+      } catch (err) {
+        this.#streams.delete(controller);
+        opts.stream.removeEventListener("abort", onAbort);
+        if (err instanceof DockerError) throw err;
+        if (controller.signal.aborted && !this.#closed) throw dockerError("unreachable", "the Docker events request was stopped", { cause: err });
+        throw this.#toDockerError(err, `GET ${path}`);
+      }
+    }
+    return this.#pool.request({
+      method: "GET",
+      path,
+      signal: opts.signal,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+  }
+
+  #httpError(status: number, path: string, body: Buffer): DockerError {
+    let message = "";
+    try {
+      const parsed = JSON.parse(body.toString("utf8")) as { message?: unknown };
+      if (typeof parsed?.message === "string") message = parsed.message;
+    } catch {
+      message = body.toString("utf8").trim();
+    }
+    message = message.replace(/\s+/g, " ").slice(0, 500);
+    // The daemon was upgraded or downgraded under us: negotiate again on the next call.
+    if (status === 400 && /client version \S+ is too (new|old)/i.test(message)) this.#prefix = null;
+    const hint =
+      status === 403 || status === 401
+        ? ": a socket proxy in front of Docker may refuse it; allow GET on containers, events, info, version and _ping"
+        : "";
+    return dockerError(
+      "api",
+      `Docker at ${this.where} answered GET ${path} with HTTP ${status}${message ? `: "${message}"` : ""}${hint}`,
+      { status },
+    );
+  }
+
+  /** The one mapping of a transport failure to what the user should do. */
+  #toDockerError(err: unknown, what: string): DockerError {
+    return toDockerError(err, this.#endpoint.kind === "unix" ? { socketPath: this.#endpoint.socketPath } : { tcp: this.where }, what);
+  }
+}
+
+/**
+ * A transport failure (a Node or undici error) as a DockerError whose message
+ * says what to do. Exported for tests.
+ */
+export function toDockerError(err: unknown, at: { socketPath: string } | { tcp: string }, what = "a request"): DockerError {
+  if (err instanceof DockerError) return err;
+  const code = errorCode(err);
+  const where = "socketPath" in at ? at.socketPath : at.tcp;
+  const unix = "socketPath" in at;
+  const setIt = "set docker.socket in the config, or DOCKER_HOST, to where Docker listens";
+  switch (code) {
+    case "ENOENT":
+      return dockerError("unreachable", `no Docker socket at ${where}: is Docker running? If it listens elsewhere, ${setIt}`, { cause: err });
+    case "EACCES":
+    case "EPERM":
+      return dockerError(
+        "permission",
+        `permission denied on the Docker socket ${where}: add the user Lookout runs as to the docker group (usermod -aG docker USER, then restart Lookout), or run it as root, or behind a read-only socket proxy`,
+        { cause: err },
+      );
+    case "ECONNREFUSED":
+      return dockerError(
+        "unreachable",
+        unix
+          ? `Docker is not running: nothing answers on ${where} (start it: systemctl start docker; or ${setIt})`
+          : `Docker is not running at ${where}: the connection was refused (start it, or ${setIt})`,
+        { cause: err },
+      );
+    case "ENOTSOCK":
+    case "ENOTDIR":
+      return dockerError("unreachable", `${where} is not a socket: ${setIt}`, { cause: err });
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return dockerError("unreachable", `cannot resolve the Docker host ${where}: ${setIt}`, { cause: err });
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return dockerError("unreachable", `cannot reach the Docker host ${where} (no route): check the network, or ${setIt}`, { cause: err });
+    case "ETIMEDOUT":
+    case "UND_ERR_CONNECT_TIMEOUT":
+    case "UND_ERR_HEADERS_TIMEOUT":
+    case "UND_ERR_BODY_TIMEOUT":
+      return dockerError("timeout", `Docker at ${where} did not answer ${what} in time: the daemon is overloaded or hung; check it with \`docker info\``, {
+        cause: err,
+      });
+    case "ECONNRESET":
+    case "EPIPE":
+    case "UND_ERR_SOCKET":
+    case "UND_ERR_CLOSED":
+    case "UND_ERR_DESTROYED":
+      return dockerError("unreachable", `the connection to Docker at ${where} was cut during ${what}: is the daemon restarting?`, { cause: err });
+    default: {
+      const detail = err instanceof Error ? `${err.message}${code ? ` (${code})` : ""}` : String(err);
+      return dockerError("unreachable", `cannot talk to Docker at ${where} (${detail.slice(0, 200)}): is Docker running? If it listens elsewhere, ${setIt}`, {
+        cause: err,
+      });
+    }
+  }
+}
+
+function errorCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && e && typeof e === "object"; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code !== "UND_ERR_ABORTED") return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function isStaleConnection(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE";
+}
+
+/** The whole body; past `maxBytes`, an error, or with `truncate` what came so far. */
+async function readBody(body: Dispatcher.ResponseData["body"], maxBytes: number, truncate = false): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      body.destroy();
+      if (truncate) break;
+      throw dockerError("api", `Docker sent an answer larger than ${Math.round(maxBytes / 1024 / 1024)} MiB; Lookout stopped reading it`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,88 @@
+/**
+ * `lookout run`'s loop: a cycle every interval, an early cycle (of just the
+ * collector that asked) when a collector reports a change such as a Docker
+ * event, never two cycles at once, and delivery kicked after each cycle.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Agent } from "./agent.js";
+import { log } from "./log.js";
+import { describeError } from "./errors.js";
+
+/** Events come in bursts (kill, die, stop, destroy): wait this long to take them in one cycle. */
+const EVENT_DEBOUNCE_MS = 100;
+
+export class Runner {
+  private busy = false;
+  private wanted = new Set<string>();
+  private eventTimer: NodeJS.Timeout | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly agent: Agent,
+    private readonly intervalMs: number,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  async run(): Promise<void> {
+    for (const c of this.agent.collectors) {
+      c.watch?.(() => this.requestEarly(c.name));
+    }
+    let nextAt = Date.now();
+    while (!this.signal.aborted) {
+      const now = Date.now();
+      if (now >= nextAt) {
+        nextAt = now + this.intervalMs;
+        await this.cycle(now, "interval");
+      } else if (this.wanted.size > 0) {
+        const only = new Set(this.wanted);
+        this.wanted.clear();
+        await this.cycle(now, "event", only);
+      }
+      if (this.signal.aborted) break;
+      if (this.wanted.size > 0 && this.eventTimer === null) continue;
+      await this.sleepUntil(nextAt);
+    }
+    if (this.eventTimer) clearTimeout(this.eventTimer);
+    await this.agent.close();
+  }
+
+  private requestEarly(collector: string): void {
+    if (this.signal.aborted) return;
+    if (this.eventTimer) return void this.wanted.add(collector);
+    this.eventTimer = setTimeout(() => {
+      this.eventTimer = null;
+      this.wanted.add(collector);
+      this.wake?.();
+    }, EVENT_DEBOUNCE_MS);
+  }
+
+  private async sleepUntil(at: number): Promise<void> {
+    const wait = Math.max(0, at - Date.now());
+    const ac = new AbortController();
+    const onAbort = () => ac.abort();
+    this.signal.addEventListener("abort", onAbort, { once: true });
+    this.wake = () => ac.abort();
+    try {
+      await sleep(wait, undefined, { signal: ac.signal });
+    } catch {
+      /* woken early */
+    } finally {
+      this.wake = null;
+      this.signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private async cycle(now: number, reason: "interval" | "event", only?: ReadonlySet<string>): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      await this.agent.cycle(now, only ? { reason, only } : { reason });
+    } catch (err) {
+      // Nothing a cycle meets (a vanished file, a full disk) may stop the agent.
+      log.error("check failed", { error: describeError(err) });
+    } finally {
+      this.busy = false;
+    }
+    void this.agent.dispatcher.drain(now + this.intervalMs, this.signal).catch((err) => log.error("delivery failed", { error: describeError(err) }));
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Containers, end to end: the real `lookout run` process, a real dockerd (the
+ * rig), real containers of the busybox test image, and a local stand-in for
+ * Slack. Each test uses containers of its own and looks only at the messages
+ * that name them.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { FakeSlack, validateSlackPayload, type RecordedRequest } from "../support/fake-slack.js";
+import { startCli, workspace } from "../support/cli.js";
+import {
+  docker,
+  hideSocket,
+  removeAllContainers,
+  restartDockerd,
+  restoreSocket,
+  runContainer,
+  setRig,
+  startDockerd,
+  stopDockerd,
+  uniqueName,
+  type RigInfo,
+} from "./docker-rig.js";
+
+let rig: RigInfo;
+const fake = new FakeSlack();
+
+const CONFIG = `
+interval: 1s
+host:
+  cpu: { enabled: false }
+  memory: { enabled: false }
+  swap: { enabled: false }
+  load: { enabled: false }
+  disk: { enabled: false }
+  inodes: { enabled: false }
+docker:
+  unreachable_for: 2s
+containers:
+  cpu: { warning: 60, for: 0s }
+  not_running: { for: 2s }
+notify:
+  repeat_interval: 0
+  slack:
+    - webhook_url: \${HOOK}
+`;
+
+type Agent = ReturnType<typeof startCli>;
+
+function startAgent(config = CONFIG): Agent {
+  const ws = workspace(config);
+  return startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url, DOCKER_HOST: rig.host } });
+}
+
+const textOf = (r: RecordedRequest) => (r.body as { text?: string })?.text ?? "";
+const about = (name: string) => fake.requests.filter((r) => textOf(r).includes(name));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(fn: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; messages so far:\n${fake.requests.map(textOf).join("\n")}`);
+    }
+    await sleep(100);
+  }
+}
+
+const messageAbout = (name: string, re: RegExp, timeoutMs = 15_000) =>
+  until(() => about(name).find((r) => re.test(textOf(r))), timeoutMs, `a message about ${name} matching ${re}`);
+
+async function agentStarted(agent: Agent): Promise<void> {
+  await until(() => agent.out.stderr.includes("following container events"), 15_000, "the agent to follow Docker's events");
+}
+
+beforeAll(async () => {
+  const injected = inject("dockerRig");
+  if (!injected) throw new Error("the Docker rig did not start (see test/integration/global-setup.ts)");
+  rig = injected;
+  setRig(rig);
+  await fake.start();
+});
+
+afterAll(async () => {
+  await removeAllContainers(rig);
+  await fake.close();
+});
+
+describe("lookout run with containers", () => {
+  let agent: Agent;
+  beforeAll(async () => {
+    agent = startAgent();
+    await agentStarted(agent);
+  });
+  afterAll(async () => {
+    expect(await agent.stop()).toBe(0);
+    expect(agent.out.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("reports a crash with its exit code, compose labels and last log lines, escaped", async () => {
+    const name = uniqueName("crash");
+    await runContainer(name, {
+      labels: { "com.docker.compose.project": "shop", "com.docker.compose.service": "api" },
+      // stdout and stderr are separate pipes: the pause keeps their order in Docker's log.
+      cmd: "for i in $(seq 1 30); do echo line-$i; done; sleep 0.2; echo 'oops' >&2; sleep 0.2; echo '<!channel> <https://evil.example|click here>'; exit 3",
+    });
+    const msg = await messageAbout(name, /CRITICAL: Container .* crashed: exit code 3 \(application error\)/);
+    expect(validateSlackPayload(msg.body)).toBeNull();
+    const json = JSON.stringify(msg.body);
+    expect(json).toContain("shop / api");
+    expect(json).toContain("line-30");
+    expect(json).toContain("oops");
+    expect(json).not.toContain("line-10\\n"); // only the last 20 lines
+    expect(json).not.toContain("after the fact"); // seen live, from the event stream
+    expect(json).toContain("&lt;!channel&gt; &lt;https://evil.example|click here&gt;");
+    expect(json).not.toContain("<!channel>");
+    expect(json).not.toContain("<https://evil.example");
+    await sleep(2000);
+    expect(about(name)).toHaveLength(1);
+  });
+
+  it("reports a crash of a --rm container that is gone before anyone could look at it", async () => {
+    const name = uniqueName("rm");
+    await runContainer(name, { rm: true, cmd: "echo bye; exit 7" });
+    await messageAbout(name, /CRITICAL: Container .* crashed: exit code 7/);
+    await messageAbout(name, /RESOLVED: Container .* crashed: container removed/);
+  });
+
+  it("reports an OOM kill, critical, with the memory limit (and not also as a crash)", async () => {
+    const name = uniqueName("oom");
+    await runContainer(name, { memory: "16m", memorySwap: "16m", cmd: "exec dd if=/dev/zero of=/dev/null bs=64M count=1" });
+    await messageAbout(name, /CRITICAL: Container .* was killed: out of memory \(its 16\.0 MiB limit\)/);
+    await sleep(2000);
+    expect(about(name).filter((r) => /crashed/.test(textOf(r)))).toEqual([]);
+    expect(about(name)).toHaveLength(1);
+  });
+
+  it("reports unhealthy with the check's output, then healthy again once fixed", async () => {
+    const name = uniqueName("health");
+    await runContainer(name, { health: { cmd: "test -f /tmp/ok || (echo 'no /tmp/ok yet'; exit 1)", interval: "1s", retries: 1 } });
+    const msg = await messageAbout(name, /WARNING: Container .* is unhealthy/, 20_000);
+    expect(JSON.stringify(msg.body)).toContain("no /tmp/ok yet");
+    await docker(["exec", name, "touch", "/tmp/ok"]);
+    await messageAbout(name, /RESOLVED: Container .* is healthy again/, 20_000);
+    expect(about(name)).toHaveLength(2);
+  });
+
+  it("reports a restart loop once, not once per restart", async () => {
+    const name = uniqueName("loop");
+    await runContainer(name, { restart: "always", cmd: "echo failing; exit 1" });
+    await messageAbout(name, /Container .* is restarting in a loop: \d+ restarts in 10m/, 20_000);
+    const restartsBefore = Number(await docker(["inspect", "-f", "{{.RestartCount}}", name]));
+    await sleep(5000);
+    const restartsAfter = Number(await docker(["inspect", "-f", "{{.RestartCount}}", name]));
+    expect(restartsAfter).toBeGreaterThan(restartsBefore); // it kept restarting meanwhile
+    expect(about(name).filter((r) => /restarting in a loop/.test(textOf(r)))).toHaveLength(1);
+    expect(about(name).filter((r) => /crashed/.test(textOf(r))).length).toBeLessThanOrEqual(1);
+    expect(about(name).filter((r) => /not running/.test(textOf(r)))).toEqual([]);
+    await docker(["rm", "-f", name]);
+  });
+
+  it("says nothing when a container is stopped on purpose, or is meant to exit", async () => {
+    const stopped = uniqueName("stopped");
+    const job = uniqueName("job");
+    await runContainer(stopped, { restart: "unless-stopped" });
+    await sleep(1500);
+    await docker(["stop", stopped]);
+    await runContainer(job, { labels: { "lookout.expect": "exit" }, cmd: "exit 1" });
+    await sleep(5000); // past not_running.for (2s) and several cycles
+    expect(about(stopped)).toEqual([]);
+    expect(about(job)).toEqual([]);
+  });
+
+  it("reports CPU as a share of the container's limit and of one core", async () => {
+    const name = uniqueName("busy");
+    await runContainer(name, { cpus: 0.5, cmd: "while :; do :; done" });
+    const msg = await messageAbout(name, /WARNING: Container .* CPU [\d.]+% \(threshold 60%\)/, 20_000);
+    const fact = /([\d.]+)% of its 0\.5 CPU limit \(([\d.]+)% of one core, as docker stats shows it\)/.exec(JSON.stringify(msg.body));
+    expect(fact).not.toBeNull();
+    expect(Number(fact![1])).toBeGreaterThan(60);
+    expect(Number(fact![2])).toBeGreaterThan(30);
+    expect(Number(fact![2])).toBeLessThan(70); // half a core, not a whole one
+    await docker(["rm", "-f", name]);
+    await messageAbout(name, /RESOLVED: Container .* CPU: container removed \(peak [\d.]+%\)/, 10_000);
+  });
+});
+
+describe("lookout run when Docker goes away", () => {
+  it("reconnects after a dockerd restart and still reports a container that dies afterwards", async () => {
+    await removeAllContainers(rig);
+    const agent = startAgent();
+    try {
+      await agentStarted(agent);
+      await restartDockerd(rig);
+      await until(() => (agent.out.stderr.match(/following container events/g) ?? []).length >= 2, 30_000, "the event stream to reconnect");
+      const name = uniqueName("after-restart");
+      await runContainer(name, { cmd: "echo bye; exit 5" });
+      await messageAbout(name, /crashed: exit code 5/);
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+  }, 60_000);
+
+  it("raises docker_unreachable when Docker stops answering, keeps host alerts working, and resolves when it is back", async () => {
+    await removeAllContainers(rig);
+    const config = CONFIG.replace("  disk: { enabled: false }", '  disk: { warning: 1, critical: null, for: 4s, mounts: ["/"] }');
+    const agent = startAgent(config);
+    try {
+      await agentStarted(agent);
+      await stopDockerd(rig);
+      try {
+        await until(() => fake.requests.find((r) => /CRITICAL: Docker is unreachable/.test(textOf(r))), 15_000, "docker unreachable");
+        // The host rule's `for` ends while Docker is down: host alerts still work.
+        await until(() => fake.requests.find((r) => /WARNING: Disk \//.test(textOf(r))), 15_000, "the host disk alert");
+      } finally {
+        await startDockerd(rig);
+      }
+      await until(() => fake.requests.find((r) => /RESOLVED: Docker is reachable again/.test(textOf(r))), 15_000, "docker reachable again");
+      expect(fake.requests.filter((r) => /Docker is unreachable/.test(textOf(r)))).toHaveLength(1);
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+  }, 60_000);
+
+  it("raises docker_unreachable when the socket is missing (docker.enabled: true)", async () => {
+    fake.reset();
+    hideSocket(rig);
+    let agent: Agent | undefined;
+    try {
+      agent = startAgent(CONFIG.replace("docker:\n", "docker:\n  enabled: true\n"));
+      await until(() => fake.requests.find((r) => /CRITICAL: Docker is unreachable/.test(textOf(r))), 15_000, "docker unreachable");
+      const msg = fake.requests.find((r) => /Docker is unreachable/.test(textOf(r)))!;
+      expect(JSON.stringify(msg.body)).toMatch(/no Docker socket|does not exist|not found/i);
+    } finally {
+      restoreSocket(rig);
+    }
+    await until(() => fake.requests.find((r) => /RESOLVED: Docker is reachable again/.test(textOf(r))), 15_000, "docker reachable again");
+    expect(await agent!.stop()).toBe(0);
+  }, 60_000);
+});
