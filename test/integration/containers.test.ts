@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { FakeSlack, validateSlackPayload, type RecordedRequest } from "../support/fake-slack.js";
-import { startCli, workspace } from "../support/cli.js";
+import { runCli, startCli, workspace } from "../support/cli.js";
 import {
   docker,
   hideSocket,
@@ -37,6 +37,7 @@ docker:
   unreachable_for: 2s
 containers:
   cpu: { warning: 60, for: 0s }
+  memory: { warning: 60, for: 0s }
   not_running: { for: 2s }
 notify:
   repeat_interval: 0
@@ -172,6 +173,15 @@ describe("lookout run with containers", () => {
     expect(about(job)).toEqual([]);
   });
 
+  it("reports memory as a share of the container's limit, without page cache", async () => {
+    const name = uniqueName("mem");
+    // 44 MiB in /dev/shm (tmpfs: memory that cannot be dropped like page cache): ~69 % of 64 MiB.
+    await runContainer(name, { memory: "64m", memorySwap: "64m", cmd: "dd if=/dev/zero of=/dev/shm/fill bs=1M count=44 2>/dev/null; trap 'exit 143' TERM; sleep 86400 & wait" });
+    const msg = await messageAbout(name, /WARNING: Container .* memory [\d.]+% \(threshold 60%\)/, 20_000);
+    expect(JSON.stringify(msg.body)).toMatch(/[\d.]+% of its 64\.0 MiB limit: [\d.]+ MiB used, page cache not counted/);
+    await docker(["rm", "-f", name]);
+  });
+
   it("reports CPU as a share of the container's limit and of one core", async () => {
     const name = uniqueName("busy");
     await runContainer(name, { cpus: 0.5, cmd: "while :; do :; done" });
@@ -182,8 +192,42 @@ describe("lookout run with containers", () => {
     expect(Number(fact![2])).toBeGreaterThan(30);
     expect(Number(fact![2])).toBeLessThan(70); // half a core, not a whole one
     await docker(["rm", "-f", name]);
-    await messageAbout(name, /RESOLVED: Container .* CPU: container removed \(peak [\d.]+%\)/, 10_000);
+    await messageAbout(name, /RESOLVED: Container .* CPU: container removed \((lasted \w+, )?peak [\d.]+%\)/, 10_000);
   });
+});
+
+describe("lookout check with containers (cron: no event stream)", () => {
+  it("finds a crash by inspection, reports it once across runs, and lists bad labels in status", async () => {
+    await removeAllContainers(rig);
+    fake.reset();
+    const ws = workspace(CONFIG);
+    const env = { HOOK: fake.url, DOCKER_HOST: rig.host };
+    const args = ["--config", ws.config, "--data-dir", ws.data];
+    const crashed = uniqueName("cron-crash");
+    const labelled = uniqueName("labelled");
+    await runContainer(labelled, { labels: { "lookout.cpu.warning": "high" } });
+    await runContainer(crashed, { cmd: "echo 'disk not found'; exit 4" });
+    await sleep(500);
+    const first = await runCli(["check", "--json", ...args], { env });
+    expect(first.code).toBe(2);
+    const out = JSON.parse(first.stdout);
+    expect(out.status).toBe("critical");
+    expect(out.alerts).toContainEqual(
+      expect.objectContaining({ alertname: "container_crashed", state: "firing", severity: "critical", labels: expect.objectContaining({ container: crashed, image: "lookout-test:latest" }) }),
+    );
+    expect(out.metrics.some((m: { name: string; labels: { container?: string } }) => m.name === "container_crashed" && m.labels.container === labelled)).toBe(true);
+    const msg = await messageAbout(crashed, /crashed: exit code 4/);
+    expect(JSON.stringify(msg.body)).toContain("disk not found");
+
+    const second = await runCli(["check", ...args], { env });
+    expect(second.code).toBe(2);
+    await sleep(500);
+    expect(about(crashed)).toHaveLength(1);
+
+    const status = await runCli(["status", ...args], { env });
+    expect(status.stdout).toContain(`${labelled}: label lookout.cpu.warning="high": expected a number from 0 to 100`);
+    expect(status.stdout).toMatch(/FIRING\s+critical\s+container_crashed/);
+  }, 60_000);
 });
 
 describe("lookout run when Docker goes away", () => {

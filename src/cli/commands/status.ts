@@ -18,6 +18,8 @@ export function statusCommand(): Command {
       const queued = state.outbox.flatMap((e) =>
         e.pending.map((d) => ({ id: e.notification.id, kind: e.notification.kind, alert: e.notification.alert.fingerprint, receiver: d.receiver, attempts: d.attempts, last_error: d.lastError })),
       );
+      const dockerData = state.collectors.docker?.data as { problems?: unknown } | undefined;
+      const problems = Array.isArray(dockerData?.problems) ? (dockerData.problems as string[]) : [];
       if (opts.json) {
         const out = {
           hostname: loaded.hostname,
@@ -33,6 +35,7 @@ export function statusCommand(): Command {
           })),
           undelivered: queued,
           failed: state.failed,
+          problems,
         };
         process.stdout.write(JSON.stringify(out, null, 2) + "\n");
         return;
@@ -58,6 +61,10 @@ export function statusCommand(): Command {
       if (state.failed.length > 0) {
         lines.push("", `${state.failed.length} notification(s) could not be delivered:`);
         for (const f of state.failed.slice(-10)) lines.push(`  ${new Date(f.at).toISOString()} ${f.title} → ${f.receiver}: ${f.error}`);
+      }
+      if (problems.length > 0) {
+        lines.push("", "Container settings ignored (fix the label or override):");
+        for (const p of problems) lines.push(`  ${p}`);
       }
       process.stdout.write(lines.join("\n") + "\n");
     });

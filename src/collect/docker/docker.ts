@@ -225,12 +225,13 @@ export class DockerCollector implements Collector {
   }
 
   snapshot(): unknown {
-    return { seen: this.seen, unreachableSince: this.unreachableSince, containers: this.tracker.snapshot() };
+    return { seen: this.seen, unreachableSince: this.unreachableSince, containers: this.tracker.snapshot(), problems: [...this.problems.keys()] };
   }
 
   restore(saved: unknown): void {
-    const s = saved as { seen?: boolean; unreachableSince?: number | null; containers?: unknown } | undefined;
+    const s = saved as { seen?: boolean; unreachableSince?: number | null; containers?: unknown; problems?: unknown } | undefined;
     if (!s || typeof s !== "object") return;
+    if (Array.isArray(s.problems)) for (const p of s.problems) if (typeof p === "string") this.problems.set(p, p);
     this.seen = s.seen === true;
     this.unreachableSince = typeof s.unreachableSince === "number" ? s.unreachableSince : null;
     this.tracker.restore(s.containers);

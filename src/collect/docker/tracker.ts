@@ -320,7 +320,8 @@ export class ContainerTracker {
   remove(id: string, now: number): void {
     const rec = this.records.get(id);
     if (!rec) return;
-    if ((rec.crash || rec.oom) && rec.removedAt === null) rec.removedAt = now;
+    if (rec.removedAt !== null) return; // already waiting for its last report
+    if (rec.crash || rec.oom) rec.removedAt = now;
     else this.records.delete(id);
   }
 

@@ -121,6 +121,9 @@ describe("ContainerTracker", () => {
     t.onEvent(ev("die", T + 1000, { exitCode: "1" }));
     t.onEvent(ev("destroy", T + 1100));
     expect(t.get("c1")!.removedAt).toBe(T + 1100);
+    // The next listing no longer shows it: still kept for its one report.
+    t.forgetMissing(new Set(), T + 2000);
+    expect(t.get("c1")!.removedAt).toBe(T + 1100);
     t.sweepRemoved();
     expect(t.get("c1")).toBeUndefined();
     // Without a failure, a removed container is simply forgotten.
