@@ -108,4 +108,12 @@ describe("lookout check", () => {
     expect(fake.requests).toHaveLength(1);
     expect((fake.requests[0]!.body as { text: string }).text).toMatch(/WARNING: Disk \//);
   }, 90_000);
+
+  it("exits 3 UNKNOWN when nothing could be measured, and says why", async () => {
+    const ws = workspace("{}\n");
+    const r = await runCli(["check", "--json", "--config", ws.config, "--data-dir", ws.data], { env: { LOOKOUT_HOST_ROOT: "/nonexistent/host" } });
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "unknown", metrics: [] });
+    expect(r.stderr).toMatch(/cannot read \/nonexistent\/host\/proc\/stat/);
+  });
 });
