@@ -14,7 +14,7 @@ import { describeError } from "../../errors.js";
 import { DockerEngine, DockerError } from "./engine.js";
 import { EventWatcher } from "./events.js";
 import type { ContainerInspect, ContainerStats, ContainerSummary, DockerEvent } from "./api-types.js";
-import { ContainerTracker, type ContainerRecord, type ContainerView, type StatsView } from "./tracker.js";
+import { ContainerTracker, newView, type ContainerRecord, type ContainerView, type StatsView } from "./tracker.js";
 import { selector, type ContainerMatcher } from "./matchers.js";
 import { exitCodeMeaning } from "./exit-codes.js";
 import { containerPolicy } from "../../evaluate/container-policy.js";
@@ -76,26 +76,7 @@ export function toView(c: ContainerInspect): ContainerView {
 /** What an event says of a container (Docker puts its labels, name and image in the attributes). */
 function viewFromEvent(id: string, attributes: Record<string, string>): ContainerView {
   const { name = id.slice(0, 12), image = "", exitCode: _e, signal: _s, ...labels } = attributes;
-  return {
-    id,
-    name,
-    image,
-    labels,
-    status: "running",
-    exitCode: 0,
-    oomKilled: false,
-    error: "",
-    startedAt: null,
-    finishedAt: null,
-    restartCount: 0,
-    restartPolicy: "no",
-    health: null,
-    healthOutput: null,
-    failingStreak: 0,
-    memoryLimit: 0,
-    cpuLimit: null,
-    tty: false,
-  };
+  return newView(id, { name, image, labels });
 }
 
 function countCpuset(set: string): number | null {

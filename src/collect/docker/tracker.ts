@@ -34,6 +34,31 @@ export interface ContainerView {
   tty: boolean;
 }
 
+/** A running container of which nothing else is known yet; `o` fills in what is. */
+export function newView(id: string, o: Partial<ContainerView> = {}): ContainerView {
+  return {
+    id,
+    name: id.slice(0, 12),
+    image: "",
+    labels: {},
+    status: "running",
+    exitCode: 0,
+    oomKilled: false,
+    error: "",
+    startedAt: null,
+    finishedAt: null,
+    restartCount: 0,
+    restartPolicy: "no",
+    health: null,
+    healthOutput: null,
+    failingStreak: 0,
+    memoryLimit: 0,
+    cpuLimit: null,
+    tty: false,
+    ...o,
+  };
+}
+
 /** A container event, reduced. `time` in ms. */
 export interface ContainerEventView {
   id: string;

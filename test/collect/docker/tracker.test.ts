@@ -1,30 +1,10 @@
 import { describe, it, expect } from "vitest";
-import { ContainerTracker, type ContainerView } from "../../../src/collect/docker/tracker.js";
+import { ContainerTracker, newView, type ContainerView } from "../../../src/collect/docker/tracker.js";
 
 const T = 1_800_000_000_000;
 
 function view(o: Partial<ContainerView> = {}): ContainerView {
-  return {
-    id: "c1",
-    name: "api",
-    image: "shop/api:1",
-    labels: {},
-    status: "running",
-    exitCode: 0,
-    oomKilled: false,
-    error: "",
-    startedAt: T,
-    finishedAt: null,
-    restartCount: 0,
-    restartPolicy: "no",
-    health: null,
-    healthOutput: null,
-    failingStreak: 0,
-    memoryLimit: 0,
-    cpuLimit: null,
-    tty: false,
-    ...o,
-  };
+  return newView("c1", { name: "api", image: "shop/api:1", startedAt: T, ...o });
 }
 
 const ev = (action: string, time: number, attributes: Record<string, string> = {}) => ({ id: "c1", action, time, attributes });
