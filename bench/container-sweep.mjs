@@ -13,8 +13,9 @@
  *     default 16): the FIRST cycle of a fresh collector (inspects everything,
  *     and negotiates the API version), then `--cycles` steady-state cycles (the
  *     same collector: nothing changed, so nothing is re-inspected);
- *   - DockerEngine.statsMany(ids) alone with concurrency 16, 1 (sequential)
- *     and N (no limit but the engine's pool of 32 connections);
+ *   - DockerEngine.statsMany(ids) alone with concurrency 16 (2 runs for
+ *     N <= 10, 1 above: the steady cycles time it too), 1 (sequential) and,
+ *     for N > 16, N (no limit but the engine's pool of 32 connections);
  *   - for reference, the docker CLI as the blog's script calls it:
  *     `docker stats --no-stream --format "{{.CPUPerc}} {{.MemPerc}}" NAME`, for
  *     one container (3 runs) and for 10 containers one at a time (the blog's
@@ -614,6 +615,9 @@ const results = [];
 const cli = [];
 const facts = {};
 let exitCode = 0;
+const otherDockerd = () => pids().filter((p) => /(^|\/)dockerd\s/.test(cmdline(p) ?? "")).length;
+facts.loadStart = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+facts.otherStart = otherDockerd();
 try {
   cleanStale();
   let t = now();
@@ -640,7 +644,7 @@ try {
     await growTo(n);
     const row = { n };
     row.collect = await measureCollect(n);
-    row.c16 = await measureStatsMany(n, 16, 2);
+    row.c16 = await measureStatsMany(n, 16, n <= 10 ? 2 : 1);
     if (n > 16) row.cN = await measureStatsMany(n, n, 1);
     if (n <= 10 || FULL_SEQUENTIAL) {
       row.c1 = await measureStatsMany(n, 1, 1);
@@ -688,10 +692,9 @@ try {
 
 // ------------------------------------------------------------------ report
 const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-const otherDockerd = pids().filter((p) => /(^|\/)dockerd\s/.test(cmdline(p) ?? "")).length;
 const out = [];
 out.push(`machine: nproc ${cpus().length}, kernel ${release()}, node ${process.version}; dockerd ${facts.dockerd ?? "?"} (API ${facts.api ?? "?"}, ${facts.info ?? "?"}), docker CLI ${facts.cli ?? "?"}`);
-out.push(`run: ${new Date(started).toISOString()}, ${facts.total?.toFixed(0)} s (+ cleanup: ${facts.totalWithCleanup?.toFixed(0)} s in all); load average at the end ${load}; other dockerd processes on the machine at the end: ${otherDockerd}`);
+out.push(`run: ${new Date(started).toISOString()}, ${facts.total?.toFixed(0)} s (+ cleanup: ${facts.totalWithCleanup?.toFixed(0)} s in all); load average at the start ${facts.loadStart}, at the end ${load}; other dockerd processes on the machine (other engineers' test rigs) at the start ${facts.otherStart}, at the end ${otherDockerd()}`);
 out.push(`settings: sizes ${SIZES.join(",")}, ${CYCLES} steady cycles, ${GAP_MS} ms idle gap before each timed measurement, containers started ${START_CONCURRENCY} at a time`);
 out.push("");
 out.push("| running containers | collect, first cycle ms (inspects) | collect, steady cycle ms: mean (min–max) | steady: inspects / stats per cycle | steady: in statsMany ms (mean) | steady: daemon CPU ms/cycle (dockerd+containerd+shims) | steady: Lookout CPU ms/cycle | statsMany c=16 ms: mean (min–max) | statsMany c=1 ms | statsMany c=N ms | stats answered (of N) |");

@@ -130,6 +130,13 @@ export interface ContainerRecord {
 const REQUEST_WINDOW_MS = 60_000;
 /** How close an `oom` event must be to a `die` to say the container died of it. */
 const OOM_WINDOW_MS = 10_000;
+/**
+ * A container first seen already exited (Lookout just installed, or a new data
+ * directory) is reported as crashed only if it exited this recently: a job that
+ * failed weeks ago is not news. (container_not_running still covers containers
+ * that should be running.)
+ */
+const FIRST_SIGHT_MAX_AGE_MS = 24 * 3600_000;
 /** Restarts remembered at most this long (the longest sensible restart_loop.within). */
 const RESTART_MEMORY_MS = 24 * 3600_000;
 
@@ -280,7 +287,8 @@ export class ContainerTracker {
     let found = false;
     const running = view.status === "running";
     const finished = view.finishedAt;
-    if (!running && finished !== null && (rec.seenFinishedAt === null || finished > rec.seenFinishedAt + 1000)) {
+    const stale = firstSight && finished !== null && now - finished > FIRST_SIGHT_MAX_AGE_MS;
+    if (!running && finished !== null && !stale && (rec.seenFinishedAt === null || finished > rec.seenFinishedAt + 1000)) {
       // An exit nobody told us about. SIGTERM (143) and SIGINT (130) are what a
       // `docker stop` leaves: without the event we cannot tell, so not a crash.
       rec.seenFinishedAt = finished;

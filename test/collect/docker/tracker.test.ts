@@ -68,6 +68,14 @@ describe("ContainerTracker", () => {
     expect(t3.applyView(view({ status: "exited", exitCode: 143, finishedAt: T + 1000 }), T + 2000)).toBe(false);
   });
 
+  it("on first sight, reports an exit of the last day but not an old one", () => {
+    const t = new ContainerTracker();
+    expect(t.applyView(view({ status: "exited", exitCode: 1, finishedAt: T - 3600_000 }), T)).toBe(true);
+    const t2 = new ContainerTracker();
+    expect(t2.applyView(view({ status: "exited", exitCode: 1, finishedAt: T - 3 * 86_400_000 }), T)).toBe(false);
+    expect(t2.get("c1")!.crash).toBeNull();
+  });
+
   it("counts restarts from events, and restarts it did not see from RestartCount, without double counting", () => {
     const t = new ContainerTracker();
     t.applyView(view({ restartPolicy: "always" }), T);
