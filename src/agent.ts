@@ -14,6 +14,7 @@ import { step, type AlertRecord } from "./alert/state.js";
 import type { Notification, NotificationDetails } from "./alert/notification.js";
 import { topProcesses } from "./collect/host/processes.js";
 import { StateFile, type AgentState } from "./store/state-file.js";
+import { AgentLock } from "./store/lock.js";
 import { Dispatcher } from "./notify/dispatcher.js";
 import type { Notifier } from "./notify/notifier.js";
 import { createNotifiers } from "./notify/registry.js";
@@ -39,6 +40,8 @@ export interface AgentOptions {
   notifiers?: Notifier[];
   /** Called for each notification made (the console stream of `run`). */
   onNotification?: (n: Notification) => void;
+  /** The command taking the data directory's lock (`run`, `check`), shown to another agent that finds it taken. */
+  command?: string;
 }
 
 export class Agent {
@@ -47,6 +50,7 @@ export class Agent {
   readonly collectors: Collector[];
   readonly notifiers: Notifier[];
   readonly dispatcher: Dispatcher;
+  private readonly lock: AgentLock;
   /** Each collector's last result, reused by cycles that do not run it. */
   private readonly lastResults = new Map<string, CollectResult>();
 
@@ -56,6 +60,10 @@ export class Agent {
   ) {
     this.store = new StateFile(loaded.dataDir);
     this.store.ensureDir();
+    this.lock = new AgentLock(loaded.dataDir, opts.command ?? "run");
+    this.lock.acquire();
+    // Released however the process ends; a kill -9 leaves a lock the next agent takes over.
+    process.once("exit", () => this.lock.release());
     this.state = this.store.load();
     this.collectors = opts.collectors ?? createCollectors(loaded);
     this.notifiers = opts.notifiers ?? createNotifiers(loaded);
@@ -75,8 +83,14 @@ export class Agent {
   }
 
   /** Closes collectors' connections and streams. */
-  async close(): Promise<void> {
+  async stopCollectors(): Promise<void> {
     await Promise.allSettled(this.collectors.map((c) => c.stop?.()));
+  }
+
+  /** Stops collecting and lets another agent use the data directory (after the last save). */
+  async close(): Promise<void> {
+    await this.stopCollectors();
+    this.lock.release();
   }
 
   /**

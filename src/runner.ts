@@ -43,7 +43,7 @@ export class Runner {
       await this.sleepUntil(nextAt);
     }
     if (this.eventTimer) clearTimeout(this.eventTimer);
-    await this.agent.close();
+    await this.agent.stopCollectors();
   }
 
   private requestEarly(collector: string): void {

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { existsSync, readFileSync } from "node:fs";
 import { FakeSlack } from "../support/fake-slack.js";
-import { startCli, workspace } from "../support/cli.js";
+import { runCli, startCli, workspace } from "../support/cli.js";
 
 const fake = new FakeSlack();
 let burners: ChildProcess[] = [];
@@ -149,4 +149,23 @@ host:
     }
     expect(agent.out.stderr).not.toContain(fake.url);
   }, 45_000);
+
+  it("refuses a cron check on the data directory a running agent holds, and sends nothing twice", async () => {
+    const ws = diskAlertWorkspace();
+    fake.reset();
+    const agent = startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url } });
+    try {
+      await fake.waitFor(1, 15_000);
+      const check = await runCli(["check", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url } });
+      expect(check.code).toBe(3);
+      expect(check.stderr).toMatch(/another Lookout agent \(pid \d+, "lookout run" since .*\) is using the data directory/);
+      expect(check.stdout).toBe("");
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+    // Once it has stopped, check may run: the alert is remembered, not sent again.
+    const after = await runCli(["check", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url } });
+    expect(after.code).toBe(1);
+    expect(fake.requests).toHaveLength(1);
+  }, 40_000);
 });

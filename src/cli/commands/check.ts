@@ -16,7 +16,7 @@ export function checkCommand(): Command {
       // From cron, only problems should print (cron mails whatever a job writes).
       if (!process.env.LOOKOUT_LOG_LEVEL) setLogLevel("warn");
       const loaded = loadFromCommand(cmd);
-      const agent = new Agent(loaded);
+      const agent = new Agent(loaded, { command: "check" });
       const result = await agent.cycle();
       await agent.dispatcher.drain(Date.now() + DELIVERY_BUDGET_MS);
       agent.save();

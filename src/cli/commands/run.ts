@@ -17,6 +17,7 @@ export function runCommand(): Command {
     .action(async (_opts: unknown, cmd: Command) => {
       const loaded = loadFromCommand(cmd);
       const agent = new Agent(loaded, {
+        command: "run",
         onNotification: (n) => process.stdout.write(`${new Date(n.at).toISOString()} ${notificationTitle(n)}\n`),
       });
       const stop = new AbortController();
@@ -46,6 +47,7 @@ export function runCommand(): Command {
       await agent.dispatcher.drain(Date.now() + SHUTDOWN_DELIVERY_MS);
       await agent.dispatcher.drain(Date.now() + SHUTDOWN_DELIVERY_MS);
       agent.save();
+      await agent.close();
       const left = agent.dispatcher.pendingCount();
       log.info("stopped", left > 0 ? { undelivered_kept_for_next_start: left } : {});
     });
