@@ -158,6 +158,7 @@ export class DockerCollector implements Collector {
     await this.watcher?.stop();
     this.watcher = null;
     await this.eventChain;
+    await this.sweeping;
     await this.engine.close();
   }
 
@@ -270,15 +271,11 @@ export class DockerCollector implements Collector {
 
     if (ctx.reason === "interval") {
       const running = [...listed].filter((id) => this.tracker.get(id)?.view.status === "running");
-      try {
-        const stats = await this.engine.statsMany(running, this.opts.config.docker.stats_concurrency);
-        for (const [id, s] of stats) {
-          const v = toStatsView(s);
-          if (v) this.tracker.applyStats(id, v);
-        }
-      } catch (err) {
-        log.debug("docker: stats failed", { error: describeError(err) });
-      }
+      // The daemon answers one-shot stats on its own ~1 s tick, so a sweep of many
+      // containers takes seconds. `run` sweeps in the background (a crash must not
+      // wait behind it; samples use the last finished sweep); `check` waits for it.
+      const sweep = this.sweepStats(running);
+      if (!this.watcher) await sweep;
     }
     const c = this.opts.config.containers;
     this.tracker.settle(now, { crashMs: c.crashed.resolve_after, oomMs: c.oom_killed.resolve_after });
@@ -290,6 +287,26 @@ export class DockerCollector implements Collector {
     }
     this.tracker.sweepRemoved();
     return { samples, covers: [...CONTAINER_METRICS, "docker_unreachable"] };
+  }
+
+  private sweeping: Promise<void> | null = null;
+
+  /** One stats sweep at a time; a cycle that finds one still running leaves it be. */
+  private sweepStats(ids: string[]): Promise<void> {
+    if (this.sweeping) return this.sweeping;
+    this.sweeping = this.engine
+      .statsMany(ids, this.opts.config.docker.stats_concurrency)
+      .then((stats) => {
+        for (const [id, s] of stats) {
+          const v = toStatsView(s);
+          if (v) this.tracker.applyStats(id, v);
+        }
+      })
+      .catch((err) => log.debug("docker: stats failed", { error: describeError(err) }))
+      .finally(() => {
+        this.sweeping = null;
+      });
+    return this.sweeping;
   }
 
   /** Problems with a container's lookout.* labels or overrides: logged once, listed by `lookout status`. */
