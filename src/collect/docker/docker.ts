@@ -146,7 +146,8 @@ export class DockerCollector implements Collector {
           log.info("docker: following container events", { host: this.host });
           onChange(); // reconcile what happened while the stream was down
         } else if (s.error) {
-          log.warn("docker: event stream lost, reconnecting", { error: s.error.userMessage });
+          // Where Docker was never seen (docker.enabled: auto on a host without it), this is not news.
+          if (this.seen) log.warn("docker: event stream lost, reconnecting", { error: s.error.userMessage });
           onChange();
         }
       },
