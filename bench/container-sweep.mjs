@@ -46,6 +46,7 @@
  * --data-root, --exec-root, --pidfile, --bridge none, --iptables=false), as
  * test/integration/docker-rig.ts does; the image `lookout-test:latest` is built
  * with `docker import` from the host's static busybox (no registry needed).
+ * That code is in bench/lib/dockerd.mjs, shared with bench/crash-latency.mjs.
  * Everything is removed at the end, on failure, on Ctrl-C, and by a watchdog:
  * containers (`docker rm -f`), dockerd (SIGTERM, then SIGKILL), containerd and
  * shims left behind, mounts under the dir (umount -l), the dir. A dir left by a
@@ -55,27 +56,12 @@
  * docker.io and busybox-static with apt-get when missing. Markdown tables on
  * stdout, progress on stderr.
  */
-import { execFile, execFileSync, spawn } from "node:child_process";
-import {
-  chmodSync,
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  rmdirSync,
-  statSync,
-  symlinkSync,
-  copyFileSync,
-  writeFileSync,
-} from "node:fs";
-import { request } from "node:http";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { IMAGE, buildImage, cleanStale, cmdline, createRig, daemonPids, docker as dockerCli, ensureDeps, pids, startDockerd, teardown } from "./lib/dockerd.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
@@ -104,8 +90,6 @@ const MAX_N = SIZES[SIZES.length - 1];
 /** Past this, phases are skipped (and said so); the watchdog kills the run 60 s later. */
 const softDeadline = started + BUDGET_S * 1000;
 const BLOG_FORMAT = "{{.CPUPerc}} {{.MemPerc}}";
-const IMAGE = "lookout-test:latest";
-const PREFIX = "/tmp/lkb-";
 const NAME = (i) => `sweep-${String(i).padStart(3, "0")}`;
 const CONTAINER_CMD = "trap 'exit 0' TERM; while :; do sleep 10 & wait; done";
 
@@ -124,49 +108,11 @@ for (const f of ["collect/docker/engine.js", "collect/docker/docker.js", "config
   if (!existsSync(join(root, "dist", f))) die(`dist/${f} is missing: run \`npm run build\` first`);
 }
 
-function onPath(bin) {
-  return (process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-    .split(":")
-    .concat(["/usr/sbin", "/sbin"])
-    .some((d) => d && existsSync(join(d, bin)));
+try {
+  ensureDeps({ say });
+} catch (err) {
+  die(err.message);
 }
-/** An ELF executable without a program interpreter (PT_INTERP) is static. */
-function isStaticElf(path) {
-  const buf = readFileSync(path);
-  if (buf.length < 64 || buf.readUInt32BE(0) !== 0x7f454c46 || buf[4] !== 2) return false;
-  const phoff = Number(buf.readBigUInt64LE(0x20));
-  const phentsize = buf.readUInt16LE(0x36);
-  const phnum = buf.readUInt16LE(0x38);
-  for (let i = 0; i < phnum; i++) {
-    const at = phoff + i * phentsize;
-    if (at + 4 > buf.length) return false;
-    if (buf.readUInt32LE(at) === 3) return false;
-  }
-  return true;
-}
-function ensureDeps() {
-  const need = [];
-  if (!onPath("dockerd") || !onPath("docker")) need.push("docker.io");
-  if (!existsSync("/bin/busybox") || !isStaticElf("/bin/busybox")) need.push("busybox-static");
-  if (!onPath("tar")) need.push("tar");
-  if (need.length === 0) return;
-  say(`installing ${need.join(" ")} with apt-get`);
-  // As scripts/install-test-deps.sh: keep docker.io's postinst from starting the system dockerd.
-  let policy = false;
-  if (!existsSync("/usr/sbin/policy-rc.d")) {
-    writeFileSync("/usr/sbin/policy-rc.d", "#!/bin/sh\n# container-sweep bench: no service starts during package installs\nexit 101\n", { mode: 0o755 });
-    policy = true;
-  }
-  try {
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    execFileSync("apt-get", ["update", "-qq"], { stdio: ["ignore", 2, 2], env });
-    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...need], { stdio: ["ignore", 2, 2], env });
-  } finally {
-    if (policy) rmSync("/usr/sbin/policy-rc.d", { force: true });
-  }
-  if (!onPath("dockerd") || !onPath("docker") || !isStaticElf("/bin/busybox")) die(`still missing after apt-get install ${need.join(" ")}`);
-}
-ensureDeps();
 
 const { DockerEngine } = await import(pathToFileURL(join(root, "dist/collect/docker/engine.js")).href);
 const { DockerCollector } = await import(pathToFileURL(join(root, "dist/collect/docker/docker.js")).href);
@@ -177,278 +123,7 @@ setLogSink((line) => logLines.push(line));
 
 // ------------------------------------------------------------------ the private dockerd
 let rig = null; // { dir, socket, host, pidfile, logFile, cliConfig, child }
-
-function cmdline(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-  } catch {
-    return null;
-  }
-}
-function isAlive(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-function pids() {
-  return readdirSync("/proc").filter((e) => /^\d+$/.test(e)).map(Number);
-}
-/** Processes of this dir's daemon: dockerd, containerd, shims (their command lines name the dir). */
-function daemonPids(dir) {
-  return pids().filter((p) => p !== process.pid && (cmdline(p) ?? "").includes(`${dir}/`));
-}
-function dockerdPid(dir) {
-  for (const f of [join(dir, "docker.pid"), join(dir, "spawned.pid")]) {
-    try {
-      const pid = Number.parseInt(readFileSync(f, "utf8").trim(), 10);
-      if (pid > 0 && isAlive(pid) && (cmdline(pid) ?? "").includes(dir)) return pid;
-    } catch {
-      // none
-    }
-  }
-  return null;
-}
-function mountsUnder(dir) {
-  let text = "";
-  try {
-    text = readFileSync("/proc/self/mountinfo", "utf8");
-  } catch {
-    return [];
-  }
-  const out = [];
-  for (const line of text.split("\n")) {
-    const mp = line.split(" ")[4];
-    if (!mp) continue;
-    const path = mp.replace(/\\(\d{3})/g, (_, o) => String.fromCharCode(Number.parseInt(o, 8)));
-    if (path === dir || path.startsWith(`${dir}/`)) out.push(path);
-  }
-  return out.sort((a, b) => b.length - a.length);
-}
-function containerIds(dir) {
-  try {
-    return readdirSync(join(dir, "data", "containers")).filter((id) => /^[0-9a-f]{64}$/.test(id));
-  } catch {
-    return [];
-  }
-}
-/** SIGKILL to whatever is left: the daemon's processes and the containers' (found by id in their cgroup). */
-function killLeftovers(dir) {
-  const ids = containerIds(dir);
-  let n = 0;
-  for (const pid of pids()) {
-    if (pid === process.pid) continue;
-    let ours = /\b(dockerd|containerd|containerd-shim[\w-]*|runc)\b/.test(cmdline(pid) ?? "") && (cmdline(pid) ?? "").includes(`${dir}/`);
-    if (!ours && ids.length > 0) {
-      try {
-        const cg = readFileSync(`/proc/${pid}/cgroup`, "utf8");
-        ours = ids.some((id) => cg.includes(id));
-      } catch {
-        ours = false;
-      }
-    }
-    if (ours) {
-      try {
-        process.kill(pid, "SIGKILL");
-        n++;
-      } catch {
-        // gone
-      }
-    }
-  }
-  return n;
-}
-/** Empty cgroup dirs of these containers that a killed dockerd left (cgroupfs driver, v1 or v2). */
-function removeCgroups(ids) {
-  if (ids.length === 0) return;
-  const bases = [];
-  try {
-    if (existsSync("/sys/fs/cgroup/cgroup.controllers")) bases.push("/sys/fs/cgroup");
-    else for (const c of readdirSync("/sys/fs/cgroup")) bases.push(join("/sys/fs/cgroup", c));
-  } catch {
-    return;
-  }
-  for (const b of bases) for (const id of ids) {
-    const d = join(b, "docker", id);
-    if (existsSync(d)) {
-      try {
-        rmdirSync(d);
-      } catch {
-        // busy or gone
-      }
-    }
-  }
-}
-function syncSleep(ms) {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** Stops dockerd and removes everything under dir. Synchronous, so it also runs from signal handlers. */
-function teardown(dir, { removeContainers = true } = {}) {
-  const ids = containerIds(dir);
-  const pid = dockerdPid(dir);
-  if (pid !== null && removeContainers && ids.length > 0 && existsSync(join(dir, "docker.sock"))) {
-    try {
-      execFileSync("docker", ["-H", `unix://${join(dir, "docker.sock")}`, "rm", "-f", ...ids], {
-        env: cliEnv(join(dir, "cli")),
-        stdio: "ignore",
-        timeout: 60_000,
-      });
-    } catch {
-      // dockerd's shutdown stops them anyway
-    }
-  }
-  if (pid !== null) {
-    try {
-      process.kill(pid, "SIGTERM");
-    } catch {
-      // gone
-    }
-    const until = Date.now() + 15_000;
-    while (isAlive(pid) && Date.now() < until) syncSleep(50);
-    if (isAlive(pid)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
-  }
-  const killed = killLeftovers(dir);
-  if (killed > 0) syncSleep(300);
-  for (const mp of mountsUnder(dir)) {
-    try {
-      execFileSync("umount", ["-l", mp], { stdio: "ignore" });
-    } catch {
-      // gone with its parent
-    }
-  }
-  removeCgroups(ids);
-  const left = { processes: daemonPids(dir).filter(isAlive).length, mounts: mountsUnder(dir).length, killed };
-  if (left.mounts === 0) rmSync(dir, { recursive: true, force: true });
-  return { ...left, dirRemoved: !existsSync(dir) };
-}
-
-/** Dirs of earlier runs whose owner died without cleaning up. */
-function cleanStale() {
-  for (const e of readdirSync("/tmp")) {
-    if (!e.startsWith("lkb-")) continue;
-    const dir = join("/tmp", e);
-    let owner = 0;
-    try {
-      if (!statSync(dir).isDirectory()) continue;
-      owner = JSON.parse(readFileSync(join(dir, "bench.json"), "utf8")).ownerPid ?? 0;
-    } catch {
-      continue;
-    }
-    if (owner && isAlive(owner) && (cmdline(owner) ?? "").includes("container-sweep")) continue;
-    say(`removing ${dir}, left by an earlier run (pid ${owner})`);
-    teardown(dir);
-  }
-}
-
-function cliEnv(cliConfig) {
-  const env = { ...process.env, DOCKER_CONFIG: cliConfig };
-  delete env.DOCKER_HOST;
-  delete env.DOCKER_CONTEXT;
-  delete env.DOCKER_TLS_VERIFY;
-  return env;
-}
-function docker(args, { timeoutMs = 60_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    execFile("docker", ["-H", rig.host, ...args], { env: cliEnv(rig.cliConfig), timeout: timeoutMs, maxBuffer: 16 << 20, encoding: "utf8" }, (err, out, errOut) =>
-      err ? reject(new Error(`docker ${args.slice(0, 3).join(" ")}…: ${errOut.trim() || err.message}`)) : resolve(out.replace(/\n$/, "")),
-    );
-  });
-}
-function ping(socketPath) {
-  return new Promise((resolve) => {
-    const req = request({ socketPath, path: "/_ping", method: "GET", timeout: 1000 }, (res) => {
-      let body = "";
-      res.on("data", (d) => (body += d));
-      res.on("end", () => resolve(res.statusCode === 200 && body.trim() === "OK"));
-      res.on("error", () => resolve(false));
-    });
-    req.on("error", () => resolve(false));
-    req.on("timeout", () => {
-      req.destroy();
-      resolve(false);
-    });
-    req.end();
-  });
-}
-function dockerdSupports(flag) {
-  try {
-    return execFileSync("dockerd", ["--help"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 10_000 }).includes(flag);
-  } catch {
-    return false;
-  }
-}
-
-async function startRig() {
-  const dir = mkdtempSync(PREFIX);
-  rig = {
-    dir,
-    socket: join(dir, "docker.sock"),
-    host: `unix://${join(dir, "docker.sock")}`,
-    pidfile: join(dir, "docker.pid"),
-    logFile: join(dir, "dockerd.log"),
-    cliConfig: join(dir, "cli"),
-  };
-  mkdirSync(rig.cliConfig);
-  writeFileSync(join(dir, "bench.json"), JSON.stringify({ ownerPid: process.pid }));
-  const args = [
-    "--host", rig.host,
-    "--data-root", join(dir, "data"),
-    "--exec-root", join(dir, "x"),
-    "--pidfile", rig.pidfile,
-    "--bridge", "none",
-    "--iptables=false",
-    ...(dockerdSupports("--ip6tables") ? ["--ip6tables=false"] : []),
-    "--log-level", "warn",
-    "--shutdown-timeout", "2",
-  ];
-  const log = openSync(rig.logFile, "a");
-  let exited = null;
-  const child = spawn("dockerd", args, { detached: true, stdio: ["ignore", log, log] });
-  closeSync(log);
-  child.on("error", (e) => (exited = e.message));
-  child.on("exit", (code, sig) => (exited = `dockerd exited (${sig ?? `code ${code}`})`));
-  child.unref();
-  writeFileSync(join(dir, "spawned.pid"), String(child.pid));
-  const deadline = Date.now() + 30_000;
-  while (!(await ping(rig.socket))) {
-    if (exited || Date.now() > deadline) {
-      let tail = "";
-      try {
-        tail = readFileSync(rig.logFile, "utf8").trim().split("\n").slice(-15).join("\n");
-      } catch {
-        // no log
-      }
-      throw new Error(`dockerd did not start: ${exited ?? "no answer to /_ping in 30 s"}\n${tail}`);
-    }
-    await sleep(50);
-  }
-}
-
-async function buildImage() {
-  const r = join(rig.dir, "rootfs");
-  for (const d of ["bin", "etc", "proc", "sys", "dev", "root", "tmp"]) mkdirSync(join(r, d), { recursive: true });
-  chmodSync(join(r, "tmp"), 0o1777);
-  copyFileSync("/bin/busybox", join(r, "bin", "busybox"));
-  chmodSync(join(r, "bin", "busybox"), 0o755);
-  for (const a of ["sh", "sleep"]) symlinkSync("busybox", join(r, "bin", a));
-  writeFileSync(join(r, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\n");
-  writeFileSync(join(r, "etc", "group"), "root:x:0:\n");
-  const tarball = join(rig.dir, "rootfs.tar");
-  execFileSync("tar", ["-C", r, "-cf", tarball, "."]);
-  await docker(["import", "--change", 'CMD ["sh"]', "--change", "ENV PATH=/bin", tarball, IMAGE]);
-  rmSync(r, { recursive: true, force: true });
-  rmSync(tarball, { force: true });
-}
+const docker = (args, opts) => dockerCli(rig, args, opts);
 
 async function mapLimit(items, limit, fn) {
   let next = 0;
@@ -626,12 +301,13 @@ const otherDockerd = () => pids().filter((p) => /(^|\/)dockerd\s/.test(cmdline(p
 facts.loadStart = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 facts.otherStart = otherDockerd();
 try {
-  cleanStale();
+  cleanStale({ say });
   let t = now();
-  await startRig();
+  rig = createRig();
+  await startDockerd(rig);
   facts.dockerdStart = (now() - t) / 1000;
   t = now();
-  await buildImage();
+  await buildImage(rig);
   facts.image = (now() - t) / 1000;
   const probe = new DockerEngine({ host: rig.host });
   const v = await probe.version().finally(() => probe.close());
