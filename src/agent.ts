@@ -10,7 +10,10 @@ import type { Sample } from "./collect/sample.js";
 import { createCollectors } from "./collect/registry.js";
 import { evaluate, detailsFor, type Evaluation } from "./evaluate/evaluate.js";
 import { ruleRegistry } from "./evaluate/registry.js";
-import { step, type AlertRecord } from "./alert/state.js";
+import { step, type AlertRecord, type AlertEvent, type StepResult } from "./alert/state.js";
+import { applySilences } from "./alert/silencing.js";
+import { SilenceStore, silencing, type Silence } from "./silence/store.js";
+import { activeMaintenance } from "./silence/maintenance.js";
 import type { Notification, NotificationDetails } from "./alert/notification.js";
 import { topProcesses } from "./collect/host/processes.js";
 import { StateFile, type AgentState } from "./store/state-file.js";
@@ -51,6 +54,7 @@ export class Agent {
   readonly notifiers: Notifier[];
   readonly dispatcher: Dispatcher;
   private readonly lock: AgentLock;
+  private readonly silences: SilenceStore;
   /** Each collector's last result, reused by cycles that do not run it. */
   private readonly lastResults = new Map<string, CollectResult>();
 
@@ -65,6 +69,7 @@ export class Agent {
     // Released however the process ends; a kill -9 leaves a lock the next agent takes over.
     process.once("exit", () => this.lock.release());
     this.state = this.store.load();
+    this.silences = new SilenceStore(loaded.dataDir);
     this.collectors = opts.collectors ?? createCollectors(loaded);
     this.notifiers = opts.notifiers ?? createNotifiers(loaded);
     this.dispatcher = new Dispatcher({ notifiers: this.notifiers, state: this.state, persist: () => this.save() });
@@ -130,9 +135,10 @@ export class Agent {
       sendResolved: config.notify.send_resolved,
       evaluated: evaluation.evaluated,
     });
+    const { events, alerts } = this.applySilences(result, now);
     const notifications: Notification[] = [];
     const processCache = new Map<"cpu" | "memory", Promise<NotificationDetails["topProcesses"]>>();
-    for (const event of result.events) {
+    for (const event of events) {
       const details: NotificationDetails = detailsFor(evaluation, event.alert.fingerprint);
       const by = evaluation.sources.get(event.alert.fingerprint)?.rule.topProcesses;
       if (by && event.kind !== "resolved") {
@@ -150,17 +156,32 @@ export class Agent {
       notifications.push({ id: randomUUID(), kind: event.kind, hostname, at: now, alert: event.alert, details });
     }
     // The state change and the notifications it caused are saved together.
-    this.state.alerts = result.alerts;
+    this.state.alerts = alerts;
     this.state.lastCycleAt = now;
     this.dispatcher.enqueue(notifications, now);
     this.save();
     for (const n of notifications) this.opts.onNotification?.(n);
 
-    const firing = result.alerts.filter((a) => a.state === "firing");
+    const firing = alerts.filter((a) => a.state === "firing");
     let status: CheckStatus = "ok";
     if (firing.some((a) => a.severity === "critical")) status = "critical";
     else if (firing.length > 0) status = "warning";
     else if (samples.length === 0) status = "unknown";
-    return { checkedAt: now, samples, evaluation, active: result.alerts, resolved: result.resolved, notifications, errors, status };
+    return { checkedAt: now, samples, evaluation, active: alerts, resolved: result.resolved, notifications, errors, status };
+  }
+
+  /** Holds back what silences and maintenance windows cover (see alert/silencing.ts). */
+  private applySilences(result: StepResult, now: number): { events: AlertEvent[]; alerts: AlertRecord[] } {
+    let silences: Silence[];
+    try {
+      silences = [...this.silences.active(now), ...activeMaintenance(this.loaded.config.maintenance, now)];
+    } catch (err) {
+      // A broken silences file must not stop alerts: say so and send as if there were none.
+      log.error("silences ignored", { error: describeError(err) });
+      silences = [];
+    }
+    const out = applySilences(result.alerts, result.events, result.resolved, (labels) => silencing(labels, silences, now)?.id, now);
+    for (const h of out.held) log.info("notification held back", { alert: h.event.alert.fingerprint, kind: h.event.kind, by: h.by });
+    return out;
   }
 }

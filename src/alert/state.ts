@@ -51,6 +51,8 @@ export interface AlertRecord {
   goneText?: string;
   /** Set on the last record of an alert whose series disappeared: why it is over. */
   gone?: string;
+  /** Firing, but not announced yet: it was silenced when it fired (sent when the silence ends). */
+  suppressed?: boolean;
 }
 
 export interface AlertEvent {

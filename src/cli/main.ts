@@ -12,6 +12,7 @@ import { runCommand } from "./commands/run.js";
 import { checkCommand } from "./commands/check.js";
 import { statusCommand } from "./commands/status.js";
 import { testWebhookCommand } from "./commands/test-webhook.js";
+import { silenceCommand } from "./commands/silence.js";
 import { LookoutError, describeError } from "../errors.js";
 import { redact } from "../secrets.js";
 
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   for (const cmd of [initCommand(), runCommand(), checkCommand(), statusCommand(), testWebhookCommand()]) {
     program.addCommand(cmd.configureHelp({ showGlobalOptions: true }).exitOverride());
   }
+  program.addCommand(silenceCommand().configureHelp({ showGlobalOptions: true }).exitOverride());
   return program;
 }
 

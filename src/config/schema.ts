@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
+import { matcherProblem, MATCHER_EXAMPLE } from "../silence/matchers.js";
+import { cronProblem, CRON_EXAMPLE, CRON_NEVER } from "../silence/maintenance.js";
 
 const duration = z.union([z.string(), z.number()], { error: "expected a duration like 500ms, 10s, 2m, 1h or 1d" }).transform((v, ctx) => {
   const ms = parseDuration(v);
@@ -131,6 +133,27 @@ const overrideRules = Object.fromEntries(
   (Object.keys(containerRuleSchemas) as ContainerRuleName[]).map((k) => [k, z.record(z.string(), z.unknown(), { error: "expected a mapping of rule settings" }).optional()]),
 ) as Record<ContainerRuleName, z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodUnknown>>>;
 
+/** `maintenance[].match`: one `label=glob` or a list of them, every one must hold. */
+const labelMatcher = z.string({ error: `expected ${MATCHER_EXAMPLE}` }).superRefine((text, ctx) => {
+  const problem = matcherProblem(text);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** A recurring window during which matching alerts are tracked but not sent. */
+const maintenanceWindow = z.strictObject({
+  cron: z.string({ error: `expected a cron expression like "${CRON_EXAMPLE}"` }).superRefine((text, ctx) => {
+    const problem = cronProblem(text);
+    if (problem === CRON_NEVER) ctx.addIssue({ code: "custom", message: "expected a cron expression that occurs (this one names a date that never comes)" });
+    else if (problem !== undefined) ctx.addIssue({ code: "custom", message: `expected a cron expression like "${CRON_EXAMPLE}"` });
+  }),
+  duration: duration.refine((ms) => ms > 0, { error: "expected a duration above 0 like 30m or 1h" }),
+  match: z
+    .union([labelMatcher, z.array(labelMatcher)], { error: `expected ${MATCHER_EXAMPLE}, or a list of them` })
+    .optional()
+    .transform((m) => (m === undefined ? [] : typeof m === "string" ? [m] : m)),
+  comment: z.string({ error: "expected a text" }).optional(),
+});
+
 export const configSchema = z.strictObject({
   hostname: z.string({ error: "expected a host name" }).min(1, { error: "expected a host name" }).optional(),
   data_dir: z.string({ error: "expected a directory path" }).min(1, { error: "expected a directory path" }).optional(),
@@ -190,6 +213,9 @@ export const configSchema = z.strictObject({
       slack: z.array(slackReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]),
     })
     .prefault({}),
+  maintenance: z
+    .array(maintenanceWindow, { error: `expected a list like [{ cron: "${CRON_EXAMPLE}", duration: 1h, match: "container=db-*" }]` })
+    .default([]),
 });
 
 export type LookoutConfig = z.output<typeof configSchema>;

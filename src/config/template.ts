@@ -137,4 +137,23 @@ notify:
   #   - name: oncall
   #     webhook_url_file: /etc/lookout/oncall-webhook   # a file holding the URL
   #     min_severity: critical
+
+# Maintenance windows: recurring times when matching alerts are tracked but not
+# sent, like a silence that comes back (one-off silences: lookout silence add).
+# An alert still firing when its window ends is sent then.
+#   cron:     when each window starts: minute hour day-of-month month day-of-week,
+#             in this host's local time ("0 3 * * SUN" = Sundays at 03:00)
+#   duration: how long it lasts
+#   match:    label=glob matchers (alertname, severity, hostname, mount, container,
+#             image, compose_project, compose_service), one or a list; every one
+#             must hold. Without match, the window holds back every alert of this host.
+maintenance: []
+# maintenance:
+#   - cron: "0 3 * * SUN"
+#     duration: 1h
+#     match: "container=db-*"
+#     comment: weekly backups
+#   - cron: "30 1 1 * *"                 # the 1st of every month at 01:30
+#     duration: 2h
+#     match: [alertname=host_disk, mount=/backup]
 `;

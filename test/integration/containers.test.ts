@@ -47,8 +47,11 @@ notify:
 
 type Agent = ReturnType<typeof startCli>;
 
+let lastWorkspace: ReturnType<typeof workspace>;
+
 function startAgent(config = CONFIG): Agent {
   const ws = workspace(config);
+  lastWorkspace = ws;
   return startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url, DOCKER_HOST: rig.host } });
 }
 
@@ -126,6 +129,24 @@ describe("lookout run with containers", () => {
     await runContainer(name, { rm: true, cmd: "echo bye; exit 7" });
     await messageAbout(name, /CRITICAL: Container .* crashed: exit code 7/);
     await messageAbout(name, /RESOLVED: Container .* crashed: container removed/);
+  });
+
+  it("holds back a crash a silence covers, made with the CLI while run runs, and sends it when the silence is removed", async () => {
+    const name = uniqueName("silenced");
+    const ws = lastWorkspace;
+    const cli = (args: string[]) => runCli([...args, "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url, DOCKER_HOST: rig.host } });
+    const added = await cli(["silence", "add", "--match", `container=${name}`, "--match", "alertname=container_*", "--for", "1h", "--comment", "migration"]);
+    expect(added.code).toBe(0);
+    const id = /\b([0-9a-f]{8})\b/.exec(added.stdout)![1]!;
+    await runContainer(name, { cmd: "echo migrating; exit 9" });
+    await sleep(3000); // several cycles: the crash is tracked, not sent
+    expect(about(name)).toEqual([]);
+    const status = await cli(["status"]);
+    expect(status.stdout).toMatch(new RegExp(`FIRING\\s+critical\\s+container_crashed\\{.*${name}`));
+    expect((await cli(["silence", "remove", id])).code).toBe(0);
+    await messageAbout(name, /crashed: exit code 9/, 10_000);
+    await sleep(1500);
+    expect(about(name)).toHaveLength(1);
   });
 
   it("reports an OOM kill, critical, with the memory limit (and not also as a crash)", async () => {

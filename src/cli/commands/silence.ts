@@ -1,0 +1,169 @@
+import { Command } from "commander";
+import { loadFromCommand } from "../context.js";
+import { renderTable } from "../table.js";
+import { formatDuration, parseDuration } from "../../config/duration.js";
+import { LookoutError, UsageError } from "../../errors.js";
+import { SilenceStore, type Silence } from "../../silence/store.js";
+import { activeMaintenance, nextStart } from "../../silence/maintenance.js";
+import { MATCHER_EXAMPLE, parseMatcher } from "../../silence/matchers.js";
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** `2026-11-25 18:40 +01:00`: local time, as people read it, with its offset. */
+export function formatLocalTime(ms: number): string {
+  const d = new Date(ms);
+  const off = -d.getTimezoneOffset();
+  const sign = off < 0 ? "-" : "+";
+  const abs = Math.abs(off);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())} ${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+function untilText(endsAt: number, now: number): string {
+  return `${formatLocalTime(endsAt)} (in ${formatDuration(Math.max(0, endsAt - now))})`;
+}
+
+function matchersText(matchers: readonly string[]): string {
+  return matchers.length === 0 ? "(every alert)" : matchers.join(" ");
+}
+
+function subcommand(name: string): Command {
+  return new Command(name).configureHelp({ showGlobalOptions: true }).showHelpAfterError("(run with --help for usage)").exitOverride();
+}
+
+function addCommand(): Command {
+  return subcommand("add")
+    .description("hold back alerts whose labels match every --match, for --for; they are still tracked, and sent when the silence ends if they still fire")
+    .option("-m, --match <label=glob>", `which alerts: ${MATCHER_EXAMPLE}; repeat it and every one must hold (globs: * and ?)`, (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option("--for <duration>", "how long, like 30m, 2h, 1d or 1h30m")
+    .option("--comment <text>", "why (shown in lookout silence list)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        '  lookout silence add --match container=db-1 --for 2h --comment "migration"\n' +
+        "  lookout silence add --match alertname=host_disk --match mount=/data --for 30m\n" +
+        "  lookout silence add --match 'container=web-*' --for 1h\n" +
+        "\nLabels: alertname, severity, hostname, mount, container, image, compose_project, compose_service.\n" +
+        "Works while lookout run runs: the agent picks the silence up at its next check.\n",
+    )
+    .action((opts: { match?: string[]; for?: string; comment?: string }, cmd: Command) => {
+      const match = opts.match ?? [];
+      if (match.length === 0) {
+        throw new UsageError(`silence add: --match is required: give at least one ${MATCHER_EXAMPLE} (to hold back every alert of this host: --match 'alertname=*')`);
+      }
+      for (const m of match) parseMatcher(m); // a bad --match is refused before anything else
+      if (opts.for === undefined) throw new UsageError("silence add: --for is required: how long the silence lasts, like --for 2h (30m, 1d, 1h30m)");
+      const durationMs = parseDuration(opts.for);
+      if (durationMs === undefined) throw new UsageError(`--for: expected a duration like 30m, 2h, 1d or 1h30m, got ${JSON.stringify(opts.for)}`);
+      if (durationMs <= 0) throw new UsageError(`--for: expected a duration above 0 like 30m, 2h or 1d, got ${JSON.stringify(opts.for)}`);
+      const loaded = loadFromCommand(cmd);
+      const store = new SilenceStore(loaded.dataDir);
+      const now = Date.now();
+      const s = store.add({ matchers: match, durationMs, comment: opts.comment ?? "", now });
+      process.stdout.write(
+        `Silence ${s.id} added: ${matchersText(s.matchers)} until ${untilText(s.endsAt, now)}.\n` +
+          `Matching alerts are tracked but not sent; one still firing when the silence ends is sent then.\n` +
+          `Kept in ${store.path}; end it early with: lookout silence remove ${s.id}\n`,
+      );
+    });
+}
+
+interface Row {
+  silence: Silence;
+  source: "cli" | "maintenance";
+  cron?: string;
+}
+
+function listCommand(): Command {
+  return subcommand("list")
+    .description("show the silences in force or to come, soonest-ending first, and the maintenance windows active now")
+    .option("--json", "print JSON")
+    .addHelpText("after", "\nExamples:\n  lookout silence list\n  lookout silence list --json --data-dir /var/lib/lookout\n")
+    .action((opts: { json?: boolean }, cmd: Command) => {
+      const loaded = loadFromCommand(cmd);
+      const store = new SilenceStore(loaded.dataDir);
+      const now = Date.now();
+      const windows = loaded.config.maintenance;
+      const rows: Row[] = [
+        ...activeMaintenance(windows, now).map((silence): Row => {
+          const i = Number(/\d+/.exec(silence.id)?.[0]);
+          return { silence, source: "maintenance", cron: windows[i]?.cron };
+        }),
+        ...store.list(now).map((silence): Row => ({ silence, source: "cli" })),
+      ].sort((a, b) => a.silence.endsAt - b.silence.endsAt);
+      if (opts.json) {
+        const out = {
+          silences: rows.map(({ silence: s, source, cron }) => ({
+            id: s.id,
+            source,
+            ...(cron !== undefined ? { cron } : {}),
+            matchers: s.matchers,
+            starts_at: new Date(s.startsAt).toISOString(),
+            ends_at: new Date(s.endsAt).toISOString(),
+            comment: s.comment,
+            created_by: s.createdBy,
+            created_at: new Date(s.createdAt).toISOString(),
+          })),
+        };
+        process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+        return;
+      }
+      const lines: string[] = [];
+      if (rows.length === 0) {
+        lines.push(`no silence is in force (data directory ${loaded.dataDir})`);
+        lines.push("add one with: lookout silence add --match container=db-1 --for 2h --comment \"migration\"");
+      } else {
+        const table = rows.map(({ silence: s, source, cron }) => {
+          const starts = s.startsAt > now ? `from ${formatLocalTime(s.startsAt)} ` : "";
+          const comment = source === "maintenance" ? `maintenance window "${cron ?? "?"}"${s.comment ? `: ${s.comment}` : ""}` : s.comment;
+          return [s.id, matchersText(s.matchers), starts + untilText(s.endsAt, now), comment, source === "maintenance" ? "config" : s.createdBy];
+        });
+        lines.push(renderTable(["ID", "MATCHERS", "UNTIL", "COMMENT", "BY"], table));
+      }
+      const idle = windows.map((w, i) => ({ w, i })).filter(({ i }) => !rows.some((r) => r.silence.id === `maintenance[${i}]`));
+      if (idle.length > 0) {
+        lines.push("", `Maintenance windows not active now (${loaded.path ?? "config"}):`);
+        for (const { w, i } of idle) {
+          const next = nextStart(w.cron, now);
+          lines.push(
+            `  maintenance[${i}] "${w.cron}" for ${formatDuration(w.duration)}: ${matchersText(w.match)}` +
+              (next !== undefined ? `, next from ${formatLocalTime(next)}` : ", never again"),
+          );
+        }
+      }
+      process.stdout.write(lines.join("\n") + "\n");
+    });
+}
+
+function removeCommand(): Command {
+  return subcommand("remove")
+    .description("end a silence now (its id, or the start of it); matching alerts that still fire are sent at the next check")
+    .argument("<id>", "the silence's id, as lookout silence list shows it")
+    .addHelpText("after", "\nExample:\n  lookout silence remove 3f9a1c2e\n")
+    .action((id: string, _opts: unknown, cmd: Command) => {
+      if (/^maintenance\[\d+\]$/.test(id.trim())) {
+        throw new UsageError(`${id.trim()} is a maintenance window from the config: change or remove it in the config's maintenance: list`);
+      }
+      const loaded = loadFromCommand(cmd);
+      const store = new SilenceStore(loaded.dataDir);
+      const removed = store.remove(id);
+      if (!removed) {
+        throw new LookoutError(`no silence with id "${id}" in ${store.path} (it may have ended already; lookout silence list shows the others)`, { exitCode: 1 });
+      }
+      process.stdout.write(`Silence ${removed.id} removed (${matchersText(removed.matchers)}); matching alerts that still fire are sent at the next check.\n`);
+    });
+}
+
+export function silenceCommand(): Command {
+  return new Command("silence")
+    .description("hold back alerts for a while (a migration, a known problem): add, list, remove; works while lookout run runs")
+    .addCommand(addCommand())
+    .addCommand(listCommand())
+    .addCommand(removeCommand())
+    .addHelpText(
+      "after",
+      "\nExample:\n" +
+        '  lookout silence add --match container=db-1 --for 2h --comment "migration"\n' +
+        "  lookout silence list\n" +
+        "  lookout silence remove 3f9a1c2e\n",
+    );
+}

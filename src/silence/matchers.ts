@@ -1,0 +1,72 @@
+/**
+ * Label matchers for silences and maintenance windows: `name=glob`, where the
+ * glob may hold `*` (any run of characters, none included) and `?` (exactly one
+ * character) and must match the whole value. A label the alert does not have
+ * counts as the empty string, so `mount=*` also holds for an alert without a
+ * mount while `mount=/data` does not.
+ */
+import { UsageError } from "../errors.js";
+
+export interface LabelMatcher {
+  /** The label's name, e.g. `container`. */
+  name: string;
+  /** The glob as written, e.g. `db-*`. */
+  pattern: string;
+  /** Whether a label value (undefined when the alert has no such label) matches the pattern. */
+  test(value: string | undefined): boolean;
+}
+
+/** What a matcher looks like, for messages. */
+export const MATCHER_EXAMPLE = "label=value like container=db-1 or alertname=host_*";
+
+const NAME_RE = /^[A-Za-z0-9_.\-/]+$/;
+
+/** The glob as an anchored regular expression: `*` any run of characters, `?` one character, the rest literal. */
+export function globToRegExp(glob: string): RegExp {
+  let body = "";
+  for (const ch of glob) {
+    if (ch === "*") body += ".*";
+    else if (ch === "?") body += ".";
+    else body += ch.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${body}$`, "su");
+}
+
+/**
+ * What is wrong with a matcher's text, completing "KEY: …" (the caller adds the
+ * value), or undefined when it is fine.
+ */
+export function matcherProblem(text: string): string | undefined {
+  const eq = text.indexOf("=");
+  if (eq < 0) return `expected ${MATCHER_EXAMPLE}`;
+  const name = text.slice(0, eq).trim();
+  if (name === "") return `expected ${MATCHER_EXAMPLE} (the label name before "=" is missing)`;
+  if (/[!~=<>]$/.test(name)) return `expected ${MATCHER_EXAMPLE} (only "=" with a glob is supported, not "${name.slice(-1)}=")`;
+  if (!NAME_RE.test(name)) return `expected ${MATCHER_EXAMPLE} (a label name holds only letters, digits and _ . - /)`;
+  return undefined;
+}
+
+/** Parses `name=glob`; throws a UsageError naming --match for anything else. */
+export function parseMatcher(text: string): LabelMatcher {
+  const problem = matcherProblem(text);
+  if (problem !== undefined) throw new UsageError(`--match: ${problem}, got ${JSON.stringify(text)}`);
+  const eq = text.indexOf("=");
+  const name = text.slice(0, eq).trim();
+  const pattern = text.slice(eq + 1).trim();
+  const re = globToRegExp(pattern);
+  return {
+    name,
+    pattern,
+    test: (value) => re.test(value ?? ""),
+  };
+}
+
+/** Whether every matcher holds for these labels (true for no matchers). */
+export function matchesAll(matchers: readonly LabelMatcher[], labels: Record<string, string>): boolean {
+  return matchers.every((m) => m.test(Object.prototype.hasOwnProperty.call(labels, m.name) ? labels[m.name] : undefined));
+}
+
+/** `name=pattern`, as a matcher is shown. */
+export function formatMatcher(m: LabelMatcher): string {
+  return `${m.name}=${m.pattern}`;
+}
