@@ -72,7 +72,13 @@ export class Agent {
     this.silences = new SilenceStore(loaded.dataDir);
     this.collectors = opts.collectors ?? createCollectors(loaded);
     this.notifiers = opts.notifiers ?? createNotifiers(loaded);
-    this.dispatcher = new Dispatcher({ notifiers: this.notifiers, state: this.state, persist: () => this.save() });
+    this.dispatcher = new Dispatcher({
+      notifiers: this.notifiers,
+      state: this.state,
+      persist: () => this.save(),
+      groupWaitMs: loaded.config.notify.group_wait,
+      giveUpAfterMs: loaded.config.notify.give_up_after,
+    });
     for (const c of this.collectors) {
       const saved = this.state.collectors[c.name];
       if (saved && c.restore) c.restore(saved.data, saved.savedAt);

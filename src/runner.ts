@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Agent } from "./agent.js";
+import type { Heartbeat } from "./notify/heartbeat.js";
 import { log } from "./log.js";
 import { describeError } from "./errors.js";
 
@@ -21,6 +22,8 @@ export class Runner {
     private readonly agent: Agent,
     private readonly intervalMs: number,
     private readonly signal: AbortSignal,
+    /** Pinged after each regular cycle that ran (notify.heartbeat): a dead agent stops pinging. */
+    private readonly heartbeat: Heartbeat | null = null,
   ) {}
 
   async run(): Promise<void> {
@@ -77,6 +80,7 @@ export class Runner {
     this.busy = true;
     try {
       await this.agent.cycle(now, only ? { reason, only } : { reason });
+      if (reason === "interval") void this.heartbeat?.beat(now);
     } catch (err) {
       // Nothing a cycle meets (a vanished file, a full disk) may stop the agent.
       log.error("check failed", { error: describeError(err) });

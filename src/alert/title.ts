@@ -56,3 +56,43 @@ export function notificationTitle(n: Notification): string {
   }
 }
 
+
+/** What N alerts of one name are, in a group's title ("containers crashed"). */
+const GROUP_NOUNS: Record<string, string> = {
+  container_crashed: "containers crashed",
+  container_oom_killed: "containers ran out of memory",
+  container_unhealthy: "containers unhealthy",
+  container_restart_loop: "containers in a restart loop",
+  container_not_running: "containers not running",
+  container_cpu: "containers with high CPU",
+  container_memory: "containers with high memory",
+  host_disk: "disks filling up",
+  host_inodes: "filesystems out of inodes",
+};
+
+/**
+ * The title of several notifications sent as one message:
+ * `[web-1] 5 containers crashed, 1 disk filling up, 2 resolved`. Raw text.
+ */
+export function groupTitle(ns: readonly Notification[]): string {
+  const host = ns[0] ? `[${ns[0].hostname}]` : "";
+  const counts = new Map<string, number>();
+  let resolved = 0;
+  for (const n of ns) {
+    if (n.kind === "resolved") resolved++;
+    else counts.set(n.alert.alertname, (counts.get(n.alert.alertname) ?? 0) + 1);
+  }
+  const parts = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, c]) => {
+      const noun = GROUP_NOUNS[name];
+      if (noun) return `${c} ${c === 1 ? singular(noun) : noun}`;
+      return `${c} × ${name}`;
+    });
+  if (resolved > 0) parts.push(`${resolved} resolved`);
+  return `${host} ${parts.join(", ")}`;
+}
+
+function singular(noun: string): string {
+  return noun.replace(/^containers/, "container").replace(/^disks/, "disk").replace(/^filesystems/, "filesystem");
+}

@@ -71,6 +71,17 @@ export interface ThresholdRule {
   hysteresis: number;
 }
 
+/** A generic JSON webhook: the body is Alertmanager's webhook format (version 4). */
+const webhookReceiver = z.strictObject({
+  name: z.string({ error: "expected a name" }).min(1).optional(),
+  url: z.string({ error: "expected a URL like https://example.com/alerts" }).min(1, { error: "expected a URL like https://example.com/alerts" }),
+  /** Extra headers (auth tokens): values may use ${VAR}. */
+  headers: z.record(z.string(), z.string({ error: "expected a header value" }), { error: "expected a mapping of header names to values" }).default({}),
+  /** Headers whose value is read from a file (a token kept out of the config). */
+  header_files: z.record(z.string(), z.string({ error: "expected a path to a file holding the value" }), { error: "expected a mapping of header names to file paths" }).default({}),
+  min_severity: severity.default("warning"),
+});
+
 const slackReceiver = z
   .strictObject({
     name: z.string({ error: "expected a name" }).min(1).optional(),
@@ -210,7 +221,24 @@ export const configSchema = z.strictObject({
     .strictObject({
       repeat_interval: duration.prefault("4h"),
       send_resolved: z.boolean({ error: "expected true or false" }).default(true),
+      /** Notifications arising within this long go out as one message per receiver. */
+      group_wait: duration.prefault("2s"),
+      /** A notification no receiver accepted for this long is marked failed. */
+      give_up_after: duration.prefault("24h"),
       slack: z.array(slackReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]),
+      webhooks: z.array(webhookReceiver, { error: "expected a list of receivers, each with url" }).default([]),
+      heartbeat: z
+        .strictObject({
+          url: z.string({ error: "expected a URL like https://hc-ping.com/<uuid>" }).min(1, { error: "expected a URL like https://hc-ping.com/<uuid>" }),
+          every: duration.prefault("5m"),
+        })
+        .optional(),
+    })
+    .prefault({}),
+  flap: z
+    .strictObject({
+      max: count.default(4),
+      within: duration.prefault("30m"),
     })
     .prefault({}),
   maintenance: z
@@ -220,3 +248,4 @@ export const configSchema = z.strictObject({
 
 export type LookoutConfig = z.output<typeof configSchema>;
 export type SlackReceiverConfig = z.output<typeof slackReceiver>;
+export type WebhookReceiverConfig = z.output<typeof webhookReceiver>;

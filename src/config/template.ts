@@ -65,6 +65,12 @@ host:
     for: 5m
     hysteresis: 0.2
 
+# An alert that fires and resolves more than "max" times within "within" is
+# reported once as flapping, then held until it has been stable for "within".
+flap:
+  max: 4
+  within: 30m
+
 # Docker: Lookout reads the Engine API over its socket, read-only (GET requests
 # and the event stream only; it never changes a container). It can sit behind a
 # socket proxy that allows only containers, events, info, version and _ping.
@@ -126,6 +132,22 @@ containers:
 notify:
   repeat_interval: 4h       # remind while still firing; 0 = never
   send_resolved: true       # say when an alert is over, with its peak and duration
+  group_wait: 2s            # what happens within this long goes out as one message per receiver
+  give_up_after: 24h        # a receiver that refuses this long: the notification is marked failed
+  # Generic JSON webhooks, body in Alertmanager's webhook format (version 4),
+  # so existing Alertmanager webhook consumers work unchanged.
+  webhooks: []
+  # webhooks:
+  #   - name: pager
+  #     url: https://example.com/alertmanager-webhook
+  #     headers: { Authorization: "Bearer \${PAGER_TOKEN}" }
+  #     header_files: { X-Api-Key: /etc/lookout/pager-key }
+  #     min_severity: critical
+  # A dead man's switch (Healthchecks.io style): pinged while the agent runs and
+  # its checks work, so an agent that died is noticed.
+  # heartbeat:
+  #   url: https://hc-ping.com/your-uuid
+  #   every: 5m
   # Slack incoming webhooks (https://api.slack.com/messaging/webhooks). Without
   # any, alerts are printed on standard output. LOOKOUT_SLACK_WEBHOOK_URL alone
   # also works. Keep the URL out of this file: use \${VAR} or webhook_url_file.

@@ -9,7 +9,7 @@
 import { setTimeout as sleepTimer } from "node:timers/promises";
 import type { Severity } from "../config/schema.js";
 import type { Notification } from "../alert/notification.js";
-import type { AgentState, OutboxEntry } from "../store/state-file.js";
+import type { AgentState, Delivery, OutboxEntry } from "../store/state-file.js";
 import type { Notifier } from "./notifier.js";
 import { log } from "../log.js";
 
@@ -32,6 +32,8 @@ export interface DispatcherOptions {
   state: AgentState;
   persist: () => void;
   paceMs?: number;
+  /** After a message, what arrives within this long waits to go as one message (notify.group_wait). */
+  groupWaitMs?: number;
   giveUpAfterMs?: number;
 }
 
@@ -39,6 +41,7 @@ export class Dispatcher {
   private readonly notifiers: readonly Notifier[];
   private readonly paceMs: number;
   private readonly giveUpAfterMs: number;
+  private readonly groupWaitMs: number;
   private readonly lastSentAt = new Map<string, number>();
   private readonly running = new Map<string, Promise<void>>();
 
@@ -46,6 +49,7 @@ export class Dispatcher {
     this.notifiers = opts.notifiers;
     this.paceMs = opts.paceMs ?? 1000;
     this.giveUpAfterMs = opts.giveUpAfterMs ?? 24 * 3600_000;
+    this.groupWaitMs = opts.groupWaitMs ?? 0;
   }
 
   /** Adds notifications to the outbox for every receiver that should get them. The caller persists. */
@@ -79,29 +83,37 @@ export class Dispatcher {
     );
   }
 
-  private firstPending(receiver: string): { entry: OutboxEntry; index: number } | undefined {
+  /** The receiver's queue, in order: each entry with its delivery for this receiver. */
+  private queueOf(receiver: string): Array<{ entry: OutboxEntry; delivery: Delivery }> {
+    const out: Array<{ entry: OutboxEntry; delivery: Delivery }> = [];
     for (const entry of this.opts.state.outbox) {
-      const index = entry.pending.findIndex((d) => d.receiver === receiver);
-      if (index >= 0) return { entry, index };
+      const delivery = entry.pending.find((d) => d.receiver === receiver);
+      if (delivery) out.push({ entry, delivery });
     }
-    return undefined;
+    return out;
   }
 
-  private settle(entry: OutboxEntry, index: number): void {
-    entry.pending.splice(index, 1);
+  private settle(entry: OutboxEntry, delivery: Delivery): void {
+    const i = entry.pending.indexOf(delivery);
+    if (i >= 0) entry.pending.splice(i, 1);
     if (entry.pending.length === 0) {
       const at = this.opts.state.outbox.indexOf(entry);
       if (at >= 0) this.opts.state.outbox.splice(at, 1);
     }
   }
 
+  /**
+   * One receiver's queue, in order. The first notification after a quiet spell
+   * goes at once; what is due when a message goes (a burst of events, or what
+   * queued up during an outage) goes with it as one message, and the next
+   * message waits `groupWaitMs` (at least the pacing) after the last.
+   */
   private async drainReceiver(notifier: Notifier, deadline: number, signal?: AbortSignal): Promise<void> {
+    const gap = Math.max(this.paceMs, this.groupWaitMs);
     while (!signal?.aborted) {
-      const next = this.firstPending(notifier.name);
-      if (!next) return;
-      const { entry, index } = next;
-      const delivery = entry.pending[index]!;
-      const waitUntil = Math.max(delivery.nextAttemptAt, (this.lastSentAt.get(notifier.name) ?? -Infinity) + this.paceMs);
+      const head = this.queueOf(notifier.name)[0];
+      if (!head) return;
+      const waitUntil = Math.max(head.delivery.nextAttemptAt, (this.lastSentAt.get(notifier.name) ?? -Infinity) + gap);
       const now = Date.now();
       if (waitUntil > now) {
         if (waitUntil > deadline) return;
@@ -111,27 +123,55 @@ export class Dispatcher {
           return; // aborted
         }
       }
-      const id = entry.notification.id;
-      const result = await notifier.send(entry.notification);
+      // Everything due now goes together (in order), when the receiver can take a group.
+      const due = Date.now();
+      const queue = this.queueOf(notifier.name);
+      const batch = notifier.sendMany ? takeWhileDue(queue, due, MAX_GROUP) : queue.slice(0, 1);
+      if (batch.length === 0) continue;
+      const notifications = batch.map((b) => b.entry.notification);
+      const result = notifier.sendMany && batch.length > 1 ? await notifier.sendMany(notifications) : await notifier.send(notifications[0]!);
       const at = Date.now();
       this.lastSentAt.set(notifier.name, at);
-      delivery.attempts++;
-      delivery.firstAttemptAt ??= at;
+      const ids = notifications.map((n) => n.id).join(",");
+      for (const { entry, delivery } of batch) {
+        delivery.attempts++;
+        delivery.firstAttemptAt ??= at;
+      }
       if (result.ok) {
-        this.settle(entry, index);
-        log.info("notification delivered", { receiver: notifier.name, id, kind: entry.notification.kind, alert: entry.notification.alert.fingerprint });
-      } else if (!result.retryable || at - delivery.firstAttemptAt >= this.giveUpAfterMs) {
-        this.settle(entry, index);
-        this.opts.state.failed.push({ notificationId: id, title: `${entry.notification.kind} ${entry.notification.alert.fingerprint}`, receiver: notifier.name, error: result.message, at });
-        this.opts.state.failed = this.opts.state.failed.slice(-100);
-        log.error("notification could not be delivered", { receiver: notifier.name, id, attempts: delivery.attempts, error: result.message });
+        for (const { entry, delivery } of batch) this.settle(entry, delivery);
+        log.info("notification delivered", { receiver: notifier.name, count: batch.length, id: ids, alert: batch.length === 1 ? notifications[0]!.alert.fingerprint : undefined });
       } else {
-        const wait = result.retryAfterMs !== undefined ? result.retryAfterMs : backoffMs(delivery.attempts);
-        delivery.nextAttemptAt = at + wait;
-        delivery.lastError = result.message;
-        log.warn("notification not delivered yet, will retry", { receiver: notifier.name, id, attempt: delivery.attempts, retry_in_ms: wait, error: result.message });
+        const first = batch[0]!.delivery;
+        if (!result.retryable || at - (first.firstAttemptAt ?? at) >= this.giveUpAfterMs) {
+          for (const { entry, delivery } of batch) {
+            this.settle(entry, delivery);
+            this.opts.state.failed.push({ notificationId: entry.notification.id, title: `${entry.notification.kind} ${entry.notification.alert.fingerprint}`, receiver: notifier.name, error: result.message, at });
+          }
+          this.opts.state.failed = this.opts.state.failed.slice(-100);
+          log.error("notification could not be delivered", { receiver: notifier.name, id: ids, attempts: first.attempts, error: result.message });
+        } else {
+          const wait = result.retryAfterMs !== undefined ? result.retryAfterMs : backoffMs(first.attempts);
+          for (const { delivery } of batch) {
+            delivery.nextAttemptAt = at + wait;
+            delivery.lastError = result.message;
+          }
+          log.warn("notification not delivered yet, will retry", { receiver: notifier.name, id: ids, attempt: first.attempts, retry_in_ms: wait, error: result.message });
+        }
       }
       this.opts.persist();
     }
   }
 }
+
+/** Most notifications one message carries (Slack shows 50 blocks; the rest are named in one line). */
+const MAX_GROUP = 200;
+
+function takeWhileDue<T extends { delivery: Delivery }>(queue: T[], now: number, max: number): T[] {
+  const out: T[] = [];
+  for (const q of queue) {
+    if (q.delivery.nextAttemptAt > now || out.length >= max) break;
+    out.push(q);
+  }
+  return out;
+}
+

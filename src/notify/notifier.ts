@@ -29,6 +29,11 @@ export interface Notifier {
   readonly target: string;
   readonly minSeverity: Severity;
   send(notification: Notification): Promise<DeliveryResult>;
+  /**
+   * Several notifications as one message (a burst: 30 containers dying at
+   * once). Receivers without it get them one by one.
+   */
+  sendMany?(notifications: Notification[]): Promise<DeliveryResult>;
   /** A test message (`lookout test-webhook`). */
   sendTest(hostname: string): Promise<DeliveryResult>;
 }

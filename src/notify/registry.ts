@@ -1,11 +1,12 @@
 import type { LoadedConfig } from "../config/load.js";
 import type { Notifier } from "./notifier.js";
 import { SlackNotifier } from "./slack/slack.js";
+import { createWebhookNotifiers } from "./webhook/webhook.js";
 
 /** Every configured receiver (Alertmanager's integrations). A new kind is one file and one line here. */
 export function createNotifiers(loaded: LoadedConfig): Notifier[] {
   const slack = loaded.config.notify.slack.map(
     (r, i) => new SlackNotifier({ name: r.name ?? `slack[${i}]`, url: loaded.slackUrls[i]!, minSeverity: r.min_severity }),
   );
-  return [...slack];
+  return [...slack, ...createWebhookNotifiers(loaded)];
 }

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { existsSync, readFileSync } from "node:fs";
 import { FakeSlack } from "../support/fake-slack.js";
+import { FakeWebhook } from "../support/fake-webhook.js";
 import { runCli, startCli, workspace } from "../support/cli.js";
 
 const fake = new FakeSlack();
@@ -167,5 +168,47 @@ host:
     const after = await runCli(["check", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url } });
     expect(after.code).toBe(1);
     expect(fake.requests).toHaveLength(1);
+  }, 40_000);
+
+  it("sends to a generic webhook in Alertmanager's format, with its header, and pings the heartbeat", async () => {
+    const hook = new FakeWebhook();
+    await hook.start();
+    const beat = new FakeWebhook();
+    await beat.start();
+    try {
+      const ws = workspace(`
+interval: 500ms
+host:
+  cpu: { enabled: false }
+  memory: { enabled: false }
+  load: { enabled: false }
+  disk: { warning: 1, critical: null, mounts: ["/"] }
+notify:
+  webhooks:
+    - url: \${HOOK}
+      headers: { Authorization: "Bearer \${TOKEN}" }
+  heartbeat:
+    url: \${BEAT}
+    every: 1s
+`);
+      const agent = startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: hook.url, BEAT: beat.url, TOKEN: "s3cret-token-value" } });
+      try {
+        await hook.waitFor(1, 15_000);
+        await beat.waitFor(2, 15_000);
+      } finally {
+        expect(await agent.stop()).toBe(0);
+      }
+      const body = hook.requests[0]!.body as { version: string; status: string; alerts: Array<{ labels: Record<string, string>; fingerprint: string; endsAt: string }> };
+      expect(body.version).toBe("4");
+      expect(body.status).toBe("firing");
+      expect(body.alerts[0]!.labels).toMatchObject({ alertname: "host_disk", mount: "/", severity: "warning" });
+      expect(body.alerts[0]!.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+      expect(hook.requests[0]!.headers.authorization).toBe("Bearer s3cret-token-value");
+      expect(agent.out.stderr + agent.out.stdout).not.toContain("s3cret-token-value");
+      expect(agent.out.stderr + agent.out.stdout).not.toContain(beat.url);
+    } finally {
+      await hook.close();
+      await beat.close();
+    }
   }, 40_000);
 });

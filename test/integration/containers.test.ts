@@ -56,7 +56,26 @@ function startAgent(config = CONFIG): Agent {
 }
 
 const textOf = (r: RecordedRequest) => (r.body as { text?: string })?.text ?? "";
-const about = (name: string) => fake.requests.filter((r) => textOf(r).includes(name));
+
+/** Every text of a message: its title and each block's (a group message has one section per alert). */
+function textsOf(r: RecordedRequest): string[] {
+  const body = r.body as { text?: string; attachments?: Array<{ blocks?: Array<{ text?: { text?: string }; fields?: Array<{ text?: string }> }> }> };
+  const out = [body?.text ?? ""];
+  for (const a of body?.attachments ?? []) {
+    for (const b of a.blocks ?? []) {
+      if (b.text?.text) out.push(b.text.text);
+      for (const f of b.fields ?? []) if (f.text) out.push(f.text);
+    }
+  }
+  return out;
+}
+
+/** Whether any text of the message matches (a title, or a group message's section). */
+const says = (r: RecordedRequest, re: RegExp) => textsOf(r).some((t) => re.test(t));
+/** Messages with a text (title or section) that names the container and matches. */
+const saying = (name: string, re: RegExp) => fake.requests.filter((r) => textsOf(r).some((t) => t.includes(name) && re.test(t)));
+/** Messages naming a container: in the title, or in a group message's sections. */
+const about = (name: string) => fake.requests.filter((r) => new RegExp(`\\b${name}\\b`).test(JSON.stringify(r.body)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until<T>(fn: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
@@ -65,14 +84,14 @@ async function until<T>(fn: () => T | undefined | false, timeoutMs: number, what
     const v = fn();
     if (v) return v;
     if (Date.now() > end) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; messages so far:\n${fake.requests.map(textOf).join("\n")}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; messages so far:\n${fake.requests.map((r) => textsOf(r).join(" | ")).join("\n")}`);
     }
     await sleep(100);
   }
 }
 
 const messageAbout = (name: string, re: RegExp, timeoutMs = 15_000) =>
-  until(() => about(name).find((r) => re.test(textOf(r))), timeoutMs, `a message about ${name} matching ${re}`);
+  until(() => saying(name, re)[0], timeoutMs, `a message about ${name} matching ${re}`);
 
 async function agentStarted(agent: Agent): Promise<void> {
   await until(() => agent.out.stderr.includes("following container events"), 15_000, "the agent to follow Docker's events");
@@ -98,6 +117,7 @@ describe("lookout run with containers", () => {
     await agentStarted(agent);
   });
   afterAll(async () => {
+    if (process.env.LOOKOUT_TEST_DEBUG) process.stderr.write(agent.out.stderr.split("\n").filter((l) => /WARN|ERROR/.test(l)).join("\n") + "\n");
     expect(await agent.stop()).toBe(0);
     expect(agent.out.stderr).not.toMatch(/\n\s+at /);
   });
@@ -149,12 +169,30 @@ describe("lookout run with containers", () => {
     expect(about(name)).toHaveLength(1);
   });
 
+  it("turns 30 containers killed at once into at most 3 messages naming every one, paced", async () => {
+    const prefix = uniqueName("burst");
+    const names = Array.from({ length: 30 }, (_, i) => `${prefix}-${i}`);
+    for (const name of names) await runContainer(name);
+    await sleep(2500); // the agent has listed them all
+    const pids = (await docker(["inspect", "-f", "{{.State.Pid}}", ...names])).split("\n").map(Number);
+    for (const pid of pids) process.kill(pid, "SIGKILL"); // killed from outside, as the OOM killer would: crashes
+    await until(() => names.every((n) => about(n).length > 0), 20_000, "every container to be named");
+    const messages = fake.requests.filter((r) => textOf(r).includes(prefix) || JSON.stringify(r.body).includes(prefix));
+    expect(messages.length).toBeLessThanOrEqual(3);
+    for (const m of messages) expect(validateSlackPayload(m.body)).toBeNull();
+    for (let i = 1; i < messages.length; i++) expect(messages[i]!.at - messages[i - 1]!.at).toBeGreaterThanOrEqual(950);
+    const all = messages.map((m) => JSON.stringify(m.body)).join("\n");
+    for (const n of names) expect(all).toContain(`${n} crashed`);
+    if (messages.length > 1 || names.length > 1) expect(all).toMatch(/\d+ containers crashed/);
+    for (const name of names) await docker(["rm", "-f", name]);
+  }, 90_000);
+
   it("reports an OOM kill, critical, with the memory limit (and not also as a crash)", async () => {
     const name = uniqueName("oom");
     await runContainer(name, { memory: "16m", memorySwap: "16m", cmd: "exec dd if=/dev/zero of=/dev/null bs=64M count=1" });
     await messageAbout(name, /CRITICAL: Container .* was killed: out of memory \(its 16\.0 MiB limit\)/);
     await sleep(2000);
-    expect(about(name).filter((r) => /crashed/.test(textOf(r)))).toEqual([]);
+    expect(saying(name, /crashed/)).toEqual([]);
     expect(about(name)).toHaveLength(1);
   });
 
@@ -176,9 +214,9 @@ describe("lookout run with containers", () => {
     await sleep(5000);
     const restartsAfter = Number(await docker(["inspect", "-f", "{{.RestartCount}}", name]));
     expect(restartsAfter).toBeGreaterThan(restartsBefore); // it kept restarting meanwhile
-    expect(about(name).filter((r) => /restarting in a loop/.test(textOf(r)))).toHaveLength(1);
-    expect(about(name).filter((r) => /crashed/.test(textOf(r))).length).toBeLessThanOrEqual(1);
-    expect(about(name).filter((r) => /not running/.test(textOf(r)))).toEqual([]);
+    expect(saying(name, /restarting in a loop/)).toHaveLength(1);
+    expect(saying(name, /crashed/).length).toBeLessThanOrEqual(1);
+    expect(saying(name, /not running/)).toEqual([]);
     await docker(["rm", "-f", name]);
   });
 
@@ -275,14 +313,14 @@ describe("lookout run when Docker goes away", () => {
       await agentStarted(agent);
       await stopDockerd(rig);
       try {
-        await until(() => fake.requests.find((r) => /CRITICAL: Docker is unreachable/.test(textOf(r))), 15_000, "docker unreachable");
+        await until(() => fake.requests.find((r) => /CRITICAL: Docker is unreachable/.test(textsOf(r).join("\n"))), 15_000, "docker unreachable");
         // The host rule's `for` ends while Docker is down: host alerts still work.
-        await until(() => fake.requests.find((r) => /WARNING: Disk \//.test(textOf(r))), 15_000, "the host disk alert");
+        await until(() => fake.requests.find((r) => /WARNING: Disk \//.test(textsOf(r).join("\n"))), 15_000, "the host disk alert");
       } finally {
         await startDockerd(rig);
       }
-      await until(() => fake.requests.find((r) => /RESOLVED: Docker is reachable again/.test(textOf(r))), 15_000, "docker reachable again");
-      expect(fake.requests.filter((r) => /Docker is unreachable/.test(textOf(r)))).toHaveLength(1);
+      await until(() => fake.requests.find((r) => /RESOLVED: Docker is reachable again/.test(textsOf(r).join("\n"))), 15_000, "docker reachable again");
+      expect(fake.requests.filter((r) => /Docker is unreachable/.test(textsOf(r).join("\n")))).toHaveLength(1);
     } finally {
       expect(await agent.stop()).toBe(0);
     }
@@ -294,13 +332,13 @@ describe("lookout run when Docker goes away", () => {
     let agent: Agent | undefined;
     try {
       agent = startAgent(CONFIG.replace("docker:\n", "docker:\n  enabled: true\n"));
-      await until(() => fake.requests.find((r) => /CRITICAL: Docker is unreachable/.test(textOf(r))), 15_000, "docker unreachable");
-      const msg = fake.requests.find((r) => /Docker is unreachable/.test(textOf(r)))!;
+      await until(() => fake.requests.find((r) => /CRITICAL: Docker is unreachable/.test(textsOf(r).join("\n"))), 15_000, "docker unreachable");
+      const msg = fake.requests.find((r) => /Docker is unreachable/.test(textsOf(r).join("\n")))!;
       expect(JSON.stringify(msg.body)).toMatch(/no Docker socket|does not exist|not found/i);
     } finally {
       restoreSocket(rig);
     }
-    await until(() => fake.requests.find((r) => /RESOLVED: Docker is reachable again/.test(textOf(r))), 15_000, "docker reachable again");
+    await until(() => fake.requests.find((r) => /RESOLVED: Docker is reachable again/.test(textsOf(r).join("\n"))), 15_000, "docker reachable again");
     expect(await agent!.stop()).toBe(0);
   }, 60_000);
 });

@@ -4,7 +4,7 @@
  * as speed.
  */
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
-import { FakeSlack } from "../support/fake-slack.js";
+import { FakeSlack, validateSlackPayload } from "../support/fake-slack.js";
 import { sampleNotification } from "../support/sample-notification.js";
 import { Dispatcher, backoffMs, meetsSeverity } from "../../src/notify/dispatcher.js";
 import { SlackNotifier } from "../../src/notify/slack/slack.js";
@@ -35,15 +35,27 @@ const note = (id: string, severity: "warning" | "critical" = "warning") =>
   sampleNotification({ id, alert: { severity, maxSeverity: severity, labels: { alertname: "host_cpu", severity } } });
 
 describe("Dispatcher", () => {
-  it("delivers in order, one per second per webhook, and empties the outbox", async () => {
+  it("sends what is due together as one message, in order, and empties the outbox", async () => {
     const { state, dispatcher } = setup();
     dispatcher.enqueue([note("a"), note("b"), note("c")]);
     expect(dispatcher.pendingCount()).toBe(3);
     await dispatcher.drain(Date.now() + 10_000);
-    expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a", "b", "c"]);
-    expect(fake.requests[1]!.at - fake.requests[0]!.at).toBeGreaterThanOrEqual(950);
-    expect(fake.requests[2]!.at - fake.requests[1]!.at).toBeGreaterThanOrEqual(950);
+    expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a,b,c"]);
+    expect(validateSlackPayload(fake.requests[0]!.body)).toBeNull();
     expect(state.outbox).toEqual([]);
+  });
+
+  it("sends the first at once, and waits group_wait (at least the pacing) before the next message", async () => {
+    const state: AgentState = emptyState();
+    const slack = new SlackNotifier({ name: "team", url: fake.url, minSeverity: "warning" });
+    const dispatcher = new Dispatcher({ notifiers: [slack], state, persist: () => undefined, paceMs: 1000, groupWaitMs: 2000 });
+    dispatcher.enqueue([note("a")]);
+    await dispatcher.drain(Date.now() + 10_000);
+    dispatcher.enqueue([note("b")]);
+    dispatcher.enqueue([note("c")]);
+    await dispatcher.drain(Date.now() + 10_000);
+    expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a", "b,c"]);
+    expect(fake.requests[1]!.at - fake.requests[0]!.at).toBeGreaterThanOrEqual(1950);
   });
 
   it("waits exactly Retry-After on 429 before the next request", async () => {
@@ -62,9 +74,12 @@ describe("Dispatcher", () => {
       { status: 500, body: "internal_error" },
       { status: 503, body: "service_unavailable" },
     ]);
-    dispatcher.enqueue([note("a"), note("b")]);
+    dispatcher.enqueue([note("a")]);
+    const draining = dispatcher.drain(Date.now() + 15_000);
+    dispatcher.enqueue([note("b")]); // arrives while "a" is being retried: queued behind it
+    await draining;
     await dispatcher.drain(Date.now() + 15_000);
-    expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a", "a", "a", "b"]);
+    expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a", "a,b", "a,b"]); // b joins a on its retries, behind it
     expect(state.outbox).toEqual([]);
     expect(logs.some((l) => l.includes("will retry"))).toBe(true);
   });
@@ -84,7 +99,9 @@ describe("Dispatcher", () => {
   it("does not retry a 404 no_service: records it as failed with what to do, URL masked", async () => {
     const { state, dispatcher } = setup({ paceMs: 0 });
     fake.respondWith([{ status: 404, body: "no_service" }]);
-    dispatcher.enqueue([note("a"), note("b")]);
+    dispatcher.enqueue([note("a")]);
+    await dispatcher.drain(Date.now() + 5000);
+    dispatcher.enqueue([note("b")]);
     await dispatcher.drain(Date.now() + 5000);
     expect(fake.requests).toHaveLength(2); // a failed for good, b went through
     expect(state.failed).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { loadFromCommand } from "../context.js";
 import { Agent } from "../../agent.js";
+import { Heartbeat } from "../../notify/heartbeat.js";
 import { setLogLevel } from "../../log.js";
 import { checkJson, checkTable, EXIT_CODES } from "../check-report.js";
 
@@ -16,8 +17,10 @@ export function checkCommand(): Command {
       // From cron, only problems should print (cron mails whatever a job writes).
       if (!process.env.LOOKOUT_LOG_LEVEL) setLogLevel("warn");
       const loaded = loadFromCommand(cmd);
+      const heartbeat = Heartbeat.fromConfig(loaded.config, loaded.path ?? "built-in defaults");
       const agent = new Agent(loaded, { command: "check" });
       const result = await agent.cycle();
+      await heartbeat?.beat();
       await agent.dispatcher.drain(Date.now() + DELIVERY_BUDGET_MS);
       agent.save();
       await agent.close();

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { loadFromCommand, NO_WEBHOOK_HINT } from "../context.js";
 import { Agent } from "../../agent.js";
 import { Runner } from "../../runner.js";
+import { Heartbeat } from "../../notify/heartbeat.js";
 import { notificationTitle } from "../../alert/title.js";
 import { log } from "../../log.js";
 import { describeError } from "../../errors.js";
@@ -16,6 +17,7 @@ export function runCommand(): Command {
     .addHelpText("after", "\nExamples:\n  lookout run\n  LOOKOUT_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/… lookout run --data-dir /var/lib/lookout\n")
     .action(async (_opts: unknown, cmd: Command) => {
       const loaded = loadFromCommand(cmd);
+      const heartbeat = Heartbeat.fromConfig(loaded.config, loaded.path ?? "built-in defaults");
       const agent = new Agent(loaded, {
         command: "run",
         onNotification: (n) => process.stdout.write(`${new Date(n.at).toISOString()} ${notificationTitle(n)}\n`),
@@ -42,7 +44,7 @@ export function runCommand(): Command {
       if (agent.notifiers.length === 0) process.stdout.write(NO_WEBHOOK_HINT + "\n");
       if (agent.dispatcher.pendingCount() > 0) log.info("notifications from before the restart are still queued", { count: agent.dispatcher.pendingCount() });
 
-      await new Runner(agent, interval, stop.signal).run();
+      await new Runner(agent, interval, stop.signal, heartbeat).run();
       // Flush: give queued notifications a last chance, then save what is left for the next start.
       await agent.dispatcher.drain(Date.now() + SHUTDOWN_DELIVERY_MS);
       await agent.dispatcher.drain(Date.now() + SHUTDOWN_DELIVERY_MS);

@@ -11,7 +11,7 @@
  */
 import type { Notification, NotificationKind, ProcessUsage } from "../../alert/notification.js";
 import { formatBytes, formatValue, formatThreshold } from "../../units.js";
-import { notificationTitle, since } from "../../alert/title.js";
+import { groupTitle, notificationTitle, since } from "../../alert/title.js";
 
 export interface SlackPlainText {
   type: "plain_text";
@@ -306,4 +306,50 @@ export function buildSlackTestMessage(hostname: string, at: number): SlackPayloa
   );
   const context = contextBlock(["Lookout", `test sent ${slackDate(at)}`]);
   return payload(title, SLACK_COLORS.test, [header, body, context]);
+}
+
+// ---------------------------------------------------------------- groups
+
+const RANK: Record<string, number> = { critical: 0, warning: 1 };
+
+/** Most severe first: firing critical, firing warning, then resolved; otherwise in order. */
+export function bySeverity(ns: readonly Notification[]): Notification[] {
+  const rank = (n: Notification) => (n.kind === "resolved" ? 2 : (RANK[n.alert.severity] ?? 1));
+  return ns
+    .map((n, i) => ({ n, i }))
+    .sort((a, b) => rank(a.n) - rank(b.n) || a.i - b.i)
+    .map((x) => x.n);
+}
+
+/** One alert of a group: its title and its first facts, in one section. */
+function groupSection(n: Notification): SlackSectionBlock {
+  const mark = n.kind === "resolved" ? "✅" : n.alert.severity === "critical" ? "🔴" : "🟠";
+  const facts = n.details.facts
+    .filter((f) => f.label && f.value)
+    .slice(0, 3)
+    .map((f) => `${escapeMrkdwn(f.label)}: ${escapeMrkdwn(f.value)}`);
+  return textSection([`${mark} *${escapeMrkdwn(notificationTitle(n))}*`, ...facts].join("\n"));
+}
+
+/**
+ * Several notifications as one message: a header with counts, then one
+ * section per alert, most severe first, within Slack's 50-block limit (the rest
+ * named in one line). A single notification gets the full message instead.
+ */
+export function buildSlackGroupMessage(ns: readonly Notification[]): SlackPayload {
+  if (ns.length === 1) return buildSlackMessage(ns[0]!);
+  const ordered = bySeverity(ns);
+  const title = groupTitle(ordered);
+  const header: SlackHeaderBlock = { type: "header", text: { type: "plain_text", text: cutPlain(title, SLACK_LIMITS.headerText) } };
+  const room = SLACK_LIMITS.blocks - 3; // header, the "more" line, context
+  const shown = ordered.length <= room + 1 ? ordered : ordered.slice(0, room);
+  const body: SlackBlock[] = shown.map(groupSection);
+  const rest = ordered.slice(shown.length);
+  if (rest.length > 0) {
+    const names = rest.map((n) => n.alert.labels.container ?? n.alert.labels.mount ?? n.alert.display);
+    body.push(textSection(cutMrkdwn(`…and ${rest.length} more: ${escapeMrkdwn(names.join(", "))}`, SLACK_LIMITS.sectionText)));
+  }
+  const context = contextBlock(["Lookout", `${ns.length} notifications`, `first ${escapeMrkdwn(ordered[0]!.id)}`]);
+  const worst = ordered[0]!;
+  return payload(title, colorOf(worst), [header, ...body, context]);
 }

@@ -12,7 +12,7 @@ import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
 import { isLookoutBugCode, resultFromError, resultFromResponse } from "./answers.js";
-import { buildSlackMessage, buildSlackTestMessage, type SlackPayload } from "./message.js";
+import { buildSlackGroupMessage, buildSlackMessage, buildSlackTestMessage, type SlackPayload } from "./message.js";
 
 export interface SlackNotifierConfig {
   name: string;
@@ -59,13 +59,17 @@ export class SlackNotifier implements Notifier {
   }
 
   async send(n: Notification): Promise<DeliveryResult> {
+    return this.sendMany([n]);
+  }
+
+  async sendMany(ns: Notification[]): Promise<DeliveryResult> {
     let payload: SlackPayload;
     try {
-      payload = buildSlackMessage(n);
+      payload = ns.length === 1 ? buildSlackMessage(ns[0]!) : buildSlackGroupMessage(ns);
     } catch (err) {
       log.error("slack: could not build the message; this is a Lookout bug, please report it", {
         receiver: this.name,
-        notification: n.id,
+        notifications: ns.map((n) => n.id).join(","),
         error: describeError(err),
       });
       return {
@@ -75,7 +79,7 @@ export class SlackNotifier implements Notifier {
         message: `Lookout could not build the Slack message (${redact(describeError(err))}). This is a bug in Lookout: please report it.`,
       };
     }
-    return this.post(payload, { "x-lookout-notification-id": headerValue(n.id) });
+    return this.post(payload, { "x-lookout-notification-id": headerValue(ns.map((n) => n.id).join(",")) });
   }
 
   async sendTest(hostname: string): Promise<DeliveryResult> {

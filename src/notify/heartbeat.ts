@@ -1,0 +1,147 @@
+/**
+ * A dead man's switch (Healthchecks.io, Cronitor, Uptime Kuma push monitors…):
+ * while the agent is alive and its checks run, it GETs a URL every `every`;
+ * when the pings stop, that service tells someone. The run loop calls `beat()`
+ * after each check; `beat` decides whether a ping is due.
+ *
+ * It never throws. A failure is logged once per failure streak (a warning with
+ * the masked URL and what to check) and the next beat tries again; when a ping
+ * works again that is logged too. The URL is a secret (whoever has it can
+ * ping): registered with secrets.ts and shown masked.
+ */
+import { createRequire } from "node:module";
+import { request } from "undici";
+import type { LookoutConfig } from "../config/schema.js";
+import { ConfigError, describeError } from "../errors.js";
+import { log } from "../log.js";
+import { maskUrl, redact, registerSecret } from "../secrets.js";
+import { resultFromNetworkError, quoteBody } from "./webhook/answers.js";
+
+export interface HeartbeatOptions {
+  /** The URL to GET, e.g. https://hc-ping.com/<uuid>. */
+  url: string;
+  /** Ping at most this often (ms since the last successful ping). */
+  everyMs: number;
+  /** Limit of one ping, answer included. Default 10 s. */
+  timeoutMs?: number;
+}
+
+export const HEARTBEAT_TIMEOUT_MS = 10_000;
+const VERSION = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+
+export class Heartbeat {
+  readonly target: string;
+  readonly everyMs: number;
+  readonly timeoutMs: number;
+  readonly #url: string;
+  #lastSuccess: number | undefined;
+  /** Failures in a row since the last success (0: healthy). */
+  #failures = 0;
+  #inFlight = false;
+
+  constructor(opts: HeartbeatOptions) {
+    registerSecret(opts.url);
+    this.#url = opts.url;
+    this.target = maskUrl(opts.url);
+    this.everyMs = opts.everyMs;
+    this.timeoutMs = opts.timeoutMs ?? HEARTBEAT_TIMEOUT_MS;
+  }
+
+  /** `notify.heartbeat` as a Heartbeat, or null when not configured. Throws ConfigError for a URL that is not http(s). */
+  static fromConfig(config: LookoutConfig, source = "configuration"): Heartbeat | null {
+    const hb = config.notify.heartbeat;
+    if (!hb) return null;
+    registerSecret(hb.url);
+    let parsed: URL;
+    try {
+      parsed = new URL(hb.url);
+    } catch {
+      throw new ConfigError([`notify.heartbeat.url: expected a URL like https://hc-ping.com/<uuid>, got a value that is not a URL (${hb.url.length} characters)`], source);
+    }
+    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+      throw new ConfigError([`notify.heartbeat.url: expected an http:// or https:// URL, got a ${parsed.protocol} URL`], source);
+    }
+    return new Heartbeat({ url: hb.url, everyMs: hb.every });
+  }
+
+  /** When the last ping succeeded (ms since epoch), if one did. */
+  get lastSuccess(): number | undefined {
+    return this.#lastSuccess;
+  }
+
+  /**
+   * Ping when due: on the first call, then once `everyMs` has passed since the
+   * last successful ping (after a failure, at every call until one works).
+   * Resolves true when it pinged and the URL answered 2xx; never rejects.
+   */
+  async beat(now: number = Date.now()): Promise<boolean> {
+    if (this.#inFlight) return false;
+    if (this.#lastSuccess !== undefined && now - this.#lastSuccess < this.everyMs) return false;
+    this.#inFlight = true;
+    try {
+      const problem = await this.#ping();
+      if (problem === null) {
+        if (this.#failures > 0) {
+          log.info("heartbeat: pinging works again", { url: this.target, failed_pings: this.#failures });
+        }
+        this.#failures = 0;
+        this.#lastSuccess = now;
+        return true;
+      }
+      this.#failures++;
+      if (this.#failures === 1) {
+        log.warn(`heartbeat: ${problem} Until a ping gets through, the dead man's switch service will think Lookout is down.`, { url: this.target });
+      } else {
+        log.debug("heartbeat: ping failed again", { url: this.target, failed_pings: this.#failures });
+      }
+      return false;
+    } catch (err) {
+      // Not expected (#ping handles its own errors); still never throw.
+      this.#failures++;
+      if (this.#failures === 1) log.warn("heartbeat: the ping failed unexpectedly", { url: this.target, error: redact(describeError(err)) });
+      return false;
+    } finally {
+      this.#inFlight = false;
+    }
+  }
+
+  /** One GET; null when it answered 2xx, else what went wrong and what to check (no secret in it). */
+  async #ping(): Promise<string | null> {
+    if (!isHttpUrl(this.#url)) return `The heartbeat URL (${this.target}) is not an http(s) URL. Check notify.heartbeat.url.`;
+    let status: number;
+    let body: string;
+    try {
+      const res = await request(this.#url, {
+        method: "GET",
+        headers: { "user-agent": `Lookout/${VERSION}` },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      status = res.statusCode;
+      body = (await res.body.text()).slice(0, 4096);
+    } catch (err) {
+      const result = resultFromNetworkError(err, this.target, { what: "the heartbeat URL", timeoutMs: this.timeoutMs, key: "notify.heartbeat" });
+      return result.message;
+    }
+    if (status >= 200 && status < 300) return null;
+    const answer = `the heartbeat URL (${this.target}) answered HTTP ${status} (${quoteBody(body)}).`;
+    if (status === 404 || status === 410) return `${cap(answer)} Check notify.heartbeat.url: the check may have been deleted, or the URL was copied incompletely.`;
+    if (status === 401 || status === 403) return `${cap(answer)} Check notify.heartbeat.url: the key or token in it may be wrong or revoked.`;
+    if (status === 429) return `${cap(answer)} The service is rate-limiting pings: raise notify.heartbeat.every.`;
+    if (status >= 500) return `${cap(answer)} The service has a problem on its side; Lookout keeps trying.`;
+    if (status >= 300 && status < 400) return `${cap(answer)} Lookout does not follow redirects: check notify.heartbeat.url (often https:// instead of http://).`;
+    return `${cap(answer)} Check notify.heartbeat.url.`;
+  }
+}
+
+function isHttpUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
+function cap(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

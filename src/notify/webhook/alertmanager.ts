@@ -1,0 +1,170 @@
+/**
+ * Alertmanager's webhook body (version 4), built from Lookout notifications.
+ * Pure. Existing consumers of Alertmanager's `webhook_config` (PagerDuty and
+ * Opsgenie bridges, chat relays, ticket creators) read it unchanged.
+ *
+ * Field names follow https://prometheus.io/docs/alerting/latest/configuration/#webhook_config:
+ *
+ *   { version, groupKey, truncatedAlerts, status, receiver, groupLabels,
+ *     commonLabels, commonAnnotations, externalURL,
+ *     alerts: [{ status, labels, annotations, startsAt, endsAt, generatorURL, fingerprint }] }
+ *
+ * Lookout adds nothing outside that shape: what it knows beyond labels goes
+ * into annotations (free-form strings in Alertmanager too).
+ */
+import { createHash } from "node:crypto";
+import type { Notification } from "../../alert/notification.js";
+import { notificationTitle } from "../../alert/title.js";
+import { formatBytes, formatThreshold, formatValue } from "../../units.js";
+
+export type AlertmanagerStatus = "firing" | "resolved";
+
+export interface AlertmanagerAlert {
+  status: AlertmanagerStatus;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** RFC 3339: when the alert started firing. */
+  startsAt: string;
+  /** RFC 3339: when it resolved; Go's zero time while it fires. */
+  endsAt: string;
+  generatorURL: string;
+  /** 16 hex characters, stable for the alert's identity. */
+  fingerprint: string;
+}
+
+export interface AlertmanagerWebhook {
+  version: "4";
+  groupKey: string;
+  truncatedAlerts: number;
+  status: AlertmanagerStatus;
+  receiver: string;
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  externalURL: string;
+  alerts: AlertmanagerAlert[];
+}
+
+export interface AlertmanagerPayloadOptions {
+  /** The receiver's name (`receiver` in the body). */
+  receiver: string;
+  /** A link back to whatever sent the alerts; "" when none. */
+  externalUrl?: string;
+}
+
+/** What Alertmanager sends as `endsAt` for an alert that still fires (Go's zero time). */
+export const ZERO_TIME = "0001-01-01T00:00:00Z";
+
+/** Longest description per alert, so one alert with long log output cannot make a huge body. */
+const MAX_DESCRIPTION_CHARS = 8_000;
+
+/** Alertmanager's fingerprint form: 16 hex characters (here: the start of sha256 of Lookout's identity). */
+export function alertFingerprint(identity: string): string {
+  return createHash("sha256").update(identity, "utf8").digest("hex").slice(0, 16);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** A label set as Alertmanager writes one: `{a="1", b="2"}`, names sorted. */
+function labelSetString(labels: Record<string, string>): string {
+  const names = Object.keys(labels).sort();
+  return `{${names.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(", ")}}`;
+}
+
+function sortedLabels(labels: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(labels).sort()) out[k] = labels[k]!;
+  return out;
+}
+
+/** The key/value pairs every record holds with the same value. */
+function common(records: Array<Record<string, string>>): Record<string, string> {
+  const [first, ...rest] = records;
+  if (first === undefined) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(first)) {
+    if (rest.every((r) => Object.hasOwn(r, k) && r[k] === v)) out[k] = v;
+  }
+  return out;
+}
+
+function description(n: Notification): string {
+  const a = n.alert;
+  const lines: string[] = [];
+  if (a.summary === undefined) {
+    lines.push(`Value: ${formatValue(a.value, a.unit)}`);
+    lines.push(`Threshold: ${formatThreshold(a.threshold, a.unit)}`);
+    if (n.kind === "resolved") lines.push(`Peak: ${formatValue(a.peak, a.unit)}`);
+  }
+  if (a.gone !== undefined) lines.push(`Resolved because: ${a.gone}`);
+  for (const f of n.details.facts) lines.push(`${f.label}: ${f.value}`);
+  const top = n.details.topProcesses;
+  if (top && top.processes.length > 0) {
+    lines.push(`Top processes by ${top.by === "cpu" ? "CPU" : "memory"}:`);
+    for (const p of top.processes) {
+      lines.push(`  ${p.name} (pid ${p.pid}): CPU ${p.cpuPercent.toFixed(1)}%, memory ${p.memoryPercent.toFixed(1)}% (${formatBytes(p.rssBytes)})`);
+    }
+  }
+  for (const s of n.details.sections ?? []) {
+    lines.push("", `${s.title}:`, s.text);
+  }
+  const text = lines.join("\n");
+  return text.length > MAX_DESCRIPTION_CHARS ? `${text.slice(0, MAX_DESCRIPTION_CHARS - 1)}…` : text;
+}
+
+function annotations(n: Notification): Record<string, string> {
+  const a = n.alert;
+  const out: Record<string, string> = {
+    summary: notificationTitle(n),
+    description: description(n),
+  };
+  if (a.summary === undefined) {
+    out.value = formatValue(a.value, a.unit);
+    out.threshold = formatThreshold(a.threshold, a.unit);
+    if (n.kind === "resolved") out.peak = formatValue(a.peak, a.unit);
+  }
+  return out;
+}
+
+/** One Alertmanager alert for one notification. */
+export function alertmanagerAlert(n: Notification): AlertmanagerAlert {
+  const a = n.alert;
+  const resolved = n.kind === "resolved";
+  return {
+    status: resolved ? "resolved" : "firing",
+    labels: sortedLabels({ ...a.labels, alertname: a.labels.alertname ?? a.alertname, severity: a.labels.severity ?? a.severity, hostname: a.labels.hostname ?? n.hostname }),
+    annotations: annotations(n),
+    startsAt: iso(a.firingSince),
+    endsAt: resolved ? iso(n.at) : ZERO_TIME,
+    generatorURL: "",
+    fingerprint: alertFingerprint(a.fingerprint),
+  };
+}
+
+/**
+ * The webhook body for `notifications` (one alert each). `status` is
+ * "resolved" only when every alert is resolved. `groupKey` is
+ * `{}:` + the labels the alerts share, severity left out, so the firing and
+ * the resolved body of one alert carry the same key (consumers dedupe on it).
+ */
+export function alertmanagerPayload(notifications: Notification[], opts: AlertmanagerPayloadOptions): AlertmanagerWebhook {
+  const alerts = notifications.map(alertmanagerAlert);
+  const commonLabels = common(alerts.map((a) => a.labels));
+  const commonAnnotations = common(alerts.map((a) => a.annotations));
+  const { severity: _severity, ...keyLabels } = commonLabels;
+  const status: AlertmanagerStatus = alerts.length > 0 && alerts.every((a) => a.status === "resolved") ? "resolved" : "firing";
+  return {
+    version: "4",
+    groupKey: `{}:${labelSetString(keyLabels)}`,
+    truncatedAlerts: 0,
+    status,
+    receiver: opts.receiver,
+    groupLabels: {},
+    commonLabels,
+    commonAnnotations,
+    externalURL: opts.externalUrl ?? "",
+    alerts,
+  };
+}

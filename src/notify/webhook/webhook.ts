@@ -1,0 +1,294 @@
+/**
+ * The generic JSON webhook receiver: POSTs a notification (or a group of them)
+ * as Alertmanager's webhook body (version 4), once. Retries belong to the dispatcher; this makes
+ * one attempt and says in a DeliveryResult how it went. It never throws.
+ *
+ * The URL and every header value are secrets (a URL often carries a token, and
+ * headers carry credentials): they are registered with `secrets.ts`, shown
+ * masked, and never appear in a message or a log line.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
+import { request } from "undici";
+import type { Notification } from "../../alert/notification.js";
+import type { LoadedConfig } from "../../config/load.js";
+import type { Severity } from "../../config/schema.js";
+import { ConfigError, describeError } from "../../errors.js";
+import { log } from "../../log.js";
+import { maskUrl, redact, registerSecret } from "../../secrets.js";
+import type { DeliveryResult, Notifier } from "../notifier.js";
+import { alertmanagerPayload, type AlertmanagerWebhook } from "./alertmanager.js";
+import { resultFromNetworkError, webhookResultFromResponse, type WebhookContext } from "./answers.js";
+
+export interface WebhookNotifierConfig {
+  name: string;
+  url: string;
+  /** Extra headers (auth tokens), values already resolved (env expanded, files read). */
+  headers: Record<string, string>;
+  minSeverity: Severity;
+  /** Limit of one attempt, answer included. Default 10 s. */
+  timeoutMs?: number;
+  /** Its config entry, for messages: `notify.webhooks[0]`. */
+  configKey?: string;
+}
+
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+/** Only the start of an answer is ever quoted; the rest is not read. */
+const MAX_ANSWER_CHARS = 16_384;
+
+const VERSION = (createRequire(import.meta.url)("../../../package.json") as { version: string }).version;
+export const USER_AGENT = `Lookout/${VERSION}`;
+
+/** A header name HTTP accepts (RFC 9110 token). */
+const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A header value that goes through unchanged: visible ASCII, spaces and tabs. */
+const HEADER_VALUE_RE = /^[\t\x20-\x7e]*$/;
+
+/** A header value HTTP accepts (visible ASCII), whatever the id holds. */
+function headerValue(text: string): string {
+  return /^[\x21-\x7e]*$/.test(text) ? text : encodeURIComponent(text);
+}
+
+function isHttpUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
+/** Register a header value as a secret, and the credential of an auth scheme alone (`Bearer abc…` → `abc…`). */
+function registerHeaderSecret(value: string): void {
+  const trimmed = value.trim();
+  registerSecret(trimmed, "****");
+  const m = /^(?:Bearer|Basic|Token|Bot|Key|ApiKey|Api-Key|GenieKey|Splunk|SSWS|Digest)\s+(\S.*)$/i.exec(trimmed);
+  if (m) registerSecret(m[1]!, "****");
+}
+
+export class WebhookNotifier implements Notifier {
+  readonly kind = "webhook";
+  readonly name: string;
+  readonly target: string;
+  readonly minSeverity: Severity;
+  readonly timeoutMs: number;
+  /** The names of the configured headers (values are secrets and not kept in sight). */
+  readonly headerNames: string[];
+  readonly #url: string;
+  readonly #headers: Record<string, string>;
+  readonly #context: WebhookContext;
+
+  constructor(cfg: WebhookNotifierConfig) {
+    registerSecret(cfg.url);
+    for (const value of Object.values(cfg.headers)) registerHeaderSecret(value);
+    this.#url = cfg.url;
+    this.#headers = { ...cfg.headers };
+    this.name = cfg.name;
+    this.target = maskUrl(cfg.url);
+    this.minSeverity = cfg.minSeverity;
+    this.timeoutMs = cfg.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
+    this.headerNames = Object.keys(cfg.headers);
+    this.#context = { name: this.name, target: this.target, headerNames: this.headerNames, key: cfg.configKey ?? "notify.webhooks" };
+  }
+
+  async send(n: Notification): Promise<DeliveryResult> {
+    return this.sendMany([n]);
+  }
+
+  /** Several notifications as one body: one Alertmanager alert each (`status` resolved only when all are). */
+  async sendMany(ns: Notification[]): Promise<DeliveryResult> {
+    let payload: AlertmanagerWebhook;
+    try {
+      payload = alertmanagerPayload(ns, { receiver: this.name });
+    } catch (err) {
+      log.error("webhook: could not build the body; this is a Lookout bug, please report it", {
+        receiver: this.name,
+        notifications: ns.map((n) => n.id).join(","),
+        error: describeError(err),
+      });
+      return {
+        ok: false,
+        retryable: false,
+        code: "build_failed",
+        message: `Lookout could not build the webhook body (${redact(describeError(err))}). This is a bug in Lookout: please report it.`,
+      };
+    }
+    return this.post(payload, ns.map((n) => n.id).join(","));
+  }
+
+  async sendTest(hostname: string): Promise<DeliveryResult> {
+    let payload: AlertmanagerWebhook;
+    const n = webhookTestNotification(hostname, Date.now(), this.name);
+    try {
+      payload = alertmanagerPayload([n], { receiver: this.name });
+    } catch (err) {
+      return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test body (${redact(describeError(err))}).` };
+    }
+    return this.post(payload, n.id);
+  }
+
+  /** One POST of `payload`; every outcome is a DeliveryResult. */
+  private async post(payload: AlertmanagerWebhook, notificationId: string): Promise<DeliveryResult> {
+    const ctx = this.#context;
+    try {
+      if (!isHttpUrl(this.#url)) {
+        return {
+          ok: false,
+          retryable: false,
+          code: "invalid_url",
+          message: `The URL of the webhook ${this.name} (${this.target}) is not an http(s) URL. Check ${ctx.key}.url.`,
+        };
+      }
+      // Lower-cased names so a configured header replaces a default one instead of doubling it.
+      const headers: Record<string, string> = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "x-lookout-notification-id": headerValue(notificationId),
+      };
+      for (const [k, v] of Object.entries(this.#headers)) headers[k.toLowerCase()] = v;
+
+      let status: number;
+      let body: string;
+      let retryAfter: string | null;
+      try {
+        const res = await request(this.#url, {
+          method: "POST",
+          headers,
+          body: JSON.stringify(payload),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        status = res.statusCode;
+        const ra = res.headers["retry-after"];
+        retryAfter = (Array.isArray(ra) ? ra[0] : ra) ?? null;
+        body = (await res.body.text()).slice(0, MAX_ANSWER_CHARS);
+      } catch (err) {
+        const result = resultFromNetworkError(err, this.target, {
+          what: `the webhook ${this.name}`,
+          timeoutMs: this.timeoutMs,
+          key: ctx.key,
+          hasHeaders: this.headerNames.length > 0,
+        });
+        log.debug("webhook: no answer", { receiver: this.name, code: result.code });
+        return result;
+      }
+      return webhookResultFromResponse({ status, body, retryAfter }, ctx);
+    } catch (err) {
+      // Not expected (request errors are handled above); still never throw.
+      return {
+        ok: false,
+        retryable: true,
+        code: "unexpected",
+        message: `Sending to the webhook ${this.name} (${this.target}) failed unexpectedly (${redact(describeError(err))}). Lookout will try again.`,
+      };
+    }
+  }
+}
+
+/** The notification `sendTest` sends: a firing `LookoutTest` alert (warning) for `hostname`. */
+export function webhookTestNotification(hostname: string, now: number, receiver: string): Notification {
+  const labels = { alertname: "LookoutTest", severity: "warning", hostname };
+  return {
+    id: `test-${now}`,
+    kind: "firing",
+    hostname,
+    at: now,
+    alert: {
+      fingerprint: `LookoutTest{hostname=${JSON.stringify(hostname)}}`,
+      alertname: "LookoutTest",
+      labels,
+      severity: "warning",
+      display: "Lookout test",
+      value: 0,
+      threshold: 0,
+      unit: "",
+      activeSince: now,
+      firingSince: now,
+      peak: 0,
+      maxSeverity: "warning",
+      summary: `test notification from Lookout: the webhook ${receiver} works`,
+    },
+    details: {
+      facts: [{ label: "Sent by", value: "lookout test-webhook; nothing is wrong" }],
+    },
+  };
+}
+
+// ---------------------------------------------------------------- from config
+
+/** The configured webhooks (`notify.webhooks`), headers resolved. Throws ConfigError on a bad URL, header or unreadable header file. */
+export function createWebhookNotifiers(loaded: LoadedConfig): WebhookNotifier[] {
+  const source = loaded.path ?? "built-in defaults";
+  const baseDir = loaded.path ? dirname(loaded.path) : process.cwd();
+  const problems: string[] = [];
+  const notifiers: WebhookNotifier[] = [];
+
+  (loaded.config.notify.webhooks ?? []).forEach((r, i) => {
+    const key = `notify.webhooks[${i}]`;
+    const before = problems.length;
+    // Secrets from the start, so no later problem can show them.
+    registerSecret(r.url);
+    for (const value of Object.values(r.headers)) registerHeaderSecret(value);
+
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(r.url);
+    } catch {
+      problems.push(`${key}.url: expected a URL like https://example.com/alerts, got a value that is not a URL (${r.url.length} characters)`);
+    }
+    if (parsed && parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+      problems.push(`${key}.url: expected an http:// or https:// URL, got a ${parsed.protocol} URL`);
+    }
+
+    const headers: Record<string, string> = {};
+    const seen = new Map<string, string>();
+    const add = (where: "headers" | "header_files", name: string, value: string): void => {
+      const at = `${key}.${where}.${name}`;
+      if (!HEADER_NAME_RE.test(name)) {
+        problems.push(`${at}: not a valid header name (letters, digits and - only, like X-Api-Key)`);
+        return;
+      }
+      if (!HEADER_VALUE_RE.test(value)) {
+        problems.push(
+          `${at}: the value holds a line break, control character or non-ASCII character, which a header cannot carry${where === "header_files" ? "; the file must hold the value on one line" : ""}`,
+        );
+        return;
+      }
+      const lower = name.toLowerCase();
+      const earlier = seen.get(lower);
+      if (earlier !== undefined) {
+        problems.push(`${at}: also set as ${earlier}; keep one`);
+        return;
+      }
+      seen.set(lower, `${key}.${where}.${name}`);
+      headers[name] = value;
+    };
+
+    for (const [name, value] of Object.entries(r.headers)) add("headers", name, value);
+    for (const [name, path] of Object.entries(r.header_files)) {
+      const file = resolve(baseDir, path);
+      let value: string;
+      try {
+        value = readFileSync(file, "utf8").trim();
+      } catch (err) {
+        problems.push(`${key}.header_files.${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"}); check the path and its permissions`);
+        continue;
+      }
+      // A secret, whatever happens next.
+      registerHeaderSecret(value);
+      if (value === "") {
+        problems.push(`${key}.header_files.${name}: ${file} is empty; put the header's value in it`);
+        continue;
+      }
+      add("header_files", name, value);
+    }
+
+    if (problems.length > before) return;
+    notifiers.push(
+      new WebhookNotifier({ name: r.name ?? `webhook[${i}]`, url: r.url, headers, minSeverity: r.min_severity, configKey: key }),
+    );
+  });
+
+  if (problems.length > 0) throw new ConfigError(problems, source);
+  return notifiers;
+}
