@@ -12,6 +12,7 @@ import { evaluate, detailsFor, type Evaluation } from "./evaluate/evaluate.js";
 import { ruleRegistry } from "./evaluate/registry.js";
 import { step, type AlertRecord, type AlertEvent, type StepResult } from "./alert/state.js";
 import { applySilences } from "./alert/silencing.js";
+import { applyFlapping } from "./alert/flapping.js";
 import { SilenceStore, silencing, type Silence } from "./silence/store.js";
 import { activeMaintenance } from "./silence/maintenance.js";
 import type { Notification, NotificationDetails } from "./alert/notification.js";
@@ -141,7 +142,11 @@ export class Agent {
       sendResolved: config.notify.send_resolved,
       evaluated: evaluation.evaluated,
     });
-    const { events, alerts } = this.applySilences(result, now);
+    const silenced = this.applySilences(result, now);
+    const alerts = silenced.alerts;
+    const flapped = applyFlapping(this.state.flap, silenced.events, now, { max: config.flap.max, withinMs: config.flap.within });
+    this.state.flap = flapped.memory;
+    const events = flapped.events;
     const notifications: Notification[] = [];
     const processCache = new Map<"cpu" | "memory", Promise<NotificationDetails["topProcesses"]>>();
     for (const event of events) {

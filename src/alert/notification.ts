@@ -1,7 +1,7 @@
 import type { Severity } from "../config/schema.js";
 
 /** What changed about an alert, and so what a receiver is told. Nothing else is ever sent. */
-export type NotificationKind = "firing" | "escalated" | "reminder" | "resolved";
+export type NotificationKind = "firing" | "escalated" | "reminder" | "resolved" | "flapping";
 
 /** An alert as it stands when a notification is made. */
 export interface AlertSnapshot {
@@ -29,6 +29,9 @@ export interface AlertSnapshot {
   summary?: string;
   /** Resolved because what it measured disappeared: why ("container removed", "no longer mounted"). */
   gone?: string;
+  /** For a flapping notification: how often it fired within `flapWithinMs` (flap.within). */
+  flapCount?: number;
+  flapWithinMs?: number;
 }
 
 /** A fact line for a message, e.g. { label: "Free", value: "9.8 GiB of 100 GiB" }. */

@@ -19,6 +19,10 @@ const SEVERITY_WORD = { warning: "WARNING", critical: "CRITICAL" } as const;
 export function notificationTitle(n: Notification): string {
   const a = n.alert;
   const host = `[${n.hostname}]`;
+  if (n.kind === "flapping") {
+    const within = a.flapWithinMs !== undefined ? ` in ${formatDuration(a.flapWithinMs)}` : "";
+    return `${host} FLAPPING: ${a.display} fired ${a.flapCount ?? "many"} times${within}; no more messages about it until it has been stable that long`;
+  }
   if (n.kind === "resolved" && a.gone !== undefined) {
     const lasted = since(a.firingSince, n.at);
     const peak = a.summary === undefined ? `, peak ${formatValue(a.peak, a.unit)}` : "";

@@ -8,6 +8,7 @@ import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readF
 import { join } from "node:path";
 import type { AlertRecord } from "../alert/state.js";
 import type { Notification } from "../alert/notification.js";
+import type { FlapMemory } from "../alert/flapping.js";
 import { StorageError } from "../errors.js";
 
 export interface Delivery {
@@ -41,12 +42,14 @@ export interface AgentState {
   outbox: OutboxEntry[];
   failed: FailedDelivery[];
   lastCycleAt: number | null;
+  /** Alerts' recent firings, for flap detection (alert/flapping.ts). */
+  flap: FlapMemory;
 }
 
 export const STATE_FILE = "state.json";
 
 export function emptyState(): AgentState {
-  return { version: 1, alerts: [], collectors: {}, outbox: [], failed: [], lastCycleAt: null };
+  return { version: 1, alerts: [], collectors: {}, outbox: [], failed: [], lastCycleAt: null, flap: {} };
 }
 
 export class StateFile {

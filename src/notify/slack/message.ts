@@ -174,6 +174,8 @@ function severityText(kind: NotificationKind, severity: "warning" | "critical"):
       return severity === "critical" ? "Critical (was warning)" : `${word} (escalated)`;
     case "reminder":
       return `${word} (still firing)`;
+    case "flapping":
+      return `${word} (flapping)`;
     default:
       return word;
   }
