@@ -1,5 +1,8 @@
 import type { Severity } from "../config/schema.js";
 import type { Notification } from "../alert/notification.js";
+import { describeError } from "../errors.js";
+import { log } from "../log.js";
+import { redact } from "../secrets.js";
 
 /**
  * The answer of one delivery attempt (modelled on Alertmanager's notify.Notifier,
@@ -36,4 +39,22 @@ export interface Notifier {
   sendMany?(notifications: Notification[]): Promise<DeliveryResult>;
   /** A test message (`lookout test-webhook`). */
   sendTest(hostname: string): Promise<DeliveryResult>;
+}
+
+/**
+ * A receiver could not even build its message: a Lookout bug. Logged for a
+ * report; not retryable (the same input would fail the same way).
+ */
+export function buildFailure(what: string, receiver: string, ns: readonly Notification[], err: unknown): DeliveryResult {
+  log.error(`could not build the ${what}; this is a Lookout bug, please report it`, {
+    receiver,
+    notifications: ns.map((n) => n.id).join(","),
+    error: describeError(err),
+  });
+  return {
+    ok: false,
+    retryable: false,
+    code: "build_failed",
+    message: `Lookout could not build the ${what} (${redact(describeError(err))}). This is a bug in Lookout: please report it.`,
+  };
 }

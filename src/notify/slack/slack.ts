@@ -7,7 +7,7 @@
 import { request } from "undici";
 import type { Notification } from "../../alert/notification.js";
 import type { Severity } from "../../config/schema.js";
-import type { DeliveryResult, Notifier } from "../notifier.js";
+import { buildFailure, type DeliveryResult, type Notifier } from "../notifier.js";
 import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
@@ -67,17 +67,7 @@ export class SlackNotifier implements Notifier {
     try {
       payload = ns.length === 1 ? buildSlackMessage(ns[0]!) : buildSlackGroupMessage(ns);
     } catch (err) {
-      log.error("slack: could not build the message; this is a Lookout bug, please report it", {
-        receiver: this.name,
-        notifications: ns.map((n) => n.id).join(","),
-        error: describeError(err),
-      });
-      return {
-        ok: false,
-        retryable: false,
-        code: "build_failed",
-        message: `Lookout could not build the Slack message (${redact(describeError(err))}). This is a bug in Lookout: please report it.`,
-      };
+      return buildFailure("Slack message", this.name, ns, err);
     }
     return this.post(payload, { "x-lookout-notification-id": headerValue(ns.map((n) => n.id).join(",")) });
   }

@@ -17,7 +17,7 @@ import type { Severity } from "../../config/schema.js";
 import { ConfigError, describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
-import type { DeliveryResult, Notifier } from "../notifier.js";
+import { buildFailure, type DeliveryResult, type Notifier } from "../notifier.js";
 import { alertmanagerPayload, type AlertmanagerWebhook } from "./alertmanager.js";
 import { resultFromNetworkError, webhookResultFromResponse, type WebhookContext } from "./answers.js";
 
@@ -102,17 +102,7 @@ export class WebhookNotifier implements Notifier {
     try {
       payload = alertmanagerPayload(ns, { receiver: this.name });
     } catch (err) {
-      log.error("webhook: could not build the body; this is a Lookout bug, please report it", {
-        receiver: this.name,
-        notifications: ns.map((n) => n.id).join(","),
-        error: describeError(err),
-      });
-      return {
-        ok: false,
-        retryable: false,
-        code: "build_failed",
-        message: `Lookout could not build the webhook body (${redact(describeError(err))}). This is a bug in Lookout: please report it.`,
-      };
+      return buildFailure("webhook body", this.name, ns, err);
     }
     return this.post(payload, ns.map((n) => n.id).join(","));
   }
