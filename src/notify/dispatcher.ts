@@ -129,7 +129,8 @@ export class Dispatcher {
       const batch = notifier.sendMany ? takeWhileDue(queue, due, MAX_GROUP) : queue.slice(0, 1);
       if (batch.length === 0) continue;
       const notifications = batch.map((b) => b.entry.notification);
-      const result = notifier.sendMany && batch.length > 1 ? await notifier.sendMany(notifications) : await notifier.send(notifications[0]!);
+      const message = foldFiredAndResolved(batch.map((b) => ({ notification: b.entry.notification, failedBefore: b.delivery.attempts > 0 })));
+      const result = notifier.sendMany && message.length > 1 ? await notifier.sendMany(message) : await notifier.send(message[0]!);
       const at = Date.now();
       this.lastSentAt.set(notifier.name, at);
       const ids = notifications.map((n) => n.id).join(",");
@@ -175,3 +176,24 @@ function takeWhileDue<T extends { delivery: Delivery }>(queue: T[], now: number,
   return out;
 }
 
+
+/**
+ * An alert that fired and resolved while the receiver could not be reached
+ * (its firing failed and is still queued with its resolved): one resolved
+ * message that says so, rather than a stale firing followed by its resolution.
+ */
+export function foldFiredAndResolved(queued: ReadonlyArray<{ notification: Notification; failedBefore: boolean }>): Notification[] {
+  const resolved = new Set(queued.filter((q) => q.notification.kind === "resolved").map((q) => q.notification.alert.fingerprint));
+  const folded = new Set(
+    queued.filter((q) => q.notification.kind !== "resolved" && q.failedBefore && resolved.has(q.notification.alert.fingerprint)).map((q) => q.notification.alert.fingerprint),
+  );
+  const out: Notification[] = [];
+  for (const { notification: n } of queued) {
+    const fp = n.alert.fingerprint;
+    if (!folded.has(fp)) out.push(n);
+    else if (n.kind === "resolved") {
+      out.push({ ...n, details: { ...n.details, facts: [{ label: "While unreachable", value: "it fired and resolved while this receiver could not be reached" }, ...n.details.facts] } });
+    }
+  }
+  return out;
+}

@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
 import { FakeSlack, validateSlackPayload } from "../support/fake-slack.js";
 import { sampleNotification } from "../support/sample-notification.js";
-import { Dispatcher, backoffMs, meetsSeverity } from "../../src/notify/dispatcher.js";
+import { Dispatcher, backoffMs, foldFiredAndResolved, meetsSeverity } from "../../src/notify/dispatcher.js";
 import { SlackNotifier } from "../../src/notify/slack/slack.js";
 import { emptyState, type AgentState } from "../../src/store/state-file.js";
 import { setLogSink } from "../../src/log.js";
@@ -125,5 +125,28 @@ describe("Dispatcher", () => {
     expect(backoffMs(30, () => 0.5)).toBe(300_000);
     expect(backoffMs(1, () => 0)).toBe(800);
     expect(backoffMs(1, () => 1)).toBe(1200);
+  });
+});
+
+describe("foldFiredAndResolved", () => {
+  it("turns a firing that failed and its queued resolution into one resolved message that says so", () => {
+    const firing = note("f");
+    const resolved = sampleNotification({ id: "r", kind: "resolved" });
+    const other = sampleNotification({ id: "o", alert: { fingerprint: 'host_disk{mount="/"}' } });
+    const out = foldFiredAndResolved([
+      { notification: firing, failedBefore: true },
+      { notification: other, failedBefore: true },
+      { notification: resolved, failedBefore: false },
+    ]);
+    expect(out.map((n) => n.id)).toEqual(["o", "r"]);
+    expect(out[1]!.details.facts[0]).toEqual({ label: "While unreachable", value: "it fired and resolved while this receiver could not be reached" });
+  });
+
+  it("leaves a firing and resolution that simply came close together alone", () => {
+    const out = foldFiredAndResolved([
+      { notification: note("f"), failedBefore: false },
+      { notification: sampleNotification({ id: "r", kind: "resolved" }), failedBefore: false },
+    ]);
+    expect(out.map((n) => n.id)).toEqual(["f", "r"]);
   });
 });
