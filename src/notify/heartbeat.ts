@@ -16,6 +16,7 @@ import { ConfigError, describeError } from "../errors.js";
 import { log } from "../log.js";
 import { maskUrl, redact, registerSecret } from "../secrets.js";
 import { resultFromNetworkError, quoteBody } from "./webhook/answers.js";
+import { isHttpUrl } from "./http-values.js";
 
 export interface HeartbeatOptions {
   /** The URL to GET, e.g. https://hc-ping.com/<uuid>. */
@@ -133,14 +134,6 @@ export class Heartbeat {
   }
 }
 
-function isHttpUrl(raw: string): boolean {
-  try {
-    const url = new URL(raw);
-    return url.protocol === "https:" || url.protocol === "http:";
-  } catch {
-    return false;
-  }
-}
 
 function cap(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

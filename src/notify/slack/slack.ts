@@ -13,6 +13,7 @@ import { log } from "../../log.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
 import { isLookoutBugCode, resultFromError, resultFromResponse } from "./answers.js";
 import { buildSlackGroupMessage, buildSlackMessage, buildSlackTestMessage, type SlackPayload } from "./message.js";
+import { headerValue, isHttpUrl } from "../http-values.js";
 
 export interface SlackNotifierConfig {
   name: string;
@@ -27,19 +28,7 @@ export const SLACK_TIMEOUT_MS = 10_000;
 /** Slack answers with a word; anything longer is cut before it is read further. */
 const MAX_ANSWER_CHARS = 16_384;
 
-/** A header value HTTP accepts (visible ASCII), whatever the id holds. */
-function headerValue(text: string): string {
-  return /^[\x21-\x7e]*$/.test(text) ? text : encodeURIComponent(text);
-}
 
-function isHttpUrl(raw: string): boolean {
-  try {
-    const url = new URL(raw);
-    return url.protocol === "https:" || url.protocol === "http:";
-  } catch {
-    return false;
-  }
-}
 
 export class SlackNotifier implements Notifier {
   readonly kind = "slack";

@@ -20,6 +20,7 @@ import { maskUrl, redact, registerSecret } from "../../secrets.js";
 import { buildFailure, type DeliveryResult, type Notifier } from "../notifier.js";
 import { alertmanagerPayload, type AlertmanagerWebhook } from "./alertmanager.js";
 import { resultFromNetworkError, webhookResultFromResponse, type WebhookContext } from "./answers.js";
+import { headerValue, isHttpUrl } from "../http-values.js";
 
 export interface WebhookNotifierConfig {
   name: string;
@@ -45,19 +46,7 @@ const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** A header value that goes through unchanged: visible ASCII, spaces and tabs. */
 const HEADER_VALUE_RE = /^[\t\x20-\x7e]*$/;
 
-/** A header value HTTP accepts (visible ASCII), whatever the id holds. */
-function headerValue(text: string): string {
-  return /^[\x21-\x7e]*$/.test(text) ? text : encodeURIComponent(text);
-}
 
-function isHttpUrl(raw: string): boolean {
-  try {
-    const url = new URL(raw);
-    return url.protocol === "https:" || url.protocol === "http:";
-  } catch {
-    return false;
-  }
-}
 
 /** Register a header value as a secret, and the credential of an auth scheme alone (`Bearer abc…` → `abc…`). */
 function registerHeaderSecret(value: string): void {
