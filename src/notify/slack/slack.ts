@@ -4,7 +4,7 @@
  * says, in a DeliveryResult, how it went. It never throws, and the webhook
  * URL (a secret: whoever has it can post) is never in a message or a log line.
  */
-import { request } from "undici";
+import { postJson, type JsonAnswer } from "../post-json.js";
 import type { Notification } from "../../alert/notification.js";
 import type { Severity } from "../../config/schema.js";
 import { buildFailure, type DeliveryResult, type Notifier } from "../notifier.js";
@@ -25,8 +25,6 @@ export interface SlackNotifierConfig {
 }
 
 export const SLACK_TIMEOUT_MS = 10_000;
-/** Slack answers with a word; anything longer is cut before it is read further. */
-const MAX_ANSWER_CHARS = 16_384;
 
 
 
@@ -83,32 +81,19 @@ export class SlackNotifier implements Notifier {
         };
       }
       const json = JSON.stringify(payload);
-      let status: number;
-      let body: string;
-      let retryAfter: string | null;
+      let answer: JsonAnswer;
       try {
-        // undici's request rather than fetch: fetch refuses some ports outright
-        // (the WHATWG "bad ports" list), which a self-hosted receiver may use.
-        const res = await request(this.#url, {
-          method: "POST",
-          headers: { "content-type": "application/json", ...headers },
-          body: json,
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
-        status = res.statusCode;
-        const ra = res.headers["retry-after"];
-        retryAfter = (Array.isArray(ra) ? ra[0] : ra) ?? null;
-        body = (await res.body.text()).slice(0, MAX_ANSWER_CHARS);
+        answer = await postJson(this.#url, headers, json, this.timeoutMs);
       } catch (err) {
         const result = resultFromError(err, this.target, { timeoutMs: this.timeoutMs });
         log.debug("slack: no answer", { receiver: this.name, code: result.code });
         return result;
       }
-      const result = resultFromResponse({ status, body, retryAfter }, this.target);
+      const result = resultFromResponse(answer, this.target);
       if (!result.ok && isLookoutBugCode(result.code)) {
         log.error("slack: Slack refused a message Lookout built; this is a Lookout bug, please report it with this line", {
           receiver: this.name,
-          status,
+          status: answer.status,
           code: result.code,
           payload: json,
         });

@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
-import { request } from "undici";
+import { postJson, type JsonAnswer } from "../post-json.js";
 import type { Notification } from "../../alert/notification.js";
 import type { LoadedConfig } from "../../config/load.js";
 import type { Severity } from "../../config/schema.js";
@@ -35,8 +35,6 @@ export interface WebhookNotifierConfig {
 }
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
-/** Only the start of an answer is ever quoted; the rest is not read. */
-const MAX_ANSWER_CHARS = 16_384;
 
 const VERSION = (createRequire(import.meta.url)("../../../package.json") as { version: string }).version;
 export const USER_AGENT = `Lookout/${VERSION}`;
@@ -121,26 +119,14 @@ export class WebhookNotifier implements Notifier {
       }
       // Lower-cased names so a configured header replaces a default one instead of doubling it.
       const headers: Record<string, string> = {
-        "content-type": "application/json",
         "user-agent": USER_AGENT,
         "x-lookout-notification-id": headerValue(notificationId),
       };
       for (const [k, v] of Object.entries(this.#headers)) headers[k.toLowerCase()] = v;
 
-      let status: number;
-      let body: string;
-      let retryAfter: string | null;
+      let answer: JsonAnswer;
       try {
-        const res = await request(this.#url, {
-          method: "POST",
-          headers,
-          body: JSON.stringify(payload),
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
-        status = res.statusCode;
-        const ra = res.headers["retry-after"];
-        retryAfter = (Array.isArray(ra) ? ra[0] : ra) ?? null;
-        body = (await res.body.text()).slice(0, MAX_ANSWER_CHARS);
+        answer = await postJson(this.#url, headers, JSON.stringify(payload), this.timeoutMs);
       } catch (err) {
         const result = resultFromNetworkError(err, this.target, {
           what: `the webhook ${this.name}`,
@@ -151,7 +137,7 @@ export class WebhookNotifier implements Notifier {
         log.debug("webhook: no answer", { receiver: this.name, code: result.code });
         return result;
       }
-      return webhookResultFromResponse({ status, body, retryAfter }, ctx);
+      return webhookResultFromResponse(answer, ctx);
     } catch (err) {
       // Not expected (request errors are handled above); still never throw.
       return {
