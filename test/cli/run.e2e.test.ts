@@ -37,7 +37,11 @@ async function until(cond: () => boolean, timeoutMs: number, what: string): Prom
 }
 
 /** Disk "/" is far above 1 % used on any test machine: this alert fires on the first cycle. */
-const diskAlertWorkspace = () =>
+const diskAlertWorkspace = (
+  notify = `
+  slack:
+    - webhook_url: \${HOOK}`,
+) =>
   workspace(`
 interval: 500ms
 host:
@@ -45,9 +49,7 @@ host:
   memory: { enabled: false }
   load: { enabled: false }
   disk: { warning: 1, critical: null, mounts: ["/"] }
-notify:
-  slack:
-    - webhook_url: \${HOOK}
+notify:${notify}
 `);
 
 describe("lookout run", () => {
@@ -176,21 +178,13 @@ host:
     const beat = new FakeWebhook();
     await beat.start();
     try {
-      const ws = workspace(`
-interval: 500ms
-host:
-  cpu: { enabled: false }
-  memory: { enabled: false }
-  load: { enabled: false }
-  disk: { warning: 1, critical: null, mounts: ["/"] }
-notify:
+      const ws = diskAlertWorkspace(`
   webhooks:
     - url: \${HOOK}
       headers: { Authorization: "Bearer \${TOKEN}" }
   heartbeat:
     url: \${BEAT}
-    every: 1s
-`);
+    every: 1s`);
       const agent = startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: hook.url, BEAT: beat.url, TOKEN: "s3cret-token-value" } });
       try {
         await hook.waitFor(1, 15_000);
