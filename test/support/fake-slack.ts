@@ -14,8 +14,8 @@
  * body that is not JSON; 400 `no_text` with neither text nor blocks nor
  * attachments; 400 `invalid_blocks` when blocks break Slack's limits; else 200 `ok`.
  */
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import { listenOnLoopback } from "./loopback-server.js";
 
 export const FAKE_SLACK_PATH = "/services/T000/B000/XXXX";
 
@@ -188,22 +188,9 @@ export class FakeSlack {
   /** Start listening on 127.0.0.1 at a random port. `url` is the valid webhook URL. */
   async start(): Promise<{ url: string; baseUrl: string; port: number }> {
     if (this.#server) throw new Error("FakeSlack already started");
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => this.#handle(req.method ?? "GET", req.url ?? "/", req.headers, Buffer.concat(chunks).toString("utf8"), res));
-      req.on("error", () => res.destroy());
-    });
+    const { server, port, base } = await listenOnLoopback((method, url, headers, body, res) => this.#handle(method, url, headers, body, res));
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    const port = (server.address() as AddressInfo).port;
-    this.#base = `http://127.0.0.1:${port}`;
+    this.#base = base;
     return { url: this.urlFor(FAKE_SLACK_PATH), baseUrl: this.#base, port };
   }
 

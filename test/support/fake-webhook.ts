@@ -15,8 +15,8 @@
  * 404 for a path that is not served; 401 when a required header is missing or
  * wrong; else 200 `{"status":"ok"}` (any method: a heartbeat GET works too).
  */
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import { listenOnLoopback } from "./loopback-server.js";
 
 export const FAKE_WEBHOOK_PATH = "/hooks/lookout";
 
@@ -61,22 +61,9 @@ export class FakeWebhook {
   /** Start listening on 127.0.0.1 at a random port. `url` is the served path's URL. */
   async start(): Promise<{ url: string; baseUrl: string; port: number }> {
     if (this.#server) throw new Error("FakeWebhook already started");
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => this.#handle(req.method ?? "GET", req.url ?? "/", req.headers, Buffer.concat(chunks).toString("utf8"), res));
-      req.on("error", () => res.destroy());
-    });
+    const { server, port, base } = await listenOnLoopback((method, url, headers, body, res) => this.#handle(method, url, headers, body, res));
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    const port = (server.address() as AddressInfo).port;
-    this.#base = `http://127.0.0.1:${port}`;
+    this.#base = base;
     return { url: this.urlFor(FAKE_WEBHOOK_PATH), baseUrl: this.#base, port };
   }
 
