@@ -17,7 +17,8 @@ import { SilenceStore, silencing, type Silence } from "./silence/store.js";
 import { activeMaintenance } from "./silence/maintenance.js";
 import type { Notification, NotificationDetails } from "./alert/notification.js";
 import { topProcesses } from "./collect/host/processes.js";
-import { StateFile, type AgentState } from "./store/state-file.js";
+import { AgentStore, type AgentState } from "./store/agent-store.js";
+import { ensureDataDir, openDatabase, type Db } from "./store/database.js";
 import { AgentLock } from "./store/lock.js";
 import { Dispatcher } from "./notify/dispatcher.js";
 import type { Notifier } from "./notify/notifier.js";
@@ -49,7 +50,8 @@ export interface AgentOptions {
 }
 
 export class Agent {
-  readonly store: StateFile;
+  readonly db: Db;
+  readonly store: AgentStore;
   readonly state: AgentState;
   readonly collectors: Collector[];
   readonly notifiers: Notifier[];
@@ -63,20 +65,26 @@ export class Agent {
     readonly loaded: LoadedConfig,
     private readonly opts: AgentOptions = {},
   ) {
-    this.store = new StateFile(loaded.dataDir);
-    this.store.ensureDir();
+    ensureDataDir(loaded.dataDir);
     this.lock = new AgentLock(loaded.dataDir, opts.command ?? "run");
     this.lock.acquire();
     // Released however the process ends; a kill -9 leaves a lock the next agent takes over.
     process.once("exit", () => this.lock.release());
+    try {
+      this.db = openDatabase(loaded.dataDir);
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
+    this.store = new AgentStore(this.db);
     this.state = this.store.load();
-    this.silences = new SilenceStore(loaded.dataDir);
+    this.silences = new SilenceStore(this.db);
     this.collectors = opts.collectors ?? createCollectors(loaded);
     this.notifiers = opts.notifiers ?? createNotifiers(loaded);
     this.dispatcher = new Dispatcher({
       notifiers: this.notifiers,
       state: this.state,
-      persist: () => this.save(),
+      journal: this.store,
       groupWaitMs: loaded.config.notify.group_wait,
       giveUpAfterMs: loaded.config.notify.give_up_after,
     });
@@ -86,12 +94,13 @@ export class Agent {
     }
     // Receivers no longer configured cannot receive what waits for them.
     const names = new Set(this.notifiers.map((n) => n.name));
-    for (const entry of this.state.outbox) entry.pending = entry.pending.filter((d) => names.has(d.receiver));
-    this.state.outbox = this.state.outbox.filter((e) => e.pending.length > 0);
-  }
-
-  save(): void {
-    this.store.save(this.state);
+    const dropped = this.state.outbox.reduce((k, e) => k + e.pending.filter((d) => !names.has(d.receiver)).length, 0);
+    if (dropped > 0) {
+      log.warn("dropped queued notifications for receivers no longer configured", { count: dropped });
+      this.store.forgetReceiversExcept(names);
+      for (const entry of this.state.outbox) entry.pending = entry.pending.filter((d) => names.has(d.receiver));
+      this.state.outbox = this.state.outbox.filter((e) => e.pending.length > 0);
+    }
   }
 
   /** Closes collectors' connections and streams. */
@@ -99,9 +108,10 @@ export class Agent {
     await Promise.allSettled(this.collectors.map((c) => c.stop?.()));
   }
 
-  /** Stops collecting and lets another agent use the data directory (after the last save). */
+  /** Stops collecting, closes the database and lets another agent use the data directory. */
   async close(): Promise<void> {
     await this.stopCollectors();
+    this.db.close();
     this.lock.release();
   }
 
@@ -166,11 +176,11 @@ export class Agent {
       }
       notifications.push({ id: randomUUID(), kind: event.kind, hostname, at: now, alert: event.alert, details });
     }
-    // The state change and the notifications it caused are saved together.
+    // The state change and the notifications it caused are stored in one transaction.
     this.state.alerts = alerts;
     this.state.lastCycleAt = now;
-    this.dispatcher.enqueue(notifications, now);
-    this.save();
+    const added = this.dispatcher.enqueue(notifications, now);
+    this.store.commitCycle(this.state, added);
     for (const n of notifications) this.opts.onNotification?.(n);
 
     const firing = alerts.filter((a) => a.state === "firing");

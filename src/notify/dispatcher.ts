@@ -9,9 +9,11 @@
 import { setTimeout as sleepTimer } from "node:timers/promises";
 import type { Severity } from "../config/schema.js";
 import type { Notification } from "../alert/notification.js";
-import type { AgentState, Delivery, OutboxEntry } from "../store/state-file.js";
+import { FAILED_KEPT, type AgentState, type Delivery, type FailedDelivery, type OutboxEntry, type QueuedDelivery } from "../store/agent-store.js";
 import type { Notifier } from "./notifier.js";
 import { log } from "../log.js";
+import { describeError } from "../errors.js";
+import { notificationTitle } from "../alert/title.js";
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 
@@ -26,11 +28,22 @@ export function backoffMs(attempts: number, random: () => number = Math.random):
   return Math.round(base * (0.8 + 0.4 * random()));
 }
 
+/**
+ * Where the outbox's changes are written as they happen (store/agent-store.ts),
+ * so that what a receiver accepted leaves the outbox on disk at once.
+ */
+export interface DeliveryJournal {
+  delivered(items: readonly QueuedDelivery[]): void;
+  attempted(items: readonly QueuedDelivery[]): void;
+  gaveUp(items: readonly QueuedDelivery[], failures: FailedDelivery[]): void;
+  markReported(failures: readonly FailedDelivery[], at: number): void;
+}
+
 export interface DispatcherOptions {
   notifiers: readonly Notifier[];
-  /** The live state whose outbox is served; `persist` saves it. */
+  /** The live state whose outbox is served; its changes go to `journal`. */
   state: AgentState;
-  persist: () => void;
+  journal: DeliveryJournal;
   paceMs?: number;
   /** After a message, what arrives within this long waits to go as one message (notify.group_wait). */
   groupWaitMs?: number;
@@ -52,14 +65,21 @@ export class Dispatcher {
     this.groupWaitMs = opts.groupWaitMs ?? 0;
   }
 
-  /** Adds notifications to the outbox for every receiver that should get them. The caller persists. */
-  enqueue(notifications: readonly Notification[], now = Date.now()): void {
+  /**
+   * Adds notifications to the outbox for every receiver that should get them,
+   * and returns the new entries: the caller stores them in the same
+   * transaction as the state change that made them.
+   */
+  enqueue(notifications: readonly Notification[], now = Date.now()): OutboxEntry[] {
+    const added: OutboxEntry[] = [];
     for (const notification of notifications) {
       const pending = this.notifiers
         .filter((r) => meetsSeverity(notification, r.minSeverity))
         .map((r) => ({ receiver: r.name, attempts: 0, nextAttemptAt: now, firstAttemptAt: null, lastError: null }));
-      if (pending.length > 0) this.opts.state.outbox.push({ notification, pending });
+      if (pending.length > 0) added.push({ notification, pending });
     }
+    this.opts.state.outbox.push(...added);
+    return added;
   }
 
   pendingCount(): number {
@@ -84,8 +104,8 @@ export class Dispatcher {
   }
 
   /** The receiver's queue, in order: each entry with its delivery for this receiver. */
-  private queueOf(receiver: string): Array<{ entry: OutboxEntry; delivery: Delivery }> {
-    const out: Array<{ entry: OutboxEntry; delivery: Delivery }> = [];
+  private queueOf(receiver: string): QueuedDelivery[] {
+    const out: QueuedDelivery[] = [];
     for (const entry of this.opts.state.outbox) {
       const delivery = entry.pending.find((d) => d.receiver === receiver);
       if (delivery) out.push({ entry, delivery });
@@ -130,42 +150,83 @@ export class Dispatcher {
       if (batch.length === 0) continue;
       const notifications = batch.map((b) => b.entry.notification);
       const message = foldFiredAndResolved(batch.map((b) => ({ notification: b.entry.notification, failedBefore: b.delivery.attempts > 0 })));
+      const unreported = this.opts.state.failed.filter((f) => !f.reportedAt);
+      if (unreported.length > 0) message[0] = withUndeliveredNote(message[0]!, unreported);
       const result = notifier.sendMany && message.length > 1 ? await notifier.sendMany(message) : await notifier.send(message[0]!);
       const at = Date.now();
       this.lastSentAt.set(notifier.name, at);
       const ids = notifications.map((n) => n.id).join(",");
-      for (const { entry, delivery } of batch) {
+      for (const { delivery } of batch) {
         delivery.attempts++;
         delivery.firstAttemptAt ??= at;
       }
       if (result.ok) {
-        for (const { entry, delivery } of batch) this.settle(entry, delivery);
+        for (const q of batch) this.settle(q.entry, q.delivery);
+        this.write("delivered", () => this.opts.journal.delivered(batch));
         log.info("notification delivered", { receiver: notifier.name, count: batch.length, id: ids, alert: batch.length === 1 ? notifications[0]!.alert.fingerprint : undefined });
-      } else {
-        const first = batch[0]!.delivery;
-        if (!result.retryable || at - (first.firstAttemptAt ?? at) >= this.giveUpAfterMs) {
-          for (const { entry, delivery } of batch) {
-            this.settle(entry, delivery);
-            this.opts.state.failed.push({ notificationId: entry.notification.id, title: `${entry.notification.kind} ${entry.notification.alert.fingerprint}`, receiver: notifier.name, error: result.message, at });
-          }
-          this.opts.state.failed = this.opts.state.failed.slice(-100);
-          log.error("notification could not be delivered", { receiver: notifier.name, id: ids, attempts: first.attempts, error: result.message });
-        } else {
-          const wait = result.retryAfterMs !== undefined ? result.retryAfterMs : backoffMs(first.attempts);
-          for (const { delivery } of batch) {
-            delivery.nextAttemptAt = at + wait;
-            delivery.lastError = result.message;
-          }
-          log.warn("notification not delivered yet, will retry", { receiver: notifier.name, id: ids, attempt: first.attempts, retry_in_ms: wait, error: result.message });
+        if (unreported.length > 0) {
+          for (const f of unreported) f.reportedAt = at;
+          this.write("reported", () => this.opts.journal.markReported(unreported, at));
         }
+        continue;
       }
-      this.opts.persist();
+      const first = batch[0]!.delivery;
+      if (!result.retryable || at - (first.firstAttemptAt ?? at) >= this.giveUpAfterMs) {
+        const failures: FailedDelivery[] = batch.map(({ entry }) => ({
+          notificationId: entry.notification.id,
+          title: notificationTitle(entry.notification),
+          receiver: notifier.name,
+          error: result.message,
+          at,
+          reportedAt: null,
+        }));
+        for (const q of batch) this.settle(q.entry, q.delivery);
+        this.opts.state.failed = [...this.opts.state.failed, ...failures].slice(-FAILED_KEPT);
+        this.write("given up", () => this.opts.journal.gaveUp(batch, failures));
+        log.error("notification could not be delivered", {
+          receiver: notifier.name,
+          id: ids,
+          attempts: first.attempts,
+          error: result.message,
+          ...(result.retryable ? { gave_up_after_ms: at - (first.firstAttemptAt ?? at) } : {}),
+        });
+      } else {
+        const wait = result.retryAfterMs !== undefined ? result.retryAfterMs : backoffMs(first.attempts);
+        for (const { delivery } of batch) {
+          delivery.nextAttemptAt = at + wait;
+          delivery.lastError = result.message;
+        }
+        this.write("attempt", () => this.opts.journal.attempted(batch));
+        log.warn("notification not delivered yet, will retry", { receiver: notifier.name, id: ids, attempt: first.attempts, retry_in_ms: wait, error: result.message });
+      }
+    }
+  }
+
+  /** A journal write that fails (disk full) is logged; delivery goes on from memory. */
+  private write(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      log.error("could not record a delivery in the data directory; after a restart it may be sent again", { what, error: describeError(err) });
     }
   }
 }
 
 /** Most notifications one message carries (Slack shows 50 blocks; the rest are named in one line). */
 const MAX_GROUP = 200;
+
+/**
+ * The next message a receiver accepts says what could not be delivered before
+ * (given up on after give_up_after, or refused), once.
+ */
+export function withUndeliveredNote(n: Notification, failed: readonly FailedDelivery[]): Notification {
+  const byReceiver = new Map<string, FailedDelivery[]>();
+  for (const f of failed) byReceiver.set(f.receiver, [...(byReceiver.get(f.receiver) ?? []), f]);
+  const parts = [...byReceiver].map(([receiver, fs]) => `${fs.length} to ${receiver} (${fs[fs.length - 1]!.error})`);
+  const count = failed.length;
+  const text = `${count} notification${count === 1 ? "" : "s"} could not be delivered: ${parts.join("; ")}. lookout status lists them.`;
+  return { ...n, details: { ...n.details, sections: [...(n.details.sections ?? []), { title: "Not delivered earlier", text }] } };
+}
 
 function takeWhileDue<T extends { delivery: Delivery }>(queue: T[], now: number, max: number): T[] {
   const out: T[] = [];

@@ -1,33 +1,16 @@
 /**
- * Silences, kept in the data directory as `silences.json` so that the CLI can
- * add and remove them while `lookout run` holds `agent.lock`: the CLI never
- * takes that lock. Writers (`add`, `remove`) serialise on a short exclusive
- * lock file, `silences.lock`, then read, change and replace the file atomically
- * (temporary file, fsync, rename); readers never lock: they see the old file or
- * the new one, never half of one. The agent calls `active()` every cycle, which
- * costs one stat() unless the file changed.
+ * Silences, in the `silences` table of the data directory's database, so the
+ * CLI can add and remove them while `lookout run` holds `agent.lock` (the CLI
+ * never takes that lock): SQLite's WAL lets them write while the agent reads
+ * and writes, and a writer waits for another's short transaction. The agent
+ * asks for the active silences every cycle: one indexed query.
  */
-import {
-  closeSync,
-  fchownSync,
-  fstatSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-  accessSync,
-  constants,
-  type Stats,
-} from "node:fs";
+import type Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import { userInfo } from "node:os";
-import { StorageError, UsageError } from "../errors.js";
-import { MATCHER_EXAMPLE, matchesAll, matcherProblem, parseMatcher, type LabelMatcher } from "./matchers.js";
+import { UsageError } from "../errors.js";
+import { inTransaction, reading } from "../store/transactions.js";
+import { MATCHER_EXAMPLE, matchesAll, parseMatcher, type LabelMatcher } from "./matchers.js";
 
 export interface Silence {
   /** Short and readable: 8 hex characters (`maintenance[i]` for a maintenance window). */
@@ -43,39 +26,12 @@ export interface Silence {
   createdAt: number;
 }
 
-export const SILENCES_FILE = "silences.json";
-export const SILENCES_LOCK = "silences.lock";
-/** How long `add`/`remove` wait for another writer's lock. */
-export const LOCK_WAIT_MS = 2_000;
-/** A lock older than this was left by a writer that died: it is taken over. */
-export const LOCK_STALE_MS = 10_000;
-
-interface SilencesFile {
-  version: 1;
-  silences: Silence[];
-}
-
-interface Cached {
-  ino: bigint;
-  size: bigint;
-  mtimeNs: bigint;
-  silences: readonly Silence[];
-}
-
 export interface AddSilenceOptions {
   matchers: string[];
   durationMs: number;
   comment?: string;
   createdBy?: string;
   now?: number;
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function codeOf(err: unknown): string {
-  return (err as NodeJS.ErrnoException).code ?? "error";
 }
 
 /** Who is adding a silence: the user behind sudo, else this process's user. */
@@ -93,31 +49,59 @@ function byEnd(a: Silence, b: Silence): number {
   return a.endsAt - b.endsAt || a.createdAt - b.createdAt || a.id.localeCompare(b.id);
 }
 
-export class SilenceStore {
-  readonly path: string;
-  readonly lockPath: string;
-  private cache: Cached | undefined;
+interface SilenceRow {
+  id: string;
+  matchers: string;
+  starts_at: number;
+  ends_at: number;
+  comment: string;
+  created_by: string;
+  created_at: number;
+}
 
-  constructor(readonly dataDir: string) {
-    this.path = join(dataDir, SILENCES_FILE);
-    this.lockPath = join(dataDir, SILENCES_LOCK);
-  }
+function fromRow(r: SilenceRow): Silence {
+  return {
+    id: r.id,
+    matchers: JSON.parse(r.matchers) as string[],
+    startsAt: r.starts_at,
+    endsAt: r.ends_at,
+    comment: r.comment,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+  };
+}
+
+/** Expired silences are kept this long (then pruned at the next add). */
+const EXPIRED_KEPT_MS = 7 * 24 * 3600_000;
+
+export function insertSilence(db: Database.Database, s: Silence): void {
+  db.prepare("INSERT INTO silences (id, matchers, starts_at, ends_at, comment, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
+    s.id,
+    JSON.stringify(s.matchers),
+    s.startsAt,
+    s.endsAt,
+    s.comment,
+    s.createdBy,
+    s.createdAt,
+  );
+}
+
+export class SilenceStore {
+  constructor(readonly db: Database.Database) {}
 
   /** Every silence not yet expired (including any that starts later), soonest-ending first. */
   list(now = Date.now()): Silence[] {
-    return this.read()
-      .filter((s) => s.endsAt > now)
-      .sort(byEnd);
+    return reading(this.db, () => (this.db.prepare("SELECT * FROM silences WHERE ends_at > ?").all(now) as SilenceRow[]).map(fromRow).sort(byEnd));
   }
 
-  /** The silences in force at `now`, soonest-ending first. Cheap: re-reads the file only when it changed. */
+  /** The silences in force at `now`, soonest-ending first (one indexed query: the agent asks every cycle). */
   active(now = Date.now()): Silence[] {
-    return this.read()
-      .filter((s) => s.startsAt <= now && s.endsAt > now)
-      .sort(byEnd);
+    return reading(this.db, () =>
+      (this.db.prepare("SELECT * FROM silences WHERE ends_at > ? AND starts_at <= ?").all(now, now) as SilenceRow[]).map(fromRow).sort(byEnd),
+    );
   }
 
-  /** Adds a silence from `now` for `durationMs`; every matcher is checked first. Prunes expired silences. */
+  /** Adds a silence from `now` for `durationMs`; every matcher is checked first. Prunes long-expired silences. */
   add(opts: AddSilenceOptions): Silence {
     if (opts.matchers.length === 0) {
       throw new UsageError(`--match: give at least one ${MATCHER_EXAMPLE}; to hold back every alert of this host use --match 'alertname=*'`);
@@ -130,11 +114,11 @@ export class SilenceStore {
       throw new UsageError(`--for: expected a duration above 0 like 30m, 2h or 1d, got ${String(opts.durationMs)} ms`);
     }
     const now = opts.now ?? Date.now();
-    return this.withLock(() => {
-      const current = this.readFresh().filter((s) => s.endsAt > now);
-      const taken = new Set(current.map((s) => s.id));
+    return inTransaction(this.db, () => {
+      this.db.prepare("DELETE FROM silences WHERE ends_at <= ?").run(now - EXPIRED_KEPT_MS);
+      const taken = this.db.prepare("SELECT 1 FROM silences WHERE id = ?").pluck();
       let id = randomBytes(4).toString("hex");
-      while (taken.has(id)) id = randomBytes(4).toString("hex");
+      while (taken.get(id) !== undefined) id = randomBytes(4).toString("hex");
       const silence: Silence = {
         id,
         matchers,
@@ -144,20 +128,21 @@ export class SilenceStore {
         createdBy: opts.createdBy ?? currentUser(),
         createdAt: now,
       };
-      this.write([...current, silence]);
+      insertSilence(this.db, silence);
       return silence;
     });
   }
 
   /**
-   * Removes the silence with this id, or the only one whose id starts with it.
-   * Undefined when none matches; a UsageError when the prefix is ambiguous.
+   * Ends the silence with this id, or the only one whose id starts with it, now
+   * (it stays in the list of expired ones for a while). Undefined when none
+   * matches; a UsageError when the prefix is ambiguous.
    */
   remove(id: string, now = Date.now()): Silence | undefined {
     const wanted = id.trim().toLowerCase();
     if (wanted === "") throw new UsageError("silence remove: expected the id of a silence (lookout silence list shows them)");
-    return this.withLock(() => {
-      const current = this.readFresh().filter((s) => s.endsAt > now);
+    return inTransaction(this.db, () => {
+      const current = (this.db.prepare("SELECT * FROM silences WHERE ends_at > ?").all(now) as SilenceRow[]).map(fromRow);
       const exact = current.find((s) => s.id === wanted);
       const found = exact ? [exact] : current.filter((s) => s.id.startsWith(wanted));
       if (found.length > 1) {
@@ -165,222 +150,10 @@ export class SilenceStore {
       }
       const target = found[0];
       if (!target) return undefined;
-      this.write(current.filter((s) => s !== target));
+      this.db.prepare("UPDATE silences SET ends_at = ? WHERE id = ?").run(now, target.id);
       return target;
     });
   }
-
-  /** Creates the data directory if missing and checks it is writable. */
-  ensureDir(): void {
-    try {
-      mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
-      accessSync(this.dataDir, constants.W_OK);
-    } catch (err) {
-      throw new StorageError(
-        `cannot use data directory ${this.dataDir} (${codeOf(err)}): run this as the user that runs Lookout (e.g. with sudo), or pass the agent's --data-dir DIR`,
-        { cause: err },
-      );
-    }
-  }
-
-  /** The file's silences, from the cache when the file has not changed since it was read. */
-  private read(): readonly Silence[] {
-    let big;
-    try {
-      big = statSync(this.path, { bigint: true });
-    } catch (err) {
-      if (codeOf(err) === "ENOENT") {
-        this.cache = undefined;
-        return [];
-      }
-      throw new StorageError(`cannot read ${this.path} (${codeOf(err)}): check its permissions and those of ${this.dataDir}`, { cause: err });
-    }
-    const c = this.cache;
-    if (c && c.ino === big.ino && c.size === big.size && c.mtimeNs === big.mtimeNs) return c.silences;
-    return this.readFresh();
-  }
-
-  /** Reads and parses the file now, and caches what it read with the stat of the very file read. */
-  private readFresh(): readonly Silence[] {
-    let fd: number;
-    try {
-      fd = openSync(this.path, "r");
-    } catch (err) {
-      if (codeOf(err) === "ENOENT") {
-        this.cache = undefined;
-        return [];
-      }
-      throw new StorageError(`cannot read ${this.path} (${codeOf(err)}): check its permissions and those of ${this.dataDir}`, { cause: err });
-    }
-    let text: string;
-    let st;
-    try {
-      st = fstatSync(fd, { bigint: true });
-      text = readFileSync(fd, "utf8");
-    } catch (err) {
-      throw new StorageError(`cannot read ${this.path} (${codeOf(err)}): check its permissions`, { cause: err });
-    } finally {
-      closeSync(fd);
-    }
-    const silences = Object.freeze(this.parse(text).map((s) => Object.freeze(s)));
-    this.cache = { ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, silences };
-    return silences;
-  }
-
-  private parse(text: string): Silence[] {
-    try {
-      const data = JSON.parse(text) as Partial<SilencesFile>;
-      if (data === null || typeof data !== "object") throw new Error("not a JSON object");
-      if (data.version !== 1) throw new Error(`version ${String(data.version)}`);
-      if (!Array.isArray(data.silences)) throw new Error(`"silences" is not a list`);
-      return data.silences.map((s, i) => checkSilence(s, i));
-    } catch (err) {
-      // Writes are atomic: only an edit by hand (or a disk fault) gets here.
-      throw new StorageError(
-        `${this.path} is not a silences file this version understands (${(err as Error).message}); ` +
-          `fix it by hand, or move it aside (this drops every silence) and add them again with lookout silence add`,
-        { cause: err },
-      );
-    }
-  }
-
-  private write(silences: Silence[]): void {
-    const data: SilencesFile = { version: 1, silences: [...silences].sort(byEnd) };
-    const tmp = `${this.path}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`;
-    try {
-      const fd = openSync(tmp, "wx", 0o600);
-      try {
-        this.chownToDataDir(fd);
-        writeSync(fd, JSON.stringify(data, null, 2) + "\n");
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.path);
-    } catch (err) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        /* never created */
-      }
-      throw new StorageError(`cannot write ${this.path} (${codeOf(err)}): is the disk full or read-only?`, { cause: err });
-    }
-    try {
-      const dirFd = openSync(this.dataDir, "r");
-      try {
-        fsyncSync(dirFd);
-      } finally {
-        closeSync(dirFd);
-      }
-    } catch {
-      /* the rename is done; syncing the directory is best effort */
-    }
-  }
-
-  /**
-   * Run as root (`sudo lookout silence add`) for an agent that runs as another
-   * user: leave the file owned by the data directory's owner, so the agent can
-   * still read it (mode 600).
-   */
-  private chownToDataDir(fd: number): void {
-    if (process.geteuid?.() !== 0) return;
-    try {
-      const dir = statSync(this.dataDir);
-      if (dir.uid !== 0) fchownSync(fd, dir.uid, dir.gid);
-    } catch {
-      /* best effort */
-    }
-  }
-
-  /** Runs `fn` holding `silences.lock` (waiting up to LOCK_WAIT_MS for another writer). */
-  private withLock<T>(fn: () => T): T {
-    this.ensureDir();
-    const token = `${process.pid}-${randomBytes(4).toString("hex")}`;
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (;;) {
-      let fd: number | undefined;
-      try {
-        fd = openSync(this.lockPath, "wx", 0o600);
-      } catch (err) {
-        if (codeOf(err) !== "EEXIST") {
-          throw new StorageError(`cannot create ${this.lockPath} (${codeOf(err)}): is the data directory writable by this user?`, { cause: err });
-        }
-      }
-      if (fd !== undefined) {
-        try {
-          writeSync(fd, JSON.stringify({ pid: process.pid, token, since: new Date().toISOString() }));
-        } finally {
-          closeSync(fd);
-        }
-        break;
-      }
-      let held: Stats;
-      try {
-        held = statSync(this.lockPath);
-      } catch {
-        continue; // released in between: try again at once
-      }
-      if (Date.now() - held.mtimeMs > LOCK_STALE_MS) {
-        try {
-          unlinkSync(this.lockPath); // left by a writer that died
-        } catch {
-          /* someone else took it over first */
-        }
-        continue;
-      }
-      if (Date.now() >= deadline) {
-        const owner = this.lockOwner();
-        throw new StorageError(
-          `another lookout command is changing the silences (${this.lockPath} held${owner ? ` by pid ${owner.pid} since ${owner.since}` : ""}); ` +
-            `try again. If no lookout command is running, delete ${this.lockPath}`,
-        );
-      }
-      sleepSync(5 + Math.random() * 20);
-    }
-    try {
-      return fn();
-    } finally {
-      if (this.lockOwner()?.token === token) {
-        try {
-          unlinkSync(this.lockPath);
-        } catch {
-          /* already gone */
-        }
-      }
-    }
-  }
-
-  private lockOwner(): { pid: number; token: string; since: string } | undefined {
-    try {
-      return JSON.parse(readFileSync(this.lockPath, "utf8")) as { pid: number; token: string; since: string };
-    } catch {
-      return undefined;
-    }
-  }
-}
-
-function checkSilence(raw: unknown, i: number): Silence {
-  const s = raw as Partial<Silence> | null;
-  const bad = (what: string) => new Error(`silences[${i}]: ${what}`);
-  if (s === null || typeof s !== "object") throw bad("not an object");
-  if (typeof s.id !== "string" || s.id === "") throw bad("no id");
-  if (!Array.isArray(s.matchers) || !s.matchers.every((m) => typeof m === "string")) throw bad("matchers is not a list of label=value");
-  for (const m of s.matchers) {
-    const problem = matcherProblem(m);
-    if (problem) throw bad(`matcher ${JSON.stringify(m)}: ${problem}`);
-  }
-  for (const k of ["startsAt", "endsAt", "createdAt"] as const) {
-    if (typeof s[k] !== "number" || !Number.isFinite(s[k])) throw bad(`${k} is not a time in ms`);
-  }
-  return {
-    id: s.id,
-    matchers: [...s.matchers],
-    startsAt: s.startsAt!,
-    endsAt: s.endsAt!,
-    comment: typeof s.comment === "string" ? s.comment : "",
-    createdBy: typeof s.createdBy === "string" ? s.createdBy : "",
-    createdAt: s.createdAt!,
-  };
 }
 
 const parsedMatchers = new Map<string, LabelMatcher | null>();

@@ -1,3 +1,4 @@
+import Database from "better-sqlite3";
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
 import { FakeSlack, validateSlackPayload } from "../support/fake-slack.js";
 import { runCli, workspace } from "../support/cli.js";
@@ -100,8 +101,9 @@ describe("lookout check", () => {
     const status = await runCli(["status", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: url } });
     expect(status.stdout).toMatch(/1 notification\(s\) waiting to be delivered/);
     // Backoff has grown past the next check's start: wait for it to be due.
-    const state = JSON.parse((await import("node:fs")).readFileSync(`${ws.data}/state.json`, "utf8"));
-    const due = state.outbox[0].pending[0].nextAttemptAt as number;
+    const db = new Database(`${ws.data}/lookout.db`, { readonly: true });
+    const due = db.prepare("SELECT next_attempt_at FROM deliveries").pluck().get() as number;
+    db.close();
     await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
     const second = await runCli(args, { env: { HOOK: url } });
     expect(second.code).toBe(1);

@@ -58,7 +58,7 @@ describe("lookout init", () => {
     const check = await runCli(["check", "--json"], { cwd: ws.dir });
     expect(check.stderr).toBe("");
     expect([0, 1, 2]).toContain(check.code);
-    expect(existsSync(join(ws.dir, "data", "state.json"))).toBe(true); // ./data next to the config
+    expect(existsSync(join(ws.dir, "data", "lookout.db"))).toBe(true); // ./data next to the config
   });
 
   it("writes to the given path", async () => {

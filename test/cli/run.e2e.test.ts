@@ -3,6 +3,7 @@
  * a real HTTP stand-in for Slack. Load the CPU, see one firing message; stop
  * the load, see one resolved message.
  */
+import Database from "better-sqlite3";
 import { describe, it, expect, afterAll, beforeAll } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
@@ -98,8 +99,11 @@ notify:
     expect(agent.out.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
     expect(agent.out.stderr + agent.out.stdout).not.toContain(fake.url);
     // State survived: restarting while nothing fires sends nothing.
-    expect(existsSync(`${ws.data}/state.json`)).toBe(true);
-    expect(JSON.parse(readFileSync(`${ws.data}/state.json`, "utf8")).alerts).toEqual([]);
+    expect(existsSync(`${ws.data}/lookout.db`)).toBe(true);
+    const db = new Database(`${ws.data}/lookout.db`, { readonly: true });
+    expect(db.prepare("SELECT COUNT(*) FROM alerts").pluck().get()).toBe(0);
+    expect(db.prepare("SELECT COUNT(*) FROM notifications").pluck().get()).toBe(0);
+    db.close();
   }, 90_000);
 
   it("runs with no webhook, prints alerts on stdout and says how to add Slack", async () => {

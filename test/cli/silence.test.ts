@@ -66,7 +66,7 @@ describe("lookout silence", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('lookout: --match: expected label=value like container=db-1 or alertname=host_*, got "db-1"\n');
     expect(r.stdout).toBe("");
-    expect(existsSync(join(ws.data, "silences.json"))).toBe(false);
+    expect(existsSync(ws.data)).toBe(false); // refused before anything was opened
   });
 
   it("refuses a missing, bad or zero --for, and a missing --match, with exit 2", async () => {
@@ -84,7 +84,7 @@ describe("lookout silence", () => {
     const noMatch = await runCli([...base, "--for", "1h"]);
     expect(noMatch.code).toBe(2);
     expect(noMatch.stderr).toMatch(/^lookout: silence add: --match is required/);
-    expect(existsSync(join(ws.data, "silences.json"))).toBe(false);
+    expect(existsSync(ws.data)).toBe(false);
   });
 
   it.each(["add", "list", "remove"])("silence %s --help shows the global options and an example", async (sub) => {
@@ -142,13 +142,15 @@ describe("lookout silence", () => {
     }
   });
 
-  it("refuses with exit 1 and the way out when silences.json is corrupt", async () => {
+  it("refuses with exit 1 and the way out when the database is damaged", async () => {
     const ws = workspace();
     mkdirSync(ws.data, { recursive: true });
-    writeFileSync(join(ws.data, "silences.json"), "{ oops");
+    const garbage = "{ oops, this is not a database }".repeat(40);
+    writeFileSync(join(ws.data, "lookout.db"), garbage);
     const r = await runCli(["silence", "list", "--data-dir", ws.data]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^lookout: .*silences\.json is not a silences file this version understands .*; fix it by hand, or move it aside/);
-    expect(readFileSync(join(ws.data, "silences.json"), "utf8")).toBe("{ oops");
+    expect(r.stderr).toMatch(/^lookout: .*lookout\.db is damaged or not a Lookout database \(SQLITE_NOTADB\); move it aside/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(readFileSync(join(ws.data, "lookout.db"), "utf8")).toBe(garbage);
   });
 });

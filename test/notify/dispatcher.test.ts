@@ -8,8 +8,13 @@ import { FakeSlack, validateSlackPayload } from "../support/fake-slack.js";
 import { sampleNotification } from "../support/sample-notification.js";
 import { Dispatcher, backoffMs, foldFiredAndResolved, meetsSeverity } from "../../src/notify/dispatcher.js";
 import { SlackNotifier } from "../../src/notify/slack/slack.js";
-import { emptyState, type AgentState } from "../../src/store/state-file.js";
+import { AgentStore, readState, type AgentState } from "../../src/store/agent-store.js";
+import { openDatabase } from "../../src/store/database.js";
+import type { Notification } from "../../src/alert/notification.js";
 import { setLogSink } from "../../src/log.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const fake = new FakeSlack();
 const logs: string[] = [];
@@ -23,12 +28,19 @@ beforeEach(() => {
   logs.length = 0;
 });
 
-function setup(opts: { minSeverity?: "warning" | "critical"; paceMs?: number } = {}) {
-  const state: AgentState = emptyState();
-  let saves = 0;
+/** A dispatcher on a real database in a new data directory, as the agent sets it up. */
+function setup(opts: { minSeverity?: "warning" | "critical"; paceMs?: number; groupWaitMs?: number; dir?: string } = {}) {
+  const dir = opts.dir ?? join(mkdtempSync(join(tmpdir(), "lookout-dispatch-")), "data");
+  const db = openDatabase(dir);
+  const store = new AgentStore(db);
+  const state: AgentState = store.load();
   const slack = new SlackNotifier({ name: "team", url: fake.url, minSeverity: opts.minSeverity ?? "warning" });
-  const dispatcher = new Dispatcher({ notifiers: [slack], state, persist: () => saves++, paceMs: opts.paceMs ?? 1000 });
-  return { state, dispatcher, saves: () => saves };
+  const dispatcher = new Dispatcher({ notifiers: [slack], state, journal: store, paceMs: opts.paceMs ?? 1000, groupWaitMs: opts.groupWaitMs ?? 0 });
+  /** What a cycle does: queue and store in one go. */
+  const enqueue = (ns: Notification[]) => store.commitCycle(state, dispatcher.enqueue(ns));
+  /** The outbox as a restarted agent would find it. */
+  const onDisk = () => readState(db);
+  return { dir, db, state, dispatcher, enqueue, onDisk };
 }
 
 const note = (id: string, severity: "warning" | "critical" = "warning") =>
@@ -36,32 +48,32 @@ const note = (id: string, severity: "warning" | "critical" = "warning") =>
 
 describe("Dispatcher", () => {
   it("sends what is due together as one message, in order, and empties the outbox", async () => {
-    const { state, dispatcher } = setup();
-    dispatcher.enqueue([note("a"), note("b"), note("c")]);
+    const { state, dispatcher, enqueue, onDisk } = setup();
+    enqueue([note("a"), note("b"), note("c")]);
     expect(dispatcher.pendingCount()).toBe(3);
+    expect(onDisk().outbox.map((e) => e.notification.id)).toEqual(["a", "b", "c"]);
     await dispatcher.drain(Date.now() + 10_000);
     expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a,b,c"]);
     expect(validateSlackPayload(fake.requests[0]!.body)).toBeNull();
     expect(state.outbox).toEqual([]);
+    expect(onDisk().outbox).toEqual([]);
   });
 
   it("sends the first at once, and waits group_wait (at least the pacing) before the next message", async () => {
-    const state: AgentState = emptyState();
-    const slack = new SlackNotifier({ name: "team", url: fake.url, minSeverity: "warning" });
-    const dispatcher = new Dispatcher({ notifiers: [slack], state, persist: () => undefined, paceMs: 1000, groupWaitMs: 2000 });
-    dispatcher.enqueue([note("a")]);
+    const { dispatcher, enqueue } = setup({ paceMs: 1000, groupWaitMs: 2000 });
+    enqueue([note("a")]);
     await dispatcher.drain(Date.now() + 10_000);
-    dispatcher.enqueue([note("b")]);
-    dispatcher.enqueue([note("c")]);
+    enqueue([note("b")]);
+    enqueue([note("c")]);
     await dispatcher.drain(Date.now() + 10_000);
     expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a", "b,c"]);
     expect(fake.requests[1]!.at - fake.requests[0]!.at).toBeGreaterThanOrEqual(1950);
   });
 
   it("waits exactly Retry-After on 429 before the next request", async () => {
-    const { state, dispatcher } = setup({ paceMs: 0 });
+    const { state, dispatcher, enqueue } = setup({ paceMs: 0 });
     fake.respondWith([{ status: 429, body: "rate_limited", headers: { "retry-after": "3" } }]);
-    dispatcher.enqueue([note("a")]);
+    enqueue([note("a")]);
     await dispatcher.drain(Date.now() + 10_000);
     expect(fake.requests).toHaveLength(2);
     expect(fake.requests[1]!.at - fake.requests[0]!.at).toBeGreaterThanOrEqual(2990);
@@ -69,14 +81,14 @@ describe("Dispatcher", () => {
   });
 
   it("retries 5xx with backoff, keeping later notifications behind the first", async () => {
-    const { state, dispatcher } = setup({ paceMs: 0 });
+    const { state, dispatcher, enqueue } = setup({ paceMs: 0 });
     fake.respondWith([
       { status: 500, body: "internal_error" },
       { status: 503, body: "service_unavailable" },
     ]);
-    dispatcher.enqueue([note("a")]);
+    enqueue([note("a")]);
     const draining = dispatcher.drain(Date.now() + 15_000);
-    dispatcher.enqueue([note("b")]); // arrives while "a" is being retried: queued behind it
+    enqueue([note("b")]); // arrives while "a" is being retried: queued behind it
     await draining;
     await dispatcher.drain(Date.now() + 15_000);
     expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a", "a,b", "a,b"]); // b joins a on its retries, behind it
@@ -85,35 +97,83 @@ describe("Dispatcher", () => {
   });
 
   it("leaves what is not due by the deadline in the outbox with its error", async () => {
-    const { state, dispatcher } = setup({ paceMs: 0 });
+    const { state, dispatcher, enqueue, onDisk } = setup({ paceMs: 0 });
     fake.respondWith([{ status: 429, body: "rate_limited", headers: { "retry-after": "30" } }]);
-    dispatcher.enqueue([note("a")]);
+    enqueue([note("a")]);
     await dispatcher.drain(Date.now() + 1000);
     expect(fake.requests).toHaveLength(1);
     expect(state.outbox).toHaveLength(1);
-    expect(state.outbox[0]!.pending[0]).toMatchObject({ receiver: "team", attempts: 1 });
-    expect(state.outbox[0]!.pending[0]!.nextAttemptAt).toBeGreaterThan(Date.now() + 25_000);
-    expect(state.outbox[0]!.pending[0]!.lastError).toMatch(/rate/i);
+    // In memory and on disk alike, for the next start.
+    for (const outbox of [state.outbox, onDisk().outbox]) {
+      expect(outbox[0]!.pending[0]).toMatchObject({ receiver: "team", attempts: 1 });
+      expect(outbox[0]!.pending[0]!.nextAttemptAt).toBeGreaterThan(Date.now() + 25_000);
+      expect(outbox[0]!.pending[0]!.lastError).toMatch(/rate/i);
+    }
+  });
+
+  it("resumes after a restart from what is on disk, in order, and sends nothing twice", async () => {
+    const first = setup({ paceMs: 0 });
+    fake.respondWith([{ status: 500, body: "internal_error" }]);
+    first.enqueue([note("a"), note("b")]);
+    await first.dispatcher.drain(Date.now() + 100); // one failed attempt; the retry is not due by the deadline
+    first.enqueue([note("c")]);
+    first.db.close(); // the agent stops (or is killed) here
+    const second = setup({ paceMs: 0, dir: first.dir });
+    expect(second.state.outbox.map((e) => e.notification.id)).toEqual(["a", "b", "c"]);
+    await second.dispatcher.drain(Date.now() + 10_000);
+    expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a,b", "a,b,c"]);
+    expect(second.onDisk().outbox).toEqual([]);
+    second.enqueue([note("d")]);
+    await second.dispatcher.drain(Date.now() + 10_000);
+    expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a,b", "a,b,c", "d"]);
   });
 
   it("does not retry a 404 no_service: records it as failed with what to do, URL masked", async () => {
-    const { state, dispatcher } = setup({ paceMs: 0 });
+    const { state, dispatcher, enqueue, onDisk } = setup({ paceMs: 0 });
     fake.respondWith([{ status: 404, body: "no_service" }]);
-    dispatcher.enqueue([note("a")]);
+    enqueue([note("a")]);
     await dispatcher.drain(Date.now() + 5000);
-    dispatcher.enqueue([note("b")]);
+    expect(onDisk().failed).toMatchObject([{ notificationId: "a", receiver: "team", reportedAt: null }]);
+    enqueue([note("b")]);
     await dispatcher.drain(Date.now() + 5000);
     expect(fake.requests).toHaveLength(2); // a failed for good, b went through
     expect(state.failed).toHaveLength(1);
     expect(state.failed[0]!.error).toMatch(/webhook/i);
+    expect(state.failed[0]!.title).toMatch(/WARNING: CPU/);
     expect(JSON.stringify(state.failed) + logs.join("\n")).not.toContain(fake.url);
     expect(state.outbox).toEqual([]);
+    // The next message that went through said so, once.
+    expect(JSON.stringify(fake.requests[1]!.body)).toMatch(/1 notification could not be delivered: 1 to team \(.*webhook/i);
+    expect(onDisk().failed[0]!.reportedAt).toBeGreaterThan(0);
+    enqueue([note("c")]);
+    await dispatcher.drain(Date.now() + 5000);
+    expect(JSON.stringify(fake.requests[2]!.body)).not.toMatch(/could not be delivered/);
+  });
+
+  it("gives up after give_up_after, reports it in the next message, and keeps it for status", async () => {
+    const { dir } = setup();
+    const db = openDatabase(dir);
+    const store = new AgentStore(db);
+    const state = store.load();
+    const slack = new SlackNotifier({ name: "team", url: fake.url, minSeverity: "warning" });
+    const dispatcher = new Dispatcher({ notifiers: [slack], state, journal: store, paceMs: 0, giveUpAfterMs: 1500 });
+    fake.respondWith([500, 500, 500, 500, 500].map((status) => ({ status, body: "internal_error" })));
+    store.commitCycle(state, dispatcher.enqueue([note("a")]));
+    await dispatcher.drain(Date.now() + 6000);
+    expect(fake.requests.length).toBeGreaterThanOrEqual(2);
+    expect(state.outbox).toEqual([]);
+    expect(readState(db).failed).toMatchObject([{ notificationId: "a", receiver: "team" }]);
+    expect(logs.some((l) => /ERROR notification could not be delivered .*gave_up_after_ms=/.test(l))).toBe(true);
+    fake.reset();
+    store.commitCycle(state, dispatcher.enqueue([note("b")]));
+    await dispatcher.drain(Date.now() + 5000);
+    expect(JSON.stringify(fake.requests[0]!.body)).toMatch(/1 notification could not be delivered/);
   });
 
   it("routes by min_severity; a resolved message goes where its firing went", () => {
-    const { state, dispatcher } = setup({ minSeverity: "critical" });
-    dispatcher.enqueue([note("warn", "warning"), note("crit", "critical")]);
-    dispatcher.enqueue([sampleNotification({ id: "res", kind: "resolved", alert: { severity: "warning", maxSeverity: "critical" } })]);
+    const { state, dispatcher, enqueue } = setup({ minSeverity: "critical" });
+    enqueue([note("warn", "warning"), note("crit", "critical")]);
+    enqueue([sampleNotification({ id: "res", kind: "resolved", alert: { severity: "warning", maxSeverity: "critical" } })]);
     expect(state.outbox.map((e) => e.notification.id)).toEqual(["crit", "res"]);
     expect(meetsSeverity(note("x", "warning"), "info")).toBe(true);
   });

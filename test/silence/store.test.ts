@@ -1,21 +1,25 @@
 import { describe, it, expect } from "vitest";
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync, utimesSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { spawn } from "node:child_process";
-import { SilenceStore, silencing, SILENCES_FILE, SILENCES_LOCK, type Silence } from "../../src/silence/store.js";
+import { SilenceStore, insertSilence, silencing, type Silence } from "../../src/silence/store.js";
+import { openDatabase, DB_FILE, type Db } from "../../src/store/database.js";
 import { StorageError, UsageError } from "../../src/errors.js";
 
 const dataDir = () => join(mkdtempSync(join(tmpdir(), "lookout-silences-")), "data");
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 
-/** The built store (npm test builds before vitest), so that other processes can write to the same file. */
-const DIST_STORE = resolve(import.meta.dirname, "../../dist/silence/store.js");
+/** The built modules (npm test builds before vitest), so that other processes can write to the same database. */
+const DIST = resolve(import.meta.dirname, "../../dist");
 
 function inChild(script: string, dir: string): Promise<{ code: number | null; stderr: string }> {
-  if (!existsSync(DIST_STORE)) throw new Error(`${DIST_STORE} is missing: run npm run build first`);
-  const code = `import { SilenceStore } from ${JSON.stringify(DIST_STORE)};\nconst store = new SilenceStore(${JSON.stringify(dir)});\n${script}`;
+  if (!existsSync(join(DIST, "silence/store.js"))) throw new Error(`${DIST} is missing: run npm run build first`);
+  const code =
+    `import { SilenceStore } from ${JSON.stringify(join(DIST, "silence/store.js"))};\n` +
+    `import { openDatabase } from ${JSON.stringify(join(DIST, "store/database.js"))};\n` +
+    `const db = openDatabase(${JSON.stringify(dir)});\nconst store = new SilenceStore(db);\n${script}\ndb.close();`;
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
@@ -34,30 +38,35 @@ function thrown(fn: () => unknown): unknown {
   throw new Error("expected it to throw");
 }
 
+function open(dir = dataDir()): { dir: string; db: Db; store: SilenceStore } {
+  const db = openDatabase(dir);
+  return { dir, db, store: new SilenceStore(db) };
+}
+
+const rows = (db: Db) => db.prepare("SELECT id FROM silences ORDER BY id").pluck().all() as string[];
+
 describe("SilenceStore", () => {
-  it("has no silences without a file (or a data directory)", () => {
-    const store = new SilenceStore(dataDir());
+  it("has no silences in a new data directory", () => {
+    const { store } = open();
     expect(store.list()).toEqual([]);
     expect(store.active()).toEqual([]);
     expect(store.remove("abcd")).toBeUndefined();
   });
 
-  it("adds a silence with a short id, who made it, and writes silences.json atomically with mode 600", () => {
-    const dir = dataDir();
-    const store = new SilenceStore(dir);
+  it("adds a silence with a short id and who made it, in the database (mode 600), seen by another connection", () => {
+    const { dir, db, store } = open();
     const s = store.add({ matchers: ["container=db-1"], durationMs: 2 * H, comment: "migration", createdBy: "alice", now: T0 });
     expect(s).toEqual({ id: expect.stringMatching(/^[0-9a-f]{8}$/), matchers: ["container=db-1"], startsAt: T0, endsAt: T0 + 2 * H, comment: "migration", createdBy: "alice", createdAt: T0 });
-    const path = join(dir, SILENCES_FILE);
-    expect(statSync(path).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(path, "utf8"))).toEqual({ version: 1, silences: [s] });
-    // No temporary file or lock left behind.
-    expect(readdirSync(dir).sort()).toEqual([SILENCES_FILE]);
+    expect(statSync(join(dir, DB_FILE)).mode & 0o777).toBe(0o600);
     expect(store.list(T0 + H)).toEqual([s]);
-    expect(new SilenceStore(dir).active(T0 + H)).toEqual([s]);
+    db.close();
+    const again = open(dir);
+    expect(again.store.active(T0 + H)).toEqual([s]);
+    again.db.close();
   });
 
   it("defaults createdBy to the OS user and comment to empty", () => {
-    const store = new SilenceStore(dataDir());
+    const { store } = open();
     const s = store.add({ matchers: ["alertname=host_*"], durationMs: H });
     expect(s.createdBy).not.toBe("");
     expect(s.comment).toBe("");
@@ -65,20 +74,18 @@ describe("SilenceStore", () => {
   });
 
   it("checks every matcher, and the duration, before writing anything", () => {
-    const dir = dataDir();
-    const store = new SilenceStore(dir);
+    const { db, store } = open();
     const err = thrown(() => store.add({ matchers: ["container=db-1", "db-2"], durationMs: H }));
     expect(err).toBeInstanceOf(UsageError);
     expect((err as UsageError).userMessage).toBe('--match: expected label=value like container=db-1 or alertname=host_*, got "db-2"');
     expect(thrown(() => store.add({ matchers: [], durationMs: H }))).toBeInstanceOf(UsageError);
     expect(thrown(() => store.add({ matchers: ["container=db-1"], durationMs: 0 }))).toBeInstanceOf(UsageError);
     expect(thrown(() => store.add({ matchers: ["container=db-1"], durationMs: NaN }))).toBeInstanceOf(UsageError);
-    expect(existsSync(join(dir, SILENCES_FILE))).toBe(false);
+    expect(rows(db)).toEqual([]);
   });
 
-  it("lists soonest-ending first, hides expired ones and prunes them at the next write", () => {
-    const dir = dataDir();
-    const store = new SilenceStore(dir);
+  it("lists soonest-ending first, hides expired ones, and prunes those a week over at the next add", () => {
+    const { db, store } = open();
     const long = store.add({ matchers: ["container=a"], durationMs: 3 * H, now: T0 });
     const short = store.add({ matchers: ["container=b"], durationMs: 1 * H, now: T0 });
     const mid = store.add({ matchers: ["container=c"], durationMs: 2 * H, now: T0 });
@@ -87,29 +94,26 @@ describe("SilenceStore", () => {
     // At its end a silence is over.
     expect(store.list(T0 + H).map((s) => s.id)).toEqual([mid.id, long.id]);
     expect(store.active(T0 + H).map((s) => s.id)).toEqual([mid.id, long.id]);
-    const file = () => (JSON.parse(readFileSync(join(dir, SILENCES_FILE), "utf8")) as { silences: Silence[] }).silences.map((s) => s.id);
-    expect(file()).toHaveLength(3); // reading never writes
     const later = store.add({ matchers: ["container=d"], durationMs: H, now: T0 + 2.5 * H });
-    expect(file().sort()).toEqual([long.id, later.id].sort());
+    expect(rows(db)).toHaveLength(4); // expired, not yet pruned
+    const muchLater = store.add({ matchers: ["container=e"], durationMs: H, now: T0 + 2.5 * H + 7 * 24 * H });
+    // Those that ended a week before: gone; the others stay.
+    expect(rows(db)).toEqual([long.id, later.id, muchLater.id].sort());
   });
 
   it("active() leaves out a silence that has not started yet", () => {
-    const dir = dataDir();
-    const store = new SilenceStore(dir);
-    store.ensureDir();
+    const { db, store } = open();
     const future: Silence = { id: "0000beef", matchers: ["container=x"], startsAt: T0 + H, endsAt: T0 + 2 * H, comment: "", createdBy: "t", createdAt: T0 };
-    writeFileSync(join(dir, SILENCES_FILE), JSON.stringify({ version: 1, silences: [future] }));
+    insertSilence(db, future);
     expect(store.list(T0)).toEqual([future]);
     expect(store.active(T0)).toEqual([]);
     expect(store.active(T0 + H)).toEqual([future]);
   });
 
-  it("removes by id or by a unique prefix of it; refuses an ambiguous prefix; undefined for none", () => {
-    const dir = dataDir();
-    const store = new SilenceStore(dir);
-    store.ensureDir();
+  it("removes (ends now) by id or by a unique prefix of it; refuses an ambiguous prefix; undefined for none", () => {
+    const { db, store } = open();
     const mk = (id: string): Silence => ({ id, matchers: ["container=x"], startsAt: T0, endsAt: T0 + H, comment: "", createdBy: "t", createdAt: T0 });
-    writeFileSync(join(dir, SILENCES_FILE), JSON.stringify({ version: 1, silences: [mk("ab12cd34"), mk("ab98ef76"), mk("c0ffee00")] }));
+    for (const id of ["ab12cd34", "ab98ef76", "c0ffee00"]) insertSilence(db, mk(id));
     const err = thrown(() => store.remove("ab", T0));
     expect(err).toBeInstanceOf(UsageError);
     expect((err as UsageError).userMessage).toMatch(/"ab" is the start of 2 silences' ids \(ab12cd34, ab98ef76\); give more of the id/);
@@ -118,16 +122,13 @@ describe("SilenceStore", () => {
     expect(store.remove("c0ffee00", T0)).toBeUndefined();
     expect(store.remove("zz", T0)).toBeUndefined();
     expect(store.list(T0).map((s) => s.id)).toEqual(["ab12cd34"]);
-    expect(existsSync(join(dir, SILENCES_LOCK))).toBe(false);
+    expect(store.active(T0).map((s) => s.id)).toEqual(["ab12cd34"]);
   });
 
-  it("re-reads the file only when it changed, and picks up a change written by another process", async () => {
-    const dir = dataDir();
-    const store = new SilenceStore(dir);
+  it("sees at once what another process adds and removes", async () => {
+    const { dir, store } = open();
     const first = store.add({ matchers: ["container=db-1"], durationMs: H });
-    const a = store.active();
-    expect(store.active()[0]).toBe(a[0]); // unchanged file: from the cache, not parsed again
-    expect(a.map((s) => s.id)).toEqual([first.id]);
+    expect(store.active().map((s) => s.id)).toEqual([first.id]);
     const r = await inChild(`store.add({ matchers: ["alertname=host_disk", "mount=/data"], durationMs: 2 * 3600000, createdBy: "bob" });`, dir);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -137,62 +138,34 @@ describe("SilenceStore", () => {
     const r2 = await inChild(`store.remove(${JSON.stringify(first.id)});`, dir);
     expect(r2.code).toBe(0);
     expect(store.active().map((s) => s.createdBy)).toEqual(["bob"]);
-    expect(store.active()[0]).not.toBe(b[1]); // changed file: read again
   });
 
   it("loses no silence when two processes add at the same time", async () => {
-    const dir = dataDir();
-    new SilenceStore(dir).ensureDir();
+    const { dir, db } = open();
+    db.close();
     const each = 25;
     const startAt = Date.now() + 400;
     const script = `while (Date.now() < ${startAt}) {}\nfor (let i = 0; i < ${each}; i++) store.add({ matchers: ["container=c-" + process.pid + "-" + i], durationMs: 3600000 });`;
     const [r1, r2] = await Promise.all([inChild(script, dir), inChild(script, dir)]);
     expect(r1.stderr + r2.stderr).toBe("");
     expect([r1.code, r2.code]).toEqual([0, 0]);
-    const all = new SilenceStore(dir).list();
+    const again = open(dir);
+    const all = again.store.list();
     expect(all).toHaveLength(2 * each);
     expect(new Set(all.map((s) => s.id)).size).toBe(2 * each);
-    expect(readdirSync(dir).sort()).toEqual([SILENCES_FILE]);
+    again.db.close();
+    expect(readdirSync(dir).filter((f) => !f.startsWith(DB_FILE))).toEqual([]);
   });
 
-  it("waits for another writer's lock, gives up after about 2 s naming it, and takes over a stale one", () => {
+  it("says which file is damaged and how to get going again", () => {
     const dir = dataDir();
-    const store = new SilenceStore(dir);
-    store.ensureDir();
-    const lock = join(dir, SILENCES_LOCK);
-    writeFileSync(lock, JSON.stringify({ pid: 4242, token: "x", since: "2026-11-25T12:00:00.000Z" }));
-    const t = Date.now();
-    const err = thrown(() => store.add({ matchers: ["container=db-1"], durationMs: H }));
-    const waited = Date.now() - t;
-    expect(waited).toBeGreaterThanOrEqual(1900);
-    expect(waited).toBeLessThan(4000);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, DB_FILE), "this is not a database, it is a text file that someone wrote here by mistake".repeat(20));
+    const err = thrown(() => openDatabase(dir));
     expect(err).toBeInstanceOf(StorageError);
-    expect((err as StorageError).userMessage).toMatch(/another lookout command is changing the silences \(.*silences\.lock held by pid 4242 since 2026-11-25T12:00:00.000Z\); try again\. If no lookout command is running, delete .*silences\.lock/);
-    expect(existsSync(lock)).toBe(true); // not ours to remove
-    // Left by a writer that died more than 10 s ago: taken over.
-    const old = (Date.now() - 11_000) / 1000;
-    utimesSync(lock, old, old);
-    const s = store.add({ matchers: ["container=db-1"], durationMs: H });
-    expect(store.list().map((x) => x.id)).toEqual([s.id]);
-    expect(existsSync(lock)).toBe(false);
-  });
-
-  it("says which file is corrupt and how to fix it", () => {
-    const dir = dataDir();
-    const store = new SilenceStore(dir);
-    store.ensureDir();
-    const path = join(dir, SILENCES_FILE);
-    for (const text of ["{ not json", JSON.stringify({ version: 9, silences: [] }), JSON.stringify({ version: 1, silences: [{ id: "x", matchers: ["db-1"], startsAt: 0, endsAt: 1, createdAt: 0 }] })]) {
-      writeFileSync(path, text);
-      for (const call of [() => store.active(), () => store.list(), () => store.add({ matchers: ["container=a"], durationMs: H })]) {
-        const err = thrown(call);
-        expect(err).toBeInstanceOf(StorageError);
-        expect((err as StorageError).userMessage).toContain(`${path} is not a silences file this version understands`);
-        expect((err as StorageError).userMessage).toMatch(/fix it by hand, or move it aside \(this drops every silence\) and add them again with lookout silence add/);
-      }
-    }
-    expect(readFileSync(path, "utf8")).toContain('"db-1"'); // a refused write leaves the file as it was
-    expect(existsSync(join(dir, SILENCES_LOCK))).toBe(false);
+    expect((err as StorageError).userMessage).toBe(
+      `${join(dir, DB_FILE)} is damaged or not a Lookout database (SQLITE_NOTADB); move it aside (this forgets alert state, queued notifications and silences) and start again`,
+    );
   });
 });
 

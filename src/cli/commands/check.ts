@@ -22,7 +22,6 @@ export function checkCommand(): Command {
       const result = await agent.cycle();
       await heartbeat?.beat();
       await agent.dispatcher.drain(Date.now() + DELIVERY_BUDGET_MS);
-      agent.save();
       await agent.close();
       process.stdout.write(opts.json ? JSON.stringify(checkJson(result, loaded.hostname), null, 2) + "\n" : checkTable(result, loaded.hostname));
       const left = agent.dispatcher.pendingCount();

@@ -45,10 +45,9 @@ export function runCommand(): Command {
       if (agent.dispatcher.pendingCount() > 0) log.info("notifications from before the restart are still queued", { count: agent.dispatcher.pendingCount() });
 
       await new Runner(agent, interval, stop.signal, heartbeat).run();
-      // Flush: give queued notifications a last chance, then save what is left for the next start.
+      // Flush: give queued notifications a last chance; what is left stays in the outbox for the next start.
       await agent.dispatcher.drain(Date.now() + SHUTDOWN_DELIVERY_MS);
       await agent.dispatcher.drain(Date.now() + SHUTDOWN_DELIVERY_MS);
-      agent.save();
       await agent.close();
       const left = agent.dispatcher.pendingCount();
       log.info("stopped", left > 0 ? { undelivered_kept_for_next_start: left } : {});

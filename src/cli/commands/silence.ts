@@ -4,6 +4,7 @@ import { renderTable } from "../table.js";
 import { formatDuration, parseDuration } from "../../config/duration.js";
 import { LookoutError, UsageError } from "../../errors.js";
 import { SilenceStore, type Silence } from "../../silence/store.js";
+import { withDatabase } from "../../store/database.js";
 import { activeMaintenance, nextStart } from "../../silence/maintenance.js";
 import { MATCHER_EXAMPLE, parseMatcher } from "../../silence/matchers.js";
 
@@ -56,13 +57,12 @@ function addCommand(): Command {
       if (durationMs === undefined) throw new UsageError(`--for: expected a duration like 30m, 2h, 1d or 1h30m, got ${JSON.stringify(opts.for)}`);
       if (durationMs <= 0) throw new UsageError(`--for: expected a duration above 0 like 30m, 2h or 1d, got ${JSON.stringify(opts.for)}`);
       const loaded = loadFromCommand(cmd);
-      const store = new SilenceStore(loaded.dataDir);
       const now = Date.now();
-      const s = store.add({ matchers: match, durationMs, comment: opts.comment ?? "", now });
+      const s = withDatabase(loaded.dataDir, (db) => new SilenceStore(db).add({ matchers: match, durationMs, comment: opts.comment ?? "", now }));
       process.stdout.write(
         `Silence ${s.id} added: ${matchersText(s.matchers)} until ${untilText(s.endsAt, now)}.\n` +
           `Matching alerts are tracked but not sent; one still firing when the silence ends is sent then.\n` +
-          `Kept in ${store.path}; end it early with: lookout silence remove ${s.id}\n`,
+          `Kept in ${loaded.dataDir}; end it early with: lookout silence remove ${s.id}\n`,
       );
     });
 }
@@ -80,15 +80,15 @@ function listCommand(): Command {
     .addHelpText("after", "\nExamples:\n  lookout silence list\n  lookout silence list --json --data-dir /var/lib/lookout\n")
     .action((opts: { json?: boolean }, cmd: Command) => {
       const loaded = loadFromCommand(cmd);
-      const store = new SilenceStore(loaded.dataDir);
       const now = Date.now();
+      const stored = withDatabase(loaded.dataDir, (db) => new SilenceStore(db).list(now));
       const windows = loaded.config.maintenance;
       const rows: Row[] = [
         ...activeMaintenance(windows, now).map((silence): Row => {
           const i = Number(/\d+/.exec(silence.id)?.[0]);
           return { silence, source: "maintenance", cron: windows[i]?.cron };
         }),
-        ...store.list(now).map((silence): Row => ({ silence, source: "cli" })),
+        ...stored.map((silence): Row => ({ silence, source: "cli" })),
       ].sort((a, b) => a.silence.endsAt - b.silence.endsAt);
       if (opts.json) {
         const out = {
@@ -144,10 +144,9 @@ function removeCommand(): Command {
         throw new UsageError(`${id.trim()} is a maintenance window from the config: change or remove it in the config's maintenance: list`);
       }
       const loaded = loadFromCommand(cmd);
-      const store = new SilenceStore(loaded.dataDir);
-      const removed = store.remove(id);
+      const removed = withDatabase(loaded.dataDir, (db) => new SilenceStore(db).remove(id));
       if (!removed) {
-        throw new LookoutError(`no silence with id "${id}" in ${store.path} (it may have ended already; lookout silence list shows the others)`, { exitCode: 1 });
+        throw new LookoutError(`no silence with id "${id}" in ${loaded.dataDir} (it may have ended already; lookout silence list shows the others)`, { exitCode: 1 });
       }
       process.stdout.write(`Silence ${removed.id} removed (${matchersText(removed.matchers)}); matching alerts that still fire are sent at the next check.\n`);
     });

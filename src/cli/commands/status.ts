@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { loadFromCommand } from "../context.js";
-import { StateFile } from "../../store/state-file.js";
+import { readState } from "../../store/agent-store.js";
+import { withDatabase } from "../../store/database.js";
 import { renderTable } from "../table.js";
 import { formatValue } from "../../units.js";
 import { formatDuration } from "../../config/duration.js";
@@ -12,8 +13,7 @@ export function statusCommand(): Command {
     .addHelpText("after", "\nExample:\n  lookout status --data-dir /var/lib/lookout\n")
     .action((opts: { json?: boolean }, cmd: Command) => {
       const loaded = loadFromCommand(cmd);
-      const store = new StateFile(loaded.dataDir);
-      const state = store.load();
+      const state = withDatabase(loaded.dataDir, readState);
       const now = Date.now();
       const queued = state.outbox.flatMap((e) =>
         e.pending.map((d) => ({ id: e.notification.id, kind: e.notification.kind, alert: e.notification.alert.fingerprint, receiver: d.receiver, attempts: d.attempts, last_error: d.lastError })),

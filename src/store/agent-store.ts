@@ -1,0 +1,247 @@
+/**
+ * The agent's memory in the database: active alerts, collectors' last
+ * counters, flap memory, the outbox and failed deliveries. The agent works on
+ * an in-memory AgentState (it alone writes these tables: it holds agent.lock)
+ * and writes through here:
+ * - `commitCycle`: a cycle's state change and the notifications it caused, in
+ *   one transaction: either both are on disk or neither is;
+ * - `delivered`, `attempted`, `gaveUp`: the outbox's journal, one short
+ *   transaction per answer, so the window between a receiver's 2xx and the
+ *   notification leaving the outbox is one SQLite commit.
+ */
+import type Database from "better-sqlite3";
+import type { AlertRecord } from "../alert/state.js";
+import type { Notification } from "../alert/notification.js";
+import type { FlapMemory, FlapRecord } from "../alert/flapping.js";
+import { inTransaction, reading } from "./transactions.js";
+
+export interface Delivery {
+  /** Receiver name. */
+  receiver: string;
+  attempts: number;
+  /** Not before this time (backoff or Retry-After), ms since epoch. */
+  nextAttemptAt: number;
+  firstAttemptAt: number | null;
+  lastError: string | null;
+}
+
+export interface OutboxEntry {
+  /** Its row (the order it was made in); set once stored. */
+  seq?: number;
+  notification: Notification;
+  /** Receivers that have not yet accepted it. The entry leaves the outbox when this is empty. */
+  pending: Delivery[];
+}
+
+export interface FailedDelivery {
+  seq?: number;
+  notificationId: string;
+  title: string;
+  receiver: string;
+  error: string;
+  at: number;
+  /** When a later message said it could not be delivered; null until then. */
+  reportedAt?: number | null;
+}
+
+export interface AgentState {
+  alerts: AlertRecord[];
+  collectors: Record<string, { savedAt: number; data: unknown }>;
+  outbox: OutboxEntry[];
+  failed: FailedDelivery[];
+  lastCycleAt: number | null;
+  /** Alerts' recent firings, for flap detection (alert/flapping.ts). */
+  flap: FlapMemory;
+}
+
+/** How many failed deliveries are kept for `status`. */
+export const FAILED_KEPT = 100;
+
+export function emptyState(): AgentState {
+  return { alerts: [], collectors: {}, outbox: [], failed: [], lastCycleAt: null, flap: {} };
+}
+
+/** An item of a receiver's queue: an outbox entry and its delivery to that receiver. */
+export interface QueuedDelivery {
+  entry: OutboxEntry;
+  delivery: Delivery;
+}
+
+// Row writers, used in transactions by the store and by the import of Lookout 0.1's files.
+
+export function writeAlerts(db: Database.Database, alerts: readonly AlertRecord[]): void {
+  db.prepare("DELETE FROM alerts").run();
+  const insert = db.prepare("INSERT INTO alerts (fingerprint, record) VALUES (?, ?)");
+  for (const a of alerts) insert.run(a.fingerprint, JSON.stringify(a));
+}
+
+export function writeCollectors(db: Database.Database, collectors: AgentState["collectors"]): void {
+  const upsert = db.prepare(
+    "INSERT INTO collector_state (collector, saved_at, data) VALUES (?, ?, ?) ON CONFLICT (collector) DO UPDATE SET saved_at = excluded.saved_at, data = excluded.data",
+  );
+  for (const [name, c] of Object.entries(collectors)) upsert.run(name, c.savedAt, JSON.stringify(c.data ?? null));
+}
+
+export function writeFlap(db: Database.Database, flap: FlapMemory): void {
+  db.prepare("DELETE FROM flap").run();
+  const insert = db.prepare("INSERT INTO flap (fingerprint, data) VALUES (?, ?)");
+  for (const [fp, r] of Object.entries(flap)) insert.run(fp, JSON.stringify(r));
+}
+
+export function writeMeta(db: Database.Database, key: string, value: unknown): void {
+  db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, JSON.stringify(value));
+}
+
+/** Inserts outbox entries in order, setting each one's seq. */
+export function insertOutbox(db: Database.Database, entries: readonly OutboxEntry[]): void {
+  const note = db.prepare("INSERT INTO notifications (id, created_at, body) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING");
+  const seqOf = db.prepare("SELECT seq FROM notifications WHERE id = ?").pluck();
+  const delivery = db.prepare(
+    "INSERT OR REPLACE INTO deliveries (notification_seq, receiver, attempts, next_attempt_at, first_attempt_at, last_error) VALUES (?, ?, ?, ?, ?, ?)",
+  );
+  for (const e of entries) {
+    note.run(e.notification.id, e.notification.at, JSON.stringify(e.notification));
+    const seq = seqOf.get(e.notification.id) as number;
+    e.seq = seq;
+    for (const d of e.pending) delivery.run(seq, d.receiver, d.attempts, d.nextAttemptAt, d.firstAttemptAt, d.lastError);
+  }
+}
+
+export function insertFailed(db: Database.Database, failures: FailedDelivery[]): void {
+  const insert = db.prepare("INSERT INTO failed_deliveries (notification_id, receiver, title, error, at, reported_at) VALUES (?, ?, ?, ?, ?, ?)");
+  for (const f of failures) f.seq = Number(insert.run(f.notificationId, f.receiver, f.title, f.error, f.at, f.reportedAt ?? null).lastInsertRowid);
+  db.prepare("DELETE FROM failed_deliveries WHERE seq <= (SELECT MAX(seq) FROM failed_deliveries) - ?").run(FAILED_KEPT);
+}
+
+interface DeliveryRow {
+  seq: number;
+  body: string;
+  receiver: string;
+  attempts: number;
+  next_attempt_at: number;
+  first_attempt_at: number | null;
+  last_error: string | null;
+}
+
+interface FailedRow {
+  seq: number;
+  notification_id: string;
+  receiver: string;
+  title: string;
+  error: string;
+  at: number;
+  reported_at: number | null;
+}
+
+/** Reads the whole agent state (for `run`/`check` at start, and `status`). */
+export function readState(db: Database.Database): AgentState {
+  return reading(db, () => {
+    const state = emptyState();
+    state.alerts = (db.prepare("SELECT record FROM alerts ORDER BY fingerprint").pluck().all() as string[]).map((r) => JSON.parse(r) as AlertRecord);
+    for (const row of db.prepare("SELECT collector, saved_at, data FROM collector_state").all() as Array<{ collector: string; saved_at: number; data: string }>) {
+      state.collectors[row.collector] = { savedAt: row.saved_at, data: JSON.parse(row.data) as unknown };
+    }
+    for (const row of db.prepare("SELECT fingerprint, data FROM flap").all() as Array<{ fingerprint: string; data: string }>) {
+      state.flap[row.fingerprint] = JSON.parse(row.data) as FlapRecord;
+    }
+    const last = db.prepare("SELECT value FROM meta WHERE key = 'last_cycle_at'").pluck().get() as string | undefined;
+    state.lastCycleAt = last === undefined ? null : (JSON.parse(last) as number | null);
+    const rows = db
+      .prepare(
+        `SELECT n.seq, n.body, d.receiver, d.attempts, d.next_attempt_at, d.first_attempt_at, d.last_error
+           FROM notifications n JOIN deliveries d ON d.notification_seq = n.seq
+          ORDER BY n.seq, d.receiver`,
+      )
+      .all() as DeliveryRow[];
+    let entry: OutboxEntry | undefined;
+    for (const r of rows) {
+      if (entry?.seq !== r.seq) {
+        entry = { seq: r.seq, notification: JSON.parse(r.body) as Notification, pending: [] };
+        state.outbox.push(entry);
+      }
+      entry.pending.push({ receiver: r.receiver, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, firstAttemptAt: r.first_attempt_at, lastError: r.last_error });
+    }
+    state.failed = (db.prepare("SELECT * FROM failed_deliveries ORDER BY seq").all() as FailedRow[]).map((f) => ({
+      seq: f.seq,
+      notificationId: f.notification_id,
+      receiver: f.receiver,
+      title: f.title,
+      error: f.error,
+      at: f.at,
+      reportedAt: f.reported_at,
+    }));
+    return state;
+  });
+}
+
+export class AgentStore {
+  constructor(readonly db: Database.Database) {}
+
+  load(): AgentState {
+    return readState(this.db);
+  }
+
+  /** A cycle's state change and the notifications it caused, in one transaction. */
+  commitCycle(state: AgentState, added: readonly OutboxEntry[]): void {
+    inTransaction(this.db, () => {
+      writeAlerts(this.db, state.alerts);
+      writeCollectors(this.db, state.collectors);
+      writeFlap(this.db, state.flap);
+      writeMeta(this.db, "last_cycle_at", state.lastCycleAt);
+      insertOutbox(this.db, added);
+    });
+  }
+
+  /** Receivers accepted these: they leave the outbox (and a notification every receiver accepted, with them). */
+  delivered(items: readonly QueuedDelivery[]): void {
+    this.removeDeliveries(items, () => undefined);
+  }
+
+  /** Attempts that failed and will be retried: their counts, next time and error. */
+  attempted(items: readonly QueuedDelivery[]): void {
+    inTransaction(this.db, () => {
+      const update = this.db.prepare(
+        "UPDATE deliveries SET attempts = ?, next_attempt_at = ?, first_attempt_at = ?, last_error = ? WHERE notification_seq = ? AND receiver = ?",
+      );
+      for (const { entry, delivery: d } of items) {
+        if (entry.seq !== undefined) update.run(d.attempts, d.nextAttemptAt, d.firstAttemptAt, d.lastError, entry.seq, d.receiver);
+      }
+    });
+  }
+
+  /** Given up on (a final error, or give_up_after passed): out of the outbox, into failed_deliveries. */
+  gaveUp(items: readonly QueuedDelivery[], failures: FailedDelivery[]): void {
+    this.removeDeliveries(items, () => insertFailed(this.db, failures));
+  }
+
+  /** A message that said these could not be delivered was accepted. */
+  markReported(failures: readonly FailedDelivery[], at: number): void {
+    inTransaction(this.db, () => {
+      const update = this.db.prepare("UPDATE failed_deliveries SET reported_at = ? WHERE seq = ?");
+      for (const f of failures) if (f.seq !== undefined) update.run(at, f.seq);
+    });
+  }
+
+  /** Drops what waits for receivers no longer configured (they cannot receive it). */
+  forgetReceiversExcept(names: ReadonlySet<string>): void {
+    inTransaction(this.db, () => {
+      const receivers = this.db.prepare("SELECT DISTINCT receiver FROM deliveries").pluck().all() as string[];
+      const drop = this.db.prepare("DELETE FROM deliveries WHERE receiver = ?");
+      for (const r of receivers) if (!names.has(r)) drop.run(r);
+      this.db.prepare("DELETE FROM notifications WHERE seq NOT IN (SELECT notification_seq FROM deliveries)").run();
+    });
+  }
+
+  private removeDeliveries(items: readonly QueuedDelivery[], also: () => void): void {
+    inTransaction(this.db, () => {
+      const del = this.db.prepare("DELETE FROM deliveries WHERE notification_seq = ? AND receiver = ?");
+      const orphan = this.db.prepare("DELETE FROM notifications WHERE seq = ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE notification_seq = ?)");
+      for (const { entry, delivery } of items) {
+        if (entry.seq === undefined) continue;
+        del.run(entry.seq, delivery.receiver);
+        orphan.run(entry.seq, entry.seq);
+      }
+      also();
+    });
+  }
+}

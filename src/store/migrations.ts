@@ -1,0 +1,130 @@
+/**
+ * Versioned schema migrations, applied in order at open. The database's
+ * `PRAGMA user_version` is the number of the last one applied; each migration
+ * runs in its own immediate transaction that also sets that number, so a crash
+ * leaves the database at one version or the next, and two processes opening a
+ * new database at once migrate it once. A database written by a newer Lookout
+ * (a higher version than this one knows) is refused rather than guessed at.
+ */
+import type Database from "better-sqlite3";
+import { StorageError } from "../errors.js";
+import { importLegacyFiles, retireLegacyFiles } from "./legacy-files.js";
+
+export interface MigrationContext {
+  dataDir: string;
+}
+
+export interface Migration {
+  version: number;
+  /** What it does, for the log. */
+  name: string;
+  up(db: Database.Database, ctx: MigrationContext): void;
+  /** Runs after the migration's transaction committed (renaming files it imported). */
+  after?(ctx: MigrationContext): void;
+}
+
+const V1_SCHEMA = `
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+
+-- Active alerts (pending or firing), one JSON AlertRecord each.
+CREATE TABLE alerts (
+  fingerprint TEXT PRIMARY KEY,
+  record      TEXT NOT NULL
+) STRICT;
+
+-- Collectors' last counters (CPU ticks, containers seen), to carry deltas across runs.
+CREATE TABLE collector_state (
+  collector TEXT PRIMARY KEY,
+  saved_at  INTEGER NOT NULL,
+  data      TEXT NOT NULL
+) STRICT;
+
+-- Recent firings per alert, for flap detection.
+CREATE TABLE flap (
+  fingerprint TEXT PRIMARY KEY,
+  data        TEXT NOT NULL
+) STRICT;
+
+-- The outbox: a notification stays until every receiver it is for accepted it.
+-- seq gives the order notifications were made in, which is the order they are sent in.
+CREATE TABLE notifications (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  id         TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  body       TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE deliveries (
+  notification_seq INTEGER NOT NULL REFERENCES notifications(seq) ON DELETE CASCADE,
+  receiver         TEXT NOT NULL,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  INTEGER NOT NULL,
+  first_attempt_at INTEGER,
+  last_error       TEXT,
+  PRIMARY KEY (notification_seq, receiver)
+) STRICT;
+CREATE INDEX deliveries_by_receiver ON deliveries (receiver, notification_seq);
+
+-- Notifications given up on (a 4xx, or give_up_after passed), until reported and aged out.
+CREATE TABLE failed_deliveries (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  notification_id TEXT NOT NULL,
+  receiver        TEXT NOT NULL,
+  title           TEXT NOT NULL,
+  error           TEXT NOT NULL,
+  at              INTEGER NOT NULL,
+  reported_at     INTEGER
+) STRICT;
+
+CREATE TABLE silences (
+  id         TEXT PRIMARY KEY,
+  matchers   TEXT NOT NULL,
+  starts_at  INTEGER NOT NULL,
+  ends_at    INTEGER NOT NULL,
+  comment    TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX silences_by_end ON silences (ends_at);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "alert state, outbox, failed deliveries, silences", up: (db) => db.exec(V1_SCHEMA) },
+  {
+    version: 2,
+    name: "import state.json and silences.json of Lookout 0.1",
+    up: (db, ctx) => importLegacyFiles(db, ctx.dataDir),
+    after: (ctx) => retireLegacyFiles(ctx.dataDir),
+  },
+];
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma("user_version", { simple: true }) as number;
+}
+
+/** Applies the migrations the database has not had yet. Returns the versions before and after. */
+export function migrate(db: Database.Database, migrations: readonly Migration[], ctx: MigrationContext): { from: number; to: number } {
+  const latest = migrations.reduce((m, x) => Math.max(m, x.version), 0);
+  const from = schemaVersion(db);
+  if (from > latest) {
+    throw new StorageError(
+      `${db.name} was written by a newer version of Lookout (schema ${from}; this one knows up to ${latest}): upgrade Lookout, or give this one another --data-dir`,
+    );
+  }
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (m.version <= from) continue;
+    let applied = false;
+    db.transaction(() => {
+      // Checked again inside the lock: another process may have migrated meanwhile.
+      if (schemaVersion(db) >= m.version) return;
+      m.up(db, ctx);
+      db.pragma(`user_version = ${m.version}`);
+      applied = true;
+    }).immediate();
+    if (applied) m.after?.(ctx);
+  }
+  return { from, to: Math.max(from, latest) };
+}

@@ -1,0 +1,55 @@
+/**
+ * Transactions and what SQLite's errors mean for the user. Every write to the
+ * database goes through `inTransaction`, so an SQLite error reaches the user as
+ * a StorageError with what to do, never as an SqliteError and its stack.
+ */
+import type Database from "better-sqlite3";
+import { LookoutError, StorageError } from "../errors.js";
+
+/** How long a writer waits for another process's transaction (a silence added while run commits a cycle). */
+export const BUSY_TIMEOUT_MS = 5_000;
+
+function codeOf(err: unknown): string {
+  return (err as { code?: string }).code ?? "error";
+}
+
+/** What an SQLite or file error means for the user, and what to do. */
+export function storageErrorFrom(err: unknown, path: string): LookoutError {
+  if (err instanceof LookoutError) return err;
+  const code = codeOf(err);
+  let text: string;
+  if (code === "SQLITE_BUSY" || code.startsWith("SQLITE_BUSY_") || code === "SQLITE_LOCKED") {
+    text = `${path} is busy: another Lookout process held it for more than ${BUSY_TIMEOUT_MS / 1000} s; try again`;
+  } else if (code === "SQLITE_FULL" || code === "ENOSPC") {
+    text = `cannot write ${path}: the disk is full; free some space`;
+  } else if (code === "SQLITE_READONLY" || code.startsWith("SQLITE_READONLY_") || code === "EACCES" || code === "EPERM" || code === "EROFS") {
+    text = `cannot write ${path} (${code}): run Lookout as the user that owns the data directory, or pass --data-dir DIR`;
+  } else if (code === "SQLITE_CORRUPT" || code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT_")) {
+    text = `${path} is damaged or not a Lookout database (${code}); move it aside (this forgets alert state, queued notifications and silences) and start again`;
+  } else if (code === "SQLITE_CANTOPEN" || code.startsWith("SQLITE_CANTOPEN_")) {
+    text = `cannot open ${path} (${code}): check that the data directory exists and is writable`;
+  } else if (code.startsWith("SQLITE_IOERR")) {
+    text = `cannot read or write ${path} (${code}): is the disk failing, full or read-only?`;
+  } else {
+    text = `cannot use ${path} (${err instanceof Error ? err.message : String(err)})`;
+  }
+  return new StorageError(text, { cause: err });
+}
+
+/** Runs `fn` in one immediate transaction (writers queue, readers go on); SQLite errors become StorageErrors. */
+export function inTransaction<T>(db: Database.Database, fn: () => T): T {
+  try {
+    return db.transaction(fn).immediate();
+  } catch (err) {
+    throw storageErrorFrom(err, db.name);
+  }
+}
+
+/** Runs a read; SQLite errors become StorageErrors. */
+export function reading<T>(db: Database.Database, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw storageErrorFrom(err, db.name);
+  }
+}

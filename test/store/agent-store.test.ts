@@ -1,0 +1,118 @@
+/**
+ * The agent's state in the database (real SQLite): what a cycle commits is
+ * all there or not at all, and the outbox's journal keeps the disk in step
+ * with what receivers accepted.
+ */
+import { describe, it, expect } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase } from "../../src/store/database.js";
+import { AgentStore, FAILED_KEPT, readState, type AgentState, type OutboxEntry } from "../../src/store/agent-store.js";
+import type { AlertRecord } from "../../src/alert/state.js";
+import { StorageError } from "../../src/errors.js";
+import { sampleNotification } from "../support/sample-notification.js";
+
+function open() {
+  const db = openDatabase(join(mkdtempSync(join(tmpdir(), "lookout-agent-store-")), "data"));
+  return { db, store: new AgentStore(db) };
+}
+
+const alert = (fp: string): AlertRecord =>
+  ({ fingerprint: fp, alertname: "host_disk", labels: { alertname: "host_disk" }, display: "Disk", unit: "%", state: "firing", severity: "warning", maxSeverity: "warning", activeSince: 1, firingSince: 1, criticalSince: null, value: 91, threshold: 90, peak: 91, lastNotifiedAt: 1, updatedAt: 1 }) as AlertRecord;
+
+const entry = (id: string, receivers: string[]): OutboxEntry => ({
+  notification: sampleNotification({ id }),
+  pending: receivers.map((receiver) => ({ receiver, attempts: 0, nextAttemptAt: 0, firstAttemptAt: null, lastError: null })),
+});
+
+function cycle(state: AgentState, alerts: AlertRecord[], added: OutboxEntry[], at: number): OutboxEntry[] {
+  state.alerts = alerts;
+  state.lastCycleAt = at;
+  state.collectors.host = { savedAt: at, data: { ticks: at } };
+  state.flap = { a: { fires: [at], lastChange: at, flappingSince: null, held: null } };
+  state.outbox.push(...added);
+  return added;
+}
+
+describe("AgentStore", () => {
+  it("stores a cycle's alerts, counters, flap memory and notifications, and reads them back in order", () => {
+    const { db, store } = open();
+    const state = store.load();
+    expect(state).toEqual({ alerts: [], collectors: {}, outbox: [], failed: [], lastCycleAt: null, flap: {} });
+    store.commitCycle(state, cycle(state, [alert("a"), alert("b")], [entry("n1", ["s"]), entry("n2", ["s", "w"])], 100));
+    store.commitCycle(state, cycle(state, [alert("b")], [entry("n3", ["w"])], 200));
+    const back = readState(db);
+    expect(back.alerts.map((a) => a.fingerprint)).toEqual(["b"]);
+    expect(back.lastCycleAt).toBe(200);
+    expect(back.collectors).toEqual({ host: { savedAt: 200, data: { ticks: 200 } } });
+    expect(back.flap).toEqual(state.flap);
+    expect(back.outbox.map((e) => [e.notification.id, e.pending.map((d) => d.receiver)])).toEqual([
+      ["n1", ["s"]],
+      ["n2", ["s", "w"]],
+      ["n3", ["w"]],
+    ]);
+    expect(back.outbox.map((e) => e.seq)).toEqual(state.outbox.map((e) => e.seq));
+  });
+
+  it("commits a cycle whole or not at all: a failure leaves the previous state", () => {
+    const { db, store } = open();
+    const state = store.load();
+    store.commitCycle(state, cycle(state, [alert("a")], [entry("n1", ["s"])], 100));
+    const bad = entry("n2", ["s"]);
+    (bad.notification.details as unknown as { facts: unknown }).facts = [{ label: "x", value: 10n }]; // JSON cannot hold a BigInt
+    expect(() => store.commitCycle(state, cycle(state, [alert("a"), alert("z")], [bad], 200))).toThrow(StorageError);
+    const back = readState(db);
+    expect(back.alerts.map((a) => a.fingerprint)).toEqual(["a"]);
+    expect(back.lastCycleAt).toBe(100);
+    expect(back.outbox.map((e) => e.notification.id)).toEqual(["n1"]);
+  });
+
+  it("removes a delivery once accepted, and the notification once every receiver has it", () => {
+    const { db, store } = open();
+    const state = store.load();
+    const [n1, n2] = cycle(state, [], [entry("n1", ["s", "w"]), entry("n2", ["s"])], 1);
+    store.commitCycle(state, [n1!, n2!]);
+    store.delivered([{ entry: n1!, delivery: n1!.pending[0]! }]);
+    expect(readState(db).outbox.map((e) => [e.notification.id, e.pending.map((d) => d.receiver)])).toEqual([
+      ["n1", ["w"]],
+      ["n2", ["s"]],
+    ]);
+    store.delivered([
+      { entry: n1!, delivery: n1!.pending[1]! },
+      { entry: n2!, delivery: n2!.pending[0]! },
+    ]);
+    expect(readState(db).outbox).toEqual([]);
+    expect(db.prepare("SELECT COUNT(*) FROM notifications").pluck().get()).toBe(0);
+  });
+
+  it("records attempts, and moves what was given up on to the failed list (the last 100), to be reported once", () => {
+    const { db, store } = open();
+    const state = store.load();
+    const [n1] = cycle(state, [], [entry("n1", ["s"])], 1);
+    store.commitCycle(state, [n1!]);
+    Object.assign(n1!.pending[0]!, { attempts: 2, nextAttemptAt: 5000, firstAttemptAt: 1000, lastError: "Slack answered 500" });
+    store.attempted([{ entry: n1!, delivery: n1!.pending[0]! }]);
+    expect(readState(db).outbox[0]!.pending).toEqual([{ receiver: "s", attempts: 2, nextAttemptAt: 5000, firstAttemptAt: 1000, lastError: "Slack answered 500" }]);
+    const failures = [{ notificationId: "n1", title: "t", receiver: "s", error: "gone", at: 9, reportedAt: null }];
+    store.gaveUp([{ entry: n1!, delivery: n1!.pending[0]! }], failures);
+    const back = readState(db);
+    expect(back.outbox).toEqual([]);
+    expect(back.failed).toEqual([{ seq: expect.any(Number), notificationId: "n1", title: "t", receiver: "s", error: "gone", at: 9, reportedAt: null }]);
+    store.markReported(failures, 42);
+    expect(readState(db).failed[0]!.reportedAt).toBe(42);
+    const many = Array.from({ length: FAILED_KEPT + 20 }, (_, i) => ({ notificationId: `x${i}`, title: "t", receiver: "s", error: "e", at: i }));
+    store.gaveUp([], many);
+    const kept = readState(db).failed;
+    expect(kept).toHaveLength(FAILED_KEPT);
+    expect(kept.at(-1)!.notificationId).toBe(`x${FAILED_KEPT + 19}`);
+  });
+
+  it("drops what waits for receivers no longer configured", () => {
+    const { db, store } = open();
+    const state = store.load();
+    store.commitCycle(state, cycle(state, [], [entry("n1", ["old", "s"]), entry("n2", ["old"])], 1));
+    store.forgetReceiversExcept(new Set(["s"]));
+    expect(readState(db).outbox.map((e) => [e.notification.id, e.pending.map((d) => d.receiver)])).toEqual([["n1", ["s"]]]);
+  });
+});
