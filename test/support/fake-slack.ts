@@ -5,14 +5,17 @@
  *   const fake = new FakeSlack();
  *   const { url } = await fake.start();      // http://127.0.0.1:PORT/services/T000/B000/XXXX
  *   fake.respondWith([{ status: 429, body: "rate_limited", headers: { "retry-after": "3" } }]);
+ *   fake.respondBy((r) => (r.at < outageEnd ? { status: 500, body: "internal_error" } : undefined));
  *   … send to url …
  *   const [req] = await fake.waitFor(1);
  *   await fake.close();
  *
  * Answers, in order: the next canned answer from `respondWith` if any; else
- * 404 `no_service` for a path that is not served; 400 `invalid_payload` for a
+ * the answer of the `respondBy` function if it gives one; else 404
+ * `no_service` for a path that is not served; 400 `invalid_payload` for a
  * body that is not JSON; 400 `no_text` with neither text nor blocks nor
- * attachments; 400 `invalid_blocks` when blocks break Slack's limits; else 200 `ok`.
+ * attachments; 400 `invalid_blocks` when blocks break Slack's limits; else
+ * 200 `ok`. Each recorded request keeps the status it was answered with.
  */
 import { type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import { listenOnLoopback } from "./loopback-server.js";
@@ -42,7 +45,12 @@ export interface RecordedRequest {
   raw: string;
   /** Why validation refused it (`invalid_blocks: …`), null when valid; undefined when not validated (canned answer, unknown path). */
   problem?: string | null;
+  /** The HTTP status answered; undefined until the answer is sent, and for a hung or dropped request. */
+  status?: number;
 }
+
+/** Decides the answer to a request: a canned answer, or undefined for the normal answer. */
+export type Responder = (request: RecordedRequest) => CannedAnswer | undefined;
 
 // ---------------------------------------------------------------- validation
 
@@ -182,6 +190,7 @@ export class FakeSlack {
   #base = "";
   #paths = new Set<string>([FAKE_SLACK_PATH]);
   #queue: CannedAnswer[] = [];
+  #responder: Responder | undefined;
   #waiters: Array<() => void> = [];
   #timers = new Set<NodeJS.Timeout>();
 
@@ -220,10 +229,20 @@ export class FakeSlack {
     this.#queue.push(...answers);
   }
 
-  /** Forget recorded requests and queued answers. */
+  /**
+   * Answer each request (after the queued ones) with what `fn` returns for it,
+   * e.g. by its time; undefined from `fn` gives the normal answer. Until
+   * `reset()` or `respondBy(undefined)`.
+   */
+  respondBy(fn: Responder | undefined): void {
+    this.#responder = fn;
+  }
+
+  /** Forget recorded requests, queued answers and the `respondBy` function. */
   reset(): void {
     this.requests.length = 0;
     this.#queue = [];
+    this.#responder = undefined;
   }
 
   /** Resolves with the requests once `count` have arrived; rejects after `timeoutMs`. */
@@ -271,35 +290,35 @@ export class FakeSlack {
     }
     const record: RecordedRequest = { at: Date.now(), method, path, headers, body, raw };
 
-    const canned = this.#queue.shift();
+    const canned = this.#queue.shift() ?? this.#responder?.(record);
     if (canned) {
       this.#record(record);
-      this.#answerCanned(canned, res);
+      this.#answerCanned(canned, record, res);
       return;
     }
     if (!this.#paths.has(path)) {
       this.#record(record);
-      answer(res, 404, "no_service");
+      answer(res, record, 404, "no_service");
       return;
     }
     if (method !== "POST") {
       this.#record(record);
-      answer(res, 405, "invalid_method");
+      answer(res, record, 405, "invalid_method");
       return;
     }
     record.problem = body === undefined ? "invalid_payload: the body is not JSON" : validateSlackPayload(body);
     this.#record(record);
-    if (record.problem) answer(res, 400, problemCode(record.problem));
-    else answer(res, 200, "ok");
+    if (record.problem) answer(res, record, 400, problemCode(record.problem));
+    else answer(res, record, 200, "ok");
   }
 
-  #answerCanned(c: CannedAnswer, res: ServerResponse): void {
+  #answerCanned(c: CannedAnswer, record: RecordedRequest, res: ServerResponse): void {
     if (c.hang) return;
     if (c.drop) {
       res.socket?.destroy();
       return;
     }
-    const send = (): void => answer(res, c.status, c.body ?? (c.status === 200 ? "ok" : ""), c.headers);
+    const send = (): void => answer(res, record, c.status, c.body ?? (c.status === 200 ? "ok" : ""), c.headers);
     if (c.delayMs && c.delayMs > 0) {
       const t = setTimeout(() => {
         this.#timers.delete(t);
@@ -312,8 +331,9 @@ export class FakeSlack {
   }
 }
 
-function answer(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+function answer(res: ServerResponse, record: RecordedRequest, status: number, body: string, headers: Record<string, string> = {}): void {
   if (res.destroyed || res.writableEnded) return;
+  record.status = status;
   res.writeHead(status, { "content-type": "text/html", ...headers });
   res.end(body);
 }
