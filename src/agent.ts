@@ -11,11 +11,12 @@ import { createCollectors } from "./collect/registry.js";
 import { evaluate, detailsFor, type Evaluation } from "./evaluate/evaluate.js";
 import { ruleRegistry } from "./evaluate/registry.js";
 import { step, type AlertRecord, type AlertEvent, type StepResult } from "./alert/state.js";
-import { applySilences } from "./alert/silencing.js";
+import { applySilences, type SilencingResult } from "./alert/silencing.js";
 import { applyFlapping } from "./alert/flapping.js";
+import { inhibitedBy, updateInhibitors, type InhibitorMemory } from "./alert/inhibition.js";
 import { SilenceStore, silencing, type Silence } from "./silence/store.js";
 import { activeMaintenance } from "./silence/maintenance.js";
-import type { Notification, NotificationDetails } from "./alert/notification.js";
+import type { Fact, Notification, NotificationDetails } from "./alert/notification.js";
 import { topProcesses } from "./collect/host/processes.js";
 import { AgentStore, type AgentState } from "./store/agent-store.js";
 import { ensureDataDir, openDatabase, type Db } from "./store/database.js";
@@ -23,6 +24,8 @@ import { AgentLock } from "./store/lock.js";
 import { Dispatcher } from "./notify/dispatcher.js";
 import type { Notifier } from "./notify/notifier.js";
 import { createNotifiers } from "./notify/registry.js";
+import { route, reminderStepMs, routesFrom, type Route } from "./notify/routing.js";
+import { buildSummary, countEvents, emptyCounts, summaryDue } from "./notify/daily-summary.js";
 import { log } from "./log.js";
 import { describeError } from "./errors.js";
 
@@ -58,6 +61,7 @@ export class Agent {
   readonly dispatcher: Dispatcher;
   private readonly lock: AgentLock;
   private readonly silences: SilenceStore;
+  private readonly routes: Route[];
   /** Each collector's last result, reused by cycles that do not run it. */
   private readonly lastResults = new Map<string, CollectResult>();
 
@@ -81,6 +85,7 @@ export class Agent {
     this.silences = new SilenceStore(this.db);
     this.collectors = opts.collectors ?? createCollectors(loaded);
     this.notifiers = opts.notifiers ?? createNotifiers(loaded);
+    this.routes = routesFrom(loaded.config, this.notifiers.map((n) => n.name));
     this.dispatcher = new Dispatcher({
       notifiers: this.notifiers,
       state: this.state,
@@ -148,11 +153,13 @@ export class Agent {
     }
     const evaluation = evaluate(samples, ruleRegistry, config, hostname, covers);
     const result = step(this.state.alerts, evaluation.observations, now, {
-      repeatIntervalMs: config.notify.repeat_interval,
+      repeatIntervalMs: reminderStepMs(this.routes, config.notify.repeat_interval),
       sendResolved: config.notify.send_resolved,
       evaluated: evaluation.evaluated,
     });
-    const silenced = this.applySilences(result, now);
+    // A cause that stopped this cycle still explains what was found in it (containers found dead when Docker is back).
+    this.state.inhibitors = updateInhibitors(result.alerts, this.state.inhibitors, now, this.inhibitHoldMs());
+    const silenced = this.applySilences(result, this.state.inhibitors, now);
     const alerts = silenced.alerts;
     const flapped = applyFlapping(this.state.flap, silenced.events, now, { max: config.flap.max, withinMs: config.flap.within });
     this.state.flap = flapped.memory;
@@ -161,6 +168,7 @@ export class Agent {
     const processCache = new Map<"cpu" | "memory", Promise<NotificationDetails["topProcesses"]>>();
     for (const event of events) {
       const details: NotificationDetails = detailsFor(evaluation, event.alert.fingerprint);
+      if (event.alert.alertname === "host_rebooted" && event.kind === "firing") details.facts.push(...diedWithReboot(silenced.held));
       const by = evaluation.sources.get(event.alert.fingerprint)?.rule.topProcesses;
       if (by && event.kind !== "resolved") {
         if (!processCache.has(by)) {
@@ -176,23 +184,63 @@ export class Agent {
       }
       notifications.push({ id: randomUUID(), kind: event.kind, hostname, at: now, alert: event.alert, details });
     }
+    this.state.summary = countEvents(this.state.summary ?? emptyCounts(now), result.events);
+    const summary = this.dailySummary(now, alerts, samples);
+    // Routes: which receivers get each one; a reminder no route is due for is dropped.
+    const byFingerprint = new Map(alerts.map((a) => [a.fingerprint, a]));
+    const receivers = new Map<string, readonly string[]>();
+    const routed = notifications.filter((n) => {
+      if (this.routes.length === 0) return true;
+      const rec = byFingerprint.get(n.alert.fingerprint);
+      const r = route(n, this.routes, rec?.toldAt, now);
+      if (rec) rec.toldAt = r.toldAt;
+      receivers.set(n.id, r.receivers);
+      return n.kind !== "reminder" || r.receivers.length > 0;
+    });
+    if (summary) {
+      routed.push(summary.notification);
+      receivers.set(summary.notification.id, summary.receivers);
+    }
     // The state change and the notifications it caused are stored in one transaction.
     this.state.alerts = alerts;
     this.state.lastCycleAt = now;
-    const added = this.dispatcher.enqueue(notifications, now);
+    const added = this.dispatcher.enqueue(routed, now, (n) => receivers.get(n.id) ?? this.notifiers.map((r) => r.name));
     this.store.commitCycle(this.state, added);
-    for (const n of notifications) this.opts.onNotification?.(n);
+    for (const n of routed) this.opts.onNotification?.(n);
 
     const firing = alerts.filter((a) => a.state === "firing");
     let status: CheckStatus = "ok";
     if (firing.some((a) => a.severity === "critical")) status = "critical";
     else if (firing.length > 0) status = "warning";
     else if (samples.length === 0) status = "unknown";
-    return { checkedAt: now, samples, evaluation, active: alerts, resolved: result.resolved, notifications, errors, status };
+    return { checkedAt: now, samples, evaluation, active: alerts, resolved: result.resolved, notifications: routed, errors, status };
   }
 
-  /** Holds back what silences and maintenance windows cover (see alert/silencing.ts). */
-  private applySilences(result: StepResult, now: number): { events: AlertEvent[]; alerts: AlertRecord[] } {
+  /** The daily summary, when one is due (notify.daily_summary), and who gets it: its receiver, else every Slack receiver. */
+  private dailySummary(now: number, alerts: readonly AlertRecord[], samples: readonly Sample[]): { notification: Notification; receivers: string[] } | undefined {
+    const cfg = this.loaded.config.notify.daily_summary;
+    const counts = this.state.summary;
+    if (!cfg || !counts || !summaryDue(cfg.at, counts, now)) return undefined;
+    const failed = this.state.failed.filter((f) => f.at >= counts.since).length;
+    const notification = buildSummary({ id: randomUUID(), hostname: this.loaded.hostname, now, counts, alerts, failed, samples });
+    this.state.summary = { ...emptyCounts(now), lastSentAt: now };
+    const slack = this.notifiers.filter((n) => n.kind === "slack").map((n) => n.name);
+    return { notification, receivers: cfg.receiver !== undefined ? [cfg.receiver] : slack.length > 0 ? slack : this.notifiers.map((n) => n.name) };
+  }
+
+  /**
+   * How long a cause keeps holding its symptoms back after it ended: long
+   * enough for a container that came back to be over its crash
+   * (containers.crashed.resolve_after), plus a few cycles (at least 10 s) for
+   * Docker to restart it.
+   */
+  private inhibitHoldMs(): number {
+    const c = this.loaded.config;
+    return Math.max(c.containers.crashed.resolve_after, c.containers.oom_killed.resolve_after) + Math.max(3 * c.interval, 10_000);
+  }
+
+  /** Holds back what silences and maintenance windows cover, and what a firing cause explains (alert/silencing.ts, alert/inhibition.ts). */
+  private applySilences(result: StepResult, inhibitors: InhibitorMemory, now: number): SilencingResult {
     let silences: Silence[];
     try {
       silences = [...this.silences.active(now), ...activeMaintenance(this.loaded.config.maintenance, now)];
@@ -201,8 +249,15 @@ export class Agent {
       log.error("silences ignored", { error: describeError(err) });
       silences = [];
     }
-    const out = applySilences(result.alerts, result.events, result.resolved, (labels) => silencing(labels, silences, now)?.id, now);
+    const out = applySilences(result.alerts, result.events, result.resolved, (alert) => silencing(alert.labels, silences, now)?.id ?? inhibitedBy(alert, inhibitors), now);
     for (const h of out.held) log.info("notification held back", { alert: h.event.alert.fingerprint, kind: h.event.kind, by: h.by });
     return out;
   }
+}
+
+/** One line of the reboot message: the containers whose deaths it explains (each reported on its own only if it stays down). */
+function diedWithReboot(held: SilencingResult["held"]): Fact[] {
+  const names = [...new Set(held.filter((h) => h.by === "inhibited by host_rebooted" && h.event.kind === "firing").map((h) => h.event.alert.labels.container ?? "?"))].sort();
+  if (names.length === 0) return [];
+  return [{ label: "Containers that died with it", value: `${names.join(", ")} (each is reported on its own only if it does not come back)` }];
 }

@@ -1,7 +1,7 @@
 import type { Severity } from "../config/schema.js";
 
 /** What changed about an alert, and so what a receiver is told. Nothing else is ever sent. */
-export type NotificationKind = "firing" | "escalated" | "reminder" | "resolved" | "flapping";
+export type NotificationKind = "firing" | "escalated" | "reminder" | "resolved" | "flapping" | "summary";
 
 /** An alert as it stands when a notification is made. */
 export interface AlertSnapshot {
@@ -27,6 +27,8 @@ export interface AlertSnapshot {
   maxSeverity: Exclude<Severity, "info">;
   /** For alerts that are events (a crash): what happened, shown instead of "value (threshold …)". */
   summary?: string;
+  /** When what it reports happened (a crash's exit time), else when it became active. */
+  causedAt?: number;
   /** Resolved because what it measured disappeared: why ("container removed", "no longer mounted"). */
   gone?: string;
   /** For a flapping notification: how often it fired within `flapWithinMs` (flap.within). */

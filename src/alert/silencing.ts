@@ -9,6 +9,7 @@
  */
 import type { AlertEvent, AlertRecord } from "./state.js";
 import { snapshot } from "./state.js";
+import type { AlertSnapshot } from "./notification.js";
 
 export interface SilencingResult {
   alerts: AlertRecord[];
@@ -17,12 +18,12 @@ export interface SilencingResult {
   held: Array<{ event: AlertEvent; by: string }>;
 }
 
-/** `silencedBy(labels)` returns the id of the silence that matches, if any. */
+/** `silencedBy(alert)` returns the id of the silence (or the cause, alert/inhibition.ts) that holds it back, if any. */
 export function applySilences(
   alerts: readonly AlertRecord[],
   events: readonly AlertEvent[],
   resolved: readonly AlertRecord[],
-  silencedBy: (labels: Record<string, string>) => string | undefined,
+  silencedBy: (alert: AlertSnapshot) => string | undefined,
   now: number,
 ): SilencingResult {
   const byFingerprint = new Map(alerts.map((a) => [a.fingerprint, { ...a }]));
@@ -39,7 +40,7 @@ export function applySilences(
       else out.push(event);
       continue;
     }
-    const by = silencedBy(event.alert.labels);
+    const by = silencedBy(event.alert);
     const rec = byFingerprint.get(fp);
     if (by === undefined) {
       if (rec) rec.suppressed = false;
@@ -54,7 +55,7 @@ export function applySilences(
   for (const rec of byFingerprint.values()) {
     if (!rec.suppressed || rec.state !== "firing" || eventFor.has(rec.fingerprint)) continue;
     const snap = snapshot(rec);
-    if (silencedBy(snap.labels) !== undefined) continue;
+    if (silencedBy(snap) !== undefined) continue;
     rec.suppressed = false;
     rec.lastNotifiedAt = now;
     out.push({ kind: "firing", alert: snapshot(rec) });

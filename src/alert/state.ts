@@ -26,6 +26,10 @@ export interface Observation {
   summary?: string;
   /** Why the alert is over when its series disappears ("container removed"). */
   goneText?: string;
+  /** When what it reports happened, if earlier than this cycle (a crash's exit time). */
+  causedAt?: number;
+  /** Ends without a resolved message (a notice such as a reboot, over after a while). */
+  quietResolve?: boolean;
 }
 
 /** What is remembered of an active alert between cycles (and across restarts). */
@@ -49,10 +53,16 @@ export interface AlertRecord {
   updatedAt: number;
   summary?: string;
   goneText?: string;
+  /** Ends without a resolved message. */
+  quietResolve?: boolean;
+  /** When what it reports happened: its first observation's causedAt, else when it became active. */
+  causedAt?: number;
   /** Set on the last record of an alert whose series disappeared: why it is over. */
   gone?: string;
   /** Firing, but not announced yet: it was silenced when it fired (sent when the silence ends). */
   suppressed?: boolean;
+  /** When each route was last told of it (notify/routing.ts), for per-route reminders. */
+  toldAt?: Record<string, number>;
 }
 
 export interface AlertEvent {
@@ -110,6 +120,7 @@ export function snapshot(rec: AlertRecord): AlertSnapshot {
     maxSeverity: rec.maxSeverity,
     ...(rec.summary !== undefined ? { summary: rec.summary } : {}),
     ...(rec.gone !== undefined ? { gone: rec.gone } : {}),
+    causedAt: rec.causedAt ?? rec.activeSince,
   };
 }
 
@@ -123,7 +134,7 @@ export function step(previous: readonly AlertRecord[], observations: readonly Ob
   const resolve = (rec: AlertRecord) => {
     if (rec.state !== "firing") return; // a pending alert that clears was never news
     resolved.push(rec);
-    if (opts.sendResolved) events.push({ kind: "resolved", alert: snapshot(rec) });
+    if (opts.sendResolved && !rec.quietResolve) events.push({ kind: "resolved", alert: snapshot(rec) });
   };
 
   for (const obs of observations) {
@@ -157,10 +168,12 @@ export function step(previous: readonly AlertRecord[], observations: readonly Ob
         value: obs.value,
         threshold: thresholdOf(obs, level),
         peak: Math.max(cur?.peak ?? obs.value, obs.value),
+        causedAt: cur?.causedAt ?? obs.causedAt ?? now,
         lastNotifiedAt: null,
         updatedAt: now,
         ...(obs.summary !== undefined ? { summary: obs.summary } : {}),
         ...(obs.goneText !== undefined ? { goneText: obs.goneText } : {}),
+        ...(obs.quietResolve ? { quietResolve: true } : {}),
       };
       if (now - activeSince >= obs.forMs) {
         const sev: Sev = criticalHeld ? "critical" : "warning";

@@ -19,6 +19,7 @@ const SEVERITY_WORD = { warning: "WARNING", critical: "CRITICAL" } as const;
 export function notificationTitle(n: Notification): string {
   const a = n.alert;
   const host = `[${n.hostname}]`;
+  if (n.kind === "summary") return `${host} DAILY SUMMARY: ${a.summary ?? ""}`;
   if (n.kind === "flapping") {
     const within = a.flapWithinMs !== undefined ? ` in ${formatDuration(a.flapWithinMs)}` : "";
     return `${host} FLAPPING: ${a.display} fired ${a.flapCount ?? "many"} times${within}; no more messages about it until it has been stable that long`;
@@ -61,17 +62,24 @@ export function notificationTitle(n: Notification): string {
 }
 
 
-/** What N alerts of one name are, in a group's title ("containers crashed"). */
-const GROUP_NOUNS: Record<string, string> = {
-  container_crashed: "containers crashed",
-  container_oom_killed: "containers ran out of memory",
-  container_unhealthy: "containers unhealthy",
-  container_restart_loop: "containers in a restart loop",
-  container_not_running: "containers not running",
-  container_cpu: "containers with high CPU",
-  container_memory: "containers with high memory",
-  host_disk: "disks filling up",
-  host_inodes: "filesystems out of inodes",
+/** What one and N alerts of one name are, in a group's title ("1 container crashed", "5 containers crashed"). */
+const GROUP_NOUNS: Record<string, [string, string]> = {
+  container_crashed: ["container crashed", "containers crashed"],
+  container_oom_killed: ["container ran out of memory", "containers ran out of memory"],
+  container_unhealthy: ["container unhealthy", "containers unhealthy"],
+  container_restart_loop: ["container in a restart loop", "containers in a restart loop"],
+  container_not_running: ["container not running", "containers not running"],
+  container_cpu: ["container with high CPU", "containers with high CPU"],
+  container_memory: ["container with high memory", "containers with high memory"],
+  docker_unreachable: ["Docker unreachable", "Docker unreachable"],
+  host_cpu: ["high CPU", "high CPU"],
+  host_memory: ["high memory", "high memory"],
+  host_swap: ["high swap", "high swap"],
+  host_load: ["high load", "high load"],
+  host_disk: ["disk filling up", "disks filling up"],
+  host_inodes: ["filesystem out of inodes", "filesystems out of inodes"],
+  host_rebooted: ["reboot", "reboots"],
+  lookout_daily_summary: ["daily summary", "daily summaries"],
 };
 
 /**
@@ -90,13 +98,10 @@ export function groupTitle(ns: readonly Notification[]): string {
     .sort((a, b) => b[1] - a[1])
     .map(([name, c]) => {
       const noun = GROUP_NOUNS[name];
-      if (noun) return `${c} ${c === 1 ? singular(noun) : noun}`;
+      if (noun) return c === 1 && noun[0] === noun[1] ? noun[0] : `${c} ${c === 1 ? noun[0] : noun[1]}`;
       return `${c} × ${name}`;
     });
   if (resolved > 0) parts.push(`${resolved} resolved`);
   return `${host} ${parts.join(", ")}`;
 }
 
-function singular(noun: string): string {
-  return noun.replace(/^containers/, "container").replace(/^disks/, "disk").replace(/^filesystems/, "filesystem");
-}

@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { hostname as osHostname } from "node:os";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
-import { configSchema, type LookoutConfig } from "./schema.js";
+import { configSchema, receiverName, type LookoutConfig } from "./schema.js";
 import { ConfigError } from "../errors.js";
 import { registerSecret } from "../secrets.js";
 
@@ -105,6 +105,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
       slackUrls.push(envUrl);
     }
   }
+  problems.push(...receiverProblems(config));
   if (problems.length > 0) throw new ConfigError(problems, source);
   for (const url of slackUrls) registerSecret(url);
 
@@ -124,9 +125,37 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     }
   }
 
-  const hostRoot = (config.host_root ?? env.LOOKOUT_HOST_ROOT ?? "").replace(/\/+$/, "");
+  // A relative host_root is relative to the config file, like data_dir; LOOKOUT_HOST_ROOT to the working directory.
+  const rootSetting = config.host_root !== undefined && config.host_root !== "" ? resolve(baseDir, config.host_root) : env.LOOKOUT_HOST_ROOT ? resolve(env.LOOKOUT_HOST_ROOT) : "";
+  const hostRoot = rootSetting === "/" ? "" : rootSetting.replace(/\/+$/, "");
   const dataDir = resolveDataDir(opts.dataDir, config.data_dir, path, env);
   return { config, slackUrls, path, warnings, dataDir, hostname: config.hostname ?? readHostname(hostRoot), hostRoot };
+}
+
+/** Receivers must have distinct names, and every route must name one of them. */
+function receiverProblems(config: LookoutConfig): string[] {
+  const problems: string[] = [];
+  const names = new Map<string, string>();
+  const add = (name: string, key: string) => {
+    const other = names.get(name);
+    if (other !== undefined) problems.push(`${key}.name: "${name}" is also the name of ${other}; give each receiver its own name`);
+    else names.set(name, key);
+  };
+  config.notify.slack.forEach((r, i) => add(receiverName("slack", r, i), `notify.slack[${i}]`));
+  config.notify.webhooks.forEach((r, i) => add(receiverName("webhook", r, i), `notify.webhooks[${i}]`));
+  const mustName = (receiver: string, key: string) => {
+    if (names.has(receiver)) return;
+    const known = [...names.keys()];
+    problems.push(
+      `${key}: no receiver is named "${receiver}" (` +
+        (known.length > 0 ? `the receivers are ${known.join(", ")}` : "notify.slack and notify.webhooks are empty") +
+        `); give the receiver a name: in notify.slack or notify.webhooks, or use one of those`,
+    );
+  };
+  config.notify.routes.forEach((route, i) => mustName(route.receiver, `notify.routes[${i}].receiver`));
+  const summaryTo = config.notify.daily_summary?.receiver;
+  if (summaryTo !== undefined) mustName(summaryTo, "notify.daily_summary.receiver");
+  return problems;
 }
 
 /** --data-dir, else the config's data_dir (relative to the config file), else ./data, or /var/lib/lookout under systemd. */

@@ -165,6 +165,23 @@ const maintenanceWindow = z.strictObject({
   comment: z.string({ error: "expected a text" }).optional(),
 });
 
+/** `HH:MM`, 24-hour, local time. */
+const clockTime = z.string({ error: 'expected a time like "09:00"' }).regex(/^([01]?\d|2[0-3]):[0-5]\d$/, { error: 'expected a time like "09:00" (24-hour, this host\'s local time)' });
+
+/** One route of `notify.routes`: which notifications go to which receiver, and how often it is reminded. */
+const route = z.strictObject({
+  receiver: z.string({ error: "expected the name of a receiver in notify.slack or notify.webhooks (slack[0], webhook[0], or its name:)" }).min(1),
+  min_severity: severity.default("warning"),
+  match: z
+    .union([labelMatcher, z.array(labelMatcher)], { error: `expected ${MATCHER_EXAMPLE}, or a list of them` })
+    .optional()
+    .transform((m) => (m === undefined ? [] : typeof m === "string" ? [m] : m)),
+  /** Reminders for this route; default notify.repeat_interval. */
+  repeat_interval: duration.optional(),
+  /** Go on to the next routes after this one matched (Alertmanager's `continue`). */
+  continue: z.boolean({ error: "expected true or false" }).default(false),
+});
+
 export const configSchema = z.strictObject({
   hostname: z.string({ error: "expected a host name" }).min(1, { error: "expected a host name" }).optional(),
   data_dir: z.string({ error: "expected a directory path" }).min(1, { error: "expected a directory path" }).optional(),
@@ -188,6 +205,13 @@ export const configSchema = z.strictObject({
         .prefault({}),
       inodes: thresholdRule(percent, { warning: 90, critical: null, for: "0s", hysteresis: 5 }),
       load: thresholdRule(positive, { warning: 2.0, critical: null, for: "5m", hysteresis: 0.2 }),
+      /** One message when the host has rebooted (how long it was down), with the containers that came back. */
+      reboot: z
+        .strictObject({
+          enabled,
+          severity: z.enum(["warning", "critical"], { error: "expected warning or critical" }).default("warning"),
+        })
+        .prefault({}),
     })
     .prefault({}),
   docker: z
@@ -227,6 +251,18 @@ export const configSchema = z.strictObject({
       give_up_after: duration.prefault("24h"),
       slack: z.array(slackReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]),
       webhooks: z.array(webhookReceiver, { error: "expected a list of receivers, each with url" }).default([]),
+      /** A daily message at this local time: what fired and resolved since the last one, what fires now, or "all clear". */
+      daily_summary: z
+        .union(
+          [
+            clockTime.transform((at) => ({ at, receiver: undefined as string | undefined })),
+            z.strictObject({ at: clockTime, receiver: z.string({ error: "expected the name of a receiver" }).min(1).optional() }),
+          ],
+          { error: 'expected a time like "09:00", or { at: "09:00", receiver: monitoring }' },
+        )
+        .optional(),
+      /** [] = every receiver gets what meets its min_severity. */
+      routes: z.array(route, { error: 'expected a list like [{ receiver: oncall, min_severity: critical }]' }).default([]),
       heartbeat: z
         .strictObject({
           url: z.string({ error: "expected a URL like https://hc-ping.com/<uuid>" }).min(1, { error: "expected a URL like https://hc-ping.com/<uuid>" }),
@@ -247,5 +283,11 @@ export const configSchema = z.strictObject({
 });
 
 export type LookoutConfig = z.output<typeof configSchema>;
+export type RouteConfig = z.output<typeof route>;
+
+/** The name a receiver goes by in routes, logs and status: its `name`, else `slack[i]` / `webhook[i]`. */
+export function receiverName(kind: "slack" | "webhook", r: { name?: string | undefined }, i: number): string {
+  return r.name ?? `${kind}[${i}]`;
+}
 export type SlackReceiverConfig = z.output<typeof slackReceiver>;
 export type WebhookReceiverConfig = z.output<typeof webhookReceiver>;

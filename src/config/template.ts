@@ -64,6 +64,9 @@ host:
     critical: null
     for: 5m
     hysteresis: 0.2
+  reboot:                   # one message when the host has rebooted: when, how long it was down,
+    enabled: true           # and the containers that died with it (each is reported on its own
+    severity: warning       # only if it does not come back)
 
 # An alert that fires and resolves more than "max" times within "within" is
 # reported once as flapping, then held until it has been stable for "within".
@@ -134,6 +137,28 @@ notify:
   send_resolved: true       # say when an alert is over, with its peak and duration
   group_wait: 2s            # what happens within this long goes out as one message per receiver
   give_up_after: 24h        # a receiver that refuses this long: the notification is marked failed
+                            # (said in lookout status and in the next message that goes through)
+  # A daily message at this local time: "all clear" or what fires now, with what
+  # fired and resolved since the last one. To every Slack receiver, or to one:
+  # daily_summary: "09:00"
+  # daily_summary: { at: "09:00", receiver: monitoring }
+  # Routes: which receiver gets what. Tried in order; a route takes an alert at
+  # or above its min_severity whose labels match every "match" (label=glob:
+  # alertname, severity, hostname, mount, container, image, compose_project,
+  # compose_service); the first route that takes it ends the search unless it
+  # has "continue: true". A resolved message goes where its firing went. Each
+  # route reminds at its own repeat_interval (default: notify.repeat_interval).
+  # [] = every receiver gets everything at or above its own min_severity.
+  routes: []
+  # routes:
+  #   - receiver: oncall              # a receiver's name (or slack[0], webhook[0] for unnamed ones)
+  #     min_severity: critical
+  #     repeat_interval: 1h
+  #     continue: true                # critical alerts go on to the next route too
+  #   - receiver: monitoring
+  #     min_severity: warning
+  #     match: ["alertname=container_*"]
+  #     repeat_interval: 24h
   # Generic JSON webhooks, body in Alertmanager's webhook format (version 4),
   # so existing Alertmanager webhook consumers work unchanged.
   webhooks: []

@@ -44,6 +44,7 @@ export const containerRules: RuleDefinition[] = [
     alertname: "container_crashed",
     gone: "container removed",
     configKey: "containers.crashed",
+    causedAt: (s) => (s.value > 0 ? num(s.info?.at) : undefined),
     settings: (c, s) => {
       const r = ruleOf("crashed")(c, s);
       return condition(r.enabled, r.severity, 0);
@@ -74,6 +75,7 @@ export const containerRules: RuleDefinition[] = [
     alertname: "container_oom_killed",
     gone: "container removed",
     configKey: "containers.oom_killed",
+    causedAt: (s) => (s.value > 0 ? num(s.info?.at) : undefined),
     settings: (c, s) => condition(ruleOf("oom_killed")(c, s).enabled, "critical", 0),
     display: (s) => (s.value > 0 ? `Container ${name(s)} ran out of memory` : `Container ${name(s)} is running again after running out of memory`),
     summary: (s) => {

@@ -64,7 +64,10 @@ export function evaluate(
         hysteresis: settings.hysteresis,
         ...(rule.summary ? { summary: rule.summary(sample) } : {}),
         ...(rule.gone ? { goneText: rule.gone } : {}),
+        ...(rule.quietResolve ? { quietResolve: true } : {}),
       });
+      const causedAt = rule.causedAt?.(sample);
+      if (causedAt !== undefined && Number.isFinite(causedAt)) observations[observations.length - 1]!.causedAt = causedAt;
       sources.set(fingerprint, { rule, sample });
     }
   }

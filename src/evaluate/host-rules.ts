@@ -1,9 +1,33 @@
 import type { RuleDefinition } from "./rule.js";
 import { formatBytes, formatPercent } from "../units.js";
+import { formatDuration } from "../config/duration.js";
 
 const num = (v: string | number | undefined): number => (typeof v === "number" ? v : Number(v ?? NaN));
 
+const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.\d+Z$/, "Z") : "unknown");
+
 export const hostRules: RuleDefinition[] = [
+  {
+    alertname: "host_rebooted",
+    configKey: "host.reboot",
+    settings: (c) => ({ enabled: c.host.reboot.enabled, warning: 1, critical: c.host.reboot.severity === "critical" ? 1 : null, for: 0, hysteresis: 0 }),
+    display: () => "Reboot",
+    quietResolve: true,
+    summary: (s) => {
+      const i = s.info ?? {};
+      if (s.value === 0) return "No reboot in the last 10 minutes";
+      const down = num(i.boot_at) - num(i.last_seen_up_at);
+      return `Host rebooted at ${iso(num(i.boot_at))}` + (down > 0 ? ` (down about ${formatDuration(down)})` : "");
+    },
+    facts: (s) => {
+      const i = s.info ?? {};
+      return [
+        { label: "Booted", value: iso(num(i.boot_at)) },
+        { label: "Last seen up", value: iso(num(i.last_seen_up_at)) },
+        { label: "Previous boot", value: `${iso(num(i.previous_boot_at))} (up ${formatDuration(Math.max(0, num(i.last_seen_up_at) - num(i.previous_boot_at)))})` },
+      ];
+    },
+  },
   {
     alertname: "host_cpu",
     configKey: "host.cpu",

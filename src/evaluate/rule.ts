@@ -29,6 +29,14 @@ export interface RuleDefinition {
   summary?(sample: Sample): string;
   /** Blocks of text for the message (a crashed container's last log lines). */
   sections?(sample: Sample): Array<{ title: string; text: string; code?: boolean }>;
+  /**
+   * When what it reports happened, when that can be earlier than Lookout saw
+   * it (a crash found after Docker came back): tells a symptom of an outage
+   * from a failure after it (alert/inhibition.ts).
+   */
+  causedAt?(sample: Sample): number | undefined;
+  /** Ends without a resolved message: a notice (a reboot) rather than a problem that gets fixed. */
+  quietResolve?: boolean;
   /** Why an alert is over when its series disappears, e.g. "container removed". */
   gone?: string;
   /** Whether a message should list the top processes, and by what. */

@@ -66,15 +66,18 @@ export class Dispatcher {
   }
 
   /**
-   * Adds notifications to the outbox for every receiver that should get them,
+   * Adds notifications to the outbox for every receiver that should get them
+   * (those `receiversOf` names, see notify/routing.ts; all by default) and
+   * whose min_severity they meet,
    * and returns the new entries: the caller stores them in the same
    * transaction as the state change that made them.
    */
-  enqueue(notifications: readonly Notification[], now = Date.now()): OutboxEntry[] {
+  enqueue(notifications: readonly Notification[], now = Date.now(), receiversOf?: (n: Notification) => readonly string[]): OutboxEntry[] {
     const added: OutboxEntry[] = [];
     for (const notification of notifications) {
+      const routed = receiversOf?.(notification);
       const pending = this.notifiers
-        .filter((r) => meetsSeverity(notification, r.minSeverity))
+        .filter((r) => (routed === undefined || routed.includes(r.name)) && meetsSeverity(notification, r.minSeverity))
         .map((r) => ({ receiver: r.name, attempts: 0, nextAttemptAt: now, firstAttemptAt: null, lastError: null }));
       if (pending.length > 0) added.push({ notification, pending });
     }
@@ -228,11 +231,15 @@ export function withUndeliveredNote(n: Notification, failed: readonly FailedDeli
   return { ...n, details: { ...n.details, sections: [...(n.details.sections ?? []), { title: "Not delivered earlier", text }] } };
 }
 
-function takeWhileDue<T extends { delivery: Delivery }>(queue: T[], now: number, max: number): T[] {
+/** The head of the queue and what is due behind it; a daily summary goes on its own. */
+function takeWhileDue<T extends { entry: OutboxEntry; delivery: Delivery }>(queue: T[], now: number, max: number): T[] {
   const out: T[] = [];
   for (const q of queue) {
     if (q.delivery.nextAttemptAt > now || out.length >= max) break;
+    const alone = q.entry.notification.kind === "summary";
+    if (alone && out.length > 0) break;
     out.push(q);
+    if (alone) break;
   }
   return out;
 }

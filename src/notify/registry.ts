@@ -1,4 +1,5 @@
 import type { LoadedConfig } from "../config/load.js";
+import { receiverName } from "../config/schema.js";
 import type { Notifier } from "./notifier.js";
 import { SlackNotifier } from "./slack/slack.js";
 import { createWebhookNotifiers } from "./webhook/webhook.js";
@@ -6,7 +7,7 @@ import { createWebhookNotifiers } from "./webhook/webhook.js";
 /** Every configured receiver (Alertmanager's integrations). A new kind is one file and one line here. */
 export function createNotifiers(loaded: LoadedConfig): Notifier[] {
   const slack = loaded.config.notify.slack.map(
-    (r, i) => new SlackNotifier({ name: r.name ?? `slack[${i}]`, url: loaded.slackUrls[i]!, minSeverity: r.min_severity }),
+    (r, i) => new SlackNotifier({ name: receiverName("slack", r, i), url: loaded.slackUrls[i]!, minSeverity: r.min_severity }),
   );
   return [...slack, ...createWebhookNotifiers(loaded)];
 }

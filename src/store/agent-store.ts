@@ -13,6 +13,8 @@ import type Database from "better-sqlite3";
 import type { AlertRecord } from "../alert/state.js";
 import type { Notification } from "../alert/notification.js";
 import type { FlapMemory, FlapRecord } from "../alert/flapping.js";
+import type { InhibitorMemory } from "../alert/inhibition.js";
+import type { SummaryCounts } from "../notify/daily-summary.js";
 import { inTransaction, reading } from "./transactions.js";
 
 export interface Delivery {
@@ -52,13 +54,17 @@ export interface AgentState {
   lastCycleAt: number | null;
   /** Alerts' recent firings, for flap detection (alert/flapping.ts). */
   flap: FlapMemory;
+  /** When each inhibiting alert last stopped firing (alert/inhibition.ts). */
+  inhibitors: InhibitorMemory;
+  /** What the next daily summary counts (notify/daily-summary.ts); null until the first cycle. */
+  summary: SummaryCounts | null;
 }
 
 /** How many failed deliveries are kept for `status`. */
 export const FAILED_KEPT = 100;
 
 export function emptyState(): AgentState {
-  return { alerts: [], collectors: {}, outbox: [], failed: [], lastCycleAt: null, flap: {} };
+  return { alerts: [], collectors: {}, outbox: [], failed: [], lastCycleAt: null, flap: {}, inhibitors: {}, summary: null };
 }
 
 /** An item of a receiver's queue: an outbox entry and its delivery to that receiver. */
@@ -144,8 +150,13 @@ export function readState(db: Database.Database): AgentState {
     for (const row of db.prepare("SELECT fingerprint, data FROM flap").all() as Array<{ fingerprint: string; data: string }>) {
       state.flap[row.fingerprint] = JSON.parse(row.data) as FlapRecord;
     }
-    const last = db.prepare("SELECT value FROM meta WHERE key = 'last_cycle_at'").pluck().get() as string | undefined;
-    state.lastCycleAt = last === undefined ? null : (JSON.parse(last) as number | null);
+    const meta = (key: string): unknown => {
+      const v = db.prepare("SELECT value FROM meta WHERE key = ?").pluck().get(key) as string | undefined;
+      return v === undefined ? undefined : (JSON.parse(v) as unknown);
+    };
+    state.lastCycleAt = (meta("last_cycle_at") as number | null | undefined) ?? null;
+    state.inhibitors = (meta("inhibitors") as InhibitorMemory | undefined) ?? {};
+    state.summary = (meta("daily_summary") as SummaryCounts | undefined) ?? null;
     const rows = db
       .prepare(
         `SELECT n.seq, n.body, d.receiver, d.attempts, d.next_attempt_at, d.first_attempt_at, d.last_error
@@ -188,6 +199,8 @@ export class AgentStore {
       writeCollectors(this.db, state.collectors);
       writeFlap(this.db, state.flap);
       writeMeta(this.db, "last_cycle_at", state.lastCycleAt);
+      writeMeta(this.db, "inhibitors", state.inhibitors);
+      writeMeta(this.db, "daily_summary", state.summary);
       insertOutbox(this.db, added);
     });
   }

@@ -46,6 +46,8 @@ function legacyState(path: string): AgentState | undefined {
     failed: Array.isArray(raw.failed) ? raw.failed : state.failed,
     lastCycleAt: typeof raw.lastCycleAt === "number" ? raw.lastCycleAt : null,
     flap: raw.flap && typeof raw.flap === "object" ? raw.flap : state.flap,
+    inhibitors: {},
+    summary: null,
   };
 }
 

@@ -23,7 +23,7 @@ function run(values: number[], silenced: (i: number) => boolean, others: number[
   values.forEach((v, i) => {
     const observations = [obs(v), ...(others[i] !== undefined ? [obs(others[i]!, "web-1")] : [])];
     const r = step(alerts, observations, i * 1000, opts);
-    const s = applySilences(r.alerts, r.events, r.resolved, (l) => (silenced(i) && l.container === "db-1" ? "s1" : undefined), i * 1000);
+    const s = applySilences(r.alerts, r.events, r.resolved, (a) => (silenced(i) && a.labels.container === "db-1" ? "s1" : undefined), i * 1000);
     alerts = s.alerts;
     for (const e of s.events) sent.push(`${i}:${e.kind}:${e.alert.labels.container}`);
   });

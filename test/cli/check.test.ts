@@ -2,7 +2,8 @@ import Database from "better-sqlite3";
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
 import { FakeSlack, validateSlackPayload } from "../support/fake-slack.js";
 import { runCli, workspace } from "../support/cli.js";
-import { writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 
 const fake = new FakeSlack();
 let url = "";
@@ -117,5 +118,88 @@ describe("lookout check", () => {
     expect(r.code).toBe(3);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: "unknown", metrics: [] });
     expect(r.stderr).toMatch(/cannot read \/nonexistent\/host\/proc\/stat/);
+  });
+
+  it("reports a reboot once, with when it booted and how long it was down; no resolved message", async () => {
+    // A host root (as in a container with the host mounted at /host) whose /proc/uptime we control.
+    const ws = workspace(`
+host_root: ./host
+hostname: web-1
+host:
+  cpu: { enabled: false }
+  memory: { enabled: false }
+  load: { enabled: false }
+  swap: { enabled: false }
+  inodes: { enabled: false }
+  disk: { enabled: false }
+notify:
+  slack:
+    - webhook_url: \${HOOK}
+`);
+    const fixtures = resolve(import.meta.dirname, "../fixtures/proc/this-sandbox");
+    const proc = join(ws.dir, "host", "proc");
+    mkdirSync(join(proc, "1"), { recursive: true });
+    for (const f of ["stat", "meminfo", "loadavg"]) copyFileSync(join(fixtures, f), join(proc, f));
+    copyFileSync(join(fixtures, "mountinfo"), join(proc, "1", "mountinfo"));
+    const args = ["check", "--config", ws.config, "--data-dir", ws.data];
+    writeFileSync(join(proc, "uptime"), "864000.00 1000.00\n"); // up 10 days
+    const before = await runCli(args, { env: { HOOK: url } });
+    expect(before.code).toBe(0);
+    expect(fake.requests).toHaveLength(0);
+    writeFileSync(join(proc, "uptime"), "0.50 0.10\n"); // booted half a second ago: after the last check saw it up
+    const after = await runCli(args, { env: { HOOK: url } });
+    expect(after.code).toBe(1);
+    expect(fake.requests).toHaveLength(1);
+    const text = (fake.requests[0]!.body as { text: string }).text;
+    expect(text).toMatch(/^\[web-1\] WARNING: Host rebooted at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
+    expect(JSON.stringify(fake.requests[0]!.body)).toMatch(/Last seen up/);
+    // Still within the report window: not sent again; and when it ends, nothing says "resolved".
+    writeFileSync(join(proc, "uptime"), "5.00 0.10\n");
+    expect((await runCli(args, { env: { HOOK: url } })).code).toBe(1);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it("routes critical to oncall and warnings to monitoring, and sends the daily summary once to the route it names", async () => {
+    const oncall = "/services/T1/B1/oncall";
+    const monitoring = "/services/T1/B2/monitoring";
+    fake.addPath(oncall);
+    fake.addPath(monitoring);
+    const d = new Date(Date.now() - 60_000); // the summary's time has just passed
+    const at = `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+    const ws = workspace(`
+hostname: web-1
+host:
+  cpu: { enabled: false }
+  load: { enabled: false }
+  swap: { enabled: false }
+  inodes: { enabled: false }
+  memory: { warning: 1, critical: null, for: 0s }
+  disk: { warning: 1, critical: 2, for: 0s, mounts: ["/"] }
+notify:
+  slack:
+    - name: oncall
+      webhook_url: \${ONCALL}
+    - name: monitoring
+      webhook_url: \${MONITORING}
+  routes:
+    - receiver: oncall
+      min_severity: critical
+    - receiver: monitoring
+  daily_summary: { at: "${at}", receiver: monitoring }
+`);
+    const env = { ONCALL: fake.urlFor(oncall), MONITORING: fake.urlFor(monitoring) };
+    const args = ["check", "--config", ws.config, "--data-dir", ws.data];
+    const first = await runCli(args, { env });
+    expect(first.code).toBe(2);
+    const to = (path: string) => fake.requests.filter((r) => r.path === path).map((r) => (r.body as { text: string }).text);
+    expect(to(oncall)).toEqual([expect.stringMatching(/^\[web-1\] CRITICAL: Disk \//)]);
+    // The memory warning stops at monitoring's route; the critical disk stopped at oncall's (no continue).
+    expect(to(monitoring).join("\n")).toMatch(/WARNING: Memory/);
+    expect(to(monitoring).join("\n")).not.toMatch(/Disk/);
+    expect(to(monitoring).join("\n")).toMatch(/DAILY SUMMARY: 2 alerts firing \(1 critical\)/);
+    const sent = fake.requests.length;
+    const second = await runCli(args, { env });
+    expect(second.code).toBe(2);
+    expect(fake.requests).toHaveLength(sent); // no second summary, no repeat of a firing alert
   });
 });

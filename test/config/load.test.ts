@@ -148,3 +148,63 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ configPath: "/nonexistent/lookout.yaml", env: {} })).toThrow(/config file not found.*lookout init/);
   });
 });
+
+describe("notify.routes", () => {
+  beforeEach(() => clearSecrets());
+  const receivers = `
+notify:
+  slack:
+    - name: oncall
+      webhook_url: ${SLACK}
+    - webhook_url: ${SLACK}
+  webhooks:
+    - url: https://pager.example.com/hook
+`;
+
+  it("takes routes to receivers by name (slack[1] and webhook[0] for unnamed ones), with defaults", () => {
+    const loaded = loadConfig({
+      configPath: writeConfig(`${receivers}  routes:
+    - receiver: oncall
+      min_severity: critical
+      match: alertname=container_*
+      repeat_interval: 1h
+      continue: true
+    - receiver: slack[1]
+      match: [container=db-*, severity=warning]
+    - receiver: webhook[0]
+`),
+      env: {},
+    });
+    expect(loaded.config.notify.routes).toEqual([
+      { receiver: "oncall", min_severity: "critical", match: ["alertname=container_*"], repeat_interval: 3_600_000, continue: true },
+      { receiver: "slack[1]", min_severity: "warning", match: ["container=db-*", "severity=warning"], continue: false },
+      { receiver: "webhook[0]", min_severity: "warning", match: [], continue: false },
+    ]);
+  });
+
+  it("refuses a route to a receiver that does not exist, a bad matcher, an unknown key, and two receivers with one name", () => {
+    expect(
+      problemsOf(`${receivers}    - name: oncall
+      url: https://other.example.com/hook
+  routes:
+    - receiver: on-call
+    - receiver: oncall
+      match: "db-1"
+      contine: true
+`),
+    ).toEqual([
+      'notify.routes[1].match: expected label=value like container=db-1 or alertname=host_*, got "db-1"',
+      'notify.routes[1].contine: unknown key (did you mean "continue"?); remove it or fix its name',
+    ]);
+    expect(
+      problemsOf(`${receivers}    - name: oncall
+      url: https://other.example.com/hook
+  routes:
+    - receiver: on-call
+`),
+    ).toEqual([
+      'notify.webhooks[1].name: "oncall" is also the name of notify.slack[0]; give each receiver its own name',
+      'notify.routes[0].receiver: no receiver is named "on-call" (the receivers are oncall, slack[1], webhook[0]); give the receiver a name: in notify.slack or notify.webhooks, or use one of those',
+    ]);
+  });
+});

@@ -39,7 +39,7 @@ describe("AgentStore", () => {
   it("stores a cycle's alerts, counters, flap memory and notifications, and reads them back in order", () => {
     const { db, store } = open();
     const state = store.load();
-    expect(state).toEqual({ alerts: [], collectors: {}, outbox: [], failed: [], lastCycleAt: null, flap: {} });
+    expect(state).toEqual({ alerts: [], collectors: {}, outbox: [], failed: [], lastCycleAt: null, flap: {}, inhibitors: {}, summary: null });
     store.commitCycle(state, cycle(state, [alert("a"), alert("b")], [entry("n1", ["s"]), entry("n2", ["s", "w"])], 100));
     store.commitCycle(state, cycle(state, [alert("b")], [entry("n3", ["w"])], 200));
     const back = readState(db);

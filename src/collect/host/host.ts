@@ -42,6 +42,39 @@ export interface HostSnapshot {
   cores: number;
   /** Boot time from /proc/stat: counters from another boot are useless. */
   btime?: number;
+  /** For reboot detection (kept however old: a reboot can take long). */
+  boot?: BootMemory;
+}
+
+/** What the collector remembers to notice a reboot across runs. */
+export interface BootMemory {
+  /** When this host last booted (now − /proc/uptime), ms, and when that was last seen. */
+  seen: { bootAt: number; at: number };
+  /** The last reboot found: when it booted, the boot before, when it was last seen up before, and when it was found. */
+  reboot?: { bootAt: number; previousBootAt: number; lastSeenUpAt: number; foundAt: number };
+}
+
+/** How long host_rebooted fires after a reboot is found (it then ends quietly). */
+export const REBOOT_REPORT_MS = 10 * 60_000;
+
+/**
+ * The host_rebooted sample, and the memory after it. A reboot is a boot after
+ * the last time this host was seen up; measured with /proc/uptime (monotonic),
+ * so a clock step is not mistaken for one.
+ */
+export function rebootSample(memory: BootMemory | undefined, uptimeSeconds: number, now: number): { sample: Sample; memory: BootMemory } {
+  const bootAt = Math.round(now - uptimeSeconds * 1000);
+  let reboot = memory?.reboot;
+  const seen = memory?.seen;
+  if (seen && bootAt > seen.at && bootAt - seen.bootAt > 60_000) {
+    reboot = { bootAt, previousBootAt: seen.bootAt, lastSeenUpAt: seen.at, foundAt: now };
+  }
+  const next: BootMemory = { seen: { bootAt: seen && Math.abs(seen.bootAt - bootAt) < 60_000 ? seen.bootAt : bootAt, at: now }, ...(reboot ? { reboot } : {}) };
+  const active = reboot !== undefined && now - reboot.foundAt < REBOOT_REPORT_MS;
+  return {
+    sample: sample("host_rebooted", active ? 1 : 0, "bool", active ? { boot_at: reboot!.bootAt, previous_boot_at: reboot!.previousBootAt, last_seen_up_at: reboot!.lastSeenUpAt } : undefined),
+    memory: next,
+  };
 }
 
 /** Counters older than this are not worth a window (a cron `check` every minute stays well inside). */
@@ -71,6 +104,7 @@ export class HostCollector implements Collector {
   private readonly cpuWindowMs: number;
   private readonly statfsTimeoutMs: number;
   private prev: HostSnapshot | undefined;
+  private boot: BootMemory | undefined;
   /** Problems already logged, so a missing file is one line, not one per cycle. */
   private readonly warned = new Set<string>();
 
@@ -112,9 +146,12 @@ export class HostCollector implements Collector {
       cpu.then((c) => c?.samples ?? []),
       this.guard("host_memory", this.path("/proc/meminfo"), () => this.collectMemory()).then((s) => s ?? []),
       cpu.then((c) => this.guard("host_load", this.path("/proc/loadavg"), () => this.collectLoad(c?.cores))).then((s) => s ?? []),
-      this.guard("host_uptime", this.path("/proc/uptime"), async () => [
-        sample("host_uptime", parseUptime(await readFile(this.path("/proc/uptime"), "utf8")).uptime, "s"),
-      ]).then((s) => s ?? []),
+      this.guard("host_uptime", this.path("/proc/uptime"), async () => {
+        const uptime = parseUptime(await readFile(this.path("/proc/uptime"), "utf8")).uptime;
+        const reboot = rebootSample(this.boot, uptime, Date.now());
+        this.boot = reboot.memory;
+        return [sample("host_uptime", uptime, "s"), reboot.sample];
+      }).then((s) => s ?? []),
       this.guard("host_processes", this.path("/proc"), async () => [
         sample("host_processes", await countProcesses(this.hostRoot), "count"),
       ]).then((s) => s ?? []),
@@ -232,7 +269,8 @@ export class HostCollector implements Collector {
   }
 
   snapshot(): HostSnapshot | undefined {
-    return this.prev ? { ...this.prev, cpu: { ...this.prev.cpu } } : undefined;
+    if (!this.prev) return undefined;
+    return { ...this.prev, cpu: { ...this.prev.cpu }, ...(this.boot ? { boot: this.boot } : {}) };
   }
 
   /**
@@ -241,6 +279,7 @@ export class HostCollector implements Collector {
    * than 15 minutes, from the future, malformed, or older than what we hold.
    */
   restore(saved: unknown, savedAt: number): void {
+    this.restoreBoot(saved);
     const now = Date.now();
     if (!Number.isFinite(savedAt) || now - savedAt > SNAPSHOT_MAX_AGE_MS || savedAt - now > 60_000) return;
     if (typeof saved !== "object" || saved === null) return;
@@ -261,5 +300,15 @@ export class HostCollector implements Collector {
     const restored: HostSnapshot = { version: 1, at, cpu, cores };
     if (typeof s.btime === "number" && Number.isFinite(s.btime)) restored.btime = s.btime;
     this.prev = restored;
+  }
+
+  private restoreBoot(saved: unknown): void {
+    const b = (saved as { boot?: BootMemory } | null)?.boot;
+    const ok = (v: unknown) => typeof v === "number" && Number.isFinite(v);
+    if (!b || typeof b !== "object" || !b.seen || !ok(b.seen.bootAt) || !ok(b.seen.at)) return;
+    if (this.boot && this.boot.seen.at >= b.seen.at) return;
+    const r = b.reboot;
+    const reboot = r && [r.bootAt, r.previousBootAt, r.lastSeenUpAt, r.foundAt].every(ok) ? r : undefined;
+    this.boot = { seen: { bootAt: b.seen.bootAt, at: b.seen.at }, ...(reboot ? { reboot } : {}) };
   }
 }

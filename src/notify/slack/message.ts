@@ -162,6 +162,7 @@ function slackDate(ms: number): string {
 // ---------------------------------------------------------------- title
 
 function colorOf(n: Notification): string {
+  if (n.kind === "summary" && n.alert.value === 0) return SLACK_COLORS.resolved; // all clear
   return n.kind === "resolved" ? SLACK_COLORS.resolved : SLACK_COLORS[n.alert.severity];
 }
 
@@ -176,6 +177,8 @@ function severityText(kind: NotificationKind, severity: "warning" | "critical"):
       return `${word} (still firing)`;
     case "flapping":
       return `${word} (flapping)`;
+    case "summary":
+      return "Daily summary";
     default:
       return word;
   }

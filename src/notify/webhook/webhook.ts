@@ -13,7 +13,7 @@ import { dirname, resolve } from "node:path";
 import { postJson, type JsonAnswer } from "../post-json.js";
 import type { Notification } from "../../alert/notification.js";
 import type { LoadedConfig } from "../../config/load.js";
-import type { Severity } from "../../config/schema.js";
+import { receiverName, type Severity } from "../../config/schema.js";
 import { ConfigError, describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
@@ -250,7 +250,7 @@ export function createWebhookNotifiers(loaded: LoadedConfig): WebhookNotifier[] 
 
     if (problems.length > before) return;
     notifiers.push(
-      new WebhookNotifier({ name: r.name ?? `webhook[${i}]`, url: r.url, headers, minSeverity: r.min_severity, configKey: key }),
+      new WebhookNotifier({ name: receiverName("webhook", r, i), url: r.url, headers, minSeverity: r.min_severity, configKey: key }),
     );
   });
 

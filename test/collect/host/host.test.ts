@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { isExcludedMountPoint } from "../../../src/collect/host/filesystems.js";
-import { HostCollector, type HostSnapshot } from "../../../src/collect/host/host.js";
+import { rebootSample, HostCollector, type HostSnapshot } from "../../../src/collect/host/host.js";
 import { parseProcStat } from "../../../src/collect/host/procfs.js";
 import type { Sample } from "../../../src/collect/sample.js";
 import { configSchema } from "../../../src/config/schema.js";
@@ -131,6 +131,7 @@ describe("HostCollector on a fixture host root", () => {
         "host_load5",
         "host_load15",
         "host_uptime",
+        "host_rebooted",
         "host_processes",
         "host_disk",
         "host_inodes",
@@ -328,5 +329,33 @@ describe("HostCollector agrees with the kernel and procps on this machine", () =
     for (const [m, r] of df) {
       if (!pseudo.has(r.fstype) && !isExcludedMountPoint(m)) expect(mounts, `df's ${m} (${r.fstype})`).toContain(m);
     }
+  });
+});
+
+describe("rebootSample", () => {
+  const DAY = 86_400;
+  const T = Date.UTC(2026, 10, 30, 3, 0, 0);
+
+  it("says nothing on the first sight of a host, nor while it stays up", () => {
+    const first = rebootSample(undefined, 10 * DAY, T);
+    expect(first.sample).toMatchObject({ name: "host_rebooted", value: 0 });
+    const later = rebootSample(first.memory, 10 * DAY + 60, T + 60_000);
+    expect(later.sample.value).toBe(0);
+    expect(later.memory.seen.bootAt).toBe(first.memory.seen.bootAt);
+  });
+
+  it("finds a boot after the host was last seen up, and reports it for 10 minutes", () => {
+    const before = rebootSample(undefined, 10 * DAY, T);
+    const after = rebootSample(before.memory, 30, T + 5 * 60_000); // down 4.5 min, up 30 s
+    expect(after.sample.value).toBe(1);
+    expect(after.sample.info).toEqual({ boot_at: T + 4.5 * 60_000, previous_boot_at: T - 10 * DAY * 1000, last_seen_up_at: T });
+    expect(rebootSample(after.memory, 30 + 9 * 60, T + 14 * 60_000).sample.value).toBe(1);
+    expect(rebootSample(after.memory, 30 + 10 * 60, T + 15 * 60_000).sample.value).toBe(0);
+  });
+
+  it("does not take a clock step for a reboot (uptime keeps growing)", () => {
+    const before = rebootSample(undefined, 10 * DAY, T);
+    expect(rebootSample(before.memory, 10 * DAY + 10, T + 10_000 + 3600_000).sample.value).toBe(0); // clock jumped 1 h ahead
+    expect(rebootSample(before.memory, 10 * DAY + 10, T + 10_000 - 3600_000).sample.value).toBe(0); // and back
   });
 });

@@ -1,0 +1,137 @@
+/**
+ * The optional daily summary (`notify.daily_summary: "09:00"`): one message a
+ * day at that local time saying what fires now (or "all clear"), what fired
+ * and resolved since the last summary, and what could not be delivered; so a
+ * quiet channel is known to be quiet, not broken. Pure: the agent keeps the
+ * counts (SummaryCounts) in its state and asks `summaryDue` every cycle.
+ */
+import type { AlertRecord } from "../alert/state.js";
+import type { AlertEvent } from "../alert/state.js";
+import type { Fact, Notification } from "../alert/notification.js";
+import { formatValue } from "../units.js";
+import type { Sample } from "../collect/sample.js";
+
+/** What happened since the last summary. */
+export interface SummaryCounts {
+  /** When counting started (the last summary, or the first cycle). */
+  since: number;
+  fired: number;
+  resolved: number;
+  /** Firings per alert name. */
+  byName: Record<string, number>;
+  /** When the last summary was made; null before the first. */
+  lastSentAt: number | null;
+}
+
+export function emptyCounts(now: number): SummaryCounts {
+  return { since: now, fired: 0, resolved: 0, byName: {}, lastSentAt: null };
+}
+
+/** Adds this cycle's events to the counts. */
+export function countEvents(c: SummaryCounts, events: readonly AlertEvent[]): SummaryCounts {
+  const next = { ...c, byName: { ...c.byName } };
+  for (const e of events) {
+    if (e.kind === "firing") {
+      next.fired++;
+      next.byName[e.alert.alertname] = (next.byName[e.alert.alertname] ?? 0) + 1;
+    } else if (e.kind === "resolved") next.resolved++;
+  }
+  return next;
+}
+
+/** The most recent time the clock showed `at` ("09:00", local time) at or before `now`. */
+export function lastOccurrence(at: string, now: number): number {
+  const [h, m] = at.split(":").map(Number) as [number, number];
+  const d = new Date(now);
+  d.setHours(h, m, 0, 0);
+  if (d.getTime() > now) d.setDate(d.getDate() - 1);
+  return d.getTime();
+}
+
+/**
+ * Whether a summary is due: the clock passed `at` since the last one. Without
+ * a last one (a new agent), only within the hour after `at`, so installing
+ * Lookout in the afternoon does not send the morning's summary.
+ */
+export function summaryDue(at: string, counts: SummaryCounts, now: number): boolean {
+  const occurrence = lastOccurrence(at, now);
+  if (counts.lastSentAt === null) return now - occurrence < 3_600_000 && counts.since <= now;
+  return counts.lastSentAt < occurrence;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+
+/** The summary notification. `failed`: notifications given up on since the last summary. */
+export function buildSummary(opts: {
+  id: string;
+  hostname: string;
+  now: number;
+  counts: SummaryCounts;
+  alerts: readonly AlertRecord[];
+  failed: number;
+  samples: readonly Sample[];
+}): Notification {
+  const { now, counts } = opts;
+  const firing = opts.alerts.filter((a) => a.state === "firing");
+  const critical = firing.filter((a) => a.severity === "critical").length;
+  const state =
+    firing.length === 0 ? "all clear" : `${firing.length} alert${firing.length === 1 ? "" : "s"} firing${critical > 0 ? ` (${critical} critical)` : ""}`;
+  const facts: Fact[] = [];
+  const period = `since ${iso(counts.since)}`;
+  const names = Object.entries(counts.byName)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, 5)
+    .map(([n, c]) => `${n} ×${c}`);
+  facts.push({ label: "Fired", value: `${counts.fired} (${period})${names.length > 0 ? `: ${names.join(", ")}` : ""}` });
+  facts.push({ label: "Resolved", value: String(counts.resolved) });
+  if (opts.failed > 0) facts.push({ label: "Not delivered", value: `${opts.failed} notification${opts.failed === 1 ? "" : "s"} (lookout status lists them)` });
+  const host = hostNow(opts.samples);
+  if (host) facts.push({ label: "Host now", value: host });
+  const sections =
+    firing.length > 0
+      ? [
+          {
+            title: "Firing now",
+            text: firing
+              .slice(0, 20)
+              .map((a) => `${a.severity.toUpperCase()} ${a.summary ?? `${a.display} ${formatValue(a.value, a.unit)}`} since ${iso(a.firingSince ?? a.activeSince)}`)
+              .join("\n") + (firing.length > 20 ? `\nand ${firing.length - 20} more` : ""),
+          },
+        ]
+      : [];
+  return {
+    id: opts.id,
+    kind: "summary",
+    hostname: opts.hostname,
+    at: now,
+    alert: {
+      fingerprint: "lookout_daily_summary{}",
+      alertname: "lookout_daily_summary",
+      labels: { alertname: "lookout_daily_summary", hostname: opts.hostname, severity: critical > 0 ? "critical" : "warning" },
+      severity: critical > 0 ? "critical" : "warning",
+      maxSeverity: critical > 0 ? "critical" : "warning",
+      display: "Daily summary",
+      value: firing.length,
+      threshold: 0,
+      unit: "count",
+      activeSince: counts.since,
+      firingSince: counts.since,
+      peak: firing.length,
+      summary: state,
+    },
+    details: { facts, ...(sections.length > 0 ? { sections } : {}) },
+  };
+}
+
+/** "CPU 12% · memory 40% · fullest disk / 71%", from this cycle's samples. */
+function hostNow(samples: readonly Sample[]): string {
+  const get = (name: string) => samples.find((s) => s.name === name);
+  const parts: string[] = [];
+  const cpu = get("host_cpu");
+  if (cpu) parts.push(`CPU ${formatValue(cpu.value, "%")}`);
+  const mem = get("host_memory");
+  if (mem) parts.push(`memory ${formatValue(mem.value, "%")}`);
+  const disks = samples.filter((s) => s.name === "host_disk").sort((a, b) => b.value - a.value);
+  if (disks[0]) parts.push(`fullest disk ${disks[0].labels.mount} ${formatValue(disks[0].value, "%")}`);
+  return parts.join(" · ");
+}
