@@ -14,6 +14,7 @@ import { step, type AlertRecord, type AlertEvent, type StepResult } from "./aler
 import { applySilences, type SilencingResult } from "./alert/silencing.js";
 import { applyFlapping } from "./alert/flapping.js";
 import { inhibitedBy, updateInhibitors, type InhibitorMemory } from "./alert/inhibition.js";
+import { CONTAINER_DEATHS, diskFullCause } from "./alert/likely-cause.js";
 import { SilenceStore, silencing, type Silence } from "./silence/store.js";
 import { activeMaintenance } from "./silence/maintenance.js";
 import type { Fact, Notification, NotificationDetails } from "./alert/notification.js";
@@ -169,6 +170,11 @@ export class Agent {
     for (const event of events) {
       const details: NotificationDetails = detailsFor(evaluation, event.alert.fingerprint);
       if (event.alert.alertname === "host_rebooted" && event.kind === "firing") details.facts.push(...diedWithReboot(silenced.held));
+      if (CONTAINER_DEATHS.has(event.alert.alertname) && event.kind !== "resolved") {
+        const writesTo = String(evaluation.sources.get(event.alert.fingerprint)?.sample.info?.writes_to ?? "").split("\n").filter(Boolean);
+        const cause = diskFullCause(writesTo, samples);
+        if (cause) details.facts.unshift(cause);
+      }
       const by = evaluation.sources.get(event.alert.fingerprint)?.rule.topProcesses;
       if (by && event.kind !== "resolved") {
         if (!processCache.has(by)) {

@@ -14,6 +14,7 @@
  * Pure; the memory of each source lives in the agent's state.
  */
 import type { AlertRecord } from "./state.js";
+import { CONTAINER_DEATHS } from "./likely-cause.js";
 
 export interface InhibitRule {
   /** The alert that explains the others. */
@@ -27,8 +28,6 @@ export interface InhibitRule {
    */
   until: "last-firing" | "start";
 }
-
-const CONTAINER_DEATHS = new Set(["container_crashed", "container_oom_killed", "container_restart_loop"]);
 
 export const INHIBIT_RULES: readonly InhibitRule[] = [
   // Without Docker, every container alert is a symptom: say "Docker is unreachable" once.

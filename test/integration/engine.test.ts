@@ -84,6 +84,10 @@ describe("DockerEngine against a real dockerd", () => {
     expect(requests.at(-1)?.path).toBe("/v1.41/containers/json?all=true");
   });
 
+  it("info: where Docker keeps its data (DockerRootDir), for the disk-full cause of crashes", async () => {
+    expect((await engine.info()).DockerRootDir).toBe(rig.dataRoot);
+  });
+
   it("lists all containers (all=true): a stopped one too", async () => {
     const stopped = uniqueName("stopped");
     const running = uniqueName("running");

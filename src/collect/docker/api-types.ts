@@ -130,6 +130,14 @@ export interface ContainerInspect {
     /** `docker run --rm`. */
     AutoRemove: boolean;
   };
+  /** Bind mounts and volumes: where on the host the container writes. */
+  Mounts?: Array<{ Type?: string; Source?: string; Destination?: string }>;
+}
+
+/** GET /info (the fields Lookout reads). */
+export interface EngineInfo {
+  /** Where Docker keeps images, containers' layers and volumes: /var/lib/docker. */
+  DockerRootDir?: string;
 }
 
 /** GET /containers/{id}/stats?stream=false&one-shot=true */

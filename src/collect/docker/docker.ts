@@ -70,6 +70,7 @@ export function toView(c: ContainerInspect): ContainerView {
     memoryLimit: hc.Memory ?? 0,
     cpuLimit,
     tty: c.Config?.Tty ?? false,
+    mounts: (c.Mounts ?? []).filter((m) => (m.Type === "bind" || m.Type === "volume") && typeof m.Source === "string" && m.Source !== "").map((m) => m.Source!),
   };
 }
 
@@ -228,6 +229,8 @@ export class DockerCollector implements Collector {
       if (!this.negotiated) {
         await this.engine.version();
         this.negotiated = true;
+        // Where Docker keeps its data: a full disk there is the likely cause of crashes. Best effort (a proxy may refuse /info).
+        this.dataRoot = await this.engine.info().then((i) => i.DockerRootDir ?? null, () => null);
       }
       list = await this.engine.listContainers();
     } catch (err) {
@@ -284,13 +287,15 @@ export class DockerCollector implements Collector {
     for (const rec of this.tracker.records.values()) {
       const policy = containerPolicy(this.opts.config, { name: rec.view.name, labels: rec.view.labels });
       for (const p of policy.problems) this.reportOnce(rec.view.name, p);
-      samples.push(...containerSamples(rec, now, this.tracker, policy.rules.restart_loop.within));
+      samples.push(...containerSamples(rec, now, this.tracker, policy.rules.restart_loop.within, this.dataRoot));
     }
     this.tracker.sweepRemoved();
     return { samples, covers: [...CONTAINER_METRICS, "docker_unreachable"] };
   }
 
   private sweeping: Promise<void> | null = null;
+  /** Docker's DockerRootDir, from /info. */
+  private dataRoot: string | null = null;
 
   /** One stats sweep at a time; a cycle that finds one still running leaves it be. */
   private sweepStats(ids: string[]): Promise<void> {
@@ -356,7 +361,7 @@ export function containerLabels(v: ContainerView): Record<string, string> {
   return labels;
 }
 
-function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerTracker, restartWindowMs: number): Sample[] {
+function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerTracker, restartWindowMs: number, dataRoot: string | null): Sample[] {
   const v = rec.view;
   const labels = containerLabels(v);
   const meta = v.labels;
@@ -366,6 +371,8 @@ function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerT
     return s;
   };
   const out: Sample[] = [];
+  // Where it writes, for "disk full" as the likely cause of its death (alert/likely-cause.ts).
+  const writesTo = [...(dataRoot ? [dataRoot] : []), ...(v.mounts ?? [])].join("\n");
   const crash = rec.crash;
   out.push(
     base("container_crashed", crash ? 1 : 0, "bool", crash ? {
@@ -380,6 +387,7 @@ function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerT
       reconciled: crash.reconciled ? 1 : 0,
       removed: rec.removedAt !== null ? 1 : 0,
       status: v.status,
+      writes_to: writesTo,
     } : undefined),
   );
   const oom = rec.oom;
@@ -393,13 +401,14 @@ function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerT
       logs: oom.logs?.join("\n") ?? "",
       removed: rec.removedAt !== null ? 1 : 0,
       status: v.status,
+      writes_to: writesTo,
     } : undefined),
   );
   if (rec.removedAt !== null) return out;
   out.push(
     base("container_unhealthy", v.health === "unhealthy" ? 1 : 0, "bool", v.health === "unhealthy" ? { output: v.healthOutput ?? "", failing_streak: v.failingStreak } : undefined),
   );
-  out.push(base("container_restart_loop", tracker.restartsWithin(rec, restartWindowMs, now), "count", { restart_policy: v.restartPolicy, restart_count: v.restartCount, within_ms: restartWindowMs }));
+  out.push(base("container_restart_loop", tracker.restartsWithin(rec, restartWindowMs, now), "count", { restart_policy: v.restartPolicy, restart_count: v.restartCount, within_ms: restartWindowMs, writes_to: writesTo }));
   const expectRunning = v.labels["lookout.expect"] === "running" || v.restartPolicy === "always" || v.restartPolicy === "unless-stopped";
   const down = v.status !== "running";
   const notRunning = expectRunning && down && !rec.stoppedByRequest && !rec.crash && !rec.oom && v.labels["lookout.expect"] !== "exit";

@@ -14,7 +14,7 @@ import { Pool } from "undici";
 import type { Dispatcher } from "undici";
 import { LookoutError } from "../../errors.js";
 import { log } from "../../log.js";
-import type { ContainerInspect, ContainerStats, ContainerSummary, EngineVersion } from "./api-types.js";
+import type { ContainerInspect, ContainerStats, ContainerSummary, EngineInfo, EngineVersion } from "./api-types.js";
 import { Demultiplexer, lastLines } from "./logs.js";
 
 export type DockerErrorKind = "unreachable" | "permission" | "timeout" | "api";
@@ -180,6 +180,11 @@ export class DockerEngine {
     const apiVersion = negotiateApiVersion(v.ApiVersion, v.MinAPIVersion);
     this.#prefix = `/v${apiVersion}`;
     return { version: String(v.Version ?? "unknown"), apiVersion };
+  }
+
+  /** What the daemon says of itself (`/info`): where it keeps its data. */
+  async info(): Promise<EngineInfo> {
+    return (await this.#json<EngineInfo>(`${await this.#api()}/info`)) ?? {};
   }
 
   /** Resolves when the daemon answers `/_ping` with OK. */

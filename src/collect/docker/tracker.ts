@@ -32,6 +32,8 @@ export interface ContainerView {
   /** CPUs the container may use (NanoCpus, quota or cpuset), null when not limited. */
   cpuLimit: number | null;
   tty: boolean;
+  /** Host paths the container writes to (bind mounts and volumes). */
+  mounts?: string[];
 }
 
 /** A running container of which nothing else is known yet; `o` fills in what is. */

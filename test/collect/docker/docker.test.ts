@@ -17,6 +17,20 @@ describe("toView", () => {
     expect(v.labels).toEqual({ "com.docker.compose.project": "shop", "com.docker.compose.service": "api" });
   });
 
+  it("reads where a container writes on the host: bind mounts and volumes, not tmpfs", () => {
+    const raw = fixture<ContainerInspect>("inspect-crashed-exit3.json");
+    expect(toView(raw).mounts).toEqual([]);
+    const mounted: ContainerInspect = {
+      ...raw,
+      Mounts: [
+        { Type: "bind", Source: "/srv/pg", Destination: "/var/lib/postgresql/data" },
+        { Type: "volume", Source: "/var/lib/docker/volumes/shop_cache/_data", Destination: "/cache" },
+        { Type: "tmpfs", Source: "", Destination: "/tmp" },
+      ],
+    };
+    expect(toView(mounted).mounts).toEqual(["/srv/pg", "/var/lib/docker/volumes/shop_cache/_data"]);
+  });
+
   it("reads an OOM kill", () => {
     expect(toView(fixture<ContainerInspect>("inspect-oom-killed.json"))).toMatchObject({ status: "exited", exitCode: 137, oomKilled: true });
   });

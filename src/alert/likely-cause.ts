@@ -1,0 +1,42 @@
+/**
+ * Likely causes added to a message, so it says why and not only what: a
+ * container that died while the filesystem it writes to (Docker's data root,
+ * its bind mounts and volumes) was full most likely died of that. Pure.
+ */
+import type { Fact } from "./notification.js";
+import type { Sample } from "../collect/sample.js";
+import { formatBytes, formatPercent } from "../units.js";
+
+/** Used % at or above which a filesystem counts as full (df shows 100%). */
+export const DISK_FULL_PERCENT = 99.5;
+
+/** Alerts about a container dying, whose cause a full disk can be. */
+export const CONTAINER_DEATHS: ReadonlySet<string> = new Set(["container_crashed", "container_oom_killed", "container_restart_loop"]);
+
+/** The mount (of `mounts`) a path lives on: the longest mount point that contains it. */
+export function mountOf(path: string, mounts: readonly string[]): string | undefined {
+  let best: string | undefined;
+  for (const m of mounts) {
+    const inside = m === "/" ? path.startsWith("/") : path === m || path.startsWith(`${m}/`);
+    if (inside && (best === undefined || m.length > best.length)) best = m;
+  }
+  return best;
+}
+
+/** "Likely cause: disk full" when a filesystem one of `paths` is on is full now (host_disk samples of this cycle). */
+export function diskFullCause(paths: readonly string[], disks: readonly Sample[]): Fact | undefined {
+  const byMount = new Map(disks.filter((d) => d.name === "host_disk" && d.labels.mount).map((d) => [d.labels.mount!, d]));
+  const full = new Map<string, string[]>();
+  for (const p of paths) {
+    const mount = mountOf(p, [...byMount.keys()]);
+    if (mount === undefined || byMount.get(mount)!.value < DISK_FULL_PERCENT) continue;
+    full.set(mount, [...(full.get(mount) ?? []), p]);
+  }
+  if (full.size === 0) return undefined;
+  const parts = [...full].map(([mount, ps]) => {
+    const d = byMount.get(mount)!;
+    const free = d.info?.free_bytes;
+    return `${mount} is ${formatPercent(d.value)} used${typeof free === "number" ? ` (${formatBytes(free)} free)` : ""}, and it writes there (${ps.join(", ")})`;
+  });
+  return { label: "Likely cause", value: `disk full: ${parts.join("; ")}` };
+}
