@@ -16,7 +16,15 @@ export function statusCommand(): Command {
       const state = withDatabase(loaded.dataDir, readState);
       const now = Date.now();
       const queued = state.outbox.flatMap((e) =>
-        e.pending.map((d) => ({ id: e.notification.id, kind: e.notification.kind, alert: e.notification.alert.fingerprint, receiver: d.receiver, attempts: d.attempts, last_error: d.lastError })),
+        e.pending.map((d) => ({
+          id: e.notification.id,
+          kind: e.notification.kind,
+          alert: e.notification.alert.fingerprint,
+          receiver: d.receiver,
+          attempts: d.attempts,
+          next_attempt_at: new Date(d.nextAttemptAt).toISOString(),
+          last_error: d.lastError,
+        })),
       );
       const dockerData = state.collectors.docker?.data as { problems?: unknown } | undefined;
       const problems = Array.isArray(dockerData?.problems) ? (dockerData.problems as string[]) : [];
@@ -34,7 +42,14 @@ export function statusCommand(): Command {
             since: new Date(a.state === "firing" ? (a.firingSince ?? a.activeSince) : a.activeSince).toISOString(),
           })),
           undelivered: queued,
-          failed: state.failed,
+          failed: state.failed.map((f) => ({
+            notification_id: f.notificationId,
+            title: f.title,
+            receiver: f.receiver,
+            error: f.error,
+            at: new Date(f.at).toISOString(),
+            reported_at: f.reportedAt ? new Date(f.reportedAt).toISOString() : null,
+          })),
           problems,
         };
         process.stdout.write(JSON.stringify(out, null, 2) + "\n");
