@@ -172,6 +172,7 @@ describe("lookout run with containers", () => {
   it("turns 30 containers killed at once into at most 3 messages naming every one, paced", async () => {
     const prefix = uniqueName("burst");
     const names = Array.from({ length: 30 }, (_, i) => `${prefix}-${i}`);
+    fake.enforceRate(1000); // as Slack: a second message within a second gets 429
     for (const name of names) await runContainer(name);
     await sleep(2500); // the agent has listed them all
     const pids = (await docker(["inspect", "-f", "{{.State.Pid}}", ...names])).split("\n").map(Number);
@@ -180,11 +181,13 @@ describe("lookout run with containers", () => {
     const messages = fake.requests.filter((r) => textOf(r).includes(prefix) || JSON.stringify(r.body).includes(prefix));
     expect(messages.length).toBeLessThanOrEqual(3);
     for (const m of messages) expect(validateSlackPayload(m.body)).toBeNull();
+    expect(fake.requests.filter((r) => r.status === 429)).toEqual([]); // no 429 provoked
     for (let i = 1; i < messages.length; i++) expect(messages[i]!.at - messages[i - 1]!.at).toBeGreaterThanOrEqual(950);
     const all = messages.map((m) => JSON.stringify(m.body)).join("\n");
     for (const n of names) expect(all).toContain(`${n} crashed`);
     if (messages.length > 1 || names.length > 1) expect(all).toMatch(/\d+ containers crashed/);
     for (const name of names) await docker(["rm", "-f", name]);
+    fake.reset();
   }, 90_000);
 
   it("reports an OOM kill, critical, with the memory limit (and not also as a crash)", async () => {

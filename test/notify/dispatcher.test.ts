@@ -70,6 +70,28 @@ describe("Dispatcher", () => {
     expect(fake.requests[1]!.at - fake.requests[0]!.at).toBeGreaterThanOrEqual(1950);
   });
 
+  it("paced at one message a second, provokes no 429 from a Slack that enforces its rate limit (unpaced, it would)", async () => {
+    const slow = setup({ paceMs: 1000 });
+    fake.enforceRate(1000);
+    for (const id of ["a", "b", "c"]) {
+      slow.enqueue([note(id)]);
+      await slow.dispatcher.drain(Date.now() + 10_000);
+    }
+    expect(fake.requests.map((r) => [r.headers["x-lookout-notification-id"], r.status])).toEqual([
+      ["a", 200],
+      ["b", 200],
+      ["c", 200],
+    ]);
+    fake.reset();
+    fake.enforceRate(1000);
+    const fast = setup({ paceMs: 0 });
+    fast.enqueue([note("x")]);
+    await fast.dispatcher.drain(Date.now() + 10_000);
+    fast.enqueue([note("y")]);
+    await fast.dispatcher.drain(Date.now() + 100);
+    expect(fake.requests.map((r) => r.status)).toEqual([200, 429]);
+  });
+
   it("waits exactly Retry-After on 429 before the next request", async () => {
     const { state, dispatcher, enqueue } = setup({ paceMs: 0 });
     fake.respondWith([{ status: 429, body: "rate_limited", headers: { "retry-after": "3" } }]);

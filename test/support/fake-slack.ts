@@ -193,6 +193,8 @@ export class FakeSlack {
   #responder: Responder | undefined;
   #waiters: Array<() => void> = [];
   #timers = new Set<NodeJS.Timeout>();
+  #minGapMs = 0;
+  #lastAccepted = new Map<string, number>();
 
   /** Start listening on 127.0.0.1 at a random port. `url` is the valid webhook URL. */
   async start(): Promise<{ url: string; baseUrl: string; port: number }> {
@@ -238,11 +240,24 @@ export class FakeSlack {
     this.#responder = fn;
   }
 
-  /** Forget recorded requests, queued answers and the `respondBy` function. */
+  /**
+   * Enforce Slack's rate limit of one message per second per webhook: a POST
+   * that arrives less than `minGapMs` after the last accepted one to the same
+   * path gets 429 `rate_limited` with `Retry-After: 1`, as Slack does. Until
+   * `reset()`.
+   */
+  enforceRate(minGapMs = 1000): void {
+    this.#minGapMs = minGapMs;
+    this.#lastAccepted.clear();
+  }
+
+  /** Forget recorded requests, queued answers, the `respondBy` function and rate limiting. */
   reset(): void {
     this.requests.length = 0;
     this.#queue = [];
     this.#responder = undefined;
+    this.#minGapMs = 0;
+    this.#lastAccepted.clear();
   }
 
   /** Resolves with the requests once `count` have arrived; rejects after `timeoutMs`. */
@@ -306,6 +321,13 @@ export class FakeSlack {
       answer(res, record, 405, "invalid_method");
       return;
     }
+    const last = this.#lastAccepted.get(path);
+    if (this.#minGapMs > 0 && last !== undefined && record.at - last < this.#minGapMs) {
+      this.#record(record);
+      answer(res, record, 429, "rate_limited", { "retry-after": "1" });
+      return;
+    }
+    this.#lastAccepted.set(path, record.at);
     record.problem = body === undefined ? "invalid_payload: the body is not JSON" : validateSlackPayload(body);
     this.#record(record);
     if (record.problem) answer(res, record, 400, problemCode(record.problem));
