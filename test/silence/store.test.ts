@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { spawn } from "node:child_process";
 import { SilenceStore, insertSilence, silencing, type Silence } from "../../src/silence/store.js";
 import { openDatabase, DB_FILE, type Db } from "../../src/store/database.js";
+import { thrown } from "../support/thrown.js";
 import { StorageError, UsageError } from "../../src/errors.js";
 
 const dataDir = () => join(mkdtempSync(join(tmpdir(), "lookout-silences-")), "data");
@@ -27,15 +28,6 @@ function inChild(script: string, dir: string): Promise<{ code: number | null; st
     child.on("error", rej);
     child.on("close", (c) => res({ code: c, stderr }));
   });
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected it to throw");
 }
 
 function open(dir = dataDir()): { dir: string; db: Db; store: SilenceStore } {

@@ -13,21 +13,13 @@ import { openDatabase, DB_FILE } from "../../src/store/database.js";
 import { MIGRATIONS, migrate, schemaVersion, type Migration } from "../../src/store/migrations.js";
 import { readState } from "../../src/store/agent-store.js";
 import { SilenceStore } from "../../src/silence/store.js";
+import { thrown } from "../support/thrown.js";
 import { StorageError } from "../../src/errors.js";
 import { sampleNotification } from "../support/sample-notification.js";
 
 const dataDir = () => join(mkdtempSync(join(tmpdir(), "lookout-db-")), "data");
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
 const tables = (db: Database.Database) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected it to throw");
-}
 
 describe("openDatabase", () => {
   it("creates the data directory and a WAL database at the latest schema, readable by its owner only", () => {
