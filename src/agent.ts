@@ -251,7 +251,7 @@ export class Agent {
     try {
       silences = [...this.silences.active(now), ...activeMaintenance(this.loaded.config.maintenance, now)];
     } catch (err) {
-      // A broken silences file must not stop alerts: say so and send as if there were none.
+      // Silences that cannot be read must not stop alerts: say so and send as if there were none.
       log.error("silences ignored", { error: describeError(err) });
       silences = [];
     }
