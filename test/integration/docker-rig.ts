@@ -8,7 +8,7 @@
  * `global-setup.ts` starts it once per vitest run (`startRig`) and tears it
  * down (`stopRig`); tests get it with `inject("dockerRig")` (or just the
  * socket with `inject("dockerSocket")`) and use the helpers below, which find
- * the rig themselves when none is passed. Tests may stop, start and restart
+ * the rig themselves when none is passed. Tests may stop, kill (SIGKILL), start and restart
  * dockerd (same socket, same data root) and hide its socket for a while.
  *
  * This file must not import vitest at run time: global-setup loads it in the
@@ -205,6 +205,28 @@ export async function stopDockerd(info: RigInfo): Promise<void> {
     // Its containerd and shims are orphans now.
     killLeftovers(info.dir);
   }
+}
+
+/**
+ * Kills dockerd with SIGKILL, as a crash (or the OOM killer) would: no
+ * shutdown, so nothing stops its containers, and the socket file stays
+ * behind (connections are refused). Only dockerd gets the signal; what
+ * happens to its containerd, shims and containers is up to them. Resolves
+ * with the pid killed (null when dockerd was not running) once it is gone.
+ * `startDockerd` starts it again on the same socket and data root;
+ * `stopRig` cleans up whatever it left.
+ */
+export async function killDockerd(info?: RigInfo): Promise<number | null> {
+  const rig = info ?? (await currentRig());
+  const pid = dockerdPid(rig);
+  if (pid === null) return null;
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    return pid;
+  }
+  if (!(await waitGone(pid, 5_000))) throw new RigError(`dockerd (pid ${pid}) is still there 5 s after SIGKILL`);
+  return pid;
 }
 
 /** Stops dockerd and starts it again on the same socket and data root. */
