@@ -159,7 +159,7 @@ export class Agent {
       evaluated: evaluation.evaluated,
     });
     // A cause that stopped this cycle still explains what was found in it (containers found dead when Docker is back).
-    this.state.inhibitors = updateInhibitors(result.alerts, this.state.inhibitors, now, this.inhibitHoldMs());
+    this.state.inhibitors = updateInhibitors(result.alerts, this.state.inhibitors, now, Date.now(), this.inhibitHoldMs());
     const silenced = this.applySilences(result, this.state.inhibitors, now);
     const alerts = silenced.alerts;
     const flapped = applyFlapping(this.state.flap, silenced.events, now, { max: config.flap.max, withinMs: config.flap.within });

@@ -1,14 +1,16 @@
 /**
  * Inhibition, so that the cause pages and its symptoms do not (Alertmanager's
- * inhibit_rules, built in). While a source alert fires on this host, the
- * alerts it explains are tracked but held back, like silenced ones
+ * inhibit_rules, built in). While a source alert is active on this host
+ * (pending or firing: Docker unreachable for one cycle already makes every
+ * container alert doubtful), the alerts it explains are tracked but held back, like silenced ones
  * (alert/silencing.ts): if they still fire once the source is over, they are
  * sent then; if they are over first, nobody hears of them.
  *
  * What counts as a symptom is decided by when it happened (the alert's
  * causedAt: a crash's exit time), not by when Lookout saw it: a container
- * that died while Docker was unreachable is found only when Docker is back,
- * and is still a symptom; one that dies after that is not. Held-back symptoms
+ * that died while Docker was unreachable (or that Docker itself killed while
+ * restoring, before it answered again) is found only when Docker is back, and
+ * is still a symptom; one that dies after Docker answered is not. Held-back symptoms
  * stay held for `holdMs` after the source ended, long enough for a container
  * that came back to be over its crash, so only those still down are reported.
  * Pure; the memory of each source lives in the agent's state.
@@ -22,43 +24,53 @@ export interface InhibitRule {
   /** Whether an alert (by its labels) is one of the symptoms. */
   inhibits(labels: Readonly<Record<string, string>>): boolean;
   /**
-   * Up to when a symptom must have happened: `last-firing` (while the source
-   * was seen firing), or `start` (before the source began: a reboot explains
+   * Up to when a symptom must have happened: `end` (before the source was
+   * seen to be over), or `start` (before the source began: a reboot explains
    * the deaths before it, not crashes after it).
    */
-  until: "last-firing" | "start";
+  until: "end" | "start";
 }
 
 export const INHIBIT_RULES: readonly InhibitRule[] = [
   // Without Docker, every container alert is a symptom: say "Docker is unreachable" once.
-  { source: "docker_unreachable", inhibits: (labels) => labels.alertname?.startsWith("container_") === true, until: "last-firing" },
+  { source: "docker_unreachable", inhibits: (labels) => labels.alertname?.startsWith("container_") === true, until: "end" },
   // Containers killed by a reboot belong to the reboot's message; one that should run and did not come back still alerts (container_not_running).
   { source: "host_rebooted", inhibits: (labels) => CONTAINER_DEATHS.has(labels.alertname ?? ""), until: "start" },
 ];
 
 export interface InhibitorState {
-  /** When the source started firing. */
+  /** When the source became active. */
   since: number;
-  /** The last cycle it was seen firing. */
-  lastFiringAt: number;
-  /** When it stopped firing; null while it fires. */
+  /** When it was seen to be over (the end of the cycle that found it so); null while active. */
   endedAt: number | null;
 }
 
 /** Per source alert name. */
 export type InhibitorMemory = Record<string, InhibitorState>;
 
-/** The memory after this cycle: sources firing now, and those that ended less than `holdMs` ago. */
-export function updateInhibitors(alerts: readonly AlertRecord[], memory: InhibitorMemory, now: number, holdMs: number, rules: readonly InhibitRule[] = INHIBIT_RULES): InhibitorMemory {
+/**
+ * The memory after this cycle: sources active now, and those that ended less
+ * than `holdMs` ago. `observedAt` is when this cycle's measurements were
+ * complete (after the cycle's start `now`): a source found over ended then, as
+ * far as anyone can tell (Docker answered during the cycle, not at its start).
+ */
+export function updateInhibitors(
+  alerts: readonly AlertRecord[],
+  memory: InhibitorMemory,
+  now: number,
+  observedAt: number,
+  holdMs: number,
+  rules: readonly InhibitRule[] = INHIBIT_RULES,
+): InhibitorMemory {
   const sources = new Set(rules.map((r) => r.source));
   const next: InhibitorMemory = {};
   for (const a of alerts) {
-    if (a.state !== "firing" || !sources.has(a.alertname)) continue;
-    next[a.alertname] = { since: memory[a.alertname]?.since ?? a.firingSince ?? a.activeSince, lastFiringAt: now, endedAt: null };
+    if (!sources.has(a.alertname)) continue;
+    next[a.alertname] = { since: memory[a.alertname]?.since ?? a.activeSince, endedAt: null };
   }
   for (const [source, st] of Object.entries(memory)) {
     if (next[source]) continue;
-    const endedAt = st.endedAt ?? now;
+    const endedAt = st.endedAt ?? Math.max(now, observedAt);
     if (now - endedAt < holdMs) next[source] = { ...st, endedAt };
   }
   return next;
@@ -74,7 +86,7 @@ export function inhibitedBy(
     const st = memory[r.source];
     if (!st || alert.labels.alertname === r.source || !r.inhibits(alert.labels)) continue;
     const caused = alert.causedAt ?? alert.activeSince;
-    const bound = r.until === "start" ? st.since : st.endedAt === null ? Infinity : st.lastFiringAt;
+    const bound = r.until === "start" ? st.since : (st.endedAt ?? Infinity);
     if (caused <= bound) return `inhibited by ${r.source}`;
   }
   return undefined;

@@ -188,6 +188,13 @@ export class DockerCollector implements Collector {
       if (!this.select({ name: view.name, labels: view.labels })) return;
       this.tracker.applyView(action === "die" ? { ...view, status: "running", finishedAt: null, exitCode: 0, oomKilled: false } : view, time);
     }
+    if ((action === "kill" || action === "stop") && this.duringOutage(time)) {
+      log.info("docker: a container was stopped by Docker itself while it did not answer (restoring after a crash); its death is not a requested stop", {
+        container: this.tracker.get(id)?.view.name ?? id.slice(0, 12),
+        action,
+      });
+      return onChange();
+    }
     const outcome = this.tracker.onEvent({ id, action, time, attributes });
     if (outcome && (outcome.kind === "crash" || outcome.kind === "oom")) {
       // Fetch the last log lines now, while the container still exists (--rm, compose down).
@@ -238,6 +245,7 @@ export class DockerCollector implements Collector {
       const e = err instanceof DockerError ? err : new DockerError(describeError(err), { kind: "unreachable" });
       if (this.unreachableSince === null) {
         this.unreachableSince = now;
+        this.outage = { since: now, until: null };
         if (this.seen || this.opts.config.docker.enabled === true) log.warn("docker: unreachable", { error: e.userMessage });
         else log.info("docker: not found, not watching containers (set docker.enabled: true to be alerted when it is missing)", { error: e.userMessage });
       }
@@ -246,6 +254,7 @@ export class DockerCollector implements Collector {
       return { samples: [this.unreachableSample(now, e)], covers: ["docker_unreachable"] };
     }
     if (this.unreachableSince !== null && this.seen) log.info("docker: reachable again", { host: this.host });
+    if (this.outage && this.outage.until === null) this.outage.until = Date.now();
     this.unreachableSince = null;
     this.lastError = null;
     this.seen = true;
@@ -264,7 +273,7 @@ export class DockerCollector implements Collector {
       try {
         const inspected = await this.engine.inspect(id);
         if (!inspected) return listed.delete(id);
-        if (this.tracker.applyView(toView(inspected), now)) found.push(id);
+        if (this.tracker.applyView(toView(inspected), now, (at) => this.duringOutage(at))) found.push(id);
       } catch (err) {
         log.debug("docker: inspect failed", { id, error: describeError(err) });
       }
@@ -293,9 +302,21 @@ export class DockerCollector implements Collector {
     return { samples, covers: [...CONTAINER_METRICS, "docker_unreachable"] };
   }
 
+  /** Whether Docker was not answering at `at` (from the first cycle it failed to the moment it answered again). */
+  private duringOutage(at: number): boolean {
+    return this.outage !== null && at >= this.outage.since && at <= (this.outage.until ?? Infinity);
+  }
+
   private sweeping: Promise<void> | null = null;
   /** Docker's DockerRootDir, from /info. */
   private dataRoot: string | null = null;
+  /**
+   * The last time Docker did not answer. A kill or stop made then was not
+   * anyone's request (nobody can ask a daemon that does not answer): it is
+   * Docker stopping containers while it restores after a crash, so the death
+   * that follows is not "stopped on purpose".
+   */
+  private outage: { since: number; until: number | null } | null = null;
 
   /** One stats sweep at a time; a cycle that finds one still running leaves it be. */
   private sweepStats(ids: string[]): Promise<void> {

@@ -271,8 +271,11 @@ export class ContainerTracker {
    * or this is `lookout check` from cron) are found here: a newer FinishedAt
    * with a non-zero exit code, or a higher RestartCount. Returns true when a
    * crash was found this way (the collector then fetches logs).
+   * `daemonStopped(t)` says whether an exit at `t` can only have been Docker
+   * stopping the container itself (while it did not answer: restoring after
+   * a crash), so that a SIGTERM exit then is not taken for a `docker stop`.
    */
-  applyView(view: ContainerView, now: number): boolean {
+  applyView(view: ContainerView, now: number, daemonStopped: (at: number) => boolean = () => false): boolean {
     let rec = this.records.get(view.id);
     const firstSight = !rec;
     if (!rec) {
@@ -292,13 +295,15 @@ export class ContainerTracker {
     const stale = firstSight && finished !== null && now - finished > FIRST_SIGHT_MAX_AGE_MS;
     if (!running && finished !== null && !stale && (rec.seenFinishedAt === null || finished > rec.seenFinishedAt + 1000)) {
       // An exit nobody told us about. SIGTERM (143) and SIGINT (130) are what a
-      // `docker stop` leaves: without the event we cannot tell, so not a crash.
+      // `docker stop` leaves: without the event we cannot tell, so not a crash,
+      // unless nobody could have asked (Docker was not answering then).
       rec.seenFinishedAt = finished;
+      const stopLike = (view.exitCode === 143 || view.exitCode === 130) && !daemonStopped(finished);
       const expectedExit = view.labels["lookout.expect"] === "exit";
       if (view.oomKilled && !expectedExit) {
         rec.oom = { at: finished, died: true, exitCode: view.exitCode, memoryLimit: view.memoryLimit, lastMemoryUsage: rec.memoryUsage, logs: null };
         found = true;
-      } else if (view.exitCode !== 0 && view.exitCode !== 143 && view.exitCode !== 130 && !expectedExit) {
+      } else if (view.exitCode !== 0 && !stopLike && !expectedExit) {
         rec.crash = {
           at: finished,
           exitCode: view.exitCode,

@@ -68,6 +68,17 @@ describe("ContainerTracker", () => {
     expect(t3.applyView(view({ status: "exited", exitCode: 143, finishedAt: T + 1000 }), T + 2000)).toBe(false);
   });
 
+  it("takes a SIGTERM exit for a death, not a docker stop, when Docker was not answering then (nobody could ask)", () => {
+    const t = new ContainerTracker();
+    t.applyView(view(), T);
+    const outage = (at: number) => at >= T + 500 && at <= T + 1500;
+    expect(t.applyView(view({ status: "exited", exitCode: 143, finishedAt: T + 1000 }), T + 2000, outage)).toBe(true);
+    expect(t.get("c1")!.crash).toMatchObject({ exitCode: 143, reconciled: true, at: T + 1000 });
+    const t2 = new ContainerTracker();
+    t2.applyView(view(), T);
+    expect(t2.applyView(view({ status: "exited", exitCode: 143, finishedAt: T + 3000 }), T + 4000, outage)).toBe(false); // after Docker answered: a stop
+  });
+
   it("on first sight, reports an exit of the last day but not an old one", () => {
     const t = new ContainerTracker();
     expect(t.applyView(view({ status: "exited", exitCode: 1, finishedAt: T - 3600_000 }), T)).toBe(true);
