@@ -5,6 +5,9 @@
  * that name them.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { HOST_RULES_OFF } from "../support/configs.js";
+import { until as waitUntil } from "../support/wait.js";
+import { textsOf } from "../support/slack-texts.js";
 import { FakeSlack, validateSlackPayload, type RecordedRequest } from "../support/fake-slack.js";
 import { runCli, startCli, workspace } from "../support/cli.js";
 import {
@@ -26,13 +29,7 @@ const fake = new FakeSlack();
 
 const CONFIG = `
 interval: 1s
-host:
-  cpu: { enabled: false }
-  memory: { enabled: false }
-  swap: { enabled: false }
-  load: { enabled: false }
-  disk: { enabled: false }
-  inodes: { enabled: false }
+${HOST_RULES_OFF}
 docker:
   unreachable_for: 2s
 containers:
@@ -57,18 +54,6 @@ function startAgent(config = CONFIG): Agent {
 
 const textOf = (r: RecordedRequest) => (r.body as { text?: string })?.text ?? "";
 
-/** Every text of a message: its title and each block's (a group message has one section per alert). */
-function textsOf(r: RecordedRequest): string[] {
-  const body = r.body as { text?: string; attachments?: Array<{ blocks?: Array<{ text?: { text?: string }; fields?: Array<{ text?: string }> }> }> };
-  const out = [body?.text ?? ""];
-  for (const a of body?.attachments ?? []) {
-    for (const b of a.blocks ?? []) {
-      if (b.text?.text) out.push(b.text.text);
-      for (const f of b.fields ?? []) if (f.text) out.push(f.text);
-    }
-  }
-  return out;
-}
 
 /** Whether any text of the message matches (a title, or a group message's section). */
 const says = (r: RecordedRequest, re: RegExp) => textsOf(r).some((t) => re.test(t));
@@ -78,17 +63,8 @@ const saying = (name: string, re: RegExp) => fake.requests.filter((r) => textsOf
 const about = (name: string) => fake.requests.filter((r) => new RegExp(`\\b${name}\\b`).test(JSON.stringify(r.body)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(fn: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; messages so far:\n${fake.requests.map((r) => textsOf(r).join(" | ")).join("\n")}`);
-    }
-    await sleep(100);
-  }
-}
+const until = <T>(fn: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> =>
+  waitUntil(fn, timeoutMs, what, () => `messages so far:\n${fake.requests.map((r) => textsOf(r).join(" | ")).join("\n")}`);
 
 const messageAbout = (name: string, re: RegExp, timeoutMs = 15_000) =>
   until(() => saying(name, re)[0], timeoutMs, `a message about ${name} matching ${re}`);

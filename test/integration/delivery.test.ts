@@ -10,6 +10,8 @@
  * data directory's files, whose format is the store's business.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { HOST_RULES_OFF } from "../support/configs.js";
+import { until as waitUntil } from "../support/wait.js";
 import { FakeSlack, validateSlackPayload, type RecordedRequest } from "../support/fake-slack.js";
 import { runCli, startCli, workspace } from "../support/cli.js";
 import { docker, runContainer, setRig, uniqueName, type RigInfo } from "./docker-rig.js";
@@ -24,26 +26,13 @@ const fakes: FakeSlack[] = [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string, context: () => string = () => ""): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${context() ? `\n${context()}` : ""}`);
-    await sleep(250);
-  }
-}
+const until = <T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string, context: () => string = () => ""): Promise<T> =>
+  waitUntil(fn, timeoutMs, what, context, 250);
 
 /** Crashes only, from our own containers: the host rules and container CPU/memory are off. */
 const config = (prefix: string, groupWait = "1s") => `
 interval: 1s
-host:
-  cpu: { enabled: false }
-  memory: { enabled: false }
-  swap: { enabled: false }
-  load: { enabled: false }
-  disk: { enabled: false }
-  inodes: { enabled: false }
+${HOST_RULES_OFF}
 docker:
   unreachable_for: 30s
 containers:

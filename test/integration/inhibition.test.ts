@@ -40,6 +40,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { HOST_RULES_OFF } from "../support/configs.js";
+import { until as waitUntil } from "../support/wait.js";
+import { textsOf } from "../support/slack-texts.js";
 import { FakeSlack, validateSlackPayload, type RecordedRequest } from "../support/fake-slack.js";
 import { startCli, workspace } from "../support/cli.js";
 import { docker, killDockerd, removeAllContainers, runContainer, setRig, startDockerd, uniqueName, type RigInfo } from "./docker-rig.js";
@@ -54,13 +57,7 @@ const HOLD_MS = RESOLVE_AFTER_MS + Math.max(3 * INTERVAL_MS, 10_000);
 
 const CONFIG = `
 interval: 1s
-host:
-  cpu: { enabled: false }
-  memory: { enabled: false }
-  swap: { enabled: false }
-  load: { enabled: false }
-  disk: { enabled: false }
-  inodes: { enabled: false }
+${HOST_RULES_OFF}
 docker:
   unreachable_for: 2s
 containers:
@@ -83,18 +80,6 @@ function startAgent(config = CONFIG): Agent {
   return startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url, DOCKER_HOST: rig.host } });
 }
 
-/** Every text of a message: its title and each block's (a group message has one section per alert). */
-function textsOf(r: RecordedRequest): string[] {
-  const body = r.body as { text?: string; attachments?: Array<{ blocks?: Array<{ text?: { text?: string }; fields?: Array<{ text?: string }> }> }> };
-  const out = [body?.text ?? ""];
-  for (const a of body?.attachments ?? []) {
-    for (const b of a.blocks ?? []) {
-      if (b.text?.text) out.push(b.text.text);
-      for (const f of b.fields ?? []) if (f.text) out.push(f.text);
-    }
-  }
-  return out;
-}
 
 /** Whether any text of the message matches (a title, or a group message's section). */
 const says = (r: RecordedRequest, re: RegExp) => textsOf(r).some((t) => re.test(t));
@@ -106,15 +91,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const iso = (t: number) => new Date(t).toISOString();
 const describeAll = () => fake.requests.map((r) => `${iso(r.at)} ${textsOf(r)[0]}`).join("\n");
 
-async function until<T>(fn: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; messages so far:\n${describeAll()}`);
-    await sleep(100);
-  }
-}
+const until = <T>(fn: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> => waitUntil(fn, timeoutMs, what, () => `messages so far:\n${describeAll()}`);
 
 async function agentStarted(agent: Agent): Promise<void> {
   await until(() => agent.out.stderr.includes("following container events"), 15_000, "the agent to follow Docker's events");
