@@ -34,3 +34,8 @@ export function formatThreshold(value: number, unit: string): string {
   if (unit === "per_core") return `${trimNumber(value, 2)} per core`;
   return formatValue(value, unit);
 }
+
+/** A time as people and scripts read it in a message: `2026-11-30T03:12:00Z` (to the second, UTC); "unknown" when there is none. */
+export function formatTime(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.\d+Z$/, "Z") : "unknown";
+}

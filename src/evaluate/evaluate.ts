@@ -51,6 +51,7 @@ export function evaluate(
       if (!settings.enabled) continue;
       const labels = { alertname: rule.alertname, hostname, ...sample.labels };
       const fingerprint = fingerprintOf(rule.alertname, labels);
+      const causedAt = rule.causedAt?.(sample);
       observations.push({
         fingerprint,
         alertname: rule.alertname,
@@ -65,9 +66,8 @@ export function evaluate(
         ...(rule.summary ? { summary: rule.summary(sample) } : {}),
         ...(rule.gone ? { goneText: rule.gone } : {}),
         ...(rule.quietResolve ? { quietResolve: true } : {}),
+        ...(causedAt !== undefined && Number.isFinite(causedAt) ? { causedAt } : {}),
       });
-      const causedAt = rule.causedAt?.(sample);
-      if (causedAt !== undefined && Number.isFinite(causedAt)) observations[observations.length - 1]!.causedAt = causedAt;
       sources.set(fingerprint, { rule, sample });
     }
   }

@@ -1,10 +1,9 @@
 import type { RuleDefinition } from "./rule.js";
-import { formatBytes, formatPercent } from "../units.js";
+import { formatBytes, formatPercent, formatTime as iso } from "../units.js";
 import { formatDuration } from "../config/duration.js";
 
 const num = (v: string | number | undefined): number => (typeof v === "number" ? v : Number(v ?? NaN));
 
-const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.\d+Z$/, "Z") : "unknown");
 
 export const hostRules: RuleDefinition[] = [
   {

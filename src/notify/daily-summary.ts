@@ -8,7 +8,7 @@
 import type { AlertRecord } from "../alert/state.js";
 import type { AlertEvent } from "../alert/state.js";
 import type { Fact, Notification } from "../alert/notification.js";
-import { formatValue } from "../units.js";
+import { formatTime as iso, formatValue } from "../units.js";
 import type { Sample } from "../collect/sample.js";
 
 /** What happened since the last summary. */
@@ -59,7 +59,6 @@ export function summaryDue(at: string, counts: SummaryCounts, now: number): bool
   return counts.lastSentAt < occurrence;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 
 /** The summary notification. `failed`: notifications given up on since the last summary. */
 export function buildSummary(opts: {

@@ -54,7 +54,7 @@ export interface AgentState {
   lastCycleAt: number | null;
   /** Alerts' recent firings, for flap detection (alert/flapping.ts). */
   flap: FlapMemory;
-  /** When each inhibiting alert last stopped firing (alert/inhibition.ts). */
+  /** Each inhibiting alert's active spell: since when, and when it was seen to be over (alert/inhibition.ts). */
   inhibitors: InhibitorMemory;
   /** What the next daily summary counts (notify/daily-summary.ts); null until the first cycle. */
   summary: SummaryCounts | null;

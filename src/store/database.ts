@@ -15,15 +15,11 @@ import Database from "better-sqlite3";
 import { closeSync, existsSync, fchownSync, mkdirSync, openSync, statSync, accessSync, constants } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { StorageError } from "../errors.js";
-import { BUSY_TIMEOUT_MS, storageErrorFrom } from "./transactions.js";
+import { BUSY_TIMEOUT_MS, codeOf, storageErrorFrom } from "./transactions.js";
 import { MIGRATIONS, migrate, type Migration } from "./migrations.js";
 
 export const DB_FILE = "lookout.db";
 export type Db = Database.Database;
-
-function codeOf(err: unknown): string {
-  return (err as { code?: string }).code ?? "error";
-}
 
 /**
  * mkdir -p, one level at a time: Node 20's `mkdirSync(…, { recursive: true })`

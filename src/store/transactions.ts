@@ -9,7 +9,8 @@ import { LookoutError, StorageError } from "../errors.js";
 /** How long a writer waits for another process's transaction (a silence added while run commits a cycle). */
 export const BUSY_TIMEOUT_MS = 5_000;
 
-function codeOf(err: unknown): string {
+/** The code of an SQLite or file error (`SQLITE_BUSY`, `ENOENT`), "error" when it has none. */
+export function codeOf(err: unknown): string {
   return (err as { code?: string }).code ?? "error";
 }
 
