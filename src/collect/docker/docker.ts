@@ -42,6 +42,9 @@ function ms(iso: string | undefined): number | null {
   return Number.isFinite(t) ? t : null;
 }
 
+/** After an `oom` event, how long to wait for the container's `die` before reporting the OOM kill alone. */
+const OOM_DIE_WAIT_MS = 1000;
+
 export function toView(c: ContainerInspect): ContainerView {
   const hc = c.HostConfig ?? {};
   const st = c.State ?? ({} as ContainerInspect["State"]);
@@ -199,6 +202,14 @@ export class DockerCollector implements Collector {
     if (outcome && (outcome.kind === "crash" || outcome.kind === "oom")) {
       // Fetch the last log lines now, while the container still exists (--rm, compose down).
       await this.fetchLogs(id);
+    }
+    if (action === "oom") {
+      // The kernel's kill comes first; when it killed the container's main
+      // process, Docker's `die` follows (later under load than the runner's
+      // debounce). Give it a moment, so the message says the container died
+      // rather than "a process in it was killed"; the `die` wakes the runner at once.
+      setTimeout(onChange, OOM_DIE_WAIT_MS).unref();
+      return;
     }
     onChange();
   }
