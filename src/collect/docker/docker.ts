@@ -14,7 +14,7 @@ import { describeError } from "../../errors.js";
 import { DockerEngine, DockerError } from "./engine.js";
 import { EventWatcher } from "./events.js";
 import type { ContainerInspect, ContainerStats, ContainerSummary, DockerEvent } from "./api-types.js";
-import { ContainerTracker, newView, type ContainerRecord, type ContainerView, type StatsView } from "./tracker.js";
+import { ContainerTracker, newView, OOM_DIE_WAIT_MS, type ContainerRecord, type ContainerView, type StatsView } from "./tracker.js";
 import { selector, type ContainerMatcher } from "./matchers.js";
 import { exitCodeMeaning } from "./exit-codes.js";
 import { containerPolicy } from "../../evaluate/container-policy.js";
@@ -41,9 +41,6 @@ function ms(iso: string | undefined): number | null {
   const t = Date.parse(iso);
   return Number.isFinite(t) ? t : null;
 }
-
-/** After an `oom` event, how long to wait for the container's `die` before reporting the OOM kill alone. */
-const OOM_DIE_WAIT_MS = 1000;
 
 export function toView(c: ContainerInspect): ContainerView {
   const hc = c.HostConfig ?? {};
@@ -203,14 +200,8 @@ export class DockerCollector implements Collector {
       // Fetch the last log lines now, while the container still exists (--rm, compose down).
       await this.fetchLogs(id);
     }
-    if (action === "oom") {
-      // The kernel's kill comes first; when it killed the container's main
-      // process, Docker's `die` follows (later under load than the runner's
-      // debounce). Give it a moment, so the message says the container died
-      // rather than "a process in it was killed"; the `die` wakes the runner at once.
-      setTimeout(onChange, OOM_DIE_WAIT_MS).unref();
-      return;
-    }
+    // An OOM kill alone is reported only once the wait for its `die` is over (see containerSamples): a cycle then.
+    if (action === "oom") setTimeout(onChange, OOM_DIE_WAIT_MS).unref();
     onChange();
   }
 
@@ -422,7 +413,11 @@ function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerT
       writes_to: writesTo,
     } : undefined),
   );
-  const oom = rec.oom;
+  // The kernel's kill comes before Docker's `die` when it killed the main
+  // process (seconds later under load): until the wait is over, an OOM kill
+  // the container has not died of is not news yet, so that the message says
+  // the container died rather than "a process in it was killed".
+  const oom = rec.oom && (rec.oom.died || now - rec.oom.at >= OOM_DIE_WAIT_MS) ? rec.oom : null;
   out.push(
     base("container_oom_killed", oom ? 1 : 0, "bool", oom ? {
       died: oom.died ? 1 : 0,

@@ -132,6 +132,8 @@ export interface ContainerRecord {
 const REQUEST_WINDOW_MS = 60_000;
 /** How close an `oom` event must be to a `die` to say the container died of it. */
 const OOM_WINDOW_MS = 10_000;
+/** After an `oom` event, how long to wait for the container's `die` before an OOM kill it survived is reported. */
+export const OOM_DIE_WAIT_MS = 1000;
 /**
  * A container first seen already exited (Lookout just installed, or a new data
  * directory) is reported as crashed only if it exited this recently: a job that
