@@ -236,6 +236,13 @@ export const configSchema = z.strictObject({
       not_running: containerRuleSchemas.not_running.prefault({}),
       cpu: containerRuleSchemas.cpu.prefault({}),
       memory: containerRuleSchemas.memory.prefault({}),
+      /** On Lookout's first look at Docker, the containers already down: one notice, no guess about why. */
+      down_at_start: z
+        .strictObject({
+          enabled,
+          severity: alertSeverity.default("warning"),
+        })
+        .prefault({}),
       overrides: z
         .array(z.strictObject({ match: matcher, ...overrideRules }), { error: 'expected a list like [{ match: "name=db-*", memory: { warning: 95 } }]' })
         .default([]),

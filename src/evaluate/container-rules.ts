@@ -8,7 +8,8 @@ import type { ThresholdRule, ContainerRuleName, ContainerRules, LookoutConfig } 
 import type { Sample } from "../collect/sample.js";
 import type { RuleDefinition } from "./rule.js";
 import { containerPolicy } from "./container-policy.js";
-import { formatBytes, formatPercent } from "../units.js";
+import { formatBytes, formatPercent, formatTime } from "../units.js";
+import type { DownAtStart } from "../collect/docker/docker.js";
 import { formatDuration } from "../config/duration.js";
 
 const num = (v: string | number | undefined): number => (typeof v === "number" ? v : Number(v ?? NaN));
@@ -33,6 +34,25 @@ function composeFacts(s: Sample): Array<{ label: string; value: string }> {
 function logsSection(s: Sample): Array<{ title: string; text: string; code?: boolean }> {
   const logs = str(s.info?.logs);
   return logs ? [{ title: "Last log lines", text: logs, code: true }] : [];
+}
+
+/** The containers of a containers_down_at_start sample (written by the Docker collector; checked here, never trusted blindly). */
+function downList(s: Sample): DownAtStart[] {
+  try {
+    const list: unknown = JSON.parse(str(s.info?.containers) || "[]");
+    return Array.isArray(list) ? (list as DownAtStart[]).filter((d) => d && typeof d.name === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/** `exited 137 at 2026-12-01T06:41:00Z, 12m before Lookout started` (no guess about why). */
+function downText(d: DownAtStart, startedAt: number, long: boolean): string {
+  const state = d.status === "exited" ? `exited ${d.exitCode}` : d.status === "created" ? "created, never started" : `${d.status}, exit code ${d.exitCode}`;
+  const ago = d.finishedAt !== null && d.finishedAt > 0 && startedAt >= d.finishedAt ? formatDuration(startedAt - d.finishedAt) : "";
+  const when = d.finishedAt !== null && d.finishedAt > 0 ? (long ? ` at ${formatTime(d.finishedAt)}${ago ? `, ${ago} before Lookout started` : ""}` : ago ? `, ${ago} ago` : "") : "";
+  const flag = d.oomFlag ? (long ? "; Docker's OOMKilled flag is set" : ", OOMKilled flag set") : "";
+  return `${state}${when}${flag}`;
 }
 
 function ruleOf<K extends ContainerRuleName>(rule: K): (config: LookoutConfig, s?: Sample) => ContainerRules[K] {
@@ -67,6 +87,7 @@ export const containerRules: RuleDefinition[] = [
       ];
       if (str(i.error)) facts.push({ label: "Docker error", value: str(i.error) });
       if (num(i.reconciled)) facts.push({ label: "Noticed", value: "after the fact (Lookout was not following Docker's events then)" });
+      if (num(i.docker_oom_flag)) facts.push({ label: "Docker's OOMKilled flag", value: "set: the kernel killed a process in this container for lack of memory at some point; Lookout did not see that kill cause this exit" });
       return facts;
     },
     sections: (s) => (s.value > 0 ? logsSection(s) : []),
@@ -124,7 +145,15 @@ export const containerRules: RuleDefinition[] = [
       s.value > 0
         ? `Container ${name(s)} is restarting in a loop: ${s.value} restarts in ${formatDuration(num(s.info?.within_ms))}`
         : `Container ${name(s)} stopped restarting`,
-    facts: (s) => [...composeFacts(s), { label: "Restart policy", value: str(s.info?.restart_policy) }, { label: "Restarts in all", value: str(s.info?.restart_count) }],
+    facts: (s) => {
+      const i = s.info ?? {};
+      const facts = [...composeFacts(s), { label: "Restart policy", value: str(i.restart_policy) }, { label: "Restarts in all", value: str(i.restart_count) }];
+      if (s.value > 0 && i.last_exit_code !== undefined && str(i.last_exit_code) !== "unknown") {
+        facts.unshift({ label: "Last exit code", value: `${str(i.last_exit_code)}: ${str(i.last_exit_meaning)}` + (num(i.last_exit_at) > 0 ? ` (at ${formatTime(num(i.last_exit_at))})` : "") });
+      }
+      return facts;
+    },
+    sections: (s) => (s.value > 0 ? logsSection(s) : []),
   },
   {
     alertname: "container_not_running",
@@ -172,8 +201,35 @@ export const containerRules: RuleDefinition[] = [
     },
   },
   {
+    alertname: "containers_down_at_start",
+    configKey: "containers.down_at_start",
+    settings: (c) => condition(c.containers.down_at_start.enabled, c.containers.down_at_start.severity, 0),
+    // A notice, not a problem that gets fixed: it ends quietly (after 10 minutes).
+    quietResolve: true,
+    display: () => "Containers down at start",
+    summary: (s) => {
+      const i = s.info ?? {};
+      const list = downList(s);
+      const more = num(i.more) > 0 ? `, and ${num(i.more)} more` : "";
+      const n = num(i.count);
+      return `When Lookout started, ${n === 1 ? "this container was" : `these ${n} containers were`} not running: ${list.map((d) => `${d.name} (${downText(d, num(i.started_at), false)})`).join(", ")}${more}`;
+    },
+    facts: (s) => {
+      const i = s.info ?? {};
+      const facts = downList(s).map((d) => ({ label: d.name, value: downText(d, num(i.started_at), true) }));
+      if (num(i.more) > 0) facts.push({ label: "And", value: `${num(i.more)} more (lookout check --all lists them)` });
+      facts.push({
+        label: "Why no crash alert",
+        value: "Lookout was not watching when they stopped, so it cannot tell a crash from a docker stop. One that should run (restart policy always or unless-stopped, label lookout.expect=running) alerts as container_not_running; every exit from now on is reported as it happens.",
+      });
+      return facts;
+    },
+  },
+  {
     alertname: "docker_unreachable",
     configKey: "docker.unreachable_for",
+    // It started at the first check Docker failed, not when it fired after docker.unreachable_for.
+    causedAt: (s) => (s.value > 0 ? num(s.info?.since) : undefined),
     settings: (c) => condition(c.docker.enabled !== false, "critical", c.docker.unreachable_for),
     display: (s) => (s.value > 0 ? "Docker unreachable" : "Docker is reachable again"),
     summary: (s) => (s.value > 0 ? `Docker is unreachable: containers are not being watched` : "Docker is reachable again"),

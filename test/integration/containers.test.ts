@@ -244,6 +244,9 @@ describe("lookout check with containers (cron: no event stream)", () => {
     const crashed = uniqueName("cron-crash");
     const labelled = uniqueName("labelled");
     await runContainer(labelled, { labels: { "lookout.cpu.warning": "high" } });
+    // The first check is Lookout's first look (a new data directory): what dies after it is news.
+    const baseline = await runCli(["check", ...args], { env });
+    expect(baseline.code).toBe(0);
     await runContainer(crashed, { cmd: "echo 'disk not found'; exit 4" });
     await sleep(500);
     const first = await runCli(["check", "--json", ...args], { env });
@@ -264,7 +267,52 @@ describe("lookout check with containers (cron: no event stream)", () => {
 
     const status = await runCli(["status", ...args], { env });
     expect(status.stdout).toContain(`${labelled}: label lookout.cpu.warning="high": expected a number from 0 to 100`);
-    expect(status.stdout).toMatch(/FIRING\s+critical\s+container_crashed/);
+    expect(status.stdout).toMatch(/container_crashed\s.*FIRING critical/);
+  }, 60_000);
+});
+
+describe("Lookout's first look at a Docker (a new data directory)", () => {
+  it("reports the containers already down as one warning, pages no crash for them, and still alerts for one that should run", async () => {
+    await removeAllContainers(rig);
+    fake.reset();
+    // Stopped before Lookout was installed: a process that ignores SIGTERM (docker stop ends it with SIGKILL: 137),
+    // a crash (exit 3), and a restart=always service stopped by hand.
+    const stopped = uniqueName("stopped");
+    const crashed = uniqueName("crashed");
+    const service = uniqueName("service");
+    const job = uniqueName("job");
+    await runContainer(stopped, { cmd: "sleep 86400" });
+    await runContainer(crashed, { cmd: "echo 'bad config'; exit 3" });
+    await runContainer(service, { restart: "always" });
+    await runContainer(job, { cmd: "exit 0" });
+    await docker(["stop", "-t", "1", stopped, service]);
+    expect(await docker(["inspect", "-f", "{{.State.ExitCode}}", stopped])).toBe("137");
+    await sleep(300);
+
+    const ws = workspace(CONFIG);
+    const args = ["--config", ws.config, "--data-dir", ws.data];
+    const env = { HOOK: fake.url, DOCKER_HOST: rig.host };
+    const first = await runCli(["check", "--json", ...args], { env });
+    expect(first.code).toBe(1); // a warning: nobody knows these were crashes
+    const out = JSON.parse(first.stdout) as { alerts: Array<{ alertname: string; state: string; severity: string }> };
+    expect(out.alerts.filter((a) => a.state === "firing").map((a) => [a.alertname, a.severity])).toEqual([["containers_down_at_start", "warning"]]);
+    const notice = await until(() => fake.requests.find((r) => says(r, /When Lookout started, these 3 containers were not running/)), 10_000, "the first-look notice");
+    const text = textsOf(notice).join("\n");
+    expect(text).toContain(`${stopped} (exited 137`);
+    expect(text).toContain(`${crashed} (exited 3`);
+    expect(text).toContain(`${service} (exited`);
+    expect(text).not.toContain(job);
+    expect(fake.requests).toHaveLength(1);
+
+    // After not_running's `for` (2s): the service that should run pages; the others stay quiet.
+    await sleep(2500);
+    const second = await runCli(["check", ...args], { env });
+    expect(second.code).toBe(2);
+    await messageAbout(service, /not running/);
+    await sleep(500);
+    expect(fake.requests.filter((r) => says(r, /crashed: exit code|out of memory/)).map((r) => textsOf(r).join(" | "))).toEqual([]);
+    expect(about(stopped)).toHaveLength(1);
+    expect(about(crashed)).toHaveLength(1);
   }, 60_000);
 });
 

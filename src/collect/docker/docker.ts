@@ -28,7 +28,23 @@ export const CONTAINER_METRICS = [
   "container_not_running",
   "container_cpu",
   "container_memory",
+  "containers_down_at_start",
 ] as const;
+
+/** How long the notice of containers found down at start stays up (then it ends quietly). */
+const DOWN_AT_START_NOTICE_MS = 10 * 60_000;
+/** At most this many containers are named in that notice; the rest are counted. */
+const DOWN_AT_START_LISTED = 20;
+
+/** A container that was not running when Lookout first looked at this Docker. */
+export interface DownAtStart {
+  name: string;
+  status: string;
+  exitCode: number;
+  finishedAt: number | null;
+  /** Docker's State.OOMKilled: said as Docker's flag, not as a cause. */
+  oomFlag: boolean;
+}
 
 /** Events that change what Lookout reports about a container. */
 const RELEVANT_ACTIONS = new Set(["create", "start", "restart", "kill", "stop", "die", "oom", "health_status", "destroy", "pause", "unpause", "rename", "update"]);
@@ -189,15 +205,18 @@ export class DockerCollector implements Collector {
       this.tracker.applyView(action === "die" ? { ...view, status: "running", finishedAt: null, exitCode: 0, oomKilled: false } : view, time);
     }
     if ((action === "kill" || action === "stop") && this.duringOutage(time)) {
-      log.info("docker: a container was stopped by Docker itself while it did not answer (restoring after a crash); its death is not a requested stop", {
+      log.info("docker: Docker stopped a container itself while it was not answering (Docker shutting down, restarting, or restoring after a crash); its exit is not taken for a requested stop", {
         container: this.tracker.get(id)?.view.name ?? id.slice(0, 12),
         action,
       });
       return onChange();
     }
     const outcome = this.tracker.onEvent({ id, action, time, attributes });
-    if (outcome && (outcome.kind === "crash" || outcome.kind === "oom")) {
-      // Fetch the last log lines now, while the container still exists (--rm, compose down).
+    const policy = this.tracker.get(id)?.view.restartPolicy;
+    const willRestart = outcome?.kind === "clean" && (policy === "always" || policy === "unless-stopped");
+    if (outcome && (outcome.kind === "crash" || outcome.kind === "oom" || willRestart)) {
+      // Fetch the last log lines now, while the container still exists (--rm, compose down);
+      // a clean exit that Docker restarts may be a restart loop, whose message shows them too.
       await this.fetchLogs(id);
     }
     // An OOM kill alone is reported only once the wait for its `die` is over (see containerSamples): a cycle then.
@@ -218,12 +237,20 @@ export class DockerCollector implements Collector {
   }
 
   snapshot(): unknown {
-    return { seen: this.seen, unreachableSince: this.unreachableSince, containers: this.tracker.snapshot(), problems: [...this.problems.keys()] };
+    return {
+      seen: this.seen,
+      unreachableSince: this.unreachableSince,
+      containers: this.tracker.snapshot(),
+      problems: [...this.problems.keys()],
+      ...(this.downAtStart ? { downAtStart: this.downAtStart } : {}),
+    };
   }
 
   restore(saved: unknown): void {
-    const s = saved as { seen?: boolean; unreachableSince?: number | null; containers?: unknown; problems?: unknown } | undefined;
+    const s = saved as { seen?: boolean; unreachableSince?: number | null; containers?: unknown; problems?: unknown; downAtStart?: unknown } | undefined;
     if (!s || typeof s !== "object") return;
+    const d = s.downAtStart as { at?: unknown; containers?: unknown } | undefined;
+    if (d && typeof d.at === "number" && Array.isArray(d.containers)) this.downAtStart = { at: d.at, containers: d.containers as DownAtStart[] };
     if (Array.isArray(s.problems)) for (const p of s.problems) if (typeof p === "string") this.problems.set(p, p);
     this.seen = s.seen === true;
     this.unreachableSince = typeof s.unreachableSince === "number" ? s.unreachableSince : null;
@@ -259,6 +286,8 @@ export class DockerCollector implements Collector {
     if (this.outage && this.outage.until === null) this.outage.until = Date.now();
     this.unreachableSince = null;
     this.lastError = null;
+    // Lookout's first look at this Docker (a new data directory): what is down now stopped unwatched.
+    const baseline = !this.seen;
     this.seen = true;
 
     const listed = new Set<string>();
@@ -275,7 +304,7 @@ export class DockerCollector implements Collector {
       try {
         const inspected = await this.engine.inspect(id);
         if (!inspected) return listed.delete(id);
-        if (this.tracker.applyView(toView(inspected), now, (at) => this.duringOutage(at))) found.push(id);
+        if (this.tracker.applyView(toView(inspected), now, (at) => this.duringOutage(at), baseline)) found.push(id);
       } catch (err) {
         log.debug("docker: inspect failed", { id, error: describeError(err) });
       }
@@ -283,6 +312,7 @@ export class DockerCollector implements Collector {
     });
     await Promise.all(found.map((id) => this.fetchLogs(id)));
     this.tracker.forgetMissing(listed, now);
+    if (baseline) this.downAtStart = { at: now, containers: downAtStart(this.tracker, listed) };
 
     if (ctx.reason === "interval") {
       const running = [...listed].filter((id) => this.tracker.get(id)?.view.status === "running");
@@ -295,6 +325,8 @@ export class DockerCollector implements Collector {
     const c = this.opts.config.containers;
     this.tracker.settle(now, { crashMs: c.crashed.resolve_after, oomMs: c.oom_killed.resolve_after });
     const samples = [this.unreachableSample(now, null)];
+    const notice = this.downAtStartSample(now);
+    if (notice) samples.push(notice);
     for (const rec of this.tracker.records.values()) {
       const policy = containerPolicy(this.opts.config, { name: rec.view.name, labels: rec.view.labels });
       for (const p of policy.problems) this.reportOnce(rec.view.name, p);
@@ -347,11 +379,54 @@ export class DockerCollector implements Collector {
     log.warn("container rule settings ignored", { container, problem });
   }
 
+  /** The containers found down on Lookout's first look at this Docker: one notice, up for 10 minutes, then ended quietly. */
+  private downAtStart: { at: number; containers: DownAtStart[] } | null = null;
+
+  private downAtStartSample(now: number): Sample | null {
+    const d = this.downAtStart;
+    if (!d || d.containers.length === 0 || now - d.at >= DOWN_AT_START_NOTICE_MS) return null;
+    const shown = d.containers.slice(0, DOWN_AT_START_LISTED);
+    return {
+      name: "containers_down_at_start",
+      labels: {},
+      value: 1,
+      unit: "bool",
+      info: {
+        count: d.containers.length,
+        started_at: d.at,
+        containers: JSON.stringify(shown),
+        more: d.containers.length - shown.length,
+      },
+    };
+  }
+
   private unreachableSample(now: number, err: DockerError | null): Sample {
     const s: Sample = { name: "docker_unreachable", labels: {}, value: err ? 1 : 0, unit: "bool" };
     if (err) s.info = { error: err.userMessage, since: this.unreachableSince ?? now, host: this.host };
     return s;
   }
+}
+
+/**
+ * The containers worth naming on a first look: not running, and either exited
+ * with a non-zero code or expected to run (restart policy always or
+ * unless-stopped, label lookout.expect=running). A job that finished with 0,
+ * one labelled lookout.expect=exit and one never started are not news.
+ * Most recent exit first.
+ */
+export function downAtStart(tracker: ContainerTracker, listed: ReadonlySet<string>): DownAtStart[] {
+  const out: DownAtStart[] = [];
+  for (const id of listed) {
+    const v = tracker.get(id)?.view;
+    if (!v || v.status === "running" || v.status === "restarting" || v.status === "paused") continue;
+    const expect = v.labels["lookout.expect"];
+    if (expect === "exit") continue;
+    const shouldRun = expect === "running" || v.restartPolicy === "always" || v.restartPolicy === "unless-stopped";
+    const failed = v.finishedAt !== null && v.exitCode !== 0;
+    if (!failed && !shouldRun) continue;
+    out.push({ name: v.name, status: v.status, exitCode: v.exitCode, finishedAt: v.finishedAt, oomFlag: v.oomKilled });
+  }
+  return out.sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0) || a.name.localeCompare(b.name));
 }
 
 /** `Up 3 minutes (unhealthy)` → unhealthy. */
@@ -408,6 +483,7 @@ function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerT
       at: crash.at,
       logs: crash.logs?.join("\n") ?? "",
       reconciled: crash.reconciled ? 1 : 0,
+      docker_oom_flag: crash.dockerOomFlag ? 1 : 0,
       removed: rec.removedAt !== null ? 1 : 0,
       status: v.status,
       writes_to: writesTo,
@@ -435,7 +511,19 @@ function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerT
   out.push(
     base("container_unhealthy", v.health === "unhealthy" ? 1 : 0, "bool", v.health === "unhealthy" ? { output: v.healthOutput ?? "", failing_streak: v.failingStreak } : undefined),
   );
-  out.push(base("container_restart_loop", tracker.restartsWithin(rec, restartWindowMs, now), "count", { restart_policy: v.restartPolicy, restart_count: v.restartCount, within_ms: restartWindowMs, writes_to: writesTo }));
+  const last = rec.lastExit ?? null;
+  out.push(
+    base("container_restart_loop", tracker.restartsWithin(rec, restartWindowMs, now), "count", {
+      restart_policy: v.restartPolicy,
+      restart_count: v.restartCount,
+      within_ms: restartWindowMs,
+      writes_to: writesTo,
+      last_exit_code: last?.code ?? "unknown",
+      last_exit_meaning: last?.code === null || last?.code === undefined ? "unknown" : exitCodeMeaning(last.code),
+      last_exit_at: last?.at ?? -1,
+      logs: (last?.logs ?? rec.crash?.logs ?? []).join("\n"),
+    }),
+  );
   const expectRunning = v.labels["lookout.expect"] === "running" || v.restartPolicy === "always" || v.restartPolicy === "unless-stopped";
   const down = v.status !== "running";
   const notRunning = expectRunning && down && !rec.stoppedByRequest && !rec.crash && !rec.oom && v.labels["lookout.expect"] !== "exit";

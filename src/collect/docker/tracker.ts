@@ -91,6 +91,12 @@ export interface CrashRecord {
   logs: string[] | null;
   /** Found by inspection after the fact (the event stream was down), not seen live. */
   reconciled: boolean;
+  /**
+   * Docker's State.OOMKilled was set, but Lookout did not see an OOM kill cause
+   * this exit (the flag can stay set from an earlier kill of a process in it):
+   * said as Docker's flag, never as the cause.
+   */
+  dockerOomFlag?: boolean;
 }
 
 export interface OomRecord {
@@ -118,6 +124,8 @@ export interface ContainerRecord {
   crash: CrashRecord | null;
   oom: OomRecord | null;
   restarts: number[];
+  /** The last exit seen (any code), with the log lines fetched then: for a restart loop's message. */
+  lastExit?: { at: number; code: number | null; logs: string[] | null } | null;
   cpu: { total: number; system: number; onlineCpus: number } | null;
   /** docker stats style (100 = one core), and the share of what the container may use. */
   cpuPercentOfCore: number | null;
@@ -193,6 +201,8 @@ export class ContainerTracker {
         return null;
       case "oom":
         rec.oomEventAt = ev.time;
+        // Docker sets State.OOMKilled now: the flag was seen turning true, so a later inspection does not take it for news.
+        rec.view = { ...rec.view, oomKilled: true };
         rec.oom = {
           at: ev.time,
           died: false,
@@ -227,6 +237,7 @@ export class ContainerTracker {
 
   private onDie(rec: ContainerRecord, at: number, exitCode: number): DieOutcome {
     rec.lastDieAt = at;
+    rec.lastExit = { at, code: Number.isFinite(exitCode) ? exitCode : null, logs: null };
     rec.seenFinishedAt = Math.max(rec.seenFinishedAt ?? 0, at);
     const ranForMs = rec.view.startedAt !== null ? Math.max(0, at - rec.view.startedAt) : null;
     rec.view = { ...rec.view, status: "exited", finishedAt: at, exitCode: Number.isFinite(exitCode) ? exitCode : rec.view.exitCode };
@@ -260,10 +271,11 @@ export class ContainerTracker {
     return { kind: "crash" };
   }
 
-  /** Log lines for the latched failure (fetched right after the `die`). */
+  /** Log lines for the latched failure and the last exit (fetched right after the `die`). */
   setLogs(id: string, lines: string[]): void {
     const rec = this.records.get(id);
     if (!rec) return;
+    if (rec.lastExit && rec.lastExit.logs === null) rec.lastExit.logs = lines;
     if (rec.crash && rec.crash.logs === null) rec.crash.logs = lines;
     if (rec.oom && rec.oom.logs === null) rec.oom.logs = lines;
   }
@@ -276,8 +288,14 @@ export class ContainerTracker {
    * `daemonStopped(t)` says whether an exit at `t` can only have been Docker
    * stopping the container itself (while it did not answer: restoring after
    * a crash), so that a SIGTERM exit then is not taken for a `docker stop`.
+   *
+   * `baseline`: Lookout's first look at this Docker (a new data directory, or
+   * Docker seen for the first time). Nobody was watching when the containers
+   * that are down now stopped, so their exits are recorded as seen, never
+   * latched as crashes: a `docker stop` that ended in SIGKILL (137) looks
+   * exactly like a crash. The collector reports them together, once.
    */
-  applyView(view: ContainerView, now: number, daemonStopped: (at: number) => boolean = () => false): boolean {
+  applyView(view: ContainerView, now: number, daemonStopped: (at: number) => boolean = () => false, baseline = false): boolean {
     let rec = this.records.get(view.id);
     const firstSight = !rec;
     if (!rec) {
@@ -294,15 +312,22 @@ export class ContainerTracker {
     let found = false;
     const running = view.status === "running";
     const finished = view.finishedAt;
-    const stale = firstSight && finished !== null && now - finished > FIRST_SIGHT_MAX_AGE_MS;
+    const stale = firstSight && (baseline || (finished !== null && now - finished > FIRST_SIGHT_MAX_AGE_MS));
     if (!running && finished !== null && !stale && (rec.seenFinishedAt === null || finished > rec.seenFinishedAt + 1000)) {
       // An exit nobody told us about. SIGTERM (143) and SIGINT (130) are what a
       // `docker stop` leaves: without the event we cannot tell, so not a crash,
       // unless nobody could have asked (Docker was not answering then).
       rec.seenFinishedAt = finished;
+      rec.lastExit = { at: finished, code: view.exitCode, logs: null };
       const stopLike = (view.exitCode === 143 || view.exitCode === 130) && !daemonStopped(finished);
       const expectedExit = view.labels["lookout.expect"] === "exit";
-      if (view.oomKilled && !expectedExit) {
+      // An OOM verdict needs an OOM Lookout saw: the flag turning true while it
+      // watched (a container new since the last look started with it false),
+      // or an `oom` event just before this exit. A flag left set by an earlier
+      // kill of a process in the container is not the cause of this exit.
+      const oomEventNear = rec.oomEventAt !== null && Math.abs(finished - rec.oomEventAt) <= OOM_WINDOW_MS;
+      const oomSeen = view.oomKilled && (firstSight || !prev.oomKilled || oomEventNear);
+      if (oomSeen && !expectedExit) {
         rec.oom = { at: finished, died: true, exitCode: view.exitCode, memoryLimit: view.memoryLimit, lastMemoryUsage: rec.memoryUsage, logs: null };
         found = true;
       } else if (view.exitCode !== 0 && !stopLike && !expectedExit) {
@@ -315,11 +340,13 @@ export class ContainerTracker {
           error: view.error,
           logs: null,
           reconciled: true,
+          ...(view.oomKilled ? { dockerOomFlag: true } : {}),
         };
         found = true;
       }
     } else if (finished !== null && rec.seenFinishedAt === null) {
       rec.seenFinishedAt = finished;
+      if (!running) rec.lastExit = { at: finished, code: view.exitCode, logs: null };
     }
     if (view.restartCount > rec.seenRestartCount) {
       // Restarts between two looks: count them now (their exact times are gone).
