@@ -10,7 +10,7 @@ import type { Sample } from "./collect/sample.js";
 import { createCollectors } from "./collect/registry.js";
 import { evaluate, detailsFor, type Evaluation } from "./evaluate/evaluate.js";
 import { ruleRegistry } from "./evaluate/registry.js";
-import { step, type AlertRecord, type AlertEvent, type StepResult } from "./alert/state.js";
+import { snapshot, step, type AlertRecord, type AlertEvent, type StepResult } from "./alert/state.js";
 import { applySilences, type SilencingResult } from "./alert/silencing.js";
 import { applyFlapping } from "./alert/flapping.js";
 import { inhibitedBy, updateInhibitors, type InhibitorMemory } from "./alert/inhibition.js";
@@ -19,13 +19,13 @@ import { SilenceStore, silencing, type Silence } from "./silence/store.js";
 import { activeMaintenance } from "./silence/maintenance.js";
 import type { Fact, Notification, NotificationDetails } from "./alert/notification.js";
 import { topProcesses } from "./collect/host/processes.js";
-import { AgentStore, type AgentState } from "./store/agent-store.js";
+import { AgentStore, type AgentState, type OutboxEntry } from "./store/agent-store.js";
 import { ensureDataDir, openDatabase, type Db } from "./store/database.js";
 import { AgentLock } from "./store/lock.js";
 import { Dispatcher } from "./notify/dispatcher.js";
 import type { Notifier } from "./notify/notifier.js";
 import { createNotifiers } from "./notify/registry.js";
-import { route, reminderStepMs, routesFrom, type Route } from "./notify/routing.js";
+import { matchingRoutes, receiversFor, route, reminderStepMs, routesFrom, type Route } from "./notify/routing.js";
 import { buildSummary, countEvents, emptyCounts, summaryDue } from "./notify/daily-summary.js";
 import { log } from "./log.js";
 import { describeError } from "./errors.js";
@@ -168,26 +168,7 @@ export class Agent {
     const notifications: Notification[] = [];
     const processCache = new Map<"cpu" | "memory", Promise<NotificationDetails["topProcesses"]>>();
     for (const event of events) {
-      const details: NotificationDetails = detailsFor(evaluation, event.alert.fingerprint);
-      if (event.alert.alertname === "host_rebooted" && event.kind === "firing") details.facts.push(...diedWithReboot(silenced.held));
-      if (CONTAINER_DEATHS.has(event.alert.alertname) && event.kind !== "resolved") {
-        const writesTo = String(evaluation.sources.get(event.alert.fingerprint)?.sample.info?.writes_to ?? "").split("\n").filter(Boolean);
-        const cause = diskFullCause(writesTo, samples);
-        if (cause) details.facts.unshift(cause);
-      }
-      const by = evaluation.sources.get(event.alert.fingerprint)?.rule.topProcesses;
-      if (by && event.kind !== "resolved") {
-        if (!processCache.has(by)) {
-          processCache.set(
-            by,
-            topProcesses({ hostRoot: this.loaded.hostRoot, by, limit: 5 })
-              .then((processes) => ({ by, processes }))
-              .catch(() => undefined),
-          );
-        }
-        const top = await processCache.get(by);
-        if (top) details.topProcesses = top;
-      }
+      const details = await this.detailsOf(event, evaluation, samples, silenced.held, processCache);
       notifications.push({ id: randomUUID(), kind: event.kind, hostname, at: now, alert: event.alert, details });
     }
     this.state.summary = countEvents(this.state.summary ?? emptyCounts(now), result.events);
@@ -211,7 +192,12 @@ export class Agent {
     this.state.alerts = alerts;
     this.state.lastCycleAt = now;
     const added = this.dispatcher.enqueue(routed, now, (n) => receivers.get(n.id) ?? this.notifiers.map((r) => r.name));
-    this.store.commitCycle(this.state, added);
+    rememberTold(byFingerprint, added);
+    // Receivers added (or newly routed to an alert) since it fired hear of it once, as firing.
+    const late = await this.lateNotifications(alerts, evaluation, samples, now);
+    const lateAdded = this.dispatcher.enqueue(late.notifications, now, (n) => late.receivers.get(n.id) ?? []);
+    rememberTold(byFingerprint, lateAdded);
+    this.store.commitCycle(this.state, [...added, ...lateAdded]);
     for (const n of routed) this.opts.onNotification?.(n);
 
     const firing = alerts.filter((a) => a.state === "firing");
@@ -220,6 +206,75 @@ export class Agent {
     else if (firing.length > 0) status = "warning";
     else if (samples.length === 0) status = "unknown";
     return { checkedAt: now, samples, evaluation, active: alerts, resolved: result.resolved, notifications: routed, errors, status };
+  }
+
+  /** Facts, sections, top processes and likely cause for a message about this event. */
+  private async detailsOf(
+    event: AlertEvent,
+    evaluation: Evaluation,
+    samples: readonly Sample[],
+    held: SilencingResult["held"],
+    processCache: Map<"cpu" | "memory", Promise<NotificationDetails["topProcesses"]>>,
+  ): Promise<NotificationDetails> {
+    const details: NotificationDetails = detailsFor(evaluation, event.alert.fingerprint);
+    if (event.alert.alertname === "host_rebooted" && event.kind === "firing") details.facts.push(...diedWithReboot(held));
+    if (CONTAINER_DEATHS.has(event.alert.alertname) && event.kind !== "resolved") {
+      const writesTo = String(evaluation.sources.get(event.alert.fingerprint)?.sample.info?.writes_to ?? "").split("\n").filter(Boolean);
+      const cause = diskFullCause(writesTo, samples);
+      if (cause) details.facts.unshift(cause);
+    }
+    const by = evaluation.sources.get(event.alert.fingerprint)?.rule.topProcesses;
+    if (by && event.kind !== "resolved") {
+      if (!processCache.has(by)) {
+        processCache.set(
+          by,
+          topProcesses({ hostRoot: this.loaded.hostRoot, by, limit: 5 })
+            .then((processes) => ({ by, processes }))
+            .catch(() => undefined),
+        );
+      }
+      const top = await processCache.get(by);
+      if (top) details.topProcesses = top;
+    }
+    return details;
+  }
+
+  /**
+   * Firing alerts that a receiver should know of and was never told: it was
+   * added to the config after the alert fired (a `check` without a webhook,
+   * then `run` with one), or a route or min_severity changed so that it now
+   * takes the alert. Each such receiver gets one firing message. Silenced,
+   * inhibited and flapping alerts wait for their own announcement.
+   */
+  private async lateNotifications(
+    alerts: readonly AlertRecord[],
+    evaluation: Evaluation,
+    samples: readonly Sample[],
+    now: number,
+  ): Promise<{ notifications: Notification[]; receivers: Map<string, string[]> }> {
+    const notifications: Notification[] = [];
+    const receivers = new Map<string, string[]>();
+    const processCache = new Map<"cpu" | "memory", Promise<NotificationDetails["topProcesses"]>>();
+    for (const rec of alerts) {
+      if (rec.state !== "firing" || rec.suppressed || this.state.flap[rec.fingerprint]?.flappingSince) continue;
+      const event: AlertEvent = { kind: "firing", alert: snapshot(rec) };
+      const probe: Notification = { id: "", kind: "firing", hostname: this.loaded.hostname, at: now, alert: event.alert, details: { facts: [] } };
+      const eligible = receiversFor(probe, this.routes, this.notifiers);
+      if (rec.told === undefined) {
+        rec.told = eligible; // a record from before Lookout kept this: take it that they were told
+        continue;
+      }
+      const missing = eligible.filter((r) => !rec.told!.includes(r));
+      if (missing.length === 0) continue;
+      const details = await this.detailsOf(event, evaluation, samples, [], processCache);
+      details.facts.push({ label: "Sent late", value: "it was already firing when this receiver was added or routed to it" });
+      const n: Notification = { ...probe, id: randomUUID(), details };
+      notifications.push(n);
+      receivers.set(n.id, missing);
+      if (this.routes.length > 0) rec.toldAt = { ...rec.toldAt, ...Object.fromEntries(matchingRoutes(n, this.routes).filter((r) => missing.includes(r.receiver)).map((r) => [r.key, now])) };
+      log.info("telling a receiver of an alert that fired before it was there", { alert: rec.fingerprint, receivers: missing.join(",") });
+    }
+    return { notifications, receivers };
   }
 
   /** The daily summary, when one is due (notify.daily_summary), and who gets it: its receiver, else every Slack receiver. */
@@ -266,4 +321,18 @@ function diedWithReboot(held: SilencingResult["held"]): Fact[] {
   const names = [...new Set(held.filter((h) => h.by === "inhibited by host_rebooted" && h.event.kind === "firing").map((h) => h.event.alert.labels.container ?? "?"))].sort();
   if (names.length === 0) return [];
   return [{ label: "Containers that died with it", value: `${names.join(", ")} (each is reported on its own only if it does not come back)` }];
+}
+
+/** Notifications that tell of a firing alert (not its resolution or a summary). */
+const TELLS_FIRING = new Set(["firing", "escalated", "reminder", "flapping"]);
+
+/** Each alert remembers the receivers its firing was queued for (AlertRecord.told). */
+function rememberTold(alerts: ReadonlyMap<string, AlertRecord>, added: readonly OutboxEntry[]): void {
+  for (const entry of added) {
+    const rec = alerts.get(entry.notification.alert.fingerprint);
+    if (!rec || !TELLS_FIRING.has(entry.notification.kind)) continue;
+    const told = new Set(rec.told ?? []);
+    for (const d of entry.pending) told.add(d.receiver);
+    rec.told = [...told];
+  }
 }

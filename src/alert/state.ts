@@ -63,6 +63,12 @@ export interface AlertRecord {
   suppressed?: boolean;
   /** When each route was last told of it (notify/routing.ts), for per-route reminders. */
   toldAt?: Record<string, number>;
+  /**
+   * The receivers its firing was queued for. A receiver added later (or newly
+   * routed to it) is told once, as firing. Undefined on records from before
+   * Lookout kept it: taken as every receiver that takes it now.
+   */
+  told?: string[];
 }
 
 export interface AlertEvent {
@@ -144,7 +150,8 @@ export function step(previous: readonly AlertRecord[], observations: readonly Ob
     const level = levelOf(obs, cur);
 
     if (level === "none") {
-      if (cur) resolve({ ...cur, value: obs.value, display: obs.display, ...(obs.summary !== undefined ? { summary: obs.summary } : {}), updatedAt: now });
+      // The resolved message quotes the threshold of the highest severity it reached (the one that paged), not the one it left by.
+      if (cur) resolve({ ...cur, value: obs.value, threshold: thresholdOf(obs, cur.maxSeverity), display: obs.display, ...(obs.summary !== undefined ? { summary: obs.summary } : {}), updatedAt: now });
       continue;
     }
 
@@ -177,7 +184,7 @@ export function step(previous: readonly AlertRecord[], observations: readonly Ob
       };
       if (now - activeSince >= obs.forMs) {
         const sev: Sev = criticalHeld ? "critical" : "warning";
-        const rec: AlertRecord = { ...base, state: "firing", severity: sev, maxSeverity: sev, threshold: thresholdOf(obs, sev), firingSince: now, lastNotifiedAt: now };
+        const rec: AlertRecord = { ...base, state: "firing", severity: sev, maxSeverity: sev, threshold: thresholdOf(obs, sev), firingSince: now, lastNotifiedAt: now, told: [] };
         alerts.push(rec);
         events.push({ kind: "firing", alert: snapshot(rec) });
       } else {

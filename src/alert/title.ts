@@ -13,6 +13,11 @@ export function since(from: number, to: number): string {
   return ms >= 1000 ? formatDuration(ms) : "";
 }
 
+/** When an alert started, for "lasted": what it reports happened at causedAt (events); a level from when it fired. */
+export function lastedFrom(a: Notification["alert"]): number {
+  return a.summary !== undefined && a.causedAt !== undefined && a.causedAt <= a.firingSince ? a.causedAt : a.firingSince;
+}
+
 const SEVERITY_WORD = { warning: "WARNING", critical: "CRITICAL" } as const;
 
 /** The one-line title (raw text, not escaped): header, fallback and notification text. */
@@ -31,7 +36,8 @@ export function notificationTitle(n: Notification): string {
   }
   if (a.summary !== undefined) {
     if (n.kind === "resolved") {
-      const lasted = since(a.firingSince, n.at);
+      // An event lasted from when it happened (a crash, the first check Docker failed), not from when it fired.
+      const lasted = since(lastedFrom(a), n.at);
       return `${host} RESOLVED: ${a.display}${lasted ? ` (lasted ${lasted})` : ""}`;
     }
     const word = n.kind === "reminder" ? "STILL FIRING" : n.kind === "escalated" ? `${SEVERITY_WORD[a.severity]} (escalated)` : SEVERITY_WORD[a.severity];
@@ -72,6 +78,7 @@ const GROUP_NOUNS: Record<string, [string, string]> = {
   container_cpu: ["container with high CPU", "containers with high CPU"],
   container_memory: ["container with high memory", "containers with high memory"],
   docker_unreachable: ["Docker unreachable", "Docker unreachable"],
+  containers_down_at_start: ["notice of containers down at start", "notices of containers down at start"],
   host_cpu: ["high CPU", "high CPU"],
   host_memory: ["high memory", "high memory"],
   host_swap: ["high swap", "high swap"],

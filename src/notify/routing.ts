@@ -17,6 +17,7 @@
 import type { LookoutConfig, Severity } from "../config/schema.js";
 import type { Notification } from "../alert/notification.js";
 import { matchesAll, parseMatcher, type LabelMatcher } from "../silence/matchers.js";
+import { meetsSeverity } from "./dispatcher.js";
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 
@@ -103,4 +104,15 @@ export function route(n: Notification, routes: readonly Route[], toldAt: Readonl
     if (!receivers.includes(r.receiver)) receivers.push(r.receiver);
   }
   return { receivers, toldAt: memory };
+}
+
+/**
+ * The receivers that should know of a firing alert now: the receivers of the
+ * routes that take it (every receiver without routes) whose min_severity it
+ * meets. An alert that fires while a receiver is missing, or routed elsewhere,
+ * is told to that receiver once it is there (agent: late receivers).
+ */
+export function receiversFor(n: Notification, routes: readonly Route[], receivers: ReadonlyArray<{ name: string; minSeverity: Severity }>): string[] {
+  const routed = new Set(matchingRoutes(n, routes).map((r) => r.receiver));
+  return receivers.filter((r) => routed.has(r.name) && meetsSeverity(n, r.minSeverity)).map((r) => r.name);
 }
