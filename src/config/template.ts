@@ -127,6 +127,9 @@ containers:
     critical: null
     for: 1m
     hysteresis: 5
+  down_at_start:            # on Lookout's first look (new data directory), the containers already down:
+    enabled: true           # one message listing them with Docker's exit code and time, no guess about why
+    severity: warning       # (nobody watched them stop); ends quietly after 10 minutes
   overrides: []
   # overrides:
   #   - match: "name=db-*"
