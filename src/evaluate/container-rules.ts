@@ -217,7 +217,7 @@ export const containerRules: RuleDefinition[] = [
     facts: (s) => {
       const i = s.info ?? {};
       const facts = downList(s).map((d) => ({ label: d.name, value: downText(d, num(i.started_at), true) }));
-      if (num(i.more) > 0) facts.push({ label: "And", value: `${num(i.more)} more (lookout check --all lists them)` });
+      if (num(i.more) > 0) facts.push({ label: "And", value: `${num(i.more)} more (docker ps -a --filter status=exited lists them)` });
       facts.push({
         label: "Why no crash alert",
         value: "Lookout was not watching when they stopped, so it cannot tell a crash from a docker stop. One that should run (restart policy always or unless-stopped, label lookout.expect=running) alerts as container_not_running; every exit from now on is reported as it happens.",
