@@ -5,6 +5,7 @@
  * quiet channel is known to be quiet, not broken. Pure: the agent keeps the
  * counts (SummaryCounts) in its state and asks `summaryDue` every cycle.
  */
+import { oneLine } from "../escape.js";
 import type { AlertRecord } from "../alert/state.js";
 import type { AlertEvent } from "../alert/state.js";
 import type { Fact, Notification } from "../alert/notification.js";
@@ -93,7 +94,8 @@ export function buildSummary(opts: {
             title: "Firing now",
             text: firing
               .slice(0, 20)
-              .map((a) => `${a.severity.toUpperCase()} ${a.summary ?? `${a.display} ${formatValue(a.value, a.unit)}`} since ${iso(a.firingSince ?? a.activeSince)}`)
+              // One line per alert: machine text in it (a container's name, a mount point) cannot start another.
+              .map((a) => oneLine(`${a.severity.toUpperCase()} ${a.summary ?? `${a.display} ${formatValue(a.value, a.unit)}`} since ${iso(a.firingSince ?? a.activeSince)}`))
               .join("\n") + (firing.length > 20 ? `\nand ${firing.length - 20} more` : ""),
           },
         ]

@@ -6,12 +6,16 @@
  *
  * Everything that came from the machine (host name, labels, process names, log
  * lines…) is escaped before it goes into mrkdwn, so it can neither mention
- * (`<!channel>`) nor link (`<https://…|…>`). Slack's limits are enforced here:
- * an over-long text is cut with "…", so Slack never refuses a message for its size.
+ * (`<!channel>`) nor link (`<https://…|…>`), and its control characters are
+ * shown escaped (`\n`, `\x1b`), so it cannot forge a line: `slackLine` for a
+ * single-line place, `slackBlock` for a block of lines. Slack's limits are
+ * enforced here, after escaping: an over-long text is cut with "…", so Slack
+ * never refuses a message for its size.
  */
 import type { Notification, NotificationKind, ProcessUsage } from "../../alert/notification.js";
 import { formatBytes, formatValue, formatThreshold } from "../../units.js";
-import { groupTitle, notificationTitle, since } from "../../alert/title.js";
+import { groupTitle, lastedFrom, notificationTitle, since } from "../../alert/title.js";
+import { oneLine, textBlock } from "../../escape.js";
 
 export interface SlackPlainText {
   type: "plain_text";
@@ -98,6 +102,28 @@ export function escapeMrkdwn(text: string): string {
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
     .replace(/@(channel|here|everyone)\b/gi, "@\u2060$1");
+}
+
+/**
+ * Machine text for a single-line place (a title, a field, a fact, a name):
+ * a newline or any other control character is shown escaped, not obeyed, so it
+ * cannot start a line that looks like Lookout's own.
+ */
+export function slackLine(text: string): string {
+  return escapeMrkdwn(oneLine(text));
+}
+
+/**
+ * Machine text for a block of lines (log lines, health-check output): its own
+ * newlines and tabs stay, every other control character is shown escaped.
+ */
+export function slackBlock(text: string): string {
+  return escapeMrkdwn(textBlock(text));
+}
+
+/** Raw title for a plain_text header: one line, cut to Slack's limit (after escaping). */
+function headerText(title: string): SlackPlainText {
+  return { type: "plain_text", text: cutPlain(oneLine(title), SLACK_LIMITS.headerText) };
 }
 
 /** No two backticks in a row, so text cannot close (or open) a ``` block. */
@@ -203,13 +229,13 @@ function textSection(text: string): SlackSectionBlock {
   return { type: "section", text: mrkdwn(text, SLACK_LIMITS.sectionText) };
 }
 
-/** A titled ``` block whose closing fence survives any cut. `body` is raw. */
+/** A titled ``` block whose closing fence survives any cut. `title` and `body` are raw. */
 function codeSection(title: string, body: string): SlackSectionBlock {
-  const head = title ? `*${cutMrkdwn(escapeMrkdwn(title), SECTION_TITLE_MAX)}*\n` : "";
+  const head = title ? `*${cutMrkdwn(slackLine(title), SECTION_TITLE_MAX)}*\n` : "";
   const open = "```\n";
   const close = "\n```";
   const budget = SLACK_LIMITS.sectionText - head.length - open.length - close.length;
-  const inner = cutMrkdwn(neutraliseBackticks(escapeMrkdwn(body)), budget) || " ";
+  const inner = cutMrkdwn(neutraliseBackticks(slackBlock(body)), budget) || " ";
   return textSection(`${head}${open}${inner}${close}`);
 }
 
@@ -222,7 +248,8 @@ function processLine(p: ProcessUsage, by: "cpu" | "memory"): string {
 function processesSection(top: NonNullable<Notification["details"]["topProcesses"]>): SlackSectionBlock | undefined {
   const shown = top.processes.slice(0, TOP_PROCESSES);
   if (shown.length === 0) return undefined;
-  const names = shown.map((p) => `${cutPlain(p.name, PROCESS_NAME_MAX)} (${p.pid})`);
+  // One line per process: a newline in a name must not add a row to the table.
+  const names = shown.map((p) => `${cutPlain(oneLine(p.name), PROCESS_NAME_MAX)} (${p.pid})`);
   const width = Math.max(...names.map((s) => s.length));
   const lines = shown.map((p, i) => `${names[i]!.padEnd(width)} — ${processLine(p, top.by)}`);
   return codeSection(`Top processes by ${top.by === "cpu" ? "CPU" : "memory"}`, lines.join("\n"));
@@ -242,8 +269,9 @@ function contextBlock(parts: string[]): SlackContextBlock {
   return { type: "context", elements: [mrkdwn(parts.join(" · "), SLACK_LIMITS.contextText)] };
 }
 
+/** `title` is raw (titles are built from machine text). */
 function payload(title: string, color: string, blocks: SlackBlock[]): SlackPayload {
-  const text = cutMrkdwn(escapeMrkdwn(title), SLACK_LIMITS.messageText);
+  const text = cutMrkdwn(slackLine(title), SLACK_LIMITS.messageText);
   return { text, attachments: [{ color, fallback: text, blocks }] };
 }
 
@@ -251,19 +279,20 @@ function payload(title: string, color: string, blocks: SlackBlock[]): SlackPaylo
 export function buildSlackMessage(n: Notification): SlackPayload {
   const a = n.alert;
   const title = notificationTitle(n);
-  const header: SlackHeaderBlock = { type: "header", text: { type: "plain_text", text: cutPlain(title, SLACK_LIMITS.headerText) } };
+  const header: SlackHeaderBlock = { type: "header", text: headerText(title) };
 
   const threshold = `threshold ${formatThreshold(a.threshold, a.unit)}`;
   const value =
     n.kind === "resolved"
       ? `${formatValue(a.value, a.unit)} now · peak ${formatValue(a.peak, a.unit)} (${threshold})`
       : `${formatValue(a.value, a.unit)} (${threshold})`;
-  const valueField = `${escapeMrkdwn(a.display)}: ${escapeMrkdwn(value)}`;
+  const valueField = `${slackLine(a.display)}: ${slackLine(value)}`;
 
   let timeField: SlackMrkdwn;
   if (n.kind === "resolved") {
-    const lasted = since(a.firingSince, n.at);
-    timeField = field("Lasted", `${lasted || "under a second"} (from ${slackDate(a.firingSince)} to ${slackDate(n.at)})`);
+    const from = lastedFrom(a);
+    const lasted = since(from, n.at);
+    timeField = field("Lasted", `${lasted || "under a second"} (from ${slackDate(from)} to ${slackDate(n.at)})`);
   } else {
     const held = since(a.activeSince, n.at);
     timeField = field("Since", `${slackDate(a.activeSince)}${held ? ` (${held})` : ""}`);
@@ -271,14 +300,14 @@ export function buildSlackMessage(n: Notification): SlackPayload {
 
   // An event (a crash) has no value worth showing: its title says what happened.
   const fields: SlackMrkdwn[] = [
-    field("Host", escapeMrkdwn(n.hostname)),
-    field("Severity", escapeMrkdwn(severityText(n.kind, n.kind === "resolved" ? (a.maxSeverity ?? a.severity) : a.severity))),
+    field("Host", slackLine(n.hostname)),
+    field("Severity", slackLine(severityText(n.kind, n.kind === "resolved" ? (a.maxSeverity ?? a.severity) : a.severity))),
     ...(a.summary === undefined ? [field("Value", valueField)] : []),
     timeField,
   ];
   for (const fact of n.details.facts) {
     if (!fact.label && !fact.value) continue;
-    fields.push(field(escapeMrkdwn(fact.label), escapeMrkdwn(fact.value) || " "));
+    fields.push(field(slackLine(fact.label), slackLine(fact.value) || " "));
   }
 
   const body: SlackBlock[] = [...fieldSections(fields)];
@@ -288,15 +317,15 @@ export function buildSlackMessage(n: Notification): SlackPayload {
     if (s.code) {
       body.push(codeSection(s.title, s.text));
     } else if (s.title || s.text) {
-      const head = s.title ? `*${cutMrkdwn(escapeMrkdwn(s.title), SECTION_TITLE_MAX)}*` : "";
-      body.push(textSection([head, escapeMrkdwn(s.text)].filter(Boolean).join("\n")));
+      const head = s.title ? `*${cutMrkdwn(slackLine(s.title), SECTION_TITLE_MAX)}*` : "";
+      body.push(textSection([head, slackBlock(s.text)].filter(Boolean).join("\n")));
     }
   }
 
   const context = contextBlock([
     "Lookout",
-    `alert ${escapeMrkdwn(a.fingerprint)}`,
-    `notification ${escapeMrkdwn(n.id)}`,
+    `alert ${slackLine(a.fingerprint)}`,
+    `notification ${slackLine(n.id)}`,
   ]);
   return payload(title, colorOf(n), capBlocks(header, body, context));
 }
@@ -304,9 +333,9 @@ export function buildSlackMessage(n: Notification): SlackPayload {
 /** The message of `lookout test-webhook`. */
 export function buildSlackTestMessage(hostname: string, at: number): SlackPayload {
   const title = `[${hostname}] Lookout test message`;
-  const header: SlackHeaderBlock = { type: "header", text: { type: "plain_text", text: cutPlain(title, SLACK_LIMITS.headerText) } };
+  const header: SlackHeaderBlock = { type: "header", text: headerText(title) };
   const body = textSection(
-    `This is a test from Lookout on *${escapeMrkdwn(hostname)}*. ` +
+    `This is a test from Lookout on *${slackLine(hostname)}*. ` +
       "If you can read it, this webhook works: alerts from this server will arrive in this channel.",
   );
   const context = contextBlock(["Lookout", `test sent ${slackDate(at)}`]);
@@ -332,8 +361,8 @@ function groupSection(n: Notification): SlackSectionBlock {
   const facts = n.details.facts
     .filter((f) => f.label && f.value)
     .slice(0, 3)
-    .map((f) => `${escapeMrkdwn(f.label)}: ${escapeMrkdwn(f.value)}`);
-  return textSection([`${mark} *${escapeMrkdwn(notificationTitle(n))}*`, ...facts].join("\n"));
+    .map((f) => `${slackLine(f.label)}: ${slackLine(f.value)}`);
+  return textSection([`${mark} *${slackLine(notificationTitle(n))}*`, ...facts].join("\n"));
 }
 
 /**
@@ -345,16 +374,16 @@ export function buildSlackGroupMessage(ns: readonly Notification[]): SlackPayloa
   if (ns.length === 1) return buildSlackMessage(ns[0]!);
   const ordered = bySeverity(ns);
   const title = groupTitle(ordered);
-  const header: SlackHeaderBlock = { type: "header", text: { type: "plain_text", text: cutPlain(title, SLACK_LIMITS.headerText) } };
+  const header: SlackHeaderBlock = { type: "header", text: headerText(title) };
   const room = SLACK_LIMITS.blocks - 3; // header, the "more" line, context
   const shown = ordered.length <= room + 1 ? ordered : ordered.slice(0, room);
   const body: SlackBlock[] = shown.map(groupSection);
   const rest = ordered.slice(shown.length);
   if (rest.length > 0) {
     const names = rest.map((n) => n.alert.labels.container ?? n.alert.labels.mount ?? n.alert.display);
-    body.push(textSection(cutMrkdwn(`…and ${rest.length} more: ${escapeMrkdwn(names.join(", "))}`, SLACK_LIMITS.sectionText)));
+    body.push(textSection(cutMrkdwn(`…and ${rest.length} more: ${names.map(slackLine).join(", ")}`, SLACK_LIMITS.sectionText)));
   }
-  const context = contextBlock(["Lookout", `${ns.length} notifications`, `first ${escapeMrkdwn(ordered[0]!.id)}`]);
+  const context = contextBlock(["Lookout", `${ns.length} notifications`, `first ${slackLine(ordered[0]!.id)}`]);
   const worst = ordered[0]!;
   return payload(title, colorOf(worst), [header, ...body, context]);
 }
