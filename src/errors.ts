@@ -17,9 +17,12 @@ export class LookoutError extends Error {
 /** The configuration is invalid: one line per problem, exit code 2. */
 export class ConfigError extends LookoutError {
   readonly problems: string[];
+  /** The file (or "built-in defaults") the problems are in. */
+  readonly source: string;
   constructor(problems: string[], source: string) {
     super(`${source}: invalid configuration\n${problems.map((p) => `  ${p}`).join("\n")}`, { exitCode: 2 });
     this.problems = problems;
+    this.source = source;
   }
 }
 
@@ -30,8 +33,15 @@ export class UsageError extends LookoutError {
   }
 }
 
-/** Something on disk (data directory, state file) cannot be used. */
-export class StorageError extends LookoutError {}
+/**
+ * Something on disk (the data directory, its database, its lock, a state file
+ * to import) cannot be used: exit code 3, however it fails.
+ */
+export class StorageError extends LookoutError {
+  constructor(userMessage: string, opts: { exitCode?: number; cause?: unknown } = {}) {
+    super(userMessage, { ...opts, exitCode: opts.exitCode ?? 3 });
+  }
+}
 
 /** Human-readable text of any thrown value, without a stack. */
 export function describeError(err: unknown): string {

@@ -4,10 +4,19 @@
  * event, never two cycles at once, and delivery kicked after each cycle.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Agent } from "./agent.js";
+import type { Agent, CycleResult } from "./agent.js";
 import type { Heartbeat } from "./notify/heartbeat.js";
 import { log } from "./log.js";
 import { describeError } from "./errors.js";
+
+export interface RunnerOptions {
+  /**
+   * Called after each regular (interval) cycle that completed, with what it
+   * found: `lookout run` logs its first one. An exception it throws is logged,
+   * never fatal.
+   */
+  onCycle?: (result: CycleResult) => void;
+}
 
 /** Events come in bursts (kill, die, stop, destroy): wait this long to take them in one cycle. */
 const EVENT_DEBOUNCE_MS = 100;
@@ -24,6 +33,7 @@ export class Runner {
     private readonly signal: AbortSignal,
     /** Pinged after each regular cycle that ran (notify.heartbeat): a dead agent stops pinging. */
     private readonly heartbeat: Heartbeat | null = null,
+    private readonly opts: RunnerOptions = {},
   ) {}
 
   async run(): Promise<void> {
@@ -79,8 +89,15 @@ export class Runner {
     if (this.busy) return;
     this.busy = true;
     try {
-      await this.agent.cycle(now, only ? { reason, only } : { reason });
-      if (reason === "interval") void this.heartbeat?.beat(now);
+      const result = await this.agent.cycle(now, only ? { reason, only } : { reason });
+      if (reason === "interval") {
+        void this.heartbeat?.beat(now);
+        try {
+          this.opts.onCycle?.(result);
+        } catch (err) {
+          log.error("could not report the check (please report it)", { error: describeError(err) });
+        }
+      }
     } catch (err) {
       // Nothing a cycle meets (a vanished file, a full disk) may stop the agent.
       log.error("check failed", { error: describeError(err) });

@@ -4,7 +4,8 @@
  */
 import type { CycleResult, CheckStatus } from "../agent.js";
 import type { AlertRecord } from "../alert/state.js";
-import { renderTable } from "./table.js";
+import { cut, renderTable, SCREEN_WIDTH, wrapAfter } from "./table.js";
+import { oneLine } from "../escape.js";
 import { formatValue } from "../units.js";
 
 export interface CheckJson {
@@ -57,30 +58,62 @@ export function checkJson(result: CycleResult, hostname: string): CheckJson {
 }
 
 
-export function checkTable(result: CycleResult, hostname: string): string {
+export interface CheckTableOptions {
+  /** Every row, the ok container rows too (`check --all`). */
+  all?: boolean;
+}
+
+/**
+ * The table for people: host rows and every row that is not ok; container rows
+ * that are ok are counted in one line (all rows with `all`). Fits
+ * SCREEN_WIDTH columns: long cells are cut with `…` (`--json` has them whole),
+ * and every cell is escaped to one line.
+ */
+export function checkTable(result: CycleResult, hostname: string, opts: CheckTableOptions = {}): string {
   const report = checkJson(result, hostname);
   const states = new Map<string, string>();
   for (const a of result.active) states.set(a.fingerprint, `${a.state.toUpperCase()} ${a.severity}`);
   for (const a of result.resolved) states.set(a.fingerprint, "RESOLVED");
-  const rows = result.evaluation.observations.map((o) => {
-    const labels = Object.entries(o.labels)
-      .filter(([k]) => k !== "alertname" && k !== "hostname")
-      .map(([k, v]) => `${k}=${v}`)
-      .join(",");
-    return [
+  let hidden = 0;
+  const rows: string[][] = [];
+  for (const o of result.evaluation.observations) {
+    const state = states.get(o.fingerprint) ?? "ok";
+    if (!opts.all && state === "ok" && o.labels.container !== undefined) {
+      hidden++;
+      continue;
+    }
+    rows.push([
       o.alertname,
-      labels,
+      labelsText(o.labels),
       formatValue(o.value, o.unit),
       String(o.warning),
       o.critical === null ? "-" : String(o.critical),
-      states.get(o.fingerprint) ?? "ok",
-    ];
-  });
+      state,
+    ]);
+  }
   const lines = [
-    `${hostname}  ${report.checked_at}  status: ${report.status.toUpperCase()}`,
+    cut(`${oneLine(hostname)}  ${report.checked_at}  status: ${report.status.toUpperCase()}`, SCREEN_WIDTH),
     "",
-    renderTable(["RULE", "LABELS", "VALUE", "WARN", "CRIT", "STATE"], rows),
+    renderTable(["RULE", "LABELS", "VALUE", "WARN", "CRIT", "STATE"], rows, { maxWidth: SCREEN_WIDTH }),
   ];
-  if (result.errors.length > 0) lines.push("", ...result.errors.map((e) => `error: ${e}`));
+  if (hidden > 0) lines.push(`${hidden} container check${hidden === 1 ? "" : "s"} ok (lookout check --all lists them)`);
+  if (result.errors.length > 0) lines.push("", ...result.errors.flatMap((e) => wrapAfter("error: ", e, SCREEN_WIDTH)));
   return lines.join("\n") + "\n";
+}
+
+/** Labels a table leaves out: the same on every row (alertname has its column), or only describing what `container` names. */
+const NOT_IN_TABLES = new Set(["alertname", "hostname", "severity"]);
+const DESCRIBE_A_CONTAINER = new Set(["image", "compose_project", "compose_service"]);
+
+/**
+ * An alert's labels as a table cell, what tells it from the others of its
+ * name: `mount=/data`, `container=web-1` (a container's image and compose
+ * labels are in --json).
+ */
+export function labelsText(labels: Record<string, string>): string {
+  const container = labels.container !== undefined;
+  return Object.entries(labels)
+    .filter(([k]) => !NOT_IN_TABLES.has(k) && !(container && DESCRIBE_A_CONTAINER.has(k)))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
 }

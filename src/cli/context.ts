@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig, type LoadedConfig } from "../config/load.js";
+import { oneLine } from "../escape.js";
 
 export interface GlobalOptions {
   config?: string;
@@ -10,7 +11,7 @@ export interface GlobalOptions {
 export function loadFromCommand(cmd: Command): LoadedConfig {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const loaded = loadConfig({ configPath: opts.config, dataDir: opts.dataDir });
-  for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
+  for (const w of loaded.warnings) process.stderr.write(`warning: ${oneLine(w)}\n`);
   return loaded;
 }
 

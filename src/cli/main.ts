@@ -13,7 +13,8 @@ import { checkCommand } from "./commands/check.js";
 import { statusCommand } from "./commands/status.js";
 import { testWebhookCommand } from "./commands/test-webhook.js";
 import { silenceCommand } from "./commands/silence.js";
-import { LookoutError, describeError } from "../errors.js";
+import { ConfigError, LookoutError, describeError } from "../errors.js";
+import { oneLine, textBlock } from "../escape.js";
 import { redact } from "../secrets.js";
 
 const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
@@ -23,7 +24,10 @@ export function buildProgram(): Command {
     .description("Lookout watches this Linux host and tells Slack when something is wrong: once, with the cause, and when it is over.")
     .version(pkg.version, "-V, --version")
     .option("-c, --config <path>", "config file (else $LOOKOUT_CONFIG, ./lookout.yaml, /etc/lookout/lookout.yaml, built-in defaults)")
-    .option("-d, --data-dir <dir>", "where state is kept (else the config's data_dir, ./data)")
+    .option(
+      "-d, --data-dir <dir>",
+      "where state is kept (else $LOOKOUT_DATA_DIR, the config's data_dir, data/ next to the config file (/var/lib/lookout for /etc/lookout/lookout.yaml), ./data without a config file)",
+    )
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
@@ -48,11 +52,22 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here with code 0; usage errors were already printed.
       return err.exitCode === 0 ? 0 : 2;
     }
-    const message = redact(describeError(err));
-    process.stderr.write(err instanceof LookoutError ? `lookout: ${message}\n` : `lookout: internal error: ${message}\n`);
-    if (process.env.LOOKOUT_DEBUG && err instanceof Error && err.stack) process.stderr.write(redact(err.stack) + "\n");
+    process.stderr.write(errorText(err));
+    if (process.env.LOOKOUT_DEBUG && err instanceof Error && err.stack) process.stderr.write(textBlock(redact(err.stack)) + "\n");
     return err instanceof LookoutError ? err.exitCode : 1;
   }
+}
+
+/**
+ * The error as the user sees it: one line (a bad config: one line per problem
+ * under it), machine text in it escaped, secrets masked, no stack.
+ */
+export function errorText(err: unknown): string {
+  if (err instanceof ConfigError) {
+    return [`lookout: ${err.source}: invalid configuration`, ...err.problems.map((p) => `  ${p}`)].map((l) => oneLine(redact(l))).join("\n") + "\n";
+  }
+  const message = oneLine(redact(describeError(err)));
+  return err instanceof LookoutError ? `lookout: ${message}\n` : `lookout: internal error: ${message}\n`;
 }
 
 function isEntryPoint(): boolean {

@@ -158,14 +158,19 @@ function receiverProblems(config: LookoutConfig): string[] {
   return problems;
 }
 
-/** --data-dir, else the config's data_dir (relative to the config file), else ./data, or /var/lib/lookout under systemd. */
+/**
+ * --data-dir, else $LOOKOUT_DATA_DIR, else the config's data_dir (relative to
+ * the config file), else `data` next to the config file (so `--config` from
+ * another directory finds the same state), except /var/lib/lookout for a config
+ * in /etc/lookout/; with no config file, ./data, or /var/lib/lookout under systemd.
+ */
 export function resolveDataDir(flag: string | undefined, fromConfig: string | undefined, configPath: string | null, env: NodeJS.ProcessEnv): string {
   if (flag) return resolve(flag);
   if (env.LOOKOUT_DATA_DIR) return resolve(env.LOOKOUT_DATA_DIR);
   if (fromConfig) return resolve(configPath ? dirname(configPath) : process.cwd(), fromConfig);
+  if (configPath !== null) return configPath.startsWith("/etc/lookout/") ? "/var/lib/lookout" : resolve(dirname(configPath), "data");
   // systemd sets INVOCATION_ID for every service it starts.
-  const asService = env.INVOCATION_ID !== undefined || (configPath !== null && configPath.startsWith("/etc/lookout/"));
-  return asService ? "/var/lib/lookout" : resolve("./data");
+  return env.INVOCATION_ID !== undefined ? "/var/lib/lookout" : resolve("./data");
 }
 
 function readHostname(hostRoot: string): string {
@@ -313,7 +318,8 @@ function unwrap(schema: unknown): unknown {
   return s;
 }
 
-function closest(word: string, candidates: string[]): string | undefined {
+/** The candidate nearest to `word` (for "did you mean"), when one is near enough. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDist = Infinity;
   for (const c of candidates) {

@@ -11,7 +11,8 @@ export const CONFIG_TEMPLATE = `# Lookout configuration. Every option is shown w
 # hostname: web-1
 
 # Where Lookout keeps alert state and undelivered notifications (created if missing).
-# Relative paths are relative to this file. Default: ./data (/var/lib/lookout under systemd).
+# Relative paths are relative to this file. Default: data/ next to this file
+# (/var/lib/lookout for /etc/lookout/lookout.yaml).
 # data_dir: ./data
 
 # Read the host's /proc, /sys and mounts from under this path when Lookout runs

@@ -16,6 +16,18 @@ export interface LabelMatcher {
   test(value: string | undefined): boolean;
 }
 
+/**
+ * Every label an alert can have: the ones Lookout adds, a host disk's `mount`,
+ * and a container's. The one list of them (help texts, warnings and the README
+ * name these). A matcher on another label compares the empty string.
+ */
+export const KNOWN_LABELS = ["alertname", "severity", "hostname", "mount", "container", "image", "compose_project", "compose_service"] as const;
+
+/** Whether an alert can have the label `name`. */
+export function isKnownLabel(name: string): boolean {
+  return (KNOWN_LABELS as readonly string[]).includes(name);
+}
+
 /** What a matcher looks like, for messages. */
 export const MATCHER_EXAMPLE = "label=value like container=db-1 or alertname=host_*";
 

@@ -6,6 +6,7 @@ import { describe, it, expect } from "vitest";
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, startCli, workspace } from "../support/cli.js";
+import { HOST_RULES_OFF } from "../support/configs.js";
 
 const ID_RE = /Silence ([0-9a-f]{8}) added/;
 
@@ -122,9 +123,7 @@ describe("lookout silence", () => {
   });
 
   it("works while lookout run holds the data directory's agent.lock", async () => {
-    const ws = workspace(
-      "interval: 500ms\nhost:\n  cpu: { enabled: false }\n  memory: { enabled: false }\n  swap: { enabled: false }\n  disk: { enabled: false }\n  inodes: { enabled: false }\n  load: { enabled: false }\n",
-    );
+    const ws = workspace(`interval: 500ms\n${HOST_RULES_OFF}\n`);
     const g = ["--config", ws.config, "--data-dir", ws.data];
     const agent = startCli(["run", ...g]);
     try {
@@ -142,13 +141,13 @@ describe("lookout silence", () => {
     }
   });
 
-  it("refuses with exit 1 and the way out when the database is damaged", async () => {
+  it("refuses with exit 3 (the data directory cannot be used) and the way out when the database is damaged", async () => {
     const ws = workspace();
     mkdirSync(ws.data, { recursive: true });
     const garbage = "{ oops, this is not a database }".repeat(40);
     writeFileSync(join(ws.data, "lookout.db"), garbage);
     const r = await runCli(["silence", "list", "--data-dir", ws.data]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^lookout: .*lookout\.db is damaged or not a Lookout database \(SQLITE_NOTADB\); move it aside/);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(readFileSync(join(ws.data, "lookout.db"), "utf8")).toBe(garbage);

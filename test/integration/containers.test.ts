@@ -137,8 +137,10 @@ describe("lookout run with containers", () => {
     await runContainer(name, { cmd: "echo migrating; exit 9" });
     await sleep(3000); // several cycles: the crash is tracked, not sent
     expect(about(name)).toEqual([]);
-    const status = await cli(["status"]);
-    expect(status.stdout).toMatch(new RegExp(`FIRING\\s+critical\\s+container_crashed\\{.*${name}`));
+    const status = JSON.parse((await cli(["status", "--json"])).stdout) as { alerts: unknown[] };
+    expect(status.alerts).toContainEqual(
+      expect.objectContaining({ alertname: "container_crashed", state: "firing", severity: "critical", labels: expect.objectContaining({ container: name }) }),
+    );
     expect((await cli(["silence", "remove", id])).code).toBe(0);
     await messageAbout(name, /crashed: exit code 9/, 10_000);
     await sleep(1500);

@@ -12,8 +12,9 @@ export function checkCommand(): Command {
   return new Command("check")
     .description("collect and evaluate once, notify what changed since the last check, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
     .option("--json", "print one JSON object instead of a table")
-    .addHelpText("after", "\nExamples:\n  lookout check\n  lookout check --json | jq .status\n  * * * * * cd /opt/lookout && npx lookout check >/dev/null   # from cron: alerts are sent once, not every minute\n")
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .option("--all", "list every row, also the container checks that are ok (by default: host rows, what is not ok, and a count of the rest)")
+    .addHelpText("after", "\nExamples:\n  lookout check\n  lookout check --all\n  lookout check --json | jq .status\n  * * * * * cd /opt/lookout && npx lookout check >/dev/null   # from cron: alerts are sent once, not every minute\n")
+    .action(async (opts: { json?: boolean; all?: boolean }, cmd: Command) => {
       // From cron, only problems should print (cron mails whatever a job writes).
       if (!process.env.LOOKOUT_LOG_LEVEL) setLogLevel("warn");
       const loaded = loadFromCommand(cmd);
@@ -23,7 +24,7 @@ export function checkCommand(): Command {
       await heartbeat?.beat();
       await agent.dispatcher.drain(Date.now() + DELIVERY_BUDGET_MS);
       await agent.close();
-      process.stdout.write(opts.json ? JSON.stringify(checkJson(result, loaded.hostname), null, 2) + "\n" : checkTable(result, loaded.hostname));
+      process.stdout.write(opts.json ? JSON.stringify(checkJson(result, loaded.hostname), null, 2) + "\n" : checkTable(result, loaded.hostname, { all: opts.all === true }));
       const left = agent.dispatcher.pendingCount();
       if (left > 0) process.stderr.write(`${left} notification(s) not delivered yet: the next check or run retries them (see lookout status)\n`);
       process.exitCode = EXIT_CODES[result.status];

@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { CONFIG_TEMPLATE } from "../../config/template.js";
 import { LookoutError } from "../../errors.js";
+import { oneLine } from "../../escape.js";
 
 export function initCommand(): Command {
   return new Command("init")
@@ -20,6 +21,6 @@ export function initCommand(): Command {
       } catch (err) {
         throw new LookoutError(`cannot write ${target} (${(err as NodeJS.ErrnoException).code ?? "error"}): check the directory exists and is writable`);
       }
-      process.stdout.write(`wrote ${target}\nedit it, then check it with: lookout check --config ${path}\n`);
+      process.stdout.write(`wrote ${oneLine(target)}\nedit it, then check it with: lookout check --config ${oneLine(path)}\n`);
     });
 }

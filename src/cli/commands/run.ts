@@ -1,26 +1,29 @@
 import { Command } from "commander";
 import { loadFromCommand, NO_WEBHOOK_HINT } from "../context.js";
-import { Agent } from "../../agent.js";
+import { Agent, type CycleResult } from "../../agent.js";
 import { Runner } from "../../runner.js";
 import { Heartbeat } from "../../notify/heartbeat.js";
 import { notificationTitle } from "../../alert/title.js";
 import { log } from "../../log.js";
 import { describeError } from "../../errors.js";
 import { formatDuration } from "../../config/duration.js";
+import { oneLine } from "../../escape.js";
+import { firstCheckLine } from "../first-check.js";
 
 /** On SIGINT/SIGTERM, how long to keep trying to hand queued notifications over before exiting (the rest stays queued on disk). */
 const SHUTDOWN_DELIVERY_MS = 3000;
 
 export function runCommand(): Command {
   return new Command("run")
-    .description("run the agent until SIGINT/SIGTERM: check every interval, notify what changes")
+    .description("run the agent until SIGINT/SIGTERM: check every interval, notify what changes; the log (stderr) says what the first check saw")
     .addHelpText("after", "\nExamples:\n  lookout run\n  LOOKOUT_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/… lookout run --data-dir /var/lib/lookout\n")
     .action(async (_opts: unknown, cmd: Command) => {
       const loaded = loadFromCommand(cmd);
       const heartbeat = Heartbeat.fromConfig(loaded.config, loaded.path ?? "built-in defaults");
       const agent = new Agent(loaded, {
         command: "run",
-        onNotification: (n) => process.stdout.write(`${new Date(n.at).toISOString()} ${notificationTitle(n)}\n`),
+        // One line per alert; the title holds machine text (mount points, container names): escaped to one line.
+        onNotification: (n) => process.stdout.write(`${new Date(n.at).toISOString()} ${oneLine(notificationTitle(n))}\n`),
       });
       const stop = new AbortController();
       const onSignal = (sig: string) => {
@@ -44,7 +47,14 @@ export function runCommand(): Command {
       if (agent.notifiers.length === 0) process.stdout.write(NO_WEBHOOK_HINT + "\n");
       if (agent.dispatcher.pendingCount() > 0) log.info("notifications from before the restart are still queued", { count: agent.dispatcher.pendingCount() });
 
-      await new Runner(agent, interval, stop.signal, heartbeat).run();
+      // After the first complete check, one log line with what it sees; then the log stays quiet until something happens.
+      let reported = false;
+      const onCycle = (result: CycleResult) => {
+        if (reported) return;
+        reported = true;
+        log.info(firstCheckLine(result));
+      };
+      await new Runner(agent, interval, stop.signal, heartbeat, { onCycle }).run();
       // Flush: give queued notifications a last chance; what is left stays in the outbox for the next start.
       await agent.dispatcher.drain(Date.now() + SHUTDOWN_DELIVERY_MS);
       await agent.dispatcher.drain(Date.now() + SHUTDOWN_DELIVERY_MS);

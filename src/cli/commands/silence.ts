@@ -6,7 +6,9 @@ import { LookoutError, UsageError } from "../../errors.js";
 import { SilenceStore, type Silence } from "../../silence/store.js";
 import { withDatabase } from "../../store/database.js";
 import { activeMaintenance, nextStart } from "../../silence/maintenance.js";
-import { MATCHER_EXAMPLE, parseMatcher } from "../../silence/matchers.js";
+import { isKnownLabel, KNOWN_LABELS, MATCHER_EXAMPLE, parseMatcher, type LabelMatcher } from "../../silence/matchers.js";
+import { closest } from "../../config/load.js";
+import { oneLine } from "../../escape.js";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -24,7 +26,23 @@ function untilText(endsAt: number, now: number): string {
 }
 
 function matchersText(matchers: readonly string[]): string {
-  return matchers.length === 0 ? "(every alert)" : matchers.join(" ");
+  return matchers.length === 0 ? "(every alert)" : oneLine(matchers.join(" "));
+}
+
+/**
+ * A warning for a matcher on a label no alert has (`contianer=db-1`): it
+ * compares the empty string, so it most likely holds back nothing.
+ */
+export function unknownLabelWarning(m: LabelMatcher, silenceId = "ID"): string | undefined {
+  if (isKnownLabel(m.name)) return undefined;
+  const hint = closest(m.name, KNOWN_LABELS);
+  const effect = m.test(undefined)
+    ? `it holds for every alert (no alert has ${m.name}, and ${JSON.stringify(m.pattern)} matches the empty value)`
+    : "this silence holds back no alert";
+  return oneLine(
+    `--match ${m.name}=${m.pattern}: no alert has a label "${m.name}"${hint ? ` (did you mean "${hint}"?)` : ""}; ` +
+      `the labels are ${KNOWN_LABELS.join(", ")}. Added anyway, but ${effect}; end it with lookout silence remove ${silenceId} if that is not what you meant`,
+  );
 }
 
 function subcommand(name: string): Command {
@@ -43,7 +61,7 @@ function addCommand(): Command {
         '  lookout silence add --match container=db-1 --for 2h --comment "migration"\n' +
         "  lookout silence add --match alertname=host_disk --match mount=/data --for 30m\n" +
         "  lookout silence add --match 'container=web-*' --for 1h\n" +
-        "\nLabels: alertname, severity, hostname, mount, container, image, compose_project, compose_service.\n" +
+        `\nLabels: ${KNOWN_LABELS.join(", ")}.\n` +
         "Works while lookout run runs: the agent picks the silence up at its next check.\n",
     )
     .action((opts: { match?: string[]; for?: string; comment?: string }, cmd: Command) => {
@@ -51,7 +69,7 @@ function addCommand(): Command {
       if (match.length === 0) {
         throw new UsageError(`silence add: --match is required: give at least one ${MATCHER_EXAMPLE} (to hold back every alert of this host: --match 'alertname=*')`);
       }
-      for (const m of match) parseMatcher(m); // a bad --match is refused before anything else
+      const parsed = match.map((m) => parseMatcher(m)); // a bad --match is refused before anything else
       if (opts.for === undefined) throw new UsageError("silence add: --for is required: how long the silence lasts, like --for 2h (30m, 1d, 1h30m)");
       const durationMs = parseDuration(opts.for);
       if (durationMs === undefined) throw new UsageError(`--for: expected a duration like 30m, 2h, 1d or 1h30m, got ${JSON.stringify(opts.for)}`);
@@ -59,10 +77,14 @@ function addCommand(): Command {
       const loaded = loadFromCommand(cmd);
       const now = Date.now();
       const s = withDatabase(loaded.dataDir, (db) => new SilenceStore(db).add({ matchers: match, durationMs, comment: opts.comment ?? "", now }));
+      for (const m of parsed) {
+        const warning = unknownLabelWarning(m, s.id);
+        if (warning) process.stderr.write(`warning: ${warning}\n`);
+      }
       process.stdout.write(
         `Silence ${s.id} added: ${matchersText(s.matchers)} until ${untilText(s.endsAt, now)}.\n` +
           `Matching alerts are tracked but not sent; one still firing when the silence ends is sent then.\n` +
-          `Kept in ${loaded.dataDir}; end it early with: lookout silence remove ${s.id}\n`,
+          `Kept in ${oneLine(loaded.dataDir)}; end it early with: lookout silence remove ${s.id}\n`,
       );
     });
 }
@@ -109,7 +131,7 @@ function listCommand(): Command {
       }
       const lines: string[] = [];
       if (rows.length === 0) {
-        lines.push(`no silence is in force (data directory ${loaded.dataDir})`);
+        lines.push(`no silence is in force (data directory ${oneLine(loaded.dataDir)})`);
         lines.push("add one with: lookout silence add --match container=db-1 --for 2h --comment \"migration\"");
       } else {
         const table = rows.map(({ silence: s, source, cron }) => {
@@ -121,11 +143,11 @@ function listCommand(): Command {
       }
       const idle = windows.map((w, i) => ({ w, i })).filter(({ i }) => !rows.some((r) => r.silence.id === `maintenance[${i}]`));
       if (idle.length > 0) {
-        lines.push("", `Maintenance windows not active now (${loaded.path ?? "config"}):`);
+        lines.push("", `Maintenance windows not active now (${oneLine(loaded.path ?? "config")}):`);
         for (const { w, i } of idle) {
           const next = nextStart(w.cron, now);
           lines.push(
-            `  maintenance[${i}] "${w.cron}" for ${formatDuration(w.duration)}: ${matchersText(w.match)}` +
+            `  maintenance[${i}] "${oneLine(w.cron)}" for ${formatDuration(w.duration)}: ${matchersText(w.match)}` +
               (next !== undefined ? `, next from ${formatLocalTime(next)}` : ", never again"),
           );
         }

@@ -2,7 +2,9 @@ import { Command } from "commander";
 import { loadFromCommand } from "../context.js";
 import { readState } from "../../store/agent-store.js";
 import { withDatabase } from "../../store/database.js";
-import { renderTable } from "../table.js";
+import { cut, renderTable, SCREEN_WIDTH, wrap } from "../table.js";
+import { labelsText } from "../check-report.js";
+import { oneLine } from "../../escape.js";
 import { formatValue } from "../../units.js";
 import { formatDuration } from "../../config/duration.js";
 
@@ -55,31 +57,41 @@ export function statusCommand(): Command {
         process.stdout.write(JSON.stringify(out, null, 2) + "\n");
         return;
       }
+      // For people: fits SCREEN_WIDTH columns, every piece of machine text escaped to one line; --json has it all.
       const lines: string[] = [];
-      lines.push(
-        state.lastCycleAt === null
-          ? `${loaded.hostname}: no check has run yet with data directory ${loaded.dataDir}`
-          : `${loaded.hostname}: last check ${formatDuration(now - state.lastCycleAt)} ago (${new Date(state.lastCycleAt).toISOString()})`,
-      );
+      const ago = (at: number) => `${formatDuration(Math.max(0, now - at))} ago`;
+      if (state.lastCycleAt === null) lines.push(...wrap(`${loaded.hostname}: no check has run yet with data directory ${loaded.dataDir}`, SCREEN_WIDTH));
+      else lines.push(cut(oneLine(`${loaded.hostname}: last check ${ago(state.lastCycleAt)} (${new Date(state.lastCycleAt).toISOString()})`), SCREEN_WIDTH));
       if (state.alerts.length === 0) lines.push("no alert is pending or firing");
       else {
         const rows = state.alerts.map((a) => {
           const since = a.state === "firing" ? (a.firingSince ?? a.activeSince) : a.activeSince;
-          return [a.state.toUpperCase(), a.severity, a.fingerprint, formatValue(a.value, a.unit), String(a.threshold), `${new Date(since).toISOString()} (${formatDuration(now - since)})`];
+          return [a.alertname, labelsText(a.labels), formatValue(a.value, a.unit), String(a.threshold), `${a.state.toUpperCase()} ${a.severity}`, ago(since)];
         });
-        lines.push("", renderTable(["STATE", "SEVERITY", "ALERT", "LAST VALUE", "THRESHOLD", "SINCE"], rows));
+        lines.push("", renderTable(["ALERT", "LABELS", "VALUE", "THRESHOLD", "STATE", "SINCE"], rows, { maxWidth: SCREEN_WIDTH }));
       }
       if (queued.length > 0) {
         lines.push("", `${queued.length} notification(s) waiting to be delivered:`);
-        for (const q of queued) lines.push(`  ${q.kind} ${q.alert} → ${q.receiver}, ${q.attempts} attempt(s)${q.last_error ? `: ${q.last_error}` : ""}`);
+        for (const e of state.outbox) {
+          const a = e.notification.alert;
+          const alert = [a.alertname, labelsText(a.labels)].filter(Boolean).join(" ");
+          for (const d of e.pending) {
+            const next = d.nextAttemptAt > now ? `, next in ${formatDuration(d.nextAttemptAt - now)}` : "";
+            lines.push(cut(oneLine(`  ${e.notification.kind} ${alert} → ${d.receiver}, ${d.attempts} attempt(s)${next}`), SCREEN_WIDTH));
+            if (d.lastError) lines.push(...wrap(d.lastError, SCREEN_WIDTH, "    "));
+          }
+        }
       }
       if (state.failed.length > 0) {
         lines.push("", `${state.failed.length} notification(s) could not be delivered:`);
-        for (const f of state.failed.slice(-10)) lines.push(`  ${new Date(f.at).toISOString()} ${f.title} → ${f.receiver}: ${f.error}`);
+        for (const f of state.failed.slice(-10)) {
+          lines.push(cut(oneLine(`  ${f.title} → ${f.receiver}, ${ago(f.at)}`), SCREEN_WIDTH));
+          lines.push(...wrap(f.error, SCREEN_WIDTH, "    "));
+        }
       }
       if (problems.length > 0) {
         lines.push("", "Container settings ignored (fix the label or override):");
-        for (const p of problems) lines.push(`  ${p}`);
+        for (const p of problems) lines.push(...wrap(String(p), SCREEN_WIDTH, "  "));
       }
       process.stdout.write(lines.join("\n") + "\n");
     });

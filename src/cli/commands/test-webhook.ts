@@ -4,6 +4,7 @@ import { createNotifiers } from "../../notify/registry.js";
 import { SlackNotifier } from "../../notify/slack/slack.js";
 import type { Notifier } from "../../notify/notifier.js";
 import { LookoutError } from "../../errors.js";
+import { oneLine } from "../../escape.js";
 
 export function testWebhookCommand(): Command {
   return new Command("test-webhook")
@@ -33,7 +34,7 @@ export function testWebhookCommand(): Command {
       for (const n of notifiers) {
         const result = await n.sendTest(loaded.hostname);
         allOk &&= result.ok;
-        process.stdout.write(`${n.name} (${n.target}): ${result.ok ? "OK" : "FAILED"}: ${result.message}\n`);
+        process.stdout.write(oneLine(`${n.name} (${n.target}): ${result.ok ? "OK" : "FAILED"}: ${result.message}`) + "\n");
       }
       process.exitCode = allOk ? 0 : 1;
     });

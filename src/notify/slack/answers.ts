@@ -30,7 +30,19 @@ export function isLookoutBugCode(code: string | undefined): boolean {
   return code !== undefined && BUG_CODES.has(code);
 }
 
-const RETRY = "Lookout will try again.";
+/**
+ * How a message says that trying again may help. The same answer reads
+ * differently to the agent, which tries again by itself (AGENT_RETRY, the
+ * default), and to `lookout test-webhook`, which makes one attempt and leaves
+ * the next to the user (ONE_SHOT_RETRY). `waitMs`: how long the receiver asked
+ * to wait (Retry-After), when it said.
+ */
+export type RetryWording = (waitMs?: number) => string;
+
+export const AGENT_RETRY: RetryWording = (waitMs) => `Lookout will try again${waitMs !== undefined ? ` in ${formatDuration(waitMs)}` : ""}.`;
+
+export const ONE_SHOT_RETRY: RetryWording = (waitMs) =>
+  `A temporary problem: run lookout test-webhook again in ${waitMs !== undefined && waitMs > 0 ? formatDuration(waitMs) : "a minute"}.`;
 const NEW_WEBHOOK =
   "Create a new incoming webhook in Slack (api.slack.com/apps → your app → Incoming Webhooks) and put its URL in notify.slack webhook_url.";
 const BUG =
@@ -72,10 +84,11 @@ function fail(status: number, code: string | undefined, retryable: boolean, mess
 }
 
 /** The DeliveryResult of an HTTP answer from the webhook at `target` (masked). */
-export function resultFromResponse(answer: SlackHttpAnswer, target: string, now: number = Date.now()): DeliveryResult {
+export function resultFromResponse(answer: SlackHttpAnswer, target: string, now: number = Date.now(), retry: RetryWording = AGENT_RETRY): DeliveryResult {
   const { status, body } = answer;
   const code = codeOf(body);
   const slack = `Slack refused the message for ${target} (HTTP ${status}${code ? ` ${code}` : ""})`;
+  const again = retry();
 
   if (status >= 200 && status < 300) {
     return { ok: true, retryable: false, status, code: code ?? "ok", message: `Delivered to Slack (${target}).` };
@@ -130,20 +143,20 @@ export function resultFromResponse(answer: SlackHttpAnswer, target: string, now:
       status,
       code ?? "rate_limited",
       true,
-      `Slack is rate-limiting the webhook ${target} (HTTP 429). Lookout will try again${wait !== undefined ? ` in ${formatDuration(wait)}` : ""}. ` +
+      `Slack is rate-limiting the webhook ${target} (HTTP 429). ${retry(wait)} ` +
         "Slack takes about one message per second per webhook; if this happens often, fewer alerts (longer repeat_interval, higher thresholds) will help.",
       wait,
     );
   }
   if (status === 408) {
-    return fail(status, code, true, `Slack timed out reading the message for ${target} (HTTP 408). ${RETRY} If it keeps happening, check this server's network.`);
+    return fail(status, code, true, `Slack timed out reading the message for ${target} (HTTP 408). ${again} If it keeps happening, check this server's network.`);
   }
   if (status >= 500) {
     return fail(
       status,
       code,
       true,
-      `Slack had a problem on its side for ${target} (HTTP ${status}${code ? ` ${code}` : ""}, ${quote(body)}). ${RETRY} Nothing to change unless it lasts: see status.slack.com.`,
+      `Slack had a problem on its side for ${target} (HTTP ${status}${code ? ` ${code}` : ""}, ${quote(body)}). ${again} Nothing to change unless it lasts: see status.slack.com.`,
     );
   }
   if (status === 401 || status === 403) {
@@ -178,38 +191,39 @@ function lower(sentence: string): string {
  * The DeliveryResult of a request to `target` (masked) that got no HTTP answer.
  * `timeoutMs` is the limit the request had, for the message.
  */
-export function resultFromError(err: unknown, target: string, opts: { timeoutMs?: number } = {}): DeliveryResult {
+export function resultFromError(err: unknown, target: string, opts: { timeoutMs?: number; retry?: RetryWording } = {}): DeliveryResult {
+  const again = (opts.retry ?? AGENT_RETRY)();
   const { code, name } = inspect(err);
   const within = opts.timeoutMs !== undefined ? ` within ${formatDuration(opts.timeoutMs)}` : "";
   const network_ = "If it keeps happening, check this server's internet access, firewall and proxy.";
 
   if (name === "TimeoutError" || (code !== undefined && TIMEOUT_CODES.has(code))) {
-    return network("timeout", true, `Slack did not answer${within} (${target}). ${RETRY} ${network_}`);
+    return network("timeout", true, `Slack did not answer${within} (${target}). ${again} ${network_}`);
   }
   if (name === "AbortError") {
-    return network("aborted", true, `The message to Slack (${target}) was cancelled before Slack answered. ${RETRY}`);
+    return network("aborted", true, `The message to Slack (${target}) was cancelled before Slack answered. ${again}`);
   }
   if (code === "ERR_INVALID_URL") {
     return network(code, false, `The webhook URL ${target} is not a valid URL. Check notify.slack webhook_url.`);
   }
   if (code === undefined) {
-    return network("network_error", true, `Could not send to Slack (${target}): the request failed without an answer. ${RETRY} ${network_}`);
+    return network("network_error", true, `Could not send to Slack (${target}): the request failed without an answer. ${again} ${network_}`);
   }
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
     return network(
       code,
       true,
-      `Could not look up the address of the webhook host of ${target} (DNS, ${code}). ${RETRY} Check this server's DNS settings and internet access, and the host name in the URL.`,
+      `Could not look up the address of the webhook host of ${target} (DNS, ${code}). ${again} Check this server's DNS settings and internet access, and the host name in the URL.`,
     );
   }
   if (code === "ECONNREFUSED") {
-    return network(code, true, `The connection to ${target} was refused (${code}). ${RETRY} ${network_}`);
+    return network(code, true, `The connection to ${target} was refused (${code}). ${again} ${network_}`);
   }
   if (RESET_CODES.has(code)) {
-    return network(code, true, `The connection to ${target} was dropped before Slack answered (${code}). ${RETRY} ${network_}`);
+    return network(code, true, `The connection to ${target} was dropped before Slack answered (${code}). ${again} ${network_}`);
   }
   if (UNREACHABLE_CODES.has(code)) {
-    return network(code, true, `The network cannot reach ${target} (${code}). ${RETRY} Check this server's routes and internet access.`);
+    return network(code, true, `The network cannot reach ${target} (${code}). ${again} Check this server's routes and internet access.`);
   }
   if (isCertificateCode(code)) {
     return network(
@@ -219,5 +233,5 @@ export function resultFromError(err: unknown, target: string, opts: { timeoutMs?
         "give Lookout the proxy's CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; otherwise check the system clock and the CA certificates.",
     );
   }
-  return network(code, true, `Could not send to Slack (${target}): ${code}. ${RETRY} ${network_}`);
+  return network(code, true, `Could not send to Slack (${target}): ${code}. ${again} ${network_}`);
 }

@@ -11,7 +11,7 @@ import { buildFailure, type DeliveryResult, type Notifier } from "../notifier.js
 import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
-import { isLookoutBugCode, resultFromError, resultFromResponse } from "./answers.js";
+import { AGENT_RETRY, isLookoutBugCode, ONE_SHOT_RETRY, resultFromError, resultFromResponse, type RetryWording } from "./answers.js";
 import { buildSlackGroupMessage, buildSlackMessage, buildSlackTestMessage, type SlackPayload } from "./message.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
 
@@ -56,7 +56,7 @@ export class SlackNotifier implements Notifier {
     } catch (err) {
       return buildFailure("Slack message", this.name, ns, err);
     }
-    return this.post(payload, { "x-lookout-notification-id": headerValue(ns.map((n) => n.id).join(",")) });
+    return this.post(payload, { "x-lookout-notification-id": headerValue(ns.map((n) => n.id).join(",")) }, AGENT_RETRY);
   }
 
   async sendTest(hostname: string): Promise<DeliveryResult> {
@@ -66,11 +66,12 @@ export class SlackNotifier implements Notifier {
     } catch (err) {
       return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test message (${redact(describeError(err))}).` };
     }
-    return this.post(payload, {});
+    // One attempt, for a user at a terminal: a temporary failure is theirs to try again.
+    return this.post(payload, {}, ONE_SHOT_RETRY);
   }
 
-  /** One POST of `payload`; every outcome is a DeliveryResult. */
-  private async post(payload: SlackPayload, headers: Record<string, string>): Promise<DeliveryResult> {
+  /** One POST of `payload`; every outcome is a DeliveryResult, worded with `retry` when trying again may help. */
+  private async post(payload: SlackPayload, headers: Record<string, string>, retry: RetryWording): Promise<DeliveryResult> {
     try {
       if (!isHttpUrl(this.#url)) {
         return {
@@ -85,11 +86,11 @@ export class SlackNotifier implements Notifier {
       try {
         answer = await postJson(this.#url, headers, json, this.timeoutMs);
       } catch (err) {
-        const result = resultFromError(err, this.target, { timeoutMs: this.timeoutMs });
+        const result = resultFromError(err, this.target, { timeoutMs: this.timeoutMs, retry });
         log.debug("slack: no answer", { receiver: this.name, code: result.code });
         return result;
       }
-      const result = resultFromResponse(answer, this.target);
+      const result = resultFromResponse(answer, this.target, Date.now(), retry);
       if (!result.ok && isLookoutBugCode(result.code)) {
         log.error("slack: Slack refused a message Lookout built; this is a Lookout bug, please report it with this line", {
           receiver: this.name,
@@ -105,7 +106,7 @@ export class SlackNotifier implements Notifier {
         ok: false,
         retryable: true,
         code: "unexpected",
-        message: `Sending to Slack (${this.target}) failed unexpectedly (${redact(describeError(err))}). Lookout will try again.`,
+        message: `Sending to Slack (${this.target}) failed unexpectedly (${redact(describeError(err))}). ${retry()}`,
       };
     }
   }

@@ -14,7 +14,7 @@
 import type { DeliveryResult } from "../notifier.js";
 import { formatDuration } from "../../config/duration.js";
 import { redact } from "../../secrets.js";
-import { parseRetryAfter } from "../slack/answers.js";
+import { AGENT_RETRY, parseRetryAfter, type RetryWording } from "../slack/answers.js";
 import { inspect, isCertificateCode, network, RESET_CODES, TIMEOUT_CODES, UNREACHABLE_CODES } from "../network-errors.js";
 
 export interface WebhookHttpAnswer {
@@ -34,7 +34,6 @@ export interface WebhookContext {
   key?: string;
 }
 
-const RETRY = "Lookout will try again.";
 const QUOTE_CHARS = 200;
 
 /** The answer's body, safe and short enough to quote: redacted, one line, at most 200 characters. */
@@ -69,8 +68,9 @@ function authAdvice(ctx: WebhookContext, key: string): string {
 }
 
 /** The DeliveryResult of an HTTP answer from the webhook described by `ctx`. */
-export function webhookResultFromResponse(answer: WebhookHttpAnswer, ctx: WebhookContext, now: number = Date.now()): DeliveryResult {
+export function webhookResultFromResponse(answer: WebhookHttpAnswer, ctx: WebhookContext, now: number = Date.now(), retry: RetryWording = AGENT_RETRY): DeliveryResult {
   const { status, body } = answer;
+  const again = retry();
   const key = ctx.key ?? "notify.webhooks";
   const who = `The webhook ${ctx.name} (${ctx.target})`;
 
@@ -82,20 +82,20 @@ export function webhookResultFromResponse(answer: WebhookHttpAnswer, ctx: Webhoo
     return fail(
       status,
       true,
-      `${who} is rate-limiting Lookout (HTTP 429). ${wait !== undefined ? `Lookout will try again in ${formatDuration(wait)}.` : RETRY}`,
+      `${who} is rate-limiting Lookout (HTTP 429). ${retry(wait)}`,
       wait,
       "rate_limited",
     );
   }
   if (status === 408) {
-    return fail(status, true, `${who} timed out reading the notification (HTTP 408). ${RETRY} If it keeps happening, check this server's network.`, undefined, "timeout");
+    return fail(status, true, `${who} timed out reading the notification (HTTP 408). ${again} If it keeps happening, check this server's network.`, undefined, "timeout");
   }
   if (status >= 500) {
     const wait = status === 503 ? parseRetryAfter(answer.retryAfter, now) : undefined;
     return fail(
       status,
       true,
-      `${who} had a problem on its side (HTTP ${status}, ${quoteBody(body)}). ${RETRY} If it lasts, check the receiving service and its logs.`,
+      `${who} had a problem on its side (HTTP ${status}, ${quoteBody(body)}). ${again} If it lasts, check the receiving service and its logs.`,
       wait,
       "server_error",
     );
@@ -145,18 +145,19 @@ export function webhookResultFromResponse(answer: WebhookHttpAnswer, ctx: Webhoo
 export function resultFromNetworkError(
   err: unknown,
   target: string,
-  opts: { what: string; timeoutMs?: number; key?: string; hasHeaders?: boolean },
+  opts: { what: string; timeoutMs?: number; key?: string; hasHeaders?: boolean; retry?: RetryWording },
 ): DeliveryResult {
+  const again = (opts.retry ?? AGENT_RETRY)();
   const { code, name } = inspect(err);
   const within = opts.timeoutMs !== undefined ? ` within ${formatDuration(opts.timeoutMs)}` : "";
   const key = opts.key ?? "notify.webhooks";
   const check = "If it keeps happening, check that the service at that address is up, and this server's network, firewall and proxy.";
 
   if (name === "TimeoutError" || (code !== undefined && TIMEOUT_CODES.has(code))) {
-    return network("timeout", true, `${cap(opts.what)} (${target}) did not answer${within}. ${RETRY} ${check}`);
+    return network("timeout", true, `${cap(opts.what)} (${target}) did not answer${within}. ${again} ${check}`);
   }
   if (name === "AbortError") {
-    return network("aborted", true, `The request to ${opts.what} (${target}) was cancelled before it answered. ${RETRY}`);
+    return network("aborted", true, `The request to ${opts.what} (${target}) was cancelled before it answered. ${again}`);
   }
   if (code === "ERR_INVALID_URL") {
     return network(code, false, `The URL of ${opts.what} (${target}) is not a valid URL. Check ${key}.url.`);
@@ -166,19 +167,19 @@ export function resultFromNetworkError(
     return network(code, false, `Lookout could not make a request to ${opts.what} (${target}): the URL or a header is not valid HTTP (${code}). Check ${key}.url${headers}.`);
   }
   if (code === undefined) {
-    return network("network_error", true, `Could not reach ${opts.what} (${target}): the request failed without an answer. ${RETRY} ${check}`);
+    return network("network_error", true, `Could not reach ${opts.what} (${target}): the request failed without an answer. ${again} ${check}`);
   }
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
-    return network(code, true, `Could not look up the host of ${opts.what} (${target}) (DNS, ${code}). ${RETRY} Check the host name in ${key}.url and this server's DNS settings.`);
+    return network(code, true, `Could not look up the host of ${opts.what} (${target}) (DNS, ${code}). ${again} Check the host name in ${key}.url and this server's DNS settings.`);
   }
   if (code === "ECONNREFUSED") {
-    return network(code, true, `The connection to ${opts.what} (${target}) was refused (${code}). ${RETRY} Check that the service at that address is running and listens on that port, and the port in ${key}.url.`);
+    return network(code, true, `The connection to ${opts.what} (${target}) was refused (${code}). ${again} Check that the service at that address is running and listens on that port, and the port in ${key}.url.`);
   }
   if (RESET_CODES.has(code)) {
-    return network(code, true, `The connection to ${opts.what} (${target}) was dropped before it answered (${code}). ${RETRY} ${check}`);
+    return network(code, true, `The connection to ${opts.what} (${target}) was dropped before it answered (${code}). ${again} ${check}`);
   }
   if (UNREACHABLE_CODES.has(code)) {
-    return network(code, true, `The network cannot reach ${opts.what} (${target}) (${code}). ${RETRY} Check this server's routes and firewall.`);
+    return network(code, true, `The network cannot reach ${opts.what} (${target}) (${code}). ${again} Check this server's routes and firewall.`);
   }
   if (isCertificateCode(code)) {
     return network(
@@ -188,7 +189,7 @@ export function resultFromNetworkError(
         "NODE_EXTRA_CA_CERTS=/path/to/ca.pem; otherwise check the receiver's certificate, the system clock and the CA certificates.",
     );
   }
-  return network(code, true, `Could not reach ${opts.what} (${target}): ${code}. ${RETRY} ${check}`);
+  return network(code, true, `Could not reach ${opts.what} (${target}): ${code}. ${again} ${check}`);
 }
 
 function cap(text: string): string {

@@ -20,6 +20,7 @@ import { maskUrl, redact, registerSecret } from "../../secrets.js";
 import { buildFailure, type DeliveryResult, type Notifier } from "../notifier.js";
 import { alertmanagerPayload, type AlertmanagerWebhook } from "./alertmanager.js";
 import { resultFromNetworkError, webhookResultFromResponse, type WebhookContext } from "./answers.js";
+import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../slack/answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
 
 export interface WebhookNotifierConfig {
@@ -91,7 +92,7 @@ export class WebhookNotifier implements Notifier {
     } catch (err) {
       return buildFailure("webhook body", this.name, ns, err);
     }
-    return this.post(payload, ns.map((n) => n.id).join(","));
+    return this.post(payload, ns.map((n) => n.id).join(","), AGENT_RETRY);
   }
 
   async sendTest(hostname: string): Promise<DeliveryResult> {
@@ -102,11 +103,12 @@ export class WebhookNotifier implements Notifier {
     } catch (err) {
       return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test body (${redact(describeError(err))}).` };
     }
-    return this.post(payload, n.id);
+    // One attempt, for a user at a terminal: a temporary failure is theirs to try again.
+    return this.post(payload, n.id, ONE_SHOT_RETRY);
   }
 
-  /** One POST of `payload`; every outcome is a DeliveryResult. */
-  private async post(payload: AlertmanagerWebhook, notificationId: string): Promise<DeliveryResult> {
+  /** One POST of `payload`; every outcome is a DeliveryResult, worded with `retry` when trying again may help. */
+  private async post(payload: AlertmanagerWebhook, notificationId: string, retry: RetryWording): Promise<DeliveryResult> {
     const ctx = this.#context;
     try {
       if (!isHttpUrl(this.#url)) {
@@ -133,18 +135,19 @@ export class WebhookNotifier implements Notifier {
           timeoutMs: this.timeoutMs,
           key: ctx.key,
           hasHeaders: this.headerNames.length > 0,
+          retry,
         });
         log.debug("webhook: no answer", { receiver: this.name, code: result.code });
         return result;
       }
-      return webhookResultFromResponse(answer, ctx);
+      return webhookResultFromResponse(answer, ctx, Date.now(), retry);
     } catch (err) {
       // Not expected (request errors are handled above); still never throw.
       return {
         ok: false,
         retryable: true,
         code: "unexpected",
-        message: `Sending to the webhook ${this.name} (${this.target}) failed unexpectedly (${redact(describeError(err))}). Lookout will try again.`,
+        message: `Sending to the webhook ${this.name} (${this.target}) failed unexpectedly (${redact(describeError(err))}). ${retry()}`,
       };
     }
   }

@@ -1,0 +1,49 @@
+/** Text for a terminal: tables escape every cell and fit a width; long text wraps. */
+import { describe, it, expect } from "vitest";
+import { cut, cutMiddle, renderTable, wrap, wrapAfter } from "../../src/cli/table.js";
+
+const widths = (text: string) => text.split("\n").map((l) => [...l].length);
+
+describe("renderTable", () => {
+  it("pads columns, escapes every cell to one line", () => {
+    expect(renderTable(["A", "B"], [["x\ny", "1"], ["\x1b[2J", "22"]])).toBe(["A        B", "x\\ny     1", "\\x1b[2J  22"].join("\n"));
+  });
+
+  it("narrows the widest columns to fit maxWidth, cutting cells in the middle, never a header", () => {
+    const rows = [
+      ["host_disk", `mount=/srv/${"a".repeat(80)}/volume-1`, "21.8%"],
+      ["host_disk", `mount=/srv/${"a".repeat(80)}/volume-2`, "21.8%"],
+    ];
+    const out = renderTable(["RULE", "LABELS", "VALUE"], rows, { maxWidth: 60 });
+    expect(Math.max(...widths(out))).toBeLessThanOrEqual(60);
+    const lines = out.split("\n");
+    expect(lines[0]).toMatch(/^RULE\s+LABELS\s+VALUE$/);
+    expect(lines[1]).toMatch(/^host_disk  mount=\/srv\/a+…a+\/volume-1  21\.8%$/);
+    expect(lines[2]).toMatch(/volume-2  21\.8%$/);
+  });
+});
+
+describe("cut, cutMiddle, wrap", () => {
+  it("cut keeps the start, cutMiddle both ends; neither splits a character", () => {
+    expect(cut("abcdef", 4)).toBe("abc…");
+    expect(cut("abc", 4)).toBe("abc");
+    expect(cutMiddle("abcdefghij", 5)).toBe("ab…ij");
+    expect(cutMiddle("😀😀😀😀😀😀", 3)).toBe("😀…😀");
+  });
+
+  it("wrap keeps every word, escaped, within the width after the indent", () => {
+    const text = "Slack had a problem on its side (HTTP 500).\nLookout will try again. " + "word ".repeat(40) + "x".repeat(150);
+    const lines = wrap(text, 50, "    ");
+    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(50);
+    expect(lines.every((l) => l.startsWith("    "))).toBe(true);
+    expect(lines.map((l) => l.trim()).join(" ").replace(/x /g, "x")).toContain("(HTTP 500).\\nLookout");
+    expect(lines.join("").replace(/[^x]/g, "")).toHaveLength(150);
+  });
+
+  it("wrapAfter puts the prefix on the first line and indents the rest", () => {
+    const lines = wrapAfter("error: ", "docker: " + "cannot connect ".repeat(10), 40);
+    expect(lines[0]).toMatch(/^error: docker: cannot connect/);
+    expect(lines.slice(1).every((l) => /^ {7}\S/.test(l))).toBe(true);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(40);
+  });
+});
