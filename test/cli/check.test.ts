@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
 import { FakeSlack, validateSlackPayload } from "../support/fake-slack.js";
 import { runCli, workspace } from "../support/cli.js";
+import { HOST_RULES_OFF, hostRulesOnly } from "../support/configs.js";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
@@ -13,16 +14,13 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 beforeEach(() => fake.reset());
 
-/** Disk "/" is far above 1 % used on any machine that runs the tests, so this fires at once. */
+/**
+ * Disk "/" is far above 1 % used on any machine that runs the tests, so this fires at once.
+ * The other host rules are off: this machine's CPU, memory or load must not add alerts.
+ */
 const diskFires = (critical: number | null) => `
 interval: 1s
-host:
-  cpu: { enabled: false }
-  memory: { enabled: false }
-  load: { enabled: false }
-  swap: { enabled: false }
-  inodes: { enabled: false }
-  disk: { warning: 1, critical: ${critical === null ? "null" : critical}, for: 0s, mounts: ["/"] }
+${hostRulesOnly({ disk: `{ warning: 1, critical: ${critical === null ? "null" : critical}, for: 0s, mounts: ["/"] }` })}
 notify:
   slack:
     - webhook_url: \${HOOK}
@@ -47,7 +45,7 @@ describe("lookout check", () => {
     expect(fake.requests).toHaveLength(1);
 
     // The disk "recovers" when the threshold moves above it: one resolved message.
-    writeFileSync(ws.config, diskFires(null).replace("warning: 1,", "warning: 99.9,"));
+    writeFileSync(ws.config, diskFires(null).replace("warning: 1,", "warning: 100, hysteresis: 0,"));
     const third = await runCli(args, { env: { HOOK: url } });
     expect(third.code).toBe(0);
     expect(third.stdout).toMatch(/RESOLVED/);
@@ -125,13 +123,7 @@ describe("lookout check", () => {
     const ws = workspace(`
 host_root: ./host
 hostname: web-1
-host:
-  cpu: { enabled: false }
-  memory: { enabled: false }
-  load: { enabled: false }
-  swap: { enabled: false }
-  inodes: { enabled: false }
-  disk: { enabled: false }
+${HOST_RULES_OFF}
 notify:
   slack:
     - webhook_url: \${HOOK}
@@ -168,13 +160,7 @@ notify:
     const at = `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
     const ws = workspace(`
 hostname: web-1
-host:
-  cpu: { enabled: false }
-  load: { enabled: false }
-  swap: { enabled: false }
-  inodes: { enabled: false }
-  memory: { warning: 1, critical: null, for: 0s }
-  disk: { warning: 1, critical: 2, for: 0s, mounts: ["/"] }
+${hostRulesOnly({ memory: "{ warning: 1, critical: null, for: 0s }", disk: '{ warning: 1, critical: 2, for: 0s, mounts: ["/"] }' })}
 notify:
   slack:
     - name: oncall

@@ -1,29 +1,27 @@
 /**
- * End to end: `lookout run` as a real process, the real /proc of this machine,
- * a real HTTP stand-in for Slack. Load the CPU, see one firing message; stop
- * the load, see one resolved message.
+ * End to end: `lookout run` as a real process, a real HTTP stand-in for Slack.
+ * The CPU test reads a host root whose /proc the test writes (busy, then idle),
+ * so that other work on this machine can neither fire nor hold the alert; the
+ * other tests watch the real disk "/" with every other host rule off.
  */
 import Database from "better-sqlite3";
 import { describe, it, expect, afterAll, beforeAll } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
-import { availableParallelism } from "node:os";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { FakeSlack } from "../support/fake-slack.js";
 import { FakeWebhook } from "../support/fake-webhook.js";
+import { FakeHostProc } from "../support/fake-host-proc.js";
 import { runCli, startCli, workspace } from "../support/cli.js";
+import { hostRulesOnly } from "../support/configs.js";
 
 const fake = new FakeSlack();
-let burners: ChildProcess[] = [];
-const stopBurners = () => {
-  for (const b of burners) b.kill("SIGKILL");
-  burners = [];
-};
+const hosts: FakeHostProc[] = [];
 
 beforeAll(async () => {
   await fake.start();
 });
 afterAll(async () => {
-  stopBurners();
+  for (const h of hosts) h.stop();
   await fake.close();
 });
 
@@ -37,7 +35,8 @@ async function until(cond: () => boolean, timeoutMs: number, what: string): Prom
   }
 }
 
-/** Disk "/" is far above 1 % used on any test machine: this alert fires on the first cycle. */
+/** Disk "/" is far above 1 % used on any test machine: this alert fires on the first cycle. The other host rules are off. */
+const DISK_ONLY = hostRulesOnly({ disk: '{ warning: 1, critical: null, mounts: ["/"] }' });
 const diskAlertWorkspace = (
   notify = `
   slack:
@@ -45,44 +44,35 @@ const diskAlertWorkspace = (
 ) =>
   workspace(`
 interval: 500ms
-host:
-  cpu: { enabled: false }
-  memory: { enabled: false }
-  load: { enabled: false }
-  disk: { warning: 1, critical: null, mounts: ["/"] }
+${DISK_ONLY}
 notify:${notify}
 `);
 
 describe("lookout run", () => {
   it("sends exactly one firing and one resolved message for a CPU burst, then exits cleanly on SIGTERM", async () => {
-    // A burner per core takes the machine to ~100 %; the idle test machine sits far below 60 %.
+    // The host's /proc is the test's: 0 % busy, then 100 % for a while, then idle again.
     const ws = workspace(`
 interval: 500ms
-host:
-  cpu: { warning: 70, critical: null, for: 1s, hysteresis: 10 }
-  memory: { enabled: false }
-  swap: { enabled: false }
-  disk: { enabled: false }
-  inodes: { enabled: false }
-  load: { enabled: false }
+host_root: ./host
+${hostRulesOnly({ cpu: "{ warning: 70, critical: null, for: 1s, hysteresis: 10 }" })}
 notify:
   repeat_interval: 0
   slack:
     - webhook_url: \${HOOK}
 `);
+    const host = new FakeHostProc(join(ws.dir, "host"));
+    hosts.push(host);
     const agent = startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url } });
     try {
       await until(() => agent.out.stderr.includes("lookout started"), 10_000, "the agent to start");
-      for (let i = 0; i < availableParallelism(); i++) {
-        burners.push(spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
-      }
+      host.busy = true;
       await fake.waitFor(1, 20_000);
       expect(texts()[0]).toMatch(/^\[.+\] WARNING: CPU [\d.]+% \(threshold 70%\) for \d+s$/);
       const firing = fake.requests[0]!.body as { attachments: Array<{ blocks: unknown[] }> };
-      // The message names the top processes: our burners are node processes.
-      expect(JSON.stringify(firing.attachments[0]!.blocks)).toMatch(/node \(\d+\)/);
+      // The message names the top processes, read under the host root: the burner.
+      expect(JSON.stringify(firing.attachments[0]!.blocks)).toContain(`${FakeHostProc.BURNER_NAME} (${FakeHostProc.BURNER_PID})`);
 
-      stopBurners();
+      host.busy = false;
       await fake.waitFor(2, 20_000);
       expect(texts()[1]).toMatch(/^\[.+\] RESOLVED: CPU [\d.]+% after \d+s \(peak [\d.]+%\)$/);
       // Nothing more: no reminder (repeat_interval 0), no second firing.
@@ -91,7 +81,7 @@ notify:
       // stdout carries the same two alerts, one line each.
       expect(agent.out.stdout.split("\n").filter((l) => / (WARNING|RESOLVED): CPU/.test(l))).toHaveLength(2);
     } finally {
-      stopBurners();
+      host.stop();
       const code = await agent.stop("SIGTERM");
       expect(code).toBe(0);
     }
@@ -109,8 +99,7 @@ notify:
   it("runs with no webhook, prints alerts on stdout and says how to add Slack", async () => {
     const ws = workspace(`
 interval: 500ms
-host:
-  disk: { warning: 1, critical: null, mounts: ["/"] }
+${DISK_ONLY}
 `);
     const agent = startCli(["run", "--config", ws.config, "--data-dir", ws.data]);
     try {
