@@ -3,7 +3,8 @@
  * long an outage really lasted, and why a container keeps restarting.
  */
 import { describe, it, expect } from "vitest";
-import { step, type AlertRecord, type Observation } from "../../src/alert/state.js";
+import { step, type AlertRecord } from "../../src/alert/state.js";
+import { cpuObservation } from "../support/observations.js";
 import { notificationTitle } from "../../src/alert/title.js";
 import { configSchema } from "../../src/config/schema.js";
 import { containerRules } from "../../src/evaluate/container-rules.js";
@@ -13,18 +14,7 @@ import { sampleNotification, T0 } from "../support/sample-notification.js";
 
 const MIN = 60_000;
 const opts = { repeatIntervalMs: 0, sendResolved: true, evaluated: new Set(["host_cpu"]) };
-const cpu = (value: number): Observation => ({
-  fingerprint: 'host_cpu{hostname="web-1"}',
-  alertname: "host_cpu",
-  labels: { alertname: "host_cpu", hostname: "web-1" },
-  display: "CPU",
-  unit: "%",
-  value,
-  warning: 80,
-  critical: 95,
-  forMs: 0,
-  hysteresis: 5,
-});
+const cpu = (value: number) => cpuObservation(value, { forMs: 0 });
 
 describe("a resolved message", () => {
   it("quotes the critical threshold of an alert that paged as critical, even after it fell back to warning first", () => {

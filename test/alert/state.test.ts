@@ -1,24 +1,11 @@
 import { describe, it, expect } from "vitest";
 import { step, levelOf, type AlertRecord, type Observation, type StepOptions } from "../../src/alert/state.js";
+import { cpuObservation } from "../support/observations.js";
 
 const MIN = 60_000;
 const opts = (o: Partial<StepOptions> = {}): StepOptions => ({ repeatIntervalMs: 4 * 60 * MIN, sendResolved: true, evaluated: new Set(["host_cpu", "host_disk"]), ...o });
 
-function cpu(value: number, o: Partial<Observation> = {}): Observation {
-  return {
-    fingerprint: 'host_cpu{hostname="web-1"}',
-    alertname: "host_cpu",
-    labels: { alertname: "host_cpu", hostname: "web-1" },
-    display: "CPU",
-    unit: "%",
-    value,
-    warning: 80,
-    critical: 95,
-    forMs: MIN,
-    hysteresis: 5,
-    ...o,
-  };
-}
+const cpu = cpuObservation;
 
 /** Feeds values one per `everyMs`, returning every event kind with its severity. */
 function run(values: number[], everyMs: number, o: Partial<Observation> = {}, so: Partial<StepOptions> = {}) {
