@@ -2,20 +2,31 @@
  * Delivery: routes each notification to the receivers whose min_severity it
  * meets, keeps it in the outbox (persisted in the data directory) until each
  * receiver accepted it, and retries what failed: Retry-After exactly when the
- * receiver gives one, else exponential backoff with jitter (1 s doubling to
- * 5 min). Each receiver is paced (Slack allows 1 message per second per webhook)
- * and served in order. A 4xx other than 408/429 is final: retrying cannot help.
+ * receiver gives one (up to max_retry_after, so one absurd answer cannot stop
+ * a receiver for days), else exponential backoff with jitter (1 s doubling to
+ * 5 min; after a timeout, at least the time limit, since the receiver may have
+ * processed it). Each notification is given up on give_up_after after its own
+ * first attempt, whatever group it went in. Each receiver is paced (Slack
+ * allows 1 message per second per webhook) and served in order. A 4xx other
+ * than 408/429 is final: retrying cannot help; when it refuses a group for
+ * what it holds, the members go alone so that only the bad one is given up.
  */
 import { setTimeout as sleepTimer } from "node:timers/promises";
 import type { Severity } from "../config/schema.js";
 import type { Notification } from "../alert/notification.js";
 import { FAILED_KEPT, type AgentState, type Delivery, type FailedDelivery, type OutboxEntry, type QueuedDelivery } from "../store/agent-store.js";
-import type { Notifier } from "./notifier.js";
+import type { DeliveryResult, Notifier, SendOptions } from "./notifier.js";
 import { log } from "../log.js";
 import { describeError } from "../errors.js";
 import { notificationTitle } from "../alert/title.js";
+import { formatDuration } from "../config/duration.js";
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+
+/** The longest a Retry-After holds a receiver's queue unless notify.max_retry_after says otherwise. */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 10 * 60_000;
+/** A time limit doubled after timeouts grows to this at most. */
+const MAX_TIMEOUT_MS = 5 * 60_000;
 
 export function meetsSeverity(n: Notification, min: Severity): boolean {
   const sev = n.kind === "resolved" ? n.alert.maxSeverity : n.alert.severity;
@@ -36,8 +47,21 @@ export interface DeliveryJournal {
   delivered(items: readonly QueuedDelivery[]): void;
   attempted(items: readonly QueuedDelivery[]): void;
   gaveUp(items: readonly QueuedDelivery[], failures: FailedDelivery[]): void;
-  markReported(failures: readonly FailedDelivery[], at: number): void;
+  /** `receiver` accepted a message saying these could not be delivered (their reportedTo and reportedAt are set). */
+  markReported(failures: readonly FailedDelivery[], at: number, receiver?: string): void;
 }
+
+/** Time, for the dispatcher's waits: tests give one that does not wait. */
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`; rejects when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const REAL_CLOCK: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => sleepTimer(ms, undefined, signal ? { signal } : undefined),
+};
 
 export interface DispatcherOptions {
   notifiers: readonly Notifier[];
@@ -47,7 +71,21 @@ export interface DispatcherOptions {
   paceMs?: number;
   /** After a message, what arrives within this long waits to go as one message (notify.group_wait). */
   groupWaitMs?: number;
+  /** Each notification is given up on this long after its own first attempt (notify.give_up_after). */
   giveUpAfterMs?: number;
+  /** The longest wait a Retry-After imposes, for a receiver that does not say its own (`Notifier.maxRetryAfterMs`). */
+  maxRetryAfterMs?: number;
+  clock?: Clock;
+}
+
+/** One receiver's drain in progress: until when it may wait, and what cuts its request short. */
+interface ReceiverRun {
+  done: Promise<void>;
+  deadline: number;
+  /** The deadline is Lookout's exit: nothing starts at or after it, and what is in flight then is aborted. */
+  hard: boolean;
+  cut: AbortController;
+  timer: NodeJS.Timeout | null;
 }
 
 export class Dispatcher {
@@ -55,14 +93,25 @@ export class Dispatcher {
   private readonly paceMs: number;
   private readonly giveUpAfterMs: number;
   private readonly groupWaitMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly clock: Clock;
   private readonly lastSentAt = new Map<string, number>();
-  private readonly running = new Map<string, Promise<void>>();
+  private readonly running = new Map<string, ReceiverRun>();
+  /** Members of a group the receiver refused: each goes alone, so only the one it cannot take is given up. */
+  private readonly alone = new WeakSet<Delivery>();
+  /** A receiver's time limit after its last attempt timed out (doubled, to get its answer rather than send a copy). */
+  private readonly slowTimeout = new Map<string, number>();
+  /** Receivers whose too-long Retry-After was logged (once, until one of their messages goes through). */
+  private readonly cappedLogged = new Set<string>();
 
   constructor(private readonly opts: DispatcherOptions) {
     this.notifiers = opts.notifiers;
     this.paceMs = opts.paceMs ?? 1000;
     this.giveUpAfterMs = opts.giveUpAfterMs ?? 24 * 3600_000;
     this.groupWaitMs = opts.groupWaitMs ?? 0;
+    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+    this.clock = opts.clock ?? REAL_CLOCK;
+    this.capStoredWaits();
   }
 
   /**
@@ -72,7 +121,7 @@ export class Dispatcher {
    * and returns the new entries: the caller stores them in the same
    * transaction as the state change that made them.
    */
-  enqueue(notifications: readonly Notification[], now = Date.now(), receiversOf?: (n: Notification) => readonly string[]): OutboxEntry[] {
+  enqueue(notifications: readonly Notification[], now = this.clock.now(), receiversOf?: (n: Notification) => readonly string[]): OutboxEntry[] {
     const added: OutboxEntry[] = [];
     for (const notification of notifications) {
       const routed = receiversOf?.(notification);
@@ -91,19 +140,50 @@ export class Dispatcher {
 
   /**
    * Sends what is due, waiting (for backoff, Retry-After or pacing) only until
-   * `deadline`. Receivers are served concurrently, each in order, one drain per receiver at a time.
+   * `deadline`. Receivers are served concurrently, each in order, one drain per
+   * receiver at a time: a call while one runs joins it (and brings its
+   * deadline forward, when earlier). A request in flight is left to finish.
    */
   async drain(deadline: number, signal?: AbortSignal): Promise<void> {
-    await Promise.all(
-      this.notifiers.map((n) => {
-        let run = this.running.get(n.name);
-        if (!run) {
-          run = this.drainReceiver(n, deadline, signal).finally(() => this.running.delete(n.name));
-          this.running.set(n.name, run);
-        }
-        return run;
-      }),
-    );
+    await Promise.all(this.notifiers.map((n) => this.runFor(n, deadline, signal).done));
+  }
+
+  /**
+   * Lookout is stopping: sends what is due until `deadline`, and there aborts
+   * what is still in flight, so a receiver that hangs cannot hold the exit.
+   * What was cut short stays in the outbox, not counted as an attempt.
+   */
+  async flush(deadline: number): Promise<void> {
+    for (const run of this.running.values()) this.cutAt(run, deadline);
+    await Promise.all([...this.running.values()].map((r) => r.done));
+    await Promise.all(this.notifiers.map((n) => this.runFor(n, deadline, undefined, true).done));
+  }
+
+  /** The receiver's drain: the one running (joined), else a new one. `hard`: see ReceiverRun. */
+  private runFor(notifier: Notifier, deadline: number, signal?: AbortSignal, hard = false): ReceiverRun {
+    const current = this.running.get(notifier.name);
+    if (current) {
+      if (hard) this.cutAt(current, deadline);
+      else current.deadline = Math.min(current.deadline, deadline);
+      return current;
+    }
+    const run: ReceiverRun = { done: Promise.resolve(), deadline, hard: false, cut: new AbortController(), timer: null };
+    if (hard) this.cutAt(run, deadline);
+    this.running.set(notifier.name, run);
+    run.done = this.drainReceiver(notifier, run, signal).finally(() => {
+      if (run.timer) clearTimeout(run.timer);
+      this.running.delete(notifier.name);
+    });
+    return run;
+  }
+
+  /** From now on the run's deadline (or `deadline`, when earlier) is hard: what is in flight then is aborted. */
+  private cutAt(run: ReceiverRun, deadline: number): void {
+    run.deadline = Math.min(run.deadline, deadline);
+    run.hard = true;
+    if (run.timer) clearTimeout(run.timer);
+    run.timer = setTimeout(() => run.cut.abort(), Math.max(0, run.deadline - this.clock.now()));
+    run.timer.unref();
   }
 
   /** The receiver's queue, in order: each entry with its delivery for this receiver. */
@@ -131,77 +211,178 @@ export class Dispatcher {
    * queued up during an outage) goes with it as one message, and the next
    * message waits `groupWaitMs` (at least the pacing) after the last.
    */
-  private async drainReceiver(notifier: Notifier, deadline: number, signal?: AbortSignal): Promise<void> {
+  private async drainReceiver(notifier: Notifier, run: ReceiverRun, signal?: AbortSignal): Promise<void> {
     const gap = Math.max(this.paceMs, this.groupWaitMs);
-    while (!signal?.aborted) {
-      const head = this.queueOf(notifier.name)[0];
+    const stop = signal ? AbortSignal.any([signal, run.cut.signal]) : run.cut.signal;
+    while (!stop.aborted) {
+      const queue = this.queueOf(notifier.name);
+      const head = queue[0];
       if (!head) return;
       const waitUntil = Math.max(head.delivery.nextAttemptAt, (this.lastSentAt.get(notifier.name) ?? -Infinity) + gap);
-      const now = Date.now();
+      const now = this.clock.now();
       if (waitUntil > now) {
-        if (waitUntil > deadline) return;
+        if (waitUntil > run.deadline) return;
         try {
-          await sleepTimer(waitUntil - now, undefined, signal ? { signal } : undefined);
+          await this.clock.sleep(waitUntil - now, stop);
         } catch {
           return; // aborted
         }
-      }
-      // Everything due now goes together (in order), when the receiver can take a group.
-      const due = Date.now();
-      const queue = this.queueOf(notifier.name);
-      const batch = notifier.sendMany ? takeWhileDue(queue, due, MAX_GROUP) : queue.slice(0, 1);
-      if (batch.length === 0) continue;
-      const notifications = batch.map((b) => b.entry.notification);
-      const message = foldFiredAndResolved(batch.map((b) => ({ notification: b.entry.notification, failedBefore: b.delivery.attempts > 0 })));
-      const unreported = this.opts.state.failed.filter((f) => !f.reportedAt);
-      if (unreported.length > 0) message[0] = withUndeliveredNote(message[0]!, unreported);
-      const result = notifier.sendMany && message.length > 1 ? await notifier.sendMany(message) : await notifier.send(message[0]!);
-      const at = Date.now();
-      this.lastSentAt.set(notifier.name, at);
-      const ids = notifications.map((n) => n.id).join(",");
-      for (const { delivery } of batch) {
-        delivery.attempts++;
-        delivery.firstAttemptAt ??= at;
-      }
-      if (result.ok) {
-        for (const q of batch) this.settle(q.entry, q.delivery);
-        this.write("delivered", () => this.opts.journal.delivered(batch));
-        log.info("notification delivered", { receiver: notifier.name, count: batch.length, id: ids, alert: batch.length === 1 ? notifications[0]!.alert.fingerprint : undefined });
-        if (unreported.length > 0) {
-          for (const f of unreported) f.reportedAt = at;
-          this.write("reported", () => this.opts.journal.markReported(unreported, at));
-        }
         continue;
       }
-      const first = batch[0]!.delivery;
-      if (!result.retryable || at - (first.firstAttemptAt ?? at) >= this.giveUpAfterMs) {
-        const failures: FailedDelivery[] = batch.map(({ entry }) => ({
-          notificationId: entry.notification.id,
-          title: notificationTitle(entry.notification),
+      if (run.hard && now >= run.deadline) return;
+      // Everything due now goes together (in order), when the receiver can take a group.
+      const batch = notifier.sendMany ? takeWhileDue(queue, now, MAX_GROUP, (d) => this.alone.has(d)) : queue.slice(0, 1);
+      if (batch.length === 0) return;
+      await this.attempt(notifier, run, batch);
+    }
+  }
+
+  /** One message of `batch` to `notifier`, and what its answer means for each notification in it. */
+  private async attempt(notifier: Notifier, run: ReceiverRun, batch: QueuedDelivery[]): Promise<void> {
+    const name = notifier.name;
+    const ids = batch.map((b) => b.entry.notification.id).join(",");
+    const message = foldFiredAndResolved(batch.map((b) => ({ notification: b.entry.notification, failedBefore: b.delivery.attempts > 0 })));
+    const unreported = this.unreportedFor(name);
+    const timeoutMs = this.slowTimeout.get(name) ?? notifier.timeoutMs;
+    const opts: SendOptions = { signal: run.cut.signal };
+    if (timeoutMs !== undefined) opts.timeoutMs = timeoutMs;
+    if (unreported.length > 0) opts.note = undeliveredNote(unreported);
+    const result = notifier.sendMany && message.length > 1 ? await notifier.sendMany(message, opts) : await notifier.send(message[0]!, opts);
+    const at = this.clock.now();
+    this.lastSentAt.set(name, at);
+    if (!result.ok && run.cut.signal.aborted) {
+      // Not the receiver's failure: no attempt counted; the next start sends it.
+      log.warn("delivery cut short because Lookout is stopping; it stays queued for the next start", { receiver: name, count: batch.length, id: ids });
+      return;
+    }
+    for (const { delivery } of batch) {
+      delivery.attempts++;
+      delivery.firstAttemptAt ??= at;
+    }
+    if (result.status !== undefined) this.slowTimeout.delete(name); // it answers again: its own time limit
+    if (result.ok) {
+      for (const q of batch) this.settle(q.entry, q.delivery);
+      this.write("delivered", () => this.opts.journal.delivered(batch));
+      this.cappedLogged.delete(name);
+      log.info("notification delivered", { receiver: name, count: batch.length, id: ids, alert: batch.length === 1 ? batch[0]!.entry.notification.alert.fingerprint : undefined });
+      if (unreported.length > 0) this.markReported(unreported, name, at);
+      return;
+    }
+    if (result.messageRefused && batch.length > 1) {
+      for (const q of batch) this.alone.add(q.delivery);
+      this.write("attempt", () => this.opts.journal.attempted(batch));
+      log.warn("a message of several notifications was refused; each goes alone, so only one the receiver cannot take is given up", {
+        receiver: name,
+        count: batch.length,
+        id: ids,
+        error: result.message,
+      });
+      return;
+    }
+    // Each notification has its own give_up_after, from its own first attempt: the rest of a group is tried again.
+    const expired = result.retryable ? batch.filter((q) => at - (q.delivery.firstAttemptAt ?? at) >= this.giveUpAfterMs) : batch;
+    const again = batch.filter((q) => !expired.includes(q));
+    if (expired.length > 0) this.giveUp(name, expired, result, at);
+    if (again.length > 0) this.retryLater(notifier, again, result, at, opts.timeoutMs);
+  }
+
+  private giveUp(receiver: string, items: QueuedDelivery[], result: DeliveryResult, at: number): void {
+    const failures: FailedDelivery[] = items.map(({ entry }) => ({
+      notificationId: entry.notification.id,
+      title: notificationTitle(entry.notification),
+      receiver,
+      error: result.message,
+      at,
+      reportedAt: null,
+    }));
+    for (const q of items) this.settle(q.entry, q.delivery);
+    this.opts.state.failed = [...this.opts.state.failed, ...failures].slice(-FAILED_KEPT);
+    this.write("given up", () => this.opts.journal.gaveUp(items, failures));
+    const first = items[0]!.delivery;
+    log.error("notification could not be delivered", {
+      receiver,
+      id: items.map((q) => q.entry.notification.id).join(","),
+      attempts: first.attempts,
+      error: result.message,
+      ...(result.retryable ? { gave_up_after_ms: at - (first.firstAttemptAt ?? at) } : {}),
+    });
+  }
+
+  private retryLater(notifier: Notifier, items: QueuedDelivery[], result: DeliveryResult, at: number, timeoutMs: number | undefined): void {
+    const first = items[0]!.delivery;
+    let wait = result.retryAfterMs !== undefined ? Math.min(result.retryAfterMs, this.maxRetryAfterOf(notifier.name)) : backoffMs(first.attempts);
+    let error = result.message;
+    if (result.retryAfterMs !== undefined && wait < result.retryAfterMs) {
+      error += ` It asked to wait ${formatDuration(result.retryAfterMs)}: Lookout tries again in ${formatDuration(wait)} (notify.max_retry_after).`;
+      if (!this.cappedLogged.has(notifier.name)) {
+        this.cappedLogged.add(notifier.name);
+        log.warn("a receiver asked to wait longer than notify.max_retry_after; Lookout tries again after max_retry_after", {
           receiver: notifier.name,
-          error: result.message,
-          at,
-          reportedAt: null,
-        }));
-        for (const q of batch) this.settle(q.entry, q.delivery);
-        this.opts.state.failed = [...this.opts.state.failed, ...failures].slice(-FAILED_KEPT);
-        this.write("given up", () => this.opts.journal.gaveUp(batch, failures));
-        log.error("notification could not be delivered", {
-          receiver: notifier.name,
-          id: ids,
-          attempts: first.attempts,
-          error: result.message,
-          ...(result.retryable ? { gave_up_after_ms: at - (first.firstAttemptAt ?? at) } : {}),
+          retry_after: formatDuration(result.retryAfterMs),
+          max_retry_after: formatDuration(wait),
         });
-      } else {
-        const wait = result.retryAfterMs !== undefined ? result.retryAfterMs : backoffMs(first.attempts);
-        for (const { delivery } of batch) {
-          delivery.nextAttemptAt = at + wait;
-          delivery.lastError = result.message;
-        }
-        this.write("attempt", () => this.opts.journal.attempted(batch));
-        log.warn("notification not delivered yet, will retry", { receiver: notifier.name, id: ids, attempt: first.attempts, retry_in_ms: wait, error: result.message });
       }
+    }
+    if (result.timedOut && timeoutMs !== undefined) {
+      // It may have been processed: a retry may be a copy. Wait at least as long as it was given, and give the next attempt twice as long.
+      wait = Math.max(wait, timeoutMs);
+      this.slowTimeout.set(notifier.name, Math.max(timeoutMs, Math.min(timeoutMs * 2, MAX_TIMEOUT_MS)));
+    }
+    for (const { delivery } of items) {
+      delivery.nextAttemptAt = at + wait;
+      delivery.lastError = error;
+    }
+    this.write("attempt", () => this.opts.journal.attempted(items));
+    log.warn("notification not delivered yet, will retry", {
+      receiver: notifier.name,
+      id: items.map((q) => q.entry.notification.id).join(","),
+      attempt: first.attempts,
+      retry_in_ms: wait,
+      error: result.message,
+    });
+  }
+
+  private maxRetryAfterOf(receiver: string): number {
+    return this.notifiers.find((n) => n.name === receiver)?.maxRetryAfterMs ?? this.maxRetryAfterMs;
+  }
+
+  /** What was given up on and `receiver` was not told yet. */
+  private unreportedFor(receiver: string): FailedDelivery[] {
+    return this.opts.state.failed.filter((f) => !f.reportedAt && f.reportedTo?.[receiver] === undefined);
+  }
+
+  /** `receiver` accepted a message with the note: it was told; once every receiver was, the failure is reported. */
+  private markReported(failures: FailedDelivery[], receiver: string, at: number): void {
+    for (const f of failures) {
+      f.reportedTo = { ...f.reportedTo, [receiver]: at };
+      if (this.notifiers.every((n) => f.reportedTo![n.name] !== undefined)) f.reportedAt = at;
+    }
+    this.write("reported", () => this.opts.journal.markReported(failures, at, receiver));
+  }
+
+  /**
+   * A wait stored before (a Retry-After of days, from a Lookout without
+   * max_retry_after) is cut to max_retry_after from now, so it cannot hold a
+   * queue across restarts.
+   */
+  private capStoredWaits(): void {
+    const now = this.clock.now();
+    const capped = new Map<string, QueuedDelivery[]>();
+    for (const entry of this.opts.state.outbox) {
+      for (const delivery of entry.pending) {
+        const max = now + this.maxRetryAfterOf(delivery.receiver);
+        if (delivery.nextAttemptAt <= max) continue;
+        delivery.nextAttemptAt = max;
+        capped.set(delivery.receiver, [...(capped.get(delivery.receiver) ?? []), { entry, delivery }]);
+      }
+    }
+    for (const [receiver, items] of capped) {
+      log.warn("queued notifications were to wait longer than notify.max_retry_after; they are tried within it", {
+        receiver,
+        count: items.length,
+        max_retry_after: formatDuration(this.maxRetryAfterOf(receiver)),
+      });
+      this.write("attempt", () => this.opts.journal.attempted(items));
     }
   }
 
@@ -219,24 +400,23 @@ export class Dispatcher {
 const MAX_GROUP = 200;
 
 /**
- * The next message a receiver accepts says what could not be delivered before
- * (given up on after give_up_after, or refused), once.
+ * The note each receiver's next accepted message carries about what could not
+ * be delivered before (given up on after give_up_after, or refused).
  */
-export function withUndeliveredNote(n: Notification, failed: readonly FailedDelivery[]): Notification {
+export function undeliveredNote(failed: readonly FailedDelivery[]): string {
   const byReceiver = new Map<string, FailedDelivery[]>();
   for (const f of failed) byReceiver.set(f.receiver, [...(byReceiver.get(f.receiver) ?? []), f]);
   const parts = [...byReceiver].map(([receiver, fs]) => `${fs.length} to ${receiver} (${fs[fs.length - 1]!.error})`);
   const count = failed.length;
-  const text = `${count} notification${count === 1 ? "" : "s"} could not be delivered: ${parts.join("; ")}. lookout status lists them.`;
-  return { ...n, details: { ...n.details, sections: [...(n.details.sections ?? []), { title: "Not delivered earlier", text }] } };
+  return `${count} notification${count === 1 ? "" : "s"} could not be delivered: ${parts.join("; ")}. lookout status lists them.`;
 }
 
-/** The head of the queue and what is due behind it; a daily summary goes on its own. */
-function takeWhileDue<T extends { entry: OutboxEntry; delivery: Delivery }>(queue: T[], now: number, max: number): T[] {
+/** The head of the queue and what is due behind it; a daily summary, and what `goesAlone` says, goes on its own. */
+function takeWhileDue<T extends { entry: OutboxEntry; delivery: Delivery }>(queue: T[], now: number, max: number, goesAlone: (d: Delivery) => boolean): T[] {
   const out: T[] = [];
   for (const q of queue) {
     if (q.delivery.nextAttemptAt > now || out.length >= max) break;
-    const alone = q.entry.notification.kind === "summary";
+    const alone = q.entry.notification.kind === "summary" || goesAlone(q.delivery);
     if (alone && out.length > 0) break;
     out.push(q);
     if (alone) break;

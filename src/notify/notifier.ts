@@ -20,6 +20,42 @@ export interface DeliveryResult {
   code?: string;
   /** What happened and what the user should do, in plain words. Never holds a secret. */
   message: string;
+  /**
+   * The receiver refused this message for what it holds (Slack's
+   * `invalid_blocks`, a webhook's 400, 413 or 422, a message Lookout could not
+   * build), not every message: a group is split and its members sent alone.
+   */
+  messageRefused?: boolean;
+  /** No answer within the time limit: the receiver may have processed it, so a retry may be a copy. */
+  timedOut?: boolean;
+}
+
+/**
+ * Default time limit of one send (notify.timeout). Long enough for a receiver
+ * that works slowly (a cold-started function, a ticket made before it
+ * answers), since a send that times out may still have been processed and
+ * its retry would be a copy; short enough that a receiver that hangs holds
+ * only its own queue, and only that long.
+ */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** How one send goes, as the dispatcher decides it. */
+export interface SendOptions {
+  /** Aborts the request (Lookout is stopping): the notification stays queued. */
+  signal?: AbortSignal;
+  /** The time limit of this attempt, answer included; default the receiver's own (`notify.timeout`). */
+  timeoutMs?: number;
+  /** What could not be delivered before ("2 notifications could not be delivered: …"): the message says it. */
+  note?: string;
+}
+
+/** The title of the part of a message that says what could not be delivered before. */
+export const UNDELIVERED_TITLE = "Not delivered earlier";
+
+/** `n` with the note on what could not be delivered before as its last section. */
+export function withNote(n: Notification, note: string | undefined): Notification {
+  if (!note) return n;
+  return { ...n, details: { ...n.details, sections: [...(n.details.sections ?? []), { title: UNDELIVERED_TITLE, text: note }] } };
 }
 
 /** A receiver (Alertmanager's "integration", Telegraf's "output"). One file each, registered in notify/registry.ts. */
@@ -31,12 +67,16 @@ export interface Notifier {
   /** Where it sends, safe to show: secrets masked. */
   readonly target: string;
   readonly minSeverity: Severity;
-  send(notification: Notification): Promise<DeliveryResult>;
+  /** Its time limit for one send (`notify.timeout`), when it has one. */
+  readonly timeoutMs?: number;
+  /** The longest Retry-After it is allowed to impose (`notify.max_retry_after`); default 10 min. */
+  readonly maxRetryAfterMs?: number;
+  send(notification: Notification, opts?: SendOptions): Promise<DeliveryResult>;
   /**
    * Several notifications as one message (a burst: 30 containers dying at
    * once). Receivers without it get them one by one.
    */
-  sendMany?(notifications: Notification[]): Promise<DeliveryResult>;
+  sendMany?(notifications: Notification[], opts?: SendOptions): Promise<DeliveryResult>;
   /** A test message (`lookout test-webhook`). */
   sendTest(hostname: string): Promise<DeliveryResult>;
 }
@@ -54,6 +94,7 @@ export function buildFailure(what: string, receiver: string, ns: readonly Notifi
   return {
     ok: false,
     retryable: false,
+    messageRefused: true,
     code: "build_failed",
     message: `Lookout could not build the ${what} (${redact(describeError(err))}). This is a bug in Lookout: please report it.`,
   };

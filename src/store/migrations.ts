@@ -99,6 +99,12 @@ export const MIGRATIONS: readonly Migration[] = [
     up: (db, ctx) => importLegacyFiles(db, ctx.dataDir),
     after: (ctx) => retireLegacyFiles(ctx.dataDir),
   },
+  {
+    version: 3,
+    name: "failed deliveries: which receivers were told",
+    // reported_to: {"receiver": ms} for each receiver that accepted a message saying it could not be delivered.
+    up: (db) => db.exec("ALTER TABLE failed_deliveries ADD COLUMN reported_to TEXT NOT NULL DEFAULT '{}'"),
+  },
 ];
 
 export function schemaVersion(db: Database.Database): number {

@@ -16,6 +16,8 @@ import type { Notification, NotificationKind, ProcessUsage } from "../../alert/n
 import { formatBytes, formatValue, formatThreshold } from "../../units.js";
 import { groupTitle, lastedFrom, notificationTitle, since } from "../../alert/title.js";
 import { oneLine, textBlock } from "../../escape.js";
+import { keepEnd } from "../cut-text.js";
+import { UNDELIVERED_TITLE, withNote } from "../notifier.js";
 
 export interface SlackPlainText {
   type: "plain_text";
@@ -229,13 +231,22 @@ function textSection(text: string): SlackSectionBlock {
   return { type: "section", text: mrkdwn(text, SLACK_LIMITS.sectionText) };
 }
 
-/** A titled ``` block whose closing fence survives any cut. `title` and `body` are raw. */
+/** Machine text as it shows inside a ``` block. */
+function codeText(text: string): string {
+  return neutraliseBackticks(slackBlock(text));
+}
+
+/**
+ * A titled ``` block whose closing fence survives any cut. `title` and `body`
+ * are raw. A body too long keeps its end (a crash's last log lines explain
+ * it): its first lines go, and a line too long is cut in its middle.
+ */
 function codeSection(title: string, body: string): SlackSectionBlock {
   const head = title ? `*${cutMrkdwn(slackLine(title), SECTION_TITLE_MAX)}*\n` : "";
   const open = "```\n";
   const close = "\n```";
   const budget = SLACK_LIMITS.sectionText - head.length - open.length - close.length;
-  const inner = cutMrkdwn(neutraliseBackticks(slackBlock(body)), budget) || " ";
+  const inner = cutMrkdwn(codeText(keepEnd(body, budget, (t) => codeText(t).length)), budget) || " ";
   return textSection(`${head}${open}${inner}${close}`);
 }
 
@@ -368,14 +379,15 @@ function groupSection(n: Notification): SlackSectionBlock {
 /**
  * Several notifications as one message: a header with counts, then one
  * section per alert, most severe first, within Slack's 50-block limit (the rest
- * named in one line). A single notification gets the full message instead.
+ * named in one line), and `note` (what could not be delivered before) after
+ * them. A single notification gets the full message instead.
  */
-export function buildSlackGroupMessage(ns: readonly Notification[]): SlackPayload {
-  if (ns.length === 1) return buildSlackMessage(ns[0]!);
+export function buildSlackGroupMessage(ns: readonly Notification[], opts: { note?: string } = {}): SlackPayload {
+  if (ns.length === 1) return buildSlackMessage(withNote(ns[0]!, opts.note));
   const ordered = bySeverity(ns);
   const title = groupTitle(ordered);
   const header: SlackHeaderBlock = { type: "header", text: headerText(title) };
-  const room = SLACK_LIMITS.blocks - 3; // header, the "more" line, context
+  const room = SLACK_LIMITS.blocks - 3 - (opts.note ? 1 : 0); // header, the "more" line, the note, context
   const shown = ordered.length <= room + 1 ? ordered : ordered.slice(0, room);
   const body: SlackBlock[] = shown.map(groupSection);
   const rest = ordered.slice(shown.length);
@@ -383,6 +395,7 @@ export function buildSlackGroupMessage(ns: readonly Notification[]): SlackPayloa
     const names = rest.map((n) => n.alert.labels.container ?? n.alert.labels.mount ?? n.alert.display);
     body.push(textSection(cutMrkdwn(`…and ${rest.length} more: ${names.map(slackLine).join(", ")}`, SLACK_LIMITS.sectionText)));
   }
+  if (opts.note) body.push(textSection(`*${UNDELIVERED_TITLE}*\n${slackBlock(opts.note)}`));
   const context = contextBlock(["Lookout", `${ns.length} notifications`, `first ${slackLine(ordered[0]!.id)}`]);
   const worst = ordered[0]!;
   return payload(title, colorOf(worst), [header, ...body, context]);

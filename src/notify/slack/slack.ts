@@ -7,7 +7,7 @@
 import { postJson, type JsonAnswer } from "../post-json.js";
 import type { Notification } from "../../alert/notification.js";
 import type { Severity } from "../../config/schema.js";
-import { buildFailure, type DeliveryResult, type Notifier } from "../notifier.js";
+import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions } from "../notifier.js";
 import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
@@ -20,11 +20,13 @@ export interface SlackNotifierConfig {
   /** The incoming webhook URL. */
   url: string;
   minSeverity: Severity;
-  /** Limit of one attempt, answer included. Default 10 s. */
+  /** Limit of one attempt, answer included (notify.timeout). Default 30 s. */
   timeoutMs?: number;
+  /** The longest Retry-After it may impose (notify.max_retry_after); the dispatcher applies it. */
+  maxRetryAfterMs?: number;
 }
 
-export const SLACK_TIMEOUT_MS = 10_000;
+export const SLACK_TIMEOUT_MS = DEFAULT_TIMEOUT_MS;
 
 
 
@@ -34,6 +36,7 @@ export class SlackNotifier implements Notifier {
   readonly target: string;
   readonly minSeverity: Severity;
   readonly timeoutMs: number;
+  readonly maxRetryAfterMs: number | undefined;
   readonly #url: string;
 
   constructor(cfg: SlackNotifierConfig) {
@@ -43,20 +46,21 @@ export class SlackNotifier implements Notifier {
     this.target = maskUrl(cfg.url);
     this.minSeverity = cfg.minSeverity;
     this.timeoutMs = cfg.timeoutMs ?? SLACK_TIMEOUT_MS;
+    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
   }
 
-  async send(n: Notification): Promise<DeliveryResult> {
-    return this.sendMany([n]);
+  async send(n: Notification, opts: SendOptions = {}): Promise<DeliveryResult> {
+    return this.sendMany([n], opts);
   }
 
-  async sendMany(ns: Notification[]): Promise<DeliveryResult> {
+  async sendMany(ns: Notification[], opts: SendOptions = {}): Promise<DeliveryResult> {
     let payload: SlackPayload;
     try {
-      payload = ns.length === 1 ? buildSlackMessage(ns[0]!) : buildSlackGroupMessage(ns);
+      payload = buildSlackGroupMessage(ns, opts.note ? { note: opts.note } : {});
     } catch (err) {
       return buildFailure("Slack message", this.name, ns, err);
     }
-    return this.post(payload, { "x-lookout-notification-id": headerValue(ns.map((n) => n.id).join(",")) }, AGENT_RETRY);
+    return this.post(payload, { "x-lookout-notification-id": headerValue(ns.map((n) => n.id).join(",")) }, AGENT_RETRY, opts);
   }
 
   async sendTest(hostname: string): Promise<DeliveryResult> {
@@ -71,7 +75,8 @@ export class SlackNotifier implements Notifier {
   }
 
   /** One POST of `payload`; every outcome is a DeliveryResult, worded with `retry` when trying again may help. */
-  private async post(payload: SlackPayload, headers: Record<string, string>, retry: RetryWording): Promise<DeliveryResult> {
+  private async post(payload: SlackPayload, headers: Record<string, string>, retry: RetryWording, opts: SendOptions = {}): Promise<DeliveryResult> {
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     try {
       if (!isHttpUrl(this.#url)) {
         return {
@@ -84,14 +89,17 @@ export class SlackNotifier implements Notifier {
       const json = JSON.stringify(payload);
       let answer: JsonAnswer;
       try {
-        answer = await postJson(this.#url, headers, json, this.timeoutMs);
+        answer = await postJson(this.#url, headers, json, timeoutMs, opts.signal);
       } catch (err) {
-        const result = resultFromError(err, this.target, { timeoutMs: this.timeoutMs, retry });
+        const result = resultFromError(err, this.target, { timeoutMs, retry });
+        if (result.code === "timeout") result.timedOut = true;
         log.debug("slack: no answer", { receiver: this.name, code: result.code });
         return result;
       }
       const result = resultFromResponse(answer, this.target, Date.now(), retry);
       if (!result.ok && isLookoutBugCode(result.code)) {
+        // This message, not every message: the dispatcher sends a group's members alone.
+        result.messageRefused = true;
         log.error("slack: Slack refused a message Lookout built; this is a Lookout bug, please report it with this line", {
           receiver: this.name,
           status: answer.status,

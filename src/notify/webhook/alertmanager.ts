@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import type { Notification } from "../../alert/notification.js";
 import { notificationTitle } from "../../alert/title.js";
 import { formatBytes, formatThreshold, formatValue } from "../../units.js";
+import { keepEnd } from "../cut-text.js";
 
 export type AlertmanagerStatus = "firing" | "resolved";
 
@@ -55,7 +56,10 @@ export interface AlertmanagerPayloadOptions {
 /** What Alertmanager sends as `endsAt` for an alert that still fires (Go's zero time). */
 export const ZERO_TIME = "0001-01-01T00:00:00Z";
 
-/** Longest description per alert, so one alert with long log output cannot make a huge body. */
+/**
+ * Longest description per alert, so one alert with long log output cannot
+ * make a huge body. Log output is what gives way, keeping its last lines.
+ */
 const MAX_DESCRIPTION_CHARS = 8_000;
 
 /** Alertmanager's fingerprint form: 16 hex characters (here: the start of sha256 of Lookout's identity). */
@@ -107,10 +111,16 @@ function description(n: Notification): string {
       lines.push(`  ${p.name} (pid ${p.pid}): CPU ${p.cpuPercent.toFixed(1)}%, memory ${p.memoryPercent.toFixed(1)}% (${formatBytes(p.rssBytes)})`);
     }
   }
-  for (const s of n.details.sections ?? []) {
-    lines.push("", `${s.title}:`, s.text);
+  const sections = n.details.sections ?? [];
+  const withTexts = (texts: readonly string[]) => [...lines, ...sections.flatMap((s, i) => ["", `${s.title}:`, texts[i]!])].join("\n");
+  let text = withTexts(sections.map((s) => s.text));
+  if (text.length > MAX_DESCRIPTION_CHARS) {
+    // Log lines and command output (code sections) share what is left, each keeping its end: the last lines explain a crash.
+    const codes = sections.filter((s) => s.code).length;
+    const room = MAX_DESCRIPTION_CHARS - withTexts(sections.map((s) => (s.code ? "" : s.text))).length;
+    const each = Math.floor(Math.max(0, room) / Math.max(1, codes));
+    text = withTexts(sections.map((s) => (s.code ? keepEnd(s.text, each) : s.text)));
   }
-  const text = lines.join("\n");
   return text.length > MAX_DESCRIPTION_CHARS ? `${text.slice(0, MAX_DESCRIPTION_CHARS - 1)}…` : text;
 }
 

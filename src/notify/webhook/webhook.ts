@@ -17,7 +17,7 @@ import { receiverName, type Severity } from "../../config/schema.js";
 import { ConfigError, describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
-import { buildFailure, type DeliveryResult, type Notifier } from "../notifier.js";
+import { buildFailure, DEFAULT_TIMEOUT_MS, withNote, type DeliveryResult, type Notifier, type SendOptions } from "../notifier.js";
 import { alertmanagerPayload, type AlertmanagerWebhook } from "./alertmanager.js";
 import { resultFromNetworkError, webhookResultFromResponse, type WebhookContext } from "./answers.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../slack/answers.js";
@@ -29,13 +29,18 @@ export interface WebhookNotifierConfig {
   /** Extra headers (auth tokens), values already resolved (env expanded, files read). */
   headers: Record<string, string>;
   minSeverity: Severity;
-  /** Limit of one attempt, answer included. Default 10 s. */
+  /** Limit of one attempt, answer included (notify.timeout). Default 30 s. */
   timeoutMs?: number;
+  /** The longest Retry-After it may impose (notify.max_retry_after); the dispatcher applies it. */
+  maxRetryAfterMs?: number;
   /** Its config entry, for messages: `notify.webhooks[0]`. */
   configKey?: string;
 }
 
-export const WEBHOOK_TIMEOUT_MS = 10_000;
+export const WEBHOOK_TIMEOUT_MS = DEFAULT_TIMEOUT_MS;
+
+/** Answers that refuse this body for what it holds (bad request, too large, unprocessable): another body may pass. */
+const MESSAGE_REFUSED_STATUSES = new Set([400, 413, 422]);
 
 const VERSION = (createRequire(import.meta.url)("../../../package.json") as { version: string }).version;
 export const USER_AGENT = `Lookout/${VERSION}`;
@@ -61,6 +66,7 @@ export class WebhookNotifier implements Notifier {
   readonly target: string;
   readonly minSeverity: Severity;
   readonly timeoutMs: number;
+  readonly maxRetryAfterMs: number | undefined;
   /** The names of the configured headers (values are secrets and not kept in sight). */
   readonly headerNames: string[];
   readonly #url: string;
@@ -76,23 +82,29 @@ export class WebhookNotifier implements Notifier {
     this.target = maskUrl(cfg.url);
     this.minSeverity = cfg.minSeverity;
     this.timeoutMs = cfg.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
+    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
     this.headerNames = Object.keys(cfg.headers);
     this.#context = { name: this.name, target: this.target, headerNames: this.headerNames, key: cfg.configKey ?? "notify.webhooks" };
   }
 
-  async send(n: Notification): Promise<DeliveryResult> {
-    return this.sendMany([n]);
+  async send(n: Notification, opts: SendOptions = {}): Promise<DeliveryResult> {
+    return this.sendMany([n], opts);
   }
 
-  /** Several notifications as one body: one Alertmanager alert each (`status` resolved only when all are). */
-  async sendMany(ns: Notification[]): Promise<DeliveryResult> {
+  /**
+   * Several notifications as one body: one Alertmanager alert each (`status`
+   * resolved only when all are). The note on what could not be delivered
+   * before goes into the first alert's description.
+   */
+  async sendMany(ns: Notification[], opts: SendOptions = {}): Promise<DeliveryResult> {
     let payload: AlertmanagerWebhook;
     try {
-      payload = alertmanagerPayload(ns, { receiver: this.name });
+      const [first, ...rest] = ns;
+      payload = alertmanagerPayload(first ? [withNote(first, opts.note), ...rest] : [], { receiver: this.name });
     } catch (err) {
       return buildFailure("webhook body", this.name, ns, err);
     }
-    return this.post(payload, ns.map((n) => n.id).join(","), AGENT_RETRY);
+    return this.post(payload, ns.map((n) => n.id).join(","), AGENT_RETRY, opts);
   }
 
   async sendTest(hostname: string): Promise<DeliveryResult> {
@@ -108,8 +120,9 @@ export class WebhookNotifier implements Notifier {
   }
 
   /** One POST of `payload`; every outcome is a DeliveryResult, worded with `retry` when trying again may help. */
-  private async post(payload: AlertmanagerWebhook, notificationId: string, retry: RetryWording): Promise<DeliveryResult> {
+  private async post(payload: AlertmanagerWebhook, notificationId: string, retry: RetryWording, opts: SendOptions = {}): Promise<DeliveryResult> {
     const ctx = this.#context;
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     try {
       if (!isHttpUrl(this.#url)) {
         return {
@@ -128,19 +141,23 @@ export class WebhookNotifier implements Notifier {
 
       let answer: JsonAnswer;
       try {
-        answer = await postJson(this.#url, headers, JSON.stringify(payload), this.timeoutMs);
+        answer = await postJson(this.#url, headers, JSON.stringify(payload), timeoutMs, opts.signal);
       } catch (err) {
         const result = resultFromNetworkError(err, this.target, {
           what: `the webhook ${this.name}`,
-          timeoutMs: this.timeoutMs,
+          timeoutMs,
           key: ctx.key,
           hasHeaders: this.headerNames.length > 0,
           retry,
         });
+        if (result.code === "timeout") result.timedOut = true;
         log.debug("webhook: no answer", { receiver: this.name, code: result.code });
         return result;
       }
-      return webhookResultFromResponse(answer, ctx, Date.now(), retry);
+      const result = webhookResultFromResponse(answer, ctx, Date.now(), retry);
+      // This body, not every body: the dispatcher sends a group's members alone.
+      if (!result.ok && MESSAGE_REFUSED_STATUSES.has(answer.status)) result.messageRefused = true;
+      return result;
     } catch (err) {
       // Not expected (request errors are handled above); still never throw.
       return {
@@ -253,7 +270,15 @@ export function createWebhookNotifiers(loaded: LoadedConfig): WebhookNotifier[] 
 
     if (problems.length > before) return;
     notifiers.push(
-      new WebhookNotifier({ name: receiverName("webhook", r, i), url: r.url, headers, minSeverity: r.min_severity, configKey: key }),
+      new WebhookNotifier({
+        name: receiverName("webhook", r, i),
+        url: r.url,
+        headers,
+        minSeverity: r.min_severity,
+        configKey: key,
+        timeoutMs: loaded.config.notify.timeout,
+        maxRetryAfterMs: loaded.config.notify.max_retry_after,
+      }),
     );
   });
 

@@ -62,7 +62,7 @@ describe("SlackNotifier", () => {
     expect(n.name).toBe("ops");
     expect(n.minSeverity).toBe("warning");
     expect(n.target).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/services\/T…\/B…\/\*\*\*\*$/);
-    expect(n.timeoutMs).toBe(10_000);
+    expect(n.timeoutMs).toBe(30_000);
   });
 
   it("ok: POSTs valid JSON with the notification id header", async () => {
