@@ -3,16 +3,30 @@
  * wrong with it is reported at once, one line per problem, naming the key,
  * what was expected and what was found; nothing runs on a bad config.
  */
-import { readFileSync, statSync, existsSync } from "node:fs";
+import { readFileSync, statSync, existsSync, openSync, fstatSync, readSync, closeSync, constants as fsConstants, type Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { hostname as osHostname } from "node:os";
-import { parseDocument } from "yaml";
+import { isMap, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { configSchema, receiverName, type LookoutConfig } from "./schema.js";
 import { ConfigError } from "../errors.js";
 import { registerSecret } from "../secrets.js";
 
 export const DEFAULT_CONFIG_PATHS = ["./lookout.yaml", "/etc/lookout/lookout.yaml"];
+
+/**
+ * The largest config file read: a real one is a few KiB (`lookout init` writes about 10). YAML parses at
+ * about 2–3 s per MiB here, so this also bounds how long a hostile file can keep Lookout busy.
+ */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+/** The largest file a secret is read from (webhook_url_file, header_files): one URL or token. */
+export const MAX_SECRET_FILE_BYTES = 16 * 1024;
+/** Problems listed at most; the rest are counted in one line. */
+export const MAX_PROBLEMS = 50;
+/** Unknown keys listed at most per mapping; the rest are counted in one line. */
+const MAX_UNKNOWN_LISTED = 20;
+/** Unknown keys given a "did you mean" at most (each costs a comparison with every known key at its level). */
+const MAX_SUGGESTIONS = 100;
 
 export interface LoadedConfig {
   config: LookoutConfig;
@@ -60,20 +74,18 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   let raw: unknown = {};
   let text = "";
   if (path) {
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (err) {
-      throw new ConfigError([`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`], path);
-    }
+    const read = readSmallFile(path, MAX_CONFIG_BYTES);
+    if (!read.ok) throw new ConfigError([`cannot read the file: ${read.problem}; ${read.fix ?? "check the path and its permissions"}`], path);
+    text = read.text;
     raw = parseYaml(text, path);
   }
   const source = path ?? "built-in defaults";
   const problems: string[] = [];
   const expanded = expandEnv(raw, [], env, problems);
-  if (problems.length > 0) throw new ConfigError(problems, source);
+  if (problems.length > 0) throw refused(problems, source);
 
   const parsed = configSchema.safeParse(expanded);
-  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, expanded), source);
+  if (!parsed.success) throw refused(formatIssues(parsed.error.issues, expanded), source);
   const config = parsed.data;
 
   const warnings: string[] = [];
@@ -84,14 +96,14 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     let url = r.webhook_url;
     if (r.webhook_url_file !== undefined) {
       const file = resolve(baseDir, r.webhook_url_file);
-      try {
-        url = readFileSync(file, "utf8").trim();
-      } catch (err) {
-        problems.push(`${key}.webhook_url_file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"}); check the path and its permissions`);
+      const read = readSecretFile(file, `${key}.webhook_url_file`, "the webhook URL");
+      if (typeof read !== "string") {
+        problems.push(read.problem);
         return;
       }
+      url = read;
     }
-    const problem = checkWebhookUrl(url ?? "", `${key}.${r.webhook_url_file !== undefined ? "webhook_url_file" : "webhook_url"}`, warnings);
+    const problem = checkWebhookUrl(url ?? "", `${key}.${r.webhook_url_file !== undefined ? "webhook_url_file" : "webhook_url"}`, warnings, r.webhook_url_file !== undefined);
     if (problem) problems.push(problem);
     else slackUrls.push(url!);
   });
@@ -105,8 +117,16 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
       slackUrls.push(envUrl);
     }
   }
+  // Header files are read by the webhook receivers (notify/webhook/webhook.ts); checked here first, so
+  // that a device, a FIFO or a huge file is refused before anything reads it, and their values are secrets.
+  config.notify.webhooks.forEach((r, i) => {
+    for (const [name, p] of Object.entries(r.header_files)) {
+      const read = readSecretFile(resolve(baseDir, p), `notify.webhooks[${i}].header_files.${name}`, "the header's value");
+      if (typeof read !== "string") problems.push(read.problem);
+    }
+  });
   problems.push(...receiverProblems(config));
-  if (problems.length > 0) throw new ConfigError(problems, source);
+  if (problems.length > 0) throw refused(problems, source);
   for (const url of slackUrls) registerSecret(url);
 
   if (path && text) {
@@ -185,20 +205,98 @@ function readHostname(hostRoot: string): string {
   return osHostname();
 }
 
-function checkWebhookUrl(url: string, key: string, warnings: string[]): string | null {
+/** `fromFile`: the URL is a file's content, of which nothing is said (the file may be anything: /etc/shadow). */
+function checkWebhookUrl(url: string, key: string, warnings: string[], fromFile = false): string | null {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return `${key}: expected a URL like https://hooks.slack.com/services/T…/B…/…, got a value that is not a URL (${url.length} characters)`;
+    return fromFile
+      ? `${key}: the file does not hold a URL; put only the webhook URL in it, like https://hooks.slack.com/services/T…/B…/…`
+      : `${key}: expected a URL like https://hooks.slack.com/services/T…/B…/…, got a value that is not a URL (${url.length} characters)`;
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    return `${key}: expected an https:// URL, got a ${parsed.protocol} URL`;
+    return fromFile
+      ? `${key}: the file does not hold an https:// URL; put only the webhook URL in it, like https://hooks.slack.com/services/T…/B…/…`
+      : `${key}: expected an https:// URL, got ${SHOWN_SCHEMES.has(parsed.protocol) ? `a ${parsed.protocol} URL` : "a URL that does not start with https://"}`;
   }
   if (!(parsed.protocol === "https:" && parsed.hostname === "hooks.slack.com" && parsed.pathname.startsWith("/services/"))) {
     warnings.push(`${key}: not a https://hooks.slack.com/services/… address; sending Slack-format messages there anyway (fine for Mattermost and other Slack-compatible receivers)`);
   }
   return null;
+}
+
+/** Schemes named in a message; any other (`root:` of a wrong file, `xoxb-…:` of a token) might be part of a secret. */
+const SHOWN_SCHEMES = new Set(["ftp:", "ws:", "wss:", "file:", "mailto:", "ssh:", "sftp:", "git:", "data:", "javascript:", "smtp:", "unix:", "tcp:"]);
+
+export type FileRead = { ok: true; text: string } | { ok: false; problem: string; fix?: string };
+
+/**
+ * A file's text, when it is a regular file of at most `maxBytes`: never a
+ * device (`/dev/zero` would never end), a FIFO (opened without waiting for a
+ * writer), a directory or a huge file. Links are followed. Never throws; the
+ * problem says what the file is, never what it holds.
+ */
+export function readSmallFile(path: string, maxBytes: number): FileRead {
+  let fd: number;
+  try {
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    return { ok: false, problem: (err as NodeJS.ErrnoException).code ?? "error" };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { ok: false, problem: `it is ${kindOf(st)}, not a regular file`, fix: "give the path of a regular file" };
+    if (st.size > maxBytes) return { ok: false, problem: `it is larger than ${sizeText(maxBytes)} (${st.size} bytes)`, fix: "check that it is the right file" };
+    // At most maxBytes + 1, whatever the size said: a file that grows meanwhile is still refused.
+    const buf = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buf, length, buf.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length > maxBytes) return { ok: false, problem: `it is larger than ${sizeText(maxBytes)}`, fix: "check that it is the right file" };
+    }
+    return { ok: true, text: buf.subarray(0, length).toString("utf8") };
+  } catch (err) {
+    return { ok: false, problem: (err as NodeJS.ErrnoException).code ?? "error" };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return "a directory";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isSocket()) return "a socket";
+  return "something else";
+}
+
+function sizeText(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB` : bytes >= 1024 ? `${Math.round((bytes / 1024) * 10) / 10} KiB` : `${bytes} bytes`;
+}
+
+/**
+ * A secret kept in a file (webhook_url_file, header_files): its text, trimmed,
+ * registered as a secret before anything else is done with it; or the problem,
+ * which names the key and the file, never the content. One line only.
+ */
+export function readSecretFile(file: string, key: string, what: string): string | { problem: string } {
+  const read = readSmallFile(file, MAX_SECRET_FILE_BYTES);
+  if (!read.ok) return { problem: `${key}: cannot read ${file} (${read.problem}); ${read.fix ?? "check the path and its permissions"}` };
+  const text = read.text.trim();
+  registerSecret(text);
+  if (/[\r\n]/.test(text)) return { problem: `${key}: ${file} holds more than one line; put only ${what} in it, on one line` };
+  return text;
+}
+
+/** The ConfigError of `problems`, at most MAX_PROBLEMS of them listed and the rest counted. */
+function refused(problems: string[], source: string): ConfigError {
+  if (problems.length <= MAX_PROBLEMS) return new ConfigError(problems, source);
+  const more = problems.length - MAX_PROBLEMS;
+  return new ConfigError([...problems.slice(0, MAX_PROBLEMS), `… and ${more} more problem${more === 1 ? "" : "s"}: fix these and run lookout check again`], source);
 }
 
 /** Whether the file itself (not the environment) holds a webhook URL. */
@@ -209,16 +307,44 @@ function rawHoldsLiteralWebhook(raw: unknown): boolean {
 }
 
 function parseYaml(text: string, path: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      const where = pos ? `line ${pos.line}, column ${pos.col}` : "somewhere";
-      return `${where}: not valid YAML: ${e.message.split("\n")[0]}`;
+  // uniqueKeys: yaml checks each key against every other key of its mapping (quadratic: 20,000 keys took
+  // seconds); keys are checked here instead, with a Set per mapping.
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false, lineCounter });
+  const where = (offset: number | undefined): string => {
+    if (offset === undefined) return "somewhere";
+    const pos = lineCounter.linePos(offset);
+    return `line ${pos.line}, column ${pos.col}`;
+  };
+  const problems = doc.errors.map((e) => {
+    const pos = e.linePos?.[0];
+    return `${pos ? `line ${pos.line}, column ${pos.col}` : "somewhere"}: not valid YAML: ${e.message.split("\n")[0]}`;
+  });
+  if (problems.length === 0) {
+    visit(doc, {
+      Map(_, map) {
+        if (!isMap(map)) return;
+        const seen = new Set<unknown>();
+        for (const pair of map.items) {
+          const k = isScalar(pair.key) ? pair.key.value : pair.key;
+          if (seen.has(k)) problems.push(`${where(isScalar(pair.key) ? pair.key.range?.[0] : undefined)}: not valid YAML: Map keys must be unique`);
+          seen.add(k);
+        }
+      },
     });
-    throw new ConfigError(problems, path);
   }
-  const value: unknown = doc.toJS();
+  if (problems.length > 0) throw refused(problems, path);
+  let value: unknown;
+  try {
+    // Aliases (*name) are expanded at most 100 times over: a "billion laughs" document would take all memory.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (/alias/i.test(message)) {
+      throw new ConfigError(["the file repeats YAML aliases (*name) too many times (a document that expands to a huge size); write the values out instead of nesting aliases"], path);
+    }
+    throw new ConfigError([`not valid YAML: ${message.split("\n")[0]}`], path);
+  }
   if (value === null || value === undefined) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new ConfigError([`expected a mapping of keys (hostname:, host:, notify: …), got ${describe(value)}`], path);
@@ -276,13 +402,19 @@ function describe(value: unknown): string {
 
 function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
   const lines: string[] = [];
+  let suggested = 0;
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
       const known = knownKeysAt(issue.path);
-      for (const key of issue.keys) {
-        const hint = closest(key, known);
+      // A "did you mean" compares the key with each of the few keys known at its level, for the first
+      // MAX_SUGGESTIONS unknown keys; the first MAX_UNKNOWN_LISTED of a mapping are listed: 300,000 keys stay linear.
+      const listed = issue.keys.slice(0, MAX_UNKNOWN_LISTED);
+      for (const key of listed) {
+        const hint = suggested++ < MAX_SUGGESTIONS ? closest(key, known) : undefined;
         lines.push(`${formatPath([...issue.path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : ""}; remove it or fix its name`);
       }
+      const more = issue.keys.length - listed.length;
+      if (more > 0) lines.push(`${formatPath(issue.path)}: and ${more} more unknown key${more === 1 ? "" : "s"}; remove them or fix their names`);
       continue;
     }
     const at = valueAt(input, issue.path);

@@ -8,14 +8,37 @@ import { parseDuration } from "./duration.js";
 import { matcherProblem, MATCHER_EXAMPLE } from "../silence/matchers.js";
 import { cronProblem, CRON_EXAMPLE, CRON_NEVER } from "../silence/maintenance.js";
 
-const duration = z.union([z.string(), z.number()], { error: "expected a duration like 500ms, 10s, 2m, 1h or 1d" }).transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: "expected a duration like 500ms, 10s, 2m, 1h or 1d (or 0)" });
-    return z.NEVER;
-  }
-  return ms;
-});
+/**
+ * A duration key: text like `500ms`, `10s`, `2m`, `1h`, `1d` (or 0), in milliseconds.
+ * Every duration key has a minimum and a maximum, said in its message: a value
+ * outside them is refused (0 for a Docker timeout would never be met; 30d for
+ * the interval overflows Node's timers, which stop at 2^31-1 ms, about 24.8 days,
+ * so no duration that becomes a timer may be longer than that). `zero`: what 0
+ * means where it is allowed below `min` ("never").
+ */
+function duration(min: string, max: string, zero?: string) {
+  const minMs = parseDuration(min)!;
+  const maxMs = parseDuration(max)!;
+  const range = `from ${min} to ${max}${zero !== undefined ? `, or 0 for ${zero}` : ""}`;
+  return z.union([z.string(), z.number()], { error: `expected a duration like 30s, 2m or 1h (${range})` }).transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined) {
+      ctx.addIssue({ code: "custom", message: `expected a duration like 500ms, 10s, 2m, 1h or 1d (${range})` });
+      return z.NEVER;
+    }
+    if (ms === 0 && zero !== undefined) return 0;
+    if (!(ms >= minMs && ms <= maxMs)) {
+      ctx.addIssue({ code: "custom", message: `expected a duration ${range}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+/** How long a condition must hold before an alert fires: 0s fires on the first sample. */
+const holdFor = () => duration("0s", "7d");
+/** How long reminders wait: 0 = never remind. */
+const repeatInterval = () => duration("1m", "30d", "never");
 
 const percent = z
   .number({ error: "expected a number from 0 to 100" })
@@ -43,7 +66,7 @@ function ruleShape(value: z.ZodNumber, d: RuleDefaults) {
     enabled,
     warning: value.default(d.warning),
     critical: value.nullable().default(d.critical),
-    for: duration.prefault(d.for),
+    for: holdFor().prefault(d.for),
     hysteresis: points.default(d.hysteresis),
   };
 }
@@ -107,27 +130,28 @@ export const containerRuleSchemas = {
     enabled,
     severity: alertSeverity.default("critical"),
     log_lines: z.number({ error: "expected a number of lines from 0 to 200" }).int().min(0).max(200).default(20),
-    resolve_after: duration.prefault("1m"),
+    resolve_after: duration("0s", "24h").prefault("1m"),
   }),
   oom_killed: z.strictObject({
     enabled,
-    resolve_after: duration.prefault("1m"),
+    resolve_after: duration("0s", "24h").prefault("1m"),
   }),
   unhealthy: z.strictObject({
     enabled,
     severity: alertSeverity.default("warning"),
-    for: duration.prefault("0s"),
+    for: holdFor().prefault("0s"),
   }),
   restart_loop: z.strictObject({
     enabled,
     severity: alertSeverity.default("critical"),
     restarts: count.default(3),
-    within: duration.prefault("10m"),
+    // Restarts are remembered for a day (collect/docker/tracker.ts).
+    within: duration("10s", "24h").prefault("10m"),
   }),
   not_running: z.strictObject({
     enabled,
     severity: alertSeverity.default("critical"),
-    for: duration.prefault("30s"),
+    for: holdFor().prefault("30s"),
   }),
   cpu: z.strictObject(ruleShape(percent, { warning: 80, critical: null, for: "2m", hysteresis: 5 })).superRefine(criticalAboveWarning),
   memory: z.strictObject(ruleShape(percent, { warning: 90, critical: null, for: "1m", hysteresis: 5 })).superRefine(criticalAboveWarning),
@@ -157,7 +181,7 @@ const maintenanceWindow = z.strictObject({
     if (problem === CRON_NEVER) ctx.addIssue({ code: "custom", message: "expected a cron expression that occurs (this one names a date that never comes)" });
     else if (problem !== undefined) ctx.addIssue({ code: "custom", message: `expected a cron expression like "${CRON_EXAMPLE}"` });
   }),
-  duration: duration.refine((ms) => ms > 0, { error: "expected a duration above 0 like 30m or 1h" }),
+  duration: duration("1m", "31d"),
   match: z
     .union([labelMatcher, z.array(labelMatcher)], { error: `expected ${MATCHER_EXAMPLE}, or a list of them` })
     .optional()
@@ -177,7 +201,7 @@ const route = z.strictObject({
     .optional()
     .transform((m) => (m === undefined ? [] : typeof m === "string" ? [m] : m)),
   /** Reminders for this route; default notify.repeat_interval. */
-  repeat_interval: duration.optional(),
+  repeat_interval: repeatInterval().optional(),
   /** Go on to the next routes after this one matched (Alertmanager's `continue`). */
   continue: z.boolean({ error: "expected true or false" }).default(false),
 });
@@ -186,9 +210,7 @@ export const configSchema = z.strictObject({
   hostname: z.string({ error: "expected a host name" }).min(1, { error: "expected a host name" }).optional(),
   data_dir: z.string({ error: "expected a directory path" }).min(1, { error: "expected a directory path" }).optional(),
   host_root: z.string({ error: "expected a directory path like /host" }).optional(),
-  interval: duration
-    .prefault("10s")
-    .refine((ms) => ms >= 100, { error: "expected a duration of at least 100ms" }),
+  interval: duration("100ms", "1h").prefault("10s"),
   host: z
     .strictObject({
       cpu: thresholdRule(percent, { warning: 80, critical: 95, for: "1m", hysteresis: 5 }),
@@ -220,9 +242,9 @@ export const configSchema = z.strictObject({
         .union([z.boolean(), z.literal("auto")], { error: "expected auto, true or false" })
         .default("auto"),
       socket: z.string({ error: "expected unix:///var/run/docker.sock, a socket path, or tcp://host:port" }).min(1).optional(),
-      unreachable_for: duration.prefault("30s"),
+      unreachable_for: duration("0s", "24h").prefault("30s"),
       stats_concurrency: count.default(16),
-      timeout: duration.prefault("5s"),
+      timeout: duration("1s", "10m").prefault("5s"),
     })
     .prefault({}),
   containers: z
@@ -250,12 +272,16 @@ export const configSchema = z.strictObject({
     .prefault({}),
   notify: z
     .strictObject({
-      repeat_interval: duration.prefault("4h"),
+      repeat_interval: repeatInterval().prefault("4h"),
       send_resolved: z.boolean({ error: "expected true or false" }).default(true),
       /** Notifications arising within this long go out as one message per receiver. */
-      group_wait: duration.prefault("2s"),
+      group_wait: duration("0s", "10m").prefault("2s"),
       /** A notification no receiver accepted for this long is marked failed. */
-      give_up_after: duration.prefault("24h"),
+      give_up_after: duration("1m", "7d").prefault("24h"),
+      /** Longest a receiver's Retry-After may hold its queue: a bigger value is taken as this. */
+      max_retry_after: duration("1s", "24h").prefault("10m"),
+      /** Longest one send waits for the receiver's answer (a timed-out send may still have been processed). */
+      timeout: duration("1s", "10m").prefault("30s"),
       slack: z.array(slackReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]),
       webhooks: z.array(webhookReceiver, { error: "expected a list of receivers, each with url" }).default([]),
       /** A daily message at this local time: what fired and resolved since the last one, what fires now, or "all clear". */
@@ -273,7 +299,7 @@ export const configSchema = z.strictObject({
       heartbeat: z
         .strictObject({
           url: z.string({ error: "expected a URL like https://hc-ping.com/<uuid>" }).min(1, { error: "expected a URL like https://hc-ping.com/<uuid>" }),
-          every: duration.prefault("5m"),
+          every: duration("1s", "24h").prefault("5m"),
         })
         .optional(),
     })
@@ -281,7 +307,7 @@ export const configSchema = z.strictObject({
   flap: z
     .strictObject({
       max: count.default(4),
-      within: duration.prefault("30m"),
+      within: duration("10s", "7d").prefault("30m"),
     })
     .prefault({}),
   maintenance: z

@@ -19,14 +19,14 @@ export const CONFIG_TEMPLATE = `# Lookout configuration. Every option is shown w
 # in a container with the host mounted there (-v /:/host:ro). Also LOOKOUT_HOST_ROOT.
 # host_root: /host
 
-# How often to collect and evaluate.
+# How often to collect and evaluate (100ms to 1h).
 interval: 10s
 
 # Host rules. An alert fires when the value stays at or above "warning" (or
 # "critical") for "for", and resolves only when it falls below the threshold
 # minus "hysteresis", so a value hovering at the threshold does not flap.
 # Every rule can be turned off with "enabled: false"; "critical: null" removes
-# the critical level.
+# the critical level. "for": 0s to 7d (0s fires on the first sample).
 host:
   cpu:                      # busy % of all cores over the interval
     enabled: true
@@ -73,7 +73,7 @@ host:
 # reported once as flapping, then held until it has been stable for "within".
 flap:
   max: 4
-  within: 30m
+  within: 30m               # 10s to 7d
 
 # Docker: Lookout reads the Engine API over its socket, read-only (GET requests
 # and the event stream only; it never changes a container). It can sit behind a
@@ -81,9 +81,9 @@ flap:
 docker:
   enabled: auto             # auto: watch when Docker answers; true: alert when it does not; false: off
   # socket: unix:///var/run/docker.sock   # else $DOCKER_HOST, else this; tcp://host:2375 works too
-  unreachable_for: 30s      # raise docker_unreachable after this long without an answer
+  unreachable_for: 30s      # raise docker_unreachable after this long without an answer; 0s to 24h
   stats_concurrency: 16     # stats requests at once
-  timeout: 5s               # per request
+  timeout: 5s               # per request; 1s to 10m
 
 # Containers: every container, running or not. Each rule can be turned off with
 # "enabled: false", changed for some containers in "overrides", and changed by a
@@ -99,7 +99,7 @@ containers:
     enabled: true
     severity: critical
     log_lines: 20           # last log lines in the message
-    resolve_after: 1m       # over once it has run again this long
+    resolve_after: 1m       # over once it has run again this long; 0s to 24h
   oom_killed:               # killed by the kernel for lack of memory (always critical)
     enabled: true
     resolve_after: 1m
@@ -111,7 +111,7 @@ containers:
     enabled: true
     severity: critical
     restarts: 3
-    within: 10m
+    within: 10m             # 10s to 24h
   not_running:              # restart policy always/unless-stopped (or lookout.expect=running) but not running
     enabled: true
     severity: critical
@@ -137,11 +137,14 @@ containers:
   #     memory: { warning: 95 }
 
 notify:
-  repeat_interval: 4h       # remind while still firing; 0 = never
+  repeat_interval: 4h       # remind while still firing; 1m to 30d, 0 = never
   send_resolved: true       # say when an alert is over, with its peak and duration
-  group_wait: 2s            # what happens within this long goes out as one message per receiver
-  give_up_after: 24h        # a receiver that refuses this long: the notification is marked failed
+  group_wait: 2s            # what happens within this long goes out as one message per receiver; 0s to 10m
+  give_up_after: 24h        # a notification no receiver took this long after its first attempt is marked failed; 1m to 7d
                             # (said in lookout status and in the next message that goes through)
+  max_retry_after: 10m      # a receiver's Retry-After longer than this is taken as this (and logged once); 1s to 24h
+  timeout: 30s              # 1s to 10m: how long one send waits for the answer; a send that timed out may still
+                            # have arrived, so a receiver slower than this can see a notification twice
   # A daily message at this local time: "all clear" or what fires now, with what
   # fired and resolved since the last one. To every Slack receiver, or to one:
   # daily_summary: "09:00"
@@ -176,7 +179,7 @@ notify:
   # its checks work, so an agent that died is noticed.
   # heartbeat:
   #   url: https://hc-ping.com/your-uuid
-  #   every: 5m
+  #   every: 5m             # 1s to 24h
   # Slack incoming webhooks (https://api.slack.com/messaging/webhooks). Without
   # any, alerts are printed on standard output. LOOKOUT_SLACK_WEBHOOK_URL alone
   # also works. Keep the URL out of this file: use \${VAR} or webhook_url_file.
@@ -194,7 +197,7 @@ notify:
 # An alert still firing when its window ends is sent then.
 #   cron:     when each window starts: minute hour day-of-month month day-of-week,
 #             in this host's local time ("0 3 * * SUN" = Sundays at 03:00)
-#   duration: how long it lasts
+#   duration: how long it lasts (1m to 31d)
 #   match:    label=glob matchers (alertname, severity, hostname, mount, container,
 #             image, compose_project, compose_service), one or a list; every one
 #             must hold. Without match, the window holds back every alert of this host.

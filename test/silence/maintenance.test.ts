@@ -133,7 +133,7 @@ describe("maintenance in the config", () => {
       expect.arrayContaining([
         'maintenance[0].cron: expected a cron expression like "0 3 * * SUN", got "bad"',
         'maintenance[1].cron: expected a cron expression like "0 3 * * SUN", got "0 3 * * SUN *"',
-        "maintenance[1].duration: expected a duration above 0 like 30m or 1h, got 0",
+        "maintenance[1].duration: expected a duration from 1m to 31d, got 0",
         'maintenance[1].match: expected label=value like container=db-1 or alertname=host_*, got "db-1"',
         'maintenance[2].cron: expected a cron expression like "0 3 * * SUN", got "61 * * * *"',
         expect.stringMatching(/^maintenance\[2\]\.duration: expected a duration like .*, got "1q"$/),

@@ -5,6 +5,7 @@ import { SlackNotifier } from "../../notify/slack/slack.js";
 import type { Notifier } from "../../notify/notifier.js";
 import { LookoutError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
+import { redact } from "../../secrets.js";
 
 export function testWebhookCommand(): Command {
   return new Command("test-webhook")
@@ -34,7 +35,8 @@ export function testWebhookCommand(): Command {
       for (const n of notifiers) {
         const result = await n.sendTest(loaded.hostname);
         allOk &&= result.ok;
-        process.stdout.write(oneLine(`${n.name} (${n.target}): ${result.ok ? "OK" : "FAILED"}: ${result.message}`) + "\n");
+        // The message quotes the receiver's answer (redacted where it came in); redacted once more, as the log is.
+        process.stdout.write(oneLine(redact(`${n.name} (${n.target}): ${result.ok ? "OK" : "FAILED"}: ${result.message}`)) + "\n");
       }
       process.exitCode = allOk ? 0 : 1;
     });

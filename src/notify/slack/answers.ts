@@ -68,7 +68,7 @@ function codeOf(body: string): string | undefined {
   return /^[a-z][a-z0-9_]{0,63}$/.test(text) ? text : undefined;
 }
 
-/** The body, safe and short enough to quote in a message. */
+/** The body, safe and short enough to quote in a message (redacted again: callers may pass it raw). */
 function quote(body: string): string {
   const text = redact(body).replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim();
   if (text === "") return "an empty answer";
@@ -85,7 +85,10 @@ function fail(status: number, code: string | undefined, retryable: boolean, mess
 
 /** The DeliveryResult of an HTTP answer from the webhook at `target` (masked). */
 export function resultFromResponse(answer: SlackHttpAnswer, target: string, now: number = Date.now(), retry: RetryWording = AGENT_RETRY): DeliveryResult {
-  const { status, body } = answer;
+  const { status } = answer;
+  // Redacted where it enters: a receiver that echoes the request (`Cannot POST /services/T…/B…/<token>`)
+  // must not get the token into the code, the message, the log, the data directory or another receiver's note.
+  const body = redact(answer.body);
   const code = codeOf(body);
   const slack = `Slack refused the message for ${target} (HTTP ${status}${code ? ` ${code}` : ""})`;
   const again = retry();

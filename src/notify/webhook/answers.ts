@@ -69,7 +69,10 @@ function authAdvice(ctx: WebhookContext, key: string): string {
 
 /** The DeliveryResult of an HTTP answer from the webhook described by `ctx`. */
 export function webhookResultFromResponse(answer: WebhookHttpAnswer, ctx: WebhookContext, now: number = Date.now(), retry: RetryWording = AGENT_RETRY): DeliveryResult {
-  const { status, body } = answer;
+  const { status } = answer;
+  // Redacted where it enters: a receiver that echoes the request (`Cannot POST /hooks/…?token=…`)
+  // must not get a secret into the message, the log, the data directory or another receiver's note.
+  const body = redact(answer.body);
   const again = retry();
   const key = ctx.key ?? "notify.webhooks";
   const who = `The webhook ${ctx.name} (${ctx.target})`;
