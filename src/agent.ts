@@ -4,6 +4,8 @@
  * every interval); state lives in the data directory between passes.
  */
 import { randomUUID } from "node:crypto";
+import { existsSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
 import type { LoadedConfig } from "./config/load.js";
 import type { Collector, CollectResult } from "./collect/collector.js";
 import type { Sample } from "./collect/sample.js";
@@ -19,16 +21,17 @@ import { SilenceStore, silencing, type Silence } from "./silence/store.js";
 import { activeMaintenance } from "./silence/maintenance.js";
 import type { Fact, Notification, NotificationDetails } from "./alert/notification.js";
 import { topProcesses } from "./collect/host/processes.js";
-import { AgentStore, type AgentState, type OutboxEntry } from "./store/agent-store.js";
-import { ensureDataDir, openDatabase, type Db } from "./store/database.js";
+import { AgentStore, rewriteState, type AgentState, type OutboxEntry } from "./store/agent-store.js";
+import { databaseFileId, DB_FILE, DB_FILES, ensureDataDir, openDatabase, type Db, type FileId } from "./store/database.js";
+import { codeOf, DISK_FULL } from "./store/transactions.js";
 import { AgentLock } from "./store/lock.js";
-import { Dispatcher } from "./notify/dispatcher.js";
+import { Dispatcher, type DeliveryJournal } from "./notify/dispatcher.js";
 import type { Notifier } from "./notify/notifier.js";
 import { createNotifiers } from "./notify/registry.js";
 import { matchingRoutes, receiversFor, route, reminderStepMs, routesFrom, type Route } from "./notify/routing.js";
 import { buildSummary, countEvents, emptyCounts, summaryDue } from "./notify/daily-summary.js";
 import { log } from "./log.js";
-import { describeError } from "./errors.js";
+import { describeError, LookoutError } from "./errors.js";
 
 export type CheckStatus = "ok" | "warning" | "critical" | "unknown";
 
@@ -42,6 +45,12 @@ export interface CycleResult {
   /** Collectors that failed this cycle, with why. */
   errors: string[];
   status: CheckStatus;
+  /**
+   * Set when this cycle could not be saved in the data directory (a full
+   * disk, a database deleted and not made again): why, and what to do. Its
+   * notifications were still made, printed and queued, from memory.
+   */
+  storageError?: string;
 }
 
 export interface AgentOptions {
@@ -54,51 +63,92 @@ export interface AgentOptions {
 }
 
 export class Agent {
-  readonly db: Db;
-  readonly store: AgentStore;
+  private _db: Db;
+  private _store: AgentStore;
   readonly state: AgentState;
-  readonly collectors: Collector[];
-  readonly notifiers: Notifier[];
-  readonly dispatcher: Dispatcher;
+  collectors: Collector[];
+  notifiers: Notifier[];
+  dispatcher: Dispatcher;
   private readonly lock: AgentLock;
-  private readonly silences: SilenceStore;
-  private readonly routes: Route[];
+  private silences: SilenceStore;
+  private routes: Route[];
+  /** The database file the connection is on (device, inode), to see it deleted or replaced; null while none is open. */
+  private dbFile: FileId | null;
+  /** Silences read from a deleted database, to carry into the new one while making it fails. */
+  private carriedSilences: Array<Record<string, unknown>> | null = null;
+  /** Outbox entries made in cycles that could not be saved: stored with the next cycle that can be. */
+  private unsaved: OutboxEntry[] = [];
+  /** Why saving fails now (logged once, until it works again); null when it works. */
+  private storageFailing: string | null = null;
   /** Each collector's last result, reused by cycles that do not run it. */
   private readonly lastResults = new Map<string, CollectResult>();
 
   constructor(
-    readonly loaded: LoadedConfig,
+    public loaded: LoadedConfig,
     private readonly opts: AgentOptions = {},
   ) {
     ensureDataDir(loaded.dataDir);
     this.lock = new AgentLock(loaded.dataDir, opts.command ?? "run");
     this.lock.acquire();
-    // Released however the process ends; a kill -9 leaves a lock the next agent takes over.
+    // Released however the process ends; the kernel drops it when the process dies (store/lock.ts).
     process.once("exit", () => this.lock.release());
+    let db: Db | undefined;
     try {
-      this.db = openDatabase(loaded.dataDir);
+      db = openDatabase(loaded.dataDir, { agent: true, lockExisted: this.lock.existedBefore });
+      this._db = db;
+      this.dbFile = databaseFileId(loaded.dataDir);
+      this._store = new AgentStore(db);
+      this.state = this._store.load();
     } catch (err) {
+      db?.close();
       this.lock.release();
       throw err;
     }
-    this.store = new AgentStore(this.db);
-    this.state = this.store.load();
-    this.silences = new SilenceStore(this.db);
+    this.silences = new SilenceStore(this._db);
     this.collectors = opts.collectors ?? createCollectors(loaded);
     this.notifiers = opts.notifiers ?? createNotifiers(loaded);
     this.routes = routesFrom(loaded.config, this.notifiers.map((n) => n.name));
-    this.dispatcher = new Dispatcher({
-      notifiers: this.notifiers,
+    this.dispatcher = this.makeDispatcher(loaded, this.notifiers);
+    this.restoreCollectors();
+    this.dropUnknownReceivers();
+  }
+
+  /** The open database (it changes when lookout.db was deleted or replaced and is opened again). */
+  get db(): Db {
+    return this._db;
+  }
+
+  get store(): AgentStore {
+    return this._store;
+  }
+
+  private makeDispatcher(loaded: LoadedConfig, notifiers: Notifier[]): Dispatcher {
+    // The journal is whichever database is open now: lookout.db may be opened again (checkDatabaseFile).
+    const journal: DeliveryJournal = {
+      delivered: (items) => this._store.delivered(items),
+      attempted: (items) => this._store.attempted(items),
+      gaveUp: (items, failures) => this._store.gaveUp(items, failures),
+      markReported: (failures, at, receiver) => this._store.markReported(failures, at, receiver),
+    };
+    return new Dispatcher({
+      notifiers,
       state: this.state,
-      journal: this.store,
+      journal,
       groupWaitMs: loaded.config.notify.group_wait,
       giveUpAfterMs: loaded.config.notify.give_up_after,
+      maxRetryAfterMs: loaded.config.notify.max_retry_after,
     });
+  }
+
+  private restoreCollectors(): void {
     for (const c of this.collectors) {
       const saved = this.state.collectors[c.name];
       if (saved && c.restore) c.restore(saved.data, saved.savedAt);
     }
-    // Receivers no longer configured cannot receive what waits for them.
+  }
+
+  /** Receivers no longer configured cannot receive what waits for them. */
+  private dropUnknownReceivers(): void {
     const names = new Set(this.notifiers.map((n) => n.name));
     const dropped = this.state.outbox.reduce((k, e) => k + e.pending.filter((d) => !names.has(d.receiver)).length, 0);
     if (dropped > 0) {
@@ -117,8 +167,123 @@ export class Agent {
   /** Stops collecting, closes the database and lets another agent use the data directory. */
   async close(): Promise<void> {
     await this.stopCollectors();
-    this.db.close();
+    if (this._db.open) this._db.close();
     this.lock.release();
+  }
+
+  /**
+   * A new configuration (SIGHUP): new receivers, routes and settings, and new
+   * collectors when their settings changed (they start from what the old ones
+   * knew); alert state and the outbox are kept. Everything is built before
+   * anything is swapped, so a configuration that cannot be applied (throws)
+   * leaves the running one whole. Call it between cycles. Returns what
+   * changed, as `key: old → new` (receivers' settings by key only: they hold
+   * secrets).
+   */
+  async reload(next: LoadedConfig): Promise<string[]> {
+    const prev = this.loaded;
+    if (next.dataDir !== prev.dataDir) {
+      log.warn("the data directory cannot change while the agent runs: the new one takes effect at the next start", { running_with: prev.dataDir, configured: next.dataDir });
+      next = { ...next, dataDir: prev.dataDir };
+    }
+    const notifiers = this.opts.notifiers ?? createNotifiers(next);
+    const routes = routesFrom(next.config, notifiers.map((n) => n.name));
+    const sameCollectors =
+      this.opts.collectors !== undefined ||
+      (next.hostRoot === prev.hostRoot && JSON.stringify([next.config.docker, next.config.containers]) === JSON.stringify([prev.config.docker, prev.config.containers]));
+    const changes = configChanges(prev, next);
+    // Deliveries under way finish with the old receivers (joining them brings their deadline to now).
+    await this.dispatcher.drain(Date.now());
+    this.loaded = next;
+    this.notifiers = notifiers;
+    this.routes = routes;
+    this.dispatcher = this.makeDispatcher(next, notifiers);
+    if (!sameCollectors) {
+      const now = Date.now();
+      for (const c of this.collectors) if (c.snapshot) this.state.collectors[c.name] = { savedAt: now, data: c.snapshot() };
+      await this.stopCollectors();
+      this.collectors = createCollectors(next);
+      this.lastResults.clear();
+      this.restoreCollectors();
+    }
+    this.dropUnknownReceivers();
+    return changes;
+  }
+
+  /**
+   * lookout.db deleted or replaced under the agent (by hand, a cleanup job, a
+   * restored backup): the connection would go on writing to a file nobody
+   * reads, and `status` and `silence` would use another. Looked at before each
+   * save: the agent opens the file that is there now (a new one when it was
+   * deleted, given the deleted one's silences), writes what it holds in
+   * memory into it, and says so loudly.
+   */
+  private checkDatabaseFile(): void {
+    const dataDir = this.loaded.dataDir;
+    const now = databaseFileId(dataDir);
+    if (this.dbFile && now && now.dev === this.dbFile.dev && now.ino === this.dbFile.ino) return;
+    const path = join(dataDir, DB_FILE);
+    const what = now === null ? "deleted" : "replaced";
+    if (this._db.open) {
+      if (now === null) {
+        try {
+          this.carriedSilences = this._db.prepare("SELECT * FROM silences").all() as Array<Record<string, unknown>>;
+        } catch {
+          this.carriedSilences = null;
+        }
+      }
+      this._db.close();
+      this.dbFile = null;
+      // SQLite leaves the old file's -wal and -shm at the path: the file there now must not replay them.
+      for (const f of DB_FILES.slice(1)) {
+        try {
+          unlinkSync(join(dataDir, f));
+        } catch {
+          /* not there */
+        }
+      }
+    }
+    const db = openDatabase(dataDir, { agent: true, lockExisted: false });
+    try {
+      rewriteState(db, this.state, what === "deleted" || !existsSync(path) ? (this.carriedSilences ?? []) : []);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this._db = db;
+    this._store = new AgentStore(db);
+    this.silences = new SilenceStore(db);
+    this.dbFile = databaseFileId(dataDir);
+    this.carriedSilences = null;
+    this.unsaved = [];
+    log.error(
+      what === "deleted"
+        ? `${path} was deleted while the agent ran: made a new one and wrote into it the alert state, queued notifications and silences the agent had; find what deletes files in ${dataDir} and stop it`
+        : `${path} was replaced while the agent ran (a restored backup, another program): now using the new file, with the agent's alert state and queued notifications written into it and the new file's silences`,
+    );
+  }
+
+  /** A cycle's state and notifications to the database; a failure is said once (until it works again), never thrown. */
+  private save(added: OutboxEntry[]): string | undefined {
+    const toStore = [...this.unsaved.filter((e) => e.pending.length > 0), ...added];
+    try {
+      this.checkDatabaseFile();
+      this._store.commitCycle(this.state, toStore);
+      this.unsaved = [];
+      if (this.storageFailing !== null) log.info("the data directory can be written again: state saved", { data_dir: this.loaded.dataDir });
+      this.storageFailing = null;
+      return undefined;
+    } catch (err) {
+      this.unsaved = toStore;
+      const why = storageFailure(err, this.loaded.dataDir);
+      if (why !== this.storageFailing) {
+        log.error(`could not save this check in the data directory: ${why}`, {
+          meanwhile: "alerts are still sent and printed, from memory; a restart now would forget what changed since",
+        });
+      }
+      this.storageFailing = why;
+      return why;
+    }
   }
 
   /**
@@ -197,15 +362,17 @@ export class Agent {
     const late = await this.lateNotifications(alerts, evaluation, samples, now);
     const lateAdded = this.dispatcher.enqueue(late.notifications, now, (n) => late.receivers.get(n.id) ?? []);
     rememberTold(byFingerprint, lateAdded);
-    this.store.commitCycle(this.state, [...added, ...lateAdded]);
+    // A cycle that cannot be saved (a full disk) still sends, and prints, what it found.
+    const storageError = this.save([...added, ...lateAdded]);
     for (const n of routed) this.opts.onNotification?.(n);
+    if (storageError) errors.push(`data directory: ${storageError}`);
 
     const firing = alerts.filter((a) => a.state === "firing");
     let status: CheckStatus = "ok";
     if (firing.some((a) => a.severity === "critical")) status = "critical";
     else if (firing.length > 0) status = "warning";
     else if (samples.length === 0) status = "unknown";
-    return { checkedAt: now, samples, evaluation, active: alerts, resolved: result.resolved, notifications: routed, errors, status };
+    return { checkedAt: now, samples, evaluation, active: alerts, resolved: result.resolved, notifications: routed, errors, status, ...(storageError ? { storageError } : {}) };
   }
 
   /** Facts, sections, top processes and likely cause for a message about this event. */
@@ -335,4 +502,39 @@ function rememberTold(alerts: ReadonlyMap<string, AlertRecord>, added: readonly 
     for (const d of entry.pending) told.add(d.receiver);
     rec.told = [...told];
   }
+}
+
+/** Why the data directory cannot be written now, and what to do: the disk holding it named when it is full. */
+function storageFailure(err: unknown, dataDir: string): string {
+  const code = codeOf(err);
+  if (DISK_FULL.has(code)) return `the disk holding ${dataDir} is full (${code}); free some space there (df -h ${dataDir})`;
+  if (err instanceof LookoutError) return err.userMessage;
+  return `${describeError(err)}; the disk holding ${dataDir} may be full, read-only or failing (df -h ${dataDir})`;
+}
+
+/** Config keys whose values the log does not show (receivers' URLs, headers, files): only that they changed. */
+const SECRET_KEYS = /^notify\.(slack|webhooks|heartbeat)/;
+
+/** What differs between two configurations, one `key: old → new` each (secrets by key only); at most 20, then a count. */
+export function configChanges(prev: LoadedConfig, next: LoadedConfig): string[] {
+  const flat = (v: unknown, prefix: string, out: Map<string, string>): Map<string, string> => {
+    if (v !== null && typeof v === "object") {
+      const entries = Array.isArray(v) ? v.map((x, i) => [`[${i}]`, x] as const) : Object.entries(v).map(([k, x]) => [prefix ? `.${k}` : k, x] as const);
+      if (entries.length === 0) out.set(prefix, Array.isArray(v) ? "[]" : "{}");
+      for (const [k, x] of entries) flat(x, `${prefix}${k}`, out);
+    } else out.set(prefix, JSON.stringify(v) ?? "undefined");
+    return out;
+  };
+  const a = flat({ ...prev.config, host_root: prev.hostRoot, hostname: prev.hostname }, "", new Map());
+  const b = flat({ ...next.config, host_root: next.hostRoot, hostname: next.hostname }, "", new Map());
+  const out: string[] = [];
+  if (next.path !== prev.path) out.push(`config file: ${prev.path ?? "built-in defaults"} → ${next.path ?? "built-in defaults"}`);
+  for (const key of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(key);
+    const y = b.get(key);
+    if (x === y) continue;
+    if (SECRET_KEYS.test(key)) out.push(`${key}: ${x === undefined ? "added" : y === undefined ? "removed" : "changed"}`);
+    else out.push(`${key}: ${x ?? "(none)"} → ${y ?? "(none)"}`);
+  }
+  return out.length > 20 ? [...out.slice(0, 20), `and ${out.length - 20} more`] : out;
 }

@@ -1,7 +1,8 @@
 /**
  * `lookout run`'s loop: a cycle every interval, an early cycle (of just the
  * collector that asked) when a collector reports a change such as a Docker
- * event, never two cycles at once, and delivery kicked after each cycle.
+ * event, never two cycles at once, and delivery kicked after each cycle. A
+ * reload (SIGHUP) runs between cycles, never during one.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Agent, CycleResult } from "./agent.js";
@@ -26,22 +27,58 @@ export class Runner {
   private wanted = new Set<string>();
   private eventTimer: NodeJS.Timeout | null = null;
   private wake: (() => void) | null = null;
+  private reloadWanted: (() => Promise<void> | void) | null = null;
+  private readonly watched = new WeakSet<object>();
 
   constructor(
     private readonly agent: Agent,
-    private readonly intervalMs: number,
+    private intervalMs: number,
     private readonly signal: AbortSignal,
     /** Pinged after each regular cycle that ran (notify.heartbeat): a dead agent stops pinging. */
-    private readonly heartbeat: Heartbeat | null = null,
+    private heartbeat: Heartbeat | null = null,
     private readonly opts: RunnerOptions = {},
   ) {}
 
-  async run(): Promise<void> {
+  /**
+   * Runs `apply` between cycles, as soon as the one under way (if any) is
+   * over; a second request before then replaces the first. An exception it
+   * throws is logged, never fatal.
+   */
+  requestReload(apply: () => Promise<void> | void): void {
+    this.reloadWanted = apply;
+    this.wake?.();
+  }
+
+  /** A reloaded configuration's interval and heartbeat; collectors the agent made anew are watched. */
+  configure(intervalMs: number, heartbeat: Heartbeat | null): void {
+    this.intervalMs = intervalMs;
+    this.heartbeat = heartbeat;
+  }
+
+  private watchCollectors(): void {
     for (const c of this.agent.collectors) {
+      if (this.watched.has(c)) continue;
+      this.watched.add(c);
       c.watch?.(() => this.requestEarly(c.name));
     }
+  }
+
+  async run(): Promise<void> {
+    this.watchCollectors();
     let nextAt = Date.now();
     while (!this.signal.aborted) {
+      if (this.reloadWanted) {
+        const apply = this.reloadWanted;
+        this.reloadWanted = null;
+        try {
+          await apply();
+        } catch (err) {
+          log.error("configuration not reloaded: the one in use stays", { error: describeError(err) });
+        }
+        this.watchCollectors();
+        nextAt = Math.min(nextAt, Date.now() + this.intervalMs);
+        if (this.signal.aborted) break;
+      }
       const now = Date.now();
       if (now >= nextAt) {
         nextAt = now + this.intervalMs;
@@ -52,7 +89,7 @@ export class Runner {
         await this.cycle(now, "event", only);
       }
       if (this.signal.aborted) break;
-      if (this.wanted.size > 0 && this.eventTimer === null) continue;
+      if ((this.wanted.size > 0 && this.eventTimer === null) || this.reloadWanted) continue;
       await this.sleepUntil(nextAt);
     }
     if (this.eventTimer) clearTimeout(this.eventTimer);

@@ -16,6 +16,7 @@ import { silenceCommand } from "./commands/silence.js";
 import { ConfigError, LookoutError, describeError } from "../errors.js";
 import { oneLine, textBlock } from "../escape.js";
 import { redact } from "../secrets.js";
+import { guardOutput } from "./output.js";
 
 const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  guardOutput(); // a closed stdout (`lookout status | head -1`) ends nothing: see output.ts
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -42,8 +42,10 @@ export interface FailedDelivery {
   receiver: string;
   error: string;
   at: number;
-  /** When a later message said it could not be delivered; null until then. */
+  /** When every receiver had been told (a message saying it could not be delivered was accepted); null until then. */
   reportedAt?: number | null;
+  /** The receivers told so far, each with when its message was accepted. */
+  reportedTo?: Record<string, number>;
 }
 
 export interface AgentState {
@@ -115,8 +117,26 @@ export function insertOutbox(db: Database.Database, entries: readonly OutboxEntr
 
 export function insertFailed(db: Database.Database, failures: FailedDelivery[]): void {
   const insert = db.prepare("INSERT INTO failed_deliveries (notification_id, receiver, title, error, at, reported_at) VALUES (?, ?, ?, ?, ?, ?)");
-  for (const f of failures) f.seq = Number(insert.run(f.notificationId, f.receiver, f.title, f.error, f.at, f.reportedAt ?? null).lastInsertRowid);
+  for (const f of failures) {
+    f.seq = Number(insert.run(f.notificationId, f.receiver, f.title, f.error, f.at, f.reportedAt ?? null).lastInsertRowid);
+    // Only when there is something to write: the import of Lookout 0.1's files runs before reported_to exists (migration 3).
+    if (f.reportedTo && Object.keys(f.reportedTo).length > 0) writeReportedTo(db, f);
+  }
   db.prepare("DELETE FROM failed_deliveries WHERE seq <= (SELECT MAX(seq) FROM failed_deliveries) - ?").run(FAILED_KEPT);
+}
+
+function writeReportedTo(db: Database.Database, f: FailedDelivery): void {
+  db.prepare("UPDATE failed_deliveries SET reported_at = ?, reported_to = ? WHERE seq = ?").run(f.reportedAt ?? null, JSON.stringify(f.reportedTo ?? {}), f.seq);
+}
+
+/** A stored reported_to, or {} when it is not one. */
+function parseReportedTo(text: string | undefined): Record<string, number> {
+  try {
+    const v = JSON.parse(text ?? "{}") as unknown;
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, number>) : {};
+  } catch {
+    return {};
+  }
 }
 
 interface DeliveryRow {
@@ -137,6 +157,7 @@ interface FailedRow {
   error: string;
   at: number;
   reported_at: number | null;
+  reported_to?: string;
 }
 
 /** Reads the whole agent state (for `run`/`check` at start, and `status`). */
@@ -172,15 +193,19 @@ export function readState(db: Database.Database): AgentState {
       }
       entry.pending.push({ receiver: r.receiver, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, firstAttemptAt: r.first_attempt_at, lastError: r.last_error });
     }
-    state.failed = (db.prepare("SELECT * FROM failed_deliveries ORDER BY seq").all() as FailedRow[]).map((f) => ({
-      seq: f.seq,
-      notificationId: f.notification_id,
-      receiver: f.receiver,
-      title: f.title,
-      error: f.error,
-      at: f.at,
-      reportedAt: f.reported_at,
-    }));
+    state.failed = (db.prepare("SELECT * FROM failed_deliveries ORDER BY seq").all() as FailedRow[]).map((f) => {
+      const reportedTo = parseReportedTo(f.reported_to);
+      return {
+        seq: f.seq,
+        notificationId: f.notification_id,
+        receiver: f.receiver,
+        title: f.title,
+        error: f.error,
+        at: f.at,
+        reportedAt: f.reported_at,
+        ...(Object.keys(reportedTo).length > 0 ? { reportedTo } : {}),
+      };
+    });
     return state;
   });
 }
@@ -227,11 +252,20 @@ export class AgentStore {
     this.removeDeliveries(items, () => insertFailed(this.db, failures));
   }
 
-  /** A message that said these could not be delivered was accepted. */
-  markReported(failures: readonly FailedDelivery[], at: number): void {
+  /**
+   * A message that said these could not be delivered was accepted: by
+   * `receiver`, whose acceptance is written with each failure's reportedTo and
+   * reportedAt as they now are (the dispatcher sets them); without a receiver,
+   * they are reported to all at `at`.
+   */
+  markReported(failures: readonly FailedDelivery[], at: number, receiver?: string): void {
     inTransaction(this.db, () => {
       const update = this.db.prepare("UPDATE failed_deliveries SET reported_at = ? WHERE seq = ?");
-      for (const f of failures) if (f.seq !== undefined) update.run(at, f.seq);
+      for (const f of failures) {
+        if (f.seq === undefined) continue;
+        if (receiver === undefined) update.run(at, f.seq);
+        else writeReportedTo(this.db, f);
+      }
     });
   }
 
@@ -257,4 +291,32 @@ export class AgentStore {
       also();
     });
   }
+}
+
+/**
+ * Writes the agent's whole in-memory state into a database that lost it (the
+ * agent's lookout.db was deleted or replaced while it ran): alert state,
+ * collectors, flap memory, the outbox and failed deliveries replace what the
+ * file holds; `silences` (rows of the deleted file's table) are added to its own.
+ */
+export function rewriteState(db: Database.Database, state: AgentState, silences: ReadonlyArray<Record<string, unknown>> = []): void {
+  inTransaction(db, () => {
+    writeAlerts(db, state.alerts);
+    db.prepare("DELETE FROM collector_state").run();
+    writeCollectors(db, state.collectors);
+    writeFlap(db, state.flap);
+    writeMeta(db, "last_cycle_at", state.lastCycleAt);
+    writeMeta(db, "inhibitors", state.inhibitors);
+    writeMeta(db, "daily_summary", state.summary);
+    db.prepare("DELETE FROM deliveries").run();
+    db.prepare("DELETE FROM notifications").run();
+    insertOutbox(db, state.outbox.filter((e) => e.pending.length > 0));
+    db.prepare("DELETE FROM failed_deliveries").run();
+    insertFailed(db, state.failed);
+    for (const row of silences) {
+      const cols = Object.keys(row);
+      if (cols.length === 0) continue;
+      db.prepare(`INSERT OR IGNORE INTO silences (${cols.map((c) => `"${c.replace(/"/g, '""')}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`).run(...cols.map((c) => row[c]));
+    }
+  });
 }

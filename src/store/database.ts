@@ -12,11 +12,13 @@
  * with node-gyp when no prebuilt binary can be downloaded (about a minute).
  */
 import Database from "better-sqlite3";
-import { closeSync, existsSync, fchownSync, mkdirSync, openSync, statSync, accessSync, constants } from "node:fs";
+import { chmodSync, closeSync, existsSync, fchownSync, mkdirSync, openSync, renameSync, statSync, accessSync, constants } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { StorageError } from "../errors.js";
 import { BUSY_TIMEOUT_MS, codeOf, storageErrorFrom } from "./transactions.js";
 import { MIGRATIONS, migrate, type Migration } from "./migrations.js";
+import { agentUsing, KERNEL_LOCK_FILE, LOCK_FILE } from "./lock.js";
+import { log } from "../log.js";
 
 export const DB_FILE = "lookout.db";
 export type Db = Database.Database;
@@ -94,20 +96,126 @@ function enableWal(db: Db): void {
 export interface OpenOptions {
   /** Migrations to apply; the real list unless a test says otherwise. */
   migrations?: readonly Migration[];
+  /**
+   * Who opens it: the agent (`run`, `check`, holding agent.lock) makes a new
+   * database where the old one is gone and says so loudly; a command (`status`,
+   * `silence`: the default) refuses to, in a data directory an agent has used,
+   * so that what it writes never lands in a new empty file the agent does not read.
+   */
+  agent?: boolean;
+  /** For the agent: whether the data directory's lock file was there before it took the lock (the directory was used before). */
+  lockExisted?: boolean;
+}
+
+/** The database's files: the main file, then SQLite's write-ahead log and its index. */
+export const DB_FILES = [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`] as const;
+
+/**
+ * Tightens the database files to mode 600: they hold alert state, queued
+ * notifications (hostnames, container names, log lines) and silences. A file
+ * made by an older Lookout, by hand or under another umask may be 644. A file
+ * owned by another user is left alone (only its owner or root may chmod it).
+ */
+export function tightenModes(dataDir: string): void {
+  for (const name of DB_FILES) {
+    const path = join(dataDir, name);
+    try {
+      const st = statSync(path);
+      if ((st.mode & 0o077) !== 0 && (st.uid === process.geteuid?.() || process.geteuid?.() === 0)) chmodSync(path, st.mode & 0o700);
+    } catch {
+      /* not there, or not ours: nothing to tighten */
+    }
+  }
+}
+
+/** The device and inode of the database file, to tell when it is deleted or replaced under an open connection. */
+export interface FileId {
+  dev: number;
+  ino: number;
+}
+
+export function databaseFileId(dataDir: string): FileId | null {
+  try {
+    const st = statSync(join(dataDir, DB_FILE));
+    return { dev: st.dev, ino: st.ino };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A write-ahead log or index left without its database (lookout.db deleted):
+ * SQLite would replay that log into a new empty database and damage it, so it
+ * goes aside first (renamed `…-wal.orphaned-<time>`). Returns the files moved.
+ */
+export function moveOrphansAside(dataDir: string): string[] {
+  if (existsSync(join(dataDir, DB_FILE))) return [];
+  const moved: string[] = [];
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  for (const name of DB_FILES.slice(1)) {
+    const path = join(dataDir, name);
+    if (!existsSync(path)) continue;
+    renameSync(path, `${path}.orphaned-${stamp}`);
+    moved.push(`${name}.orphaned-${stamp}`);
+  }
+  return moved;
+}
+
+/**
+ * lookout.db is missing from a data directory that was used (an agent's lock
+ * files are there, or the database's own -wal/-shm): it was deleted or moved.
+ * The agent makes a new one and says so; a command refuses, saying what to do.
+ */
+function whenMissing(dataDir: string, path: string, agent: boolean, lockExisted: boolean): void {
+  if (existsSync(path)) return;
+  const leftovers = DB_FILES.slice(1).filter((f) => existsSync(join(dataDir, f)));
+  // The agent made the lock files itself just before: they say something only if they were there before.
+  const used = leftovers.length > 0 || (agent ? lockExisted : [LOCK_FILE, KERNEL_LOCK_FILE].some((f) => existsSync(join(dataDir, f))));
+  if (!used) return; // a new data directory
+  if (!agent) {
+    const holder = agentUsing(dataDir);
+    if (holder) {
+      const who = holder.pid > 0 ? `the agent (pid ${holder.pid}, "lookout ${holder.command}")` : "an agent";
+      throw new StorageError(
+        `${path} is missing, but ${who} is using the data directory ${dataDir}: the database was deleted while it ran. ` +
+          `The agent makes a new one from what it holds in memory at its next check; run this again then (nothing was written)`,
+        { exitCode: 3 },
+      );
+    }
+    throw new StorageError(
+      `${path} is missing from a data directory Lookout has used (${[...leftovers, LOCK_FILE].filter((f) => existsSync(join(dataDir, f))).join(", ")} are there): ` +
+        `it was deleted or moved. Put it back; or start the agent (lookout run, or lookout check), which makes a new empty one ` +
+        `(alert state, queued notifications and silences from before are then forgotten); nothing was written`,
+      { exitCode: 3 },
+    );
+  }
+  let moved: string[] = [];
+  try {
+    moved = moveOrphansAside(dataDir);
+  } catch (err) {
+    throw storageErrorFrom(err, path);
+  }
+  log.error(`${path} is missing from the data directory (deleted or moved while no agent ran): starting with a new, empty database; alert state, queued notifications and silences from before are gone`, {
+    moved_aside: moved.length > 0 ? moved.join(",") : undefined,
+    to_keep_them: "stop Lookout and put the old lookout.db back",
+  });
 }
 
 /** Opens (creating and migrating as needed) the data directory's database. */
 export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
   ensureDataDir(dataDir);
   const path = join(dataDir, DB_FILE);
+  whenMissing(dataDir, path, opts.agent === true, opts.lockExisted === true);
   let db: Db | undefined;
   try {
     createFile(path, dataDir);
+    tightenModes(dataDir);
     db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     enableWal(db);
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");
     migrate(db, opts.migrations ?? MIGRATIONS, { dataDir });
+    tightenModes(dataDir);
     return db;
   } catch (err) {
     db?.close();

@@ -4,6 +4,7 @@
  * a StorageError with what to do, never as an SqliteError and its stack.
  */
 import type Database from "better-sqlite3";
+import { dirname } from "node:path";
 import { LookoutError, StorageError } from "../errors.js";
 
 /** How long a writer waits for another process's transaction (a silence added while run commits a cycle). */
@@ -14,6 +15,9 @@ export function codeOf(err: unknown): string {
   return (err as { code?: string }).code ?? "error";
 }
 
+/** Codes that mean no more can be written: a full disk (ENOSPC, SQLITE_FULL), a quota (EDQUOT), a file size limit (EFBIG). */
+export const DISK_FULL: ReadonlySet<string> = new Set(["SQLITE_FULL", "ENOSPC", "EDQUOT", "EFBIG"]);
+
 /** What an SQLite or file error means for the user, and what to do. */
 export function storageErrorFrom(err: unknown, path: string): LookoutError {
   if (err instanceof LookoutError) return err;
@@ -21,8 +25,9 @@ export function storageErrorFrom(err: unknown, path: string): LookoutError {
   let text: string;
   if (code === "SQLITE_BUSY" || code.startsWith("SQLITE_BUSY_") || code === "SQLITE_LOCKED") {
     text = `${path} is busy: another Lookout process held it for more than ${BUSY_TIMEOUT_MS / 1000} s; try again`;
-  } else if (code === "SQLITE_FULL" || code === "ENOSPC") {
-    text = `cannot write ${path}: the disk is full; free some space`;
+  } else if (DISK_FULL.has(code)) {
+    const dir = dirname(path);
+    text = `cannot write ${path} (${code}): the disk holding the data directory ${dir} is full; free some space there (df -h ${dir}), or give Lookout a --data-dir on another disk`;
   } else if (code === "SQLITE_READONLY" || code.startsWith("SQLITE_READONLY_") || code === "EACCES" || code === "EPERM" || code === "EROFS") {
     text = `cannot write ${path} (${code}): run Lookout as the user that owns the data directory, or pass --data-dir DIR`;
   } else if (code === "SQLITE_CORRUPT" || code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT_")) {
@@ -30,7 +35,8 @@ export function storageErrorFrom(err: unknown, path: string): LookoutError {
   } else if (code === "SQLITE_CANTOPEN" || code.startsWith("SQLITE_CANTOPEN_")) {
     text = `cannot open ${path} (${code}): check that the data directory exists and is writable`;
   } else if (code.startsWith("SQLITE_IOERR")) {
-    text = `cannot read or write ${path} (${code}): is the disk failing, full or read-only?`;
+    const dir = dirname(path);
+    text = `cannot read or write ${path} (${code}): the disk holding the data directory ${dir} is likely full, read-only or failing; check df -h ${dir} and the kernel log (dmesg)`;
   } else {
     text = `cannot use ${path} (${err instanceof Error ? err.message : String(err)})`;
   }

@@ -22,11 +22,13 @@ export function checkCommand(): Command {
       const agent = new Agent(loaded, { command: "check" });
       const result = await agent.cycle();
       await heartbeat?.beat();
-      await agent.dispatcher.drain(Date.now() + DELIVERY_BUDGET_MS);
+      // flush, not drain: a request still in flight at the budget is aborted (it stays queued for the next run).
+      await agent.dispatcher.flush(Date.now() + DELIVERY_BUDGET_MS);
       await agent.close();
       process.stdout.write(opts.json ? JSON.stringify(checkJson(result, loaded.hostname), null, 2) + "\n" : checkTable(result, loaded.hostname, { all: opts.all === true }));
       const left = agent.dispatcher.pendingCount();
       if (left > 0) process.stderr.write(`${left} notification(s) not delivered yet: the next check or run retries them (see lookout status)\n`);
-      process.exitCode = EXIT_CODES[result.status];
+      // A check that could not be saved is UNKNOWN to whoever runs it (Nagios, cron), whatever it found: the log said why.
+      process.exitCode = result.storageError ? EXIT_CODES.unknown : EXIT_CODES[result.status];
     });
 }

@@ -5,10 +5,11 @@ import { Runner } from "../../runner.js";
 import { Heartbeat } from "../../notify/heartbeat.js";
 import { notificationTitle } from "../../alert/title.js";
 import { log } from "../../log.js";
-import { describeError } from "../../errors.js";
+import { ConfigError, describeError } from "../../errors.js";
 import { formatDuration } from "../../config/duration.js";
 import { oneLine } from "../../escape.js";
 import { firstCheckLine } from "../first-check.js";
+import { whenStdoutCloses, writeOut } from "../output.js";
 
 /** On SIGINT/SIGTERM, how long to keep trying to hand queued notifications over before exiting (the rest stays queued on disk). */
 const SHUTDOWN_DELIVERY_MS = 3000;
@@ -23,7 +24,8 @@ export function runCommand(): Command {
       const agent = new Agent(loaded, {
         command: "run",
         // One line per alert; the title holds machine text (mount points, container names): escaped to one line.
-        onNotification: (n) => process.stdout.write(`${new Date(n.at).toISOString()} ${oneLine(notificationTitle(n))}\n`),
+        // Nobody reading stdout any more (`lookout run | head -1`) stops only the printing (output.ts).
+        onNotification: (n) => writeOut(`${new Date(n.at).toISOString()} ${oneLine(notificationTitle(n))}\n`),
       });
       const stop = new AbortController();
       const onSignal = (sig: string) => {
@@ -44,7 +46,10 @@ export function runCommand(): Command {
         interval: formatDuration(interval),
         receivers: agent.notifiers.map((n) => `${n.name} ${n.target}`).join(", ") || "none",
       });
-      if (agent.notifiers.length === 0) process.stdout.write(NO_WEBHOOK_HINT + "\n");
+      whenStdoutCloses((why) =>
+        log.warn(`standard output is closed (${why}): alerts are no longer printed there; they are still sent to the receivers and kept in the data directory`),
+      );
+      if (agent.notifiers.length === 0) writeOut(NO_WEBHOOK_HINT + "\n");
       if (agent.dispatcher.pendingCount() > 0) log.info("notifications from before the restart are still queued", { count: agent.dispatcher.pendingCount() });
 
       // After the first complete check, one log line with what it sees; then the log stays quiet until something happens.
@@ -54,12 +59,44 @@ export function runCommand(): Command {
         reported = true;
         log.info(firstCheckLine(result));
       };
-      await new Runner(agent, interval, stop.signal, heartbeat, { onCycle }).run();
-      // Flush: give queued notifications a last chance; what is left stays in the outbox for the next start.
-      await agent.dispatcher.drain(Date.now() + SHUTDOWN_DELIVERY_MS);
-      await agent.dispatcher.drain(Date.now() + SHUTDOWN_DELIVERY_MS);
+      const runner = new Runner(agent, interval, stop.signal, heartbeat, { onCycle });
+      // SIGHUP: the configuration is read again and, if valid, applied between checks; else the one in use stays.
+      process.on("SIGHUP", () => {
+        log.info("reloading the configuration", { signal: "SIGHUP" });
+        runner.requestReload(() => reloadConfig(cmd, agent, runner));
+      });
+      await runner.run();
+      // Flush: give queued notifications a last chance, within one deadline; a request still in flight then is
+      // aborted, and what is left stays in the outbox for the next start.
+      await agent.dispatcher.flush(Date.now() + SHUTDOWN_DELIVERY_MS);
       await agent.close();
       const left = agent.dispatcher.pendingCount();
       log.info("stopped", left > 0 ? { undelivered_kept_for_next_start: left } : {});
     });
+}
+
+/**
+ * SIGHUP: reads and checks the configuration as at start. Valid: applied
+ * (receivers, routes, thresholds, interval, heartbeat, collectors' settings;
+ * alert state and the outbox stay) and the log says what changed. Not valid:
+ * the log says why, and the configuration in use stays.
+ */
+async function reloadConfig(cmd: Command, agent: Agent, runner: Runner): Promise<void> {
+  let next: ReturnType<typeof loadFromCommand>;
+  let heartbeat: Heartbeat | null;
+  try {
+    next = loadFromCommand(cmd);
+    heartbeat = Heartbeat.fromConfig(next.config, next.path ?? "built-in defaults");
+  } catch (err) {
+    const why = err instanceof ConfigError ? { config: err.source, problems: err.problems.join("; ") } : { error: describeError(err) };
+    log.error("configuration not reloaded: the one in use stays; fix it and send SIGHUP again", why);
+    return;
+  }
+  const changes = await agent.reload(next);
+  runner.configure(next.config.interval, heartbeat);
+  log.info(changes.length > 0 ? "configuration reloaded" : "configuration reloaded: nothing changed", {
+    config: next.path ?? "built-in defaults",
+    changed: changes.length > 0 ? changes.join("; ") : undefined,
+    receivers: agent.notifiers.map((n) => `${n.name} ${n.target}`).join(", ") || "none",
+  });
 }

@@ -1,0 +1,119 @@
+/**
+ * The data directory's lock on the real CLI: a note naming a live process that
+ * is not Lookout (a pid reused after a power cut and reboot) is taken over, and
+ * agents started at the same instant never run at once.
+ */
+import { describe, it, expect } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { CLI, cleanEnv, runCli, workspace } from "../support/cli.js";
+import { hostRulesOnly } from "../support/configs.js";
+
+const QUIET = `${hostRulesOnly()}\n`;
+
+describe("agent.lock", () => {
+  it("is taken over when its pid is a live process that is not this boot's Lookout", async () => {
+    const sleeper: ChildProcess = spawn("sleep", ["60"], { stdio: "ignore" });
+    try {
+      const ws = workspace(QUIET);
+      mkdirSync(ws.data);
+      const notes = [
+        { pid: sleeper.pid, command: "run", since: "2026-01-01T00:00:00.000Z" }, // as Lookout wrote it before
+        { pid: sleeper.pid, command: "run", since: "2026-01-01T00:00:00.000Z", boot_id: "a-boot-before-the-power-cut", start_time: 1234 },
+      ];
+      for (const note of notes) {
+        writeFileSync(join(ws.data, "agent.lock"), JSON.stringify(note));
+        const r = await runCli(["check", "--config", ws.config, "--data-dir", ws.data]);
+        expect(r.stderr).not.toMatch(/another Lookout agent/);
+        expect(r.code, r.stderr).toBe(0);
+        expect(existsSync(join(ws.data, "agent.lock"))).toBe(false); // released at exit
+      }
+      expect(sleeper.exitCode).toBeNull(); // nobody touched it
+    } finally {
+      sleeper.kill();
+    }
+  }, 60_000);
+
+  it("refuses a second agent while one runs, naming it", async () => {
+    const ws = workspace(QUIET);
+    const { startCli } = await import("../support/cli.js");
+    const agent = startCli(["run", "--config", ws.config, "--data-dir", ws.data]);
+    try {
+      const end = Date.now() + 15_000;
+      while (!existsSync(join(ws.data, "agent.lock")) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      const r = await runCli(["check", "--config", ws.config, "--data-dir", ws.data]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(new RegExp(`^lookout: another Lookout agent \\(pid ${agent.child.pid}, "lookout run" since [^)]+\\) is using the data directory ${ws.data}; stop it first`));
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+  }, 60_000);
+
+  it("never lets agents started at the same instant run at once (4 × check, 10 times, over a stale lock)", async () => {
+    const ws = workspace(QUIET);
+    // Each check waits, just before it takes the lock (where it checks that the data directory is writable),
+    // for its instant on the monotonic clock all processes share: the four within microseconds of each other,
+    // a few microseconds apart that change with each round, so the ways two can interleave are tried. Each
+    // records when it exits (before the lock is released).
+    const preload = join(ws.dir, "same-instant.mjs");
+    writeFileSync(
+      preload,
+      `import fs from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
+const at = BigInt(process.env.SYNC_AT_NS), dir = process.env.SYNC_DIR, logFile = process.env.SYNC_LOG;
+const access = fs.accessSync;
+fs.accessSync = function (p, ...rest) { if (String(p) === dir) while (process.hrtime.bigint() < at) {} return access.call(this, p, ...rest); };
+syncBuiltinESMExports();
+process.on("exit", () => fs.appendFileSync(logFile, JSON.stringify({ pid: process.pid, end: Date.now() }) + "\\n"));
+`,
+    );
+    const check = (dataDir: string, at: bigint, logFile: string) =>
+      new Promise<{ pid: number; code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", preload, CLI, "check", "--json", "--config", ws.config, "--data-dir", dataDir], {
+          env: cleanEnv({ SYNC_AT_NS: String(at), SYNC_DIR: dataDir, SYNC_LOG: logFile }),
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+        child.on("error", reject);
+        child.on("close", (code) => {
+          clearTimeout(timer);
+          resolve({ pid: child.pid!, code, stdout, stderr });
+        });
+      });
+    const dead = await new Promise<number>((resolve) => {
+      const c = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+      c.on("close", () => resolve(c.pid!));
+    });
+    for (let round = 0; round < 10; round++) {
+      const dataDir = join(ws.dir, `data-${round}`);
+      mkdirSync(dataDir);
+      // A lock left by an agent that is gone: all four take the takeover path at once.
+      writeFileSync(join(dataDir, "agent.lock"), JSON.stringify({ pid: dead, command: "run", since: "2026-01-01T00:00:00.000Z" }));
+      const logFile = join(ws.dir, `exits-${round}.jsonl`);
+      appendFileSync(logFile, "");
+      const at = process.hrtime.bigint() + 1_200_000_000n;
+      const step = BigInt(round % 5) * 15_000n; // 0 to 60 µs between one start and the next
+      const results = await Promise.all([0n, 1n, 2n, 3n].map((i) => check(dataDir, at + i * step, logFile)));
+      const ends = new Map(
+        readFileSync(logFile, "utf8")
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l) as { pid: number; end: number })
+          .map((e) => [e.pid, e.end]),
+      );
+      const winners = results.filter((r) => r.code !== 3);
+      for (const r of results.filter((r) => r.code === 3)) expect(r.stderr).toMatch(/^lookout: another Lookout agent \(pid \d+, "lookout check" since/);
+      expect(winners.length, results.map((r) => r.stderr).join("\n")).toBeGreaterThanOrEqual(1);
+      // Each winner held the lock at least from its check (checked_at) to its exit: no two of those may overlap.
+      const spans = winners.map((w) => ({ pid: w.pid, from: Date.parse((JSON.parse(w.stdout) as { checked_at: string }).checked_at), to: ends.get(w.pid)! })).sort((a, b) => a.from - b.from);
+      for (let i = 1; i < spans.length; i++) {
+        expect(spans[i]!.from, `round ${round}: pids ${spans[i - 1]!.pid} and ${spans[i]!.pid} ran at once`).toBeGreaterThan(spans[i - 1]!.to);
+      }
+    }
+  }, 180_000);
+});
