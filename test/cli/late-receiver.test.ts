@@ -4,24 +4,14 @@
  * Slack and one for a webhook. Disk "/" is far above 1 % used on any machine;
  * every other host rule is off.
  */
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { standInReceivers } from "../support/receivers.js";
+import { describe, it, expect } from "vitest";
 import { writeFileSync } from "node:fs";
-import { FakeSlack } from "../support/fake-slack.js";
-import { FakeWebhook } from "../support/fake-webhook.js";
 import { runCli, startCli, workspace } from "../support/cli.js";
 import { hostRulesOnly } from "../support/configs.js";
 import { until } from "../support/wait.js";
 
-const slack = new FakeSlack();
-const hook = new FakeWebhook();
-beforeAll(async () => {
-  await slack.start();
-  await hook.start();
-});
-afterAll(async () => {
-  await slack.close();
-  await hook.close();
-});
+const { slack, hook } = standInReceivers();
 
 const DISK_ONLY = hostRulesOnly({ disk: '{ warning: 1, critical: null, mounts: ["/"] }' });
 const titles = () => slack.requests.map((r) => (r.body as { text: string }).text);

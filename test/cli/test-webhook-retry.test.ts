@@ -3,28 +3,15 @@
  * itself, and to `lookout test-webhook`, which makes one attempt: the same
  * answer mapping, worded for each.
  */
-import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
+import { standInReceivers } from "../support/receivers.js";
+import { describe, it, expect } from "vitest";
 import { FakeSlack } from "../support/fake-slack.js";
-import { FakeWebhook } from "../support/fake-webhook.js";
 import { runCli, workspace } from "../support/cli.js";
 import { SlackNotifier } from "../../src/notify/slack/slack.js";
 import { WebhookNotifier } from "../../src/notify/webhook/webhook.js";
 import { sampleNotification } from "../support/sample-notification.js";
 
-const slack = new FakeSlack();
-const hook = new FakeWebhook();
-beforeAll(async () => {
-  await slack.start();
-  await hook.start();
-});
-afterAll(async () => {
-  await slack.close();
-  await hook.close();
-});
-beforeEach(() => {
-  slack.reset();
-  hook.reset();
-});
+const { slack, hook } = standInReceivers();
 
 describe("lookout test-webhook on a temporary failure", () => {
   it("tells the user to run it again, not that Lookout will", async () => {

@@ -6,12 +6,12 @@
  * not wait (a scripted receiver); what crosses the wire goes to the local
  * stand-ins for Slack and a webhook, with short real waits.
  */
-import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
+import { standInReceivers } from "../support/receivers.js";
+import { describe, it, expect, beforeAll, beforeEach } from "vitest";
 import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FakeSlack, validateSlackPayload } from "../support/fake-slack.js";
-import { FakeWebhook } from "../support/fake-webhook.js";
+import { validateSlackPayload } from "../support/fake-slack.js";
 import { sampleNotification, T0 } from "../support/sample-notification.js";
 import { Dispatcher, type Clock } from "../../src/notify/dispatcher.js";
 import type { DeliveryResult, Notifier, SendOptions } from "../../src/notify/notifier.js";
@@ -24,21 +24,10 @@ import { openDatabase } from "../../src/store/database.js";
 import type { Notification } from "../../src/alert/notification.js";
 import { setLogSink } from "../../src/log.js";
 
-const slack = new FakeSlack();
-const hook = new FakeWebhook();
+const { slack, hook } = standInReceivers();
 const logs: string[] = [];
-beforeAll(async () => {
-  await slack.start();
-  await hook.start();
-  setLogSink((l) => logs.push(l));
-});
-afterAll(async () => {
-  await slack.close();
-  await hook.close();
-});
+beforeAll(() => setLogSink((l) => logs.push(l)));
 beforeEach(() => {
-  slack.reset();
-  hook.reset();
   logs.length = 0;
 });
 

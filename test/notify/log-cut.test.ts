@@ -4,24 +4,15 @@
  * line is cut in its middle. Through the real Slack and webhook receivers to
  * the local stand-ins.
  */
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { FakeSlack, validateSlackPayload } from "../support/fake-slack.js";
-import { FakeWebhook } from "../support/fake-webhook.js";
+import { standInReceivers } from "../support/receivers.js";
+import { describe, it, expect } from "vitest";
+import { validateSlackPayload } from "../support/fake-slack.js";
 import { sampleNotification } from "../support/sample-notification.js";
 import { SlackNotifier } from "../../src/notify/slack/slack.js";
 import { WebhookNotifier } from "../../src/notify/webhook/webhook.js";
 import { cutMiddle, keepEnd } from "../../src/notify/cut-text.js";
 
-const slack = new FakeSlack();
-const hook = new FakeWebhook();
-beforeAll(async () => {
-  await slack.start();
-  await hook.start();
-});
-afterAll(async () => {
-  await slack.close();
-  await hook.close();
-});
+const { slack, hook } = standInReceivers();
 
 const LONG_LINE = `LONG-START ${"x".repeat(10_000)} LONG-END`;
 const LOG = [...Array.from({ length: 5000 }, (_, i) => `line ${i} & <noise>`), LONG_LINE, "FINAL: killed by signal 9"].join("\n");
