@@ -3,8 +3,8 @@
  * `lookout` — the command line. Every error reaches the user as a sentence
  * (with the fix), never as a stack trace; set LOOKOUT_DEBUG=1 to see stacks.
  */
+import { VERSION } from "../version.js";
 import { Command, CommanderError } from "commander";
-import { createRequire } from "node:module";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { initCommand } from "./commands/init.js";
@@ -18,12 +18,11 @@ import { oneLine, textBlock } from "../escape.js";
 import { redact } from "../secrets.js";
 import { guardOutput } from "./output.js";
 
-const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
 
 export function buildProgram(): Command {
   const program = new Command("lookout")
     .description("Lookout watches this Linux host and tells Slack when something is wrong: once, with the cause, and when it is over.")
-    .version(pkg.version, "-V, --version")
+    .version(VERSION, "-V, --version")
     .option("-c, --config <path>", "config file (else $LOOKOUT_CONFIG, ./lookout.yaml, /etc/lookout/lookout.yaml, built-in defaults)")
     .option(
       "-d, --data-dir <dir>",

@@ -8,7 +8,7 @@
  */
 import { parse as parseYamlScalar } from "yaml";
 import { containerRuleSchemas, type ContainerRuleName, type ContainerRules, type LookoutConfig } from "../config/schema.js";
-import { parseMatcher, type ContainerIdentity } from "../collect/docker/matchers.js";
+import { parseContainerMatcher, type ContainerIdentity } from "../collect/docker/matchers.js";
 
 export interface ContainerPolicy {
   rules: ContainerRules;
@@ -44,7 +44,7 @@ export function containerPolicy(config: LookoutConfig, c: ContainerIdentity): Co
   const problems: string[] = [];
   const rules = Object.fromEntries(RULE_NAMES.map((r) => [r, config.containers[r]])) as unknown as Record<ContainerRuleName, object>;
   config.containers.overrides.forEach((o, i) => {
-    if (!parseMatcher(o.match)(c)) return;
+    if (!parseContainerMatcher(o.match)(c)) return;
     for (const r of RULE_NAMES) {
       const patch = o[r];
       if (patch) rules[r] = merge(r, rules[r], patch, `containers.overrides[${i}].${r}`, problems);

@@ -6,6 +6,7 @@
  * mount while `mount=/data` does not.
  */
 import { UsageError } from "../errors.js";
+import { globToRegExp } from "../glob.js";
 
 export interface LabelMatcher {
   /** The label's name, e.g. `container`. */
@@ -33,16 +34,6 @@ export const MATCHER_EXAMPLE = "label=value like container=db-1 or alertname=hos
 
 const NAME_RE = /^[A-Za-z0-9_.\-/]+$/;
 
-/** The glob as an anchored regular expression: `*` any run of characters, `?` one character, the rest literal. */
-export function globToRegExp(glob: string): RegExp {
-  let body = "";
-  for (const ch of glob) {
-    if (ch === "*") body += ".*";
-    else if (ch === "?") body += ".";
-    else body += ch.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${body}$`, "su");
-}
 
 /**
  * What is wrong with a matcher's text, completing "KEY: …" (the caller adds the
@@ -78,7 +69,3 @@ export function matchesAll(matchers: readonly LabelMatcher[], labels: Record<str
   return matchers.every((m) => m.test(Object.prototype.hasOwnProperty.call(labels, m.name) ? labels[m.name] : undefined));
 }
 
-/** `name=pattern`, as a matcher is shown. */
-export function formatMatcher(m: LabelMatcher): string {
-  return `${m.name}=${m.pattern}`;
-}

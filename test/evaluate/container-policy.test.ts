@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { containerPolicy } from "../../src/evaluate/container-policy.js";
 import { configSchema } from "../../src/config/schema.js";
-import { selector, parseMatcher } from "../../src/collect/docker/matchers.js";
+import { selector, parseContainerMatcher as parseMatcher } from "../../src/collect/docker/matchers.js";
 
 const config = configSchema.parse({
   containers: {

@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { parseMatcher, matchesAll, globToRegExp } from "../../src/silence/matchers.js";
+import { parseMatcher, matchesAll } from "../../src/silence/matchers.js";
+import { globToRegExp } from "../../src/glob.js";
 import { UsageError } from "../../src/errors.js";
 
 function refused(text: string): UsageError {

@@ -137,7 +137,6 @@ export class DockerCollector implements Collector {
   private watcher: EventWatcher | null = null;
   private negotiated = false;
   private unreachableSince: number | null = null;
-  private lastError: DockerError | null = null;
   /** Docker answered at least once (in this process or an earlier `check`): its absence is then news. */
   private seen = false;
   private readonly select: ContainerMatcher;
@@ -278,14 +277,12 @@ export class DockerCollector implements Collector {
         if (this.seen || this.opts.config.docker.enabled === true) log.warn("docker: unreachable", { error: e.userMessage });
         else log.info("docker: not found, not watching containers (set docker.enabled: true to be alerted when it is missing)", { error: e.userMessage });
       }
-      this.lastError = e;
       if (!this.seen && this.opts.config.docker.enabled !== true) return { samples: [] };
       return { samples: [this.unreachableSample(now, e)], covers: ["docker_unreachable"] };
     }
     if (this.unreachableSince !== null && this.seen) log.info("docker: reachable again", { host: this.host });
     if (this.outage && this.outage.until === null) this.outage.until = Date.now();
     this.unreachableSince = null;
-    this.lastError = null;
     // Lookout's first look at this Docker (a new data directory): what is down now stopped unwatched.
     const baseline = !this.seen;
     this.seen = true;

@@ -3,6 +3,8 @@
  * `overrides[].match`: a name glob (`web-*`), `name=<glob>`, or a label matcher
  * `<label>=<glob>` (`com.docker.compose.project=shop`).
  */
+import { globToRegExp } from "../../glob.js";
+
 export interface ContainerIdentity {
   name: string;
   labels: Record<string, string>;
@@ -10,12 +12,8 @@ export interface ContainerIdentity {
 
 export type ContainerMatcher = (c: ContainerIdentity) => boolean;
 
-export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${body}$`);
-}
-
-export function parseMatcher(text: string): ContainerMatcher {
+/** A container matcher's text (`web-*`, `name=web-*`, `com.docker.compose.project=shop`) as a test. */
+export function parseContainerMatcher(text: string): ContainerMatcher {
   const eq = text.indexOf("=");
   if (eq < 0) {
     const re = globToRegExp(text);
@@ -29,8 +27,8 @@ export function parseMatcher(text: string): ContainerMatcher {
 
 /** All containers unless `include` is set; minus `exclude` and those labelled lookout.ignore=true. */
 export function selector(include: readonly string[], exclude: readonly string[]): ContainerMatcher {
-  const inc = include.map(parseMatcher);
-  const exc = exclude.map(parseMatcher);
+  const inc = include.map(parseContainerMatcher);
+  const exc = exclude.map(parseContainerMatcher);
   return (c) => {
     if (c.labels["lookout.ignore"] === "true") return false;
     if (inc.length > 0 && !inc.some((m) => m(c))) return false;

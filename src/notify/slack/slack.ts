@@ -12,7 +12,7 @@ import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
 import { AGENT_RETRY, isLookoutBugCode, ONE_SHOT_RETRY, resultFromError, resultFromResponse, type RetryWording } from "./answers.js";
-import { buildSlackGroupMessage, buildSlackMessage, buildSlackTestMessage, type SlackPayload } from "./message.js";
+import { buildSlackGroupMessage, buildSlackTestMessage, type SlackPayload } from "./message.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
 
 export interface SlackNotifierConfig {

@@ -8,7 +8,6 @@
  * masked, and never appear in a message or a log line.
  */
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { postJson, type JsonAnswer } from "../post-json.js";
 import type { Notification } from "../../alert/notification.js";
@@ -42,8 +41,7 @@ export const WEBHOOK_TIMEOUT_MS = DEFAULT_TIMEOUT_MS;
 /** Answers that refuse this body for what it holds (bad request, too large, unprocessable): another body may pass. */
 const MESSAGE_REFUSED_STATUSES = new Set([400, 413, 422]);
 
-const VERSION = (createRequire(import.meta.url)("../../../package.json") as { version: string }).version;
-export const USER_AGENT = `Lookout/${VERSION}`;
+import { USER_AGENT } from "../../version.js";
 
 /** A header name HTTP accepts (RFC 9110 token). */
 const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

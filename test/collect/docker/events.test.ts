@@ -121,7 +121,7 @@ describe("EventWatcher", () => {
   });
 
   it("reconnects with since=<last event> when the stream ends, and drops what the daemon replays", async () => {
-    const rig = await setup((req, attempt) => {
+    const rig = await setup((_req, attempt) => {
       if (attempt === 0) return { stream: (res) => res.end(LINES.slice(0, 5).join("\n") + "\n") };
       // The daemon replays events at or after `since`: the 5th again, then the rest.
       return { stream: (res) => res.write(LINES.slice(4).join("\n") + "\n") };

@@ -9,7 +9,8 @@ import { setLogLevel, setLogSink } from "../../../src/log.js";
 import type { DeliveryResult } from "../../../src/notify/notifier.js";
 import { createNotifiers } from "../../../src/notify/registry.js";
 import { alertmanagerPayload, type AlertmanagerWebhook } from "../../../src/notify/webhook/alertmanager.js";
-import { createWebhookNotifiers, USER_AGENT, WebhookNotifier } from "../../../src/notify/webhook/webhook.js";
+import { createWebhookNotifiers, WebhookNotifier } from "../../../src/notify/webhook/webhook.js";
+import { USER_AGENT } from "../../../src/version.js";
 import { FakeWebhook, FAKE_WEBHOOK_PATH } from "../../support/fake-webhook.js";
 import { sampleNotification } from "../../support/sample-notification.js";
 
