@@ -190,9 +190,18 @@ function countingEngine() {
   const statsOne = engine.stats.bind(engine);
   const list = engine.listContainers.bind(engine);
   const many = engine.statsMany.bind(engine);
-  engine.inspect = (id) => (c.inspect++, inspect(id));
-  engine.stats = (id) => (c.stats++, statsOne(id));
-  engine.listContainers = () => (c.list++, list());
+  engine.inspect = (id) => {
+    c.inspect++;
+    return inspect(id);
+  };
+  engine.stats = (id) => {
+    c.stats++;
+    return statsOne(id);
+  };
+  engine.listContainers = () => {
+    c.list++;
+    return list();
+  };
   engine.statsMany = async (ids, conc) => {
     const t = now();
     try {

@@ -61,8 +61,7 @@ export function notificationTitle(n: Notification): string {
         : `${host} ${SEVERITY_WORD[a.severity]} (escalated): ${subject}`;
     case "reminder":
       return `${host} STILL FIRING: ${subject}`;
-    case "firing":
-    default:
+    default: // firing
       return `${host} ${SEVERITY_WORD[a.severity]}: ${subject}`;
   }
 }

@@ -161,8 +161,8 @@ function receiverProblems(config: LookoutConfig): string[] {
     if (other !== undefined) problems.push(`${key}.name: "${name}" is also the name of ${other}; give each receiver its own name`);
     else names.set(name, key);
   };
-  config.notify.slack.forEach((r, i) => add(receiverName("slack", r, i), `notify.slack[${i}]`));
-  config.notify.webhooks.forEach((r, i) => add(receiverName("webhook", r, i), `notify.webhooks[${i}]`));
+  for (const [i, r] of config.notify.slack.entries()) add(receiverName("slack", r, i), `notify.slack[${i}]`);
+  for (const [i, r] of config.notify.webhooks.entries()) add(receiverName("webhook", r, i), `notify.webhooks[${i}]`);
   const mustName = (receiver: string, key: string) => {
     if (names.has(receiver)) return;
     const known = [...names.keys()];
@@ -172,7 +172,7 @@ function receiverProblems(config: LookoutConfig): string[] {
         `); give the receiver a name: in notify.slack or notify.webhooks, or use one of those`,
     );
   };
-  config.notify.routes.forEach((route, i) => mustName(route.receiver, `notify.routes[${i}].receiver`));
+  for (const [i, route] of config.notify.routes.entries()) mustName(route.receiver, `notify.routes[${i}].receiver`);
   const summaryTo = config.notify.daily_summary?.receiver;
   if (summaryTo !== undefined) mustName(summaryTo, "notify.daily_summary.receiver");
   return problems;

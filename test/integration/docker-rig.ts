@@ -160,7 +160,7 @@ export async function startDockerd(info: RigInfo): Promise<void> {
   if (existsSync(`${info.socket}.hidden`)) restoreSocket(info);
   const log = openSync(info.logFile, "a");
   let exited: string | null = null;
-  let child;
+  let child: ReturnType<typeof spawn> | undefined;
   try {
     child = spawn(DOCKERD, info.args, { detached: true, stdio: ["ignore", log, log] });
   } finally {
@@ -472,7 +472,7 @@ function dockerdPid(info: RigInfo): number | null {
     }
     if (!Number.isInteger(pid) || pid <= 0) continue;
     const cmd = cmdline(pid);
-    if (cmd && cmd.includes(info.dir) && isAlive(pid)) return pid;
+    if (cmd?.includes(info.dir) && isAlive(pid)) return pid;
   }
   return null;
 }

@@ -133,8 +133,7 @@ export class EventWatcher {
     for await (const chunk of body) {
       if (this.#stopped) return;
       pending += decoder.write(chunk);
-      let nl: number;
-      while ((nl = pending.indexOf("\n")) >= 0) {
+      for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
         this.#line(line);
