@@ -51,6 +51,11 @@ const enabled = z.boolean({ error: "expected true or false" }).default(true);
 
 export const SEVERITIES = ["info", "warning", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
+
+/** The one order of severities: whether `severity` is at least `min` (a route's or a receiver's min_severity). */
+export function atLeast(severity: Severity, min: Severity): boolean {
+  return SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(min);
+}
 const severity = z.enum(SEVERITIES, { error: "expected one of info, warning, critical" });
 
 interface RuleDefaults {

@@ -14,12 +14,11 @@
  * (the shortest route interval); a route gets it only when its own
  * repeat_interval has passed since it was last told of the alert.
  */
-import type { LookoutConfig, Severity } from "../config/schema.js";
+import { atLeast, type LookoutConfig, type Severity } from "../config/schema.js";
 import type { Notification } from "../alert/notification.js";
 import { matchesAll, parseMatcher, type LabelMatcher } from "../silence/matchers.js";
 import { meetsSeverity } from "./dispatcher.js";
 
-const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 
 export interface Route {
   /** Identifies the route in an alert's memory of when each route was last told: `routes[i]:receiver`. */
@@ -73,7 +72,7 @@ export function matchingRoutes(n: Notification, routes: readonly Route[]): Route
   const { labels, severity } = routingLabels(n);
   const out: Route[] = [];
   for (const r of routes) {
-    if (RANK[severity] < RANK[r.minSeverity] || !matchesAll(r.matchers, labels)) continue;
+    if (!atLeast(severity, r.minSeverity) || !matchesAll(r.matchers, labels)) continue;
     out.push(r);
     if (!r.continue) break;
   }
