@@ -4,8 +4,8 @@
  * event, never two cycles at once, and delivery kicked after each cycle. A
  * reload (SIGHUP) runs between cycles, never during one.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Agent, CycleResult } from "./agent.js";
+import { REAL_CLOCK, type Clock } from "./notify/dispatcher.js";
 import type { Heartbeat } from "./notify/heartbeat.js";
 import { log } from "./log.js";
 import { describeError } from "./errors.js";
@@ -17,6 +17,8 @@ export interface RunnerOptions {
    * never fatal.
    */
   onCycle?: (result: CycleResult) => void;
+  /** Time for the loop's waits (interval, event debounce): tests give one that does not wait. */
+  clock?: Clock;
 }
 
 /** Events come in bursts (kill, die, stop, destroy): wait this long to take them in one cycle. */
@@ -25,10 +27,12 @@ const EVENT_DEBOUNCE_MS = 100;
 export class Runner {
   private busy = false;
   private wanted = new Set<string>();
-  private eventTimer: NodeJS.Timeout | null = null;
+  /** Aborts the event debounce under way (null: none). */
+  private eventTimer: AbortController | null = null;
   private wake: (() => void) | null = null;
   private reloadWanted: (() => Promise<void> | void) | null = null;
   private readonly watched = new WeakSet<object>();
+  private readonly clock: Clock;
 
   constructor(
     private readonly agent: Agent,
@@ -37,7 +41,9 @@ export class Runner {
     /** Pinged after each regular cycle that ran (notify.heartbeat): a dead agent stops pinging. */
     private heartbeat: Heartbeat | null = null,
     private readonly opts: RunnerOptions = {},
-  ) {}
+  ) {
+    this.clock = opts.clock ?? REAL_CLOCK;
+  }
 
   /**
    * Runs `apply` between cycles, as soon as the one under way (if any) is
@@ -65,7 +71,7 @@ export class Runner {
 
   async run(): Promise<void> {
     this.watchCollectors();
-    let nextAt = Date.now();
+    let nextAt = this.clock.now();
     while (!this.signal.aborted) {
       if (this.reloadWanted) {
         const apply = this.reloadWanted;
@@ -76,10 +82,10 @@ export class Runner {
           log.error("configuration not reloaded: the one in use stays", { error: describeError(err) });
         }
         this.watchCollectors();
-        nextAt = Math.min(nextAt, Date.now() + this.intervalMs);
+        nextAt = Math.min(nextAt, this.clock.now() + this.intervalMs);
         if (this.signal.aborted) break;
       }
-      const now = Date.now();
+      const now = this.clock.now();
       if (now >= nextAt) {
         nextAt = now + this.intervalMs;
         await this.cycle(now, "interval");
@@ -92,28 +98,35 @@ export class Runner {
       if ((this.wanted.size > 0 && this.eventTimer === null) || this.reloadWanted) continue;
       await this.sleepUntil(nextAt);
     }
-    if (this.eventTimer) clearTimeout(this.eventTimer);
+    this.eventTimer?.abort();
     await this.agent.stopCollectors();
   }
 
   private requestEarly(collector: string): void {
     if (this.signal.aborted) return;
     if (this.eventTimer) return void this.wanted.add(collector);
-    this.eventTimer = setTimeout(() => {
-      this.eventTimer = null;
-      this.wanted.add(collector);
-      this.wake?.();
-    }, EVENT_DEBOUNCE_MS);
+    const timer = new AbortController();
+    this.eventTimer = timer;
+    this.clock.sleep(EVENT_DEBOUNCE_MS, timer.signal).then(
+      () => {
+        if (this.eventTimer === timer) this.eventTimer = null;
+        this.wanted.add(collector);
+        this.wake?.();
+      },
+      () => {
+        /* the run is over */
+      },
+    );
   }
 
   private async sleepUntil(at: number): Promise<void> {
-    const wait = Math.max(0, at - Date.now());
+    const wait = Math.max(0, at - this.clock.now());
     const ac = new AbortController();
     const onAbort = () => ac.abort();
     this.signal.addEventListener("abort", onAbort, { once: true });
     this.wake = () => ac.abort();
     try {
-      await sleep(wait, undefined, { signal: ac.signal });
+      await this.clock.sleep(wait, ac.signal);
     } catch {
       /* woken early */
     } finally {

@@ -17,6 +17,7 @@ import { log } from "../log.js";
 import { maskUrl, redact, registerSecret } from "../secrets.js";
 import { resultFromNetworkError, quoteBody } from "./webhook/answers.js";
 import { isHttpUrl } from "./http-values.js";
+import { REAL_CLOCK, type Clock } from "./dispatcher.js";
 
 export interface HeartbeatOptions {
   /** The URL to GET, e.g. https://hc-ping.com/<uuid>. */
@@ -25,6 +26,8 @@ export interface HeartbeatOptions {
   everyMs: number;
   /** Limit of one ping, answer included. Default 10 s. */
   timeoutMs?: number;
+  /** What "now" is when `beat()` is not told: tests give their own. */
+  clock?: Clock;
 }
 
 export const HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -39,6 +42,7 @@ export class Heartbeat {
   /** Failures in a row since the last success (0: healthy). */
   #failures = 0;
   #inFlight = false;
+  readonly #clock: Clock;
 
   constructor(opts: HeartbeatOptions) {
     registerSecret(opts.url);
@@ -46,6 +50,7 @@ export class Heartbeat {
     this.target = maskUrl(opts.url);
     this.everyMs = opts.everyMs;
     this.timeoutMs = opts.timeoutMs ?? HEARTBEAT_TIMEOUT_MS;
+    this.#clock = opts.clock ?? REAL_CLOCK;
   }
 
   /** `notify.heartbeat` as a Heartbeat, or null when not configured. Throws ConfigError for a URL that is not http(s). */
@@ -75,7 +80,7 @@ export class Heartbeat {
    * last successful ping (after a failure, at every call until one works).
    * Resolves true when it pinged and the URL answered 2xx; never rejects.
    */
-  async beat(now: number = Date.now()): Promise<boolean> {
+  async beat(now: number = this.#clock.now()): Promise<boolean> {
     if (this.#inFlight) return false;
     if (this.#lastSuccess !== undefined && now - this.#lastSuccess < this.everyMs) return false;
     this.#inFlight = true;

@@ -132,6 +132,9 @@ function createOwnedFile(path: string, dataDir: string): boolean {
   return true;
 }
 
+/** How long a refused agent waits for the holder's note to name it. */
+const NOTE_WAIT_MS = 1000;
+
 export class AgentLock {
   private held: Database.Database | null = null;
   /** Whether the lock file was there before this agent took the lock: the data directory was used before. */
@@ -159,7 +162,7 @@ export class AgentLock {
     } catch (err) {
       db?.close();
       const code = codeOf(err);
-      if (code.startsWith("SQLITE_BUSY") || code === "SQLITE_LOCKED") throw this.refusal(this.owner());
+      if (code.startsWith("SQLITE_BUSY") || code === "SQLITE_LOCKED") throw this.refusal(this.holder());
       if (FULL.has(code)) throw diskFull(this.kernelPath, this.dataDir, code);
       if (code === "EACCES" || code === "EPERM" || code === "EROFS" || code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN")) {
         throw new StorageError(`cannot take ${this.kernelPath} (${code}): run Lookout as the user that owns the data directory ${this.dataDir}, or pass --data-dir DIR`, { cause: err });
@@ -197,6 +200,22 @@ export class AgentLock {
 
   get isHeld(): boolean {
     return this.held !== null;
+  }
+
+  /**
+   * Who holds the kernel lock, from its note. An agent that has just taken the
+   * lock writes its note a moment later: until then the note is the previous
+   * holder's (or none), so it is read again for up to a second, until it names
+   * a Lookout that runs.
+   */
+  private holder(): LockInfo | null {
+    const until = Date.now() + NOTE_WAIT_MS;
+    for (;;) {
+      const owner = this.owner();
+      if (owner && isRunningLookout(owner)) return owner;
+      if (Date.now() >= until) return null;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // a synchronous 20 ms pause
+    }
   }
 
   private refusal(owner: LockInfo | null): StorageError {

@@ -63,7 +63,15 @@ describe("agent.lock", () => {
 import { syncBuiltinESMExports } from "node:module";
 const at = BigInt(process.env.SYNC_AT_NS), dir = process.env.SYNC_DIR, logFile = process.env.SYNC_LOG;
 const access = fs.accessSync;
-fs.accessSync = function (p, ...rest) { if (String(p) === dir) while (process.hrtime.bigint() < at) {} return access.call(this, p, ...rest); };
+// Sleeps until 5 ms before the instant (so that the four do not take the CPU from each other's start), then spins to it.
+const sleepMs = (ms) => { if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); };
+fs.accessSync = function (p, ...rest) {
+  if (String(p) === dir) {
+    sleepMs(Number(at - process.hrtime.bigint()) / 1e6 - 5);
+    while (process.hrtime.bigint() < at) {}
+  }
+  return access.call(this, p, ...rest);
+};
 syncBuiltinESMExports();
 process.on("exit", () => fs.appendFileSync(logFile, JSON.stringify({ pid: process.pid, end: Date.now() }) + "\\n"));
 `,

@@ -90,20 +90,33 @@ describe("lookout check", () => {
   it("keeps a notification Slack refused with 500 and delivers it on the next check", async () => {
     const ws = workspace(diskFires(null));
     const args = ["check", "--config", ws.config, "--data-dir", ws.data];
-    fake.respondWith(Array.from({ length: 20 }, () => ({ status: 500, body: "internal_error" })));
+    // 500 twice (retried within the check), then a Retry-After beyond the check's delivery budget: the check
+    // stops trying at once instead of backing off through its budget; the notification stays queued.
+    fake.respondWith([
+      { status: 500, body: "internal_error" },
+      { status: 500, body: "internal_error" },
+      { status: 429, body: "rate_limited", headers: { "retry-after": "300" } },
+    ]);
     const first = await runCli(args, { env: { HOOK: url }, timeoutMs: 60_000 });
     expect(first.code).toBe(1);
     expect(first.stderr).toMatch(/not delivered yet/);
     const failedAttempts = fake.requests.length;
-    expect(failedAttempts).toBeGreaterThan(1);
+    expect(failedAttempts).toBe(3);
+    expect(fake.requests.map((r) => r.status)).toEqual([500, 500, 429]);
     fake.reset();
     const status = await runCli(["status", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: url } });
     expect(status.stdout).toMatch(/1 notification\(s\) waiting to be delivered/);
-    // Backoff has grown past the next check's start: wait for it to be due.
-    const db = new Database(`${ws.data}/lookout.db`, { readonly: true });
+    // The retry is due in 5 minutes: a check before then sends nothing (and keeps it queued)…
+    const early = await runCli(args, { env: { HOOK: url } });
+    expect(early.code).toBe(1);
+    expect(fake.requests).toHaveLength(0);
+    // …and the first check once it is due delivers it. The 5 minutes pass in the data directory: the wait is moved
+    // to now, as if the next check ran 5 minutes later.
+    const db = new Database(`${ws.data}/lookout.db`);
     const due = db.prepare("SELECT next_attempt_at FROM deliveries").pluck().get() as number;
+    expect(due).toBeGreaterThan(Date.now() + 240_000);
+    db.prepare("UPDATE deliveries SET next_attempt_at = ?").run(Date.now());
     db.close();
-    await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
     const second = await runCli(args, { env: { HOOK: url } });
     expect(second.code).toBe(1);
     expect(fake.requests).toHaveLength(1);

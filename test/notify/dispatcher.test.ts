@@ -1,7 +1,9 @@
 /**
  * Delivery through the real Slack receiver to a real local stand-in for Slack.
- * Times are asserted only as lower bounds (waits the protocol demands), never
- * as speed.
+ * The dispatcher's waits (pacing, group_wait, Retry-After, backoff) run on a
+ * test clock whose sleeps pass at once; the stand-in records each request at
+ * that clock's time, so the waits the protocol demands are asserted exactly,
+ * without waiting for them.
  */
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
 import { FakeSlack, validateSlackPayload } from "../support/fake-slack.js";
@@ -12,11 +14,15 @@ import { AgentStore, readState, type AgentState } from "../../src/store/agent-st
 import { openDatabase } from "../../src/store/database.js";
 import type { Notification } from "../../src/alert/notification.js";
 import { setLogSink } from "../../src/log.js";
+import { instantClock } from "../support/clock.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const fake = new FakeSlack();
+let clock = instantClock();
+/** Now, on the test clock. */
+const now = () => clock.now();
+const fake = new FakeSlack({ now });
 const logs: string[] = [];
 beforeAll(async () => {
   await fake.start();
@@ -24,6 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 beforeEach(() => {
+  clock = instantClock();
   fake.reset();
   logs.length = 0;
 });
@@ -35,7 +42,7 @@ function setup(opts: { minSeverity?: "warning" | "critical"; paceMs?: number; gr
   const store = new AgentStore(db);
   const state: AgentState = store.load();
   const slack = new SlackNotifier({ name: "team", url: fake.url, minSeverity: opts.minSeverity ?? "warning" });
-  const dispatcher = new Dispatcher({ notifiers: [slack], state, journal: store, paceMs: opts.paceMs ?? 1000, groupWaitMs: opts.groupWaitMs ?? 0 });
+  const dispatcher = new Dispatcher({ notifiers: [slack], state, journal: store, paceMs: opts.paceMs ?? 1000, groupWaitMs: opts.groupWaitMs ?? 0, clock });
   /** What a cycle does: queue and store in one go. */
   const enqueue = (ns: Notification[]) => store.commitCycle(state, dispatcher.enqueue(ns));
   /** The outbox as a restarted agent would find it. */
@@ -52,7 +59,7 @@ describe("Dispatcher", () => {
     enqueue([note("a"), note("b"), note("c")]);
     expect(dispatcher.pendingCount()).toBe(3);
     expect(onDisk().outbox.map((e) => e.notification.id)).toEqual(["a", "b", "c"]);
-    await dispatcher.drain(Date.now() + 10_000);
+    await dispatcher.drain(now() + 10_000);
     expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a,b,c"]);
     expect(validateSlackPayload(fake.requests[0]!.body)).toBeNull();
     expect(state.outbox).toEqual([]);
@@ -62,12 +69,12 @@ describe("Dispatcher", () => {
   it("sends the first at once, and waits group_wait (at least the pacing) before the next message", async () => {
     const { dispatcher, enqueue } = setup({ paceMs: 1000, groupWaitMs: 2000 });
     enqueue([note("a")]);
-    await dispatcher.drain(Date.now() + 10_000);
+    await dispatcher.drain(now() + 10_000);
     enqueue([note("b")]);
     enqueue([note("c")]);
-    await dispatcher.drain(Date.now() + 10_000);
+    await dispatcher.drain(now() + 10_000);
     expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a", "b,c"]);
-    expect(fake.requests[1]!.at - fake.requests[0]!.at).toBeGreaterThanOrEqual(1950);
+    expect(fake.requests[1]!.at - fake.requests[0]!.at).toBeGreaterThanOrEqual(2000);
   });
 
   it("paced at one message a second, provokes no 429 from a Slack that enforces its rate limit (unpaced, it would)", async () => {
@@ -75,7 +82,7 @@ describe("Dispatcher", () => {
     fake.enforceRate(1000);
     for (const id of ["a", "b", "c"]) {
       slow.enqueue([note(id)]);
-      await slow.dispatcher.drain(Date.now() + 10_000);
+      await slow.dispatcher.drain(now() + 10_000);
     }
     expect(fake.requests.map((r) => [r.headers["x-lookout-notification-id"], r.status])).toEqual([
       ["a", 200],
@@ -86,9 +93,9 @@ describe("Dispatcher", () => {
     fake.enforceRate(1000);
     const fast = setup({ paceMs: 0 });
     fast.enqueue([note("x")]);
-    await fast.dispatcher.drain(Date.now() + 10_000);
+    await fast.dispatcher.drain(now() + 10_000);
     fast.enqueue([note("y")]);
-    await fast.dispatcher.drain(Date.now() + 100);
+    await fast.dispatcher.drain(now() + 100);
     expect(fake.requests.map((r) => r.status)).toEqual([200, 429]);
   });
 
@@ -96,9 +103,9 @@ describe("Dispatcher", () => {
     const { state, dispatcher, enqueue } = setup({ paceMs: 0 });
     fake.respondWith([{ status: 429, body: "rate_limited", headers: { "retry-after": "3" } }]);
     enqueue([note("a")]);
-    await dispatcher.drain(Date.now() + 10_000);
+    await dispatcher.drain(now() + 10_000);
     expect(fake.requests).toHaveLength(2);
-    expect(fake.requests[1]!.at - fake.requests[0]!.at).toBeGreaterThanOrEqual(2990);
+    expect(fake.requests[1]!.at - fake.requests[0]!.at).toBeGreaterThanOrEqual(3000);
     expect(state.outbox).toEqual([]);
   });
 
@@ -109,10 +116,10 @@ describe("Dispatcher", () => {
       { status: 503, body: "service_unavailable" },
     ]);
     enqueue([note("a")]);
-    const draining = dispatcher.drain(Date.now() + 15_000);
+    const draining = dispatcher.drain(now() + 15_000);
     enqueue([note("b")]); // arrives while "a" is being retried: queued behind it
     await draining;
-    await dispatcher.drain(Date.now() + 15_000);
+    await dispatcher.drain(now() + 15_000);
     expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a", "a,b", "a,b"]); // b joins a on its retries, behind it
     expect(state.outbox).toEqual([]);
     expect(logs.some((l) => l.includes("will retry"))).toBe(true);
@@ -122,13 +129,13 @@ describe("Dispatcher", () => {
     const { state, dispatcher, enqueue, onDisk } = setup({ paceMs: 0 });
     fake.respondWith([{ status: 429, body: "rate_limited", headers: { "retry-after": "30" } }]);
     enqueue([note("a")]);
-    await dispatcher.drain(Date.now() + 1000);
+    await dispatcher.drain(now() + 1000);
     expect(fake.requests).toHaveLength(1);
     expect(state.outbox).toHaveLength(1);
     // In memory and on disk alike, for the next start.
     for (const outbox of [state.outbox, onDisk().outbox]) {
       expect(outbox[0]!.pending[0]).toMatchObject({ receiver: "team", attempts: 1 });
-      expect(outbox[0]!.pending[0]!.nextAttemptAt).toBeGreaterThan(Date.now() + 25_000);
+      expect(outbox[0]!.pending[0]!.nextAttemptAt).toBeGreaterThan(now() + 25_000);
       expect(outbox[0]!.pending[0]!.lastError).toMatch(/rate/i);
     }
   });
@@ -137,16 +144,16 @@ describe("Dispatcher", () => {
     const first = setup({ paceMs: 0 });
     fake.respondWith([{ status: 500, body: "internal_error" }]);
     first.enqueue([note("a"), note("b")]);
-    await first.dispatcher.drain(Date.now() + 100); // one failed attempt; the retry is not due by the deadline
+    await first.dispatcher.drain(now() + 100); // one failed attempt; the retry is not due by the deadline
     first.enqueue([note("c")]);
     first.db.close(); // the agent stops (or is killed) here
     const second = setup({ paceMs: 0, dir: first.dir });
     expect(second.state.outbox.map((e) => e.notification.id)).toEqual(["a", "b", "c"]);
-    await second.dispatcher.drain(Date.now() + 10_000);
+    await second.dispatcher.drain(now() + 10_000);
     expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a,b", "a,b,c"]);
     expect(second.onDisk().outbox).toEqual([]);
     second.enqueue([note("d")]);
-    await second.dispatcher.drain(Date.now() + 10_000);
+    await second.dispatcher.drain(now() + 10_000);
     expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a,b", "a,b,c", "d"]);
   });
 
@@ -154,10 +161,10 @@ describe("Dispatcher", () => {
     const { state, dispatcher, enqueue, onDisk } = setup({ paceMs: 0 });
     fake.respondWith([{ status: 404, body: "no_service" }]);
     enqueue([note("a")]);
-    await dispatcher.drain(Date.now() + 5000);
+    await dispatcher.drain(now() + 5000);
     expect(onDisk().failed).toMatchObject([{ notificationId: "a", receiver: "team", reportedAt: null }]);
     enqueue([note("b")]);
-    await dispatcher.drain(Date.now() + 5000);
+    await dispatcher.drain(now() + 5000);
     expect(fake.requests).toHaveLength(2); // a failed for good, b went through
     expect(state.failed).toHaveLength(1);
     expect(state.failed[0]!.error).toMatch(/webhook/i);
@@ -168,7 +175,7 @@ describe("Dispatcher", () => {
     expect(JSON.stringify(fake.requests[1]!.body)).toMatch(/1 notification could not be delivered: 1 to team \(.*webhook/i);
     expect(onDisk().failed[0]!.reportedAt).toBeGreaterThan(0);
     enqueue([note("c")]);
-    await dispatcher.drain(Date.now() + 5000);
+    await dispatcher.drain(now() + 5000);
     expect(JSON.stringify(fake.requests[2]!.body)).not.toMatch(/could not be delivered/);
   });
 
@@ -178,17 +185,17 @@ describe("Dispatcher", () => {
     const store = new AgentStore(db);
     const state = store.load();
     const slack = new SlackNotifier({ name: "team", url: fake.url, minSeverity: "warning" });
-    const dispatcher = new Dispatcher({ notifiers: [slack], state, journal: store, paceMs: 0, giveUpAfterMs: 1500 });
+    const dispatcher = new Dispatcher({ notifiers: [slack], state, journal: store, paceMs: 0, giveUpAfterMs: 1500, clock });
     fake.respondWith([500, 500, 500, 500, 500].map((status) => ({ status, body: "internal_error" })));
     store.commitCycle(state, dispatcher.enqueue([note("a")]));
-    await dispatcher.drain(Date.now() + 6000);
+    await dispatcher.drain(now() + 6000);
     expect(fake.requests.length).toBeGreaterThanOrEqual(2);
     expect(state.outbox).toEqual([]);
     expect(readState(db).failed).toMatchObject([{ notificationId: "a", receiver: "team" }]);
     expect(logs.some((l) => /ERROR notification could not be delivered .*gave_up_after_ms=/.test(l))).toBe(true);
     fake.reset();
     store.commitCycle(state, dispatcher.enqueue([note("b")]));
-    await dispatcher.drain(Date.now() + 5000);
+    await dispatcher.drain(now() + 5000);
     expect(JSON.stringify(fake.requests[0]!.body)).toMatch(/1 notification could not be delivered/);
   });
 

@@ -5,6 +5,7 @@ import { ConfigError } from "../../src/errors.js";
 import { setLogLevel, setLogSink } from "../../src/log.js";
 import { Heartbeat } from "../../src/notify/heartbeat.js";
 import { FakeWebhook } from "../support/fake-webhook.js";
+import { instantClock } from "../support/clock.js";
 
 const UUID = "5f1c0e8a-93b2-4d7e-a1f6-2c4b8d9e0f17";
 const PING_PATH = `/ping/${UUID}`;
@@ -50,6 +51,19 @@ afterEach(() => {
 });
 
 describe("Heartbeat", () => {
+  it("beats on its clock's time when not told the time", async () => {
+    const clock = instantClock(1_000_000);
+    const hb = new Heartbeat({ url, everyMs: 60_000, clock });
+    expect(await hb.beat()).toBe(true);
+    expect(hb.lastSuccess).toBe(1_000_000);
+    clock.advance(59_999);
+    expect(await hb.beat()).toBe(false);
+    clock.advance(1);
+    expect(await hb.beat()).toBe(true);
+    expect(hb.lastSuccess).toBe(1_060_000);
+    expect(fake.requests).toHaveLength(2);
+  });
+
   it("pings on the first beat, not again before everyMs, again after", async () => {
     const hb = new Heartbeat({ url, everyMs: 60_000 });
     const t0 = 1_000_000;

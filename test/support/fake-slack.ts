@@ -35,7 +35,7 @@ export interface CannedAnswer {
 }
 
 export interface RecordedRequest {
-  /** Date.now() when the request was complete. */
+  /** When the request was complete: Date.now(), or the time of the clock the FakeSlack was given. */
   at: number;
   method: string;
   path: string;
@@ -195,6 +195,12 @@ export class FakeSlack {
   #timers = new Set<NodeJS.Timeout>();
   #minGapMs = 0;
   #lastAccepted = new Map<string, number>();
+  readonly #now: () => number;
+
+  /** `now`: the time recorded for each request (`at`) and used by `enforceRate`; Date.now by default, a test's clock for timing rules. */
+  constructor(opts: { now?: () => number } = {}) {
+    this.#now = opts.now ?? Date.now;
+  }
 
   /** Start listening on 127.0.0.1 at a random port. `url` is the valid webhook URL. */
   async start(): Promise<{ url: string; baseUrl: string; port: number }> {
@@ -303,7 +309,7 @@ export class FakeSlack {
     } catch {
       body = undefined;
     }
-    const record: RecordedRequest = { at: Date.now(), method, path, headers, body, raw };
+    const record: RecordedRequest = { at: this.#now(), method, path, headers, body, raw };
 
     const canned = this.#queue.shift() ?? this.#responder?.(record);
     if (canned) {
