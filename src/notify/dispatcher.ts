@@ -12,7 +12,7 @@
  * what it holds, the members go alone so that only the bad one is given up.
  */
 import { setTimeout as sleepTimer } from "node:timers/promises";
-import type { Severity } from "../config/schema.js";
+import { atLeast, type Severity } from "../config/schema.js";
 import type { Notification } from "../alert/notification.js";
 import { FAILED_KEPT, type AgentState, type Delivery, type FailedDelivery, type OutboxEntry, type QueuedDelivery } from "../store/agent-store.js";
 import type { DeliveryResult, Notifier, SendOptions } from "./notifier.js";
@@ -21,8 +21,6 @@ import { describeError } from "../errors.js";
 import { notificationTitle } from "../alert/title.js";
 import { formatDuration } from "../config/duration.js";
 
-const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
-
 /** The longest a Retry-After holds a receiver's queue unless notify.max_retry_after says otherwise. */
 export const DEFAULT_MAX_RETRY_AFTER_MS = 10 * 60_000;
 /** A time limit doubled after timeouts grows to this at most. */
@@ -30,7 +28,7 @@ const MAX_TIMEOUT_MS = 5 * 60_000;
 
 export function meetsSeverity(n: Notification, min: Severity): boolean {
   const sev = n.kind === "resolved" ? n.alert.maxSeverity : n.alert.severity;
-  return SEVERITY_RANK[sev] >= SEVERITY_RANK[min];
+  return atLeast(sev, min);
 }
 
 /** Backoff before attempt `attempts + 1`: 1 s, 2 s, 4 s … capped at 5 min, ±20 % jitter. */

@@ -9,7 +9,7 @@
  * works again that is logged too. The URL is a secret (whoever has it can
  * ping): registered with secrets.ts and shown masked.
  */
-import { createRequire } from "node:module";
+import { USER_AGENT } from "../version.js";
 import { request } from "undici";
 import type { LookoutConfig } from "../config/schema.js";
 import { ConfigError, describeError } from "../errors.js";
@@ -31,7 +31,6 @@ export interface HeartbeatOptions {
 }
 
 export const HEARTBEAT_TIMEOUT_MS = 10_000;
-const VERSION = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 
 export class Heartbeat {
   readonly target: string;
@@ -119,7 +118,7 @@ export class Heartbeat {
     try {
       const res = await request(this.#url, {
         method: "GET",
-        headers: { "user-agent": `Lookout/${VERSION}` },
+        headers: { "user-agent": USER_AGENT },
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       status = res.statusCode;

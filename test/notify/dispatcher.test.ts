@@ -200,7 +200,7 @@ describe("Dispatcher", () => {
   });
 
   it("routes by min_severity; a resolved message goes where its firing went", () => {
-    const { state, dispatcher, enqueue } = setup({ minSeverity: "critical" });
+    const { state, enqueue } = setup({ minSeverity: "critical" });
     enqueue([note("warn", "warning"), note("crit", "critical")]);
     enqueue([sampleNotification({ id: "res", kind: "resolved", alert: { severity: "warning", maxSeverity: "critical" } })]);
     expect(state.outbox.map((e) => e.notification.id)).toEqual(["crit", "res"]);
