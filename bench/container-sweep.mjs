@@ -61,7 +61,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { IMAGE, buildImage, cleanStale, cmdline, createRig, daemonPids, docker as dockerCli, ensureDeps, pids, startDockerd, teardown } from "./lib/dockerd.mjs";
+import { buildImage, cleanStale, cmdline, createRig, daemonPids, docker as dockerCli, ensureDeps, IMAGE, pids, startDockerd, teardown } from "./lib/dockerd.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
@@ -239,9 +239,7 @@ async function measureCollect(n) {
     await collector.stop();
   }
   const [first, ...steady] = cycles;
-  say(
-    `N=${n}: collect first ${first.ms.toFixed(0)} ms (${first.inspect} inspects, ${first.stats} stats), steady ${steady.map((x) => x.ms.toFixed(0)).join(" ")} ms`,
-  );
+  say(`N=${n}: collect first ${first.ms.toFixed(0)} ms (${first.inspect} inspects, ${first.stats} stats), steady ${steady.map((x) => x.ms.toFixed(0)).join(" ")} ms`);
   return { first, steady };
 }
 
@@ -295,11 +293,14 @@ process.on("uncaughtException", (err) => {
   cleanup("uncaught exception");
   process.exit(1);
 });
-const watchdog = setTimeout(() => {
-  process.stderr.write(`container-sweep: still running ${BUDGET_S + 60} s after the start: giving up\n`);
-  cleanup("watchdog");
-  process.exit(1);
-}, (BUDGET_S + 60) * 1000);
+const watchdog = setTimeout(
+  () => {
+    process.stderr.write(`container-sweep: still running ${BUDGET_S + 60} s after the start: giving up\n`);
+    cleanup("watchdog");
+    process.exit(1);
+  },
+  (BUDGET_S + 60) * 1000,
+);
 watchdog.unref();
 
 const results = [];
@@ -384,11 +385,17 @@ try {
 // ------------------------------------------------------------------ report
 const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 const out = [];
-out.push(`machine: nproc ${cpus().length}, kernel ${release()}, node ${process.version}; dockerd ${facts.dockerd ?? "?"} (API ${facts.api ?? "?"}, ${facts.info ?? "?"}), docker CLI ${facts.cli ?? "?"}`);
-out.push(`run: ${new Date(started).toISOString()}, ${facts.total?.toFixed(0)} s (+ cleanup: ${facts.totalWithCleanup?.toFixed(0)} s in all); load average at the start ${facts.loadStart}, at the end ${load}; other dockerd processes on the machine (other engineers' test rigs) at the start ${facts.otherStart}, at the end ${otherDockerd()}`);
+out.push(
+  `machine: nproc ${cpus().length}, kernel ${release()}, node ${process.version}; dockerd ${facts.dockerd ?? "?"} (API ${facts.api ?? "?"}, ${facts.info ?? "?"}), docker CLI ${facts.cli ?? "?"}`,
+);
+out.push(
+  `run: ${new Date(started).toISOString()}, ${facts.total?.toFixed(0)} s (+ cleanup: ${facts.totalWithCleanup?.toFixed(0)} s in all); load average at the start ${facts.loadStart}, at the end ${load}; other dockerd processes on the machine (other engineers' test rigs) at the start ${facts.otherStart}, at the end ${otherDockerd()}`,
+);
 out.push(`settings: sizes ${SIZES.join(",")}, ${CYCLES} steady cycles, ${GAP_MS} ms idle gap before each timed measurement, containers started ${START_CONCURRENCY} at a time`);
 out.push("");
-out.push("| running containers | collect, first cycle ms (inspects) | collect, steady cycle ms: mean (min–max) (cycles) | steady: inspects / stats per cycle | steady: daemon CPU ms/cycle (dockerd+containerd+shims) | steady: Lookout CPU ms/cycle | statsMany c=16 ms (in the steady cycles): mean (min–max) | statsMany c=1 ms | statsMany c=N ms | stats answered (of N) |");
+out.push(
+  "| running containers | collect, first cycle ms (inspects) | collect, steady cycle ms: mean (min–max) (cycles) | steady: inspects / stats per cycle | steady: daemon CPU ms/cycle (dockerd+containerd+shims) | steady: Lookout CPU ms/cycle | statsMany c=16 ms (in the steady cycles): mean (min–max) | statsMany c=1 ms | statsMany c=N ms | stats answered (of N) |",
+);
 out.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const r of results) {
   if (r.skipped) {

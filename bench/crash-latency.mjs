@@ -46,13 +46,13 @@
  * stdout, progress on stderr.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { cpus, release } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
-import { IMAGE, buildImage, cleanStale, cmdline, createRig, docker as dockerCli, ensureDeps, isAlive, pids, startDockerd, teardown } from "./lib/dockerd.mjs";
+import { fileURLToPath } from "node:url";
+import { buildImage, cleanStale, cmdline, createRig, docker as dockerCli, ensureDeps, IMAGE, isAlive, pids, startDockerd, teardown } from "./lib/dockerd.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
@@ -160,11 +160,14 @@ process.on("uncaughtException", (err) => {
   cleanup("uncaught exception");
   process.exit(1);
 });
-const watchdog = setTimeout(() => {
-  process.stderr.write(`crash-latency: still running ${BUDGET_S + 60} s after the start: giving up\n`);
-  cleanup("watchdog");
-  process.exit(1);
-}, (BUDGET_S + 60) * 1000);
+const watchdog = setTimeout(
+  () => {
+    process.stderr.write(`crash-latency: still running ${BUDGET_S + 60} s after the start: giving up\n`);
+    cleanup("watchdog");
+    process.exit(1);
+  },
+  (BUDGET_S + 60) * 1000,
+);
 watchdog.unref();
 
 // ------------------------------------------------------------------ the Slack stand-in

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import childProcess from "node:child_process";
 /**
  * In-process benchmark of one Lookout host cycle: HostCollector.collect()
  * (/proc/stat, meminfo, loadavg, uptime, /proc pid count, mountinfo + statfs)
@@ -37,7 +38,6 @@ import { syncBuiltinESMExports } from "node:module";
 import { hostname as osHostname, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import childProcess from "node:child_process";
 
 // ---- 1. count child processes: wrap node:child_process before anything else is imported
 const CP_FUNCTIONS = ["spawn", "spawnSync", "exec", "execSync", "execFile", "execFileSync", "fork"];
@@ -217,7 +217,17 @@ if (useStrace) {
     const { countStrace } = await import(pathToFileURL(join(here, "lib", "strace-count.mjs")).href);
     const dir = mkdtempSync(join(tmpdir(), "lookout-host-cycle-"));
     const out = join(dir, "strace.txt");
-    const childArgs = [fileURLToPath(import.meta.url), "--child", "--cycles", String(cycles), "--warmup", String(warmupCycles), "--thresholds", thresholds, ...(canary ? ["--canary"] : [])];
+    const childArgs = [
+      fileURLToPath(import.meta.url),
+      "--child",
+      "--cycles",
+      String(cycles),
+      "--warmup",
+      String(warmupCycles),
+      "--thresholds",
+      thresholds,
+      ...(canary ? ["--canary"] : []),
+    ];
     const base = ["-f", "-qq", "-e", "trace=execve,execveat,clone,clone3,fork,vfork", "-o", out];
     let r;
     for (const extra of [["--seccomp-bpf"], []]) {
@@ -241,8 +251,7 @@ if (useStrace) {
 // ---- 7. report
 const f1 = (v) => v.toFixed(1);
 const command = `node bench/host-cycle.mjs --cycles ${cycles}${thresholds !== "default" ? ` --thresholds ${thresholds}` : ""}${canary ? " --canary" : ""}${useStrace ? "" : " --no-strace"}`;
-const kernelCell =
-  kernel.status === "ok" ? `${kernel.processes} new processes, ${kernel.execve} execve (${kernel.programs.join(", ")}), ${kernel.threads} threads` : kernel.status;
+const kernelCell = kernel.status === "ok" ? `${kernel.processes} new processes, ${kernel.execve} execve (${kernel.programs.join(", ")}), ${kernel.threads} threads` : kernel.status;
 const lines = [
   `command: ${command}`,
   `node ${process.version}, ${readFileSync("/proc/sys/kernel/osrelease", "utf8").trim()}, ${(await import("node:os")).availableParallelism()} CPUs`,

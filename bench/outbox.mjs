@@ -51,9 +51,9 @@ import { closeSync, existsSync, fdatasyncSync, mkdtempSync, openSync, readFileSy
 import { createServer } from "node:http";
 import { availableParallelism, loadavg, release, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const hr = () => Number(process.hrtime.bigint()) / 1e6; // CLOCK_MONOTONIC, ms (system-wide on Linux)
 const args = process.argv.slice(2);
@@ -413,7 +413,14 @@ async function main() {
     await disp.drain(Date.now() + 120_000);
     const ms = hr() - t;
     const log = await receiverLog();
-    verify(`2b #${r + 1}`, ns.map((n) => n.id), log.records, B.db, B.state, journal);
+    verify(
+      `2b #${r + 1}`,
+      ns.map((n) => n.id),
+      log.records,
+      B.db,
+      B.state,
+      journal,
+    );
     grouped.push({ ms, messages: log.records.length, bytes: log.records.reduce((s, x) => s + x.bytes, 0), journalMs: journal.deliveredMs });
     if (r === 0) {
       sizesB.push({ when: "all delivered (db still open)", ...files(dir), ...pages(B.db) });
@@ -440,14 +447,23 @@ async function main() {
     await disp.drain(Date.now() + 120_000);
     const ms = hr() - t;
     const log = await receiverLog();
-    verify("2c", ns.map((n) => n.id), log.records, C.db, C.state, journal);
+    verify(
+      "2c",
+      ns.map((n) => n.id),
+      log.records,
+      C.db,
+      C.state,
+      journal,
+    );
     const arrivals = log.records.map((x) => x.tEnd);
     pacedBurst = { ms, messages: log.records.length, gaps: arrivals.slice(1).map((a, i) => a - arrivals[i]), first: arrivals[0] - t };
     C.db.close();
   }
 
   // ================================================================ 3: latency, state change → receiver
-  progress(`part 3: latency, ${latencyN} notifications one at a time (pacing off, ${latencyGapMs} ms quiet after each)${paced ? `, then ${pacedN} with the agent's pacing, 2.1 s apart` : ""}`);
+  progress(
+    `part 3: latency, ${latencyN} notifications one at a time (pacing off, ${latencyGapMs} ms quiet after each)${paced ? `, then ${pacedN} with the agent's pacing, 2.1 s apart` : ""}`,
+  );
   const dirL = newDir("latency");
   const L = openStore(dirL);
   const journalL = timedJournal(L.store);
@@ -500,17 +516,31 @@ async function main() {
   p(
     `node ${process.version}, kernel ${release()}, ${availableParallelism()} CPUs, better-sqlite3 ${bsqlVersion} (SQLite ${sqliteVersion}), journal_mode=${mode}, synchronous=${sync} (2 = FULL), page_size ${pageSize}, wal_autocheckpoint ${walAuto} pages`,
   );
-  p(`data dirs under ${tmpdir()} (${df[1] ?? "?"} on ${df[0] ?? "?"}); fdatasync of a 4 KiB append there, 200 times: mean ${f3(mean(fsyncMs))} ms, p50 ${f3(pct(fsyncMs, 50))}, p99 ${f3(pct(fsyncMs, 99))}, max ${f3(Math.max(...fsyncMs))}`);
-  p(`load average at start ${load0.map(f2).join(" ")}, at end ${load1.map(f2).join(" ")}; wall ${f1(wallS)} s; bench process CPU user+sys ${f1((cpu.user + cpu.system) / 1000)} ms, receiver process ${f1((rlog.cpu.user + rlog.cpu.system) / 1000)} ms`);
-  p(`notification: the test suite's sample (critical CPU alert, 2 facts, 2 top processes), ${Math.round(bodyBytes / count)} bytes of JSON in the outbox each; each commit also rewrites 5 alerts, the host counters and 3 meta rows`);
-  p(`checked: every id reached the receiver exactly once, outbox empty in memory and in lookout.db after each drain, 0 failed attempts; Lookout log lines: ${Object.entries(logCounts).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  p(
+    `data dirs under ${tmpdir()} (${df[1] ?? "?"} on ${df[0] ?? "?"}); fdatasync of a 4 KiB append there, 200 times: mean ${f3(mean(fsyncMs))} ms, p50 ${f3(pct(fsyncMs, 50))}, p99 ${f3(pct(fsyncMs, 99))}, max ${f3(Math.max(...fsyncMs))}`,
+  );
+  p(
+    `load average at start ${load0.map(f2).join(" ")}, at end ${load1.map(f2).join(" ")}; wall ${f1(wallS)} s; bench process CPU user+sys ${f1((cpu.user + cpu.system) / 1000)} ms, receiver process ${f1((rlog.cpu.user + rlog.cpu.system) / 1000)} ms`,
+  );
+  p(
+    `notification: the test suite's sample (critical CPU alert, 2 facts, 2 top processes), ${Math.round(bodyBytes / count)} bytes of JSON in the outbox each; each commit also rewrites 5 alerts, the host counters and 3 meta rows`,
+  );
+  p(
+    `checked: every id reached the receiver exactly once, outbox empty in memory and in lookout.db after each drain, 0 failed attempts; Lookout log lines: ${Object.entries(
+      logCounts,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+  );
   p();
   p("Store: time per commitCycle (synchronous=FULL: each commit waits for its fsync)");
   p();
   p("| commits | notifications per commit | mean ms | p50 ms | p99 ms | max ms | per notification ms (mean) |");
   p("|---:|---:|---:|---:|---:|---:|---:|");
   p(`| ${count} | 1 | ${f3(mean(commitMs))} | ${f3(pct(commitMs, 50))} | ${f3(pct(commitMs, 99))} | ${f3(Math.max(...commitMs))} | ${f3(mean(commitMs))} |`);
-  p(`| ${repeats} (a fresh data dir each) | ${count} | ${f1(mean(batchCommitMs))} | ${f1(pct(batchCommitMs, 50))} | ${repeats >= 100 ? f1(pct(batchCommitMs, 99)) : `n/a (${repeats} samples)`} | ${f1(Math.max(...batchCommitMs))} | ${f3(mean(batchCommitMs) / count)} |`);
+  p(
+    `| ${repeats} (a fresh data dir each) | ${count} | ${f1(mean(batchCommitMs))} | ${f1(pct(batchCommitMs, 50))} | ${repeats >= 100 ? f1(pct(batchCommitMs, 99)) : `n/a (${repeats} samples)`} | ${f1(Math.max(...batchCommitMs))} | ${f3(mean(batchCommitMs) / count)} |`,
+  );
   p();
   {
     const ck = commitMs.filter((_, i) => checkpointed[i]);
@@ -519,7 +549,13 @@ async function main() {
       `one-per-commit run: ${ck.length} of the ${count} commits ran SQLite's automatic checkpoint (lookout.db's mtime changed): mean ${ck.length ? f3(mean(ck)) : "-"} ms, max ${ck.length ? f3(Math.max(...ck)) : "-"}; the other ${rest.length}: mean ${f3(mean(rest))}, p99 ${f3(pct(rest, 99))}, max ${f3(Math.max(...rest))}`,
     );
   }
-  p(`the 5 slowest single commits ${[...commitMs].sort((a, b) => b - a).slice(0, 5).map(f1).join(", ")} ms; the ${repeats} one-commit times ${batchCommitMs.map(f1).join(", ")} ms`);
+  p(
+    `the 5 slowest single commits ${[...commitMs]
+      .sort((a, b) => b - a)
+      .slice(0, 5)
+      .map(f1)
+      .join(", ")} ms; the ${repeats} one-commit times ${batchCommitMs.map(f1).join(", ")} ms`,
+  );
   p();
   p("Store: database files (KiB; pages and free pages of lookout.db from PRAGMA page_count / freelist_count)");
   p();
@@ -532,16 +568,22 @@ async function main() {
   p();
   p("Throughput, pacing off (paceMs 0, groupWaitMs 0): one Dispatcher.drain of everything queued, until the last answer is journaled");
   p();
-  p("| how sent | notifications | drains | messages | drain ms (mean) | messages/s | notifications/s | journal write per answer ms: mean / p50 / p99 / max | bytes per message (mean) |");
+  p(
+    "| how sent | notifications | drains | messages | drain ms (mean) | messages/s | notifications/s | journal write per answer ms: mean / p50 / p99 / max | bytes per message (mean) |",
+  );
   p("|---|---:|---:|---:|---:|---:|---:|---|---:|");
   {
     const j = journalA.deliveredMs;
-    p(`| one per message (send only) | ${count} | 1 | ${logA.records.length} | ${f1(drainAms)} | ${f1((logA.records.length / drainAms) * 1000)} | ${f1((count / drainAms) * 1000)} | ${f3(mean(j))} / ${f3(pct(j, 50))} / ${f3(pct(j, 99))} / ${f3(Math.max(...j))} | ${Math.round(bytesA / logA.records.length)} |`);
+    p(
+      `| one per message (send only) | ${count} | 1 | ${logA.records.length} | ${f1(drainAms)} | ${f1((logA.records.length / drainAms) * 1000)} | ${f1((count / drainAms) * 1000)} | ${f3(mean(j))} / ${f3(pct(j, 50))} / ${f3(pct(j, 99))} / ${f3(Math.max(...j))} | ${Math.round(bytesA / logA.records.length)} |`,
+    );
     const msgs = grouped.reduce((s, g) => s + g.messages, 0);
     const ms = grouped.reduce((s, g) => s + g.ms, 0);
     const jg = grouped.flatMap((g) => g.journalMs);
     const bytes = grouped.reduce((s, g) => s + g.bytes, 0);
-    p(`| grouped (sendMany, ≤ 200 a message) | ${count} × ${repeats} | ${repeats} | ${msgs} (${grouped.map((g) => g.messages).join("/")}) | ${f1(ms / repeats)} | ${f1((msgs / ms) * 1000)} | ${f1(((count * repeats) / ms) * 1000)} | ${f3(mean(jg))} / ${f3(pct(jg, 50))} / ${f3(pct(jg, 99))} / ${f3(Math.max(...jg))} | ${Math.round(bytes / msgs)} |`);
+    p(
+      `| grouped (sendMany, ≤ 200 a message) | ${count} × ${repeats} | ${repeats} | ${msgs} (${grouped.map((g) => g.messages).join("/")}) | ${f1(ms / repeats)} | ${f1((msgs / ms) * 1000)} | ${f1(((count * repeats) / ms) * 1000)} | ${f3(mean(jg))} / ${f3(pct(jg, 50))} / ${f3(pct(jg, 99))} / ${f3(Math.max(...jg))} | ${Math.round(bytes / msgs)} |`,
+    );
   }
   p();
   p(`grouped drains, ms each: ${grouped.map((g) => f1(g.ms)).join(", ")}`);
@@ -551,7 +593,9 @@ async function main() {
     );
   }
   p();
-  p("Latency, state change → receiver: t0 before enqueue + commitCycle of one notification; drain at once; the receiver's stamp when the request body has arrived (same CLOCK_MONOTONIC)");
+  p(
+    "Latency, state change → receiver: t0 before enqueue + commitCycle of one notification; drain at once; the receiver's stamp when the request body has arrived (same CLOCK_MONOTONIC)",
+  );
   p();
   p("| run | n | phase | p50 ms | p90 ms | p99 ms | max ms | mean ms |");
   p("|---|---:|---|---:|---:|---:|---:|---:|");

@@ -6,32 +6,32 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import type { LoadedConfig } from "./config/load.js";
-import type { Collector, CollectResult } from "./collect/collector.js";
-import type { Sample } from "./collect/sample.js";
-import { createCollectors } from "./collect/registry.js";
-import { evaluate, detailsFor, type Evaluation } from "./evaluate/evaluate.js";
-import { ruleRegistry } from "./evaluate/registry.js";
-import { snapshot, step, type AlertRecord, type AlertEvent, type StepResult } from "./alert/state.js";
-import { applySilences, type SilencingResult } from "./alert/silencing.js";
 import { applyFlapping } from "./alert/flapping.js";
-import { inhibitedBy, updateInhibitors, type InhibitorMemory } from "./alert/inhibition.js";
+import { type InhibitorMemory, inhibitedBy, updateInhibitors } from "./alert/inhibition.js";
 import { CONTAINER_DEATHS, diskFullCause } from "./alert/likely-cause.js";
-import { SilenceStore, silencing, type Silence } from "./silence/store.js";
-import { activeMaintenance } from "./silence/maintenance.js";
 import type { Fact, Notification, NotificationDetails } from "./alert/notification.js";
+import { applySilences, type SilencingResult } from "./alert/silencing.js";
+import { type AlertEvent, type AlertRecord, type StepResult, snapshot, step } from "./alert/state.js";
+import type { Collector, CollectResult } from "./collect/collector.js";
 import { topProcesses } from "./collect/host/processes.js";
-import { AgentStore, rewriteState, type AgentState, type OutboxEntry } from "./store/agent-store.js";
-import { databaseFileId, DB_FILE, DB_FILES, ensureDataDir, openDatabase, type Db, type FileId } from "./store/database.js";
-import { codeOf, DISK_FULL } from "./store/transactions.js";
-import { AgentLock } from "./store/lock.js";
-import { Dispatcher, type DeliveryJournal } from "./notify/dispatcher.js";
+import { createCollectors } from "./collect/registry.js";
+import type { Sample } from "./collect/sample.js";
+import type { LoadedConfig } from "./config/load.js";
+import { describeError, LookoutError } from "./errors.js";
+import { detailsFor, type Evaluation, evaluate } from "./evaluate/evaluate.js";
+import { ruleRegistry } from "./evaluate/registry.js";
+import { log } from "./log.js";
+import { buildSummary, countEvents, emptyCounts, summaryDue } from "./notify/daily-summary.js";
+import { type DeliveryJournal, Dispatcher } from "./notify/dispatcher.js";
 import type { Notifier } from "./notify/notifier.js";
 import { createNotifiers } from "./notify/registry.js";
-import { matchingRoutes, receiversFor, route, reminderStepMs, routesFrom, type Route } from "./notify/routing.js";
-import { buildSummary, countEvents, emptyCounts, summaryDue } from "./notify/daily-summary.js";
-import { log } from "./log.js";
-import { describeError, LookoutError } from "./errors.js";
+import { matchingRoutes, type Route, receiversFor, reminderStepMs, route, routesFrom } from "./notify/routing.js";
+import { activeMaintenance } from "./silence/maintenance.js";
+import { type Silence, SilenceStore, silencing } from "./silence/store.js";
+import { type AgentState, AgentStore, type OutboxEntry, rewriteState } from "./store/agent-store.js";
+import { DB_FILE, DB_FILES, type Db, databaseFileId, ensureDataDir, type FileId, openDatabase } from "./store/database.js";
+import { AgentLock } from "./store/lock.js";
+import { codeOf, DISK_FULL } from "./store/transactions.js";
 
 export type CheckStatus = "ok" | "warning" | "critical" | "unknown";
 
@@ -107,7 +107,10 @@ export class Agent {
     this.silences = new SilenceStore(this._db);
     this.collectors = opts.collectors ?? createCollectors(loaded);
     this.notifiers = opts.notifiers ?? createNotifiers(loaded);
-    this.routes = routesFrom(loaded.config, this.notifiers.map((n) => n.name));
+    this.routes = routesFrom(
+      loaded.config,
+      this.notifiers.map((n) => n.name),
+    );
     this.dispatcher = this.makeDispatcher(loaded, this.notifiers);
     this.restoreCollectors();
     this.dropUnknownReceivers();
@@ -187,7 +190,10 @@ export class Agent {
       next = { ...next, dataDir: prev.dataDir };
     }
     const notifiers = this.opts.notifiers ?? createNotifiers(next);
-    const routes = routesFrom(next.config, notifiers.map((n) => n.name));
+    const routes = routesFrom(
+      next.config,
+      notifiers.map((n) => n.name),
+    );
     const sameCollectors =
       this.opts.collectors !== undefined ||
       (next.hostRoot === prev.hostRoot && JSON.stringify([next.config.docker, next.config.containers]) === JSON.stringify([prev.config.docker, prev.config.containers]));
@@ -386,7 +392,9 @@ export class Agent {
     const details: NotificationDetails = detailsFor(evaluation, event.alert.fingerprint);
     if (event.alert.alertname === "host_rebooted" && event.kind === "firing") details.facts.push(...diedWithReboot(held));
     if (CONTAINER_DEATHS.has(event.alert.alertname) && event.kind !== "resolved") {
-      const writesTo = String(evaluation.sources.get(event.alert.fingerprint)?.sample.info?.writes_to ?? "").split("\n").filter(Boolean);
+      const writesTo = String(evaluation.sources.get(event.alert.fingerprint)?.sample.info?.writes_to ?? "")
+        .split("\n")
+        .filter(Boolean);
       const cause = diskFullCause(writesTo, samples);
       if (cause) details.facts.unshift(cause);
     }
@@ -438,7 +446,15 @@ export class Agent {
       const n: Notification = { ...probe, id: randomUUID(), details };
       notifications.push(n);
       receivers.set(n.id, missing);
-      if (this.routes.length > 0) rec.toldAt = { ...rec.toldAt, ...Object.fromEntries(matchingRoutes(n, this.routes).filter((r) => missing.includes(r.receiver)).map((r) => [r.key, now])) };
+      if (this.routes.length > 0)
+        rec.toldAt = {
+          ...rec.toldAt,
+          ...Object.fromEntries(
+            matchingRoutes(n, this.routes)
+              .filter((r) => missing.includes(r.receiver))
+              .map((r) => [r.key, now]),
+          ),
+        };
       log.info("telling a receiver of an alert that fired before it was there", { alert: rec.fingerprint, receivers: missing.join(",") });
     }
     return { notifications, receivers };

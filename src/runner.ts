@@ -5,10 +5,10 @@
  * reload (SIGHUP) runs between cycles, never during one.
  */
 import type { Agent, CycleResult } from "./agent.js";
-import { REAL_CLOCK, type Clock } from "./notify/dispatcher.js";
-import type { Heartbeat } from "./notify/heartbeat.js";
-import { log } from "./log.js";
 import { describeError } from "./errors.js";
+import { log } from "./log.js";
+import { type Clock, REAL_CLOCK } from "./notify/dispatcher.js";
+import type { Heartbeat } from "./notify/heartbeat.js";
 
 export interface RunnerOptions {
   /**

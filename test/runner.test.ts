@@ -7,11 +7,11 @@
  * run`, signals, Docker events) is tested end to end in test/cli and
  * test/integration.
  */
-import { describe, it, expect, beforeEach, afterEach } from "vitest";
-import { Runner } from "../src/runner.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Agent, CycleResult } from "../src/agent.js";
-import type { Heartbeat } from "../src/notify/heartbeat.js";
 import { setLogSink } from "../src/log.js";
+import type { Heartbeat } from "../src/notify/heartbeat.js";
+import { Runner } from "../src/runner.js";
 import { ManualClock } from "./support/clock.js";
 
 const T0 = Date.parse("2026-03-01T12:00:00Z");
@@ -48,7 +48,15 @@ function fakeAgent(clock: ManualClock, opts: { cycleMs?: number } = {}) {
 
 function fakeHeartbeat() {
   const beats: number[] = [];
-  return { heartbeat: { beat: async (now: number) => (beats.push(now), true) } as unknown as Heartbeat, beats };
+  return {
+    heartbeat: {
+      beat: async (now: number) => {
+        beats.push(now);
+        return true;
+      },
+    } as unknown as Heartbeat,
+    beats,
+  };
 }
 
 const logs: string[] = [];

@@ -1,7 +1,7 @@
-import { describe, it, expect, beforeEach } from "vitest";
-import { clearSecrets, isPublicSegment, maskUrl, redact, registerSecret } from "../src/secrets.js";
+import { beforeEach, describe, expect, it } from "vitest";
 import { resultFromResponse } from "../src/notify/slack/answers.js";
 import { webhookResultFromResponse } from "../src/notify/webhook/answers.js";
+import { clearSecrets, isPublicSegment, maskUrl, redact, registerSecret } from "../src/secrets.js";
 
 beforeEach(() => clearSecrets());
 

@@ -29,8 +29,8 @@ import {
   openSync,
   readdirSync,
   readFileSync,
-  rmSync,
   rmdirSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -107,7 +107,9 @@ export function isAlive(pid) {
   }
 }
 export function pids() {
-  return readdirSync("/proc").filter((e) => /^\d+$/.test(e)).map(Number);
+  return readdirSync("/proc")
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number);
 }
 /** Processes of this dir's daemon: dockerd, containerd, shims (their command lines name the dir). */
 export function daemonPids(dir) {
@@ -183,16 +185,17 @@ function removeCgroups(ids) {
   } catch {
     return;
   }
-  for (const b of bases) for (const id of ids) {
-    const d = join(b, "docker", id);
-    if (existsSync(d)) {
-      try {
-        rmdirSync(d);
-      } catch {
-        // busy or gone
+  for (const b of bases)
+    for (const id of ids) {
+      const d = join(b, "docker", id);
+      if (existsSync(d)) {
+        try {
+          rmdirSync(d);
+        } catch {
+          // busy or gone
+        }
       }
     }
-  }
 }
 function syncSleep(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -337,15 +340,22 @@ export function createRig() {
 export async function startDockerd(rig) {
   const { dir } = rig;
   const args = [
-    "--host", rig.host,
-    "--data-root", join(dir, "data"),
-    "--exec-root", join(dir, "x"),
-    "--pidfile", rig.pidfile,
-    "--bridge", "none",
+    "--host",
+    rig.host,
+    "--data-root",
+    join(dir, "data"),
+    "--exec-root",
+    join(dir, "x"),
+    "--pidfile",
+    rig.pidfile,
+    "--bridge",
+    "none",
     "--iptables=false",
     ...(dockerdSupports("--ip6tables") ? ["--ip6tables=false"] : []),
-    "--log-level", "warn",
-    "--shutdown-timeout", "2",
+    "--log-level",
+    "warn",
+    "--shutdown-timeout",
+    "2",
   ];
   const log = openSync(rig.logFile, "a");
   let exited = null;

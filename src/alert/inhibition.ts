@@ -15,8 +15,9 @@
  * that came back to be over its crash, so only those still down are reported.
  * Pure; the memory of each source lives in the agent's state.
  */
-import type { AlertRecord } from "./state.js";
+
 import { CONTAINER_DEATHS } from "./likely-cause.js";
+import type { AlertRecord } from "./state.js";
 
 export interface InhibitRule {
   /** The alert that explains the others. */

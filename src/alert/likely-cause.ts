@@ -3,9 +3,10 @@
  * container that died while the filesystem it writes to (Docker's data root,
  * its bind mounts and volumes) was full most likely died of that. Pure.
  */
-import type { Fact } from "./notification.js";
+
 import type { Sample } from "../collect/sample.js";
 import { formatBytes, formatPercent } from "../units.js";
+import type { Fact } from "./notification.js";
 
 /** Used % at or above which a filesystem counts as full (df shows 100%). */
 export const DISK_FULL_PERCENT = 99.5;

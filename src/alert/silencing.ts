@@ -7,9 +7,10 @@
  * - a resolved message is sent only for an alert whose firing was sent (it
  *   closes what was opened), never for one nobody heard of.
  */
+
+import type { AlertSnapshot } from "./notification.js";
 import type { AlertEvent, AlertRecord } from "./state.js";
 import { snapshot } from "./state.js";
-import type { AlertSnapshot } from "./notification.js";
 
 export interface SilencingResult {
   alerts: AlertRecord[];

@@ -151,7 +151,15 @@ export function step(previous: readonly AlertRecord[], observations: readonly Ob
 
     if (level === "none") {
       // The resolved message quotes the threshold of the highest severity it reached (the one that paged), not the one it left by.
-      if (cur) resolve({ ...cur, value: obs.value, threshold: thresholdOf(obs, cur.maxSeverity), display: obs.display, ...(obs.summary !== undefined ? { summary: obs.summary } : {}), updatedAt: now });
+      if (cur)
+        resolve({
+          ...cur,
+          value: obs.value,
+          threshold: thresholdOf(obs, cur.maxSeverity),
+          display: obs.display,
+          ...(obs.summary !== undefined ? { summary: obs.summary } : {}),
+          updatedAt: now,
+        });
       continue;
     }
 

@@ -3,9 +3,10 @@
  * `[web-1] CRITICAL: CPU 97.2% (threshold 95%) for 3m`. Used by Slack's header
  * and fallback and by `lookout run`'s stdout.
  */
-import type { Notification } from "./notification.js";
+
 import { formatDuration } from "../config/duration.js";
-import { formatValue, formatThreshold } from "../units.js";
+import { formatThreshold, formatValue } from "../units.js";
+import type { Notification } from "./notification.js";
 
 /** How long from `from` to `to`, or "" under a second. */
 export function since(from: number, to: number): string {
@@ -45,27 +46,19 @@ export function notificationTitle(n: Notification): string {
   }
   if (n.kind === "resolved") {
     const lasted = since(a.firingSince, n.at);
-    return (
-      `${host} RESOLVED: ${a.display} ${formatValue(a.value, a.unit)}` +
-      `${lasted ? ` after ${lasted}` : ""} (peak ${formatValue(a.peak, a.unit)})`
-    );
+    return `${host} RESOLVED: ${a.display} ${formatValue(a.value, a.unit)}` + `${lasted ? ` after ${lasted}` : ""} (peak ${formatValue(a.peak, a.unit)})`;
   }
   const held = since(a.activeSince, n.at);
-  const subject =
-    `${a.display} ${formatValue(a.value, a.unit)} (threshold ${formatThreshold(a.threshold, a.unit)})` +
-    (held ? ` for ${held}` : "");
+  const subject = `${a.display} ${formatValue(a.value, a.unit)} (threshold ${formatThreshold(a.threshold, a.unit)})` + (held ? ` for ${held}` : "");
   switch (n.kind) {
     case "escalated":
-      return a.severity === "critical"
-        ? `${host} CRITICAL (was warning): ${subject}`
-        : `${host} ${SEVERITY_WORD[a.severity]} (escalated): ${subject}`;
+      return a.severity === "critical" ? `${host} CRITICAL (was warning): ${subject}` : `${host} ${SEVERITY_WORD[a.severity]} (escalated): ${subject}`;
     case "reminder":
       return `${host} STILL FIRING: ${subject}`;
     default: // firing
       return `${host} ${SEVERITY_WORD[a.severity]}: ${subject}`;
   }
 }
-
 
 /** What one and N alerts of one name are, in a group's title ("1 container crashed", "5 containers crashed"). */
 const GROUP_NOUNS: Record<string, [string, string]> = {
@@ -110,4 +103,3 @@ export function groupTitle(ns: readonly Notification[]): string {
   if (resolved > 0) parts.push(`${resolved} resolved`);
   return `${host} ${parts.join(", ")}`;
 }
-

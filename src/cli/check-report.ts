@@ -2,11 +2,11 @@
  * What `lookout check` prints: one JSON object scripts rely on (its field names
  * are a contract), or a table for people. Pure.
  */
-import type { CycleResult, CheckStatus } from "../agent.js";
+import type { CheckStatus, CycleResult } from "../agent.js";
 import type { AlertRecord } from "../alert/state.js";
-import { cut, renderTable, SCREEN_WIDTH, wrapAfter } from "./table.js";
 import { oneLine } from "../escape.js";
 import { formatValue } from "../units.js";
+import { cut, renderTable, SCREEN_WIDTH, wrapAfter } from "./table.js";
 
 export interface CheckJson {
   status: CheckStatus;
@@ -49,14 +49,10 @@ export function checkJson(result: CycleResult, hostname: string): CheckJson {
     hostname,
     checked_at: iso(result.checkedAt),
     metrics: result.samples.map((s) => ({ name: s.name, labels: s.labels, value: s.value, unit: s.unit })),
-    alerts: [
-      ...result.active.map((a) => alertJson(a, a.state, result.checkedAt)),
-      ...result.resolved.map((a) => alertJson(a, "resolved", result.checkedAt)),
-    ],
+    alerts: [...result.active.map((a) => alertJson(a, a.state, result.checkedAt)), ...result.resolved.map((a) => alertJson(a, "resolved", result.checkedAt))],
     errors: result.errors,
   };
 }
-
 
 export interface CheckTableOptions {
   /** Every row, the ok container rows too (`check --all`). */
@@ -82,14 +78,7 @@ export function checkTable(result: CycleResult, hostname: string, opts: CheckTab
       hidden++;
       continue;
     }
-    rows.push([
-      o.alertname,
-      labelsText(o.labels),
-      formatValue(o.value, o.unit),
-      String(o.warning),
-      o.critical === null ? "-" : String(o.critical),
-      state,
-    ]);
+    rows.push([o.alertname, labelsText(o.labels), formatValue(o.value, o.unit), String(o.warning), o.critical === null ? "-" : String(o.critical), state]);
   }
   const lines = [
     cut(`${oneLine(hostname)}  ${report.checked_at}  status: ${report.status.toUpperCase()}`, SCREEN_WIDTH),

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadConfig, type LoadedConfig } from "../config/load.js";
+import { type LoadedConfig, loadConfig } from "../config/load.js";
 import { oneLine } from "../escape.js";
 
 export interface GlobalOptions {

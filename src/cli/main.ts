@@ -1,23 +1,22 @@
 #!/usr/bin/env node
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError } from "commander";
+import { ConfigError, describeError, LookoutError } from "../errors.js";
+import { oneLine, textBlock } from "../escape.js";
+import { redact } from "../secrets.js";
 /**
  * `lookout` — the command line. Every error reaches the user as a sentence
  * (with the fix), never as a stack trace; set LOOKOUT_DEBUG=1 to see stacks.
  */
 import { VERSION } from "../version.js";
-import { Command, CommanderError } from "commander";
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { checkCommand } from "./commands/check.js";
 import { initCommand } from "./commands/init.js";
 import { runCommand } from "./commands/run.js";
-import { checkCommand } from "./commands/check.js";
+import { silenceCommand } from "./commands/silence.js";
 import { statusCommand } from "./commands/status.js";
 import { testWebhookCommand } from "./commands/test-webhook.js";
-import { silenceCommand } from "./commands/silence.js";
-import { ConfigError, LookoutError, describeError } from "../errors.js";
-import { oneLine, textBlock } from "../escape.js";
-import { redact } from "../secrets.js";
 import { guardOutput } from "./output.js";
-
 
 export function buildProgram(): Command {
   const program = new Command("lookout")

@@ -1,7 +1,7 @@
 import type { LoadedConfig } from "../config/load.js";
 import type { Collector } from "./collector.js";
-import { HostCollector } from "./host/host.js";
 import { DockerCollector } from "./docker/docker.js";
+import { HostCollector } from "./host/host.js";
 
 /** Every collector (Telegraf's inputs). A new one is one file and one line here. */
 export function createCollectors(loaded: LoadedConfig): Collector[] {

@@ -3,14 +3,14 @@
  * wrong with it is reported at once, one line per problem, naming the key,
  * what was expected and what was found; nothing runs on a bad config.
  */
-import { readFileSync, statSync, existsSync, openSync, fstatSync, readSync, closeSync, constants as fsConstants, type Stats } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { closeSync, existsSync, constants as fsConstants, fstatSync, openSync, readFileSync, readSync, type Stats, statSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
+import { dirname, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
-import { configSchema, receiverName, type LookoutConfig } from "./schema.js";
 import { ConfigError } from "../errors.js";
 import { registerSecret } from "../secrets.js";
+import { configSchema, type LookoutConfig, receiverName } from "./schema.js";
 
 export const DEFAULT_CONFIG_PATHS = ["./lookout.yaml", "/etc/lookout/lookout.yaml"];
 
@@ -221,7 +221,9 @@ function checkWebhookUrl(url: string, key: string, warnings: string[], fromFile 
       : `${key}: expected an https:// URL, got ${SHOWN_SCHEMES.has(parsed.protocol) ? `a ${parsed.protocol} URL` : "a URL that does not start with https://"}`;
   }
   if (!(parsed.protocol === "https:" && parsed.hostname === "hooks.slack.com" && parsed.pathname.startsWith("/services/"))) {
-    warnings.push(`${key}: not a https://hooks.slack.com/services/… address; sending Slack-format messages there anyway (fine for Mattermost and other Slack-compatible receivers)`);
+    warnings.push(
+      `${key}: not a https://hooks.slack.com/services/… address; sending Slack-format messages there anyway (fine for Mattermost and other Slack-compatible receivers)`,
+    );
   }
   return null;
 }
@@ -341,7 +343,10 @@ function parseYaml(text: string, path: string): unknown {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (/alias/i.test(message)) {
-      throw new ConfigError(["the file repeats YAML aliases (*name) too many times (a document that expands to a huge size); write the values out instead of nesting aliases"], path);
+      throw new ConfigError(
+        ["the file repeats YAML aliases (*name) too many times (a document that expands to a huge size); write the values out instead of nesting aliases"],
+        path,
+      );
     }
     throw new ConfigError([`not valid YAML: ${message.split("\n")[0]}`], path);
   }
@@ -477,4 +482,3 @@ function levenshtein(a: string, b: string): number {
   }
   return row[b.length]!;
 }
-

@@ -4,9 +4,9 @@
  * Every message here completes "KEY: …" and the loader adds ", got VALUE".
  */
 import { z } from "zod";
+import { CRON_EXAMPLE, CRON_NEVER, cronProblem } from "../silence/maintenance.js";
+import { MATCHER_EXAMPLE, matcherProblem } from "../silence/matchers.js";
 import { parseDuration } from "./duration.js";
-import { matcherProblem, MATCHER_EXAMPLE } from "../silence/matchers.js";
-import { cronProblem, CRON_EXAMPLE, CRON_NEVER } from "../silence/maintenance.js";
 
 /**
  * A duration key: text like `500ms`, `10s`, `2m`, `1h`, `1d` (or 0), in milliseconds.
@@ -40,10 +40,7 @@ const holdFor = () => duration("0s", "7d");
 /** How long reminders wait: 0 = never remind. */
 const repeatInterval = () => duration("1m", "30d", "never");
 
-const percent = z
-  .number({ error: "expected a number from 0 to 100" })
-  .min(0, { error: "expected a number from 0 to 100" })
-  .max(100, { error: "expected a number from 0 to 100" });
+const percent = z.number({ error: "expected a number from 0 to 100" }).min(0, { error: "expected a number from 0 to 100" }).max(100, { error: "expected a number from 0 to 100" });
 
 const positive = z.number({ error: "expected a number above 0" }).positive({ error: "expected a number above 0" });
 const points = z.number({ error: "expected a number of points, 0 or more" }).min(0, { error: "expected a number of points, 0 or more" });
@@ -127,7 +124,10 @@ const slackReceiver = z
   });
 
 const alertSeverity = z.enum(["warning", "critical"], { error: "expected warning or critical" });
-const count = z.number({ error: "expected a whole number, 1 or more" }).int({ error: "expected a whole number, 1 or more" }).min(1, { error: "expected a whole number, 1 or more" });
+const count = z
+  .number({ error: "expected a whole number, 1 or more" })
+  .int({ error: "expected a whole number, 1 or more" })
+  .min(1, { error: "expected a whole number, 1 or more" });
 
 /** Container rule settings. Also what `containers.overrides[].<rule>` and `lookout.<rule>.<key>` labels may change. */
 export const containerRuleSchemas = {
@@ -195,7 +195,9 @@ const maintenanceWindow = z.strictObject({
 });
 
 /** `HH:MM`, 24-hour, local time. */
-const clockTime = z.string({ error: 'expected a time like "09:00"' }).regex(/^([01]?\d|2[0-3]):[0-5]\d$/, { error: 'expected a time like "09:00" (24-hour, this host\'s local time)' });
+const clockTime = z
+  .string({ error: 'expected a time like "09:00"' })
+  .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, { error: 'expected a time like "09:00" (24-hour, this host\'s local time)' });
 
 /** One route of `notify.routes`: which notifications go to which receiver, and how often it is reminded. */
 const route = z.strictObject({
@@ -224,9 +226,7 @@ export const configSchema = z.strictObject({
       disk: z
         .strictObject({
           ...ruleShape(percent, { warning: 90, critical: 95, for: "0s", hysteresis: 5 }),
-          mounts: z
-            .array(z.string({ error: "expected a mount point like /var" }), { error: "expected a list of mount points, [] for all" })
-            .default([]),
+          mounts: z.array(z.string({ error: "expected a mount point like /var" }), { error: "expected a list of mount points, [] for all" }).default([]),
         })
         .superRefine(criticalAboveWarning)
         .prefault({}),
@@ -243,9 +243,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   docker: z
     .strictObject({
-      enabled: z
-        .union([z.boolean(), z.literal("auto")], { error: "expected auto, true or false" })
-        .default("auto"),
+      enabled: z.union([z.boolean(), z.literal("auto")], { error: "expected auto, true or false" }).default("auto"),
       socket: z.string({ error: "expected unix:///var/run/docker.sock, a socket path, or tcp://host:port" }).min(1).optional(),
       unreachable_for: duration("0s", "24h").prefault("30s"),
       stats_concurrency: count.default(16),
@@ -270,9 +268,7 @@ export const configSchema = z.strictObject({
           severity: alertSeverity.default("warning"),
         })
         .prefault({}),
-      overrides: z
-        .array(z.strictObject({ match: matcher, ...overrideRules }), { error: 'expected a list like [{ match: "name=db-*", memory: { warning: 95 } }]' })
-        .default([]),
+      overrides: z.array(z.strictObject({ match: matcher, ...overrideRules }), { error: 'expected a list like [{ match: "name=db-*", memory: { warning: 95 } }]' }).default([]),
     })
     .prefault({}),
   notify: z
@@ -300,7 +296,7 @@ export const configSchema = z.strictObject({
         )
         .optional(),
       /** [] = every receiver gets what meets its min_severity. */
-      routes: z.array(route, { error: 'expected a list like [{ receiver: oncall, min_severity: critical }]' }).default([]),
+      routes: z.array(route, { error: "expected a list like [{ receiver: oncall, min_severity: critical }]" }).default([]),
       heartbeat: z
         .strictObject({
           url: z.string({ error: "expected a URL like https://hc-ping.com/<uuid>" }).min(1, { error: "expected a URL like https://hc-ping.com/<uuid>" }),
@@ -315,9 +311,7 @@ export const configSchema = z.strictObject({
       within: duration("10s", "7d").prefault("30m"),
     })
     .prefault({}),
-  maintenance: z
-    .array(maintenanceWindow, { error: `expected a list like [{ cron: "${CRON_EXAMPLE}", duration: 1h, match: "container=db-*" }]` })
-    .default([]),
+  maintenance: z.array(maintenanceWindow, { error: `expected a list like [{ cron: "${CRON_EXAMPLE}", duration: 1h, match: "container=db-*" }]` }).default([]),
 });
 
 export type LookoutConfig = z.output<typeof configSchema>;

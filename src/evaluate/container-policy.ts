@@ -7,8 +7,8 @@
  * never fatal.
  */
 import { parse as parseYamlScalar } from "yaml";
-import { containerRuleSchemas, type ContainerRuleName, type ContainerRules, type LookoutConfig } from "../config/schema.js";
-import { parseContainerMatcher, type ContainerIdentity } from "../collect/docker/matchers.js";
+import { type ContainerIdentity, parseContainerMatcher } from "../collect/docker/matchers.js";
+import { type ContainerRuleName, type ContainerRules, containerRuleSchemas, type LookoutConfig } from "../config/schema.js";
 
 export interface ContainerPolicy {
   rules: ContainerRules;

@@ -4,13 +4,14 @@
  * same lifecycle as thresholds: one message when they fire, one when they are
  * over, and nothing repeated in between.
  */
-import type { ThresholdRule, ContainerRuleName, ContainerRules, LookoutConfig } from "../config/schema.js";
-import type { Sample } from "../collect/sample.js";
-import type { RuleDefinition } from "./rule.js";
-import { containerPolicy } from "./container-policy.js";
-import { formatBytes, formatPercent, formatTime } from "../units.js";
+
 import type { DownAtStart } from "../collect/docker/docker.js";
+import type { Sample } from "../collect/sample.js";
 import { formatDuration } from "../config/duration.js";
+import type { ContainerRuleName, ContainerRules, LookoutConfig, ThresholdRule } from "../config/schema.js";
+import { formatBytes, formatPercent, formatTime } from "../units.js";
+import { containerPolicy } from "./container-policy.js";
+import type { RuleDefinition } from "./rule.js";
 
 const num = (v: string | number | undefined): number => (typeof v === "number" ? v : Number(v ?? NaN));
 const str = (v: string | number | undefined): string => (v === undefined ? "" : String(v));
@@ -50,7 +51,8 @@ function downList(s: Sample): DownAtStart[] {
 function downText(d: DownAtStart, startedAt: number, long: boolean): string {
   const state = d.status === "exited" ? `exited ${d.exitCode}` : d.status === "created" ? "created, never started" : `${d.status}, exit code ${d.exitCode}`;
   const ago = d.finishedAt !== null && d.finishedAt > 0 && startedAt >= d.finishedAt ? formatDuration(startedAt - d.finishedAt) : "";
-  const when = d.finishedAt !== null && d.finishedAt > 0 ? (long ? ` at ${formatTime(d.finishedAt)}${ago ? `, ${ago} before Lookout started` : ""}` : ago ? `, ${ago} ago` : "") : "";
+  const when =
+    d.finishedAt !== null && d.finishedAt > 0 ? (long ? ` at ${formatTime(d.finishedAt)}${ago ? `, ${ago} before Lookout started` : ""}` : ago ? `, ${ago} ago` : "") : "";
   const flag = d.oomFlag ? (long ? "; Docker's OOMKilled flag is set" : ", OOMKilled flag set") : "";
   return `${state}${when}${flag}`;
 }
@@ -87,7 +89,11 @@ export const containerRules: RuleDefinition[] = [
       ];
       if (str(i.error)) facts.push({ label: "Docker error", value: str(i.error) });
       if (num(i.reconciled)) facts.push({ label: "Noticed", value: "after the fact (Lookout was not following Docker's events then)" });
-      if (num(i.docker_oom_flag)) facts.push({ label: "Docker's OOMKilled flag", value: "set: the kernel killed a process in this container for lack of memory at some point; Lookout did not see that kill cause this exit" });
+      if (num(i.docker_oom_flag))
+        facts.push({
+          label: "Docker's OOMKilled flag",
+          value: "set: the kernel killed a process in this container for lack of memory at some point; Lookout did not see that kill cause this exit",
+        });
       return facts;
     },
     sections: (s) => (s.value > 0 ? logsSection(s) : []),
@@ -103,9 +109,7 @@ export const containerRules: RuleDefinition[] = [
       const i = s.info ?? {};
       if (s.value === 0) return `Container ${name(s)} is running again`;
       const limit = num(i.memory_limit) > 0 ? `its ${formatBytes(num(i.memory_limit))} limit` : "host memory, no limit set";
-      return num(i.died)
-        ? `Container ${name(s)} was killed: out of memory (${limit})`
-        : `A process in container ${name(s)} was killed: out of memory (${limit})`;
+      return num(i.died) ? `Container ${name(s)} was killed: out of memory (${limit})` : `A process in container ${name(s)} was killed: out of memory (${limit})`;
     },
     facts: (s) => {
       const i = s.info ?? {};
@@ -142,14 +146,15 @@ export const containerRules: RuleDefinition[] = [
     },
     display: (s) => `Container ${name(s)} restart loop`,
     summary: (s) =>
-      s.value > 0
-        ? `Container ${name(s)} is restarting in a loop: ${s.value} restarts in ${formatDuration(num(s.info?.within_ms))}`
-        : `Container ${name(s)} stopped restarting`,
+      s.value > 0 ? `Container ${name(s)} is restarting in a loop: ${s.value} restarts in ${formatDuration(num(s.info?.within_ms))}` : `Container ${name(s)} stopped restarting`,
     facts: (s) => {
       const i = s.info ?? {};
       const facts = [...composeFacts(s), { label: "Restart policy", value: str(i.restart_policy) }, { label: "Restarts in all", value: str(i.restart_count) }];
       if (s.value > 0 && i.last_exit_code !== undefined && str(i.last_exit_code) !== "unknown") {
-        facts.unshift({ label: "Last exit code", value: `${str(i.last_exit_code)}: ${str(i.last_exit_meaning)}` + (num(i.last_exit_at) > 0 ? ` (at ${formatTime(num(i.last_exit_at))})` : "") });
+        facts.unshift({
+          label: "Last exit code",
+          value: `${str(i.last_exit_code)}: ${str(i.last_exit_meaning)}` + (num(i.last_exit_at) > 0 ? ` (at ${formatTime(num(i.last_exit_at))})` : ""),
+        });
       }
       return facts;
     },
@@ -171,7 +176,11 @@ export const containerRules: RuleDefinition[] = [
     facts: (s) => {
       const i = s.info ?? {};
       if (s.value === 0) return composeFacts(s);
-      const facts = [...composeFacts(s), { label: "State", value: `${str(i.status)}, exit code ${str(i.exit_code)}` }, { label: "Why expected", value: `restart policy ${str(i.restart_policy)} or label lookout.expect=running` }];
+      const facts = [
+        ...composeFacts(s),
+        { label: "State", value: `${str(i.status)}, exit code ${str(i.exit_code)}` },
+        { label: "Why expected", value: `restart policy ${str(i.restart_policy)} or label lookout.expect=running` },
+      ];
       if (str(i.error)) facts.push({ label: "Docker error", value: str(i.error) });
       return facts;
     },
@@ -220,7 +229,8 @@ export const containerRules: RuleDefinition[] = [
       if (num(i.more) > 0) facts.push({ label: "And", value: `${num(i.more)} more (docker ps -a --filter status=exited lists them)` });
       facts.push({
         label: "Why no crash alert",
-        value: "Lookout was not watching when they stopped, so it cannot tell a crash from a docker stop. One that should run (restart policy always or unless-stopped, label lookout.expect=running) alerts as container_not_running; every exit from now on is reported as it happens.",
+        value:
+          "Lookout was not watching when they stopped, so it cannot tell a crash from a docker stop. One that should run (restart policy always or unless-stopped, label lookout.expect=running) alerts as container_not_running; every exit from now on is reported as it happens.",
       });
       return facts;
     },
@@ -233,6 +243,12 @@ export const containerRules: RuleDefinition[] = [
     settings: (c) => condition(c.docker.enabled !== false, "critical", c.docker.unreachable_for),
     display: (s) => (s.value > 0 ? "Docker unreachable" : "Docker is reachable again"),
     summary: (s) => (s.value > 0 ? `Docker is unreachable: containers are not being watched` : "Docker is reachable again"),
-    facts: (s) => (s.value > 0 ? [{ label: "Error", value: str(s.info?.error) }, { label: "Host alerts", value: "still watched" }] : []),
+    facts: (s) =>
+      s.value > 0
+        ? [
+            { label: "Error", value: str(s.info?.error) },
+            { label: "Host alerts", value: "still watched" },
+          ]
+        : [],
   },
 ];

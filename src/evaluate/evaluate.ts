@@ -1,10 +1,11 @@
 /**
  * Samples + rules → observations for the alert state machine. Pure.
  */
-import type { LookoutConfig } from "../config/schema.js";
+
 import type { Fact } from "../alert/notification.js";
 import type { Observation } from "../alert/state.js";
-import { sampleKey, type Sample } from "../collect/sample.js";
+import { type Sample, sampleKey } from "../collect/sample.js";
+import type { LookoutConfig } from "../config/schema.js";
 import type { RuleDefinition } from "./rule.js";
 
 export interface Evaluation {

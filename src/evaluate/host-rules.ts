@@ -1,9 +1,8 @@
-import type { RuleDefinition } from "./rule.js";
-import { formatBytes, formatPercent, formatTime as iso } from "../units.js";
 import { formatDuration } from "../config/duration.js";
+import { formatBytes, formatPercent, formatTime as iso } from "../units.js";
+import type { RuleDefinition } from "./rule.js";
 
 const num = (v: string | number | undefined): number => (typeof v === "number" ? v : Number(v ?? NaN));
-
 
 export const hostRules: RuleDefinition[] = [
   {
@@ -35,7 +34,10 @@ export const hostRules: RuleDefinition[] = [
     facts: (s) => {
       const i = s.info ?? {};
       return [
-        { label: "Split", value: `user ${formatPercent(num(i.user))} · system ${formatPercent(num(i.system))} · iowait ${formatPercent(num(i.iowait))} · steal ${formatPercent(num(i.steal))}` },
+        {
+          label: "Split",
+          value: `user ${formatPercent(num(i.user))} · system ${formatPercent(num(i.system))} · iowait ${formatPercent(num(i.iowait))} · steal ${formatPercent(num(i.steal))}`,
+        },
       ];
     },
     topProcesses: "cpu",

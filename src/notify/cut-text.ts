@@ -41,8 +41,7 @@ function safeEnd(text: string, end: number): number {
 /** `line` within `max` (as measured): its start and its end, " … " in between. */
 export function cutMiddle(line: string, max: number, measure: Measure = plain): string {
   if (measure(line) <= max) return line;
-  const cut = (keep: number) =>
-    `${line.slice(0, safeEnd(line, Math.ceil(keep / 2)))}${GAP}${line.slice(safeStart(line, line.length - Math.floor(keep / 2)))}`;
+  const cut = (keep: number) => `${line.slice(0, safeEnd(line, Math.ceil(keep / 2)))}${GAP}${line.slice(safeStart(line, line.length - Math.floor(keep / 2)))}`;
   // The most characters kept that fit (escaping makes some count more than one).
   let lo = 0;
   let hi = Math.min(line.length - 1, max);

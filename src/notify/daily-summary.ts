@@ -5,12 +5,12 @@
  * quiet channel is known to be quiet, not broken. Pure: the agent keeps the
  * counts (SummaryCounts) in its state and asks `summaryDue` every cycle.
  */
-import { oneLine } from "../escape.js";
-import type { AlertRecord } from "../alert/state.js";
-import type { AlertEvent } from "../alert/state.js";
+
 import type { Fact, Notification } from "../alert/notification.js";
-import { formatTime as iso, formatValue } from "../units.js";
+import type { AlertEvent, AlertRecord } from "../alert/state.js";
 import type { Sample } from "../collect/sample.js";
+import { oneLine } from "../escape.js";
+import { formatValue, formatTime as iso } from "../units.js";
 
 /** What happened since the last summary. */
 export interface SummaryCounts {
@@ -60,7 +60,6 @@ export function summaryDue(at: string, counts: SummaryCounts, now: number): bool
   return counts.lastSentAt < occurrence;
 }
 
-
 /** The summary notification. `failed`: notifications given up on since the last summary. */
 export function buildSummary(opts: {
   id: string;
@@ -74,8 +73,7 @@ export function buildSummary(opts: {
   const { now, counts } = opts;
   const firing = opts.alerts.filter((a) => a.state === "firing");
   const critical = firing.filter((a) => a.severity === "critical").length;
-  const state =
-    firing.length === 0 ? "all clear" : `${firing.length} alert${firing.length === 1 ? "" : "s"} firing${critical > 0 ? ` (${critical} critical)` : ""}`;
+  const state = firing.length === 0 ? "all clear" : `${firing.length} alert${firing.length === 1 ? "" : "s"} firing${critical > 0 ? ` (${critical} critical)` : ""}`;
   const facts: Fact[] = [];
   const period = `since ${iso(counts.since)}`;
   const names = Object.entries(counts.byName)
@@ -92,11 +90,12 @@ export function buildSummary(opts: {
       ? [
           {
             title: "Firing now",
-            text: firing
-              .slice(0, 20)
-              // One line per alert: machine text in it (a container's name, a mount point) cannot start another.
-              .map((a) => oneLine(`${a.severity.toUpperCase()} ${a.summary ?? `${a.display} ${formatValue(a.value, a.unit)}`} since ${iso(a.firingSince ?? a.activeSince)}`))
-              .join("\n") + (firing.length > 20 ? `\nand ${firing.length - 20} more` : ""),
+            text:
+              firing
+                .slice(0, 20)
+                // One line per alert: machine text in it (a container's name, a mount point) cannot start another.
+                .map((a) => oneLine(`${a.severity.toUpperCase()} ${a.summary ?? `${a.display} ${formatValue(a.value, a.unit)}`} since ${iso(a.firingSince ?? a.activeSince)}`))
+                .join("\n") + (firing.length > 20 ? `\nand ${firing.length - 20} more` : ""),
           },
         ]
       : [];

@@ -12,14 +12,14 @@
  * what it holds, the members go alone so that only the bad one is given up.
  */
 import { setTimeout as sleepTimer } from "node:timers/promises";
-import { atLeast, type Severity } from "../config/schema.js";
 import type { Notification } from "../alert/notification.js";
-import { FAILED_KEPT, type AgentState, type Delivery, type FailedDelivery, type OutboxEntry, type QueuedDelivery } from "../store/agent-store.js";
-import type { DeliveryResult, Notifier, SendOptions } from "./notifier.js";
-import { log } from "../log.js";
-import { describeError } from "../errors.js";
 import { notificationTitle } from "../alert/title.js";
 import { formatDuration } from "../config/duration.js";
+import { atLeast, type Severity } from "../config/schema.js";
+import { describeError } from "../errors.js";
+import { log } from "../log.js";
+import { type AgentState, type Delivery, FAILED_KEPT, type FailedDelivery, type OutboxEntry, type QueuedDelivery } from "../store/agent-store.js";
+import type { DeliveryResult, Notifier, SendOptions } from "./notifier.js";
 
 /** The longest a Retry-After holds a receiver's queue unless notify.max_retry_after says otherwise. */
 export const DEFAULT_MAX_RETRY_AFTER_MS = 10 * 60_000;
@@ -422,7 +422,6 @@ function takeWhileDue<T extends { entry: OutboxEntry; delivery: Delivery }>(queu
   return out;
 }
 
-
 /**
  * An alert that fired and resolved while the receiver could not be reached
  * (its firing failed and is still queued with its resolved): one resolved
@@ -438,7 +437,10 @@ export function foldFiredAndResolved(queued: ReadonlyArray<{ notification: Notif
     const fp = n.alert.fingerprint;
     if (!folded.has(fp)) out.push(n);
     else if (n.kind === "resolved") {
-      out.push({ ...n, details: { ...n.details, facts: [{ label: "While unreachable", value: "it fired and resolved while this receiver could not be reached" }, ...n.details.facts] } });
+      out.push({
+        ...n,
+        details: { ...n.details, facts: [{ label: "While unreachable", value: "it fired and resolved while this receiver could not be reached" }, ...n.details.facts] },
+      });
     }
   }
   return out;

@@ -9,15 +9,16 @@
  * works again that is logged too. The URL is a secret (whoever has it can
  * ping): registered with secrets.ts and shown masked.
  */
-import { USER_AGENT } from "../version.js";
+
 import { request } from "undici";
 import type { LookoutConfig } from "../config/schema.js";
 import { ConfigError, describeError } from "../errors.js";
 import { log } from "../log.js";
 import { maskUrl, redact, registerSecret } from "../secrets.js";
-import { resultFromNetworkError, quoteBody } from "./webhook/answers.js";
+import { USER_AGENT } from "../version.js";
+import { type Clock, REAL_CLOCK } from "./dispatcher.js";
 import { isHttpUrl } from "./http-values.js";
-import { REAL_CLOCK, type Clock } from "./dispatcher.js";
+import { quoteBody, resultFromNetworkError } from "./webhook/answers.js";
 
 export interface HeartbeatOptions {
   /** The URL to GET, e.g. https://hc-ping.com/<uuid>. */
@@ -138,7 +139,6 @@ export class Heartbeat {
     return `${cap(answer)} Check notify.heartbeat.url.`;
   }
 }
-
 
 function cap(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

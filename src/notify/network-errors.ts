@@ -4,7 +4,6 @@
  */
 import type { DeliveryResult } from "./notifier.js";
 
-
 export interface ErrorFacts {
   code?: string;
   name?: string;

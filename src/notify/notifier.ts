@@ -1,5 +1,5 @@
-import type { Severity } from "../config/schema.js";
 import type { Notification } from "../alert/notification.js";
+import type { Severity } from "../config/schema.js";
 import { describeError } from "../errors.js";
 import { log } from "../log.js";
 import { redact } from "../secrets.js";

@@ -14,11 +14,11 @@
  * (the shortest route interval); a route gets it only when its own
  * repeat_interval has passed since it was last told of the alert.
  */
-import { atLeast, type LookoutConfig, type Severity } from "../config/schema.js";
-import type { Notification } from "../alert/notification.js";
-import { matchesAll, parseMatcher, type LabelMatcher } from "../silence/matchers.js";
-import { meetsSeverity } from "./dispatcher.js";
 
+import type { Notification } from "../alert/notification.js";
+import { atLeast, type LookoutConfig, type Severity } from "../config/schema.js";
+import { type LabelMatcher, matchesAll, parseMatcher } from "../silence/matchers.js";
+import { meetsSeverity } from "./dispatcher.js";
 
 export interface Route {
   /** Identifies the route in an alert's memory of when each route was last told: `routes[i]:receiver`. */

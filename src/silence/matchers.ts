@@ -34,7 +34,6 @@ export const MATCHER_EXAMPLE = "label=value like container=db-1 or alertname=hos
 
 const NAME_RE = /^[A-Za-z0-9_.\-/]+$/;
 
-
 /**
  * What is wrong with a matcher's text, completing "KEY: …" (the caller adds the
  * value), or undefined when it is fine.
@@ -66,6 +65,5 @@ export function parseMatcher(text: string): LabelMatcher {
 
 /** Whether every matcher holds for these labels (true for no matchers). */
 export function matchesAll(matchers: readonly LabelMatcher[], labels: Record<string, string>): boolean {
-  return matchers.every((m) => m.test(Object.prototype.hasOwnProperty.call(labels, m.name) ? labels[m.name] : undefined));
+  return matchers.every((m) => m.test(Object.hasOwn(labels, m.name) ? labels[m.name] : undefined));
 }
-

@@ -5,12 +5,13 @@
  * and writes, and a writer waits for another's short transaction. The agent
  * asks for the active silences every cycle: one indexed query.
  */
-import type Database from "better-sqlite3";
+
 import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
+import type Database from "better-sqlite3";
 import { UsageError } from "../errors.js";
 import { inTransaction, reading } from "../store/transactions.js";
-import { MATCHER_EXAMPLE, matchesAll, parseMatcher, type LabelMatcher } from "./matchers.js";
+import { type LabelMatcher, MATCHER_EXAMPLE, matchesAll, parseMatcher } from "./matchers.js";
 
 export interface Silence {
   /** Short and readable: 8 hex characters (`maintenance[i]` for a maintenance window). */
@@ -96,9 +97,7 @@ export class SilenceStore {
 
   /** The silences in force at `now`, soonest-ending first (one indexed query: the agent asks every cycle). */
   active(now = Date.now()): Silence[] {
-    return reading(this.db, () =>
-      (this.db.prepare("SELECT * FROM silences WHERE ends_at > ? AND starts_at <= ?").all(now, now) as SilenceRow[]).map(fromRow).sort(byEnd),
-    );
+    return reading(this.db, () => (this.db.prepare("SELECT * FROM silences WHERE ends_at > ? AND starts_at <= ?").all(now, now) as SilenceRow[]).map(fromRow).sort(byEnd));
   }
 
   /** Adds a silence from `now` for `durationMs`; every matcher is checked first. Prunes long-expired silences. */

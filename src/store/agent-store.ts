@@ -10,10 +10,10 @@
  *   notification leaving the outbox is one SQLite commit.
  */
 import type Database from "better-sqlite3";
-import type { AlertRecord } from "../alert/state.js";
-import type { Notification } from "../alert/notification.js";
 import type { FlapMemory, FlapRecord } from "../alert/flapping.js";
 import type { InhibitorMemory } from "../alert/inhibition.js";
+import type { Notification } from "../alert/notification.js";
+import type { AlertRecord } from "../alert/state.js";
 import type { SummaryCounts } from "../notify/daily-summary.js";
 import { inTransaction, reading } from "./transactions.js";
 
@@ -104,9 +104,7 @@ export function writeMeta(db: Database.Database, key: string, value: unknown): v
 export function insertOutbox(db: Database.Database, entries: readonly OutboxEntry[]): void {
   const note = db.prepare("INSERT INTO notifications (id, created_at, body) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING");
   const seqOf = db.prepare("SELECT seq FROM notifications WHERE id = ?").pluck();
-  const delivery = db.prepare(
-    "INSERT OR REPLACE INTO deliveries (notification_seq, receiver, attempts, next_attempt_at, first_attempt_at, last_error) VALUES (?, ?, ?, ?, ?, ?)",
-  );
+  const delivery = db.prepare("INSERT OR REPLACE INTO deliveries (notification_seq, receiver, attempts, next_attempt_at, first_attempt_at, last_error) VALUES (?, ?, ?, ?, ?, ?)");
   for (const e of entries) {
     note.run(e.notification.id, e.notification.at, JSON.stringify(e.notification));
     const seq = seqOf.get(e.notification.id) as number;
@@ -238,9 +236,7 @@ export class AgentStore {
   /** Attempts that failed and will be retried: their counts, next time and error. */
   attempted(items: readonly QueuedDelivery[]): void {
     inTransaction(this.db, () => {
-      const update = this.db.prepare(
-        "UPDATE deliveries SET attempts = ?, next_attempt_at = ?, first_attempt_at = ?, last_error = ? WHERE notification_seq = ? AND receiver = ?",
-      );
+      const update = this.db.prepare("UPDATE deliveries SET attempts = ?, next_attempt_at = ?, first_attempt_at = ?, last_error = ? WHERE notification_seq = ? AND receiver = ?");
       for (const { entry, delivery: d } of items) {
         if (entry.seq !== undefined) update.run(d.attempts, d.nextAttemptAt, d.firstAttemptAt, d.lastError, entry.seq, d.receiver);
       }
@@ -310,13 +306,18 @@ export function rewriteState(db: Database.Database, state: AgentState, silences:
     writeMeta(db, "daily_summary", state.summary);
     db.prepare("DELETE FROM deliveries").run();
     db.prepare("DELETE FROM notifications").run();
-    insertOutbox(db, state.outbox.filter((e) => e.pending.length > 0));
+    insertOutbox(
+      db,
+      state.outbox.filter((e) => e.pending.length > 0),
+    );
     db.prepare("DELETE FROM failed_deliveries").run();
     insertFailed(db, state.failed);
     for (const row of silences) {
       const cols = Object.keys(row);
       if (cols.length === 0) continue;
-      db.prepare(`INSERT OR IGNORE INTO silences (${cols.map((c) => `"${c.replace(/"/g, '""')}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`).run(...cols.map((c) => row[c]));
+      db.prepare(`INSERT OR IGNORE INTO silences (${cols.map((c) => `"${c.replace(/"/g, '""')}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`).run(
+        ...cols.map((c) => row[c]),
+      );
     }
   });
 }

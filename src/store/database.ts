@@ -11,14 +11,15 @@
  * no await in between, so nothing else can interleave. It builds from source
  * with node-gyp when no prebuilt binary can be downloaded (about a minute).
  */
-import Database from "better-sqlite3";
-import { chmodSync, closeSync, existsSync, fchownSync, mkdirSync, openSync, renameSync, statSync, accessSync, constants } from "node:fs";
+
+import { accessSync, chmodSync, closeSync, constants, existsSync, fchownSync, mkdirSync, openSync, renameSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import Database from "better-sqlite3";
 import { StorageError } from "../errors.js";
-import { BUSY_TIMEOUT_MS, codeOf, storageErrorFrom } from "./transactions.js";
-import { MIGRATIONS, migrate, type Migration } from "./migrations.js";
-import { agentUsing, KERNEL_LOCK_FILE, LOCK_FILE } from "./lock.js";
 import { log } from "../log.js";
+import { agentUsing, KERNEL_LOCK_FILE, LOCK_FILE } from "./lock.js";
+import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
+import { BUSY_TIMEOUT_MS, codeOf, storageErrorFrom } from "./transactions.js";
 
 export const DB_FILE = "lookout.db";
 export type Db = Database.Database;
@@ -49,10 +50,9 @@ export function ensureDataDir(dataDir: string): void {
     makeDirs(dataDir);
     accessSync(dataDir, constants.W_OK);
   } catch (err) {
-    throw new StorageError(
-      `cannot use data directory ${dataDir} (${codeOf(err)}): create it and make it writable by the user that runs Lookout, or pass --data-dir DIR`,
-      { cause: err },
-    );
+    throw new StorageError(`cannot use data directory ${dataDir} (${codeOf(err)}): create it and make it writable by the user that runs Lookout, or pass --data-dir DIR`, {
+      cause: err,
+    });
   }
 }
 
@@ -195,10 +195,13 @@ function whenMissing(dataDir: string, path: string, agent: boolean, lockExisted:
   } catch (err) {
     throw storageErrorFrom(err, path);
   }
-  log.error(`${path} is missing from the data directory (deleted or moved while no agent ran): starting with a new, empty database; alert state, queued notifications and silences from before are gone`, {
-    moved_aside: moved.length > 0 ? moved.join(",") : undefined,
-    to_keep_them: "stop Lookout and put the old lookout.db back",
-  });
+  log.error(
+    `${path} is missing from the data directory (deleted or moved while no agent ran): starting with a new, empty database; alert state, queued notifications and silences from before are gone`,
+    {
+      moved_aside: moved.length > 0 ? moved.join(",") : undefined,
+      to_keep_them: "stop Lookout and put the old lookout.db back",
+    },
+  );
 }
 
 /** Opens (creating and migrating as needed) the data directory's database. */

@@ -5,13 +5,14 @@
  * an upgrade neither resends firing alerts nor loses queued notifications or
  * silences; once the import committed, the files are renamed `*.imported`.
  */
-import type Database from "better-sqlite3";
+
 import { readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
+import type Database from "better-sqlite3";
 import { StorageError } from "../errors.js";
-import { emptyState, insertFailed, insertOutbox, writeAlerts, writeCollectors, writeFlap, writeMeta, type AgentState } from "./agent-store.js";
-import { insertSilence, type Silence } from "../silence/store.js";
 import { matcherProblem } from "../silence/matchers.js";
+import { insertSilence, type Silence } from "../silence/store.js";
+import { type AgentState, emptyState, insertFailed, insertOutbox, writeAlerts, writeCollectors, writeFlap, writeMeta } from "./agent-store.js";
 
 export const LEGACY_STATE_FILE = "state.json";
 export const LEGACY_SILENCES_FILE = "silences.json";

@@ -35,12 +35,13 @@
  * "the" lock), and this process never opens it except through SQLite (closing
  * any other descriptor of a file drops the process's fcntl locks on it).
  */
-import Database from "better-sqlite3";
-import { closeSync, existsSync, fchownSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, chmodSync } from "node:fs";
+
+import { chmodSync, closeSync, existsSync, fchownSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { StorageError } from "../errors.js";
-import { codeOf, DISK_FULL as FULL, storageErrorFrom } from "./transactions.js";
 import { log } from "../log.js";
+import { codeOf, DISK_FULL as FULL, storageErrorFrom } from "./transactions.js";
 
 /** The note of who holds the lock (JSON). */
 export const LOCK_FILE = "agent.lock";
@@ -165,7 +166,9 @@ export class AgentLock {
       if (code.startsWith("SQLITE_BUSY") || code === "SQLITE_LOCKED") throw this.refusal(this.holder());
       if (FULL.has(code)) throw diskFull(this.kernelPath, this.dataDir, code);
       if (code === "EACCES" || code === "EPERM" || code === "EROFS" || code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN")) {
-        throw new StorageError(`cannot take ${this.kernelPath} (${code}): run Lookout as the user that owns the data directory ${this.dataDir}, or pass --data-dir DIR`, { cause: err });
+        throw new StorageError(`cannot take ${this.kernelPath} (${code}): run Lookout as the user that owns the data directory ${this.dataDir}, or pass --data-dir DIR`, {
+          cause: err,
+        });
       }
       throw storageErrorFrom(err, this.kernelPath);
     }
@@ -219,7 +222,9 @@ export class AgentLock {
   }
 
   private refusal(owner: LockInfo | null): StorageError {
-    const who = owner ? `another Lookout agent (pid ${owner.pid}, "lookout ${owner.command}" since ${owner.since})` : `another Lookout agent (fuser -v ${this.kernelPath} names it)`;
+    const who = owner
+      ? `another Lookout agent (pid ${owner.pid}, "lookout ${owner.command}" since ${owner.since})`
+      : `another Lookout agent (fuser -v ${this.kernelPath} names it)`;
     return new StorageError(`${who} is using the data directory ${this.dataDir}; stop it first, or give this one its own --data-dir`, { exitCode: 3 });
   }
 

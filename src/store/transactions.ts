@@ -3,8 +3,9 @@
  * database goes through `inTransaction`, so an SQLite error reaches the user as
  * a StorageError with what to do, never as an SqliteError and its stack.
  */
-import type Database from "better-sqlite3";
+
 import { dirname } from "node:path";
+import type Database from "better-sqlite3";
 import { LookoutError, StorageError } from "../errors.js";
 
 /** How long a writer waits for another process's transaction (a silence added while run commits a cycle). */

@@ -1,8 +1,8 @@
-import { describe, it, expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import { applyFlapping, type FlapMemory } from "../../src/alert/flapping.js";
 import type { AlertEvent } from "../../src/alert/state.js";
-import { sampleNotification } from "../support/sample-notification.js";
 import { notificationTitle } from "../../src/alert/title.js";
+import { sampleNotification } from "../support/sample-notification.js";
 
 const MIN = 60_000;
 const ev = (kind: AlertEvent["kind"]): AlertEvent => ({ kind, alert: sampleNotification().alert });
@@ -23,12 +23,32 @@ function run(kinds: Array<AlertEvent["kind"] | null>) {
 describe("applyFlapping", () => {
   it("lets an alert fire and resolve up to max times in the window", () => {
     expect(run(["firing", "resolved", "firing", "resolved", "firing", "resolved", "firing", "resolved"]).out).toEqual([
-      "0:firing", "1:resolved", "2:firing", "3:resolved", "4:firing", "5:resolved", "6:firing", "7:resolved",
+      "0:firing",
+      "1:resolved",
+      "2:firing",
+      "3:resolved",
+      "4:firing",
+      "5:resolved",
+      "6:firing",
+      "7:resolved",
     ]);
   });
 
   it("reports the fifth firing as flapping once, holds the rest, and sends the final state once stable", () => {
-    const kinds: Array<AlertEvent["kind"] | null> = ["firing", "resolved", "firing", "resolved", "firing", "resolved", "firing", "resolved", "firing", "resolved", "firing", "resolved"];
+    const kinds: Array<AlertEvent["kind"] | null> = [
+      "firing",
+      "resolved",
+      "firing",
+      "resolved",
+      "firing",
+      "resolved",
+      "firing",
+      "resolved",
+      "firing",
+      "resolved",
+      "firing",
+      "resolved",
+    ];
     for (let i = 0; i < 31; i++) kinds.push(null);
     const { out, memory } = run(kinds);
     expect(out.slice(0, 9)).toEqual(["0:firing", "1:resolved", "2:firing", "3:resolved", "4:firing", "5:resolved", "6:firing", "7:resolved", "8:flapping"]);

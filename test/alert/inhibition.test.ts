@@ -1,11 +1,20 @@
-import { describe, it, expect } from "vitest";
-import { inhibitedBy, updateInhibitors, type InhibitorMemory } from "../../src/alert/inhibition.js";
+import { describe, expect, it } from "vitest";
+import { type InhibitorMemory, inhibitedBy, updateInhibitors } from "../../src/alert/inhibition.js";
 import type { AlertRecord } from "../../src/alert/state.js";
 
 const S = 1000;
 const HOLD = 90 * S;
 const active = (alertname: string, since: number, state: "pending" | "firing" = "firing"): AlertRecord =>
-  ({ fingerprint: `${alertname}{}`, alertname, labels: { alertname }, state, severity: "critical", maxSeverity: "critical", activeSince: since, firingSince: since }) as unknown as AlertRecord;
+  ({
+    fingerprint: `${alertname}{}`,
+    alertname,
+    labels: { alertname },
+    state,
+    severity: "critical",
+    maxSeverity: "critical",
+    activeSince: since,
+    firingSince: since,
+  }) as unknown as AlertRecord;
 const crash = (causedAt: number, activeSince = causedAt) => ({ labels: { alertname: "container_crashed", container: "db-1" }, causedAt, activeSince });
 
 /** Runs cycles at the given times (each measured 0.5 s after it starts) with the source active where `down(t)`; returns the memory after each. */

@@ -1,8 +1,14 @@
-import { describe, it, expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import { diskFullCause, mountOf } from "../../src/alert/likely-cause.js";
 import type { Sample } from "../../src/collect/sample.js";
 
-const disk = (mount: string, value: number, free = 0): Sample => ({ name: "host_disk", labels: { mount }, value, unit: "%", info: { free_bytes: free, size_bytes: 100 * 2 ** 30 } });
+const disk = (mount: string, value: number, free = 0): Sample => ({
+  name: "host_disk",
+  labels: { mount },
+  value,
+  unit: "%",
+  info: { free_bytes: free, size_bytes: 100 * 2 ** 30 },
+});
 
 describe("likely causes", () => {
   it("finds the mount a path is on: the longest mount point that holds it, never a mere prefix of a name", () => {

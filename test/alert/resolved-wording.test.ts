@@ -2,14 +2,14 @@
  * What a resolved or restart-loop message says: the threshold that paged, how
  * long an outage really lasted, and why a container keeps restarting.
  */
-import { describe, it, expect } from "vitest";
-import { step, type AlertRecord } from "../../src/alert/state.js";
-import { cpuObservation } from "../support/observations.js";
+import { describe, expect, it } from "vitest";
+import { type AlertRecord, step } from "../../src/alert/state.js";
 import { notificationTitle } from "../../src/alert/title.js";
+import type { Sample } from "../../src/collect/sample.js";
 import { configSchema } from "../../src/config/schema.js";
 import { containerRules } from "../../src/evaluate/container-rules.js";
 import { detailsFor, evaluate } from "../../src/evaluate/evaluate.js";
-import type { Sample } from "../../src/collect/sample.js";
+import { cpuObservation } from "../support/observations.js";
 import { sampleNotification, T0 } from "../support/sample-notification.js";
 
 const MIN = 60_000;
@@ -60,7 +60,15 @@ describe("a restart loop's message", () => {
       value: 4,
       unit: "count",
       meta: {},
-      info: { restart_policy: "always", restart_count: 9, within_ms: 600_000, last_exit_code: 1, last_exit_meaning: "application error", last_exit_at: T0, logs: "connecting to db\nFATAL: db unreachable" },
+      info: {
+        restart_policy: "always",
+        restart_count: 9,
+        within_ms: 600_000,
+        last_exit_code: 1,
+        last_exit_meaning: "application error",
+        last_exit_at: T0,
+        logs: "connecting to db\nFATAL: db unreachable",
+      },
     };
     const e = evaluate([loop], containerRules, configSchema.parse({}), "h");
     const details = detailsFor(e, e.observations[0]!.fingerprint);

@@ -1,6 +1,6 @@
-import { describe, it, expect } from "vitest";
-import { step, type AlertRecord, type Observation, type StepOptions } from "../../src/alert/state.js";
+import { describe, expect, it } from "vitest";
 import { applySilences } from "../../src/alert/silencing.js";
+import { type AlertRecord, type Observation, type StepOptions, step } from "../../src/alert/state.js";
 
 const opts: StepOptions = { repeatIntervalMs: 0, sendResolved: true, evaluated: new Set(["container_crashed"]) };
 const obs = (value: number, container = "db-1"): Observation => ({

@@ -1,5 +1,5 @@
-import { describe, it, expect } from "vitest";
-import { step, levelOf, type AlertRecord, type Observation, type StepOptions } from "../../src/alert/state.js";
+import { describe, expect, it } from "vitest";
+import { type AlertRecord, levelOf, type Observation, type StepOptions, step } from "../../src/alert/state.js";
 import { cpuObservation } from "../support/observations.js";
 
 const MIN = 60_000;

@@ -1,13 +1,11 @@
-import { describe, it, expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import { notificationTitle } from "../../src/alert/title.js";
 import { sampleNotification, T0 } from "../support/sample-notification.js";
 
 describe("notificationTitle", () => {
   it("says value, threshold and how long for a level, peak and duration when resolved", () => {
     expect(notificationTitle(sampleNotification())).toBe("[web-1] CRITICAL: CPU 97.2% (threshold 95%) for 3m");
-    expect(notificationTitle(sampleNotification({ kind: "resolved", at: T0 + 13 * 60_000, alert: { value: 42 } }))).toBe(
-      "[web-1] RESOLVED: CPU 42.0% after 12m (peak 97.2%)",
-    );
+    expect(notificationTitle(sampleNotification({ kind: "resolved", at: T0 + 13 * 60_000, alert: { value: 42 } }))).toBe("[web-1] RESOLVED: CPU 42.0% after 12m (peak 97.2%)");
   });
 
   it("says what happened for an event, and why it is over", () => {

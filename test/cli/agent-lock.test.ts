@@ -3,10 +3,11 @@
  * is not Lookout (a pid reused after a power cut and reboot) is taken over, and
  * agents started at the same instant never run at once.
  */
-import { describe, it, expect } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { CLI, cleanEnv, runCli, workspace } from "../support/cli.js";
 import { hostRulesOnly } from "../support/configs.js";
 
@@ -44,7 +45,9 @@ describe("agent.lock", () => {
       while (!existsSync(join(ws.data, "agent.lock")) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
       const r = await runCli(["check", "--config", ws.config, "--data-dir", ws.data]);
       expect(r.code).toBe(3);
-      expect(r.stderr).toMatch(new RegExp(`^lookout: another Lookout agent \\(pid ${agent.child.pid}, "lookout run" since [^)]+\\) is using the data directory ${ws.data}; stop it first`));
+      expect(r.stderr).toMatch(
+        new RegExp(`^lookout: another Lookout agent \\(pid ${agent.child.pid}, "lookout run" since [^)]+\\) is using the data directory ${ws.data}; stop it first`),
+      );
     } finally {
       expect(await agent.stop()).toBe(0);
     }
@@ -118,7 +121,9 @@ process.on("exit", () => fs.appendFileSync(logFile, JSON.stringify({ pid: proces
       for (const r of results.filter((r) => r.code === 3)) expect(r.stderr).toMatch(/^lookout: another Lookout agent \(pid \d+, "lookout check" since/);
       expect(winners.length, results.map((r) => r.stderr).join("\n")).toBeGreaterThanOrEqual(1);
       // Each winner held the lock at least from its check (checked_at) to its exit: no two of those may overlap.
-      const spans = winners.map((w) => ({ pid: w.pid, from: Date.parse((JSON.parse(w.stdout) as { checked_at: string }).checked_at), to: ends.get(w.pid)! })).sort((a, b) => a.from - b.from);
+      const spans = winners
+        .map((w) => ({ pid: w.pid, from: Date.parse((JSON.parse(w.stdout) as { checked_at: string }).checked_at), to: ends.get(w.pid)! }))
+        .sort((a, b) => a.from - b.from);
       for (let i = 1; i < spans.length; i++) {
         expect(spans[i]!.from, `round ${round}: pids ${spans[i - 1]!.pid} and ${spans[i]!.pid} ran at once`).toBeGreaterThan(spans[i - 1]!.to);
       }

@@ -1,10 +1,10 @@
-import Database from "better-sqlite3";
-import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
-import { FakeSlack, validateSlackPayload } from "../support/fake-slack.js";
-import { runCli, workspace } from "../support/cli.js";
-import { HOST_RULES_OFF, hostRulesOnly } from "../support/configs.js";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { runCli, workspace } from "../support/cli.js";
+import { HOST_RULES_OFF, hostRulesOnly } from "../support/configs.js";
+import { FakeSlack, validateSlackPayload } from "../support/fake-slack.js";
 
 const fake = new FakeSlack();
 let url = "";

@@ -1,9 +1,9 @@
-import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
-import { readFileSync, statSync, existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { FakeSlack, FAKE_SLACK_PATH } from "../support/fake-slack.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli, workspace } from "../support/cli.js";
 import { hostRulesOnly } from "../support/configs.js";
+import { FAKE_SLACK_PATH, FakeSlack } from "../support/fake-slack.js";
 
 const fake = new FakeSlack();
 beforeAll(async () => {

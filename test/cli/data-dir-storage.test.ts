@@ -5,11 +5,12 @@
  * skipped where mounting is not allowed), and database files other users can
  * read.
  */
-import { describe, it, expect } from "vitest";
-import { spawnSync, spawn } from "node:child_process";
+
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
 import { CLI, cleanEnv, runCli, startCli, workspace } from "../support/cli.js";
 import { hostRulesOnly } from "../support/configs.js";
 import { until } from "../support/wait.js";
@@ -25,17 +26,29 @@ describe("lookout.db deleted while the agent runs", () => {
     expect(added.code, added.stderr).toBe(0);
     const agent = startCli(["run", ...args]);
     try {
-      await until(() => agent.out.stderr.includes("first check:"), 15_000, "the first check", () => agent.out.stderr);
+      await until(
+        () => agent.out.stderr.includes("first check:"),
+        15_000,
+        "the first check",
+        () => agent.out.stderr,
+      );
       rmSync(join(ws.data, "lookout.db"));
       for (const cmd of [["status"], ["silence", "add", "--match", "container=web-1", "--for", "1h"]]) {
         const r = await runCli([...cmd, ...args]);
         expect(r.code, r.stdout).toBe(3);
         expect(r.stderr).toMatch(
-          new RegExp(`^lookout: ${join(ws.data, "lookout.db")} is missing, but the agent \\(pid ${agent.child.pid}, "lookout run"\\) is using the data directory .*: the database was deleted while it ran\\. The agent makes a new one`),
+          new RegExp(
+            `^lookout: ${join(ws.data, "lookout.db")} is missing, but the agent \\(pid ${agent.child.pid}, "lookout run"\\) is using the data directory .*: the database was deleted while it ran\\. The agent makes a new one`,
+          ),
         );
         expect(existsSync(join(ws.data, "lookout.db"))).toBe(false);
       }
-      await until(() => agent.out.stderr.includes("was deleted while the agent ran"), 20_000, "the agent to see it", () => agent.out.stderr);
+      await until(
+        () => agent.out.stderr.includes("was deleted while the agent ran"),
+        20_000,
+        "the agent to see it",
+        () => agent.out.stderr,
+      );
       expect(agent.out.stderr).toMatch(/ERROR .*lookout\.db was deleted while the agent ran: made a new one/);
       const status = await runCli(["status", ...args]);
       expect(status.code, status.stderr).toBe(0);
@@ -70,7 +83,9 @@ describe("database files other users can read", () => {
 
 /** Whether this process may mount a tmpfs in a private mount namespace (root, or a user namespace that allows it). */
 function canMount(): boolean {
-  const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", "d=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs $d && umount $d && rmdir $d"], { stdio: "ignore" });
+  const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", "d=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs $d && umount $d && rmdir $d"], {
+    stdio: "ignore",
+  });
   return r.status === 0;
 }
 
@@ -97,7 +112,11 @@ describe.skipIf(!canMount())("a full disk under the data directory (1 MiB tmpfs,
     const { out, exited } = collect(child);
     await exited;
     expect(out.stdout).toMatch(/exit=3/);
-    expect(out.stderr).toMatch(new RegExp(`^lookout: cannot (write|read or write) ${ws.data}/\\S+ \\((ENOSPC|SQLITE_FULL|SQLITE_IOERR\\w*)\\): the disk holding the data directory ${ws.data} is (likely )?full`));
+    expect(out.stderr).toMatch(
+      new RegExp(
+        `^lookout: cannot (write|read or write) ${ws.data}/\\S+ \\((ENOSPC|SQLITE_FULL|SQLITE_IOERR\\w*)\\): the disk holding the data directory ${ws.data} is (likely )?full`,
+      ),
+    );
     expect(out.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(out.stdout).not.toMatch(/^agent\.lock$/m);
   }, 30_000);
@@ -115,10 +134,25 @@ describe.skipIf(!canMount())("a full disk under the data directory (1 MiB tmpfs,
     );
     const { out, exited } = collect(child);
     try {
-      await until(() => out.stderr.includes("first check:"), 20_000, "the first check", () => out.stderr);
+      await until(
+        () => out.stderr.includes("first check:"),
+        20_000,
+        "the first check",
+        () => out.stderr,
+      );
       writeFileSync(fillNow, ""); // the disk fills up now, under the running agent
-      await until(() => /memory/i.test(out.stdout), 20_000, "the memory alert on stdout", () => out.stderr);
-      await until(() => out.stderr.includes("could not save this check"), 5_000, "the log to say why", () => out.stderr);
+      await until(
+        () => /memory/i.test(out.stdout),
+        20_000,
+        "the memory alert on stdout",
+        () => out.stderr,
+      );
+      await until(
+        () => out.stderr.includes("could not save this check"),
+        5_000,
+        "the log to say why",
+        () => out.stderr,
+      );
       await new Promise((r) => setTimeout(r, 2000)); // more cycles on the full disk
       expect(out.stderr).toMatch(new RegExp(`could not save this check in the data directory: .*the disk holding (the data directory )?${ws.data} is (likely )?full`));
       expect(out.stderr.match(/could not save this check/g)).toHaveLength(1);

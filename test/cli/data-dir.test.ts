@@ -2,13 +2,14 @@
  * The data directory: where it is by default (next to the config file, not in
  * the working directory), and one exit code, 3, whenever it cannot be used.
  */
-import { describe, it, expect } from "vitest";
+
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { resolveDataDir } from "../../src/config/load.js";
 import { runCli, workspace } from "../support/cli.js";
 import { HOST_RULES_OFF } from "../support/configs.js";
-import { resolveDataDir } from "../../src/config/load.js";
 
 const QUIET = `${HOST_RULES_OFF}\n`;
 

@@ -2,14 +2,15 @@
  * The line `lookout run` logs after its first complete check: the pure
  * function, and the real CLI printing it once.
  */
-import { until } from "../support/wait.js";
-import { describe, it, expect } from "vitest";
-import { firstCheckLine } from "../../src/cli/first-check.js";
+
+import { describe, expect, it } from "vitest";
 import type { CycleResult } from "../../src/agent.js";
 import type { AlertRecord } from "../../src/alert/state.js";
+import { firstCheckLine } from "../../src/cli/first-check.js";
 import type { Sample } from "../../src/collect/sample.js";
 import { startCli, workspace } from "../support/cli.js";
 import { HOST_RULES_OFF } from "../support/configs.js";
+import { until } from "../support/wait.js";
 
 const sample = (name: string, value: number, labels: Record<string, string> = {}, unit = "%"): Sample => ({ name, labels, value, unit });
 
@@ -66,9 +67,7 @@ const container = (name: string, unhealthy = false): Sample[] => [
 describe("firstCheckLine", () => {
   it("says CPU, memory, the fullest disk, the containers and that nothing fires", () => {
     const containers = Array.from({ length: 8 }, (_, i) => container(`web-${i}`, i === 3)).flat();
-    expect(firstCheckLine(cycle([...HOST, ...containers]))).toBe(
-      "first check: CPU 6 %, memory 5 %, fullest disk / 24 %, 8 containers (1 unhealthy), nothing firing",
-    );
+    expect(firstCheckLine(cycle([...HOST, ...containers]))).toBe("first check: CPU 6 %, memory 5 %, fullest disk / 24 %, 8 containers (1 unhealthy), nothing firing");
   });
 
   it("leaves the containers out when there are none (no Docker), and says 1 container, not 1 containers", () => {
@@ -96,7 +95,12 @@ describe("lookout run", () => {
     const ws = workspace(`interval: 200ms\n${HOST_RULES_OFF}\n`);
     const agent = startCli(["run", "--config", ws.config, "--data-dir", ws.data]);
     try {
-      await until(() => agent.out.stderr.includes("first check:"), 15_000, "the first check line", () => agent.out.stderr);
+      await until(
+        () => agent.out.stderr.includes("first check:"),
+        15_000,
+        "the first check line",
+        () => agent.out.stderr,
+      );
       // Several more cycles (200 ms each): the line is not repeated.
       await new Promise((r) => setTimeout(r, 1500));
     } finally {
@@ -104,7 +108,7 @@ describe("lookout run", () => {
     }
     const lines = agent.out.stderr.split("\n").filter((l) => l.includes("first check:"));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z INFO  first check: CPU \d+ %, memory \d+ %, fullest disk .+ \d+ %, nothing firing$/);
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z INFO {2}first check: CPU \d+ %, memory \d+ %, fullest disk .+ \d+ %, nothing firing$/);
     expect(agent.out.stdout).not.toContain("first check");
   }, 30_000);
 });

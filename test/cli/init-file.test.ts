@@ -3,10 +3,11 @@
  * `--force` over a file another user could read leaves a 600 file, and a link
  * at the path (to another file, or dangling) is refused, never followed.
  */
-import { describe, it, expect } from "vitest";
+
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
 
 const dir = () => mkdtempSync(join(tmpdir(), "lookout-init-"));
@@ -41,7 +42,10 @@ describe("lookout init", () => {
     chmodSync(victim, 0o644);
     const link = join(d, "lookout.yaml");
     symlinkSync(victim, link);
-    for (const args of [["init", "--force", link], ["init", link]]) {
+    for (const args of [
+      ["init", "--force", link],
+      ["init", link],
+    ]) {
       const r = await runCli(args);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("is a symbolic link; Lookout does not write through links");

@@ -4,11 +4,12 @@
  * Slack and one for a webhook. Disk "/" is far above 1 % used on any machine;
  * every other host rule is off.
  */
-import { standInReceivers } from "../support/receivers.js";
-import { describe, it, expect } from "vitest";
+
 import { writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { runCli, startCli, workspace } from "../support/cli.js";
 import { hostRulesOnly } from "../support/configs.js";
+import { standInReceivers } from "../support/receivers.js";
 import { until } from "../support/wait.js";
 
 const { slack, hook } = standInReceivers();

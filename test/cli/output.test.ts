@@ -3,12 +3,13 @@
  * machine text (mount points, the host name) never reaches it with a raw
  * control character, and `check` and `status` fit 100 columns.
  */
-import { describe, it, expect, afterAll } from "vitest";
+
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, startCli, workspace } from "../support/cli.js";
-import { fakeDocker, makeHostRoot, type FakeContainer } from "./host-root.js";
+import { afterAll, describe, expect, it } from "vitest";
 import type { FixtureServer } from "../collect/docker/fixture-server.js";
+import { runCli, startCli, workspace } from "../support/cli.js";
+import { type FakeContainer, fakeDocker, makeHostRoot } from "./host-root.js";
 
 /** Every character `oneLine` escapes, but the newline that ends a line. */
 // eslint-disable-next-line no-control-regex

@@ -4,12 +4,13 @@
  * refused (the log says why) and the one in use stays. Either way the agent
  * keeps running, with its lock.
  */
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FakeSlack } from "../support/fake-slack.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, startCli, workspace } from "../support/cli.js";
 import { hostRulesOnly } from "../support/configs.js";
+import { FakeSlack } from "../support/fake-slack.js";
 import { until } from "../support/wait.js";
 
 const fake = new FakeSlack();
@@ -34,13 +35,23 @@ describe("SIGHUP", () => {
     const ws = workspace(config(99.99));
     const agent = startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url } });
     try {
-      await until(() => agent.out.stderr.includes("first check:"), 15_000, "the first check", () => agent.out.stderr);
+      await until(
+        () => agent.out.stderr.includes("first check:"),
+        15_000,
+        "the first check",
+        () => agent.out.stderr,
+      );
       expect(fake.requests).toHaveLength(0);
 
       // A lower threshold: the disk alert fires and reaches Slack; the log names what changed.
       writeFileSync(ws.config, config(1));
       agent.child.kill("SIGHUP");
-      await until(() => agent.out.stderr.includes("configuration reloaded"), 10_000, "the reload", () => agent.out.stderr);
+      await until(
+        () => agent.out.stderr.includes("configuration reloaded"),
+        10_000,
+        "the reload",
+        () => agent.out.stderr,
+      );
       expect(agent.out.stderr).toMatch(/configuration reloaded .*changed="[^"]*host\.disk\.warning: 99\.99 → 1/);
       await fake.waitFor(1, 15_000);
       expect(JSON.stringify(fake.requests[0]!.body)).toMatch(/disk/i);
@@ -49,7 +60,12 @@ describe("SIGHUP", () => {
       // A broken configuration: refused with why; the one in use stays (no resolved message), the agent runs on.
       writeFileSync(ws.config, config('"1%"'));
       agent.child.kill("SIGHUP");
-      await until(() => agent.out.stderr.includes("configuration not reloaded"), 10_000, "the refusal", () => agent.out.stderr);
+      await until(
+        () => agent.out.stderr.includes("configuration not reloaded"),
+        10_000,
+        "the refusal",
+        () => agent.out.stderr,
+      );
       expect(agent.out.stderr).toMatch(/configuration not reloaded: the one in use stays; fix it and send SIGHUP again config=\S+ problems=.*host\.disk\.warning/);
       await new Promise((r) => setTimeout(r, 2000)); // several checks with the old configuration
       expect(agent.child.exitCode).toBeNull();

@@ -4,15 +4,16 @@
  * so that other work on this machine can neither fire nor hold the alert; the
  * other tests watch the real disk "/" with every other host rule off.
  */
-import Database from "better-sqlite3";
-import { describe, it, expect, afterAll, beforeAll } from "vitest";
+
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { FakeSlack } from "../support/fake-slack.js";
-import { FakeWebhook } from "../support/fake-webhook.js";
-import { FakeHostProc } from "../support/fake-host-proc.js";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, startCli, workspace } from "../support/cli.js";
 import { hostRulesOnly } from "../support/configs.js";
+import { FakeHostProc } from "../support/fake-host-proc.js";
+import { FakeSlack } from "../support/fake-slack.js";
+import { FakeWebhook } from "../support/fake-webhook.js";
 
 const fake = new FakeSlack();
 const hosts: FakeHostProc[] = [];

@@ -7,12 +7,13 @@
  * URL (the path segments that are not public words, the query, each query
  * value) and every header value, however short, is a secret.
  */
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EchoServer, type EchoRequest } from "../support/echo-server.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, workspace } from "../support/cli.js";
 import { hostRulesOnly } from "../support/configs.js";
+import { type EchoRequest, EchoServer } from "../support/echo-server.js";
 
 const SLACK_PATH = "/services/T04S3CR3T/B05S3CR3T/xoxTokenS3cr3tValue24chr";
 const HOOK_PATH = "/hooks/a8f3kd92ja";

@@ -5,10 +5,10 @@
  * attempt. Disk "/" is far above 1 % used on any machine; every other host
  * rule is off.
  */
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { FakeWebhook } from "../support/fake-webhook.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, startCli, workspace } from "../support/cli.js";
 import { hostRulesOnly } from "../support/configs.js";
+import { FakeWebhook } from "../support/fake-webhook.js";
 import { until } from "../support/wait.js";
 
 const hook = new FakeWebhook();
@@ -29,7 +29,12 @@ describe("lookout run, stopped while a receiver hangs", () => {
     let code: number | null;
     let took: number;
     try {
-      await until(() => hook.requests.length >= 1, 15_000, "the alert to reach the hung receiver", () => agent.out.stderr);
+      await until(
+        () => hook.requests.length >= 1,
+        15_000,
+        "the alert to reach the hung receiver",
+        () => agent.out.stderr,
+      );
     } finally {
       const t0 = Date.now();
       code = await agent.stop("SIGTERM", 15_000);

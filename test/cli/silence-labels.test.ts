@@ -2,9 +2,9 @@
  * `lookout silence add` on a label no alert has (`contianer=db-1`): added, as
  * asked, with a warning that names the labels alerts have and the nearest one.
  */
-import { describe, it, expect } from "vitest";
-import { runCli, workspace } from "../support/cli.js";
+import { describe, expect, it } from "vitest";
 import { KNOWN_LABELS } from "../../src/silence/matchers.js";
+import { runCli, workspace } from "../support/cli.js";
 
 describe("lookout silence add --match on an unknown label", () => {
   it("warns on stderr, naming the known labels and the closest, and still adds it (exit 0)", async () => {

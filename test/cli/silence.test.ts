@@ -2,9 +2,10 @@
  * `lookout silence add | list | remove` as real processes (the built CLI), on a
  * data directory of their own, also while `lookout run` holds its agent.lock.
  */
-import { describe, it, expect } from "vitest";
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { runCli, startCli, workspace } from "../support/cli.js";
 import { HOST_RULES_OFF } from "../support/configs.js";
 
@@ -34,7 +35,9 @@ describe("lookout silence", () => {
     expect(list.code).toBe(0);
     const [header, row, ...rest] = list.stdout.trimEnd().split("\n");
     expect(header).toMatch(/^ID\s+MATCHERS\s+UNTIL\s+COMMENT\s+BY$/);
-    expect(row).toMatch(new RegExp(`^${id}\\s+container=db-1 alertname=container_\\*\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d [+-]\\d\\d:\\d\\d \\(in (2h|1h 59m)\\)\\s+migration\\s+\\S+$`));
+    expect(row).toMatch(
+      new RegExp(`^${id}\\s+container=db-1 alertname=container_\\*\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d [+-]\\d\\d:\\d\\d \\(in (2h|1h 59m)\\)\\s+migration\\s+\\S+$`),
+    );
     expect(rest).toEqual([]);
 
     const json = await runCli(["silence", "list", "--json", ...g]);

@@ -5,11 +5,12 @@
  * ends quietly. The test is `head -1`: it reads the first line and closes its
  * end of the pipe.
  */
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+
 import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, cleanEnv, startCli, workspace } from "../support/cli.js";
-import { FakeSlack } from "../support/fake-slack.js";
 import { hostRulesOnly } from "../support/configs.js";
+import { FakeSlack } from "../support/fake-slack.js";
 import { until } from "../support/wait.js";
 
 const fake = new FakeSlack();
@@ -34,11 +35,26 @@ notify:
 `);
     const agent = startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url } });
     try {
-      await until(() => agent.out.stdout.includes("\n"), 15_000, "the first alert line on stdout", () => agent.out.stderr);
+      await until(
+        () => agent.out.stdout.includes("\n"),
+        15_000,
+        "the first alert line on stdout",
+        () => agent.out.stderr,
+      );
       expect(agent.out.stdout).toMatch(/disk/i);
       agent.child.stdout!.destroy(); // head -1 has its line and exits
-      await until(() => fake.requests.some((r) => /memory/i.test(JSON.stringify(r.body))), 20_000, "the memory alert at Slack", () => agent.out.stderr);
-      await until(() => agent.out.stderr.includes("standard output is closed"), 5_000, "the agent to say stdout is closed", () => agent.out.stderr);
+      await until(
+        () => fake.requests.some((r) => /memory/i.test(JSON.stringify(r.body))),
+        20_000,
+        "the memory alert at Slack",
+        () => agent.out.stderr,
+      );
+      await until(
+        () => agent.out.stderr.includes("standard output is closed"),
+        5_000,
+        "the agent to say stdout is closed",
+        () => agent.out.stderr,
+      );
       await new Promise((r) => setTimeout(r, 1500)); // more cycles: still alive, said once
       expect(agent.child.exitCode, agent.out.stderr).toBeNull();
       expect(agent.out.stderr.match(/standard output is closed \(EPIPE\)/g)).toHaveLength(1);

@@ -1,12 +1,20 @@
 /** Text for a terminal: tables escape every cell and fit a width; long text wraps. */
-import { describe, it, expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cut, cutMiddle, renderTable, wrap, wrapAfter } from "../../src/cli/table.js";
 
 const widths = (text: string) => text.split("\n").map((l) => [...l].length);
 
 describe("renderTable", () => {
   it("pads columns, escapes every cell to one line", () => {
-    expect(renderTable(["A", "B"], [["x\ny", "1"], ["\x1b[2J", "22"]])).toBe(["A        B", "x\\ny     1", "\\x1b[2J  22"].join("\n"));
+    expect(
+      renderTable(
+        ["A", "B"],
+        [
+          ["x\ny", "1"],
+          ["\x1b[2J", "22"],
+        ],
+      ),
+    ).toBe(["A        B", "x\\ny     1", "\\x1b[2J  22"].join("\n"));
   });
 
   it("narrows the widest columns to fit maxWidth, cutting cells in the middle, never a header", () => {
@@ -18,8 +26,8 @@ describe("renderTable", () => {
     expect(Math.max(...widths(out))).toBeLessThanOrEqual(60);
     const lines = out.split("\n");
     expect(lines[0]).toMatch(/^RULE\s+LABELS\s+VALUE$/);
-    expect(lines[1]).toMatch(/^host_disk  mount=\/srv\/a+…a+\/volume-1  21\.8%$/);
-    expect(lines[2]).toMatch(/volume-2  21\.8%$/);
+    expect(lines[1]).toMatch(/^host_disk {2}mount=\/srv\/a+…a+\/volume-1 {2}21\.8%$/);
+    expect(lines[2]).toMatch(/volume-2 {2}21\.8%$/);
   });
 });
 
@@ -36,7 +44,12 @@ describe("cut, cutMiddle, wrap", () => {
     const lines = wrap(text, 50, "    ");
     expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(50);
     expect(lines.every((l) => l.startsWith("    "))).toBe(true);
-    expect(lines.map((l) => l.trim()).join(" ").replace(/x /g, "x")).toContain("(HTTP 500).\\nLookout");
+    expect(
+      lines
+        .map((l) => l.trim())
+        .join(" ")
+        .replace(/x /g, "x"),
+    ).toContain("(HTTP 500).\\nLookout");
     expect(lines.join("").replace(/[^x]/g, "")).toHaveLength(150);
   });
 

@@ -3,12 +3,13 @@
  * itself, and to `lookout test-webhook`, which makes one attempt: the same
  * answer mapping, worded for each.
  */
-import { standInReceivers } from "../support/receivers.js";
-import { describe, it, expect } from "vitest";
-import { FakeSlack } from "../support/fake-slack.js";
-import { runCli, workspace } from "../support/cli.js";
+
+import { describe, expect, it } from "vitest";
 import { SlackNotifier } from "../../src/notify/slack/slack.js";
 import { WebhookNotifier } from "../../src/notify/webhook/webhook.js";
+import { runCli, workspace } from "../support/cli.js";
+import { FakeSlack } from "../support/fake-slack.js";
+import { standInReceivers } from "../support/receivers.js";
 import { sampleNotification } from "../support/sample-notification.js";
 
 const { slack, hook } = standInReceivers();
@@ -51,7 +52,10 @@ describe("lookout test-webhook on a temporary failure", () => {
 describe("the agent's delivery on a temporary failure", () => {
   it("still says Lookout will try again (send), while sendTest says to run test-webhook again", async () => {
     const s = new SlackNotifier({ name: "slack[0]", url: slack.url, minSeverity: "warning" });
-    slack.respondWith([{ status: 503, body: "" }, { status: 503, body: "" }]);
+    slack.respondWith([
+      { status: 503, body: "" },
+      { status: 503, body: "" },
+    ]);
     const sent = await s.send(sampleNotification());
     expect(sent).toMatchObject({ ok: false, retryable: true });
     expect(sent.message).toContain("Lookout will try again.");
@@ -61,7 +65,10 @@ describe("the agent's delivery on a temporary failure", () => {
     expect(tested.message).not.toContain("Lookout will try again");
 
     const w = new WebhookNotifier({ name: "pager", url: hook.url, headers: {}, minSeverity: "warning" });
-    hook.respondWith([{ status: 500, body: "down" }, { status: 500, body: "down" }]);
+    hook.respondWith([
+      { status: 500, body: "down" },
+      { status: 500, body: "down" },
+    ]);
     expect((await w.send(sampleNotification())).message).toContain("Lookout will try again.");
     expect((await w.sendTest("web-1")).message).toContain("A temporary problem: run lookout test-webhook again in a minute.");
   });

@@ -4,14 +4,15 @@
  * outside what the agent can keep. Each is refused (ConfigError, exit 2) with
  * the key and a reason, and nothing of a file's content is echoed.
  */
-import { describe, it, expect, beforeEach } from "vitest";
-import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
+
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
 import { loadConfig, MAX_CONFIG_BYTES } from "../../src/config/load.js";
 import { configSchema } from "../../src/config/schema.js";
-import { containerPolicy } from "../../src/evaluate/container-policy.js";
 import { ConfigError } from "../../src/errors.js";
+import { containerPolicy } from "../../src/evaluate/container-policy.js";
 import { clearSecrets, redact } from "../../src/secrets.js";
 
 function writeConfig(text: string, files: Record<string, string> = {}): string {
@@ -41,7 +42,14 @@ beforeEach(() => clearSecrets());
 describe("a hostile config file", () => {
   it("refuses a YAML alias bomb with a reason, not an internal error", () => {
     const bomb = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (const [name, prev] of [["b", "a"], ["c", "b"], ["d", "c"], ["e", "d"], ["f", "e"], ["g", "f"]] as const) {
+    for (const [name, prev] of [
+      ["b", "a"],
+      ["c", "b"],
+      ["d", "c"],
+      ["e", "d"],
+      ["f", "e"],
+      ["g", "f"],
+    ] as const) {
       bomb.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(",")}]`);
     }
     expect(problemsOf(bomb.join("\n") + "\n")).toEqual([
@@ -169,7 +177,7 @@ describe("durations", () => {
     expect(p.problems).toEqual([
       'containers.overrides[0].not_running.for="30d": expected a duration from 0s to 7d',
       'label lookout.crashed.resolve_after="2d": expected a duration from 0s to 24h',
-      'label lookout.restart_loop.within=0: expected a duration from 10s to 24h',
+      "label lookout.restart_loop.within=0: expected a duration from 10s to 24h",
     ]);
     expect(p.rules.not_running.for).toBe(30_000);
     expect(p.rules.restart_loop.within).toBe(600_000);

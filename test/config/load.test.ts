@@ -1,7 +1,7 @@
-import { describe, it, expect, beforeEach } from "vitest";
-import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { ConfigError } from "../../src/errors.js";
 import { clearSecrets, redact } from "../../src/secrets.js";
@@ -51,17 +51,7 @@ describe("loadConfig", () => {
   });
 
   it("names the key, the expectation and the value for each problem, unknown keys included", () => {
-    const problems = problemsOf(
-      [
-        "host:",
-        '  cpu: { warning: "80%" }',
-        "  cpuu: 3",
-        "  disk: { for: 5x }",
-        "interval: 10q",
-        "notify:",
-        "  send_resolved: maybe",
-      ].join("\n"),
-    );
+    const problems = problemsOf(["host:", '  cpu: { warning: "80%" }', "  cpuu: 3", "  disk: { for: 5x }", "interval: 10q", "notify:", "  send_resolved: maybe"].join("\n"));
     expect(problems).toContain('host.cpu.warning: expected a number from 0 to 100, got "80%"');
     expect(problems).toContain('host.cpuu: unknown key (did you mean "cpu"?); remove it or fix its name');
     expect(problems.some((p) => p.startsWith("host.disk.for: expected a duration") && p.endsWith('got "5x"'))).toBe(true);
@@ -71,9 +61,7 @@ describe("loadConfig", () => {
   });
 
   it("refuses a critical level below the warning level", () => {
-    expect(problemsOf("host:\n  cpu: { warning: 90, critical: 85 }\n")).toEqual([
-      "host.cpu.critical: must be above warning (90); use null to have no critical level, got 85",
-    ]);
+    expect(problemsOf("host:\n  cpu: { warning: 90, critical: 85 }\n")).toEqual(["host.cpu.critical: must be above warning (90); use null to have no critical level, got 85"]);
   });
 
   it("reports invalid YAML with its line", () => {

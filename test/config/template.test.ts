@@ -1,11 +1,11 @@
-import { describe, it, expect } from "vitest";
-import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CONFIG_TEMPLATE } from "../../src/config/template.js";
-import { configSchema } from "../../src/config/schema.js";
 import { loadConfig } from "../../src/config/load.js";
+import { configSchema } from "../../src/config/schema.js";
+import { CONFIG_TEMPLATE } from "../../src/config/template.js";
 
 describe("lookout init's commented config", () => {
   it("is valid and equals the built-in defaults", () => {
@@ -19,9 +19,7 @@ describe("lookout init's commented config", () => {
 
   it("shows every option of the schema (active or commented out)", () => {
     const keys = (obj: unknown, prefix = ""): string[] =>
-      obj && typeof obj === "object" && !Array.isArray(obj)
-        ? Object.entries(obj).flatMap(([k, v]) => [prefix + k, ...keys(v, `${prefix}${k}.`)])
-        : [];
+      obj && typeof obj === "object" && !Array.isArray(obj) ? Object.entries(obj).flatMap(([k, v]) => [prefix + k, ...keys(v, `${prefix}${k}.`)]) : [];
     const written = new Set(keys(parse(CONFIG_TEMPLATE)));
     for (const key of keys(configSchema.parse({}))) expect(written, key).toContain(key);
     // Options without a default are shown commented out.

@@ -1,7 +1,7 @@
-import { describe, it, expect } from "vitest";
-import { containerPolicy } from "../../src/evaluate/container-policy.js";
+import { describe, expect, it } from "vitest";
+import { parseContainerMatcher as parseMatcher, selector } from "../../src/collect/docker/matchers.js";
 import { configSchema } from "../../src/config/schema.js";
-import { selector, parseContainerMatcher as parseMatcher } from "../../src/collect/docker/matchers.js";
+import { containerPolicy } from "../../src/evaluate/container-policy.js";
 
 const config = configSchema.parse({
   containers: {

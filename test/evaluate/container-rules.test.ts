@@ -1,8 +1,8 @@
-import { describe, it, expect } from "vitest";
-import { containerRules } from "../../src/evaluate/container-rules.js";
-import { evaluate, detailsFor } from "../../src/evaluate/evaluate.js";
-import { configSchema } from "../../src/config/schema.js";
+import { describe, expect, it } from "vitest";
 import type { Sample } from "../../src/collect/sample.js";
+import { configSchema } from "../../src/config/schema.js";
+import { containerRules } from "../../src/evaluate/container-rules.js";
+import { detailsFor, evaluate } from "../../src/evaluate/evaluate.js";
 
 const labels = { container: "db-1", image: "postgres:16", compose_project: "shop", compose_service: "db" };
 const MiB = 1024 * 1024;
@@ -12,7 +12,18 @@ describe("container rules", () => {
   const config = configSchema.parse({ containers: { overrides: [{ match: "name=db-*", memory: { warning: 95 } }] } });
 
   it("fires a crash at the configured severity with what happened in the title and the logs as a section", () => {
-    const s = sample("container_crashed", 1, "bool", { exit_code: 137, meaning: "killed (SIGKILL)", ran_for_ms: 90_000, restart_count: 2, restart_policy: "always", error: "", logs: "panic: boom", status: "restarting", removed: 0, reconciled: 0 });
+    const s = sample("container_crashed", 1, "bool", {
+      exit_code: 137,
+      meaning: "killed (SIGKILL)",
+      ran_for_ms: 90_000,
+      restart_count: 2,
+      restart_policy: "always",
+      error: "",
+      logs: "panic: boom",
+      status: "restarting",
+      removed: 0,
+      reconciled: 0,
+    });
     const e = evaluate([s], containerRules, config, "web-1");
     expect(e.observations).toHaveLength(1);
     expect(e.observations[0]).toMatchObject({ warning: 1, critical: 1, forMs: 0, summary: "Container db-1 crashed: exit code 137 (killed (SIGKILL))" });

@@ -1,15 +1,21 @@
-import { describe, it, expect } from "vitest";
+import { describe, expect, it } from "vitest";
+import type { Sample } from "../../src/collect/sample.js";
+import { configSchema } from "../../src/config/schema.js";
 import { evaluate, factsFor, fingerprintOf } from "../../src/evaluate/evaluate.js";
 import { ruleRegistry } from "../../src/evaluate/registry.js";
-import { configSchema } from "../../src/config/schema.js";
-import type { Sample } from "../../src/collect/sample.js";
 
 const GiB = 1024 ** 3;
 const samples: Sample[] = [
   { name: "host_cpu", labels: {}, value: 97.2, unit: "%", info: { user: 80.1, system: 15, iowait: 2.1, steal: 0 } },
   { name: "host_cpu_user", labels: {}, value: 80.1, unit: "%" },
   { name: "host_memory", labels: {}, value: 50, unit: "%", info: { total_bytes: 8 * GiB, available_bytes: 4 * GiB, used_bytes: 4 * GiB } },
-  { name: "host_disk", labels: { mount: "/" }, value: 91.5, unit: "%", info: { device: "/dev/vda1", fstype: "ext4", size_bytes: 100 * GiB, used_bytes: 91 * GiB, free_bytes: 8.5 * GiB } },
+  {
+    name: "host_disk",
+    labels: { mount: "/" },
+    value: 91.5,
+    unit: "%",
+    info: { device: "/dev/vda1", fstype: "ext4", size_bytes: 100 * GiB, used_bytes: 91 * GiB, free_bytes: 8.5 * GiB },
+  },
   { name: "host_disk", labels: { mount: "/var" }, value: 10, unit: "%", info: { device: "/dev/vdb", fstype: "xfs", size_bytes: 10 * GiB, used_bytes: GiB, free_bytes: 9 * GiB } },
   { name: "host_load", labels: {}, value: 2.5, unit: "per_core", info: { load1: 11, load5: 10, load15: 9, cores: 4 } },
 ];

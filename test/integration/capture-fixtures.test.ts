@@ -9,8 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { request } from "undici";
-import { Client } from "undici";
+import { Client, request } from "undici";
 import { describe, expect, inject, it } from "vitest";
 import { docker, runContainer, setRig, waitContainer } from "./docker-rig.js";
 
@@ -89,8 +88,7 @@ describe.skipIf(!enabled)("capture Engine API fixtures from the rig's dockerd", 
     saveJson("stats-stopped.json", stopped.body);
 
     // Logs: 30 lines, every third on stderr, one with UTF-8; and the same with a TTY.
-    const script =
-      'for i in $(seq 1 30); do if [ $((i % 3)) = 0 ]; then echo "line $i err é" >&2; else echo "line $i out"; fi; usleep 20000; done';
+    const script = 'for i in $(seq 1 30); do if [ $((i % 3)) = 0 ]; then echo "line $i err é" >&2; else echo "line $i out"; fi; usleep 20000; done';
     await runContainer("logs-1", { cmd: script });
     await waitContainer("logs-1");
     writeFileSync(join(OUT, "logs-multiplexed.bin"), (await get("/v1.41/containers/logs-1/logs?stdout=1&stderr=1&tail=all")).body);

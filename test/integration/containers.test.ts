@@ -5,24 +5,12 @@
  * that name them.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { HOST_RULES_OFF } from "../support/configs.js";
-import { until as waitUntil } from "../support/wait.js";
-import { textsOf } from "../support/slack-texts.js";
-import { FakeSlack, validateSlackPayload, type RecordedRequest } from "../support/fake-slack.js";
 import { runCli, startCli, workspace } from "../support/cli.js";
-import {
-  docker,
-  hideSocket,
-  removeAllContainers,
-  restartDockerd,
-  restoreSocket,
-  runContainer,
-  setRig,
-  startDockerd,
-  stopDockerd,
-  uniqueName,
-  type RigInfo,
-} from "./docker-rig.js";
+import { HOST_RULES_OFF } from "../support/configs.js";
+import { FakeSlack, type RecordedRequest, validateSlackPayload } from "../support/fake-slack.js";
+import { textsOf } from "../support/slack-texts.js";
+import { until as waitUntil } from "../support/wait.js";
+import { docker, hideSocket, type RigInfo, removeAllContainers, restartDockerd, restoreSocket, runContainer, setRig, startDockerd, stopDockerd, uniqueName } from "./docker-rig.js";
 
 let rig: RigInfo;
 const fake = new FakeSlack();
@@ -54,7 +42,6 @@ function startAgent(config = CONFIG): Agent {
 
 const textOf = (r: RecordedRequest) => (r.body as { text?: string })?.text ?? "";
 
-
 /** Whether any text of the message matches (a title, or a group message's section). */
 const says = (r: RecordedRequest, re: RegExp) => textsOf(r).some((t) => re.test(t));
 /** Messages with a text (title or section) that names the container and matches. */
@@ -66,8 +53,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const until = <T>(fn: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> =>
   waitUntil(fn, timeoutMs, what, () => `messages so far:\n${fake.requests.map((r) => textsOf(r).join(" | ")).join("\n")}`);
 
-const messageAbout = (name: string, re: RegExp, timeoutMs = 15_000) =>
-  until(() => saying(name, re)[0], timeoutMs, `a message about ${name} matching ${re}`);
+const messageAbout = (name: string, re: RegExp, timeoutMs = 15_000) => until(() => saying(name, re)[0], timeoutMs, `a message about ${name} matching ${re}`);
 
 async function agentStarted(agent: Agent): Promise<void> {
   await until(() => agent.out.stderr.includes("following container events"), 15_000, "the agent to follow Docker's events");
@@ -93,7 +79,13 @@ describe("lookout run with containers", () => {
     await agentStarted(agent);
   });
   afterAll(async () => {
-    if (process.env.LOOKOUT_TEST_DEBUG) process.stderr.write(agent.out.stderr.split("\n").filter((l) => /WARN|ERROR/.test(l)).join("\n") + "\n");
+    if (process.env.LOOKOUT_TEST_DEBUG)
+      process.stderr.write(
+        agent.out.stderr
+          .split("\n")
+          .filter((l) => /WARN|ERROR/.test(l))
+          .join("\n") + "\n",
+      );
     expect(await agent.stop()).toBe(0);
     expect(agent.out.stderr).not.toMatch(/\n\s+at /);
   });
@@ -256,7 +248,12 @@ describe("lookout check with containers (cron: no event stream)", () => {
     const out = JSON.parse(first.stdout);
     expect(out.status).toBe("critical");
     expect(out.alerts).toContainEqual(
-      expect.objectContaining({ alertname: "container_crashed", state: "firing", severity: "critical", labels: expect.objectContaining({ container: crashed, image: "lookout-test:latest" }) }),
+      expect.objectContaining({
+        alertname: "container_crashed",
+        state: "firing",
+        severity: "critical",
+        labels: expect.objectContaining({ container: crashed, image: "lookout-test:latest" }),
+      }),
     );
     expect(out.metrics.some((m: { name: string; labels: { container?: string } }) => m.name === "container_crashed" && m.labels.container === labelled)).toBe(true);
     const msg = await messageAbout(crashed, /crashed: exit code 4/);

@@ -46,8 +46,37 @@ export const FIX = "bash scripts/install-test-deps.sh (as root) installs Debian'
 
 /** The busybox applets the test image links (each a symlink to /bin/busybox). */
 export const APPLETS = [
-  "sh", "ash", "sleep", "echo", "cat", "head", "tail", "dd", "touch", "test", "[", "rm", "yes", "tr", "true", "false",
-  "kill", "seq", "printf", "ls", "wc", "env", "date", "mkdir", "ps", "id", "grep", "sed", "awk", "timeout", "usleep",
+  "sh",
+  "ash",
+  "sleep",
+  "echo",
+  "cat",
+  "head",
+  "tail",
+  "dd",
+  "touch",
+  "test",
+  "[",
+  "rm",
+  "yes",
+  "tr",
+  "true",
+  "false",
+  "kill",
+  "seq",
+  "printf",
+  "ls",
+  "wc",
+  "env",
+  "date",
+  "mkdir",
+  "ps",
+  "id",
+  "grep",
+  "sed",
+  "awk",
+  "timeout",
+  "usleep",
 ];
 
 /** Everything about a running rig; plain data (it crosses from global setup to the test workers). */
@@ -102,16 +131,23 @@ export async function startRig(): Promise<RigInfo> {
     timings: { dockerd: 0, image: 0 },
   };
   info.args = [
-    "--host", info.host,
-    "--data-root", info.dataRoot,
-    "--exec-root", info.execRoot,
-    "--pidfile", info.pidfile,
-    "--bridge", "none",
+    "--host",
+    info.host,
+    "--data-root",
+    info.dataRoot,
+    "--exec-root",
+    info.execRoot,
+    "--pidfile",
+    info.pidfile,
+    "--bridge",
+    "none",
     "--iptables=false",
     ...(dockerdSupports("--ip6tables") ? ["--ip6tables=false"] : []),
-    "--log-level", "warn",
+    "--log-level",
+    "warn",
     // At shutdown, containers get this long to stop before SIGKILL (default 15 s), so a restart is quick.
-    "--shutdown-timeout", "2",
+    "--shutdown-timeout",
+    "2",
   ];
   mkdirSync(info.cliConfig, { recursive: true });
   writeFileSync(join(dir, "rig.json"), JSON.stringify({ ownerPid: process.pid, info }, null, 2));
@@ -274,9 +310,7 @@ export async function currentRig(): Promise<RigInfo> {
   const { inject } = await import("vitest");
   const rig = inject("dockerRig");
   if (!rig) {
-    throw new RigError(
-      "the Docker rig is not running: test/integration/global-setup.ts starts it when a file under test/integration/ is part of the run",
-    );
+    throw new RigError("the Docker rig is not running: test/integration/global-setup.ts starts it when a file under test/integration/ is part of the run");
   }
   activeRig = rig;
   return rig;
@@ -293,17 +327,12 @@ export async function docker(args: string[], opts: { rig?: RigInfo; timeoutMs?: 
   delete env.DOCKER_CONTEXT;
   delete env.DOCKER_TLS_VERIFY;
   return new Promise((resolve, reject) => {
-    execFile(
-      "docker",
-      ["-H", rig.host, ...args],
-      { env, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" },
-      (err, stdout, stderr) => {
-        if (err) {
-          const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? `the docker CLI is not installed. Fix: ${FIX}` : stderr.trim() || err.message;
-          reject(new RigError(`docker ${args.join(" ")}: ${why}`));
-        } else resolve(stdout.replace(/\n$/, ""));
-      },
-    );
+    execFile("docker", ["-H", rig.host, ...args], { env, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (err, stdout, stderr) => {
+      if (err) {
+        const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? `the docker CLI is not installed. Fix: ${FIX}` : stderr.trim() || err.message;
+        reject(new RigError(`docker ${args.join(" ")}: ${why}`));
+      } else resolve(stdout.replace(/\n$/, ""));
+    });
   });
 }
 
@@ -608,7 +637,10 @@ function cleanStaleRigs(): void {
 function logTail(info: RigInfo): string {
   try {
     const lines = readFileSync(info.logFile, "utf8").trim().split("\n");
-    return `dockerd's log, last lines:\n${lines.slice(-25).map((l) => `  ${l}`).join("\n")}`;
+    return `dockerd's log, last lines:\n${lines
+      .slice(-25)
+      .map((l) => `  ${l}`)
+      .join("\n")}`;
   } catch {
     return "dockerd wrote no log.";
   }

@@ -4,25 +4,15 @@
  * the busybox test image). No mocked API here.
  */
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { createServer, connect, type Server, type Socket } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { DockerEvent } from "../../src/collect/docker/api-types.js";
 import { DockerEngine, DockerError } from "../../src/collect/docker/engine.js";
-import { EventWatcher, type EventStreamStatus } from "../../src/collect/docker/events.js";
-import {
-  docker,
-  removeAllContainers,
-  restartDockerd,
-  runContainer,
-  setRig,
-  uniqueName,
-  waitContainer,
-  withoutSocket,
-  type RigInfo,
-} from "./docker-rig.js";
+import { type EventStreamStatus, EventWatcher } from "../../src/collect/docker/events.js";
+import { docker, type RigInfo, removeAllContainers, restartDockerd, runContainer, setRig, uniqueName, waitContainer, withoutSocket } from "./docker-rig.js";
 
 /** Every request undici makes in this file (the engine's and the watcher's). */
 const requests: { method: string; path: string }[] = [];

@@ -40,12 +40,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { HOST_RULES_OFF } from "../support/configs.js";
-import { until as waitUntil } from "../support/wait.js";
-import { textsOf } from "../support/slack-texts.js";
-import { FakeSlack, validateSlackPayload, type RecordedRequest } from "../support/fake-slack.js";
 import { startCli, workspace } from "../support/cli.js";
-import { docker, killDockerd, removeAllContainers, runContainer, setRig, startDockerd, uniqueName, type RigInfo } from "./docker-rig.js";
+import { HOST_RULES_OFF } from "../support/configs.js";
+import { FakeSlack, type RecordedRequest, validateSlackPayload } from "../support/fake-slack.js";
+import { textsOf } from "../support/slack-texts.js";
+import { until as waitUntil } from "../support/wait.js";
+import { docker, killDockerd, type RigInfo, removeAllContainers, runContainer, setRig, startDockerd, uniqueName } from "./docker-rig.js";
 
 let rig: RigInfo;
 const fake = new FakeSlack();
@@ -79,7 +79,6 @@ function startAgent(config = CONFIG): Agent {
   const ws = workspace(config);
   return startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url, DOCKER_HOST: rig.host } });
 }
-
 
 /** Whether any text of the message matches (a title, or a group message's section). */
 const says = (r: RecordedRequest, re: RegExp) => textsOf(r).some((t) => re.test(t));
@@ -127,7 +126,17 @@ async function inspectState(name: string): Promise<Recorded> {
 /** Docker's own account of what it did to the containers, from its event buffer: `time action name [exitCode]`. */
 async function containerEventsBetween(from: number, to: number): Promise<Array<{ at: number; action: string; name: string; exitCode: number | null }>> {
   const out = await docker(
-    ["events", "--since", (from / 1000).toFixed(3), "--until", (to / 1000).toFixed(3), "--filter", "type=container", "--format", "{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}"],
+    [
+      "events",
+      "--since",
+      (from / 1000).toFixed(3),
+      "--until",
+      (to / 1000).toFixed(3),
+      "--filter",
+      "type=container",
+      "--format",
+      "{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}",
+    ],
     { timeoutMs: 15_000 },
   );
   return out
@@ -164,8 +173,7 @@ describe("a Docker daemon crash (dockerd killed with SIGKILL, started again on t
    * killed), once: started again, it finds its marker and runs until stopped.
    */
   const CRASH_WHEN_TOLD =
-    "if test -f /crashed; then trap 'exit 143' TERM; sleep 86400 & wait; exit 143; fi; " +
-    "until test -f /sig/go; do usleep 100000; done; touch /crashed; echo giving up; exit 1";
+    "if test -f /crashed; then trap 'exit 143' TERM; sleep 86400 & wait; exit 143; fi; " + "until test -f /sig/go; do usleep 100000; done; touch /crashed; echo giving up; exit 1";
   const containers = {
     /** An app that exits on SIGTERM, restart always. */
     alwaysApp: `${prefix}-always-app`,
@@ -230,7 +238,9 @@ describe("a Docker daemon crash (dockerd killed with SIGKILL, started again on t
           `dockerd killed ${iso(killedAt)}, answering again ${iso(answeringAt)}; Docker's events meanwhile:`,
           ...events.map((e) => `  ${iso(e.at)} ${e.action} ${short(e.name)}${e.exitCode !== null ? ` exitCode=${e.exitCode}` : ""}`),
           "inspected:",
-          ...Object.entries(states).map(([n, s]) => `  ${short(n)}: ${s.status}, exit code ${s.exitCode}, finished ${iso(s.finishedAt)}, started ${iso(s.startedAt)}, restarts ${s.restartCount}`),
+          ...Object.entries(states).map(
+            ([n, s]) => `  ${short(n)}: ${s.status}, exit code ${s.exitCode}, finished ${iso(s.finishedAt)}, started ${iso(s.startedAt)}, restarts ${s.restartCount}`,
+          ),
         ].join("\n") + "\n",
       );
     }
@@ -282,8 +292,14 @@ describe("a Docker daemon crash (dockerd killed with SIGKILL, started again on t
 
   it("pages 'Docker is unreachable' once and 'Docker is reachable again' once, in messages Slack takes", () => {
     for (const r of fake.requests) expect(validateSlackPayload(r.body)).toBeNull();
-    expect(fake.requests.filter((r) => says(r, /Docker is unreachable/)), describeAll()).toHaveLength(1);
-    expect(fake.requests.filter((r) => says(r, /Docker is reachable again/)), describeAll()).toHaveLength(1);
+    expect(
+      fake.requests.filter((r) => says(r, /Docker is unreachable/)),
+      describeAll(),
+    ).toHaveLength(1);
+    expect(
+      fake.requests.filter((r) => says(r, /Docker is reachable again/)),
+      describeAll(),
+    ).toHaveLength(1);
     expect(fake.requests.findIndex((r) => says(r, /Docker is unreachable/))).toBeLessThan(fake.requests.findIndex((r) => says(r, /Docker is reachable again/)));
   });
 
@@ -301,7 +317,9 @@ describe("a Docker daemon crash (dockerd killed with SIGKILL, started again on t
     expect(s.finishedAt).toBeGreaterThan(killedAt);
     expect(s.finishedAt).toBeLessThan(answeringAt);
     expectAsItsExitCodeSays(containers.noCrashed);
-    expect(agent.out.stderr).toMatch(new RegExp(`notification held back alert="container_crashed\\{container=\\\\"${containers.noCrashed}\\\\".*by="inhibited by docker_unreachable"`));
+    expect(agent.out.stderr).toMatch(
+      new RegExp(`notification held back alert="container_crashed\\{container=\\\\"${containers.noCrashed}\\\\".*by="inhibited by docker_unreachable"`),
+    );
   });
 
   it("reports a restart=no app Docker stopped with SIGTERM at its restore (143: no one asked for it) once, and only after the hold", () => {

@@ -1,10 +1,9 @@
-import { describe, it, expect } from "vitest";
-import { buildSummary, countEvents, emptyCounts, lastOccurrence, summaryDue } from "../../src/notify/daily-summary.js";
+import { describe, expect, it } from "vitest";
+import type { AlertEvent, AlertRecord } from "../../src/alert/state.js";
 import { notificationTitle } from "../../src/alert/title.js";
+import { buildSummary, countEvents, emptyCounts, lastOccurrence, summaryDue } from "../../src/notify/daily-summary.js";
 import { buildSlackMessage, SLACK_COLORS } from "../../src/notify/slack/message.js";
 import { validateSlackPayload } from "../support/fake-slack.js";
-import type { AlertRecord } from "../../src/alert/state.js";
-import type { AlertEvent } from "../../src/alert/state.js";
 
 const local = (y: number, mo: number, d: number, h: number, mi: number) => new Date(y, mo - 1, d, h, mi).getTime();
 const M = 60_000;
@@ -30,12 +29,29 @@ describe("daily summary timing", () => {
 
 describe("daily summary message", () => {
   const ev = (kind: AlertEvent["kind"], alertname: string): AlertEvent => ({ kind, alert: { alertname } as AlertEvent["alert"] });
-  const firing = { alertname: "host_disk", state: "firing", severity: "critical", display: "Disk /", value: 96.2, unit: "%", activeSince: 1, firingSince: 2 } as unknown as AlertRecord;
+  const firing = {
+    alertname: "host_disk",
+    state: "firing",
+    severity: "critical",
+    display: "Disk /",
+    value: 96.2,
+    unit: "%",
+    activeSince: 1,
+    firingSince: 2,
+  } as unknown as AlertRecord;
 
   it("says all clear, with what fired and resolved since the last one, in green", () => {
     let c = emptyCounts(Date.UTC(2026, 10, 29, 9));
     c = countEvents(c, [ev("firing", "container_crashed"), ev("firing", "container_crashed"), ev("firing", "host_cpu"), ev("resolved", "host_cpu"), ev("reminder", "x")]);
-    const n = buildSummary({ id: "s1", hostname: "web-1", now: Date.UTC(2026, 10, 30, 9), counts: c, alerts: [], failed: 0, samples: [{ name: "host_cpu", labels: {}, value: 12.3, unit: "%" }] });
+    const n = buildSummary({
+      id: "s1",
+      hostname: "web-1",
+      now: Date.UTC(2026, 10, 30, 9),
+      counts: c,
+      alerts: [],
+      failed: 0,
+      samples: [{ name: "host_cpu", labels: {}, value: 12.3, unit: "%" }],
+    });
     expect(notificationTitle(n)).toBe("[web-1] DAILY SUMMARY: all clear");
     expect(n.details.facts).toEqual([
       { label: "Fired", value: "3 (since 2026-11-29T09:00:00Z): container_crashed ×2, host_cpu ×1" },

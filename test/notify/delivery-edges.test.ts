@@ -6,23 +6,24 @@
  * not wait (a scripted receiver); what crosses the wire goes to the local
  * stand-ins for Slack and a webhook, with short real waits.
  */
-import { standInReceivers } from "../support/receivers.js";
-import { describe, it, expect, beforeAll, beforeEach } from "vitest";
-import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
+
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { validateSlackPayload } from "../support/fake-slack.js";
-import { sampleNotification, T0 } from "../support/sample-notification.js";
-import { Dispatcher, type Clock } from "../../src/notify/dispatcher.js";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Notification } from "../../src/alert/notification.js";
+import { loadConfig } from "../../src/config/load.js";
+import { setLogSink } from "../../src/log.js";
+import { type Clock, Dispatcher } from "../../src/notify/dispatcher.js";
 import type { DeliveryResult, Notifier, SendOptions } from "../../src/notify/notifier.js";
+import { createNotifiers } from "../../src/notify/registry.js";
 import { SlackNotifier } from "../../src/notify/slack/slack.js";
 import { WebhookNotifier } from "../../src/notify/webhook/webhook.js";
-import { createNotifiers } from "../../src/notify/registry.js";
-import { loadConfig } from "../../src/config/load.js";
-import { AgentStore, readState, type AgentState } from "../../src/store/agent-store.js";
+import { type AgentState, AgentStore, readState } from "../../src/store/agent-store.js";
 import { openDatabase } from "../../src/store/database.js";
-import type { Notification } from "../../src/alert/notification.js";
-import { setLogSink } from "../../src/log.js";
+import { validateSlackPayload } from "../support/fake-slack.js";
+import { standInReceivers } from "../support/receivers.js";
+import { sampleNotification, T0 } from "../support/sample-notification.js";
 
 const { slack, hook } = standInReceivers();
 const logs: string[] = [];

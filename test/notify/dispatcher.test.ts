@@ -5,19 +5,20 @@
  * that clock's time, so the waits the protocol demands are asserted exactly,
  * without waiting for them.
  */
-import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
-import { FakeSlack, validateSlackPayload } from "../support/fake-slack.js";
-import { sampleNotification } from "../support/sample-notification.js";
-import { Dispatcher, backoffMs, foldFiredAndResolved, meetsSeverity } from "../../src/notify/dispatcher.js";
-import { SlackNotifier } from "../../src/notify/slack/slack.js";
-import { AgentStore, readState, type AgentState } from "../../src/store/agent-store.js";
-import { openDatabase } from "../../src/store/database.js";
-import type { Notification } from "../../src/alert/notification.js";
-import { setLogSink } from "../../src/log.js";
-import { instantClock } from "../support/clock.js";
+
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Notification } from "../../src/alert/notification.js";
+import { setLogSink } from "../../src/log.js";
+import { backoffMs, Dispatcher, foldFiredAndResolved, meetsSeverity } from "../../src/notify/dispatcher.js";
+import { SlackNotifier } from "../../src/notify/slack/slack.js";
+import { type AgentState, AgentStore, readState } from "../../src/store/agent-store.js";
+import { openDatabase } from "../../src/store/database.js";
+import { instantClock } from "../support/clock.js";
+import { FakeSlack, validateSlackPayload } from "../support/fake-slack.js";
+import { sampleNotification } from "../support/sample-notification.js";
 
 let clock = instantClock();
 /** Now, on the test clock. */

@@ -4,8 +4,8 @@ import { configSchema } from "../../src/config/schema.js";
 import { ConfigError } from "../../src/errors.js";
 import { setLogLevel, setLogSink } from "../../src/log.js";
 import { Heartbeat } from "../../src/notify/heartbeat.js";
-import { FakeWebhook } from "../support/fake-webhook.js";
 import { instantClock } from "../support/clock.js";
+import { FakeWebhook } from "../support/fake-webhook.js";
 
 const UUID = "5f1c0e8a-93b2-4d7e-a1f6-2c4b8d9e0f17";
 const PING_PATH = `/ping/${UUID}`;

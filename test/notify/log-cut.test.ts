@@ -4,13 +4,14 @@
  * line is cut in its middle. Through the real Slack and webhook receivers to
  * the local stand-ins.
  */
-import { standInReceivers } from "../support/receivers.js";
-import { describe, it, expect } from "vitest";
-import { validateSlackPayload } from "../support/fake-slack.js";
-import { sampleNotification } from "../support/sample-notification.js";
+
+import { describe, expect, it } from "vitest";
+import { cutMiddle, keepEnd } from "../../src/notify/cut-text.js";
 import { SlackNotifier } from "../../src/notify/slack/slack.js";
 import { WebhookNotifier } from "../../src/notify/webhook/webhook.js";
-import { cutMiddle, keepEnd } from "../../src/notify/cut-text.js";
+import { validateSlackPayload } from "../support/fake-slack.js";
+import { standInReceivers } from "../support/receivers.js";
+import { sampleNotification } from "../support/sample-notification.js";
 
 const { slack, hook } = standInReceivers();
 

@@ -1,8 +1,8 @@
-import { describe, it, expect } from "vitest";
+import { describe, expect, it } from "vitest";
+import type { Notification } from "../../src/alert/notification.js";
 import { configSchema } from "../../src/config/schema.js";
 import { matchingRoutes, reminderStepMs, route, routesFrom } from "../../src/notify/routing.js";
 import { sampleNotification, T0 } from "../support/sample-notification.js";
-import type { Notification } from "../../src/alert/notification.js";
 
 const H = 3_600_000;
 const config = (notify: unknown) => configSchema.parse({ notify });
@@ -10,10 +10,25 @@ const config = (notify: unknown) => configSchema.parse({ notify });
 const crash = (kind: Notification["kind"] = "firing", severity: "warning" | "critical" = "critical") =>
   sampleNotification({
     kind,
-    alert: { fingerprint: 'container_crashed{container="db-1"}', alertname: "container_crashed", severity, maxSeverity: "critical", labels: { alertname: "container_crashed", container: "db-1", severity, hostname: "web-1" } },
+    alert: {
+      fingerprint: 'container_crashed{container="db-1"}',
+      alertname: "container_crashed",
+      severity,
+      maxSeverity: "critical",
+      labels: { alertname: "container_crashed", container: "db-1", severity, hostname: "web-1" },
+    },
   });
 const disk = (kind: Notification["kind"] = "firing") =>
-  sampleNotification({ kind, alert: { fingerprint: 'host_disk{mount="/"}', alertname: "host_disk", severity: "warning", maxSeverity: "warning", labels: { alertname: "host_disk", mount: "/", severity: "warning", hostname: "web-1" } } });
+  sampleNotification({
+    kind,
+    alert: {
+      fingerprint: 'host_disk{mount="/"}',
+      alertname: "host_disk",
+      severity: "warning",
+      maxSeverity: "warning",
+      labels: { alertname: "host_disk", mount: "/", severity: "warning", hostname: "web-1" },
+    },
+  });
 
 // The example: critical to #oncall, warnings to #monitoring with a 24h reminder.
 const routes = routesFrom(
@@ -75,7 +90,15 @@ describe("routes", () => {
   });
 
   it("sends no reminders on a route with repeat_interval 0, and none when every route has 0", () => {
-    const r = routesFrom(config({ routes: [{ receiver: "a", repeat_interval: 0, continue: true }, { receiver: "b", repeat_interval: "2h" }] }), ["a", "b"]);
+    const r = routesFrom(
+      config({
+        routes: [
+          { receiver: "a", repeat_interval: 0, continue: true },
+          { receiver: "b", repeat_interval: "2h" },
+        ],
+      }),
+      ["a", "b"],
+    );
     expect(reminderStepMs(r, 4 * H)).toBe(2 * H);
     const told = route(disk(), r, undefined, T0).toldAt;
     expect(route(disk("reminder"), r, told, T0 + 2 * H).receivers).toEqual(["b"]);

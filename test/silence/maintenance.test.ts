@@ -1,14 +1,14 @@
-import { describe, it, expect } from "vitest";
-import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { activeMaintenance, lastStart, nextStart, type MaintenanceWindow } from "../../src/silence/maintenance.js";
-import { silencing } from "../../src/silence/store.js";
 import { loadConfig } from "../../src/config/load.js";
 import { configSchema } from "../../src/config/schema.js";
 import { CONFIG_TEMPLATE } from "../../src/config/template.js";
 import { ConfigError } from "../../src/errors.js";
+import { activeMaintenance, lastStart, type MaintenanceWindow, nextStart } from "../../src/silence/maintenance.js";
+import { silencing } from "../../src/silence/store.js";
 
 const H = 3_600_000;
 // Local time, as the cron expression is read: Sunday 29 November 2026.
@@ -143,7 +143,9 @@ describe("maintenance in the config", () => {
         expect.stringMatching(/^maintenance\[4\]\.cron: expected a cron expression like "0 3 \* \* SUN"/),
       ]),
     );
-    expect(problemsOf("maintenance: {cron: x}")).toEqual([expect.stringMatching(/^maintenance: expected a list like \[\{ cron: "0 3 \* \* SUN", duration: 1h, match: "container=db-\*" \}\], got a mapping$/)]);
+    expect(problemsOf("maintenance: {cron: x}")).toEqual([
+      expect.stringMatching(/^maintenance: expected a list like \[\{ cron: "0 3 \* \* SUN", duration: 1h, match: "container=db-\*" \}\], got a mapping$/),
+    ]);
   });
 
   it("the template's commented example is a valid config", () => {

@@ -1,7 +1,7 @@
-import { describe, it, expect } from "vitest";
-import { parseMatcher, matchesAll } from "../../src/silence/matchers.js";
-import { globToRegExp } from "../../src/glob.js";
+import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
+import { globToRegExp } from "../../src/glob.js";
+import { matchesAll, parseMatcher } from "../../src/silence/matchers.js";
 
 function refused(text: string): UsageError {
   try {

@@ -1,12 +1,12 @@
-import { describe, it, expect } from "vitest";
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { spawn } from "node:child_process";
-import { SilenceStore, insertSilence, silencing, type Silence } from "../../src/silence/store.js";
-import { openDatabase, DB_FILE, type Db } from "../../src/store/database.js";
-import { thrown } from "../support/thrown.js";
+import { describe, expect, it } from "vitest";
 import { StorageError, UsageError } from "../../src/errors.js";
+import { insertSilence, type Silence, SilenceStore, silencing } from "../../src/silence/store.js";
+import { DB_FILE, type Db, openDatabase } from "../../src/store/database.js";
+import { thrown } from "../support/thrown.js";
 
 const dataDir = () => join(mkdtempSync(join(tmpdir(), "lookout-silences-")), "data");
 const H = 3_600_000;
@@ -48,7 +48,15 @@ describe("SilenceStore", () => {
   it("adds a silence with a short id and who made it, in the database (mode 600), seen by another connection", () => {
     const { dir, db, store } = open();
     const s = store.add({ matchers: ["container=db-1"], durationMs: 2 * H, comment: "migration", createdBy: "alice", now: T0 });
-    expect(s).toEqual({ id: expect.stringMatching(/^[0-9a-f]{8}$/), matchers: ["container=db-1"], startsAt: T0, endsAt: T0 + 2 * H, comment: "migration", createdBy: "alice", createdAt: T0 });
+    expect(s).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{8}$/),
+      matchers: ["container=db-1"],
+      startsAt: T0,
+      endsAt: T0 + 2 * H,
+      comment: "migration",
+      createdBy: "alice",
+      createdAt: T0,
+    });
     expect(statSync(join(dir, DB_FILE)).mode & 0o777).toBe(0o600);
     expect(store.list(T0 + H)).toEqual([s]);
     db.close();

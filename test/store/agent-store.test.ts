@@ -3,14 +3,15 @@
  * all there or not at all, and the outbox's journal keeps the disk in step
  * with what receivers accepted.
  */
-import { describe, it, expect } from "vitest";
+
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase } from "../../src/store/database.js";
-import { AgentStore, FAILED_KEPT, readState, type AgentState, type OutboxEntry } from "../../src/store/agent-store.js";
+import { describe, expect, it } from "vitest";
 import type { AlertRecord } from "../../src/alert/state.js";
 import { StorageError } from "../../src/errors.js";
+import { type AgentState, AgentStore, FAILED_KEPT, type OutboxEntry, readState } from "../../src/store/agent-store.js";
+import { openDatabase } from "../../src/store/database.js";
 import { sampleNotification } from "../support/sample-notification.js";
 
 function open() {
@@ -19,7 +20,24 @@ function open() {
 }
 
 const alert = (fp: string): AlertRecord =>
-  ({ fingerprint: fp, alertname: "host_disk", labels: { alertname: "host_disk" }, display: "Disk", unit: "%", state: "firing", severity: "warning", maxSeverity: "warning", activeSince: 1, firingSince: 1, criticalSince: null, value: 91, threshold: 90, peak: 91, lastNotifiedAt: 1, updatedAt: 1 }) as AlertRecord;
+  ({
+    fingerprint: fp,
+    alertname: "host_disk",
+    labels: { alertname: "host_disk" },
+    display: "Disk",
+    unit: "%",
+    state: "firing",
+    severity: "warning",
+    maxSeverity: "warning",
+    activeSince: 1,
+    firingSince: 1,
+    criticalSince: null,
+    value: 91,
+    threshold: 90,
+    peak: 91,
+    lastNotifiedAt: 1,
+    updatedAt: 1,
+  }) as AlertRecord;
 
 const entry = (id: string, receivers: string[]): OutboxEntry => ({
   notification: sampleNotification({ id }),

@@ -3,19 +3,20 @@
  * directories: a new directory, an older schema upgraded, a newer one refused,
  * and Lookout 0.1's JSON files imported once.
  */
-import { describe, it, expect } from "vitest";
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { spawn } from "node:child_process";
 import Database from "better-sqlite3";
-import { openDatabase, DB_FILE } from "../../src/store/database.js";
-import { MIGRATIONS, migrate, schemaVersion, type Migration } from "../../src/store/migrations.js";
-import { readState } from "../../src/store/agent-store.js";
-import { SilenceStore } from "../../src/silence/store.js";
-import { thrown } from "../support/thrown.js";
+import { describe, expect, it } from "vitest";
 import { StorageError } from "../../src/errors.js";
+import { SilenceStore } from "../../src/silence/store.js";
+import { readState } from "../../src/store/agent-store.js";
+import { DB_FILE, openDatabase } from "../../src/store/database.js";
+import { MIGRATIONS, type Migration, migrate, schemaVersion } from "../../src/store/migrations.js";
 import { sampleNotification } from "../support/sample-notification.js";
+import { thrown } from "../support/thrown.js";
 
 const dataDir = () => join(mkdtempSync(join(tmpdir(), "lookout-db-")), "data");
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
@@ -40,7 +41,9 @@ describe("openDatabase", () => {
     const old = new Database(join(dir, DB_FILE));
     migrate(old, MIGRATIONS.slice(0, 1), { dataDir: dir });
     expect(schemaVersion(old)).toBe(1);
-    old.prepare("INSERT INTO silences (id, matchers, starts_at, ends_at, comment, created_by, created_at) VALUES ('0000beef', '[\"container=db-1\"]', 0, 9e15, 'kept', 'alice', 0)").run();
+    old
+      .prepare("INSERT INTO silences (id, matchers, starts_at, ends_at, comment, created_by, created_at) VALUES ('0000beef', '[\"container=db-1\"]', 0, 9e15, 'kept', 'alice', 0)")
+      .run();
     old.close();
     const db = openDatabase(dir);
     expect(schemaVersion(db)).toBe(LATEST);
@@ -64,7 +67,10 @@ describe("openDatabase", () => {
   it("says what to do when the data directory cannot be created (and does not hang on a path under /proc)", () => {
     const file = join(mkdtempSync(join(tmpdir(), "lookout-db-")), "a-file");
     writeFileSync(file, "");
-    for (const [dir, code] of [[join(file, "data"), "ENOTDIR"], ["/proc/lookout-cannot-be-here/data", "ENOENT"]] as const) {
+    for (const [dir, code] of [
+      [join(file, "data"), "ENOTDIR"],
+      ["/proc/lookout-cannot-be-here/data", "ENOENT"],
+    ] as const) {
       const err = thrown(() => openDatabase(dir));
       expect(err).toBeInstanceOf(StorageError);
       expect((err as StorageError).userMessage).toMatch(new RegExp(`^cannot use data directory ${dir} \\(${code}\\): create it and make it writable`));

@@ -3,14 +3,15 @@
  * per receiver in failed_deliveries (migration 3), across restarts, and added
  * to a data directory of an older schema without losing what it holds.
  */
-import { describe, it, expect } from "vitest";
+
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { openDatabase, DB_FILE } from "../../src/store/database.js";
-import { MIGRATIONS, migrate } from "../../src/store/migrations.js";
+import { describe, expect, it } from "vitest";
 import { AgentStore, readState } from "../../src/store/agent-store.js";
+import { DB_FILE, openDatabase } from "../../src/store/database.js";
+import { MIGRATIONS, migrate } from "../../src/store/migrations.js";
 
 const dataDir = () => join(mkdtempSync(join(tmpdir(), "lookout-reported-")), "data");
 
@@ -19,7 +20,11 @@ describe("failed deliveries: reported per receiver", () => {
     const dir = dataDir();
     mkdirSync(dir, { recursive: true });
     const old = new Database(join(dir, DB_FILE));
-    migrate(old, MIGRATIONS.filter((m) => m.version <= 2), { dataDir: dir });
+    migrate(
+      old,
+      MIGRATIONS.filter((m) => m.version <= 2),
+      { dataDir: dir },
+    );
     const insert = old.prepare("INSERT INTO failed_deliveries (notification_id, receiver, title, error, at, reported_at) VALUES (?, 'team', 't', 'gone', 1, ?)");
     insert.run("unreported", null);
     insert.run("reported", 5);

@@ -5,11 +5,12 @@
  * same time finds the marker there. Runs the built lock module (dist/, as the
  * CLI does) in real processes, since the lock is between processes.
  */
-import { describe, it, expect } from "vitest";
+
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
 
 const LOCK = resolve(import.meta.dirname, "../../dist/store/lock.js");
 

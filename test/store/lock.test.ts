@@ -1,10 +1,10 @@
-import { describe, it, expect } from "vitest";
-import { mkdtempSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
-import { AgentLock, LOCK_FILE } from "../../src/store/lock.js";
+import { describe, expect, it } from "vitest";
 import { StorageError } from "../../src/errors.js";
+import { AgentLock, LOCK_FILE } from "../../src/store/lock.js";
 
 const dir = () => mkdtempSync(join(tmpdir(), "lookout-lock-"));
 
@@ -25,7 +25,9 @@ describe("AgentLock", () => {
     }
     expect(err).toBeInstanceOf(StorageError);
     expect((err as StorageError).exitCode).toBe(3);
-    expect((err as StorageError).userMessage).toMatch(/another Lookout agent \(pid 1, "lookout run" since 2026-01-01T00:00:00.000Z\) is using the data directory .*; stop it first, or give this one its own --data-dir/);
+    expect((err as StorageError).userMessage).toMatch(
+      /another Lookout agent \(pid 1, "lookout run" since 2026-01-01T00:00:00.000Z\) is using the data directory .*; stop it first, or give this one its own --data-dir/,
+    );
   });
 
   it("takes over a lock left by a process that is gone", () => {

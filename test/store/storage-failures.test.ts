@@ -6,18 +6,19 @@
  * disk; and a cycle whose commit fails still hands its notifications over and
  * stores them with the next cycle that can be saved.
  */
-import { describe, it, expect } from "vitest";
+
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { storageErrorFrom } from "../../src/store/transactions.js";
+import { describe, expect, it } from "vitest";
 import { Agent } from "../../src/agent.js";
+import type { Notification } from "../../src/alert/notification.js";
+import type { Collector } from "../../src/collect/collector.js";
 import { loadConfig } from "../../src/config/load.js";
+import { setLogSink } from "../../src/log.js";
 import { readState } from "../../src/store/agent-store.js";
 import { withDatabase } from "../../src/store/database.js";
-import type { Collector } from "../../src/collect/collector.js";
-import type { Notification } from "../../src/alert/notification.js";
-import { setLogSink } from "../../src/log.js";
+import { storageErrorFrom } from "../../src/store/transactions.js";
 
 describe("storageErrorFrom", () => {
   it.each(["ENOSPC", "SQLITE_FULL", "EDQUOT", "EFBIG"])("%s: the disk holding the data directory is full, and what to do", (code) => {

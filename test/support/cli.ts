@@ -2,8 +2,8 @@
  * Runs the built CLI (`dist/cli/main.js`, built by `npm test` before vitest) as
  * a real process, as a user or cron would.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 

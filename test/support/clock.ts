@@ -13,8 +13,12 @@ export function instantClock(start = Date.now()): Clock & { set(t: number): void
       if (signal?.aborted) throw new Error("aborted");
       t += Math.max(0, ms);
     },
-    set: (at) => void (t = at),
-    advance: (ms) => void (t += ms),
+    set: (at) => {
+      t = at;
+    },
+    advance: (ms) => {
+      t += ms;
+    },
   };
 }
 

@@ -17,7 +17,7 @@
  * attachments; 400 `invalid_blocks` when blocks break Slack's limits; else
  * 200 `ok`. Each recorded request keeps the status it was answered with.
  */
-import { type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, Server, ServerResponse } from "node:http";
 import { listenOnLoopback } from "./loopback-server.js";
 
 export const FAKE_SLACK_PATH = "/services/T000/B000/XXXX";

@@ -15,7 +15,7 @@
  * 404 for a path that is not served; 401 when a required header is missing or
  * wrong; else 200 `{"status":"ok"}` (any method: a heartbeat GET works too).
  */
-import { type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, Server, ServerResponse } from "node:http";
 import { listenOnLoopback } from "./loopback-server.js";
 
 export const FAKE_WEBHOOK_PATH = "/hooks/lookout";

@@ -1,9 +1,9 @@
 import { Command } from "commander";
-import { loadFromCommand } from "../context.js";
 import { Agent } from "../../agent.js";
-import { Heartbeat } from "../../notify/heartbeat.js";
 import { setLogLevel } from "../../log.js";
+import { Heartbeat } from "../../notify/heartbeat.js";
 import { checkJson, checkTable, EXIT_CODES } from "../check-report.js";
+import { loadFromCommand } from "../context.js";
 
 /** How long `check` may wait for receivers (backoff, Retry-After) before leaving the rest to the next run. */
 const DELIVERY_BUDGET_MS = 20_000;
@@ -13,7 +13,10 @@ export function checkCommand(): Command {
     .description("collect and evaluate once, notify what changed since the last check, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
     .option("--json", "print one JSON object instead of a table")
     .option("--all", "list every row, also the container checks that are ok (by default: host rows, what is not ok, and a count of the rest)")
-    .addHelpText("after", "\nExamples:\n  lookout check\n  lookout check --all\n  lookout check --json | jq .status\n  * * * * * cd /opt/lookout && npx lookout check >/dev/null   # from cron: alerts are sent once, not every minute\n")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  lookout check\n  lookout check --all\n  lookout check --json | jq .status\n  * * * * * cd /opt/lookout && npx lookout check >/dev/null   # from cron: alerts are sent once, not every minute\n",
+    )
     .action(async (opts: { json?: boolean; all?: boolean }, cmd: Command) => {
       // From cron, only problems should print (cron mails whatever a job writes).
       if (!process.env.LOOKOUT_LOG_LEVEL) setLogLevel("warn");

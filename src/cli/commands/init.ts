@@ -1,7 +1,7 @@
-import { Command } from "commander";
-import { closeSync, fchmodSync, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync, type Stats } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { closeSync, fchmodSync, fsyncSync, lstatSync, openSync, renameSync, type Stats, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { Command } from "commander";
 import { CONFIG_TEMPLATE } from "../../config/template.js";
 import { LookoutError } from "../../errors.js";
 import { oneLine } from "../../escape.js";

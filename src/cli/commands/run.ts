@@ -1,13 +1,13 @@
 import { Command } from "commander";
-import { loadFromCommand, NO_WEBHOOK_HINT } from "../context.js";
 import { Agent, type CycleResult } from "../../agent.js";
-import { Runner } from "../../runner.js";
-import { Heartbeat } from "../../notify/heartbeat.js";
 import { notificationTitle } from "../../alert/title.js";
-import { log } from "../../log.js";
-import { ConfigError, describeError } from "../../errors.js";
 import { formatDuration } from "../../config/duration.js";
+import { ConfigError, describeError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
+import { log } from "../../log.js";
+import { Heartbeat } from "../../notify/heartbeat.js";
+import { Runner } from "../../runner.js";
+import { loadFromCommand, NO_WEBHOOK_HINT } from "../context.js";
 import { firstCheckLine } from "../first-check.js";
 import { whenStdoutCloses, writeOut } from "../output.js";
 

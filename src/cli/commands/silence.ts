@@ -1,14 +1,14 @@
 import { Command } from "commander";
+import { formatDuration, parseDuration } from "../../config/duration.js";
+import { closest } from "../../config/load.js";
+import { LookoutError, UsageError } from "../../errors.js";
+import { oneLine } from "../../escape.js";
+import { activeMaintenance, nextStart } from "../../silence/maintenance.js";
+import { isKnownLabel, KNOWN_LABELS, type LabelMatcher, MATCHER_EXAMPLE, parseMatcher } from "../../silence/matchers.js";
+import { type Silence, SilenceStore } from "../../silence/store.js";
+import { withDatabase } from "../../store/database.js";
 import { loadFromCommand } from "../context.js";
 import { renderTable } from "../table.js";
-import { formatDuration, parseDuration } from "../../config/duration.js";
-import { LookoutError, UsageError } from "../../errors.js";
-import { SilenceStore, type Silence } from "../../silence/store.js";
-import { withDatabase } from "../../store/database.js";
-import { activeMaintenance, nextStart } from "../../silence/maintenance.js";
-import { isKnownLabel, KNOWN_LABELS, MATCHER_EXAMPLE, parseMatcher, type LabelMatcher } from "../../silence/matchers.js";
-import { closest } from "../../config/load.js";
-import { oneLine } from "../../escape.js";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -52,7 +52,10 @@ function subcommand(name: string): Command {
 function addCommand(): Command {
   return subcommand("add")
     .description("hold back alerts whose labels match every --match, for --for; they are still tracked, and sent when the silence ends if they still fire")
-    .option("-m, --match <label=glob>", `which alerts: ${MATCHER_EXAMPLE}; repeat it and every one must hold (globs: * and ?)`, (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option("-m, --match <label=glob>", `which alerts: ${MATCHER_EXAMPLE}; repeat it and every one must hold (globs: * and ?)`, (v: string, prev: string[] | undefined) => [
+      ...(prev ?? []),
+      v,
+    ])
     .option("--for <duration>", "how long, like 30m, 2h, 1d or 1h30m")
     .option("--comment <text>", "why (shown in lookout silence list)")
     .addHelpText(
@@ -132,7 +135,7 @@ function listCommand(): Command {
       const lines: string[] = [];
       if (rows.length === 0) {
         lines.push(`no silence is in force (data directory ${oneLine(loaded.dataDir)})`);
-        lines.push("add one with: lookout silence add --match container=db-1 --for 2h --comment \"migration\"");
+        lines.push('add one with: lookout silence add --match container=db-1 --for 2h --comment "migration"');
       } else {
         const table = rows.map(({ silence: s, source, cron }) => {
           const starts = s.startsAt > now ? `from ${formatLocalTime(s.startsAt)} ` : "";
@@ -182,9 +185,6 @@ export function silenceCommand(): Command {
     .addCommand(removeCommand())
     .addHelpText(
       "after",
-      "\nExample:\n" +
-        '  lookout silence add --match container=db-1 --for 2h --comment "migration"\n' +
-        "  lookout silence list\n" +
-        "  lookout silence remove 3f9a1c2e\n",
+      "\nExample:\n" + '  lookout silence add --match container=db-1 --for 2h --comment "migration"\n' + "  lookout silence list\n" + "  lookout silence remove 3f9a1c2e\n",
     );
 }

@@ -1,12 +1,12 @@
 import { Command } from "commander";
-import { loadFromCommand } from "../context.js";
+import { formatDuration } from "../../config/duration.js";
+import { oneLine } from "../../escape.js";
 import { readState } from "../../store/agent-store.js";
 import { withDatabase } from "../../store/database.js";
-import { cut, renderTable, SCREEN_WIDTH, wrap } from "../table.js";
-import { labelsText } from "../check-report.js";
-import { oneLine } from "../../escape.js";
 import { formatValue } from "../../units.js";
-import { formatDuration } from "../../config/duration.js";
+import { labelsText } from "../check-report.js";
+import { loadFromCommand } from "../context.js";
+import { cut, renderTable, SCREEN_WIDTH, wrap } from "../table.js";
 
 export function statusCommand(): Command {
   return new Command("status")

@@ -1,17 +1,17 @@
 import { Command } from "commander";
-import { loadFromCommand } from "../context.js";
-import { createNotifiers } from "../../notify/registry.js";
-import { SlackNotifier } from "../../notify/slack/slack.js";
-import type { Notifier } from "../../notify/notifier.js";
 import { LookoutError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
+import type { Notifier } from "../../notify/notifier.js";
+import { createNotifiers } from "../../notify/registry.js";
+import { SlackNotifier } from "../../notify/slack/slack.js";
 import { redact } from "../../secrets.js";
+import { loadFromCommand } from "../context.js";
 
 export function testWebhookCommand(): Command {
   return new Command("test-webhook")
     .description("send a test message to each configured Slack webhook (or --url) and say what Slack answered")
     .option("--url <url>", "a webhook URL to test instead of the configured ones")
-    .addHelpText("after", "\nExamples:\n  lookout test-webhook\n  lookout test-webhook --url \"$SLACK_WEBHOOK_URL\"\n")
+    .addHelpText("after", '\nExamples:\n  lookout test-webhook\n  lookout test-webhook --url "$SLACK_WEBHOOK_URL"\n')
     .action(async (opts: { url?: string }, cmd: Command) => {
       const loaded = loadFromCommand(cmd);
       let notifiers: Notifier[];
@@ -26,10 +26,7 @@ export function testWebhookCommand(): Command {
         notifiers = createNotifiers(loaded);
       }
       if (notifiers.length === 0) {
-        throw new LookoutError(
-          "no webhook configured: pass --url URL, export LOOKOUT_SLACK_WEBHOOK_URL, or add notify.slack to lookout.yaml",
-          { exitCode: 1 },
-        );
+        throw new LookoutError("no webhook configured: pass --url URL, export LOOKOUT_SLACK_WEBHOOK_URL, or add notify.slack to lookout.yaml", { exitCode: 1 });
       }
       let allOk = true;
       for (const n of notifiers) {

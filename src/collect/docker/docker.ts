@@ -6,18 +6,19 @@
  * parallel on regular cycles. Turns what it knows into samples for the rules in
  * evaluate/container-rules.ts.
  */
-import type { CollectContext, CollectResult, Collector } from "../collector.js";
-import type { Sample } from "../sample.js";
+
 import type { LookoutConfig } from "../../config/schema.js";
-import { log } from "../../log.js";
 import { describeError } from "../../errors.js";
+import { containerPolicy } from "../../evaluate/container-policy.js";
+import { log } from "../../log.js";
+import type { CollectContext, Collector, CollectResult } from "../collector.js";
+import type { Sample } from "../sample.js";
+import type { ContainerInspect, ContainerStats, ContainerSummary, DockerEvent } from "./api-types.js";
 import { DockerEngine, DockerError } from "./engine.js";
 import { EventWatcher } from "./events.js";
-import type { ContainerInspect, ContainerStats, ContainerSummary, DockerEvent } from "./api-types.js";
-import { ContainerTracker, newView, OOM_DIE_WAIT_MS, type ContainerRecord, type ContainerView, type StatsView } from "./tracker.js";
-import { selector, type ContainerMatcher } from "./matchers.js";
 import { exitCodeMeaning } from "./exit-codes.js";
-import { containerPolicy } from "../../evaluate/container-policy.js";
+import { type ContainerMatcher, selector } from "./matchers.js";
+import { type ContainerRecord, ContainerTracker, type ContainerView, newView, OOM_DIE_WAIT_MS, type StatsView } from "./tracker.js";
 
 /** Every metric this collector produces: all of them are complete whenever the container list was read. */
 export const CONTAINER_METRICS = [
@@ -204,10 +205,13 @@ export class DockerCollector implements Collector {
       this.tracker.applyView(action === "die" ? { ...view, status: "running", finishedAt: null, exitCode: 0, oomKilled: false } : view, time);
     }
     if ((action === "kill" || action === "stop") && this.duringOutage(time)) {
-      log.info("docker: Docker stopped a container itself while it was not answering (Docker shutting down, restarting, or restoring after a crash); its exit is not taken for a requested stop", {
-        container: this.tracker.get(id)?.view.name ?? id.slice(0, 12),
-        action,
-      });
+      log.info(
+        "docker: Docker stopped a container itself while it was not answering (Docker shutting down, restarting, or restoring after a crash); its exit is not taken for a requested stop",
+        {
+          container: this.tracker.get(id)?.view.name ?? id.slice(0, 12),
+          action,
+        },
+      );
       return onChange();
     }
     const outcome = this.tracker.onEvent({ id, action, time, attributes });
@@ -265,7 +269,10 @@ export class DockerCollector implements Collector {
         await this.engine.version();
         this.negotiated = true;
         // Where Docker keeps its data: a full disk there is the likely cause of crashes. Best effort (a proxy may refuse /info).
-        this.dataRoot = await this.engine.info().then((i) => i.DockerRootDir ?? null, () => null);
+        this.dataRoot = await this.engine.info().then(
+          (i) => i.DockerRootDir ?? null,
+          () => null,
+        );
       }
       list = await this.engine.listContainers();
     } catch (err) {
@@ -470,21 +477,28 @@ function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerT
   const writesTo = [...(dataRoot ? [dataRoot] : []), ...(v.mounts ?? [])].join("\n");
   const crash = rec.crash;
   out.push(
-    base("container_crashed", crash ? 1 : 0, "bool", crash ? {
-      exit_code: crash.exitCode ?? "unknown",
-      meaning: crash.exitCode === null ? "unknown" : exitCodeMeaning(crash.exitCode),
-      ran_for_ms: crash.ranForMs ?? -1,
-      restart_count: v.restartCount,
-      restart_policy: crash.restartPolicy,
-      error: crash.error,
-      at: crash.at,
-      logs: crash.logs?.join("\n") ?? "",
-      reconciled: crash.reconciled ? 1 : 0,
-      docker_oom_flag: crash.dockerOomFlag ? 1 : 0,
-      removed: rec.removedAt !== null ? 1 : 0,
-      status: v.status,
-      writes_to: writesTo,
-    } : undefined),
+    base(
+      "container_crashed",
+      crash ? 1 : 0,
+      "bool",
+      crash
+        ? {
+            exit_code: crash.exitCode ?? "unknown",
+            meaning: crash.exitCode === null ? "unknown" : exitCodeMeaning(crash.exitCode),
+            ran_for_ms: crash.ranForMs ?? -1,
+            restart_count: v.restartCount,
+            restart_policy: crash.restartPolicy,
+            error: crash.error,
+            at: crash.at,
+            logs: crash.logs?.join("\n") ?? "",
+            reconciled: crash.reconciled ? 1 : 0,
+            docker_oom_flag: crash.dockerOomFlag ? 1 : 0,
+            removed: rec.removedAt !== null ? 1 : 0,
+            status: v.status,
+            writes_to: writesTo,
+          }
+        : undefined,
+    ),
   );
   // The kernel's kill comes before Docker's `die` when it killed the main
   // process (seconds later under load): until the wait is over, an OOM kill
@@ -492,17 +506,24 @@ function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerT
   // the container died rather than "a process in it was killed".
   const oom = rec.oom && (rec.oom.died || now - rec.oom.at >= OOM_DIE_WAIT_MS) ? rec.oom : null;
   out.push(
-    base("container_oom_killed", oom ? 1 : 0, "bool", oom ? {
-      died: oom.died ? 1 : 0,
-      exit_code: oom.exitCode ?? "none",
-      memory_limit: oom.memoryLimit,
-      last_memory_usage: oom.lastMemoryUsage ?? -1,
-      at: oom.at,
-      logs: oom.logs?.join("\n") ?? "",
-      removed: rec.removedAt !== null ? 1 : 0,
-      status: v.status,
-      writes_to: writesTo,
-    } : undefined),
+    base(
+      "container_oom_killed",
+      oom ? 1 : 0,
+      "bool",
+      oom
+        ? {
+            died: oom.died ? 1 : 0,
+            exit_code: oom.exitCode ?? "none",
+            memory_limit: oom.memoryLimit,
+            last_memory_usage: oom.lastMemoryUsage ?? -1,
+            at: oom.at,
+            logs: oom.logs?.join("\n") ?? "",
+            removed: rec.removedAt !== null ? 1 : 0,
+            status: v.status,
+            writes_to: writesTo,
+          }
+        : undefined,
+    ),
   );
   if (rec.removedAt !== null) return out;
   out.push(
@@ -525,11 +546,22 @@ function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerT
   const down = v.status !== "running";
   const notRunning = expectRunning && down && !rec.stoppedByRequest && !rec.crash && !rec.oom && v.labels["lookout.expect"] !== "exit";
   out.push(
-    base("container_not_running", notRunning ? 1 : 0, "bool", notRunning ? { status: v.status, exit_code: v.exitCode, restart_policy: v.restartPolicy, error: v.error, since: v.finishedAt ?? now } : undefined),
+    base(
+      "container_not_running",
+      notRunning ? 1 : 0,
+      "bool",
+      notRunning ? { status: v.status, exit_code: v.exitCode, restart_policy: v.restartPolicy, error: v.error, since: v.finishedAt ?? now } : undefined,
+    ),
   );
   if (v.status === "running" && rec.cpuPercentOfCore !== null) {
     const cores = v.cpuLimit ?? rec.cpu?.onlineCpus ?? 1;
-    out.push(base("container_cpu", Math.round((rec.cpuPercentOfCore / cores) * 100) / 100, "%", { of_one_core: Math.round(rec.cpuPercentOfCore * 10) / 10, cores, limited: v.cpuLimit !== null ? 1 : 0 }));
+    out.push(
+      base("container_cpu", Math.round((rec.cpuPercentOfCore / cores) * 100) / 100, "%", {
+        of_one_core: Math.round(rec.cpuPercentOfCore * 10) / 10,
+        cores,
+        limited: v.cpuLimit !== null ? 1 : 0,
+      }),
+    );
   }
   if (v.status === "running" && rec.memoryUsage !== null && rec.memoryLimitSeen) {
     const limited = v.memoryLimit > 0;

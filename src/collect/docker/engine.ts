@@ -10,8 +10,9 @@
  * path carries it (`/v1.41/containers/json`). Every failure is a `DockerError`
  * whose message says what happened and what to do; nothing else is thrown.
  */
-import { Pool } from "undici";
+
 import type { Dispatcher } from "undici";
+import { Pool } from "undici";
 import { LookoutError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { ContainerInspect, ContainerStats, ContainerSummary, EngineInfo, EngineVersion } from "./api-types.js";
@@ -211,10 +212,7 @@ export class DockerEngine {
    * not running (404, 409, or the zeroed answer dockerd gives a stopped one).
    */
   async stats(id: string): Promise<ContainerStats | null> {
-    const s = await this.#json<ContainerStats>(
-      `${await this.#api()}/containers/${encodeURIComponent(id)}/stats?stream=false&one-shot=true`,
-      { nullOn: [404, 409] },
-    );
+    const s = await this.#json<ContainerStats>(`${await this.#api()}/containers/${encodeURIComponent(id)}/stats?stream=false&one-shot=true`, { nullOn: [404, 409] });
     if (s === null || typeof s !== "object") return null;
     if (typeof s.read !== "string" || s.read.startsWith("0001-01-01")) return null;
     return s;
@@ -264,10 +262,11 @@ export class DockerEngine {
   async logs(id: string, opts: LogsOptions): Promise<string[]> {
     const tail = Math.max(0, Math.floor(opts.tail));
     if (tail === 0) return [];
-    const res = await this.#get(
-      `${await this.#api()}/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&timestamps=0&tail=${tail}`,
-      { nullOn: [404], maxBytes: MAX_LOG_BYTES, truncate: true },
-    );
+    const res = await this.#get(`${await this.#api()}/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&timestamps=0&tail=${tail}`, {
+      nullOn: [404],
+      maxBytes: MAX_LOG_BYTES,
+      truncate: true,
+    });
     if (res === null) return [];
     let text: string;
     if (opts.tty) {
@@ -417,15 +416,8 @@ export class DockerEngine {
     message = message.replace(/\s+/g, " ").slice(0, 500);
     // The daemon was upgraded or downgraded under us: negotiate again on the next call.
     if (status === 400 && /client version \S+ is too (new|old)/i.test(message)) this.#prefix = null;
-    const hint =
-      status === 403 || status === 401
-        ? ": a socket proxy in front of Docker may refuse it; allow GET on containers, events, info, version and _ping"
-        : "";
-    return dockerError(
-      "api",
-      `Docker at ${this.where} answered GET ${path} with HTTP ${status}${message ? `: "${message}"` : ""}${hint}`,
-      { status },
-    );
+    const hint = status === 403 || status === 401 ? ": a socket proxy in front of Docker may refuse it; allow GET on containers, events, info, version and _ping" : "";
+    return dockerError("api", `Docker at ${this.where} answered GET ${path} with HTTP ${status}${message ? `: "${message}"` : ""}${hint}`, { status });
   }
 
   /** The one mapping of a transport failure to what the user should do. */

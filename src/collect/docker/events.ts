@@ -11,7 +11,7 @@
 import { StringDecoder } from "node:string_decoder";
 import { log } from "../../log.js";
 import type { DockerEvent } from "./api-types.js";
-import { DockerError, dockerError, type DockerEngine, toDockerError } from "./engine.js";
+import { type DockerEngine, DockerError, dockerError, toDockerError } from "./engine.js";
 
 export interface EventStreamStatus {
   connected: boolean;

@@ -379,7 +379,9 @@ export class ContainerTracker {
       const runningSince = v.status === "running" && v.startedAt !== null ? v.startedAt : null;
       if (rec.crash && runningSince !== null && runningSince >= rec.crash.at && now - runningSince >= resolveAfter.crashMs) rec.crash = null;
       if (rec.oom) {
-        const calm = rec.oom.died ? runningSince !== null && runningSince >= rec.oom.at && now - runningSince >= resolveAfter.oomMs : v.status === "running" && now - rec.oom.at >= resolveAfter.oomMs;
+        const calm = rec.oom.died
+          ? runningSince !== null && runningSince >= rec.oom.at && now - runningSince >= resolveAfter.oomMs
+          : v.status === "running" && now - rec.oom.at >= resolveAfter.oomMs;
         if (calm) rec.oom = null;
       }
     }

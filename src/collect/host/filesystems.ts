@@ -205,10 +205,7 @@ function reasonOf(err: unknown): string {
 }
 
 /** statfs every mount (in parallel, each bounded by the timeout). Failures become `skipped` entries, never throws. */
-export async function statFilesystems(
-  mounts: readonly MountInfo[],
-  opts: StatOptions,
-): Promise<{ filesystems: FilesystemUsage[]; skipped: FilesystemSkip[] }> {
+export async function statFilesystems(mounts: readonly MountInfo[], opts: StatOptions): Promise<{ filesystems: FilesystemUsage[]; skipped: FilesystemSkip[] }> {
   const timeoutMs = opts.timeoutMs ?? 2000;
   const statfs = opts.statfs ?? ((p: string) => statfsAsync(p));
   const root = opts.hostRoot.replace(/\/+$/, "");

@@ -12,17 +12,7 @@ import type { CollectContext, Collector } from "../collector.js";
 import type { Sample } from "../sample.js";
 import { normalizeMountPoint, selectFilesystems, statFilesystems } from "./filesystems.js";
 import { countProcesses } from "./processes.js";
-import {
-  CPU_FIELDS,
-  cpuDelta,
-  parseLoadavg,
-  parseMeminfo,
-  parseMountinfo,
-  parseProcStat,
-  parseUptime,
-  type CpuCounters,
-  type ProcStat,
-} from "./procfs.js";
+import { CPU_FIELDS, type CpuCounters, cpuDelta, type ProcStat, parseLoadavg, parseMeminfo, parseMountinfo, parseProcStat, parseUptime } from "./procfs.js";
 
 export interface HostCollectorOptions {
   /** "" for the real root; else where the host's / is mounted. */
@@ -72,7 +62,12 @@ export function rebootSample(memory: BootMemory | undefined, uptimeSeconds: numb
   const next: BootMemory = { seen: { bootAt: seen && Math.abs(seen.bootAt - bootAt) < 60_000 ? seen.bootAt : bootAt, at: now }, ...(reboot ? { reboot } : {}) };
   const active = reboot !== undefined && now - reboot.foundAt < REBOOT_REPORT_MS;
   return {
-    sample: sample("host_rebooted", active ? 1 : 0, "bool", active ? { boot_at: reboot!.bootAt, previous_boot_at: reboot!.previousBootAt, last_seen_up_at: reboot!.lastSeenUpAt } : undefined),
+    sample: sample(
+      "host_rebooted",
+      active ? 1 : 0,
+      "bool",
+      active ? { boot_at: reboot!.bootAt, previous_boot_at: reboot!.previousBootAt, last_seen_up_at: reboot!.lastSeenUpAt } : undefined,
+    ),
     memory: next,
   };
 }
@@ -152,9 +147,7 @@ export class HostCollector implements Collector {
         this.boot = reboot.memory;
         return [sample("host_uptime", uptime, "s"), reboot.sample];
       }).then((s) => s ?? []),
-      this.guard("host_processes", this.path("/proc"), async () => [
-        sample("host_processes", await countProcesses(this.hostRoot), "count"),
-      ]).then((s) => s ?? []),
+      this.guard("host_processes", this.path("/proc"), async () => [sample("host_processes", await countProcesses(this.hostRoot), "count")]).then((s) => s ?? []),
       this.guard("host_disk", this.mountinfoPath(), () => this.collectDisks(ctx.config?.host?.disk?.mounts ?? [])).then((s) => s ?? []),
     ]);
     return parts.flat();
@@ -253,13 +246,7 @@ export class HostCollector implements Collector {
       this.warned.delete(`disk:${fs.mountPoint}`);
       const labels = { mount: fs.mountPoint };
       out.push(
-        sample(
-          "host_disk",
-          fs.usedPercent,
-          "%",
-          { device: fs.device, fstype: fs.fstype, size_bytes: fs.sizeBytes, used_bytes: fs.usedBytes, free_bytes: fs.freeBytes },
-          labels,
-        ),
+        sample("host_disk", fs.usedPercent, "%", { device: fs.device, fstype: fs.fstype, size_bytes: fs.sizeBytes, used_bytes: fs.usedBytes, free_bytes: fs.freeBytes }, labels),
       );
       if (fs.inodesUsedPercent !== null) {
         out.push(sample("host_inodes", fs.inodesUsedPercent, "%", { inodes: fs.inodes, inodes_free: fs.inodesFree }, { mount: fs.mountPoint }));

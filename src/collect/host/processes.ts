@@ -5,7 +5,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ProcessUsage } from "../../alert/notification.js";
-import { parseMeminfo, parsePidStat, USER_HZ, type PidStat } from "./procfs.js";
+import { type PidStat, parseMeminfo, parsePidStat, USER_HZ } from "./procfs.js";
 
 /**
  * Bytes per page for /proc/[pid]/stat's rss. Node cannot call sysconf(_SC_PAGESIZE);

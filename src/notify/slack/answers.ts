@@ -10,10 +10,11 @@
  * Messages never hold the webhook URL: callers pass `target`, the masked URL,
  * and anything quoted from an answer goes through `redact`.
  */
-import type { DeliveryResult } from "../notifier.js";
+
 import { formatDuration } from "../../config/duration.js";
 import { redact } from "../../secrets.js";
 import { inspect, isCertificateCode, network, RESET_CODES, TIMEOUT_CODES, UNREACHABLE_CODES } from "../network-errors.js";
+import type { DeliveryResult } from "../notifier.js";
 
 export interface SlackHttpAnswer {
   status: number;
@@ -43,10 +44,8 @@ export const AGENT_RETRY: RetryWording = (waitMs) => `Lookout will try again${wa
 
 export const ONE_SHOT_RETRY: RetryWording = (waitMs) =>
   `A temporary problem: run lookout test-webhook again in ${waitMs !== undefined && waitMs > 0 ? formatDuration(waitMs) : "a minute"}.`;
-const NEW_WEBHOOK =
-  "Create a new incoming webhook in Slack (api.slack.com/apps → your app → Incoming Webhooks) and put its URL in notify.slack webhook_url.";
-const BUG =
-  "This is a bug in Lookout, not in your setup: please report it at the Lookout issue tracker, with the log line that holds the refused message.";
+const NEW_WEBHOOK = "Create a new incoming webhook in Slack (api.slack.com/apps → your app → Incoming Webhooks) and put its URL in notify.slack webhook_url.";
+const BUG = "This is a bug in Lookout, not in your setup: please report it at the Lookout issue tracker, with the log line that holds the refused message.";
 
 /**
  * `Retry-After` in milliseconds: delay-seconds (`3`) or an HTTP date.
@@ -70,7 +69,10 @@ function codeOf(body: string): string | undefined {
 
 /** The body, safe and short enough to quote in a message (redacted again: callers may pass it raw). */
 function quote(body: string): string {
-  const text = redact(body).replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim();
+  const text = redact(body)
+    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   if (text === "") return "an empty answer";
   if (/^<(!doctype|html|\?xml)/i.test(text)) return "an HTML page, likely from a proxy or firewall between this server and Slack";
   return `"${text.length > 200 ? `${text.slice(0, 199)}…` : text}"`;
@@ -126,12 +128,7 @@ export function resultFromResponse(answer: SlackHttpAnswer, target: string, now:
     case "invalid_team":
       return fail(status, code, false, `${slack}: the workspace in the webhook URL does not exist. Check that the URL was copied completely, or ${lower(NEW_WEBHOOK)}`);
     case "no_service":
-      return fail(
-        status,
-        code,
-        false,
-        `${slack}: this webhook does not exist (it was removed, its app was uninstalled, or the URL is wrong). ${NEW_WEBHOOK}`,
-      );
+      return fail(status, code, false, `${slack}: this webhook does not exist (it was removed, its app was uninstalled, or the URL is wrong). ${NEW_WEBHOOK}`);
     case "channel_not_found":
       return fail(status, code, false, `${slack}: the channel of this webhook no longer exists. ${NEW_WEBHOOK}`);
     case "user_not_found":
@@ -163,12 +160,7 @@ export function resultFromResponse(answer: SlackHttpAnswer, target: string, now:
     );
   }
   if (status === 401 || status === 403) {
-    return fail(
-      status,
-      code,
-      false,
-      `${slack}: access denied, ${quote(body)}. Check that the webhook URL is complete and still active, and that no proxy blocks hooks.slack.com.`,
-    );
+    return fail(status, code, false, `${slack}: access denied, ${quote(body)}. Check that the webhook URL is complete and still active, and that no proxy blocks hooks.slack.com.`);
   }
   if (status === 404 || status === 410) {
     return fail(status, code, false, `${slack}: the webhook was not found, ${quote(body)}. Check the URL. ${NEW_WEBHOOK}`);
@@ -176,12 +168,7 @@ export function resultFromResponse(answer: SlackHttpAnswer, target: string, now:
   if (status >= 300 && status < 400) {
     return fail(status, code, false, `Slack answered the webhook ${target} with a redirect (HTTP ${status}), which webhooks never do. Check the webhook URL.`);
   }
-  return fail(
-    status,
-    code,
-    false,
-    `${slack}: Slack said ${quote(body)}. Retrying will not help: check the webhook URL and Slack's answer above.`,
-  );
+  return fail(status, code, false, `${slack}: Slack said ${quote(body)}. Retrying will not help: check the webhook URL and Slack's answer above.`);
 }
 
 function lower(sentence: string): string {

@@ -13,9 +13,9 @@
  * never refuses a message for its size.
  */
 import type { Notification, NotificationKind, ProcessUsage } from "../../alert/notification.js";
-import { formatBytes, formatValue, formatThreshold } from "../../units.js";
 import { groupTitle, lastedFrom, notificationTitle, since } from "../../alert/title.js";
 import { oneLine, textBlock } from "../../escape.js";
+import { formatBytes, formatThreshold, formatValue } from "../../units.js";
 import { keepEnd } from "../cut-text.js";
 import { UNDELIVERED_TITLE, withNote } from "../notifier.js";
 
@@ -186,7 +186,6 @@ function slackDate(ms: number): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${utcText(ms)}>`;
 }
 
-
 // ---------------------------------------------------------------- title
 
 function colorOf(n: Notification): string {
@@ -251,9 +250,7 @@ function codeSection(title: string, body: string): SlackSectionBlock {
 }
 
 function processLine(p: ProcessUsage, by: "cpu" | "memory"): string {
-  return by === "cpu"
-    ? `${p.cpuPercent.toFixed(1)}% CPU`
-    : `${p.memoryPercent.toFixed(1)}% memory (${formatBytes(p.rssBytes)})`;
+  return by === "cpu" ? `${p.cpuPercent.toFixed(1)}% CPU` : `${p.memoryPercent.toFixed(1)}% memory (${formatBytes(p.rssBytes)})`;
 }
 
 function processesSection(top: NonNullable<Notification["details"]["topProcesses"]>): SlackSectionBlock | undefined {
@@ -294,9 +291,7 @@ export function buildSlackMessage(n: Notification): SlackPayload {
 
   const threshold = `threshold ${formatThreshold(a.threshold, a.unit)}`;
   const value =
-    n.kind === "resolved"
-      ? `${formatValue(a.value, a.unit)} now · peak ${formatValue(a.peak, a.unit)} (${threshold})`
-      : `${formatValue(a.value, a.unit)} (${threshold})`;
+    n.kind === "resolved" ? `${formatValue(a.value, a.unit)} now · peak ${formatValue(a.peak, a.unit)} (${threshold})` : `${formatValue(a.value, a.unit)} (${threshold})`;
   const valueField = `${slackLine(a.display)}: ${slackLine(value)}`;
 
   let timeField: SlackMrkdwn;
@@ -333,11 +328,7 @@ export function buildSlackMessage(n: Notification): SlackPayload {
     }
   }
 
-  const context = contextBlock([
-    "Lookout",
-    `alert ${slackLine(a.fingerprint)}`,
-    `notification ${slackLine(n.id)}`,
-  ]);
+  const context = contextBlock(["Lookout", `alert ${slackLine(a.fingerprint)}`, `notification ${slackLine(n.id)}`]);
   return payload(title, colorOf(n), capBlocks(header, body, context));
 }
 
@@ -346,8 +337,7 @@ export function buildSlackTestMessage(hostname: string, at: number): SlackPayloa
   const title = `[${hostname}] Lookout test message`;
   const header: SlackHeaderBlock = { type: "header", text: headerText(title) };
   const body = textSection(
-    `This is a test from Lookout on *${slackLine(hostname)}*. ` +
-      "If you can read it, this webhook works: alerts from this server will arrive in this channel.",
+    `This is a test from Lookout on *${slackLine(hostname)}*. ` + "If you can read it, this webhook works: alerts from this server will arrive in this channel.",
   );
   const context = contextBlock(["Lookout", `test sent ${slackDate(at)}`]);
   return payload(title, SLACK_COLORS.test, [header, body, context]);

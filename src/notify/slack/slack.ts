@@ -4,16 +4,17 @@
  * says, in a DeliveryResult, how it went. It never throws, and the webhook
  * URL (a secret: whoever has it can post) is never in a message or a log line.
  */
-import { postJson, type JsonAnswer } from "../post-json.js";
+
 import type { Notification } from "../../alert/notification.js";
 import type { Severity } from "../../config/schema.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions } from "../notifier.js";
 import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
-import { AGENT_RETRY, isLookoutBugCode, ONE_SHOT_RETRY, resultFromError, resultFromResponse, type RetryWording } from "./answers.js";
-import { buildSlackGroupMessage, buildSlackTestMessage, type SlackPayload } from "./message.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
+import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions } from "../notifier.js";
+import { type JsonAnswer, postJson } from "../post-json.js";
+import { AGENT_RETRY, isLookoutBugCode, ONE_SHOT_RETRY, type RetryWording, resultFromError, resultFromResponse } from "./answers.js";
+import { buildSlackGroupMessage, buildSlackTestMessage, type SlackPayload } from "./message.js";
 
 export interface SlackNotifierConfig {
   name: string;
@@ -27,8 +28,6 @@ export interface SlackNotifierConfig {
 }
 
 export const SLACK_TIMEOUT_MS = DEFAULT_TIMEOUT_MS;
-
-
 
 export class SlackNotifier implements Notifier {
   readonly kind = "slack";

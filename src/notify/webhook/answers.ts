@@ -11,11 +11,12 @@
  * Messages never hold the URL or a header value: callers pass `target`, the
  * masked URL, and anything quoted from an answer goes through `redact`.
  */
-import type { DeliveryResult } from "../notifier.js";
+
 import { formatDuration } from "../../config/duration.js";
 import { redact } from "../../secrets.js";
-import { AGENT_RETRY, parseRetryAfter, type RetryWording } from "../slack/answers.js";
 import { inspect, isCertificateCode, network, RESET_CODES, TIMEOUT_CODES, UNREACHABLE_CODES } from "../network-errors.js";
+import type { DeliveryResult } from "../notifier.js";
+import { AGENT_RETRY, parseRetryAfter, type RetryWording } from "../slack/answers.js";
 
 export interface WebhookHttpAnswer {
   status: number;
@@ -38,7 +39,10 @@ const QUOTE_CHARS = 200;
 
 /** The answer's body, safe and short enough to quote: redacted, one line, at most 200 characters. */
 export function quoteBody(body: string): string {
-  const text = redact(body).replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim();
+  const text = redact(body)
+    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   if (text === "") return "an empty answer";
   if (/^<(!doctype|html|\?xml)/i.test(text)) return "an HTML page, likely from a proxy or web server in front of the receiver";
   const cut = text.length > QUOTE_CHARS ? `${text.slice(0, QUOTE_CHARS - 1)}…` : text;
@@ -58,10 +62,7 @@ function authAdvice(ctx: WebhookContext, key: string): string {
   const auth = ctx.headerNames.filter((h) => /auth|token|key|secret|signature|cookie/i.test(h));
   const names = auth.length > 0 ? auth : ctx.headerNames;
   if (names.length === 0) {
-    return (
-      `No header is configured for it: if the receiver wants a token, add one under ${key}.headers ` +
-      '(e.g. Authorization: "Bearer ${TOKEN}") or header_files.'
-    );
+    return `No header is configured for it: if the receiver wants a token, add one under ${key}.headers ` + '(e.g. Authorization: "Bearer ${TOKEN}") or header_files.';
   }
   const list = names.map((h) => `"${h}"`).join(", ");
   return `Check the ${list} header${names.length > 1 ? "s" : ""} in ${key} (headers or header_files): the token may be wrong, expired or revoked, or the environment variable or file it comes from may hold another value.`;
@@ -82,13 +83,7 @@ export function webhookResultFromResponse(answer: WebhookHttpAnswer, ctx: Webhoo
   }
   if (status === 429) {
     const wait = parseRetryAfter(answer.retryAfter, now);
-    return fail(
-      status,
-      true,
-      `${who} is rate-limiting Lookout (HTTP 429). ${retry(wait)}`,
-      wait,
-      "rate_limited",
-    );
+    return fail(status, true, `${who} is rate-limiting Lookout (HTTP 429). ${retry(wait)}`, wait, "rate_limited");
   }
   if (status === 408) {
     return fail(status, true, `${who} timed out reading the notification (HTTP 408). ${again} If it keeps happening, check this server's network.`, undefined, "timeout");
@@ -176,7 +171,11 @@ export function resultFromNetworkError(
     return network(code, true, `Could not look up the host of ${opts.what} (${target}) (DNS, ${code}). ${again} Check the host name in ${key}.url and this server's DNS settings.`);
   }
   if (code === "ECONNREFUSED") {
-    return network(code, true, `The connection to ${opts.what} (${target}) was refused (${code}). ${again} Check that the service at that address is running and listens on that port, and the port in ${key}.url.`);
+    return network(
+      code,
+      true,
+      `The connection to ${opts.what} (${target}) was refused (${code}). ${again} Check that the service at that address is running and listens on that port, and the port in ${key}.url.`,
+    );
   }
   if (RESET_CODES.has(code)) {
     return network(code, true, `The connection to ${opts.what} (${target}) was dropped before it answered (${code}). ${again} ${check}`);

@@ -9,18 +9,18 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { postJson, type JsonAnswer } from "../post-json.js";
 import type { Notification } from "../../alert/notification.js";
 import type { LoadedConfig } from "../../config/load.js";
 import { receiverName, type Severity } from "../../config/schema.js";
 import { ConfigError, describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, withNote, type DeliveryResult, type Notifier, type SendOptions } from "../notifier.js";
-import { alertmanagerPayload, type AlertmanagerWebhook } from "./alertmanager.js";
-import { resultFromNetworkError, webhookResultFromResponse, type WebhookContext } from "./answers.js";
-import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../slack/answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
+import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions, withNote } from "../notifier.js";
+import { type JsonAnswer, postJson } from "../post-json.js";
+import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../slack/answers.js";
+import { type AlertmanagerWebhook, alertmanagerPayload } from "./alertmanager.js";
+import { resultFromNetworkError, type WebhookContext, webhookResultFromResponse } from "./answers.js";
 
 export interface WebhookNotifierConfig {
   name: string;
@@ -47,8 +47,6 @@ import { USER_AGENT } from "../../version.js";
 const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** A header value that goes through unchanged: visible ASCII, spaces and tabs. */
 const HEADER_VALUE_RE = /^[\t\x20-\x7e]*$/;
-
-
 
 /** Register a header value as a secret, and the credential of an auth scheme alone (`Bearer abc…` → `abc…`). */
 function registerHeaderSecret(value: string): void {

@@ -1,8 +1,9 @@
 /** How the collector reads the Engine API's answers: recorded fixtures from a real dockerd 20.10. */
-import { describe, it, expect } from "vitest";
+
 import { readFileSync } from "node:fs";
-import { toView, toStatsView, containerLabels } from "../../../src/collect/docker/docker.js";
+import { describe, expect, it } from "vitest";
 import type { ContainerInspect, ContainerStats } from "../../../src/collect/docker/api-types.js";
+import { containerLabels, toStatsView, toView } from "../../../src/collect/docker/docker.js";
 
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../../fixtures/docker/${name}`, import.meta.url), "utf8")) as T;
 
@@ -36,7 +37,13 @@ describe("toView", () => {
   });
 
   it("reads limits: --cpus 0.5 --memory 64m", () => {
-    expect(toView(fixture<ContainerInspect>("inspect-running-limited.json"))).toMatchObject({ name: "web-1", status: "running", cpuLimit: 0.5, memoryLimit: 64 * 1024 * 1024, finishedAt: null });
+    expect(toView(fixture<ContainerInspect>("inspect-running-limited.json"))).toMatchObject({
+      name: "web-1",
+      status: "running",
+      cpuLimit: 0.5,
+      memoryLimit: 64 * 1024 * 1024,
+      finishedAt: null,
+    });
   });
 
   it("reads health and the last check's output", () => {

@@ -6,15 +6,9 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { ContainerInspect, ContainerStats, ContainerSummary, EngineVersion } from "../../../src/collect/docker/api-types.js";
-import {
-  compareApiVersions,
-  DockerEngine,
-  DockerError,
-  negotiateApiVersion,
-  toDockerError,
-} from "../../../src/collect/docker/engine.js";
+import { compareApiVersions, DockerEngine, DockerError, negotiateApiVersion, toDockerError } from "../../../src/collect/docker/engine.js";
 import { LookoutError } from "../../../src/errors.js";
-import { fixture, fixtureJson, FixtureServer, json, type Handler } from "./fixture-server.js";
+import { FixtureServer, fixture, fixtureJson, type Handler, json } from "./fixture-server.js";
 
 const servers: FixtureServer[] = [];
 const engines: DockerEngine[] = [];
@@ -117,9 +111,7 @@ describe("API version negotiation", () => {
 
   it("speaks a newer daemon's minimum when that is above 1.41", async () => {
     const v = fixtureJson<EngineVersion>("version.json");
-    const { server, engine } = await serve((req) =>
-      req.path === "/version" ? json({ ...v, Version: "29.0.0", ApiVersion: "1.52", MinAPIVersion: "1.44" }) : json([]),
-    );
+    const { server, engine } = await serve((req) => (req.path === "/version" ? json({ ...v, Version: "29.0.0", ApiVersion: "1.52", MinAPIVersion: "1.44" }) : json([])));
     expect((await engine.version()).apiVersion).toBe("1.44");
     await engine.listContainers();
     expect(server.requests[1]?.path).toBe("/v1.44/containers/json");
@@ -191,9 +183,7 @@ describe("reading containers from recorded answers", () => {
   });
 
   it("answers null for 409 (container not running)", async () => {
-    const { engine } = await serve((req) =>
-      req.path === "/version" ? json(fixture("version.json")) : json({ message: "Container abc is not running" }, 409),
-    );
+    const { engine } = await serve((req) => (req.path === "/version" ? json(fixture("version.json")) : json({ message: "Container abc is not running" }, 409)));
     expect(await engine.stats("abc")).toBeNull();
   });
 
@@ -325,13 +315,7 @@ describe("errors say what to do", () => {
     const e = await failure(engine.listContainers());
     expect(e.userMessage).toContain("is too old");
     expect(await engine.listContainers()).toEqual([]);
-    expect(server.requests.map((r) => r.path)).toEqual([
-      "/version",
-      "/v1.41/containers/json",
-      "/v1.41/containers/json",
-      "/version",
-      "/v1.44/containers/json",
-    ]);
+    expect(server.requests.map((r) => r.path)).toEqual(["/version", "/v1.41/containers/json", "/v1.41/containers/json", "/version", "/v1.44/containers/json"]);
   });
 
   it("says a socket proxy may refuse, on 403", async () => {

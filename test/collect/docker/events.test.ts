@@ -8,8 +8,8 @@ import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DockerEvent } from "../../../src/collect/docker/api-types.js";
 import { DockerEngine } from "../../../src/collect/docker/engine.js";
-import { EventWatcher, formatNano, type EventStreamStatus } from "../../../src/collect/docker/events.js";
-import { fixture, FixtureServer, json, type Answer, type SeenRequest } from "./fixture-server.js";
+import { type EventStreamStatus, EventWatcher, formatNano } from "../../../src/collect/docker/events.js";
+import { type Answer, FixtureServer, fixture, json, type SeenRequest } from "./fixture-server.js";
 
 const LINES = fixture("events.ndjson").toString("utf8").split("\n").filter(Boolean);
 const ACTIONS = LINES.map((l) => (JSON.parse(l) as DockerEvent).Action);

@@ -3,16 +3,16 @@
  * down stopped while nobody watched, so they are one notice, not a crash page
  * each; and an OOM verdict needs an OOM that Lookout saw.
  */
-import { describe, it, expect, afterEach } from "vitest";
-import { ContainerTracker, newView, type ContainerView } from "../../../src/collect/docker/tracker.js";
-import { DockerCollector, downAtStart } from "../../../src/collect/docker/docker.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { step } from "../../../src/alert/state.js";
 import type { ContainerInspect } from "../../../src/collect/docker/api-types.js";
+import { DockerCollector, downAtStart } from "../../../src/collect/docker/docker.js";
+import { ContainerTracker, type ContainerView, newView } from "../../../src/collect/docker/tracker.js";
 import type { Sample } from "../../../src/collect/sample.js";
 import { configSchema } from "../../../src/config/schema.js";
-import { FixtureServer, fixtureJson, json } from "./fixture-server.js";
 import { containerRules } from "../../../src/evaluate/container-rules.js";
 import { evaluate } from "../../../src/evaluate/evaluate.js";
-import { step } from "../../../src/alert/state.js";
+import { FixtureServer, fixtureJson, json } from "./fixture-server.js";
 
 const T = 1_800_000_000_000;
 const view = (o: Partial<ContainerView> = {}): ContainerView => newView("c1", { name: "web", image: "shop/web:1", startedAt: T - 3600_000, ...o });
@@ -105,7 +105,8 @@ describe("the Docker collector's first look", () => {
     const server = new FixtureServer((req) => {
       if (req.path.endsWith("/version")) return json(fixtureJson("version.json"));
       if (req.path.endsWith("/info")) return json({ DockerRootDir: "/var/lib/docker" });
-      if (req.path.endsWith("/containers/json")) return json([...byId.values()].map((c) => ({ Id: c.Id, Names: [c.Name], Labels: c.Config.Labels ?? {}, State: c.State.Status, Status: "Exited" })));
+      if (req.path.endsWith("/containers/json"))
+        return json([...byId.values()].map((c) => ({ Id: c.Id, Names: [c.Name], Labels: c.Config.Labels ?? {}, State: c.State.Status, Status: "Exited" })));
       const m = /\/containers\/([0-9a-f]+)\/json$/.exec(req.path);
       if (m) return byId.has(m[1]!) ? json(byId.get(m[1]!)) : json({ message: "No such container" }, 404);
       return undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Demultiplexer, demultiplex, lastLines, type LogFrame } from "../../../src/collect/docker/logs.js";
+import { Demultiplexer, demultiplex, type LogFrame, lastLines } from "../../../src/collect/docker/logs.js";
 import { fixture } from "./fixture-server.js";
 
 /** The recorded container printed 30 lines, every third on stderr, those with an "é". */
@@ -10,8 +10,14 @@ const EXPECTED = Array.from({ length: 30 }, (_, k) => {
 
 function byStream(frames: LogFrame[]): { stdout: string; stderr: string; all: string } {
   return {
-    stdout: frames.filter((f) => f.stream === "stdout").map((f) => f.text).join(""),
-    stderr: frames.filter((f) => f.stream === "stderr").map((f) => f.text).join(""),
+    stdout: frames
+      .filter((f) => f.stream === "stdout")
+      .map((f) => f.text)
+      .join(""),
+    stderr: frames
+      .filter((f) => f.stream === "stderr")
+      .map((f) => f.text)
+      .join(""),
     all: frames.map((f) => f.text).join(""),
   };
 }
@@ -92,7 +98,9 @@ describe("lastLines", () => {
   });
 
   it("gives the last 20 of the recorded 30 lines, stderr included", () => {
-    const text = demultiplex(fixture("logs-multiplexed.bin")).map((f) => f.text).join("");
+    const text = demultiplex(fixture("logs-multiplexed.bin"))
+      .map((f) => f.text)
+      .join("");
     const lines = lastLines(text, 20);
     expect(lines).toHaveLength(20);
     expect(lines[0]).toBe("line 11 out");

@@ -1,5 +1,5 @@
-import { describe, it, expect } from "vitest";
-import { ContainerTracker, newView, type ContainerView } from "../../../src/collect/docker/tracker.js";
+import { describe, expect, it } from "vitest";
+import { ContainerTracker, type ContainerView, newView } from "../../../src/collect/docker/tracker.js";
 
 const T = 1_800_000_000_000;
 

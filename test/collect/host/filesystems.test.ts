@@ -1,13 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import {
-  diskUsage,
-  isExcludedMountPoint,
-  selectFilesystems,
-  statFilesystems,
-  type StatfsLike,
-} from "../../../src/collect/host/filesystems.js";
+import { diskUsage, isExcludedMountPoint, type StatfsLike, selectFilesystems, statFilesystems } from "../../../src/collect/host/filesystems.js";
 import { parseMountinfo } from "../../../src/collect/host/procfs.js";
 
 const FIX = fileURLToPath(new URL("../../fixtures/proc/", import.meta.url));

@@ -1,12 +1,12 @@
-import type { CollectContext } from "../../../src/collect/collector.js";
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import type { CollectContext } from "../../../src/collect/collector.js";
 import { isExcludedMountPoint } from "../../../src/collect/host/filesystems.js";
-import { rebootSample, HostCollector, type HostSnapshot } from "../../../src/collect/host/host.js";
+import { HostCollector, type HostSnapshot, rebootSample } from "../../../src/collect/host/host.js";
 import { parseProcStat } from "../../../src/collect/host/procfs.js";
 import type { Sample } from "../../../src/collect/sample.js";
 import { configSchema } from "../../../src/config/schema.js";
@@ -113,7 +113,10 @@ describe("HostCollector on a fixture host root", () => {
     expect(disks.map((d) => d.labels.mount)).toEqual(["/"]);
     expect(disks[0]?.info).toMatchObject({ device: "/dev/nvme0n1p1", fstype: "ext4" });
     for (const m of ["/boot/efi", "/data", "/mnt/share", "/srv/media files"]) {
-      expect(logs.some((l) => l.includes("skipping filesystem") && l.includes(m)), m).toBe(true);
+      expect(
+        logs.some((l) => l.includes("skipping filesystem") && l.includes(m)),
+        m,
+      ).toBe(true);
     }
 
     expect(new Set(s.map((x) => x.name))).toEqual(
@@ -379,10 +382,21 @@ describe("HostCollector agrees with the kernel and procps on this machine", () =
 
       const rows = [dfBefore.get(mount), dfAfter.get(mount)].filter((r): r is DfRow => r !== undefined);
       expect(rows.length, `df has ${mount}`).toBeGreaterThan(0);
-      expectWithin(d.value, rows.map((r) => (r.used / (r.used + r.avail)) * 100), 0.5, mount);
+      expectWithin(
+        d.value,
+        rows.map((r) => (r.used / (r.used + r.avail)) * 100),
+        0.5,
+        mount,
+      );
       const inodes = get(s, "host_inodes", { mount });
       const withInodes = rows.filter((r) => r.itotal > 0);
-      if (withInodes.length > 0) expectWithin(inodes!.value, withInodes.map((r) => (r.iused / r.itotal) * 100), 0.5, `${mount} inodes`);
+      if (withInodes.length > 0)
+        expectWithin(
+          inodes!.value,
+          withInodes.map((r) => (r.iused / r.itotal) * 100),
+          0.5,
+          `${mount} inodes`,
+        );
     }
     // every real filesystem df lists before and after (df already shows a bind-mounted device once) is reported,
     // if df printed its name as mountinfo has it

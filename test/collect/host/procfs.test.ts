@@ -1,17 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import {
-  cpuDelta,
-  decodeOctal,
-  parseLoadavg,
-  parseMeminfo,
-  parseMountinfo,
-  parsePidStat,
-  parseProcStat,
-  parseUptime,
-  type CpuCounters,
-} from "../../../src/collect/host/procfs.js";
+import { type CpuCounters, cpuDelta, decodeOctal, parseLoadavg, parseMeminfo, parseMountinfo, parsePidStat, parseProcStat, parseUptime } from "../../../src/collect/host/procfs.js";
 
 const FIX = fileURLToPath(new URL("../../fixtures/proc/", import.meta.url));
 const fixture = (machine: string, file: string): string => readFileSync(`${FIX}${machine}/${file}`, "utf8");

@@ -1,6 +1,6 @@
-import { describe, it, expect } from "vitest";
-import { buildSlackGroupMessage, buildSlackMessage, bySeverity } from "../../../src/notify/slack/message.js";
+import { describe, expect, it } from "vitest";
 import { groupTitle } from "../../../src/alert/title.js";
+import { buildSlackGroupMessage, buildSlackMessage, bySeverity } from "../../../src/notify/slack/message.js";
 import { validateSlackPayload } from "../../support/fake-slack.js";
 import { sampleNotification } from "../../support/sample-notification.js";
 

@@ -1,17 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { Notification } from "../../../src/alert/notification.js";
-import {
-  buildSlackGroupMessage,
-  buildSlackMessage,
-  buildSlackTestMessage,
-  slackBlock,
-  slackLine,
-  type SlackBlock,
-  type SlackPayload,
-} from "../../../src/notify/slack/message.js";
-import { validateSlackPayload } from "../../support/fake-slack.js";
-import { buildSummary, emptyCounts } from "../../../src/notify/daily-summary.js";
 import type { AlertRecord } from "../../../src/alert/state.js";
+import { buildSummary, emptyCounts } from "../../../src/notify/daily-summary.js";
+import { buildSlackGroupMessage, buildSlackMessage, buildSlackTestMessage, type SlackBlock, type SlackPayload, slackBlock, slackLine } from "../../../src/notify/slack/message.js";
+import { validateSlackPayload } from "../../support/fake-slack.js";
 import { sampleNotification, T0 } from "../../support/sample-notification.js";
 
 /**
@@ -260,7 +252,9 @@ describe("hostile machine text in the daily summary", () => {
     const n = buildSummary({ id: "s1", hostname: "web-1", now: T0 + 3600_000, counts: emptyCounts(T0), alerts: [firing], failed: 0, samples: [] });
     const p = buildSlackMessage(n);
     expectNoRawControl(p);
-    const all = strings(p).map((s) => s.text).join("\n");
+    const all = strings(p)
+      .map((s) => s.text)
+      .join("\n");
     expect(all).not.toMatch(/(^|\n)INJECTED/);
     expect(all).toContain("/mnt/x\\nINJECTED");
   });

@@ -74,9 +74,7 @@ describe("titles", () => {
   });
 
   it("resolved shows the value now, how long it fired and the peak", () => {
-    const p = buildSlackMessage(
-      sampleNotification({ kind: "resolved", at: T0 + 60_000 + 12 * 60_000, alert: { value: 42, peak: 97.24 } }),
-    );
+    const p = buildSlackMessage(sampleNotification({ kind: "resolved", at: T0 + 60_000 + 12 * 60_000, alert: { value: 42, peak: 97.24 } }));
     expect(p.text).toBe("[web-1] RESOLVED: CPU 42.0% after 12m (peak 97.2%)");
     const texts = fieldsOf(p).map((f) => f.text);
     expect(texts.some((t) => t.includes("peak 97.2%"))).toBe(true);
@@ -85,9 +83,7 @@ describe("titles", () => {
   });
 
   it("warning firing, per-core load and other units", () => {
-    const p = buildSlackMessage(
-      sampleNotification({ alert: { severity: "warning", display: "Load", value: 2.534, threshold: 2, unit: "per_core" } }),
-    );
+    const p = buildSlackMessage(sampleNotification({ alert: { severity: "warning", display: "Load", value: 2.534, threshold: 2, unit: "per_core" } }));
     expect(p.text).toBe("[web-1] WARNING: Load 2.53 per core (threshold 2 per core) for 3m");
     expect(formatValue(12.5, "s")).toBe("12.5 s");
     expect(formatValue(3, "")).toBe("3");
@@ -123,9 +119,7 @@ describe("content", () => {
     expect(fields[3]).toMatch(/^\*Since\*\n<!date\^1714564800\^\{date_short_pretty\} \{time\}\|2024-05-01 12:00 UTC> \(3m\)$/);
     expect(fields.slice(4)).toEqual(["*Load*\n7.9 / 8 cores", "*Steal*\n0.0%"]);
     const top = blocks[2]!;
-    expect(top.type === "section" && top.text?.text).toBe(
-      "*Top processes by CPU*\n```\nnode (4242)   — 97.1% CPU\npostgres (17) — 3.0% CPU\n```",
-    );
+    expect(top.type === "section" && top.text?.text).toBe("*Top processes by CPU*\n```\nnode (4242)   — 97.1% CPU\npostgres (17) — 3.0% CPU\n```");
     const ctx = blocks[3]!;
     expect(ctx.type === "context" && ctx.elements[0]!.text).toBe('Lookout · alert host_cpu{hostname="web-1"} · notification n-0001');
     expect(validateSlackPayload(p)).toBeNull();
@@ -143,7 +137,15 @@ describe("content", () => {
 
   it("renders text and code sections", () => {
     const p = buildSlackMessage(
-      sampleNotification({ details: { facts: [], sections: [{ title: "Note", text: "hello" }, { title: "Logs", text: "a\nb", code: true }] } }),
+      sampleNotification({
+        details: {
+          facts: [],
+          sections: [
+            { title: "Note", text: "hello" },
+            { title: "Logs", text: "a\nb", code: true },
+          ],
+        },
+      }),
     );
     const texts = blocksOf(p).flatMap((b) => (b.type === "section" && b.text ? [b.text.text] : []));
     expect(texts).toContain("*Note*\nhello");
@@ -251,9 +253,7 @@ describe("limits", () => {
   });
 
   it("keeps to 50 blocks", () => {
-    const many = buildSlackMessage(
-      sampleNotification({ details: { facts: [], sections: Array.from({ length: 200 }, (_, i) => ({ title: `s${i}`, text: "x" })) } }),
-    );
+    const many = buildSlackMessage(sampleNotification({ details: { facts: [], sections: Array.from({ length: 200 }, (_, i) => ({ title: `s${i}`, text: "x" })) } }));
     expect(blocksOf(many).length).toBe(50);
     expect(blocksOf(many).at(-1)!.type).toBe("context");
     expect(validateSlackPayload(many)).toBeNull();

@@ -1,9 +1,9 @@
 import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { setLogLevel, setLogSink } from "../../../src/log.js";
 import type { DeliveryResult } from "../../../src/notify/notifier.js";
 import { SlackNotifier } from "../../../src/notify/slack/slack.js";
-import { setLogLevel, setLogSink } from "../../../src/log.js";
-import { FakeSlack, FAKE_SLACK_PATH, validateSlackPayload } from "../../support/fake-slack.js";
+import { FAKE_SLACK_PATH, FakeSlack, validateSlackPayload } from "../../support/fake-slack.js";
 import { sampleNotification } from "../../support/sample-notification.js";
 
 let fake: FakeSlack;
@@ -177,8 +177,7 @@ describe("fake Slack", () => {
     expect(await post(JSON.stringify({ blocks: [{ type: "nope" }] }))).toEqual([400, "invalid_blocks"]);
     const fields = Array.from({ length: 11 }, () => ({ type: "mrkdwn", text: "f" }));
     expect(await post(JSON.stringify({ attachments: [{ blocks: [{ type: "section", fields }] }] }))).toEqual([400, "invalid_blocks"]);
-    expect(await post(JSON.stringify({ text: "x" }), "/services/other"))
-      .toEqual([404, "no_service"]);
+    expect(await post(JSON.stringify({ text: "x" }), "/services/other")).toEqual([404, "no_service"]);
     fake.addPath("/services/other");
     expect(await post(JSON.stringify({ text: "x" }), "/services/other")).toEqual([200, "ok"]);
     fake.setPath(FAKE_SLACK_PATH);

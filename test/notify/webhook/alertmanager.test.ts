@@ -115,7 +115,16 @@ describe("alertmanagerPayload", () => {
   it("groupKey is stable for one alert from firing to resolved (severity left out)", () => {
     const firing = alertmanagerPayload([diskAlert("/data")], { receiver: "r" });
     const resolved = alertmanagerPayload([diskAlert("/data", "resolved")], { receiver: "r" });
-    const critical = alertmanagerPayload([sampleNotification({ ...diskAlert("/data"), kind: "escalated", alert: { ...diskAlert("/data").alert, severity: "critical", labels: { ...diskAlert("/data").alert.labels, severity: "critical" } } })], { receiver: "r" });
+    const critical = alertmanagerPayload(
+      [
+        sampleNotification({
+          ...diskAlert("/data"),
+          kind: "escalated",
+          alert: { ...diskAlert("/data").alert, severity: "critical", labels: { ...diskAlert("/data").alert.labels, severity: "critical" } },
+        }),
+      ],
+      { receiver: "r" },
+    );
     expect(firing.groupKey).toBe('{}:{alertname="host_disk", hostname="web-1", mount="/data"}');
     expect(resolved.groupKey).toBe(firing.groupKey);
     expect(critical.groupKey).toBe(firing.groupKey);

@@ -3,15 +3,15 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { loadConfig, type LoadedConfig } from "../../../src/config/load.js";
+import { type LoadedConfig, loadConfig } from "../../../src/config/load.js";
 import { ConfigError } from "../../../src/errors.js";
 import { setLogLevel, setLogSink } from "../../../src/log.js";
 import type { DeliveryResult } from "../../../src/notify/notifier.js";
 import { createNotifiers } from "../../../src/notify/registry.js";
-import { alertmanagerPayload, type AlertmanagerWebhook } from "../../../src/notify/webhook/alertmanager.js";
+import { type AlertmanagerWebhook, alertmanagerPayload } from "../../../src/notify/webhook/alertmanager.js";
 import { createWebhookNotifiers, WebhookNotifier } from "../../../src/notify/webhook/webhook.js";
 import { USER_AGENT } from "../../../src/version.js";
-import { FakeWebhook, FAKE_WEBHOOK_PATH } from "../../support/fake-webhook.js";
+import { FAKE_WEBHOOK_PATH, FakeWebhook } from "../../support/fake-webhook.js";
 import { sampleNotification } from "../../support/sample-notification.js";
 
 const TOKEN = "tok-7f3a9c1e5b2d8e4f";
@@ -118,7 +118,11 @@ describe("WebhookNotifier", () => {
 
   it("sendMany: one body with one alert per notification, ids in the header", async () => {
     const a = sampleNotification();
-    const b = sampleNotification({ id: "n-0002", kind: "resolved", alert: { fingerprint: 'host_memory{hostname="web-1"}', alertname: "host_memory", labels: { alertname: "host_memory", severity: "warning", hostname: "web-1" } } });
+    const b = sampleNotification({
+      id: "n-0002",
+      kind: "resolved",
+      alert: { fingerprint: 'host_memory{hostname="web-1"}', alertname: "host_memory", labels: { alertname: "host_memory", severity: "warning", hostname: "web-1" } },
+    });
     const r = track(await notifier().sendMany([a, b]));
     expect(r.ok).toBe(true);
     const [req] = await fake.waitFor(1);
@@ -266,7 +270,9 @@ describe("createWebhookNotifiers", () => {
     expect(refused.message).toContain("notify.webhooks[1].headers");
 
     // Registered after the Slack receivers.
-    const all = createNotifiers(load(["notify:", "  slack:", "    - webhook_url: https://hooks.slack.com/services/T1/B1/abcdefgh", "  webhooks:", `    - url: ${url}`, ""].join("\n")));
+    const all = createNotifiers(
+      load(["notify:", "  slack:", "    - webhook_url: https://hooks.slack.com/services/T1/B1/abcdefgh", "  webhooks:", `    - url: ${url}`, ""].join("\n")),
+    );
     expect(all.map((n) => n.kind)).toEqual(["slack", "webhook"]);
   });
 
