@@ -26,12 +26,7 @@ describe("lookout.db deleted while the agent runs", () => {
     expect(added.code, added.stderr).toBe(0);
     const agent = startCli(["run", ...args]);
     try {
-      await until(
-        () => agent.out.stderr.includes("first check:"),
-        15_000,
-        "the first check",
-        () => agent.out.stderr,
-      );
+      await agent.firstCheck();
       rmSync(join(ws.data, "lookout.db"));
       for (const cmd of [["status"], ["silence", "add", "--match", "container=web-1", "--for", "1h"]]) {
         const r = await runCli([...cmd, ...args]);

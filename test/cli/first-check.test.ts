@@ -10,7 +10,6 @@ import { firstCheckLine } from "../../src/cli/first-check.js";
 import type { Sample } from "../../src/collect/sample.js";
 import { startCli, workspace } from "../support/cli.js";
 import { HOST_RULES_OFF } from "../support/configs.js";
-import { until } from "../support/wait.js";
 
 const sample = (name: string, value: number, labels: Record<string, string> = {}, unit = "%"): Sample => ({ name, labels, value, unit });
 
@@ -95,12 +94,7 @@ describe("lookout run", () => {
     const ws = workspace(`interval: 200ms\n${HOST_RULES_OFF}\n`);
     const agent = startCli(["run", "--config", ws.config, "--data-dir", ws.data]);
     try {
-      await until(
-        () => agent.out.stderr.includes("first check:"),
-        15_000,
-        "the first check line",
-        () => agent.out.stderr,
-      );
+      await agent.firstCheck();
       // Several more cycles (200 ms each): the line is not repeated.
       await new Promise((r) => setTimeout(r, 1500));
     } finally {

@@ -35,12 +35,7 @@ describe("SIGHUP", () => {
     const ws = workspace(config(99.99));
     const agent = startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url } });
     try {
-      await until(
-        () => agent.out.stderr.includes("first check:"),
-        15_000,
-        "the first check",
-        () => agent.out.stderr,
-      );
+      await agent.firstCheck();
       expect(fake.requests).toHaveLength(0);
 
       // A lower threshold: the disk alert fires and reaches Slack; the log names what changed.

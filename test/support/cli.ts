@@ -2,10 +2,12 @@
  * Runs the built CLI (`dist/cli/main.js`, built by `npm test` before vitest) as
  * a real process, as a user or cron would.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { until } from "./wait.js";
 
 export const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
 
@@ -50,6 +52,15 @@ export function startCli(args: string[], opts: { env?: Record<string, string>; c
     child,
     out,
     exited,
+    /** Waits for the agent's "first check:" log line: its first cycle is done. */
+    firstCheck(timeoutMs = 15_000): Promise<true> {
+      return until(
+        () => out.stderr.includes("first check:"),
+        timeoutMs,
+        "the agent's first check",
+        () => out.stderr,
+      );
+    },
     async stop(signal: NodeJS.Signals = "SIGTERM", timeoutMs = 15_000): Promise<number | null> {
       if (child.exitCode !== null) return child.exitCode;
       child.kill(signal);
