@@ -4,7 +4,7 @@
  * it has been stable for `within`; then its state at that time is sent (firing,
  * or resolved). Pure: the flap memory is part of the agent's saved state.
  */
-import type { AlertSnapshot } from "./notification.js";
+import type { AlertSnapshot } from "../model/notification.js";
 import type { AlertEvent } from "./state.js";
 
 export interface FlapRecord {

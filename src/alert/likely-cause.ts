@@ -4,9 +4,9 @@
  * its bind mounts and volumes) was full most likely died of that. Pure.
  */
 
-import type { Sample } from "../collect/sample.js";
+import type { Fact } from "../model/notification.js";
+import type { Sample } from "../model/sample.js";
 import { formatBytes, formatPercent } from "../units.js";
-import type { Fact } from "./notification.js";
 
 /** Used % at or above which a filesystem counts as full (df shows 100%). */
 export const DISK_FULL_PERCENT = 99.5;

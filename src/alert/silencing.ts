@@ -8,7 +8,7 @@
  *   closes what was opened), never for one nobody heard of.
  */
 
-import type { AlertSnapshot } from "./notification.js";
+import type { AlertSnapshot } from "../model/notification.js";
 import type { AlertEvent, AlertRecord } from "./state.js";
 import { snapshot } from "./state.js";
 

@@ -4,33 +4,11 @@
  * resolved. One event when an alert fires or escalates to critical, one when it
  * resolves, reminders every repeat interval, nothing else.
  */
-import type { AlertSnapshot, NotificationKind } from "./notification.js";
+import type { AlertSnapshot, NotificationKind } from "../model/notification.js";
+import type { Observation } from "../model/observation.js";
 
 export type Level = "none" | "warning" | "critical";
 type Sev = "warning" | "critical";
-
-/** One evaluated series of one rule this cycle. */
-export interface Observation {
-  fingerprint: string;
-  alertname: string;
-  /** Identity labels (alertname, hostname, mount…), without severity. */
-  labels: Record<string, string>;
-  display: string;
-  unit: string;
-  value: number;
-  warning: number;
-  critical: number | null;
-  forMs: number;
-  hysteresis: number;
-  /** What happened, for alerts that are events (a crash): replaces "value (threshold)" in titles. */
-  summary?: string;
-  /** Why the alert is over when its series disappears ("container removed"). */
-  goneText?: string;
-  /** When what it reports happened, if earlier than this cycle (a crash's exit time). */
-  causedAt?: number;
-  /** Ends without a resolved message (a notice such as a reboot, over after a while). */
-  quietResolve?: boolean;
-}
 
 /** What is remembered of an active alert between cycles (and across restarts). */
 export interface AlertRecord {

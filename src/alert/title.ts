@@ -5,8 +5,8 @@
  */
 
 import { formatDuration } from "../config/duration.js";
+import type { Notification } from "../model/notification.js";
 import { formatThreshold, formatValue } from "../units.js";
-import type { Notification } from "./notification.js";
 
 /** How long from `from` to `to`, or "" under a second. */
 export function since(from: number, to: number): string {

@@ -1,5 +1,5 @@
 import type { LookoutConfig } from "../config/schema.js";
-import type { Sample } from "./sample.js";
+import type { Sample } from "../model/sample.js";
 
 /** What a collector gets each cycle. */
 export interface CollectContext {

@@ -4,8 +4,8 @@
  * Every message here completes "KEY: …" and the loader adds ", got VALUE".
  */
 import { z } from "zod";
-import { CRON_EXAMPLE, CRON_NEVER, cronProblem } from "../silence/maintenance.js";
-import { MATCHER_EXAMPLE, matcherProblem } from "../silence/matchers.js";
+import { CRON_EXAMPLE, CRON_NEVER, cronProblem } from "../cron.js";
+import { MATCHER_EXAMPLE, matcherProblem } from "../label-matchers.js";
 import { parseDuration } from "./duration.js";
 
 /**

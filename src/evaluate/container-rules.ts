@@ -6,11 +6,11 @@
  */
 
 import type { DownAtStart } from "../collect/docker/docker.js";
-import type { Sample } from "../collect/sample.js";
+import { containerPolicy } from "../collect/docker/policy.js";
 import { formatDuration } from "../config/duration.js";
 import type { ContainerRuleName, ContainerRules, LookoutConfig, ThresholdRule } from "../config/schema.js";
+import type { Sample } from "../model/sample.js";
 import { formatBytes, formatPercent, formatTime } from "../units.js";
-import { containerPolicy } from "./container-policy.js";
 import type { RuleDefinition } from "./rule.js";
 
 const num = (v: string | number | undefined): number => (typeof v === "number" ? v : Number(v ?? NaN));

@@ -2,10 +2,10 @@
  * Samples + rules → observations for the alert state machine. Pure.
  */
 
-import type { Fact } from "../alert/notification.js";
-import type { Observation } from "../alert/state.js";
-import { type Sample, sampleKey } from "../collect/sample.js";
 import type { LookoutConfig } from "../config/schema.js";
+import type { Fact } from "../model/notification.js";
+import type { Observation } from "../model/observation.js";
+import { type Sample, sampleKey } from "../model/sample.js";
 import type { RuleDefinition } from "./rule.js";
 
 export interface Evaluation {

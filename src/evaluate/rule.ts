@@ -1,6 +1,6 @@
-import type { Fact } from "../alert/notification.js";
-import type { Sample } from "../collect/sample.js";
 import type { LookoutConfig, ThresholdRule } from "../config/schema.js";
+import type { Fact } from "../model/notification.js";
+import type { Sample } from "../model/sample.js";
 
 /**
  * A threshold rule over one metric (Prometheus' alerting rule, with Lookout's

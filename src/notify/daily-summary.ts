@@ -6,10 +6,10 @@
  * counts (SummaryCounts) in its state and asks `summaryDue` every cycle.
  */
 
-import type { Fact, Notification } from "../alert/notification.js";
 import type { AlertEvent, AlertRecord } from "../alert/state.js";
-import type { Sample } from "../collect/sample.js";
 import { oneLine } from "../escape.js";
+import type { Fact, Notification } from "../model/notification.js";
+import type { Sample } from "../model/sample.js";
 import { formatValue, formatTime as iso } from "../units.js";
 
 /** What happened since the last summary. */

@@ -12,14 +12,14 @@
  * what it holds, the members go alone so that only the bad one is given up.
  */
 import { setTimeout as sleepTimer } from "node:timers/promises";
-import type { Notification } from "../alert/notification.js";
 import { notificationTitle } from "../alert/title.js";
 import { formatDuration } from "../config/duration.js";
 import { atLeast, type Severity } from "../config/schema.js";
 import { describeError } from "../errors.js";
 import { log } from "../log.js";
-import { type AgentState, type Delivery, FAILED_KEPT, type FailedDelivery, type OutboxEntry, type QueuedDelivery } from "../store/agent-store.js";
+import type { Notification } from "../model/notification.js";
 import type { DeliveryResult, Notifier, SendOptions } from "./notifier.js";
+import { type Delivery, FAILED_KEPT, type FailedDelivery, type OutboxEntry, type OutboxState, type QueuedDelivery } from "./outbox.js";
 
 /** The longest a Retry-After holds a receiver's queue unless notify.max_retry_after says otherwise. */
 export const DEFAULT_MAX_RETRY_AFTER_MS = 10 * 60_000;
@@ -64,7 +64,7 @@ export const REAL_CLOCK: Clock = {
 export interface DispatcherOptions {
   notifiers: readonly Notifier[];
   /** The live state whose outbox is served; its changes go to `journal`. */
-  state: AgentState;
+  state: OutboxState;
   journal: DeliveryJournal;
   paceMs?: number;
   /** After a message, what arrives within this long waits to go as one message (notify.group_wait). */

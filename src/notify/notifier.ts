@@ -1,7 +1,7 @@
-import type { Notification } from "../alert/notification.js";
 import type { Severity } from "../config/schema.js";
 import { describeError } from "../errors.js";
 import { log } from "../log.js";
+import type { Notification } from "../model/notification.js";
 import { redact } from "../secrets.js";
 
 /**

@@ -15,9 +15,9 @@
  * repeat_interval has passed since it was last told of the alert.
  */
 
-import type { Notification } from "../alert/notification.js";
 import { atLeast, type LookoutConfig, type Severity } from "../config/schema.js";
-import { type LabelMatcher, matchesAll, parseMatcher } from "../silence/matchers.js";
+import { type LabelMatcher, matchesAll, parseMatcher } from "../label-matchers.js";
+import type { Notification } from "../model/notification.js";
 import { meetsSeverity } from "./dispatcher.js";
 
 export interface Route {

@@ -12,47 +12,15 @@
 import type Database from "better-sqlite3";
 import type { FlapMemory, FlapRecord } from "../alert/flapping.js";
 import type { InhibitorMemory } from "../alert/inhibition.js";
-import type { Notification } from "../alert/notification.js";
 import type { AlertRecord } from "../alert/state.js";
+import type { Notification } from "../model/notification.js";
 import type { SummaryCounts } from "../notify/daily-summary.js";
+import { FAILED_KEPT, type FailedDelivery, type OutboxEntry, type OutboxState, type QueuedDelivery } from "../notify/outbox.js";
 import { inTransaction, reading } from "./transactions.js";
 
-export interface Delivery {
-  /** Receiver name. */
-  receiver: string;
-  attempts: number;
-  /** Not before this time (backoff or Retry-After), ms since epoch. */
-  nextAttemptAt: number;
-  firstAttemptAt: number | null;
-  lastError: string | null;
-}
-
-export interface OutboxEntry {
-  /** Its row (the order it was made in); set once stored. */
-  seq?: number;
-  notification: Notification;
-  /** Receivers that have not yet accepted it. The entry leaves the outbox when this is empty. */
-  pending: Delivery[];
-}
-
-export interface FailedDelivery {
-  seq?: number;
-  notificationId: string;
-  title: string;
-  receiver: string;
-  error: string;
-  at: number;
-  /** When every receiver had been told (a message saying it could not be delivered was accepted); null until then. */
-  reportedAt?: number | null;
-  /** The receivers told so far, each with when its message was accepted. */
-  reportedTo?: Record<string, number>;
-}
-
-export interface AgentState {
+export interface AgentState extends OutboxState {
   alerts: AlertRecord[];
   collectors: Record<string, { savedAt: number; data: unknown }>;
-  outbox: OutboxEntry[];
-  failed: FailedDelivery[];
   lastCycleAt: number | null;
   /** Alerts' recent firings, for flap detection (alert/flapping.ts). */
   flap: FlapMemory;
@@ -62,17 +30,8 @@ export interface AgentState {
   summary: SummaryCounts | null;
 }
 
-/** How many failed deliveries are kept for `status`. */
-export const FAILED_KEPT = 100;
-
 export function emptyState(): AgentState {
   return { alerts: [], collectors: {}, outbox: [], failed: [], lastCycleAt: null, flap: {}, inhibitors: {}, summary: null };
-}
-
-/** An item of a receiver's queue: an outbox entry and its delivery to that receiver. */
-export interface QueuedDelivery {
-  entry: OutboxEntry;
-  delivery: Delivery;
 }
 
 // Row writers, used in transactions by the store and by the import of Lookout 0.1's files.

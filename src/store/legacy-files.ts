@@ -10,9 +10,10 @@ import { readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
 import { StorageError } from "../errors.js";
-import { matcherProblem } from "../silence/matchers.js";
-import { insertSilence, type Silence } from "../silence/store.js";
+import { matcherProblem } from "../label-matchers.js";
+import type { Silence } from "../silence/silence.js";
 import { type AgentState, emptyState, insertFailed, insertOutbox, writeAlerts, writeCollectors, writeFlap, writeMeta } from "./agent-store.js";
+import { insertSilence } from "./silences.js";
 
 export const LEGACY_STATE_FILE = "state.json";
 export const LEGACY_SILENCES_FILE = "silences.json";

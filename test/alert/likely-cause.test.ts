@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diskFullCause, mountOf } from "../../src/alert/likely-cause.js";
-import type { Sample } from "../../src/collect/sample.js";
+import type { Sample } from "../../src/model/sample.js";
 
 const disk = (mount: string, value: number, free = 0): Sample => ({
   name: "host_disk",

@@ -5,10 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { type AlertRecord, step } from "../../src/alert/state.js";
 import { notificationTitle } from "../../src/alert/title.js";
-import type { Sample } from "../../src/collect/sample.js";
 import { configSchema } from "../../src/config/schema.js";
 import { containerRules } from "../../src/evaluate/container-rules.js";
 import { detailsFor, evaluate } from "../../src/evaluate/evaluate.js";
+import type { Sample } from "../../src/model/sample.js";
 import { cpuObservation } from "../support/observations.js";
 import { sampleNotification, T0 } from "../support/sample-notification.js";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applySilences } from "../../src/alert/silencing.js";
-import { type AlertRecord, type Observation, type StepOptions, step } from "../../src/alert/state.js";
+import { type AlertRecord, type StepOptions, step } from "../../src/alert/state.js";
+import type { Observation } from "../../src/model/observation.js";
 
 const opts: StepOptions = { repeatIntervalMs: 0, sendResolved: true, evaluated: new Set(["container_crashed"]) };
 const obs = (value: number, container = "db-1"): Observation => ({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type AlertRecord, levelOf, type Observation, type StepOptions, step } from "../../src/alert/state.js";
+import { type AlertRecord, levelOf, type StepOptions, step } from "../../src/alert/state.js";
+import type { Observation } from "../../src/model/observation.js";
 import { cpuObservation } from "../support/observations.js";
 
 const MIN = 60_000;

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { CycleResult } from "../../src/agent.js";
 import type { AlertRecord } from "../../src/alert/state.js";
 import { firstCheckLine } from "../../src/cli/first-check.js";
-import type { Sample } from "../../src/collect/sample.js";
+import type { Sample } from "../../src/model/sample.js";
 import { startCli, workspace } from "../support/cli.js";
 import { HOST_RULES_OFF } from "../support/configs.js";
 

@@ -3,7 +3,7 @@
  * asked, with a warning that names the labels alerts have and the nearest one.
  */
 import { describe, expect, it } from "vitest";
-import { KNOWN_LABELS } from "../../src/silence/matchers.js";
+import { KNOWN_LABELS } from "../../src/label-matchers.js";
 import { runCli, workspace } from "../support/cli.js";
 
 describe("lookout silence add --match on an unknown label", () => {

@@ -9,10 +9,10 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
+import { containerPolicy } from "../../src/collect/docker/policy.js";
 import { loadConfig, MAX_CONFIG_BYTES } from "../../src/config/load.js";
 import { configSchema } from "../../src/config/schema.js";
 import { ConfigError } from "../../src/errors.js";
-import { containerPolicy } from "../../src/evaluate/container-policy.js";
 import { clearSecrets, redact } from "../../src/secrets.js";
 
 function writeConfig(text: string, files: Record<string, string> = {}): string {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Sample } from "../../src/collect/sample.js";
 import { configSchema } from "../../src/config/schema.js";
 import { containerRules } from "../../src/evaluate/container-rules.js";
 import { detailsFor, evaluate } from "../../src/evaluate/evaluate.js";
+import type { Sample } from "../../src/model/sample.js";
 
 const labels = { container: "db-1", image: "postgres:16", compose_project: "shop", compose_service: "db" };
 const MiB = 1024 * 1024;

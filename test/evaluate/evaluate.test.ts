@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Sample } from "../../src/collect/sample.js";
 import { configSchema } from "../../src/config/schema.js";
 import { evaluate, factsFor, fingerprintOf } from "../../src/evaluate/evaluate.js";
 import { ruleRegistry } from "../../src/evaluate/registry.js";
+import type { Sample } from "../../src/model/sample.js";
 
 const GiB = 1024 ** 3;
 const samples: Sample[] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Notification } from "../../src/alert/notification.js";
 import { configSchema } from "../../src/config/schema.js";
+import type { Notification } from "../../src/model/notification.js";
 import { matchingRoutes, reminderStepMs, route, routesFrom } from "../../src/notify/routing.js";
 import { sampleNotification, T0 } from "../support/sample-notification.js";
 

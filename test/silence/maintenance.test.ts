@@ -6,9 +6,10 @@ import { parse } from "yaml";
 import { loadConfig } from "../../src/config/load.js";
 import { configSchema } from "../../src/config/schema.js";
 import { CONFIG_TEMPLATE } from "../../src/config/template.js";
+import { lastStart, nextStart } from "../../src/cron.js";
 import { ConfigError } from "../../src/errors.js";
-import { activeMaintenance, lastStart, type MaintenanceWindow, nextStart } from "../../src/silence/maintenance.js";
-import { silencing } from "../../src/silence/store.js";
+import { activeMaintenance, type MaintenanceWindow } from "../../src/silence/maintenance.js";
+import { silencing } from "../../src/silence/silence.js";
 
 const H = 3_600_000;
 // Local time, as the cron expression is read: Sunday 29 November 2026.

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AlertRecord } from "../../src/alert/state.js";
 import { StorageError } from "../../src/errors.js";
-import { type AgentState, AgentStore, FAILED_KEPT, type OutboxEntry, readState } from "../../src/store/agent-store.js";
+import { FAILED_KEPT, type OutboxEntry } from "../../src/notify/outbox.js";
+import { type AgentState, AgentStore, readState } from "../../src/store/agent-store.js";
 import { openDatabase } from "../../src/store/database.js";
 import { sampleNotification } from "../support/sample-notification.js";
 

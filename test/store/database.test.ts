@@ -11,10 +11,10 @@ import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { StorageError } from "../../src/errors.js";
-import { SilenceStore } from "../../src/silence/store.js";
 import { readState } from "../../src/store/agent-store.js";
 import { DB_FILE, openDatabase } from "../../src/store/database.js";
 import { MIGRATIONS, type Migration, migrate, schemaVersion } from "../../src/store/migrations.js";
+import { SilenceStore } from "../../src/store/silences.js";
 import { sampleNotification } from "../support/sample-notification.js";
 import { thrown } from "../support/thrown.js";
 

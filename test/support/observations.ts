@@ -1,4 +1,4 @@
-import type { Observation } from "../../src/alert/state.js";
+import type { Observation } from "../../src/model/observation.js";
 
 /** A host_cpu observation on web-1 (warning 80, critical 95, for 1m, hysteresis 5), for lifecycle tests. */
 export function cpuObservation(value: number, o: Partial<Observation> = {}): Observation {

@@ -1,4 +1,4 @@
-import type { Notification } from "../../src/alert/notification.js";
+import type { Notification } from "../../src/model/notification.js";
 
 export const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
 

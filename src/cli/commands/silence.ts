@@ -1,12 +1,14 @@
 import { Command } from "commander";
 import { formatDuration, parseDuration } from "../../config/duration.js";
 import { closest } from "../../config/load.js";
+import { nextStart } from "../../cron.js";
 import { LookoutError, UsageError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
-import { activeMaintenance, nextStart } from "../../silence/maintenance.js";
-import { isKnownLabel, KNOWN_LABELS, type LabelMatcher, MATCHER_EXAMPLE, parseMatcher } from "../../silence/matchers.js";
-import { type Silence, SilenceStore } from "../../silence/store.js";
+import { isKnownLabel, KNOWN_LABELS, type LabelMatcher, MATCHER_EXAMPLE, parseMatcher } from "../../label-matchers.js";
+import { activeMaintenance } from "../../silence/maintenance.js";
+import type { Silence } from "../../silence/silence.js";
 import { withDatabase } from "../../store/database.js";
+import { SilenceStore } from "../../store/silences.js";
 import { loadFromCommand } from "../context.js";
 import { renderTable } from "../table.js";
 

@@ -9,15 +9,15 @@
 
 import type { LookoutConfig } from "../../config/schema.js";
 import { describeError } from "../../errors.js";
-import { containerPolicy } from "../../evaluate/container-policy.js";
 import { log } from "../../log.js";
+import type { Sample } from "../../model/sample.js";
 import type { CollectContext, Collector, CollectResult } from "../collector.js";
-import type { Sample } from "../sample.js";
 import type { ContainerInspect, ContainerStats, ContainerSummary, DockerEvent } from "./api-types.js";
 import { DockerEngine, DockerError } from "./engine.js";
 import { EventWatcher } from "./events.js";
 import { exitCodeMeaning } from "./exit-codes.js";
 import { type ContainerMatcher, selector } from "./matchers.js";
+import { containerPolicy } from "./policy.js";
 import { type ContainerRecord, ContainerTracker, type ContainerView, newView, OOM_DIE_WAIT_MS, type StatsView } from "./tracker.js";
 
 /** Every metric this collector produces: all of them are complete whenever the container list was read. */

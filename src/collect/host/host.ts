@@ -8,8 +8,8 @@
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { log } from "../../log.js";
+import type { Sample } from "../../model/sample.js";
 import type { CollectContext, Collector } from "../collector.js";
-import type { Sample } from "../sample.js";
 import { normalizeMountPoint, selectFilesystems, statFilesystems } from "./filesystems.js";
 import { countProcesses } from "./processes.js";
 import { CPU_FIELDS, type CpuCounters, cpuDelta, type ProcStat, parseLoadavg, parseMeminfo, parseMountinfo, parseProcStat, parseUptime } from "./procfs.js";

@@ -4,7 +4,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ProcessUsage } from "../../alert/notification.js";
+import type { ProcessUsage } from "../../model/notification.js";
 import { type PidStat, parseMeminfo, parsePidStat, USER_HZ } from "./procfs.js";
 
 /**

@@ -12,9 +12,10 @@
  * enforced here, after escaping: an over-long text is cut with "…", so Slack
  * never refuses a message for its size.
  */
-import type { Notification, NotificationKind, ProcessUsage } from "../../alert/notification.js";
+
 import { groupTitle, lastedFrom, notificationTitle, since } from "../../alert/title.js";
 import { oneLine, textBlock } from "../../escape.js";
+import type { Notification, NotificationKind, ProcessUsage } from "../../model/notification.js";
 import { formatBytes, formatThreshold, formatValue } from "../../units.js";
 import { keepEnd } from "../cut-text.js";
 import { UNDELIVERED_TITLE, withNote } from "../notifier.js";

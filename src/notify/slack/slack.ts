@@ -5,10 +5,10 @@
  * URL (a secret: whoever has it can post) is never in a message or a log line.
  */
 
-import type { Notification } from "../../alert/notification.js";
 import type { Severity } from "../../config/schema.js";
 import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
+import type { Notification } from "../../model/notification.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
 import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions } from "../notifier.js";

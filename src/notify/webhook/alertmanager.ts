@@ -13,8 +13,8 @@
  * into annotations (free-form strings in Alertmanager too).
  */
 import { createHash } from "node:crypto";
-import type { Notification } from "../../alert/notification.js";
 import { notificationTitle } from "../../alert/title.js";
+import type { Notification } from "../../model/notification.js";
 import { formatBytes, formatThreshold, formatValue } from "../../units.js";
 import { keepEnd } from "../cut-text.js";
 

@@ -9,11 +9,11 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { Notification } from "../../alert/notification.js";
 import type { LoadedConfig } from "../../config/load.js";
 import { receiverName, type Severity } from "../../config/schema.js";
 import { ConfigError, describeError } from "../../errors.js";
 import { log } from "../../log.js";
+import type { Notification } from "../../model/notification.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
 import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions, withNote } from "../notifier.js";

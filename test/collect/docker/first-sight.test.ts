@@ -8,10 +8,10 @@ import { step } from "../../../src/alert/state.js";
 import type { ContainerInspect } from "../../../src/collect/docker/api-types.js";
 import { DockerCollector, downAtStart } from "../../../src/collect/docker/docker.js";
 import { ContainerTracker, type ContainerView, newView } from "../../../src/collect/docker/tracker.js";
-import type { Sample } from "../../../src/collect/sample.js";
 import { configSchema } from "../../../src/config/schema.js";
 import { containerRules } from "../../../src/evaluate/container-rules.js";
 import { evaluate } from "../../../src/evaluate/evaluate.js";
+import type { Sample } from "../../../src/model/sample.js";
 import { FixtureServer, fixtureJson, json } from "./fixture-server.js";
 
 const T = 1_800_000_000_000;

@@ -8,9 +8,9 @@ import type { CollectContext } from "../../../src/collect/collector.js";
 import { isExcludedMountPoint } from "../../../src/collect/host/filesystems.js";
 import { HostCollector, type HostSnapshot, rebootSample } from "../../../src/collect/host/host.js";
 import { parseProcStat } from "../../../src/collect/host/procfs.js";
-import type { Sample } from "../../../src/collect/sample.js";
 import { configSchema } from "../../../src/config/schema.js";
 import { setLogSink } from "../../../src/log.js";
+import type { Sample } from "../../../src/model/sample.js";
 
 const FIX = fileURLToPath(new URL("../../fixtures/proc/", import.meta.url));
 const temps: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Notification } from "../../../src/alert/notification.js";
 import type { AlertRecord } from "../../../src/alert/state.js";
+import type { Notification } from "../../../src/model/notification.js";
 import { buildSummary, emptyCounts } from "../../../src/notify/daily-summary.js";
 import { buildSlackGroupMessage, buildSlackMessage, buildSlackTestMessage, type SlackBlock, type SlackPayload, slackBlock, slackLine } from "../../../src/notify/slack/message.js";
 import { validateSlackPayload } from "../../support/fake-slack.js";

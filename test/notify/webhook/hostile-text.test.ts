@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Notification } from "../../../src/alert/notification.js";
 import { notificationTitle } from "../../../src/alert/title.js";
 import { setLogLevel, setLogSink } from "../../../src/log.js";
+import type { Notification } from "../../../src/model/notification.js";
 import { type AlertmanagerWebhook, alertmanagerPayload } from "../../../src/notify/webhook/alertmanager.js";
 import { WebhookNotifier } from "../../../src/notify/webhook/webhook.js";
 import { FakeWebhook } from "../../support/fake-webhook.js";

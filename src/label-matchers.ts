@@ -5,8 +5,8 @@
  * counts as the empty string, so `mount=*` also holds for an alert without a
  * mount while `mount=/data` does not.
  */
-import { UsageError } from "../errors.js";
-import { globToRegExp } from "../glob.js";
+import { UsageError } from "./errors.js";
+import { globToRegExp } from "./glob.js";
 
 export interface LabelMatcher {
   /** The label's name, e.g. `container`. */

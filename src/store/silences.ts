@@ -10,22 +10,9 @@ import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
 import type Database from "better-sqlite3";
 import { UsageError } from "../errors.js";
-import { inTransaction, reading } from "../store/transactions.js";
-import { type LabelMatcher, MATCHER_EXAMPLE, matchesAll, parseMatcher } from "./matchers.js";
-
-export interface Silence {
-  /** Short and readable: 8 hex characters (`maintenance[i]` for a maintenance window). */
-  id: string;
-  /** `label=glob`, every one must hold. */
-  matchers: string[];
-  /** ms since epoch. */
-  startsAt: number;
-  /** ms since epoch; the silence is over from then on. */
-  endsAt: number;
-  comment: string;
-  createdBy: string;
-  createdAt: number;
-}
+import { MATCHER_EXAMPLE, parseMatcher } from "../label-matchers.js";
+import type { Silence } from "../silence/silence.js";
+import { inTransaction, reading } from "./transactions.js";
 
 export interface AddSilenceOptions {
   matchers: string[];
@@ -153,32 +140,4 @@ export class SilenceStore {
       return target;
     });
   }
-}
-
-const parsedMatchers = new Map<string, LabelMatcher | null>();
-
-/** Parsed once per distinct text (silences are checked for every alert, every cycle). Null when invalid. */
-function matcherFor(text: string): LabelMatcher | null {
-  let m = parsedMatchers.get(text);
-  if (m === undefined) {
-    try {
-      m = parseMatcher(text);
-    } catch {
-      m = null;
-    }
-    if (parsedMatchers.size >= 10_000) parsedMatchers.clear();
-    parsedMatchers.set(text, m);
-  }
-  return m;
-}
-
-/** The first silence in force at `now` whose matchers all hold for these labels. */
-export function silencing(labels: Record<string, string>, silences: readonly Silence[], now: number): Silence | undefined {
-  for (const s of silences) {
-    if (s.startsAt > now || s.endsAt <= now) continue;
-    const matchers = s.matchers.map(matcherFor);
-    if (matchers.some((m) => m === null)) continue; // cannot happen for a checked file or config
-    if (matchesAll(matchers as LabelMatcher[], labels)) return s;
-  }
-  return undefined;
 }

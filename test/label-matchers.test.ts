@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/errors.js";
-import { globToRegExp } from "../../src/glob.js";
-import { matchesAll, parseMatcher } from "../../src/silence/matchers.js";
+import { UsageError } from "../src/errors.js";
+import { globToRegExp } from "../src/glob.js";
+import { matchesAll, parseMatcher } from "../src/label-matchers.js";
 
 function refused(text: string): UsageError {
   try {

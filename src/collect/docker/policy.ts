@@ -7,8 +7,8 @@
  * never fatal.
  */
 import { parse as parseYamlScalar } from "yaml";
-import { type ContainerIdentity, parseContainerMatcher } from "../collect/docker/matchers.js";
-import { type ContainerRuleName, type ContainerRules, containerRuleSchemas, type LookoutConfig } from "../config/schema.js";
+import { type ContainerRuleName, type ContainerRules, containerRuleSchemas, type LookoutConfig } from "../../config/schema.js";
+import { type ContainerIdentity, parseContainerMatcher } from "./matchers.js";
 
 export interface ContainerPolicy {
   rules: ContainerRules;

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StorageError, UsageError } from "../../src/errors.js";
-import { insertSilence, type Silence, SilenceStore, silencing } from "../../src/silence/store.js";
+import { type Silence, silencing } from "../../src/silence/silence.js";
 import { DB_FILE, type Db, openDatabase } from "../../src/store/database.js";
+import { insertSilence, SilenceStore } from "../../src/store/silences.js";
 import { thrown } from "../support/thrown.js";
 
 const dataDir = () => join(mkdtempSync(join(tmpdir(), "lookout-silences-")), "data");
@@ -16,9 +17,9 @@ const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 const DIST = resolve(import.meta.dirname, "../../dist");
 
 function inChild(script: string, dir: string): Promise<{ code: number | null; stderr: string }> {
-  if (!existsSync(join(DIST, "silence/store.js"))) throw new Error(`${DIST} is missing: run npm run build first`);
+  if (!existsSync(join(DIST, "store/silences.js"))) throw new Error(`${DIST} is missing: run npm run build first`);
   const code =
-    `import { SilenceStore } from ${JSON.stringify(join(DIST, "silence/store.js"))};\n` +
+    `import { SilenceStore } from ${JSON.stringify(join(DIST, "store/silences.js"))};\n` +
     `import { openDatabase } from ${JSON.stringify(join(DIST, "store/database.js"))};\n` +
     `const db = openDatabase(${JSON.stringify(dir)});\nconst store = new SilenceStore(db);\n${script}\ndb.close();`;
   return new Promise((res, rej) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseContainerMatcher as parseMatcher, selector } from "../../src/collect/docker/matchers.js";
-import { configSchema } from "../../src/config/schema.js";
-import { containerPolicy } from "../../src/evaluate/container-policy.js";
+import { parseContainerMatcher as parseMatcher, selector } from "../../../src/collect/docker/matchers.js";
+import { containerPolicy } from "../../../src/collect/docker/policy.js";
+import { configSchema } from "../../../src/config/schema.js";
 
 const config = configSchema.parse({
   containers: {
