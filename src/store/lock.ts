@@ -209,14 +209,13 @@ export class AgentLock {
    * Who holds the kernel lock, from its note. An agent that has just taken the
    * lock writes its note a moment later: until then the note is the previous
    * holder's (or none), so it is read again for up to a second, until it names
-   * a Lookout that runs.
+   * a live process; then it is taken as it is.
    */
   private holder(): LockInfo | null {
     const until = Date.now() + NOTE_WAIT_MS;
     for (;;) {
       const owner = this.owner();
-      if (owner && isRunningLookout(owner)) return owner;
-      if (Date.now() >= until) return null;
+      if ((owner && alive(owner.pid)) || Date.now() >= until) return owner;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // a synchronous 20 ms pause
     }
   }
