@@ -7,9 +7,8 @@
  * headers carry credentials): they are registered with `secrets.ts`, shown
  * masked, and never appear in a message or a log line.
  */
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { LoadedConfig } from "../../config/load.js";
+import { type LoadedConfig, readSecretFile } from "../../config/load.js";
 import { receiverName, type Severity } from "../../config/schema.js";
 import { ConfigError, describeError } from "../../errors.js";
 import { log } from "../../log.js";
@@ -248,14 +247,13 @@ export function createWebhookNotifiers(loaded: LoadedConfig): WebhookNotifier[] 
     for (const [name, value] of Object.entries(r.headers)) add("headers", name, value);
     for (const [name, path] of Object.entries(r.header_files)) {
       const file = resolve(baseDir, path);
-      let value: string;
-      try {
-        value = readFileSync(file, "utf8").trim();
-      } catch (err) {
-        problems.push(`${key}.header_files.${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"}); check the path and its permissions`);
+      // The one safe read of a secret file (regular, small, never echoed; registered as a secret at once).
+      const read = readSecretFile(file, `${key}.header_files.${name}`, "the header's value");
+      if (typeof read !== "string") {
+        problems.push(read.problem);
         continue;
       }
-      // A secret, whatever happens next.
+      const value = read;
       registerHeaderSecret(value);
       if (value === "") {
         problems.push(`${key}.header_files.${name}: ${file} is empty; put the header's value in it`);
