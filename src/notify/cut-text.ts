@@ -32,7 +32,7 @@ function safeStart(text: string, start: number): number {
 }
 
 /** An end index that does not split a UTF-16 surrogate pair. */
-function safeEnd(text: string, end: number): number {
+export function safeEnd(text: string, end: number): number {
   if (end <= 0) return 0;
   const c = text.charCodeAt(end - 1);
   return c >= 0xd800 && c <= 0xdbff ? end - 1 : end;

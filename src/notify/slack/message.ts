@@ -17,7 +17,7 @@ import { groupTitle, lastedFrom, notificationTitle, since } from "../../alert/ti
 import { oneLine, textBlock } from "../../escape.js";
 import type { Notification, NotificationKind, ProcessUsage } from "../../model/notification.js";
 import { formatBytes, formatThreshold, formatValue } from "../../units.js";
-import { keepEnd } from "../cut-text.js";
+import { keepEnd, safeEnd } from "../cut-text.js";
 import { UNDELIVERED_TITLE, withNote } from "../notifier.js";
 
 export interface SlackPlainText {
@@ -132,13 +132,6 @@ function headerText(title: string): SlackPlainText {
 /** No two backticks in a row, so text cannot close (or open) a ``` block. */
 export function neutraliseBackticks(text: string): string {
   return text.replace(/`{2,}/g, (run) => run.split("").join("\u200b"));
-}
-
-/** An end index that does not split a UTF-16 surrogate pair. */
-function safeEnd(text: string, end: number): number {
-  if (end <= 0) return 0;
-  const c = text.charCodeAt(end - 1);
-  return c >= 0xd800 && c <= 0xdbff ? end - 1 : end;
 }
 
 /** Cut plain text to `max` characters, ending with "…" when cut. */
