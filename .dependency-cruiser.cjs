@@ -13,6 +13,7 @@ const LAYERS = [
   ["alert", "^src/alert/"],
   ["silence", "^src/silence/"],
   ["notify", "^src/notify/"],
+  ["pipeline", "^src/pipeline/"],
   ["store", "^src/store/"],
   ["wiring", "^src/(agent|runner)\\.ts$"],
   ["interfaces", "^src/cli/"],

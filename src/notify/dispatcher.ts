@@ -12,41 +12,22 @@
  * what it holds, the members go alone so that only the bad one is given up.
  */
 import { setTimeout as sleepTimer } from "node:timers/promises";
-import { notificationTitle } from "../alert/title.js";
 import { formatDuration } from "../config/duration.js";
-import { atLeast, type Severity } from "../config/schema.js";
-import { describeError } from "../errors.js";
 import { log } from "../log.js";
 import type { Notification } from "../model/notification.js";
 import type { DeliveryResult, Notifier, SendOptions } from "./notifier.js";
-import { type Delivery, FAILED_KEPT, type FailedDelivery, type OutboxEntry, type OutboxState, type QueuedDelivery } from "./outbox.js";
+import type { Delivery, FailedDelivery, Outbox, OutboxEntry, QueuedDelivery } from "./outbox.js";
+import { meetsSeverity } from "./routing.js";
 
 /** The longest a Retry-After holds a receiver's queue unless notify.max_retry_after says otherwise. */
 export const DEFAULT_MAX_RETRY_AFTER_MS = 10 * 60_000;
 /** A time limit doubled after timeouts grows to this at most. */
 const MAX_TIMEOUT_MS = 5 * 60_000;
 
-export function meetsSeverity(n: Notification, min: Severity): boolean {
-  const sev = n.kind === "resolved" ? n.alert.maxSeverity : n.alert.severity;
-  return atLeast(sev, min);
-}
-
 /** Backoff before attempt `attempts + 1`: 1 s, 2 s, 4 s … capped at 5 min, ±20 % jitter. */
 export function backoffMs(attempts: number, random: () => number = Math.random): number {
   const base = Math.min(1000 * 2 ** Math.max(0, attempts - 1), 300_000);
   return Math.round(base * (0.8 + 0.4 * random()));
-}
-
-/**
- * Where the outbox's changes are written as they happen (store/agent-store.ts),
- * so that what a receiver accepted leaves the outbox on disk at once.
- */
-export interface DeliveryJournal {
-  delivered(items: readonly QueuedDelivery[]): void;
-  attempted(items: readonly QueuedDelivery[]): void;
-  gaveUp(items: readonly QueuedDelivery[], failures: FailedDelivery[]): void;
-  /** `receiver` accepted a message saying these could not be delivered (their reportedTo and reportedAt are set). */
-  markReported(failures: readonly FailedDelivery[], at: number, receiver?: string): void;
 }
 
 /** Time, for the dispatcher's waits: tests give one that does not wait. */
@@ -63,9 +44,8 @@ export const REAL_CLOCK: Clock = {
 
 export interface DispatcherOptions {
   notifiers: readonly Notifier[];
-  /** The live state whose outbox is served; its changes go to `journal`. */
-  state: OutboxState;
-  journal: DeliveryJournal;
+  /** The outbox it serves (notify/outbox.ts): it asks it what is due and tells it each answer. */
+  outbox: Outbox;
   paceMs?: number;
   /** After a message, what arrives within this long waits to go as one message (notify.group_wait). */
   groupWaitMs?: number;
@@ -93,6 +73,7 @@ export class Dispatcher {
   private readonly groupWaitMs: number;
   private readonly maxRetryAfterMs: number;
   private readonly clock: Clock;
+  private readonly outbox: Outbox;
   private readonly lastSentAt = new Map<string, number>();
   private readonly running = new Map<string, ReceiverRun>();
   /** Members of a group the receiver refused: each goes alone, so only the one it cannot take is given up. */
@@ -102,13 +83,14 @@ export class Dispatcher {
   /** Receivers whose too-long Retry-After was logged (once, until one of their messages goes through). */
   private readonly cappedLogged = new Set<string>();
 
-  constructor(private readonly opts: DispatcherOptions) {
+  constructor(opts: DispatcherOptions) {
     this.notifiers = opts.notifiers;
     this.paceMs = opts.paceMs ?? 1000;
     this.giveUpAfterMs = opts.giveUpAfterMs ?? 24 * 3600_000;
     this.groupWaitMs = opts.groupWaitMs ?? 0;
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
     this.clock = opts.clock ?? REAL_CLOCK;
+    this.outbox = opts.outbox;
     this.capStoredWaits();
   }
 
@@ -123,17 +105,15 @@ export class Dispatcher {
     const added: OutboxEntry[] = [];
     for (const notification of notifications) {
       const routed = receiversOf?.(notification);
-      const pending = this.notifiers
-        .filter((r) => (routed === undefined || routed.includes(r.name)) && meetsSeverity(notification, r.minSeverity))
-        .map((r) => ({ receiver: r.name, attempts: 0, nextAttemptAt: now, firstAttemptAt: null, lastError: null }));
-      if (pending.length > 0) added.push({ notification, pending });
+      const receivers = this.notifiers.filter((r) => (routed === undefined || routed.includes(r.name)) && meetsSeverity(notification, r.minSeverity)).map((r) => r.name);
+      const entry = this.outbox.enqueue(notification, receivers, now);
+      if (entry) added.push(entry);
     }
-    this.opts.state.outbox.push(...added);
     return added;
   }
 
   pendingCount(): number {
-    return this.opts.state.outbox.reduce((n, e) => n + e.pending.length, 0);
+    return this.outbox.pendingCount();
   }
 
   /**
@@ -184,25 +164,6 @@ export class Dispatcher {
     run.timer.unref();
   }
 
-  /** The receiver's queue, in order: each entry with its delivery for this receiver. */
-  private queueOf(receiver: string): QueuedDelivery[] {
-    const out: QueuedDelivery[] = [];
-    for (const entry of this.opts.state.outbox) {
-      const delivery = entry.pending.find((d) => d.receiver === receiver);
-      if (delivery) out.push({ entry, delivery });
-    }
-    return out;
-  }
-
-  private settle(entry: OutboxEntry, delivery: Delivery): void {
-    const i = entry.pending.indexOf(delivery);
-    if (i >= 0) entry.pending.splice(i, 1);
-    if (entry.pending.length === 0) {
-      const at = this.opts.state.outbox.indexOf(entry);
-      if (at >= 0) this.opts.state.outbox.splice(at, 1);
-    }
-  }
-
   /**
    * One receiver's queue, in order. The first notification after a quiet spell
    * goes at once; what is due when a message goes (a burst of events, or what
@@ -213,7 +174,7 @@ export class Dispatcher {
     const gap = Math.max(this.paceMs, this.groupWaitMs);
     const stop = signal ? AbortSignal.any([signal, run.cut.signal]) : run.cut.signal;
     while (!stop.aborted) {
-      const queue = this.queueOf(notifier.name);
+      const queue = this.outbox.queueOf(notifier.name);
       const head = queue[0];
       if (!head) return;
       const waitUntil = Math.max(head.delivery.nextAttemptAt, (this.lastSentAt.get(notifier.name) ?? -Infinity) + gap);
@@ -240,7 +201,7 @@ export class Dispatcher {
     const name = notifier.name;
     const ids = batch.map((b) => b.entry.notification.id).join(",");
     const message = foldFiredAndResolved(batch.map((b) => ({ notification: b.entry.notification, failedBefore: b.delivery.attempts > 0 })));
-    const unreported = this.unreportedFor(name);
+    const unreported = this.outbox.unreportedFor(name);
     const timeoutMs = this.slowTimeout.get(name) ?? notifier.timeoutMs;
     const opts: SendOptions = { signal: run.cut.signal };
     if (timeoutMs !== undefined) opts.timeoutMs = timeoutMs;
@@ -253,14 +214,10 @@ export class Dispatcher {
       log.warn("delivery cut short because Lookout is stopping; it stays queued for the next start", { receiver: name, count: batch.length, id: ids });
       return;
     }
-    for (const { delivery } of batch) {
-      delivery.attempts++;
-      delivery.firstAttemptAt ??= at;
-    }
+    this.outbox.attempted(batch, at);
     if (result.status !== undefined) this.slowTimeout.delete(name); // it answers again: its own time limit
     if (result.ok) {
-      for (const q of batch) this.settle(q.entry, q.delivery);
-      this.write("delivered", () => this.opts.journal.delivered(batch));
+      this.outbox.delivered(batch);
       this.cappedLogged.delete(name);
       log.info("notification delivered", { receiver: name, count: batch.length, id: ids, alert: batch.length === 1 ? batch[0]!.entry.notification.alert.fingerprint : undefined });
       if (unreported.length > 0) this.markReported(unreported, name, at);
@@ -268,7 +225,7 @@ export class Dispatcher {
     }
     if (result.messageRefused && batch.length > 1) {
       for (const q of batch) this.alone.add(q.delivery);
-      this.write("attempt", () => this.opts.journal.attempted(batch));
+      this.outbox.keep(batch);
       log.warn("a message of several notifications was refused; each goes alone, so only one the receiver cannot take is given up", {
         receiver: name,
         count: batch.length,
@@ -285,17 +242,7 @@ export class Dispatcher {
   }
 
   private giveUp(receiver: string, items: QueuedDelivery[], result: DeliveryResult, at: number): void {
-    const failures: FailedDelivery[] = items.map(({ entry }) => ({
-      notificationId: entry.notification.id,
-      title: notificationTitle(entry.notification),
-      receiver,
-      error: result.message,
-      at,
-      reportedAt: null,
-    }));
-    for (const q of items) this.settle(q.entry, q.delivery);
-    this.opts.state.failed = [...this.opts.state.failed, ...failures].slice(-FAILED_KEPT);
-    this.write("given up", () => this.opts.journal.gaveUp(items, failures));
+    this.outbox.giveUp(items, receiver, result.message, at);
     const first = items[0]!.delivery;
     log.error("notification could not be delivered", {
       receiver,
@@ -326,11 +273,7 @@ export class Dispatcher {
       wait = Math.max(wait, timeoutMs);
       this.slowTimeout.set(notifier.name, Math.max(timeoutMs, Math.min(timeoutMs * 2, MAX_TIMEOUT_MS)));
     }
-    for (const { delivery } of items) {
-      delivery.nextAttemptAt = at + wait;
-      delivery.lastError = error;
-    }
-    this.write("attempt", () => this.opts.journal.attempted(items));
+    this.outbox.retryAt(items, at + wait, error);
     log.warn("notification not delivered yet, will retry", {
       receiver: notifier.name,
       id: items.map((q) => q.entry.notification.id).join(","),
@@ -344,18 +287,14 @@ export class Dispatcher {
     return this.notifiers.find((n) => n.name === receiver)?.maxRetryAfterMs ?? this.maxRetryAfterMs;
   }
 
-  /** What was given up on and `receiver` was not told yet. */
-  private unreportedFor(receiver: string): FailedDelivery[] {
-    return this.opts.state.failed.filter((f) => !f.reportedAt && f.reportedTo?.[receiver] === undefined);
-  }
-
   /** `receiver` accepted a message with the note: it was told; once every receiver was, the failure is reported. */
   private markReported(failures: FailedDelivery[], receiver: string, at: number): void {
-    for (const f of failures) {
-      f.reportedTo = { ...f.reportedTo, [receiver]: at };
-      if (this.notifiers.every((n) => f.reportedTo![n.name] !== undefined)) f.reportedAt = at;
-    }
-    this.write("reported", () => this.opts.journal.markReported(failures, at, receiver));
+    this.outbox.reported(
+      failures,
+      receiver,
+      at,
+      this.notifiers.map((n) => n.name),
+    );
   }
 
   /**
@@ -364,32 +303,13 @@ export class Dispatcher {
    * queue across restarts.
    */
   private capStoredWaits(): void {
-    const now = this.clock.now();
-    const capped = new Map<string, QueuedDelivery[]>();
-    for (const entry of this.opts.state.outbox) {
-      for (const delivery of entry.pending) {
-        const max = now + this.maxRetryAfterOf(delivery.receiver);
-        if (delivery.nextAttemptAt <= max) continue;
-        delivery.nextAttemptAt = max;
-        capped.set(delivery.receiver, [...(capped.get(delivery.receiver) ?? []), { entry, delivery }]);
-      }
-    }
-    for (const [receiver, items] of capped) {
+    const capped = this.outbox.capWaits(this.clock.now(), (r) => this.maxRetryAfterOf(r));
+    for (const [receiver, count] of capped) {
       log.warn("queued notifications were to wait longer than notify.max_retry_after; they are tried within it", {
         receiver,
-        count: items.length,
+        count,
         max_retry_after: formatDuration(this.maxRetryAfterOf(receiver)),
       });
-      this.write("attempt", () => this.opts.journal.attempted(items));
-    }
-  }
-
-  /** A journal write that fails (disk full) is logged; delivery goes on from memory. */
-  private write(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      log.error("could not record a delivery in the data directory; after a restart it may be sent again", { what, error: describeError(err) });
     }
   }
 }

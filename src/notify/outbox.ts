@@ -1,9 +1,14 @@
 /**
- * The outbox's data: each notification with the receivers that have not yet
- * accepted it, and what was given up on. The dispatcher (notify/dispatcher.ts)
- * serves it; the store (store/agent-store.ts) keeps it in the database through
- * the dispatcher's DeliveryJournal.
+ * The outbox: each notification with the receivers that have not yet accepted
+ * it, and what was given up on. This module is its one owner: the dispatcher
+ * (notify/dispatcher.ts) asks it what is due and tells it each answer; every
+ * change is written at once through an OutboxJournal, which the store
+ * implements (store/agent-store.ts) so that what a receiver accepted leaves
+ * the outbox on disk at once.
  */
+import { notificationTitle } from "../alert/title.js";
+import { describeError } from "../errors.js";
+import { log } from "../log.js";
 import type { Notification } from "../model/notification.js";
 
 export interface Delivery {
@@ -17,15 +22,12 @@ export interface Delivery {
 }
 
 export interface OutboxEntry {
-  /** Its row (the order it was made in); set once stored. */
-  seq?: number;
   notification: Notification;
   /** Receivers that have not yet accepted it. The entry leaves the outbox when this is empty. */
   pending: Delivery[];
 }
 
 export interface FailedDelivery {
-  seq?: number;
   notificationId: string;
   title: string;
   receiver: string;
@@ -39,11 +41,11 @@ export interface FailedDelivery {
 
 /** An item of a receiver's queue: an outbox entry and its delivery to that receiver. */
 export interface QueuedDelivery {
-  entry: OutboxEntry;
-  delivery: Delivery;
+  readonly entry: OutboxEntry;
+  readonly delivery: Delivery;
 }
 
-/** What the dispatcher serves: the outbox and the failures it records. */
+/** What the outbox holds, as stored and read back. */
 export interface OutboxState {
   outbox: OutboxEntry[];
   failed: FailedDelivery[];
@@ -51,3 +53,187 @@ export interface OutboxState {
 
 /** How many failed deliveries are kept for `status`. */
 export const FAILED_KEPT = 100;
+
+/**
+ * Where the outbox's changes are written as they happen. New entries are not
+ * written here: the cycle that made them stores them with the state change
+ * that caused them (one transaction).
+ */
+export interface OutboxJournal {
+  delivered(items: readonly QueuedDelivery[]): void;
+  /** Attempt counts, next attempt times and errors, as they now are. */
+  attempted(items: readonly QueuedDelivery[]): void;
+  gaveUp(items: readonly QueuedDelivery[], failures: readonly FailedDelivery[]): void;
+  /** `receiver` accepted a message saying these could not be delivered (their reportedTo and reportedAt are set). */
+  markReported(failures: readonly FailedDelivery[], at: number, receiver?: string): void;
+  /** Drops what waits for receivers not named. */
+  forgetReceiversExcept(names: ReadonlySet<string>): void;
+}
+
+export class Outbox {
+  #entries: OutboxEntry[];
+  #failed: FailedDelivery[];
+
+  /** `journal` is asked for at each write: the agent's database may be opened again while it runs. */
+  constructor(
+    contents: OutboxState,
+    private readonly journal: () => OutboxJournal,
+  ) {
+    this.#entries = contents.outbox.filter((e) => e.pending.length > 0);
+    this.#failed = contents.failed.slice(-FAILED_KEPT);
+  }
+
+  /** Waiting notifications, oldest first. */
+  get entries(): readonly OutboxEntry[] {
+    return this.#entries;
+  }
+
+  /** What was given up on (the last FAILED_KEPT), oldest first. */
+  get failed(): readonly FailedDelivery[] {
+    return this.#failed;
+  }
+
+  /** A copy of what it holds, to write into a database that lost it. */
+  contents(): OutboxState {
+    return { outbox: [...this.#entries], failed: [...this.#failed] };
+  }
+
+  pendingCount(): number {
+    return this.#entries.reduce((n, e) => n + e.pending.length, 0);
+  }
+
+  /** Given up on since `t`. */
+  failedSince(t: number): number {
+    return this.#failed.filter((f) => f.at >= t).length;
+  }
+
+  /**
+   * `notification` waits for each of `receivers` from `now`; returns its new
+   * entry (none without receivers), which the caller stores with the state
+   * change that made it.
+   */
+  enqueue(notification: Notification, receivers: readonly string[], now: number): OutboxEntry | undefined {
+    if (receivers.length === 0) return undefined;
+    const entry: OutboxEntry = { notification, pending: receivers.map((receiver) => ({ receiver, attempts: 0, nextAttemptAt: now, firstAttemptAt: null, lastError: null })) };
+    this.#entries.push(entry);
+    return entry;
+  }
+
+  /** A receiver's queue, in order: each entry with its delivery for this receiver. */
+  queueOf(receiver: string): QueuedDelivery[] {
+    const out: QueuedDelivery[] = [];
+    for (const entry of this.#entries) {
+      const delivery = entry.pending.find((d) => d.receiver === receiver);
+      if (delivery) out.push({ entry, delivery });
+    }
+    return out;
+  }
+
+  /** An attempt was made at `at` (its answer follows: delivered, retryAt, keep or giveUp). */
+  attempted(items: readonly QueuedDelivery[], at: number): void {
+    for (const { delivery } of items) {
+      delivery.attempts++;
+      delivery.firstAttemptAt ??= at;
+    }
+  }
+
+  /** The receiver accepted these: they leave its queue. */
+  delivered(items: readonly QueuedDelivery[]): void {
+    for (const q of items) this.settle(q);
+    this.write("delivered", (j) => j.delivered(items));
+  }
+
+  /** Not accepted: tried again at `nextAttemptAt`. */
+  retryAt(items: readonly QueuedDelivery[], nextAttemptAt: number, error: string): void {
+    for (const { delivery } of items) {
+      delivery.nextAttemptAt = nextAttemptAt;
+      delivery.lastError = error;
+    }
+    this.write("attempt", (j) => j.attempted(items));
+  }
+
+  /** Not accepted, tried again as they are (each alone, after a group was refused): their attempt counts are written. */
+  keep(items: readonly QueuedDelivery[]): void {
+    this.write("attempt", (j) => j.attempted(items));
+  }
+
+  /** Given up on, with why: out of the queue, into the failed list (to be reported once). */
+  giveUp(items: readonly QueuedDelivery[], receiver: string, error: string, at: number): void {
+    const failures: FailedDelivery[] = items.map(({ entry }) => ({
+      notificationId: entry.notification.id,
+      title: notificationTitle(entry.notification),
+      receiver,
+      error,
+      at,
+      reportedAt: null,
+    }));
+    for (const q of items) this.settle(q);
+    this.#failed = [...this.#failed, ...failures].slice(-FAILED_KEPT);
+    this.write("given up", (j) => j.gaveUp(items, failures));
+  }
+
+  /** What was given up on and `receiver` was not told yet. */
+  unreportedFor(receiver: string): FailedDelivery[] {
+    return this.#failed.filter((f) => !f.reportedAt && f.reportedTo?.[receiver] === undefined);
+  }
+
+  /** `receiver` accepted a message with the note on `failures`; once each of `everyone` was told, a failure is reported. */
+  reported(failures: readonly FailedDelivery[], receiver: string, at: number, everyone: readonly string[]): void {
+    for (const f of failures) {
+      f.reportedTo = { ...f.reportedTo, [receiver]: at };
+      if (everyone.every((r) => f.reportedTo![r] !== undefined)) f.reportedAt = at;
+    }
+    this.write("reported", (j) => j.markReported(failures, at, receiver));
+  }
+
+  /** Drops what waits for receivers not in `names` (no longer configured: they cannot receive it); returns how many deliveries went. */
+  dropReceiversExcept(names: ReadonlySet<string>): number {
+    let dropped = 0;
+    for (const entry of this.#entries) {
+      const kept = entry.pending.filter((d) => names.has(d.receiver));
+      dropped += entry.pending.length - kept.length;
+      entry.pending = kept;
+    }
+    if (dropped === 0) return 0;
+    this.#entries = this.#entries.filter((e) => e.pending.length > 0);
+    this.write("dropped", (j) => j.forgetReceiversExcept(names));
+    return dropped;
+  }
+
+  /**
+   * A stored wait longer than `maxWaitOf(receiver)` from `now` (a Retry-After
+   * of days, from a Lookout without max_retry_after) is cut to it; returns
+   * how many were cut, by receiver.
+   */
+  capWaits(now: number, maxWaitOf: (receiver: string) => number): Map<string, number> {
+    const capped = new Map<string, QueuedDelivery[]>();
+    for (const entry of this.#entries) {
+      for (const delivery of entry.pending) {
+        const max = now + maxWaitOf(delivery.receiver);
+        if (delivery.nextAttemptAt <= max) continue;
+        delivery.nextAttemptAt = max;
+        capped.set(delivery.receiver, [...(capped.get(delivery.receiver) ?? []), { entry, delivery }]);
+      }
+    }
+    for (const items of capped.values()) this.write("attempt", (j) => j.attempted(items));
+    return new Map([...capped].map(([r, items]) => [r, items.length]));
+  }
+
+  private settle({ entry, delivery }: QueuedDelivery): void {
+    const i = entry.pending.indexOf(delivery);
+    if (i >= 0) entry.pending.splice(i, 1);
+    if (entry.pending.length === 0) {
+      const at = this.#entries.indexOf(entry);
+      if (at >= 0) this.#entries.splice(at, 1);
+    }
+  }
+
+  /** A journal write that fails (disk full) is logged; delivery goes on from memory. */
+  private write(what: string, fn: (journal: OutboxJournal) => void): void {
+    try {
+      fn(this.journal());
+    } catch (err) {
+      log.error("could not record a delivery in the data directory; after a restart it may be sent again", { what, error: describeError(err) });
+    }
+  }
+}

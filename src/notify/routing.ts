@@ -18,7 +18,12 @@
 import { atLeast, type LookoutConfig, type Severity } from "../config/schema.js";
 import { type LabelMatcher, matchesAll, parseMatcher } from "../label-matchers.js";
 import type { Notification } from "../model/notification.js";
-import { meetsSeverity } from "./dispatcher.js";
+
+/** A resolved notification counts as its alert's highest severity (it goes where its firing went). */
+export function meetsSeverity(n: Notification, min: Severity): boolean {
+  const sev = n.kind === "resolved" ? n.alert.maxSeverity : n.alert.severity;
+  return atLeast(sev, min);
+}
 
 export interface Route {
   /** Identifies the route in an alert's memory of when each route was last told: `routes[i]:receiver`. */

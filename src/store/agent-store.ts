@@ -15,22 +15,14 @@ import type { InhibitorMemory } from "../alert/inhibition.js";
 import type { AlertRecord } from "../alert/state.js";
 import type { Notification } from "../model/notification.js";
 import type { SummaryCounts } from "../notify/daily-summary.js";
-import { FAILED_KEPT, type FailedDelivery, type OutboxEntry, type OutboxState, type QueuedDelivery } from "../notify/outbox.js";
+import { FAILED_KEPT, type FailedDelivery, type OutboxEntry, type OutboxJournal, type OutboxState, type QueuedDelivery } from "../notify/outbox.js";
+import type { AgentState } from "../pipeline/cycle-data.js";
 import { inTransaction, reading } from "./transactions.js";
 
-export interface AgentState extends OutboxState {
-  alerts: AlertRecord[];
-  collectors: Record<string, { savedAt: number; data: unknown }>;
-  lastCycleAt: number | null;
-  /** Alerts' recent firings, for flap detection (alert/flapping.ts). */
-  flap: FlapMemory;
-  /** Each inhibiting alert's active spell: since when, and when it was seen to be over (alert/inhibition.ts). */
-  inhibitors: InhibitorMemory;
-  /** What the next daily summary counts (notify/daily-summary.ts); null until the first cycle. */
-  summary: SummaryCounts | null;
-}
+/** Everything stored: the agent's state and its outbox. */
+export type StoredState = AgentState & OutboxState;
 
-export function emptyState(): AgentState {
+export function emptyState(): StoredState {
   return { alerts: [], collectors: {}, outbox: [], failed: [], lastCycleAt: null, flap: {}, inhibitors: {}, summary: null };
 }
 
@@ -59,23 +51,26 @@ export function writeMeta(db: Database.Database, key: string, value: unknown): v
   db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, JSON.stringify(value));
 }
 
-/** Inserts outbox entries in order, setting each one's seq. */
+/**
+ * Inserts outbox entries in order (a notification's seq is the order it was
+ * made in). Rows are found again by the notification's id and the receiver:
+ * nothing in memory holds a row number.
+ */
 export function insertOutbox(db: Database.Database, entries: readonly OutboxEntry[]): void {
   const note = db.prepare("INSERT INTO notifications (id, created_at, body) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING");
-  const seqOf = db.prepare("SELECT seq FROM notifications WHERE id = ?").pluck();
-  const delivery = db.prepare("INSERT OR REPLACE INTO deliveries (notification_seq, receiver, attempts, next_attempt_at, first_attempt_at, last_error) VALUES (?, ?, ?, ?, ?, ?)");
+  const delivery = db.prepare(
+    "INSERT OR REPLACE INTO deliveries (notification_seq, receiver, attempts, next_attempt_at, first_attempt_at, last_error) VALUES ((SELECT seq FROM notifications WHERE id = ?), ?, ?, ?, ?, ?)",
+  );
   for (const e of entries) {
     note.run(e.notification.id, e.notification.at, JSON.stringify(e.notification));
-    const seq = seqOf.get(e.notification.id) as number;
-    e.seq = seq;
-    for (const d of e.pending) delivery.run(seq, d.receiver, d.attempts, d.nextAttemptAt, d.firstAttemptAt, d.lastError);
+    for (const d of e.pending) delivery.run(e.notification.id, d.receiver, d.attempts, d.nextAttemptAt, d.firstAttemptAt, d.lastError);
   }
 }
 
-export function insertFailed(db: Database.Database, failures: FailedDelivery[]): void {
+export function insertFailed(db: Database.Database, failures: readonly FailedDelivery[]): void {
   const insert = db.prepare("INSERT INTO failed_deliveries (notification_id, receiver, title, error, at, reported_at) VALUES (?, ?, ?, ?, ?, ?)");
   for (const f of failures) {
-    f.seq = Number(insert.run(f.notificationId, f.receiver, f.title, f.error, f.at, f.reportedAt ?? null).lastInsertRowid);
+    insert.run(f.notificationId, f.receiver, f.title, f.error, f.at, f.reportedAt ?? null);
     // Only when there is something to write: the import of Lookout 0.1's files runs before reported_to exists (migration 3).
     if (f.reportedTo && Object.keys(f.reportedTo).length > 0) writeReportedTo(db, f);
   }
@@ -83,7 +78,12 @@ export function insertFailed(db: Database.Database, failures: FailedDelivery[]):
 }
 
 function writeReportedTo(db: Database.Database, f: FailedDelivery): void {
-  db.prepare("UPDATE failed_deliveries SET reported_at = ?, reported_to = ? WHERE seq = ?").run(f.reportedAt ?? null, JSON.stringify(f.reportedTo ?? {}), f.seq);
+  db.prepare("UPDATE failed_deliveries SET reported_at = ?, reported_to = ? WHERE notification_id = ? AND receiver = ?").run(
+    f.reportedAt ?? null,
+    JSON.stringify(f.reportedTo ?? {}),
+    f.notificationId,
+    f.receiver,
+  );
 }
 
 /** A stored reported_to, or {} when it is not one. */
@@ -117,8 +117,8 @@ interface FailedRow {
   reported_to?: string;
 }
 
-/** Reads the whole agent state (for `run`/`check` at start, and `status`). */
-export function readState(db: Database.Database): AgentState {
+/** Reads the whole agent state and outbox (for `run`/`check` at start, and `status`). */
+export function readState(db: Database.Database): StoredState {
   return reading(db, () => {
     const state = emptyState();
     state.alerts = (db.prepare("SELECT record FROM alerts ORDER BY fingerprint").pluck().all() as string[]).map((r) => JSON.parse(r) as AlertRecord);
@@ -143,17 +143,18 @@ export function readState(db: Database.Database): AgentState {
       )
       .all() as DeliveryRow[];
     let entry: OutboxEntry | undefined;
+    let seq: number | undefined;
     for (const r of rows) {
-      if (entry?.seq !== r.seq) {
-        entry = { seq: r.seq, notification: JSON.parse(r.body) as Notification, pending: [] };
+      if (seq !== r.seq) {
+        seq = r.seq;
+        entry = { notification: JSON.parse(r.body) as Notification, pending: [] };
         state.outbox.push(entry);
       }
-      entry.pending.push({ receiver: r.receiver, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, firstAttemptAt: r.first_attempt_at, lastError: r.last_error });
+      entry!.pending.push({ receiver: r.receiver, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, firstAttemptAt: r.first_attempt_at, lastError: r.last_error });
     }
     state.failed = (db.prepare("SELECT * FROM failed_deliveries ORDER BY seq").all() as FailedRow[]).map((f) => {
       const reportedTo = parseReportedTo(f.reported_to);
       return {
-        seq: f.seq,
         notificationId: f.notification_id,
         receiver: f.receiver,
         title: f.title,
@@ -167,10 +168,11 @@ export function readState(db: Database.Database): AgentState {
   });
 }
 
-export class AgentStore {
+/** The agent's tables; the outbox's journal (notify/outbox.ts). */
+export class AgentStore implements OutboxJournal {
   constructor(readonly db: Database.Database) {}
 
-  load(): AgentState {
+  load(): StoredState {
     return readState(this.db);
   }
 
@@ -195,15 +197,15 @@ export class AgentStore {
   /** Attempts that failed and will be retried: their counts, next time and error. */
   attempted(items: readonly QueuedDelivery[]): void {
     inTransaction(this.db, () => {
-      const update = this.db.prepare("UPDATE deliveries SET attempts = ?, next_attempt_at = ?, first_attempt_at = ?, last_error = ? WHERE notification_seq = ? AND receiver = ?");
-      for (const { entry, delivery: d } of items) {
-        if (entry.seq !== undefined) update.run(d.attempts, d.nextAttemptAt, d.firstAttemptAt, d.lastError, entry.seq, d.receiver);
-      }
+      const update = this.db.prepare(
+        "UPDATE deliveries SET attempts = ?, next_attempt_at = ?, first_attempt_at = ?, last_error = ? WHERE notification_seq = (SELECT seq FROM notifications WHERE id = ?) AND receiver = ?",
+      );
+      for (const { entry, delivery: d } of items) update.run(d.attempts, d.nextAttemptAt, d.firstAttemptAt, d.lastError, entry.notification.id, d.receiver);
     });
   }
 
   /** Given up on (a final error, or give_up_after passed): out of the outbox, into failed_deliveries. */
-  gaveUp(items: readonly QueuedDelivery[], failures: FailedDelivery[]): void {
+  gaveUp(items: readonly QueuedDelivery[], failures: readonly FailedDelivery[]): void {
     this.removeDeliveries(items, () => insertFailed(this.db, failures));
   }
 
@@ -215,10 +217,9 @@ export class AgentStore {
    */
   markReported(failures: readonly FailedDelivery[], at: number, receiver?: string): void {
     inTransaction(this.db, () => {
-      const update = this.db.prepare("UPDATE failed_deliveries SET reported_at = ? WHERE seq = ?");
+      const update = this.db.prepare("UPDATE failed_deliveries SET reported_at = ? WHERE notification_id = ? AND receiver = ?");
       for (const f of failures) {
-        if (f.seq === undefined) continue;
-        if (receiver === undefined) update.run(at, f.seq);
+        if (receiver === undefined) update.run(at, f.notificationId, f.receiver);
         else writeReportedTo(this.db, f);
       }
     });
@@ -236,12 +237,14 @@ export class AgentStore {
 
   private removeDeliveries(items: readonly QueuedDelivery[], also: () => void): void {
     inTransaction(this.db, () => {
+      const seqOf = this.db.prepare("SELECT seq FROM notifications WHERE id = ?").pluck();
       const del = this.db.prepare("DELETE FROM deliveries WHERE notification_seq = ? AND receiver = ?");
       const orphan = this.db.prepare("DELETE FROM notifications WHERE seq = ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE notification_seq = ?)");
       for (const { entry, delivery } of items) {
-        if (entry.seq === undefined) continue;
-        del.run(entry.seq, delivery.receiver);
-        orphan.run(entry.seq, entry.seq);
+        const seq = seqOf.get(entry.notification.id) as number | undefined;
+        if (seq === undefined) continue; // made in a cycle that could not be saved
+        del.run(seq, delivery.receiver);
+        orphan.run(seq, seq);
       }
       also();
     });
@@ -254,7 +257,7 @@ export class AgentStore {
  * collectors, flap memory, the outbox and failed deliveries replace what the
  * file holds; `silences` (rows of the deleted file's table) are added to its own.
  */
-export function rewriteState(db: Database.Database, state: AgentState, silences: ReadonlyArray<Record<string, unknown>> = []): void {
+export function rewriteState(db: Database.Database, state: StoredState, silences: ReadonlyArray<Record<string, unknown>> = []): void {
   inTransaction(db, () => {
     writeAlerts(db, state.alerts);
     db.prepare("DELETE FROM collector_state").run();

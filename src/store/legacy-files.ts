@@ -12,7 +12,7 @@ import type Database from "better-sqlite3";
 import { StorageError } from "../errors.js";
 import { matcherProblem } from "../label-matchers.js";
 import type { Silence } from "../silence/silence.js";
-import { type AgentState, emptyState, insertFailed, insertOutbox, writeAlerts, writeCollectors, writeFlap, writeMeta } from "./agent-store.js";
+import { emptyState, insertFailed, insertOutbox, type StoredState, writeAlerts, writeCollectors, writeFlap, writeMeta } from "./agent-store.js";
 import { insertSilence } from "./silences.js";
 
 export const LEGACY_STATE_FILE = "state.json";
@@ -34,8 +34,8 @@ function readJson(path: string): unknown {
   }
 }
 
-function legacyState(path: string): AgentState | undefined {
-  const raw = readJson(path) as (Partial<AgentState> & { version?: unknown }) | undefined;
+function legacyState(path: string): StoredState | undefined {
+  const raw = readJson(path) as (Partial<StoredState> & { version?: unknown }) | undefined;
   if (raw === undefined) return undefined;
   if (raw === null || typeof raw !== "object" || raw.version !== 1) {
     throw new StorageError(`${path} is not a state file of Lookout 0.1 (version ${String(raw?.version)}); move it aside to start with no remembered alerts`);

@@ -16,10 +16,11 @@ import { setLogSink } from "../../src/log.js";
 import type { Notification } from "../../src/model/notification.js";
 import { type Clock, Dispatcher } from "../../src/notify/dispatcher.js";
 import type { DeliveryResult, Notifier, SendOptions } from "../../src/notify/notifier.js";
+import { Outbox } from "../../src/notify/outbox.js";
 import { createNotifiers } from "../../src/notify/registry.js";
 import { SlackNotifier } from "../../src/notify/slack/slack.js";
 import { WebhookNotifier } from "../../src/notify/webhook/webhook.js";
-import { type AgentState, AgentStore, readState } from "../../src/store/agent-store.js";
+import { AgentStore, readState } from "../../src/store/agent-store.js";
 import { openDatabase } from "../../src/store/database.js";
 import { validateSlackPayload } from "../support/fake-slack.js";
 import { standInReceivers } from "../support/receivers.js";
@@ -89,18 +90,18 @@ function setup(notifiers: Notifier[], opts: { clock?: Clock; giveUpAfterMs?: num
   const dir = opts.dir ?? dataDir();
   const db = openDatabase(dir);
   const store = new AgentStore(db);
-  const state: AgentState = store.load();
+  const state = store.load();
+  const outbox = new Outbox(state, () => store);
   const dispatcher = new Dispatcher({
     notifiers,
-    state,
-    journal: store,
+    outbox,
     paceMs: opts.paceMs ?? 0,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.giveUpAfterMs !== undefined ? { giveUpAfterMs: opts.giveUpAfterMs } : {}),
     ...(opts.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: opts.maxRetryAfterMs } : {}),
   });
   const enqueue = (ns: Notification[], now?: number) => store.commitCycle(state, dispatcher.enqueue(ns, now));
-  return { dir, db, store, state, dispatcher, enqueue, onDisk: () => readState(db) };
+  return { dir, db, store, outbox, dispatcher, enqueue, onDisk: () => readState(db) };
 }
 
 const note = (id: string, extra: Partial<Notification["alert"]> = {}) =>
@@ -112,7 +113,7 @@ describe("give_up_after, per notification", () => {
   it("gives up each notification of a group give_up_after after its own first attempt, and sends the others again", async () => {
     const clock = fakeClock();
     const r = new Scripted("team", clock, () => SERVER_ERROR);
-    const { state, dispatcher, enqueue, onDisk } = setup([r], { clock, giveUpAfterMs: 20_000 });
+    const { outbox, dispatcher, enqueue, onDisk } = setup([r], { clock, giveUpAfterMs: 20_000 });
     enqueue([note("old")], T0);
     await dispatcher.drain(T0 + 15_000);
     clock.set(T0 + 15_000);
@@ -127,7 +128,7 @@ describe("give_up_after, per notification", () => {
     expect(failedAt("new") - firstTry("new")).toBeGreaterThanOrEqual(20_000);
     expect(failedAt("new")).toBeGreaterThan(failedAt("old"));
     expect(r.calls.filter((c) => c.ids.join() === "new").length).toBeGreaterThanOrEqual(1);
-    expect(state.outbox).toEqual([]);
+    expect(outbox.entries).toEqual([]);
   });
 });
 
@@ -137,11 +138,11 @@ describe("Retry-After", () => {
   it("is capped at max_retry_after (default 10 min), logged once, and give_up_after stays in force", async () => {
     const clock = fakeClock();
     const r = new Scripted("team", clock, () => ABSURD);
-    const { state, dispatcher, enqueue, onDisk } = setup([r], { clock, giveUpAfterMs: 30 * 60_000 });
+    const { outbox, dispatcher, enqueue, onDisk } = setup([r], { clock, giveUpAfterMs: 30 * 60_000 });
     enqueue([note("a")], T0);
     await dispatcher.drain(T0 + 5 * 60_000);
     expect(r.calls).toHaveLength(1);
-    expect(state.outbox[0]!.pending[0]!.nextAttemptAt).toBe(T0 + 10 * 60_000);
+    expect(outbox.entries[0]!.pending[0]!.nextAttemptAt).toBe(T0 + 10 * 60_000);
     expect(onDisk().outbox[0]!.pending[0]!.lastError).toMatch(/asked to wait 1157d 9h: Lookout tries again in 10m \(notify\.max_retry_after\)/);
     await dispatcher.drain(T0 + 3600_000);
     expect(r.calls.map((c) => c.at - T0)).toEqual([0, 600_000, 1_200_000, 1_800_000]);
@@ -162,16 +163,16 @@ describe("Retry-After", () => {
     const clock = fakeClock();
     const first = setup([new Scripted("team", clock, () => OK)], { clock });
     first.enqueue([note("a")], T0);
-    first.state.outbox[0]!.pending[0]!.nextAttemptAt = T0 + 99_999_999_000;
-    first.store.attempted([{ entry: first.state.outbox[0]!, delivery: first.state.outbox[0]!.pending[0]! }]);
+    first.outbox.entries[0]!.pending[0]!.nextAttemptAt = T0 + 99_999_999_000;
+    first.store.attempted([{ entry: first.outbox.entries[0]!, delivery: first.outbox.entries[0]!.pending[0]! }]);
     first.db.close();
     const r = new Scripted("team", clock, () => OK);
     const second = setup([r], { clock, dir: first.dir });
-    expect(second.state.outbox[0]!.pending[0]!.nextAttemptAt).toBe(T0 + 10 * 60_000);
+    expect(second.outbox.entries[0]!.pending[0]!.nextAttemptAt).toBe(T0 + 10 * 60_000);
     expect(second.onDisk().outbox[0]!.pending[0]!.nextAttemptAt).toBe(T0 + 10 * 60_000);
     await second.dispatcher.drain(T0 + 11 * 60_000);
     expect(r.calls.map((c) => c.at - T0)).toEqual([600_000]);
-    expect(second.state.outbox).toEqual([]);
+    expect(second.outbox.entries).toEqual([]);
   });
 
   it("reaches the receivers from notify.max_retry_after and notify.timeout", () => {
@@ -192,13 +193,13 @@ describe("a message the receiver refuses for what it holds", () => {
 
   it("Slack's 400 invalid_blocks on a group: each member goes alone, only the refused one is given up", async () => {
     slack.respondBy((req) => (JSON.stringify(req.body).includes("POISON") ? { status: 400, body: "invalid_blocks" } : undefined));
-    const { state, dispatcher, enqueue, onDisk } = setup([new SlackNotifier({ name: "team", url: slack.url, minSeverity: "warning" })]);
+    const { outbox, dispatcher, enqueue, onDisk } = setup([new SlackNotifier({ name: "team", url: slack.url, minSeverity: "warning" })]);
     enqueue([note("a"), poison(), note("c")]);
     await dispatcher.drain(Date.now() + 5000);
     expect(slackIds()).toEqual(["a,bad,c", "a", "bad", "c"]);
     expect(slack.requests.map((r) => r.status)).toEqual([400, 200, 400, 200]);
     expect(onDisk().failed.map((f) => f.notificationId)).toEqual(["bad"]);
-    expect(state.outbox).toEqual([]);
+    expect(outbox.entries).toEqual([]);
   });
 
   it("a webhook's 422 on a group: the same", async () => {
@@ -235,11 +236,11 @@ describe("a receiver that answers after the time limit", () => {
 
   it("on the wire: one that always answers after 400 ms with a 250 ms limit gets 2 copies, not one per retry until give-up", async () => {
     slack.respondBy(() => ({ status: 200, body: "ok", delayMs: 400 }));
-    const { state, dispatcher, enqueue } = setup([new SlackNotifier({ name: "team", url: slack.url, minSeverity: "warning", timeoutMs: 250 })]);
+    const { outbox, dispatcher, enqueue } = setup([new SlackNotifier({ name: "team", url: slack.url, minSeverity: "warning", timeoutMs: 250 })]);
     enqueue([note("a")]);
     await dispatcher.drain(Date.now() + 5000);
     expect(slackIds()).toEqual(["a", "a"]);
-    expect(state.outbox).toEqual([]);
+    expect(outbox.entries).toEqual([]);
   });
 });
 
@@ -293,7 +294,7 @@ describe("what could not be delivered is said to each receiver", () => {
       [new SlackNotifier({ name: "team", url: slack.url, minSeverity: "warning" }), new WebhookNotifier({ name: "ops", url: hook.url, headers: {}, minSeverity: "warning" })],
       { dir: first.dir },
     );
-    expect(second.state.failed[0]!.reportedTo).toEqual({ team: expect.any(Number) });
+    expect(second.outbox.failed[0]!.reportedTo).toEqual({ team: expect.any(Number) });
     second.enqueue([note("c")]);
     await second.dispatcher.drain(Date.now() + 5000);
     expect(JSON.stringify(slack.requests.at(-1)!.body)).not.toMatch(/could not be delivered/);

@@ -12,9 +12,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { setLogSink } from "../../src/log.js";
 import type { Notification } from "../../src/model/notification.js";
-import { backoffMs, Dispatcher, foldFiredAndResolved, meetsSeverity } from "../../src/notify/dispatcher.js";
+import { backoffMs, Dispatcher, foldFiredAndResolved } from "../../src/notify/dispatcher.js";
+import { Outbox } from "../../src/notify/outbox.js";
+import { meetsSeverity } from "../../src/notify/routing.js";
 import { SlackNotifier } from "../../src/notify/slack/slack.js";
-import { type AgentState, AgentStore, readState } from "../../src/store/agent-store.js";
+import { AgentStore, readState } from "../../src/store/agent-store.js";
 import { openDatabase } from "../../src/store/database.js";
 import { instantClock } from "../support/clock.js";
 import { FakeSlack, validateSlackPayload } from "../support/fake-slack.js";
@@ -41,14 +43,15 @@ function setup(opts: { minSeverity?: "warning" | "critical"; paceMs?: number; gr
   const dir = opts.dir ?? join(mkdtempSync(join(tmpdir(), "lookout-dispatch-")), "data");
   const db = openDatabase(dir);
   const store = new AgentStore(db);
-  const state: AgentState = store.load();
+  const state = store.load();
+  const outbox = new Outbox(state, () => store);
   const slack = new SlackNotifier({ name: "team", url: fake.url, minSeverity: opts.minSeverity ?? "warning" });
-  const dispatcher = new Dispatcher({ notifiers: [slack], state, journal: store, paceMs: opts.paceMs ?? 1000, groupWaitMs: opts.groupWaitMs ?? 0, clock });
+  const dispatcher = new Dispatcher({ notifiers: [slack], outbox, paceMs: opts.paceMs ?? 1000, groupWaitMs: opts.groupWaitMs ?? 0, clock });
   /** What a cycle does: queue and store in one go. */
   const enqueue = (ns: Notification[]) => store.commitCycle(state, dispatcher.enqueue(ns));
   /** The outbox as a restarted agent would find it. */
   const onDisk = () => readState(db);
-  return { dir, db, state, dispatcher, enqueue, onDisk };
+  return { dir, db, outbox, dispatcher, enqueue, onDisk };
 }
 
 const note = (id: string, severity: "warning" | "critical" = "warning") =>
@@ -56,14 +59,14 @@ const note = (id: string, severity: "warning" | "critical" = "warning") =>
 
 describe("Dispatcher", () => {
   it("sends what is due together as one message, in order, and empties the outbox", async () => {
-    const { state, dispatcher, enqueue, onDisk } = setup();
+    const { outbox, dispatcher, enqueue, onDisk } = setup();
     enqueue([note("a"), note("b"), note("c")]);
     expect(dispatcher.pendingCount()).toBe(3);
     expect(onDisk().outbox.map((e) => e.notification.id)).toEqual(["a", "b", "c"]);
     await dispatcher.drain(now() + 10_000);
     expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a,b,c"]);
     expect(validateSlackPayload(fake.requests[0]!.body)).toBeNull();
-    expect(state.outbox).toEqual([]);
+    expect(outbox.entries).toEqual([]);
     expect(onDisk().outbox).toEqual([]);
   });
 
@@ -101,17 +104,17 @@ describe("Dispatcher", () => {
   });
 
   it("waits exactly Retry-After on 429 before the next request", async () => {
-    const { state, dispatcher, enqueue } = setup({ paceMs: 0 });
+    const { outbox, dispatcher, enqueue } = setup({ paceMs: 0 });
     fake.respondWith([{ status: 429, body: "rate_limited", headers: { "retry-after": "3" } }]);
     enqueue([note("a")]);
     await dispatcher.drain(now() + 10_000);
     expect(fake.requests).toHaveLength(2);
     expect(fake.requests[1]!.at - fake.requests[0]!.at).toBeGreaterThanOrEqual(3000);
-    expect(state.outbox).toEqual([]);
+    expect(outbox.entries).toEqual([]);
   });
 
   it("retries 5xx with backoff, keeping later notifications behind the first", async () => {
-    const { state, dispatcher, enqueue } = setup({ paceMs: 0 });
+    const { outbox, dispatcher, enqueue } = setup({ paceMs: 0 });
     fake.respondWith([
       { status: 500, body: "internal_error" },
       { status: 503, body: "service_unavailable" },
@@ -122,22 +125,22 @@ describe("Dispatcher", () => {
     await draining;
     await dispatcher.drain(now() + 15_000);
     expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a", "a,b", "a,b"]); // b joins a on its retries, behind it
-    expect(state.outbox).toEqual([]);
+    expect(outbox.entries).toEqual([]);
     expect(logs.some((l) => l.includes("will retry"))).toBe(true);
   });
 
   it("leaves what is not due by the deadline in the outbox with its error", async () => {
-    const { state, dispatcher, enqueue, onDisk } = setup({ paceMs: 0 });
+    const { outbox, dispatcher, enqueue, onDisk } = setup({ paceMs: 0 });
     fake.respondWith([{ status: 429, body: "rate_limited", headers: { "retry-after": "30" } }]);
     enqueue([note("a")]);
     await dispatcher.drain(now() + 1000);
     expect(fake.requests).toHaveLength(1);
-    expect(state.outbox).toHaveLength(1);
+    expect(outbox.entries).toHaveLength(1);
     // In memory and on disk alike, for the next start.
-    for (const outbox of [state.outbox, onDisk().outbox]) {
-      expect(outbox[0]!.pending[0]).toMatchObject({ receiver: "team", attempts: 1 });
-      expect(outbox[0]!.pending[0]!.nextAttemptAt).toBeGreaterThan(now() + 25_000);
-      expect(outbox[0]!.pending[0]!.lastError).toMatch(/rate/i);
+    for (const entries of [outbox.entries, onDisk().outbox]) {
+      expect(entries[0]!.pending[0]).toMatchObject({ receiver: "team", attempts: 1 });
+      expect(entries[0]!.pending[0]!.nextAttemptAt).toBeGreaterThan(now() + 25_000);
+      expect(entries[0]!.pending[0]!.lastError).toMatch(/rate/i);
     }
   });
 
@@ -149,7 +152,7 @@ describe("Dispatcher", () => {
     first.enqueue([note("c")]);
     first.db.close(); // the agent stops (or is killed) here
     const second = setup({ paceMs: 0, dir: first.dir });
-    expect(second.state.outbox.map((e) => e.notification.id)).toEqual(["a", "b", "c"]);
+    expect(second.outbox.entries.map((e) => e.notification.id)).toEqual(["a", "b", "c"]);
     await second.dispatcher.drain(now() + 10_000);
     expect(fake.requests.map((r) => r.headers["x-lookout-notification-id"])).toEqual(["a,b", "a,b,c"]);
     expect(second.onDisk().outbox).toEqual([]);
@@ -159,7 +162,7 @@ describe("Dispatcher", () => {
   });
 
   it("does not retry a 404 no_service: records it as failed with what to do, URL masked", async () => {
-    const { state, dispatcher, enqueue, onDisk } = setup({ paceMs: 0 });
+    const { outbox, dispatcher, enqueue, onDisk } = setup({ paceMs: 0 });
     fake.respondWith([{ status: 404, body: "no_service" }]);
     enqueue([note("a")]);
     await dispatcher.drain(now() + 5000);
@@ -167,11 +170,11 @@ describe("Dispatcher", () => {
     enqueue([note("b")]);
     await dispatcher.drain(now() + 5000);
     expect(fake.requests).toHaveLength(2); // a failed for good, b went through
-    expect(state.failed).toHaveLength(1);
-    expect(state.failed[0]!.error).toMatch(/webhook/i);
-    expect(state.failed[0]!.title).toMatch(/WARNING: CPU/);
-    expect(JSON.stringify(state.failed) + logs.join("\n")).not.toContain(fake.url);
-    expect(state.outbox).toEqual([]);
+    expect(outbox.failed).toHaveLength(1);
+    expect(outbox.failed[0]!.error).toMatch(/webhook/i);
+    expect(outbox.failed[0]!.title).toMatch(/WARNING: CPU/);
+    expect(JSON.stringify(outbox.failed) + logs.join("\n")).not.toContain(fake.url);
+    expect(outbox.entries).toEqual([]);
     // The next message that went through said so, once.
     expect(JSON.stringify(fake.requests[1]!.body)).toMatch(/1 notification could not be delivered: 1 to team \(.*webhook/i);
     expect(onDisk().failed[0]!.reportedAt).toBeGreaterThan(0);
@@ -185,13 +188,14 @@ describe("Dispatcher", () => {
     const db = openDatabase(dir);
     const store = new AgentStore(db);
     const state = store.load();
+    const outbox = new Outbox(state, () => store);
     const slack = new SlackNotifier({ name: "team", url: fake.url, minSeverity: "warning" });
-    const dispatcher = new Dispatcher({ notifiers: [slack], state, journal: store, paceMs: 0, giveUpAfterMs: 1500, clock });
+    const dispatcher = new Dispatcher({ notifiers: [slack], outbox, paceMs: 0, giveUpAfterMs: 1500, clock });
     fake.respondWith([500, 500, 500, 500, 500].map((status) => ({ status, body: "internal_error" })));
     store.commitCycle(state, dispatcher.enqueue([note("a")]));
     await dispatcher.drain(now() + 6000);
     expect(fake.requests.length).toBeGreaterThanOrEqual(2);
-    expect(state.outbox).toEqual([]);
+    expect(outbox.entries).toEqual([]);
     expect(readState(db).failed).toMatchObject([{ notificationId: "a", receiver: "team" }]);
     expect(logs.some((l) => /ERROR notification could not be delivered .*gave_up_after_ms=/.test(l))).toBe(true);
     fake.reset();
@@ -201,10 +205,10 @@ describe("Dispatcher", () => {
   });
 
   it("routes by min_severity; a resolved message goes where its firing went", () => {
-    const { state, enqueue } = setup({ minSeverity: "critical" });
+    const { outbox, enqueue } = setup({ minSeverity: "critical" });
     enqueue([note("warn", "warning"), note("crit", "critical")]);
     enqueue([sampleNotification({ id: "res", kind: "resolved", alert: { severity: "warning", maxSeverity: "critical" } })]);
-    expect(state.outbox.map((e) => e.notification.id)).toEqual(["crit", "res"]);
+    expect(outbox.entries.map((e) => e.notification.id)).toEqual(["crit", "res"]);
     expect(meetsSeverity(note("x", "warning"), "info")).toBe(true);
   });
 

@@ -1,0 +1,81 @@
+/**
+ * Stage 4, enrich: each event becomes a notification with what helps the
+ * reader act on it: the rule's facts and sections, the likely cause (a full
+ * disk behind a dead container), the top processes behind a CPU or memory
+ * alert, the containers that died with a reboot.
+ */
+import { randomUUID } from "node:crypto";
+import { CONTAINER_DEATHS, diskFullCause } from "../alert/likely-cause.js";
+import type { AlertEvent } from "../alert/state.js";
+import { detailsFor, type Evaluation } from "../evaluate/evaluate.js";
+import type { Fact, Notification, NotificationDetails, ProcessUsage } from "../model/notification.js";
+import type { Sample } from "../model/sample.js";
+import type { Lifecycle } from "./cycle-data.js";
+
+/** The busiest processes on the host by CPU or memory (collect/host/processes.ts `topProcesses`). */
+export type TopProcesses = (by: "cpu" | "memory", limit: number) => Promise<ProcessUsage[]>;
+
+export interface EnrichContext {
+  hostname: string;
+  evaluation: Evaluation;
+  samples: readonly Sample[];
+  topProcesses: TopProcesses;
+}
+
+/**
+ * Builds the details of messages for one cycle; each kind of process list is
+ * read once per cycle, however many alerts want it.
+ */
+export class Enricher {
+  private readonly processes = new Map<"cpu" | "memory", Promise<NotificationDetails["topProcesses"]>>();
+
+  constructor(private readonly ctx: EnrichContext) {}
+
+  /** The cycle's events, as notifications made at `now`. */
+  async notifications(events: readonly AlertEvent[], held: Lifecycle["held"], now: number): Promise<Notification[]> {
+    const out: Notification[] = [];
+    for (const event of events) out.push(this.notification(event, await this.details(event, held), now));
+    return out;
+  }
+
+  notification(event: AlertEvent, details: NotificationDetails, now: number): Notification {
+    return { id: randomUUID(), kind: event.kind, hostname: this.ctx.hostname, at: now, alert: event.alert, details };
+  }
+
+  /** Facts, sections, top processes and likely cause for a message about this event. */
+  async details(event: AlertEvent, held: Lifecycle["held"]): Promise<NotificationDetails> {
+    const { evaluation, samples } = this.ctx;
+    const fp = event.alert.fingerprint;
+    const details: NotificationDetails = detailsFor(evaluation, fp);
+    if (event.alert.alertname === "host_rebooted" && event.kind === "firing") details.facts.push(...diedWithReboot(held));
+    if (CONTAINER_DEATHS.has(event.alert.alertname) && event.kind !== "resolved") {
+      const writesTo = String(evaluation.sources.get(fp)?.sample.info?.writes_to ?? "")
+        .split("\n")
+        .filter(Boolean);
+      const cause = diskFullCause(writesTo, samples);
+      if (cause) details.facts.unshift(cause);
+    }
+    const by = evaluation.sources.get(fp)?.rule.topProcesses;
+    if (by && event.kind !== "resolved") {
+      if (!this.processes.has(by)) {
+        this.processes.set(
+          by,
+          this.ctx
+            .topProcesses(by, 5)
+            .then((processes) => ({ by, processes }))
+            .catch(() => undefined),
+        );
+      }
+      const top = await this.processes.get(by);
+      if (top) details.topProcesses = top;
+    }
+    return details;
+  }
+}
+
+/** One line of the reboot message: the containers whose deaths it explains (each reported on its own only if it stays down). */
+function diedWithReboot(held: Lifecycle["held"]): Fact[] {
+  const names = [...new Set(held.filter((h) => h.by === "inhibited by host_rebooted" && h.event.kind === "firing").map((h) => h.event.alert.labels.container ?? "?"))].sort();
+  if (names.length === 0) return [];
+  return [{ label: "Containers that died with it", value: `${names.join(", ")} (each is reported on its own only if it does not come back)` }];
+}

@@ -1,0 +1,46 @@
+/**
+ * Stage 7, daily summary: counts what this cycle fired and resolved, and when
+ * one is due (notify.daily_summary.at), makes the summary and says who gets
+ * it: notify.daily_summary.receiver, else the receivers that take it by
+ * default (chat receivers, Notifier.summaryByDefault), else every receiver.
+ */
+import { randomUUID } from "node:crypto";
+import type { AlertEvent, AlertRecord } from "../alert/state.js";
+import type { LookoutConfig } from "../config/schema.js";
+import type { Sample } from "../model/sample.js";
+import { buildSummary, countEvents, emptyCounts, type SummaryCounts, summaryDue } from "../notify/daily-summary.js";
+import type { Addressed, ReceiverInfo } from "./cycle-data.js";
+import { takers } from "./route.js";
+
+export interface SummaryInput {
+  counts: SummaryCounts | null;
+  /** What the state machine said this cycle (before anything was held back). */
+  events: readonly AlertEvent[];
+  config: LookoutConfig;
+  hostname: string;
+  alerts: readonly AlertRecord[];
+  samples: readonly Sample[];
+  receivers: readonly ReceiverInfo[];
+  /** How many notifications were given up on since `t`. */
+  failedSince: (t: number) => number;
+  now: number;
+}
+
+export function dailySummary(input: SummaryInput): { counts: SummaryCounts; summary?: Addressed } {
+  const { now } = input;
+  const counts = countEvents(input.counts ?? emptyCounts(now), input.events);
+  const cfg = input.config.notify.daily_summary;
+  if (!cfg || !summaryDue(cfg.at, counts, now)) return { counts };
+  const notification = buildSummary({
+    id: randomUUID(),
+    hostname: input.hostname,
+    now,
+    counts,
+    alerts: input.alerts,
+    failed: input.failedSince(counts.since),
+    samples: input.samples,
+  });
+  const byDefault = input.receivers.filter((r) => r.summaryByDefault).map((r) => r.name);
+  const chosen = cfg.receiver !== undefined ? [cfg.receiver] : byDefault.length > 0 ? byDefault : input.receivers.map((r) => r.name);
+  return { counts: { ...emptyCounts(now), lastSentAt: now }, summary: { notification, receivers: takers(notification, chosen, input.receivers) } };
+}
