@@ -10,10 +10,11 @@ import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
+import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
 import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions } from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
-import { AGENT_RETRY, isLookoutBugCode, ONE_SHOT_RETRY, type RetryWording, resultFromError, resultFromResponse } from "./answers.js";
+import { resultFromError, resultFromResponse } from "./answers.js";
 import { buildSlackGroupMessage, buildSlackTestMessage, type SlackPayload } from "./message.js";
 
 export interface SlackNotifierConfig {
@@ -91,14 +92,12 @@ export class SlackNotifier implements Notifier {
         answer = await postJson(this.#url, headers, json, timeoutMs, opts.signal);
       } catch (err) {
         const result = resultFromError(err, this.target, { timeoutMs, retry });
-        if (result.code === "timeout") result.timedOut = true;
         log.debug("slack: no answer", { receiver: this.name, code: result.code });
         return result;
       }
       const result = resultFromResponse(answer, this.target, Date.now(), retry);
-      if (!result.ok && isLookoutBugCode(result.code)) {
-        // This message, not every message: the dispatcher sends a group's members alone.
-        result.messageRefused = true;
+      if (result.messageRefused) {
+        // This message, not every message (the dispatcher sends a group's members alone): a message Lookout built wrong.
         log.error("slack: Slack refused a message Lookout built; this is a Lookout bug, please report it with this line", {
           receiver: this.name,
           status: answer.status,

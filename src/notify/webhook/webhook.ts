@@ -14,10 +14,10 @@ import { ConfigError, describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
+import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
 import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions, withNote } from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
-import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../slack/answers.js";
 import { type AlertmanagerWebhook, alertmanagerPayload } from "./alertmanager.js";
 import { resultFromNetworkError, type WebhookContext, webhookResultFromResponse } from "./answers.js";
 
@@ -36,9 +36,6 @@ export interface WebhookNotifierConfig {
 }
 
 export const WEBHOOK_TIMEOUT_MS = DEFAULT_TIMEOUT_MS;
-
-/** Answers that refuse this body for what it holds (bad request, too large, unprocessable): another body may pass. */
-const MESSAGE_REFUSED_STATUSES = new Set([400, 413, 422]);
 
 import { USER_AGENT } from "../../version.js";
 
@@ -145,14 +142,11 @@ export class WebhookNotifier implements Notifier {
           hasHeaders: this.headerNames.length > 0,
           retry,
         });
-        if (result.code === "timeout") result.timedOut = true;
         log.debug("webhook: no answer", { receiver: this.name, code: result.code });
         return result;
       }
-      const result = webhookResultFromResponse(answer, ctx, Date.now(), retry);
-      // This body, not every body: the dispatcher sends a group's members alone.
-      if (!result.ok && MESSAGE_REFUSED_STATUSES.has(answer.status)) result.messageRefused = true;
-      return result;
+      // A 400, 413 or 422 refuses this body, not every body: the dispatcher sends a group's members alone.
+      return webhookResultFromResponse(answer, ctx, Date.now(), retry);
     } catch (err) {
       // Not expected (request errors are handled above); still never throw.
       return {
