@@ -318,7 +318,7 @@ export type LookoutConfig = z.output<typeof configSchema>;
 export type RouteConfig = z.output<typeof route>;
 
 /** The name a receiver goes by in routes, logs and status: its `name`, else `slack[i]` / `webhook[i]`. */
-export function receiverName(kind: "slack" | "webhook", r: { name?: string | undefined }, i: number): string {
+export function receiverName(kind: string, r: { name?: string | undefined }, i: number): string {
   return r.name ?? `${kind}[${i}]`;
 }
 export type SlackReceiverConfig = z.output<typeof slackReceiver>;
