@@ -10,7 +10,7 @@ import { isMap, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { registerSecret } from "../secrets.js";
-import { configSchema, type LookoutConfig, receiverName } from "./schema.js";
+import { configSchema, type LookoutConfig, RECEIVER_LISTS, receiverName } from "./schema.js";
 
 export const DEFAULT_CONFIG_PATHS = ["./lookout.yaml", "/etc/lookout/lookout.yaml"];
 
@@ -138,15 +138,17 @@ function receiverProblems(config: LookoutConfig): string[] {
     if (other !== undefined) problems.push(`${key}.name: "${name}" is also the name of ${other}; give each receiver its own name`);
     else names.set(name, key);
   };
-  for (const [i, r] of config.notify.slack.entries()) add(receiverName("slack", r, i), `notify.slack[${i}]`);
-  for (const [i, r] of config.notify.webhooks.entries()) add(receiverName("webhook", r, i), `notify.webhooks[${i}]`);
+  for (const [kind, list] of Object.entries(RECEIVER_LISTS)) {
+    for (const [i, r] of config.notify[list].entries()) add(receiverName(kind, r, i), `notify.${list}[${i}]`);
+  }
+  const lists = Object.values(RECEIVER_LISTS).map((list) => `notify.${list}`);
   const mustName = (receiver: string, key: string) => {
     if (names.has(receiver)) return;
     const known = [...names.keys()];
     problems.push(
       `${key}: no receiver is named "${receiver}" (` +
-        (known.length > 0 ? `the receivers are ${known.join(", ")}` : "notify.slack and notify.webhooks are empty") +
-        `); give the receiver a name: in notify.slack or notify.webhooks, or use one of those`,
+        (known.length > 0 ? `the receivers are ${known.join(", ")}` : `${lists.join(" and ")} are empty`) +
+        `); give the receiver a name: in ${lists.join(" or ")}, or use one of those`,
     );
   };
   for (const [i, route] of config.notify.routes.entries()) mustName(route.receiver, `notify.routes[${i}].receiver`);

@@ -7,7 +7,7 @@
 
 import { resolve } from "node:path";
 import { readSecretFile } from "../../config/load.js";
-import type { Severity, SlackReceiverConfig } from "../../config/schema.js";
+import { RECEIVER_LISTS, type Severity, type SlackReceiverConfig } from "../../config/schema.js";
 import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
@@ -132,7 +132,7 @@ export class SlackNotifier implements Notifier {
  */
 export const slackPlugin: ReceiverPlugin<SlackReceiverConfig> = {
   kind: "slack",
-  configKey: "notify.slack",
+  configKey: `notify.${RECEIVER_LISTS.slack}`,
   entries: (config) => config.notify.slack,
   create: createSlackNotifier,
   fromUrl: (url) => new SlackNotifier({ name: "--url", url, minSeverity: "info" }),

@@ -9,7 +9,7 @@
  */
 import { resolve } from "node:path";
 import { type LoadedConfig, readSecretFile } from "../../config/load.js";
-import type { Severity, WebhookReceiverConfig } from "../../config/schema.js";
+import { RECEIVER_LISTS, type Severity, type WebhookReceiverConfig } from "../../config/schema.js";
 import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
@@ -196,7 +196,7 @@ export function webhookTestNotification(hostname: string, now: number, receiver:
 /** The webhooks' plugin: `notify.webhooks` entries, each URL checked and its headers resolved (header_files read). */
 export const webhookPlugin: ReceiverPlugin<WebhookReceiverConfig> = {
   kind: "webhook",
-  configKey: "notify.webhooks",
+  configKey: `notify.${RECEIVER_LISTS.webhook}`,
   entries: (config) => config.notify.webhooks,
   create: createWebhookNotifier,
 };
