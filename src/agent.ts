@@ -10,6 +10,7 @@ import type { Collector } from "./collect/collector.js";
 import { topProcesses } from "./collect/host/processes.js";
 import { createCollectors } from "./collect/registry.js";
 import type { LoadedConfig } from "./config/load.js";
+import { RECEIVER_LISTS } from "./config/schema.js";
 import { log } from "./log.js";
 import type { Notification } from "./model/notification.js";
 import { Dispatcher } from "./notify/dispatcher.js";
@@ -182,12 +183,12 @@ function settingsOf(loaded: LoadedConfig, notifiers: readonly Notifier[]): Cycle
       loaded.config,
       notifiers.map((n) => n.name),
     ),
-    receivers: notifiers.map((n) => ({ name: n.name, minSeverity: n.minSeverity, summaryByDefault: n.kind === "slack" })),
+    receivers: notifiers.map((n) => ({ name: n.name, minSeverity: n.minSeverity, summaryByDefault: n.summaryByDefault === true })),
   };
 }
 
 /** Config keys whose values the log does not show (receivers' URLs, headers, files): only that they changed. */
-const SECRET_KEYS = /^notify\.(slack|webhooks|heartbeat)/;
+const SECRET_KEYS = new RegExp(`^notify\\.(${[...Object.values(RECEIVER_LISTS), "heartbeat"].join("|")})\\b`);
 
 /** What differs between two configurations, one `key: old → new` each (secrets by key only); at most 20, then a count. */
 export function configChanges(prev: LoadedConfig, next: LoadedConfig): string[] {

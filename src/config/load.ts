@@ -10,7 +10,7 @@ import { isMap, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { registerSecret } from "../secrets.js";
-import { configSchema, type LookoutConfig, receiverName } from "./schema.js";
+import { configSchema, type LookoutConfig, RECEIVER_LISTS, receiverName } from "./schema.js";
 
 export const DEFAULT_CONFIG_PATHS = ["./lookout.yaml", "/etc/lookout/lookout.yaml"];
 
@@ -30,8 +30,6 @@ const MAX_SUGGESTIONS = 100;
 
 export interface LoadedConfig {
   config: LookoutConfig;
-  /** Resolved webhook URLs, one per `notify.slack` entry (same order). Registered as secrets. */
-  slackUrls: string[];
   /** The file read, or null for built-in defaults. */
   path: string | null;
   /** Problems worth saying that do not stop the agent. */
@@ -40,6 +38,12 @@ export interface LoadedConfig {
   dataDir: string;
   hostname: string;
   hostRoot: string;
+  /**
+   * Receiver entries that come from an environment variable, not the file
+   * (LOOKOUT_SLACK_WEBHOOK_URL alone): the variable, for messages. Receivers
+   * resolve their own URLs and secret files as they are built (notify/registry.ts).
+   */
+  fromEnvironment?: ReadonlyMap<object, string>;
 }
 
 export interface LoadOptions {
@@ -82,52 +86,25 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const source = path ?? "built-in defaults";
   const problems: string[] = [];
   const expanded = expandEnv(raw, [], env, problems);
-  if (problems.length > 0) throw refused(problems, source);
+  if (problems.length > 0) throw configError(problems, source);
 
   const parsed = configSchema.safeParse(expanded);
-  if (!parsed.success) throw refused(formatIssues(parsed.error.issues, expanded), source);
+  if (!parsed.success) throw configError(formatIssues(parsed.error.issues, expanded), source);
   const config = parsed.data;
 
   const warnings: string[] = [];
   const baseDir = path ? dirname(path) : process.cwd();
-  const slackUrls: string[] = [];
-  config.notify.slack.forEach((r, i) => {
-    const key = `notify.slack[${i}]`;
-    let url = r.webhook_url;
-    if (r.webhook_url_file !== undefined) {
-      const file = resolve(baseDir, r.webhook_url_file);
-      const read = readSecretFile(file, `${key}.webhook_url_file`, "the webhook URL");
-      if (typeof read !== "string") {
-        problems.push(read.problem);
-        return;
-      }
-      url = read;
-    }
-    const problem = checkWebhookUrl(url ?? "", `${key}.${r.webhook_url_file !== undefined ? "webhook_url_file" : "webhook_url"}`, warnings, r.webhook_url_file !== undefined);
-    if (problem) problems.push(problem);
-    else slackUrls.push(url!);
-  });
-
+  // LOOKOUT_SLACK_WEBHOOK_URL alone is a Slack receiver; its URL is checked, like every receiver's secrets, as the receivers are
+  // built (notify/registry.ts), which names the variable.
+  const fromEnvironment = new Map<object, string>();
   const envUrl = env.LOOKOUT_SLACK_WEBHOOK_URL?.trim();
   if (envUrl && config.notify.slack.length === 0) {
-    const problem = checkWebhookUrl(envUrl, "LOOKOUT_SLACK_WEBHOOK_URL", warnings);
-    if (problem) problems.push(problem);
-    else {
-      config.notify.slack.push({ name: "slack", min_severity: "warning", webhook_url: envUrl });
-      slackUrls.push(envUrl);
-    }
+    const entry = { name: "slack", min_severity: "warning" as const, webhook_url: envUrl };
+    config.notify.slack.push(entry);
+    fromEnvironment.set(entry, "LOOKOUT_SLACK_WEBHOOK_URL");
   }
-  // Header files are read by the webhook receivers (notify/webhook/webhook.ts); checked here first, so
-  // that a device, a FIFO or a huge file is refused before anything reads it, and their values are secrets.
-  config.notify.webhooks.forEach((r, i) => {
-    for (const [name, p] of Object.entries(r.header_files)) {
-      const read = readSecretFile(resolve(baseDir, p), `notify.webhooks[${i}].header_files.${name}`, "the header's value");
-      if (typeof read !== "string") problems.push(read.problem);
-    }
-  });
   problems.push(...receiverProblems(config));
-  if (problems.length > 0) throw refused(problems, source);
-  for (const url of slackUrls) registerSecret(url);
+  if (problems.length > 0) throw configError(problems, source);
 
   if (path && text) {
     const literalUrl = rawHoldsLiteralWebhook(raw);
@@ -149,7 +126,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const rootSetting = config.host_root !== undefined && config.host_root !== "" ? resolve(baseDir, config.host_root) : env.LOOKOUT_HOST_ROOT ? resolve(env.LOOKOUT_HOST_ROOT) : "";
   const hostRoot = rootSetting === "/" ? "" : rootSetting.replace(/\/+$/, "");
   const dataDir = resolveDataDir(opts.dataDir, config.data_dir, path, env);
-  return { config, slackUrls, path, warnings, dataDir, hostname: config.hostname ?? readHostname(hostRoot), hostRoot };
+  return { config, path, warnings, dataDir, hostname: config.hostname ?? readHostname(hostRoot), hostRoot, fromEnvironment };
 }
 
 /** Receivers must have distinct names, and every route must name one of them. */
@@ -161,15 +138,17 @@ function receiverProblems(config: LookoutConfig): string[] {
     if (other !== undefined) problems.push(`${key}.name: "${name}" is also the name of ${other}; give each receiver its own name`);
     else names.set(name, key);
   };
-  for (const [i, r] of config.notify.slack.entries()) add(receiverName("slack", r, i), `notify.slack[${i}]`);
-  for (const [i, r] of config.notify.webhooks.entries()) add(receiverName("webhook", r, i), `notify.webhooks[${i}]`);
+  for (const [kind, list] of Object.entries(RECEIVER_LISTS)) {
+    for (const [i, r] of config.notify[list].entries()) add(receiverName(kind, r, i), `notify.${list}[${i}]`);
+  }
+  const lists = Object.values(RECEIVER_LISTS).map((list) => `notify.${list}`);
   const mustName = (receiver: string, key: string) => {
     if (names.has(receiver)) return;
     const known = [...names.keys()];
     problems.push(
       `${key}: no receiver is named "${receiver}" (` +
-        (known.length > 0 ? `the receivers are ${known.join(", ")}` : "notify.slack and notify.webhooks are empty") +
-        `); give the receiver a name: in notify.slack or notify.webhooks, or use one of those`,
+        (known.length > 0 ? `the receivers are ${known.join(", ")}` : `${lists.join(" and ")} are empty`) +
+        `); give the receiver a name: in ${lists.join(" or ")}, or use one of those`,
     );
   };
   for (const [i, route] of config.notify.routes.entries()) mustName(route.receiver, `notify.routes[${i}].receiver`);
@@ -204,32 +183,6 @@ function readHostname(hostRoot: string): string {
   }
   return osHostname();
 }
-
-/** `fromFile`: the URL is a file's content, of which nothing is said (the file may be anything: /etc/shadow). */
-function checkWebhookUrl(url: string, key: string, warnings: string[], fromFile = false): string | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return fromFile
-      ? `${key}: the file does not hold a URL; put only the webhook URL in it, like https://hooks.slack.com/services/T…/B…/…`
-      : `${key}: expected a URL like https://hooks.slack.com/services/T…/B…/…, got a value that is not a URL (${url.length} characters)`;
-  }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    return fromFile
-      ? `${key}: the file does not hold an https:// URL; put only the webhook URL in it, like https://hooks.slack.com/services/T…/B…/…`
-      : `${key}: expected an https:// URL, got ${SHOWN_SCHEMES.has(parsed.protocol) ? `a ${parsed.protocol} URL` : "a URL that does not start with https://"}`;
-  }
-  if (!(parsed.protocol === "https:" && parsed.hostname === "hooks.slack.com" && parsed.pathname.startsWith("/services/"))) {
-    warnings.push(
-      `${key}: not a https://hooks.slack.com/services/… address; sending Slack-format messages there anyway (fine for Mattermost and other Slack-compatible receivers)`,
-    );
-  }
-  return null;
-}
-
-/** Schemes named in a message; any other (`root:` of a wrong file, `xoxb-…:` of a token) might be part of a secret. */
-const SHOWN_SCHEMES = new Set(["ftp:", "ws:", "wss:", "file:", "mailto:", "ssh:", "sftp:", "git:", "data:", "javascript:", "smtp:", "unix:", "tcp:"]);
 
 export type FileRead = { ok: true; text: string } | { ok: false; problem: string; fix?: string };
 
@@ -295,7 +248,7 @@ export function readSecretFile(file: string, key: string, what: string): string 
 }
 
 /** The ConfigError of `problems`, at most MAX_PROBLEMS of them listed and the rest counted. */
-function refused(problems: string[], source: string): ConfigError {
+export function configError(problems: string[], source: string): ConfigError {
   if (problems.length <= MAX_PROBLEMS) return new ConfigError(problems, source);
   const more = problems.length - MAX_PROBLEMS;
   return new ConfigError([...problems.slice(0, MAX_PROBLEMS), `… and ${more} more problem${more === 1 ? "" : "s"}: fix these and run lookout check again`], source);
@@ -335,7 +288,7 @@ function parseYaml(text: string, path: string): unknown {
       },
     });
   }
-  if (problems.length > 0) throw refused(problems, path);
+  if (problems.length > 0) throw configError(problems, path);
   let value: unknown;
   try {
     // Aliases (*name) are expanded at most 100 times over: a "billion laughs" document would take all memory.

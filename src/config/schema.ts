@@ -317,8 +317,18 @@ export const configSchema = z.strictObject({
 export type LookoutConfig = z.output<typeof configSchema>;
 export type RouteConfig = z.output<typeof route>;
 
+/**
+ * Each receiver kind's list under `notify` (a new receiver adds its line here,
+ * next to its entry in the schema): receiver names are checked across them,
+ * and routes must name one of their receivers.
+ */
+export const RECEIVER_LISTS = {
+  slack: "slack",
+  webhook: "webhooks",
+} as const;
+
 /** The name a receiver goes by in routes, logs and status: its `name`, else `slack[i]` / `webhook[i]`. */
-export function receiverName(kind: "slack" | "webhook", r: { name?: string | undefined }, i: number): string {
+export function receiverName(kind: string, r: { name?: string | undefined }, i: number): string {
   return r.name ?? `${kind}[${i}]`;
 }
 export type SlackReceiverConfig = z.output<typeof slackReceiver>;

@@ -17,8 +17,8 @@ import { log } from "../log.js";
 import { maskUrl, redact, registerSecret } from "../secrets.js";
 import { USER_AGENT } from "../version.js";
 import { type Clock, REAL_CLOCK } from "./dispatcher.js";
+import { type AnswerFacts, type AnswerWording, type NetworkWording, resultFromAnswer, resultFromNoAnswer, SERVICE_HTML_PAGE, serviceNoAnswerWording } from "./http-answers.js";
 import { isHttpUrl } from "./http-values.js";
-import { quoteBody, resultFromNetworkError } from "./webhook/answers.js";
 
 export interface HeartbeatOptions {
   /** The URL to GET, e.g. https://hc-ping.com/<uuid>. */
@@ -43,6 +43,8 @@ export class Heartbeat {
   #failures = 0;
   #inFlight = false;
   readonly #clock: Clock;
+  readonly #wording: AnswerWording;
+  readonly #noAnswer: NetworkWording;
 
   constructor(opts: HeartbeatOptions) {
     registerSecret(opts.url);
@@ -51,6 +53,8 @@ export class Heartbeat {
     this.everyMs = opts.everyMs;
     this.timeoutMs = opts.timeoutMs ?? HEARTBEAT_TIMEOUT_MS;
     this.#clock = opts.clock ?? REAL_CLOCK;
+    this.#wording = heartbeatWording(this.target);
+    this.#noAnswer = serviceNoAnswerWording(this.target, { what: "the heartbeat URL", key: "notify.heartbeat" });
   }
 
   /** `notify.heartbeat` as a Heartbeat, or null when not configured. Throws ConfigError for a URL that is not http(s). */
@@ -126,20 +130,30 @@ export class Heartbeat {
       // Redacted where it enters: a service that echoes the URL's path must not get it into the log.
       body = redact((await res.body.text()).slice(0, 4096));
     } catch (err) {
-      const result = resultFromNetworkError(err, this.target, { what: "the heartbeat URL", timeoutMs: this.timeoutMs, key: "notify.heartbeat" });
-      return result.message;
+      return resultFromNoAnswer(err, this.#noAnswer, { timeoutMs: this.timeoutMs }).message;
     }
-    if (status >= 200 && status < 300) return null;
-    const answer = `the heartbeat URL (${this.target}) answered HTTP ${status} (${quoteBody(body)}).`;
-    if (status === 404 || status === 410) return `${cap(answer)} Check notify.heartbeat.url: the check may have been deleted, or the URL was copied incompletely.`;
-    if (status === 401 || status === 403) return `${cap(answer)} Check notify.heartbeat.url: the key or token in it may be wrong or revoked.`;
-    if (status === 429) return `${cap(answer)} The service is rate-limiting pings: raise notify.heartbeat.every.`;
-    if (status >= 500) return `${cap(answer)} The service has a problem on its side; Lookout keeps trying.`;
-    if (status >= 300 && status < 400) return `${cap(answer)} Lookout does not follow redirects: check notify.heartbeat.url (often https:// instead of http://).`;
-    return `${cap(answer)} Check notify.heartbeat.url.`;
+    const result = resultFromAnswer({ status, body }, this.#wording);
+    return result.ok ? null : result.message;
   }
 }
 
-function cap(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+/** How the heartbeat's answers read in the log (a warning at the first failed ping). */
+function heartbeatWording(target: string): AnswerWording {
+  const answered = (f: AnswerFacts) => `The heartbeat URL (${target}) answered HTTP ${f.status} (${f.quoted}).`;
+  const checkUrl = (f: AnswerFacts) => `${answered(f)} Check notify.heartbeat.url.`;
+  const badKey = (f: AnswerFacts) => `${answered(f)} Check notify.heartbeat.url: the key or token in it may be wrong or revoked.`;
+  return {
+    delivered: `The heartbeat URL (${target}) answered.`,
+    htmlPage: SERVICE_HTML_PAGE,
+    words: {
+      not_found: (f) => `${answered(f)} Check notify.heartbeat.url: the check may have been deleted, or the URL was copied incompletely.`,
+      unauthorized: badKey,
+      forbidden: badKey,
+      rate_limited: (f) => `${answered(f)} The service is rate-limiting pings: raise notify.heartbeat.every.`,
+      server_error: (f) => `${answered(f)} The service has a problem on its side; Lookout keeps trying.`,
+      redirect: (f) => `${answered(f)} Lookout does not follow redirects: check notify.heartbeat.url (often https:// instead of http://).`,
+      request_timeout: checkUrl,
+      refused: checkUrl,
+    },
+  };
 }

@@ -1,8 +1,8 @@
 /**
- * What a failed HTTP request (no answer at all) was: the pieces every
- * receiver's answer mapping shares (Slack, webhooks, the heartbeat).
+ * What a failed HTTP request (no answer at all) was, read from the error's
+ * cause chain: the facts every receiver's answer mapping shares (Slack,
+ * webhooks, the heartbeat). `http-answers.ts` turns them into a DeliveryResult.
  */
-import type { DeliveryResult } from "./notifier.js";
 
 export interface ErrorFacts {
   code?: string;
@@ -30,11 +30,29 @@ export function inspect(err: unknown): ErrorFacts {
 export const TIMEOUT_CODES = new Set(["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
 export const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED", "ECONNABORTED"]);
 export const UNREACHABLE_CODES = new Set(["EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "ENETDOWN"]);
+/** The request itself could not be made: the URL or a header is not valid HTTP. */
+export const INVALID_REQUEST_CODES = new Set(["UND_ERR_INVALID_ARG", "ERR_INVALID_CHAR", "ERR_INVALID_HTTP_TOKEN"]);
 
 export function isCertificateCode(code: string): boolean {
   return /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH/i.test(code);
 }
 
-export function network(code: string, retryable: boolean, message: string): DeliveryResult {
-  return { ok: false, retryable, code, message };
+/** What kind of trouble a request without an answer had, in the order it is told apart. */
+export type NetworkTrouble = "timeout" | "aborted" | "invalid_url" | "invalid_request" | "no_code" | "dns" | "refused" | "reset" | "unreachable" | "certificate" | "other";
+
+/** The trouble of an error, and its code (ECONNREFUSED…) when the cause chain holds one. */
+export function classifyNetworkError(err: unknown): { trouble: NetworkTrouble; code?: string } {
+  const { code, name } = inspect(err);
+  const withCode = (trouble: NetworkTrouble) => (code !== undefined ? { trouble, code } : { trouble });
+  if (name === "TimeoutError" || (code !== undefined && TIMEOUT_CODES.has(code))) return withCode("timeout");
+  if (name === "AbortError") return withCode("aborted");
+  if (code === undefined) return { trouble: "no_code" };
+  if (code === "ERR_INVALID_URL") return withCode("invalid_url");
+  if (INVALID_REQUEST_CODES.has(code)) return withCode("invalid_request");
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return withCode("dns");
+  if (code === "ECONNREFUSED") return withCode("refused");
+  if (RESET_CODES.has(code)) return withCode("reset");
+  if (UNREACHABLE_CODES.has(code)) return withCode("unreachable");
+  if (isCertificateCode(code)) return withCode("certificate");
+  return withCode("other");
 }

@@ -58,10 +58,15 @@ export function withNote(n: Notification, note: string | undefined): Notificatio
   return { ...n, details: { ...n.details, sections: [...(n.details.sections ?? []), { title: UNDELIVERED_TITLE, text: note }] } };
 }
 
-/** A receiver (Alertmanager's "integration", Telegraf's "output"). One file each, registered in notify/registry.ts. */
+/** A receiver (Alertmanager's "integration", Telegraf's "output"). One folder each, its plugin registered in notify/registry.ts. */
 export interface Notifier {
   /** Receiver kind, e.g. "slack". */
   readonly kind: string;
+  /**
+   * Whether it gets the daily summary when `notify.daily_summary.receiver` is
+   * not set (a chat: Slack), or not (a machine: a webhook). Default false.
+   */
+  readonly summaryByDefault?: boolean;
   /** Name for logs and status, e.g. "slack[0]" or the configured name. */
   readonly name: string;
   /** Where it sends, safe to show: secrets masked. */

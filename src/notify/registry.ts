@@ -1,20 +1,49 @@
+/**
+ * Every receiver kind (Alertmanager's integrations), one line each: a new
+ * kind is its folder under notify/, its plugin's line here and its entry in
+ * config/schema.ts (docs/architecture.md, "How to add a receiver").
+ */
 import type { LoadedConfig } from "../config/load.js";
-import { receiverName } from "../config/schema.js";
 import type { Notifier } from "./notifier.js";
-import { SlackNotifier } from "./slack/slack.js";
-import { createWebhookNotifiers } from "./webhook/webhook.js";
+import { createAllReceivers, type ReceiverPlugin } from "./receiver-plugin.js";
+import { slackPlugin } from "./slack/slack.js";
+import { webhookPlugin } from "./webhook/webhook.js";
 
-/** Every configured receiver (Alertmanager's integrations). A new kind is one file and one line here. */
+export const RECEIVER_PLUGINS: readonly ReceiverPlugin[] = [
+  slackPlugin, // notify.slack, LOOKOUT_SLACK_WEBHOOK_URL; any URL for test-webhook --url
+  webhookPlugin, // notify.webhooks
+];
+
+export interface Receivers {
+  notifiers: Notifier[];
+  /** Worth saying at start (a Slack URL that is not hooks.slack.com), not stopping. */
+  warnings: string[];
+}
+
+/** Built once per loaded configuration: the CLI builds them as it loads it (to refuse a bad secret at once), the agent then takes the same. */
+const built = new WeakMap<LoadedConfig, Receivers>();
+
+/**
+ * Every configured receiver, each having read and registered its own secrets
+ * (URL files, header files). Throws ConfigError (exit 2) listing every
+ * receiver's problems, naming the key and the fix.
+ */
+export function buildReceivers(loaded: LoadedConfig): Receivers {
+  let receivers = built.get(loaded);
+  if (!receivers) {
+    receivers = createAllReceivers(RECEIVER_PLUGINS, loaded);
+    built.set(loaded, receivers);
+  }
+  return receivers;
+}
+
+/** Every configured receiver (see buildReceivers). */
 export function createNotifiers(loaded: LoadedConfig): Notifier[] {
-  const slack = loaded.config.notify.slack.map(
-    (r, i) =>
-      new SlackNotifier({
-        name: receiverName("slack", r, i),
-        url: loaded.slackUrls[i]!,
-        minSeverity: r.min_severity,
-        timeoutMs: loaded.config.notify.timeout,
-        maxRetryAfterMs: loaded.config.notify.max_retry_after,
-      }),
-  );
-  return [...slack, ...createWebhookNotifiers(loaded)];
+  return [...buildReceivers(loaded).notifiers];
+}
+
+/** A receiver of a bare URL (`lookout test-webhook --url`): the first kind that takes one (Slack). */
+export function notifierFromUrl(url: string): Notifier | undefined {
+  for (const plugin of RECEIVER_PLUGINS) if (plugin.fromUrl) return plugin.fromUrl(url);
+  return undefined;
 }

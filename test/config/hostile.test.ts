@@ -13,6 +13,7 @@ import { containerPolicy } from "../../src/collect/docker/policy.js";
 import { loadConfig, MAX_CONFIG_BYTES } from "../../src/config/load.js";
 import { configSchema } from "../../src/config/schema.js";
 import { ConfigError } from "../../src/errors.js";
+import { buildReceivers } from "../../src/notify/registry.js";
 import { clearSecrets, redact } from "../../src/secrets.js";
 
 function writeConfig(text: string, files: Record<string, string> = {}): string {
@@ -26,7 +27,7 @@ function writeConfig(text: string, files: Record<string, string> = {}): string {
 
 function problemsOf(text: string, files: Record<string, string> = {}): string[] {
   try {
-    loadConfig({ configPath: writeConfig(text, files), env: {} });
+    buildReceivers(loadConfig({ configPath: writeConfig(text, files), env: {} }));
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).exitCode).toBe(2);

@@ -2,8 +2,9 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load.js";
+import { type LoadedConfig, loadConfig } from "../../src/config/load.js";
 import { ConfigError } from "../../src/errors.js";
+import { buildReceivers } from "../../src/notify/registry.js";
 import { clearSecrets, redact } from "../../src/secrets.js";
 
 const SLACK = "https://hooks.slack.com/services/T0001/B0002/abcdefghijklmnop";
@@ -16,9 +17,18 @@ function writeConfig(text: string, mode = 0o600): string {
   return path;
 }
 
+/** The Slack receivers' targets, their whole URL registered as a secret (each receiver reads its own URL). */
+function slackTargets(loaded: LoadedConfig): string[] {
+  const slack = buildReceivers(loaded).notifiers.filter((n) => n.kind === "slack");
+  expect(redact(`posting to ${SLACK}`)).toBe("posting to https://hooks.slack.com/services/T…/B…/****");
+  return slack.map((n) => n.target);
+}
+const SLACK_TARGET = "https://hooks.slack.com/services/T…/B…/****";
+
+/** The problems of a config, as the CLI finds them: loaded, then its receivers built (they read their own secrets). */
 function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
   try {
-    loadConfig({ configPath: writeConfig(text), env });
+    buildReceivers(loadConfig({ configPath: writeConfig(text), env }));
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).exitCode).toBe(2);
@@ -71,7 +81,7 @@ describe("loadConfig", () => {
 
   it("expands ${VAR} from the environment and reports a missing one by key", () => {
     const loaded = loadConfig({ configPath: writeConfig("notify:\n  slack:\n    - webhook_url: ${HOOK}\n"), env: { HOOK: SLACK } });
-    expect(loaded.slackUrls).toEqual([SLACK]);
+    expect(slackTargets(loaded)).toEqual([SLACK_TARGET]);
     expect(loaded.warnings).toEqual([]);
     expect(problemsOf("notify:\n  slack:\n    - webhook_url: ${HOOK}\n")).toEqual([
       "notify.slack[0].webhook_url: environment variable HOOK is not set; export HOOK=… before starting Lookout, or write the value here",
@@ -84,7 +94,7 @@ describe("loadConfig", () => {
     process.chdir(dir);
     try {
       const loaded = loadConfig({ env: { LOOKOUT_SLACK_WEBHOOK_URL: SLACK } });
-      expect(loaded.slackUrls).toEqual([SLACK]);
+      expect(slackTargets(loaded)).toEqual([SLACK_TARGET]);
       expect(loaded.config.notify.slack).toHaveLength(1);
       expect(redact(`posting to ${SLACK}`)).toBe("posting to https://hooks.slack.com/services/T…/B…/****");
     } finally {
@@ -96,14 +106,15 @@ describe("loadConfig", () => {
     const path = writeConfig("notify:\n  slack:\n    - webhook_url_file: hook.txt\n      min_severity: critical\n");
     writeFileSync(join(path, "..", "hook.txt"), SLACK + "\n");
     const loaded = loadConfig({ configPath: path, env: {} });
-    expect(loaded.slackUrls).toEqual([SLACK]);
+    expect(slackTargets(loaded)).toEqual([SLACK_TARGET]);
     expect(loaded.config.notify.slack[0]!.min_severity).toBe("critical");
   });
 
   it("warns about a non-Slack URL, refuses one that does not parse, and never prints it", () => {
     const loaded = loadConfig({ configPath: writeConfig("notify:\n  slack:\n    - webhook_url: https://chat.example.org/hooks/secret123\n"), env: {} });
-    expect(loaded.warnings.join("\n")).toMatch(/notify.slack\[0\].webhook_url: not a https:\/\/hooks.slack.com/);
-    expect(loaded.warnings.join("\n")).not.toContain("secret123");
+    const { warnings } = buildReceivers(loaded);
+    expect(warnings.join("\n")).toMatch(/notify.slack\[0\].webhook_url: not a https:\/\/hooks.slack.com/);
+    expect(warnings.join("\n")).not.toContain("secret123");
     const problems = problemsOf("notify:\n  slack:\n    - webhook_url: hooks.slack.com/services/T/B/secretsecret\n");
     expect(problems[0]).toMatch(/^notify.slack\[0\].webhook_url: expected a URL/);
     expect(problems.join("\n")).not.toContain("secretsecret");

@@ -2,14 +2,13 @@ import { Command } from "commander";
 import { LookoutError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
 import type { Notifier } from "../../notify/notifier.js";
-import { createNotifiers } from "../../notify/registry.js";
-import { SlackNotifier } from "../../notify/slack/slack.js";
+import { createNotifiers, notifierFromUrl } from "../../notify/registry.js";
 import { redact } from "../../secrets.js";
 import { loadFromCommand } from "../context.js";
 
 export function testWebhookCommand(): Command {
   return new Command("test-webhook")
-    .description("send a test message to each configured Slack webhook (or --url) and say what Slack answered")
+    .description("send a test message to each configured receiver (or the Slack webhook --url) and say what it answered")
     .option("--url <url>", "a webhook URL to test instead of the configured ones")
     .addHelpText("after", '\nExamples:\n  lookout test-webhook\n  lookout test-webhook --url "$SLACK_WEBHOOK_URL"\n')
     .action(async (opts: { url?: string }, cmd: Command) => {
@@ -21,7 +20,8 @@ export function testWebhookCommand(): Command {
         } catch {
           throw new LookoutError("--url: expected a URL like https://hooks.slack.com/services/T…/B…/…, got a value that is not a URL", { exitCode: 2 });
         }
-        notifiers = [new SlackNotifier({ name: "--url", url: opts.url, minSeverity: "info" })];
+        const byUrl = notifierFromUrl(opts.url);
+        notifiers = byUrl ? [byUrl] : [];
       } else {
         notifiers = createNotifiers(loaded);
       }

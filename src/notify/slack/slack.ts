@@ -5,15 +5,19 @@
  * URL (a secret: whoever has it can post) is never in a message or a log line.
  */
 
-import type { Severity } from "../../config/schema.js";
+import { resolve } from "node:path";
+import { readSecretFile } from "../../config/load.js";
+import { RECEIVER_LISTS, type Severity, type SlackReceiverConfig } from "../../config/schema.js";
 import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
+import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
 import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions } from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
-import { AGENT_RETRY, isLookoutBugCode, ONE_SHOT_RETRY, type RetryWording, resultFromError, resultFromResponse } from "./answers.js";
+import type { ReceiverContext, ReceiverPlugin } from "../receiver-plugin.js";
+import { resultFromError, resultFromResponse } from "./answers.js";
 import { buildSlackGroupMessage, buildSlackTestMessage, type SlackPayload } from "./message.js";
 
 export interface SlackNotifierConfig {
@@ -31,6 +35,8 @@ export const SLACK_TIMEOUT_MS = DEFAULT_TIMEOUT_MS;
 
 export class SlackNotifier implements Notifier {
   readonly kind = "slack";
+  /** A chat that people read: it gets the daily summary unless notify.daily_summary.receiver names another. */
+  readonly summaryByDefault = true;
   readonly name: string;
   readonly target: string;
   readonly minSeverity: Severity;
@@ -91,14 +97,12 @@ export class SlackNotifier implements Notifier {
         answer = await postJson(this.#url, headers, json, timeoutMs, opts.signal);
       } catch (err) {
         const result = resultFromError(err, this.target, { timeoutMs, retry });
-        if (result.code === "timeout") result.timedOut = true;
         log.debug("slack: no answer", { receiver: this.name, code: result.code });
         return result;
       }
       const result = resultFromResponse(answer, this.target, Date.now(), retry);
-      if (!result.ok && isLookoutBugCode(result.code)) {
-        // This message, not every message: the dispatcher sends a group's members alone.
-        result.messageRefused = true;
+      if (result.messageRefused) {
+        // This message, not every message (the dispatcher sends a group's members alone): a message Lookout built wrong.
         log.error("slack: Slack refused a message Lookout built; this is a Lookout bug, please report it with this line", {
           receiver: this.name,
           status: answer.status,
@@ -118,3 +122,65 @@ export class SlackNotifier implements Notifier {
     }
   }
 }
+
+// ---------------------------------------------------------------- from config
+
+/**
+ * Slack's plugin: `notify.slack` entries (or LOOKOUT_SLACK_WEBHOOK_URL alone),
+ * each URL from `webhook_url` or read from `webhook_url_file`; any URL for
+ * `lookout test-webhook --url`.
+ */
+export const slackPlugin: ReceiverPlugin<SlackReceiverConfig> = {
+  kind: "slack",
+  configKey: `notify.${RECEIVER_LISTS.slack}`,
+  entries: (config) => config.notify.slack,
+  create: createSlackNotifier,
+  fromUrl: (url) => new SlackNotifier({ name: "--url", url, minSeverity: "info" }),
+};
+
+function createSlackNotifier(entry: SlackReceiverConfig, ctx: ReceiverContext): SlackNotifier | undefined {
+  const fromFile = entry.webhook_url_file !== undefined;
+  let url = entry.webhook_url;
+  if (entry.webhook_url_file !== undefined) {
+    // The one safe read of a secret file (regular, small, never echoed; registered as a secret at once).
+    const read = readSecretFile(resolve(ctx.baseDir, entry.webhook_url_file), `${ctx.key}.webhook_url_file`, "the webhook URL");
+    if (typeof read !== "string") {
+      ctx.problems.push(read.problem);
+      return undefined;
+    }
+    url = read;
+  }
+  const key = ctx.fromEnv ?? `${ctx.key}.${fromFile ? "webhook_url_file" : "webhook_url"}`;
+  const problem = checkWebhookUrl(url ?? "", key, ctx.warnings, fromFile);
+  if (problem) {
+    ctx.problems.push(problem);
+    return undefined;
+  }
+  return new SlackNotifier({ name: ctx.name, url: url!, minSeverity: entry.min_severity, timeoutMs: ctx.timeoutMs, maxRetryAfterMs: ctx.maxRetryAfterMs });
+}
+
+/** `fromFile`: the URL is a file's content, of which nothing is said (the file may be anything: /etc/shadow). */
+function checkWebhookUrl(url: string, key: string, warnings: string[], fromFile = false): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return fromFile
+      ? `${key}: the file does not hold a URL; put only the webhook URL in it, like https://hooks.slack.com/services/T…/B…/…`
+      : `${key}: expected a URL like https://hooks.slack.com/services/T…/B…/…, got a value that is not a URL (${url.length} characters)`;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    return fromFile
+      ? `${key}: the file does not hold an https:// URL; put only the webhook URL in it, like https://hooks.slack.com/services/T…/B…/…`
+      : `${key}: expected an https:// URL, got ${SHOWN_SCHEMES.has(parsed.protocol) ? `a ${parsed.protocol} URL` : "a URL that does not start with https://"}`;
+  }
+  if (!(parsed.protocol === "https:" && parsed.hostname === "hooks.slack.com" && parsed.pathname.startsWith("/services/"))) {
+    warnings.push(
+      `${key}: not a https://hooks.slack.com/services/… address; sending Slack-format messages there anyway (fine for Mattermost and other Slack-compatible receivers)`,
+    );
+  }
+  return null;
+}
+
+/** Schemes named in a message; any other (`root:` of a wrong file, `xoxb-…:` of a token) might be part of a secret. */
+const SHOWN_SCHEMES = new Set(["ftp:", "ws:", "wss:", "file:", "mailto:", "ssh:", "sftp:", "git:", "data:", "javascript:", "smtp:", "unix:", "tcp:"]);

@@ -7,17 +7,18 @@
  * headers carry credentials): they are registered with `secrets.ts`, shown
  * masked, and never appear in a message or a log line.
  */
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { type LoadedConfig, readSecretFile } from "../../config/load.js";
-import { receiverName, type Severity } from "../../config/schema.js";
-import { ConfigError, describeError } from "../../errors.js";
+import { RECEIVER_LISTS, type Severity, type WebhookReceiverConfig } from "../../config/schema.js";
+import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
+import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
 import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions, withNote } from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
-import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../slack/answers.js";
+import { createAllReceivers, type ReceiverContext, type ReceiverPlugin } from "../receiver-plugin.js";
 import { type AlertmanagerWebhook, alertmanagerPayload } from "./alertmanager.js";
 import { resultFromNetworkError, type WebhookContext, webhookResultFromResponse } from "./answers.js";
 
@@ -37,9 +38,6 @@ export interface WebhookNotifierConfig {
 
 export const WEBHOOK_TIMEOUT_MS = DEFAULT_TIMEOUT_MS;
 
-/** Answers that refuse this body for what it holds (bad request, too large, unprocessable): another body may pass. */
-const MESSAGE_REFUSED_STATUSES = new Set([400, 413, 422]);
-
 import { USER_AGENT } from "../../version.js";
 
 /** A header name HTTP accepts (RFC 9110 token). */
@@ -57,6 +55,8 @@ function registerHeaderSecret(value: string): void {
 
 export class WebhookNotifier implements Notifier {
   readonly kind = "webhook";
+  /** A machine's intake (a pager, a ticket system): it gets the daily summary only when notify.daily_summary.receiver names it. */
+  readonly summaryByDefault = false;
   readonly name: string;
   readonly target: string;
   readonly minSeverity: Severity;
@@ -145,14 +145,11 @@ export class WebhookNotifier implements Notifier {
           hasHeaders: this.headerNames.length > 0,
           retry,
         });
-        if (result.code === "timeout") result.timedOut = true;
         log.debug("webhook: no answer", { receiver: this.name, code: result.code });
         return result;
       }
-      const result = webhookResultFromResponse(answer, ctx, Date.now(), retry);
-      // This body, not every body: the dispatcher sends a group's members alone.
-      if (!result.ok && MESSAGE_REFUSED_STATUSES.has(answer.status)) result.messageRefused = true;
-      return result;
+      // A 400, 413 or 422 refuses this body, not every body: the dispatcher sends a group's members alone.
+      return webhookResultFromResponse(answer, ctx, Date.now(), retry);
     } catch (err) {
       // Not expected (request errors are handled above); still never throw.
       return {
@@ -196,86 +193,86 @@ export function webhookTestNotification(hostname: string, now: number, receiver:
 
 // ---------------------------------------------------------------- from config
 
+/** The webhooks' plugin: `notify.webhooks` entries, each URL checked and its headers resolved (header_files read). */
+export const webhookPlugin: ReceiverPlugin<WebhookReceiverConfig> = {
+  kind: "webhook",
+  configKey: `notify.${RECEIVER_LISTS.webhook}`,
+  entries: (config) => config.notify.webhooks,
+  create: createWebhookNotifier,
+};
+
 /** The configured webhooks (`notify.webhooks`), headers resolved. Throws ConfigError on a bad URL, header or unreadable header file. */
 export function createWebhookNotifiers(loaded: LoadedConfig): WebhookNotifier[] {
-  const source = loaded.path ?? "built-in defaults";
-  const baseDir = loaded.path ? dirname(loaded.path) : process.cwd();
-  const problems: string[] = [];
-  const notifiers: WebhookNotifier[] = [];
+  return createAllReceivers([webhookPlugin], loaded).notifiers as WebhookNotifier[];
+}
 
-  (loaded.config.notify.webhooks ?? []).forEach((r, i) => {
-    const key = `notify.webhooks[${i}]`;
-    const before = problems.length;
-    // Secrets from the start, so no later problem can show them.
-    registerSecret(r.url);
-    for (const value of Object.values(r.headers)) registerHeaderSecret(value);
+function createWebhookNotifier(r: WebhookReceiverConfig, ctx: ReceiverContext): WebhookNotifier | undefined {
+  const { key, problems } = ctx;
+  const before = problems.length;
+  // Secrets from the start, so no later problem can show them.
+  registerSecret(r.url);
+  for (const value of Object.values(r.headers)) registerHeaderSecret(value);
 
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(r.url);
-    } catch {
-      problems.push(`${key}.url: expected a URL like https://example.com/alerts, got a value that is not a URL (${r.url.length} characters)`);
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(r.url);
+  } catch {
+    problems.push(`${key}.url: expected a URL like https://example.com/alerts, got a value that is not a URL (${r.url.length} characters)`);
+  }
+  if (parsed && parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    problems.push(`${key}.url: expected an http:// or https:// URL, got a ${parsed.protocol} URL`);
+  }
+
+  const headers: Record<string, string> = {};
+  const seen = new Map<string, string>();
+  const add = (where: "headers" | "header_files", name: string, value: string): void => {
+    const at = `${key}.${where}.${name}`;
+    if (!HEADER_NAME_RE.test(name)) {
+      problems.push(`${at}: not a valid header name (letters, digits and - only, like X-Api-Key)`);
+      return;
     }
-    if (parsed && parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-      problems.push(`${key}.url: expected an http:// or https:// URL, got a ${parsed.protocol} URL`);
+    if (!HEADER_VALUE_RE.test(value)) {
+      problems.push(
+        `${at}: the value holds a line break, control character or non-ASCII character, which a header cannot carry${where === "header_files" ? "; the file must hold the value on one line" : ""}`,
+      );
+      return;
     }
-
-    const headers: Record<string, string> = {};
-    const seen = new Map<string, string>();
-    const add = (where: "headers" | "header_files", name: string, value: string): void => {
-      const at = `${key}.${where}.${name}`;
-      if (!HEADER_NAME_RE.test(name)) {
-        problems.push(`${at}: not a valid header name (letters, digits and - only, like X-Api-Key)`);
-        return;
-      }
-      if (!HEADER_VALUE_RE.test(value)) {
-        problems.push(
-          `${at}: the value holds a line break, control character or non-ASCII character, which a header cannot carry${where === "header_files" ? "; the file must hold the value on one line" : ""}`,
-        );
-        return;
-      }
-      const lower = name.toLowerCase();
-      const earlier = seen.get(lower);
-      if (earlier !== undefined) {
-        problems.push(`${at}: also set as ${earlier}; keep one`);
-        return;
-      }
-      seen.set(lower, `${key}.${where}.${name}`);
-      headers[name] = value;
-    };
-
-    for (const [name, value] of Object.entries(r.headers)) add("headers", name, value);
-    for (const [name, path] of Object.entries(r.header_files)) {
-      const file = resolve(baseDir, path);
-      // The one safe read of a secret file (regular, small, never echoed; registered as a secret at once).
-      const read = readSecretFile(file, `${key}.header_files.${name}`, "the header's value");
-      if (typeof read !== "string") {
-        problems.push(read.problem);
-        continue;
-      }
-      const value = read;
-      registerHeaderSecret(value);
-      if (value === "") {
-        problems.push(`${key}.header_files.${name}: ${file} is empty; put the header's value in it`);
-        continue;
-      }
-      add("header_files", name, value);
+    const lower = name.toLowerCase();
+    const earlier = seen.get(lower);
+    if (earlier !== undefined) {
+      problems.push(`${at}: also set as ${earlier}; keep one`);
+      return;
     }
+    seen.set(lower, `${key}.${where}.${name}`);
+    headers[name] = value;
+  };
 
-    if (problems.length > before) return;
-    notifiers.push(
-      new WebhookNotifier({
-        name: receiverName("webhook", r, i),
-        url: r.url,
-        headers,
-        minSeverity: r.min_severity,
-        configKey: key,
-        timeoutMs: loaded.config.notify.timeout,
-        maxRetryAfterMs: loaded.config.notify.max_retry_after,
-      }),
-    );
+  for (const [name, value] of Object.entries(r.headers)) add("headers", name, value);
+  for (const [name, path] of Object.entries(r.header_files)) {
+    const file = resolve(ctx.baseDir, path);
+    // The one safe read of a secret file (regular, small, never echoed; registered as a secret at once).
+    const read = readSecretFile(file, `${key}.header_files.${name}`, "the header's value");
+    if (typeof read !== "string") {
+      problems.push(read.problem);
+      continue;
+    }
+    const value = read;
+    registerHeaderSecret(value);
+    if (value === "") {
+      problems.push(`${key}.header_files.${name}: ${file} is empty; put the header's value in it`);
+      continue;
+    }
+    add("header_files", name, value);
+  }
+
+  if (problems.length > before) return undefined;
+  return new WebhookNotifier({
+    name: ctx.name,
+    url: r.url,
+    headers,
+    minSeverity: r.min_severity,
+    configKey: key,
+    timeoutMs: ctx.timeoutMs,
+    maxRetryAfterMs: ctx.maxRetryAfterMs,
   });
-
-  if (problems.length > 0) throw new ConfigError(problems, source);
-  return notifiers;
 }

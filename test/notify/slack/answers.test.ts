@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isLookoutBugCode, parseRetryAfter, resultFromError, resultFromResponse } from "../../../src/notify/slack/answers.js";
+import { parseRetryAfter } from "../../../src/notify/http-answers.js";
+import { isLookoutBugCode, resultFromError, resultFromResponse } from "../../../src/notify/slack/answers.js";
 import { registerSecret } from "../../../src/secrets.js";
 
 const URL_ = "https://hooks.slack.com/services/T0SECRET/B0SECRET/abcdefSECRETtoken";

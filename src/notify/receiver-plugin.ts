@@ -1,0 +1,80 @@
+/**
+ * What a receiver kind brings (its plugin): where its entries are in the
+ * configuration, and how one entry becomes a `Notifier`, its secrets read
+ * (URL files, header files) and registered. Each receiver folder exports one;
+ * `registry.ts` lists them, one line each. A plugin never throws for a bad
+ * entry: it says what is wrong in `ctx.problems`, naming the key and the fix,
+ * and the problems of every entry are refused together (ConfigError, exit 2).
+ */
+import { dirname } from "node:path";
+import { configError, type LoadedConfig } from "../config/load.js";
+import { type LookoutConfig, receiverName } from "../config/schema.js";
+import type { Notifier } from "./notifier.js";
+
+/** What a plugin is told about the entry it builds. */
+export interface ReceiverContext {
+  /** Its name in routes, logs and status: its `name`, else `slack[0]`. */
+  name: string;
+  /** Its entry in the configuration, for messages: `notify.slack[0]`. */
+  key: string;
+  /** The environment variable the entry comes from, when it is not in the file (`LOOKOUT_SLACK_WEBHOOK_URL`): messages name it. */
+  fromEnv?: string;
+  /** Where relative paths (URL files, header files) start: the config file's folder, else the working directory. */
+  baseDir: string;
+  /** `notify.timeout`. */
+  timeoutMs: number;
+  /** `notify.max_retry_after`. */
+  maxRetryAfterMs: number;
+  /** What is wrong with the entry, one sentence each, naming the key and the fix, never a secret. */
+  problems: string[];
+  /** Worth saying at start, not stopping. */
+  warnings: string[];
+}
+
+export interface ReceiverEntry {
+  name?: string | undefined;
+}
+
+/** A receiver kind. `Entry` is its config entry, as the schema (config/schema.ts) parses it. */
+export interface ReceiverPlugin<Entry extends ReceiverEntry = ReceiverEntry> {
+  /** Its kind, and its default names (`slack[0]`). */
+  readonly kind: string;
+  /** Its entries in the configuration (`config.notify.slack`), in order. */
+  entries(config: LookoutConfig): readonly Entry[];
+  /** Where those are, for messages: `notify.slack`. */
+  readonly configKey: string;
+  /** The receiver of one entry; undefined when something is wrong with it (said in `ctx.problems`). */
+  create(entry: Entry, ctx: ReceiverContext): Notifier | undefined;
+  /** A receiver of a bare URL (`lookout test-webhook --url`), when this kind takes one. */
+  fromUrl?(url: string): Notifier;
+}
+
+/** The receivers a plugin builds from a loaded configuration; their problems go to `problems`. */
+export function createReceivers(plugin: ReceiverPlugin, loaded: LoadedConfig, problems: string[], warnings: string[]): Notifier[] {
+  const out: Notifier[] = [];
+  plugin.entries(loaded.config).forEach((entry, i) => {
+    const ctx: ReceiverContext = {
+      name: receiverName(plugin.kind, entry, i),
+      key: `${plugin.configKey}[${i}]`,
+      baseDir: loaded.path ? dirname(loaded.path) : process.cwd(),
+      timeoutMs: loaded.config.notify.timeout,
+      maxRetryAfterMs: loaded.config.notify.max_retry_after,
+      problems,
+      warnings,
+    };
+    const fromEnv = loaded.fromEnvironment?.get(entry);
+    if (fromEnv !== undefined) ctx.fromEnv = fromEnv;
+    const notifier = plugin.create(entry, ctx);
+    if (notifier) out.push(notifier);
+  });
+  return out;
+}
+
+/** The receivers of `plugins`, or a ConfigError (exit 2) listing every problem of every entry. */
+export function createAllReceivers(plugins: readonly ReceiverPlugin[], loaded: LoadedConfig): { notifiers: Notifier[]; warnings: string[] } {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const notifiers = plugins.flatMap((p) => createReceivers(p, loaded, problems, warnings));
+  if (problems.length > 0) throw configError(problems, loaded.path ?? "built-in defaults");
+  return { notifiers, warnings };
+}
