@@ -220,8 +220,7 @@ export const containerRules: RuleDefinition[] = [
       if (d.more > 0) facts.push({ label: "And", value: `${d.more} more (docker ps -a --filter status=exited lists them)` });
       facts.push({
         label: "Why no crash alert",
-        value:
-          "Lookout was not watching when they stopped, so it cannot tell a crash from a docker stop. One that should run (restart policy always or unless-stopped, label lookout.expect=running) alerts as container_not_running; every exit from now on is reported as it happens.",
+        value: `Lookout was not watching when they stopped, so it cannot tell a crash from a docker stop. One that should run (restart policy always or unless-stopped, label lookout.expect=running) alerts as ${CONTAINER_NOT_RUNNING}; every exit from now on is reported as it happens.`,
       });
       return facts;
     },
