@@ -16,6 +16,7 @@
  * Pure; the memory of each source lives in the agent's state.
  */
 
+import { DOCKER_UNREACHABLE, HOST_REBOOTED, PER_CONTAINER_METRICS } from "../model/metrics.js";
 import { CONTAINER_DEATHS } from "./likely-cause.js";
 import type { AlertRecord } from "./state.js";
 
@@ -32,11 +33,13 @@ export interface InhibitRule {
   until: "end" | "start";
 }
 
+const PER_CONTAINERS: ReadonlySet<string> = new Set(PER_CONTAINER_METRICS);
+
 export const INHIBIT_RULES: readonly InhibitRule[] = [
   // Without Docker, every container alert is a symptom: say "Docker is unreachable" once.
-  { source: "docker_unreachable", inhibits: (labels) => labels.alertname?.startsWith("container_") === true, until: "end" },
+  { source: DOCKER_UNREACHABLE, inhibits: (labels) => PER_CONTAINERS.has(labels.alertname ?? ""), until: "end" },
   // Containers killed by a reboot belong to the reboot's message; one that should run and did not come back still alerts (container_not_running).
-  { source: "host_rebooted", inhibits: (labels) => CONTAINER_DEATHS.has(labels.alertname ?? ""), until: "start" },
+  { source: HOST_REBOOTED, inhibits: (labels) => CONTAINER_DEATHS.has(labels.alertname ?? ""), until: "start" },
 ];
 
 export interface InhibitorState {

@@ -4,15 +4,16 @@
  * its bind mounts and volumes) was full most likely died of that. Pure.
  */
 
+import { CONTAINER_DEATH_METRICS, HOST_DISK } from "../model/metrics.js";
 import type { Fact } from "../model/notification.js";
-import type { Sample } from "../model/sample.js";
+import { isSampleOf, type Sample, type SampleOf } from "../model/sample.js";
 import { formatBytes, formatPercent } from "../units.js";
 
 /** Used % at or above which a filesystem counts as full (df shows 100%). */
 export const DISK_FULL_PERCENT = 99.5;
 
 /** Alerts about a container dying, whose cause a full disk can be. */
-export const CONTAINER_DEATHS: ReadonlySet<string> = new Set(["container_crashed", "container_oom_killed", "container_restart_loop"]);
+export const CONTAINER_DEATHS: ReadonlySet<string> = new Set(CONTAINER_DEATH_METRICS);
 
 /** The mount (of `mounts`) a path lives on: the longest mount point that contains it. */
 export function mountOf(path: string, mounts: readonly string[]): string | undefined {
@@ -24,9 +25,14 @@ export function mountOf(path: string, mounts: readonly string[]): string | undef
   return best;
 }
 
-/** "Likely cause: disk full" when a filesystem one of `paths` is on is full now (host_disk samples of this cycle). */
-export function diskFullCause(paths: readonly string[], disks: readonly Sample[]): Fact | undefined {
-  const byMount = new Map(disks.filter((d) => d.name === "host_disk" && d.labels.mount).map((d) => [d.labels.mount!, d]));
+/**
+ * "Likely cause: disk full" when a filesystem one of `paths` is on is full now
+ * (host_disk samples of this cycle; other samples are passed over). A dying
+ * container's paths are `writesToOf(sample)` (model/sample.ts).
+ */
+export function diskFullCause(paths: readonly string[], samples: readonly Sample[]): Fact | undefined {
+  const disks = samples.filter((s): s is SampleOf<typeof HOST_DISK> => isSampleOf(s, HOST_DISK) && s.labels.mount !== undefined && s.labels.mount !== "");
+  const byMount = new Map(disks.map((d) => [d.labels.mount!, d]));
   const full = new Map<string, string[]>();
   for (const p of paths) {
     const mount = mountOf(p, [...byMount.keys()]);
@@ -36,8 +42,7 @@ export function diskFullCause(paths: readonly string[], disks: readonly Sample[]
   if (full.size === 0) return undefined;
   const parts = [...full].map(([mount, ps]) => {
     const d = byMount.get(mount)!;
-    const free = d.info?.free_bytes;
-    return `${mount} is ${formatPercent(d.value)} used${typeof free === "number" ? ` (${formatBytes(free)} free)` : ""}, and it writes there (${ps.join(", ")})`;
+    return `${mount} is ${formatPercent(d.value)} used (${formatBytes(d.details.freeBytes)} free), and it writes there (${ps.join(", ")})`;
   });
   return { label: "Likely cause", value: `disk full: ${parts.join("; ")}` };
 }

@@ -5,7 +5,8 @@
  */
 
 import { formatDuration } from "../config/duration.js";
-import type { Notification } from "../model/notification.js";
+import { type GroupNouns, isMetricName, METRICS, type MetricDefinition } from "../model/metrics.js";
+import { DAILY_SUMMARY_ALERTNAME, type Notification } from "../model/notification.js";
 import { formatThreshold, formatValue } from "../units.js";
 
 /** How long from `from` to `to`, or "" under a second. */
@@ -60,26 +61,13 @@ export function notificationTitle(n: Notification): string {
   }
 }
 
-/** What one and N alerts of one name are, in a group's title ("1 container crashed", "5 containers crashed"). */
-const GROUP_NOUNS: Record<string, [string, string]> = {
-  container_crashed: ["container crashed", "containers crashed"],
-  container_oom_killed: ["container ran out of memory", "containers ran out of memory"],
-  container_unhealthy: ["container unhealthy", "containers unhealthy"],
-  container_restart_loop: ["container in a restart loop", "containers in a restart loop"],
-  container_not_running: ["container not running", "containers not running"],
-  container_cpu: ["container with high CPU", "containers with high CPU"],
-  container_memory: ["container with high memory", "containers with high memory"],
-  docker_unreachable: ["Docker unreachable", "Docker unreachable"],
-  containers_down_at_start: ["notice of containers down at start", "notices of containers down at start"],
-  host_cpu: ["high CPU", "high CPU"],
-  host_memory: ["high memory", "high memory"],
-  host_swap: ["high swap", "high swap"],
-  host_load: ["high load", "high load"],
-  host_disk: ["disk filling up", "disks filling up"],
-  host_inodes: ["filesystem out of inodes", "filesystems out of inodes"],
-  host_rebooted: ["reboot", "reboots"],
-  lookout_daily_summary: ["daily summary", "daily summaries"],
-};
+/** What one and N alerts of one name are, in a group's title: a metric's nouns (model/metrics.ts), or the daily summary's. */
+function groupNouns(alertname: string): GroupNouns | undefined {
+  if (alertname === DAILY_SUMMARY_ALERTNAME) return ["daily summary", "daily summaries"];
+  if (!isMetricName(alertname)) return undefined;
+  const metric: MetricDefinition = METRICS[alertname];
+  return metric.nouns;
+}
 
 /**
  * The title of several notifications sent as one message:
@@ -96,7 +84,7 @@ export function groupTitle(ns: readonly Notification[]): string {
   const parts = [...counts.entries()]
     .sort((a, b) => b[1] - a[1])
     .map(([name, c]) => {
-      const noun = GROUP_NOUNS[name];
+      const noun = groupNouns(name);
       if (noun) return c === 1 && noun[0] === noun[1] ? noun[0] : `${c} ${c === 1 ? noun[0] : noun[1]}`;
       return `${c} × ${name}`;
     });

@@ -5,6 +5,7 @@
 import type { CheckStatus, CycleResult } from "../agent.js";
 import type { AlertRecord } from "../alert/state.js";
 import { oneLine } from "../escape.js";
+import { METRICS } from "../model/metrics.js";
 import { formatValue } from "../units.js";
 import { cut, renderTable, SCREEN_WIDTH, wrapAfter } from "./table.js";
 
@@ -48,7 +49,7 @@ export function checkJson(result: CycleResult, hostname: string): CheckJson {
     status: result.status,
     hostname,
     checked_at: iso(result.checkedAt),
-    metrics: result.samples.map((s) => ({ name: s.name, labels: s.labels, value: s.value, unit: s.unit })),
+    metrics: result.samples.map((s) => ({ name: s.name, labels: s.labels, value: s.value, unit: METRICS[s.name].unit })),
     alerts: [...result.active.map((a) => alertJson(a, a.state, result.checkedAt)), ...result.resolved.map((a) => alertJson(a, "resolved", result.checkedAt))],
     errors: result.errors,
   };

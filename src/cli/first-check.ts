@@ -7,6 +7,8 @@
 import type { CycleResult } from "../agent.js";
 import type { AlertRecord } from "../alert/state.js";
 import { oneLine } from "../escape.js";
+import { CONTAINER_UNHEALTHY, HOST_CPU, HOST_DISK, HOST_MEMORY, type MetricName } from "../model/metrics.js";
+import { isSampleOf } from "../model/sample.js";
 
 /** Most firing alerts named in the line; the rest are counted. */
 const MAX_NAMED = 5;
@@ -21,18 +23,18 @@ function alertName(a: AlertRecord): string {
 
 export function firstCheckLine(result: CycleResult): string {
   const parts: string[] = [];
-  const find = (name: string) => result.samples.find((s) => s.name === name && Object.keys(s.labels).length === 0);
-  const cpu = find("host_cpu");
+  const find = (name: MetricName) => result.samples.find((s) => s.name === name && Object.keys(s.labels).length === 0);
+  const cpu = find(HOST_CPU);
   if (cpu) parts.push(`CPU ${percent(cpu.value)}`);
-  const memory = find("host_memory");
+  const memory = find(HOST_MEMORY);
   if (memory) parts.push(`memory ${percent(memory.value)}`);
-  const disks = result.samples.filter((s) => s.name === "host_disk");
+  const disks = result.samples.filter((s) => isSampleOf(s, HOST_DISK));
   if (disks.length > 0) {
     const fullest = disks.reduce((a, b) => (b.value > a.value ? b : a));
     parts.push(`fullest disk ${fullest.labels.mount ?? "?"} ${percent(fullest.value)}`);
   }
   // The Docker collector gives every container it watches (and has not seen removed) one container_unhealthy sample.
-  const containers = result.samples.filter((s) => s.name === "container_unhealthy");
+  const containers = result.samples.filter((s) => isSampleOf(s, CONTAINER_UNHEALTHY));
   if (containers.length > 0) {
     const unhealthy = containers.filter((s) => s.value === 1).length;
     parts.push(`${containers.length} container${containers.length === 1 ? "" : "s"}${unhealthy > 0 ? ` (${unhealthy} unhealthy)` : ""}`);

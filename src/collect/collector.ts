@@ -1,4 +1,5 @@
 import type { LookoutConfig } from "../config/schema.js";
+import type { MetricName } from "../model/metrics.js";
 import type { Sample } from "../model/sample.js";
 
 /** What a collector gets each cycle. */
@@ -21,7 +22,7 @@ export interface CollectContext {
  */
 export interface CollectResult {
   samples: Sample[];
-  covers?: string[];
+  covers?: MetricName[];
 }
 
 /**

@@ -3,6 +3,7 @@
  */
 
 import type { LookoutConfig } from "../config/schema.js";
+import { METRICS, type MetricName } from "../model/metrics.js";
 import type { Fact } from "../model/notification.js";
 import type { Observation } from "../model/observation.js";
 import { type Sample, sampleKey } from "../model/sample.js";
@@ -28,7 +29,7 @@ export function evaluate(
   hostname: string,
   covers: ReadonlySet<string> = new Set(),
 ): Evaluation {
-  const byMetric = new Map<string, Sample[]>();
+  const byMetric = new Map<MetricName, Sample[]>();
   for (const s of samples) {
     const list = byMetric.get(s.name);
     if (list) list.push(s);
@@ -38,7 +39,7 @@ export function evaluate(
   const evaluated = new Set<string>();
   const sources = new Map<string, { rule: RuleDefinition; sample: Sample }>();
   for (const rule of rules) {
-    const metric = rule.metric ?? rule.alertname;
+    const metric = rule.metric;
     const metricSamples = byMetric.get(metric);
     if (!rule.settings(config).enabled) {
       evaluated.add(rule.alertname);
@@ -58,7 +59,7 @@ export function evaluate(
         alertname: rule.alertname,
         labels,
         display: rule.display(sample),
-        unit: sample.unit,
+        unit: METRICS[sample.name].unit,
         value: sample.value,
         warning: settings.warning,
         critical: settings.critical,

@@ -1,5 +1,8 @@
 import type { Severity } from "../config/schema.js";
 
+/** The alert name of the daily summary (`notify.daily_summary`): not a metric, one message a day. */
+export const DAILY_SUMMARY_ALERTNAME = "lookout_daily_summary";
+
 /** What changed about an alert, and so what a receiver is told. Nothing else is ever sent. */
 export type NotificationKind = "firing" | "escalated" | "reminder" | "resolved" | "flapping" | "summary";
 

@@ -8,8 +8,9 @@
 
 import type { AlertEvent, AlertRecord } from "../alert/state.js";
 import { oneLine } from "../escape.js";
-import type { Fact, Notification } from "../model/notification.js";
-import type { Sample } from "../model/sample.js";
+import { HOST_CPU, HOST_DISK, HOST_MEMORY, METRICS } from "../model/metrics.js";
+import { DAILY_SUMMARY_ALERTNAME, type Fact, type Notification } from "../model/notification.js";
+import { isSampleOf, type Sample, sampleKey } from "../model/sample.js";
 import { formatValue, formatTime as iso } from "../units.js";
 
 /** What happened since the last summary. */
@@ -105,9 +106,9 @@ export function buildSummary(opts: {
     hostname: opts.hostname,
     at: now,
     alert: {
-      fingerprint: "lookout_daily_summary{}",
-      alertname: "lookout_daily_summary",
-      labels: { alertname: "lookout_daily_summary", hostname: opts.hostname, severity: critical > 0 ? "critical" : "warning" },
+      fingerprint: sampleKey(DAILY_SUMMARY_ALERTNAME, {}),
+      alertname: DAILY_SUMMARY_ALERTNAME,
+      labels: { alertname: DAILY_SUMMARY_ALERTNAME, hostname: opts.hostname, severity: critical > 0 ? "critical" : "warning" },
       severity: critical > 0 ? "critical" : "warning",
       maxSeverity: critical > 0 ? "critical" : "warning",
       display: "Daily summary",
@@ -125,13 +126,12 @@ export function buildSummary(opts: {
 
 /** "CPU 12% · memory 40% · fullest disk / 71%", from this cycle's samples. */
 function hostNow(samples: readonly Sample[]): string {
-  const get = (name: string) => samples.find((s) => s.name === name);
   const parts: string[] = [];
-  const cpu = get("host_cpu");
-  if (cpu) parts.push(`CPU ${formatValue(cpu.value, "%")}`);
-  const mem = get("host_memory");
-  if (mem) parts.push(`memory ${formatValue(mem.value, "%")}`);
-  const disks = samples.filter((s) => s.name === "host_disk").sort((a, b) => b.value - a.value);
-  if (disks[0]) parts.push(`fullest disk ${disks[0].labels.mount} ${formatValue(disks[0].value, "%")}`);
+  const cpu = samples.find((s) => isSampleOf(s, HOST_CPU));
+  if (cpu) parts.push(`CPU ${formatValue(cpu.value, METRICS[HOST_CPU].unit)}`);
+  const mem = samples.find((s) => isSampleOf(s, HOST_MEMORY));
+  if (mem) parts.push(`memory ${formatValue(mem.value, METRICS[HOST_MEMORY].unit)}`);
+  const disks = samples.filter((s) => isSampleOf(s, HOST_DISK)).sort((a, b) => b.value - a.value);
+  if (disks[0]) parts.push(`fullest disk ${disks[0].labels.mount} ${formatValue(disks[0].value, METRICS[HOST_DISK].unit)}`);
   return parts.join(" · ");
 }

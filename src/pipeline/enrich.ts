@@ -8,8 +8,9 @@ import { randomUUID } from "node:crypto";
 import { CONTAINER_DEATHS, diskFullCause } from "../alert/likely-cause.js";
 import type { AlertEvent } from "../alert/state.js";
 import { detailsFor, type Evaluation } from "../evaluate/evaluate.js";
+import { HOST_REBOOTED } from "../model/metrics.js";
 import type { Fact, Notification, NotificationDetails, ProcessUsage } from "../model/notification.js";
-import type { Sample } from "../model/sample.js";
+import { type Sample, writesToOf } from "../model/sample.js";
 import type { Lifecycle } from "./cycle-data.js";
 
 /** The busiest processes on the host by CPU or memory (collect/host/processes.ts `topProcesses`). */
@@ -47,11 +48,9 @@ export class Enricher {
     const { evaluation, samples } = this.ctx;
     const fp = event.alert.fingerprint;
     const details: NotificationDetails = detailsFor(evaluation, fp);
-    if (event.alert.alertname === "host_rebooted" && event.kind === "firing") details.facts.push(...diedWithReboot(held));
+    if (event.alert.alertname === HOST_REBOOTED && event.kind === "firing") details.facts.push(...diedWithReboot(held));
     if (CONTAINER_DEATHS.has(event.alert.alertname) && event.kind !== "resolved") {
-      const writesTo = String(evaluation.sources.get(fp)?.sample.info?.writes_to ?? "")
-        .split("\n")
-        .filter(Boolean);
+      const writesTo = writesToOf(evaluation.sources.get(fp)?.sample);
       const cause = diskFullCause(writesTo, samples);
       if (cause) details.facts.unshift(cause);
     }
@@ -75,7 +74,7 @@ export class Enricher {
 
 /** One line of the reboot message: the containers whose deaths it explains (each reported on its own only if it stays down). */
 function diedWithReboot(held: Lifecycle["held"]): Fact[] {
-  const names = [...new Set(held.filter((h) => h.by === "inhibited by host_rebooted" && h.event.kind === "firing").map((h) => h.event.alert.labels.container ?? "?"))].sort();
+  const names = [...new Set(held.filter((h) => h.by === `inhibited by ${HOST_REBOOTED}` && h.event.kind === "firing").map((h) => h.event.alert.labels.container ?? "?"))].sort();
   if (names.length === 0) return [];
   return [{ label: "Containers that died with it", value: `${names.join(", ")} (each is reported on its own only if it does not come back)` }];
 }

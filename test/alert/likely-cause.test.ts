@@ -6,8 +6,7 @@ const disk = (mount: string, value: number, free = 0): Sample => ({
   name: "host_disk",
   labels: { mount },
   value,
-  unit: "%",
-  info: { free_bytes: free, size_bytes: 100 * 2 ** 30 },
+  details: { device: "/dev/vda1", fstype: "ext4", sizeBytes: 100 * 2 ** 30, usedBytes: 100 * 2 ** 30 - free, freeBytes: free },
 });
 
 describe("likely causes", () => {
@@ -21,7 +20,11 @@ describe("likely causes", () => {
   });
 
   it("names a full filesystem the container writes to as the likely cause, and nothing when none is full", () => {
-    const disks = [disk("/", 100, 4096), disk("/data", 40, 2 ** 30), { name: "host_memory", labels: {}, value: 100, unit: "%" }];
+    const disks = [
+      disk("/", 100, 4096),
+      disk("/data", 40, 2 ** 30),
+      { name: "host_memory", labels: {}, value: 100, details: { totalBytes: 1, availableBytes: 0, usedBytes: 1 } },
+    ] satisfies Sample[];
     expect(diskFullCause(["/var/lib/docker", "/data/pg"], disks)).toEqual({
       label: "Likely cause",
       value: "disk full: / is 100.0% used (4.0 KiB free), and it writes there (/var/lib/docker)",

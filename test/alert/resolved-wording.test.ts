@@ -46,7 +46,7 @@ describe("a resolved message", () => {
   });
 
   it("docker_unreachable's rule takes its start from the first failed check", () => {
-    const s: Sample = { name: "docker_unreachable", labels: {}, value: 1, unit: "bool", info: { error: "connect ENOENT", since: T0 } };
+    const s: Sample = { name: "docker_unreachable", labels: {}, value: 1, details: { error: "connect ENOENT", since: T0, host: "unix:///var/run/docker.sock" } };
     const e = evaluate([s], containerRules, configSchema.parse({ docker: { enabled: true } }), "web-1");
     expect(e.observations[0]!.causedAt).toBe(T0);
   });
@@ -58,16 +58,14 @@ describe("a restart loop's message", () => {
       name: "container_restart_loop",
       labels: { container: "api", image: "shop/api:1" },
       value: 4,
-      unit: "count",
       meta: {},
-      info: {
-        restart_policy: "always",
-        restart_count: 9,
-        within_ms: 600_000,
-        last_exit_code: 1,
-        last_exit_meaning: "application error",
-        last_exit_at: T0,
-        logs: "connecting to db\nFATAL: db unreachable",
+      details: {
+        restartPolicy: "always",
+        restartCount: 9,
+        withinMs: 600_000,
+        lastExit: { code: 1, meaning: "application error", at: T0 },
+        logs: ["connecting to db", "FATAL: db unreachable"],
+        writesTo: [],
       },
     };
     const e = evaluate([loop], containerRules, configSchema.parse({}), "h");

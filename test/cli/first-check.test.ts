@@ -7,11 +7,13 @@ import { describe, expect, it } from "vitest";
 import type { CycleResult } from "../../src/agent.js";
 import type { AlertRecord } from "../../src/alert/state.js";
 import { firstCheckLine } from "../../src/cli/first-check.js";
+import type { MetricName } from "../../src/model/metrics.js";
 import type { Sample } from "../../src/model/sample.js";
 import { startCli, workspace } from "../support/cli.js";
 import { HOST_RULES_OFF } from "../support/configs.js";
 
-const sample = (name: string, value: number, labels: Record<string, string> = {}, unit = "%"): Sample => ({ name, labels, value, unit });
+/** A sample without details: the line reads only names, labels and values. */
+const sample = (name: MetricName, value: number, labels: Record<string, string> = {}): Sample => ({ name, labels, value }) as Sample;
 
 function firing(alertname: string, labels: Record<string, string> = {}, state: "firing" | "pending" = "firing"): AlertRecord {
   return {
@@ -58,9 +60,9 @@ const HOST = [
 
 /** What the Docker collector gives for one container: one container_unhealthy sample among others. */
 const container = (name: string, unhealthy = false): Sample[] => [
-  sample("container_crashed", 0, { container: name, image: "nginx" }, "bool"),
-  sample("container_unhealthy", unhealthy ? 1 : 0, { container: name, image: "nginx" }, "bool"),
-  sample("container_restart_loop", 0, { container: name, image: "nginx" }, "count"),
+  sample("container_crashed", 0, { container: name, image: "nginx" }),
+  sample("container_unhealthy", unhealthy ? 1 : 0, { container: name, image: "nginx" }),
+  sample("container_restart_loop", 0, { container: name, image: "nginx" }),
 ];
 
 describe("firstCheckLine", () => {

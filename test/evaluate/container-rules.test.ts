@@ -6,23 +6,32 @@ import type { Sample } from "../../src/model/sample.js";
 
 const labels = { container: "db-1", image: "postgres:16", compose_project: "shop", compose_service: "db" };
 const MiB = 1024 * 1024;
-const sample = (name: string, value: number, unit: string, info: Sample["info"] = {}, meta: Record<string, string> = {}): Sample => ({ name, labels, value, unit, info, meta });
+type Unlabelled<S> = S extends Sample ? Omit<S, "labels" | "meta"> : never;
+/** A sample of container db-1 (its labels, no Docker labels unless `meta`). */
+const sample = (s: Unlabelled<Sample>, meta: Record<string, string> = {}): Sample => ({ ...s, labels, meta });
 
 describe("container rules", () => {
   const config = configSchema.parse({ containers: { overrides: [{ match: "name=db-*", memory: { warning: 95 } }] } });
 
   it("fires a crash at the configured severity with what happened in the title and the logs as a section", () => {
-    const s = sample("container_crashed", 1, "bool", {
-      exit_code: 137,
-      meaning: "killed (SIGKILL)",
-      ran_for_ms: 90_000,
-      restart_count: 2,
-      restart_policy: "always",
-      error: "",
-      logs: "panic: boom",
-      status: "restarting",
-      removed: 0,
-      reconciled: 0,
+    const s = sample({
+      name: "container_crashed",
+      value: 1,
+      details: {
+        exitCode: 137,
+        meaning: "killed (SIGKILL)",
+        ranForMs: 90_000,
+        restartCount: 2,
+        restartPolicy: "always",
+        error: "",
+        at: 0,
+        logs: ["panic: boom"],
+        status: "restarting",
+        removed: false,
+        reconciled: false,
+        dockerOomFlag: false,
+        writesTo: [],
+      },
     });
     const e = evaluate([s], containerRules, config, "web-1");
     expect(e.observations).toHaveLength(1);
@@ -34,31 +43,34 @@ describe("container rules", () => {
   });
 
   it("uses per-container settings: overrides and labels, or leaves the container out", () => {
-    const mem = sample("container_memory", 92, "%", { usage_bytes: 471 * MiB, limit_bytes: 512 * MiB, limited: 1 });
+    const mem = sample({ name: "container_memory", value: 92, details: { usageBytes: 471 * MiB, limitBytes: 512 * MiB, limited: true } });
     expect(evaluate([mem], containerRules, config, "h").observations[0]!.warning).toBe(95);
-    const byLabel = { ...mem, meta: { "lookout.memory.warning": "70" } };
+    const byLabel: Sample = { ...mem, meta: { "lookout.memory.warning": "70" } };
     expect(evaluate([byLabel], containerRules, config, "h").observations[0]!.warning).toBe(70);
     const off = { ...mem, meta: { "lookout.memory.enabled": "false" } };
     expect(evaluate([off], containerRules, config, "h").observations).toEqual([]);
   });
 
   it("says whether memory is of the container's limit or of host memory", () => {
-    const limited = sample("container_memory", 92, "%", { usage_bytes: 471 * MiB, limit_bytes: 512 * MiB, limited: 1 });
+    const limited = sample({ name: "container_memory", value: 92, details: { usageBytes: 471 * MiB, limitBytes: 512 * MiB, limited: true } });
     const e = evaluate([limited], containerRules, config, "h");
     expect(detailsFor(e, e.observations[0]!.fingerprint).facts[0]!.value).toBe("92.0% of its 512 MiB limit: 471 MiB used, page cache not counted");
-    const host = sample("container_memory", 31, "%", { usage_bytes: 7.3 * 1024 * MiB, limit_bytes: 23.5 * 1024 * MiB, limited: 0 });
+    const host = sample({ name: "container_memory", value: 31, details: { usageBytes: 7.3 * 1024 * MiB, limitBytes: 23.5 * 1024 * MiB, limited: false } });
     const e2 = evaluate([host], containerRules, config, "h");
     expect(detailsFor(e2, e2.observations[0]!.fingerprint).facts[0]!.value).toBe("31.0% of host memory (23.5 GiB): 7.3 GiB used, page cache not counted");
   });
 
   it("gives CPU as a share of the limit and of one core", () => {
-    const cpu = sample("container_cpu", 98, "%", { of_one_core: 49, cores: 0.5, limited: 1 });
+    const cpu = sample({ name: "container_cpu", value: 98, details: { ofOneCore: 49, cores: 0.5, limited: true } });
     const e = evaluate([cpu], containerRules, config, "h");
     expect(detailsFor(e, e.observations[0]!.fingerprint).facts[0]!.value).toBe("98.0% of its 0.5 CPU limit (49.0% of one core, as docker stats shows it)");
   });
 
   it("counts restarts against the container's own restart_loop.restarts", () => {
-    const loop = sample("container_restart_loop", 4, "count", { restart_policy: "always", restart_count: 9, within_ms: 600_000 }, { "lookout.restart_loop.restarts": "5" });
+    const loop = sample(
+      { name: "container_restart_loop", value: 4, details: { restartPolicy: "always", restartCount: 9, withinMs: 600_000, lastExit: null, logs: [], writesTo: [] } },
+      { "lookout.restart_loop.restarts": "5" },
+    );
     const e = evaluate([loop], containerRules, configSchema.parse({}), "h");
     expect(e.observations[0]).toMatchObject({ warning: 5, critical: 5, value: 4 });
   });

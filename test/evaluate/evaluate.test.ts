@@ -6,18 +6,17 @@ import type { Sample } from "../../src/model/sample.js";
 
 const GiB = 1024 ** 3;
 const samples: Sample[] = [
-  { name: "host_cpu", labels: {}, value: 97.2, unit: "%", info: { user: 80.1, system: 15, iowait: 2.1, steal: 0 } },
-  { name: "host_cpu_user", labels: {}, value: 80.1, unit: "%" },
-  { name: "host_memory", labels: {}, value: 50, unit: "%", info: { total_bytes: 8 * GiB, available_bytes: 4 * GiB, used_bytes: 4 * GiB } },
+  { name: "host_cpu", labels: {}, value: 97.2, details: { user: 80.1, system: 15, iowait: 2.1, steal: 0, windowMs: 1000 } },
+  { name: "host_cpu_user", labels: {}, value: 80.1 },
+  { name: "host_memory", labels: {}, value: 50, details: { totalBytes: 8 * GiB, availableBytes: 4 * GiB, usedBytes: 4 * GiB } },
   {
     name: "host_disk",
     labels: { mount: "/" },
     value: 91.5,
-    unit: "%",
-    info: { device: "/dev/vda1", fstype: "ext4", size_bytes: 100 * GiB, used_bytes: 91 * GiB, free_bytes: 8.5 * GiB },
+    details: { device: "/dev/vda1", fstype: "ext4", sizeBytes: 100 * GiB, usedBytes: 91 * GiB, freeBytes: 8.5 * GiB },
   },
-  { name: "host_disk", labels: { mount: "/var" }, value: 10, unit: "%", info: { device: "/dev/vdb", fstype: "xfs", size_bytes: 10 * GiB, used_bytes: GiB, free_bytes: 9 * GiB } },
-  { name: "host_load", labels: {}, value: 2.5, unit: "per_core", info: { load1: 11, load5: 10, load15: 9, cores: 4 } },
+  { name: "host_disk", labels: { mount: "/var" }, value: 10, details: { device: "/dev/vdb", fstype: "xfs", sizeBytes: 10 * GiB, usedBytes: GiB, freeBytes: 9 * GiB } },
+  { name: "host_load", labels: {}, value: 2.5, details: { load1: 11, load5: 10, load15: 9, cores: 4 } },
 ];
 
 describe("evaluate", () => {

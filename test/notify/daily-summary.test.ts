@@ -50,7 +50,7 @@ describe("daily summary message", () => {
       counts: c,
       alerts: [],
       failed: 0,
-      samples: [{ name: "host_cpu", labels: {}, value: 12.3, unit: "%" }],
+      samples: [{ name: "host_cpu", labels: {}, value: 12.3, details: { user: 10, system: 2.3, iowait: 0, steal: 0, windowMs: 1000 } }],
     });
     expect(notificationTitle(n)).toBe("[web-1] DAILY SUMMARY: all clear");
     expect(n.details.facts).toEqual([

@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import type { Collector } from "../../src/collect/collector.js";
 import type { LoadedConfig } from "../../src/config/load.js";
 import { configSchema } from "../../src/config/schema.js";
-import type { Sample } from "../../src/model/sample.js";
+import { HOST_CPU } from "../../src/model/metrics.js";
+import { type Sample, sampleOf } from "../../src/model/sample.js";
 import { Outbox, type OutboxEntry, type OutboxJournal } from "../../src/notify/outbox.js";
 import { routesFrom } from "../../src/notify/routing.js";
 import { CollectStage } from "../../src/pipeline/collect.js";
@@ -19,7 +20,7 @@ const T0 = Date.UTC(2026, 11, 1, 3, 0, 0);
 const MIN = 60_000;
 
 function loadedWith(config: Record<string, unknown>): LoadedConfig {
-  return { config: configSchema.parse(config), path: null, warnings: [], dataDir: "/nonexistent", hostname: "web-1", hostRoot: "/nonexistent" } as unknown as LoadedConfig;
+  return { config: configSchema.parse(config), path: null, warnings: [], dataDir: "/nonexistent", hostname: "web-1", hostRoot: "/nonexistent" };
 }
 
 /** Only the host CPU rule, warning 80 / critical 95, after 1 minute. */
@@ -51,7 +52,7 @@ function fakeCollector(name: string, samples: () => Sample[] | Error): Collector
   return c;
 }
 
-const cpu = (value: number): Sample => ({ name: "host_cpu", labels: {}, value, unit: "%", info: { user: value, system: 0, iowait: 0, steal: 0 } });
+const cpu = (value: number): Sample => sampleOf(HOST_CPU, value, { user: value, system: 0, iowait: 0, steal: 0, windowMs: 1000 });
 
 /** A rig of fake parts: the journal records each write, `persist` each save. */
 function rig(opts: { config?: Record<string, unknown>; receivers?: ReceiverInfo[]; collectors: Collector[]; silences?: Silence[]; persistFails?: string }) {

@@ -15,7 +15,9 @@ import { Agent } from "../../src/agent.js";
 import type { Collector } from "../../src/collect/collector.js";
 import { loadConfig } from "../../src/config/load.js";
 import { setLogSink } from "../../src/log.js";
+import { HOST_MEMORY } from "../../src/model/metrics.js";
 import type { Notification } from "../../src/model/notification.js";
+import { sampleOf } from "../../src/model/sample.js";
 import { readState } from "../../src/store/agent-store.js";
 import { withDatabase } from "../../src/store/database.js";
 import { storageErrorFrom } from "../../src/store/transactions.js";
@@ -36,7 +38,7 @@ describe("a cycle that cannot be saved", () => {
     const config = join(dir, "lookout.yaml");
     writeFileSync(config, "host:\n  memory: { warning: 1, critical: null, for: 0s }\n", { mode: 0o600 });
     const loaded = loadConfig({ configPath: config, dataDir: join(dir, "data"), env: {} });
-    const memory: Collector = { name: "host", collect: async () => [{ name: "host_memory", labels: {}, value: 50, unit: "%" }] } as unknown as Collector;
+    const memory: Collector = { name: "host", collect: async () => [sampleOf(HOST_MEMORY, 50, { totalBytes: 8 << 30, availableBytes: 4 << 30, usedBytes: 4 << 30 })] };
     const printed: Notification[] = [];
     const lines: string[] = [];
     setLogSink((l) => lines.push(l));

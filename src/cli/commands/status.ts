@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { DOCKER_COLLECTOR, savedProblems } from "../../collect/docker/docker.js";
 import { formatDuration } from "../../config/duration.js";
 import { oneLine } from "../../escape.js";
 import { readState } from "../../store/agent-store.js";
@@ -28,8 +29,7 @@ export function statusCommand(): Command {
           last_error: d.lastError,
         })),
       );
-      const dockerData = state.collectors.docker?.data as { problems?: unknown } | undefined;
-      const problems = Array.isArray(dockerData?.problems) ? (dockerData.problems as string[]) : [];
+      const problems = savedProblems(state.collectors[DOCKER_COLLECTOR]?.data);
       if (opts.json) {
         const out = {
           hostname: loaded.hostname,
@@ -91,7 +91,7 @@ export function statusCommand(): Command {
       }
       if (problems.length > 0) {
         lines.push("", "Container settings ignored (fix the label or override):");
-        for (const p of problems) lines.push(...wrap(String(p), SCREEN_WIDTH, "  "));
+        for (const p of problems) lines.push(...wrap(p, SCREEN_WIDTH, "  "));
       }
       process.stdout.write(lines.join("\n") + "\n");
     });

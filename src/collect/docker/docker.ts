@@ -10,7 +10,20 @@
 import type { LookoutConfig } from "../../config/schema.js";
 import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
-import type { Sample } from "../../model/sample.js";
+import {
+  CONTAINER_CPU,
+  CONTAINER_CRASHED,
+  CONTAINER_MEMORY,
+  CONTAINER_NOT_RUNNING,
+  CONTAINER_OOM_KILLED,
+  CONTAINER_RESTART_LOOP,
+  CONTAINER_UNHEALTHY,
+  CONTAINERS_DOWN_AT_START,
+  DOCKER_UNREACHABLE,
+  type DownAtStart,
+  type MetricName,
+} from "../../model/metrics.js";
+import { type Sample, type SampleOf, sampleOf } from "../../model/sample.js";
 import type { CollectContext, Collector, CollectResult } from "../collector.js";
 import type { ContainerInspect, ContainerStats, ContainerSummary, DockerEvent } from "./api-types.js";
 import { DockerEngine, DockerError } from "./engine.js";
@@ -20,31 +33,46 @@ import { type ContainerMatcher, selector } from "./matchers.js";
 import { containerPolicy } from "./policy.js";
 import { type ContainerRecord, ContainerTracker, type ContainerView, newView, OOM_DIE_WAIT_MS, type StatsView } from "./tracker.js";
 
-/** Every metric this collector produces: all of them are complete whenever the container list was read. */
-export const CONTAINER_METRICS = [
-  "container_crashed",
-  "container_oom_killed",
-  "container_unhealthy",
-  "container_restart_loop",
-  "container_not_running",
-  "container_cpu",
-  "container_memory",
-  "containers_down_at_start",
-] as const;
+/** Every metric this collector produces about containers: all of them are complete whenever the container list was read. */
+export const CONTAINER_METRICS: readonly MetricName[] = [
+  CONTAINER_CRASHED,
+  CONTAINER_OOM_KILLED,
+  CONTAINER_UNHEALTHY,
+  CONTAINER_RESTART_LOOP,
+  CONTAINER_NOT_RUNNING,
+  CONTAINER_CPU,
+  CONTAINER_MEMORY,
+  CONTAINERS_DOWN_AT_START,
+];
 
 /** How long the notice of containers found down at start stays up (then it ends quietly). */
 const DOWN_AT_START_NOTICE_MS = 10 * 60_000;
 /** At most this many containers are named in that notice; the rest are counted. */
 const DOWN_AT_START_LISTED = 20;
 
-/** A container that was not running when Lookout first looked at this Docker. */
-export interface DownAtStart {
-  name: string;
-  status: string;
-  exitCode: number;
-  finishedAt: number | null;
-  /** Docker's State.OOMKilled: said as Docker's flag, not as a cause. */
-  oomFlag: boolean;
+export type { DownAtStart };
+
+/** What the Docker collector keeps between runs (`snapshot()`, persisted by the agent; `restore()` reads it back). */
+export interface DockerSnapshot {
+  /** Docker answered at least once. */
+  seen: boolean;
+  /** Since when Docker has not answered, ms since epoch; null while it answers. */
+  unreachableSince: number | null;
+  /** The tracker's memory of each container (ContainerTracker.snapshot). */
+  containers: unknown;
+  /** Problems with containers' lookout.* labels or overrides, as `lookout status` lists them. */
+  problems: string[];
+  /** The containers found down on the first look at this Docker, and when. */
+  downAtStart?: { at: number; containers: DownAtStart[] };
+}
+
+/**
+ * The problems with containers' rule settings in a saved Docker snapshot (what
+ * `lookout status` lists); [] when there is none or it is not one.
+ */
+export function savedProblems(saved: unknown): string[] {
+  const problems = (saved as Partial<DockerSnapshot> | null | undefined)?.problems;
+  return Array.isArray(problems) ? problems.filter((p): p is string => typeof p === "string") : [];
 }
 
 /** Events that change what Lookout reports about a container. */
@@ -130,8 +158,11 @@ export interface DockerCollectorOptions {
   engine?: DockerEngine;
 }
 
+/** The Docker collector's name: its key among the collectors' saved snapshots. */
+export const DOCKER_COLLECTOR = "docker";
+
 export class DockerCollector implements Collector {
-  readonly name = "docker";
+  readonly name = DOCKER_COLLECTOR;
   readonly tracker = new ContainerTracker();
   private readonly engine: DockerEngine;
   private readonly host: string;
@@ -239,7 +270,7 @@ export class DockerCollector implements Collector {
     }
   }
 
-  snapshot(): unknown {
+  snapshot(): DockerSnapshot {
     return {
       seen: this.seen,
       unreachableSince: this.unreachableSince,
@@ -253,8 +284,12 @@ export class DockerCollector implements Collector {
     const s = saved as { seen?: boolean; unreachableSince?: number | null; containers?: unknown; problems?: unknown; downAtStart?: unknown } | undefined;
     if (!s || typeof s !== "object") return;
     const d = s.downAtStart as { at?: unknown; containers?: unknown } | undefined;
-    if (d && typeof d.at === "number" && Array.isArray(d.containers)) this.downAtStart = { at: d.at, containers: d.containers as DownAtStart[] };
-    if (Array.isArray(s.problems)) for (const p of s.problems) if (typeof p === "string") this.problems.set(p, p);
+    if (d && typeof d.at === "number" && Array.isArray(d.containers)) {
+      // Read back from the database: keep only entries that have a name (the notice's rule trusts the rest of their shape).
+      const containers = (d.containers as unknown[]).filter((c): c is DownAtStart => typeof c === "object" && c !== null && typeof (c as DownAtStart).name === "string");
+      this.downAtStart = { at: d.at, containers };
+    }
+    for (const p of savedProblems(s)) this.problems.set(p, p);
     this.seen = s.seen === true;
     this.unreachableSince = typeof s.unreachableSince === "number" ? s.unreachableSince : null;
     this.tracker.restore(s.containers);
@@ -285,7 +320,7 @@ export class DockerCollector implements Collector {
         else log.info("docker: not found, not watching containers (set docker.enabled: true to be alerted when it is missing)", { error: e.userMessage });
       }
       if (!this.seen && this.opts.config.docker.enabled !== true) return { samples: [] };
-      return { samples: [this.unreachableSample(now, e)], covers: ["docker_unreachable"] };
+      return { samples: [this.unreachableSample(now, e)], covers: [DOCKER_UNREACHABLE] };
     }
     if (this.unreachableSince !== null && this.seen) log.info("docker: reachable again", { host: this.host });
     if (this.outage && this.outage.until === null) this.outage.until = Date.now();
@@ -328,7 +363,7 @@ export class DockerCollector implements Collector {
     }
     const c = this.opts.config.containers;
     this.tracker.settle(now, { crashMs: c.crashed.resolve_after, oomMs: c.oom_killed.resolve_after });
-    const samples = [this.unreachableSample(now, null)];
+    const samples: Sample[] = [this.unreachableSample(now, null)];
     const notice = this.downAtStartSample(now);
     if (notice) samples.push(notice);
     for (const rec of this.tracker.records.values()) {
@@ -337,7 +372,7 @@ export class DockerCollector implements Collector {
       samples.push(...containerSamples(rec, now, this.tracker, policy.rules.restart_loop.within, this.dataRoot));
     }
     this.tracker.sweepRemoved();
-    return { samples, covers: [...CONTAINER_METRICS, "docker_unreachable"] };
+    return { samples, covers: [...CONTAINER_METRICS, DOCKER_UNREACHABLE] };
   }
 
   /** Whether Docker was not answering at `at` (from the first cycle it failed to the moment it answered again). */
@@ -386,28 +421,15 @@ export class DockerCollector implements Collector {
   /** The containers found down on Lookout's first look at this Docker: one notice, up for 10 minutes, then ended quietly. */
   private downAtStart: { at: number; containers: DownAtStart[] } | null = null;
 
-  private downAtStartSample(now: number): Sample | null {
+  private downAtStartSample(now: number): SampleOf<typeof CONTAINERS_DOWN_AT_START> | null {
     const d = this.downAtStart;
     if (!d || d.containers.length === 0 || now - d.at >= DOWN_AT_START_NOTICE_MS) return null;
     const shown = d.containers.slice(0, DOWN_AT_START_LISTED);
-    return {
-      name: "containers_down_at_start",
-      labels: {},
-      value: 1,
-      unit: "bool",
-      info: {
-        count: d.containers.length,
-        started_at: d.at,
-        containers: JSON.stringify(shown),
-        more: d.containers.length - shown.length,
-      },
-    };
+    return sampleOf(CONTAINERS_DOWN_AT_START, 1, { count: d.containers.length, startedAt: d.at, containers: shown, more: d.containers.length - shown.length });
   }
 
-  private unreachableSample(now: number, err: DockerError | null): Sample {
-    const s: Sample = { name: "docker_unreachable", labels: {}, value: err ? 1 : 0, unit: "bool" };
-    if (err) s.info = { error: err.userMessage, since: this.unreachableSince ?? now, host: this.host };
-    return s;
+  private unreachableSample(now: number, err: DockerError | null): SampleOf<typeof DOCKER_UNREACHABLE> {
+    return sampleOf(DOCKER_UNREACHABLE, err ? 1 : 0, err ? { error: err.userMessage, since: this.unreachableSince ?? now, host: this.host } : undefined);
   }
 }
 
@@ -467,37 +489,34 @@ function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerT
   const v = rec.view;
   const labels = containerLabels(v);
   const meta = v.labels;
-  const base = (name: string, value: number, unit: string, info?: Sample["info"]): Sample => {
-    const s: Sample = { name, labels, value, unit, meta };
-    if (info) s.info = info;
-    return s;
-  };
   const out: Sample[] = [];
   // Where it writes, for "disk full" as the likely cause of its death (alert/likely-cause.ts).
-  const writesTo = [...(dataRoot ? [dataRoot] : []), ...(v.mounts ?? [])].join("\n");
+  const writesTo = [...(dataRoot ? [dataRoot] : []), ...(v.mounts ?? [])].filter((p) => p !== "");
+  const removed = rec.removedAt !== null;
   const crash = rec.crash;
   out.push(
-    base(
-      "container_crashed",
+    sampleOf(
+      CONTAINER_CRASHED,
       crash ? 1 : 0,
-      "bool",
       crash
         ? {
-            exit_code: crash.exitCode ?? "unknown",
+            exitCode: crash.exitCode,
             meaning: crash.exitCode === null ? "unknown" : exitCodeMeaning(crash.exitCode),
-            ran_for_ms: crash.ranForMs ?? -1,
-            restart_count: v.restartCount,
-            restart_policy: crash.restartPolicy,
+            ranForMs: crash.ranForMs,
+            restartCount: v.restartCount,
+            restartPolicy: crash.restartPolicy,
             error: crash.error,
             at: crash.at,
-            logs: crash.logs?.join("\n") ?? "",
-            reconciled: crash.reconciled ? 1 : 0,
-            docker_oom_flag: crash.dockerOomFlag ? 1 : 0,
-            removed: rec.removedAt !== null ? 1 : 0,
+            logs: crash.logs ?? [],
+            reconciled: crash.reconciled,
+            dockerOomFlag: crash.dockerOomFlag === true,
+            removed,
             status: v.status,
-            writes_to: writesTo,
+            writesTo,
           }
         : undefined,
+      labels,
+      meta,
     ),
   );
   // The kernel's kill comes before Docker's `die` when it killed the main
@@ -506,67 +525,74 @@ function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerT
   // the container died rather than "a process in it was killed".
   const oom = rec.oom && (rec.oom.died || now - rec.oom.at >= OOM_DIE_WAIT_MS) ? rec.oom : null;
   out.push(
-    base(
-      "container_oom_killed",
+    sampleOf(
+      CONTAINER_OOM_KILLED,
       oom ? 1 : 0,
-      "bool",
       oom
         ? {
-            died: oom.died ? 1 : 0,
-            exit_code: oom.exitCode ?? "none",
-            memory_limit: oom.memoryLimit,
-            last_memory_usage: oom.lastMemoryUsage ?? -1,
+            died: oom.died,
+            exitCode: oom.exitCode,
+            memoryLimit: oom.memoryLimit,
+            lastMemoryUsage: oom.lastMemoryUsage,
             at: oom.at,
-            logs: oom.logs?.join("\n") ?? "",
-            removed: rec.removedAt !== null ? 1 : 0,
+            logs: oom.logs ?? [],
+            removed,
             status: v.status,
-            writes_to: writesTo,
+            writesTo,
           }
         : undefined,
+      labels,
+      meta,
     ),
   );
-  if (rec.removedAt !== null) return out;
-  out.push(
-    base("container_unhealthy", v.health === "unhealthy" ? 1 : 0, "bool", v.health === "unhealthy" ? { output: v.healthOutput ?? "", failing_streak: v.failingStreak } : undefined),
-  );
+  if (removed) return out;
+  const unhealthy = v.health === "unhealthy";
+  out.push(sampleOf(CONTAINER_UNHEALTHY, unhealthy ? 1 : 0, unhealthy ? { output: v.healthOutput ?? "", failingStreak: v.failingStreak } : undefined, labels, meta));
   const last = rec.lastExit ?? null;
   out.push(
-    base("container_restart_loop", tracker.restartsWithin(rec, restartWindowMs, now), "count", {
-      restart_policy: v.restartPolicy,
-      restart_count: v.restartCount,
-      within_ms: restartWindowMs,
-      writes_to: writesTo,
-      last_exit_code: last?.code ?? "unknown",
-      last_exit_meaning: last?.code === null || last?.code === undefined ? "unknown" : exitCodeMeaning(last.code),
-      last_exit_at: last?.at ?? -1,
-      logs: (last?.logs ?? rec.crash?.logs ?? []).join("\n"),
-    }),
+    sampleOf(
+      CONTAINER_RESTART_LOOP,
+      tracker.restartsWithin(rec, restartWindowMs, now),
+      {
+        restartPolicy: v.restartPolicy,
+        restartCount: v.restartCount,
+        withinMs: restartWindowMs,
+        writesTo,
+        lastExit: last && last.code !== null ? { code: last.code, meaning: exitCodeMeaning(last.code), at: last.at } : null,
+        logs: last?.logs ?? rec.crash?.logs ?? [],
+      },
+      labels,
+      meta,
+    ),
   );
   const expectRunning = v.labels["lookout.expect"] === "running" || v.restartPolicy === "always" || v.restartPolicy === "unless-stopped";
   const down = v.status !== "running";
   const notRunning = expectRunning && down && !rec.stoppedByRequest && !rec.crash && !rec.oom && v.labels["lookout.expect"] !== "exit";
   out.push(
-    base(
-      "container_not_running",
+    sampleOf(
+      CONTAINER_NOT_RUNNING,
       notRunning ? 1 : 0,
-      "bool",
-      notRunning ? { status: v.status, exit_code: v.exitCode, restart_policy: v.restartPolicy, error: v.error, since: v.finishedAt ?? now } : undefined,
+      notRunning ? { status: v.status, exitCode: v.exitCode, restartPolicy: v.restartPolicy, error: v.error, since: v.finishedAt ?? now } : undefined,
+      labels,
+      meta,
     ),
   );
   if (v.status === "running" && rec.cpuPercentOfCore !== null) {
     const cores = v.cpuLimit ?? rec.cpu?.onlineCpus ?? 1;
     out.push(
-      base("container_cpu", Math.round((rec.cpuPercentOfCore / cores) * 100) / 100, "%", {
-        of_one_core: Math.round(rec.cpuPercentOfCore * 10) / 10,
-        cores,
-        limited: v.cpuLimit !== null ? 1 : 0,
-      }),
+      sampleOf(
+        CONTAINER_CPU,
+        Math.round((rec.cpuPercentOfCore / cores) * 100) / 100,
+        { ofOneCore: Math.round(rec.cpuPercentOfCore * 10) / 10, cores, limited: v.cpuLimit !== null },
+        labels,
+        meta,
+      ),
     );
   }
   if (v.status === "running" && rec.memoryUsage !== null && rec.memoryLimitSeen) {
     const limited = v.memoryLimit > 0;
     const limit = limited ? v.memoryLimit : rec.memoryLimitSeen;
-    out.push(base("container_memory", Math.round((rec.memoryUsage / limit) * 10000) / 100, "%", { usage_bytes: rec.memoryUsage, limit_bytes: limit, limited: limited ? 1 : 0 }));
+    out.push(sampleOf(CONTAINER_MEMORY, Math.round((rec.memoryUsage / limit) * 10000) / 100, { usageBytes: rec.memoryUsage, limitBytes: limit, limited }, labels, meta));
   }
   return out;
 }

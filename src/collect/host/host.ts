@@ -8,7 +8,26 @@
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { log } from "../../log.js";
-import type { Sample } from "../../model/sample.js";
+import {
+  HOST_CPU,
+  HOST_CPU_CORES,
+  HOST_CPU_IOWAIT,
+  HOST_CPU_STEAL,
+  HOST_CPU_SYSTEM,
+  HOST_CPU_USER,
+  HOST_DISK,
+  HOST_INODES,
+  HOST_LOAD,
+  HOST_LOAD1,
+  HOST_LOAD5,
+  HOST_LOAD15,
+  HOST_MEMORY,
+  HOST_PROCESSES,
+  HOST_REBOOTED,
+  HOST_SWAP,
+  HOST_UPTIME,
+} from "../../model/metrics.js";
+import { type Sample, type SampleOf, sampleOf } from "../../model/sample.js";
 import type { CollectContext, Collector } from "../collector.js";
 import { normalizeMountPoint, selectFilesystems, statFilesystems } from "./filesystems.js";
 import { countProcesses } from "./processes.js";
@@ -52,7 +71,7 @@ export const REBOOT_REPORT_MS = 10 * 60_000;
  * the last time this host was seen up; measured with /proc/uptime (monotonic),
  * so a clock step is not mistaken for one.
  */
-export function rebootSample(memory: BootMemory | undefined, uptimeSeconds: number, now: number): { sample: Sample; memory: BootMemory } {
+export function rebootSample(memory: BootMemory | undefined, uptimeSeconds: number, now: number): { sample: SampleOf<typeof HOST_REBOOTED>; memory: BootMemory } {
   const bootAt = Math.round(now - uptimeSeconds * 1000);
   let reboot = memory?.reboot;
   const seen = memory?.seen;
@@ -62,12 +81,7 @@ export function rebootSample(memory: BootMemory | undefined, uptimeSeconds: numb
   const next: BootMemory = { seen: { bootAt: seen && Math.abs(seen.bootAt - bootAt) < 60_000 ? seen.bootAt : bootAt, at: now }, ...(reboot ? { reboot } : {}) };
   const active = reboot !== undefined && now - reboot.foundAt < REBOOT_REPORT_MS;
   return {
-    sample: sample(
-      "host_rebooted",
-      active ? 1 : 0,
-      "bool",
-      active ? { boot_at: reboot!.bootAt, previous_boot_at: reboot!.previousBootAt, last_seen_up_at: reboot!.lastSeenUpAt } : undefined,
-    ),
+    sample: sampleOf(HOST_REBOOTED, active ? 1 : 0, active ? { bootAt: reboot!.bootAt, previousBootAt: reboot!.previousBootAt, lastSeenUpAt: reboot!.lastSeenUpAt } : undefined),
     memory: next,
   };
 }
@@ -80,12 +94,6 @@ const round1 = (v: number): number => Math.round(v * 10) / 10;
 
 function cpuTotal(c: CpuCounters): number {
   return c.user + c.nice + c.system + c.idle + c.iowait + c.irq + c.softirq + c.steal;
-}
-
-function sample(name: string, value: number, unit: string, info?: Sample["info"], labels: Record<string, string> = {}): Sample {
-  const s: Sample = { name, labels, value, unit };
-  if (info) s.info = info;
-  return s;
 }
 
 function errorText(err: unknown): string {
@@ -136,19 +144,19 @@ export class HostCollector implements Collector {
   }
 
   async collect(ctx: CollectContext): Promise<Sample[]> {
-    const cpu = this.guard("host_cpu", this.path("/proc/stat"), () => this.collectCpu());
+    const cpu = this.guard(HOST_CPU, this.path("/proc/stat"), () => this.collectCpu());
     const parts = await Promise.all([
       cpu.then((c) => c?.samples ?? []),
-      this.guard("host_memory", this.path("/proc/meminfo"), () => this.collectMemory()).then((s) => s ?? []),
-      cpu.then((c) => this.guard("host_load", this.path("/proc/loadavg"), () => this.collectLoad(c?.cores))).then((s) => s ?? []),
-      this.guard("host_uptime", this.path("/proc/uptime"), async () => {
+      this.guard(HOST_MEMORY, this.path("/proc/meminfo"), () => this.collectMemory()).then((s) => s ?? []),
+      cpu.then((c) => this.guard(HOST_LOAD, this.path("/proc/loadavg"), () => this.collectLoad(c?.cores))).then((s) => s ?? []),
+      this.guard(HOST_UPTIME, this.path("/proc/uptime"), async () => {
         const uptime = parseUptime(await readFile(this.path("/proc/uptime"), "utf8")).uptime;
         const reboot = rebootSample(this.boot, uptime, Date.now());
         this.boot = reboot.memory;
-        return [sample("host_uptime", uptime, "s"), reboot.sample];
+        return [sampleOf(HOST_UPTIME, uptime), reboot.sample];
       }).then((s) => s ?? []),
-      this.guard("host_processes", this.path("/proc"), async () => [sample("host_processes", await countProcesses(this.hostRoot), "count")]).then((s) => s ?? []),
-      this.guard("host_disk", this.mountinfoPath(), () => this.collectDisks(ctx.config?.host?.disk?.mounts ?? [])).then((s) => s ?? []),
+      this.guard(HOST_PROCESSES, this.path("/proc"), async () => [sampleOf(HOST_PROCESSES, await countProcesses(this.hostRoot))]).then((s) => s ?? []),
+      this.guard(HOST_DISK, this.mountinfoPath(), () => this.collectDisks(ctx.config?.host?.disk?.mounts ?? [])).then((s) => s ?? []),
     ]);
     return parts.flat();
   }
@@ -168,18 +176,18 @@ export class HostCollector implements Collector {
     const u = cpuDelta(prev.cpu, cur.cpu);
     this.prev = { version: 1, at, cpu: cur.cpu, cores: cur.cores, ...(cur.btime !== undefined ? { btime: cur.btime } : {}) };
     const samples = [
-      sample("host_cpu", round2(u.busy), "%", {
+      sampleOf(HOST_CPU, round2(u.busy), {
         user: round1(u.user),
         system: round1(u.system),
         iowait: round1(u.iowait),
         steal: round1(u.steal),
-        window_ms: Math.max(0, at - prev.at),
+        windowMs: Math.max(0, at - prev.at),
       }),
-      sample("host_cpu_user", round2(u.user), "%"),
-      sample("host_cpu_system", round2(u.system), "%"),
-      sample("host_cpu_iowait", round2(u.iowait), "%"),
-      sample("host_cpu_steal", round2(u.steal), "%"),
-      sample("host_cpu_cores", cur.cores, "count"),
+      sampleOf(HOST_CPU_USER, round2(u.user)),
+      sampleOf(HOST_CPU_SYSTEM, round2(u.system)),
+      sampleOf(HOST_CPU_IOWAIT, round2(u.iowait)),
+      sampleOf(HOST_CPU_STEAL, round2(u.steal)),
+      sampleOf(HOST_CPU_CORES, cur.cores),
     ];
     return { samples, cores: cur.cores };
   }
@@ -194,19 +202,19 @@ export class HostCollector implements Collector {
   private async collectMemory(): Promise<Sample[]> {
     const m = parseMeminfo(await readFile(this.path("/proc/meminfo"), "utf8"));
     const used = m.totalBytes - m.availableBytes;
-    const out = [
-      sample("host_memory", round2((used / m.totalBytes) * 100), "%", {
-        total_bytes: m.totalBytes,
-        available_bytes: m.availableBytes,
-        used_bytes: used,
+    const out: Sample[] = [
+      sampleOf(HOST_MEMORY, round2((used / m.totalBytes) * 100), {
+        totalBytes: m.totalBytes,
+        availableBytes: m.availableBytes,
+        usedBytes: used,
       }),
     ];
     if (m.swapTotalBytes > 0) {
       const swapUsed = Math.max(0, m.swapTotalBytes - m.swapFreeBytes);
       out.push(
-        sample("host_swap", round2((swapUsed / m.swapTotalBytes) * 100), "%", {
-          total_bytes: m.swapTotalBytes,
-          free_bytes: m.swapFreeBytes,
+        sampleOf(HOST_SWAP, round2((swapUsed / m.swapTotalBytes) * 100), {
+          totalBytes: m.swapTotalBytes,
+          freeBytes: m.swapFreeBytes,
         }),
       );
     }
@@ -218,9 +226,9 @@ export class HostCollector implements Collector {
     const out: Sample[] = [];
     // load per core needs the core count from /proc/stat; without it only the raw loads
     if (cores !== undefined && cores > 0) {
-      out.push(sample("host_load", round2(l.load5 / cores), "per_core", { load1: l.load1, load5: l.load5, load15: l.load15, cores }));
+      out.push(sampleOf(HOST_LOAD, round2(l.load5 / cores), { load1: l.load1, load5: l.load5, load15: l.load15, cores }));
     }
-    out.push(sample("host_load1", l.load1, ""), sample("host_load5", l.load5, ""), sample("host_load15", l.load15, ""));
+    out.push(sampleOf(HOST_LOAD1, l.load1), sampleOf(HOST_LOAD5, l.load5), sampleOf(HOST_LOAD15, l.load15));
     return out;
   }
 
@@ -245,11 +253,9 @@ export class HostCollector implements Collector {
     for (const fs of filesystems) {
       this.warned.delete(`disk:${fs.mountPoint}`);
       const labels = { mount: fs.mountPoint };
-      out.push(
-        sample("host_disk", fs.usedPercent, "%", { device: fs.device, fstype: fs.fstype, size_bytes: fs.sizeBytes, used_bytes: fs.usedBytes, free_bytes: fs.freeBytes }, labels),
-      );
+      out.push(sampleOf(HOST_DISK, fs.usedPercent, { device: fs.device, fstype: fs.fstype, sizeBytes: fs.sizeBytes, usedBytes: fs.usedBytes, freeBytes: fs.freeBytes }, labels));
       if (fs.inodesUsedPercent !== null) {
-        out.push(sample("host_inodes", fs.inodesUsedPercent, "%", { inodes: fs.inodes, inodes_free: fs.inodesFree }, { mount: fs.mountPoint }));
+        out.push(sampleOf(HOST_INODES, fs.inodesUsedPercent, { inodes: fs.inodes, inodesFree: fs.inodesFree }, { mount: fs.mountPoint }));
       }
     }
     return out;

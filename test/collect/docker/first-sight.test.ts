@@ -11,6 +11,7 @@ import { ContainerTracker, type ContainerView, newView } from "../../../src/coll
 import { configSchema } from "../../../src/config/schema.js";
 import { containerRules } from "../../../src/evaluate/container-rules.js";
 import { evaluate } from "../../../src/evaluate/evaluate.js";
+import type { MetricName } from "../../../src/model/metrics.js";
 import type { Sample } from "../../../src/model/sample.js";
 import { FixtureServer, fixtureJson, json } from "./fixture-server.js";
 
@@ -116,7 +117,7 @@ describe("the Docker collector's first look", () => {
   }
 
   const config = (host: string) => configSchema.parse({ docker: { socket: host } });
-  const named = (samples: Sample[], name: string) => samples.filter((s) => s.name === name);
+  const named = (samples: Sample[], name: MetricName) => samples.filter((s) => s.name === name);
 
   it("reports what is down as one notice, pages no crash, and keeps the notice (then ends it) across check runs", async () => {
     const host = await daemon();
@@ -127,7 +128,7 @@ describe("the Docker collector's first look", () => {
     expect(named(samples, "container_crashed").map((s) => s.value)).toEqual([0, 0]);
     expect(named(samples, "container_oom_killed").map((s) => s.value)).toEqual([0, 0]);
     const [notice] = named(samples, "containers_down_at_start");
-    expect(notice).toMatchObject({ value: 1, info: { count: 2, more: 0 } });
+    expect(notice).toMatchObject({ value: 1, details: { count: 2, more: 0 } });
 
     // Evaluated: one warning alert whose title lists both, with exit codes and no guess about why.
     const cfg = config(host);

@@ -10,7 +10,8 @@ import { HostCollector, type HostSnapshot, rebootSample } from "../../../src/col
 import { parseProcStat } from "../../../src/collect/host/procfs.js";
 import { configSchema } from "../../../src/config/schema.js";
 import { setLogSink } from "../../../src/log.js";
-import type { Sample } from "../../../src/model/sample.js";
+import type { MetricName } from "../../../src/model/metrics.js";
+import { isSampleOf, type Sample, type SampleOf } from "../../../src/model/sample.js";
 
 const FIX = fileURLToPath(new URL("../../fixtures/proc/", import.meta.url));
 const temps: string[] = [];
@@ -26,11 +27,11 @@ function ctx(mounts: string[] = []): CollectContext {
   return { config: configSchema.parse({ host: { disk: { mounts } } }), now: Date.now(), reason: "interval" };
 }
 
-function get(samples: Sample[], name: string, labels: Record<string, string> = {}): Sample | undefined {
-  return samples.find((s) => s.name === name && JSON.stringify(s.labels) === JSON.stringify(labels));
+function get<N extends MetricName>(samples: Sample[], name: N, labels: Record<string, string> = {}): SampleOf<N> | undefined {
+  return samples.find((s): s is SampleOf<N> => isSampleOf(s, name) && JSON.stringify(s.labels) === JSON.stringify(labels));
 }
 
-function value(samples: Sample[], name: string): number | undefined {
+function value(samples: Sample[], name: MetricName): number | undefined {
   return get(samples, name)?.value;
 }
 
@@ -69,49 +70,45 @@ describe("HostCollector on a fixture host root", () => {
       name: "host_cpu",
       labels: {},
       value: 50,
-      unit: "%",
-      info: { user: 31, system: 11.5, iowait: 5, steal: 7.5, window_ms: expect.any(Number) },
+      details: { user: 31, system: 11.5, iowait: 5, steal: 7.5, windowMs: expect.any(Number) },
     });
-    const windowMs = get(s, "host_cpu")!.info!.window_ms as number;
+    const windowMs = get(s, "host_cpu")!.details.windowMs;
     expect(windowMs).toBeGreaterThanOrEqual(10_000);
     expect(windowMs).toBeLessThan(11_000);
-    expect(get(s, "host_cpu_user")).toEqual({ name: "host_cpu_user", labels: {}, value: 31, unit: "%" });
+    expect(get(s, "host_cpu_user")).toEqual({ name: "host_cpu_user", labels: {}, value: 31 });
     expect(value(s, "host_cpu_system")).toBe(11.5);
     expect(value(s, "host_cpu_iowait")).toBe(5);
     expect(value(s, "host_cpu_steal")).toBe(7.5);
-    expect(get(s, "host_cpu_cores")).toEqual({ name: "host_cpu_cores", labels: {}, value: 4, unit: "count" });
+    expect(get(s, "host_cpu_cores")).toEqual({ name: "host_cpu_cores", labels: {}, value: 4 });
 
     expect(get(s, "host_memory")).toEqual({
       name: "host_memory",
       labels: {},
       value: 40.01,
-      unit: "%",
-      info: { total_bytes: 16786898944, available_bytes: 10070138880, used_bytes: 6716760064 },
+      details: { totalBytes: 16786898944, availableBytes: 10070138880, usedBytes: 6716760064 },
     });
     expect(get(s, "host_swap")).toEqual({
       name: "host_swap",
       labels: {},
       value: 12.5,
-      unit: "%",
-      info: { total_bytes: 4294963200, free_bytes: 3758092288 },
+      details: { totalBytes: 4294963200, freeBytes: 3758092288 },
     });
     expect(get(s, "host_load")).toEqual({
       name: "host_load",
       labels: {},
       value: 0.72,
-      unit: "per_core",
-      info: { load1: 3.52, load5: 2.87, load15: 2.41, cores: 4 },
+      details: { load1: 3.52, load5: 2.87, load15: 2.41, cores: 4 },
     });
-    expect(get(s, "host_load1")).toEqual({ name: "host_load1", labels: {}, value: 3.52, unit: "" });
+    expect(get(s, "host_load1")).toEqual({ name: "host_load1", labels: {}, value: 3.52 });
     expect(value(s, "host_load5")).toBe(2.87);
     expect(value(s, "host_load15")).toBe(2.41);
-    expect(get(s, "host_uptime")).toEqual({ name: "host_uptime", labels: {}, value: 1234567.89, unit: "s" });
-    expect(get(s, "host_processes")).toEqual({ name: "host_processes", labels: {}, value: 1, unit: "count" });
+    expect(get(s, "host_uptime")).toEqual({ name: "host_uptime", labels: {}, value: 1234567.89 });
+    expect(get(s, "host_processes")).toEqual({ name: "host_processes", labels: {}, value: 1 });
 
     // "/" exists under the temp root (statfs gives the temp dir's filesystem); the VM's other mounts do not
-    const disks = s.filter((x) => x.name === "host_disk");
+    const disks = s.filter((x) => isSampleOf(x, "host_disk"));
     expect(disks.map((d) => d.labels.mount)).toEqual(["/"]);
-    expect(disks[0]?.info).toMatchObject({ device: "/dev/nvme0n1p1", fstype: "ext4" });
+    expect(disks[0]?.details).toMatchObject({ device: "/dev/nvme0n1p1", fstype: "ext4" });
     for (const m of ["/boot/efi", "/data", "/mnt/share", "/srv/media files"]) {
       expect(
         logs.some((l) => l.includes("skipping filesystem") && l.includes(m)),
@@ -150,7 +147,7 @@ describe("HostCollector on a fixture host root", () => {
     setTimeout(() => writeFileSync(join(root, "proc/stat"), vmStat2), 200);
     const s = await pending;
     expect(value(s, "host_cpu")).toBe(50);
-    const windowMs = get(s, "host_cpu")!.info!.window_ms as number;
+    const windowMs = get(s, "host_cpu")!.details.windowMs;
     expect(windowMs).toBeGreaterThanOrEqual(499);
     expect(windowMs).toBeLessThan(1000);
 
@@ -174,7 +171,7 @@ describe("HostCollector on a fixture host root", () => {
     cpSync(`${FIX}old-kernel-no-memavailable/meminfo`, join(root, "proc/meminfo"));
     const s = await new HostCollector({ hostRoot: root, cpuWindowMs: 50 }).collect(ctx());
     expect(get(s, "host_memory")?.value).toBe(29.72);
-    expect(get(s, "host_memory")?.info?.available_bytes).toBe(5663664 * 1024);
+    expect(get(s, "host_memory")?.details.availableBytes).toBe(5663664 * 1024);
   });
 
   it("skips only the metrics whose files are missing, and warns once", async () => {
@@ -186,7 +183,7 @@ describe("HostCollector on a fixture host root", () => {
     const s1 = await c.collect(ctx());
     const s2 = await c.collect(ctx());
     for (const s of [s1, s2]) {
-      const names = new Set(s.map((x) => x.name));
+      const names = new Set<string>(s.map((x) => x.name));
       for (const gone of ["host_memory", "host_swap", "host_load", "host_load1", "host_disk", "host_inodes"]) expect(names.has(gone), gone).toBe(false);
       for (const kept of ["host_cpu", "host_cpu_cores", "host_uptime", "host_processes"]) expect(names.has(kept), kept).toBe(true);
     }
@@ -263,7 +260,7 @@ describe("HostCollector.restore", () => {
       const c = new HostCollector({ hostRoot: root, cpuWindowMs: 100 });
       c.restore(snap, snap.at);
       const s = await c.collect(ctx());
-      expect(get(s, "host_cpu")!.info!.window_ms as number).toBeLessThan(1000);
+      expect(get(s, "host_cpu")!.details.windowMs).toBeLessThan(1000);
       expect(value(s, "host_cpu")).toBe(0);
     }
   });
@@ -351,7 +348,7 @@ describe("HostCollector agrees with the kernel and procps on this machine", () =
     const got = value(s, "host_cpu")!;
     expect(got, `collector ${got}, /proc/stat ${low}…${high}`).toBeGreaterThanOrEqual(low - 0.01);
     expect(got, `collector ${got}, /proc/stat ${low}…${high}`).toBeLessThanOrEqual(high + 0.01);
-    expect(get(s, "host_cpu")!.info!.window_ms as number).toBeGreaterThanOrEqual(1500);
+    expect(get(s, "host_cpu")!.details.windowMs).toBeGreaterThanOrEqual(1500);
     expect(value(s, "host_cpu_cores")).toBe(parseProcStat(aText).cores);
   }, 10_000);
 
@@ -369,12 +366,12 @@ describe("HostCollector agrees with the kernel and procps on this machine", () =
     const dfAfter = df();
     const mountedNow = new Set([...mountsBefore, ...mountPoints()]);
 
-    const disks = s.filter((x) => x.name === "host_disk");
+    const disks = s.filter((x) => isSampleOf(x, "host_disk"));
     const mounts = disks.map((d) => d.labels.mount!);
     expect(mounts).toContain("/");
     for (const d of disks) {
       const mount = d.labels.mount!;
-      expect(["tmpfs", "proc", "cgroup", "cgroup2", "devtmpfs", "sysfs", "devpts", "overlay"]).not.toContain(d.info!.fstype);
+      expect(["tmpfs", "proc", "cgroup", "cgroup2", "devtmpfs", "sysfs", "devpts", "overlay"]).not.toContain(d.details.fstype);
       expect(mount.startsWith("/proc") || mount.startsWith("/sys") || mount.startsWith("/dev")).toBe(false);
       // the name is mountinfo's, decoded (a newline in it is \012 there)
       expect(mountedNow.has(mount), JSON.stringify(mount)).toBe(true);
@@ -424,7 +421,7 @@ describe("rebootSample", () => {
     const before = rebootSample(undefined, 10 * DAY, T);
     const after = rebootSample(before.memory, 30, T + 5 * 60_000); // down 4.5 min, up 30 s
     expect(after.sample.value).toBe(1);
-    expect(after.sample.info).toEqual({ boot_at: T + 4.5 * 60_000, previous_boot_at: T - 10 * DAY * 1000, last_seen_up_at: T });
+    expect(after.sample.details).toEqual({ bootAt: T + 4.5 * 60_000, previousBootAt: T - 10 * DAY * 1000, lastSeenUpAt: T });
     expect(rebootSample(after.memory, 30 + 9 * 60, T + 14 * 60_000).sample.value).toBe(1);
     expect(rebootSample(after.memory, 30 + 10 * 60, T + 15 * 60_000).sample.value).toBe(0);
   });

@@ -1,0 +1,300 @@
+/**
+ * Every metric Lookout measures, defined once: its name (the constants below,
+ * the only place a metric's name is written), its unit and the nouns a group
+ * title uses for its alerts (`METRICS`), and the typed details a sample of it
+ * carries for messages (`MetricDetails`). The collector that makes a metric,
+ * the rules that read it, titles, inhibition and likely causes import it from
+ * here; `Sample` (model/sample.ts) is built from `MetricDetails`.
+ *
+ * Names are stable: they are printed in `check --json`, Slack and webhooks,
+ * matched by silences and routes.
+ */
+
+// Host (collect/host/host.ts)
+export const HOST_CPU = "host_cpu";
+export const HOST_CPU_USER = "host_cpu_user";
+export const HOST_CPU_SYSTEM = "host_cpu_system";
+export const HOST_CPU_IOWAIT = "host_cpu_iowait";
+export const HOST_CPU_STEAL = "host_cpu_steal";
+export const HOST_CPU_CORES = "host_cpu_cores";
+export const HOST_MEMORY = "host_memory";
+export const HOST_SWAP = "host_swap";
+export const HOST_LOAD = "host_load";
+export const HOST_LOAD1 = "host_load1";
+export const HOST_LOAD5 = "host_load5";
+export const HOST_LOAD15 = "host_load15";
+export const HOST_UPTIME = "host_uptime";
+export const HOST_REBOOTED = "host_rebooted";
+export const HOST_PROCESSES = "host_processes";
+export const HOST_DISK = "host_disk";
+export const HOST_INODES = "host_inodes";
+
+// Docker (collect/docker/docker.ts)
+export const CONTAINER_CRASHED = "container_crashed";
+export const CONTAINER_OOM_KILLED = "container_oom_killed";
+export const CONTAINER_UNHEALTHY = "container_unhealthy";
+export const CONTAINER_RESTART_LOOP = "container_restart_loop";
+export const CONTAINER_NOT_RUNNING = "container_not_running";
+export const CONTAINER_CPU = "container_cpu";
+export const CONTAINER_MEMORY = "container_memory";
+export const CONTAINERS_DOWN_AT_START = "containers_down_at_start";
+export const DOCKER_UNREACHABLE = "docker_unreachable";
+
+export interface HostCpuDetails {
+  /** The split of busy time, % of all cores, one decimal. */
+  user: number;
+  system: number;
+  iowait: number;
+  steal: number;
+  /** How long the two /proc/stat readings were apart. */
+  windowMs: number;
+}
+
+export interface HostMemoryDetails {
+  totalBytes: number;
+  availableBytes: number;
+  usedBytes: number;
+}
+
+export interface HostSwapDetails {
+  totalBytes: number;
+  freeBytes: number;
+}
+
+export interface HostLoadDetails {
+  load1: number;
+  load5: number;
+  load15: number;
+  cores: number;
+}
+
+/** A reboot found in the last 10 minutes (ms since epoch). */
+export interface HostRebootedDetails {
+  bootAt: number;
+  previousBootAt: number;
+  lastSeenUpAt: number;
+}
+
+export interface HostDiskDetails {
+  device: string;
+  fstype: string;
+  sizeBytes: number;
+  usedBytes: number;
+  freeBytes: number;
+}
+
+export interface HostInodesDetails {
+  inodes: number;
+  inodesFree: number;
+}
+
+/** Where a container writes (Docker's data root, its bind mounts and volumes): a full disk there is the likely cause of its death. */
+export interface WritesTo {
+  writesTo: string[];
+}
+
+export interface ContainerCrashedDetails extends WritesTo {
+  /** null: Docker did not say. */
+  exitCode: number | null;
+  /** What the exit code means ("killed (SIGKILL)"), "unknown" without one. */
+  meaning: string;
+  /** null: unknown. */
+  ranForMs: number | null;
+  restartCount: number;
+  restartPolicy: string;
+  /** Docker's State.Error, "" when none. */
+  error: string;
+  /** When it exited, ms since epoch. */
+  at: number;
+  /** Its last log lines. */
+  logs: string[];
+  /** Found by inspection after the fact (the event stream was down), not seen live. */
+  reconciled: boolean;
+  /** Docker's State.OOMKilled was set (said as Docker's flag, not as the cause). */
+  dockerOomFlag: boolean;
+  /** The container is gone (docker rm, --rm). */
+  removed: boolean;
+  /** Docker's status now ("restarting", "exited"…). */
+  status: string;
+}
+
+export interface ContainerOomKilledDetails extends WritesTo {
+  /** The container's main process died (else a process in it was killed and it kept running). */
+  died: boolean;
+  /** null: it did not die, or Docker did not say. */
+  exitCode: number | null;
+  /** Its memory limit, 0 for none. */
+  memoryLimit: number;
+  /** null: not measured yet. */
+  lastMemoryUsage: number | null;
+  at: number;
+  logs: string[];
+  removed: boolean;
+  status: string;
+}
+
+export interface ContainerUnhealthyDetails {
+  /** The last health check's output. */
+  output: string;
+  failingStreak: number;
+}
+
+export interface ContainerRestartLoopDetails extends WritesTo {
+  restartPolicy: string;
+  restartCount: number;
+  /** The window the restarts are counted in. */
+  withinMs: number;
+  /** The last exit seen, when its code is known. */
+  lastExit: { code: number; meaning: string; at: number } | null;
+  /** The last exit's log lines (else the last crash's). */
+  logs: string[];
+}
+
+export interface ContainerNotRunningDetails {
+  status: string;
+  exitCode: number;
+  restartPolicy: string;
+  error: string;
+  /** When it stopped (else when Lookout saw it down), ms since epoch. */
+  since: number;
+}
+
+export interface ContainerCpuDetails {
+  /** docker stats' figure: 100 is one core. */
+  ofOneCore: number;
+  /** The cores the value is a share of: its CPU limit, else the host's. */
+  cores: number;
+  /** Whether the container has a CPU limit. */
+  limited: boolean;
+}
+
+export interface ContainerMemoryDetails {
+  usageBytes: number;
+  /** Its limit, else host memory. */
+  limitBytes: number;
+  /** Whether the container has a memory limit. */
+  limited: boolean;
+}
+
+/** A container that was not running when Lookout first looked at this Docker. */
+export interface DownAtStart {
+  name: string;
+  status: string;
+  exitCode: number;
+  finishedAt: number | null;
+  /** Docker's State.OOMKilled: said as Docker's flag, not as a cause. */
+  oomFlag: boolean;
+}
+
+export interface ContainersDownAtStartDetails {
+  /** How many were down (more than are listed). */
+  count: number;
+  /** When Lookout first looked, ms since epoch. */
+  startedAt: number;
+  /** The ones named, most recent exit first. */
+  containers: DownAtStart[];
+  /** How many more were down than are listed. */
+  more: number;
+}
+
+export interface DockerUnreachableDetails {
+  /** Why, in words with the fix. */
+  error: string;
+  /** The first check Docker failed, ms since epoch. */
+  since: number;
+  /** The socket or URL tried. */
+  host: string;
+}
+
+/**
+ * What a sample of each metric carries besides its value. `undefined`: no
+ * details. `X | undefined`: details only while it fires (the value is not 0).
+ */
+export interface MetricDetails {
+  [HOST_CPU]: HostCpuDetails;
+  [HOST_CPU_USER]: undefined;
+  [HOST_CPU_SYSTEM]: undefined;
+  [HOST_CPU_IOWAIT]: undefined;
+  [HOST_CPU_STEAL]: undefined;
+  [HOST_CPU_CORES]: undefined;
+  [HOST_MEMORY]: HostMemoryDetails;
+  [HOST_SWAP]: HostSwapDetails;
+  [HOST_LOAD]: HostLoadDetails;
+  [HOST_LOAD1]: undefined;
+  [HOST_LOAD5]: undefined;
+  [HOST_LOAD15]: undefined;
+  [HOST_UPTIME]: undefined;
+  [HOST_REBOOTED]: HostRebootedDetails | undefined;
+  [HOST_PROCESSES]: undefined;
+  [HOST_DISK]: HostDiskDetails;
+  [HOST_INODES]: HostInodesDetails;
+  [CONTAINER_CRASHED]: ContainerCrashedDetails | undefined;
+  [CONTAINER_OOM_KILLED]: ContainerOomKilledDetails | undefined;
+  [CONTAINER_UNHEALTHY]: ContainerUnhealthyDetails | undefined;
+  [CONTAINER_RESTART_LOOP]: ContainerRestartLoopDetails;
+  [CONTAINER_NOT_RUNNING]: ContainerNotRunningDetails | undefined;
+  [CONTAINER_CPU]: ContainerCpuDetails;
+  [CONTAINER_MEMORY]: ContainerMemoryDetails;
+  [CONTAINERS_DOWN_AT_START]: ContainersDownAtStartDetails;
+  [DOCKER_UNREACHABLE]: DockerUnreachableDetails | undefined;
+}
+
+export type MetricName = keyof MetricDetails;
+
+/** What one and N alerts of a metric are, in a group's title ("1 container crashed", "5 containers crashed"). */
+export type GroupNouns = readonly [one: string, many: string];
+
+export interface MetricDefinition {
+  /** `%`, `bytes`, `s`, `per_core`, `count`, `bool`, "" (a bare number). Printed in `check --json`. */
+  unit: string;
+  /** For metrics a rule alerts on. */
+  nouns?: GroupNouns;
+}
+
+export const METRICS = {
+  [HOST_CPU]: { unit: "%", nouns: ["high CPU", "high CPU"] },
+  [HOST_CPU_USER]: { unit: "%" },
+  [HOST_CPU_SYSTEM]: { unit: "%" },
+  [HOST_CPU_IOWAIT]: { unit: "%" },
+  [HOST_CPU_STEAL]: { unit: "%" },
+  [HOST_CPU_CORES]: { unit: "count" },
+  [HOST_MEMORY]: { unit: "%", nouns: ["high memory", "high memory"] },
+  [HOST_SWAP]: { unit: "%", nouns: ["high swap", "high swap"] },
+  [HOST_LOAD]: { unit: "per_core", nouns: ["high load", "high load"] },
+  [HOST_LOAD1]: { unit: "" },
+  [HOST_LOAD5]: { unit: "" },
+  [HOST_LOAD15]: { unit: "" },
+  [HOST_UPTIME]: { unit: "s" },
+  [HOST_REBOOTED]: { unit: "bool", nouns: ["reboot", "reboots"] },
+  [HOST_PROCESSES]: { unit: "count" },
+  [HOST_DISK]: { unit: "%", nouns: ["disk filling up", "disks filling up"] },
+  [HOST_INODES]: { unit: "%", nouns: ["filesystem out of inodes", "filesystems out of inodes"] },
+  [CONTAINER_CRASHED]: { unit: "bool", nouns: ["container crashed", "containers crashed"] },
+  [CONTAINER_OOM_KILLED]: { unit: "bool", nouns: ["container ran out of memory", "containers ran out of memory"] },
+  [CONTAINER_UNHEALTHY]: { unit: "bool", nouns: ["container unhealthy", "containers unhealthy"] },
+  [CONTAINER_RESTART_LOOP]: { unit: "count", nouns: ["container in a restart loop", "containers in a restart loop"] },
+  [CONTAINER_NOT_RUNNING]: { unit: "bool", nouns: ["container not running", "containers not running"] },
+  [CONTAINER_CPU]: { unit: "%", nouns: ["container with high CPU", "containers with high CPU"] },
+  [CONTAINER_MEMORY]: { unit: "%", nouns: ["container with high memory", "containers with high memory"] },
+  [CONTAINERS_DOWN_AT_START]: { unit: "bool", nouns: ["notice of containers down at start", "notices of containers down at start"] },
+  [DOCKER_UNREACHABLE]: { unit: "bool", nouns: ["Docker unreachable", "Docker unreachable"] },
+} as const satisfies Record<MetricName, MetricDefinition>;
+
+/** Whether `name` is a metric Lookout defines (for names read from outside: alert names, stored alerts). */
+export function isMetricName(name: string): name is MetricName {
+  return Object.hasOwn(METRICS, name);
+}
+
+/** The metrics measured per container (labelled `container`): Docker being unreachable makes every one of them doubtful. */
+export const PER_CONTAINER_METRICS: readonly MetricName[] = [
+  CONTAINER_CRASHED,
+  CONTAINER_OOM_KILLED,
+  CONTAINER_UNHEALTHY,
+  CONTAINER_RESTART_LOOP,
+  CONTAINER_NOT_RUNNING,
+  CONTAINER_CPU,
+  CONTAINER_MEMORY,
+];
+
+/** The metrics about a container dying, whose details say where it writes (a full disk there is the likely cause). */
+export const CONTAINER_DEATH_METRICS = [CONTAINER_CRASHED, CONTAINER_OOM_KILLED, CONTAINER_RESTART_LOOP] as const;
