@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+/**
+ * What `lookout run` costs to keep running, beside what a user would run
+ * instead: Debian's node_exporter (`prometheus-node-exporter`), in the same run.
+ *
+ *   npm run build && node bench/footprint.mjs [--containers 20] [--interval 2s] [--minutes 10]
+ *   npm run build && node bench/footprint.mjs --soak [--containers 100] [--minutes 30]
+ *
+ * Both start a private dockerd (bench/lib/dockerd.mjs: own socket, data root,
+ * exec root, no bridge, no iptables) with `--containers` busybox containers
+ * (`--network none`), then, side by side:
+ *   - `lookout run` (dist/cli/main.js) watching that dockerd at `--interval`,
+ *     host rules on (no receiver: nothing is sent anywhere);
+ *   - node_exporter on 127.0.0.1, scraped every `--interval` as Prometheus
+ *     would (it costs nothing between scrapes, so it is scraped as often as
+ *     Lookout collects).
+ * Every 5 s it reads each process's RSS (VmRSS) and CPU time (utime + stime,
+ * /proc/PID/stat), and dockerd's, containerd's and the shims' CPU: their
+ * rate while Lookout runs minus their rate in the `--baseline` seconds before
+ * it started is what Lookout adds to Docker.
+ *
+ * --soak: containers are created and removed continuously (one every 2 s,
+ * each lives about `--containers` x 2 s, so about `--containers` run at any
+ * time) for `--minutes`; RSS is printed each minute, to show it flat.
+ *
+ * Markdown on stdout, progress on stderr. Needs root, dockerd, the docker CLI;
+ * installs prometheus-node-exporter with apt-get when it is missing.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { get } from "node:http";
+import { cpus, release } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildImage, cleanStale, createRig, daemonPids, docker as dockerCli, ensureDeps, IMAGE, startDockerd, teardown } from "./lib/dockerd.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "..");
+const argv = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i === -1 ? fallback : argv[i + 1];
+};
+const SOAK = argv.includes("--soak");
+const CONTAINERS = Number(option("--containers", SOAK ? "100" : "20"));
+const INTERVAL = option("--interval", "2s");
+const INTERVAL_MS = Number.parseFloat(INTERVAL) * (INTERVAL.endsWith("ms") ? 1 : 1000);
+const MINUTES = Number(option("--minutes", SOAK ? "30" : "10"));
+const BASELINE_S = Number(option("--baseline", "30"));
+const SAMPLE_MS = 5000;
+const NODE_EXPORTER_PORT = 19100;
+const TICK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+
+const started = Date.now();
+const say = (msg) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${msg}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const die = (msg) => {
+  process.stderr.write(`footprint: ${msg}\n`);
+  process.exit(1);
+};
+
+if (process.getuid?.() !== 0) die("dockerd needs root: run this as root");
+if (!existsSync(join(root, "dist/cli/main.js"))) die("dist/ is missing: run `npm run build` first");
+ensureDeps({ say });
+if (!existsSync("/usr/bin/prometheus-node-exporter")) {
+  say("installing prometheus-node-exporter (apt-get)");
+  execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "prometheus-node-exporter"], {
+    stdio: "ignore",
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
+}
+
+/** CPU seconds (user + system) and RSS bytes of a pid, or null when it is gone. */
+function usage(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const cpu = (Number(f[11]) + Number(f[12])) / TICK;
+    const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+    return { cpu, rss };
+  } catch {
+    return null;
+  }
+}
+const cpuOf = (pids) => pids.reduce((s, p) => s + (usage(p)?.cpu ?? 0), 0);
+const mib = (b) => (b / 1048576).toFixed(1);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s[Math.floor(s.length / 2)];
+};
+
+cleanStale({ say });
+const rig = createRig();
+const work = mkdtempSync("/tmp/lkf-");
+const children = [];
+let soakTimer = null;
+async function cleanup() {
+  if (soakTimer) clearInterval(soakTimer);
+  for (const c of children) {
+    try {
+      c.kill("SIGTERM");
+    } catch {}
+  }
+  await sleep(500);
+  teardown(rig.dir);
+  rmSync(work, { recursive: true, force: true });
+}
+process.on("SIGINT", () => cleanup().then(() => process.exit(130)));
+
+try {
+  say(`dockerd on ${rig.socket}`);
+  await startDockerd(rig);
+  await buildImage(rig);
+  const docker = (args) => dockerCli(rig, args);
+  const run = (name) => docker(["run", "-d", "--network", "none", "--name", name, IMAGE, "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 10 & wait; done"]);
+  if (!SOAK) {
+    say(`starting ${CONTAINERS} containers`);
+    for (let i = 0; i < CONTAINERS; i++) await run(`fp-${i}`);
+  }
+
+  const dockerPids = () => daemonPids(rig.dir);
+  say(`baseline: dockerd, containerd and shims for ${BASELINE_S} s without Lookout`);
+  const b0 = cpuOf(dockerPids());
+  await sleep(BASELINE_S * 1000);
+  const dockerBaseRate = (cpuOf(dockerPids()) - b0) / BASELINE_S;
+
+  const config = join(work, "lookout.yaml");
+  writeFileSync(config, `interval: ${INTERVAL}\ndata_dir: ${join(work, "data")}\ndocker:\n  socket: ${rig.host}\n`, { mode: 0o600 });
+  const lookout = spawn(process.execPath, [join(root, "dist/cli/main.js"), "run", "--config", config], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, LOOKOUT_LOG_LEVEL: "warn" },
+  });
+  children.push(lookout);
+  let lookoutErr = "";
+  lookout.stderr.on("data", (d) => (lookoutErr = (lookoutErr + d).slice(-4000)));
+  const exporter = spawn("/usr/bin/prometheus-node-exporter", [`--web.listen-address=127.0.0.1:${NODE_EXPORTER_PORT}`], { stdio: "ignore" });
+  children.push(exporter);
+  const scrape = () =>
+    new Promise((r) => {
+      const req = get({ host: "127.0.0.1", port: NODE_EXPORTER_PORT, path: "/metrics" }, (res) => res.resume().on("end", r));
+      req.on("error", r);
+    });
+  const scraper = setInterval(scrape, INTERVAL_MS);
+
+  if (SOAK) {
+    let n = 0;
+    const live = [];
+    soakTimer = setInterval(() => {
+      const name = `soak-${n++}`;
+      live.push(name);
+      run(name).catch(() => {});
+      if (live.length > CONTAINERS) docker(["rm", "-f", live.shift()]).catch(() => {});
+    }, 2000);
+  }
+
+  // Let both start and warm up before measuring.
+  await sleep(15_000);
+  const t0 = Date.now();
+  const l0 = usage(lookout.pid);
+  const e0 = usage(exporter.pid);
+  const d0 = cpuOf(dockerPids());
+  if (!l0 || !e0) die(`a process did not start: lookout ${l0 ? "up" : "down"}, node_exporter ${e0 ? "up" : "down"}\n${lookoutErr}`);
+  const samples = [];
+  const end = t0 + MINUTES * 60_000;
+  while (Date.now() < end) {
+    await sleep(SAMPLE_MS);
+    const l = usage(lookout.pid);
+    const e = usage(exporter.pid);
+    if (!l) die(`lookout run exited\n${lookoutErr}`);
+    samples.push({ at: Date.now() - t0, lookout: l, exporter: e });
+    if (samples.length % 12 === 0) say(`${Math.round((Date.now() - t0) / 60_000)} min: lookout ${mib(l.rss)} MiB, node_exporter ${mib(e?.rss ?? 0)} MiB`);
+  }
+  clearInterval(scraper);
+  const seconds = (Date.now() - t0) / 1000;
+  const last = samples[samples.length - 1];
+  const lookoutPct = ((last.lookout.cpu - l0.cpu) / seconds) * 100;
+  const exporterPct = ((last.exporter.cpu - e0.cpu) / seconds) * 100;
+  const dockerPct = ((cpuOf(dockerPids()) - d0) / seconds - dockerBaseRate) * 100;
+
+  const out = [];
+  out.push(`# ${SOAK ? `Soak: ${CONTAINERS} containers created and removed continuously` : `Footprint: ${CONTAINERS} containers`}, interval ${INTERVAL}, ${MINUTES} min`);
+  out.push("", `Machine: ${cpus().length} CPUs, kernel ${release()}, node ${process.version}, ${new Date().toISOString()}`);
+  out.push("", `Command: \`node bench/footprint.mjs ${argv.join(" ")}\``.trim());
+  out.push("", "| process | RSS at start (MiB) | RSS median (MiB) | RSS max (MiB) | RSS at end (MiB) | CPU, % of one core |", "|---|---|---|---|---|---|");
+  for (const [name, key, pct] of [
+    ["lookout run", "lookout", lookoutPct],
+    ["node_exporter (scraped every interval)", "exporter", exporterPct],
+  ]) {
+    const rss = samples.map((s) => s[key]?.rss ?? 0);
+    out.push(`| ${name} | ${mib(rss[0])} | ${mib(median(rss))} | ${mib(Math.max(...rss))} | ${mib(rss[rss.length - 1])} | ${pct.toFixed(2)} |`);
+  }
+  out.push(`| dockerd + containerd + shims, added while Lookout ran | | | | | ${dockerPct.toFixed(2)} |`);
+  out.push("", `Lookout plus what it adds to Docker: ${(lookoutPct + Math.max(0, dockerPct)).toFixed(2)} % of one core.`);
+  if (SOAK) {
+    out.push("", "| minute | lookout RSS (MiB) |", "|---|---|");
+    for (const s of samples.filter((_, i) => (i + 1) % 12 === 0)) out.push(`| ${Math.round(s.at / 60_000)} | ${mib(s.lookout.rss)} |`);
+  }
+  process.stdout.write(out.join("\n") + "\n");
+} catch (err) {
+  process.stderr.write(`footprint: ${err.stack ?? err}\n`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
