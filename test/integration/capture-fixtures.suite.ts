@@ -2,7 +2,7 @@
  * Records the Engine API answers the unit tests parse (test/fixtures/docker/)
  * from the rig's real dockerd. Skipped unless asked for:
  *
- *   LOOKOUT_CAPTURE_FIXTURES=1 npx vitest run test/integration/capture-fixtures.test.ts
+ *   LOOKOUT_CAPTURE_FIXTURES=1 LOOKOUT_DOCKER_SUITES=capture-fixtures npx vitest run --project docker
  *
  * Bodies are stored exactly as the daemon sent them (JSON re-indented for
  * reading; the event stream and the log streams byte for byte).
