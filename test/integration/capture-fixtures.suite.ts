@@ -10,16 +10,15 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Client, request } from "undici";
-import { describe, expect, inject, it } from "vitest";
-import { docker, runContainer, setRig, waitContainer } from "./docker-rig.js";
+import { describe, expect, it } from "vitest";
+import { currentRig, docker, runContainer, setRig, waitContainer } from "./docker-rig.js";
 
 const OUT = resolve(import.meta.dirname, "../fixtures/docker");
 const enabled = process.env.LOOKOUT_CAPTURE_FIXTURES === "1";
 
 describe.skipIf(!enabled)("capture Engine API fixtures from the rig's dockerd", () => {
   it("records version, containers, inspects, stats, events and logs", { timeout: 120_000 }, async () => {
-    const rig = inject("dockerRig");
-    if (!rig) throw new Error("no rig");
+    const rig = await currentRig();
     setRig(rig);
     mkdirSync(OUT, { recursive: true });
     const client = new Client("http://localhost", { socketPath: rig.socket, bodyTimeout: 0 });

@@ -11,12 +11,12 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, startCli, workspace } from "../support/cli.js";
 import { HOST_RULES_OFF } from "../support/configs.js";
 import { FakeSlack, type RecordedRequest, validateSlackPayload } from "../support/fake-slack.js";
 import { until as waitUntil } from "../support/wait.js";
-import { docker, type RigInfo, runContainer, setRig, uniqueName, waitContainer } from "./docker-rig.js";
+import { currentRig, docker, type RigInfo, runContainer, setRig, uniqueName, waitContainer } from "./docker-rig.js";
 
 let rig: RigInfo;
 type Agent = ReturnType<typeof startCli>;
@@ -95,9 +95,7 @@ async function agentStarted(agent: Agent, times = 1): Promise<void> {
 const containerOf = (q: Queued, names: readonly string[]) => names.find((n) => q.alert.includes(`"${n}"`));
 
 beforeAll(async () => {
-  const injected = inject("dockerRig");
-  if (!injected) throw new Error("the Docker rig did not start (see test/integration/global-setup.ts)");
-  rig = injected;
+  rig = await currentRig();
   setRig(rig);
 });
 
