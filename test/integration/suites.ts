@@ -10,7 +10,7 @@
  *
  * One suite, or a few: `LOOKOUT_DOCKER_SUITES=delivery,engine npx vitest run --project docker`.
  */
-import { describe } from "vitest";
+import { describe, it } from "vitest";
 import { useChain } from "./docker-rig.js";
 
 /** Every suite, for LOOKOUT_DOCKER_SUITES. */
@@ -24,8 +24,10 @@ export function chain(index: number, suites: Record<string, () => Promise<unknow
     .filter(Boolean);
   const unknown = (wanted ?? []).filter((s) => !ALL.includes(s));
   if (unknown.length > 0) throw new Error(`LOOKOUT_DOCKER_SUITES: no suite ${unknown.join(", ")} (there are ${ALL.join(", ")})`);
-  for (const [name, load] of Object.entries(suites)) {
-    if (wanted && !wanted.includes(name)) continue;
+  const chosen = Object.entries(suites).filter(([name]) => !wanted || wanted.includes(name));
+  // A file without a test fails: say that this chain has nothing to do.
+  if (chosen.length === 0) it.skip(`no suite of chain ${index} is in LOOKOUT_DOCKER_SUITES`, () => undefined);
+  for (const [name, load] of chosen) {
     describe(`${name}.suite.ts`, async () => {
       await load();
     });
