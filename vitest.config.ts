@@ -1,26 +1,46 @@
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /**
- * Three projects in one `vitest run`:
+ * Three projects in one `vitest run`, all at once on four workers (most of
+ * these tests wait on processes, sockets and timers rather than compute):
+ * - docker: the real `lookout run` against our own dockerd, with real waits (a
+ *   Slack outage with a kill -9, dockerd killed and restored). Two files, two
+ *   chains of suites (test/integration/suites.ts), each with a dockerd of its
+ *   own (global-setup starts two): the suites of a chain run one after the
+ *   other, so no two ever share a daemon at once. Both start first (the
+ *   sequencer below) and hold a worker each for about a minute and a half,
+ *   the longest chains of the run.
+ * - cli: spawn the built CLI (`lookout …`) as a user or cron would.
  * - unit: no process spawned but their own children; no unit test is timed
  *   (rules about time run on a test clock, test/support/clock.ts), and the
  *   host CPU tests compare with readings taken around the collector, so other
  *   work on the machine does not matter to them.
- * - cli: spawn the built CLI (`lookout …`) as a user or cron would.
- * - docker: the real `lookout run` against the rig's own dockerd, with real
- *   waits (a Slack outage with a kill -9, dockerd killed and restored). One
- *   file at a time, after everything else, so that nothing competes with them.
- * unit and cli run first, two files at a time (vitest runs the projects of one
- * sequence.groupOrder with one maxWorkers).
+ * cli and unit share the other workers, longest files first. Every end-to-end
+ * test waits on conditions with generous deadlines and watches only what it
+ * controls (its own containers, pids, thresholds), so that sharing the machine
+ * with the Docker chains, or with other work, changes how long it takes, not
+ * whether it passes. The projects of one sequence.groupOrder must have one
+ * maxWorkers (vitest runs them with one pool).
  */
 /** test/cli files that spawn nothing (pure functions of src/cli): unit tests. */
 const CLI_UNIT = ["test/cli/table.test.ts"];
+const WORKERS = 4;
+
+/** The Docker files first, so that their serial chains start at once; then vitest's order (longest first). */
+class DockerFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    return [...sorted.filter((f) => f.project.name === "docker"), ...sorted.filter((f) => f.project.name !== "docker")];
+  }
+}
 
 export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ["default"],
+    sequence: { sequencer: DockerFirst },
     projects: [
       {
         extends: true,
@@ -28,7 +48,7 @@ export default defineConfig({
           name: "unit",
           include: ["test/**/*.test.ts"],
           exclude: ["test/integration/**", "test/cli/!(table).test.ts"],
-          maxWorkers: 2,
+          maxWorkers: WORKERS,
           sequence: { groupOrder: 0 },
         },
       },
@@ -38,7 +58,7 @@ export default defineConfig({
           name: "cli",
           include: ["test/cli/**/*.test.ts"],
           exclude: CLI_UNIT,
-          maxWorkers: 2,
+          maxWorkers: WORKERS,
           sequence: { groupOrder: 0 },
         },
       },
@@ -46,9 +66,10 @@ export default defineConfig({
         extends: true,
         test: {
           name: "docker",
-          include: ["test/integration/**/*.test.ts"],
-          maxWorkers: 1,
-          sequence: { groupOrder: 1 },
+          // Two files, two chains of suites, each on its own dockerd (test/integration/suites.ts).
+          include: ["test/integration/docker-*.test.ts"],
+          maxWorkers: WORKERS,
+          sequence: { groupOrder: 0 },
           // Starts our own dockerd when a file under test/integration/ is in the run.
           globalSetup: ["test/integration/global-setup.ts"],
         },

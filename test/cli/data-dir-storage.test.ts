@@ -19,24 +19,30 @@ const DISK_FIRES = hostRulesOnly({ disk: '{ warning: 1, critical: null, mounts: 
 
 describe("lookout.db deleted while the agent runs", () => {
   it("status and silence refuse to make a new empty one; the agent makes it again from memory, with the silences, and says so", async () => {
-    // A long interval: status and silence below run between the first check and the next.
-    const ws = workspace(`interval: 12s\n${DISK_FIRES}\n`);
+    const ws = workspace(`interval: 1s\n${DISK_FIRES}\n`);
     const args = ["--config", ws.config, "--data-dir", ws.data];
     const added = await runCli(["silence", "add", "--match", "container=db-1", "--for", "2h", "--comment", "kept", ...args]);
     expect(added.code, added.stderr).toBe(0);
     const agent = startCli(["run", ...args]);
     try {
       await agent.firstCheck();
-      rmSync(join(ws.data, "lookout.db"));
-      for (const cmd of [["status"], ["silence", "add", "--match", "container=web-1", "--for", "1h"]]) {
-        const r = await runCli([...cmd, ...args]);
-        expect(r.code, r.stdout).toBe(3);
-        expect(r.stderr).toMatch(
-          new RegExp(
-            `^lookout: ${join(ws.data, "lookout.db")} is missing, but the agent \\(pid ${agent.child.pid}, "lookout run"\\) is using the data directory .*: the database was deleted while it ran\\. The agent makes a new one`,
-          ),
-        );
-        expect(existsSync(join(ws.data, "lookout.db"))).toBe(false);
+      // status and silence below run between two of the agent's cycles, however slow the machine: the agent is
+      // held (SIGSTOP; it still holds the data directory's lock) until they are done, then goes on (SIGCONT).
+      process.kill(agent.child.pid!, "SIGSTOP");
+      try {
+        rmSync(join(ws.data, "lookout.db"));
+        for (const cmd of [["status"], ["silence", "add", "--match", "container=web-1", "--for", "1h"]]) {
+          const r = await runCli([...cmd, ...args]);
+          expect(r.code, r.stdout).toBe(3);
+          expect(r.stderr).toMatch(
+            new RegExp(
+              `^lookout: ${join(ws.data, "lookout.db")} is missing, but the agent \\(pid ${agent.child.pid}, "lookout run"\\) is using the data directory .*: the database was deleted while it ran\\. The agent makes a new one`,
+            ),
+          );
+          expect(existsSync(join(ws.data, "lookout.db"))).toBe(false);
+        }
+      } finally {
+        process.kill(agent.child.pid!, "SIGCONT");
       }
       await until(
         () => agent.out.stderr.includes("was deleted while the agent ran"),

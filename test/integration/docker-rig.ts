@@ -5,9 +5,10 @@
  * host's static busybox (no registry is reachable). Containers always run with
  * `--network none`.
  *
- * `global-setup.ts` starts it once per vitest run (`startRig`) and tears it
- * down (`stopRig`); tests get it with `inject("dockerRig")` (or just the
- * socket with `inject("dockerSocket")`) and use the helpers below, which find
+ * `global-setup.ts` starts one per chain of suites (`startRig`: two, each its
+ * own dockerd, so that two chains run at once and never share a daemon) and
+ * tears them down (`stopRig`); a test file says which it uses (`useChain`),
+ * suites get it with `currentRig()` and use the helpers below, which find
  * the rig themselves when none is passed. Tests may stop, kill (SIGKILL), start and restart
  * dockerd (same socket, same data root) and hide its socket for a while.
  *
@@ -100,9 +101,12 @@ export interface RigInfo {
 
 declare module "vitest" {
   export interface ProvidedContext {
-    /** The rig's socket path; "" when no integration test is part of the run. */
+    /** The first rig's socket path; "" when no integration test is part of the run. */
     dockerSocket: string;
+    /** The first rig (`dockerRigs[0]`). */
     dockerRig: RigInfo | null;
+    /** One rig per chain of suites (test/integration/docker-*.test.ts); empty when none started. */
+    dockerRigs: RigInfo[];
   }
 }
 
@@ -298,19 +302,28 @@ export async function withoutSocket<T>(fn: () => Promise<T>, info?: RigInfo): Pr
 // ------------------------------------------------------------------ helpers for tests
 
 let activeRig: RigInfo | null = null;
+let chain = 0;
 
 /** Makes the helpers use this rig instead of the injected one. */
 export function setRig(info: RigInfo | null): void {
   activeRig = info;
 }
 
-/** The rig of this run: set with `setRig`, else provided by global-setup. */
+/** Which of the rigs global-setup provides this file uses (test/integration/docker-*.test.ts: one chain of suites each). */
+export function useChain(index: number): void {
+  chain = index;
+  activeRig = null;
+}
+
+/** The rig of this file: set with `setRig`, else the one global-setup provides for its chain (`useChain`). */
 export async function currentRig(): Promise<RigInfo> {
   if (activeRig) return activeRig;
   const { inject } = await import("vitest");
-  const rig = inject("dockerRig");
+  const rig = (inject("dockerRigs") ?? [])[chain] ?? (chain === 0 ? inject("dockerRig") : null);
   if (!rig) {
-    throw new RigError("the Docker rig is not running: test/integration/global-setup.ts starts it when a file under test/integration/ is part of the run");
+    throw new RigError(
+      `the Docker rig${chain > 0 ? ` of chain ${chain}` : ""} is not running: test/integration/global-setup.ts starts it when a file under test/integration/ is part of the run`,
+    );
   }
   activeRig = rig;
   return rig;

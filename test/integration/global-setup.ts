@@ -1,8 +1,10 @@
 /**
- * Vitest global setup: starts the Docker test rig (our own dockerd, see
- * docker-rig.ts) when at least one file under test/integration/ is part of the
- * run, provides it to the tests (`inject("dockerSocket")`, `inject("dockerRig")`)
- * and tears it down after the run. A run of unit tests only starts nothing.
+ * Vitest global setup: starts the Docker test rigs (our own dockerd, see
+ * docker-rig.ts; one per chain of suites, test/integration/docker-*.test.ts,
+ * so that the two chains run at once without sharing a daemon) when at least
+ * one file under test/integration/ is part of the run, provides them to the
+ * tests (`inject("dockerRigs")`; the first also as `inject("dockerRig")`) and
+ * tears them down after the run. A run of unit tests only starts nothing.
  *
  * Which files are in the run comes from vitest's state (its paths are
  * collected before global setup runs); when that cannot be read, or in watch
@@ -13,6 +15,8 @@ import type { TestProject } from "vitest/node";
 import { startRig, stopRig } from "./docker-rig.js";
 
 const INTEGRATION_DIR = "/test/integration/";
+/** One rig per test/integration/docker-*.test.ts. */
+const RIGS = 2;
 
 function integrationFilesInRun(project: TestProject): boolean {
   if (project.vitest.config.watch) return true;
@@ -31,20 +35,30 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (process.env.LOOKOUT_DOCKER_RIG !== "always" && !integrationFilesInRun(project)) {
     project.provide("dockerSocket", "");
     project.provide("dockerRig", null);
+    project.provide("dockerRigs", []);
     return undefined;
   }
   const started = Date.now();
-  const rig = await startRig();
-  if (process.env.LOOKOUT_RIG_VERBOSE) {
-    process.stderr.write(
-      `docker rig: dockerd on ${rig.socket} in ${((Date.now() - started) / 1000).toFixed(1)} s (dockerd ${rig.timings.dockerd} s, image ${rig.timings.image} s)\n`,
-    );
+  const results = await Promise.allSettled(Array.from({ length: RIGS }, () => startRig()));
+  const rigs = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) {
+    await Promise.allSettled(rigs.map((rig) => stopRig(rig)));
+    throw failed.reason;
   }
-  project.provide("dockerSocket", rig.socket);
-  project.provide("dockerRig", rig);
+  if (process.env.LOOKOUT_RIG_VERBOSE) {
+    for (const rig of rigs) {
+      process.stderr.write(
+        `docker rig: dockerd on ${rig.socket} in ${((Date.now() - started) / 1000).toFixed(1)} s (dockerd ${rig.timings.dockerd} s, image ${rig.timings.image} s)\n`,
+      );
+    }
+  }
+  project.provide("dockerSocket", rigs[0]!.socket);
+  project.provide("dockerRig", rigs[0]!);
+  project.provide("dockerRigs", rigs);
   return async () => {
     const t = Date.now();
-    await stopRig(rig);
+    await Promise.allSettled(rigs.map((rig) => stopRig(rig)));
     if (process.env.LOOKOUT_RIG_VERBOSE) process.stderr.write(`docker rig: torn down in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
   };
 }

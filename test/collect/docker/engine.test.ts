@@ -1,7 +1,7 @@
 /**
  * The Engine API client against recorded answers of a real dockerd 20.10
- * (test/fixtures/docker/, captured by test/integration/capture-fixtures.test.ts),
- * served over a unix socket. test/integration/engine.test.ts runs it against
+ * (test/fixtures/docker/, captured by test/integration/capture-fixtures.suite.ts),
+ * served over a unix socket. test/integration/engine.suite.ts runs it against
  * a real daemon.
  */
 import { afterEach, describe, expect, it } from "vitest";

@@ -4,13 +4,26 @@
  * Slack. Each test uses containers of its own and looks only at the messages
  * that name them.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, startCli, workspace } from "../support/cli.js";
 import { HOST_RULES_OFF } from "../support/configs.js";
 import { FakeSlack, type RecordedRequest, validateSlackPayload } from "../support/fake-slack.js";
 import { textsOf } from "../support/slack-texts.js";
 import { until as waitUntil } from "../support/wait.js";
-import { docker, hideSocket, type RigInfo, removeAllContainers, restartDockerd, restoreSocket, runContainer, setRig, startDockerd, stopDockerd, uniqueName } from "./docker-rig.js";
+import {
+  currentRig,
+  docker,
+  hideSocket,
+  type RigInfo,
+  removeAllContainers,
+  restartDockerd,
+  restoreSocket,
+  runContainer,
+  setRig,
+  startDockerd,
+  stopDockerd,
+  uniqueName,
+} from "./docker-rig.js";
 
 let rig: RigInfo;
 const fake = new FakeSlack();
@@ -60,9 +73,7 @@ async function agentStarted(agent: Agent): Promise<void> {
 }
 
 beforeAll(async () => {
-  const injected = inject("dockerRig");
-  if (!injected) throw new Error("the Docker rig did not start (see test/integration/global-setup.ts)");
-  rig = injected;
+  rig = await currentRig();
   setRig(rig);
   await fake.start();
 });

@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DockerEvent } from "../../src/collect/docker/api-types.js";
 import { DockerEngine, DockerError } from "../../src/collect/docker/engine.js";
 import { type EventStreamStatus, EventWatcher } from "../../src/collect/docker/events.js";
-import { docker, type RigInfo, removeAllContainers, restartDockerd, runContainer, setRig, uniqueName, waitContainer, withoutSocket } from "./docker-rig.js";
+import { currentRig, docker, type RigInfo, removeAllContainers, restartDockerd, runContainer, setRig, uniqueName, waitContainer, withoutSocket } from "./docker-rig.js";
 
 /** Every request undici makes in this file (the engine's and the watcher's). */
 const requests: { method: string; path: string }[] = [];
@@ -24,10 +24,8 @@ const onRequest = (message: unknown): void => {
 let rig: RigInfo;
 let engine: DockerEngine;
 
-beforeAll(() => {
-  const injected = inject("dockerRig");
-  if (!injected) throw new Error("the Docker rig did not start (see global-setup.ts)");
-  rig = injected;
+beforeAll(async () => {
+  rig = await currentRig();
   setRig(rig);
   subscribe("undici:request:create", onRequest);
   engine = new DockerEngine({ host: rig.host });

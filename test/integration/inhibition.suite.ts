@@ -39,13 +39,13 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCli, workspace } from "../support/cli.js";
 import { HOST_RULES_OFF } from "../support/configs.js";
 import { FakeSlack, type RecordedRequest, validateSlackPayload } from "../support/fake-slack.js";
 import { textsOf } from "../support/slack-texts.js";
 import { until as waitUntil } from "../support/wait.js";
-import { docker, killDockerd, type RigInfo, removeAllContainers, runContainer, setRig, startDockerd, uniqueName } from "./docker-rig.js";
+import { currentRig, docker, killDockerd, type RigInfo, removeAllContainers, runContainer, setRig, startDockerd, uniqueName } from "./docker-rig.js";
 
 let rig: RigInfo;
 const fake = new FakeSlack();
@@ -152,9 +152,7 @@ async function containerEventsBetween(from: number, to: number): Promise<Array<{
 const STOP_CODES = new Set([0]);
 
 beforeAll(async () => {
-  const injected = inject("dockerRig");
-  if (!injected) throw new Error("the Docker rig did not start (see test/integration/global-setup.ts)");
-  rig = injected;
+  rig = await currentRig();
   setRig(rig);
   await fake.start();
 });

@@ -2,7 +2,7 @@
  * Records the Engine API answers the unit tests parse (test/fixtures/docker/)
  * from the rig's real dockerd. Skipped unless asked for:
  *
- *   LOOKOUT_CAPTURE_FIXTURES=1 npx vitest run test/integration/capture-fixtures.test.ts
+ *   LOOKOUT_CAPTURE_FIXTURES=1 LOOKOUT_DOCKER_SUITES=capture-fixtures npx vitest run --project docker
  *
  * Bodies are stored exactly as the daemon sent them (JSON re-indented for
  * reading; the event stream and the log streams byte for byte).
@@ -10,16 +10,15 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Client, request } from "undici";
-import { describe, expect, inject, it } from "vitest";
-import { docker, runContainer, setRig, waitContainer } from "./docker-rig.js";
+import { describe, expect, it } from "vitest";
+import { currentRig, docker, runContainer, setRig, waitContainer } from "./docker-rig.js";
 
 const OUT = resolve(import.meta.dirname, "../fixtures/docker");
 const enabled = process.env.LOOKOUT_CAPTURE_FIXTURES === "1";
 
 describe.skipIf(!enabled)("capture Engine API fixtures from the rig's dockerd", () => {
   it("records version, containers, inspects, stats, events and logs", { timeout: 120_000 }, async () => {
-    const rig = inject("dockerRig");
-    if (!rig) throw new Error("no rig");
+    const rig = await currentRig();
     setRig(rig);
     mkdirSync(OUT, { recursive: true });
     const client = new Client("http://localhost", { socketPath: rig.socket, bodyTimeout: 0 });

@@ -1,0 +1,7 @@
+/** Docker chain A, on the first rig: the container rules end to end (test/integration/suites.ts). */
+import { chain } from "./suites.js";
+
+chain(0, {
+  containers: () => import("./containers.suite.js"),
+  "capture-fixtures": () => import("./capture-fixtures.suite.js"),
+});
