@@ -3,8 +3,13 @@
  * instead of asking dockerd for stats (dockerd 20.10 answers those on its own
  * 1 s rounds: 50 containers took 3–4 s). Hand-written and small on purpose:
  * this runs for every running container on every cycle, so it reads a handful
- * of small files with `fs.promises.readFile` (no child process, no library)
- * and parses them with cgroup.ts.
+ * of small files (no child process, no library) into one reused buffer and
+ * parses them with cgroup.ts. The reads are synchronous: cgroup and proc files
+ * are made by the kernel from memory, never wait for a disk, and a read costs a
+ * few microseconds, where `fs.promises.readFile` costs a thread-pool round trip
+ * per step and a fresh 64 KiB buffer per file of unknown size (measured: about
+ * 2 ms of CPU per container). Between batches of containers the event loop gets
+ * a turn, so a sweep of hundreds never holds an event back for long.
  *
  * A container's cgroup directories are found once, from its init process's
  * /proc/<pid>/cgroup (State.Pid from inspect) and the cgroup mounts in
@@ -17,6 +22,7 @@
  * mounted, the pid not visible from here), it says why, and the collector asks
  * the Engine API for that container instead.
  */
+import { closeSync, openSync, readSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { availableParallelism, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -84,6 +90,42 @@ interface Entry {
 
 /** A container whose cgroup could not be found is tried again after this long (or when its pid changes). */
 const RETRY_MS = 60_000;
+/** Containers read between two turns of the event loop. */
+const BATCH = 32;
+
+/** The one buffer every figure file is read into (memory.stat, the largest, is a few KiB); grown if a file is bigger. */
+let buffer = Buffer.allocUnsafe(16 * 1024);
+
+/** A small kernel file, read whole into the shared buffer. Throws as fs does (with `code` and `path`). */
+function readSmall(path: string): string {
+  const fd = openSync(path, "r");
+  try {
+    let total = 0;
+    for (;;) {
+      if (total === buffer.length) {
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, total);
+        buffer = bigger;
+      }
+      const n = readSync(fd, buffer, total, buffer.length - total, null);
+      if (n === 0) break;
+      total += n;
+    }
+    return buffer.toString("latin1", 0, total);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `readSmall`, null when the file cannot be read (optional figures). */
+function readOptional(path: string | null): string | null {
+  if (path === null) return null;
+  try {
+    return readSmall(path);
+  } catch {
+    return null;
+  }
+}
 
 function code(err: unknown): string {
   return (err as NodeJS.ErrnoException)?.code ?? "error";
@@ -117,19 +159,29 @@ export class CgroupReader {
     return this.hostRoot ? `${this.hostRoot}/proc/1/mountinfo` : "/proc/self/mountinfo";
   }
 
-  /** Figures of each target, or why they cannot be read; forgets every container not among them. */
+  /**
+   * Figures of each target, or why they cannot be read; forgets every
+   * container not among them. Cgroups not known yet are looked for first,
+   * `concurrency` at a time; then every target's files are read.
+   */
   async readMany(targets: readonly StatsTarget[], concurrency = 16): Promise<Map<string, FiguresOrReason>> {
     const keep = new Set(targets.map((t) => t.id));
     for (const id of [...this.entries.keys()]) if (!keep.has(id)) this.entries.delete(id);
-    const out = new Map<string, FiguresOrReason>();
+    const unknown = targets.filter((t) => t.pid > 0 && this.needsResolving(t));
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < targets.length) {
-        const t = targets[next++]!;
-        out.set(t.id, await this.readOne(t));
+      while (next < unknown.length) {
+        const t = unknown[next++]!;
+        this.entries.set(t.id, await this.resolve(t));
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, targets.length)) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, unknown.length)) }, worker));
+    const out = new Map<string, FiguresOrReason>();
+    for (let i = 0; i < targets.length; i++) {
+      if (i > 0 && i % BATCH === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const t = targets[i]!;
+      out.set(t.id, this.readOne(t));
+    }
     return out;
   }
 
@@ -142,16 +194,18 @@ export class CgroupReader {
     return { onlineCpus: countCpuList(online) ?? availableParallelism(), memTotalBytes: memTotalBytes(meminfo) ?? totalmem() };
   }
 
-  private async readOne(t: StatsTarget): Promise<FiguresOrReason> {
+  private needsResolving(t: StatsTarget): boolean {
+    const e = this.entries.get(t.id);
+    return !e || e.pid !== t.pid || (e.dirs === null && this.clock() - e.at >= RETRY_MS);
+  }
+
+  private readOne(t: StatsTarget): FiguresOrReason {
     if (!(t.pid > 0)) return { reason: "Docker gave no process id for it" };
-    let e = this.entries.get(t.id);
-    if (!e || e.pid !== t.pid || (e.dirs === null && this.clock() - e.at >= RETRY_MS)) {
-      e = await this.resolve(t);
-      this.entries.set(t.id, e);
-    }
+    const e = this.entries.get(t.id);
+    if (!e) return { reason: "its cgroup was not found" };
     if (!e.dirs) return { reason: e.reason ?? "its cgroup was not found" };
     try {
-      const figures = await this.readFigures(e.dirs, t);
+      const figures = this.readFigures(e.dirs, t);
       e.fresh = false;
       return { figures };
     } catch (err) {
@@ -205,25 +259,18 @@ export class CgroupReader {
     return { pid: t.pid, dirs, reason: null, at: this.clock(), fresh: true };
   }
 
-  private async readFigures(d: CgroupDirs, t: StatsTarget): Promise<KernelFigures> {
+  private readFigures(d: CgroupDirs, t: StatsTarget): KernelFigures {
     const r = this.hostRoot;
-    let atNs = 0;
-    const stamp = (text: string): string => {
-      atNs = nowNs();
-      return text;
-    };
-    const optional = (path: string | null): Promise<string | null> => (path === null ? Promise.resolve(null) : readFile(path, "utf8").catch(() => null));
     const netPath = t.hostNetwork ? null : `${r}/proc/${t.pid}/net/dev`;
     if (d.version === 1) {
-      const [cpu, usage, stat, limit, pids, io, net] = await Promise.all([
-        readFile(`${r}${d.cpu}/cpuacct.usage`, "utf8").then(stamp),
-        readFile(`${r}${d.memory}/memory.usage_in_bytes`, "utf8"),
-        readFile(`${r}${d.memory}/memory.stat`, "utf8"),
-        readFile(`${r}${d.memory}/memory.limit_in_bytes`, "utf8"),
-        optional(d.pids === null ? null : `${r}${d.pids}/pids.current`),
-        optional(d.io === null ? null : `${r}${d.io}/blkio.throttle.io_service_bytes`),
-        optional(netPath),
-      ]);
+      const cpu = readSmall(`${r}${d.cpu}/cpuacct.usage`);
+      const atNs = nowNs();
+      const usage = readSmall(`${r}${d.memory}/memory.usage_in_bytes`);
+      const stat = readSmall(`${r}${d.memory}/memory.stat`);
+      const limit = readSmall(`${r}${d.memory}/memory.limit_in_bytes`);
+      const pids = readOptional(d.pids === null ? null : `${r}${d.pids}/pids.current`);
+      const io = readOptional(d.io === null ? null : `${r}${d.io}/blkio.throttle.io_service_bytes`);
+      const net = readOptional(netPath);
       return {
         version: 1,
         cpuNs: parseSingleNumber(cpu) ?? 0,
@@ -236,15 +283,14 @@ export class CgroupReader {
         network: net === null ? null : parseNetDev(net),
       };
     }
-    const [cpu, usage, stat, limit, pids, io, net] = await Promise.all([
-      readFile(`${r}${d.cpu}/cpu.stat`, "utf8").then(stamp),
-      readFile(`${r}${d.memory}/memory.current`, "utf8"),
-      readFile(`${r}${d.memory}/memory.stat`, "utf8"),
-      readFile(`${r}${d.memory}/memory.max`, "utf8"),
-      optional(d.pids === null ? null : `${r}${d.pids}/pids.current`),
-      optional(d.io === null ? null : `${r}${d.io}/io.stat`),
-      optional(netPath),
-    ]);
+    const cpu = readSmall(`${r}${d.cpu}/cpu.stat`);
+    const atNs = nowNs();
+    const usage = readSmall(`${r}${d.memory}/memory.current`);
+    const stat = readSmall(`${r}${d.memory}/memory.stat`);
+    const limit = readSmall(`${r}${d.memory}/memory.max`);
+    const pids = readOptional(d.pids === null ? null : `${r}${d.pids}/pids.current`);
+    const io = readOptional(d.io === null ? null : `${r}${d.io}/io.stat`);
+    const net = readOptional(netPath);
     return {
       version: 2,
       cpuNs: (keyedValue(cpu, "usage_usec") ?? 0) * 1000,
