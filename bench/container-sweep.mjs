@@ -1,21 +1,29 @@
 #!/usr/bin/env node
 /**
  * How long Lookout's container sweep takes with 1, 10, 50 and 100 running
- * containers, against a private dockerd this script starts and stops itself.
+ * containers, against a private dockerd this script starts and stops itself:
+ * with the figures read from the containers' cgroup files (the default,
+ * src/collect/docker/cgroup-reader.ts) and, for comparison, through the
+ * Engine API's one-shot stats (the fallback; `statsSource: "api"`).
  *
  *   npm run build && node bench/container-sweep.mjs [--sizes 1,10,50,100] [--cycles 5]
- *       [--gap-ms 1100] [--start-concurrency 8] [--budget-s 170] [--full-sequential]
+ *       [--gap-ms 1100] [--start-concurrency 8] [--budget-s 240] [--full-sequential]
  *
  * --budget-s: past it no new phase starts (skipped phases are marked); 60 s
  * later a watchdog cleans up and exits 1.
  *
  * Measures, for each N (containers are added as N grows; each runs a `sleep`
- * loop, `--network none`, `--memory 16m`):
- *   - one DockerCollector.collect() interval cycle (list + inspect + one-shot
- *     stats of every running container, docker.stats_concurrency = the
+ * loop, `--network none`, `--memory 16m`), for each of the two paths:
+ *   - one DockerCollector.collect() interval cycle (list + inspect + the
+ *     figures of every running container, docker.stats_concurrency = the
  *     default 16): the FIRST cycle of a fresh collector (inspects everything,
- *     and negotiates the API version), then `--cycles` steady-state cycles (the
- *     same collector: nothing changed, so nothing is re-inspected);
+ *     negotiates the API version and, on the kernel path, finds every
+ *     container's cgroup), then `--cycles` steady-state cycles (the same
+ *     collector: nothing changed, so nothing is re-inspected or re-resolved);
+ *   - the figures alone within those cycles: CgroupReader.readMany (+ the
+ *     host's CPUs and memory) on the kernel path, DockerEngine.statsMany on
+ *     the API path; the kernel path must read every container from its files
+ *     (the run fails if any falls back to the API);
  *   - DockerEngine.statsMany(ids) with concurrency 16: timed around the call
  *     the collector makes in each steady cycle (the same call, so it is not
  *     run a sixth time on its own); alone with concurrency 1 (sequential) and,
@@ -81,7 +89,7 @@ const CYCLES = Number(option("--cycles", "5"));
 const GAP_MS = Number(option("--gap-ms", "1100"));
 const START_CONCURRENCY = Number(option("--start-concurrency", "8"));
 const FULL_SEQUENTIAL = argv.includes("--full-sequential");
-const BUDGET_S = Number(option("--budget-s", FULL_SEQUENTIAL ? "340" : "170"));
+const BUDGET_S = Number(option("--budget-s", FULL_SEQUENTIAL ? "410" : "240"));
 if (SIZES.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(CYCLES) || CYCLES < 1 || !(GAP_MS >= 0) || !(START_CONCURRENCY >= 1) || !(BUDGET_S > 0)) {
   die("bad options: --sizes N,N,... (integers >= 1), --cycles >= 1, --gap-ms >= 0, --start-concurrency >= 1, --budget-s > 0", 2);
 }
@@ -213,16 +221,42 @@ function countingEngine() {
   return { engine, c };
 }
 
-async function measureCollect(n) {
+/** `source`: "cgroup" (the default path: cgroup files) or "api" (the Engine API's stats only). */
+async function measureCollect(n, source) {
   const config = configSchema.parse({ docker: { enabled: true, socket: rig.host } });
   const { engine, c } = countingEngine();
-  const collector = new DockerCollector({ config, engine });
+  const collector = new DockerCollector({ config, engine, statsSource: source === "api" ? "api" : "auto" });
+  if (source === "cgroup") {
+    // Time the figures alone: the cgroup files of every container, and the host's CPUs and memory, read in parallel.
+    const reader = collector.cgroups;
+    const readMany = reader.readMany.bind(reader);
+    const hostFacts = reader.hostFacts.bind(reader);
+    let t0 = 0;
+    const done = () => {
+      c.kernelMs = Math.max(c.kernelMs, now() - t0);
+    };
+    reader.readMany = async (targets, conc) => {
+      t0 = now();
+      try {
+        return await readMany(targets, conc);
+      } finally {
+        done();
+      }
+    };
+    reader.hostFacts = async () => {
+      try {
+        return await hostFacts();
+      } finally {
+        done();
+      }
+    };
+  }
   const cycles = [];
   try {
     for (let k = 0; k <= CYCLES; k++) {
       if (k > 0 && timeLeft() < 0) break;
       await sleep(GAP_MS);
-      Object.assign(c, { list: 0, inspect: 0, stats: 0, statsManyMs: 0 });
+      Object.assign(c, { list: 0, inspect: 0, stats: 0, statsManyMs: 0, kernelMs: 0 });
       const d0 = daemonCpuMs();
       const s0 = selfCpuMs();
       const t = now();
@@ -233,13 +267,19 @@ async function measureCollect(n) {
       const memory = res.samples.filter((s) => s.name === "container_memory").length;
       const unreachable = res.samples.find((s) => s.name === "docker_unreachable")?.value;
       if (unreachable) throw new Error("the collector says Docker is unreachable");
-      cycles.push({ ms, ...c, memory, selfMs, daemonMs });
+      const src = collector.statsSource;
+      if (source === "cgroup" && (src?.cgroup !== n || src.api !== 0)) {
+        throw new Error(`the kernel path read ${src?.cgroup} of ${n} containers from cgroup files (${JSON.stringify(src?.apiReasons)})`);
+      }
+      cycles.push({ ms, ...c, figuresMs: source === "cgroup" ? c.kernelMs : c.statsManyMs, memory, selfMs, daemonMs });
     }
   } finally {
     await collector.stop();
   }
   const [first, ...steady] = cycles;
-  say(`N=${n}: collect first ${first.ms.toFixed(0)} ms (${first.inspect} inspects, ${first.stats} stats), steady ${steady.map((x) => x.ms.toFixed(0)).join(" ")} ms`);
+  say(
+    `N=${n} ${source}: collect first ${first.ms.toFixed(0)} ms (${first.inspect} inspects, ${first.stats} API stats), steady ${steady.map((x) => x.ms.toFixed(0)).join(" ")} ms (figures ${steady.map((x) => x.figuresMs.toFixed(1)).join(" ")} ms)`,
+  );
   return { first, steady };
 }
 
@@ -336,7 +376,8 @@ try {
     }
     await growTo(n);
     const row = { n };
-    row.collect = await measureCollect(n);
+    row.kernel = await measureCollect(n, "cgroup");
+    row.collect = await measureCollect(n, "api");
     if (n > 16) row.cN = await measureStatsMany(n, n, 1);
     if (n <= 10 || FULL_SEQUENTIAL) {
       row.c1 = await measureStatsMany(n, 1, 1);
@@ -392,6 +433,28 @@ out.push(
   `run: ${new Date(started).toISOString()}, ${facts.total?.toFixed(0)} s (+ cleanup: ${facts.totalWithCleanup?.toFixed(0)} s in all); load average at the start ${facts.loadStart}, at the end ${load}; other dockerd processes on the machine (other engineers' test rigs) at the start ${facts.otherStart}, at the end ${otherDockerd()}`,
 );
 out.push(`settings: sizes ${SIZES.join(",")}, ${CYCLES} steady cycles, ${GAP_MS} ms idle gap before each timed measurement, containers started ${START_CONCURRENCY} at a time`);
+out.push("");
+out.push("Kernel path (cgroup files, the default) against the Engine API path (the fallback), same containers, same collector:");
+out.push("");
+out.push(
+  "| running containers | cgroup files: figures ms/cycle, mean (min–max) | cgroup files: collect steady ms | cgroup files: first cycle ms | cgroup files: daemon CPU ms/cycle | cgroup files: Lookout CPU ms/cycle | Engine API: statsMany ms/cycle | Engine API: collect steady ms | Engine API: first cycle ms | Engine API: daemon CPU ms/cycle | Engine API: Lookout CPU ms/cycle |",
+);
+out.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+for (const r of results) {
+  if (r.skipped) {
+    out.push(`| ${r.n} | skipped (time budget) | | | | | | | | | |`);
+    continue;
+  }
+  const part = (m) => {
+    const st = m.steady;
+    if (st.length === 0) return ["-", "-", f0(m.first.ms), "-", "-"];
+    const avg = (k) => f0(st.reduce((a, x) => a + x[k], 0) / st.length);
+    return [range(stats(st.map((x) => x.figuresMs))), range(stats(st.map((x) => x.ms))), f0(m.first.ms), avg("daemonMs"), avg("selfMs")];
+  };
+  out.push(`| ${r.n} | ${[...part(r.kernel), ...part(r.collect)].join(" | ")} |`);
+}
+out.push("");
+out.push("Engine API path in detail:");
 out.push("");
 out.push(
   "| running containers | collect, first cycle ms (inspects) | collect, steady cycle ms: mean (min–max) (cycles) | steady: inspects / stats per cycle | steady: daemon CPU ms/cycle (dockerd+containerd+shims) | steady: Lookout CPU ms/cycle | statsMany c=16 ms (in the steady cycles): mean (min–max) | statsMany c=1 ms | statsMany c=N ms | stats answered (of N) |",

@@ -39,6 +39,21 @@ export const CONTAINER_CPU = "container_cpu";
 export const CONTAINER_MEMORY = "container_memory";
 export const CONTAINERS_DOWN_AT_START = "containers_down_at_start";
 export const DOCKER_UNREACHABLE = "docker_unreachable";
+// Figures of a running container (from its cgroup files, else the Engine API's stats): no rule alerts on them.
+/** CPU time used since the container started (a counter). */
+export const CONTAINER_CPU_USAGE = "container_cpu_usage";
+/** Memory charged to it, page cache included (`memory.usage_in_bytes`, `memory.current`). */
+export const CONTAINER_MEMORY_USAGE = "container_memory_usage";
+/** Usage less the inactive page cache, as `docker stats` and cAdvisor's working set count it. */
+export const CONTAINER_MEMORY_WORKING_SET = "container_memory_working_set";
+/** Processes and threads in it (`pids.current`). */
+export const CONTAINER_PIDS = "container_pids";
+/** Bytes received and sent on its network interfaces but loopback, since it started (counters). */
+export const CONTAINER_NETWORK_RECEIVE = "container_network_receive";
+export const CONTAINER_NETWORK_TRANSMIT = "container_network_transmit";
+/** Bytes read from and written to block devices, since it started (counters). */
+export const CONTAINER_BLOCK_READ = "container_block_read";
+export const CONTAINER_BLOCK_WRITE = "container_block_write";
 
 export interface HostCpuDetails {
   /** The split of busy time, % of all cores, one decimal. */
@@ -237,6 +252,14 @@ export interface MetricDetails {
   [CONTAINER_MEMORY]: ContainerMemoryDetails;
   [CONTAINERS_DOWN_AT_START]: ContainersDownAtStartDetails;
   [DOCKER_UNREACHABLE]: DockerUnreachableDetails | undefined;
+  [CONTAINER_CPU_USAGE]: undefined;
+  [CONTAINER_MEMORY_USAGE]: undefined;
+  [CONTAINER_MEMORY_WORKING_SET]: undefined;
+  [CONTAINER_PIDS]: undefined;
+  [CONTAINER_NETWORK_RECEIVE]: undefined;
+  [CONTAINER_NETWORK_TRANSMIT]: undefined;
+  [CONTAINER_BLOCK_READ]: undefined;
+  [CONTAINER_BLOCK_WRITE]: undefined;
 }
 
 export type MetricName = keyof MetricDetails;
@@ -278,6 +301,14 @@ export const METRICS = {
   [CONTAINER_MEMORY]: { unit: "%", nouns: ["container with high memory", "containers with high memory"] },
   [CONTAINERS_DOWN_AT_START]: { unit: "bool", nouns: ["notice of containers down at start", "notices of containers down at start"] },
   [DOCKER_UNREACHABLE]: { unit: "bool", nouns: ["Docker unreachable", "Docker unreachable"] },
+  [CONTAINER_CPU_USAGE]: { unit: "s" },
+  [CONTAINER_MEMORY_USAGE]: { unit: "bytes" },
+  [CONTAINER_MEMORY_WORKING_SET]: { unit: "bytes" },
+  [CONTAINER_PIDS]: { unit: "count" },
+  [CONTAINER_NETWORK_RECEIVE]: { unit: "bytes" },
+  [CONTAINER_NETWORK_TRANSMIT]: { unit: "bytes" },
+  [CONTAINER_BLOCK_READ]: { unit: "bytes" },
+  [CONTAINER_BLOCK_WRITE]: { unit: "bytes" },
 } as const satisfies Record<MetricName, MetricDefinition>;
 
 /** Whether `name` is a metric Lookout defines (for names read from outside: alert names, stored alerts). */

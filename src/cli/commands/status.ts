@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { DOCKER_COLLECTOR, savedProblems } from "../../collect/docker/docker.js";
+import { DOCKER_COLLECTOR, savedProblems, savedStatsSource, statsSourceText } from "../../collect/docker/docker.js";
 import { formatDuration } from "../../config/duration.js";
 import { oneLine } from "../../escape.js";
 import { readState } from "../../store/agent-store.js";
@@ -30,6 +30,7 @@ export function statusCommand(): Command {
         })),
       );
       const problems = savedProblems(state.collectors[DOCKER_COLLECTOR]?.data);
+      const statsSource = savedStatsSource(state.collectors[DOCKER_COLLECTOR]?.data);
       if (opts.json) {
         const out = {
           hostname: loaded.hostname,
@@ -53,6 +54,15 @@ export function statusCommand(): Command {
             reported_at: f.reportedAt ? new Date(f.reportedAt).toISOString() : null,
           })),
           problems,
+          container_stats: statsSource
+            ? {
+                cgroup_files: statsSource.cgroup,
+                cgroup_version: statsSource.cgroupVersion,
+                engine_api: statsSource.api,
+                engine_api_reasons: statsSource.apiReasons,
+                at: new Date(statsSource.at).toISOString(),
+              }
+            : null,
         };
         process.stdout.write(JSON.stringify(out, null, 2) + "\n");
         return;
@@ -89,6 +99,8 @@ export function statusCommand(): Command {
           lines.push(...wrap(f.error, SCREEN_WIDTH, "    "));
         }
       }
+      const source = statsSourceText(statsSource);
+      if (source) lines.push("", ...wrap(source, SCREEN_WIDTH));
       if (problems.length > 0) {
         lines.push("", "Container settings ignored (fix the label or override):");
         for (const p of problems) lines.push(...wrap(p, SCREEN_WIDTH, "  "));

@@ -129,6 +129,8 @@ export interface ContainerInspect {
     CpusetCpus: string;
     /** `docker run --rm`. */
     AutoRemove: boolean;
+    /** "default", "bridge", "host", "none", "container:<id>", a network's name. */
+    NetworkMode?: string;
   };
   /** Bind mounts and volumes: where on the host the container writes. */
   Mounts?: Array<{ Type?: string; Source?: string; Destination?: string }>;
@@ -151,6 +153,10 @@ export interface ContainerStats {
   name?: string;
   id?: string;
   pids_stats?: { current?: number; limit?: number };
+  /** Per network of the container; absent for `--network host` and `none`. */
+  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }>;
+  /** cgroup v1 and v2 alike: `op` is "Read"/"Write" (v1) or "read"/"write" (v2). Null when there is nothing. */
+  blkio_stats?: { io_service_bytes_recursive?: Array<{ major?: number; minor?: number; op?: string; value?: number }> | null };
   cpu_stats: CpuStats;
   /** All zero in a one-shot answer: there is no previous sample. */
   precpu_stats?: CpuStats;

@@ -2,20 +2,30 @@
  * The Docker collector: every container (running or not), from the Engine API
  * over its socket, read-only. It follows `/events` for immediate reaction
  * (`lookout run`), lists and inspects all containers every cycle to reconcile
- * what the stream missed, and takes one-shot stats of running containers in
- * parallel on regular cycles. Turns what it knows into samples for the rules in
- * evaluate/container-rules.ts.
+ * what the stream missed, and on regular cycles reads the figures of running
+ * containers (CPU, memory, pids, network, block I/O) from their cgroup files
+ * (cgroup-reader.ts), falling back, container by container, to the Engine
+ * API's one-shot stats where those files cannot be read. Turns what it knows
+ * into samples for the rules in evaluate/container-rules.ts.
  */
 
 import type { LookoutConfig } from "../../config/schema.js";
 import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import {
+  CONTAINER_BLOCK_READ,
+  CONTAINER_BLOCK_WRITE,
   CONTAINER_CPU,
+  CONTAINER_CPU_USAGE,
   CONTAINER_CRASHED,
   CONTAINER_MEMORY,
+  CONTAINER_MEMORY_USAGE,
+  CONTAINER_MEMORY_WORKING_SET,
+  CONTAINER_NETWORK_RECEIVE,
+  CONTAINER_NETWORK_TRANSMIT,
   CONTAINER_NOT_RUNNING,
   CONTAINER_OOM_KILLED,
+  CONTAINER_PIDS,
   CONTAINER_RESTART_LOOP,
   CONTAINER_UNHEALTHY,
   CONTAINERS_DOWN_AT_START,
@@ -26,6 +36,7 @@ import {
 import { type Sample, type SampleOf, sampleOf } from "../../model/sample.js";
 import type { CollectContext, Collector, CollectResult } from "../collector.js";
 import type { ContainerInspect, ContainerStats, ContainerSummary, DockerEvent } from "./api-types.js";
+import { CgroupReader, type HostFacts, type KernelFigures } from "./cgroup-reader.js";
 import { DockerEngine, DockerError } from "./engine.js";
 import { EventWatcher } from "./events.js";
 import { exitCodeMeaning } from "./exit-codes.js";
@@ -64,6 +75,47 @@ export interface DockerSnapshot {
   problems: string[];
   /** The containers found down on the first look at this Docker, and when. */
   downAtStart?: { at: number; containers: DownAtStart[] };
+  /** Where the last stats sweep read running containers' figures (`lookout status` says it). */
+  statsSource?: StatsSource;
+}
+
+/** Where a stats sweep read running containers' figures: their cgroup files, or the Engine API (and why). */
+export interface StatsSource {
+  /** Containers read from their cgroup files, and the cgroup version of those files. */
+  cgroup: number;
+  cgroupVersion: 1 | 2 | null;
+  /** Containers read through the Engine API, each reason once with how many it held back. */
+  api: number;
+  apiReasons: Array<{ reason: string; containers: number }>;
+  /** When the sweep ended, ms since epoch. */
+  at: number;
+}
+
+/** The stats source in a saved Docker snapshot (what `lookout status` shows); null when there is none. */
+export function savedStatsSource(saved: unknown): StatsSource | null {
+  const s = (saved as Partial<DockerSnapshot> | null | undefined)?.statsSource as Partial<StatsSource> | undefined;
+  if (!s || typeof s !== "object" || typeof s.cgroup !== "number" || typeof s.api !== "number") return null;
+  const version = s.cgroupVersion === 1 || s.cgroupVersion === 2 ? s.cgroupVersion : null;
+  const reasons = Array.isArray(s.apiReasons)
+    ? s.apiReasons.filter((r): r is { reason: string; containers: number } => typeof r?.reason === "string" && typeof r.containers === "number")
+    : [];
+  return { cgroup: s.cgroup, cgroupVersion: version, api: s.api, apiReasons: reasons, at: typeof s.at === "number" ? s.at : 0 };
+}
+
+/**
+ * One line for people: "container stats: from cgroup files (v1)", "container
+ * stats: from the Engine API: /sys/fs/cgroup/memory is not readable under
+ * host_root /host (ENOENT on memory.stat)", or both with counts; null before
+ * any running container was read.
+ */
+export function statsSourceText(s: StatsSource | null): string | null {
+  if (!s || s.cgroup + s.api === 0) return null;
+  const files = `from cgroup files${s.cgroupVersion ? ` (v${s.cgroupVersion})` : ""}`;
+  const why = s.apiReasons.map((r) => (s.apiReasons.length > 1 ? `${r.reason} (${r.containers})` : r.reason)).join("; ");
+  const api = `from the Engine API${why ? `: ${why}` : ""}`;
+  if (s.api === 0) return `container stats: ${files}`;
+  if (s.cgroup === 0) return `container stats: ${api}`;
+  return `container stats: ${files} for ${s.cgroup} container(s), ${api.replace("from the Engine API", `from the Engine API for ${s.api}`)}`;
 }
 
 /**
@@ -116,6 +168,8 @@ export function toView(c: ContainerInspect): ContainerView {
     cpuLimit,
     tty: c.Config?.Tty ?? false,
     mounts: (c.Mounts ?? []).filter((m) => (m.Type === "bind" || m.Type === "volume") && typeof m.Source === "string" && m.Source !== "").map((m) => m.Source!),
+    pid: typeof st.Pid === "number" && st.Pid > 0 ? st.Pid : 0,
+    hostNetwork: hc.NetworkMode === "host",
   };
 }
 
@@ -142,6 +196,21 @@ export function toStatsView(s: ContainerStats): StatsView | null {
   const extra = mem.stats ?? {};
   // As `docker stats`: cgroup v1 subtracts total_inactive_file, v2 inactive_file.
   const cache = extra.total_inactive_file ?? extra.inactive_file ?? 0;
+  let network: StatsView["network"] = null;
+  for (const n of Object.values(s.networks ?? {})) {
+    network ??= { rxBytes: 0, txBytes: 0 };
+    network.rxBytes += n.rx_bytes ?? 0;
+    network.txBytes += n.tx_bytes ?? 0;
+  }
+  let blockIo: StatsView["blockIo"] = null;
+  if (s.blkio_stats) {
+    blockIo = { readBytes: 0, writeBytes: 0 };
+    for (const e of s.blkio_stats.io_service_bytes_recursive ?? []) {
+      const op = e.op?.toLowerCase();
+      if (op === "read") blockIo.readBytes += e.value ?? 0;
+      else if (op === "write") blockIo.writeBytes += e.value ?? 0;
+    }
+  }
   return {
     cpuTotal: cpu.cpu_usage.total_usage,
     systemTotal: cpu.system_cpu_usage,
@@ -149,6 +218,29 @@ export function toStatsView(s: ContainerStats): StatsView | null {
     memoryUsage: mem.usage,
     memoryCache: cache,
     memoryLimit: mem.limit ?? 0,
+    pids: typeof s.pids_stats?.current === "number" ? s.pids_stats.current : null,
+    network,
+    blockIo,
+  };
+}
+
+/**
+ * A cgroup reading as the tracker takes it: CPU against wall-clock time, and,
+ * as dockerd does, the host's memory as the limit of a container without one
+ * (or with one above it).
+ */
+export function kernelStatsView(f: KernelFigures, host: HostFacts): StatsView {
+  return {
+    cpuTotal: f.cpuNs,
+    systemTotal: f.atNs,
+    clock: "wall",
+    onlineCpus: host.onlineCpus,
+    memoryUsage: f.memoryUsage,
+    memoryCache: f.inactiveFile,
+    memoryLimit: f.memoryLimit === null ? host.memTotalBytes : Math.min(f.memoryLimit, host.memTotalBytes),
+    pids: f.pids,
+    network: f.network,
+    blockIo: f.blockIo,
   };
 }
 
@@ -156,6 +248,14 @@ export interface DockerCollectorOptions {
   config: LookoutConfig;
   /** Built from config/env when not given. */
   engine?: DockerEngine;
+  /** Where the host's / is (`host_root`, when Lookout runs in a container); "" for /. */
+  hostRoot?: string;
+  /**
+   * `auto` (the default): running containers' figures from their cgroup files,
+   * the Engine API for those whose files cannot be read. `api`: the Engine API
+   * only (for comparison in benchmarks and tests).
+   */
+  statsSource?: "auto" | "api";
 }
 
 /** The Docker collector's name: its key among the collectors' saved snapshots. */
@@ -172,12 +272,20 @@ export class DockerCollector implements Collector {
   /** Docker answered at least once (in this process or an earlier `check`): its absence is then news. */
   private seen = false;
   private readonly select: ContainerMatcher;
+  /** Reads running containers' cgroup files; null where they cannot be this machine's (a remote Docker). */
+  readonly cgroups: CgroupReader | null;
+  /** Why every container's stats come from the Engine API, when `cgroups` is null. */
+  private readonly noCgroups: string | null;
 
   constructor(private readonly opts: DockerCollectorOptions) {
     const c = opts.config;
     this.host = DockerEngine.resolveHost(c.docker.socket);
     this.engine = opts.engine ?? new DockerEngine({ host: this.host, timeoutMs: c.docker.timeout });
     this.select = selector(c.containers.include, c.containers.exclude);
+    if (opts.statsSource === "api") this.noCgroups = "cgroup files not used (stats source: api)";
+    else if (this.host.startsWith("tcp://")) this.noCgroups = `Docker is remote (${this.host}): its containers' cgroup files are on that machine`;
+    else this.noCgroups = null;
+    this.cgroups = this.noCgroups === null ? new CgroupReader({ hostRoot: opts.hostRoot ?? "" }) : null;
   }
 
   private get enabled(): boolean {
@@ -277,6 +385,7 @@ export class DockerCollector implements Collector {
       containers: this.tracker.snapshot(),
       problems: [...this.problems.keys()],
       ...(this.downAtStart ? { downAtStart: this.downAtStart } : {}),
+      ...(this.statsSource ? { statsSource: this.statsSource } : {}),
     };
   }
 
@@ -290,6 +399,7 @@ export class DockerCollector implements Collector {
       this.downAtStart = { at: d.at, containers };
     }
     for (const p of savedProblems(s)) this.problems.set(p, p);
+    this.statsSource = savedStatsSource(s);
     this.seen = s.seen === true;
     this.unreachableSince = typeof s.unreachableSince === "number" ? s.unreachableSince : null;
     this.tracker.restore(s.containers);
@@ -394,19 +504,71 @@ export class DockerCollector implements Collector {
   /** One stats sweep at a time; a cycle that finds one still running leaves it be. */
   private sweepStats(ids: string[]): Promise<void> {
     if (this.sweeping) return this.sweeping;
-    this.sweeping = this.engine
-      .statsMany(ids, this.opts.config.docker.stats_concurrency)
-      .then((stats) => {
-        for (const [id, s] of stats) {
-          const v = toStatsView(s);
-          if (v) this.tracker.applyStats(id, v);
-        }
-      })
+    this.sweeping = this.sweep(ids)
       .catch((err) => log.debug("docker: stats failed", { error: describeError(err) }))
       .finally(() => {
         this.sweeping = null;
       });
     return this.sweeping;
+  }
+
+  /** Where the last sweep read figures from (saved for `lookout status`). */
+  statsSource: StatsSource | null = null;
+  /** Sources and fallback reasons already said in the log (a few strings: reasons do not name containers). */
+  private readonly saidSources = new Set<string>();
+
+  /**
+   * Running containers' figures: from their cgroup files, and for those whose
+   * files cannot be read, from the Engine API (one-shot stats, in parallel).
+   */
+  private async sweep(ids: string[]): Promise<void> {
+    const viaApi: string[] = [];
+    const reasons = new Map<string, number>();
+    const held = (reason: string, id: string) => {
+      viaApi.push(id);
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    };
+    let fromFiles = 0;
+    let version: 1 | 2 | null = null;
+    if (this.cgroups) {
+      const targets = ids.map((id) => {
+        const v = this.tracker.get(id)?.view;
+        return { id, pid: v?.pid ?? 0, hostNetwork: v?.hostNetwork === true };
+      });
+      const [read, host] = await Promise.all([this.cgroups.readMany(targets, this.opts.config.docker.stats_concurrency), this.cgroups.hostFacts()]);
+      for (const [id, r] of read) {
+        if ("reason" in r) {
+          held(r.reason, id);
+          continue;
+        }
+        this.tracker.applyStats(id, kernelStatsView(r.figures, host));
+        fromFiles++;
+        version = r.figures.version;
+      }
+    } else {
+      for (const id of ids) held(this.noCgroups ?? "cgroup files not used", id);
+    }
+    if (fromFiles > 0) this.sayOnce(`cgroup:${version}`, "docker: container stats from cgroup files", { cgroup: `v${version}`, host_root: this.cgroups?.hostRoot || "/" });
+    for (const [reason, n] of reasons) this.sayOnce(`api:${reason}`, "docker: container stats from the Engine API", { reason, containers: n });
+    this.statsSource = {
+      cgroup: fromFiles,
+      cgroupVersion: version,
+      api: viaApi.length,
+      apiReasons: [...reasons].map(([reason, containers]) => ({ reason, containers })),
+      at: Date.now(),
+    };
+    if (viaApi.length === 0) return;
+    const stats = await this.engine.statsMany(viaApi, this.opts.config.docker.stats_concurrency);
+    for (const [id, s] of stats) {
+      const v = toStatsView(s);
+      if (v) this.tracker.applyStats(id, v);
+    }
+  }
+
+  private sayOnce(key: string, message: string, fields: Record<string, unknown>): void {
+    if (this.saidSources.has(key) || this.saidSources.size >= 64) return;
+    this.saidSources.add(key);
+    log.info(message, fields);
   }
 
   /** Problems with a container's lookout.* labels or overrides: logged once, listed by `lookout status`. */
@@ -593,6 +755,18 @@ function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerT
     const limited = v.memoryLimit > 0;
     const limit = limited ? v.memoryLimit : rec.memoryLimitSeen;
     out.push(sampleOf(CONTAINER_MEMORY, Math.round((rec.memoryUsage / limit) * 10000) / 100, { usageBytes: rec.memoryUsage, limitBytes: limit, limited }, labels, meta));
+  }
+  const f = rec.figures;
+  if (v.status === "running" && f) {
+    out.push(sampleOf(CONTAINER_CPU_USAGE, f.cpuNs / 1e9, undefined, labels, meta), sampleOf(CONTAINER_MEMORY_USAGE, f.memoryUsage, undefined, labels, meta));
+    if (rec.memoryUsage !== null) out.push(sampleOf(CONTAINER_MEMORY_WORKING_SET, rec.memoryUsage, undefined, labels, meta));
+    if (f.pids !== null) out.push(sampleOf(CONTAINER_PIDS, f.pids, undefined, labels, meta));
+    if (f.network) {
+      out.push(sampleOf(CONTAINER_NETWORK_RECEIVE, f.network.rxBytes, undefined, labels, meta), sampleOf(CONTAINER_NETWORK_TRANSMIT, f.network.txBytes, undefined, labels, meta));
+    }
+    if (f.blockIo) {
+      out.push(sampleOf(CONTAINER_BLOCK_READ, f.blockIo.readBytes, undefined, labels, meta), sampleOf(CONTAINER_BLOCK_WRITE, f.blockIo.writeBytes, undefined, labels, meta));
+    }
   }
   return out;
 }

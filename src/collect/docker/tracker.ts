@@ -34,6 +34,10 @@ export interface ContainerView {
   tty: boolean;
   /** Host paths the container writes to (bind mounts and volumes). */
   mounts?: string[];
+  /** Its init process as Docker names it (State.Pid; 0 when not running): where its cgroup is found. */
+  pid?: number;
+  /** It shares the host's network (`--network host`): it has no network figures of its own. */
+  hostNetwork?: boolean;
 }
 
 /** A running container of which nothing else is known yet; `o` fills in what is. */
@@ -69,16 +73,36 @@ export interface ContainerEventView {
   attributes: Record<string, string>;
 }
 
-/** Counters of one stats sample. */
+/** Counters of one stats sample: from the container's cgroup files, or from the Engine API. */
 export interface StatsView {
+  /** CPU time the container used, ns. */
   cpuTotal: number;
+  /**
+   * The clock `cpuTotal` is compared with. The Engine API's: the host's CPU
+   * time of all cores, ns (docker stats' formula: Δcpu / Δsystem × CPUs).
+   * `clock: "wall"` (from cgroup files): wall-clock time, ns (Δcpu / Δwall).
+   */
   systemTotal: number;
+  clock?: "wall";
   onlineCpus: number;
   memoryUsage: number;
   /** Page cache to subtract from usage, as `docker stats` does (inactive_file / total_inactive_file). */
   memoryCache: number;
   /** The limit the kernel applies: the container's, else the host's memory. */
   memoryLimit: number;
+  pids?: number | null;
+  network?: { rxBytes: number; txBytes: number } | null;
+  blockIo?: { readBytes: number; writeBytes: number } | null;
+}
+
+/** The last figures of a running container, for the samples that carry them (no rule alerts on these). */
+export interface ContainerFigures {
+  cpuNs: number;
+  /** Page cache included. */
+  memoryUsage: number;
+  pids: number | null;
+  network: { rxBytes: number; txBytes: number } | null;
+  blockIo: { readBytes: number; writeBytes: number } | null;
 }
 
 export interface CrashRecord {
@@ -126,7 +150,10 @@ export interface ContainerRecord {
   restarts: number[];
   /** The last exit seen (any code), with the log lines fetched then: for a restart loop's message. */
   lastExit?: { at: number; code: number | null; logs: string[] | null } | null;
-  cpu: { total: number; system: number; onlineCpus: number } | null;
+  /** The last CPU reading; `clock: "wall"` when it came from cgroup files (see StatsView). */
+  cpu: { total: number; system: number; onlineCpus: number; clock?: "wall" } | null;
+  /** The last figures read (absent in what an older Lookout saved). */
+  figures?: ContainerFigures | null;
   /** docker stats style (100 = one core), and the share of what the container may use. */
   cpuPercentOfCore: number | null;
   memoryUsage: number | null;
@@ -177,6 +204,7 @@ export class ContainerTracker {
       oom: null,
       restarts: [],
       cpu: null,
+      figures: null,
       cpuPercentOfCore: null,
       memoryUsage: null,
       memoryLimitSeen: null,
@@ -364,10 +392,15 @@ export class ContainerTracker {
     const usage = Math.max(0, s.memoryUsage - (s.memoryCache < s.memoryUsage ? s.memoryCache : 0));
     rec.memoryUsage = usage;
     rec.memoryLimitSeen = s.memoryLimit;
+    rec.figures = { cpuNs: s.cpuTotal, memoryUsage: s.memoryUsage, pids: s.pids ?? null, network: s.network ?? null, blockIo: s.blockIo ?? null };
     const prev = rec.cpu;
-    rec.cpu = { total: s.cpuTotal, system: s.systemTotal, onlineCpus: s.onlineCpus };
-    if (prev && s.systemTotal > prev.system && s.cpuTotal >= prev.total) {
-      rec.cpuPercentOfCore = ((s.cpuTotal - prev.total) / (s.systemTotal - prev.system)) * s.onlineCpus * 100;
+    const wall = s.clock === "wall";
+    rec.cpu = { total: s.cpuTotal, system: s.systemTotal, onlineCpus: s.onlineCpus, ...(wall ? { clock: "wall" as const } : {}) };
+    // Two readings of the same kind only (a container that moved between cgroup files and the API waits for a second one).
+    if (prev && (prev.clock === "wall") === wall && s.systemTotal > prev.system && s.cpuTotal >= prev.total) {
+      const share = (s.cpuTotal - prev.total) / (s.systemTotal - prev.system);
+      // docker stats' unit either way: 100 = one core.
+      rec.cpuPercentOfCore = wall ? share * 100 : share * s.onlineCpus * 100;
     }
   }
 
