@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ContainerStats } from "../../src/collect/docker/api-types.js";
 import { DockerCollector, statsSourceText } from "../../src/collect/docker/docker.js";
 import { DockerEngine } from "../../src/collect/docker/engine.js";
@@ -18,7 +18,7 @@ import { configSchema } from "../../src/config/schema.js";
 import { setLogSink } from "../../src/log.js";
 import type { Sample } from "../../src/model/sample.js";
 import { until } from "../support/wait.js";
-import { docker, type RigInfo, runContainer, setRig, uniqueName } from "./docker-rig.js";
+import { currentRig, docker, type RigInfo, runContainer, setRig, uniqueName } from "./docker-rig.js";
 
 let rig: RigInfo;
 let engine: DockerEngine;
@@ -36,9 +36,7 @@ let busy: { name: string; id: string };
 let holder: { name: string; id: string };
 
 beforeAll(async () => {
-  const injected = inject("dockerRig");
-  if (!injected) throw new Error("the Docker rig did not start (see test/integration/global-setup.ts)");
-  rig = injected;
+  rig = await currentRig();
   setRig(rig);
   setLogSink((line) => logLines.push(line));
   engine = new DockerEngine({ host: rig.host });
