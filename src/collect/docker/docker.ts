@@ -32,6 +32,7 @@ import {
   DOCKER_UNREACHABLE,
   type DownAtStart,
   type MetricName,
+  PER_CONTAINER_METRICS,
 } from "../../model/metrics.js";
 import { type Sample, type SampleOf, sampleOf } from "../../model/sample.js";
 import type { CollectContext, Collector, CollectResult } from "../collector.js";
@@ -45,16 +46,7 @@ import { containerPolicy } from "./policy.js";
 import { type ContainerRecord, ContainerTracker, type ContainerView, newView, OOM_DIE_WAIT_MS, type StatsView } from "./tracker.js";
 
 /** Every metric this collector produces about containers: all of them are complete whenever the container list was read. */
-export const CONTAINER_METRICS: readonly MetricName[] = [
-  CONTAINER_CRASHED,
-  CONTAINER_OOM_KILLED,
-  CONTAINER_UNHEALTHY,
-  CONTAINER_RESTART_LOOP,
-  CONTAINER_NOT_RUNNING,
-  CONTAINER_CPU,
-  CONTAINER_MEMORY,
-  CONTAINERS_DOWN_AT_START,
-];
+export const CONTAINER_METRICS: readonly MetricName[] = [...PER_CONTAINER_METRICS, CONTAINERS_DOWN_AT_START];
 
 /** How long the notice of containers found down at start stays up (then it ends quietly). */
 const DOWN_AT_START_NOTICE_MS = 10 * 60_000;
