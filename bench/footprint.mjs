@@ -5,6 +5,7 @@
  *
  *   npm run build && node bench/footprint.mjs [--containers 20] [--interval 2s] [--minutes 10]
  *   npm run build && node bench/footprint.mjs --soak [--containers 100] [--minutes 30]
+ *   npm run build && node bench/footprint.mjs --growth 1,10,50,100,200 [--window 60]
  *
  * Both start a private dockerd (bench/lib/dockerd.mjs: own socket, data root,
  * exec root, no bridge, no iptables) with `--containers` busybox containers
@@ -22,6 +23,12 @@
  * --soak: containers are created and removed continuously (one every 2 s,
  * each lives about `--containers` x 2 s, so about `--containers` run at any
  * time) for `--minutes`; RSS is printed each minute, to show it flat.
+ *
+ * --growth N,N,…: one `lookout run` while containers are added up to each N
+ * in turn; at each N, after a cycle to settle, a `--window` (60 s) of
+ * measurement: Lookout's CPU per cycle (CPU time / cycles in the window),
+ * its RSS at the end, and dockerd's CPU per cycle. Writes the table as
+ * Markdown, and docs/growth.png (gnuplot, installed when missing).
  *
  * Markdown on stdout, progress on stderr. Needs root, dockerd, the docker CLI;
  * installs prometheus-node-exporter with apt-get when it is missing.
@@ -42,6 +49,11 @@ const option = (name, fallback) => {
   return i === -1 ? fallback : argv[i + 1];
 };
 const SOAK = argv.includes("--soak");
+const GROWTH = option("--growth", null)
+  ?.split(",")
+  .map(Number)
+  .sort((a, b) => a - b);
+const WINDOW_S = Number(option("--window", "60"));
 const CONTAINERS = Number(option("--containers", SOAK ? "100" : "20"));
 const INTERVAL = option("--interval", "2s");
 const INTERVAL_MS = Number.parseFloat(INTERVAL) * (INTERVAL.endsWith("ms") ? 1 : 1000);
@@ -113,6 +125,11 @@ try {
   await buildImage(rig);
   const docker = (args) => dockerCli(rig, args);
   const run = (name) => docker(["run", "-d", "--network", "none", "--name", name, IMAGE, "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 10 & wait; done"]);
+  if (GROWTH) {
+    await growth(docker, run);
+    await cleanup();
+    process.exit(0);
+  }
   if (!SOAK) {
     say(`starting ${CONTAINERS} containers`);
     for (let i = 0; i < CONTAINERS; i++) await run(`fp-${i}`);
@@ -201,4 +218,75 @@ try {
   process.exitCode = 1;
 } finally {
   await cleanup();
+}
+
+/** --growth: per-cycle CPU and RSS of one `lookout run` at each number of containers. */
+async function growth(_docker, run) {
+  const config = join(work, "lookout.yaml");
+  writeFileSync(config, `interval: ${INTERVAL}\ndata_dir: ${join(work, "data")}\ndocker:\n  socket: ${rig.host}\n`, { mode: 0o600 });
+  const lookout = spawn(process.execPath, [join(root, "dist/cli/main.js"), "run", "--config", config], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, LOOKOUT_LOG_LEVEL: "warn" },
+  });
+  children.push(lookout);
+  let lookoutErr = "";
+  lookout.stderr.on("data", (d) => (lookoutErr = (lookoutErr + d).slice(-4000)));
+  const rows = [];
+  let have = 0;
+  for (const n of GROWTH) {
+    say(`${n} containers`);
+    const names = [];
+    for (let i = have; i < n; i++) names.push(`gr-${i}`);
+    for (let i = 0; i < names.length; i += 8) await Promise.all(names.slice(i, i + 8).map(run));
+    have = n;
+    await sleep(Math.max(have === n && rows.length === 0 ? 30_000 : 10_000, 3 * INTERVAL_MS)); // warmed up; every new container inspected, its cgroup found
+    const l0 = usage(lookout.pid);
+    const d0 = cpuOf(daemonPids(rig.dir));
+    if (!l0) throw new Error(`lookout run exited\n${lookoutErr}`);
+    await sleep(WINDOW_S * 1000);
+    const l1 = usage(lookout.pid);
+    if (!l1) throw new Error(`lookout run exited\n${lookoutErr}`);
+    const cycles = (WINDOW_S * 1000) / INTERVAL_MS;
+    rows.push({ n, cpuMs: ((l1.cpu - l0.cpu) / cycles) * 1000, rss: l1.rss, dockerMs: ((cpuOf(daemonPids(rig.dir)) - d0) / cycles) * 1000 });
+  }
+  const out = [
+    `# Growth: one \`lookout run\`, interval ${INTERVAL}, ${WINDOW_S} s at each size`,
+    "",
+    `Machine: ${cpus().length} CPUs, kernel ${release()}, node ${process.version}, ${new Date().toISOString()}`,
+    "",
+    `Command: \`node bench/footprint.mjs ${argv.join(" ")}\``,
+    "",
+    "| containers | Lookout CPU per cycle (ms) | Lookout RSS (MiB) | dockerd + containerd + shims CPU per cycle (ms) |",
+    "|---:|---:|---:|---:|",
+    ...rows.map((r) => `| ${r.n} | ${r.cpuMs.toFixed(1)} | ${mib(r.rss)} | ${r.dockerMs.toFixed(1)} |`),
+  ];
+  process.stdout.write(out.join("\n") + "\n");
+  plot(rows);
+}
+
+/** docs/growth.png: CPU per cycle and RSS against the number of containers. */
+function plot(rows) {
+  if (!existsSync("/usr/bin/gnuplot")) {
+    say("installing gnuplot-nox (apt-get)");
+    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "gnuplot-nox"], { stdio: "ignore", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  }
+  const data = join(work, "growth.dat");
+  writeFileSync(data, rows.map((r) => `${r.n} ${r.cpuMs.toFixed(2)} ${(r.rss / 1048576).toFixed(2)} ${r.dockerMs.toFixed(2)}`).join("\n") + "\n");
+  const png = join(root, "docs", "growth.png");
+  const script = [
+    `set terminal pngcairo size 900,420 font "sans,10"`,
+    `set output "${png}"`,
+    `set multiplot layout 1,2 title "lookout run, interval ${INTERVAL}: cost against running containers"`,
+    `set xlabel "running containers"`,
+    `set grid`,
+    `set key top left`,
+    `set ylabel "CPU per cycle (ms)"`,
+    `plot "${data}" using 1:2 with linespoints title "Lookout", "" using 1:4 with linespoints title "dockerd + containerd + shims"`,
+    `set ylabel "RSS (MiB)"`,
+    `set yrange [0:*]`,
+    `plot "${data}" using 1:3 with linespoints title "Lookout RSS"`,
+    `unset multiplot`,
+  ].join("\n");
+  execFileSync("gnuplot", { input: script });
+  say(`wrote ${png}`);
 }
