@@ -417,16 +417,15 @@ export class DockerEngine {
       try {
         const req = request({ ...where, method: "GET", path, agent: this.#agent, ...(signal ? { signal } : {}) });
         if (headersWithinMs !== undefined) {
-          timer = setTimeout(
-            () => req.destroy(Object.assign(new Error(`no answer within ${formatSeconds(headersWithinMs)}`), { code: "ETIMEDOUT" })),
-            headersWithinMs,
-          );
+          timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${formatSeconds(headersWithinMs)}`), { code: "ETIMEDOUT" })), headersWithinMs);
         }
         req.once("response", (res) => {
           clearTimeout(timer);
+          res.on("error", () => undefined); // its reader sees it; one after the reader is gone changes nothing
           resolve(res);
         });
-        req.once("error", (err) => {
+        // Every error, not just the first: one after the abort must not go unhandled.
+        req.on("error", (err) => {
           clearTimeout(timer);
           reject(err);
         });
