@@ -8,8 +8,8 @@
  * reading; the event stream and the log streams byte for byte).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { type IncomingMessage, request } from "node:http";
+import { join, resolve } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { docker, runContainer, setRig, waitContainer } from "./docker-rig.js";
 
@@ -22,8 +22,7 @@ describe.skipIf(!enabled)("capture Engine API fixtures from the rig's dockerd", 
     if (!rig) throw new Error("no rig");
     setRig(rig);
     mkdirSync(OUT, { recursive: true });
-    const open = (path: string) =>
-      new Promise<IncomingMessage>((resolve, reject) => request({ socketPath: rig.socket, path, method: "GET" }, resolve).on("error", reject).end());
+    const open = (path: string) => new Promise<IncomingMessage>((resolve, reject) => request({ socketPath: rig.socket, path, method: "GET" }, resolve).on("error", reject).end());
     const get = async (path: string): Promise<{ status: number; body: Buffer }> => {
       const res = await open(path);
       const chunks: Buffer[] = [];
