@@ -5,7 +5,7 @@
  * with a module hook that lists every module it loads.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -15,23 +15,28 @@ import { statusDefinition } from "../../src/cli/commands/status-definition.js";
 import { buildProgram } from "../../src/cli/program.js";
 import { CLI, cleanEnv } from "../support/cli.js";
 
-/** Registers a load hook that writes `LOADED <url>` on stderr for every module. */
+/**
+ * Registers a load hook that appends the URL of every module loaded to the file
+ * named by LOOKOUT_TEST_MODULE_LOG, synchronously: the hooks run on a thread of
+ * their own, whose last writes to a pipe may be lost when the process exits.
+ */
 const HOOK = `data:text/javascript,${encodeURIComponent(
   `import { register } from "node:module";
-register("data:text/javascript," + encodeURIComponent("export async function load(url, context, next) { process.stderr.write('LOADED ' + url + '\\\\n'); return next(url, context); }"));`,
+register("data:text/javascript," + encodeURIComponent("import { appendFileSync } from 'node:fs'; export async function load(url, context, next) { appendFileSync(process.env.LOOKOUT_TEST_MODULE_LOG, url + '\\\\n'); return next(url, context); }"));`,
 )}`;
 
 function loadedBy(args: string[]): Promise<{ code: number | null; modules: string[]; stdout: string }> {
+  const log = join(mkdtempSync(join(tmpdir(), "lookout-modules-")), "loaded.txt");
+  writeFileSync(log, "");
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", HOOK, CLI, ...args], { cwd: tmpdir(), env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const env = cleanEnv({ LOOKOUT_TEST_MODULE_LOG: log });
+    const child = spawn(process.execPath, ["--import", HOOK, CLI, ...args], { cwd: tmpdir(), env, stdio: ["ignore", "pipe", "ignore"] });
     let stdout = "";
-    let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
     child.on("close", (code) => {
-      const modules = [...stderr.matchAll(/^LOADED (.*)$/gm)].map((m) => m[1]!.replace(/^file:\/\/.*?\/(dist|node_modules)\//, "$1/"));
-      resolve({ code, modules, stdout });
+      const urls = readFileSync(log, "utf8").split("\n").filter(Boolean);
+      resolve({ code, modules: urls.map((u) => u.replace(/^file:\/\/.*?\/(dist|node_modules)\//, "$1/")), stdout });
     });
   });
 }
@@ -43,7 +48,7 @@ describe("what each command loads", () => {
   it("--version loads nothing but the version", async () => {
     const r = await loadedBy(["--version"]);
     expect(r.code).toBe(0);
-    expect(r.modules.filter((m) => !m.startsWith("node:"))).toEqual(["dist/cli/main.js", "dist/version.js", "dist/cli/output.js", "dist/errors.js"]);
+    expect(r.modules.filter((m) => !m.startsWith("node:")).sort()).toEqual(["dist/cli/main.js", "dist/cli/output.js", "dist/errors.js", "dist/version.js"]);
   });
 
   const helps = [["--help"], ["help"], ["check", "--help"], ["run", "--help"], ["status", "--help"], ["silence", "add", "--help"], ["test-webhook", "--help"], ["init", "--help"]];
