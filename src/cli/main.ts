@@ -1,73 +1,24 @@
 #!/usr/bin/env node
+/**
+ * The `lookout` executable. `lookout --version` alone is answered here, before
+ * anything else is loaded; everything else goes to program.ts (commander and the
+ * commands' definitions; each command loads its own code when it runs).
+ */
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Command, CommanderError } from "commander";
-import { ConfigError, describeError, LookoutError } from "../errors.js";
-import { oneLine, textBlock } from "../escape.js";
-import { redact } from "../secrets.js";
-/**
- * `lookout` — the command line. Every error reaches the user as a sentence
- * (with the fix), never as a stack trace; set LOOKOUT_DEBUG=1 to see stacks.
- */
 import { VERSION } from "../version.js";
-import { checkCommand } from "./commands/check.js";
-import { initCommand } from "./commands/init.js";
-import { runCommand } from "./commands/run.js";
-import { silenceCommand } from "./commands/silence.js";
-import { statusCommand } from "./commands/status.js";
-import { testWebhookCommand } from "./commands/test-webhook.js";
 import { guardOutput } from "./output.js";
 
-export function buildProgram(): Command {
-  const program = new Command("lookout")
-    .description("Lookout watches this Linux host and tells Slack when something is wrong: once, with the cause, and when it is over.")
-    .version(VERSION, "-V, --version")
-    .option("-c, --config <path>", "config file (else $LOOKOUT_CONFIG, ./lookout.yaml, /etc/lookout/lookout.yaml, built-in defaults)")
-    .option(
-      "-d, --data-dir <dir>",
-      "where state is kept (else $LOOKOUT_DATA_DIR, the config's data_dir, data/ next to the config file (/var/lib/lookout for /etc/lookout/lookout.yaml), ./data without a config file)",
-    )
-    .configureHelp({ showGlobalOptions: true })
-    .showHelpAfterError("(run with --help for usage)")
-    .exitOverride()
-    .addHelpText(
-      "after",
-      "\nExamples:\n  lookout init && lookout run\n  lookout check --json\n  LOOKOUT_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/… lookout test-webhook\n",
-    );
-  for (const cmd of [initCommand(), runCommand(), checkCommand(), statusCommand(), testWebhookCommand()]) {
-    program.addCommand(cmd.configureHelp({ showGlobalOptions: true }).exitOverride());
-  }
-  program.addCommand(silenceCommand().configureHelp({ showGlobalOptions: true }).exitOverride());
-  return program;
-}
-
 export async function main(argv: string[]): Promise<number> {
-  guardOutput(); // a closed stdout (`lookout status | head -1`) ends nothing: see output.ts
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version end here with code 0; usage errors were already printed.
-      return err.exitCode === 0 ? 0 : 2;
-    }
-    process.stderr.write(errorText(err));
-    if (process.env.LOOKOUT_DEBUG && err instanceof Error && err.stack) process.stderr.write(textBlock(redact(err.stack)) + "\n");
-    return err instanceof LookoutError ? err.exitCode : 1;
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+    guardOutput();
+    // As commander prints it.
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
   }
-}
-
-/**
- * The error as the user sees it: one line (a bad config: one line per problem
- * under it), machine text in it escaped, secrets masked, no stack.
- */
-export function errorText(err: unknown): string {
-  if (err instanceof ConfigError) {
-    return [`lookout: ${err.source}: invalid configuration`, ...err.problems.map((p) => `  ${p}`)].map((l) => oneLine(redact(l))).join("\n") + "\n";
-  }
-  const message = oneLine(redact(describeError(err)));
-  return err instanceof LookoutError ? `lookout: ${message}\n` : `lookout: internal error: ${message}\n`;
+  const program = await import("./program.js");
+  return program.main(argv);
 }
 
 function isEntryPoint(): boolean {

@@ -10,7 +10,6 @@
  * ping): registered with secrets.ts and shown masked.
  */
 
-import { request } from "undici";
 import type { LookoutConfig } from "../config/schema.js";
 import { ConfigError, describeError } from "../errors.js";
 import { log } from "../log.js";
@@ -19,6 +18,7 @@ import { USER_AGENT } from "../version.js";
 import { type Clock, REAL_CLOCK } from "./dispatcher.js";
 import { type AnswerFacts, type AnswerWording, type NetworkWording, resultFromAnswer, resultFromNoAnswer, SERVICE_HTML_PAGE, serviceNoAnswerWording } from "./http-answers.js";
 import { isHttpUrl } from "./http-values.js";
+import { getText } from "./post-json.js";
 
 export interface HeartbeatOptions {
   /** The URL to GET, e.g. https://hc-ping.com/<uuid>. */
@@ -121,14 +121,10 @@ export class Heartbeat {
     let status: number;
     let body: string;
     try {
-      const res = await request(this.#url, {
-        method: "GET",
-        headers: { "user-agent": USER_AGENT },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      status = res.statusCode;
+      const res = await getText(this.#url, { "user-agent": USER_AGENT }, this.timeoutMs, 4096);
+      status = res.status;
       // Redacted where it enters: a service that echoes the URL's path must not get it into the log.
-      body = redact((await res.body.text()).slice(0, 4096));
+      body = redact(res.body);
     } catch (err) {
       return resultFromNoAnswer(err, this.#noAnswer, { timeoutMs: this.timeoutMs }).message;
     }

@@ -27,11 +27,17 @@ export function inspect(err: unknown): ErrorFacts {
   return facts;
 }
 
-export const TIMEOUT_CODES = new Set(["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
-export const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED", "ECONNABORTED"]);
+/**
+ * The codes node:http, node:https and the kernel give (post-json.ts). A time
+ * limit of Lookout's own is a TimeoutError (AbortSignal.timeout), told apart by
+ * its name; ETIMEDOUT is the kernel's (a connection that never got through).
+ * A connection dropped before the answer is ECONNRESET ("socket hang up").
+ */
+export const TIMEOUT_CODES = new Set(["ETIMEDOUT"]);
+export const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
 export const UNREACHABLE_CODES = new Set(["EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "ENETDOWN"]);
-/** The request itself could not be made: the URL or a header is not valid HTTP. */
-export const INVALID_REQUEST_CODES = new Set(["UND_ERR_INVALID_ARG", "ERR_INVALID_CHAR", "ERR_INVALID_HTTP_TOKEN"]);
+/** The request itself could not be made: a header name or value that is not valid HTTP. */
+export const INVALID_REQUEST_CODES = new Set(["ERR_INVALID_CHAR", "ERR_INVALID_HTTP_TOKEN"]);
 
 export function isCertificateCode(code: string): boolean {
   return /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH/i.test(code);

@@ -8,8 +8,8 @@
  * reading; the event stream and the log streams byte for byte).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { type IncomingMessage, request } from "node:http";
 import { join, resolve } from "node:path";
-import { Client, request } from "undici";
 import { describe, expect, it } from "vitest";
 import { currentRig, docker, runContainer, setRig, waitContainer } from "./docker-rig.js";
 
@@ -21,10 +21,12 @@ describe.skipIf(!enabled)("capture Engine API fixtures from the rig's dockerd", 
     const rig = await currentRig();
     setRig(rig);
     mkdirSync(OUT, { recursive: true });
-    const client = new Client("http://localhost", { socketPath: rig.socket, bodyTimeout: 0 });
+    const open = (path: string) => new Promise<IncomingMessage>((resolve, reject) => request({ socketPath: rig.socket, path, method: "GET" }, resolve).on("error", reject).end());
     const get = async (path: string): Promise<{ status: number; body: Buffer }> => {
-      const res = await client.request({ method: "GET", path });
-      return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
+      const res = await open(path);
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+      return { status: res.statusCode ?? 0, body: Buffer.concat(chunks) };
     };
     const saveJson = (name: string, body: Buffer): unknown => {
       const parsed: unknown = JSON.parse(body.toString("utf8"));
@@ -33,14 +35,11 @@ describe.skipIf(!enabled)("capture Engine API fixtures from the rig's dockerd", 
     };
 
     // The event stream, recorded from before the first container to the end.
-    const events = await request(`http://localhost/v1.41/events?filters=${encodeURIComponent(JSON.stringify({ type: ["container"] }))}`, {
-      method: "GET",
-      dispatcher: new Client("http://localhost", { socketPath: rig.socket, bodyTimeout: 0 }),
-    });
+    const events = await open(`/v1.41/events?filters=${encodeURIComponent(JSON.stringify({ type: ["container"] }))}`);
     const eventChunks: Buffer[] = [];
     const eventsDone = (async () => {
       try {
-        for await (const chunk of events.body) eventChunks.push(chunk as Buffer);
+        for await (const chunk of events) eventChunks.push(chunk as Buffer);
       } catch {
         // destroyed at the end
       }
@@ -104,11 +103,10 @@ describe.skipIf(!enabled)("capture Engine API fixtures from the rig's dockerd", 
     saveJson("containers.json", (await get("/v1.41/containers/json?all=true")).body);
 
     await new Promise((r) => setTimeout(r, 300));
-    events.body.destroy();
+    events.destroy();
     await eventsDone;
     writeFileSync(join(OUT, "events.ndjson"), Buffer.concat(eventChunks));
     await docker(["rm", "-f", "shop-api-1", "oom-1", "unhealthy-1", "web-1", "logs-1", "logs-tty-1"]);
-    await client.close();
     setRig(null);
   });
 });

@@ -14,7 +14,7 @@ import { DockerEngine, DockerError } from "../../src/collect/docker/engine.js";
 import { type EventStreamStatus, EventWatcher } from "../../src/collect/docker/events.js";
 import { currentRig, docker, type RigInfo, removeAllContainers, restartDockerd, runContainer, setRig, uniqueName, waitContainer, withoutSocket } from "./docker-rig.js";
 
-/** Every request undici makes in this file (the engine's and the watcher's). */
+/** Every HTTP request made in this file (the engine's and the watcher's), as node:http reports them. */
 const requests: { method: string; path: string }[] = [];
 const onRequest = (message: unknown): void => {
   const { request } = message as { request: { method: string; path: string } };
@@ -27,12 +27,12 @@ let engine: DockerEngine;
 beforeAll(async () => {
   rig = await currentRig();
   setRig(rig);
-  subscribe("undici:request:create", onRequest);
+  subscribe("http.client.request.start", onRequest);
   engine = new DockerEngine({ host: rig.host });
 });
 
 afterAll(async () => {
-  unsubscribe("undici:request:create", onRequest);
+  unsubscribe("http.client.request.start", onRequest);
   await engine?.close();
   await removeAllContainers().catch(() => undefined);
   setRig(null);

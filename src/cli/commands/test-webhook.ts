@@ -1,40 +1,10 @@
 import { Command } from "commander";
-import { LookoutError } from "../../errors.js";
-import { oneLine } from "../../escape.js";
-import type { Notifier } from "../../notify/notifier.js";
-import { createNotifiers, notifierFromUrl } from "../../notify/registry.js";
-import { redact } from "../../secrets.js";
-import { loadFromCommand } from "../context.js";
+import { lazyAction } from "../lazy.js";
 
 export function testWebhookCommand(): Command {
   return new Command("test-webhook")
     .description("send a test message to each configured receiver (or the Slack webhook --url) and say what it answered")
     .option("--url <url>", "a webhook URL to test instead of the configured ones")
     .addHelpText("after", '\nExamples:\n  lookout test-webhook\n  lookout test-webhook --url "$SLACK_WEBHOOK_URL"\n')
-    .action(async (opts: { url?: string }, cmd: Command) => {
-      const loaded = loadFromCommand(cmd);
-      let notifiers: Notifier[];
-      if (opts.url) {
-        try {
-          new URL(opts.url);
-        } catch {
-          throw new LookoutError("--url: expected a URL like https://hooks.slack.com/services/T…/B…/…, got a value that is not a URL", { exitCode: 2 });
-        }
-        const byUrl = notifierFromUrl(opts.url);
-        notifiers = byUrl ? [byUrl] : [];
-      } else {
-        notifiers = createNotifiers(loaded);
-      }
-      if (notifiers.length === 0) {
-        throw new LookoutError("no webhook configured: pass --url URL, export LOOKOUT_SLACK_WEBHOOK_URL, or add notify.slack to lookout.yaml", { exitCode: 1 });
-      }
-      let allOk = true;
-      for (const n of notifiers) {
-        const result = await n.sendTest(loaded.hostname);
-        allOk &&= result.ok;
-        // The message quotes the receiver's answer (redacted where it came in); redacted once more, as the log is.
-        process.stdout.write(oneLine(redact(`${n.name} (${n.target}): ${result.ok ? "OK" : "FAILED"}: ${result.message}`)) + "\n");
-      }
-      process.exitCode = allOk ? 0 : 1;
-    });
+    .action(lazyAction(async () => (await import("../actions/test-webhook.js")).testWebhook));
 }

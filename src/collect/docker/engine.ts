@@ -1,6 +1,6 @@
 /**
  * A read-only client of the Docker Engine API, over the unix socket (or
- * `tcp://host:port`), with undici. It sends GET requests only — every request
+ * `tcp://host:port`), with node:http and a keep-alive agent. It sends GET requests only — every request
  * goes through `#get` — so Lookout can sit behind a socket proxy that allows
  * `containers`, `events`, `info`, `version` and `_ping`, and never changes a
  * container.
@@ -11,8 +11,7 @@
  * whose message says what happened and what to do; nothing else is thrown.
  */
 
-import type { Dispatcher } from "undici";
-import { Pool } from "undici";
+import { Agent, type IncomingMessage, request } from "node:http";
 import { LookoutError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { ContainerInspect, ContainerStats, ContainerSummary, EngineInfo, EngineVersion } from "./api-types.js";
@@ -63,7 +62,7 @@ export function negotiateApiVersion(daemonApi: string, daemonMin?: string): stri
   return v;
 }
 
-type Endpoint = { kind: "unix"; socketPath: string; origin: string } | { kind: "tcp"; origin: string };
+type Endpoint = { kind: "unix"; socketPath: string; origin: string } | { kind: "tcp"; origin: string; hostname: string; port: number };
 
 function parseHost(host: string): Endpoint {
   if (host.startsWith("unix://")) {
@@ -80,7 +79,14 @@ function parseHost(host: string): Endpoint {
       throw badHost(host);
     }
     if (!url.hostname || (url.pathname !== "/" && url.pathname !== "")) throw badHost(host);
-    return { kind: "tcp", origin: `http://${url.hostname.includes(":") && !url.hostname.startsWith("[") ? `[${url.hostname}]` : url.hostname}:${url.port || "2375"}` };
+    const port = url.port || "2375";
+    return {
+      kind: "tcp",
+      origin: `http://${url.hostname.includes(":") && !url.hostname.startsWith("[") ? `[${url.hostname}]` : url.hostname}:${port}`,
+      // node:http wants an IPv6 address without its brackets.
+      hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+      port: Number(port),
+    };
   }
   throw badHost(host);
 }
@@ -123,12 +129,15 @@ interface Answer {
 /** A marker for the abort this client does itself at its deadline. */
 const DEADLINE = Symbol("deadline");
 
+/** How long an idle kept-alive connection stays open (as undici's default keep-alive timeout was). */
+const IDLE_CONNECTION_MS = 4_000;
+
 export class DockerEngine {
   /** As given: `unix:///var/run/docker.sock`, `/path`, `tcp://host:port`. */
   readonly host: string;
   readonly timeoutMs: number;
   readonly #endpoint: Endpoint;
-  readonly #pool: Pool;
+  readonly #agent: Agent;
   #prefix: string | null = null;
   #negotiating: Promise<{ version: string; apiVersion: string }> | null = null;
   #closed = false;
@@ -150,12 +159,13 @@ export class DockerEngine {
     this.host = opts.host;
     this.timeoutMs = opts.timeoutMs ?? DOCKER_TIMEOUT_MS;
     this.#endpoint = parseHost(opts.host);
-    this.#pool = new Pool(this.#endpoint.origin, {
-      ...(this.#endpoint.kind === "unix" ? { socketPath: this.#endpoint.socketPath } : {}),
+    this.#agent = new Agent({
+      keepAlive: true,
       // statsMany's default concurrency (16), the events stream, and room for the rest.
-      connections: 32,
-      pipelining: 1,
-      connectTimeout: this.timeoutMs,
+      maxSockets: 32,
+      maxFreeSockets: 32,
+      // Closes a connection idle in the pool this long (a request in flight is ended by its own deadline).
+      timeout: IDLE_CONNECTION_MS,
     });
   }
 
@@ -285,8 +295,7 @@ export class DockerEngine {
    */
   async openEvents(query: Record<string, string>, signal: AbortSignal): Promise<AsyncIterable<Buffer>> {
     const qs = new URLSearchParams(query).toString();
-    const res = await this.#request(`${await this.#api()}/events${qs ? `?${qs}` : ""}`, { stream: signal });
-    return res.body as AsyncIterable<Buffer>;
+    return this.#request(`${await this.#api()}/events${qs ? `?${qs}` : ""}`, { stream: signal });
   }
 
   /** Closes every connection (an open events stream too). Later calls fail. */
@@ -295,7 +304,7 @@ export class DockerEngine {
     this.#closed = true;
     for (const c of this.#streams) c.abort();
     this.#streams.clear();
-    await this.#pool.destroy().catch(() => undefined);
+    this.#agent.destroy();
   }
 
   // ------------------------------------------------------------------ internals
@@ -340,13 +349,14 @@ export class DockerEngine {
     const timer = setTimeout(() => deadline.abort(DEADLINE), this.timeoutMs);
     try {
       const res = await this.#request(path, { signal: deadline.signal });
-      if (opts.nullOn?.includes(res.statusCode)) {
-        await res.body.dump().catch(() => undefined);
+      const status = res.statusCode ?? 0;
+      if (opts.nullOn?.includes(status)) {
+        res.resume(); // read to its end, so that the connection can be used again
         return null;
       }
-      const body = await readBody(res.body, opts.maxBytes ?? MAX_BODY_BYTES, opts.truncate);
-      if (res.statusCode >= 400) throw this.#httpError(res.statusCode, path, body);
-      return { status: res.statusCode, body };
+      const body = await readBody(res, opts.maxBytes ?? MAX_BODY_BYTES, opts.truncate);
+      if (status >= 400) throw this.#httpError(status, path, body);
+      return { status, body };
     } catch (err) {
       if (deadline.signal.aborted) {
         throw dockerError(
@@ -362,7 +372,7 @@ export class DockerEngine {
   }
 
   /** The only place a request is made: always GET. */
-  async #request(path: string, opts: { signal?: AbortSignal; stream?: AbortSignal }): Promise<Dispatcher.ResponseData> {
+  async #request(path: string, opts: { signal?: AbortSignal; stream?: AbortSignal }): Promise<IncomingMessage> {
     if (this.#closed) throw dockerError("unreachable", "the Docker client is closed");
     if (opts.stream) {
       const controller = new AbortController();
@@ -371,22 +381,18 @@ export class DockerEngine {
       else opts.stream.addEventListener("abort", onAbort, { once: true });
       this.#streams.add(controller);
       try {
-        const res = await this.#pool.request({
-          method: "GET",
-          path,
-          signal: controller.signal,
-          headersTimeout: this.timeoutMs,
-          bodyTimeout: 0,
-        });
-        if (res.statusCode >= 400) {
-          const body = await readBody(res.body, 64 * 1024).catch(() => Buffer.alloc(0));
-          throw this.#httpError(res.statusCode, path, body);
+        // No time limit on the body (a stream), but its headers come within timeoutMs.
+        const res = await this.#send(path, controller.signal, this.timeoutMs);
+        const status = res.statusCode ?? 0;
+        if (status >= 400) {
+          const body = await readBody(res, 64 * 1024).catch(() => Buffer.alloc(0));
+          throw this.#httpError(status, path, body);
         }
         const release = (): void => {
           this.#streams.delete(controller);
           opts.stream?.removeEventListener("abort", onAbort);
         };
-        res.body.once("close", release);
+        res.once("close", release);
         return res;
       } catch (err) {
         this.#streams.delete(controller);
@@ -396,12 +402,38 @@ export class DockerEngine {
         throw this.#toDockerError(err, `GET ${path}`);
       }
     }
-    return this.#pool.request({
-      method: "GET",
-      path,
-      signal: opts.signal,
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
+    return this.#send(path, opts.signal);
+  }
+
+  /**
+   * One GET; resolves with the answer once its headers came. `signal` ends it
+   * (before or after the headers); `headersWithinMs`, when given, fails it with
+   * a timeout (ETIMEDOUT) when the headers do not come in time.
+   */
+  #send(path: string, signal: AbortSignal | undefined, headersWithinMs?: number): Promise<IncomingMessage> {
+    const where = this.#endpoint.kind === "unix" ? { socketPath: this.#endpoint.socketPath, host: "localhost" } : { host: this.#endpoint.hostname, port: this.#endpoint.port };
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const req = request({ ...where, method: "GET", path, agent: this.#agent, ...(signal ? { signal } : {}) });
+        if (headersWithinMs !== undefined) {
+          timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${formatSeconds(headersWithinMs)}`), { code: "ETIMEDOUT" })), headersWithinMs);
+        }
+        req.once("response", (res) => {
+          clearTimeout(timer);
+          res.on("error", () => undefined); // its reader sees it; one after the reader is gone changes nothing
+          resolve(res);
+        });
+        // Every error, not just the first: one after the abort must not go unhandled.
+        req.on("error", (err) => {
+          clearTimeout(timer);
+          reject(err);
+        });
+        req.end();
+      } catch (err) {
+        clearTimeout(timer);
+        reject(err);
+      }
     });
   }
 
@@ -427,7 +459,7 @@ export class DockerEngine {
 }
 
 /**
- * A transport failure (a Node or undici error) as a DockerError whose message
+ * A transport failure (a node:http or net error) as a DockerError whose message
  * says what to do. Exported for tests.
  */
 export function toDockerError(err: unknown, at: { socketPath: string } | { tcp: string }, what = "a request"): DockerError {
@@ -464,17 +496,11 @@ export function toDockerError(err: unknown, at: { socketPath: string } | { tcp: 
     case "ENETUNREACH":
       return dockerError("unreachable", `cannot reach the Docker host ${where} (no route): check the network, or ${setIt}`, { cause: err });
     case "ETIMEDOUT":
-    case "UND_ERR_CONNECT_TIMEOUT":
-    case "UND_ERR_HEADERS_TIMEOUT":
-    case "UND_ERR_BODY_TIMEOUT":
       return dockerError("timeout", `Docker at ${where} did not answer ${what} in time: the daemon is overloaded or hung; check it with \`docker info\``, {
         cause: err,
       });
     case "ECONNRESET":
     case "EPIPE":
-    case "UND_ERR_SOCKET":
-    case "UND_ERR_CLOSED":
-    case "UND_ERR_DESTROYED":
       return dockerError("unreachable", `the connection to Docker at ${where} was cut during ${what}: is the daemon restarting?`, { cause: err });
     default: {
       const detail = err instanceof Error ? `${err.message}${code ? ` (${code})` : ""}` : String(err);
@@ -489,7 +515,7 @@ function errorCode(err: unknown): string | undefined {
   let e: unknown = err;
   for (let depth = 0; depth < 4 && e && typeof e === "object"; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && code !== "UND_ERR_ABORTED") return code;
+    if (typeof code === "string" && code !== "ABORT_ERR") return code;
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
@@ -497,11 +523,11 @@ function errorCode(err: unknown): string | undefined {
 
 function isStaleConnection(err: unknown): boolean {
   const code = errorCode(err);
-  return code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE";
+  return code === "ECONNRESET" || code === "EPIPE";
 }
 
 /** The whole body; past `maxBytes`, an error, or with `truncate` what came so far. */
-async function readBody(body: Dispatcher.ResponseData["body"], maxBytes: number, truncate = false): Promise<Buffer> {
+async function readBody(body: IncomingMessage, maxBytes: number, truncate = false): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {

@@ -1,0 +1,28 @@
+import type { Command } from "commander";
+import { Agent } from "../../agent.js";
+import { setLogLevel } from "../../log.js";
+import { Heartbeat } from "../../notify/heartbeat.js";
+import { checkJson, checkTable, EXIT_CODES } from "../check-report.js";
+import { loadFromCommand } from "../context.js";
+
+/** How long `check` may wait for receivers (backoff, Retry-After) before leaving the rest to the next run. */
+const DELIVERY_BUDGET_MS = 20_000;
+
+/** `lookout check` (commands/check.ts defines its options). */
+export async function check(opts: { json?: boolean; all?: boolean }, cmd: Command): Promise<void> {
+  // From cron, only problems should print (cron mails whatever a job writes).
+  if (!process.env.LOOKOUT_LOG_LEVEL) setLogLevel("warn");
+  const loaded = loadFromCommand(cmd);
+  const heartbeat = Heartbeat.fromConfig(loaded.config, loaded.path ?? "built-in defaults");
+  const agent = new Agent(loaded, { command: "check" });
+  const result = await agent.cycle();
+  await heartbeat?.beat();
+  // flush, not drain: a request still in flight at the budget is aborted (it stays queued for the next run).
+  await agent.dispatcher.flush(Date.now() + DELIVERY_BUDGET_MS);
+  await agent.close();
+  process.stdout.write(opts.json ? JSON.stringify(checkJson(result, loaded.hostname), null, 2) + "\n" : checkTable(result, loaded.hostname, { all: opts.all === true }));
+  const left = agent.dispatcher.pendingCount();
+  if (left > 0) process.stderr.write(`${left} notification(s) not delivered yet: the next check or run retries them (see lookout status)\n`);
+  // A check that could not be saved is UNKNOWN to whoever runs it (Nagios, cron), whatever it found: the log said why.
+  process.exitCode = result.storageError ? EXIT_CODES.unknown : EXIT_CODES[result.status];
+}

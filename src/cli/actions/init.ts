@@ -1,0 +1,71 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, fchmodSync, fsyncSync, lstatSync, openSync, renameSync, type Stats, unlinkSync, writeSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { CONFIG_TEMPLATE } from "../../config/template.js";
+import { LookoutError } from "../../errors.js";
+import { oneLine } from "../../escape.js";
+
+/** `lookout init [path]` (commands/init.ts defines its options). */
+export function init(path: string, opts: { force?: boolean }): void {
+  const target = resolve(path);
+  const existing = lstatOrNull(target);
+  if (existing?.isSymbolicLink()) {
+    // Writing through a link would write wherever it points (another user's file, /etc/…).
+    throw new LookoutError(
+      `${oneLine(target)} is a symbolic link; Lookout does not write through links, even with --force: give the path of the file it points to, or remove the link`,
+      { exitCode: 1 },
+    );
+  }
+  if (existing && !existing.isFile()) {
+    throw new LookoutError(`${oneLine(target)} exists and is not a regular file; give another path`, { exitCode: 1 });
+  }
+  if (existing && !opts.force) {
+    throw new LookoutError(`${oneLine(target)} already exists; pass --force to overwrite it`, { exitCode: 1 });
+  }
+  writeConfigFile(target, CONFIG_TEMPLATE, opts.force === true);
+  process.stdout.write(`wrote ${oneLine(target)}\nedit it, then check it with: lookout check --config ${oneLine(path)}\n`);
+}
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Writes `text` to `target` with mode 600, never through a link. A new file is
+ * created exclusively (O_EXCL: it fails on anything already there, a link
+ * included). To replace one (`--force`), the text goes to a new file in the same
+ * directory, created the same way, which is then renamed over the target: the
+ * rename replaces the entry itself (even a link planted since it was checked),
+ * never what a link points to, and the old file's mode does not carry over.
+ */
+function writeConfigFile(target: string, text: string, replace: boolean): void {
+  const path = replace ? join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`) : target;
+  let fd: number | undefined;
+  let created = false;
+  try {
+    fd = openSync(path, "wx", 0o600);
+    created = true;
+    fchmodSync(fd, 0o600); // whatever the umask
+    writeSync(fd, text);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    if (replace) renameSync(path, target);
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    if (created) {
+      try {
+        unlinkSync(path);
+      } catch {
+        /* already moved */
+      }
+    }
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    if (code === "EEXIST" && !replace) throw new LookoutError(`${oneLine(target)} already exists; pass --force to overwrite it`, { exitCode: 1 });
+    throw new LookoutError(`cannot write ${oneLine(target)} (${code}): check the directory exists and is writable`);
+  }
+}
