@@ -1,0 +1,28 @@
+/**
+ * The CLI as a few files instead of ~200 modules (npm run build, after tsc):
+ * `dist/cli/main.js` is the entry, and each command's code and the heavy
+ * libraries it needs (zod, yaml, commander, croner) are chunks under
+ * `dist/cli/chunks/` loaded when the command runs. Node spends most of a
+ * short command's start resolving and compiling modules one by one: one file
+ * per command path costs a fraction of it (docs/benchmarks.md). better-sqlite3
+ * stays outside: it is a native addon. The rest of dist/ (tsc's output, one
+ * file per module) is what the benches import.
+ */
+import { rmSync } from "node:fs";
+import { build } from "rolldown";
+
+rmSync("dist/cli/chunks", { recursive: true, force: true });
+await build({
+  input: { main: "src/cli/main.ts" },
+  platform: "node",
+  external: ["better-sqlite3", /^node:/],
+  tsconfig: "tsconfig.build.json",
+  logLevel: "warn",
+  output: {
+    dir: "dist/cli",
+    format: "esm",
+    entryFileNames: "[name].js",
+    chunkFileNames: "chunks/[name]-[hash].js",
+    sourcemap: true,
+  },
+});
