@@ -42,7 +42,7 @@ import { DockerEngine, DockerError } from "./engine.js";
 import { EventWatcher } from "./events.js";
 import { exitCodeMeaning } from "./exit-codes.js";
 import { type ContainerMatcher, selector } from "./matchers.js";
-import { containerPolicy } from "./policy.js";
+import { type ContainerPolicy, containerPolicy } from "./policy.js";
 import { type ContainerRecord, ContainerTracker, type ContainerView, newView, OOM_DIE_WAIT_MS, type StatsView } from "./tracker.js";
 
 /** Every metric this collector produces about containers: all of them are complete whenever the container list was read. */
@@ -468,11 +468,15 @@ export class DockerCollector implements Collector {
     const samples: Sample[] = [this.unreachableSample(now, null)];
     const notice = this.downAtStartSample(now);
     if (notice) samples.push(notice);
-    for (const rec of this.tracker.records.values()) {
-      const policy = containerPolicy(this.opts.config, { name: rec.view.name, labels: rec.view.labels });
-      for (const p of policy.problems) this.reportOnce(rec.view.name, p);
+    const problems = new Set<string>();
+    for (const [id, rec] of this.tracker.records) {
+      const policy = this.policyOf(id, rec.view);
+      for (const p of policy.problems) problems.add(this.reportOnce(rec.view.name, p));
       samples.push(...containerSamples(rec, now, this.tracker, policy.rules.restart_loop.within, this.dataRoot));
     }
+    // What status lists is what is wrong now: a fixed label, or a container gone, leaves the list.
+    for (const key of this.problems.keys()) if (!problems.has(key)) this.problems.delete(key);
+    for (const id of this.policies.keys()) if (!this.tracker.records.has(id)) this.policies.delete(id);
     this.tracker.sweepRemoved();
     return { samples, covers: [...CONTAINER_METRICS, DOCKER_UNREACHABLE] };
   }
@@ -563,13 +567,28 @@ export class DockerCollector implements Collector {
     log.info(message, fields);
   }
 
-  /** Problems with a container's lookout.* labels or overrides: logged once, listed by `lookout status`. */
+  /** Problems with the lookout.* labels or overrides of the containers there now: logged once, listed by `lookout status`. */
   readonly problems = new Map<string, string>();
-  private reportOnce(container: string, problem: string): void {
+  private reportOnce(container: string, problem: string): string {
     const key = `${container}: ${problem}`;
-    if (this.problems.has(key)) return;
+    if (this.problems.has(key)) return key;
     this.problems.set(key, key);
     log.warn("container rule settings ignored", { container, problem });
+    return key;
+  }
+
+  /**
+   * Each container's rule settings, worked out again only when its name or
+   * labels changed (its labels are YAML scalars: parsing them every cycle
+   * would cost as much as there are containers, changed or not).
+   */
+  private readonly policies = new Map<string, { name: string; labels: Record<string, string>; policy: ContainerPolicy }>();
+  private policyOf(id: string, view: ContainerView): ContainerPolicy {
+    const known = this.policies.get(id);
+    if (known && known.name === view.name && known.labels === view.labels) return known.policy;
+    const policy = containerPolicy(this.opts.config, { name: view.name, labels: view.labels });
+    this.policies.set(id, { name: view.name, labels: view.labels, policy });
+    return policy;
   }
 
   /** The containers found down on Lookout's first look at this Docker: one notice, up for 10 minutes, then ended quietly. */
