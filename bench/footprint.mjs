@@ -27,7 +27,9 @@
  * --growth N,N,…: one `lookout run` while containers are added up to each N
  * in turn; at each N, after a cycle to settle, a `--window` (60 s) of
  * measurement: Lookout's CPU per cycle (CPU time / cycles in the window),
- * its RSS at the end, and dockerd's CPU per cycle. Writes the table as
+ * its RSS at the end, and the CPU of dockerd, containerd and the shims per
+ * cycle: all their work (running N containers costs them something with or
+ * without Lookout), not only what Lookout asks of them. Writes the table as
  * Markdown, and docs/growth.png (gnuplot, installed when missing).
  *
  * Markdown on stdout, progress on stderr. Needs root, dockerd, the docker CLI;
@@ -256,7 +258,7 @@ async function growth(_docker, run) {
     "",
     `Command: \`node bench/footprint.mjs ${argv.join(" ")}\``,
     "",
-    "| containers | Lookout CPU per cycle (ms) | Lookout RSS (MiB) | dockerd + containerd + shims CPU per cycle (ms) |",
+    "| containers | Lookout CPU per cycle (ms) | Lookout RSS (MiB) | dockerd + containerd + shims CPU per cycle, all their work (ms) |",
     "|---:|---:|---:|---:|",
     ...rows.map((r) => `| ${r.n} | ${r.cpuMs.toFixed(1)} | ${mib(r.rss)} | ${r.dockerMs.toFixed(1)} |`),
   ];
@@ -281,7 +283,7 @@ function plot(rows) {
     `set grid`,
     `set key top left`,
     `set ylabel "CPU per cycle (ms)"`,
-    `plot "${data}" using 1:2 with linespoints title "Lookout", "" using 1:4 with linespoints title "dockerd + containerd + shims"`,
+    `plot "${data}" using 1:2 with linespoints title "Lookout", "" using 1:4 with linespoints title "dockerd + containerd + shims, all their work"`,
     `set ylabel "RSS (MiB)"`,
     `set yrange [0:*]`,
     `plot "${data}" using 1:3 with linespoints title "Lookout RSS"`,
