@@ -143,15 +143,7 @@ try {
   await sleep(BASELINE_S * 1000);
   const dockerBaseRate = (cpuOf(dockerPids()) - b0) / BASELINE_S;
 
-  const config = join(work, "lookout.yaml");
-  writeFileSync(config, `interval: ${INTERVAL}\ndata_dir: ${join(work, "data")}\ndocker:\n  socket: ${rig.host}\n`, { mode: 0o600 });
-  const lookout = spawn(process.execPath, [join(root, "dist/cli/main.js"), "run", "--config", config], {
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, LOOKOUT_LOG_LEVEL: "warn" },
-  });
-  children.push(lookout);
-  let lookoutErr = "";
-  lookout.stderr.on("data", (d) => (lookoutErr = (lookoutErr + d).slice(-4000)));
+  const { lookout, stderr } = startLookout();
   const exporter = spawn("/usr/bin/prometheus-node-exporter", [`--web.listen-address=127.0.0.1:${NODE_EXPORTER_PORT}`], { stdio: "ignore" });
   children.push(exporter);
   const scrape = () =>
@@ -178,14 +170,14 @@ try {
   const l0 = usage(lookout.pid);
   const e0 = usage(exporter.pid);
   const d0 = cpuOf(dockerPids());
-  if (!l0 || !e0) die(`a process did not start: lookout ${l0 ? "up" : "down"}, node_exporter ${e0 ? "up" : "down"}\n${lookoutErr}`);
+  if (!l0 || !e0) die(`a process did not start: lookout ${l0 ? "up" : "down"}, node_exporter ${e0 ? "up" : "down"}\n${stderr()}`);
   const samples = [];
   const end = t0 + MINUTES * 60_000;
   while (Date.now() < end) {
     await sleep(SAMPLE_MS);
     const l = usage(lookout.pid);
     const e = usage(exporter.pid);
-    if (!l) die(`lookout run exited\n${lookoutErr}`);
+    if (!l) die(`lookout run exited\n${stderr()}`);
     samples.push({ at: Date.now() - t0, lookout: l, exporter: e });
     if (samples.length % 12 === 0) say(`${Math.round((Date.now() - t0) / 60_000)} min: lookout ${mib(l.rss)} MiB, node_exporter ${mib(e?.rss ?? 0)} MiB`);
   }
@@ -222,8 +214,8 @@ try {
   await cleanup();
 }
 
-/** --growth: per-cycle CPU and RSS of one `lookout run` at each number of containers. */
-async function growth(_docker, run) {
+/** `lookout run` on the rig's dockerd at INTERVAL, host rules on, no receiver; its stderr's last 4000 characters for when it dies. */
+function startLookout() {
   const config = join(work, "lookout.yaml");
   writeFileSync(config, `interval: ${INTERVAL}\ndata_dir: ${join(work, "data")}\ndocker:\n  socket: ${rig.host}\n`, { mode: 0o600 });
   const lookout = spawn(process.execPath, [join(root, "dist/cli/main.js"), "run", "--config", config], {
@@ -231,8 +223,14 @@ async function growth(_docker, run) {
     env: { ...process.env, LOOKOUT_LOG_LEVEL: "warn" },
   });
   children.push(lookout);
-  let lookoutErr = "";
-  lookout.stderr.on("data", (d) => (lookoutErr = (lookoutErr + d).slice(-4000)));
+  let err = "";
+  lookout.stderr.on("data", (d) => (err = (err + d).slice(-4000)));
+  return { lookout, stderr: () => err };
+}
+
+/** --growth: per-cycle CPU and RSS of one `lookout run` at each number of containers. */
+async function growth(_docker, run) {
+  const { lookout, stderr } = startLookout();
   const rows = [];
   let have = 0;
   for (const n of GROWTH) {
@@ -244,10 +242,10 @@ async function growth(_docker, run) {
     await sleep(Math.max(have === n && rows.length === 0 ? 30_000 : 10_000, 3 * INTERVAL_MS)); // warmed up; every new container inspected, its cgroup found
     const l0 = usage(lookout.pid);
     const d0 = cpuOf(daemonPids(rig.dir));
-    if (!l0) throw new Error(`lookout run exited\n${lookoutErr}`);
+    if (!l0) throw new Error(`lookout run exited\n${stderr()}`);
     await sleep(WINDOW_S * 1000);
     const l1 = usage(lookout.pid);
-    if (!l1) throw new Error(`lookout run exited\n${lookoutErr}`);
+    if (!l1) throw new Error(`lookout run exited\n${stderr()}`);
     const cycles = (WINDOW_S * 1000) / INTERVAL_MS;
     rows.push({ n, cpuMs: ((l1.cpu - l0.cpu) / cycles) * 1000, rss: l1.rss, dockerMs: ((cpuOf(daemonPids(rig.dir)) - d0) / cycles) * 1000 });
   }
