@@ -26,8 +26,8 @@
 #     run reuses the previous run's counters (as from cron) and has nothing new to send.
 #   blog script (K runs, default 20).
 #   for scale (K runs each, no strace): `node -e 0` (Node's own start-up and
-#   exit), `node dist/cli/main.js --version` (start-up + loading Lookout's CLI
-#   and its modules, no collection), `top -bn1` (the blog's slowest command).
+#   exit), `node bin/lookout.cjs --version` (the installed command's start-up:
+#   it answers without loading the CLI), `top -bn1` (the blog's slowest command).
 # A steady-state run starts at least --gap seconds (default 0.5) after the
 # previous one: a check less than 500 ms after the previous one would sleep to
 # make a 500 ms CPU window, which from cron (every minute) never happens. (With
@@ -172,7 +172,7 @@ for i in $(seq 1 "$RUNS"); do
   run_timed steady "${LOOKOUT[@]}"
   run_timed blog "${BLOG[@]}"
   run_timed node0 node -e 0
-  run_timed version node "$ROOT/dist/cli/main.js" --version
+  run_timed version node "$ROOT/bin/lookout.cjs" --version
   run_timed top top -bn1
 done
 
@@ -206,7 +206,7 @@ row quiet "lookout check, first run, nothing fires (fresh data dir: 500 ms CPU s
 row steady "lookout check, steady state, 3 alerts firing (previous run's counters; nothing new to post)"
 row blog "blog server-monitor.sh, thresholds 0 (posts when value > 0)"
 row node0 "for scale: \`node -e 0\` (Node start-up alone)"
-row version "for scale: \`node dist/cli/main.js --version\` (start-up + loading the CLI's modules)"
+row version "for scale: \`node bin/lookout.cjs --version\` (the installed command: start-up, no module of the CLI loaded)"
 row top "for scale: \`top -bn1\` alone"
 echo
 echo "(the untimed priming run of the steady-state data dir posted $PRIMED_REQUESTS request(s); strace counts include the traced command's own exec: 1 = node alone)"

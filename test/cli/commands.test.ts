@@ -37,6 +37,17 @@ describe("lookout --version and --help", () => {
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 
+  it("the installed bin (bin/lookout.cjs) hands other commands to the bundled CLI and keeps their exit code", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const root = new URL("../..", import.meta.url).pathname;
+    const help = spawnSync(process.execPath, ["bin/lookout.cjs", "status", "--help"], { cwd: root, encoding: "utf8" });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/Usage: lookout status/);
+    const wrong = spawnSync(process.execPath, ["bin/lookout.cjs", "chekc"], { cwd: root, encoding: "utf8" });
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/unknown command 'chekc'/);
+  });
+
   it("refuses an unknown command or option with exit 2", async () => {
     expect((await runCli(["chekc"])).code).toBe(2);
     const r = await runCli(["check", "--jsno"]);

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/**
+ * The installed `lookout` command (package.json "bin"). CommonJS on purpose:
+ * `lookout --version` is answered here, before Node starts its ES module
+ * loader, which costs ~20 ms of a ~100 ms start on a 2-core machine
+ * (docs/benchmarks.md). Everything else is the bundled CLI, dist/cli/main.js.
+ */
+"use strict";
+
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  // `lookout --version | true`: a closed pipe is not an error worth a stack trace.
+  process.stdout.on("error", () => undefined);
+  let version = "unknown";
+  try {
+    version = JSON.parse(require("node:fs").readFileSync(require("node:path").join(__dirname, "..", "package.json"), "utf8")).version;
+  } catch {
+    // a package without its package.json: say "unknown" rather than fail
+  }
+  process.stdout.write(`${version}\n`);
+} else {
+  import("../dist/cli/main.js").then(
+    (cli) => cli.main(process.argv).then((code) => {
+      process.exitCode = code;
+    }),
+    (err) => {
+      process.stderr.write(`lookout: cannot load its own code (${err && err.code ? err.code : "error"}): run \`npm run build\` in its directory, or reinstall it\n`);
+      process.exitCode = 1;
+    },
+  );
+}
