@@ -20,11 +20,12 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   process.stdout.write(`${version}\n`);
 } else {
   import("../dist/cli/main.js").then(
-    (cli) => cli.main(process.argv).then((code) => {
-      process.exitCode = code;
-    }),
+    (cli) =>
+      cli.main(process.argv).then((code) => {
+        process.exitCode = code;
+      }),
     (err) => {
-      process.stderr.write(`lookout: cannot load its own code (${err && err.code ? err.code : "error"}): run \`npm run build\` in its directory, or reinstall it\n`);
+      process.stderr.write(`lookout: cannot load its own code (${err?.code ?? "error"}): run \`npm run build\` in its directory, or reinstall it\n`);
       process.exitCode = 1;
     },
   );
