@@ -42,7 +42,7 @@ import { DockerEngine, DockerError } from "./engine.js";
 import { EventWatcher } from "./events.js";
 import { exitCodeMeaning } from "./exit-codes.js";
 import { type ContainerMatcher, selector } from "./matchers.js";
-import { type ContainerPolicy, containerPolicy } from "./policy.js";
+import { containerPolicy } from "./policy.js";
 import { type ContainerRecord, ContainerTracker, type ContainerView, newView, OOM_DIE_WAIT_MS, type StatsView } from "./tracker.js";
 
 /** Every metric this collector produces about containers: all of them are complete whenever the container list was read. */
@@ -127,6 +127,17 @@ const RELEVANT_ACTIONS = new Set(["create", "start", "restart", "kill", "stop", 
 
 /** Re-inspect a container at least this often even when nothing seems to change. */
 const REINSPECT_MS = 60_000;
+/**
+ * While the event stream is up, containers are listed again at most this
+ * often. Every change to a container comes as an event (which marks its record
+ * for inspection, and makes one born since the last cycle known at once), so a
+ * list on every cycle would only confirm what the events said; listing all
+ * containers is the one request of a cycle, and what dockerd does for it was
+ * most of what Lookout cost Docker (docs/benchmarks.md). The list still comes
+ * every LIST_EVERY_MS, on every cycle run by an event, and on the first cycle
+ * after the stream comes back, to reconcile.
+ */
+export const LIST_EVERY_MS = 30_000;
 
 function ms(iso: string | undefined): number | null {
   if (!iso || iso.startsWith("0001-")) return null;
@@ -262,6 +273,10 @@ export class DockerCollector implements Collector {
   private readonly engine: DockerEngine;
   private readonly host: string;
   private watcher: EventWatcher | null = null;
+  /** The event stream is connected and no event has been missed since the last list (see LIST_EVERY_MS). */
+  private streamUp = false;
+  /** When containers were last listed; null: list on the next cycle. */
+  private listedAt: number | null = null;
   private negotiated = false;
   private unreachableSince: number | null = null;
   /** Docker answered at least once (in this process or an earlier `check`): its absence is then news. */
@@ -293,6 +308,8 @@ export class DockerCollector implements Collector {
       engine: this.engine,
       onEvent: (ev) => this.onEvent(ev, onChange),
       onStatus: (s) => {
+        this.streamUp = s.connected;
+        this.listedAt = null; // what happened while it was down (or before it came up) is found by listing
         if (s.connected) {
           log.info("docker: following container events", { host: this.host });
           onChange(); // reconcile what happened while the stream was down
@@ -406,6 +423,9 @@ export class DockerCollector implements Collector {
   async collect(ctx: CollectContext): Promise<CollectResult> {
     if (!this.enabled) return { samples: [] };
     const now = ctx.now;
+    if (this.streamUp && this.negotiated && ctx.reason === "interval" && this.listedAt !== null && now >= this.listedAt && now - this.listedAt < LIST_EVERY_MS) {
+      return this.report(now, ctx, await this.fromEvents(now));
+    }
     let list: ContainerSummary[];
     try {
       if (!this.negotiated) {
@@ -418,8 +438,10 @@ export class DockerCollector implements Collector {
         );
       }
       list = await this.engine.listContainers();
+      this.listedAt = now;
     } catch (err) {
       this.negotiated = false;
+      this.listedAt = null;
       const e = err instanceof DockerError ? err : new DockerError(describeError(err), { kind: "unreachable" });
       if (this.unreachableSince === null) {
         this.unreachableSince = now;
@@ -446,8 +468,33 @@ export class DockerCollector implements Collector {
       const rec = this.tracker.get(s.Id);
       if (!rec || rec.dirty || rec.view.status !== s.State || now - rec.inspectedAt >= REINSPECT_MS || healthOf(s.Status) !== rec.view.health) toInspect.push(s.Id);
     }
+    await this.inspectAll(toInspect, listed, now, baseline);
+    this.tracker.forgetMissing(listed, now);
+    if (baseline) this.downAtStart = { at: now, containers: downAtStart(this.tracker, listed) };
+    return this.report(now, ctx, listed);
+  }
+
+  /**
+   * The containers as the events left them, without asking Docker for the
+   * list: those whose events marked them are inspected (LIST_EVERY_MS).
+   */
+  private async fromEvents(now: number): Promise<Set<string>> {
+    const known = new Set<string>();
+    const marked: string[] = [];
+    for (const [id, rec] of this.tracker.records) {
+      if (rec.removedAt !== null) continue;
+      known.add(id);
+      if (rec.dirty) marked.push(id);
+    }
+    await this.inspectAll(marked, known, now, false);
+    this.tracker.forgetMissing(known, now); // inspected and gone (its destroy event not handled yet)
+    return known;
+  }
+
+  /** Inspects `ids` (a container gone meanwhile leaves `listed`), then fetches the logs of those found dead. */
+  private async inspectAll(ids: readonly string[], listed: Set<string>, now: number, baseline: boolean): Promise<void> {
     const found: string[] = [];
-    await mapLimit(toInspect, this.opts.config.docker.stats_concurrency, async (id) => {
+    await mapLimit(ids, this.opts.config.docker.stats_concurrency, async (id) => {
       try {
         const inspected = await this.engine.inspect(id);
         if (!inspected) return listed.delete(id);
@@ -458,9 +505,10 @@ export class DockerCollector implements Collector {
       return true;
     });
     await Promise.all(found.map((id) => this.fetchLogs(id)));
-    this.tracker.forgetMissing(listed, now);
-    if (baseline) this.downAtStart = { at: now, containers: downAtStart(this.tracker, listed) };
+  }
 
+  /** A cycle's samples from what the tracker knows now; `listed` are the containers there (stats are swept for the running ones). */
+  private async report(now: number, ctx: CollectContext, listed: ReadonlySet<string>): Promise<CollectResult> {
     if (ctx.reason === "interval") {
       const running = [...listed].filter((id) => this.tracker.get(id)?.view.status === "running");
       // The daemon answers one-shot stats on its own ~1 s tick, so a sweep of many
@@ -475,14 +523,14 @@ export class DockerCollector implements Collector {
     const notice = this.downAtStartSample(now);
     if (notice) samples.push(notice);
     const problems = new Set<string>();
-    for (const [id, rec] of this.tracker.records) {
-      const policy = this.policyOf(id, rec.view);
+    for (const rec of this.tracker.records.values()) {
+      // Worked out again only when its name or labels changed (policy.ts keeps them by labels object).
+      const policy = containerPolicy(this.opts.config, { name: rec.view.name, labels: rec.view.labels });
       for (const p of policy.problems) problems.add(this.reportOnce(rec.view.name, p));
       samples.push(...containerSamples(rec, now, this.tracker, policy.rules.restart_loop.within, this.dataRoot));
     }
     // What status lists is what is wrong now: a fixed label, or a container gone, leaves the list.
     for (const key of this.problems.keys()) if (!problems.has(key)) this.problems.delete(key);
-    for (const id of this.policies.keys()) if (!this.tracker.records.has(id)) this.policies.delete(id);
     this.tracker.sweepRemoved();
     return { samples, covers: [...CONTAINER_METRICS, DOCKER_UNREACHABLE] };
   }
@@ -581,20 +629,6 @@ export class DockerCollector implements Collector {
     this.problems.set(key, key);
     log.warn("container rule settings ignored", { container, problem });
     return key;
-  }
-
-  /**
-   * Each container's rule settings, worked out again only when its name or
-   * labels changed (its labels are YAML scalars: parsing them every cycle
-   * would cost as much as there are containers, changed or not).
-   */
-  private readonly policies = new Map<string, { name: string; labels: Record<string, string>; policy: ContainerPolicy }>();
-  private policyOf(id: string, view: ContainerView): ContainerPolicy {
-    const known = this.policies.get(id);
-    if (known && known.name === view.name && known.labels === view.labels) return known.policy;
-    const policy = containerPolicy(this.opts.config, { name: view.name, labels: view.labels });
-    this.policies.set(id, { name: view.name, labels: view.labels, policy });
-    return policy;
   }
 
   /** The containers found down on Lookout's first look at this Docker: one notice, up for 10 minutes, then ended quietly. */

@@ -40,7 +40,30 @@ function toInput(candidate: Record<string, unknown>, patch: Record<string, unkno
   return out;
 }
 
+/**
+ * Policies worked out, by config and by the container's labels object: the
+ * evaluation asks for a container's policy once per rule per cycle, and the
+ * tracker keeps one labels object per container until it is inspected anew, so
+ * the same question gets the same (shared, never changed) answer without
+ * parsing the labels again. Weak on both keys: nothing outlives the config or
+ * the container's record.
+ */
+const worked = new WeakMap<LookoutConfig, WeakMap<object, { name: string; policy: ContainerPolicy }>>();
+
 export function containerPolicy(config: LookoutConfig, c: ContainerIdentity): ContainerPolicy {
+  let byLabels = worked.get(config);
+  if (!byLabels) {
+    byLabels = new WeakMap();
+    worked.set(config, byLabels);
+  }
+  const known = byLabels.get(c.labels);
+  if (known && known.name === c.name) return known.policy;
+  const policy = workOut(config, c);
+  byLabels.set(c.labels, { name: c.name, policy });
+  return policy;
+}
+
+function workOut(config: LookoutConfig, c: ContainerIdentity): ContainerPolicy {
   const problems: string[] = [];
   const rules = Object.fromEntries(RULE_NAMES.map((r) => [r, config.containers[r]])) as unknown as Record<ContainerRuleName, object>;
   config.containers.overrides.forEach((o, i) => {
