@@ -3,8 +3,9 @@
  * instead of asking dockerd for stats (dockerd 20.10 answers those on its own
  * 1 s rounds: 50 containers took 3–4 s). Hand-written and small on purpose:
  * this runs for every running container on every cycle, so it reads a handful
- * of small files (no child process, no library) into one reused buffer and
- * parses them with cgroup.ts. The reads are synchronous: cgroup and proc files
+ * of small files (no child process, no library), kept open between sweeps
+ * (`OpenFiles`), into one reused buffer and parses them with cgroup.ts. The
+ * reads are synchronous: cgroup and proc files
  * are made by the kernel from memory, never wait for a disk, and a read costs a
  * few microseconds, where `fs.promises.readFile` costs a thread-pool round trip
  * per step and a fresh 64 KiB buffer per file of unknown size (measured: about
@@ -86,6 +87,8 @@ interface Entry {
   at: number;
   /** Resolved, not read yet: a failure of the first read says the hierarchy is not readable here. */
   fresh: boolean;
+  /** Its figure files, kept open. */
+  files: OpenFiles | null;
 }
 
 /** A container whose cgroup could not be found is tried again after this long (or when its pid changes). */
@@ -96,34 +99,88 @@ const BATCH = 32;
 /** The one buffer every figure file is read into (memory.stat, the largest, is a few KiB); grown if a file is bigger. */
 let buffer = Buffer.allocUnsafe(16 * 1024);
 
-/** A small kernel file, read whole into the shared buffer. Throws as fs does (with `code` and `path`). */
-function readSmall(path: string): string {
-  const fd = openSync(path, "r");
-  try {
-    let total = 0;
-    for (;;) {
-      if (total === buffer.length) {
-        const bigger = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(bigger, 0, 0, total);
-        buffer = bigger;
-      }
-      const n = readSync(fd, buffer, total, buffer.length - total, null);
-      if (n === 0) break;
-      total += n;
+/**
+ * Files kept open across sweeps, at most: each running container has about 7
+ * (Node raises its own open-file limit to the hard limit, 524288 under
+ * systemd; this leaves room for everything else). Beyond it, files are opened
+ * and closed on each read.
+ */
+export const MAX_KEPT_FILES = 4096;
+
+/** The whole of a kernel file open as `fd`, read from its start (pread at 0: the kernel makes it anew) into the shared buffer. */
+function readWhole(fd: number): string {
+  let total = 0;
+  for (;;) {
+    if (total === buffer.length) {
+      const bigger = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(bigger, 0, 0, total);
+      buffer = bigger;
     }
-    return buffer.toString("latin1", 0, total);
-  } finally {
-    closeSync(fd);
+    const n = readSync(fd, buffer, total, buffer.length - total, total);
+    if (n === 0) break;
+    total += n;
   }
+  return buffer.toString("latin1", 0, total);
 }
 
-/** `readSmall`, null when the file cannot be read (optional figures). */
-function readOptional(path: string | null): string | null {
-  if (path === null) return null;
-  try {
-    return readSmall(path);
-  } catch {
-    return null;
+/**
+ * A container's figure files, kept open between sweeps: reading one again is
+ * a single pread instead of open, read and close (measured: 0.5 ms instead of
+ * 2.7 ms for 20 containers' 140 files). Closed when the container is
+ * forgotten, found again (a restart makes a new cgroup), or a read fails.
+ */
+class OpenFiles {
+  private readonly fds = new Map<string, number>();
+  constructor(private readonly budget: { kept: number }) {}
+
+  /** The file's text. Throws as fs does (with `code` and `path`). */
+  read(path: string): string {
+    const kept = this.fds.get(path);
+    if (kept !== undefined) {
+      try {
+        const text = readWhole(kept);
+        if (text.length > 0) return text;
+      } catch {
+        /* gone since (its cgroup removed, its process ended): opened anew below, which says why if it still fails */
+      }
+      this.drop(path, kept);
+    }
+    const fd = openSync(path, "r");
+    let keep = false;
+    try {
+      const text = readWhole(fd);
+      keep = this.budget.kept < MAX_KEPT_FILES;
+      return text;
+    } finally {
+      if (keep) {
+        this.fds.set(path, fd);
+        this.budget.kept++;
+      } else closeSync(fd);
+    }
+  }
+
+  /** `read`, null when the file cannot be read (optional figures). */
+  readOptional(path: string | null): string | null {
+    if (path === null) return null;
+    try {
+      return this.read(path);
+    } catch {
+      return null;
+    }
+  }
+
+  closeAll(): void {
+    for (const [path, fd] of this.fds) this.drop(path, fd);
+  }
+
+  private drop(path: string, fd: number): void {
+    this.fds.delete(path);
+    this.budget.kept--;
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
+    }
   }
 }
 
@@ -139,6 +196,8 @@ function nowNs(): number {
 export class CgroupReader {
   readonly hostRoot: string;
   private readonly entries = new Map<string, Entry>();
+  /** Files kept open by all entries (MAX_KEPT_FILES). */
+  private readonly budget = { kept: 0 };
   /** The cgroup mounts, read again at most every RETRY_MS (when a container's cgroup is looked for). */
   private mounts: CgroupMount[] | null = null;
   private mountsAt = 0;
@@ -154,6 +213,27 @@ export class CgroupReader {
     return this.entries.size;
   }
 
+  /** How many files it keeps open (at most MAX_KEPT_FILES). */
+  get keptFiles(): number {
+    return this.budget.kept;
+  }
+
+  /** Closes every file kept open (what it found stays known: the next read opens them again). */
+  close(): void {
+    for (const e of this.entries.values()) e.files?.closeAll();
+  }
+
+  private forget(id: string): void {
+    this.entries.get(id)?.files?.closeAll();
+    this.entries.delete(id);
+  }
+
+  private remember(id: string, e: Entry): void {
+    const old = this.entries.get(id);
+    if (old && old !== e) old.files?.closeAll();
+    this.entries.set(id, e);
+  }
+
   private get mountinfoPath(): string {
     // In a container /proc/self is the container's mount namespace; PID 1's under host_root is the host's.
     return this.hostRoot ? `${this.hostRoot}/proc/1/mountinfo` : "/proc/self/mountinfo";
@@ -166,13 +246,13 @@ export class CgroupReader {
    */
   async readMany(targets: readonly StatsTarget[], concurrency = 16): Promise<Map<string, FiguresOrReason>> {
     const keep = new Set(targets.map((t) => t.id));
-    for (const id of [...this.entries.keys()]) if (!keep.has(id)) this.entries.delete(id);
+    for (const id of [...this.entries.keys()]) if (!keep.has(id)) this.forget(id);
     const unknown = targets.filter((t) => t.pid > 0 && this.needsResolving(t));
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < unknown.length) {
         const t = unknown[next++]!;
-        this.entries.set(t.id, await this.resolve(t));
+        this.remember(t.id, await this.resolve(t));
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, unknown.length)) }, worker));
@@ -205,11 +285,13 @@ export class CgroupReader {
     if (!e) return { reason: "its cgroup was not found" };
     if (!e.dirs) return { reason: e.reason ?? "its cgroup was not found" };
     try {
-      const figures = this.readFigures(e.dirs, t);
+      e.files ??= new OpenFiles(this.budget);
+      const figures = this.readFigures(e.dirs, t, e.files);
       e.fresh = false;
       return { figures };
     } catch (err) {
       const file = (err as NodeJS.ErrnoException)?.path ?? "";
+      e.files?.closeAll();
       if (e.fresh) {
         // Found but not readable from here (/sys/fs/cgroup not mounted under host_root, a v2 controller not enabled…).
         e.dirs = null;
@@ -217,7 +299,7 @@ export class CgroupReader {
         return { reason: e.reason };
       }
       // It was readable: the container is going away (its cgroup is removed when it stops). Found again next time.
-      this.entries.delete(t.id);
+      this.forget(t.id);
       return { reason: `its cgroup files could not be read (${code(err)})` };
     }
   }
@@ -231,7 +313,7 @@ export class CgroupReader {
   }
 
   private async resolve(t: StatsTarget): Promise<Entry> {
-    const fail = (reason: string): Entry => ({ pid: t.pid, dirs: null, reason, at: this.clock(), fresh: false });
+    const fail = (reason: string): Entry => ({ pid: t.pid, dirs: null, reason, at: this.clock(), fresh: false, files: null });
     let text: string;
     try {
       text = await readFile(`${this.hostRoot}/proc/${t.pid}/cgroup`, "utf8");
@@ -256,10 +338,12 @@ export class CgroupReader {
     }
     const dirs = resolveCgroupDirs(parseProcCgroup(text), this.mounts, t.id);
     if ("reason" in dirs) return fail(dirs.reason);
-    return { pid: t.pid, dirs, reason: null, at: this.clock(), fresh: true };
+    return { pid: t.pid, dirs, reason: null, at: this.clock(), fresh: true, files: null };
   }
 
-  private readFigures(d: CgroupDirs, t: StatsTarget): KernelFigures {
+  private readFigures(d: CgroupDirs, t: StatsTarget, files: OpenFiles): KernelFigures {
+    const readSmall = (path: string) => files.read(path);
+    const readOptional = (path: string | null) => files.readOptional(path);
     const r = this.hostRoot;
     const netPath = t.hostNetwork ? null : `${r}/proc/${t.pid}/net/dev`;
     if (d.version === 1) {

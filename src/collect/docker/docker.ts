@@ -328,6 +328,7 @@ export class DockerCollector implements Collector {
     this.watcher = null;
     await this.eventChain;
     await this.sweeping;
+    this.cgroups?.close();
     await this.engine.close();
   }
 

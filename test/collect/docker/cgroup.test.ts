@@ -3,7 +3,7 @@
  * (test/fixtures/cgroup/, see its README), the reader against those trees as a
  * host_root, and the collector choosing the source per container.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -256,12 +256,46 @@ describe("CgroupReader", () => {
     expect(await reader.readMany([{ ...web, pid: C2.pid }])).toSatisfy((m: Map<string, unknown>) => "reason" in (m.get(WEB.id) as object));
     now += 60_000;
     expect((await reader.readMany([web])).get(WEB.id)).toHaveProperty("figures");
-    // Its cgroup removed (the container stopped): said, forgotten, found again next time.
+    // Its cgroup removed (the container stopped): said, forgotten, found again next time. (The kernel answers ENODEV to a
+    // file kept open in a removed cgroup, and the reader opens it anew; a file removed here stays readable through an
+    // open descriptor, so the kept ones are closed first, as that failed read would.)
+    reader.close();
     rmSync(join(root, `sys/fs/cgroup/memory/docker/${WEB.id}`), { recursive: true });
     expect((await reader.readMany([web])).get(WEB.id)).toEqual({ reason: "its cgroup files could not be read (ENOENT)" });
     expect(reader.size).toBe(0);
     await reader.readMany([]);
     expect(reader.size).toBe(0);
+  });
+
+  it("keeps each container's files open between sweeps, reads them anew from their start, and closes them with the container", async () => {
+    const root = copyOf(V1);
+    const reader = new CgroupReader({ hostRoot: root });
+    const web = { id: WEB.id, pid: WEB.pid, hostNetwork: false };
+    const c2 = { id: C2.id, pid: C2.pid, hostNetwork: false };
+    const first = (await reader.readMany([web, c2])).get(WEB.id) as { figures: KernelFigures };
+    const kept = reader.keptFiles;
+    expect(kept).toBeGreaterThanOrEqual(10); // 2 containers × (cpu, memory usage, stat, limit, pids, io, net)
+    // The kernel makes a file anew on each read: a longer or shorter text is read whole, from its start.
+    const usage = join(root, `sys/fs/cgroup/memory/docker/${WEB.id}/memory.usage_in_bytes`);
+    writeFileSync(usage, "123456789012\n");
+    const second = (await reader.readMany([web, c2])).get(WEB.id) as { figures: KernelFigures };
+    expect(second.figures.memoryUsage).toBe(123456789012);
+    writeFileSync(usage, "7\n");
+    expect(((await reader.readMany([web, c2])).get(WEB.id) as { figures: KernelFigures }).figures.memoryUsage).toBe(7);
+    expect(first.figures.memoryUsage).not.toBe(7);
+    expect(reader.keptFiles).toBe(kept); // no file opened twice
+    // c2 leaves the list: its files are closed; a restart (new pid) closes the old ones.
+    await reader.readMany([web]);
+    expect(reader.keptFiles).toBe(kept / 2);
+    await reader.readMany([{ ...web, pid: C2.pid }]);
+    expect(reader.keptFiles).toBe(0);
+    await reader.readMany([web, c2]);
+    expect(reader.keptFiles).toBe(kept);
+    reader.close();
+    expect(reader.keptFiles).toBe(0);
+    expect((await reader.readMany([web, c2])).get(WEB.id)).toHaveProperty("figures"); // opened again
+    expect(reader.keptFiles).toBe(kept);
+    reader.close();
   });
 
   it("keeps no more than the containers asked about through churn", async () => {
