@@ -91,6 +91,59 @@ CREATE TABLE silences (
 CREATE INDEX silences_by_end ON silences (ends_at);
 `;
 
+/**
+ * History (store/history.ts): series, their points in four tiers, the events
+ * journal and the roll-up's progress. Times in ms since epoch; a tier's point
+ * is its bucket's start. `n` counts the raw samples a roll-up stands for (an
+ * average of averages is weighted by it).
+ */
+const V4_HISTORY = `
+CREATE TABLE history_series (
+  id     INTEGER PRIMARY KEY,
+  metric TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  UNIQUE (metric, labels)
+) STRICT;
+
+CREATE TABLE history_raw (
+  series INTEGER NOT NULL,
+  t      INTEGER NOT NULL,
+  v      REAL NOT NULL,
+  PRIMARY KEY (series, t)
+) STRICT, WITHOUT ROWID;
+
+${["1m", "10m", "1h"]
+  .map(
+    (tier) => `CREATE TABLE history_${tier} (
+  series INTEGER NOT NULL,
+  t      INTEGER NOT NULL,
+  min    REAL NOT NULL,
+  avg    REAL NOT NULL,
+  max    REAL NOT NULL,
+  n      INTEGER NOT NULL,
+  PRIMARY KEY (series, t)
+) STRICT, WITHOUT ROWID;`,
+  )
+  .join("\n\n")}
+
+CREATE TABLE history_events (
+  id      INTEGER PRIMARY KEY,
+  at      INTEGER NOT NULL,
+  kind    TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  labels  TEXT NOT NULL,
+  data    TEXT NOT NULL
+) STRICT;
+CREATE INDEX history_events_by_time ON history_events (at);
+
+-- Each rolled-up tier: every bucket before done_until is written; next_series is where the bucket at done_until goes on.
+CREATE TABLE history_rollup (
+  tier        TEXT PRIMARY KEY,
+  done_until  INTEGER NOT NULL,
+  next_series INTEGER NOT NULL
+) STRICT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "alert state, outbox, failed deliveries, silences", up: (db) => db.exec(V1_SCHEMA) },
   {
@@ -105,6 +158,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // reported_to: {"receiver": ms} for each receiver that accepted a message saying it could not be delivered.
     up: (db) => db.exec("ALTER TABLE failed_deliveries ADD COLUMN reported_to TEXT NOT NULL DEFAULT '{}'"),
   },
+  { version: 4, name: "history: series, points in tiers, events", up: (db) => db.exec(V4_HISTORY) },
 ];
 
 export function schemaVersion(db: Database.Database): number {

@@ -12,6 +12,7 @@
 import type { LookoutConfig } from "../../config/schema.js";
 import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
+import type { ContainerEvent, ContainerEventKind } from "../../model/history.js";
 import {
   CONTAINER_BLOCK_READ,
   CONTAINER_BLOCK_WRITE,
@@ -69,6 +70,8 @@ export interface DockerSnapshot {
   downAtStart?: { at: number; containers: DownAtStart[] };
   /** Where the last stats sweep read running containers' figures (`lookout status` says it). */
   statsSource?: StatsSource;
+  /** The image each container name ran at the last collect (a redeploy is a name back with another image). */
+  images?: Record<string, string>;
 }
 
 /** Where a stats sweep read running containers' figures: their cgroup files, or the Engine API (and why). */
@@ -121,6 +124,9 @@ export function savedProblems(saved: unknown): string[] {
 
 /** Events that change what Lookout reports about a container. */
 const RELEVANT_ACTIONS = new Set(["create", "start", "restart", "kill", "stop", "die", "oom", "health_status", "destroy", "pause", "unpause", "rename", "update"]);
+
+/** Container events kept between two collects at most (a burst of churn while collecting is slow): the oldest go first. */
+const EVENTS_KEPT = 1000;
 
 /** Re-inspect a container at least this often even when nothing seems to change. */
 const REINSPECT_MS = 60_000;
@@ -345,7 +351,23 @@ export class DockerCollector implements Collector {
       );
       return onChange();
     }
+    const before = this.tracker.get(id);
+    const restartsBefore = before?.restarts.length ?? 0;
+    const healthBefore = before?.view.health ?? null;
     const outcome = this.tracker.onEvent({ id, action, time, attributes });
+    const rec = this.tracker.get(id);
+    if (rec) {
+      const verb = action.split(":")[0]!.trim();
+      const exitCode = Number(attributes.exitCode ?? Number.NaN);
+      const code = Number.isFinite(exitCode) ? exitCode : null;
+      if (verb === "start") this.noteEvent(rec.restarts.length > restartsBefore ? "restart" : "start", rec.view, time);
+      else if (verb === "oom") this.noteEvent("oom", rec.view, time, { exitCode: null });
+      else if (verb === "health_status" && rec.view.health !== healthBefore && rec.view.health !== null) this.noteEvent("health", rec.view, time, { health: rec.view.health });
+      else if (verb === "die" && outcome) {
+        if (outcome.kind === "requested") this.noteEvent("stop", rec.view, time, { exitCode: code });
+        else this.noteEvent("die", rec.view, time, { exitCode: code, cause: outcome.kind });
+      }
+    }
     const policy = this.tracker.get(id)?.view.restartPolicy;
     const willRestart = outcome?.kind === "clean" && (policy === "always" || policy === "unless-stopped");
     if (outcome && (outcome.kind === "crash" || outcome.kind === "oom" || willRestart)) {
@@ -356,6 +378,39 @@ export class DockerCollector implements Collector {
     // An OOM kill alone is reported only once the wait for its `die` is over (see containerSamples): a cycle then.
     if (action === "oom") setTimeout(onChange, OOM_DIE_WAIT_MS).unref();
     onChange();
+  }
+
+  /** Container events seen since the last collect (for the history's journal); at most EVENTS_KEPT, the oldest dropped. */
+  private events: ContainerEvent[] = [];
+  /** The image each container name ran at the last collect: a name that comes back with another image was redeployed. */
+  private images = new Map<string, string>();
+
+  private noteEvent(kind: ContainerEventKind, view: ContainerView, at: number, extra: Partial<ContainerEvent> = {}): void {
+    this.events.push({ kind, at, labels: containerLabels(view), ...extra });
+    if (this.events.length > EVENTS_KEPT) this.events.splice(0, this.events.length - EVENTS_KEPT);
+  }
+
+  /** The events since the last call, and a redeploy for each container name now running another image than at the last call. */
+  private takeEvents(now: number, found: readonly string[]): ContainerEvent[] {
+    for (const id of found) {
+      // Exits found by inspection (check from cron, the stream down): a die, reconciled.
+      const rec = this.tracker.get(id);
+      if (!rec) continue;
+      if (rec.oom) this.noteEvent("oom", rec.view, rec.oom.at, { exitCode: rec.oom.exitCode, reconciled: true });
+      else if (rec.crash) this.noteEvent("die", rec.view, rec.crash.at, { exitCode: rec.crash.exitCode, cause: "crash", reconciled: true });
+    }
+    const images = new Map<string, string>();
+    for (const rec of this.tracker.records.values()) {
+      if (rec.removedAt !== null) continue;
+      const { name, image } = rec.view;
+      const before = this.images.get(name);
+      if (before !== undefined && image !== "" && before !== image) this.noteEvent("redeploy", rec.view, now, { previousImage: before });
+      if (image !== "") images.set(name, image);
+    }
+    this.images = images;
+    const out = this.events;
+    this.events = [];
+    return out;
   }
 
   private async fetchLogs(id: string): Promise<void> {
@@ -378,6 +433,7 @@ export class DockerCollector implements Collector {
       problems: [...this.problems.keys()],
       ...(this.downAtStart ? { downAtStart: this.downAtStart } : {}),
       ...(this.statsSource ? { statsSource: this.statsSource } : {}),
+      images: Object.fromEntries(this.images),
     };
   }
 
@@ -395,6 +451,10 @@ export class DockerCollector implements Collector {
     this.seen = s.seen === true;
     this.unreachableSince = typeof s.unreachableSince === "number" ? s.unreachableSince : null;
     this.tracker.restore(s.containers);
+    const images = (s as { images?: unknown }).images;
+    if (images && typeof images === "object") {
+      this.images = new Map(Object.entries(images as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string"));
+    }
   }
 
   async collect(ctx: CollectContext): Promise<CollectResult> {
@@ -477,8 +537,9 @@ export class DockerCollector implements Collector {
     // What status lists is what is wrong now: a fixed label, or a container gone, leaves the list.
     for (const key of this.problems.keys()) if (!problems.has(key)) this.problems.delete(key);
     for (const id of this.policies.keys()) if (!this.tracker.records.has(id)) this.policies.delete(id);
+    const events = this.takeEvents(now, found);
     this.tracker.sweepRemoved();
-    return { samples, covers: [...CONTAINER_METRICS, DOCKER_UNREACHABLE] };
+    return { samples, covers: [...CONTAINER_METRICS, DOCKER_UNREACHABLE], ...(events.length > 0 ? { events } : {}) };
   }
 
   /** Whether Docker was not answering at `at` (from the first cycle it failed to the moment it answered again). */
