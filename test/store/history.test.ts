@@ -55,7 +55,7 @@ describe("history tiers", () => {
     const { store, settle, rows, count } = rig();
     const values = [1, 2, 3, 4, 5, 9];
     // Minute 0: six samples; minute 1: one sample of 100 (a cycle or two missed).
-    values.forEach((v, i) => store.record(T0 + i * 10_000, [{ metric: "host_cpu", labels: {}, value: v }], []));
+    for (const [i, v] of values.entries()) store.record(T0 + i * 10_000, [{ metric: "host_cpu", labels: {}, value: v }], []);
     store.record(T0 + MIN + 5_000, [{ metric: "host_cpu", labels: {}, value: 100 }], []);
     expect(count("history_raw")).toBe(7);
 
