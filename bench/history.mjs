@@ -224,6 +224,17 @@ const backlogFrom = agent.db.prepare("SELECT done_until FROM history_rollup WHER
 const busy = await cycles(REPEATS, true);
 const rolledLeft = agent.db.prepare("SELECT (SELECT done_until FROM history_rollup WHERE tier = '1m')").pluck().get();
 await agent.close();
+// The same cycles with history off, for comparison.
+writeFileSync(config, "docker: { enabled: false }\nhistory: { enabled: false }\n", { mode: 0o600 });
+const off = new Agent(loadConfig({ configPath: config, dataDir, env: {} }), { command: "run", collectors: [collector], notifiers: [] });
+const offCycles = [];
+for (let i = 0; i < REPEATS; i++) {
+  at += INTERVAL_MS;
+  const t0 = performance.now();
+  await off.cycle(at);
+  offCycles.push(performance.now() - t0);
+}
+await off.close();
 
 // --- report ---------------------------------------------------------------
 const mb = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
@@ -245,6 +256,7 @@ out.push(`| 30-day chart, one series, 10-min step (${q10m.out.points.length} poi
 out.push(`| 30-day chart, one series, 1-hour step (${q1h.out.points.length} points, tier ${q1h.out.tier}) | ${ms(q1h.median)} median, ${ms(q1h.first)} first |`);
 out.push(`| 30-day chart, all ${CONTAINERS} containers' CPU, 1-hour step | ${ms(overview.median)} median |`);
 out.push(`| 24-hour chart, one series, raw (${q24h.out.points.length} points) | ${ms(q24h.median)} median |`);
+out.push(`| cycle, history off (history.enabled: false) | ${ms(median(offCycles))} median, ${ms(Math.max(...offCycles))} max |`);
 out.push(`| cycle (${ids.length} points recorded), nothing to roll up | ${ms(quiet.cycle)} median, ${ms(quiet.cycleMax)} max |`);
 out.push(`| cycle with an hour of raw waiting to be rolled up | ${ms(busy.cycle)} median, ${ms(busy.cycleMax)} max |`);
 out.push(
