@@ -27,7 +27,9 @@
  * --growth N,N,…: one `lookout run` while containers are added up to each N
  * in turn; at each N, after a cycle to settle, a `--window` (60 s) of
  * measurement: Lookout's CPU per cycle (CPU time / cycles in the window),
- * its RSS at the end, and dockerd's CPU per cycle. Writes the table as
+ * its RSS at the end, and the CPU of dockerd, containerd and the shims per
+ * cycle: all their work (running N containers costs them something with or
+ * without Lookout), not only what Lookout asks of them. Writes the table as
  * Markdown, and docs/growth.png (gnuplot, installed when missing).
  *
  * Markdown on stdout, progress on stderr. Needs root, dockerd, the docker CLI;
@@ -141,15 +143,7 @@ try {
   await sleep(BASELINE_S * 1000);
   const dockerBaseRate = (cpuOf(dockerPids()) - b0) / BASELINE_S;
 
-  const config = join(work, "lookout.yaml");
-  writeFileSync(config, `interval: ${INTERVAL}\ndata_dir: ${join(work, "data")}\ndocker:\n  socket: ${rig.host}\n`, { mode: 0o600 });
-  const lookout = spawn(process.execPath, [join(root, "dist/cli/main.js"), "run", "--config", config], {
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, LOOKOUT_LOG_LEVEL: "warn" },
-  });
-  children.push(lookout);
-  let lookoutErr = "";
-  lookout.stderr.on("data", (d) => (lookoutErr = (lookoutErr + d).slice(-4000)));
+  const { lookout, stderr } = startLookout();
   const exporter = spawn("/usr/bin/prometheus-node-exporter", [`--web.listen-address=127.0.0.1:${NODE_EXPORTER_PORT}`], { stdio: "ignore" });
   children.push(exporter);
   const scrape = () =>
@@ -176,14 +170,14 @@ try {
   const l0 = usage(lookout.pid);
   const e0 = usage(exporter.pid);
   const d0 = cpuOf(dockerPids());
-  if (!l0 || !e0) die(`a process did not start: lookout ${l0 ? "up" : "down"}, node_exporter ${e0 ? "up" : "down"}\n${lookoutErr}`);
+  if (!l0 || !e0) die(`a process did not start: lookout ${l0 ? "up" : "down"}, node_exporter ${e0 ? "up" : "down"}\n${stderr()}`);
   const samples = [];
   const end = t0 + MINUTES * 60_000;
   while (Date.now() < end) {
     await sleep(SAMPLE_MS);
     const l = usage(lookout.pid);
     const e = usage(exporter.pid);
-    if (!l) die(`lookout run exited\n${lookoutErr}`);
+    if (!l) die(`lookout run exited\n${stderr()}`);
     samples.push({ at: Date.now() - t0, lookout: l, exporter: e });
     if (samples.length % 12 === 0) say(`${Math.round((Date.now() - t0) / 60_000)} min: lookout ${mib(l.rss)} MiB, node_exporter ${mib(e?.rss ?? 0)} MiB`);
   }
@@ -220,8 +214,8 @@ try {
   await cleanup();
 }
 
-/** --growth: per-cycle CPU and RSS of one `lookout run` at each number of containers. */
-async function growth(_docker, run) {
+/** `lookout run` on the rig's dockerd at INTERVAL, host rules on, no receiver; its stderr's last 4000 characters for when it dies. */
+function startLookout() {
   const config = join(work, "lookout.yaml");
   writeFileSync(config, `interval: ${INTERVAL}\ndata_dir: ${join(work, "data")}\ndocker:\n  socket: ${rig.host}\n`, { mode: 0o600 });
   const lookout = spawn(process.execPath, [join(root, "dist/cli/main.js"), "run", "--config", config], {
@@ -229,8 +223,14 @@ async function growth(_docker, run) {
     env: { ...process.env, LOOKOUT_LOG_LEVEL: "warn" },
   });
   children.push(lookout);
-  let lookoutErr = "";
-  lookout.stderr.on("data", (d) => (lookoutErr = (lookoutErr + d).slice(-4000)));
+  let err = "";
+  lookout.stderr.on("data", (d) => (err = (err + d).slice(-4000)));
+  return { lookout, stderr: () => err };
+}
+
+/** --growth: per-cycle CPU and RSS of one `lookout run` at each number of containers. */
+async function growth(_docker, run) {
+  const { lookout, stderr } = startLookout();
   const rows = [];
   let have = 0;
   for (const n of GROWTH) {
@@ -242,10 +242,10 @@ async function growth(_docker, run) {
     await sleep(Math.max(have === n && rows.length === 0 ? 30_000 : 10_000, 3 * INTERVAL_MS)); // warmed up; every new container inspected, its cgroup found
     const l0 = usage(lookout.pid);
     const d0 = cpuOf(daemonPids(rig.dir));
-    if (!l0) throw new Error(`lookout run exited\n${lookoutErr}`);
+    if (!l0) throw new Error(`lookout run exited\n${stderr()}`);
     await sleep(WINDOW_S * 1000);
     const l1 = usage(lookout.pid);
-    if (!l1) throw new Error(`lookout run exited\n${lookoutErr}`);
+    if (!l1) throw new Error(`lookout run exited\n${stderr()}`);
     const cycles = (WINDOW_S * 1000) / INTERVAL_MS;
     rows.push({ n, cpuMs: ((l1.cpu - l0.cpu) / cycles) * 1000, rss: l1.rss, dockerMs: ((cpuOf(daemonPids(rig.dir)) - d0) / cycles) * 1000 });
   }
@@ -256,7 +256,7 @@ async function growth(_docker, run) {
     "",
     `Command: \`node bench/footprint.mjs ${argv.join(" ")}\``,
     "",
-    "| containers | Lookout CPU per cycle (ms) | Lookout RSS (MiB) | dockerd + containerd + shims CPU per cycle (ms) |",
+    "| containers | Lookout CPU per cycle (ms) | Lookout RSS (MiB) | dockerd + containerd + shims CPU per cycle, all their work (ms) |",
     "|---:|---:|---:|---:|",
     ...rows.map((r) => `| ${r.n} | ${r.cpuMs.toFixed(1)} | ${mib(r.rss)} | ${r.dockerMs.toFixed(1)} |`),
   ];
@@ -281,7 +281,7 @@ function plot(rows) {
     `set grid`,
     `set key top left`,
     `set ylabel "CPU per cycle (ms)"`,
-    `plot "${data}" using 1:2 with linespoints title "Lookout", "" using 1:4 with linespoints title "dockerd + containerd + shims"`,
+    `plot "${data}" using 1:2 with linespoints title "Lookout", "" using 1:4 with linespoints title "dockerd + containerd + shims, all their work"`,
     `set ylabel "RSS (MiB)"`,
     `set yrange [0:*]`,
     `plot "${data}" using 1:3 with linespoints title "Lookout RSS"`,

@@ -65,7 +65,7 @@ export class Agent {
       this._state = state;
       const journal = recordingDeliveries(this.data.journal, () => this.history());
       this.outbox = new Outbox({ outbox, failed }, () => journal);
-      this.collect = new CollectStage(opts.collectors ?? createCollectors(loaded));
+      this.collect = new CollectStage(opts.collectors ?? createCollectors(loaded), snapshotEveryMs(opts.command));
       this.notifiers = opts.notifiers ?? createNotifiers(loaded);
     } catch (err) {
       this.data.close();
@@ -149,9 +149,13 @@ export class Agent {
     await this.collect.stop();
   }
 
-  /** Stops collecting, closes the database and lets another agent use the data directory. */
+  /** Stops collecting, stores what the collectors know (`run` stores it only now and then), closes the database and lets another agent use the data directory. */
   async close(): Promise<void> {
     await this.stopCollectors();
+    if (snapshotEveryMs(this.opts.command) > 0 && this.data.db.open && this._state.lastCycleAt !== null) {
+      this._state = { ...this._state, collectors: { ...this._state.collectors, ...this.collect.snapshots(Date.now()) } };
+      this.data.save(this._state, [], () => this.outbox.contents());
+    }
     this.data.close();
   }
 
@@ -185,7 +189,7 @@ export class Agent {
     if (!sameCollectors) {
       this._state = { ...this._state, collectors: { ...this._state.collectors, ...this.collect.snapshots(Date.now()) } };
       await this.collect.stop();
-      this.collect = new CollectStage(createCollectors(next));
+      this.collect = new CollectStage(createCollectors(next), snapshotEveryMs(this.opts.command));
       this.collect.restore(this._state.collectors);
     }
     this.dropUnknownReceivers();
@@ -217,6 +221,13 @@ export class Agent {
     for (const n of result.notifications) this.opts.onNotification?.(n);
     return result;
   }
+}
+
+/** How often `run` stores its collectors' memory (`check` stores it every cycle: the next check starts from it). */
+const RUN_SNAPSHOT_EVERY_MS = 60_000;
+
+function snapshotEveryMs(command: string | undefined): number {
+  return (command ?? "run") === "run" ? RUN_SNAPSHOT_EVERY_MS : 0;
 }
 
 /** What the stages need to know of a configuration and its receivers. */

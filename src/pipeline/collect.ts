@@ -34,14 +34,29 @@ export interface CollectOptions {
 export class CollectStage {
   /** Each collector's last result, reused by cycles that do not run it. */
   private readonly last = new Map<string, CollectResult>();
+  /** When the collectors' memory was last taken to be stored. */
+  private snapshotAt = -Infinity;
 
-  constructor(readonly collectors: readonly Collector[]) {}
+  /**
+   * `snapshotEveryMs`: how often the collectors' memory is taken to be stored
+   * with the cycle. 0 (`check`): every cycle, since the next `check` is another
+   * process that starts from it. `run` keeps it in memory and stores it now and
+   * then (and when it stops, `snapshots`): copying and writing every
+   * container's record every cycle would cost as much as there are containers,
+   * changed or not.
+   */
+  constructor(
+    readonly collectors: readonly Collector[],
+    private readonly snapshotEveryMs = 0,
+  ) {}
 
   async run(config: LookoutConfig, now: number, opts: CollectOptions = {}): Promise<Collected> {
     const reason = opts.reason ?? "interval";
     const errors: string[] = [];
     const snapshots: Collected["snapshots"] = {};
     const ran = new Set<string>();
+    const takeSnapshots = now - this.snapshotAt >= this.snapshotEveryMs;
+    if (takeSnapshots) this.snapshotAt = now;
     await Promise.all(
       this.collectors.map(async (c) => {
         if (opts.only && !opts.only.has(c.name) && this.last.has(c.name)) return;
@@ -49,7 +64,7 @@ export class CollectStage {
           const out = await c.collect({ config, now, reason });
           this.last.set(c.name, Array.isArray(out) ? { samples: out } : out);
           ran.add(c.name);
-          if (c.snapshot) snapshots[c.name] = { savedAt: now, data: c.snapshot() };
+          if (c.snapshot && takeSnapshots) snapshots[c.name] = { savedAt: now, data: c.snapshot() };
         } catch (err) {
           this.last.delete(c.name);
           errors.push(`${c.name}: ${describeError(err)}`);

@@ -176,17 +176,31 @@ export class AgentStore implements OutboxJournal {
     return readState(this.db);
   }
 
-  /** A cycle's state change and the notifications it caused, in one transaction. */
+  /**
+   * A cycle's state change and the notifications it caused, in one
+   * transaction. One that queued notifications waits for the disk (the
+   * database's `synchronous = FULL`): once it returns, they survive a power
+   * cut. One that queued nothing (most cycles: counters, last check time) is
+   * written without waiting (`NORMAL`: in WAL mode, safe when Lookout crashes
+   * or is killed, and after a power cut only that state is lost, which the
+   * next cycle measures again); the next commit that waits makes it durable too.
+   */
   commitCycle(state: AgentState, added: readonly OutboxEntry[]): void {
-    inTransaction(this.db, () => {
-      writeAlerts(this.db, state.alerts);
-      writeCollectors(this.db, state.collectors);
-      writeFlap(this.db, state.flap);
-      writeMeta(this.db, "last_cycle_at", state.lastCycleAt);
-      writeMeta(this.db, "inhibitors", state.inhibitors);
-      writeMeta(this.db, "daily_summary", state.summary);
-      insertOutbox(this.db, added);
-    });
+    const waitForDisk = added.length > 0;
+    if (!waitForDisk) this.db.pragma("synchronous = NORMAL");
+    try {
+      inTransaction(this.db, () => {
+        writeAlerts(this.db, state.alerts);
+        writeCollectors(this.db, state.collectors);
+        writeFlap(this.db, state.flap);
+        writeMeta(this.db, "last_cycle_at", state.lastCycleAt);
+        writeMeta(this.db, "inhibitors", state.inhibitors);
+        writeMeta(this.db, "daily_summary", state.summary);
+        insertOutbox(this.db, added);
+      });
+    } finally {
+      if (!waitForDisk) this.db.pragma("synchronous = FULL");
+    }
   }
 
   /** Receivers accepted these: they leave the outbox (and a notification every receiver accepted, with them). */

@@ -227,4 +227,17 @@ describe("the cycle's stages", () => {
     expect(r.state.summary).toMatchObject({ lastSentAt: T0 + 1000, fired: 0 });
     expect((await r.cycle(T0 + 2000)).notifications).toEqual([]);
   });
+
+  it("takes the collectors' memory every cycle for check, and for run only every snapshotEveryMs", async () => {
+    const host = fakeCollector("host", () => [cpu(10)]);
+    const paced = new CollectStage([host], 60_000);
+    const at = [T0, T0 + 2000, T0 + 4000, T0 + 60_000, T0 + 62_000];
+    const taken: boolean[] = [];
+    for (const t of at) taken.push("host" in (await paced.run(loadedWith(CPU_ONLY).config, t)).snapshots);
+    expect(taken).toEqual([true, false, false, true, false]);
+    const every = new CollectStage([host]);
+    expect("host" in (await every.run(loadedWith(CPU_ONLY).config, T0)).snapshots).toBe(true);
+    expect("host" in (await every.run(loadedWith(CPU_ONLY).config, T0 + 1)).snapshots).toBe(true);
+    expect(paced.snapshots(T0 + 63_000)).toEqual({ host: { savedAt: T0 + 63_000, data: { runs: host.runs } } });
+  });
 });

@@ -73,6 +73,26 @@ describe("AgentStore", () => {
     ]);
   });
 
+  it("waits for the disk only for a cycle that queued notifications, and leaves the database waiting for it after every commit", () => {
+    const { db, store } = open();
+    const state = store.load();
+    const levels: unknown[] = [];
+    const pragma = db.pragma.bind(db);
+    db.pragma = ((source: string, options?: { simple?: boolean }) => {
+      if (/^synchronous = /.test(source)) levels.push(source.split(" = ")[1]);
+      return pragma(source, options);
+    }) as typeof db.pragma;
+    store.commitCycle(state, cycle(state, [alert("a")], [], 100));
+    expect(levels).toEqual(["NORMAL", "FULL"]);
+    levels.length = 0;
+    store.commitCycle(state, cycle(state, [alert("a")], [entry("n1", ["s"])], 200));
+    expect(levels).toEqual([]); // under the database's own FULL
+    const bad = { ...state, flap: { x: { fires: [10n] } } } as unknown as typeof state; // JSON cannot hold a BigInt
+    expect(() => store.commitCycle(bad, [])).toThrow(StorageError);
+    expect(db.pragma("synchronous", { simple: true })).toBe(2); // FULL again after a failed commit
+    expect(readState(db).outbox.map((e) => e.notification.id)).toEqual(["n1"]);
+  });
+
   it("commits a cycle whole or not at all: a failure leaves the previous state", () => {
     const { db, store } = open();
     const state = store.load();

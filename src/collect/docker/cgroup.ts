@@ -19,6 +19,7 @@
  *   network  /proc/<pid>/net/dev of the container's init process, every interface but lo
  */
 import { parseMountinfo } from "../host/procfs.js";
+import { fields } from "../proc-text.js";
 
 /** One line of /proc/<pid>/cgroup: `hierarchy-ID:controller-list:cgroup-path`. */
 export interface ProcCgroupLine {
@@ -272,22 +273,4 @@ export function memTotalBytes(meminfo: string): number | null {
   if (rest === null) return null;
   const kb = Number(fields(rest)[0]);
   return Number.isFinite(kb) && kb > 0 ? kb * 1024 : null;
-}
-
-/** Splits on runs of spaces/tabs. */
-function fields(line: string): string[] {
-  const out: string[] = [];
-  let start = -1;
-  for (let i = 0; i <= line.length; i++) {
-    const c = i < line.length ? line.charCodeAt(i) : 32;
-    if (c === 32 || c === 9) {
-      if (start >= 0) {
-        out.push(line.slice(start, i));
-        start = -1;
-      }
-    } else if (start < 0) {
-      start = i;
-    }
-  }
-  return out;
 }

@@ -49,6 +49,9 @@ import { type ContainerRecord, ContainerTracker, type ContainerView, newView, OO
 /** Every metric this collector produces about containers: all of them are complete whenever the container list was read. */
 export const CONTAINER_METRICS: readonly MetricName[] = [...PER_CONTAINER_METRICS, CONTAINERS_DOWN_AT_START];
 
+/** The exit code of a process killed by SIGKILL (128 + 9): the OOM killer's, or a forced stop's. */
+const SIGKILL_EXIT = 137;
+
 /** How long the notice of containers found down at start stays up (then it ends quietly). */
 const DOWN_AT_START_NOTICE_MS = 10 * 60_000;
 /** At most this many containers are named in that notice; the rest are counted. */
@@ -375,8 +378,9 @@ export class DockerCollector implements Collector {
       // a clean exit that Docker restarts may be a restart loop, whose message shows them too.
       await this.fetchLogs(id);
     }
-    // An OOM kill alone is reported only once the wait for its `die` is over (see containerSamples): a cycle then.
-    if (action === "oom") setTimeout(onChange, OOM_DIE_WAIT_MS).unref();
+    // An OOM kill alone is reported only once the wait for its `die` is over, and a death by SIGKILL once the wait
+    // for an `oom` that may follow it is (see containerSamples): a cycle then.
+    if (action === "oom" || (outcome?.kind === "crash" && this.tracker.get(id)?.crash?.exitCode === SIGKILL_EXIT)) setTimeout(onChange, OOM_DIE_WAIT_MS).unref();
     onChange();
   }
 
@@ -719,7 +723,7 @@ export function containerLabels(v: ContainerView): Record<string, string> {
   return labels;
 }
 
-function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerTracker, restartWindowMs: number, dataRoot: string | null): Sample[] {
+export function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerTracker, restartWindowMs: number, dataRoot: string | null): Sample[] {
   const v = rec.view;
   const labels = containerLabels(v);
   const meta = v.labels;
@@ -727,7 +731,9 @@ function containerSamples(rec: ContainerRecord, now: number, tracker: ContainerT
   // Where it writes, for "disk full" as the likely cause of its death (alert/likely-cause.ts).
   const writesTo = [...(dataRoot ? [dataRoot] : []), ...(v.mounts ?? [])].filter((p) => p !== "");
   const removed = rec.removedAt !== null;
-  const crash = rec.crash;
+  // A death by SIGKILL that Docker told before its `oom` (under load the `oom` can follow the `die`) waits as long
+  // for it: the message then says out of memory, and no crash is paged for it.
+  const crash = rec.crash && !(rec.crash.exitCode === SIGKILL_EXIT && !rec.crash.reconciled && now - rec.crash.at < OOM_DIE_WAIT_MS) ? rec.crash : null;
   out.push(
     sampleOf(
       CONTAINER_CRASHED,

@@ -231,6 +231,13 @@ export class ContainerTracker {
         rec.oomEventAt = ev.time;
         // Docker sets State.OOMKilled now: the flag was seen turning true, so a later inspection does not take it for news.
         rec.view = { ...rec.view, oomKilled: true };
+        if (rec.crash && !rec.crash.reconciled && ev.time >= rec.crash.at - 1000 && ev.time - rec.crash.at <= OOM_WINDOW_MS) {
+          // Docker told the death first (under load its `oom` can follow the `die`): the kill that ended it was the OOM killer's.
+          rec.oom = { at: rec.crash.at, died: true, exitCode: rec.crash.exitCode, memoryLimit: rec.view.memoryLimit, lastMemoryUsage: rec.memoryUsage, logs: rec.crash.logs };
+          rec.crash = null;
+          rec.stoppedByRequest = false;
+          return null;
+        }
         rec.oom = {
           at: ev.time,
           died: false,

@@ -5,7 +5,7 @@
  * path is read under it, and mounts come from PID 1's mountinfo, as
  * node_exporter does.
  */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { log } from "../../log.js";
 import {
@@ -32,6 +32,16 @@ import type { CollectContext, Collector } from "../collector.js";
 import { normalizeMountPoint, selectFilesystems, statFilesystems } from "./filesystems.js";
 import { countProcesses } from "./processes.js";
 import { CPU_FIELDS, type CpuCounters, cpuDelta, type ProcStat, parseLoadavg, parseMeminfo, parseMountinfo, parseProcStat, parseUptime } from "./procfs.js";
+
+/**
+ * A /proc file's text, read synchronously: /proc answers from memory, so the
+ * promise API's open, fstat, read and close on the thread pool cost several
+ * times what the read itself does, every cycle (measured: ~3 ms of a 2 s
+ * cycle's CPU went to them).
+ */
+function readText(path: string): string {
+  return readFileSync(path, "utf8");
+}
 
 export interface HostCollectorOptions {
   /** "" for the real root; else where the host's / is mounted. */
@@ -140,7 +150,7 @@ export class HostCollector implements Collector {
   }
 
   private async readStat(): Promise<ProcStat> {
-    return parseProcStat(await readFile(this.path("/proc/stat"), "utf8"));
+    return parseProcStat(readText(this.path("/proc/stat")));
   }
 
   async collect(ctx: CollectContext): Promise<Sample[]> {
@@ -150,7 +160,7 @@ export class HostCollector implements Collector {
       this.guard(HOST_MEMORY, this.path("/proc/meminfo"), () => this.collectMemory()).then((s) => s ?? []),
       cpu.then((c) => this.guard(HOST_LOAD, this.path("/proc/loadavg"), () => this.collectLoad(c?.cores))).then((s) => s ?? []),
       this.guard(HOST_UPTIME, this.path("/proc/uptime"), async () => {
-        const uptime = parseUptime(await readFile(this.path("/proc/uptime"), "utf8")).uptime;
+        const uptime = parseUptime(readText(this.path("/proc/uptime"))).uptime;
         const reboot = rebootSample(this.boot, uptime, Date.now());
         this.boot = reboot.memory;
         return [sampleOf(HOST_UPTIME, uptime), reboot.sample];
@@ -200,7 +210,7 @@ export class HostCollector implements Collector {
   }
 
   private async collectMemory(): Promise<Sample[]> {
-    const m = parseMeminfo(await readFile(this.path("/proc/meminfo"), "utf8"));
+    const m = parseMeminfo(readText(this.path("/proc/meminfo")));
     const used = m.totalBytes - m.availableBytes;
     const out: Sample[] = [
       sampleOf(HOST_MEMORY, round2((used / m.totalBytes) * 100), {
@@ -222,7 +232,7 @@ export class HostCollector implements Collector {
   }
 
   private async collectLoad(cores: number | undefined): Promise<Sample[]> {
-    const l = parseLoadavg(await readFile(this.path("/proc/loadavg"), "utf8"));
+    const l = parseLoadavg(readText(this.path("/proc/loadavg")));
     const out: Sample[] = [];
     // load per core needs the core count from /proc/stat; without it only the raw loads
     if (cores !== undefined && cores > 0) {
@@ -238,7 +248,7 @@ export class HostCollector implements Collector {
   }
 
   private async collectDisks(only: readonly string[]): Promise<Sample[]> {
-    const mounts = parseMountinfo(await readFile(this.mountinfoPath(), "utf8"));
+    const mounts = parseMountinfo(readText(this.mountinfoPath()));
     const chosen = selectFilesystems(mounts, only);
     for (const want of only) {
       if (!chosen.some((m) => m.mountPoint === normalizeMountPoint(want))) {

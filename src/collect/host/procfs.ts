@@ -4,6 +4,7 @@
  * kernel ABI and these run every cycle, so no regexes per line or parser library.
  * See proc(5) for the formats.
  */
+import { fields } from "../proc-text.js";
 
 /** Clock ticks per second of /proc counters (USER_HZ). Fixed at 100 on Linux for every architecture's ABI. */
 export const USER_HZ = 100;
@@ -38,24 +39,6 @@ function toNumber(s: string | undefined): number {
   if (s === undefined || s === "") return 0;
   const n = Number(s);
   return Number.isFinite(n) ? n : 0;
-}
-
-/** Splits on runs of spaces/tabs without allocating a regex per call. */
-function fields(line: string): string[] {
-  const out: string[] = [];
-  let start = -1;
-  for (let i = 0; i <= line.length; i++) {
-    const c = i < line.length ? line.charCodeAt(i) : 32;
-    if (c === 32 || c === 9) {
-      if (start >= 0) {
-        out.push(line.slice(start, i));
-        start = -1;
-      }
-    } else if (start < 0) {
-      start = i;
-    }
-  }
-  return out;
 }
 
 /**

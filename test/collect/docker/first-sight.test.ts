@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { step } from "../../../src/alert/state.js";
 import type { ContainerInspect } from "../../../src/collect/docker/api-types.js";
-import { DockerCollector, downAtStart } from "../../../src/collect/docker/docker.js";
+import { containerSamples, DockerCollector, downAtStart } from "../../../src/collect/docker/docker.js";
 import { ContainerTracker, type ContainerView, newView } from "../../../src/collect/docker/tracker.js";
 import { configSchema } from "../../../src/config/schema.js";
 import { containerRules } from "../../../src/evaluate/container-rules.js";
@@ -43,6 +43,31 @@ describe("the tracker on a first look (baseline)", () => {
 });
 
 describe("the OOM verdict", () => {
+  const value = (samples: Sample[], name: MetricName) => samples.find((s) => s.name === name)?.value;
+
+  it("takes a SIGKILL death that Docker told before its oom for an OOM kill, and pages no crash for it meanwhile", () => {
+    const t = new ContainerTracker();
+    t.applyView(view({ status: "running", memoryLimit: 16 << 20 }), T);
+    t.onEvent(ev("die", T + 1000, { exitCode: "137" }));
+    const rec = t.get("c1")!;
+    // The wait for an `oom` that may follow: not a crash yet.
+    expect(value(containerSamples(rec, T + 1100, t, 600_000, null), "container_crashed")).toBe(0);
+    t.onEvent(ev("oom", T + 1300));
+    const after = containerSamples(t.get("c1")!, T + 2100, t, 600_000, null);
+    expect(value(after, "container_crashed")).toBe(0);
+    expect(value(after, "container_oom_killed")).toBe(1);
+    expect(t.get("c1")!.oom).toMatchObject({ died: true, exitCode: 137, at: T + 1000 });
+  });
+
+  it("reports a SIGKILL death without an oom as a crash once the wait is over", () => {
+    const t = new ContainerTracker();
+    t.applyView(view({ status: "running" }), T);
+    t.onEvent(ev("die", T + 1000, { exitCode: "137" }));
+    expect(value(containerSamples(t.get("c1")!, T + 1100, t, 600_000, null), "container_crashed")).toBe(0);
+    expect(value(containerSamples(t.get("c1")!, T + 2100, t, 600_000, null), "container_crashed")).toBe(1);
+    expect(value(containerSamples(t.get("c1")!, T + 2100, t, 600_000, null), "container_oom_killed")).toBe(0);
+  });
+
   it("does not blame an exit on an OOMKilled flag that was already set (an earlier kill of a process in it)", () => {
     const t = new ContainerTracker();
     t.applyView(view({ status: "running", memoryLimit: 64 << 20 }), T);
