@@ -97,12 +97,19 @@ export class Agent {
   /** The history on the open database; null when `history.enabled` is false. */
   history(): HistoryStore | null {
     const h = this.loaded.config.history;
-    if (!h.enabled) return null;
+    if (!h.enabled) {
+      // Turned off by a reload: what the old store holds in memory is still written.
+      this.historyParts?.store.close();
+      this.historyParts = null;
+      return null;
+    }
     const retention = retentionOf(h);
     const key = JSON.stringify(retention);
     const db = this.data.db;
     if (!this.historyParts || this.historyParts.store.db !== db || this.historyParts.key !== key) {
-      const store = new HistoryStore(db, retention);
+      this.historyParts?.store.close();
+      // `check` is one cycle per process: it writes its points at the end of its cycle; `run` about once a minute.
+      const store = new HistoryStore(db, retention, { flushEveryMs: (this.opts.command ?? "run") === "run" ? HISTORY_FLUSH_EVERY_MS : 0 });
       this.historyParts = { store, maintainer: new HistoryMaintainer(store), key };
     }
     return this.historyParts.store;
@@ -149,9 +156,15 @@ export class Agent {
     await this.collect.stop();
   }
 
-  /** Stops collecting, stores what the collectors know (`run` stores it only now and then), closes the database and lets another agent use the data directory. */
+  /**
+   * Stops collecting, stores what the collectors know (`run` stores it only
+   * now and then) and the history's points still in memory, closes the
+   * database and lets another agent use the data directory.
+   */
   async close(): Promise<void> {
     await this.stopCollectors();
+    if (this.data.db.open) this.historyParts?.store.close(); // never throws
+    this.historyParts = null;
     if (snapshotEveryMs(this.opts.command) > 0 && this.data.db.open && this._state.lastCycleAt !== null) {
       this._state = { ...this._state, collectors: { ...this._state.collectors, ...this.collect.snapshots(Date.now()) } };
       this.data.save(this._state, [], () => this.outbox.contents());
@@ -222,6 +235,9 @@ export class Agent {
     return result;
   }
 }
+
+/** How often `run` writes the history's raw points (store/history.ts `flushEveryMs`). */
+const HISTORY_FLUSH_EVERY_MS = 60_000;
 
 /** How often `run` stores its collectors' memory (`check` stores it every cycle: the next check starts from it). */
 const RUN_SNAPSHOT_EVERY_MS = 60_000;

@@ -12,7 +12,13 @@
  *   held back, container events; kept as long as the 1-hour tier.
  *
  * `HistoryStore` writes a cycle (the record stage's `HistoryJournal`) and
- * answers the queries a chart needs. `HistoryMaintainer.step` rolls finer
+ * answers the queries a chart needs. A cycle's raw points are kept in memory
+ * and written together about once a minute (`flushEveryMs`, of the cycles'
+ * time), when the buffer is full, on close and before anything reads raw
+ * points, in one transaction that does not wait for the disk: one write of a
+ * few pages a minute rather than a page per series per cycle and an fsync.
+ * A power cut can lose the last minute of points, never alert state or the
+ * outbox (their own commits wait for the disk). Events are written at once. `HistoryMaintainer.step` rolls finer
  * tiers up into coarser ones and deletes what expired, in small bounded
  * steps (one short transaction each), so that it never holds up a cycle:
  * the runner calls it between cycles, `check` after its cycle.
@@ -145,15 +151,44 @@ export function writeEvents(db: Database.Database, events: readonly HistoryEvent
   for (const e of events) insert.run(e.at, e.kind, e.subject, labelsKey(e.labels), JSON.stringify(e.data));
 }
 
+export interface HistoryStoreOptions {
+  /**
+   * Raw points are written once the oldest one kept in memory is this much
+   * older than the cycle recording (ms, of the cycles' own time; default
+   * 60 000). 0 writes each cycle's points at once (`check`: one cycle per
+   * process).
+   */
+  flushEveryMs?: number;
+  /** At most this many raw points in memory: more are written at once (default 20 000). */
+  maxBuffered?: number;
+}
+
+/** A cycle's points, kept until they are written. */
+interface BufferedCycle {
+  at: number;
+  points: readonly HistoryPoint[];
+}
+
 /** The history's writes and queries on one connection. */
 export class HistoryStore implements HistoryJournal {
   /** Series ids by metric and labels key, as written. */
   private readonly ids = new Map<string, number>();
+  private readonly flushEveryMs: number;
+  private readonly maxBuffered: number;
+  /** Cycles whose raw points are not written yet, oldest first. */
+  private buffer: BufferedCycle[] = [];
+  private buffered = 0;
+  /** Why the last write of points failed (logged once, until one works). */
+  private flushFailing: string | null = null;
 
   constructor(
     readonly db: Database.Database,
     readonly retention: Retention,
-  ) {}
+    opts: HistoryStoreOptions = {},
+  ) {
+    this.flushEveryMs = opts.flushEveryMs ?? 60_000;
+    this.maxBuffered = opts.maxBuffered ?? 20_000;
+  }
 
   /** The id of a series, made if new. */
   seriesId(metric: string, labels: Record<string, string>): number {
@@ -172,15 +207,72 @@ export class HistoryStore implements HistoryJournal {
     this.ids.clear();
   }
 
+  /**
+   * A cycle's points go to the buffer (written when it is due: see
+   * `flushEveryMs`, `maxBuffered`), its events to the journal at once. Only
+   * the events' write can throw: a failed write of points is logged and the
+   * points dropped (`flush`).
+   */
   record(at: number, points: readonly HistoryPoint[], events: readonly HistoryEvent[]): void {
-    if (points.length === 0 && events.length === 0) return;
-    inTransaction(this.db, () => {
-      writeRaw(
-        this.db,
-        points.map((p) => ({ series: this.seriesId(p.metric, p.labels), t: at, v: p.value })),
-      );
-      writeEvents(this.db, events);
-    });
+    if (points.length > 0) {
+      this.buffer.push({ at, points });
+      this.buffered += points.length;
+    }
+    const oldest = this.buffer[0]?.at;
+    // A clock set back (at < oldest) also writes: the buffer never spans more than flushEveryMs either way.
+    if (oldest !== undefined && (this.buffered >= this.maxBuffered || Math.abs(at - oldest) >= this.flushEveryMs)) this.flush();
+    this.recordEvents(events);
+  }
+
+  /** How many raw points wait in memory. */
+  bufferedPoints(): number {
+    return this.buffered;
+  }
+
+  /** The time of the oldest raw point waiting in memory, or null. */
+  oldestBuffered(): number | null {
+    return this.buffer[0]?.at ?? null;
+  }
+
+  /**
+   * Writes the raw points kept in memory, in one transaction that does not
+   * wait for the disk (`synchronous = NORMAL`; FULL is restored after).
+   * Never throws: a failure is logged once (until a write works) and those
+   * points are dropped (history never stands in a cycle's or a query's way).
+   */
+  flush(): void {
+    if (this.buffer.length === 0) return;
+    const cycles = this.buffer;
+    this.buffer = [];
+    this.buffered = 0;
+    try {
+      const full = (this.db.pragma("synchronous", { simple: true }) as number) >= 2;
+      if (full) this.db.pragma("synchronous = NORMAL");
+      try {
+        inTransaction(this.db, () => {
+          for (const c of cycles) {
+            writeRaw(
+              this.db,
+              c.points.map((p) => ({ series: this.seriesId(p.metric, p.labels), t: c.at, v: p.value })),
+            );
+          }
+        });
+      } finally {
+        if (full) this.db.pragma("synchronous = FULL");
+      }
+      if (this.flushFailing !== null) log.info("history points can be written again");
+      this.flushFailing = null;
+    } catch (err) {
+      const why = describeError(err);
+      if (why !== this.flushFailing)
+        log.error("could not write the history's points; they are dropped, alerts are not affected", { error: why, points: cycles.reduce((n, c) => n + c.points.length, 0) });
+      this.flushFailing = why;
+    }
+  }
+
+  /** Writes what is buffered: the agent calls it before it closes the database. */
+  close(): void {
+    this.flush();
   }
 
   recordEvents(events: readonly HistoryEvent[]): void {
@@ -190,6 +282,7 @@ export class HistoryStore implements HistoryJournal {
 
   /** The series of `metric` whose labels include every one of `labels`. */
   series(metric: string, labels: Record<string, string> = {}): Series[] {
+    this.flush(); // a series seen only in buffered points is found too
     const keys = Object.keys(labels).sort();
     const where = keys.map(() => "json_extract(labels, ?) = ?").join(" AND ");
     const sql = `SELECT id, metric, labels FROM history_series WHERE metric = ?${where ? ` AND ${where}` : ""} ORDER BY id`;
@@ -221,6 +314,7 @@ export class HistoryStore implements HistoryJournal {
    * has not rolled up yet (its last bucket or so) is read from finer tiers.
    */
   points(seriesId: number, from: number, to: number, stepMs: number, now: number): PointsAnswer {
+    this.flush(); // a chart never misses the points still in memory
     const tier = this.tierFor(from, stepMs, now);
     const step = Math.max(stepMs, tier.bucketMs, 1);
     return reading(this.db, () => {
@@ -352,6 +446,9 @@ export class HistoryMaintainer {
     const out: StepResult = { rolled: 0, deleted: 0, more: false };
     const left = () => maxRows - out.rolled - out.deleted;
     const timeUp = () => this.clock() - started >= budgetMs;
+    // Points still in memory whose minute may be rolled up now are written first, so that none lands behind the roll-up.
+    const oldest = this.store.oldestBuffered();
+    if (oldest !== null && oldest < now - RAW_LAG_MS) this.store.flush();
     inTransaction(this.db, () => {
       for (let i = 1; i < TIERS.length && !out.more; i++) {
         const r = this.rollUp(TIERS[i - 1]!, TIERS[i]!, now, left, timeUp);

@@ -247,6 +247,32 @@ describe("history.enabled in the agent", () => {
     expect(counts.history_events).toBe(1); // host_cpu firing
   });
 
+  it("run keeps a cycle's points in memory and writes them when it closes; check writes them at the end of its cycle", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lookout-history-agent-"));
+    const config = join(dir, "lookout.yaml");
+    writeFileSync(config, "host:\n  cpu: { warning: 90, critical: null, for: 0s }\n", { mode: 0o600 });
+    const loaded = loadConfig({ configPath: config, dataDir: join(dir, "data"), env: {} });
+    const host: Collector = { name: "host", collect: async () => [cpu(50)] };
+    const raw = (agent: Agent) => agent.db.prepare("SELECT COUNT(*) FROM history_raw").pluck().get() as number;
+    const run = new Agent(loaded, { command: "run", collectors: [host], notifiers: [] });
+    await run.cycle(T0);
+    await run.cycle(T0 + 10_000);
+    expect(raw(run)).toBe(0);
+    // A query in the agent sees them.
+    const [series] = run.history()!.series(HOST_CPU);
+    expect(run.history()!.points(series!.id, T0, T0 + MIN, 1, T0 + MIN).points).toHaveLength(2);
+    await run.cycle(T0 + 20_000);
+    await run.close();
+    const check = new Agent(loaded, { command: "check", collectors: [host], notifiers: [] });
+    try {
+      expect(raw(check)).toBe(3);
+      await check.cycle(T0 + 30_000);
+      expect(raw(check)).toBe(4);
+    } finally {
+      await check.close();
+    }
+  });
+
   it("writes nothing when history.enabled is false", async () => {
     expect(await agentRun("history:\n  enabled: false\n")).toEqual({ history_series: 0, history_raw: 0, history_1m: 0, history_events: 0, history_rollup: 0 });
   });

@@ -89,6 +89,7 @@ describe("openDatabase", () => {
     expect(db.prepare("SELECT id FROM notifications").pluck().all()).toEqual(["n-1"]);
     const history = new HistoryStore(db, retentionOf(configSchema.parse({}).history));
     history.record(1_000, [{ metric: "host_cpu", labels: {}, value: 5 }], [{ at: 1_000, kind: "container.start", subject: "web-1", labels: {}, data: {} }]);
+    history.flush();
     expect(db.prepare("SELECT series, t, v FROM history_raw").all()).toEqual([{ series: 1, t: 1_000, v: 5 }]);
     // Points are stored without a rowid, keyed by series and time.
     expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'history_raw'").pluck().get()).toMatch(/PRIMARY KEY \(series, t\)\s*\) STRICT, WITHOUT ROWID/);

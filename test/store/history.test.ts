@@ -3,13 +3,15 @@
  * choose (nothing waits): points kept raw and rolled up into 1-minute,
  * 10-minute and 1-hour min/avg/max; each tier's retention; roll-up and
  * deletion in steps of bounded size; which tier a chart reads; the events
- * journal and its filters.
+ * journal and its filters; raw points kept in memory and written about once
+ * a minute.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
+import { setLogSink } from "../../src/log.js";
 import { type Db, openDatabase } from "../../src/store/database.js";
 import { HistoryMaintainer, HistoryStore, type Retention, retentionOf } from "../../src/store/history.js";
 
@@ -22,7 +24,7 @@ const DEFAULTS = retentionOf(configSchema.parse({}).history);
 
 function rig(retention: Retention = DEFAULTS, maxRows?: number) {
   const db: Db = openDatabase(join(mkdtempSync(join(tmpdir(), "lookout-history-")), "data"));
-  const store = new HistoryStore(db, retention);
+  const store = new HistoryStore(db, retention, { flushEveryMs: 0 }); // each cycle written at once: these tests count rows
   const maintainer = new HistoryMaintainer(store, maxRows === undefined ? {} : { maxRows, clock: () => 0 });
   const count = (table: string) => db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
   const rows = (table: string) => db.prepare(`SELECT series, t, min, avg, max, n FROM ${table} ORDER BY series, t`).all();
@@ -266,5 +268,120 @@ describe("the events journal", () => {
     store.record(T0 + 20 * DAY, [], [{ at: T0 + 20 * DAY, kind: "container.start", subject: "b", labels: {}, data: {} }]);
     settle(T0 + 31 * DAY);
     expect(count("history_events")).toBe(1);
+  });
+});
+
+describe("raw points kept in memory", () => {
+  afterEach(() => setLogSink(() => undefined));
+
+  /** A store as `run` has it (points written once the oldest is a minute old), unless `opts` says otherwise. */
+  function buffered(opts: { maxBuffered?: number } = {}) {
+    const db: Db = openDatabase(join(mkdtempSync(join(tmpdir(), "lookout-history-")), "data"));
+    const store = new HistoryStore(db, DEFAULTS, { flushEveryMs: MIN, ...opts });
+    const count = () => db.prepare("SELECT COUNT(*) FROM history_raw").pluck().get() as number;
+    const cycle = (at: number, n = 2) =>
+      store.record(
+        at,
+        Array.from({ length: n }, (_, i) => ({ metric: "container_cpu", labels: { container: `c${i}` }, value: at / 1000 })),
+        [],
+      );
+    return { db, store, count, cycle };
+  }
+
+  it("are not written before the oldest is flushEveryMs old, then all at once", () => {
+    const { store, count, cycle } = buffered();
+    for (let t = T0; t < T0 + MIN; t += 10_000) cycle(t);
+    expect(count()).toBe(0);
+    expect(store.bufferedPoints()).toBe(12);
+    cycle(T0 + MIN);
+    expect(count()).toBe(14);
+    expect(store.bufferedPoints()).toBe(0);
+    // The next minute starts from the next cycle.
+    cycle(T0 + MIN + 10_000);
+    expect(count()).toBe(14);
+  });
+
+  it("are written by close", () => {
+    const { store, count, cycle } = buffered();
+    cycle(T0);
+    cycle(T0 + 10_000);
+    expect(count()).toBe(0);
+    store.close();
+    expect(count()).toBe(4);
+  });
+
+  it("are seen by a query right after the cycle that recorded them", () => {
+    const { store, cycle } = buffered();
+    cycle(T0);
+    cycle(T0 + 10_000, 3); // c2 is a series only the buffer knows yet
+    const [c2] = store.series("container_cpu", { container: "c2" });
+    expect(c2).toBeDefined();
+    const [c0] = store.series("container_cpu", { container: "c0" });
+    expect(store.points(c0!.id, T0, T0 + MIN, 1, T0 + MIN).points.map((p) => [p.t, p.avg])).toEqual([
+      [T0, T0 / 1000],
+      [T0 + 10_000, (T0 + 10_000) / 1000],
+    ]);
+    // A query of a store whose points were written already reads them as before.
+    cycle(T0 + 20_000);
+    expect(store.points(c2!.id, T0, T0 + MIN, 1, T0 + MIN).points.map((p) => p.t)).toEqual([T0 + 10_000]);
+  });
+
+  it("are written once the buffer holds maxBuffered of them, whatever their age", () => {
+    const { store, count, cycle } = buffered({ maxBuffered: 10 });
+    cycle(T0, 4);
+    cycle(T0 + 1_000, 4);
+    expect(count()).toBe(0);
+    cycle(T0 + 2_000, 4);
+    expect(count()).toBe(12);
+    expect(store.bufferedPoints()).toBe(0);
+  });
+
+  it("are written before the roll-up closes their minute, so none lands behind it", () => {
+    const { db, store, cycle } = buffered();
+    const maintainer = new HistoryMaintainer(store);
+    cycle(T0 + 30_000);
+    // Not a minute old in the cycles' time, but its minute is rolled up at T0 + 2 min: it is written first.
+    maintainer.step(T0 + 2 * MIN, 1000);
+    expect(db.prepare("SELECT t, n FROM history_1m ORDER BY series").all()).toEqual([
+      { t: T0, n: 1 },
+      { t: T0, n: 1 },
+    ]);
+    // Points whose minute is still open stay in memory.
+    cycle(T0 + 2 * MIN + 5_000);
+    maintainer.step(T0 + 2 * MIN + 10_000, 1000);
+    expect(store.bufferedPoints()).toBe(2);
+  });
+
+  it("are written without waiting for the disk (synchronous = NORMAL), then FULL again", () => {
+    const { db, store, cycle } = buffered();
+    cycle(T0);
+    const pragmas: string[] = [];
+    const pragma = db.pragma.bind(db);
+    vi.spyOn(db, "pragma").mockImplementation((source: string, opts?: Parameters<typeof pragma>[1]) => {
+      pragmas.push(source);
+      return pragma(source, opts);
+    });
+    store.flush();
+    expect(pragmas).toEqual(["synchronous", "synchronous = NORMAL", "synchronous = FULL"]);
+    expect(db.pragma("synchronous", { simple: true })).toBe(2);
+  });
+
+  it("a write that fails does not throw: it is logged once, its points are dropped, and the next write works again", () => {
+    const logs: string[] = [];
+    setLogSink((l) => logs.push(l));
+    const { db, store, count, cycle } = buffered();
+    db.exec("CREATE TEMP TRIGGER full_disk BEFORE INSERT ON history_raw BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    cycle(T0);
+    expect(() => cycle(T0 + MIN)).not.toThrow();
+    expect(store.bufferedPoints()).toBe(0);
+    cycle(T0 + MIN + 10_000);
+    expect(() => store.close()).not.toThrow();
+    expect(logs.filter((l) => l.includes("could not write the history's points")).length).toBe(1);
+    expect(db.pragma("synchronous", { simple: true })).toBe(2);
+    db.exec("DROP TRIGGER full_disk");
+    cycle(T0 + 2 * MIN);
+    store.flush();
+    expect(count()).toBe(2);
+    expect(logs.some((l) => l.includes("history points can be written again"))).toBe(true);
   });
 });
