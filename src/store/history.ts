@@ -18,10 +18,11 @@
  * points, in one transaction that does not wait for the disk: one write of a
  * few pages a minute rather than a page per series per cycle and an fsync.
  * A power cut can lose the last minute of points, never alert state or the
- * outbox (their own commits wait for the disk). Events are written at once. `HistoryMaintainer.step` rolls finer
- * tiers up into coarser ones and deletes what expired, in small bounded
- * steps (one short transaction each), so that it never holds up a cycle:
- * the runner calls it between cycles, `check` after its cycle.
+ * outbox (their own commits wait for the disk). Events are written at once.
+ * `HistoryMaintainer.step` rolls finer tiers up into coarser ones and deletes
+ * what expired, in small bounded steps (one short transaction each), so that
+ * it never holds up a cycle: the runner calls it between cycles, `check`
+ * after its cycle.
  */
 import type Database from "better-sqlite3";
 import type { LookoutConfig } from "../config/schema.js";
@@ -263,6 +264,7 @@ export class HistoryStore implements HistoryJournal {
       if (this.flushFailing !== null) log.info("history points can be written again");
       this.flushFailing = null;
     } catch (err) {
+      this.forgetIds(); // series made in the transaction that was rolled back are not in the table
       const why = describeError(err);
       if (why !== this.flushFailing)
         log.error("could not write the history's points; they are dropped, alerts are not affected", { error: why, points: cycles.reduce((n, c) => n + c.points.length, 0) });

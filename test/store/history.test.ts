@@ -383,5 +383,9 @@ describe("raw points kept in memory", () => {
     store.flush();
     expect(count()).toBe(2);
     expect(logs.some((l) => l.includes("history points can be written again"))).toBe(true);
+    // The series made in the failed write were rolled back with it: the points written after are under series that exist.
+    const [c1] = store.series("container_cpu", { container: "c1" });
+    expect(store.points(c1!.id, T0, T0 + 3 * MIN, 1, T0 + 3 * MIN).points.map((p) => p.t)).toEqual([T0 + 2 * MIN]);
+    expect(db.prepare("SELECT COUNT(*) FROM history_raw WHERE series NOT IN (SELECT id FROM history_series)").pluck().get()).toBe(0);
   });
 });
