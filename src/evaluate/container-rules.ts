@@ -41,6 +41,11 @@ function composeFacts(s: Sample): Array<{ label: string; value: string }> {
   return facts;
 }
 
+/** "Last log lines: could not be read (why)" when Docker did not give them: their absence is said, not silent. */
+function logsUnread(d: { logs: readonly string[]; logsError?: string }): Array<{ label: string; value: string }> {
+  return d.logsError && d.logs.length === 0 ? [{ label: "Last log lines", value: `could not be read: ${d.logsError}` }] : [];
+}
+
 function logsSection(logs: readonly string[] | undefined): Array<{ title: string; text: string; code?: boolean }> {
   const text = logs?.join("\n") ?? "";
   return text ? [{ title: "Last log lines", text, code: true }] : [];
@@ -90,6 +95,7 @@ export const containerRules: RuleDefinition[] = [
       ];
       if (d.error) facts.push({ label: "Docker error", value: d.error });
       if (d.reconciled) facts.push({ label: "Noticed", value: "after the fact (Lookout was not following Docker's events then)" });
+      facts.push(...logsUnread(d));
       if (d.dockerOomFlag)
         facts.push({
           label: "Docker's OOMKilled flag",
@@ -119,6 +125,7 @@ export const containerRules: RuleDefinition[] = [
         { label: "Last usage seen", value: d.lastMemoryUsage !== null && d.lastMemoryUsage >= 0 ? formatBytes(d.lastMemoryUsage) : "not measured yet" },
         ...composeFacts(s),
         { label: "Container", value: d.died ? `died (exit code ${d.exitCode ?? "none"}), now ${nowText(d)}` : "kept running" },
+        ...logsUnread(d),
       ];
     },
     sections: (s) => (s.value > 0 ? logsSection(s.details?.logs) : []),

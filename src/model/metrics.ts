@@ -123,6 +123,8 @@ export interface ContainerCrashedDetails extends WritesTo {
   at: number;
   /** Its last log lines. */
   logs: string[];
+  /** Why its last log lines could not be read, when they could not. */
+  logsError?: string;
   /** Found by inspection after the fact (the event stream was down), not seen live. */
   reconciled: boolean;
   /** Docker's State.OOMKilled was set (said as Docker's flag, not as the cause). */
@@ -144,6 +146,8 @@ export interface ContainerOomKilledDetails extends WritesTo {
   lastMemoryUsage: number | null;
   at: number;
   logs: string[];
+  /** Why its last log lines could not be read, when they could not. */
+  logsError?: string;
   removed: boolean;
   status: string;
 }

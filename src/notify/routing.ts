@@ -19,8 +19,11 @@ import { atLeast, type LookoutConfig, type Severity } from "../config/schema.js"
 import { type LabelMatcher, matchesAll, parseMatcher } from "../label-matchers.js";
 import type { Notification } from "../model/notification.js";
 
+/** What routing reads of a notification: its kind and its alert. */
+type Routable = Pick<Notification, "kind" | "alert">;
+
 /** A resolved notification counts as its alert's highest severity (it goes where its firing went). */
-export function meetsSeverity(n: Notification, min: Severity): boolean {
+export function meetsSeverity(n: Routable, min: Severity): boolean {
   const sev = n.kind === "resolved" ? n.alert.maxSeverity : n.alert.severity;
   return atLeast(sev, min);
 }
@@ -67,13 +70,13 @@ export function reminderStepMs(routes: readonly Route[], fallbackMs: number): nu
 }
 
 /** The labels routes match on: a resolved alert is routed as its highest severity, so it goes where its firing went. */
-function routingLabels(n: Notification): { labels: Record<string, string>; severity: Severity } {
+function routingLabels(n: Routable): { labels: Record<string, string>; severity: Severity } {
   const severity = n.kind === "resolved" ? n.alert.maxSeverity : n.alert.severity;
   return { labels: { ...n.alert.labels, severity }, severity };
 }
 
 /** The routes that take this notification, before reminder pacing. */
-export function matchingRoutes(n: Notification, routes: readonly Route[]): Route[] {
+export function matchingRoutes(n: Routable, routes: readonly Route[]): Route[] {
   const { labels, severity } = routingLabels(n);
   const out: Route[] = [];
   for (const r of routes) {
@@ -116,7 +119,7 @@ export function route(n: Notification, routes: readonly Route[], toldAt: Readonl
  * meets. An alert that fires while a receiver is missing, or routed elsewhere,
  * is told to that receiver once it is there (agent: late receivers).
  */
-export function receiversFor(n: Notification, routes: readonly Route[], receivers: ReadonlyArray<{ name: string; minSeverity: Severity }>): string[] {
+export function receiversFor(n: Routable, routes: readonly Route[], receivers: ReadonlyArray<{ name: string; minSeverity: Severity }>): string[] {
   const routed = new Set(matchingRoutes(n, routes).map((r) => r.receiver));
   return receivers.filter((r) => routed.has(r.name) && meetsSeverity(n, r.minSeverity)).map((r) => r.name);
 }

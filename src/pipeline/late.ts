@@ -30,7 +30,7 @@ export async function lateNotifications(
       continue;
     }
     const event: AlertEvent = { kind: "firing", alert: snapshot(rec) };
-    const eligible = receiversFor(enricher.notification(event, { facts: [] }, now), routes, receivers);
+    const eligible = receiversFor(event, routes, receivers);
     if (rec.told === undefined) {
       next.push({ ...rec, told: eligible }); // a record from before Lookout kept this: take it that they were told
       continue;

@@ -4,7 +4,7 @@
  * Slack. Each test uses containers of its own and looks only at the messages
  * that name them.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { runCli, startCli, workspace } from "../support/cli.js";
 import { HOST_RULES_OFF } from "../support/configs.js";
 import { FakeSlack, type RecordedRequest, validateSlackPayload } from "../support/fake-slack.js";
@@ -50,7 +50,15 @@ let lastWorkspace: ReturnType<typeof workspace>;
 function startAgent(config = CONFIG): Agent {
   const ws = workspace(config);
   lastWorkspace = ws;
-  return startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url, DOCKER_HOST: rig.host } });
+  const agent = startCli(["run", "--config", ws.config, "--data-dir", ws.data], { env: { HOOK: fake.url, DOCKER_HOST: rig.host } });
+  // When the test that started it fails, what the agent said is the first thing to read (started by a
+  // beforeAll, an agent belongs to no one test: vitest refuses the hook there).
+  if (expect.getState().currentTestName !== undefined) {
+    onTestFailed(() => {
+      process.stderr.write(`--- lookout run's stderr (last 6000 characters) ---\n${agent.out.stderr.slice(-6000)}\n---\n`);
+    });
+  }
+  return agent;
 }
 
 const textOf = (r: RecordedRequest) => (r.body as { text?: string })?.text ?? "";

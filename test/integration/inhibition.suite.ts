@@ -7,7 +7,7 @@
  * While Docker does not answer (docker_unreachable pending or firing),
  * container alerts are held back. A container death caused (its exit time)
  * before Docker answered again stays held for the hold after that
- * (src/agent.ts inhibitHoldMs) and is sent only if it still fires then; a
+ * (src/pipeline/lifecycle.ts inhibitHoldMs) and is sent only if it still fires then; a
  * crash after Docker is back is sent at once. A daemon crash must page once,
  * not once per container.
  *
@@ -52,7 +52,7 @@ const fake = new FakeSlack();
 
 const INTERVAL_MS = 1_000;
 const RESOLVE_AFTER_MS = 2_000;
-/** src/agent.ts inhibitHoldMs: max(crashed, oom_killed resolve_after) (both 2 s here) + max(3 × interval, 10 s) = 12 s. */
+/** src/pipeline/lifecycle.ts inhibitHoldMs: max(crashed, oom_killed resolve_after) (both 2 s here) + max(3 × interval, 10 s) = 12 s. */
 const HOLD_MS = RESOLVE_AFTER_MS + Math.max(3 * INTERVAL_MS, 10_000);
 
 const CONFIG = `

@@ -425,7 +425,9 @@ export class DockerCollector implements Collector {
     try {
       this.tracker.setLogs(id, await this.engine.logs(id, { tail: lines, tty: rec.view.tty }));
     } catch (err) {
-      log.debug("docker: could not read logs", { container: rec.view.name, error: describeError(err) });
+      const why = err instanceof DockerError ? err.userMessage : describeError(err);
+      log.info("docker: could not read a container's last log lines; its message says so", { container: rec.view.name, error: why });
+      this.tracker.setLogsError(id, why);
     }
   }
 
@@ -748,6 +750,7 @@ export function containerSamples(rec: ContainerRecord, now: number, tracker: Con
             error: crash.error,
             at: crash.at,
             logs: crash.logs ?? [],
+            ...(crash.logsError ? { logsError: crash.logsError } : {}),
             reconciled: crash.reconciled,
             dockerOomFlag: crash.dockerOomFlag === true,
             removed,
@@ -776,6 +779,7 @@ export function containerSamples(rec: ContainerRecord, now: number, tracker: Con
             lastMemoryUsage: oom.lastMemoryUsage,
             at: oom.at,
             logs: oom.logs ?? [],
+            ...(oom.logsError ? { logsError: oom.logsError } : {}),
             removed,
             status: v.status,
             writesTo,

@@ -113,6 +113,8 @@ export interface CrashRecord {
   restartPolicy: string;
   error: string;
   logs: string[] | null;
+  /** Why its logs could not be read, when they could not. */
+  logsError?: string;
   /** Found by inspection after the fact (the event stream was down), not seen live. */
   reconciled: boolean;
   /**
@@ -131,6 +133,8 @@ export interface OomRecord {
   memoryLimit: number;
   lastMemoryUsage: number | null;
   logs: string[] | null;
+  /** Why its logs could not be read, when they could not. */
+  logsError?: string;
 }
 
 export interface ContainerRecord {
@@ -313,6 +317,15 @@ export class ContainerTracker {
     if (rec.lastExit && rec.lastExit.logs === null) rec.lastExit.logs = lines;
     if (rec.crash && rec.crash.logs === null) rec.crash.logs = lines;
     if (rec.oom && rec.oom.logs === null) rec.oom.logs = lines;
+  }
+
+  /** The last log lines could not be read (Docker refused, the container went too soon): the message says so and why. */
+  setLogsError(id: string, why: string): void {
+    const rec = this.records.get(id);
+    if (!rec) return;
+    if (rec.lastExit && rec.lastExit.logs === null) rec.lastExit.logs = [];
+    if (rec.crash && rec.crash.logs === null) rec.crash = { ...rec.crash, logs: [], logsError: why };
+    if (rec.oom && rec.oom.logs === null) rec.oom = { ...rec.oom, logs: [], logsError: why };
   }
 
   /**

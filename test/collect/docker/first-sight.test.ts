@@ -10,7 +10,7 @@ import { containerSamples, DockerCollector, downAtStart } from "../../../src/col
 import { ContainerTracker, type ContainerView, newView } from "../../../src/collect/docker/tracker.js";
 import { configSchema } from "../../../src/config/schema.js";
 import { containerRules } from "../../../src/evaluate/container-rules.js";
-import { evaluate } from "../../../src/evaluate/evaluate.js";
+import { detailsFor, evaluate } from "../../../src/evaluate/evaluate.js";
 import type { MetricName } from "../../../src/model/metrics.js";
 import type { Sample } from "../../../src/model/sample.js";
 import { FixtureServer, fixtureJson, json } from "./fixture-server.js";
@@ -57,6 +57,19 @@ describe("the OOM verdict", () => {
     expect(value(after, "container_crashed")).toBe(0);
     expect(value(after, "container_oom_killed")).toBe(1);
     expect(t.get("c1")!.oom).toMatchObject({ died: true, exitCode: 137, at: T + 1000 });
+  });
+
+  it("says in a crash's message that its last log lines could not be read, and why", () => {
+    const t = new ContainerTracker();
+    t.applyView(view({ status: "running" }), T);
+    t.onEvent(ev("die", T + 1000, { exitCode: "1" }));
+    t.setLogsError("c1", "Docker answered 404: no such container");
+    const samples = containerSamples(t.get("c1")!, T + 1100, t, 600_000, null);
+    const e = evaluate(samples, containerRules, configSchema.parse({}), "web-1");
+    const crash = e.observations.find((o) => o.alertname === "container_crashed")!;
+    const details = detailsFor(e, crash.fingerprint);
+    expect(details.facts).toContainEqual({ label: "Last log lines", value: "could not be read: Docker answered 404: no such container" });
+    expect(details.sections ?? []).toEqual([]);
   });
 
   it("reports a SIGKILL death without an oom as a crash once the wait is over", () => {
