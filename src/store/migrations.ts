@@ -92,39 +92,36 @@ CREATE INDEX silences_by_end ON silences (ends_at);
 `;
 
 /**
- * History (store/history.ts): series, their points in four tiers, the events
- * journal and the roll-up's progress. Times in ms since epoch; a tier's point
- * is its bucket's start. `n` counts the raw samples a roll-up stands for (an
- * average of averages is weighted by it).
+ * History (store/history.ts, packed as store/history-packing.ts says): series,
+ * the head (the last hour or so of raw points: one row per cycle holding every
+ * series' value), chunks (one row per series, tier and chunk span, its points
+ * packed), the events journal and the roll-up's progress. Times in ms since
+ * epoch; a chunk's start is a multiple of its tier's span.
  */
 const V4_HISTORY = `
 CREATE TABLE history_series (
-  id     INTEGER PRIMARY KEY,
+  id     INTEGER PRIMARY KEY AUTOINCREMENT,
   metric TEXT NOT NULL,
   labels TEXT NOT NULL,
   UNIQUE (metric, labels)
 ) STRICT;
 
-CREATE TABLE history_raw (
-  series INTEGER NOT NULL,
-  t      INTEGER NOT NULL,
-  v      REAL NOT NULL,
-  PRIMARY KEY (series, t)
-) STRICT, WITHOUT ROWID;
+-- One cycle: ids (uint32, ascending) and values (float64) of the series it recorded.
+CREATE TABLE history_head (
+  t      INTEGER PRIMARY KEY,
+  ids    BLOB NOT NULL,
+  vals   BLOB NOT NULL
+) STRICT;
 
-${["1m", "10m", "1h"]
-  .map(
-    (tier) => `CREATE TABLE history_${tier} (
+-- One series' points of one tier from start to start + the tier's chunk span.
+CREATE TABLE history_chunks (
+  tier   TEXT NOT NULL,
   series INTEGER NOT NULL,
-  t      INTEGER NOT NULL,
-  min    REAL NOT NULL,
-  avg    REAL NOT NULL,
-  max    REAL NOT NULL,
-  n      INTEGER NOT NULL,
-  PRIMARY KEY (series, t)
-) STRICT, WITHOUT ROWID;`,
-  )
-  .join("\n\n")}
+  start  INTEGER NOT NULL,
+  data   BLOB NOT NULL,
+  PRIMARY KEY (tier, series, start)
+) STRICT;
+CREATE INDEX history_chunks_by_start ON history_chunks (tier, start);
 
 CREATE TABLE history_events (
   id      INTEGER PRIMARY KEY,
@@ -136,7 +133,7 @@ CREATE TABLE history_events (
 ) STRICT;
 CREATE INDEX history_events_by_time ON history_events (at);
 
--- Each rolled-up tier: every bucket before done_until is written; next_series is where the bucket at done_until goes on.
+-- Each rolled-up tier: every chunk span before done_until is written; next_series is where the span at done_until goes on.
 CREATE TABLE history_rollup (
   tier        TEXT PRIMARY KEY,
   done_until  INTEGER NOT NULL,

@@ -15,6 +15,7 @@ import { StorageError } from "../../src/errors.js";
 import { readState } from "../../src/store/agent-store.js";
 import { DB_FILE, openDatabase } from "../../src/store/database.js";
 import { HistoryStore, retentionOf } from "../../src/store/history.js";
+import { unpackIds, unpackValues } from "../../src/store/history-packing.js";
 import { MIGRATIONS, type Migration, migrate, schemaVersion } from "../../src/store/migrations.js";
 import { SilenceStore } from "../../src/store/silences.js";
 import { sampleNotification } from "../support/sample-notification.js";
@@ -37,11 +38,9 @@ describe("openDatabase", () => {
       "deliveries",
       "failed_deliveries",
       "flap",
-      "history_10m",
-      "history_1h",
-      "history_1m",
+      "history_chunks",
       "history_events",
-      "history_raw",
+      "history_head",
       "history_rollup",
       "history_series",
       "meta",
@@ -81,7 +80,7 @@ describe("openDatabase", () => {
     expect(schemaVersion(old)).toBe(3);
     old.prepare("INSERT INTO alerts (fingerprint, record) VALUES ('host_cpu{}', '{\"fingerprint\":\"host_cpu{}\"}')").run();
     old.prepare("INSERT INTO notifications (id, created_at, body) VALUES ('n-1', 1, '{}')").run();
-    expect(tables(old)).not.toContain("history_raw");
+    expect(tables(old)).not.toContain("history_head");
     old.close();
     const db = openDatabase(dir);
     expect(schemaVersion(db)).toBe(4);
@@ -90,9 +89,9 @@ describe("openDatabase", () => {
     const history = new HistoryStore(db, retentionOf(configSchema.parse({}).history));
     history.record(1_000, [{ metric: "host_cpu", labels: {}, value: 5 }], [{ at: 1_000, kind: "container.start", subject: "web-1", labels: {}, data: {} }]);
     history.flush();
-    expect(db.prepare("SELECT series, t, v FROM history_raw").all()).toEqual([{ series: 1, t: 1_000, v: 5 }]);
-    // Points are stored without a rowid, keyed by series and time.
-    expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'history_raw'").pluck().get()).toMatch(/PRIMARY KEY \(series, t\)\s*\) STRICT, WITHOUT ROWID/);
+    // A cycle is one head row: the ids of its series and their values, packed.
+    const row = db.prepare("SELECT t, ids, vals FROM history_head").get() as { t: number; ids: Buffer; vals: Buffer };
+    expect([row.t, Array.from(unpackIds(row.ids)), Array.from(unpackValues(row.vals))]).toEqual([1_000, [1], [5]]);
     db.close();
   });
 
