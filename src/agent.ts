@@ -108,8 +108,8 @@ export class Agent {
     const db = this.data.db;
     if (!this.historyParts || this.historyParts.store.db !== db || this.historyParts.key !== key) {
       this.historyParts?.store.close();
-      // `check` is one cycle per process: it writes its points at the end of its cycle; `run` about once a minute.
-      const store = new HistoryStore(db, retention, { flushEveryMs: (this.opts.command ?? "run") === "run" ? HISTORY_FLUSH_EVERY_MS : 0 });
+      // Each cycle's points are written at the end of the cycle: one head row, ~1–2 ms for 50 containers (docs/benchmarks.md section 11); a minute of them at once took 20–40 ms.
+      const store = new HistoryStore(db, retention, { flushEveryMs: 0 });
       this.historyParts = { store, maintainer: new HistoryMaintainer(store), key };
     }
     return this.historyParts.store;
@@ -235,9 +235,6 @@ export class Agent {
     return result;
   }
 }
-
-/** How often `run` writes the history's raw points (store/history.ts `flushEveryMs`). */
-const HISTORY_FLUSH_EVERY_MS = 60_000;
 
 /** How often `run` stores its collectors' memory (`check` stores it every cycle: the next check starts from it). */
 const RUN_SNAPSHOT_EVERY_MS = 60_000;

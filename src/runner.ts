@@ -24,10 +24,10 @@ export interface RunnerOptions {
 /**
  * One step of the history's roll-up and deletion after each regular cycle,
  * at most this long (it is synchronous: an event that comes meanwhile waits
- * at most this for its cycle). Its row budget keeps up with 1 000 series at
- * a 1 s interval.
+ * at most this for its cycle). At a 10 s interval that is ~1.8 s of work an
+ * hour; 50 containers need ~0.2 s an hour (docs/benchmarks.md section 11).
  */
-export const HISTORY_STEP_MS = 50;
+export const HISTORY_STEP_MS = 5;
 
 /** Events come in bursts (kill, die, stop, destroy): wait this long to take them in one cycle. */
 const EVENT_DEBOUNCE_MS = 100;

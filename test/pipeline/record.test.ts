@@ -29,6 +29,7 @@ import { sampleNotification } from "../support/sample-notification.js";
 
 const T0 = Date.UTC(2026, 11, 1, 3, 0, 0);
 const MIN = 60_000;
+const HOUR = 60 * MIN;
 
 let logs: string[] = [];
 beforeEach(() => {
@@ -231,9 +232,17 @@ describe("history.enabled in the agent", () => {
     try {
       await agent.cycle(T0);
       await agent.cycle(T0 + MIN);
-      agent.maintainHistory(T0 + 10 * MIN, 1000);
-      const count = (t: string) => agent.db.prepare(`SELECT COUNT(*) FROM ${t}`).pluck().get() as number;
-      return Object.fromEntries(["history_series", "history_raw", "history_1m", "history_events", "history_rollup"].map((t) => [t, count(t)]));
+      const heads = agent.db.prepare("SELECT COUNT(*) FROM history_head").pluck().get() as number;
+      agent.maintainHistory(T0 + 2 * HOUR, 1000);
+      const count = (t: string, where = "1") => agent.db.prepare(`SELECT COUNT(*) FROM ${t} WHERE ${where}`).pluck().get() as number;
+      return {
+        history_series: count("history_series"),
+        history_head: heads,
+        raw: count("history_chunks", "tier = 'raw'"),
+        "1m": count("history_chunks", "tier = '1m'"),
+        history_events: count("history_events"),
+        history_rollup: count("history_rollup"),
+      };
     } finally {
       await agent.close();
     }
@@ -242,38 +251,36 @@ describe("history.enabled in the agent", () => {
   it("records cycles and rolls them up when on (the default)", async () => {
     const counts = await agentRun("");
     expect(counts.history_series).toBe(1);
-    expect(counts.history_raw).toBe(2);
-    expect(counts.history_1m).toBe(2);
+    expect(counts.history_head).toBe(2);
+    expect(counts.raw).toBe(1);
+    expect(counts["1m"]).toBe(1);
     expect(counts.history_events).toBe(1); // host_cpu firing
   });
 
-  it("run keeps a cycle's points in memory and writes them when it closes; check writes them at the end of its cycle", async () => {
+  it("run and check write each cycle's points at the end of the cycle, one head row each", async () => {
     const dir = mkdtempSync(join(tmpdir(), "lookout-history-agent-"));
     const config = join(dir, "lookout.yaml");
     writeFileSync(config, "host:\n  cpu: { warning: 90, critical: null, for: 0s }\n", { mode: 0o600 });
     const loaded = loadConfig({ configPath: config, dataDir: join(dir, "data"), env: {} });
     const host: Collector = { name: "host", collect: async () => [cpu(50)] };
-    const raw = (agent: Agent) => agent.db.prepare("SELECT COUNT(*) FROM history_raw").pluck().get() as number;
+    const heads = (agent: Agent) => agent.db.prepare("SELECT COUNT(*) FROM history_head").pluck().get() as number;
     const run = new Agent(loaded, { command: "run", collectors: [host], notifiers: [] });
     await run.cycle(T0);
     await run.cycle(T0 + 10_000);
-    expect(raw(run)).toBe(0);
-    // A query in the agent sees them.
+    expect(heads(run)).toBe(2);
     const [series] = run.history()!.series(HOST_CPU);
     expect(run.history()!.points(series!.id, T0, T0 + MIN, 1, T0 + MIN).points).toHaveLength(2);
-    await run.cycle(T0 + 20_000);
     await run.close();
     const check = new Agent(loaded, { command: "check", collectors: [host], notifiers: [] });
     try {
-      expect(raw(check)).toBe(3);
       await check.cycle(T0 + 30_000);
-      expect(raw(check)).toBe(4);
+      expect(heads(check)).toBe(3);
     } finally {
       await check.close();
     }
   });
 
   it("writes nothing when history.enabled is false", async () => {
-    expect(await agentRun("history:\n  enabled: false\n")).toEqual({ history_series: 0, history_raw: 0, history_1m: 0, history_events: 0, history_rollup: 0 });
+    expect(await agentRun("history:\n  enabled: false\n")).toEqual({ history_series: 0, history_head: 0, raw: 0, "1m": 0, history_events: 0, history_rollup: 0 });
   });
 });
