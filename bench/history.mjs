@@ -15,8 +15,8 @@
  *     `Agent.cycle` with a collector handing it the host's and the
  *     containers' samples, which the record stage writes), each on-cycle
  *     followed by a `maintainHistory` step (the runner's `HISTORY_STEP_MS`)
- *     as `lookout run` does; the writes of points (once a minute) timed
- *     apart;
+ *     as `lookout run` does; the writes of points (a head row a cycle)
+ *     timed apart;
  *   - then a backlog (the last hour of raw back in the head, a day of
  *     10-minute and a week of 1-hour chunks to roll up again) and cycles,
  *     each followed by a step, until it is caught up: each cycle's and each

@@ -24,7 +24,7 @@ export interface HistoryPoint {
 
 /** Where history is kept (store/history.ts `HistoryStore`). */
 export interface HistoryJournal {
-  /** A cycle's points (all at `at`) and events. May throw. (The store keeps points in memory and writes them about once a minute.) */
+  /** A cycle's points (all at `at`) and events. May throw. (The agent's store writes them at once, one row a cycle: store/history.ts.) */
   record(at: number, points: readonly HistoryPoint[], events: readonly HistoryEvent[]): void;
 }
 

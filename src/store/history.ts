@@ -22,12 +22,13 @@
  *   held back, container events; kept as long as the 1-hour tier.
  *
  * `HistoryStore` writes a cycle (the record stage's `HistoryJournal`) and
- * answers the queries a chart needs. A cycle's points are kept in memory and
- * written together about once a minute (`flushEveryMs`, of the cycles' time),
- * when the buffer is full, on close and before anything reads points, in one
+ * answers the queries a chart needs. A cycle's points are written as one head
+ * row at the end of the cycle (the agent's `flushEveryMs: 0`; the store can
+ * also keep cycles in memory and write them together: `flushEveryMs`,
+ * `maxBuffered`, always before anything reads points and on close), in a
  * transaction that does not wait for the disk. A power cut can lose the last
- * minute of points, never alert state or the outbox (their own commits wait
- * for the disk). Events are written at once.
+ * cycles of points, never alert state or the outbox (their own commits wait
+ * for the disk). Events are written at once, the same way.
  * `HistoryMaintainer.step` turns each closed hour of the head into chunks (raw
  * and 1-minute), rolls chunks up into coarser ones and deletes what expired,
  * in steps of a few milliseconds, so that it never holds up a cycle: the

@@ -5,7 +5,7 @@
  * 10-minute (a day a chunk) and 1-hour (a week a chunk) min/avg/max; each
  * tier's retention; roll-up and deletion in steps of bounded size and time;
  * which tier a chart reads; the packing; the events journal and its filters;
- * points kept in memory and written about once a minute.
+ * points kept in memory and written together when the store is told to.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
