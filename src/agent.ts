@@ -11,6 +11,7 @@ import { topProcesses } from "./collect/host/processes.js";
 import { createCollectors } from "./collect/registry.js";
 import type { LoadedConfig } from "./config/load.js";
 import { RECEIVER_LISTS } from "./config/schema.js";
+import { describeError } from "./errors.js";
 import { log } from "./log.js";
 import type { Notification } from "./model/notification.js";
 import { Dispatcher } from "./notify/dispatcher.js";
@@ -21,10 +22,12 @@ import { routesFrom } from "./notify/routing.js";
 import { type CollectOptions, CollectStage } from "./pipeline/collect.js";
 import { runCycle } from "./pipeline/cycle.js";
 import type { AgentState, CycleResult, CycleSettings } from "./pipeline/cycle-data.js";
+import { historyRecorder, type RecordHistory } from "./pipeline/record.js";
 import { activeMaintenance } from "./silence/maintenance.js";
 import { AgentDatabase } from "./store/agent-db.js";
 import type { AgentStore } from "./store/agent-store.js";
 import type { Db } from "./store/database.js";
+import { HistoryMaintainer, HistoryStore, recordingDeliveries, retentionOf } from "./store/history.js";
 
 export type { CheckStatus, CycleResult } from "./pipeline/cycle-data.js";
 
@@ -46,6 +49,11 @@ export class Agent {
   notifiers: Notifier[];
   dispatcher: Dispatcher;
   private settings: CycleSettings;
+  /** The history on the open database, and its maintainer (made again when the database or the retention changes). */
+  private historyParts: { store: HistoryStore; maintainer: HistoryMaintainer; key: string } | null = null;
+  private readonly recordHistory: RecordHistory = historyRecorder(() => this.history()!);
+  /** Why the last history step failed (logged once, until one works). */
+  private maintenanceFailing: string | null = null;
 
   constructor(
     public loaded: LoadedConfig,
@@ -55,7 +63,8 @@ export class Agent {
     try {
       const { outbox, failed, ...state } = this.data.load();
       this._state = state;
-      this.outbox = new Outbox({ outbox, failed }, this.data.journal);
+      const journal = recordingDeliveries(this.data.journal, () => this.history());
+      this.outbox = new Outbox({ outbox, failed }, () => journal);
       this.collect = new CollectStage(opts.collectors ?? createCollectors(loaded), snapshotEveryMs(opts.command));
       this.notifiers = opts.notifiers ?? createNotifiers(loaded);
     } catch (err) {
@@ -85,6 +94,47 @@ export class Agent {
     return this.data.store;
   }
 
+  /** The history on the open database; null when `history.enabled` is false. */
+  history(): HistoryStore | null {
+    const h = this.loaded.config.history;
+    if (!h.enabled) {
+      // Turned off by a reload: what the old store holds in memory is still written.
+      this.historyParts?.store.close();
+      this.historyParts = null;
+      return null;
+    }
+    const retention = retentionOf(h);
+    const key = JSON.stringify(retention);
+    const db = this.data.db;
+    if (!this.historyParts || this.historyParts.store.db !== db || this.historyParts.key !== key) {
+      this.historyParts?.store.close();
+      // Each cycle's points are written at the end of the cycle: one head row, ~1–2 ms for 50 containers (docs/benchmarks.md section 11); a minute of them at once took 20–40 ms.
+      const store = new HistoryStore(db, retention, { flushEveryMs: 0 });
+      this.historyParts = { store, maintainer: new HistoryMaintainer(store), key };
+    }
+    return this.historyParts.store;
+  }
+
+  /**
+   * One small step of the history's roll-up and deletion (store/history.ts),
+   * for at most `budgetMs`: the runner calls it between cycles, `check` after
+   * its cycle. Never throws (a failure is logged once, until a step works).
+   * Returns whether work was left.
+   */
+  maintainHistory(now: number, budgetMs: number): boolean {
+    if (!this.history()) return false;
+    try {
+      const more = this.historyParts!.maintainer.step(now, budgetMs).more;
+      this.maintenanceFailing = null;
+      return more;
+    } catch (err) {
+      const why = describeError(err);
+      if (why !== this.maintenanceFailing) log.error("could not roll up or trim the history; alerts are not affected", { error: why });
+      this.maintenanceFailing = why;
+      return false;
+    }
+  }
+
   private makeDispatcher(loaded: LoadedConfig, notifiers: Notifier[]): Dispatcher {
     return new Dispatcher({
       notifiers,
@@ -106,9 +156,15 @@ export class Agent {
     await this.collect.stop();
   }
 
-  /** Stops collecting, stores what the collectors know (`run` stores it only now and then), closes the database and lets another agent use the data directory. */
+  /**
+   * Stops collecting, stores what the collectors know (`run` stores it only
+   * now and then) and the history's points still in memory, closes the
+   * database and lets another agent use the data directory.
+   */
   async close(): Promise<void> {
     await this.stopCollectors();
+    if (this.data.db.open) this.historyParts?.store.close(); // never throws
+    this.historyParts = null;
     if (snapshotEveryMs(this.opts.command) > 0 && this.data.db.open && this._state.lastCycleAt !== null) {
       this._state = { ...this._state, collectors: { ...this._state.collectors, ...this.collect.snapshots(Date.now()) } };
       this.data.save(this._state, [], () => this.outbox.contents());
@@ -168,6 +224,7 @@ export class Agent {
         topProcesses: (by, limit) => topProcesses({ hostRoot: this.loaded.hostRoot, by, limit }),
         persist: (s, added) => this.data.save(s, added, () => this.outbox.contents()),
         clock: () => Date.now(),
+        history: this.loaded.config.history.enabled ? this.recordHistory : null,
       },
       this._state,
       now,

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Agent, CycleResult } from "../src/agent.js";
 import { setLogSink } from "../src/log.js";
 import type { Heartbeat } from "../src/notify/heartbeat.js";
-import { Runner } from "../src/runner.js";
+import { HISTORY_STEP_MS, Runner } from "../src/runner.js";
 import { ManualClock } from "./support/clock.js";
 
 const T0 = Date.parse("2026-03-01T12:00:00Z");
@@ -29,6 +29,7 @@ function fakeAgent(clock: ManualClock, opts: { cycleMs?: number } = {}) {
   const changed = new Map<string, () => void>();
   const collectors = ["host", "docker"].map((name) => ({ name, watch: (cb: () => void) => void changed.set(name, cb) }));
   let stopped = false;
+  const maintained: Array<[number, number]> = [];
   const agent = {
     collectors,
     async cycle(now: number, o: { reason: string; only?: ReadonlySet<string> }): Promise<CycleResult> {
@@ -39,11 +40,12 @@ function fakeAgent(clock: ManualClock, opts: { cycleMs?: number } = {}) {
       return {} as CycleResult;
     },
     dispatcher: { drain: async (deadline: number) => void drains.push(deadline) },
+    maintainHistory: (now: number, budgetMs: number) => void maintained.push([now, budgetMs]),
     async stopCollectors() {
       stopped = true;
     },
   };
-  return { agent: agent as unknown as Agent, cycles, drains, change: (name: string) => changed.get(name)!(), stopped: () => stopped };
+  return { agent: agent as unknown as Agent, cycles, drains, maintained, change: (name: string) => changed.get(name)!(), stopped: () => stopped };
 }
 
 function fakeHeartbeat() {
@@ -71,7 +73,7 @@ afterEach(() => stop.abort());
 describe("Runner (on a test clock)", () => {
   it("checks at once, then every interval; pings the heartbeat after each; kicks delivery up to the next check", async () => {
     const clock = new ManualClock(T0);
-    const { agent, cycles, drains, stopped } = fakeAgent(clock);
+    const { agent, cycles, drains, maintained, stopped } = fakeAgent(clock);
     const { heartbeat, beats } = fakeHeartbeat();
     const runner = new Runner(agent, 10_000, stop.signal, heartbeat, { clock });
     const running = runner.run();
@@ -90,6 +92,8 @@ describe("Runner (on a test clock)", () => {
     ]);
     expect(beats).toEqual(cycles.map((c) => c.at));
     expect(drains).toEqual(cycles.map((c) => c.at + 10_000));
+    // A small step of the history's roll-up after each regular cycle.
+    expect(maintained).toEqual(cycles.map((c) => [c.at, HISTORY_STEP_MS]));
     stop.abort();
     await running;
     expect(stopped()).toBe(true);

@@ -1,4 +1,5 @@
 import type { LookoutConfig } from "../config/schema.js";
+import type { ContainerEvent } from "../model/history.js";
 import type { MetricName } from "../model/metrics.js";
 import type { Sample } from "../model/sample.js";
 
@@ -23,6 +24,8 @@ export interface CollectContext {
 export interface CollectResult {
   samples: Sample[];
   covers?: MetricName[];
+  /** What the collector saw happen since its last collect (a container died, started…), for the history's events journal. */
+  events?: ContainerEvent[];
 }
 
 /**

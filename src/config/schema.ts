@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { CRON_EXAMPLE, CRON_NEVER, cronProblem } from "../cron.js";
 import { MATCHER_EXAMPLE, matcherProblem } from "../label-matchers.js";
-import { parseDuration } from "./duration.js";
+import { formatDuration, parseDuration } from "./duration.js";
 
 /**
  * A duration key: text like `500ms`, `10s`, `2m`, `1h`, `1d` (or 0), in milliseconds.
@@ -309,6 +309,38 @@ export const configSchema = z.strictObject({
     .strictObject({
       max: count.default(4),
       within: duration("10s", "7d").prefault("30m"),
+    })
+    .prefault({}),
+  /** Every sample and event kept in the data directory's database, in tiers of coarser resolution as they age (store/history.ts). */
+  history: z
+    .strictObject({
+      enabled,
+      /** Every sample, at the collection interval. */
+      raw: duration("1h", "7d").prefault("24h"),
+      /** 1-minute min/avg/max. */
+      per_minute: duration("1d", "90d").prefault("7d"),
+      /** 10-minute min/avg/max. */
+      per_10_minutes: duration("7d", "365d").prefault("30d"),
+      /** 1-hour min/avg/max; events are kept as long. */
+      per_hour: duration("30d", "1825d").prefault("365d"),
+    })
+    .superRefine((h, ctx) => {
+      const tiers = [
+        ["raw", h.raw],
+        ["per_minute", h.per_minute],
+        ["per_10_minutes", h.per_10_minutes],
+        ["per_hour", h.per_hour],
+      ] as const;
+      for (let i = 1; i < tiers.length; i++) {
+        const [prevKey, prev] = tiers[i - 1]!;
+        const [key, ms] = tiers[i]!;
+        if (ms < prev)
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `must be at least history.${prevKey} (${formatDuration(prev)}): a coarser tier is kept longer; raise it or lower history.${prevKey}`,
+          });
+      }
     })
     .prefault({}),
   maintenance: z.array(maintenanceWindow, { error: `expected a list like [{ cron: "${CRON_EXAMPLE}", duration: 1h, match: "container=db-*" }]` }).default([]),

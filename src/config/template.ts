@@ -192,6 +192,18 @@ notify:
   #     webhook_url_file: /etc/lookout/oncall-webhook   # a file holding the URL
   #     min_severity: critical
 
+# History: every sample (host and containers) and every event (alerts firing
+# and resolving, notifications sent, given up or held back, containers that
+# started, died, were OOM-killed, redeployed…) kept in the data directory's
+# database, in coarser tiers as they age. Each tier is kept at least as long as
+# the one before it. "enabled: false" keeps nothing (and writes nothing).
+history:
+  enabled: true
+  raw: 24h              # every sample, at the collection interval; 1h to 7d
+  per_minute: 7d        # 1-minute min/avg/max; 1d to 90d
+  per_10_minutes: 30d   # 10-minute min/avg/max; 7d to 365d
+  per_hour: 365d        # 1-hour min/avg/max, and the events; 30d to 1825d
+
 # Maintenance windows: recurring times when matching alerts are tracked but not
 # sent, like a silence that comes back (one-off silences: lookout silence add).
 # An alert still firing when its window ends is sent then.

@@ -333,3 +333,21 @@ export const PER_CONTAINER_METRICS: readonly MetricName[] = [
 
 /** The metrics about a container dying, whose details say where it writes (a full disk there is the likely cause). */
 export const CONTAINER_DEATH_METRICS = [CONTAINER_CRASHED, CONTAINER_OOM_KILLED, CONTAINER_RESTART_LOOP] as const;
+
+/**
+ * Series kept in history that are not metrics of their own: what a chart
+ * needs from a sample's details (the limit a container's memory is drawn
+ * against). The record stage derives them (pipeline/record.ts `historyPoints`);
+ * no rule reads them and `check --json` does not print them.
+ */
+export const CONTAINER_MEMORY_LIMIT = "container_memory_limit";
+export const HOST_MEMORY_TOTAL = "host_memory_total";
+export const HOST_SWAP_TOTAL = "host_swap_total";
+export const HOST_DISK_SIZE = "host_disk_size";
+
+export const HISTORY_ONLY_SERIES = {
+  [CONTAINER_MEMORY_LIMIT]: { unit: "bytes" },
+  [HOST_MEMORY_TOTAL]: { unit: "bytes" },
+  [HOST_SWAP_TOTAL]: { unit: "bytes" },
+  [HOST_DISK_SIZE]: { unit: "bytes" },
+} as const satisfies Record<string, MetricDefinition>;

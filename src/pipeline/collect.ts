@@ -8,6 +8,7 @@ import type { Collector, CollectResult } from "../collect/collector.js";
 import type { LookoutConfig } from "../config/schema.js";
 import { describeError } from "../errors.js";
 import { log } from "../log.js";
+import type { ContainerEvent } from "../model/history.js";
 import type { Sample } from "../model/sample.js";
 
 export interface Collected {
@@ -18,6 +19,10 @@ export interface Collected {
   errors: string[];
   /** The memory of each collector that ran, to keep across processes (`check` from cron). */
   snapshots: Record<string, { savedAt: number; data: unknown }>;
+  /** Samples of the collectors that ran this cycle (not those reused from an earlier one): what history records. */
+  fresh: Sample[];
+  /** What the collectors that ran saw happen since they last ran. */
+  events: ContainerEvent[];
 }
 
 export interface CollectOptions {
@@ -49,6 +54,7 @@ export class CollectStage {
     const reason = opts.reason ?? "interval";
     const errors: string[] = [];
     const snapshots: Collected["snapshots"] = {};
+    const ran = new Set<string>();
     const takeSnapshots = now - this.snapshotAt >= this.snapshotEveryMs;
     if (takeSnapshots) this.snapshotAt = now;
     await Promise.all(
@@ -57,6 +63,7 @@ export class CollectStage {
         try {
           const out = await c.collect({ config, now, reason });
           this.last.set(c.name, Array.isArray(out) ? { samples: out } : out);
+          ran.add(c.name);
           if (c.snapshot && takeSnapshots) snapshots[c.name] = { savedAt: now, data: c.snapshot() };
         } catch (err) {
           this.last.delete(c.name);
@@ -67,13 +74,19 @@ export class CollectStage {
     );
     const samples: Sample[] = [];
     const covers = new Set<string>();
+    const fresh: Sample[] = [];
+    const events: ContainerEvent[] = [];
     for (const c of this.collectors) {
       const r = this.last.get(c.name);
       if (!r) continue;
       samples.push(...r.samples);
       for (const m of r.covers ?? []) covers.add(m);
+      if (ran.has(c.name)) {
+        fresh.push(...r.samples);
+        events.push(...(r.events ?? []));
+      }
     }
-    return { samples, covers, errors, snapshots };
+    return { samples, covers, errors, snapshots, fresh, events };
   }
 
   /** Each collector's memory now (before its collectors are replaced on reload). */

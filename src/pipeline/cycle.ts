@@ -1,7 +1,7 @@
 /**
  * One cycle, as a list of stages (each in its own file, in the spirit of
  * Alertmanager's notify.go MultiStage): collect → evaluate → lifecycle →
- * enrich → route → late receivers → daily summary → commit. The memory of the
+ * enrich → route → late receivers → daily summary → commit → record. The memory of the
  * last cycle comes in and a new one goes out; the outbox is its own owner's
  * (notify/outbox.ts). `lookout check` runs one cycle, `lookout run` one every
  * interval (runner.ts). Nothing here touches SQLite, /proc or the network
@@ -17,6 +17,7 @@ import type { AgentState, CheckStatus, CycleResult, CycleSettings } from "./cycl
 import { Enricher, type TopProcesses } from "./enrich.js";
 import { lateNotifications } from "./late.js";
 import { lifecycle } from "./lifecycle.js";
+import { type RecordHistory, record } from "./record.js";
 import { routeNotifications } from "./route.js";
 import { dailySummary } from "./summary.js";
 
@@ -31,6 +32,8 @@ export interface CycleParts {
   persist: Persist;
   /** The time now (after collecting: when the cycle's measurements were complete). */
   clock: () => number;
+  /** Where the cycle's samples and events are kept (`history.enabled`); none: not kept. Never throws. */
+  history?: RecordHistory | null;
 }
 
 export async function runCycle(parts: CycleParts, memory: AgentState, now: number, opts: CollectOptions = {}): Promise<{ result: CycleResult; state: AgentState }> {
@@ -65,6 +68,7 @@ export async function runCycle(parts: CycleParts, memory: AgentState, now: numbe
     summary: summary.counts,
   };
   const committed = commit(parts.outbox, addressed, state, parts.persist, now);
+  record(parts.history, now, collected.fresh, collected.events, life);
 
   const errors = [...collected.errors, ...(committed.storageError ? [`data directory: ${committed.storageError}`] : [])];
   const result: CycleResult = {

@@ -91,6 +91,56 @@ CREATE TABLE silences (
 CREATE INDEX silences_by_end ON silences (ends_at);
 `;
 
+/**
+ * History (store/history.ts, packed as store/history-packing.ts says): series,
+ * the head (the last hour or so of raw points: one row per cycle holding every
+ * series' value), chunks (one row per series, tier and chunk span, its points
+ * packed), the events journal and the roll-up's progress. Times in ms since
+ * epoch; a chunk's start is a multiple of its tier's span.
+ */
+const V4_HISTORY = `
+CREATE TABLE history_series (
+  id     INTEGER PRIMARY KEY AUTOINCREMENT,
+  metric TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  UNIQUE (metric, labels)
+) STRICT;
+
+-- One cycle: ids (uint32, ascending) and values (float64) of the series it recorded.
+CREATE TABLE history_head (
+  t      INTEGER PRIMARY KEY,
+  ids    BLOB NOT NULL,
+  vals   BLOB NOT NULL
+) STRICT;
+
+-- One series' points of one tier from start to start + the tier's chunk span.
+CREATE TABLE history_chunks (
+  tier   TEXT NOT NULL,
+  series INTEGER NOT NULL,
+  start  INTEGER NOT NULL,
+  data   BLOB NOT NULL,
+  PRIMARY KEY (tier, series, start)
+) STRICT;
+CREATE INDEX history_chunks_by_start ON history_chunks (tier, start);
+
+CREATE TABLE history_events (
+  id      INTEGER PRIMARY KEY,
+  at      INTEGER NOT NULL,
+  kind    TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  labels  TEXT NOT NULL,
+  data    TEXT NOT NULL
+) STRICT;
+CREATE INDEX history_events_by_time ON history_events (at);
+
+-- Each rolled-up tier: every chunk span before done_until is written; next_series is where the span at done_until goes on.
+CREATE TABLE history_rollup (
+  tier        TEXT PRIMARY KEY,
+  done_until  INTEGER NOT NULL,
+  next_series INTEGER NOT NULL
+) STRICT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "alert state, outbox, failed deliveries, silences", up: (db) => db.exec(V1_SCHEMA) },
   {
@@ -105,6 +155,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // reported_to: {"receiver": ms} for each receiver that accepted a message saying it could not be delivered.
     up: (db) => db.exec("ALTER TABLE failed_deliveries ADD COLUMN reported_to TEXT NOT NULL DEFAULT '{}'"),
   },
+  { version: 4, name: "history: series, points in tiers, events", up: (db) => db.exec(V4_HISTORY) },
 ];
 
 export function schemaVersion(db: Database.Database): number {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { type LoadedConfig, loadConfig } from "../../src/config/load.js";
+import { configSchema } from "../../src/config/schema.js";
 import { ConfigError } from "../../src/errors.js";
 import { buildReceivers } from "../../src/notify/registry.js";
 import { clearSecrets, redact } from "../../src/secrets.js";
@@ -68,6 +69,18 @@ describe("loadConfig", () => {
     expect(problems.some((p) => p.startsWith("interval: expected a duration") && p.endsWith('got "10q"'))).toBe(true);
     expect(problems).toContain('notify.send_resolved: expected true or false, got "maybe"');
     expect(problems).toHaveLength(5);
+  });
+
+  it("history: each tier's retention within its bounds, and kept at least as long as the tier before it", () => {
+    expect(configSchema.parse({}).history).toEqual({ enabled: true, raw: 86_400_000, per_minute: 7 * 86_400_000, per_10_minutes: 30 * 86_400_000, per_hour: 365 * 86_400_000 });
+    expect(problemsOf("history:\n  raw: 30m\n  per_hour: 10y\n")).toEqual([
+      'history.raw: expected a duration from 1h to 7d, got "30m"',
+      'history.per_hour: expected a duration like 500ms, 10s, 2m, 1h or 1d (from 30d to 1825d), got "10y"',
+    ]);
+    expect(problemsOf("history:\n  raw: 3d\n  per_minute: 2d\n")).toEqual([
+      'history.per_minute: must be at least history.raw (3d): a coarser tier is kept longer; raise it or lower history.raw, got "2d"',
+    ]);
+    expect(configSchema.parse({ history: { enabled: false } }).history.enabled).toBe(false);
   });
 
   it("refuses a critical level below the warning level", () => {

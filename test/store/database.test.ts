@@ -10,9 +10,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { configSchema } from "../../src/config/schema.js";
 import { StorageError } from "../../src/errors.js";
 import { readState } from "../../src/store/agent-store.js";
 import { DB_FILE, openDatabase } from "../../src/store/database.js";
+import { HistoryStore, retentionOf } from "../../src/store/history.js";
+import { unpackIds, unpackValues } from "../../src/store/history-packing.js";
 import { MIGRATIONS, type Migration, migrate, schemaVersion } from "../../src/store/migrations.js";
 import { SilenceStore } from "../../src/store/silences.js";
 import { sampleNotification } from "../support/sample-notification.js";
@@ -29,7 +32,21 @@ describe("openDatabase", () => {
     expect(schemaVersion(db)).toBe(LATEST);
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.pragma("synchronous", { simple: true })).toBe(2); // FULL
-    expect(tables(db)).toEqual(["alerts", "collector_state", "deliveries", "failed_deliveries", "flap", "meta", "notifications", "silences"]);
+    expect(tables(db)).toEqual([
+      "alerts",
+      "collector_state",
+      "deliveries",
+      "failed_deliveries",
+      "flap",
+      "history_chunks",
+      "history_events",
+      "history_head",
+      "history_rollup",
+      "history_series",
+      "meta",
+      "notifications",
+      "silences",
+    ]);
     db.close();
     expect(statSync(join(dir, DB_FILE)).mode & 0o777).toBe(0o600);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
@@ -48,6 +65,33 @@ describe("openDatabase", () => {
     const db = openDatabase(dir);
     expect(schemaVersion(db)).toBe(LATEST);
     expect(new SilenceStore(db).list().map((s) => [s.id, s.comment])).toEqual([["0000beef", "kept"]]);
+    db.close();
+  });
+
+  it("adds the history's tables to a database of version 3, keeping its state and outbox, and records into them", () => {
+    const dir = dataDir();
+    mkdirSync(dir, { recursive: true });
+    const old = new Database(join(dir, DB_FILE));
+    migrate(
+      old,
+      MIGRATIONS.filter((m) => m.version <= 3),
+      { dataDir: dir },
+    );
+    expect(schemaVersion(old)).toBe(3);
+    old.prepare("INSERT INTO alerts (fingerprint, record) VALUES ('host_cpu{}', '{\"fingerprint\":\"host_cpu{}\"}')").run();
+    old.prepare("INSERT INTO notifications (id, created_at, body) VALUES ('n-1', 1, '{}')").run();
+    expect(tables(old)).not.toContain("history_head");
+    old.close();
+    const db = openDatabase(dir);
+    expect(schemaVersion(db)).toBe(4);
+    expect(db.prepare("SELECT fingerprint FROM alerts").pluck().all()).toEqual(["host_cpu{}"]);
+    expect(db.prepare("SELECT id FROM notifications").pluck().all()).toEqual(["n-1"]);
+    const history = new HistoryStore(db, retentionOf(configSchema.parse({}).history));
+    history.record(1_000, [{ metric: "host_cpu", labels: {}, value: 5 }], [{ at: 1_000, kind: "container.start", subject: "web-1", labels: {}, data: {} }]);
+    history.flush();
+    // A cycle is one head row: the ids of its series and their values, packed.
+    const row = db.prepare("SELECT t, ids, vals FROM history_head").get() as { t: number; ids: Buffer; vals: Buffer };
+    expect([row.t, Array.from(unpackIds(row.ids)), Array.from(unpackValues(row.vals))]).toEqual([1_000, [1], [5]]);
     db.close();
   });
 

@@ -2,8 +2,12 @@ import type { Command } from "commander";
 import { Agent } from "../../agent.js";
 import { setLogLevel } from "../../log.js";
 import { Heartbeat } from "../../notify/heartbeat.js";
+import { HISTORY_STEP_MS } from "../../runner.js";
 import { checkJson, checkTable, EXIT_CODES } from "../check-report.js";
 import { loadFromCommand } from "../context.js";
+
+/** How long `check` may spend rolling up and trimming the history after its cycle, in steps of the runner's `HISTORY_STEP_MS`. */
+const HISTORY_BUDGET_MS_CHECK = 200;
 
 /** How long `check` may wait for receivers (backoff, Retry-After) before leaving the rest to the next run. */
 const DELIVERY_BUDGET_MS = 20_000;
@@ -16,6 +20,9 @@ export async function check(opts: { json?: boolean; all?: boolean }, cmd: Comman
   const heartbeat = Heartbeat.fromConfig(loaded.config, loaded.path ?? "built-in defaults");
   const agent = new Agent(loaded, { command: "check" });
   const result = await agent.cycle();
+  // The history's roll-up and deletion, in short steps as run does them; from cron every minute, that keeps up.
+  const until = performance.now() + HISTORY_BUDGET_MS_CHECK;
+  while (performance.now() < until && agent.maintainHistory(Date.now(), HISTORY_STEP_MS)) await new Promise((r) => setImmediate(r));
   await heartbeat?.beat();
   // flush, not drain: a request still in flight at the budget is aborted (it stays queued for the next run).
   await agent.dispatcher.flush(Date.now() + DELIVERY_BUDGET_MS);

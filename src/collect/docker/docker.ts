@@ -12,6 +12,7 @@
 import type { LookoutConfig } from "../../config/schema.js";
 import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
+import type { ContainerEvent, ContainerEventKind } from "../../model/history.js";
 import {
   CONTAINER_BLOCK_READ,
   CONTAINER_BLOCK_WRITE,
@@ -72,6 +73,8 @@ export interface DockerSnapshot {
   downAtStart?: { at: number; containers: DownAtStart[] };
   /** Where the last stats sweep read running containers' figures (`lookout status` says it). */
   statsSource?: StatsSource;
+  /** The image each container name ran at the last collect (a redeploy is a name back with another image). */
+  images?: Record<string, string>;
 }
 
 /** Where a stats sweep read running containers' figures: their cgroup files, or the Engine API (and why). */
@@ -124,6 +127,9 @@ export function savedProblems(saved: unknown): string[] {
 
 /** Events that change what Lookout reports about a container. */
 const RELEVANT_ACTIONS = new Set(["create", "start", "restart", "kill", "stop", "die", "oom", "health_status", "destroy", "pause", "unpause", "rename", "update"]);
+
+/** Container events kept between two collects at most (a burst of churn while collecting is slow): the oldest go first. */
+const EVENTS_KEPT = 1000;
 
 /** Re-inspect a container at least this often even when nothing seems to change. */
 const REINSPECT_MS = 60_000;
@@ -366,7 +372,23 @@ export class DockerCollector implements Collector {
       );
       return onChange();
     }
+    const before = this.tracker.get(id);
+    const restartsBefore = before?.restarts.length ?? 0;
+    const healthBefore = before?.view.health ?? null;
     const outcome = this.tracker.onEvent({ id, action, time, attributes });
+    const rec = this.tracker.get(id);
+    if (rec) {
+      const verb = action.split(":")[0]!.trim();
+      const exitCode = Number(attributes.exitCode ?? Number.NaN);
+      const code = Number.isFinite(exitCode) ? exitCode : null;
+      if (verb === "start") this.noteEvent(rec.restarts.length > restartsBefore ? "restart" : "start", rec.view, time);
+      else if (verb === "oom") this.noteEvent("oom", rec.view, time, { exitCode: null });
+      else if (verb === "health_status" && rec.view.health !== healthBefore && rec.view.health !== null) this.noteEvent("health", rec.view, time, { health: rec.view.health });
+      else if (verb === "die" && outcome) {
+        if (outcome.kind === "requested") this.noteEvent("stop", rec.view, time, { exitCode: code });
+        else this.noteEvent("die", rec.view, time, { exitCode: code, cause: outcome.kind });
+      }
+    }
     const policy = this.tracker.get(id)?.view.restartPolicy;
     const willRestart = outcome?.kind === "clean" && (policy === "always" || policy === "unless-stopped");
     if (outcome && (outcome.kind === "crash" || outcome.kind === "oom" || willRestart)) {
@@ -378,6 +400,39 @@ export class DockerCollector implements Collector {
     // for an `oom` that may follow it is (see containerSamples): a cycle then.
     if (action === "oom" || (outcome?.kind === "crash" && this.tracker.get(id)?.crash?.exitCode === SIGKILL_EXIT)) setTimeout(onChange, OOM_DIE_WAIT_MS).unref();
     onChange();
+  }
+
+  /** Container events seen since the last collect (for the history's journal); at most EVENTS_KEPT, the oldest dropped. */
+  private events: ContainerEvent[] = [];
+  /** The image each container name ran at the last collect: a name that comes back with another image was redeployed. */
+  private images = new Map<string, string>();
+
+  private noteEvent(kind: ContainerEventKind, view: ContainerView, at: number, extra: Partial<ContainerEvent> = {}): void {
+    this.events.push({ kind, at, labels: containerLabels(view), ...extra });
+    if (this.events.length > EVENTS_KEPT) this.events.splice(0, this.events.length - EVENTS_KEPT);
+  }
+
+  /** The events since the last call, and a redeploy for each container name now running another image than at the last call. */
+  private takeEvents(now: number, found: readonly string[]): ContainerEvent[] {
+    for (const id of found) {
+      // Exits found by inspection (check from cron, the stream down): a die, reconciled.
+      const rec = this.tracker.get(id);
+      if (!rec) continue;
+      if (rec.oom) this.noteEvent("oom", rec.view, rec.oom.at, { exitCode: rec.oom.exitCode, reconciled: true });
+      else if (rec.crash) this.noteEvent("die", rec.view, rec.crash.at, { exitCode: rec.crash.exitCode, cause: "crash", reconciled: true });
+    }
+    const images = new Map<string, string>();
+    for (const rec of this.tracker.records.values()) {
+      if (rec.removedAt !== null) continue;
+      const { name, image } = rec.view;
+      const before = this.images.get(name);
+      if (before !== undefined && image !== "" && before !== image) this.noteEvent("redeploy", rec.view, now, { previousImage: before });
+      if (image !== "") images.set(name, image);
+    }
+    this.images = images;
+    const out = this.events;
+    this.events = [];
+    return out;
   }
 
   private async fetchLogs(id: string): Promise<void> {
@@ -402,6 +457,7 @@ export class DockerCollector implements Collector {
       problems: [...this.problems.keys()],
       ...(this.downAtStart ? { downAtStart: this.downAtStart } : {}),
       ...(this.statsSource ? { statsSource: this.statsSource } : {}),
+      images: Object.fromEntries(this.images),
     };
   }
 
@@ -419,13 +475,18 @@ export class DockerCollector implements Collector {
     this.seen = s.seen === true;
     this.unreachableSince = typeof s.unreachableSince === "number" ? s.unreachableSince : null;
     this.tracker.restore(s.containers);
+    const images = (s as { images?: unknown }).images;
+    if (images && typeof images === "object") {
+      this.images = new Map(Object.entries(images as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string"));
+    }
   }
 
   async collect(ctx: CollectContext): Promise<CollectResult> {
     if (!this.enabled) return { samples: [] };
     const now = ctx.now;
     if (this.streamUp && this.negotiated && ctx.reason === "interval" && this.listedAt !== null && now >= this.listedAt && now - this.listedAt < LIST_EVERY_MS) {
-      return this.report(now, ctx, await this.fromEvents(now));
+      const { known, found } = await this.fromEvents(now);
+      return this.report(now, ctx, known, found);
     }
     let list: ContainerSummary[];
     try {
@@ -469,17 +530,17 @@ export class DockerCollector implements Collector {
       const rec = this.tracker.get(s.Id);
       if (!rec || rec.dirty || rec.view.status !== s.State || now - rec.inspectedAt >= REINSPECT_MS || healthOf(s.Status) !== rec.view.health) toInspect.push(s.Id);
     }
-    await this.inspectAll(toInspect, listed, now, baseline);
+    const found = await this.inspectAll(toInspect, listed, now, baseline);
     this.tracker.forgetMissing(listed, now);
     if (baseline) this.downAtStart = { at: now, containers: downAtStart(this.tracker, listed) };
-    return this.report(now, ctx, listed);
+    return this.report(now, ctx, listed, found);
   }
 
   /**
    * The containers as the events left them, without asking Docker for the
    * list: those whose events marked them are inspected (LIST_EVERY_MS).
    */
-  private async fromEvents(now: number): Promise<Set<string>> {
+  private async fromEvents(now: number): Promise<{ known: Set<string>; found: string[] }> {
     const known = new Set<string>();
     const marked: string[] = [];
     for (const [id, rec] of this.tracker.records) {
@@ -487,13 +548,13 @@ export class DockerCollector implements Collector {
       known.add(id);
       if (rec.dirty) marked.push(id);
     }
-    await this.inspectAll(marked, known, now, false);
+    const found = await this.inspectAll(marked, known, now, false);
     this.tracker.forgetMissing(known, now); // inspected and gone (its destroy event not handled yet)
-    return known;
+    return { known, found };
   }
 
-  /** Inspects `ids` (a container gone meanwhile leaves `listed`), then fetches the logs of those found dead. */
-  private async inspectAll(ids: readonly string[], listed: Set<string>, now: number, baseline: boolean): Promise<void> {
+  /** Inspects `ids` (a container gone meanwhile leaves `listed`), then fetches the logs of those found dead; returns those. */
+  private async inspectAll(ids: readonly string[], listed: Set<string>, now: number, baseline: boolean): Promise<string[]> {
     const found: string[] = [];
     await mapLimit(ids, this.opts.config.docker.stats_concurrency, async (id) => {
       try {
@@ -506,10 +567,11 @@ export class DockerCollector implements Collector {
       return true;
     });
     await Promise.all(found.map((id) => this.fetchLogs(id)));
+    return found;
   }
 
   /** A cycle's samples from what the tracker knows now; `listed` are the containers there (stats are swept for the running ones). */
-  private async report(now: number, ctx: CollectContext, listed: ReadonlySet<string>): Promise<CollectResult> {
+  private async report(now: number, ctx: CollectContext, listed: ReadonlySet<string>, found: readonly string[]): Promise<CollectResult> {
     if (ctx.reason === "interval") {
       const running = [...listed].filter((id) => this.tracker.get(id)?.view.status === "running");
       // The daemon answers one-shot stats on its own ~1 s tick, so a sweep of many
@@ -532,8 +594,9 @@ export class DockerCollector implements Collector {
     }
     // What status lists is what is wrong now: a fixed label, or a container gone, leaves the list.
     for (const key of this.problems.keys()) if (!problems.has(key)) this.problems.delete(key);
+    const events = this.takeEvents(now, found);
     this.tracker.sweepRemoved();
-    return { samples, covers: [...CONTAINER_METRICS, DOCKER_UNREACHABLE] };
+    return { samples, covers: [...CONTAINER_METRICS, DOCKER_UNREACHABLE], ...(events.length > 0 ? { events } : {}) };
   }
 
   /** Whether Docker was not answering at `at` (from the first cycle it failed to the moment it answered again). */

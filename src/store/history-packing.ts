@@ -1,0 +1,196 @@
+/**
+ * How the history's points are packed into BLOBs (store/history.ts).
+ *
+ * - A head row holds one cycle's points of every series: their ids (uint32)
+ *   and their values (float64), in two BLOBs. Writing a cycle is
+ *   one row, whatever the number of series.
+ * - A chunk holds one series' points of one tier over the tier's chunk span
+ *   (an hour of raw samples, a week of hours…), as columns: integers (time
+ *   offsets, sample counts) delta-coded, floats XOR-ed with the one before
+ *   (Gorilla's idea: a value that did not change becomes zeros, one that
+ *   changed little keeps its high bytes zero), each column's bytes shuffled
+ *   (all first bytes, then all second bytes…: Blosc's idea, so the zeros line
+ *   up) and the whole deflated. A flat series (a restart count, a memory
+ *   limit) costs a few bytes a chunk, a noisy one about its float64s.
+ *
+ * Values stay float64: a byte counter of 10^11 keeps its last byte (a float32
+ * would round it to 8 KiB, and the rate made from two of them with it).
+ * Byte order is the machine's (little-endian on every platform Lookout runs
+ * on); a database is not moved between machines of different byte order.
+ */
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+
+export function packHead(ids: Uint32Array, values: Float64Array): { ids: Buffer; values: Buffer } {
+  return { ids: Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength), values: Buffer.from(values.buffer, values.byteOffset, values.byteLength) };
+}
+
+/** A BLOB's bytes as a typed array of `width`-byte elements, copied when SQLite's buffer is not aligned to it. */
+function aligned(buf: Uint8Array, width: number): ArrayBuffer {
+  if (buf.byteOffset % width === 0) return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  return new Uint8Array(buf).buffer as ArrayBuffer;
+}
+
+export function unpackIds(ids: Uint8Array): Uint32Array {
+  return new Uint32Array(aligned(ids, 4));
+}
+
+export function unpackValues(values: Uint8Array): Float64Array {
+  return new Float64Array(aligned(values, 8));
+}
+
+/** A chunk's columns: `ints` hold whole numbers that fit in 32 bits. */
+export interface Columns {
+  ints: Int32Array[];
+  floats: Float64Array[];
+}
+
+/** Bytes `width` at a time, regrouped so that byte b of every element comes together. */
+function shuffle(src: Uint8Array, width: number, dst: Uint8Array, at: number): void {
+  const n = src.length / width;
+  for (let b = 0; b < width; b++) {
+    const base = at + b * n;
+    for (let i = 0; i < n; i++) dst[base + i] = src[i * width + b]!;
+  }
+}
+
+function unshuffle(src: Uint8Array, at: number, width: number, n: number): Uint8Array {
+  const out = new Uint8Array(n * width);
+  for (let b = 0; b < width; b++) {
+    const base = at + b * n;
+    for (let i = 0; i < n; i++) out[i * width + b] = src[base + i]!;
+  }
+  return out;
+}
+
+/** Header: the count of elements (uint32), of int and of float columns (a byte each). */
+const HEADER = 6;
+
+export function packColumns(c: Columns): Buffer {
+  const n = c.ints[0]?.length ?? c.floats[0]?.length ?? 0;
+  const body = new Uint8Array(n * (4 * c.ints.length + 8 * c.floats.length));
+  let at = 0;
+  for (const col of c.ints) {
+    const d = new Int32Array(n);
+    for (let i = 0; i < n; i++) d[i] = col[i]! - (i > 0 ? col[i - 1]! : 0);
+    shuffle(new Uint8Array(d.buffer), 4, body, at);
+    at += 4 * n;
+  }
+  for (const col of c.floats) {
+    const words = new Uint32Array(col.buffer, col.byteOffset, 2 * n);
+    const x = new Uint32Array(2 * n);
+    x[0] = words[0]!;
+    x[1] = words[1]!;
+    for (let i = 2; i < 2 * n; i++) x[i] = words[i]! ^ words[i - 2]!;
+    shuffle(new Uint8Array(x.buffer), 8, body, at);
+    at += 8 * n;
+  }
+  const head = Buffer.alloc(HEADER);
+  head.writeUInt32LE(n, 0);
+  head.writeUInt8(c.ints.length, 4);
+  head.writeUInt8(c.floats.length, 5);
+  return Buffer.concat([head, deflateRawSync(body)]);
+}
+
+export function unpackColumns(blob: Uint8Array): Columns {
+  const buf = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  const n = buf.readUInt32LE(0);
+  const nInts = buf.readUInt8(4);
+  const nFloats = buf.readUInt8(5);
+  const body = inflateRawSync(buf.subarray(HEADER));
+  const out: Columns = { ints: [], floats: [] };
+  let at = 0;
+  for (let k = 0; k < nInts; k++) {
+    const d = new Int32Array(unshuffle(body, at, 4, n).buffer);
+    for (let i = 1; i < n; i++) d[i] = d[i]! + d[i - 1]!;
+    out.ints.push(d);
+    at += 4 * n;
+  }
+  for (let k = 0; k < nFloats; k++) {
+    const x = new Uint32Array(unshuffle(body, at, 8, n).buffer);
+    for (let i = 2; i < 2 * n; i++) x[i] = x[i]! ^ x[i - 2]!;
+    out.floats.push(new Float64Array(x.buffer));
+    at += 8 * n;
+  }
+  return out;
+}
+
+/** A series' points of one chunk: a raw chunk's min, avg and max are its values, and n is 1. */
+export interface ChunkPoints {
+  t: ArrayLike<number>;
+  min: ArrayLike<number>;
+  avg: ArrayLike<number>;
+  max: ArrayLike<number>;
+  n: ArrayLike<number> | null;
+}
+
+/** Raw points of one chunk starting at `start`: their times as offsets from it (ms), their values. */
+export function packRaw(start: number, t: ArrayLike<number>, v: ArrayLike<number>): Buffer {
+  const offsets = new Int32Array(t.length);
+  for (let i = 0; i < t.length; i++) offsets[i] = t[i]! - start;
+  return packColumns({ ints: [offsets], floats: [Float64Array.from(v)] });
+}
+
+export function unpackRaw(start: number, blob: Uint8Array): ChunkPoints {
+  const c = unpackColumns(blob);
+  const t = new Float64Array(c.ints[0]!.length);
+  for (let i = 0; i < t.length; i++) t[i] = start + c.ints[0]![i]!;
+  const v = c.floats[0]!;
+  return { t, min: v, avg: v, max: v, n: null };
+}
+
+/** Rolled-up points of one chunk starting at `start`: each bucket's index from it, min, avg, max and count of raw samples. */
+export function packRolled(start: number, bucketMs: number, p: ChunkPoints): Buffer {
+  const len = p.t.length;
+  const index = new Int32Array(len);
+  const n = new Int32Array(len);
+  for (let i = 0; i < len; i++) {
+    index[i] = (p.t[i]! - start) / bucketMs;
+    n[i] = p.n ? p.n[i]! : 1;
+  }
+  return packColumns({ ints: [index, n], floats: [Float64Array.from(p.min), Float64Array.from(p.avg), Float64Array.from(p.max)] });
+}
+
+export function unpackRolled(start: number, bucketMs: number, blob: Uint8Array): ChunkPoints {
+  const c = unpackColumns(blob);
+  const index = c.ints[0]!;
+  const t = new Float64Array(index.length);
+  for (let i = 0; i < t.length; i++) t[i] = start + index[i]! * bucketMs;
+  return { t, min: c.floats[0]!, avg: c.floats[1]!, max: c.floats[2]!, n: c.ints[1]! };
+}
+
+/**
+ * Points (sorted by time) into buckets of `bucketMs` (aligned to multiples of
+ * it): min of mins, max of maxes, the average weighted by samples.
+ */
+export function rollUp(points: readonly ChunkPoints[], bucketMs: number): { t: number[]; min: number[]; avg: number[]; max: number[]; n: number[] } {
+  const out = { t: [] as number[], min: [] as number[], avg: [] as number[], max: [] as number[], n: [] as number[] };
+  let sum = 0;
+  let last = -1;
+  const close = () => {
+    if (last >= 0) out.avg[last] = sum / out.n[last]!;
+  };
+  for (const p of points) {
+    for (let i = 0; i < p.t.length; i++) {
+      const t = p.t[i]!;
+      const b = t - (t % bucketMs);
+      const n = p.n ? p.n[i]! : 1;
+      if (last < 0 || out.t[last] !== b) {
+        close();
+        out.t.push(b);
+        out.min.push(p.min[i]!);
+        out.max.push(p.max[i]!);
+        out.avg.push(0);
+        out.n.push(n);
+        sum = p.avg[i]! * n;
+        last++;
+      } else {
+        if (p.min[i]! < out.min[last]!) out.min[last] = p.min[i]!;
+        if (p.max[i]! > out.max[last]!) out.max[last] = p.max[i]!;
+        out.n[last] = out.n[last]! + n;
+        sum += p.avg[i]! * n;
+      }
+    }
+  }
+  close();
+  return out;
+}
