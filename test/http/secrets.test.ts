@@ -39,7 +39,10 @@ it("a webhook URL and the token appear in no answer, page or log line", async ()
   outbox.giveUp([outbox.queueOf("pager")[1]!], "pager", `404 Cannot POST /hooks/${HOOK_PART}`, T0);
   r.docker.logs.set("shop-web-1", [`connecting to ${WEBHOOK}`, `token=${TOKEN}`]);
   await r.cycle(T0);
-  await r.request("POST", "/api/v1/silences", { headers: JSON_HEADERS, body: JSON.stringify({ matchers: ["container=db"], duration: "1h", comment: `pasted ${TOKEN} by mistake` }) });
+  await r.request("POST", "/api/v1/silences", {
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ matchers: ["container=db"], duration: "1h", comment: `pasted ${TOKEN} by mistake` }),
+  });
 
   const answers = await Promise.all(
     [
