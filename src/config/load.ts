@@ -10,6 +10,7 @@ import { isMap, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { registerSecret } from "../secrets.js";
+import { parseListen } from "./listen.js";
 import { configSchema, type LookoutConfig, RECEIVER_LISTS, receiverName } from "./schema.js";
 
 export const DEFAULT_CONFIG_PATHS = ["./lookout.yaml", "/etc/lookout/lookout.yaml"];
@@ -93,6 +94,15 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const parsed = configSchema.safeParse(expanded, { jitless: true });
   if (!parsed.success) throw configError(formatIssues(parsed.error.issues, expanded), source);
   const config = parsed.data;
+  // The HTTP token is a secret from here on (the log, error messages, the API's answers mask it).
+  registerSecret(config.http.auth_token?.trim());
+  // LOOKOUT_HTTP_LISTEN beats http.listen, as LOOKOUT_DATA_DIR beats data_dir (a container's port, a test's free port).
+  const envListen = env.LOOKOUT_HTTP_LISTEN?.trim();
+  if (envListen) {
+    const a = parseListen(envListen);
+    if ("problem" in a) throw configError([`LOOKOUT_HTTP_LISTEN (overrides http.listen): ${a.problem}, got ${JSON.stringify(envListen)}`], source);
+    config.http.listen = envListen;
+  }
 
   const warnings: string[] = [];
   const baseDir = path ? dirname(path) : process.cwd();
@@ -360,6 +370,9 @@ function describe(value: unknown): string {
   return String(value);
 }
 
+/** Keys whose value is a secret: a problem with it never quotes it (it is not registered yet when the schema refuses it). */
+const SECRET_VALUE_KEYS = new Set(["http.auth_token"]);
+
 function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
   const lines: string[] = [];
   let suggested = 0;
@@ -378,7 +391,7 @@ function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
       continue;
     }
     const at = valueAt(input, issue.path);
-    const got = at.found ? `, got ${describe(at.value)}` : "";
+    const got = at.found && !SECRET_VALUE_KEYS.has(formatPath(issue.path)) ? `, got ${describe(at.value)}` : "";
     lines.push(`${formatPath(issue.path)}: ${issue.message}${got}`);
   }
   return [...new Set(lines)];
