@@ -16,6 +16,7 @@ const LAYERS = [
   ["pipeline", "^src/pipeline/"],
   ["store", "^src/store/"],
   ["wiring", "^src/(agent|runner)\\.ts$"],
+  ["http", "^src/http/"],
   ["interfaces", "^src/cli/"],
 ];
 

@@ -7,8 +7,11 @@
  * per command path costs a fraction of it (docs/benchmarks.md). better-sqlite3
  * stays outside: it is a native addon. The rest of dist/ (tsc's output, one
  * file per module) is what the benches import.
+ *
+ * The dashboard's files (`src/http/page/`, static) are copied to
+ * `dist/http/page/`, where the HTTP server finds them (src/http/dashboard.ts).
  */
-import { rmSync } from "node:fs";
+import { cpSync, existsSync, rmSync } from "node:fs";
 import { build } from "rolldown";
 
 rmSync("dist/cli/chunks", { recursive: true, force: true });
@@ -26,3 +29,6 @@ await build({
     sourcemap: true,
   },
 });
+
+rmSync("dist/http/page", { recursive: true, force: true });
+if (existsSync("src/http/page")) cpSync("src/http/page", "dist/http/page", { recursive: true });

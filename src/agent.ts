@@ -54,6 +54,8 @@ export class Agent {
   private readonly recordHistory: RecordHistory = historyRecorder(() => this.history()!);
   /** Why the last history step failed (logged once, until one works). */
   private maintenanceFailing: string | null = null;
+  /** What the last cycle of this process found (the HTTP API answers from it: a request never collects). */
+  private _lastResult: CycleResult | null = null;
 
   constructor(
     public loaded: LoadedConfig,
@@ -79,6 +81,11 @@ export class Agent {
 
   get state(): Readonly<AgentState> {
     return this._state;
+  }
+
+  /** What the last cycle of this process found; null before the first. Read-only: the HTTP API's source. */
+  get lastResult(): Readonly<CycleResult> | null {
+    return this._lastResult;
   }
 
   get collectors(): readonly Collector[] {
@@ -231,6 +238,7 @@ export class Agent {
       opts,
     );
     this._state = state;
+    this._lastResult = result;
     for (const n of result.notifications) this.opts.onNotification?.(n);
     return result;
   }
@@ -258,8 +266,8 @@ function settingsOf(loaded: LoadedConfig, notifiers: readonly Notifier[]): Cycle
   };
 }
 
-/** Config keys whose values the log does not show (receivers' URLs, headers, files): only that they changed. */
-const SECRET_KEYS = new RegExp(`^notify\\.(${[...Object.values(RECEIVER_LISTS), "heartbeat"].join("|")})\\b`);
+/** Config keys whose values the log does not show (receivers' URLs, headers, files; the HTTP token and its file): only that they changed. */
+const SECRET_KEYS = new RegExp(`^(notify\\.(${[...Object.values(RECEIVER_LISTS), "heartbeat"].join("|")})\\b|http\\.auth_token)`);
 
 /** What differs between two configurations, one `key: old → new` each (secrets by key only); at most 20, then a count. */
 export function configChanges(prev: LoadedConfig, next: LoadedConfig): string[] {

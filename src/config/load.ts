@@ -10,6 +10,7 @@ import { isMap, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { registerSecret } from "../secrets.js";
+import { parseListen } from "./listen.js";
 import { configSchema, type LookoutConfig, RECEIVER_LISTS, receiverName } from "./schema.js";
 
 export const DEFAULT_CONFIG_PATHS = ["./lookout.yaml", "/etc/lookout/lookout.yaml"];
@@ -91,6 +92,15 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const parsed = configSchema.safeParse(expanded);
   if (!parsed.success) throw configError(formatIssues(parsed.error.issues, expanded), source);
   const config = parsed.data;
+  // The HTTP token is a secret from here on (the log, error messages, the API's answers mask it).
+  registerSecret(config.http.auth_token?.trim());
+  // LOOKOUT_HTTP_LISTEN beats http.listen, as LOOKOUT_DATA_DIR beats data_dir (a container's port, a test's free port).
+  const envListen = env.LOOKOUT_HTTP_LISTEN?.trim();
+  if (envListen) {
+    const a = parseListen(envListen);
+    if ("problem" in a) throw configError([`LOOKOUT_HTTP_LISTEN (overrides http.listen): ${a.problem}, got ${JSON.stringify(envListen)}`], source);
+    config.http.listen = envListen;
+  }
 
   const warnings: string[] = [];
   const baseDir = path ? dirname(path) : process.cwd();

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { CRON_EXAMPLE, CRON_NEVER, cronProblem } from "../cron.js";
 import { MATCHER_EXAMPLE, matcherProblem } from "../label-matchers.js";
 import { formatDuration, parseDuration } from "./duration.js";
+import { DEFAULT_LISTEN, LISTEN_EXAMPLE, parseListen } from "./listen.js";
 
 /**
  * A duration key: text like `500ms`, `10s`, `2m`, `1h`, `1d` (or 0), in milliseconds.
@@ -44,6 +45,9 @@ const percent = z.number({ error: "expected a number from 0 to 100" }).min(0, { 
 
 const positive = z.number({ error: "expected a number above 0" }).positive({ error: "expected a number above 0" });
 const points = z.number({ error: "expected a number of points, 0 or more" }).min(0, { error: "expected a number of points, 0 or more" });
+/** The shortest `http.auth_token` accepted (from a file too: http/settings.ts). */
+export const MIN_TOKEN_LENGTH = 16;
+
 const enabled = z.boolean({ error: "expected true or false" }).default(true);
 
 export const SEVERITIES = ["info", "warning", "critical"] as const;
@@ -343,10 +347,53 @@ export const configSchema = z.strictObject({
       }
     })
     .prefault({}),
+  /** `lookout run`'s HTTP server: dashboard and JSON API (src/http/, docs/api.md). */
+  http: z
+    .strictObject({
+      enabled,
+      listen: z
+        .string({ error: `expected HOST:PORT like ${LISTEN_EXAMPLE}` })
+        .default(DEFAULT_LISTEN)
+        .superRefine((text, ctx) => {
+          const a = parseListen(text);
+          if ("problem" in a) ctx.addIssue({ code: "custom", message: a.problem });
+        }),
+      /** Bearer token / sign-in secret; values may use ${VAR}. */
+      auth_token: z.string({ error: "expected a token (openssl rand -hex 32 makes one)" }).optional(),
+      auth_token_file: z.string({ error: "expected a path to a file holding the token" }).min(1, { error: "expected a path to a file holding the token" }).optional(),
+      public_url: z
+        .string({ error: "expected the address people reach the dashboard at, like https://lookout.example.com" })
+        .superRefine((text, ctx) => {
+          let url: URL | null = null;
+          try {
+            url = new URL(text);
+          } catch {
+            /* said below */
+          }
+          if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.username !== "" || url.password !== "") {
+            ctx.addIssue({ code: "custom", message: "expected an http:// or https:// URL like https://lookout.example.com (no user or password in it)" });
+          }
+        })
+        .optional(),
+    })
+    .superRefine((h, ctx) => {
+      if (h.auth_token !== undefined && h.auth_token_file !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["auth_token"], message: "set auth_token or auth_token_file, not both" });
+      }
+      if (h.auth_token !== undefined && h.auth_token.trim().length < MIN_TOKEN_LENGTH) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["auth_token"],
+          message: `expected at least ${MIN_TOKEN_LENGTH} characters (a short token can be guessed); make one with: openssl rand -hex 32`,
+        });
+      }
+    })
+    .prefault({}),
   maintenance: z.array(maintenanceWindow, { error: `expected a list like [{ cron: "${CRON_EXAMPLE}", duration: 1h, match: "container=db-*" }]` }).default([]),
 });
 
 export type LookoutConfig = z.output<typeof configSchema>;
+export type HttpConfig = LookoutConfig["http"];
 export type RouteConfig = z.output<typeof route>;
 
 /**

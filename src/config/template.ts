@@ -204,6 +204,17 @@ history:
   per_10_minutes: 30d   # 10-minute min/avg/max; 7d to 365d
   per_hour: 365d        # 1-hour min/avg/max, and the events; 30d to 1825d
 
+# The dashboard and JSON API of "lookout run" (docs/api.md). By default on this
+# machine only, open to local processes. Any other address needs a token: the
+# agent refuses to start without one. Keep the token out of this file: use
+# \${VAR} or auth_token_file (openssl rand -hex 32 makes one, 16 characters at least).
+http:
+  enabled: true
+  listen: 127.0.0.1:9817    # HOST:PORT; also [::1]:9817, 0.0.0.0:9817, :9817 (every interface); LOOKOUT_HTTP_LISTEN overrides it
+  # auth_token: \${LOOKOUT_HTTP_TOKEN}       # for scripts (Authorization: Bearer …) and the sign-in form
+  # auth_token_file: /etc/lookout/http-token # or a file holding it
+  # public_url: https://lookout.example.com  # where people reach it (behind a proxy): https makes the cookie Secure
+
 # Maintenance windows: recurring times when matching alerts are tracked but not
 # sent, like a silence that comes back (one-off silences: lookout silence add).
 # An alert still firing when its window ends is sent then.

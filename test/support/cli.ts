@@ -22,7 +22,8 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(LOOKOUT_|SLACK_|INVOCATION_ID|DOCKER_HOST)/.test(k)) env[k] = v;
   // No Docker unless a test brings its own: a developer's own containers must not alert here.
-  return { ...env, DOCKER_HOST: "unix:///nonexistent/lookout-test/docker.sock", ...extra };
+  // No fixed HTTP port either: agents of tests running at once would take each other's 9817 (a test may give its own).
+  return { ...env, DOCKER_HOST: "unix:///nonexistent/lookout-test/docker.sock", LOOKOUT_HTTP_LISTEN: "127.0.0.1:0", ...extra };
 }
 
 export function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {

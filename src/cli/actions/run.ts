@@ -4,6 +4,8 @@ import { notificationTitle } from "../../alert/title.js";
 import { formatDuration } from "../../config/duration.js";
 import { ConfigError, describeError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
+import type { HttpServer } from "../../http/server.js";
+import { httpSettings } from "../../http/settings.js";
 import { log } from "../../log.js";
 import { Heartbeat } from "../../notify/heartbeat.js";
 import { Runner } from "../../runner.js";
@@ -18,12 +20,24 @@ const SHUTDOWN_DELIVERY_MS = 3000;
 export async function run(_opts: unknown, cmd: Command): Promise<void> {
   const loaded = loadFromCommand(cmd);
   const heartbeat = Heartbeat.fromConfig(loaded.config, loaded.path ?? "built-in defaults");
+  // Before anything starts: a server other machines could reach without a token, an unreadable token file (exit 2).
+  const http = httpSettings(loaded);
   const agent = new Agent(loaded, {
     command: "run",
     // One line per alert; the title holds machine text (mount points, container names): escaped to one line.
     // Nobody reading stdout any more (`lookout run | head -1`) stops only the printing (output.ts).
     onNotification: (n) => writeOut(`${new Date(n.at).toISOString()} ${oneLine(notificationTitle(n))}\n`),
   });
+  // The server's code is loaded only when it serves (http.enabled); a port in use stops the start (exit 2).
+  let server: HttpServer | null = null;
+  if (http) {
+    try {
+      server = await (await import("../../http/server.js")).serveAgent(agent, http);
+    } catch (err) {
+      await agent.close();
+      throw err;
+    }
+  }
   const stop = new AbortController();
   const onSignal = (sig: string) => {
     if (stop.signal.aborted) return;
@@ -63,6 +77,8 @@ export async function run(_opts: unknown, cmd: Command): Promise<void> {
     runner.requestReload(() => reloadConfig(cmd, agent, runner));
   });
   await runner.run();
+  // Nothing is answered once the agent stops: the server closes first, its connections with it.
+  await server?.close();
   // Flush: give queued notifications a last chance, within one deadline; a request still in flight then is
   // aborted, and what is left stays in the outbox for the next start.
   await agent.dispatcher.flush(Date.now() + SHUTDOWN_DELIVERY_MS);
@@ -87,6 +103,9 @@ async function reloadConfig(cmd: Command, agent: Agent, runner: Runner): Promise
     const why = err instanceof ConfigError ? { config: err.source, problems: err.problems.join("; ") } : { error: describeError(err) };
     log.error("configuration not reloaded: the one in use stays; fix it and send SIGHUP again", why);
     return;
+  }
+  if (JSON.stringify(next.config.http) !== JSON.stringify(agent.loaded.config.http)) {
+    log.warn("http.* changed: the HTTP server keeps its address and token until lookout run is restarted");
   }
   const changes = await agent.reload(next);
   runner.configure(next.config.interval, heartbeat);

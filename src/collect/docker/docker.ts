@@ -431,6 +431,22 @@ export class DockerCollector implements Collector {
     }
   }
 
+  /** The containers Lookout watches, as the last collect (or event) left them; removed ones left out. Read-only: the HTTP API's list. */
+  containers(): ContainerView[] {
+    return [...this.tracker.records.values()].filter((r) => r.removedAt === null).map((r) => r.view);
+  }
+
+  /**
+   * The last `tail` lines of the watched container named `name`, asked of the
+   * Engine API now (read-only); null when Lookout watches none of that name.
+   * Throws a DockerError when Docker does not answer.
+   */
+  async logsOf(name: string, tail: number): Promise<string[] | null> {
+    const view = this.containers().find((v) => v.name === name);
+    if (!view) return null;
+    return this.engine.logs(view.id, { tail, tty: view.tty });
+  }
+
   snapshot(): DockerSnapshot {
     return {
       seen: this.seen,

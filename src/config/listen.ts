@@ -1,0 +1,40 @@
+/**
+ * `http.listen`: where `lookout run`'s HTTP server listens, as `HOST:PORT`.
+ * HOST is an IPv4 address, a bracketed IPv6 address, `localhost`, or empty
+ * (`:9817`: every interface). Whether it is loopback decides whether the
+ * server may run without a token (http/settings.ts).
+ */
+import { isIP } from "node:net";
+
+export const DEFAULT_LISTEN = "127.0.0.1:9817";
+export const LISTEN_EXAMPLE = "127.0.0.1:9817, [::1]:9817, 0.0.0.0:9817 or :9817";
+
+export interface ListenAddress {
+  /** What to bind: an IP address, `localhost`, or "" for every interface. */
+  host: string;
+  port: number;
+}
+
+/** The address of `text`, or a problem that completes "http.listen: …". */
+export function parseListen(text: string): ListenAddress | { problem: string } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  const problem = { problem: `expected HOST:PORT like ${LISTEN_EXAMPLE}` };
+  if (!m) return problem;
+  const port = Number(m[3]);
+  if (!(port >= 0 && port <= 65535)) return { problem: `expected a port from 1 to 65535 (${LISTEN_EXAMPLE})` };
+  if (m[1] !== undefined) return isIP(m[1]) === 6 ? { host: m[1], port } : problem;
+  const host = m[2]!;
+  if (host === "" || host === "localhost" || isIP(host) === 4) return { host, port };
+  return { problem: `expected an IP address, localhost or nothing before the port (${LISTEN_EXAMPLE}); a host name is not resolved` };
+}
+
+/** Only this machine can reach it: 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z), localhost. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** As people write it: `[::1]:9817`, `127.0.0.1:9817`, `:9817`. */
+export function listenText(a: ListenAddress): string {
+  return `${a.host.includes(":") ? `[${a.host}]` : a.host}:${a.port}`;
+}

@@ -1,0 +1,88 @@
+/**
+ * The dashboard's files: `GET /` is `index.html` of the page directory, any
+ * other GET a file in it. The page directory is `src/http/page/` (the
+ * dashboard's own, written by its owner), copied to `dist/http/page/` by the
+ * build (scripts/bundle.mjs); the bundled CLI's chunks find it from the
+ * package's root. Only regular files under it, no dotfiles, no `..`.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import type { ServerResponse } from "node:http";
+import { dirname, extname, join, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { escapeHtml, PAGE_CSP, sendHtml } from "./respond.js";
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".json": "application/json; charset=utf-8",
+  ".woff2": "font/woff2",
+  ".txt": "text/plain; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+};
+
+/** A file larger than this is not a dashboard asset. */
+const MAX_FILE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The page directory: under the package's root (the nearest package.json
+ * named "lookout" above this module), `dist/http/page` when this code runs
+ * from dist/ (tsc's output or the bundle's chunks), else `src/http/page`.
+ */
+export function defaultPageDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  let dir = here;
+  for (let up = 0; up < 5; up++) {
+    dir = dirname(dir);
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string };
+      if (pkg.name === "lookout") return here.startsWith(join(dir, "dist") + sep) ? join(dir, "dist", "http", "page") : join(dir, "src", "http", "page");
+    } catch {
+      // not here: one level up
+    }
+  }
+  return join(here, "page");
+}
+
+/** Serves `pathname` from `pageDir`; false when there is no such file (the caller answers 404). */
+export function serveDashboardFile(res: ServerResponse, pageDir: string, pathname: string): boolean {
+  const rel = pathname === "/" ? "index.html" : pathname.slice(1);
+  const parts = rel.split("/");
+  if (parts.some((p) => p === "" || p.startsWith(".") || p.includes("\\") || p.includes("\0"))) return false;
+  const root = resolve(pageDir);
+  const file = resolve(root, ...parts);
+  if (!file.startsWith(root + sep)) return false;
+  const type = TYPES[extname(file).toLowerCase()];
+  let body: Buffer;
+  try {
+    const st = statSync(file);
+    if (!st.isFile() || st.size > MAX_FILE_BYTES || type === undefined) return false;
+    body = readFileSync(file);
+  } catch {
+    if (pathname === "/") return noDashboard(res, pageDir);
+    return false;
+  }
+  res.writeHead(200, {
+    "Content-Type": type,
+    "Content-Length": body.length,
+    // Checked with the server each time: a new Lookout brings a new dashboard.
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": PAGE_CSP,
+  });
+  res.end(body);
+  return true;
+}
+
+function noDashboard(res: ServerResponse, pageDir: string): true {
+  const missing = existsSync(pageDir) ? `${pageDir} has no index.html` : `${pageDir} does not exist`;
+  sendHtml(
+    res,
+    200,
+    `<!doctype html><meta charset="utf-8"><title>Lookout</title><h1>Lookout</h1><p>The dashboard is not installed here (${escapeHtml(missing)}). The JSON API answers under <a href="/api/v1/status">/api/v1/</a>.</p>`,
+  );
+  return true;
+}
