@@ -37,6 +37,8 @@ async function request(method, path, { params, body } = {}) {
       method,
       headers,
       credentials: "same-origin",
+      // Sends this page's Origin with a change (under no-referrer a browser sends "Origin: null", which the API refuses).
+      referrerPolicy: "same-origin",
       cache: "no-store",
       body: body === undefined ? undefined : JSON.stringify(body),
     });

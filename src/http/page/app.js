@@ -255,6 +255,7 @@ async function overview(id) {
         series,
         stacked: c.stacked,
         minMax: c.minMax,
+        maxCap: c.unit === "%" ? 100 : undefined,
         markers,
         selected: selectedMarker,
         onMarker: selectMarker,
@@ -279,14 +280,20 @@ async function overview(id) {
 
 const tableState = { sort: "problem", dir: 1, filter: "" };
 
+/** Exit codes of a stop (SIGINT, SIGKILL, SIGTERM) rather than a crash. */
+const STOP_CODES = new Set([130, 137, 143]);
+
 /** Why a container comes first: crashed and OOM-killed (0), unhealthy and restarting (1), stopped with an error (2), the rest (3). */
 function problemOf(c, alerts) {
   const mine = alerts.filter((a) => a.labels?.container === c.name && a.state === "firing");
   if (mine.some((a) => a.alertname === "container_oom_killed")) return { rank: 0, text: t("state.oom"), cls: "bad" };
   if (mine.some((a) => a.alertname === "container_crashed")) return { rank: 0, text: t("state.crashed"), cls: "bad" };
+  const stopped = c.state === "exited" || c.state === "dead";
+  // Exited on its own with an error (not 0, nor what a stop's SIGINT, SIGTERM or SIGKILL gives): crashed, alert or not.
+  if (stopped && c.exit_code && !STOP_CODES.has(c.exit_code)) return { rank: 0, text: t("state.crashed_code", { code: c.exit_code }), cls: "bad" };
   if (c.health === "unhealthy") return { rank: 1, text: t("state.unhealthy"), cls: "warn" };
   if (c.state === "restarting") return { rank: 1, text: t("state.restarting"), cls: "warn" };
-  if (c.state !== "running" && c.exit_code) return { rank: 2, text: t("state.exit", { code: c.exit_code }), cls: "warn" };
+  if (stopped && c.exit_code) return { rank: 2, text: t("state.exit", { code: c.exit_code }), cls: "warn" };
   return { rank: 3, text: "", cls: "" };
 }
 
@@ -536,7 +543,7 @@ async function containerView(id, name) {
     "div",
     { class: "charts" },
     cpu.ok
-      ? chart({ ...common, id: "container-cpu", title: t("chart.container_cpu"), format: percent, stepMs: step(cpu), minMax: 10, series: series(cpu, "series.cpu") })
+      ? chart({ ...common, id: "container-cpu", title: t("chart.container_cpu"), format: percent, stepMs: step(cpu), minMax: 10, maxCap: 100, series: series(cpu, "series.cpu") })
       : h("figure", { class: "chart" }, cpu.node),
     chart({
       ...common,

@@ -11,7 +11,7 @@ import { h, s } from "./dom.js";
 import { clock } from "./format.js";
 
 const HEIGHT = 170;
-const PAD = { left: 52, right: 10, top: 16, bottom: 22 };
+const PAD = { left: 62, right: 10, top: 16, bottom: 22 };
 const TICKS = [60e3, 300e3, 600e3, 1800e3, 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, 86400e3, 2 * 86400e3, 7 * 86400e3];
 
 const resize = new ResizeObserver((entries) => {
@@ -57,7 +57,8 @@ function stack(series) {
  * A chart, as a <figure>:
  *   title, format (value → text), from/to (ms), stepMs,
  *   series: [{ name, points: [{ t, v }] }] (colour by index: .c0 … .c5),
- *   stacked, minMax (the y axis reaches at least this),
+ *   stacked, minMax (the y axis reaches at least this), maxCap (and at most
+ *   this: 100 for a share of the host; a stack of rounded shares can pass it),
  *   markers: [{ id, at, cls, text }], selected (a marker id), onMarker(id).
  */
 export function chart(opts) {
@@ -83,7 +84,7 @@ export function chart(opts) {
   );
   let max = minMax;
   for (const se of drawn) for (const p of se.points) if (p.v > max) max = p.v;
-  max = niceCeil(max);
+  max = opts.maxCap !== undefined ? Math.min(niceCeil(max), opts.maxCap) : niceCeil(max);
   const gap = Math.max(stepMs * 2.5, (to - from) / 150);
 
   plot.lookoutDraw = () => {
@@ -93,7 +94,7 @@ export function chart(opts) {
     const iw = width - PAD.left - PAD.right;
     const ih = HEIGHT - PAD.top - PAD.bottom;
     const x = (t) => PAD.left + ((t - from) / (to - from)) * iw;
-    const y = (v) => PAD.top + ih - (Math.max(0, v) / max) * ih;
+    const y = (v) => PAD.top + ih - (Math.min(max, Math.max(0, v)) / max) * ih;
     const svg = s("svg", { viewBox: `0 0 ${width} ${HEIGHT}`, width, height: HEIGHT, role: "img", "aria-label": title, class: "chart-svg" });
 
     // Gridlines and the y axis: 0, half, max.

@@ -20,11 +20,12 @@ export function bytes(v) {
   if (v === null || v === undefined || !Number.isFinite(v)) return "–";
   let i = 0;
   let x = Math.abs(v);
-  while (x >= 1024 && i < UNITS.length - 1) {
+  // From 1000 up, the next unit: "0.98 KiB" reads better than "1,000 B" and fits an axis.
+  while (x >= 1000 && i < UNITS.length - 1) {
     x /= 1024;
     i++;
   }
-  return `${v < 0 ? "-" : ""}${x >= 100 || i === 0 ? n0.format(x) : n1.format(x)} ${UNITS[i]}`;
+  return `${v < 0 ? "-" : ""}${x >= 100 || i === 0 ? n0.format(x) : x < 1 ? n2.format(x) : n1.format(x)} ${UNITS[i]}`;
 }
 
 export function rate(v) {

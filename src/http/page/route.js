@@ -5,7 +5,7 @@
  * Links from Slack land on the right view:
  *   #/containers/<name>?at=<ms>                  that container, around that time
  *   #/silence?matchers=a=b,c=d&duration=1h       the silence form, filled in
- *   ?from=<ms|ISO>&to=<ms|ISO> or ?range=6h      the charts' range
+ *   ?from=<ms|ISO|-30m>&to=<ms|ISO> or ?range=6h the charts' range
  */
 export const RANGES = { "1h": 3_600_000, "6h": 21_600_000, "24h": 86_400_000, "7d": 604_800_000, "30d": 2_592_000_000 };
 /** The range shown around `at` (a link at the time of an alert). */
@@ -14,6 +14,8 @@ const AROUND_AT_MS = 3_600_000;
 function parseTime(v) {
   if (v === null || v === undefined || v === "") return null;
   if (/^\d+$/.test(v)) return Number(v);
+  const back = /^-(\d+)(m|h|d)$/.exec(v);
+  if (back) return Date.now() - Number(back[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[back[2]];
   const d = Date.parse(v);
   return Number.isNaN(d) ? null : d;
 }
@@ -45,7 +47,7 @@ export function current() {
 /** The charts' range: from/to, else around `at`, else a named range (default 1 h). */
 export function range(params, now = Date.now()) {
   const from = parseTime(params.get("from"));
-  const to = parseTime(params.get("to"));
+  const to = parseTime(params.get("to")) ?? (from !== null ? now : null);
   if (from !== null && to !== null && to > from) return { from, to, key: null };
   const at = parseTime(params.get("at"));
   if (at !== null) return { from: at - AROUND_AT_MS / 2, to: Math.min(now, at + AROUND_AT_MS / 2), key: null, at };
