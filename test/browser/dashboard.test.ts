@@ -10,20 +10,15 @@
  * Needs `npm run build` first (npm test does it) and /usr/bin/chromium
  * (scripts/install-test-deps.sh installs it). Talks only to 127.0.0.1.
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FixtureServer } from "../collect/docker/fixture-server.js";
-import { CLI, runCli, startCli, workspace } from "../support/cli.js";
+import { runCli, startCli, workspace } from "../support/cli.js";
 import { FakeSlack } from "../support/fake-slack.js";
 import { until } from "../support/wait.js";
+import { agentAddress, checkPrerequisites, launch, open as openPage, Problems, shot } from "./browser.js";
 import { fakeDocker, HOSTILE_LOG_LINE } from "./fake-docker.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ROOT = resolve(import.meta.dirname, "../..");
-const OUT = join(ROOT, "test-output", "browser");
-const SHOTS = join(ROOT, "docs", "screenshots");
 const TOKEN = "browser-test-token-4f9c2a7e1b";
 const CRASHED = "shop-api-1";
 
@@ -34,42 +29,13 @@ let browser: Browser | undefined;
 let context: BrowserContext | undefined;
 let base = "";
 let dataArgs: string[] = [];
-
-/** What went wrong in the browser since the last check: console errors, page errors, failed requests. */
-const problems: string[] = [];
-/** Requests expected to fail (the wrong token's sign-in), by URL and status. */
-const expectedFailures: Array<{ url: RegExp; status: number }> = [];
-
-function watch(page: Page): Page {
-  page.on("console", (m) => {
-    if (m.type() === "error" && !expectedFailures.some((e) => m.text().includes(`status of ${e.status}`))) problems.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("requestfailed", (r) => problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ""}`));
-  page.on("response", (r) => {
-    if (r.status() >= 400 && !expectedFailures.some((e) => e.url.test(r.url()) && e.status === r.status())) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
-  });
-  return page;
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(OUT, { recursive: true });
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
-}
-
-/** A signed-in page on `hash`, its view drawn. */
-async function open(hash: string): Promise<Page> {
-  const page = watch(await context!.newPage());
-  await page.goto(`${base}/${hash}`);
-  await page.waitForSelector('main[aria-busy="false"]', { timeout: 15_000 });
-  return page;
-}
+const problems = new Problems();
+const watch = (page: Page) => problems.watch(page);
+const open = (hash: string) => openPage(context!, base, hash, problems);
+const bearer = { headers: { Authorization: `Bearer ${TOKEN}` } };
 
 beforeAll(async () => {
-  if (!existsSync(CLI) || !existsSync(join(ROOT, "dist/http/page/index.html"))) throw new Error("the built CLI and page are missing: run npm run build first");
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-test-deps.sh as root (it installs Debian's chromium)`);
+  checkPrerequisites();
   const fake = await fakeDocker([
     { name: "cache-1", kind: "running", image: "redis:7", labels: { "com.docker.compose.project": "shop", "com.docker.compose.service": "cache" } },
     { name: "db-1", kind: "unhealthy", image: "postgres:16", labels: { "com.docker.compose.project": "shop", "com.docker.compose.service": "db" } },
@@ -90,20 +56,14 @@ beforeAll(async () => {
   dataArgs = ["--config", ws.config, "--data-dir", ws.data];
   agent = startCli(["run", ...dataArgs], { env: { LOOKOUT_HTTP_LISTEN: "127.0.0.1:0" } });
   await agent.firstCheck(30_000);
-  base = await until(
-    () => /http: dashboard and API listening.*?(http:\/\/127\.0\.0\.1:\d+)/.exec(agent!.out.stderr)?.[1],
-    10_000,
-    "the agent's HTTP address in its log",
-    () => agent!.out.stderr,
-  );
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"], timeout: 30_000 });
+  base = await agentAddress(agent.out);
+  browser = await launch();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: "light" });
   context.setDefaultTimeout(15_000);
 }, 90_000);
 
 afterEach(() => {
-  const seen = problems.splice(0);
-  expect(seen, "the browser logged errors or failed requests").toEqual([]);
+  expect(problems.take(), "the browser logged errors or failed requests").toEqual([]);
 });
 
 afterAll(async () => {
@@ -119,7 +79,7 @@ describe("the dashboard in chromium", () => {
     const page = watch(await context!.newPage());
     await page.goto(`${base}/`);
     expect(new URL(page.url()).pathname).toBe("/login");
-    expectedFailures.push({ url: /\/login$/, status: 401 });
+    problems.expected.push({ url: /\/login$/, status: 401 });
     await page.fill('input[name="token"]', "not-the-token-at-all-0000");
     await Promise.all([page.waitForLoadState(), page.press('input[name="token"]', "Enter")]);
     expect(new URL(page.url()).pathname).toBe("/login");
@@ -135,9 +95,9 @@ describe("the dashboard in chromium", () => {
     // The API: a wrong Bearer token is refused, the right one answers.
     const wrong = await fetch(`${base}/api/v1/status`, { headers: { Authorization: "Bearer wrong-token-0123456789" } });
     expect(wrong.status).toBe(401);
-    const right = await fetch(`${base}/api/v1/status`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    const right = await fetch(`${base}/api/v1/status`, bearer);
     expect(right.status).toBe(200);
-    expectedFailures.length = 0;
+    problems.expected.length = 0;
     await page.close();
   });
 
@@ -145,7 +105,7 @@ describe("the dashboard in chromium", () => {
     // A few cycles, so that every host chart has more than one point.
     await until(
       async () => {
-        const r = await fetch(`${base}/api/v1/history?metric=host_memory&from=-5m`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+        const r = await fetch(`${base}/api/v1/history?metric=host_memory&from=-5m`, bearer);
         const body = (await r.json()) as { series: Array<{ points: unknown[] }> };
         return (body.series[0]?.points.length ?? 0) >= 8;
       },
@@ -154,7 +114,7 @@ describe("the dashboard in chromium", () => {
     );
     // The last 3 minutes: points a second apart (the hour's would be 12 s buckets, one or two so far).
     const page = await open("#/?from=-3m");
-    expect(await page.textContent("h1")).toContain((await (await fetch(`${base}/api/v1/status`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()).hostname);
+    expect(await page.textContent("h1")).toContain((await (await fetch(`${base}/api/v1/status`, bearer)).json()).hostname);
     for (const id of ["cpu", "memory", "disk", "load"]) {
       const lines = page.locator(`figure[data-chart="${id}"] svg path.line, figure[data-chart="${id}"] svg path.area`);
       expect(await lines.count(), `chart ${id} has a line`).toBeGreaterThan(0);

@@ -495,8 +495,8 @@ function alertItem(a) {
       "p",
       { class: "muted" },
       `${labelsText(a.labels)} · `,
-      t("alerts.value", { value: valueWithUnit(a.value, a.unit), threshold: valueWithUnit(a.threshold, a.unit) }),
-      " · ",
+      // A yes/no rule (crashed, unhealthy…) has no value worth showing.
+      a.unit === "bool" ? "" : `${t("alerts.value", { value: valueWithUnit(a.value, a.unit), threshold: valueWithUnit(a.threshold, a.unit) })} · `,
       t("alerts.since", { when: ago(a.firing_since ?? a.active_since) }),
     ),
     h("a", { class: "button small", href: link(["silence"], { matchers: silenceLabels, duration: "1h" }), text: t("alerts.silence") }),
@@ -552,7 +552,7 @@ async function containerView(id, name) {
       format: bytes,
       stepMs: step(mem, limit),
       minMax: 1024 * 1024,
-      series: [...series(mem, "series.usage"), ...series(limit, "series.limit")],
+      series: [...series(mem, "series.usage"), ...(c.memory_limited ? series(limit, "series.limit") : [])],
     }),
     chart({
       ...common,
