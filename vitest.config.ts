@@ -26,6 +26,8 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  */
 /** test/cli files that spawn nothing (pure functions of src/cli): unit tests. */
 const CLI_UNIT = ["test/cli/table.test.ts"];
+/** Files elsewhere that spawn the built CLI: cli tests. */
+const CLI_ELSEWHERE = ["test/http/cli.test.ts"];
 const WORKERS = 4;
 
 /** The Docker files first, so that their serial chains start at once; then vitest's order (longest first). */
@@ -48,7 +50,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/integration/**", "test/cli/!(table).test.ts", "test/browser/**"],
+          exclude: ["test/integration/**", "test/cli/!(table).test.ts", ...CLI_ELSEWHERE, "test/browser/**"],
           maxWorkers: WORKERS,
           sequence: { groupOrder: 0 },
         },
@@ -57,7 +59,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "cli",
-          include: ["test/cli/**/*.test.ts"],
+          include: ["test/cli/**/*.test.ts", ...CLI_ELSEWHERE],
           exclude: CLI_UNIT,
           maxWorkers: WORKERS,
           sequence: { groupOrder: 0 },
