@@ -3,7 +3,8 @@
  * browser test (dashboard.test.ts) and the real-dockerd suite
  * (test/integration/dashboard.suite.ts): launch, watch a page for what must
  * not happen (console errors, CSP refusals among them, uncaught exceptions,
- * failed requests), sign in with the form, save screenshots.
+ * failed requests), sign in with the form, save screenshots
+ * (`LOOKOUT_UPDATE_SCREENSHOTS=1 npx vitest run test/browser` renews the README's).
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -13,7 +14,7 @@ import { until } from "../support/wait.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
 const ROOT = resolve(import.meta.dirname, "../..");
-/** Every screenshot, whole pages: test-output/browser/. The README's (the first screen): docs/screenshots/. */
+/** Every screenshot, whole pages: test-output/browser/. The README's (the first screen, on demand): docs/screenshots/. */
 export const OUT = join(ROOT, "test-output", "browser");
 export const SHOTS = join(ROOT, "docs", "screenshots");
 
@@ -81,10 +82,16 @@ export async function open(context: BrowserContext, base: string, hash: string, 
   return page;
 }
 
-/** The whole page to test-output/browser/NAME.png, its first screen to docs/screenshots/NAME.png. */
+/**
+ * The whole page to test-output/browser/NAME.png; with LOOKOUT_UPDATE_SCREENSHOTS=1,
+ * its first screen to docs/screenshots/NAME.png too (the README's: committed,
+ * so not rewritten by every run).
+ */
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+  if (process.env.LOOKOUT_UPDATE_SCREENSHOTS === "1") {
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+  }
 }

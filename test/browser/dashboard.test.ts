@@ -5,7 +5,8 @@
  * (fake-docker.ts) with a crashed, an unhealthy and two running containers,
  * and sends to a fake Slack. Every page the test opens must log no console
  * error (a CSP refusal is one), no uncaught exception and no failed request.
- * Screenshots go to test-output/browser/ and docs/screenshots/ (the README's).
+ * Screenshots go to test-output/browser/ (and docs/screenshots/, the README's,
+ * with LOOKOUT_UPDATE_SCREENSHOTS=1).
  *
  * Needs `npm run build` first (npm test does it) and /usr/bin/chromium
  * (scripts/install-test-deps.sh installs it). Talks only to 127.0.0.1.
@@ -112,8 +113,8 @@ describe("the dashboard in chromium", () => {
       30_000,
       "eight points of host_memory",
     );
-    // The last 3 minutes: points a second apart (the hour's would be 12 s buckets, one or two so far).
-    const page = await open("#/?from=-3m");
+    // The last minute: points a second apart (the hour's would be 12 s buckets, one or two so far).
+    const page = await open("#/?from=-1m");
     expect(await page.textContent("h1")).toContain((await (await fetch(`${base}/api/v1/status`, bearer)).json()).hostname);
     for (const id of ["cpu", "memory", "disk", "load"]) {
       const lines = page.locator(`figure[data-chart="${id}"] svg path.line, figure[data-chart="${id}"] svg path.area`);
@@ -122,6 +123,7 @@ describe("the dashboard in chromium", () => {
       expect(d?.match(/L/g)?.length ?? 0, `chart ${id} joins points`).toBeGreaterThan(0);
     }
     expect(await page.locator(".tile").count()).toBeGreaterThan(4);
+    await shot(page, "overview");
     // The alerts that fired (db-1 unhealthy) are marked on the charts, and a marker says where its notification went.
     const marker = page.locator('figure[data-chart="cpu"] g.marker').first();
     await marker.focus();
@@ -129,14 +131,13 @@ describe("the dashboard in chromium", () => {
     const selected = page.locator("ol.events > li.selected");
     expect(await selected.count()).toBe(1);
     expect(await selected.textContent()).toMatch(/delivered to slack\[0\]/);
-    await shot(page, "overview");
     await page.close();
 
     // A phone, in the dark: the same page fits its width.
     const phone = await browser!.newContext({ viewport: { width: 390, height: 844 }, colorScheme: "dark", storageState: await context!.storageState() });
     try {
       const small = watch(await phone.newPage());
-      await small.goto(`${base}/#/?from=-3m`);
+      await small.goto(`${base}/#/?from=-1m`);
       await small.waitForSelector('main[aria-busy="false"]', { timeout: 15_000 });
       expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       expect(await small.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe("rgb(246, 247, 249)");
@@ -177,8 +178,17 @@ describe("the dashboard in chromium", () => {
     expect(await page.textContent("main")).toMatch(/container_crashed|exited/);
     await shot(page, "container");
     const web = await open("#/containers/web-1");
-    await web.waitForSelector('figure[data-chart="container-cpu"] svg path.line, figure[data-chart="container-cpu"] svg circle.dot');
+    await web.waitForSelector('figure[data-chart="container-cpu"] svg path.line, figure[data-chart="container-cpu"] svg circle.dot', { state: "attached" });
     await web.close();
+    await page.close();
+  });
+
+  it("the notifications of the last day say where each went", async () => {
+    const page = await open("#/notifications");
+    const delivered = page.locator("li.note.n-delivered");
+    expect(await delivered.count()).toBeGreaterThan(0);
+    expect(await delivered.first().textContent()).toMatch(/to slack\[0\]/);
+    await shot(page, "notifications");
     await page.close();
   });
 
@@ -189,6 +199,8 @@ describe("the dashboard in chromium", () => {
     await page.fill("#silence-comment", "deploy of the browser test");
     await page.click('#silence-form button[type="submit"]');
     await page.waitForSelector(".form-status:has-text('added')");
+    await page.waitForSelector(`li.silence:has-text("container=${CRASHED}")`);
+    await shot(page, "alerts");
     const listed = await runCli(["silence", "list", ...dataArgs]);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toContain(`container=${CRASHED}`);

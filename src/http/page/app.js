@@ -735,7 +735,12 @@ async function alertsView(id, focusForm) {
   const { params } = current();
   const r = range(params);
   setTitle(t("nav.alerts"));
-  const [alerts, silences] = await Promise.all([attempt(t("alerts.title"), () => api.alerts(r.from, r.to)), attempt(t("silences.title"), api.silences)]);
+  const [alerts, silences, journal] = await Promise.all([
+    attempt(t("alerts.title"), () => api.alerts(r.from, r.to)),
+    attempt(t("silences.title"), api.silences),
+    // The alerts' transitions with their notifications, to say where each went.
+    attempt(t("alerts.history"), () => api.events({ from: r.from, to: r.to, kind: ["alert.", "notification."], limit: 1000 })),
+  ]);
   if (id !== renderId) return;
   const silencesBox = h("div", {}, silences.ok ? silenceList(silences.value, () => reloadSilences()) : silences.node);
   const reloadSilences = async () => {
@@ -745,7 +750,8 @@ async function alertsView(id, focusForm) {
   const prefill = { matchers: matchersOf(params), duration: params.get("duration") ?? "1h", comment: params.get("comment") ?? "" };
   const form = silenceForm(prefill, reloadSilences);
   const active = alerts.ok ? (alerts.value.active ?? []) : [];
-  const past = alerts.ok ? (alerts.value.history ?? []) : [];
+  const past = journal.ok ? (journal.value.events ?? []) : alerts.ok ? (alerts.value.history ?? []) : [];
+  const pastMarkers = buildMarkers(past, []);
   const out = [
     section(
       t("alerts.title"),
@@ -753,7 +759,7 @@ async function alertsView(id, focusForm) {
     ),
     section(t("silence.form"), form),
     section(t("silences.title"), silencesBox),
-    section(t("alerts.history"), rangeBar(r), past.length > 0 ? markerList(buildMarkers(past, [])) : h("p", { class: "muted", text: t("alerts.history_none") })),
+    section(t("alerts.history"), rangeBar(r), pastMarkers.length > 0 ? markerList(pastMarkers) : h("p", { class: "muted", text: t("alerts.history_none") })),
   ];
   if (focusForm)
     queueMicrotask(() => {
@@ -776,14 +782,21 @@ async function notificationsView(id) {
     h(
       "li",
       { class: `note n-${n.state}` },
-      h("div", { class: "alert-head" }, badge(t(`notifications.${n.state}`), `n-${n.state}`), " ", h("strong", { text: n.title ?? `${n.kind ?? ""} ${n.alert ?? ""}`.trim() })),
+      h(
+        "div",
+        { class: "alert-head" },
+        badge(t(`notifications.${n.state}`), `n-${n.state}`),
+        " ",
+        h("strong", { text: n.title ?? `${n.kind ?? ""}: ${n.labels?.alertname ?? String(n.alert ?? "").split("{")[0]}` }),
+      ),
       h(
         "p",
         { class: "muted" },
         [
+          n.title ? null : labelsText(n.labels),
           when(n.at),
           t("notifications.to", { receiver: n.receiver ?? "?" }),
-          n.kind,
+          n.title ? n.kind : null,
           n.attempts ? t("notifications.attempts", { n: n.attempts }) : null,
           n.state === "queued" && n.next_attempt_at ? t("notifications.next", { when: ago(n.next_attempt_at) }) : null,
         ]

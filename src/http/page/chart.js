@@ -12,7 +12,7 @@ import { clock } from "./format.js";
 
 const HEIGHT = 170;
 const PAD = { left: 62, right: 10, top: 16, bottom: 22 };
-const TICKS = [60e3, 300e3, 600e3, 1800e3, 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, 86400e3, 2 * 86400e3, 7 * 86400e3];
+const TICKS = [10e3, 30e3, 60e3, 300e3, 600e3, 1800e3, 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, 86400e3, 2 * 86400e3, 7 * 86400e3];
 
 const resize = new ResizeObserver((entries) => {
   for (const e of entries) e.target.lookoutDraw?.();

@@ -162,7 +162,7 @@ const en = {
   "notifications.queued": "queued",
   "notifications.failed": "failed",
   "notifications.next": "next attempt {when}",
-  "notifications.attempts": "{n} attempts",
+  "notifications.attempts": "attempts: {n}",
   "notifications.to": "to {receiver}",
   "time.ago": "{d} ago",
   "time.in": "in {d}",
