@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /**
- * Three projects in one `vitest run`, all at once on four workers (most of
+ * Four projects in one `vitest run`, all at once on four workers (most of
  * these tests wait on processes, sockets and timers rather than compute):
  * - docker: the real `lookout run` against our own dockerd, with real waits (a
  *   Slack outage with a kill -9, dockerd killed and restored). Two files, two
@@ -12,6 +12,7 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  *   sequencer below) and hold a worker each for about a minute and a half,
  *   the longest chains of the run.
  * - cli: spawn the built CLI (`lookout …`) as a user or cron would.
+ * - browser: the dashboard in Debian's chromium against the built `lookout run`.
  * - unit: no process spawned but their own children; no unit test is timed
  *   (rules about time run on a test clock, test/support/clock.ts), and the
  *   host CPU tests compare with readings taken around the collector, so other
@@ -49,7 +50,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/integration/**", "test/cli/!(table).test.ts", ...CLI_ELSEWHERE],
+          exclude: ["test/integration/**", "test/cli/!(table).test.ts", ...CLI_ELSEWHERE, "test/browser/**"],
           maxWorkers: WORKERS,
           sequence: { groupOrder: 0 },
         },
@@ -60,6 +61,16 @@ export default defineConfig({
           name: "cli",
           include: ["test/cli/**/*.test.ts", ...CLI_ELSEWHERE],
           exclude: CLI_UNIT,
+          maxWorkers: WORKERS,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The dashboard in chromium against the built `lookout run` (test/browser/dashboard.test.ts).
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
           maxWorkers: WORKERS,
           sequence: { groupOrder: 0 },
         },

@@ -16,6 +16,8 @@ fi
 if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
   need+=(busybox-static)
 fi
+# The dashboard's browser tests (test/browser/) drive Debian's chromium with playwright-core.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -22,11 +22,16 @@ export class HttpError extends Error {
 export const badRequest = (reason: string): HttpError => new HttpError(400, reason);
 export const notFound = (reason = "no such path; the API is under /api/v1/ (docs/api.md)"): HttpError => new HttpError(404, reason);
 
-/** Every answer: no MIME sniffing, no framing, no referrer to elsewhere. */
+/**
+ * Every answer: no MIME sniffing, no framing, no referrer to elsewhere.
+ * `same-origin`, not `no-referrer`: under `no-referrer` a browser sends
+ * `Origin: null` with its own pages' POSTs (the sign-in form, the dashboard's
+ * silences), which the Origin check must refuse.
+ */
 export function securityHeaders(res: ServerResponse): void {
   res.setHeader("X-Content-Type-Options", "nosniff");
   res.setHeader("X-Frame-Options", "DENY");
-  res.setHeader("Referrer-Policy", "no-referrer");
+  res.setHeader("Referrer-Policy", "same-origin");
 }
 
 /** Pages: only this server's own files, no inline script, no form posting elsewhere. */

@@ -1,4 +1,4 @@
-/** Docker chain B, on the second rig: the Engine client, container figures from cgroup files, inhibition (dockerd killed), delivery (test/integration/suites.ts). */
+/** Docker chain B, on the second rig: the Engine client, container figures from cgroup files, inhibition (dockerd killed), delivery, the dashboard in chromium (test/integration/suites.ts). */
 import { chain } from "./suites.js";
 
 chain(1, {
@@ -6,4 +6,5 @@ chain(1, {
   "cgroup-stats": () => import("./cgroup-stats.suite.js"),
   inhibition: () => import("./inhibition.suite.js"),
   delivery: () => import("./delivery.suite.js"),
+  dashboard: () => import("./dashboard.suite.js"),
 });
