@@ -9,6 +9,7 @@
 import { dirname } from "node:path";
 import { configError, type LoadedConfig } from "../config/load.js";
 import { type LookoutConfig, receiverName } from "../config/schema.js";
+import { type DashboardLinks, dashboardLinks } from "./links.js";
 import type { Notifier } from "./notifier.js";
 
 /** What a plugin is told about the entry it builds. */
@@ -25,6 +26,8 @@ export interface ReceiverContext {
   timeoutMs: number;
   /** `notify.max_retry_after`. */
   maxRetryAfterMs: number;
+  /** Links to the dashboard (`http.public_url`) for its messages; undefined without one: messages stay as they were. */
+  links?: DashboardLinks;
   /** What is wrong with the entry, one sentence each, naming the key and the fix, never a secret. */
   problems: string[];
   /** Worth saying at start, not stopping. */
@@ -52,6 +55,7 @@ export interface ReceiverPlugin<Entry extends ReceiverEntry = ReceiverEntry> {
 /** The receivers a plugin builds from a loaded configuration; their problems go to `problems`. */
 export function createReceivers(plugin: ReceiverPlugin, loaded: LoadedConfig, problems: string[], warnings: string[]): Notifier[] {
   const out: Notifier[] = [];
+  const links = dashboardLinks(loaded.config.http);
   plugin.entries(loaded.config).forEach((entry, i) => {
     const ctx: ReceiverContext = {
       name: receiverName(plugin.kind, entry, i),
@@ -62,6 +66,7 @@ export function createReceivers(plugin: ReceiverPlugin, loaded: LoadedConfig, pr
       problems,
       warnings,
     };
+    if (links) ctx.links = links;
     const fromEnv = loaded.fromEnvironment?.get(entry);
     if (fromEnv !== undefined) ctx.fromEnv = fromEnv;
     const notifier = plugin.create(entry, ctx);

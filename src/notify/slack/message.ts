@@ -18,6 +18,7 @@ import { oneLine, textBlock } from "../../escape.js";
 import type { Notification, NotificationKind, ProcessUsage } from "../../model/notification.js";
 import { formatBytes, formatThreshold, formatValue } from "../../units.js";
 import { keepEnd, safeEnd } from "../cut-text.js";
+import type { DashboardLinks } from "../links.js";
 import { UNDELIVERED_TITLE, withNote } from "../notifier.js";
 
 export interface SlackPlainText {
@@ -44,6 +45,26 @@ export interface SlackSectionBlock {
   type: "section";
   text?: SlackMrkdwn;
   fields?: SlackMrkdwn[];
+  /** A link button beside the text (one alert of a group: its own view). */
+  accessory?: SlackButton;
+}
+
+/**
+ * A link button: it opens `url` in the browser. No interactivity endpoint is
+ * needed (Slack may still post the click to the app's Request URL, when it has
+ * one, and Lookout does not need it).
+ */
+export interface SlackButton {
+  type: "button";
+  text: SlackPlainText;
+  url: string;
+  /** Unique within its block. */
+  action_id: string;
+}
+
+export interface SlackActionsBlock {
+  type: "actions";
+  elements: SlackButton[];
 }
 
 export interface SlackContextBlock {
@@ -51,7 +72,7 @@ export interface SlackContextBlock {
   elements: SlackMrkdwn[];
 }
 
-export type SlackBlock = SlackHeaderBlock | SlackSectionBlock | SlackContextBlock;
+export type SlackBlock = SlackHeaderBlock | SlackSectionBlock | SlackContextBlock | SlackActionsBlock;
 
 export interface SlackAttachment {
   /** The colour bar, `#rrggbb`. */
@@ -77,6 +98,10 @@ export const SLACK_LIMITS = {
   contextElements: 10,
   contextText: 3000,
   messageText: 3000,
+  /** Elements of one actions block. */
+  actionsElements: 25,
+  buttonText: 75,
+  buttonUrl: 3000,
 } as const;
 
 export const SLACK_COLORS = {
@@ -257,14 +282,40 @@ function processesSection(top: NonNullable<Notification["details"]["topProcesses
   return codeSection(`Top processes by ${top.by === "cpu" ? "CPU" : "memory"}`, lines.join("\n"));
 }
 
-/** Keep header + body + context within Slack's block limit. */
-function capBlocks(header: SlackBlock, body: SlackBlock[], context: SlackBlock): SlackBlock[] {
-  const room = SLACK_LIMITS.blocks - 2;
-  if (body.length <= room) return [header, ...body, context];
+/** Keep header + body + the links (when any) + context within Slack's block limit. */
+function capBlocks(header: SlackBlock, body: SlackBlock[], context: SlackBlock, actions?: SlackActionsBlock): SlackBlock[] {
+  const tail = actions ? [actions, context] : [context];
+  const room = SLACK_LIMITS.blocks - 1 - tail.length;
+  if (body.length <= room) return [header, ...body, ...tail];
   const kept = body.slice(0, room - 1);
   const left = body.length - kept.length;
   kept.push(textSection(`_${left} more block${left === 1 ? "" : "s"} left out: Slack shows at most ${SLACK_LIMITS.blocks} per message._`));
-  return [header, ...kept, context];
+  return [header, ...kept, ...tail];
+}
+
+/** A link button; none when its URL is longer than Slack takes (a label value of thousands of characters). */
+function linkButton(text: string, url: string, actionId: string): SlackButton | undefined {
+  if (url.length > SLACK_LIMITS.buttonUrl) return undefined;
+  return { type: "button", text: { type: "plain_text", text: cutPlain(text, SLACK_LIMITS.buttonText) }, url, action_id: actionId };
+}
+
+/** One actions block of link buttons (at most Slack's 25); none without a button. */
+function actionsBlock(buttons: ReadonlyArray<SlackButton | undefined>): SlackActionsBlock | undefined {
+  const elements = buttons.filter((b): b is SlackButton => b !== undefined).slice(0, SLACK_LIMITS.actionsElements);
+  return elements.length > 0 ? { type: "actions", elements } : undefined;
+}
+
+export const OPEN_BUTTON = "Open in Lookout";
+export const SILENCE_BUTTON = "Silence 1 h";
+
+/**
+ * The buttons of one notification's message: "Open in Lookout" (the
+ * alert's view; the day's overview for the daily summary) and, while it
+ * fires, "Silence 1 h" (the dashboard's silence form, filled in).
+ */
+function notificationActions(n: Notification, links: DashboardLinks): SlackActionsBlock | undefined {
+  if (n.kind === "summary") return actionsBlock([linkButton(OPEN_BUTTON, links.summary(n), "open")]);
+  return actionsBlock([linkButton(OPEN_BUTTON, links.alert(n), "open"), n.kind === "resolved" ? undefined : linkButton(SILENCE_BUTTON, links.silence(n), "silence")]);
 }
 
 function contextBlock(parts: string[]): SlackContextBlock {
@@ -277,8 +328,13 @@ function payload(title: string, color: string, blocks: SlackBlock[]): SlackPaylo
   return { text, attachments: [{ color, fallback: text, blocks }] };
 }
 
+/** What a message may add: links to the dashboard (`http.public_url`). */
+export interface SlackMessageOptions {
+  links?: DashboardLinks | undefined;
+}
+
 /** The Slack message of a notification. Pure: same input, same output. */
-export function buildSlackMessage(n: Notification): SlackPayload {
+export function buildSlackMessage(n: Notification, opts: SlackMessageOptions = {}): SlackPayload {
   const a = n.alert;
   const title = notificationTitle(n);
   const header: SlackHeaderBlock = { type: "header", text: headerText(title) };
@@ -323,18 +379,20 @@ export function buildSlackMessage(n: Notification): SlackPayload {
   }
 
   const context = contextBlock(["Lookout", `alert ${slackLine(a.fingerprint)}`, `notification ${slackLine(n.id)}`]);
-  return payload(title, colorOf(n), capBlocks(header, body, context));
+  const actions = opts.links ? notificationActions(n, opts.links) : undefined;
+  return payload(title, colorOf(n), capBlocks(header, body, context, actions));
 }
 
-/** The message of `lookout test-webhook`. */
-export function buildSlackTestMessage(hostname: string, at: number): SlackPayload {
+/** The message of `lookout test-webhook`; with `links`, a button to the dashboard's overview of the last hour. */
+export function buildSlackTestMessage(hostname: string, at: number, links?: DashboardLinks): SlackPayload {
   const title = `[${hostname}] Lookout test message`;
   const header: SlackHeaderBlock = { type: "header", text: headerText(title) };
   const body = textSection(
     `This is a test from Lookout on *${slackLine(hostname)}*. ` + "If you can read it, this webhook works: alerts from this server will arrive in this channel.",
   );
   const context = contextBlock(["Lookout", `test sent ${slackDate(at)}`]);
-  return payload(title, SLACK_COLORS.test, [header, body, context]);
+  const actions = links ? actionsBlock([linkButton(OPEN_BUTTON, links.overview(at - 3_600_000, at), "open")]) : undefined;
+  return payload(title, SLACK_COLORS.test, actions ? [header, body, actions, context] : [header, body, context]);
 }
 
 // ---------------------------------------------------------------- groups
@@ -350,30 +408,36 @@ export function bySeverity(ns: readonly Notification[]): Notification[] {
     .map((x) => x.n);
 }
 
-/** One alert of a group: its title and its first facts, in one section. */
-function groupSection(n: Notification): SlackSectionBlock {
+/** One alert of a group: its title and its first facts, in one section; with `links`, a button to its own view beside them. */
+function groupSection(n: Notification, links?: DashboardLinks): SlackSectionBlock {
   const mark = n.kind === "resolved" ? "✅" : n.alert.severity === "critical" ? "🔴" : "🟠";
   const facts = n.details.facts
     .filter((f) => f.label && f.value)
     .slice(0, 3)
     .map((f) => `${slackLine(f.label)}: ${slackLine(f.value)}`);
-  return textSection([`${mark} *${slackLine(notificationTitle(n))}*`, ...facts].join("\n"));
+  const section = textSection([`${mark} *${slackLine(notificationTitle(n))}*`, ...facts].join("\n"));
+  const open = links ? linkButton("Open", links.alert(n), "open") : undefined;
+  return open ? { ...section, accessory: open } : section;
 }
 
 /**
  * Several notifications as one message: a header with counts, then one
  * section per alert, most severe first, within Slack's 50-block limit (the rest
  * named in one line), and `note` (what could not be delivered before) after
- * them. A single notification gets the full message instead.
+ * them. A single notification gets the full message instead. With `links`,
+ * each alert shown has an "Open" button to its own view, and one "Open in
+ * Lookout" goes to the overview over the group's times (a silence is made
+ * from one alert's own message or the dashboard).
  */
-export function buildSlackGroupMessage(ns: readonly Notification[], opts: { note?: string } = {}): SlackPayload {
-  if (ns.length === 1) return buildSlackMessage(withNote(ns[0]!, opts.note));
+export function buildSlackGroupMessage(ns: readonly Notification[], opts: { note?: string } & SlackMessageOptions = {}): SlackPayload {
+  if (ns.length === 1) return buildSlackMessage(withNote(ns[0]!, opts.note), opts.links ? { links: opts.links } : {});
   const ordered = bySeverity(ns);
   const title = groupTitle(ordered);
   const header: SlackHeaderBlock = { type: "header", text: headerText(title) };
-  const room = SLACK_LIMITS.blocks - 3 - (opts.note ? 1 : 0); // header, the "more" line, the note, context
+  const actions = opts.links ? actionsBlock([linkButton(OPEN_BUTTON, opts.links.around(ordered), "open")]) : undefined;
+  const room = SLACK_LIMITS.blocks - 3 - (opts.note ? 1 : 0) - (actions ? 1 : 0); // header, the "more" line, the note, the links, context
   const shown = ordered.length <= room + 1 ? ordered : ordered.slice(0, room);
-  const body: SlackBlock[] = shown.map(groupSection);
+  const body: SlackBlock[] = shown.map((n) => groupSection(n, opts.links));
   const rest = ordered.slice(shown.length);
   if (rest.length > 0) {
     const names = rest.map((n) => n.alert.labels.container ?? n.alert.labels.mount ?? n.alert.display);
@@ -382,5 +446,5 @@ export function buildSlackGroupMessage(ns: readonly Notification[], opts: { note
   if (opts.note) body.push(textSection(`*${UNDELIVERED_TITLE}*\n${slackBlock(opts.note)}`));
   const context = contextBlock(["Lookout", `${ns.length} notifications`, `first ${slackLine(ordered[0]!.id)}`]);
   const worst = ordered[0]!;
-  return payload(title, colorOf(worst), [header, ...body, context]);
+  return payload(title, colorOf(worst), [header, ...body, ...(actions ? [actions] : []), context]);
 }

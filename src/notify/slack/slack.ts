@@ -14,6 +14,7 @@ import type { Notification } from "../../model/notification.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
+import type { DashboardLinks } from "../links.js";
 import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions } from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
 import type { ReceiverContext, ReceiverPlugin } from "../receiver-plugin.js";
@@ -29,6 +30,8 @@ export interface SlackNotifierConfig {
   timeoutMs?: number;
   /** The longest Retry-After it may impose (notify.max_retry_after); the dispatcher applies it. */
   maxRetryAfterMs?: number;
+  /** Links to the dashboard (`http.public_url`): buttons in every message. */
+  links?: DashboardLinks | undefined;
 }
 
 export const SLACK_TIMEOUT_MS = DEFAULT_TIMEOUT_MS;
@@ -43,10 +46,12 @@ export class SlackNotifier implements Notifier {
   readonly timeoutMs: number;
   readonly maxRetryAfterMs: number | undefined;
   readonly #url: string;
+  readonly #links: DashboardLinks | undefined;
 
   constructor(cfg: SlackNotifierConfig) {
     registerSecret(cfg.url);
     this.#url = cfg.url;
+    this.#links = cfg.links;
     this.name = cfg.name;
     this.target = maskUrl(cfg.url);
     this.minSeverity = cfg.minSeverity;
@@ -61,7 +66,7 @@ export class SlackNotifier implements Notifier {
   async sendMany(ns: Notification[], opts: SendOptions = {}): Promise<DeliveryResult> {
     let payload: SlackPayload;
     try {
-      payload = buildSlackGroupMessage(ns, opts.note ? { note: opts.note } : {});
+      payload = buildSlackGroupMessage(ns, { ...(opts.note ? { note: opts.note } : {}), ...(this.#links ? { links: this.#links } : {}) });
     } catch (err) {
       return buildFailure("Slack message", this.name, ns, err);
     }
@@ -71,7 +76,7 @@ export class SlackNotifier implements Notifier {
   async sendTest(hostname: string): Promise<DeliveryResult> {
     let payload: SlackPayload;
     try {
-      payload = buildSlackTestMessage(hostname, Date.now());
+      payload = buildSlackTestMessage(hostname, Date.now(), this.#links);
     } catch (err) {
       return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test message (${redact(describeError(err))}).` };
     }
@@ -156,7 +161,14 @@ function createSlackNotifier(entry: SlackReceiverConfig, ctx: ReceiverContext): 
     ctx.problems.push(problem);
     return undefined;
   }
-  return new SlackNotifier({ name: ctx.name, url: url!, minSeverity: entry.min_severity, timeoutMs: ctx.timeoutMs, maxRetryAfterMs: ctx.maxRetryAfterMs });
+  return new SlackNotifier({
+    name: ctx.name,
+    url: url!,
+    minSeverity: entry.min_severity,
+    timeoutMs: ctx.timeoutMs,
+    maxRetryAfterMs: ctx.maxRetryAfterMs,
+    links: ctx.links,
+  });
 }
 
 /** `fromFile`: the URL is a file's content, of which nothing is said (the file may be anything: /etc/shadow). */

@@ -10,13 +10,19 @@
  *     alerts: [{ status, labels, annotations, startsAt, endsAt, generatorURL, fingerprint }] }
  *
  * Lookout adds nothing outside that shape: what it knows beyond labels goes
- * into annotations (free-form strings in Alertmanager too).
+ * into annotations (free-form strings in Alertmanager too). With
+ * `http.public_url`, `externalURL` is the dashboard, each alert's
+ * `generatorURL` its view there (the container at the alert's time, else the
+ * overview around it; the day's overview for the daily summary), and a firing
+ * alert's `silence_url` annotation the dashboard's silence form filled in for
+ * it. Without, they stay "" and absent, as before.
  */
 import { createHash } from "node:crypto";
 import { notificationTitle } from "../../alert/title.js";
 import type { Notification } from "../../model/notification.js";
 import { formatBytes, formatThreshold, formatValue } from "../../units.js";
 import { keepEnd } from "../cut-text.js";
+import type { DashboardLinks } from "../links.js";
 
 export type AlertmanagerStatus = "firing" | "resolved";
 
@@ -49,8 +55,12 @@ export interface AlertmanagerWebhook {
 export interface AlertmanagerPayloadOptions {
   /** The receiver's name (`receiver` in the body). */
   receiver: string;
-  /** A link back to whatever sent the alerts; "" when none. */
+  /** A link back to whatever sent the alerts; "" when none (default: the dashboard, with `links`). */
   externalUrl?: string;
+  /** Links to the dashboard (`http.public_url`). */
+  links?: DashboardLinks | undefined;
+  /** Whether a firing alert gets a `silence_url` annotation (with `links`); not for a test message. Default true. */
+  silenceLinks?: boolean;
 }
 
 /** What Alertmanager sends as `endsAt` for an alert that still fires (Go's zero time). */
@@ -124,7 +134,7 @@ function description(n: Notification): string {
   return text.length > MAX_DESCRIPTION_CHARS ? `${text.slice(0, MAX_DESCRIPTION_CHARS - 1)}…` : text;
 }
 
-function annotations(n: Notification): Record<string, string> {
+function annotations(n: Notification, silenceUrl?: string): Record<string, string> {
   const a = n.alert;
   const out: Record<string, string> = {
     summary: notificationTitle(n),
@@ -135,20 +145,23 @@ function annotations(n: Notification): Record<string, string> {
     out.threshold = formatThreshold(a.threshold, a.unit);
     if (n.kind === "resolved") out.peak = formatValue(a.peak, a.unit);
   }
+  if (silenceUrl !== undefined) out.silence_url = silenceUrl;
   return out;
 }
 
-/** One Alertmanager alert for one notification. */
-export function alertmanagerAlert(n: Notification): AlertmanagerAlert {
+/** One Alertmanager alert for one notification; with `links`, its `generatorURL` (and `silence_url` while it fires). */
+export function alertmanagerAlert(n: Notification, links?: DashboardLinks, silenceLinks = true): AlertmanagerAlert {
   const a = n.alert;
   const resolved = n.kind === "resolved";
+  const generatorURL = links ? (n.kind === "summary" ? links.summary(n) : links.alert(n)) : "";
+  const silenceUrl = links && silenceLinks && !resolved && n.kind !== "summary" ? links.silence(n) : undefined;
   return {
     status: resolved ? "resolved" : "firing",
     labels: sortedLabels({ ...a.labels, alertname: a.labels.alertname ?? a.alertname, severity: a.labels.severity ?? a.severity, hostname: a.labels.hostname ?? n.hostname }),
-    annotations: annotations(n),
+    annotations: annotations(n, silenceUrl),
     startsAt: iso(a.firingSince),
     endsAt: resolved ? iso(n.at) : ZERO_TIME,
-    generatorURL: "",
+    generatorURL,
     fingerprint: alertFingerprint(a.fingerprint),
   };
 }
@@ -160,7 +173,7 @@ export function alertmanagerAlert(n: Notification): AlertmanagerAlert {
  * the resolved body of one alert carry the same key (consumers dedupe on it).
  */
 export function alertmanagerPayload(notifications: Notification[], opts: AlertmanagerPayloadOptions): AlertmanagerWebhook {
-  const alerts = notifications.map(alertmanagerAlert);
+  const alerts = notifications.map((n) => alertmanagerAlert(n, opts.links, opts.silenceLinks ?? true));
   const commonLabels = common(alerts.map((a) => a.labels));
   const commonAnnotations = common(alerts.map((a) => a.annotations));
   const { severity: _severity, ...keyLabels } = commonLabels;
@@ -174,7 +187,7 @@ export function alertmanagerPayload(notifications: Notification[], opts: Alertma
     groupLabels: {},
     commonLabels,
     commonAnnotations,
-    externalURL: opts.externalUrl ?? "",
+    externalURL: opts.externalUrl ?? opts.links?.base ?? "",
     alerts,
   };
 }

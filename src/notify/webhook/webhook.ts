@@ -16,6 +16,7 @@ import type { Notification } from "../../model/notification.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
+import type { DashboardLinks } from "../links.js";
 import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions, withNote } from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
 import { createAllReceivers, type ReceiverContext, type ReceiverPlugin } from "../receiver-plugin.js";
@@ -34,6 +35,8 @@ export interface WebhookNotifierConfig {
   maxRetryAfterMs?: number;
   /** Its config entry, for messages: `notify.webhooks[0]`. */
   configKey?: string;
+  /** Links to the dashboard (`http.public_url`): `generatorURL`, `externalURL` and `silence_url` in every body. */
+  links?: DashboardLinks | undefined;
 }
 
 export const WEBHOOK_TIMEOUT_MS = DEFAULT_TIMEOUT_MS;
@@ -67,12 +70,14 @@ export class WebhookNotifier implements Notifier {
   readonly #url: string;
   readonly #headers: Record<string, string>;
   readonly #context: WebhookContext;
+  readonly #links: DashboardLinks | undefined;
 
   constructor(cfg: WebhookNotifierConfig) {
     registerSecret(cfg.url);
     for (const value of Object.values(cfg.headers)) registerHeaderSecret(value);
     this.#url = cfg.url;
     this.#headers = { ...cfg.headers };
+    this.#links = cfg.links;
     this.name = cfg.name;
     this.target = maskUrl(cfg.url);
     this.minSeverity = cfg.minSeverity;
@@ -95,7 +100,7 @@ export class WebhookNotifier implements Notifier {
     let payload: AlertmanagerWebhook;
     try {
       const [first, ...rest] = ns;
-      payload = alertmanagerPayload(first ? [withNote(first, opts.note), ...rest] : [], { receiver: this.name });
+      payload = alertmanagerPayload(first ? [withNote(first, opts.note), ...rest] : [], { receiver: this.name, links: this.#links });
     } catch (err) {
       return buildFailure("webhook body", this.name, ns, err);
     }
@@ -106,7 +111,7 @@ export class WebhookNotifier implements Notifier {
     let payload: AlertmanagerWebhook;
     const n = webhookTestNotification(hostname, Date.now(), this.name);
     try {
-      payload = alertmanagerPayload([n], { receiver: this.name });
+      payload = alertmanagerPayload([n], { receiver: this.name, links: this.#links, silenceLinks: false });
     } catch (err) {
       return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test body (${redact(describeError(err))}).` };
     }
@@ -274,5 +279,6 @@ function createWebhookNotifier(r: WebhookReceiverConfig, ctx: ReceiverContext): 
     configKey: key,
     timeoutMs: ctx.timeoutMs,
     maxRetryAfterMs: ctx.maxRetryAfterMs,
+    links: ctx.links,
   });
 }
