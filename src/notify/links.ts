@@ -34,7 +34,7 @@ export function silenceGlob(value: string): string {
   return out;
 }
 
-/** The time an alert's link shows: what it reports happened then (a crash's exit), else when it started firing. */
+/** The time an alert's link shows: when what it reports happened (`causedAt`: a crash's exit, else when the condition began), else when it started firing. */
 function alertTime(n: Notification): number {
   const a = n.alert;
   const t = a.causedAt ?? a.firingSince;
