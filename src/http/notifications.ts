@@ -43,7 +43,8 @@ export function listNotifications(req: ApiRequest): ApiAnswer {
     receiver: typeof e.data.receiver === "string" ? e.data.receiver : null,
     attempts: typeof e.data.attempts === "number" ? e.data.attempts : null,
     at: e.at,
-    answer: "accepted",
+    // What the receiver answered (`200 ok`, `202 Accepted`); "accepted" for a sending recorded before Lookout kept it.
+    answer: typeof e.data.answer === "string" ? e.data.answer : "accepted",
   }));
   // Failed and delivered together, most recent first.
   const done = [...failed, ...delivered].sort((a, b) => b.at - a.at);

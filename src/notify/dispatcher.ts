@@ -217,7 +217,7 @@ export class Dispatcher {
     this.outbox.attempted(batch, at);
     if (result.status !== undefined) this.slowTimeout.delete(name); // it answers again: its own time limit
     if (result.ok) {
-      this.outbox.delivered(batch);
+      this.outbox.delivered(batch, result.answer);
       this.cappedLogged.delete(name);
       log.info("notification delivered", { receiver: name, count: batch.length, id: ids, alert: batch.length === 1 ? batch[0]!.entry.notification.alert.fingerprint : undefined });
       if (unreported.length > 0) this.markReported(unreported, name, at);

@@ -20,8 +20,10 @@
  * it comes in and quoted cut to 200 characters.
  */
 
+import { STATUS_CODES } from "node:http";
 import { formatDuration } from "../config/duration.js";
 import { redact } from "../secrets.js";
+import { safeEnd } from "./cut-text.js";
 import { classifyNetworkError, type NetworkTrouble } from "./network-errors.js";
 import type { DeliveryResult } from "./notifier.js";
 
@@ -160,6 +162,28 @@ export function quoteBody(body: string, htmlPage: string): string {
   return `"${redact(cut)}"`;
 }
 
+/** Longest excerpt of a delivered answer's body kept (`DeliveryResult.answer`). */
+export const ANSWER_EXCERPT_CHARS = 200;
+
+/** Control characters, line and paragraph separators, and the marks that reorder text (bidi): none is kept in an excerpt. */
+const NOT_SHOWN = /[\p{Cc}\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]+/gu;
+
+/**
+ * What a receiver answered to a delivery, short and safe to keep and show:
+ * the status and the body's start (`200 ok`), or the status's reason phrase
+ * when the body is empty (`202 Accepted`). Redacted (a receiver may echo the
+ * URL it was sent to, or a header), one line without control or bidi
+ * characters, at most ANSWER_EXCERPT_CHARS characters of body.
+ */
+export function answerExcerpt(status: number, body: string): string {
+  let text = redact(body).replace(NOT_SHOWN, " ").replace(/\s+/g, " ").trim();
+  if (text.length > ANSWER_EXCERPT_CHARS) text = `${text.slice(0, safeEnd(text, ANSWER_EXCERPT_CHARS - 1))}…`;
+  // The cut can split a secret the receiver echoed; redact once more what is left of it.
+  text = redact(text);
+  if (text === "") text = STATUS_CODES[status] ?? "";
+  return text === "" ? String(status) : `${status} ${text}`;
+}
+
 /** The DeliveryResult of an HTTP answer, worded by the receiver. */
 export function resultFromAnswer(answer: HttpAnswer, wording: AnswerWording, now: number = Date.now(), retry: RetryWording = AGENT_RETRY): DeliveryResult {
   const { status } = answer;
@@ -171,7 +195,7 @@ export function resultFromAnswer(answer: HttpAnswer, wording: AnswerWording, now
   const code = (k: AnswerKind) => (wording.resultCode ? wording.resultCode(k, ownCode) : ANSWER_CODES[k]);
 
   if (kind === "ok") {
-    const result: DeliveryResult = { ok: true, retryable: false, status, message: wording.delivered };
+    const result: DeliveryResult = { ok: true, retryable: false, status, message: wording.delivered, answer: answerExcerpt(status, body) };
     const c = code(kind);
     if (c !== undefined) result.code = c;
     return result;

@@ -21,6 +21,13 @@ export interface DeliveryResult {
   /** What happened and what the user should do, in plain words. Never holds a secret. */
   message: string;
   /**
+   * What the receiver answered to a delivery, safe to keep and show: status
+   * and a redacted, one-line body excerpt of at most 200 characters (`200 ok`,
+   * `202 Accepted`); `http-answers.ts` `answerExcerpt`. The events journal
+   * keeps it with the sent notification.
+   */
+  answer?: string;
+  /**
    * The receiver refused this message for what it holds (Slack's
    * `invalid_blocks`, a webhook's 400, 413 or 422, a message Lookout could not
    * build), not every message: a group is split and its members sent alone.

@@ -60,7 +60,8 @@ export const FAILED_KEPT = 100;
  * that caused them (one transaction).
  */
 export interface OutboxJournal {
-  delivered(items: readonly QueuedDelivery[]): void;
+  /** `answer`: what the receiver answered (`DeliveryResult.answer`: redacted, short), when it said. */
+  delivered(items: readonly QueuedDelivery[], answer?: string): void;
   /** Attempt counts, next attempt times and errors, as they now are. */
   attempted(items: readonly QueuedDelivery[]): void;
   gaveUp(items: readonly QueuedDelivery[], failures: readonly FailedDelivery[]): void;
@@ -137,10 +138,10 @@ export class Outbox {
     }
   }
 
-  /** The receiver accepted these: they leave its queue. */
-  delivered(items: readonly QueuedDelivery[]): void {
+  /** The receiver accepted these (answering `answer`, when known): they leave its queue. */
+  delivered(items: readonly QueuedDelivery[], answer?: string): void {
     for (const q of items) this.settle(q);
-    this.write("delivered", (j) => j.delivered(items));
+    this.write("delivered", (j) => (answer === undefined ? j.delivered(items) : j.delivered(items, answer)));
   }
 
   /** Not accepted: tried again at `nextAttemptAt`. */

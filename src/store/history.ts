@@ -41,6 +41,7 @@ import { log } from "../log.js";
 import type { HistoryEvent } from "../model/history.js";
 import type { FailedDelivery, OutboxJournal, QueuedDelivery } from "../notify/outbox.js";
 import type { HistoryJournal, HistoryPoint } from "../pipeline/record.js";
+import { redact } from "../secrets.js";
 import { type ChunkPoints, packHead, packRaw, packRolled, rollUp, unpackIds, unpackRaw, unpackRolled, unpackValues } from "./history-packing.js";
 import { inTransaction, reading } from "./transactions.js";
 
@@ -805,7 +806,7 @@ export class HistoryMaintainer {
  * failure is logged once, until it works again).
  */
 export function recordingDeliveries(journalNow: () => OutboxJournal, history: () => HistoryStore | null, clock: () => number = Date.now): OutboxJournal {
-  const note = (items: readonly QueuedDelivery[], kind: "notification.sent" | "notification.given_up", failures: readonly FailedDelivery[] = []) => {
+  const note = (items: readonly QueuedDelivery[], kind: "notification.sent" | "notification.given_up", failures: readonly FailedDelivery[] = [], answer?: string) => {
     const store = history();
     if (!store || items.length === 0) return;
     const at = clock();
@@ -817,7 +818,15 @@ export function recordingDeliveries(journalNow: () => OutboxJournal, history: ()
         kind,
         subject: n.alert.fingerprint,
         labels: n.alert.labels,
-        data: { notification: n.id, kind: n.kind, receiver: delivery.receiver, attempts: delivery.attempts, ...(failed ? { error: failed.error } : {}) },
+        data: {
+          notification: n.id,
+          kind: n.kind,
+          receiver: delivery.receiver,
+          attempts: delivery.attempts,
+          ...(failed ? { error: failed.error } : {}),
+          // Redacted when it was made; once more here, as it goes into the data directory.
+          ...(answer !== undefined ? { answer: redact(answer) } : {}),
+        },
       };
     });
     try {
@@ -832,9 +841,10 @@ export function recordingDeliveries(journalNow: () => OutboxJournal, history: ()
   };
   let deliveriesFailing: string | null = null;
   return {
-    delivered: (items) => {
-      journalNow().delivered(items);
-      note(items, "notification.sent");
+    delivered: (items, answer) => {
+      if (answer === undefined) journalNow().delivered(items);
+      else journalNow().delivered(items, answer);
+      note(items, "notification.sent", [], answer);
     },
     attempted: (items) => journalNow().attempted(items),
     gaveUp: (items, failures) => {

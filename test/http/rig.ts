@@ -2,7 +2,7 @@
  * The HTTP server on 127.0.0.1 (a free port) over a real Agent: a real SQLite
  * data directory in a temp dir, fake collectors (the host's samples and a
  * Docker collector with the containers and logs the test sets), no
- * receivers, and a clock the test moves. Requests go through `node:http`.
+ * receivers (or the ones the test gives), and a clock the test moves. Requests go through `node:http`.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
@@ -17,6 +17,7 @@ import { httpSettings } from "../../src/http/settings.js";
 import { type ApiSource, agentSource } from "../../src/http/source.js";
 import { CONTAINER_CPU, CONTAINER_MEMORY, DOCKER_UNREACHABLE, HOST_CPU, HOST_DISK } from "../../src/model/metrics.js";
 import { type Sample, sampleOf } from "../../src/model/sample.js";
+import type { Notifier } from "../../src/notify/notifier.js";
 
 export const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
 export const TOKEN = "s3cret-token-0123456789abcdef";
@@ -117,7 +118,7 @@ export interface Answer {
   json: any;
 }
 
-export async function startRig(opts: { yaml?: string; token?: string | null; pageDir?: string; source?: (s: ApiSource) => ApiSource } = {}): Promise<Rig> {
+export async function startRig(opts: { yaml?: string; token?: string | null; pageDir?: string; source?: (s: ApiSource) => ApiSource; notifiers?: Notifier[] } = {}): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), "lookout-http-"));
   const token = opts.token === undefined ? TOKEN : opts.token;
   const config = join(dir, "lookout.yaml");
@@ -126,7 +127,7 @@ export async function startRig(opts: { yaml?: string; token?: string | null; pag
   const host = { samples: [cpuSample(12.5), diskSample("/", 71.3)] };
   const hostCollector: Collector = { name: "host", collect: async () => host.samples };
   const docker = fakeDocker();
-  const agent = new Agent(loaded, { command: "run", collectors: [hostCollector, docker], notifiers: [] });
+  const agent = new Agent(loaded, { command: "run", collectors: [hostCollector, docker], notifiers: opts.notifiers ?? [] });
   let now = T0;
   const settings = httpSettings(loaded)!;
   const source = opts.source ? opts.source(agentSource(agent)) : agentSource(agent);

@@ -10,6 +10,7 @@ import {
   AGENT_RETRY,
   type AnswerKind,
   type AnswerWording,
+  answerExcerpt,
   classifyStatus,
   type NetworkWording,
   ONE_SHOT_RETRY,
@@ -144,6 +145,25 @@ describe("HTTP answers: one ladder for every receiver", () => {
     expect(long).toBe(`"${"x".repeat(199)}…"`);
     const r = resultFromAnswer({ status: 400, body: "echo tok-7f3a9c1e5b2d8e4f" }, WORDING, NOW);
     expect(r.message).not.toContain("tok-7f3a9c1e5b2d8e4f");
+  });
+
+  it("keeps a delivered answer as its status and a redacted, one-line excerpt of at most 200 characters", () => {
+    clearSecrets();
+    registerSecret("tok-7f3a9c1e5b2d8e4f");
+    expect(resultFromAnswer({ status: 200, body: "ok" }, WORDING, NOW).answer).toBe("200 ok");
+    expect(answerExcerpt(202, "")).toBe("202 Accepted");
+    expect(answerExcerpt(204, " \n ")).toBe("204 No Content");
+    expect(answerExcerpt(299, "")).toBe("299");
+    expect(answerExcerpt(200, "queued as tok-7f3a9c1e5b2d8e4f\r\n\x1b[2Jnext\u202egnp.exe\u2028end")).toBe("200 queued as **** [2Jnext gnp.exe end");
+    const long = answerExcerpt(200, `${"é".repeat(150)}${"\u{1F680}".repeat(100)}`);
+    expect(long.length).toBeLessThanOrEqual(4 + 200);
+    expect(long.endsWith("…")).toBe(true);
+    expect(long).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+    // Redacted before the cut: no start of a secret is left where the cut falls in it.
+    const cut = answerExcerpt(200, `${"a ".repeat(95)}tok-7f3a9c1e5b2d8e4f`);
+    expect(cut).not.toContain("tok-");
+    // Failed answers keep none: their message says it.
+    expect(resultFromAnswer({ status: 500, body: "boom" }, WORDING, NOW).answer).toBeUndefined();
   });
 
   it("says trying again for the agent or for a person at a terminal", () => {
