@@ -213,7 +213,8 @@ http:
   listen: 127.0.0.1:9817    # HOST:PORT; also [::1]:9817, 0.0.0.0:9817, :9817 (every interface); LOOKOUT_HTTP_LISTEN overrides it
   # auth_token: \${LOOKOUT_HTTP_TOKEN}       # for scripts (Authorization: Bearer …) and the sign-in form
   # auth_token_file: /etc/lookout/http-token # or a file holding it
-  # public_url: https://lookout.example.com  # where people reach it (behind a proxy): https makes the cookie Secure
+  # public_url: https://lookout.example.com  # where people reach it (behind a proxy): https makes the cookie Secure;
+  #                                          # messages then link to it (Slack: Open in Lookout, Silence 1 h; webhooks: generatorURL)
 
 # Maintenance windows: recurring times when matching alerts are tracked but not
 # sent, like a silence that comes back (one-off silences: lookout silence add).
