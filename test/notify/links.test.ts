@@ -155,6 +155,15 @@ describe("Slack's buttons", () => {
     expect(validateSlackPayload(back)).toBeNull();
   });
 
+  it("a message of many blocks keeps its buttons within Slack's 50", () => {
+    const sections = Array.from({ length: 70 }, (_, i) => ({ title: `part ${i}`, text: "x" }));
+    const p = buildSlackMessage({ ...CRASH, details: { ...CRASH.details, sections } }, { links });
+    const blocks = p.attachments[0]!.blocks;
+    expect(blocks).toHaveLength(50);
+    expect(blocks.at(-2)!.type).toBe("actions");
+    expect(validateSlackPayload(JSON.parse(JSON.stringify(p)))).toBeNull();
+  });
+
   it("a URL longer than Slack takes (a label of thousands of characters) is left out, not the message", () => {
     const long = sampleNotification({ alert: { labels: { alertname: "host_disk", severity: "warning", hostname: "web-1", mount: `/${"x".repeat(4000)}` } } });
     expect(buttons(buildSlackMessage(long, { links })).map(([t]) => t)).toEqual(["Open in Lookout"]);

@@ -11,6 +11,12 @@
  * single-line place, `slackBlock` for a block of lines. Slack's limits are
  * enforced here, after escaping: an over-long text is cut with "…", so Slack
  * never refuses a message for its size.
+ *
+ * With the dashboard's links (`http.public_url`, notify/links.ts), a message
+ * ends with link buttons (an `actions` block before the context): "Open in
+ * Lookout" and, while the alert fires, "Silence 1 h"; a group has one "Open
+ * in Lookout" and an "Open" beside each alert shown. Without them, the
+ * message is what it always was.
  */
 
 import { groupTitle, lastedFrom, notificationTitle, since } from "../../alert/title.js";
