@@ -341,7 +341,7 @@ export class HostCollector implements Collector {
 
   /**
    * Takes back counters saved by `snapshot()` in an earlier process (`lookout check`
-   * from cron), so its CPU window is the time since that run. Ignored when older
+   * from cron), so its CPU window and its I/O rates' are the time since that run. Ignored when older
    * than 15 minutes, from the future, malformed, or older than what we hold.
    */
   restore(saved: unknown, savedAt: number): void {
