@@ -1,9 +1,11 @@
 /**
  * `GET /api/v1/containers` (the Docker collector's view, with the last
- * cycle's CPU and memory figures) and `GET /api/v1/containers/{name}/logs`
+ * cycle's CPU and memory figures, its labels, the rule settings in force for
+ * it and whether an OOM kill is held) and `GET /api/v1/containers/{name}/logs`
  * (asked of the Engine API now, read-only, at most MAX_TAIL lines) (docs/api.md).
  */
 import { DockerError } from "../collect/docker/engine.js";
+import { containerPolicy } from "../collect/docker/policy.js";
 import { describeError } from "../errors.js";
 import { oneLine } from "../escape.js";
 import { CONTAINER_CPU, CONTAINER_MEMORY } from "../model/metrics.js";
@@ -25,6 +27,8 @@ export function listContainers(req: ApiRequest): ApiAnswer {
   const samples = last?.samples ?? [];
   const cpu = byContainer(samples, CONTAINER_CPU);
   const memory = byContainer(samples, CONTAINER_MEMORY);
+  const oom = docker?.oomKilledIds() ?? new Set<string>();
+  const config = req.source.loaded().config;
   const containers = (docker?.containers() ?? [])
     .map((v) => {
       const c = v.status === "running" ? cpu.get(v.name) : undefined;
@@ -49,6 +53,11 @@ export function listContainers(req: ApiRequest): ApiAnswer {
         memory_percent: m?.value ?? null,
         compose_project: v.labels["com.docker.compose.project"] ?? null,
         compose_service: v.labels["com.docker.compose.service"] ?? null,
+        oom_killed: oom.has(v.id),
+        // Docker's labels as given (untrusted text: JSON escapes it; the page shows it as text)
+        labels: v.labels,
+        // The settings of each rule for it (config, overrides, its lookout.* labels), durations in ms, and what in them was refused
+        policy: containerPolicy(config, { name: v.name, labels: v.labels }),
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));

@@ -17,6 +17,8 @@ import { SilenceStore } from "../store/silences.js";
 /** The Docker collector as the API uses it (collect/docker/docker.ts `DockerCollector`). */
 export interface ContainerSource {
   containers(): ContainerView[];
+  /** The ids of those with an OOM kill not resolved yet. */
+  oomKilledIds(): ReadonlySet<string>;
   /** Null when no watched container has that name; throws when Docker does not answer. */
   logsOf(name: string, tail: number): Promise<string[] | null>;
 }
@@ -34,7 +36,8 @@ export interface ApiSource {
 }
 
 function isContainerSource(c: object): c is ContainerSource {
-  return typeof (c as Partial<ContainerSource>).containers === "function" && typeof (c as Partial<ContainerSource>).logsOf === "function";
+  const s = c as Partial<ContainerSource>;
+  return typeof s.containers === "function" && typeof s.oomKilledIds === "function" && typeof s.logsOf === "function";
 }
 
 export function agentSource(agent: Agent): ApiSource {

@@ -28,6 +28,15 @@ export const HOST_REBOOTED = "host_rebooted";
 export const HOST_PROCESSES = "host_processes";
 export const HOST_DISK = "host_disk";
 export const HOST_INODES = "host_inodes";
+// Host I/O rates between two readings, per device (label `device`): no rule alerts on them.
+/** Bytes received and sent per second on a network interface (/proc/net/dev; not lo nor Docker's veth, bridges). */
+export const HOST_NETWORK_RECEIVE = "host_network_receive";
+export const HOST_NETWORK_TRANSMIT = "host_network_transmit";
+/** Bytes read from and written to a whole disk per second (/proc/diskstats; not partitions, loop or ram devices). */
+export const HOST_DISK_READ = "host_disk_read";
+export const HOST_DISK_WRITE = "host_disk_write";
+/** Share of the window a disk had I/O in flight (`io_ticks`, iostat's %util). */
+export const HOST_DISK_UTILIZATION = "host_disk_utilization";
 
 // Docker (collect/docker/docker.ts)
 export const CONTAINER_CRASHED = "container_crashed";
@@ -101,6 +110,31 @@ export interface HostDiskDetails {
 export interface HostInodesDetails {
   inodes: number;
   inodesFree: number;
+}
+
+/** The counters of one direction of a network interface (since it was created), and the window of the rate. */
+export interface HostNetworkDetails {
+  bytes: number;
+  packets: number;
+  errors: number;
+  drops: number;
+  windowMs: number;
+}
+
+/** The counters of one direction of a disk (since boot), and the window of the rate. */
+export interface HostDiskIoDetails {
+  bytes: number;
+  /** I/Os completed. */
+  ops: number;
+  /** Milliseconds spent on them. */
+  ms: number;
+  windowMs: number;
+}
+
+export interface HostDiskUtilizationDetails {
+  /** Milliseconds the disk had I/O in flight, since boot (a counter). */
+  ioMs: number;
+  windowMs: number;
 }
 
 /** Where a container writes (Docker's data root, its bind mounts and volumes): a full disk there is the likely cause of its death. */
@@ -247,6 +281,11 @@ export interface MetricDetails {
   [HOST_PROCESSES]: undefined;
   [HOST_DISK]: HostDiskDetails;
   [HOST_INODES]: HostInodesDetails;
+  [HOST_NETWORK_RECEIVE]: HostNetworkDetails;
+  [HOST_NETWORK_TRANSMIT]: HostNetworkDetails;
+  [HOST_DISK_READ]: HostDiskIoDetails;
+  [HOST_DISK_WRITE]: HostDiskIoDetails;
+  [HOST_DISK_UTILIZATION]: HostDiskUtilizationDetails;
   [CONTAINER_CRASHED]: ContainerCrashedDetails | undefined;
   [CONTAINER_OOM_KILLED]: ContainerOomKilledDetails | undefined;
   [CONTAINER_UNHEALTHY]: ContainerUnhealthyDetails | undefined;
@@ -272,7 +311,7 @@ export type MetricName = keyof MetricDetails;
 export type GroupNouns = readonly [one: string, many: string];
 
 export interface MetricDefinition {
-  /** `%`, `bytes`, `s`, `per_core`, `count`, `bool`, "" (a bare number). Printed in `check --json`. */
+  /** `%`, `bytes`, `bytes/s`, `s`, `per_core`, `count`, `bool`, "" (a bare number). Printed in `check --json`. */
   unit: string;
   /** For metrics a rule alerts on. */
   nouns?: GroupNouns;
@@ -296,6 +335,11 @@ export const METRICS = {
   [HOST_PROCESSES]: { unit: "count" },
   [HOST_DISK]: { unit: "%", nouns: ["disk filling up", "disks filling up"] },
   [HOST_INODES]: { unit: "%", nouns: ["filesystem out of inodes", "filesystems out of inodes"] },
+  [HOST_NETWORK_RECEIVE]: { unit: "bytes/s" },
+  [HOST_NETWORK_TRANSMIT]: { unit: "bytes/s" },
+  [HOST_DISK_READ]: { unit: "bytes/s" },
+  [HOST_DISK_WRITE]: { unit: "bytes/s" },
+  [HOST_DISK_UTILIZATION]: { unit: "%" },
   [CONTAINER_CRASHED]: { unit: "bool", nouns: ["container crashed", "containers crashed"] },
   [CONTAINER_OOM_KILLED]: { unit: "bool", nouns: ["container ran out of memory", "containers ran out of memory"] },
   [CONTAINER_UNHEALTHY]: { unit: "bool", nouns: ["container unhealthy", "containers unhealthy"] },

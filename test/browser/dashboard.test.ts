@@ -116,7 +116,8 @@ describe("the dashboard in chromium", () => {
     // The last minute: points a second apart (the hour's would be 12 s buckets, one or two so far).
     const page = await open("#/?from=-1m");
     expect(await page.textContent("h1")).toContain((await (await fetch(`${base}/api/v1/status`, bearer)).json()).hostname);
-    for (const id of ["cpu", "memory", "disk", "load"]) {
+    // network, disk-io, disk-busy: this machine's interfaces and disks (the sandbox has eth0 and vda), rates from /proc/net/dev and /proc/diskstats
+    for (const id of ["cpu", "memory", "disk", "load", "network", "disk-io", "disk-busy"]) {
       const lines = page.locator(`figure[data-chart="${id}"] svg path.line, figure[data-chart="${id}"] svg path.area`);
       expect(await lines.count(), `chart ${id} has a line`).toBeGreaterThan(0);
       const d = await lines.first().getAttribute("d");
@@ -125,6 +126,8 @@ describe("the dashboard in chromium", () => {
     expect(await page.locator(".tile").count()).toBeGreaterThan(4);
     await shot(page, "overview");
     // The alerts that fired (db-1 unhealthy) are marked on the charts, and a marker says where its notification went.
+    expect(await page.locator('figure[data-chart="network"] g.marker').count()).toBe(await page.locator('figure[data-chart="cpu"] g.marker').count());
+    expect(await page.textContent('figure[data-chart="network"]')).toMatch(/received/);
     const marker = page.locator('figure[data-chart="cpu"] g.marker').first();
     await marker.focus();
     await page.keyboard.press("Enter");
@@ -176,6 +179,10 @@ describe("the dashboard in chromium", () => {
     expect(await page.locator("#injected").count()).toBe(0);
     expect(await page.title()).not.toContain("PWNED");
     expect(await page.textContent("main")).toMatch(/container_crashed|exited/);
+    // Its policy as the API works it out: its label lookout.crashed.severity=critical, durations in words
+    const policy = page.locator("dl.policy");
+    expect(await policy.textContent()).toMatch(/crashed.*severity: critical/);
+    expect(await policy.textContent()).toMatch(/resolve_after: 1 min/);
     await shot(page, "container");
     const web = await open("#/containers/web-1");
     await web.waitForSelector('figure[data-chart="container-cpu"] svg path.line, figure[data-chart="container-cpu"] svg circle.dot', { state: "attached" });

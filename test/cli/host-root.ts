@@ -21,7 +21,10 @@ export function mangle(path: string): string {
 export function makeHostRoot(dir: string, mounts: readonly string[], opts: { hostname?: string } = {}): string {
   const proc = join(dir, "proc");
   mkdirSync(join(proc, "1"), { recursive: true });
-  for (const f of ["stat", "meminfo", "loadavg", "uptime"]) copyFileSync(join(PROC, f), join(proc, f));
+  for (const f of ["stat", "meminfo", "loadavg", "uptime", "diskstats"]) copyFileSync(join(PROC, f), join(proc, f));
+  // the host's network namespace is PID 1's under a host root
+  mkdirSync(join(proc, "1", "net"), { recursive: true });
+  copyFileSync(join(PROC, "net-dev"), join(proc, "1", "net", "dev"));
   const lines = [
     "22 27 0:21 / /proc rw,relatime - proc proc rw",
     "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw",

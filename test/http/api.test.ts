@@ -88,8 +88,48 @@ describe("GET /api/v1/containers", () => {
       memory_percent: 10,
       compose_project: "shop",
       compose_service: "web",
+      oom_killed: false,
+      labels: { "com.docker.compose.project": "shop", "com.docker.compose.service": "web" },
+      policy: {
+        rules: {
+          crashed: { enabled: true, severity: "critical", log_lines: 20, resolve_after: 60_000 },
+          oom_killed: { enabled: true, resolve_after: 60_000 },
+          unhealthy: { enabled: true, severity: "warning", for: 0 },
+          restart_loop: { enabled: true, severity: "critical", restarts: 3, within: 600_000 },
+          not_running: { enabled: true, severity: "critical", for: 30_000 },
+          cpu: { enabled: true, warning: 80, critical: null, for: 120_000, hysteresis: 5 },
+          memory: { enabled: true, warning: 90, critical: null, for: 60_000, hysteresis: 5 },
+        },
+        problems: [],
+      },
     });
     expect(a.json.containers[0]).toMatchObject({ name: "db", state: "exited", exit_code: 1, cpu_percent: null, memory_percent: null, compose_project: null });
+  });
+
+  it("says each container's labels as Docker gives them, its rule settings from config, overrides and labels, the refused ones, and an OOM kill held", async () => {
+    const r = await started({
+      yaml: `containers:\n  cpu: { warning: 70 }\n  overrides:\n    - match: name=db\n      not_running: { enabled: false }\n      restart_loop: { within: 15m }\n`,
+    });
+    const hostile = "\u001b[31m<img src=x onerror=alert(1)>\u202e\n";
+    r.docker.views = [
+      { ...r.docker.views[1]!, labels: { "lookout.memory.warning": "75", "lookout.cpu.for": "soon", "lookout.unhealthy.for": "2m", note: hostile } },
+      r.docker.views[0]!,
+    ];
+    r.docker.oom.add(r.docker.views[0]!.id);
+    await r.cycle(T0);
+    const a = await r.request("GET", "/api/v1/containers");
+    const db = a.json.containers.find((c: { name: string }) => c.name === "db");
+    expect(db.oom_killed).toBe(true);
+    expect(a.json.containers.find((c: { name: string }) => c.name === "shop-web-1").oom_killed).toBe(false);
+    expect(db.labels.note).toBe(hostile); // JSON-escaped on the wire, the same text once parsed
+    expect(a.text).not.toContain("<img src=x onerror=alert(1)>\n");
+    expect(db.policy.rules.cpu).toEqual({ enabled: true, warning: 70, critical: null, for: 120_000, hysteresis: 5 });
+    expect(db.policy.rules.memory.warning).toBe(75);
+    expect(db.policy.rules.unhealthy.for).toBe(120_000);
+    expect(db.policy.rules.not_running.enabled).toBe(false);
+    expect(db.policy.rules.restart_loop.within).toBe(900_000);
+    expect(db.policy.problems).toEqual([expect.stringMatching(/^label lookout\.cpu\.for="soon": /)]);
+    expect(a.json.containers.find((c: { name: string }) => c.name === "shop-web-1").policy.rules.not_running.enabled).toBe(true);
   });
 
   it("gives a container's last lines, control characters escaped, tail bounded 1..1000", async () => {

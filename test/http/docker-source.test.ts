@@ -41,6 +41,7 @@ it("lists the watched containers and reads a container's last lines by name, the
     const asked = server.requests.find((r) => r.path.endsWith("/logs"))!;
     expect(asked.query.get("tail")).toBe("2");
     expect(await docker.logsOf("nope", 2)).toBeNull();
+    expect(docker.oomKilledIds()).toEqual(new Set());
   } finally {
     await docker.stop();
   }

@@ -52,8 +52,11 @@ export const DB: ContainerView = newView("ffeeddccbbaa998877665544", { name: "db
 
 export interface FakeDocker extends Collector {
   containers(): ContainerView[];
+  oomKilledIds(): ReadonlySet<string>;
   logsOf(name: string, tail: number): Promise<string[] | null>;
   views: ContainerView[];
+  /** Ids of the containers whose OOM kill the tracker holds. */
+  oom: Set<string>;
   logs: Map<string, string[]>;
   fail: Error | null;
   asked: Array<{ name: string; tail: number }>;
@@ -63,6 +66,7 @@ function fakeDocker(): FakeDocker {
   const d: FakeDocker = {
     name: "docker",
     views: [WEB, DB],
+    oom: new Set(),
     logs: new Map([["shop-web-1", ["one", "two", "\x1b[31mred\x1b[0m", "four"]]]),
     fail: null,
     asked: [],
@@ -77,6 +81,7 @@ function fakeDocker(): FakeDocker {
       };
     },
     containers: () => d.views,
+    oomKilledIds: () => d.oom,
     async logsOf(name, tail) {
       d.asked.push({ name, tail });
       if (d.fail) throw d.fail;

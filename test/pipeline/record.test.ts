@@ -15,7 +15,7 @@ import { loadConfig } from "../../src/config/load.js";
 import { configSchema } from "../../src/config/schema.js";
 import { setLogSink } from "../../src/log.js";
 import type { ContainerEvent } from "../../src/model/history.js";
-import { CONTAINER_MEMORY, CONTAINER_MEMORY_LIMIT, HOST_CPU } from "../../src/model/metrics.js";
+import { CONTAINER_MEMORY, CONTAINER_MEMORY_LIMIT, HOST_CPU, HOST_DISK_READ, HOST_NETWORK_RECEIVE } from "../../src/model/metrics.js";
 import { type Sample, sampleOf } from "../../src/model/sample.js";
 import { Outbox, type OutboxJournal } from "../../src/notify/outbox.js";
 import { routesFrom } from "../../src/notify/routing.js";
@@ -146,6 +146,25 @@ describe("the record stage", () => {
     await r.cycle(T0 + 3 * MIN);
     expect(written).toBe(1);
     expect(logs.some((l) => l.includes("history can be written again"))).toBe(true);
+  });
+
+  it("keeps the host's network and disk rates per device, as any sample", () => {
+    const store = historyStore();
+    const details = { bytes: 5e9, packets: 4e6, errors: 0, drops: 0, windowMs: 10_000 };
+    const samples = [
+      sampleOf(HOST_NETWORK_RECEIVE, 1_250_000, details, { device: "eth0" }),
+      sampleOf(HOST_NETWORK_RECEIVE, 4096, details, { device: "bond0.100" }),
+      sampleOf(HOST_DISK_READ, 1_048_576, { bytes: 7e9, ops: 1e6, ms: 5e5, windowMs: 10_000 }, { device: "nvme0n1" }),
+    ];
+    expect(historyPoints(samples)).toEqual([
+      { metric: HOST_NETWORK_RECEIVE, labels: { device: "eth0" }, value: 1_250_000 },
+      { metric: HOST_NETWORK_RECEIVE, labels: { device: "bond0.100" }, value: 4096 },
+      { metric: HOST_DISK_READ, labels: { device: "nvme0n1" }, value: 1_048_576 },
+    ]);
+    store.record(T0, historyPoints(samples), []);
+    expect(store.series(HOST_NETWORK_RECEIVE).map((x) => x.labels)).toEqual([{ device: "eth0" }, { device: "bond0.100" }]);
+    const [eth0] = store.series(HOST_NETWORK_RECEIVE, { device: "eth0" });
+    expect(store.points(eth0!.id, T0, T0 + MIN, 1, T0 + MIN).points.map((p) => p.avg)).toEqual([1_250_000]);
   });
 
   it("keeps what a chart needs from a sample's details as series of their own (a container's memory limit)", () => {

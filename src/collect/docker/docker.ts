@@ -454,6 +454,13 @@ export class DockerCollector implements Collector {
     return [...this.tracker.records.values()].filter((r) => r.removedAt === null).map((r) => r.view);
   }
 
+  /** The ids of the watched containers with an OOM kill Lookout still holds (the tracker's, until it resolves: `container_oom_killed`'s `resolve_after`). */
+  oomKilledIds(): ReadonlySet<string> {
+    const out = new Set<string>();
+    for (const r of this.tracker.records.values()) if (r.removedAt === null && r.oom !== null) out.add(r.view.id);
+    return out;
+  }
+
   /**
    * The last `tail` lines of the watched container named `name`, asked of the
    * Engine API now (read-only); null when Lookout watches none of that name.

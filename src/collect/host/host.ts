@@ -1,8 +1,9 @@
 /**
- * The host collector: CPU, memory, swap, disks, inodes, load, uptime and process
- * count, from /proc and statfs(2) only (no child processes). With `hostRoot`
+ * The host collector: CPU, memory, swap, disks, inodes, load, uptime, process
+ * count, network and disk I/O, from /proc and statfs(2) only (no child processes). With `hostRoot`
  * set (the agent in a container with the host's / mounted at e.g. /host) every
- * path is read under it, and mounts come from PID 1's mountinfo, as
+ * path is read under it, and mounts and network interfaces come from PID 1's
+ * mountinfo and net/dev (the host's mount and network namespaces), as
  * node_exporter does.
  */
 import { readFileSync } from "node:fs";
@@ -30,8 +31,23 @@ import {
 import { type Sample, type SampleOf, sampleOf } from "../../model/sample.js";
 import type { CollectContext, Collector } from "../collector.js";
 import { normalizeMountPoint, selectFilesystems, statFilesystems } from "./filesystems.js";
+import { chooseIo, type IoCounters, ioSamples, parseIoCounters } from "./io.js";
 import { countProcesses } from "./processes.js";
-import { CPU_FIELDS, type CpuCounters, cpuDelta, type ProcStat, parseLoadavg, parseMeminfo, parseMountinfo, parseProcStat, parseUptime } from "./procfs.js";
+import {
+  CPU_FIELDS,
+  type CpuCounters,
+  cpuDelta,
+  type DiskCounters,
+  type NetDevCounters,
+  type ProcStat,
+  parseDiskstats,
+  parseLoadavg,
+  parseMeminfo,
+  parseMountinfo,
+  parseNetDev,
+  parseProcStat,
+  parseUptime,
+} from "./procfs.js";
 
 /**
  * A /proc file's text, read synchronously: /proc answers from memory, so the
@@ -50,6 +66,8 @@ export interface HostCollectorOptions {
   cpuWindowMs?: number;
   /** Per-mount statfs timeout. Default 2000. */
   statfsTimeoutMs?: number;
+  /** The time, ms since epoch: Date.now unless a test gives another. */
+  clock?: () => number;
 }
 
 /** What `snapshot()` returns and `restore()` takes: the last /proc/stat counters and when they were read. */
@@ -63,6 +81,8 @@ export interface HostSnapshot {
   btime?: number;
   /** For reboot detection (kept however old: a reboot can take long). */
   boot?: BootMemory;
+  /** The network interfaces' and disks' counters and when they were read (io.ts). */
+  io?: IoCounters;
 }
 
 /** What the collector remembers to notice a reboot across runs. */
@@ -118,6 +138,8 @@ export class HostCollector implements Collector {
   private readonly statfsTimeoutMs: number;
   private prev: HostSnapshot | undefined;
   private boot: BootMemory | undefined;
+  private io: IoCounters | undefined;
+  private readonly clock: () => number;
   /** Problems already logged, so a missing file is one line, not one per cycle. */
   private readonly warned = new Set<string>();
 
@@ -125,6 +147,7 @@ export class HostCollector implements Collector {
     this.hostRoot = opts.hostRoot.replace(/\/+$/, "");
     this.cpuWindowMs = opts.cpuWindowMs ?? 500;
     this.statfsTimeoutMs = opts.statfsTimeoutMs ?? 2000;
+    this.clock = opts.clock ?? Date.now;
   }
 
   private path(p: string): string {
@@ -161,19 +184,20 @@ export class HostCollector implements Collector {
       cpu.then((c) => this.guard(HOST_LOAD, this.path("/proc/loadavg"), () => this.collectLoad(c?.cores))).then((s) => s ?? []),
       this.guard(HOST_UPTIME, this.path("/proc/uptime"), async () => {
         const uptime = parseUptime(readText(this.path("/proc/uptime"))).uptime;
-        const reboot = rebootSample(this.boot, uptime, Date.now());
+        const reboot = rebootSample(this.boot, uptime, this.clock());
         this.boot = reboot.memory;
         return [sampleOf(HOST_UPTIME, uptime), reboot.sample];
       }).then((s) => s ?? []),
       this.guard(HOST_PROCESSES, this.path("/proc"), async () => [sampleOf(HOST_PROCESSES, await countProcesses(this.hostRoot))]).then((s) => s ?? []),
       this.guard(HOST_DISK, this.mountinfoPath(), () => this.collectDisks(ctx.config?.host?.disk?.mounts ?? [])).then((s) => s ?? []),
+      this.collectIo(),
     ]);
     return parts.flat();
   }
 
   private async collectCpu(): Promise<{ samples: Sample[]; cores: number }> {
     let cur = await this.readStat();
-    let at = Date.now();
+    let at = this.clock();
     let prev = this.prev;
     if (prev && !this.continues(prev, cur.cpu, cur.btime)) prev = undefined;
     if (!prev) prev = { version: 1, at, cpu: cur.cpu, cores: cur.cores, ...(cur.btime !== undefined ? { btime: cur.btime } : {}) };
@@ -181,7 +205,7 @@ export class HostCollector implements Collector {
     if (wait > 0) {
       await sleep(wait);
       cur = await this.readStat();
-      at = Date.now();
+      at = this.clock();
     }
     const u = cpuDelta(prev.cpu, cur.cpu);
     this.prev = { version: 1, at, cpu: cur.cpu, cores: cur.cores, ...(cur.btime !== undefined ? { btime: cur.btime } : {}) };
@@ -242,6 +266,45 @@ export class HostCollector implements Collector {
     return out;
   }
 
+  /** One file of the I/O counters; null (said once in the log until it reads again) when it cannot be read. */
+  private readCounters<T>(key: string, path: string, parse: (text: string) => T): T | null {
+    try {
+      const out = parse(readText(path));
+      this.warned.delete(key);
+      return out;
+    } catch (err) {
+      this.warnOnce(key, `host: cannot read ${path}, skipping ${key}`, { error: errorText(err) });
+      return null;
+    }
+  }
+
+  private readIo(): IoCounters {
+    // /proc/net is the reader's network namespace: under a host root, PID 1's is the host's
+    const netDev = this.hostRoot ? this.path("/proc/1/net/dev") : "/proc/net/dev";
+    const net = this.readCounters<Map<string, NetDevCounters>>("host_network", netDev, parseNetDev);
+    const disks = this.readCounters<Map<string, DiskCounters>>("host_disk_io", this.path("/proc/diskstats"), parseDiskstats);
+    return chooseIo(this.clock(), net, disks);
+  }
+
+  /**
+   * Network and disk rates since the last reading (the last cycle's, or the
+   * previous run's through the snapshot); without one, over a window of
+   * `cpuWindowMs` like the CPU's, waited at the same time as it.
+   */
+  private async collectIo(): Promise<Sample[]> {
+    let cur = this.readIo();
+    let prev = this.io;
+    if (prev && prev.at > cur.at) prev = undefined; // the clock went back
+    if (!prev) prev = cur;
+    const wait = Math.min(this.cpuWindowMs, this.cpuWindowMs - (cur.at - prev.at));
+    if (wait > 0) {
+      await sleep(wait);
+      cur = this.readIo();
+    }
+    this.io = cur;
+    return ioSamples(prev, cur);
+  }
+
   private mountinfoPath(): string {
     // in a container /proc/self is the container's mount namespace; PID 1's is the host's
     return this.hostRoot ? this.path("/proc/1/mountinfo") : "/proc/self/mountinfo";
@@ -273,18 +336,19 @@ export class HostCollector implements Collector {
 
   snapshot(): HostSnapshot | undefined {
     if (!this.prev) return undefined;
-    return { ...this.prev, cpu: { ...this.prev.cpu }, ...(this.boot ? { boot: this.boot } : {}) };
+    return { ...this.prev, cpu: { ...this.prev.cpu }, ...(this.boot ? { boot: this.boot } : {}), ...(this.io ? { io: this.io } : {}) };
   }
 
   /**
    * Takes back counters saved by `snapshot()` in an earlier process (`lookout check`
-   * from cron), so its CPU window is the time since that run. Ignored when older
+   * from cron), so its CPU window and its I/O rates' are the time since that run. Ignored when older
    * than 15 minutes, from the future, malformed, or older than what we hold.
    */
   restore(saved: unknown, savedAt: number): void {
     this.restoreBoot(saved);
-    const now = Date.now();
+    const now = this.clock();
     if (!Number.isFinite(savedAt) || now - savedAt > SNAPSHOT_MAX_AGE_MS || savedAt - now > 60_000) return;
+    this.restoreIo(saved, now);
     if (typeof saved !== "object" || saved === null) return;
     const s = saved as Record<string, unknown>;
     const cpuIn = s.cpu as Record<string, unknown> | undefined;
@@ -303,6 +367,14 @@ export class HostCollector implements Collector {
     const restored: HostSnapshot = { version: 1, at, cpu, cores };
     if (typeof s.btime === "number" && Number.isFinite(s.btime)) restored.btime = s.btime;
     this.prev = restored;
+  }
+
+  /** The I/O counters of an earlier run: taken when as fresh as the CPU's must be, and newer than what we hold. */
+  private restoreIo(saved: unknown, now: number): void {
+    const io = parseIoCounters((saved as { io?: unknown } | null)?.io);
+    if (!io || now - io.at > SNAPSHOT_MAX_AGE_MS || io.at - now > 60_000) return;
+    if (this.io && this.io.at >= io.at) return;
+    this.io = io;
   }
 
   private restoreBoot(saved: unknown): void {

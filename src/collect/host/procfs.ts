@@ -325,3 +325,90 @@ export function parsePidStat(text: string): PidStat {
     rssPages: toNumber(rest[21]),
   };
 }
+
+/** One interface's counters from /proc/net/dev (since it was created; 64-bit on current kernels). */
+export interface NetDevCounters {
+  rxBytes: number;
+  rxPackets: number;
+  rxErrors: number;
+  rxDrops: number;
+  txBytes: number;
+  txPackets: number;
+  txErrors: number;
+  txDrops: number;
+}
+
+export const NET_DEV_FIELDS = ["rxBytes", "rxPackets", "rxErrors", "rxDrops", "txBytes", "txPackets", "txErrors", "txDrops"] as const;
+
+/**
+ * /proc/net/dev: two header lines, then `  eth0: 1750760581 76617 0 0 0 0 0 0 5986816 62073 0 0 0 0 0 0`
+ * (receive: bytes packets errs drop fifo frame compressed multicast; transmit: bytes packets
+ * errs drop fifo colls carrier compressed). A large counter can touch the colon (`eth0:1750760581`).
+ * Lines that do not parse are skipped.
+ */
+export function parseNetDev(text: string): Map<string, NetDevCounters> {
+  const out = new Map<string, NetDevCounters>();
+  for (const line of text.split("\n")) {
+    const colon = line.indexOf(":");
+    if (colon < 0) continue;
+    const name = line.slice(0, colon).trim();
+    if (name === "" || name.indexOf("|") >= 0) continue;
+    const f = fields(line.slice(colon + 1));
+    if (f.length < 16) continue;
+    out.set(name, {
+      rxBytes: toNumber(f[0]),
+      rxPackets: toNumber(f[1]),
+      rxErrors: toNumber(f[2]),
+      rxDrops: toNumber(f[3]),
+      txBytes: toNumber(f[8]),
+      txPackets: toNumber(f[9]),
+      txErrors: toNumber(f[10]),
+      txDrops: toNumber(f[11]),
+    });
+  }
+  return out;
+}
+
+/** One block device's counters from /proc/diskstats (since boot). Bytes are sectors × 512: diskstats counts 512-byte sectors whatever the device's own. */
+export interface DiskCounters {
+  reads: number;
+  readBytes: number;
+  /** Milliseconds spent reading. */
+  readMs: number;
+  writes: number;
+  writtenBytes: number;
+  /** Milliseconds spent writing. */
+  writeMs: number;
+  /** Milliseconds the device had I/O in flight (`io_ticks`): its busy time. */
+  ioMs: number;
+}
+
+export const DISK_FIELDS = ["reads", "readBytes", "readMs", "writes", "writtenBytes", "writeMs", "ioMs"] as const;
+
+/** diskstats' sector: always 512 bytes (Documentation/admin-guide/iostats.rst). */
+export const DISKSTATS_SECTOR_BYTES = 512;
+
+/**
+ * /proc/diskstats: `254 0 vda 253669 14715 6161546 754289 2290163 617898 79239320 2945800 0 465492 4077349 …`
+ * — major, minor, name, then reads completed, merged, sectors read, ms reading, writes completed,
+ * merged, sectors written, ms writing, I/Os in progress, ms doing I/O, weighted ms (discard and
+ * flush columns follow on newer kernels). Lines that do not parse are skipped.
+ */
+export function parseDiskstats(text: string): Map<string, DiskCounters> {
+  const out = new Map<string, DiskCounters>();
+  for (const line of text.split("\n")) {
+    const f = fields(line);
+    if (f.length < 14) continue;
+    const name = f[2]!;
+    out.set(name, {
+      reads: toNumber(f[3]),
+      readBytes: toNumber(f[5]) * DISKSTATS_SECTOR_BYTES,
+      readMs: toNumber(f[6]),
+      writes: toNumber(f[7]),
+      writtenBytes: toNumber(f[9]) * DISKSTATS_SECTOR_BYTES,
+      writeMs: toNumber(f[10]),
+      ioMs: toNumber(f[12]),
+    });
+  }
+  return out;
+}

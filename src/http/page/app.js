@@ -158,7 +158,35 @@ const HOST_CHARTS = [
       ["host_load15", "series.load15"],
     ],
   },
+  // One line per interface or disk and direction: "eth0 received", "sda written".
+  {
+    id: "network",
+    title: "chart.network",
+    unit: "bytes/s",
+    minMax: 1024,
+    metrics: [
+      ["host_network_receive", "series.receive", "device"],
+      ["host_network_transmit", "series.transmit", "device"],
+    ],
+  },
+  {
+    id: "disk-io",
+    title: "chart.disk_io",
+    unit: "bytes/s",
+    minMax: 1024,
+    metrics: [
+      ["host_disk_read", "series.read", "device"],
+      ["host_disk_write", "series.write", "device"],
+    ],
+  },
+  { id: "disk-busy", title: "chart.disk_busy", unit: "%", minMax: 10, metrics: [["host_disk_utilization", "device"]] },
 ];
+
+/** A host chart's series name: a label's value ("mount", "device"), or the words of `name`, after the device when there is one. */
+function hostSeriesName(name, labelKey, labels) {
+  if (name === "mount" || name === "device") return labels[name] ?? "?";
+  return labelKey ? `${labels[labelKey] ?? "?"} ${t(name)}` : t(name);
+}
 
 function hostCards(st) {
   const host = st.host ?? {};
@@ -239,11 +267,11 @@ async function overview(id) {
       return;
     }
     const series = [];
-    c.metrics.forEach(([, name], k) => {
-      for (const se of res.value[k].series) series.push({ name: name === "mount" ? (se.labels.mount ?? "?") : t(name), points: se.points });
+    c.metrics.forEach(([, name, labelKey], k) => {
+      for (const se of res.value[k].series) series.push({ name: hostSeriesName(name, labelKey, se.labels), points: se.points });
     });
     const stepMs = Math.max(...res.value.map((a) => a.stepMs));
-    const format = c.unit === "%" ? percent : (v) => number(v);
+    const format = c.unit === "%" ? percent : c.unit === "bytes/s" ? rate : (v) => number(v);
     grid.append(
       chart({
         id: c.id,
@@ -263,14 +291,6 @@ async function overview(id) {
       }),
     );
   });
-  grid.append(
-    h(
-      "figure",
-      { class: "chart empty", "data-chart": "io" },
-      h("figcaption", {}, h("span", { class: "chart-title", text: t("chart.io") })),
-      h("p", { class: "muted", text: t("chart.io_missing") }),
-    ),
-  );
   out.push(grid);
   out.push(section(t("markers.title"), evs.ok ? markerList(markers) : evs.node));
   return out;
@@ -286,7 +306,8 @@ const STOP_CODES = new Set([130, 137, 143]);
 /** Why a container comes first: crashed and OOM-killed (0), unhealthy and restarting (1), stopped with an error (2), the rest (3). */
 function problemOf(c, alerts) {
   const mine = alerts.filter((a) => a.labels?.container === c.name && a.state === "firing");
-  if (mine.some((a) => a.alertname === "container_oom_killed")) return { rank: 0, text: t("state.oom"), cls: "bad" };
+  // The API says an OOM kill it holds (oom_killed), silenced or not; an older API only through the alert.
+  if (c.oom_killed === true || mine.some((a) => a.alertname === "container_oom_killed")) return { rank: 0, text: t("state.oom"), cls: "bad" };
   if (mine.some((a) => a.alertname === "container_crashed")) return { rank: 0, text: t("state.crashed"), cls: "bad" };
   const stopped = c.state === "exited" || c.state === "dead";
   // Exited on its own with an error (not 0, nor what a stop's SIGINT, SIGTERM or SIGKILL gives): crashed, alert or not.
@@ -441,6 +462,15 @@ async function containers(id) {
 
 // ---------------------------------------------------------------- one container
 
+/** The API gives a rule's durations in ms: shown as "2 min". */
+const POLICY_DURATIONS = new Set(["for", "within", "resolve_after"]);
+
+function policyValue(key, v) {
+  if (POLICY_DURATIONS.has(key) && typeof v === "number") return duration(v);
+  if (v === null) return "–";
+  return typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
 function policyView(c) {
   if (c.policy) {
     const rules = Object.entries(c.policy.rules ?? {});
@@ -452,7 +482,7 @@ function policyView(c) {
           h("dt", { text: rule }),
           h("dd", {
             text: Object.entries(settings ?? {})
-              .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`)
+              .map(([k, v]) => `${k}: ${policyValue(k, v)}`)
               .join(", "),
           }),
         ]),

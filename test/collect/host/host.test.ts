@@ -14,6 +14,7 @@ import type { MetricName } from "../../../src/model/metrics.js";
 import { isSampleOf, type Sample, type SampleOf } from "../../../src/model/sample.js";
 
 const FIX = fileURLToPath(new URL("../../fixtures/proc/", import.meta.url));
+const IO_FIX = fileURLToPath(new URL("../../fixtures/host/docker-host/", import.meta.url));
 const temps: string[] = [];
 const logs: string[] = [];
 setLogSink((line) => logs.push(line));
@@ -43,7 +44,15 @@ function fixtureRoot(machine: string, stat: string): string {
   cpSync(`${FIX}${machine}/${stat}`, join(root, "proc/stat"));
   for (const f of ["meminfo", "loadavg", "uptime"]) cpSync(`${FIX}${machine}/${f}`, join(root, `proc/${f}`));
   cpSync(`${FIX}${machine}/mountinfo`, join(root, "proc/1/mountinfo"));
+  ioFiles(root, 1);
   return root;
+}
+
+/** The Docker host's /proc/net/dev (where the collector reads it under a host root: PID 1's) and /proc/diskstats, reading `n`. */
+function ioFiles(root: string, n: 1 | 2): void {
+  mkdirSync(join(root, "proc/1/net"), { recursive: true });
+  cpSync(`${IO_FIX}net-dev.${n}`, join(root, "proc/1/net/dev"));
+  cpSync(`${IO_FIX}diskstats.${n}`, join(root, "proc/diskstats"));
 }
 
 function snapshotOf(statText: string, at: number): HostSnapshot {
@@ -135,6 +144,11 @@ describe("HostCollector on a fixture host root", () => {
         "host_processes",
         "host_disk",
         "host_inodes",
+        "host_network_receive",
+        "host_network_transmit",
+        "host_disk_read",
+        "host_disk_write",
+        "host_disk_utilization",
       ]),
     );
     expect(c.snapshot()?.cpu).toEqual(parseProcStat(vmStat2).cpu);
@@ -215,6 +229,72 @@ describe("HostCollector on a fixture host root", () => {
     expect(logs.some((l) => l.includes("skipping filesystem") && l.includes("/data"))).toBe(true);
     const onlyRoot = await c.collect(ctx(["/"]));
     expect(onlyRoot.filter((x) => x.name === "host_disk").map((d) => d.labels.mount)).toEqual(["/"]);
+  });
+});
+
+describe("HostCollector network and disk I/O", () => {
+  const T0 = 1_764_580_000_000;
+
+  it("gives rates between cycles, at the collector's clock, and keeps the counters in its snapshot", async () => {
+    const root = fixtureRoot("vm-with-steal", "stat.1");
+    let now = T0;
+    const c = new HostCollector({ hostRoot: root, cpuWindowMs: 20, clock: () => now });
+    const first = await c.collect(ctx()); // no earlier counters: a window of cpuWindowMs, the clock standing still gives none
+    expect(first.filter((x) => x.name.startsWith("host_network") || x.name.startsWith("host_disk_"))).toEqual([]);
+    expect(Object.keys(c.snapshot()?.io?.net ?? {})).toEqual(["eth0", "bond0", "bond0.100", "wg0"]);
+    ioFiles(root, 2);
+    now = T0 + 10_000;
+    const s = await c.collect(ctx());
+    expect(get(s, "host_network_receive", { device: "eth0" })?.value).toBe(1_250_000);
+    expect(get(s, "host_network_transmit", { device: "bond0.100" })?.value).toBe(2048);
+    expect(get(s, "host_network_receive", { device: "docker0" })).toBeUndefined();
+    expect(get(s, "host_network_receive", { device: "lo" })).toBeUndefined();
+    expect(get(s, "host_disk_read", { device: "sda" })?.value).toBe(1_048_576);
+    expect(get(s, "host_disk_write", { device: "sda" })?.value).toBe(2_097_152);
+    expect(get(s, "host_disk_utilization", { device: "sda" })?.value).toBe(25);
+    expect(get(s, "host_disk_read", { device: "sda1" })).toBeUndefined();
+    expect(get(s, "host_disk_utilization", { device: "sda" })?.details).toEqual({ ioMs: 1467992, windowMs: 10_000 });
+    const io = c.snapshot()?.io;
+    expect(io?.at).toBe(T0 + 10_000);
+    expect(io?.disks.sda?.readBytes).toBe((96161546 + 20480) * 512);
+  });
+
+  it("carries the counters to the next run through the snapshot (lookout check from cron)", async () => {
+    const root = fixtureRoot("vm-with-steal", "stat.2");
+    let now = T0;
+    const one = new HostCollector({ hostRoot: root, cpuWindowMs: 20, clock: () => now });
+    one.restore(snapshotOf(vmStat1, T0 - 60_000), T0 - 60_000);
+    await one.collect(ctx());
+    const saved = JSON.parse(JSON.stringify(one.snapshot()));
+    expect(saved.io.at).toBe(T0);
+
+    ioFiles(root, 2);
+    now = T0 + 10_000;
+    const two = new HostCollector({ hostRoot: root, cpuWindowMs: 20, clock: () => now });
+    two.restore(saved, T0);
+    const s = await two.collect(ctx());
+    expect(get(s, "host_network_receive", { device: "wg0" })?.value).toBe(3000); // re-created: counted from 0, never negative
+    expect(get(s, "host_disk_write", { device: "nvme0n1" })?.value).toBe(104_858);
+    expect(get(s, "host_network_receive", { device: "eth0" })?.details.windowMs).toBe(10_000);
+
+    // counters too old to make a rate of: a fresh window instead
+    now = T0 + 20 * 60_000;
+    const three = new HostCollector({ hostRoot: root, cpuWindowMs: 20, clock: () => now });
+    three.restore(saved, T0);
+    expect(three.snapshot()).toBeUndefined();
+  });
+
+  it("skips I/O when its files are missing, says so once, and the rest is measured", async () => {
+    const root = fixtureRoot("vm-with-steal", "stat.1");
+    rmSync(join(root, "proc/diskstats"));
+    rmSync(join(root, "proc/1/net"), { recursive: true });
+    const c = new HostCollector({ hostRoot: root, cpuWindowMs: 20 });
+    await c.collect(ctx());
+    const s = await c.collect(ctx());
+    expect(s.filter((x) => x.name.startsWith("host_network") || x.name.startsWith("host_disk_"))).toEqual([]);
+    expect(value(s, "host_memory")).toBeDefined();
+    expect(logs.filter((l) => l.includes("WARN") && l.includes("/proc/diskstats")).length).toBe(1);
+    expect(logs.filter((l) => l.includes("WARN") && l.includes("/proc/1/net/dev")).length).toBe(1);
   });
 });
 
