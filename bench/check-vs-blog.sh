@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Whole-process comparison: `lookout check` (node dist/cli/main.js check) against
+# Whole-process comparison: `lookout check` (bin/lookout.cjs check, the installed command) against
 # the blog's server-monitor.sh (bench/blog-server-monitor.sh), both posting to a
 # local Slack stand-in (bench/receiver.mjs on 127.0.0.1).
 #
@@ -26,7 +26,7 @@
 #     run reuses the previous run's counters (as from cron) and has nothing new to send.
 #   blog script (K runs, default 20).
 #   for scale (K runs each, no strace): `node -e 0` (Node's own start-up and
-#   exit), `node bin/lookout.cjs --version` (the installed command's start-up:
+#   exit), `bin/lookout.cjs --version` (the installed command's start-up:
 #   it answers without loading the CLI), `top -bn1` (the blog's slowest command).
 # A steady-state run starts at least --gap seconds (default 0.5) after the
 # previous one: a check less than 500 ms after the previous one would sleep to
@@ -104,8 +104,8 @@ EOF
 QUIET_CONFIG="$TMP/lookout-default.yaml"
 echo "# bench/check-vs-blog.sh: built-in thresholds; --data-dir is given on each run" >"$QUIET_CONFIG"
 export LOOKOUT_SLACK_WEBHOOK_URL="$URL"
-LOOKOUT=(node "$ROOT/dist/cli/main.js" check --config "$CONFIG")
-LOOKOUT_QUIET=(node "$ROOT/dist/cli/main.js" check --config "$QUIET_CONFIG")
+LOOKOUT=("$ROOT/bin/lookout.cjs" check --config "$CONFIG")
+LOOKOUT_QUIET=("$ROOT/bin/lookout.cjs" check --config "$QUIET_CONFIG")
 # the blog script's settings are exported (lookout reads none of them), so that no
 # `env` wrapper shows up in its process count
 export WEBHOOK_URL="$URL" CPU_THRESHOLD=0 MEMORY_THRESHOLD=0 DISK_THRESHOLD=0
@@ -172,7 +172,7 @@ for i in $(seq 1 "$RUNS"); do
   run_timed steady "${LOOKOUT[@]}"
   run_timed blog "${BLOG[@]}"
   run_timed node0 node -e 0
-  run_timed version node "$ROOT/bin/lookout.cjs" --version
+  run_timed version "$ROOT/bin/lookout.cjs" --version
   run_timed top top -bn1
 done
 
@@ -195,7 +195,7 @@ row() { # NAME LABEL
 echo
 echo "command: bash bench/check-vs-blog.sh --runs $RUNS --fire-runs $FIRE_RUNS --gap $GAP"
 echo "machine: $(nproc) CPUs, kernel $(uname -r), node $(node --version), $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "lookout: LOOKOUT_SLACK_WEBHOOK_URL=$BASE/services/… node dist/cli/main.js check --config CONFIG [--data-dir FRESH_DIR]"
+echo "lookout: LOOKOUT_SLACK_WEBHOOK_URL=$BASE/services/… bin/lookout.cjs check --config CONFIG [--data-dir FRESH_DIR]"
 echo "         CONFIG = host.cpu/memory/disk {warning: 0, for: 0s} (rows 1, 3), or empty: built-in thresholds (row 2)"
 echo "blog:    WEBHOOK_URL=$BASE/services/… CPU_THRESHOLD=0 MEMORY_THRESHOLD=0 DISK_THRESHOLD=0 bash bench/blog-server-monitor.sh"
 echo
@@ -206,7 +206,7 @@ row quiet "lookout check, first run, nothing fires (fresh data dir: 500 ms CPU s
 row steady "lookout check, steady state, 3 alerts firing (previous run's counters; nothing new to post)"
 row blog "blog server-monitor.sh, thresholds 0 (posts when value > 0)"
 row node0 "for scale: \`node -e 0\` (Node start-up alone)"
-row version "for scale: \`node bin/lookout.cjs --version\` (the installed command: start-up, no module of the CLI loaded)"
+row version "for scale: \`bin/lookout.cjs --version\` (the installed command: start-up, no module of the CLI loaded)"
 row top "for scale: \`top -bn1\` alone"
 echo
 echo "(the untimed priming run of the steady-state data dir posted $PRIMED_REQUESTS request(s); strace counts include the traced command's own exec: 1 = node alone)"

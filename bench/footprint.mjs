@@ -10,7 +10,7 @@
  * Both start a private dockerd (bench/lib/dockerd.mjs: own socket, data root,
  * exec root, no bridge, no iptables) with `--containers` busybox containers
  * (`--network none`), then, side by side:
- *   - `lookout run` (dist/cli/main.js) watching that dockerd at `--interval`,
+ *   - `lookout run` (bin/lookout.cjs, as installed) watching that dockerd at `--interval`,
  *     host rules on (no receiver: nothing is sent anywhere);
  *   - node_exporter on 127.0.0.1, scraped every `--interval` as Prometheus
  *     would (it costs nothing between scrapes, so it is scraped as often as
@@ -218,7 +218,8 @@ try {
 function startLookout() {
   const config = join(work, "lookout.yaml");
   writeFileSync(config, `interval: ${INTERVAL}\ndata_dir: ${join(work, "data")}\ndocker:\n  socket: ${rig.host}\n`, { mode: 0o600 });
-  const lookout = spawn(process.execPath, [join(root, "dist/cli/main.js"), "run", "--config", config], {
+  // The installed command (bin/lookout.cjs, run as an executable: its first line gives Node the flags it runs with).
+  const lookout = spawn(join(root, "bin/lookout.cjs"), ["run", "--config", config], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, LOOKOUT_LOG_LEVEL: "warn" },
   });

@@ -37,6 +37,19 @@ describe("lookout --version and --help", () => {
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 
+  it("the installed bin runs as an executable with its Node flags and prints nothing else", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const root = new URL("../..", import.meta.url).pathname;
+    const r = spawnSync(`${root}bin/lookout.cjs`, ["--version"], { cwd: root, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+    expect(r.stderr).toBe(""); // lite mode without --no-expose-wasm would warn here
+    const flags = spawnSync(`${root}bin/lookout.cjs`, ["status", "--help"], { cwd: root, encoding: "utf8" });
+    expect(flags.status).toBe(0);
+    expect(flags.stderr).toBe("");
+    expect(readFileSync(`${root}bin/lookout.cjs`, "utf8").split("\n")[0]).toBe("#!/usr/bin/env -S node --single-threaded-gc --lite-mode --no-expose-wasm");
+  });
+
   it("the installed bin (bin/lookout.cjs) hands other commands to the bundled CLI and keeps their exit code", async () => {
     const { spawnSync } = await import("node:child_process");
     const root = new URL("../..", import.meta.url).pathname;
