@@ -113,7 +113,7 @@ export class AlertmanagerNotifier implements Notifier {
       return buildFailure("Alertmanager alerts", this.name, ns, err);
     }
     const result = await this.post(body, ns.map((n) => n.id).join(","), AGENT_RETRY, opts);
-    if (result.ok) result.message = `${result.message.replace(/alerts\.$/, `${ns.length === 1 ? "alert" : `${ns.length} alerts`}.`)}`;
+    if (result.ok) result.message = result.message.replace(/the alerts\.$/, ns.length === 1 ? "the alert." : `${ns.length} alerts.`);
     return result;
   }
 
