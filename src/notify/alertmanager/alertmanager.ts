@@ -151,11 +151,11 @@ export class AlertmanagerNotifier implements Notifier {
       try {
         answer = await postJson(this.#url, headers, JSON.stringify(body), timeoutMs, opts.signal);
       } catch (err) {
-        const result = resultFromNoAnswer(err, alertmanagerNoAnswerWording(ctx), { timeoutMs, retry });
+        const result = resultFromNoAnswer(err, alertmanagerNoAnswerWording(ctx, retry === ONE_SHOT_RETRY), { timeoutMs, retry });
         log.debug("alertmanager: no answer", { receiver: this.name, code: result.code });
         return result;
       }
-      return resultFromAnswer(answer, alertmanagerAnswerWording(ctx), this.#now(), retry);
+      return resultFromAnswer(answer, alertmanagerAnswerWording(ctx, retry === ONE_SHOT_RETRY), this.#now(), retry);
     } catch (err) {
       return {
         ok: false,

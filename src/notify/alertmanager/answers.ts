@@ -48,7 +48,10 @@ export function alertmanagerMessage(quoted: string): string {
   return clean === "" ? quoted : `"${clean}"`;
 }
 
-export function alertmanagerAnswerWording(ctx: AlertmanagerContext): AnswerWording {
+/** What waits while Alertmanager cannot take alerts: the agent's outbox; nothing for `lookout test-webhook` (`oneShot`). */
+const waiting = (oneShot: boolean) => (oneShot ? "" : " The alerts wait in Lookout's outbox meanwhile.");
+
+export function alertmanagerAnswerWording(ctx: AlertmanagerContext, oneShot = false): AnswerWording {
   const who = `Alertmanager ${ctx.name} (${ctx.target})`;
   const auth =
     ctx.headerNames.length > 0
@@ -66,7 +69,7 @@ export function alertmanagerAnswerWording(ctx: AlertmanagerContext): AnswerWordi
       rate_limited: (f) => `${who} (or a proxy in front of it) is rate-limiting Lookout (HTTP 429). ${f.retry(f.waitMs)}`,
       request_timeout: (f) => `${who} timed out reading the alerts (HTTP 408). ${f.again}`,
       server_error: (f) =>
-        `${who} could not take the alerts (HTTP ${f.status}, ${alertmanagerMessage(f.quoted)}). ${f.again} The alerts wait in Lookout's outbox meanwhile; if it lasts, check Alertmanager's log.`,
+        `${who} could not take the alerts (HTTP ${f.status}, ${alertmanagerMessage(f.quoted)}). ${f.again}${waiting(oneShot)} If it lasts, check Alertmanager's log.`,
       unauthorized: denied,
       forbidden: denied,
       not_found: nothingThere,
@@ -81,11 +84,11 @@ export function alertmanagerAnswerWording(ctx: AlertmanagerContext): AnswerWordi
 }
 
 /** How a request to Alertmanager that got no answer reads. */
-export function alertmanagerNoAnswerWording(ctx: AlertmanagerContext): NetworkWording {
+export function alertmanagerNoAnswerWording(ctx: AlertmanagerContext, oneShot = false): NetworkWording {
   const base = serviceNoAnswerWording(ctx.target, { what: `Alertmanager ${ctx.name}`, key: ctx.key, hasHeaders: ctx.headerNames.length > 0 });
   return {
     ...base,
     refused: (f) =>
-      `The connection to Alertmanager ${ctx.name} (${ctx.target}) was refused (${f.code}): it is not running, or listens elsewhere. ${f.again} The alerts wait in Lookout's outbox meanwhile; check that Alertmanager runs and listens on the port in ${ctx.key}.url (9093 by default).`,
+      `The connection to Alertmanager ${ctx.name} (${ctx.target}) was refused (${f.code}): it is not running, or listens elsewhere. ${f.again}${waiting(oneShot)} Check that Alertmanager runs and listens on the port in ${ctx.key}.url (9093 by default).`,
   };
 }
