@@ -18,6 +18,10 @@ if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
 fi
 # The dashboard's browser tests (test/browser/) drive Debian's chromium with playwright-core.
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The Alertmanager receiver's test (test/notify/alertmanager/real-alertmanager.test.ts) starts
+# Debian's Alertmanager on 127.0.0.1 with its own config and storage; amtool comes with it.
+# The package's own service is never used (nor started here).
+[ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -26,7 +30,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   echo "install-test-deps: installing ${need[*]}"
   # Keep package scripts from starting services (docker.io's would start the system
-  # dockerd, which the tests never use): the standard Debian policy-rc.d, for this
+  # dockerd, prometheus-alertmanager's its service, which the tests never use): the standard Debian policy-rc.d, for this
   # install only, when the machine has none of its own.
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\n# install-test-deps: no service starts during package installs\nexit 101\n' >/usr/sbin/policy-rc.d

@@ -259,7 +259,12 @@ function settingsOf(loaded: LoadedConfig, notifiers: readonly Notifier[]): Cycle
       loaded.config,
       notifiers.map((n) => n.name),
     ),
-    receivers: notifiers.map((n) => ({ name: n.name, minSeverity: n.minSeverity, summaryByDefault: n.summaryByDefault === true })),
+    receivers: notifiers.map((n) => ({
+      name: n.name,
+      minSeverity: n.minSeverity,
+      summaryByDefault: n.summaryByDefault === true,
+      ...(n.resendEveryMs !== undefined ? { resendEveryMs: n.resendEveryMs } : {}),
+    })),
   };
 }
 

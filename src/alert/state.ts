@@ -47,6 +47,8 @@ export interface AlertRecord {
    * Lookout kept it: taken as every receiver that takes it now.
    */
   told?: string[];
+  /** When its firing state was last queued for each receiver that keeps alert state (Alertmanager), for re-sends (pipeline/resend.ts). */
+  sentAt?: Record<string, number>;
 }
 
 export interface AlertEvent {

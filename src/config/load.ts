@@ -154,13 +154,14 @@ function receiverProblems(config: LookoutConfig): string[] {
     for (const [i, r] of config.notify[list].entries()) add(receiverName(kind, r, i), `notify.${list}[${i}]`);
   }
   const lists = Object.values(RECEIVER_LISTS).map((list) => `notify.${list}`);
+  const words = (conjunction: string) => (lists.length > 1 ? `${lists.slice(0, -1).join(", ")} ${conjunction} ${lists.at(-1)}` : lists.join(""));
   const mustName = (receiver: string, key: string) => {
     if (names.has(receiver)) return;
     const known = [...names.keys()];
     problems.push(
       `${key}: no receiver is named "${receiver}" (` +
-        (known.length > 0 ? `the receivers are ${known.join(", ")}` : `${lists.join(" and ")} are empty`) +
-        `); give the receiver a name: in ${lists.join(" or ")}, or use one of those`,
+        (known.length > 0 ? `the receivers are ${known.join(", ")}` : `${words("and")} are empty`) +
+        `); give the receiver a name: in ${words("or")}, or use one of those`,
     );
   };
   for (const [i, route] of config.notify.routes.entries()) mustName(route.receiver, `notify.routes[${i}].receiver`);

@@ -111,6 +111,22 @@ const webhookReceiver = z.strictObject({
   min_severity: severity.default("warning"),
 });
 
+/** Alertmanager's API v2 (`POST <url>/api/v2/alerts`): Lookout's alerts join Alertmanager's own, as Prometheus sends them. */
+const alertmanagerReceiver = z.strictObject({
+  name: z.string({ error: "expected a name" }).min(1).optional(),
+  /** Alertmanager's address (`http://alertmanager:9093`, with its --web.route-prefix if it has one); /api/v2/alerts is added. */
+  url: z.string({ error: "expected a URL like http://alertmanager:9093" }).min(1, { error: "expected a URL like http://alertmanager:9093" }),
+  headers: z.record(z.string(), z.string({ error: "expected a header value" }), { error: "expected a mapping of header names to values" }).default({}),
+  header_files: z.record(z.string(), z.string({ error: "expected a path to a file holding the value" }), { error: "expected a mapping of header names to file paths" }).default({}),
+  min_severity: severity.default("warning"),
+  /**
+   * How often a firing alert is sent again (Prometheus' resend_delay); each
+   * send says it holds for 4 × max(resend_every, interval), so Alertmanager
+   * resolves it by itself when Lookout stops sending. Keep the default but in tests.
+   */
+  resend_every: duration("1s", "10m").prefault("1m"),
+});
+
 const slackReceiver = z
   .strictObject({
     name: z.string({ error: "expected a name" }).min(1).optional(),
@@ -205,7 +221,9 @@ const clockTime = z
 
 /** One route of `notify.routes`: which notifications go to which receiver, and how often it is reminded. */
 const route = z.strictObject({
-  receiver: z.string({ error: "expected the name of a receiver in notify.slack or notify.webhooks (slack[0], webhook[0], or its name:)" }).min(1),
+  receiver: z
+    .string({ error: "expected the name of a receiver in notify.slack, notify.webhooks or notify.alertmanager (slack[0], webhook[0], alertmanager[0], or its name:)" })
+    .min(1),
   min_severity: severity.default("warning"),
   match: z
     .union([labelMatcher, z.array(labelMatcher)], { error: `expected ${MATCHER_EXAMPLE}, or a list of them` })
@@ -289,6 +307,7 @@ export const configSchema = z.strictObject({
       timeout: duration("1s", "10m").prefault("30s"),
       slack: z.array(slackReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]),
       webhooks: z.array(webhookReceiver, { error: "expected a list of receivers, each with url" }).default([]),
+      alertmanager: z.array(alertmanagerReceiver, { error: "expected a list of Alertmanagers, each with url" }).default([]),
       /** A daily message at this local time: what fired and resolved since the last one, what fires now, or "all clear". */
       daily_summary: z
         .union(
@@ -404,6 +423,7 @@ export type RouteConfig = z.output<typeof route>;
 export const RECEIVER_LISTS = {
   slack: "slack",
   webhook: "webhooks",
+  alertmanager: "alertmanager",
 } as const;
 
 /** The name a receiver goes by in routes, logs and status: its `name`, else `slack[i]` / `webhook[i]`. */
@@ -412,3 +432,4 @@ export function receiverName(kind: string, r: { name?: string | undefined }, i: 
 }
 export type SlackReceiverConfig = z.output<typeof slackReceiver>;
 export type WebhookReceiverConfig = z.output<typeof webhookReceiver>;
+export type AlertmanagerReceiverConfig = z.output<typeof alertmanagerReceiver>;

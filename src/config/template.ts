@@ -175,6 +175,16 @@ notify:
   #     headers: { Authorization: "Bearer \${PAGER_TOKEN}" }
   #     header_files: { X-Api-Key: /etc/lookout/pager-key }
   #     min_severity: critical
+  # Alertmanager (API v2): alerts join Alertmanager's own, for its routing,
+  # grouping across hosts, silences and inhibition. Firing alerts are sent again
+  # every resend_every; each send holds 4 × max(resend_every, interval), so
+  # Alertmanager has them back soon after a restart and resolves them itself
+  # if this agent stops. One entry per member of an Alertmanager cluster.
+  alertmanager: []
+  # alertmanager:
+  #   - url: http://alertmanager:9093   # its own address; /api/v2/alerts is added
+  #     min_severity: warning
+  #     resend_every: 1m                # 1s to 10m (with check from cron: the cron period)
   # A dead man's switch (Healthchecks.io style): pinged while the agent runs and
   # its checks work, so an agent that died is noticed.
   # heartbeat:

@@ -71,4 +71,12 @@ export interface Notification {
   at: number;
   alert: AlertSnapshot;
   details: NotificationDetails;
+  /**
+   * A firing alert's state sent again to a receiver that keeps alert state
+   * (Alertmanager: `Notifier.resendEveryMs`), so that it does not expire
+   * there: not news. Only such receivers get one; it is not printed, counted
+   * or recorded in the history, and a newer state of the alert replaces it
+   * while it waits.
+   */
+  resend?: true;
 }

@@ -83,6 +83,14 @@ export interface Notifier {
   readonly timeoutMs?: number;
   /** The longest Retry-After it is allowed to impose (`notify.max_retry_after`); default 10 min. */
   readonly maxRetryAfterMs?: number;
+  /**
+   * A receiver that keeps the state of each alert (Alertmanager), which
+   * expires a firing alert not sent again in time: the agent sends each firing
+   * alert it was told of again this often (a `Notification.resend`), and only
+   * the newest state of an alert waits in its queue (a newer one replaces an
+   * unsent older one). Undefined: a receiver of messages.
+   */
+  readonly resendEveryMs?: number;
   send(notification: Notification, opts?: SendOptions): Promise<DeliveryResult>;
   /**
    * Several notifications as one message (a burst: 30 containers dying at

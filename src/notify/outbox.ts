@@ -69,6 +69,8 @@ export interface OutboxJournal {
   markReported(failures: readonly FailedDelivery[], at: number, receiver?: string): void;
   /** Drops what waits for receivers not named. */
   forgetReceiversExcept(names: ReadonlySet<string>): void;
+  /** These were replaced by a newer state of their alert before they were sent (a receiver that keeps state): they leave the outbox, not sent. */
+  superseded?(items: readonly QueuedDelivery[]): void;
 }
 
 export class Outbox {
@@ -113,11 +115,36 @@ export class Outbox {
    * entry (none without receivers), which the caller stores with the state
    * change that made it.
    */
-  enqueue(notification: Notification, receivers: readonly string[], now: number): OutboxEntry | undefined {
+  enqueue(notification: Notification, receivers: readonly string[], now: number, keepsState?: ReadonlySet<string>): OutboxEntry | undefined {
     if (receivers.length === 0) return undefined;
+    if (keepsState && notification.kind !== "summary")
+      this.supersede(
+        notification,
+        receivers.filter((r) => keepsState.has(r)),
+      );
     const entry: OutboxEntry = { notification, pending: receivers.map((receiver) => ({ receiver, attempts: 0, nextAttemptAt: now, firstAttemptAt: null, lastError: null })) };
     this.#entries.push(entry);
     return entry;
+  }
+
+  /**
+   * For receivers that keep the state of each alert (Alertmanager), only the
+   * newest state of an alert matters: what still waits for one of `receivers`
+   * about the same alert leaves its queue, not sent (one waiting state per
+   * alert and receiver, however long the receiver is down). A request in
+   * flight finishes as it goes.
+   */
+  private supersede(newer: Notification, receivers: readonly string[]): void {
+    if (receivers.length === 0) return;
+    const gone: QueuedDelivery[] = [];
+    for (const entry of this.#entries) {
+      const n = entry.notification;
+      if (n.kind === "summary" || n.alert.fingerprint !== newer.alert.fingerprint) continue;
+      for (const delivery of entry.pending) if (receivers.includes(delivery.receiver)) gone.push({ entry, delivery });
+    }
+    if (gone.length === 0) return;
+    for (const q of gone) this.settle(q);
+    this.write("superseded", (j) => j.superseded?.(gone));
   }
 
   /** A receiver's queue, in order: each entry with its delivery for this receiver. */
@@ -160,14 +187,17 @@ export class Outbox {
 
   /** Given up on, with why: out of the queue, into the failed list (to be reported once). */
   giveUp(items: readonly QueuedDelivery[], receiver: string, error: string, at: number): void {
-    const failures: FailedDelivery[] = items.map(({ entry }) => ({
-      notificationId: entry.notification.id,
-      title: notificationTitle(entry.notification),
-      receiver,
-      error,
-      at,
-      reportedAt: null,
-    }));
+    const failures: FailedDelivery[] = items
+      .map(({ entry }) => ({
+        notificationId: entry.notification.id,
+        title: notificationTitle(entry.notification),
+        receiver,
+        error,
+        at,
+        reportedAt: null,
+      }))
+      // A re-send refused again (every resend_every) is not news while the last refusal of that alert is not reported yet.
+      .filter((f, i) => !items[i]!.entry.notification.resend || !this.#failed.some((o) => !o.reportedAt && o.receiver === receiver && o.title === f.title));
     for (const q of items) this.settle(q);
     this.#failed = [...this.#failed, ...failures].slice(-FAILED_KEPT);
     this.write("given up", (j) => j.gaveUp(items, failures));

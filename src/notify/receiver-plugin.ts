@@ -26,6 +26,8 @@ export interface ReceiverContext {
   timeoutMs: number;
   /** `notify.max_retry_after`. */
   maxRetryAfterMs: number;
+  /** `interval`: how often a cycle runs (a receiver that keeps state is sent firing alerts again no more often). */
+  intervalMs: number;
   /** Links to the dashboard (`http.public_url`) for its messages; undefined without one: messages stay as they were. */
   links?: DashboardLinks;
   /** What is wrong with the entry, one sentence each, naming the key and the fix, never a secret. */
@@ -63,6 +65,7 @@ export function createReceivers(plugin: ReceiverPlugin, loaded: LoadedConfig, pr
       baseDir: loaded.path ? dirname(loaded.path) : process.cwd(),
       timeoutMs: loaded.config.notify.timeout,
       maxRetryAfterMs: loaded.config.notify.max_retry_after,
+      intervalMs: loaded.config.interval,
       problems,
       warnings,
     };

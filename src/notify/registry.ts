@@ -4,6 +4,7 @@
  * config/schema.ts (docs/architecture.md, "How to add a receiver").
  */
 import type { LoadedConfig } from "../config/load.js";
+import { alertmanagerPlugin } from "./alertmanager/alertmanager.js";
 import type { Notifier } from "./notifier.js";
 import { createAllReceivers, type ReceiverPlugin } from "./receiver-plugin.js";
 import { slackPlugin } from "./slack/slack.js";
@@ -12,6 +13,7 @@ import { webhookPlugin } from "./webhook/webhook.js";
 export const RECEIVER_PLUGINS: readonly ReceiverPlugin[] = [
   slackPlugin, // notify.slack, LOOKOUT_SLACK_WEBHOOK_URL; any URL for test-webhook --url
   webhookPlugin, // notify.webhooks
+  alertmanagerPlugin, // notify.alertmanager (Alertmanager's API v2)
 ];
 
 export interface Receivers {

@@ -57,6 +57,8 @@ export interface ReceiverInfo {
   readonly minSeverity: Severity;
   /** Gets the daily summary when notify.daily_summary.receiver is not set. */
   readonly summaryByDefault?: boolean;
+  /** Keeps the state of each alert (Alertmanager): firing alerts are sent to it again this often, and only the newest state of an alert waits for it (`Notifier.resendEveryMs`). */
+  readonly resendEveryMs?: number;
 }
 
 /** What a cycle works with: the configuration in force, its routes and receivers. */

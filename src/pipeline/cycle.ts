@@ -1,7 +1,7 @@
 /**
  * One cycle, as a list of stages (each in its own file, in the spirit of
  * Alertmanager's notify.go MultiStage): collect → evaluate → lifecycle →
- * enrich → route → late receivers → daily summary → commit → record. The memory of the
+ * enrich → route → late receivers → re-sends → daily summary → commit → record. The memory of the
  * last cycle comes in and a new one goes out; the outbox is its own owner's
  * (notify/outbox.ts). `lookout check` runs one cycle, `lookout run` one every
  * interval (runner.ts). Nothing here touches SQLite, /proc or the network
@@ -18,6 +18,7 @@ import { Enricher, type TopProcesses } from "./enrich.js";
 import { lateNotifications } from "./late.js";
 import { lifecycle } from "./lifecycle.js";
 import { type RecordHistory, record } from "./record.js";
+import { resendFiring, stateKeepers } from "./resend.js";
 import { routeNotifications } from "./route.js";
 import { dailySummary } from "./summary.js";
 
@@ -47,27 +48,28 @@ export async function runCycle(parts: CycleParts, memory: AgentState, now: numbe
   const notifications = await enricher.notifications(life.events, life.held, now);
   const routed = routeNotifications(notifications, life.alerts, routes, receivers, now);
   const late = await lateNotifications(routed.alerts, life.flap, routes, receivers, enricher, now);
+  const resend = await resendFiring(late.alerts, [...routed.addressed, ...late.addressed], routes, receivers, enricher, now);
   const summary = dailySummary({
     counts: memory.summary,
     events: life.stepEvents,
     config,
     hostname,
-    alerts: late.alerts,
+    alerts: resend.alerts,
     samples: collected.samples,
     receivers,
     failedSince: (t) => parts.outbox.failedSince(t),
     now,
   });
-  const addressed = [...routed.addressed, ...(summary.summary ? [summary.summary] : []), ...late.addressed];
+  const addressed = [...routed.addressed, ...(summary.summary ? [summary.summary] : []), ...late.addressed, ...resend.addressed];
   const state: AgentState = {
-    alerts: late.alerts,
+    alerts: resend.alerts,
     collectors: { ...memory.collectors, ...collected.snapshots },
     lastCycleAt: now,
     flap: life.flap,
     inhibitors: life.inhibitors,
     summary: summary.counts,
   };
-  const committed = commit(parts.outbox, addressed, state, parts.persist, now);
+  const committed = commit(parts.outbox, addressed, state, parts.persist, now, stateKeepers(receivers));
   record(parts.history, now, collected.fresh, collected.events, life);
 
   const errors = [...collected.errors, ...(committed.storageError ? [`data directory: ${committed.storageError}`] : [])];
@@ -75,11 +77,11 @@ export async function runCycle(parts: CycleParts, memory: AgentState, now: numbe
     checkedAt: now,
     samples: collected.samples,
     evaluation,
-    active: late.alerts,
+    active: resend.alerts,
     resolved: life.resolved,
     notifications: [...routed.addressed, ...(summary.summary ? [summary.summary] : [])].map((a) => a.notification),
     errors,
-    status: checkStatus(late.alerts, collected.samples.length),
+    status: checkStatus(resend.alerts, collected.samples.length),
     ...(committed.storageError ? { storageError: committed.storageError } : {}),
   };
   return { result, state };

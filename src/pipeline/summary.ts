@@ -41,6 +41,8 @@ export function dailySummary(input: SummaryInput): { counts: SummaryCounts; summ
     samples: input.samples,
   });
   const byDefault = input.receivers.filter((r) => r.summaryByDefault).map((r) => r.name);
-  const chosen = cfg.receiver !== undefined ? [cfg.receiver] : byDefault.length > 0 ? byDefault : input.receivers.map((r) => r.name);
+  // A receiver that keeps alert state (Alertmanager) gets it only when named: a summary is not an alert there.
+  const anyone = input.receivers.filter((r) => r.resendEveryMs === undefined).map((r) => r.name);
+  const chosen = cfg.receiver !== undefined ? [cfg.receiver] : byDefault.length > 0 ? byDefault : anyone;
   return { counts: { ...emptyCounts(now), lastSentAt: now }, summary: { notification, receivers: takers(notification, chosen, input.receivers) } };
 }

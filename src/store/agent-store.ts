@@ -208,6 +208,11 @@ export class AgentStore implements OutboxJournal {
     this.removeDeliveries(items, () => undefined);
   }
 
+  /** Replaced by a newer state of their alert before they were sent: they leave the outbox. */
+  superseded(items: readonly QueuedDelivery[]): void {
+    this.removeDeliveries(items, () => undefined);
+  }
+
   /** Attempts that failed and will be retried: their counts, next time and error. */
   attempted(items: readonly QueuedDelivery[]): void {
     inTransaction(this.db, () => {

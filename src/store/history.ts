@@ -806,8 +806,10 @@ export class HistoryMaintainer {
  * failure is logged once, until it works again).
  */
 export function recordingDeliveries(journalNow: () => OutboxJournal, history: () => HistoryStore | null, clock: () => number = Date.now): OutboxJournal {
-  const note = (items: readonly QueuedDelivery[], kind: "notification.sent" | "notification.given_up", failures: readonly FailedDelivery[] = [], answer?: string) => {
+  const note = (all: readonly QueuedDelivery[], kind: "notification.sent" | "notification.given_up", failures: readonly FailedDelivery[] = [], answer?: string) => {
     const store = history();
+    // A re-send of a firing alert's state (Notification.resend) is not news: the history keeps the notifications.
+    const items = all.filter((q) => !q.entry.notification.resend);
     if (!store || items.length === 0) return;
     const at = clock();
     const events: HistoryEvent[] = items.map(({ entry, delivery }) => {
@@ -853,5 +855,6 @@ export function recordingDeliveries(journalNow: () => OutboxJournal, history: ()
     },
     markReported: (failures, at, receiver) => journalNow().markReported(failures, at, receiver),
     forgetReceiversExcept: (names) => journalNow().forgetReceiversExcept(names),
+    superseded: (items) => journalNow().superseded?.(items),
   };
 }

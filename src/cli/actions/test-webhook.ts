@@ -22,7 +22,9 @@ export async function testWebhook(opts: { url?: string }, cmd: Command): Promise
     notifiers = createNotifiers(loaded);
   }
   if (notifiers.length === 0) {
-    throw new LookoutError("no webhook configured: pass --url URL, export LOOKOUT_SLACK_WEBHOOK_URL, or add notify.slack to lookout.yaml", { exitCode: 1 });
+    throw new LookoutError("no webhook configured: pass --url URL, export LOOKOUT_SLACK_WEBHOOK_URL, or add notify.slack, notify.webhooks or notify.alertmanager to lookout.yaml", {
+      exitCode: 1,
+    });
   }
   let allOk = true;
   for (const n of notifiers) {

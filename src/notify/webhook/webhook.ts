@@ -7,13 +7,13 @@
  * headers carry credentials): they are registered with `secrets.ts`, shown
  * masked, and never appear in a message or a log line.
  */
-import { resolve } from "node:path";
-import { type LoadedConfig, readSecretFile } from "../../config/load.js";
+import type { LoadedConfig } from "../../config/load.js";
 import { RECEIVER_LISTS, type Severity, type WebhookReceiverConfig } from "../../config/schema.js";
 import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
+import { readHeaders, registerHeaderSecret } from "../headers.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
 import type { DashboardLinks } from "../links.js";
@@ -42,19 +42,6 @@ export interface WebhookNotifierConfig {
 export const WEBHOOK_TIMEOUT_MS = DEFAULT_TIMEOUT_MS;
 
 import { USER_AGENT } from "../../version.js";
-
-/** A header name HTTP accepts (RFC 9110 token). */
-const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** A header value that goes through unchanged: visible ASCII, spaces and tabs. */
-const HEADER_VALUE_RE = /^[\t\x20-\x7e]*$/;
-
-/** Register a header value as a secret, and the credential of an auth scheme alone (`Bearer abc…` → `abc…`). */
-function registerHeaderSecret(value: string): void {
-  const trimmed = value.trim();
-  registerSecret(trimmed, "****");
-  const m = /^(?:Bearer|Basic|Token|Bot|Key|ApiKey|Api-Key|GenieKey|Splunk|SSWS|Digest)\s+(\S.*)$/i.exec(trimmed);
-  if (m) registerSecret(m[1]!, "****");
-}
 
 export class WebhookNotifier implements Notifier {
   readonly kind = "webhook";
@@ -228,47 +215,7 @@ function createWebhookNotifier(r: WebhookReceiverConfig, ctx: ReceiverContext): 
     problems.push(`${key}.url: expected an http:// or https:// URL, got a ${parsed.protocol} URL`);
   }
 
-  const headers: Record<string, string> = {};
-  const seen = new Map<string, string>();
-  const add = (where: "headers" | "header_files", name: string, value: string): void => {
-    const at = `${key}.${where}.${name}`;
-    if (!HEADER_NAME_RE.test(name)) {
-      problems.push(`${at}: not a valid header name (letters, digits and - only, like X-Api-Key)`);
-      return;
-    }
-    if (!HEADER_VALUE_RE.test(value)) {
-      problems.push(
-        `${at}: the value holds a line break, control character or non-ASCII character, which a header cannot carry${where === "header_files" ? "; the file must hold the value on one line" : ""}`,
-      );
-      return;
-    }
-    const lower = name.toLowerCase();
-    const earlier = seen.get(lower);
-    if (earlier !== undefined) {
-      problems.push(`${at}: also set as ${earlier}; keep one`);
-      return;
-    }
-    seen.set(lower, `${key}.${where}.${name}`);
-    headers[name] = value;
-  };
-
-  for (const [name, value] of Object.entries(r.headers)) add("headers", name, value);
-  for (const [name, path] of Object.entries(r.header_files)) {
-    const file = resolve(ctx.baseDir, path);
-    // The one safe read of a secret file (regular, small, never echoed; registered as a secret at once).
-    const read = readSecretFile(file, `${key}.header_files.${name}`, "the header's value");
-    if (typeof read !== "string") {
-      problems.push(read.problem);
-      continue;
-    }
-    const value = read;
-    registerHeaderSecret(value);
-    if (value === "") {
-      problems.push(`${key}.header_files.${name}: ${file} is empty; put the header's value in it`);
-      continue;
-    }
-    add("header_files", name, value);
-  }
+  const headers = readHeaders(r, ctx);
 
   if (problems.length > before) return undefined;
   return new WebhookNotifier({

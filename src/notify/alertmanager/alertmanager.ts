@@ -1,0 +1,213 @@
+/**
+ * The Alertmanager receiver: POSTs Lookout's alerts to Alertmanager's API v2
+ * (`<url>/api/v2/alerts`), as Prometheus does, once per attempt; retries
+ * belong to the dispatcher. It never throws.
+ *
+ * Alertmanager keeps each alert's state and expires a firing alert at its
+ * `endsAt`. So, as Prometheus (which re-sends every `resend_delay`, 1 m, with
+ * endsAt = now + 4 × max(resend_delay, evaluation interval)), this receiver
+ * asks to get every firing alert again every `resend_every` (default 1 m:
+ * `resendEveryMs`; the agent makes the re-sends, pipeline/resend.ts) and each
+ * firing alert it posts holds for 4 × max(resend_every, interval) from the
+ * post. An Alertmanager restarted (its alerts are in memory only) or another
+ * member of its cluster has every firing alert again within resend_every;
+ * Alertmanager resolves the alerts by itself when Lookout stops.
+ *
+ * The URL and every header value are secrets: registered, shown masked, never
+ * in a message or a log line.
+ */
+
+import { formatDuration } from "../../config/duration.js";
+import type { LoadedConfig } from "../../config/load.js";
+import { type AlertmanagerReceiverConfig, RECEIVER_LISTS, type Severity } from "../../config/schema.js";
+import { describeError } from "../../errors.js";
+import { log } from "../../log.js";
+import type { Notification } from "../../model/notification.js";
+import { maskUrl, redact, registerSecret } from "../../secrets.js";
+import { USER_AGENT } from "../../version.js";
+import { readHeaders, registerHeaderSecret } from "../headers.js";
+import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording, resultFromAnswer, resultFromNoAnswer } from "../http-answers.js";
+import { headerValue } from "../http-values.js";
+import type { DashboardLinks } from "../links.js";
+import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions, withNote } from "../notifier.js";
+import { type JsonAnswer, postJson } from "../post-json.js";
+import { createAllReceivers, type ReceiverContext, type ReceiverPlugin } from "../receiver-plugin.js";
+import { webhookTestNotification } from "../webhook/webhook.js";
+import { type AlertmanagerContext, alertmanagerAnswerWording, alertmanagerNoAnswerWording } from "./answers.js";
+import { alertsUrl, type PostableAlert, postableAlerts } from "./api.js";
+
+/** Prometheus' resend_delay: a firing alert is sent again this often by default. */
+export const DEFAULT_RESEND_EVERY_MS = 60_000;
+/** A firing alert holds in Alertmanager this many re-send periods (Prometheus: 4). */
+export const VALID_FOR_RESENDS = 4;
+/** How long `lookout test-webhook`'s test alert holds before Alertmanager resolves it by itself. */
+export const TEST_ALERT_MS = 5 * 60_000;
+
+export interface AlertmanagerNotifierConfig {
+  name: string;
+  /** Alertmanager's address (`http://alertmanager:9093`); /api/v2/alerts is added. */
+  url: string;
+  headers: Record<string, string>;
+  minSeverity: Severity;
+  /** `resend_every`. Default 1 m. */
+  resendEveryMs?: number;
+  /** `interval`: a firing alert holds 4 × max(resend_every, interval). */
+  intervalMs?: number;
+  timeoutMs?: number;
+  maxRetryAfterMs?: number;
+  configKey?: string;
+  links?: DashboardLinks | undefined;
+  /** The time now (tests). */
+  now?: () => number;
+}
+
+export class AlertmanagerNotifier implements Notifier {
+  readonly kind = "alertmanager";
+  /** A machine's intake: the daily summary only when notify.daily_summary.receiver names it. */
+  readonly summaryByDefault = false;
+  readonly name: string;
+  readonly target: string;
+  readonly minSeverity: Severity;
+  readonly timeoutMs: number;
+  readonly maxRetryAfterMs: number | undefined;
+  readonly resendEveryMs: number;
+  /** How long a firing alert holds in Alertmanager from a post: 4 × max(resend_every, interval). */
+  readonly validForMs: number;
+  readonly headerNames: string[];
+  readonly #url: string;
+  readonly #headers: Record<string, string>;
+  readonly #context: AlertmanagerContext;
+  readonly #links: DashboardLinks | undefined;
+  readonly #now: () => number;
+
+  constructor(cfg: AlertmanagerNotifierConfig) {
+    registerSecret(cfg.url);
+    for (const value of Object.values(cfg.headers)) registerHeaderSecret(value);
+    this.#url = alertsUrl(cfg.url);
+    registerSecret(this.#url);
+    this.#headers = { ...cfg.headers };
+    this.#links = cfg.links;
+    this.#now = cfg.now ?? Date.now;
+    this.name = cfg.name;
+    this.target = maskUrl(this.#url);
+    this.minSeverity = cfg.minSeverity;
+    this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
+    this.resendEveryMs = cfg.resendEveryMs ?? DEFAULT_RESEND_EVERY_MS;
+    this.validForMs = VALID_FOR_RESENDS * Math.max(this.resendEveryMs, cfg.intervalMs ?? 0);
+    this.headerNames = Object.keys(cfg.headers);
+    this.#context = { name: this.name, target: this.target, key: cfg.configKey ?? `notify.${RECEIVER_LISTS.alertmanager}`, headerNames: this.headerNames };
+  }
+
+  async send(n: Notification, opts: SendOptions = {}): Promise<DeliveryResult> {
+    return this.sendMany([n], opts);
+  }
+
+  /** Several alerts in one post (Alertmanager takes a list); the note on what could not be delivered before goes into the first one's description. */
+  async sendMany(ns: Notification[], opts: SendOptions = {}): Promise<DeliveryResult> {
+    let body: PostableAlert[];
+    try {
+      const [first, ...rest] = ns;
+      body = postableAlerts(first ? [withNote(first, opts.note), ...rest] : [], { now: this.#now(), validForMs: this.validForMs, links: this.#links });
+    } catch (err) {
+      return buildFailure("Alertmanager alerts", this.name, ns, err);
+    }
+    const result = await this.post(body, ns.map((n) => n.id).join(","), AGENT_RETRY, opts);
+    if (result.ok) result.message = result.message.replace(/the alerts\.$/, ns.length === 1 ? "the alert." : `${ns.length} alerts.`);
+    return result;
+  }
+
+  /** A firing `LookoutTest` alert that resolves by itself after TEST_ALERT_MS; the message says how to end it sooner. */
+  async sendTest(hostname: string): Promise<DeliveryResult> {
+    const now = this.#now();
+    const n = webhookTestNotification(hostname, now, this.name);
+    n.alert.summary = `test alert from Lookout: Alertmanager ${this.name} works`;
+    let body: PostableAlert[];
+    try {
+      body = postableAlerts([n], { now, validForMs: TEST_ALERT_MS, links: this.#links, silenceLinks: false });
+    } catch (err) {
+      return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test alert (${redact(describeError(err))}).` };
+    }
+    const result = await this.post(body, n.id, ONE_SHOT_RETRY);
+    if (result.ok) {
+      const labels = Object.entries(body[0]!.labels)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(" ");
+      result.message =
+        `Alertmanager ${this.name} (${this.target}) accepted the test alert LookoutTest; it routes it as any alert (after its group_wait). ` +
+        `The alert ends by itself in ${formatDuration(TEST_ALERT_MS)} (its endsAt, ${body[0]!.endsAt}). ` +
+        `To end it now: amtool alert add ${labels} --end=$(date -u +%Y-%m-%dT%H:%M:%SZ) --alertmanager.url=<Alertmanager's address>.`;
+    }
+    return result;
+  }
+
+  private async post(body: PostableAlert[], ids: string, retry: RetryWording, opts: SendOptions = {}): Promise<DeliveryResult> {
+    const ctx = this.#context;
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    try {
+      const headers: Record<string, string> = { "user-agent": USER_AGENT, "x-lookout-notification-id": headerValue(ids) };
+      for (const [k, v] of Object.entries(this.#headers)) headers[k.toLowerCase()] = v;
+      let answer: JsonAnswer;
+      try {
+        answer = await postJson(this.#url, headers, JSON.stringify(body), timeoutMs, opts.signal);
+      } catch (err) {
+        const result = resultFromNoAnswer(err, alertmanagerNoAnswerWording(ctx, retry === ONE_SHOT_RETRY), { timeoutMs, retry });
+        log.debug("alertmanager: no answer", { receiver: this.name, code: result.code });
+        return result;
+      }
+      return resultFromAnswer(answer, alertmanagerAnswerWording(ctx, retry === ONE_SHOT_RETRY), this.#now(), retry);
+    } catch (err) {
+      return {
+        ok: false,
+        retryable: true,
+        code: "unexpected",
+        message: `Sending to Alertmanager ${this.name} (${this.target}) failed unexpectedly (${redact(describeError(err))}). ${retry()}`,
+      };
+    }
+  }
+}
+
+// ---------------------------------------------------------------- from config
+
+/** The Alertmanagers' plugin: `notify.alertmanager` entries, each URL checked and its headers resolved. */
+export const alertmanagerPlugin: ReceiverPlugin<AlertmanagerReceiverConfig> = {
+  kind: "alertmanager",
+  configKey: `notify.${RECEIVER_LISTS.alertmanager}`,
+  entries: (config) => config.notify.alertmanager,
+  create: createAlertmanagerNotifier,
+};
+
+/** The configured Alertmanagers (`notify.alertmanager`). Throws ConfigError on a bad URL, header or header file. */
+export function createAlertmanagerNotifiers(loaded: LoadedConfig): AlertmanagerNotifier[] {
+  return createAllReceivers([alertmanagerPlugin], loaded).notifiers as AlertmanagerNotifier[];
+}
+
+function createAlertmanagerNotifier(r: AlertmanagerReceiverConfig, ctx: ReceiverContext): AlertmanagerNotifier | undefined {
+  const { key, problems } = ctx;
+  const before = problems.length;
+  registerSecret(r.url);
+  for (const value of Object.values(r.headers)) registerHeaderSecret(value);
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(r.url);
+  } catch {
+    problems.push(`${key}.url: expected Alertmanager's address like http://alertmanager:9093, got a value that is not a URL (${r.url.length} characters)`);
+  }
+  if (parsed && parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    problems.push(`${key}.url: expected an http:// or https:// URL like http://alertmanager:9093, got a ${parsed.protocol} URL`);
+  }
+  const headers = readHeaders(r, ctx);
+  if (problems.length > before) return undefined;
+  return new AlertmanagerNotifier({
+    name: ctx.name,
+    url: r.url,
+    headers,
+    minSeverity: r.min_severity,
+    resendEveryMs: r.resend_every,
+    intervalMs: ctx.intervalMs,
+    timeoutMs: ctx.timeoutMs,
+    maxRetryAfterMs: ctx.maxRetryAfterMs,
+    configKey: key,
+    links: ctx.links,
+  });
+}
