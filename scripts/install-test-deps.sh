@@ -18,6 +18,11 @@ if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
 fi
 # The dashboard's browser tests (test/browser/) drive Debian's chromium with playwright-core.
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# /metrics is checked with promtool and scraped by a real Prometheus (test/http/metrics-*.test.ts);
+# its service is never started (the policy-rc.d below), the tests run their own on 127.0.0.1.
+if [ ! -x /usr/bin/promtool ] || [ ! -x /usr/bin/prometheus ]; then
+  need+=(prometheus)
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
