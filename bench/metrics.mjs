@@ -31,7 +31,9 @@ const { HttpServer } = await dist("http/server.js");
 const { httpSettings } = await dist("http/settings.js");
 const { agentSource } = await dist("http/source.js");
 
-const { values: args } = parseArgs({ options: { containers: { type: "string", default: "50" }, cycles: { type: "string", default: "20" }, scrapes: { type: "string", default: "10" } } });
+const { values: args } = parseArgs({
+  options: { containers: { type: "string", default: "50" }, cycles: { type: "string", default: "20" }, scrapes: { type: "string", default: "10" } },
+});
 const N = Number(args.containers);
 const CYCLES = Number(args.cycles);
 const SCRAPES = Number(args.scrapes);
@@ -79,7 +81,13 @@ const docker = {
   metricFigures: () =>
     views.map((view, i) => ({
       view,
-      figures: { cpuNs: (tick + i) * 1.7e9, memoryUsage: 80e6 + i * 1e6, pids: 12, network: { rxBytes: tick * 1e5, txBytes: tick * 2e5 }, blockIo: { readBytes: 4096 * tick, writeBytes: 8192 * tick } },
+      figures: {
+        cpuNs: (tick + i) * 1.7e9,
+        memoryUsage: 80e6 + i * 1e6,
+        pids: 12,
+        network: { rxBytes: tick * 1e5, txBytes: tick * 2e5 },
+        blockIo: { readBytes: 4096 * tick, writeBytes: 8192 * tick },
+      },
       workingSet: 60e6 + i * 1e6,
       oomEvents: 0,
       seenAt: Date.now(),
@@ -106,7 +114,7 @@ function scrape(accept) {
 
 const OM = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5";
 const stats = { text: { first: [], cached: [] }, openmetrics: { first: [], cached: [] } };
-let sizes = {};
+const sizes = {};
 for (let c = 0; c < CYCLES; c++) {
   await agent.cycle(Date.now());
   for (const [format, accept] of [
