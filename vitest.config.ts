@@ -27,7 +27,7 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 /** test/cli files that spawn nothing (pure functions of src/cli): unit tests. */
 const CLI_UNIT = ["test/cli/table.test.ts"];
 /** Files elsewhere that spawn the built CLI: cli tests. */
-const CLI_ELSEWHERE = ["test/http/cli.test.ts", "test/notify/alertmanager/real-alertmanager.test.ts"];
+const CLI_ELSEWHERE = ["test/http/cli.test.ts", "test/notify/alertmanager/real-alertmanager.test.ts", "test/http/metrics-prometheus.test.ts"];
 const WORKERS = 4;
 
 /** The Docker files first, so that their serial chains start at once; then vitest's order (longest first). */

@@ -22,6 +22,11 @@ fi
 # Debian's Alertmanager on 127.0.0.1 with its own config and storage; amtool comes with it.
 # The package's own service is never used (nor started here).
 [ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
+# /metrics is checked with promtool and scraped by a real Prometheus (test/http/metrics-*.test.ts);
+# its service is never started (the policy-rc.d below), the tests run their own on 127.0.0.1.
+if [ ! -x /usr/bin/promtool ] || [ ! -x /usr/bin/prometheus ]; then
+  need+=(prometheus)
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

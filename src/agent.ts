@@ -40,8 +40,29 @@ export interface AgentOptions {
   command?: string;
 }
 
+/** The upper bounds (s) of `lookout_cycle_duration_seconds`' buckets: an event cycle takes ms, a regular one waits for its CPU window and Docker. */
+export const CYCLE_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+
+/** Durations of this process' cycles, as a Prometheus histogram: count per bucket (cumulative when shown), sum, count. */
+export class CycleDurations {
+  readonly bounds: readonly number[] = CYCLE_BUCKETS_S;
+  readonly buckets: number[] = CYCLE_BUCKETS_S.map(() => 0);
+  sumSeconds = 0;
+  count = 0;
+
+  observe(seconds: number): void {
+    if (!Number.isFinite(seconds) || seconds < 0) return;
+    this.count++;
+    this.sumSeconds += seconds;
+    const i = CYCLE_BUCKETS_S.findIndex((le) => seconds <= le);
+    if (i !== -1) this.buckets[i]!++;
+  }
+}
+
 export class Agent {
   private readonly data: AgentDatabase;
+  /** How long this process' cycles took (`/metrics`). */
+  readonly cycleDurations = new CycleDurations();
   /** The memory of the last cycle (replaced by each cycle). */
   private _state: AgentState;
   readonly outbox: Outbox;
@@ -222,6 +243,7 @@ export class Agent {
    * not wait for a CPU window.
    */
   async cycle(now = Date.now(), opts: CollectOptions = {}): Promise<CycleResult> {
+    const started = performance.now();
     const { result, state } = await runCycle(
       {
         settings: this.settings,
@@ -239,6 +261,7 @@ export class Agent {
     );
     this._state = state;
     this._lastResult = result;
+    this.cycleDurations.observe((performance.now() - started) / 1000);
     for (const n of result.notifications) this.opts.onNotification?.(n);
     return result;
   }

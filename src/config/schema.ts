@@ -380,6 +380,8 @@ export const configSchema = z.strictObject({
       /** Bearer token / sign-in secret; values may use ${VAR}. */
       auth_token: z.string({ error: "expected a token (openssl rand -hex 32 makes one)" }).optional(),
       auth_token_file: z.string({ error: "expected a path to a file holding the token" }).min(1, { error: "expected a path to a file holding the token" }).optional(),
+      /** `/metrics` without the token, wherever the server listens (for a Prometheus that cannot send one): said as a warning at start. */
+      metrics_public: z.boolean({ error: "expected true or false" }).default(false),
       public_url: z
         .string({ error: "expected the address people reach the dashboard at, like https://lookout.example.com" })
         .superRefine((text, ctx) => {

@@ -223,6 +223,8 @@ http:
   listen: 127.0.0.1:9817    # HOST:PORT; also [::1]:9817, 0.0.0.0:9817, :9817 (every interface); LOOKOUT_HTTP_LISTEN overrides it
   # auth_token: \${LOOKOUT_HTTP_TOKEN}       # for scripts (Authorization: Bearer …) and the sign-in form
   # auth_token_file: /etc/lookout/http-token # or a file holding it
+  metrics_public: false     # true: /metrics (Prometheus) answers without the token too (a warning at start);
+                            # without a token (loopback only) it is open anyway
   # public_url: https://lookout.example.com  # where people reach it (behind a proxy): https makes the cookie Secure;
   #                                          # messages then link to it (Slack: Open in Lookout, Silence 1 h; webhooks: generatorURL)
 

@@ -29,6 +29,7 @@ import { listEvents } from "./events.js";
 import { health } from "./health.js";
 import { getHistory } from "./history.js";
 import { localPath, loginPage } from "./login.js";
+import { metricsAnswer } from "./metrics.js";
 import { listNotifications } from "./notifications.js";
 import { HttpError, notFound, redirect, securityHeaders, sendError, sendHtml, sendJson } from "./respond.js";
 import type { HttpSettings } from "./settings.js";
@@ -155,6 +156,18 @@ export class HttpServer {
       allow(method, ["GET"]);
       const answer = health(this.opts.source, now, this.startedAt);
       return sendJson(res, answer.status ?? 200, answer.body);
+    }
+    if (path === "/metrics") {
+      allow(method, ["GET"]);
+      // Open when there is no token (loopback only: settings.ts) or http.metrics_public; else the token, as the API.
+      if (!this.opts.settings.metricsPublic && !this.authorized(req, now)) {
+        throw new HttpError(401, "send Authorization: Bearer <http.auth_token> (Prometheus: authorization.credentials_file), or set http.metrics_public: true", {
+          "WWW-Authenticate": 'Bearer realm="lookout"',
+        });
+      }
+      const answer = metricsAnswer(this.opts.source, req.headers.accept, now);
+      res.writeHead(200, { "Content-Type": answer.contentType, "Cache-Control": "no-store", "Content-Length": Buffer.byteLength(answer.text) });
+      return void res.end(req.method === "HEAD" ? undefined : answer.text);
     }
     if (path === "/login") return this.login(req, res, method, url, now);
     if (path === "/logout") {
@@ -363,5 +376,10 @@ export async function serveAgent(agent: Agent, settings: HttpSettings): Promise<
     url: settings.publicUrl?.href ?? local,
     auth: settings.token === null ? "none (loopback only)" : "token",
   });
+  if (settings.metricsPublic && settings.token !== null) {
+    log.warn("http.metrics_public: /metrics answers without the token: anyone who reaches this address can read the host's and the containers' figures, names and labels", {
+      listen: listenText({ ...settings.listen, port }),
+    });
+  }
   return server;
 }

@@ -19,6 +19,8 @@ export interface HttpSettings {
   token: string | null;
   /** `http.public_url`, as given. */
   publicUrl: URL | null;
+  /** `http.metrics_public`: `/metrics` answers without the token (it is open anyway when there is none). */
+  metricsPublic?: boolean;
 }
 
 /** The HTTP server's settings; null when `http.enabled` is false. Throws a ConfigError (exit 2) naming the key and the fix. */
@@ -52,5 +54,10 @@ export function httpSettings(loaded: LoadedConfig): HttpSettings | null {
     );
   }
   if (problems.length > 0) throw new ConfigError(problems, source);
-  return { listen: parsed, token, publicUrl: h.public_url !== undefined ? new URL(h.public_url) : null };
+  return {
+    listen: parsed,
+    token,
+    publicUrl: h.public_url !== undefined ? new URL(h.public_url) : null,
+    ...(h.metrics_public ? { metricsPublic: true } : {}),
+  };
 }

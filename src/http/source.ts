@@ -5,10 +5,11 @@
  * `agentSource` takes it from a running Agent; every accessor reads the
  * agent's current parts (a reload or a reopened database changes them).
  */
-import type { Agent, CycleResult } from "../agent.js";
+import type { Agent, CycleDurations, CycleResult } from "../agent.js";
 import type { AlertRecord } from "../alert/state.js";
-import { DOCKER_COLLECTOR } from "../collect/docker/docker.js";
+import { type ContainerFiguresView, DOCKER_COLLECTOR } from "../collect/docker/docker.js";
 import type { ContainerView } from "../collect/docker/tracker.js";
+import type { HostReadings } from "../collect/host/host.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { Outbox } from "../notify/outbox.js";
 import type { HistoryStore } from "../store/history.js";
@@ -21,6 +22,13 @@ export interface ContainerSource {
   oomKilledIds(): ReadonlySet<string>;
   /** Null when no watched container has that name; throws when Docker does not answer. */
   logsOf(name: string, tail: number): Promise<string[] | null>;
+  /** Each watched container's last figures, for /metrics (absent: only the views are known). */
+  metricFigures?(): ContainerFiguresView[];
+}
+
+/** The host collector as /metrics reads it (collect/host/host.ts `HostCollector`). */
+export interface HostSource {
+  readings(): HostReadings | null;
 }
 
 export interface ApiSource {
@@ -33,11 +41,19 @@ export interface ApiSource {
   silences(): SilenceStore;
   /** Null when Docker is not watched (docker.enabled: false). */
   docker(): ContainerSource | null;
+  /** The host collector's raw figures; null when it does not keep them (absent in older sources). */
+  host?(): HostSource | null;
+  /** How long this process' cycles took (absent in older sources). */
+  cycleDurations?(): CycleDurations;
 }
 
 function isContainerSource(c: object): c is ContainerSource {
   const s = c as Partial<ContainerSource>;
   return typeof s.containers === "function" && typeof s.oomKilledIds === "function" && typeof s.logsOf === "function";
+}
+
+function isHostSource(c: object): c is HostSource {
+  return typeof (c as Partial<HostSource>).readings === "function";
 }
 
 export function agentSource(agent: Agent): ApiSource {
@@ -53,5 +69,10 @@ export function agentSource(agent: Agent): ApiSource {
       const c = agent.collectors.find((c) => c.name === DOCKER_COLLECTOR);
       return c && isContainerSource(c) ? c : null;
     },
+    host: () => {
+      const c = agent.collectors.find((c) => c.name === "host");
+      return c && isHostSource(c) ? c : null;
+    },
+    cycleDurations: () => agent.cycleDurations,
   };
 }

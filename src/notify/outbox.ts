@@ -73,9 +73,18 @@ export interface OutboxJournal {
   superseded?(items: readonly QueuedDelivery[]): void;
 }
 
+/**
+ * What became of each attempt, per notification and receiver, since this
+ * process started (`/metrics`' lookout_notifications_total): `delivered`,
+ * `retried` (not accepted, tried again later), `given_up`.
+ */
+export type DeliveryOutcome = "delivered" | "retried" | "given_up";
+
 export class Outbox {
   #entries: OutboxEntry[];
   #failed: FailedDelivery[];
+  /** By receiver, then outcome (in memory only: a counter that starts again at 0 with the process). */
+  readonly #outcomes = new Map<string, Map<DeliveryOutcome, number>>();
 
   /** `journal` is asked for at each write: the agent's database may be opened again while it runs. */
   constructor(
@@ -167,12 +176,14 @@ export class Outbox {
 
   /** The receiver accepted these (answering `answer`, when known): they leave its queue. */
   delivered(items: readonly QueuedDelivery[], answer?: string): void {
+    this.count(items, "delivered");
     for (const q of items) this.settle(q);
     this.write("delivered", (j) => (answer === undefined ? j.delivered(items) : j.delivered(items, answer)));
   }
 
   /** Not accepted: tried again at `nextAttemptAt`. */
   retryAt(items: readonly QueuedDelivery[], nextAttemptAt: number, error: string): void {
+    this.count(items, "retried");
     for (const { delivery } of items) {
       delivery.nextAttemptAt = nextAttemptAt;
       delivery.lastError = error;
@@ -182,6 +193,7 @@ export class Outbox {
 
   /** Not accepted, tried again as they are (each alone, after a group was refused): their attempt counts are written. */
   keep(items: readonly QueuedDelivery[]): void {
+    this.count(items, "retried");
     this.write("attempt", (j) => j.attempted(items));
   }
 
@@ -198,9 +210,23 @@ export class Outbox {
       }))
       // A re-send refused again (every resend_every) is not news while the last refusal of that alert is not reported yet.
       .filter((f, i) => !items[i]!.entry.notification.resend || !this.#failed.some((o) => !o.reportedAt && o.receiver === receiver && o.title === f.title));
+    this.count(items, "given_up");
     for (const q of items) this.settle(q);
     this.#failed = [...this.#failed, ...failures].slice(-FAILED_KEPT);
     this.write("given up", (j) => j.gaveUp(items, failures));
+  }
+
+  /** How many attempts ended each way, by receiver, since this process started. */
+  outcomes(): ReadonlyMap<string, ReadonlyMap<DeliveryOutcome, number>> {
+    return this.#outcomes;
+  }
+
+  private count(items: readonly QueuedDelivery[], outcome: DeliveryOutcome): void {
+    for (const { delivery } of items) {
+      const byOutcome = this.#outcomes.get(delivery.receiver) ?? new Map<DeliveryOutcome, number>();
+      this.#outcomes.set(delivery.receiver, byOutcome);
+      byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
+    }
   }
 
   /** What was given up on and `receiver` was not told yet. */

@@ -54,7 +54,7 @@ describe("http.listen", () => {
   });
 
   it("defaults to 127.0.0.1:9817, enabled; LOOKOUT_HTTP_LISTEN overrides it and is checked", () => {
-    expect(load("").config.http).toEqual({ enabled: true, listen: "127.0.0.1:9817" });
+    expect(load("").config.http).toEqual({ enabled: true, listen: "127.0.0.1:9817", metrics_public: false });
     expect(load("http: { listen: '[::1]:9000' }", { LOOKOUT_HTTP_LISTEN: "127.0.0.1:0" }).config.http.listen).toBe("127.0.0.1:0");
     expect(problems(() => load("", { LOOKOUT_HTTP_LISTEN: "everywhere" }))).toEqual([
       'LOOKOUT_HTTP_LISTEN (overrides http.listen): expected HOST:PORT like 127.0.0.1:9817, [::1]:9817, 0.0.0.0:9817 or :9817, got "everywhere"',

@@ -123,11 +123,20 @@ export interface Answer {
   json: any;
 }
 
-export async function startRig(opts: { yaml?: string; token?: string | null; pageDir?: string; source?: (s: ApiSource) => ApiSource; notifiers?: Notifier[] } = {}): Promise<Rig> {
+export async function startRig(
+  opts: {
+    yaml?: string;
+    token?: string | null;
+    pageDir?: string;
+    source?: (s: ApiSource) => ApiSource;
+    notifiers?: Notifier[] /** More lines under http: (indented). */;
+    http?: string;
+  } = {},
+): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), "lookout-http-"));
   const token = opts.token === undefined ? TOKEN : opts.token;
   const config = join(dir, "lookout.yaml");
-  writeFileSync(config, `hostname: web-1\n${opts.yaml ?? CPU_ONLY}\nhttp:\n  listen: 127.0.0.1:0\n${token ? `  auth_token: ${token}\n` : ""}`, { mode: 0o600 });
+  writeFileSync(config, `hostname: web-1\n${opts.yaml ?? CPU_ONLY}\nhttp:\n  listen: 127.0.0.1:0\n${token ? `  auth_token: ${token}\n` : ""}${opts.http ?? ""}`, { mode: 0o600 });
   const loaded = loadConfig({ configPath: config, dataDir: join(dir, "data"), env: {} });
   const host = { samples: [cpuSample(12.5), diskSample("/", 71.3)] };
   const hostCollector: Collector = { name: "host", collect: async () => host.samples };

@@ -44,7 +44,7 @@ import { EventWatcher } from "./events.js";
 import { exitCodeMeaning } from "./exit-codes.js";
 import { type ContainerMatcher, selector } from "./matchers.js";
 import { containerPolicy } from "./policy.js";
-import { type ContainerRecord, ContainerTracker, type ContainerView, newView, OOM_DIE_WAIT_MS, type StatsView } from "./tracker.js";
+import { type ContainerFigures, type ContainerRecord, ContainerTracker, type ContainerView, newView, OOM_DIE_WAIT_MS, type StatsView } from "./tracker.js";
 
 /** Every metric this collector produces about containers: all of them are complete whenever the container list was read. */
 export const CONTAINER_METRICS: readonly MetricName[] = [...PER_CONTAINER_METRICS, CONTAINERS_DOWN_AT_START];
@@ -454,6 +454,28 @@ export class DockerCollector implements Collector {
     return [...this.tracker.records.values()].filter((r) => r.removedAt === null).map((r) => r.view);
   }
 
+  /**
+   * What `/metrics` says of each watched container (removed ones left out):
+   * its view, its last figures (null when not running or not read yet), its
+   * working set, its `oom` events seen, and when a
+   * collect last found it (ms). Read-only, from memory: never asks Docker.
+   */
+  metricFigures(): ContainerFiguresView[] {
+    const out: ContainerFiguresView[] = [];
+    for (const r of this.tracker.records.values()) {
+      if (r.removedAt !== null) continue;
+      const running = r.view.status === "running";
+      out.push({
+        view: r.view,
+        figures: running ? (r.figures ?? null) : null,
+        workingSet: running ? r.memoryUsage : null,
+        oomEvents: r.oomEvents ?? 0,
+        seenAt: this.lastReportAt,
+      });
+    }
+    return out;
+  }
+
   /** The ids of the watched containers with an OOM kill Lookout still holds (the tracker's, until it resolves: `container_oom_killed`'s `resolve_after`). */
   oomKilledIds(): ReadonlySet<string> {
     const out = new Set<string>();
@@ -594,7 +616,11 @@ export class DockerCollector implements Collector {
   }
 
   /** A cycle's samples from what the tracker knows now; `listed` are the containers there (stats are swept for the running ones). */
+  /** When the last collect that reached Docker found the containers (ms); container_last_seen. */
+  private lastReportAt: number | null = null;
+
   private async report(now: number, ctx: CollectContext, listed: ReadonlySet<string>, found: readonly string[]): Promise<CollectResult> {
+    this.lastReportAt = now;
     if (ctx.reason === "interval") {
       const running = [...listed].filter((id) => this.tracker.get(id)?.view.status === "running");
       // The daemon answers one-shot stats on its own ~1 s tick, so a sweep of many
@@ -773,6 +799,16 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   });
   await Promise.all(workers);
   return out;
+}
+
+/** One container as `/metrics` shows it (DockerCollector.metricFigures). */
+export interface ContainerFiguresView {
+  view: ContainerView;
+  figures: ContainerFigures | null;
+  /** Usage less the inactive page cache (cAdvisor's working set); null when not measured. */
+  workingSet: number | null;
+  oomEvents: number;
+  seenAt: number | null;
 }
 
 /** The metric labels of a container: name, image, and compose project/service when present. */

@@ -158,6 +158,8 @@ export interface ContainerRecord {
   cpu: { total: number; system: number; onlineCpus: number; clock?: "wall" } | null;
   /** The last figures read (absent in what an older Lookout saved). */
   figures?: ContainerFigures | null;
+  /** Docker `oom` events seen for it since Lookout started watching it (cAdvisor's container_oom_events_total; kept in the snapshot). */
+  oomEvents?: number;
   /** docker stats style (100 = one core), and the share of what the container may use. */
   cpuPercentOfCore: number | null;
   memoryUsage: number | null;
@@ -233,6 +235,7 @@ export class ContainerTracker {
         return null;
       case "oom":
         rec.oomEventAt = ev.time;
+        rec.oomEvents = (rec.oomEvents ?? 0) + 1;
         // Docker sets State.OOMKilled now: the flag was seen turning true, so a later inspection does not take it for news.
         rec.view = { ...rec.view, oomKilled: true };
         if (rec.crash && !rec.crash.reconciled && ev.time >= rec.crash.at - 1000 && ev.time - rec.crash.at <= OOM_WINDOW_MS) {

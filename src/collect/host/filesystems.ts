@@ -173,6 +173,8 @@ export interface FilesystemUsage extends DiskUsage {
   fstype: string;
   /** major:minor. */
   deviceId: string;
+  /** bfree × bsize: free blocks, the root-reserved ones included (node_exporter's node_filesystem_free_bytes). */
+  rootFreeBytes: number;
 }
 
 export interface FilesystemSkip {
@@ -232,7 +234,7 @@ export async function statFilesystems(mounts: readonly MountInfo[], opts: StatOp
       try {
         const st = await Promise.race([call, timeout]);
         if (st === "timeout") return { mountPoint: m.mountPoint, reason: `statfs did not answer within ${timeoutMs} ms` };
-        return { mountPoint: m.mountPoint, device: m.source, fstype: m.fstype, deviceId: m.device, ...diskUsage(st) };
+        return { mountPoint: m.mountPoint, device: m.source, fstype: m.fstype, deviceId: m.device, rootFreeBytes: st.bfree * st.bsize, ...diskUsage(st) };
       } catch (err) {
         return { mountPoint: m.mountPoint, reason: reasonOf(err) };
       } finally {

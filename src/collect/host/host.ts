@@ -30,7 +30,7 @@ import {
 } from "../../model/metrics.js";
 import { type Sample, type SampleOf, sampleOf } from "../../model/sample.js";
 import type { CollectContext, Collector } from "../collector.js";
-import { normalizeMountPoint, selectFilesystems, statFilesystems } from "./filesystems.js";
+import { type FilesystemUsage, normalizeMountPoint, selectFilesystems, statFilesystems } from "./filesystems.js";
 import { chooseIo, type IoCounters, ioSamples, parseIoCounters } from "./io.js";
 import { countProcesses } from "./processes.js";
 import {
@@ -38,6 +38,8 @@ import {
   type CpuCounters,
   cpuDelta,
   type DiskCounters,
+  type LoadAvg,
+  meminfoFields,
   type NetDevCounters,
   type ProcStat,
   parseDiskstats,
@@ -47,6 +49,7 @@ import {
   parseNetDev,
   parseProcStat,
   parseUptime,
+  parseVmstat,
 } from "./procfs.js";
 
 /**
@@ -93,6 +96,28 @@ export interface BootMemory {
   reboot?: { bootAt: number; previousBootAt: number; lastSeenUpAt: number; foundAt: number };
 }
 
+/**
+ * The raw figures of the last collect, as /proc gave them, for `/metrics`
+ * (http/metrics.ts: node_exporter's names). Read in the same pass as the
+ * samples: serving them never reads /proc. null: that file could not be read.
+ */
+export interface HostReadings {
+  /** When the collect that read them ended, ms since epoch. */
+  at: number;
+  /** Each CPU's counters in USER_HZ ticks (procfs.ts), by its number. */
+  perCpu: ProcStat["perCpu"] | null;
+  /** Boot time, seconds since epoch. */
+  btime: number | null;
+  /** /proc/meminfo's fields, in bytes. */
+  meminfo: ReadonlyMap<string, number> | null;
+  /** /proc/vmstat's `oom_kill` (kernels since 4.13). */
+  oomKill: number | null;
+  load: LoadAvg | null;
+  filesystems: readonly FilesystemUsage[] | null;
+  /** The network interfaces' and disks' counters (io.ts chooses the devices). */
+  io: IoCounters | null;
+}
+
 /** How long host_rebooted fires after a reboot is found (it then ends quietly). */
 export const REBOOT_REPORT_MS = 10 * 60_000;
 
@@ -126,6 +151,10 @@ function cpuTotal(c: CpuCounters): number {
   return c.user + c.nice + c.system + c.idle + c.iowait + c.irq + c.softirq + c.steal;
 }
 
+function emptyReadings(): Omit<HostReadings, "at"> {
+  return { perCpu: null, btime: null, meminfo: null, oomKill: null, load: null, filesystems: null, io: null };
+}
+
 function errorText(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   return e?.code ? `${e.code}: ${e.message}` : String((e as Error)?.message ?? err);
@@ -142,6 +171,9 @@ export class HostCollector implements Collector {
   private readonly clock: () => number;
   /** Problems already logged, so a missing file is one line, not one per cycle. */
   private readonly warned = new Set<string>();
+  /** What the collect under way has read (`readings()` gives the last whole one). */
+  private reading: Omit<HostReadings, "at"> = emptyReadings();
+  private lastReadings: HostReadings | null = null;
 
   constructor(opts: HostCollectorOptions) {
     this.hostRoot = opts.hostRoot.replace(/\/+$/, "");
@@ -176,7 +208,13 @@ export class HostCollector implements Collector {
     return parseProcStat(readText(this.path("/proc/stat")));
   }
 
+  /** The raw figures of the last collect (null before the first): `/metrics` serves them. */
+  readings(): HostReadings | null {
+    return this.lastReadings;
+  }
+
   async collect(ctx: CollectContext): Promise<Sample[]> {
+    this.reading = emptyReadings();
     const cpu = this.guard(HOST_CPU, this.path("/proc/stat"), () => this.collectCpu());
     const parts = await Promise.all([
       cpu.then((c) => c?.samples ?? []),
@@ -192,6 +230,7 @@ export class HostCollector implements Collector {
       this.guard(HOST_DISK, this.mountinfoPath(), () => this.collectDisks(ctx.config?.host?.disk?.mounts ?? [])).then((s) => s ?? []),
       this.collectIo(),
     ]);
+    this.lastReadings = { at: this.clock(), ...this.reading };
     return parts.flat();
   }
 
@@ -209,6 +248,8 @@ export class HostCollector implements Collector {
     }
     const u = cpuDelta(prev.cpu, cur.cpu);
     this.prev = { version: 1, at, cpu: cur.cpu, cores: cur.cores, ...(cur.btime !== undefined ? { btime: cur.btime } : {}) };
+    this.reading.perCpu = cur.perCpu;
+    this.reading.btime = cur.btime ?? null;
     const samples = [
       sampleOf(HOST_CPU, round2(u.busy), {
         user: round1(u.user),
@@ -234,7 +275,10 @@ export class HostCollector implements Collector {
   }
 
   private async collectMemory(): Promise<Sample[]> {
-    const m = parseMeminfo(readText(this.path("/proc/meminfo")));
+    const text = readText(this.path("/proc/meminfo"));
+    const m = parseMeminfo(text);
+    this.reading.meminfo = meminfoFields(text);
+    this.reading.oomKill = this.readOomKills();
     const used = m.totalBytes - m.availableBytes;
     const out: Sample[] = [
       sampleOf(HOST_MEMORY, round2((used / m.totalBytes) * 100), {
@@ -255,8 +299,18 @@ export class HostCollector implements Collector {
     return out;
   }
 
+  /** /proc/vmstat's oom_kill, for /metrics only: no sample, no warning when the file or the field is missing. */
+  private readOomKills(): number | null {
+    try {
+      return parseVmstat(readText(this.path("/proc/vmstat"))).get("oom_kill") ?? null;
+    } catch {
+      return null;
+    }
+  }
+
   private async collectLoad(cores: number | undefined): Promise<Sample[]> {
     const l = parseLoadavg(readText(this.path("/proc/loadavg")));
+    this.reading.load = l;
     const out: Sample[] = [];
     // load per core needs the core count from /proc/stat; without it only the raw loads
     if (cores !== undefined && cores > 0) {
@@ -302,6 +356,7 @@ export class HostCollector implements Collector {
       cur = this.readIo();
     }
     this.io = cur;
+    this.reading.io = cur;
     return ioSamples(prev, cur);
   }
 
@@ -319,6 +374,7 @@ export class HostCollector implements Collector {
       }
     }
     const { filesystems, skipped } = await statFilesystems(chosen, { hostRoot: this.hostRoot, timeoutMs: this.statfsTimeoutMs });
+    this.reading.filesystems = filesystems;
     for (const s of skipped) {
       this.warnOnce(`disk:${s.mountPoint}`, "host: skipping filesystem", { mount: s.mountPoint, reason: s.reason });
     }

@@ -29,6 +29,8 @@ export const CPU_FIELDS = ["user", "nice", "system", "idle", "iowait", "irq", "s
 
 export interface ProcStat {
   cpu: CpuCounters;
+  /** Each `cpuN` line's counters, by N (node_exporter's `cpu` label). */
+  perCpu: { cpu: string; counters: CpuCounters }[];
   /** Number of `cpuN` lines: online CPUs. */
   cores: number;
   /** Boot time, seconds since epoch (`btime`), when present. */
@@ -49,22 +51,24 @@ export function parseProcStat(text: string): ProcStat {
   let cpu: CpuCounters | undefined;
   let cores = 0;
   let btime: number | undefined;
+  const perCpu: ProcStat["perCpu"] = [];
+  const countersOf = (f: string[]): CpuCounters => ({
+    user: toNumber(f[1]),
+    nice: toNumber(f[2]),
+    system: toNumber(f[3]),
+    idle: toNumber(f[4]),
+    iowait: toNumber(f[5]),
+    irq: toNumber(f[6]),
+    softirq: toNumber(f[7]),
+    steal: toNumber(f[8]),
+    guest: toNumber(f[9]),
+    guestNice: toNumber(f[10]),
+  });
   for (const line of text.split("\n")) {
     if (line.startsWith("cpu")) {
       const f = fields(line);
       if (f[0] === "cpu") {
-        cpu = {
-          user: toNumber(f[1]),
-          nice: toNumber(f[2]),
-          system: toNumber(f[3]),
-          idle: toNumber(f[4]),
-          iowait: toNumber(f[5]),
-          irq: toNumber(f[6]),
-          softirq: toNumber(f[7]),
-          steal: toNumber(f[8]),
-          guest: toNumber(f[9]),
-          guestNice: toNumber(f[10]),
-        };
+        cpu = countersOf(f);
       } else if (f[0] !== undefined && f[0].length > 3) {
         // "cpuN": only digits after "cpu"
         let digits = true;
@@ -72,14 +76,17 @@ export function parseProcStat(text: string): ProcStat {
           const c = f[0].charCodeAt(i);
           if (c < 48 || c > 57) digits = false;
         }
-        if (digits) cores++;
+        if (digits) {
+          cores++;
+          perCpu.push({ cpu: f[0].slice(3), counters: countersOf(f) });
+        }
       }
     } else if (line.startsWith("btime ")) {
       btime = toNumber(line.slice(6).trim());
     }
   }
   if (!cpu) throw new Error("no aggregate cpu line in /proc/stat");
-  const out: ProcStat = { cpu, cores };
+  const out: ProcStat = { cpu, perCpu, cores };
   if (btime !== undefined) out.btime = btime;
   return out;
 }
@@ -138,8 +145,8 @@ export interface MemInfo {
   availableEstimated: boolean;
 }
 
-/** /proc/meminfo: `Key:   12345 kB` lines; values converted to bytes. */
-export function parseMeminfo(text: string): MemInfo {
+/** Every `Key: value` line of /proc/meminfo, in bytes for the kB ones (node_exporter's `node_memory_<Key>_bytes`). */
+export function meminfoFields(text: string): Map<string, number> {
   const kv = new Map<string, number>();
   for (const line of text.split("\n")) {
     const colon = line.indexOf(":");
@@ -148,6 +155,12 @@ export function parseMeminfo(text: string): MemInfo {
     const n = toNumber(f[0]);
     kv.set(line.slice(0, colon), f[1] === "kB" ? n * 1024 : n);
   }
+  return kv;
+}
+
+/** /proc/meminfo: `Key:   12345 kB` lines; values converted to bytes. */
+export function parseMeminfo(text: string): MemInfo {
+  const kv = meminfoFields(text);
   const total = kv.get("MemTotal");
   if (total === undefined || total <= 0) throw new Error("no MemTotal in /proc/meminfo");
   let available = kv.get("MemAvailable");
@@ -162,6 +175,18 @@ export function parseMeminfo(text: string): MemInfo {
     swapFreeBytes: kv.get("SwapFree") ?? 0,
     availableEstimated: estimated,
   };
+}
+
+/** /proc/vmstat: `name value` lines (node_exporter's `node_vmstat_<name>`). */
+export function parseVmstat(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const sp = line.indexOf(" ");
+    if (sp <= 0) continue;
+    const n = Number(line.slice(sp + 1).trim());
+    if (Number.isFinite(n)) out.set(line.slice(0, sp), n);
+  }
+  return out;
 }
 
 export interface LoadAvg {

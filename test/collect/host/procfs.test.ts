@@ -1,7 +1,19 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { type CpuCounters, cpuDelta, decodeOctal, parseLoadavg, parseMeminfo, parseMountinfo, parsePidStat, parseProcStat, parseUptime } from "../../../src/collect/host/procfs.js";
+import {
+  type CpuCounters,
+  cpuDelta,
+  decodeOctal,
+  meminfoFields,
+  parseLoadavg,
+  parseMeminfo,
+  parseMountinfo,
+  parsePidStat,
+  parseProcStat,
+  parseUptime,
+  parseVmstat,
+} from "../../../src/collect/host/procfs.js";
 
 const FIX = fileURLToPath(new URL("../../fixtures/proc/", import.meta.url));
 const fixture = (machine: string, file: string): string => readFileSync(`${FIX}${machine}/${file}`, "utf8");
@@ -12,6 +24,10 @@ describe("parseProcStat", () => {
     expect(s.cpu).toEqual({ user: 1971, nice: 0, system: 1214, idle: 65021, iowait: 79, irq: 0, softirq: 23, steal: 8, guest: 0, guestNice: 0 });
     expect(s.cores).toBe(2);
     expect(s.btime).toBe(1795623937);
+    // Each cpuN line for /metrics' node_cpu_seconds_total{cpu}: as many as the cores, numbered as the kernel numbers them.
+    expect(s.perCpu.map((c) => c.cpu)).toEqual(["0", "1"]);
+    const sum = s.perCpu.reduce((n, c) => n + c.counters.user, 0);
+    expect(Math.abs(sum - s.cpu.user)).toBeLessThanOrEqual(2);
   });
 
   it("reads a 4-core cloud VM", () => {
@@ -207,5 +223,18 @@ describe("parsePidStat", () => {
   it("throws on truncated lines", () => {
     expect(() => parsePidStat("12 (x) S 1 2 3")).toThrow();
     expect(() => parsePidStat("no parens")).toThrow();
+  });
+});
+
+describe("meminfoFields and parseVmstat (for /metrics)", () => {
+  it("gives every meminfo field in bytes and vmstat's counters", () => {
+    const m = meminfoFields("MemTotal:        2014960 kB\nMemFree:          120000 kB\nHugePages_Total:       0\n");
+    expect(m.get("MemTotal")).toBe(2014960 * 1024);
+    expect(m.get("MemFree")).toBe(120000 * 1024);
+    expect(m.get("HugePages_Total")).toBe(0);
+    const v = parseVmstat("nr_free_pages 123\noom_kill 4\nbad line\n");
+    expect(v.get("oom_kill")).toBe(4);
+    expect(v.get("nr_free_pages")).toBe(123);
+    expect(v.has("bad")).toBe(false);
   });
 });
