@@ -18,6 +18,9 @@ if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
 fi
 # The dashboard's browser tests (test/browser/) drive Debian's chromium with playwright-core.
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The export tests (test/cli/export-*.test.ts) check what lookout export writes with promtool and amtool.
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
