@@ -5,9 +5,10 @@
  * (notify/slack/message.ts: `[host] CRITICAL: …`, Host, Severity, Since).
  *
  * No secret is written: a Slack webhook comes from `api_url_file` (the
- * config's webhook_url_file, else a file to create, named in `files`), a
- * webhook's URL from `url_file`, an Authorization header from
- * `credentials_file`; other headers cannot be carried (said in `notes`).
+ * config's webhook_url_file, else a file to create, named in `files`), an
+ * Authorization header from `credentials_file`; a webhook's URL is a
+ * placeholder (Alertmanager 0.25 has no url_file), other headers cannot be
+ * carried (both said in `notes`).
  */
 import { resolve } from "node:path";
 import { stringify } from "yaml";
@@ -101,8 +102,11 @@ export function alertmanagerConfig(config: LookoutConfig, opts: AlertmanagerOpti
   n.webhooks.forEach((r, i) => {
     const name = receiverName("webhook", r, i);
     minOf.set(name, r.min_severity);
-    const urlPath = `${opts.secretsDir}/${fileName(name, "url")}`;
-    files.push({ path: urlPath, holds: `the URL of webhook ${name} (notify.webhooks[${i}].url), alone on one line` });
+    // Alertmanager 0.25 (Debian 12's) has no url_file for webhooks: a placeholder to replace by hand, in a file kept private.
+    const placeholder = `https://replace-me.invalid/${encodeURIComponent(name)}`;
+    notes.push(
+      `webhook ${name}: Alertmanager 0.25's webhook_configs cannot read the URL from a file: replace ${placeholder} by notify.webhooks[${i}].url in the written file, and keep that file private (chmod 600).`,
+    );
     const http_config: Record<string, unknown> = {};
     const headerNames = [...Object.keys(r.headers), ...Object.keys(r.header_files)];
     for (const h of headerNames) {
@@ -111,16 +115,18 @@ export function alertmanagerConfig(config: LookoutConfig, opts: AlertmanagerOpti
         const file = r.header_files[h];
         files.push({
           path: credentials,
-          holds: `the credentials of webhook ${name}'s Authorization header, without its scheme (Bearer is assumed)${file !== undefined ? `: from ${resolve(opts.baseDir, file)}` : ""}`,
+          holds: `the credentials of webhook ${name}'s Authorization header, without its scheme${file !== undefined ? `: from ${resolve(opts.baseDir, file)}` : ""}`,
         });
-        http_config.authorization = { type: "Bearer", credentials_file: credentials };
+        // The scheme (Bearer, Basic…) is no secret; the credentials after it are, and go to the file.
+        const scheme = /^([A-Za-z][A-Za-z0-9-]*) /.exec(r.headers[h] ?? "")?.[1] ?? "Bearer";
+        http_config.authorization = { type: scheme, credentials_file: credentials };
       } else {
         notes.push(`webhook ${name}: header ${h} cannot be set by Alertmanager 0.25's webhook_configs (only Authorization); put it in a proxy or drop it.`);
       }
     }
     receivers.push({
       name,
-      webhook_configs: [{ url_file: urlPath, send_resolved: n.send_resolved, ...(Object.keys(http_config).length > 0 ? { http_config } : {}) }],
+      webhook_configs: [{ url: placeholder, send_resolved: n.send_resolved, ...(Object.keys(http_config).length > 0 ? { http_config } : {}) }],
     });
   });
 

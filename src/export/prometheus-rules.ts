@@ -293,8 +293,10 @@ function containerThresholds(config: LookoutConfig, rule: "cpu" | "memory", aler
   const r = config.containers[rule];
   for (const severity of ["warning", "critical"] as const) {
     const t = `${prefix}:${severity}`;
+    // group_left(): a comparison matched on() would keep only the on() labels; the alert keeps the value's (image, compose_*).
     const cond =
-      `${value} >= ${ON_CONTAINER} ${t}` + `\nor\n(${value} >= ${ON_CONTAINER} (${t} - ${ON_CONTAINER} ${prefix}:hysteresis) and ${ON_CONTAINER} ${firing(alertname, severity)})`;
+      `${value} >= ${ON_CONTAINER} group_left() ${t}` +
+      `\nor\n(${value} >= ${ON_CONTAINER} group_left() (${t} - ${ON_CONTAINER} ${prefix}:hysteresis) and ${ON_CONTAINER} ${firing(alertname, severity)})`;
     const watched = `(${cond})\nand ${ON_CONTAINER} (${prefix}:enabled == 1)\nand ${ON_CONTAINER} lookout:container_watched`;
     alerts.push({
       alert: alertname,
