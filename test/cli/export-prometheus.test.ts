@@ -96,7 +96,7 @@ describe("lookout export prometheus-rules", () => {
 
     // Containers: memory % of the limit (limit 0: of the host's 1000 bytes); thresholds from labels, overrides, defaults.
     const up = (v: number) => [...Array(12).fill(v), v - 3, v - 3, v - 3, v - 20, v - 20, v - 20, ...Array(n - 18).fill(v - 20)];
-    const containers = [
+    const containers: Array<{ name: string; labels: Record<string, string>; limit: number; used: number[] }> = [
       { name: "web-1", labels: { "com.docker.compose.project": "shop", "com.docker.compose.service": "web" }, limit: 1000, used: up(65) },
       { name: "db-1", labels: { "lookout.memory.warning": "70" }, limit: 1000, used: up(75) },
       { name: "cache-1", labels: {}, limit: 1000, used: up(80) },
@@ -148,7 +148,7 @@ describe("lookout export prometheus-rules", () => {
         if (s === null || s === undefined) continue;
         const r = containerPolicy(config, { name: c.name, labels: c.labels }).rules.memory;
         for (const level of s === "critical" ? (["warning", "critical"] as const) : (["warning"] as const)) {
-          const compose = c.labels["com.docker.compose.project"]
+          const compose: Record<string, string> = c.labels["com.docker.compose.project"]
             ? { compose_project: c.labels["com.docker.compose.project"], compose_service: c.labels["com.docker.compose.service"]! }
             : {};
           exp.push({
