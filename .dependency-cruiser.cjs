@@ -17,6 +17,7 @@ const LAYERS = [
   ["store", "^src/store/"],
   ["wiring", "^src/(agent|runner)\\.ts$"],
   ["http", "^src/http/"],
+  ["export", "^src/export/"],
   ["interfaces", "^src/cli/"],
 ];
 

@@ -19,10 +19,14 @@ fi
 # The dashboard's browser tests (test/browser/) drive Debian's chromium with playwright-core.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # The Alertmanager receiver's test (test/notify/alertmanager/real-alertmanager.test.ts) starts
-# Debian's Alertmanager on 127.0.0.1 with its own config and storage; amtool comes with it.
+# Debian's Alertmanager on 127.0.0.1 with its own config and storage; amtool comes with it
+# (the export tests check what `lookout export alertmanager` writes with amtool).
 # The package's own service is never used (nor started here).
-[ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
-# /metrics is checked with promtool and scraped by a real Prometheus (test/http/metrics-*.test.ts);
+if [ ! -x /usr/bin/prometheus-alertmanager ] || ! command -v amtool >/dev/null 2>&1; then
+  need+=(prometheus-alertmanager)
+fi
+# /metrics is checked with promtool and scraped by a real Prometheus (test/http/metrics-*.test.ts),
+# and the exported rules with promtool (test/cli/export-*.test.ts);
 # its service is never started (the policy-rc.d below), the tests run their own on 127.0.0.1.
 if [ ! -x /usr/bin/promtool ] || [ ! -x /usr/bin/prometheus ]; then
   need+=(prometheus)

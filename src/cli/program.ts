@@ -9,6 +9,7 @@ import { redact } from "../secrets.js";
 import { VERSION } from "../version.js";
 // The commands' definitions only: each one imports its code when it runs (lazy.ts).
 import { checkCommand } from "./commands/check.js";
+import { exportCommand } from "./commands/export.js";
 import { initCommand } from "./commands/init.js";
 import { runCommand } from "./commands/run.js";
 import { silenceCommand } from "./commands/silence.js";
@@ -49,6 +50,7 @@ export function buildProgram(opts: ProgramOptions = {}): Command {
     program.addCommand(cmd.configureHelp({ showGlobalOptions: true }).exitOverride());
   }
   program.addCommand(silenceCommand().configureHelp({ showGlobalOptions: true }).exitOverride());
+  program.addCommand(exportCommand().configureHelp({ showGlobalOptions: true }).exitOverride());
   return program;
 }
 

@@ -81,7 +81,18 @@ describe("what each command loads", () => {
     expect(codeIn(r.modules)).toEqual([]);
   });
 
-  const helps = [["--help"], ["help"], ["check", "--help"], ["run", "--help"], ["status", "--help"], ["silence", "add", "--help"], ["test-webhook", "--help"], ["init", "--help"]];
+  const helps = [
+    ["--help"],
+    ["help"],
+    ["check", "--help"],
+    ["run", "--help"],
+    ["status", "--help"],
+    ["silence", "add", "--help"],
+    ["test-webhook", "--help"],
+    ["init", "--help"],
+    ["export", "--help"],
+    ["export", "prometheus-rules", "--help"],
+  ];
   it.each(helps.map((args) => [args.join(" "), args] as const))("%s loads no config, store, receiver or Docker code", async (_name, args) => {
     const r = await loadedBy(args);
     expect(r.code).toBe(0);
@@ -95,6 +106,15 @@ describe("what each command loads", () => {
     expect(r.code).toBe(0);
     expect(codeIn(r.modules)).toContain("config template");
     expect(heavyIn(r.modules)).toEqual([]);
+  });
+
+  it("export loads the config, and neither SQLite, the store, the receivers nor the Docker client", async () => {
+    for (const what of ["prometheus-rules", "alertmanager", "grafana"]) {
+      const r = await loadedBy(["export", what]);
+      expect(r.code).toBe(0);
+      expect(codeIn(r.modules)).toEqual(expect.arrayContaining(["yaml", "zod", "config schema"]));
+      expect(codeIn(r.modules).filter((c) => ["SQLite", "store", "Docker client", "receivers"].includes(c))).toEqual([]);
+    }
   });
 
   it("test-webhook loads neither SQLite nor the Docker client", async () => {
