@@ -16,6 +16,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { gzipSync } from "node:zlib";
 import type { Agent } from "../agent.js";
 import { isLoopback, listenText } from "../config/listen.js";
 import { describeError, LookoutError } from "../errors.js";
@@ -166,8 +167,17 @@ export class HttpServer {
         });
       }
       const answer = metricsAnswer(this.opts.source, req.headers.accept, now);
-      res.writeHead(200, { "Content-Type": answer.contentType, "Cache-Control": "no-store", "Content-Length": Buffer.byteLength(answer.text) });
-      return void res.end(req.method === "HEAD" ? undefined : answer.text);
+      // Prometheus asks for gzip: 50 containers' ~600 KB of repeated labels become ~25 KB, at ~3 ms of CPU at level 1.
+      const gzip = acceptsGzip(req.headers["accept-encoding"]);
+      const body = gzip ? gzipSync(answer.text, { level: 1 }) : Buffer.from(answer.text, "utf8");
+      res.writeHead(200, {
+        "Content-Type": answer.contentType,
+        "Cache-Control": "no-store",
+        Vary: "Accept-Encoding",
+        ...(gzip ? { "Content-Encoding": "gzip" } : {}),
+        "Content-Length": body.length,
+      });
+      return void res.end(req.method === "HEAD" ? undefined : body);
     }
     if (path === "/login") return this.login(req, res, method, url, now);
     if (path === "/logout") {
@@ -382,4 +392,15 @@ export async function serveAgent(agent: Agent, settings: HttpSettings): Promise<
     });
   }
   return server;
+}
+
+/** Whether an Accept-Encoding header takes gzip (`gzip`, `gzip;q=0.5`, `*`; not `gzip;q=0`). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(",").some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(";");
+    if (coding !== "gzip" && coding !== "*") return false;
+    const q = params.map((x) => x.trim()).find((x) => x.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
 }

@@ -6,12 +6,14 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ContainerFiguresView } from "../../src/collect/docker/docker.js";
 import { type ContainerView, newView } from "../../src/collect/docker/tracker.js";
 import { HostCollector } from "../../src/collect/host/host.js";
 import { Exposition, escapeLabelValue, formatFor, sanitizeLabelName } from "../../src/http/exposition.js";
 import { cadvisorLabels } from "../../src/http/metrics.js";
+import { acceptsGzip } from "../../src/http/server.js";
 import type { ApiSource } from "../../src/http/source.js";
 import { cpuSample, type Rig, startRig, T0, TOKEN } from "./rig.js";
 
@@ -219,6 +221,20 @@ describe("GET /metrics", () => {
     expect(ok.status).toBe(200);
     expect(ok.text).not.toContain(TOKEN);
     expect((await rig.request("POST", "/metrics", { token: TOKEN })).status).toBe(405);
+    await rig.close();
+
+    rig = await startRig({ token: null });
+    const plain = await rig.request("GET", "/metrics", { headers: { "Accept-Encoding": "identity" } });
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    const zipped = await rig.request("GET", "/metrics", { headers: { "Accept-Encoding": "gzip, deflate" } });
+    expect(zipped.headers["content-encoding"]).toBe("gzip");
+    expect(zipped.headers.vary).toBe("Accept-Encoding");
+    expect(Number(zipped.headers["content-length"])).toBe(zipped.raw.length);
+    const unzipped = gunzipSync(zipped.raw).toString("utf8");
+    expect(unzipped.split("\n").filter((l) => !l.startsWith("lookout_")).length).toBeGreaterThan(10);
+    expect(unzipped.replace(/^lookout_.*$/gm, "")).toBe(plain.text.replace(/^lookout_.*$/gm, "")); // Lookout's own part is read at each scrape
+    expect(acceptsGzip("gzip;q=0")).toBe(false);
+    expect(acceptsGzip("br, *;q=0.1")).toBe(true);
     await rig.close();
 
     rig = await startRig({ http: "  metrics_public: true\n" });

@@ -121,6 +121,8 @@ export interface Answer {
   text: string;
   // biome-ignore lint/suspicious/noExplicitAny: tests read answers' JSON freely
   json: any;
+  /** The body's bytes as sent (gzip when asked for). */
+  raw: Buffer;
 }
 
 export async function startRig(
@@ -178,14 +180,15 @@ export function send(port: number, method: string, path: string, opts: RequestOp
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
+        const raw = Buffer.concat(chunks);
+        const text = raw.toString("utf8");
         let json: unknown;
         try {
           json = JSON.parse(text);
         } catch {
           json = undefined;
         }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json, raw });
       });
       res.on("error", reject);
     });
