@@ -68,7 +68,8 @@ function noFence(text: string): string {
   return text.replace(/`{2,}/g, (run) => run.split("").join("\u200b"));
 }
 
-const codeText = (raw: string) => noFence(textBlock(raw));
+/** Inside a ``` block nothing is markdown; a mention of everyone still gets its zero-width space. */
+const codeText = (raw: string) => noFence(textBlock(raw)).replace(/@/g, "@\u200b");
 
 /** A ``` block of `raw` within `max` characters, its end kept (a crash's last log lines explain it). */
 function codeBlock(raw: string, max: number): string {
@@ -128,7 +129,7 @@ function render(card: ChatCard, s: Squeeze, last: boolean): DiscordPayload {
     });
   }
   // The footer shows no markdown: plain, control characters escaped.
-  embed.footer = { text: cutPlain(oneLine(card.footer), last ? 200 : 500) };
+  embed.footer = { text: cutPlain(oneLine(card.footer).replace(/@/g, "@\u200b"), last ? 200 : 500) };
   if (Number.isFinite(card.at)) embed.timestamp = new Date(card.at).toISOString();
   return { content: discordLine(card.title, last ? 300 : DISCORD_LIMITS.content), embeds: [embed], allowed_mentions: { parse: [] } };
 }
