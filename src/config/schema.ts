@@ -143,6 +143,39 @@ const slackReceiver = z
     }
   });
 
+/** Exactly one of `key` and `key_file` (a secret's value, `${ENV}` works, or a file holding it). */
+function oneOf(key: string) {
+  return (r: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    if ((r[key] === undefined) === (r[`${key}_file`] === undefined)) ctx.addIssue({ code: "custom", message: `set ${key} or ${key}_file (one of the two)` });
+  };
+}
+/** Discord, Telegram, Microsoft Teams (notify/discord, notify/telegram, notify/teams). */
+const chatName = { name: z.string({ error: "expected a name" }).min(1).optional(), min_severity: severity.default("warning") };
+const discordReceiver = z
+  .strictObject({
+    ...chatName,
+    webhook_url: z.string({ error: "expected a URL like https://discord.com/api/webhooks/<id>/<token>" }).optional(),
+    webhook_url_file: z.string({ error: "expected a path to a file holding the webhook URL" }).optional(),
+  })
+  .superRefine(oneOf("webhook_url"));
+const telegramReceiver = z
+  .strictObject({
+    ...chatName,
+    bot_token: z.string({ error: "expected a bot token like 123456789:AA… (from @BotFather)" }).optional(),
+    bot_token_file: z.string({ error: "expected a path to a file holding the bot token" }).optional(),
+    chat_id: z.union([z.string().min(1), z.number().int()], { error: "expected a chat id like -1001234567890 or @channelname" }).transform(String),
+    message_thread_id: z.number({ error: "expected a topic's message_thread_id, a whole number" }).int().positive().optional(),
+    api_url: z.string({ error: "expected a URL like https://api.telegram.org" }).default("https://api.telegram.org"),
+  })
+  .superRefine(oneOf("bot_token"));
+const teamsReceiver = z
+  .strictObject({
+    ...chatName,
+    webhook_url: z.string({ error: "expected a Workflows webhook URL (https://…/workflows/…/triggers/manual/paths/invoke?…)" }).optional(),
+    webhook_url_file: z.string({ error: "expected a path to a file holding the webhook URL" }).optional(),
+  })
+  .superRefine(oneOf("webhook_url"));
+
 const alertSeverity = z.enum(["warning", "critical"], { error: "expected warning or critical" });
 const count = z
   .number({ error: "expected a whole number, 1 or more" })
@@ -308,6 +341,9 @@ export const configSchema = z.strictObject({
       slack: z.array(slackReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]),
       webhooks: z.array(webhookReceiver, { error: "expected a list of receivers, each with url" }).default([]),
       alertmanager: z.array(alertmanagerReceiver, { error: "expected a list of Alertmanagers, each with url" }).default([]),
+      discord: z.array(discordReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]),
+      telegram: z.array(telegramReceiver, { error: "expected a list of receivers, each with bot_token and chat_id" }).default([]),
+      teams: z.array(teamsReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]),
       /** A daily message at this local time: what fired and resolved since the last one, what fires now, or "all clear". */
       daily_summary: z
         .union(
@@ -426,6 +462,9 @@ export const RECEIVER_LISTS = {
   slack: "slack",
   webhook: "webhooks",
   alertmanager: "alertmanager",
+  discord: "discord",
+  telegram: "telegram",
+  teams: "teams",
 } as const;
 
 /** The name a receiver goes by in routes, logs and status: its `name`, else `slack[i]` / `webhook[i]`. */
@@ -435,3 +474,6 @@ export function receiverName(kind: string, r: { name?: string | undefined }, i: 
 export type SlackReceiverConfig = z.output<typeof slackReceiver>;
 export type WebhookReceiverConfig = z.output<typeof webhookReceiver>;
 export type AlertmanagerReceiverConfig = z.output<typeof alertmanagerReceiver>;
+export type DiscordReceiverConfig = z.output<typeof discordReceiver>;
+export type TelegramReceiverConfig = z.output<typeof telegramReceiver>;
+export type TeamsReceiverConfig = z.output<typeof teamsReceiver>;

@@ -201,6 +201,30 @@ notify:
   #   - name: oncall
   #     webhook_url_file: /etc/lookout/oncall-webhook   # a file holding the URL
   #     min_severity: critical
+  # Chat receivers, each like Slack (outbox, retries, grouping, resolved
+  # messages, routes by name). Secrets as \${VAR} or in a *_file.
+  # Discord: a channel webhook (channel settings → Integrations → Webhooks).
+  discord: []
+  # discord:
+  #   - name: ops-discord
+  #     webhook_url: \${DISCORD_WEBHOOK_URL}   # or webhook_url_file: /etc/lookout/discord-url
+  #     min_severity: warning
+  # Telegram: a bot (@BotFather) in a chat; message_thread_id for a forum topic;
+  # api_url for a self-hosted Bot API server (default https://api.telegram.org).
+  telegram: []
+  # telegram:
+  #   - name: ops-telegram
+  #     bot_token_file: /etc/lookout/telegram-token   # or bot_token: \${TELEGRAM_BOT_TOKEN}
+  #     chat_id: -1001234567890                      # or "@channelname"
+  #     message_thread_id: 42
+  #     min_severity: critical
+  # Microsoft Teams: a Workflows webhook (channel ⋯ → Workflows → "Post to a
+  # channel when a webhook request is received"); Office 365 connectors are retired.
+  teams: []
+  # teams:
+  #   - name: ops-teams
+  #     webhook_url_file: /etc/lookout/teams-url     # or webhook_url: \${TEAMS_WEBHOOK_URL}
+  #     min_severity: warning
 
 # History: every sample (host and containers) and every event (alerts firing
 # and resolving, notifications sent, given up or held back, containers that

@@ -5,15 +5,21 @@
  */
 import type { LoadedConfig } from "../config/load.js";
 import { alertmanagerPlugin } from "./alertmanager/alertmanager.js";
+import { discordPlugin } from "./discord/discord.js";
 import type { Notifier } from "./notifier.js";
 import { createAllReceivers, type ReceiverPlugin } from "./receiver-plugin.js";
 import { slackPlugin } from "./slack/slack.js";
+import { teamsPlugin } from "./teams/teams.js";
+import { telegramPlugin } from "./telegram/telegram.js";
 import { webhookPlugin } from "./webhook/webhook.js";
 
 export const RECEIVER_PLUGINS: readonly ReceiverPlugin[] = [
   slackPlugin, // notify.slack, LOOKOUT_SLACK_WEBHOOK_URL; any URL for test-webhook --url
   webhookPlugin, // notify.webhooks
   alertmanagerPlugin, // notify.alertmanager (Alertmanager's API v2)
+  discordPlugin,
+  telegramPlugin,
+  teamsPlugin, // notify.discord, notify.telegram, notify.teams (chat-receiver.ts)
 ];
 
 export interface Receivers {

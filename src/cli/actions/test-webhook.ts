@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { RECEIVER_LISTS } from "../../config/schema.js";
 import { LookoutError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
 import type { Notifier } from "../../notify/notifier.js";
@@ -22,7 +23,8 @@ export async function testWebhook(opts: { url?: string }, cmd: Command): Promise
     notifiers = createNotifiers(loaded);
   }
   if (notifiers.length === 0) {
-    throw new LookoutError("no webhook configured: pass --url URL, export LOOKOUT_SLACK_WEBHOOK_URL, or add notify.slack, notify.webhooks or notify.alertmanager to lookout.yaml", {
+    const lists = Object.values(RECEIVER_LISTS).map((l) => `notify.${l}`);
+    throw new LookoutError(`no webhook configured: pass --url URL, export LOOKOUT_SLACK_WEBHOOK_URL, or add ${lists.slice(0, -1).join(", ")} or ${lists.at(-1)} to lookout.yaml`, {
       exitCode: 1,
     });
   }

@@ -1,0 +1,146 @@
+/**
+ * The Microsoft Teams receiver: POSTs an Adaptive Card to a Workflows (Power
+ * Automate) webhook — the "Post to a channel when a webhook request is
+ * received" template — one POST per attempt (chat-receiver.ts). The Office 365
+ * connectors (outlook.office.com/webhook/…) are retired: their URLs are
+ * refused with what to do instead. The URL is a secret (its `sig` query value
+ * lets anyone post): registered, shown masked, never in a message or a log
+ * line.
+ *
+ * Workflows answers 202 Accepted when it took the request (the flow runs
+ * after: a flow that fails later shows only in its run history); an error is
+ * JSON `{"error":{"code":"…","message":"…"}}`; a 429 says its wait in
+ * Retry-After.
+ */
+import { RECEIVER_LISTS, type TeamsReceiverConfig } from "../../config/schema.js";
+import { maskUrl, registerSecret } from "../../secrets.js";
+import type { ChatCard } from "../chat-card.js";
+import { ChatNotifier, type ChatNotifierConfig, httpUrlProblem, jsonBody, readSecretSetting } from "../chat-receiver.js";
+import { type AnswerWording, type NetworkWording, serviceNoAnswerWording } from "../http-answers.js";
+import type { DeliveryResult } from "../notifier.js";
+import type { ReceiverContext, ReceiverPlugin } from "../receiver-plugin.js";
+import { buildTeamsMessage } from "./message.js";
+
+export interface TeamsNotifierConfig extends ChatNotifierConfig {
+  /** The Workflows webhook URL. */
+  url: string;
+  configKey?: string;
+}
+
+const NEW_FLOW = 'In Teams, open the channel\'s ⋯ → Workflows → "Post to a channel when a webhook request is received", and put the URL it gives in';
+
+export class TeamsNotifier extends ChatNotifier {
+  readonly kind = "teams";
+  readonly target: string;
+  protected readonly service = "Microsoft Teams";
+  protected readonly testWhere = "this workflow";
+  readonly #url: string;
+  readonly #key: string;
+
+  constructor(cfg: TeamsNotifierConfig) {
+    super(cfg);
+    registerSecret(cfg.url);
+    this.#url = cfg.url;
+    this.#key = cfg.configKey ?? `notify.${RECEIVER_LISTS.teams}`;
+    this.target = maskUrl(cfg.url);
+  }
+
+  protected postUrl(): string {
+    return this.#url;
+  }
+
+  render(card: ChatCard): unknown {
+    return buildTeamsMessage(card);
+  }
+
+  override async sendTest(hostname: string): Promise<DeliveryResult> {
+    const result = await super.sendTest(hostname);
+    if (result.ok) {
+      result.message = `Microsoft Teams ${this.name} (${this.target}) accepted the test card (${result.answer ?? result.status}). The workflow posts it after: if no card appears in the channel, open the flow's run history in Power Automate.`;
+    }
+    return result;
+  }
+
+  protected answerWording(oneShot: boolean): AnswerWording {
+    const who = `Microsoft Teams ${this.name} (${this.target})`;
+    const fix = `${NEW_FLOW} ${this.#key}.webhook_url.`;
+    const said = (f: { quoted: string }) => teamsSaid(f.quoted);
+    return {
+      delivered: `Delivered to Microsoft Teams (${this.target}).`,
+      htmlPage: "a proxy or firewall between this server and Power Automate",
+      readCode: (body) => {
+        const code = (jsonBody(body)?.error as { code?: unknown } | undefined)?.code;
+        return typeof code === "string" && /^[\w.]{1,80}$/.test(code) ? code : undefined;
+      },
+      refusesMessage: (status, own) => status === 413 || (status === 400 && !(own !== undefined && /NotFound|Disabled|NotEnabled|Authoriz|Signature/i.test(own))),
+      byCode: (code, f) => {
+        if (/NotFound/i.test(code)) return `${who} refused the message: the workflow no longer exists (${code}). ${fix}`;
+        if (/Disabled|NotEnabled/i.test(code)) return `${who} refused the message: the workflow is turned off (${code}). Turn it on in Power Automate (My flows).`;
+        if (/Authoriz|Signature/i.test(code))
+          return `${who} refused the message: the URL's signature is not accepted (${code}, ${said(f)}). Check that ${this.#key}.webhook_url was copied whole, with its sig= part.`;
+        return undefined;
+      },
+      words: {
+        rate_limited: (f) => `${who} is rate-limiting Lookout (HTTP 429). ${f.retry(f.waitMs)}`,
+        request_timeout: (f) => `${who} timed out reading the message (HTTP 408). ${f.again}`,
+        server_error: (f) =>
+          `Power Automate had a problem on its side for ${this.target} (HTTP ${f.status}, ${said(f)}). ${f.again}${oneShot ? "" : " The messages wait in Lookout's outbox meanwhile."}`,
+        unauthorized: (f) => `${who} refused the message: not authorized (HTTP ${f.status}, ${said(f)}). Check that the URL was copied whole. ${fix}`,
+        forbidden: (f) =>
+          `${who} refused the message: access denied (HTTP ${f.status}, ${said(f)}). Check that the URL was copied whole, and that the flow allows anyone to trigger it.`,
+        not_found: (f) => `${who} does not know this workflow (HTTP ${f.status}, ${said(f)}). ${fix}`,
+        redirect: (f) => `${who} answered with a redirect (HTTP ${f.status}), which a workflow never does. Check ${this.#key}.webhook_url.`,
+        refused: (f) =>
+          `${who} refused the message (HTTP ${f.status}): ${said(f)}. Retrying will not help. If the flow was not made from the "webhook request is received" template, check that it takes a message with an Adaptive Card attachment.`,
+      },
+    };
+  }
+
+  protected noAnswerWording(): NetworkWording {
+    return serviceNoAnswerWording(this.target, { what: `Microsoft Teams ${this.name}`, key: this.#key });
+  }
+}
+
+/** Power Automate's message in a quoted JSON body, else the quote. */
+function teamsSaid(quoted: string): string {
+  if (!(quoted.startsWith('"') && quoted.endsWith('"'))) return quoted;
+  const m = (jsonBody(quoted.slice(1, -1))?.error as { message?: unknown } | undefined)?.message;
+  return typeof m === "string" && m.trim() !== "" ? JSON.stringify(m.replace(/[\p{Cc}\u2028\u2029]+/gu, " ").slice(0, 200)) : quoted;
+}
+
+// ---------------------------------------------------------------- from config
+
+/** Teams' plugin: `notify.teams` entries, each URL from `webhook_url` or `webhook_url_file`. */
+export const teamsPlugin: ReceiverPlugin<TeamsReceiverConfig> = {
+  kind: "teams",
+  configKey: `notify.${RECEIVER_LISTS.teams}`,
+  entries: (config) => config.notify.teams,
+  create: createTeamsNotifier,
+};
+
+function createTeamsNotifier(entry: TeamsReceiverConfig, ctx: ReceiverContext): TeamsNotifier | undefined {
+  const fromFile = entry.webhook_url_file !== undefined;
+  const url = readSecretSetting(entry.webhook_url, entry.webhook_url_file, { value: "webhook_url", file: "webhook_url_file", what: "the workflow's webhook URL" }, ctx);
+  if (url === undefined) return undefined;
+  registerSecret(url);
+  const key = `${ctx.key}.${fromFile ? "webhook_url_file" : "webhook_url"}`;
+  const problem = httpUrlProblem(url, key, "https://….logic.azure.com/workflows/…/triggers/manual/paths/invoke?…", fromFile);
+  if (problem) {
+    ctx.problems.push(problem);
+    return undefined;
+  }
+  const host = new URL(url).hostname;
+  if (/(^|\.)(outlook\.office\.com|outlook\.office365\.com)$/.test(host) || /\.webhook\.office\.com$/.test(host)) {
+    ctx.problems.push(`${key}: an Office 365 connector URL; Microsoft retired those connectors. ${NEW_FLOW} ${ctx.key}.webhook_url (or webhook_url_file).`);
+    return undefined;
+  }
+  return new TeamsNotifier({
+    name: ctx.name,
+    url,
+    minSeverity: entry.min_severity,
+    timeoutMs: ctx.timeoutMs,
+    maxRetryAfterMs: ctx.maxRetryAfterMs,
+    links: ctx.links,
+    configKey: ctx.key,
+  });
+}
