@@ -22,9 +22,12 @@ export async function testWebhook(opts: { url?: string }, cmd: Command): Promise
     notifiers = createNotifiers(loaded);
   }
   if (notifiers.length === 0) {
-    throw new LookoutError("no webhook configured: pass --url URL, export LOOKOUT_SLACK_WEBHOOK_URL, or add notify.slack, notify.webhooks or notify.alertmanager to lookout.yaml", {
-      exitCode: 1,
-    });
+    throw new LookoutError(
+      "no webhook configured: pass --url URL, export LOOKOUT_SLACK_WEBHOOK_URL, or add a receiver (notify.slack, notify.webhooks, notify.alertmanager, notify.ntfy, notify.gotify, notify.pushover or notify.pagerduty) to lookout.yaml",
+      {
+        exitCode: 1,
+      },
+    );
   }
   let allOk = true;
   for (const n of notifiers) {
