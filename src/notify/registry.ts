@@ -5,7 +5,11 @@
  */
 import type { LoadedConfig } from "../config/load.js";
 import { alertmanagerPlugin } from "./alertmanager/alertmanager.js";
+import { gotifyPlugin } from "./gotify/gotify.js";
 import type { Notifier } from "./notifier.js";
+import { ntfyPlugin } from "./ntfy/ntfy.js";
+import { pagerdutyPlugin } from "./pagerduty/pagerduty.js";
+import { pushoverPlugin } from "./pushover/pushover.js";
 import { createAllReceivers, type ReceiverPlugin } from "./receiver-plugin.js";
 import { slackPlugin } from "./slack/slack.js";
 import { webhookPlugin } from "./webhook/webhook.js";
@@ -14,6 +18,10 @@ export const RECEIVER_PLUGINS: readonly ReceiverPlugin[] = [
   slackPlugin, // notify.slack, LOOKOUT_SLACK_WEBHOOK_URL; any URL for test-webhook --url
   webhookPlugin, // notify.webhooks
   alertmanagerPlugin, // notify.alertmanager (Alertmanager's API v2)
+  ntfyPlugin, // notify.ntfy
+  gotifyPlugin, // notify.gotify
+  pushoverPlugin, // notify.pushover
+  pagerdutyPlugin, // notify.pagerduty (Events API v2, one event per alert)
 ];
 
 export interface Receivers {
