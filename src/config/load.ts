@@ -373,6 +373,8 @@ function describe(value: unknown): string {
 
 /** Keys whose value is a secret: a problem with it never quotes it (it is not registered yet when the schema refuses it). */
 const SECRET_VALUE_KEYS = new Set(["http.auth_token"]);
+/** The push and paging receivers' secrets (and ntfy's topic, its password on an open server). */
+const SECRET_RECEIVER_KEY = /^notify\.(ntfy|gotify|pushover|pagerduty)\[\d+\]\.(token|password|user_key|routing_key|topic)$/;
 
 function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
   const lines: string[] = [];
@@ -392,7 +394,8 @@ function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
       continue;
     }
     const at = valueAt(input, issue.path);
-    const got = at.found && !SECRET_VALUE_KEYS.has(formatPath(issue.path)) ? `, got ${describe(at.value)}` : "";
+    const path = formatPath(issue.path);
+    const got = at.found && !SECRET_VALUE_KEYS.has(path) && !SECRET_RECEIVER_KEY.test(path) ? `, got ${describe(at.value)}` : "";
     lines.push(`${formatPath(issue.path)}: ${issue.message}${got}`);
   }
   return [...new Set(lines)];
