@@ -30,7 +30,7 @@
 import { createHash } from "node:crypto";
 import { notificationTitle } from "../../alert/title.js";
 import { type PagerdutyReceiverConfig, RECEIVER_LISTS, type Severity } from "../../config/schema.js";
-import { textBlock } from "../../escape.js";
+import { oneLine, textBlock } from "../../escape.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import { formatThreshold, formatValue } from "../../units.js";
@@ -84,26 +84,29 @@ export function pagerdutyEvent(n: Notification, opts: { links?: DashboardLinks |
   if (n.kind === "resolved") return { event_action: "resolve", dedup_key: dedupKey(n) };
   const a = n.alert;
   const labels = a.labels;
-  const field = (v: string | undefined) => (v === undefined || v === "" ? undefined : cutEnd(v, PAGERDUTY_LIMITS.field, undefined, "…"));
-  const details: Record<string, unknown> = { alert: a.alertname, state: n.kind, labels };
+  // PagerDuty shows all of it to people, as text: machine text has its control and bidi characters shown escaped (`\n`, `\x1b`), one line each.
+  const field = (v: string | undefined) => (v === undefined || v === "" ? undefined : cutEnd(oneLine(v), PAGERDUTY_LIMITS.field, undefined, "…"));
+  const shownLabels = Object.fromEntries(Object.entries(labels).map(([k, v]) => [oneLine(k), oneLine(v)]));
+  const details: Record<string, unknown> = { alert: oneLine(a.alertname), state: n.kind, labels: shownLabels };
   if (a.summary === undefined) {
     details.value = formatValue(a.value, a.unit);
     details.threshold = formatThreshold(a.threshold, a.unit);
     details.peak = formatValue(a.peak, a.unit);
   }
   details.active_since = new Date(a.activeSince).toISOString();
-  for (const f of n.details.facts) if (f.label) details[f.label] = f.value;
+  for (const f of n.details.facts) if (f.label) details[oneLine(f.label)] = oneLine(f.value);
   const top = n.details.topProcesses;
   if (top && top.processes.length > 0) {
     details[`top processes by ${top.by === "cpu" ? "CPU" : "memory"}`] = top.processes
       .slice(0, 5)
-      .map((p) => `${p.name} (pid ${p.pid}): CPU ${p.cpuPercent.toFixed(1)}%, memory ${p.memoryPercent.toFixed(1)}%`);
+      .map((p) => `${oneLine(p.name)} (pid ${p.pid}): CPU ${p.cpuPercent.toFixed(1)}%, memory ${p.memoryPercent.toFixed(1)}%`);
   }
-  for (const s of n.details.sections ?? []) details[s.title || "details"] = keepEnd(textBlock(s.text), PAGERDUTY_LIMITS.section);
+  for (const s of n.details.sections ?? []) details[oneLine(s.title) || "details"] = keepEnd(s.text, PAGERDUTY_LIMITS.section, (t) => textBlock(t).length);
+  for (const k of Object.keys(details)) if (typeof details[k] === "string" && k !== "state") details[k] = textBlock(details[k] as string);
   if (opts.note) details[UNDELIVERED_TITLE] = opts.note;
   const payload: NonNullable<PagerdutyEvent["payload"]> = {
-    // PagerDuty shows the summary as text: no markup to escape; control characters are JSON-escaped, and shown as spaces.
-    summary: cutEnd(notificationTitle(n).replace(/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu, " "), PAGERDUTY_LIMITS.summary),
+    // PagerDuty shows the summary as text: no markup to escape.
+    summary: cutEnd(oneLine(notificationTitle(n)), PAGERDUTY_LIMITS.summary),
     source: field(n.hostname) ?? "unknown host",
     severity: a.severity,
     timestamp: new Date(Number.isFinite(n.at) ? n.at : Date.now()).toISOString(),
