@@ -167,8 +167,9 @@ export function plainMessage(ns: readonly Notification[], limits: PlainLimits, n
   return { title: cutEnd(oneLine(groupTitle(bySeverity(ns))), limits.title, measure, "…"), message: groupMessage(ns, limits.message, measure, note) };
 }
 
-/** The most severe state among `ns`, for a service's priority: critical, warning, or resolved when every one is. */
-export function worstState(ns: readonly Notification[]): "critical" | "warning" | "resolved" {
+/** The most severe state among `ns`, for a service's priority: critical, warning, resolved when every one is, info for the daily summary. */
+export function worstState(ns: readonly Notification[]): "critical" | "warning" | "resolved" | "info" {
+  if (ns.length > 0 && ns.every((n) => n.kind === "summary")) return "info";
   if (ns.length > 0 && ns.every((n) => n.kind === "resolved")) return "resolved";
   return ns.some((n) => n.kind !== "resolved" && n.alert.severity === "critical") ? "critical" : "warning";
 }

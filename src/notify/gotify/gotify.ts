@@ -32,7 +32,7 @@ import { deliver, type ServiceContext, serviceAnswerWording } from "../service-a
 import { webhookTestNotification } from "../webhook/webhook.js";
 
 export const GOTIFY_LIMITS = { title: 250, message: 8000 } as const;
-export const GOTIFY_PRIORITY = { critical: 8, warning: 5, resolved: 2 } as const;
+export const GOTIFY_PRIORITY = { critical: 8, warning: 5, resolved: 2, info: 2 } as const;
 
 export interface GotifyPayload {
   title: string;

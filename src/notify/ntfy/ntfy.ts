@@ -8,7 +8,7 @@
  * Plain text (Markdown off): machine text is made inert by where it goes
  * (plain-text.ts). The message is cut to ntfy's 4,096-byte limit (a longer
  * one would become an attachment on ntfy.sh), the title to 250 characters.
- * Priority from the state: critical 5, warning 4, resolved 3. With
+ * Priority from the state: critical 5, warning 4, resolved 3, the daily summary 2. With
  * `http.public_url`, `click` opens the alert in the dashboard and a firing
  * alert has a "Silence 1 h" button.
  *
@@ -34,8 +34,8 @@ import { webhookTestNotification } from "../webhook/webhook.js";
 
 /** ntfy.sh's message limit (bytes); a longer message becomes an attachment there. */
 export const NTFY_LIMITS = { title: 250, message: 4096, url: 2048 } as const;
-export const NTFY_PRIORITY = { critical: 5, warning: 4, resolved: 3 } as const;
-export const NTFY_TAGS = { critical: ["rotating_light"], warning: ["warning"], resolved: ["white_check_mark"] } as const;
+export const NTFY_PRIORITY = { critical: 5, warning: 4, resolved: 3, info: 2 } as const;
+export const NTFY_TAGS = { critical: ["rotating_light"], warning: ["warning"], resolved: ["white_check_mark"], info: ["clipboard"] } as const;
 
 export interface NtfyAction {
   action: "view";

@@ -38,7 +38,7 @@ import { webhookTestNotification } from "../webhook/webhook.js";
 
 export const PUSHOVER_API_URL = "https://api.pushover.net/1/messages.json";
 export const PUSHOVER_LIMITS = { title: 250, message: 1024, url: 512, urlTitle: 100 } as const;
-export const PUSHOVER_PRIORITY = { critical: 1, warning: 0, resolved: -1 } as const;
+export const PUSHOVER_PRIORITY = { critical: 1, warning: 0, resolved: -1, info: -1 } as const;
 /** An emergency is repeated this often (seconds; Pushover's minimum is 30) until acknowledged, for this long. */
 export const EMERGENCY = { retry: 300, expire: 3600 } as const;
 /** Pushover asks for no more than one retry every 5 seconds after a 5xx. */

@@ -294,6 +294,9 @@ describe("each service's own rules", () => {
     expect(warn).toMatchObject({ priority: 4, tags: ["warning"] });
     expect(res).toMatchObject({ priority: 3, tags: ["white_check_mark"] });
     expect(res).not.toHaveProperty("actions");
+    // The daily summary is not an alert: a low priority, whatever it counts.
+    await n.send(sampleNotification({ id: "s", kind: "summary", alert: { summary: "2 alerts fired" } }));
+    expect(ntfy.accepted.at(-1)!.body).toMatchObject({ priority: 2, tags: ["clipboard"] });
   });
 
   it("ntfy: a message of multi-byte text is cut to 4,096 bytes, not characters", async () => {
