@@ -106,6 +106,7 @@ export class NtfyNotifier implements Notifier {
   constructor(cfg: NtfyNotifierConfig) {
     if (cfg.authorization) registerHeaderSecret(cfg.authorization);
     else registerSecret(cfg.topic); // on an open server, whoever knows the topic reads the messages
+    registerSecret(cfg.url); // a user and password in it, if any
     const url = new URL(cfg.url);
     if (!url.pathname.endsWith("/")) url.pathname = `${url.pathname}/`;
     this.#url = url.toString();
