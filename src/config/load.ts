@@ -373,6 +373,11 @@ function describe(value: unknown): string {
 
 /** Keys whose value is a secret: a problem with it never quotes it (it is not registered yet when the schema refuses it). */
 const SECRET_VALUE_KEYS = new Set(["http.auth_token"]);
+/**
+ * Receivers' secrets, whatever the kind: tokens, passwords, keys, webhook URLs (the URL is the secret) and ntfy's
+ * topic (its password on an open server).
+ */
+const SECRET_RECEIVER_KEY = /^notify\.[a-z_]+\[\d+\](\.smtp)?\.(token|bot_token|password|user_key|routing_key|topic|webhook_url)$/;
 
 function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
   const lines: string[] = [];
@@ -392,7 +397,8 @@ function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
       continue;
     }
     const at = valueAt(input, issue.path);
-    const got = at.found && !SECRET_VALUE_KEYS.has(formatPath(issue.path)) ? `, got ${describe(at.value)}` : "";
+    const path = formatPath(issue.path);
+    const got = at.found && !SECRET_VALUE_KEYS.has(path) && !SECRET_RECEIVER_KEY.test(path) ? `, got ${describe(at.value)}` : "";
     lines.push(`${formatPath(issue.path)}: ${issue.message}${got}`);
   }
   return [...new Set(lines)];

@@ -127,6 +127,91 @@ const alertmanagerReceiver = z.strictObject({
   resend_every: duration("1s", "10m").prefault("1m"),
 });
 
+// ---- push and paging receivers (notify.ntfy, notify.gotify, notify.pushover, notify.pagerduty): each secret as a value (${ENV}) or a *_file key
+
+/** `one` or `one_file`, exactly one of them (`optional`: neither is fine too). */
+function oneOf(r: Record<string, unknown>, ctx: z.RefinementCtx, one: string, optional = false): void {
+  const file = `${one}_file`;
+  if (r[one] !== undefined && r[file] !== undefined) ctx.addIssue({ code: "custom", path: [one], message: `set ${one} or ${file}, not both` });
+  else if (!optional && r[one] === undefined && r[file] === undefined) ctx.addIssue({ code: "custom", message: `needs ${one} or ${file}` });
+}
+const secretText = (what: string) =>
+  z
+    .string({ error: `expected ${what}` })
+    .min(1, { error: `expected ${what}` })
+    .optional();
+const secretFile = (what: string) =>
+  z
+    .string({ error: `expected a path to a file holding ${what}` })
+    .min(1, { error: `expected a path to a file holding ${what}` })
+    .optional();
+const receiverBase = { name: z.string({ error: "expected a name" }).min(1).optional(), min_severity: severity.default("warning") };
+
+const ntfyReceiver = z
+  .strictObject({
+    ...receiverBase,
+    /** The ntfy server; default https://ntfy.sh. */
+    url: z.string({ error: "expected a URL like https://ntfy.sh" }).min(1, { error: "expected a URL like https://ntfy.sh" }).default("https://ntfy.sh"),
+    /** On a public server the topic is the password: a secret too. */
+    topic: z.string({ error: "expected a topic name like lookout-9f3k2" }).regex(/^[-_A-Za-z0-9]{1,64}$/, { error: "expected a topic name of 1 to 64 letters, digits, - or _" }),
+    token: secretText("an access token like tk_…"),
+    token_file: secretFile("the access token"),
+    username: z.string({ error: "expected a user name" }).min(1, { error: "expected a user name" }).optional(),
+    password: secretText("a password"),
+    password_file: secretFile("the password"),
+  })
+  .superRefine((r, ctx) => {
+    oneOf(r, ctx, "token", true);
+    oneOf(r, ctx, "password", true);
+    const hasPassword = r.password !== undefined || r.password_file !== undefined;
+    if ((r.username !== undefined) !== hasPassword) ctx.addIssue({ code: "custom", message: "username and password (or password_file) go together" });
+    if (hasPassword && (r.token !== undefined || r.token_file !== undefined)) ctx.addIssue({ code: "custom", message: "set token or username and password, not both" });
+  });
+
+const gotifyReceiver = z
+  .strictObject({
+    ...receiverBase,
+    /** The Gotify server (`https://gotify.example.com`); /message is added. */
+    url: z.string({ error: "expected a URL like https://gotify.example.com" }).min(1, { error: "expected a URL like https://gotify.example.com" }),
+    /** An application token (Apps → Create Application). */
+    token: secretText("an application token"),
+    token_file: secretFile("the application token"),
+  })
+  .superRefine((r, ctx) => oneOf(r, ctx, "token"));
+
+const pushoverReceiver = z
+  .strictObject({
+    ...receiverBase,
+    /** The application's API token. */
+    token: secretText("an application API token"),
+    token_file: secretFile("the application API token"),
+    /** The user (or group) key. */
+    user_key: secretText("a user or group key"),
+    user_key_file: secretFile("the user or group key"),
+    device: z
+      .string({ error: "expected a device name" })
+      .regex(/^[A-Za-z0-9_,-]{1,100}$/, { error: "expected device names (letters, digits, - and _), comma-separated" })
+      .optional(),
+    /** Critical alerts as emergencies (priority 2: repeated every 5 minutes for an hour until acknowledged); default high priority (1). */
+    emergency: z.boolean({ error: "expected true or false" }).default(false),
+    /** Pushover's API address (tests); default https://api.pushover.net/1/messages.json. */
+    api_url: z.string({ error: "expected a URL" }).min(1, { error: "expected a URL" }).default("https://api.pushover.net/1/messages.json"),
+  })
+  .superRefine((r, ctx) => {
+    oneOf(r, ctx, "token");
+    oneOf(r, ctx, "user_key");
+  });
+
+const pagerdutyReceiver = z
+  .strictObject({
+    ...receiverBase,
+    /** The Events API v2 integration key of a service (32 characters). */
+    routing_key: secretText("an Events API v2 integration key"),
+    routing_key_file: secretFile("the integration key"),
+    url: z.string({ error: "expected a URL" }).min(1, { error: "expected a URL" }).default("https://events.pagerduty.com/v2/enqueue"),
+  })
+  .superRefine((r, ctx) => oneOf(r, ctx, "routing_key"));
+
 const slackReceiver = z
   .strictObject({
     name: z.string({ error: "expected a name" }).min(1).optional(),
@@ -143,12 +228,6 @@ const slackReceiver = z
     }
   });
 
-/** Exactly one of `key` and `key_file` (a secret's value, `${ENV}` works, or a file holding it). */
-function oneOf(key: string) {
-  return (r: Record<string, unknown>, ctx: z.RefinementCtx) => {
-    if ((r[key] === undefined) === (r[`${key}_file`] === undefined)) ctx.addIssue({ code: "custom", message: `set ${key} or ${key}_file (one of the two)` });
-  };
-}
 /** Discord, Telegram, Microsoft Teams (notify/discord, notify/telegram, notify/teams). */
 const chatName = { name: z.string({ error: "expected a name" }).min(1).optional(), min_severity: severity.default("warning") };
 const discordReceiver = z
@@ -157,7 +236,7 @@ const discordReceiver = z
     webhook_url: z.string({ error: "expected a URL like https://discord.com/api/webhooks/<id>/<token>" }).optional(),
     webhook_url_file: z.string({ error: "expected a path to a file holding the webhook URL" }).optional(),
   })
-  .superRefine(oneOf("webhook_url"));
+  .superRefine((r, ctx) => oneOf(r, ctx, "webhook_url"));
 const telegramReceiver = z
   .strictObject({
     ...chatName,
@@ -167,14 +246,14 @@ const telegramReceiver = z
     message_thread_id: z.number({ error: "expected a topic's message_thread_id, a whole number" }).int().positive().optional(),
     api_url: z.string({ error: "expected a URL like https://api.telegram.org" }).default("https://api.telegram.org"),
   })
-  .superRefine(oneOf("bot_token"));
+  .superRefine((r, ctx) => oneOf(r, ctx, "bot_token"));
 const teamsReceiver = z
   .strictObject({
     ...chatName,
     webhook_url: z.string({ error: "expected a Workflows webhook URL (https://…/workflows/…/triggers/manual/paths/invoke?…)" }).optional(),
     webhook_url_file: z.string({ error: "expected a path to a file holding the webhook URL" }).optional(),
   })
-  .superRefine(oneOf("webhook_url"));
+  .superRefine((r, ctx) => oneOf(r, ctx, "webhook_url"));
 
 const alertSeverity = z.enum(["warning", "critical"], { error: "expected warning or critical" });
 const count = z
@@ -255,7 +334,7 @@ const clockTime = z
 /** One route of `notify.routes`: which notifications go to which receiver, and how often it is reminded. */
 const route = z.strictObject({
   receiver: z
-    .string({ error: "expected the name of a receiver in notify.slack, notify.webhooks or notify.alertmanager (slack[0], webhook[0], alertmanager[0], or its name:)" })
+    .string({ error: "expected the name of a receiver in notify.slack, notify.webhooks, notify.alertmanager, notify.ntfy… (slack[0], webhook[0], ntfy[0], or its name:)" })
     .min(1),
   min_severity: severity.default("warning"),
   match: z
@@ -344,6 +423,10 @@ export const configSchema = z.strictObject({
       discord: z.array(discordReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]),
       telegram: z.array(telegramReceiver, { error: "expected a list of receivers, each with bot_token and chat_id" }).default([]),
       teams: z.array(teamsReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]),
+      ntfy: z.array(ntfyReceiver, { error: "expected a list of ntfy receivers, each with topic" }).default([]),
+      gotify: z.array(gotifyReceiver, { error: "expected a list of Gotify receivers, each with url and token" }).default([]),
+      pushover: z.array(pushoverReceiver, { error: "expected a list of Pushover receivers, each with token and user_key" }).default([]),
+      pagerduty: z.array(pagerdutyReceiver, { error: "expected a list of PagerDuty receivers, each with routing_key" }).default([]),
       /** A daily message at this local time: what fired and resolved since the last one, what fires now, or "all clear". */
       daily_summary: z
         .union(
@@ -465,6 +548,10 @@ export const RECEIVER_LISTS = {
   discord: "discord",
   telegram: "telegram",
   teams: "teams",
+  ntfy: "ntfy",
+  gotify: "gotify",
+  pushover: "pushover",
+  pagerduty: "pagerduty",
 } as const;
 
 /** The name a receiver goes by in routes, logs and status: its `name`, else `slack[i]` / `webhook[i]`. */
@@ -477,3 +564,7 @@ export type AlertmanagerReceiverConfig = z.output<typeof alertmanagerReceiver>;
 export type DiscordReceiverConfig = z.output<typeof discordReceiver>;
 export type TelegramReceiverConfig = z.output<typeof telegramReceiver>;
 export type TeamsReceiverConfig = z.output<typeof teamsReceiver>;
+export type NtfyReceiverConfig = z.output<typeof ntfyReceiver>;
+export type GotifyReceiverConfig = z.output<typeof gotifyReceiver>;
+export type PushoverReceiverConfig = z.output<typeof pushoverReceiver>;
+export type PagerdutyReceiverConfig = z.output<typeof pagerdutyReceiver>;

@@ -185,6 +185,31 @@ notify:
   #   - url: http://alertmanager:9093   # its own address; /api/v2/alerts is added
   #     min_severity: warning
   #     resend_every: 1m                # 1s to 10m (with check from cron: the cron period)
+  # Phone push and paging. ntfy, Gotify and Pushover get a burst as one plain-text
+  # message; PagerDuty gets one event per alert (trigger, then resolve, paired
+  # by the alert's identity). Secrets as \${VAR} or in a *_file.
+  ntfy: []
+  # ntfy:
+  #   - url: https://ntfy.sh                # the server (default)
+  #     topic: lookout-7f3kq9x2m4           # on ntfy.sh the topic is the password: long and random
+  #     token: \${NTFY_TOKEN}               # or token_file, or username + password_file
+  #     min_severity: warning
+  gotify: []
+  # gotify:
+  #   - url: https://gotify.example.com
+  #     token_file: /etc/lookout/gotify-token   # an application's token
+  pushover: []
+  # pushover:
+  #   - token: \${PUSHOVER_APP_TOKEN}       # or token_file
+  #     user_key_file: /etc/lookout/pushover-user
+  #     device: phone                        # optional: only these devices
+  #     emergency: false                     # true: critical alerts repeat until acknowledged
+  #     api_url: https://api.pushover.net/1/messages.json
+  pagerduty: []
+  # pagerduty:
+  #   - routing_key: \${PAGERDUTY_ROUTING_KEY}   # an Events API v2 integration key (or routing_key_file)
+  #     min_severity: critical
+  #     url: https://events.pagerduty.com/v2/enqueue
   # A dead man's switch (Healthchecks.io style): pinged while the agent runs and
   # its checks work, so an agent that died is noticed.
   # heartbeat:

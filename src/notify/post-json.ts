@@ -27,6 +27,8 @@ export interface JsonAnswer {
   status: number;
   body: string;
   retryAfter: string | null;
+  /** Every header of the answer (a service's own rate-limit headers: Pushover's X-Limit-App-Reset). */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 type Transport = { agent: Agent; request: typeof httpRequest };
@@ -46,6 +48,20 @@ export async function postJson(url: string, headers: Record<string, string>, jso
   });
 }
 
+/** A POST of an HTML form (`application/x-www-form-urlencoded`: Pushover's API). */
+export async function postForm(url: string, headers: Record<string, string>, form: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<JsonAnswer> {
+  const body = Buffer.from(new URLSearchParams(form).toString(), "utf8");
+  return send(url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers, "content-length": String(body.length) },
+    body,
+    timeoutMs,
+    maxChars: MAX_ANSWER_CHARS,
+    keepHeaders: true,
+    ...(signal ? { signal } : {}),
+  });
+}
+
 /** A GET; the body is read up to `maxChars` characters. */
 export async function getText(url: string, headers: Record<string, string>, timeoutMs: number, maxChars: number): Promise<JsonAnswer> {
   return send(url, { method: "GET", headers, timeoutMs, maxChars });
@@ -57,6 +73,8 @@ interface SendOptions {
   body?: Buffer;
   timeoutMs: number;
   maxChars: number;
+  /** The answer keeps all its headers (`JsonAnswer.headers`). */
+  keepHeaders?: boolean;
   signal?: AbortSignal;
 }
 
@@ -108,7 +126,9 @@ async function send(url: string, opts: SendOptions): Promise<JsonAnswer> {
       readText(answer, opts.maxChars).then(
         (text) => {
           const ra = answer.headers["retry-after"];
-          finish(() => resolve({ status: answer.statusCode ?? 0, retryAfter: (Array.isArray(ra) ? ra[0] : ra) ?? null, body: text }));
+          finish(() =>
+            resolve({ status: answer.statusCode ?? 0, retryAfter: (Array.isArray(ra) ? ra[0] : ra) ?? null, body: text, ...(opts.keepHeaders ? { headers: answer.headers } : {}) }),
+          );
         },
         (err: unknown) => finish(() => reject(err)),
       );

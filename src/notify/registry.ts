@@ -6,7 +6,11 @@
 import type { LoadedConfig } from "../config/load.js";
 import { alertmanagerPlugin } from "./alertmanager/alertmanager.js";
 import { discordPlugin } from "./discord/discord.js";
+import { gotifyPlugin } from "./gotify/gotify.js";
 import type { Notifier } from "./notifier.js";
+import { ntfyPlugin } from "./ntfy/ntfy.js";
+import { pagerdutyPlugin } from "./pagerduty/pagerduty.js";
+import { pushoverPlugin } from "./pushover/pushover.js";
 import { createAllReceivers, type ReceiverPlugin } from "./receiver-plugin.js";
 import { slackPlugin } from "./slack/slack.js";
 import { teamsPlugin } from "./teams/teams.js";
@@ -20,6 +24,10 @@ export const RECEIVER_PLUGINS: readonly ReceiverPlugin[] = [
   discordPlugin,
   telegramPlugin,
   teamsPlugin, // notify.discord, notify.telegram, notify.teams (chat-receiver.ts)
+  ntfyPlugin, // notify.ntfy
+  gotifyPlugin, // notify.gotify
+  pushoverPlugin, // notify.pushover
+  pagerdutyPlugin, // notify.pagerduty (Events API v2, one event per alert)
 ];
 
 export interface Receivers {

@@ -95,7 +95,7 @@ describe("chat receivers in the configuration", () => {
       ].join("\n"),
     );
     const all = problems.join("\n");
-    expect(all).toMatch(/notify\.discord\[0\].*set webhook_url or webhook_url_file/);
+    expect(all).toMatch(/notify\.discord\[0\].*needs webhook_url or webhook_url_file/);
     expect(all).toMatch(/notify\.telegram\[1\].*set bot_token or bot_token_file/);
     // Schema problems come first; the receivers' own checks then, in a second load.
     const second = problemsOf(

@@ -1,0 +1,209 @@
+/**
+ * The ntfy receiver: publishes a notification, or a burst as one message, to
+ * an ntfy server (default https://ntfy.sh) as JSON at the server's root
+ * (`{topic, title, message, priority, tags, click, actions, markdown: false}`,
+ * docs.ntfy.sh "Publish as JSON"), once per attempt; retries belong to the
+ * dispatcher. It never throws.
+ *
+ * Plain text (Markdown off): machine text is made inert by where it goes
+ * (plain-text.ts). The message is cut to ntfy's 4,096-byte limit (a longer
+ * one would become an attachment on ntfy.sh), the title to 250 characters.
+ * Priority from the state: critical 5, warning 4, resolved 3, the daily summary 2. With
+ * `http.public_url`, `click` opens the alert in the dashboard and a firing
+ * alert has a "Silence 1 h" button.
+ *
+ * Secrets: the access token or password, and, on a server without them (the
+ * public ntfy.sh), the topic itself, which is all it takes to read the
+ * messages: registered, shown masked, never in a message or a log line.
+ */
+import { type NtfyReceiverConfig, RECEIVER_LISTS, type Severity } from "../../config/schema.js";
+import type { Notification } from "../../model/notification.js";
+import { maskUrl, registerSecret } from "../../secrets.js";
+import { USER_AGENT } from "../../version.js";
+import { registerHeaderSecret } from "../headers.js";
+import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
+import { headerValue } from "../http-values.js";
+import type { DashboardLinks } from "../links.js";
+import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions } from "../notifier.js";
+import { plainMessage, utf8Bytes, worstState } from "../plain-text.js";
+import { postJson } from "../post-json.js";
+import type { ReceiverContext, ReceiverPlugin } from "../receiver-plugin.js";
+import { checkHttpUrl, secretField } from "../secret-field.js";
+import { deliver, type ServiceContext, serviceAnswerWording } from "../service-answers.js";
+import { webhookTestNotification } from "../webhook/webhook.js";
+
+/** ntfy.sh's message limit (bytes); a longer message becomes an attachment there. */
+export const NTFY_LIMITS = { title: 250, message: 4096, url: 2048 } as const;
+export const NTFY_PRIORITY = { critical: 5, warning: 4, resolved: 3, info: 2 } as const;
+export const NTFY_TAGS = { critical: ["rotating_light"], warning: ["warning"], resolved: ["white_check_mark"], info: ["clipboard"] } as const;
+
+export interface NtfyAction {
+  action: "view";
+  label: string;
+  url: string;
+  clear?: boolean;
+}
+
+export interface NtfyPayload {
+  topic: string;
+  title: string;
+  message: string;
+  priority: number;
+  tags: string[];
+  markdown: false;
+  click?: string;
+  actions?: NtfyAction[];
+}
+
+export interface NtfyNotifierConfig {
+  name: string;
+  /** The server (`https://ntfy.sh`); the JSON goes to its root. */
+  url: string;
+  topic: string;
+  /** The Authorization header's value (`Bearer tk_…`, `Basic …`), when the server asks for one. */
+  authorization?: string | undefined;
+  minSeverity: Severity;
+  timeoutMs?: number;
+  maxRetryAfterMs?: number;
+  configKey?: string;
+  links?: DashboardLinks | undefined;
+  now?: () => number;
+}
+
+/** The ntfy message of `ns` (one, or a burst as one). Pure. */
+export function ntfyPayload(ns: readonly Notification[], topic: string, links?: DashboardLinks, note?: string): NtfyPayload {
+  const { title, message } = plainMessage(ns, { title: NTFY_LIMITS.title, message: NTFY_LIMITS.message, measure: utf8Bytes }, note);
+  const state = worstState(ns);
+  const out: NtfyPayload = { topic, title, message, priority: NTFY_PRIORITY[state], tags: [...NTFY_TAGS[state]], markdown: false };
+  if (links) {
+    const first = ns[0]!;
+    const click = ns.length === 1 ? (first.kind === "summary" ? links.summary(first) : links.alert(first)) : links.around(ns);
+    if (click.length <= NTFY_LIMITS.url) out.click = click;
+    if (ns.length === 1 && first.kind !== "resolved" && first.kind !== "summary") {
+      const silence = links.silence(first);
+      if (silence.length <= NTFY_LIMITS.url) out.actions = [{ action: "view", label: "Silence 1 h", url: silence, clear: true }];
+    }
+  }
+  return out;
+}
+
+export class NtfyNotifier implements Notifier {
+  readonly kind = "ntfy";
+  /** Read by people: it gets the daily summary unless notify.daily_summary.receiver names another. */
+  readonly summaryByDefault = true;
+  readonly name: string;
+  readonly target: string;
+  readonly minSeverity: Severity;
+  readonly timeoutMs: number;
+  readonly maxRetryAfterMs: number | undefined;
+  readonly #url: string;
+  readonly #topic: string;
+  readonly #authorization: string | undefined;
+  readonly #links: DashboardLinks | undefined;
+  readonly #now: () => number;
+  readonly #key: string;
+
+  constructor(cfg: NtfyNotifierConfig) {
+    if (cfg.authorization) registerHeaderSecret(cfg.authorization);
+    else registerSecret(cfg.topic); // on an open server, whoever knows the topic reads the messages
+    registerSecret(cfg.url); // a user and password in it, if any
+    const url = new URL(cfg.url);
+    if (!url.pathname.endsWith("/")) url.pathname = `${url.pathname}/`;
+    this.#url = url.toString();
+    this.#topic = cfg.topic;
+    this.#authorization = cfg.authorization;
+    this.#links = cfg.links;
+    this.#now = cfg.now ?? Date.now;
+    this.#key = cfg.configKey ?? `notify.${RECEIVER_LISTS.ntfy}`;
+    this.name = cfg.name;
+    this.target = `${maskUrl(this.#url).replace(/\/\*\*\*\*$/, "")}/****`;
+    this.minSeverity = cfg.minSeverity;
+    this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
+  }
+
+  async send(n: Notification, opts: SendOptions = {}): Promise<DeliveryResult> {
+    return this.sendMany([n], opts);
+  }
+
+  async sendMany(ns: Notification[], opts: SendOptions = {}): Promise<DeliveryResult> {
+    let payload: NtfyPayload;
+    try {
+      payload = ntfyPayload(ns, this.#topic, this.#links, opts.note);
+    } catch (err) {
+      return buildFailure("ntfy message", this.name, ns, err);
+    }
+    return this.post(payload, ns.map((n) => n.id).join(","), AGENT_RETRY, opts);
+  }
+
+  async sendTest(hostname: string): Promise<DeliveryResult> {
+    const n = webhookTestNotification(hostname, this.#now(), this.name);
+    n.alert.summary = `test message from Lookout: ntfy ${this.name} works`;
+    const payload = ntfyPayload([n], this.#topic);
+    payload.priority = 3;
+    payload.tags = ["white_check_mark"];
+    const result = await this.post(payload, n.id, ONE_SHOT_RETRY);
+    if (result.ok) result.message = `ntfy ${this.name} (${this.target}) published the test message; it shows on every device subscribed to the topic.`;
+    return result;
+  }
+
+  private context(oneShot: boolean): ServiceContext {
+    return {
+      service: "ntfy",
+      name: this.name,
+      target: this.target,
+      key: this.#key,
+      what: "the message",
+      oneShot,
+      auth: this.#authorization
+        ? `Check ${this.#key}.token (or username and password): the server does not take them for this topic.`
+        : `The server asks for a login for this topic: give ${this.#key}.token (an access token, tk_…) or username and password_file.`,
+    };
+  }
+
+  private async post(payload: NtfyPayload, ids: string, retry: RetryWording, opts: SendOptions = {}): Promise<DeliveryResult> {
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const ctx = this.context(retry === ONE_SHOT_RETRY);
+    const headers: Record<string, string> = { "user-agent": USER_AGENT, "x-lookout-notification-id": headerValue(ids) };
+    if (this.#authorization) headers.authorization = this.#authorization;
+    const { result } = await deliver(() => postJson(this.#url, headers, JSON.stringify(payload), timeoutMs, opts.signal), ctx, serviceAnswerWording(ctx, ["error"]), {
+      timeoutMs,
+      retry,
+      now: this.#now,
+    });
+    return result;
+  }
+}
+
+// ---------------------------------------------------------------- from config
+
+export const ntfyPlugin: ReceiverPlugin<NtfyReceiverConfig> = {
+  kind: "ntfy",
+  configKey: `notify.${RECEIVER_LISTS.ntfy}`,
+  entries: (config) => config.notify.ntfy,
+  create: createNtfyNotifier,
+};
+
+function createNtfyNotifier(r: NtfyReceiverConfig, ctx: ReceiverContext): NtfyNotifier | undefined {
+  const before = ctx.problems.length;
+  const token = secretField(r, "token", "the access token", ctx);
+  const password = secretField(r, "password", "the password", ctx);
+  checkHttpUrl(r.url, `${ctx.key}.url`, "https://ntfy.sh", ctx.problems);
+  if (r.username !== undefined && /[:\p{Cc}]/u.test(r.username)) ctx.problems.push(`${ctx.key}.username: a user name cannot hold ":" or a control character`);
+  if (ctx.problems.length > before) return undefined;
+  const authorization = token ? `Bearer ${token}` : password !== undefined ? `Basic ${Buffer.from(`${r.username}:${password}`, "utf8").toString("base64")}` : undefined;
+  if (!authorization && r.topic.length < 12) {
+    ctx.warnings.push(`${ctx.key}.topic: without a login, anyone who guesses the topic reads its messages; use a long random topic (12 characters or more)`);
+  }
+  return new NtfyNotifier({
+    name: ctx.name,
+    url: r.url,
+    topic: r.topic,
+    authorization,
+    minSeverity: r.min_severity,
+    timeoutMs: ctx.timeoutMs,
+    maxRetryAfterMs: ctx.maxRetryAfterMs,
+    configKey: ctx.key,
+    links: ctx.links,
+  });
+}

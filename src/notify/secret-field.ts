@@ -1,0 +1,69 @@
+/**
+ * A receiver's secret given as a value (`token: ${NTFY_TOKEN}`) or read from
+ * a file (`token_file: /run/secrets/ntfy`): the one read, registered as a
+ * secret at once, checked to be one line of visible text (it goes into a
+ * header or a form), and what is wrong said naming the key, never the value.
+ * Shared by the push and paging receivers (ntfy, Gotify, Pushover, PagerDuty).
+ */
+import { resolve } from "node:path";
+import { readSecretFile } from "../config/load.js";
+import { registerSecret } from "../secrets.js";
+import type { ReceiverContext } from "./receiver-plugin.js";
+
+/**
+ * `entry[field]`, else the content of `entry[field_file]`; undefined when
+ * neither is set or something is wrong (said in `ctx.problems`). `what` names
+ * it in messages: "the access token".
+ */
+export function secretField(entry: object, field: string, what: string, ctx: ReceiverContext): string | undefined {
+  const values = entry as Record<string, unknown>;
+  const given = values[field];
+  const file = values[`${field}_file`];
+  let value: string;
+  let key: string;
+  if (typeof file === "string") {
+    key = `${ctx.key}.${field}_file`;
+    const read = readSecretFile(resolve(ctx.baseDir, file), key, what);
+    if (typeof read !== "string") {
+      ctx.problems.push(read.problem);
+      return undefined;
+    }
+    if (read === "") {
+      ctx.problems.push(`${key}: ${resolve(ctx.baseDir, file)} is empty; put ${what} in it`);
+      return undefined;
+    }
+    value = read;
+  } else if (typeof given === "string") {
+    key = `${ctx.key}.${field}`;
+    value = given.trim();
+    registerSecret(given);
+    registerSecret(value);
+    if (value === "") {
+      ctx.problems.push(`${key}: empty (an unset environment variable?); give ${what}`);
+      return undefined;
+    }
+  } else {
+    return undefined;
+  }
+  if (!/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value)) {
+    ctx.problems.push(`${key}: ${what} holds a space at an end, a line break, a control character or a non-ASCII character; give it as it was issued`);
+    return undefined;
+  }
+  return value;
+}
+
+/** An http(s) URL, else a problem naming `key` (the value is not shown: it may hold a secret). */
+export function checkHttpUrl(url: string, key: string, example: string, problems: string[]): URL | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    problems.push(`${key}: expected a URL like ${example}, got a value that is not a URL (${url.length} characters)`);
+    return undefined;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    problems.push(`${key}: expected an http:// or https:// URL like ${example}`);
+    return undefined;
+  }
+  return parsed;
+}
