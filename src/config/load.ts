@@ -373,6 +373,8 @@ function describe(value: unknown): string {
 
 /** Keys whose value is a secret: a problem with it never quotes it (it is not registered yet when the schema refuses it). */
 const SECRET_VALUE_KEYS = new Set(["http.auth_token"]);
+/** The same, wherever they are (`notify.email[0].smtp.password`). */
+const SECRET_KEY_NAME = /(^|\.)password$/;
 
 function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
   const lines: string[] = [];
@@ -392,7 +394,7 @@ function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
       continue;
     }
     const at = valueAt(input, issue.path);
-    const got = at.found && !SECRET_VALUE_KEYS.has(formatPath(issue.path)) ? `, got ${describe(at.value)}` : "";
+    const got = at.found && !SECRET_VALUE_KEYS.has(formatPath(issue.path)) && !SECRET_KEY_NAME.test(formatPath(issue.path)) ? `, got ${describe(at.value)}` : "";
     lines.push(`${formatPath(issue.path)}: ${issue.message}${got}`);
   }
   return [...new Set(lines)];

@@ -127,6 +127,41 @@ const alertmanagerReceiver = z.strictObject({
   resend_every: duration("1s", "10m").prefault("1m"),
 });
 
+/** An address in `from`/`to`: `alerts@example.com`, or `Lookout <alerts@example.com>`; no line break, no second address. */
+const MAIL_ADDRESS = /^(?:[^\r\n<>@",;]*<[^\s<>@",;]+@[A-Za-z0-9.-]+\.?>|[^\s<>@",;]+@[A-Za-z0-9.-]+\.?)$/;
+const mailAddress = (example: string) =>
+  z.string({ error: `expected an address like ${example}` }).regex(MAIL_ADDRESS, { error: `expected one address like ${example} or "Lookout <${example}>"` });
+
+/** Mail over SMTP (nodemailer): one mail per group, a text and an HTML part. */
+const emailReceiver = z.strictObject({
+  name: z.string({ error: "expected a name" }).min(1).optional(),
+  min_severity: severity.default("warning"),
+  smtp: z
+    .strictObject({
+      host: z.string({ error: "expected the mail server's name, like smtp.example.com" }).min(1, { error: "expected the mail server's name, like smtp.example.com" }),
+      /** Default 465 with `secure`, else 587. */
+      port: z.number({ error: "expected a port number like 587" }).int().min(1).max(65535).optional(),
+      /** TLS from the first byte (port 465). */
+      secure: z.boolean({ error: "expected true or false" }).default(false),
+      /** Without `secure`: STARTTLS `required` (the default: never send in clear) or `opportunistic` (when the server offers it). */
+      starttls: z.enum(["required", "opportunistic"], { error: "expected required or opportunistic" }).optional(),
+      username: z.string({ error: "expected a user name" }).min(1).optional(),
+      password: z.string({ error: "expected a password" }).min(1).optional(),
+      password_file: z.string({ error: "expected a path to a file holding the password" }).min(1).optional(),
+      /** A CA certificate (PEM) the server's certificate is checked against, besides the system's: a private mail relay. */
+      ca_file: z.string({ error: "expected a path to a PEM file" }).min(1).optional(),
+    })
+    .superRefine((s, ctx) => {
+      if (s.password !== undefined && s.password_file !== undefined) ctx.addIssue({ code: "custom", message: "set password or password_file, not both" });
+      if ((s.password !== undefined || s.password_file !== undefined) && s.username === undefined) ctx.addIssue({ code: "custom", message: "a password needs a username" });
+      if (s.secure && s.starttls !== undefined) ctx.addIssue({ code: "custom", message: "set secure (TLS on connect, port 465) or starttls (port 587), not both" });
+    }),
+  from: mailAddress("lookout@example.com"),
+  to: z.array(mailAddress("oncall@example.com"), { error: "expected a list of addresses" }).min(1, { error: "expected at least one address" }),
+  /** Put before every subject, e.g. "[prod]". */
+  subject_prefix: z.string({ error: "expected text" }).max(100).optional(),
+});
+
 const slackReceiver = z
   .strictObject({
     name: z.string({ error: "expected a name" }).min(1).optional(),
@@ -222,7 +257,10 @@ const clockTime = z
 /** One route of `notify.routes`: which notifications go to which receiver, and how often it is reminded. */
 const route = z.strictObject({
   receiver: z
-    .string({ error: "expected the name of a receiver in notify.slack, notify.webhooks or notify.alertmanager (slack[0], webhook[0], alertmanager[0], or its name:)" })
+    .string({
+      error:
+        "expected the name of a receiver in notify.slack, notify.webhooks, notify.alertmanager or notify.email (slack[0], webhook[0], alertmanager[0], email[0], or its name:)",
+    })
     .min(1),
   min_severity: severity.default("warning"),
   match: z
@@ -308,6 +346,7 @@ export const configSchema = z.strictObject({
       slack: z.array(slackReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]),
       webhooks: z.array(webhookReceiver, { error: "expected a list of receivers, each with url" }).default([]),
       alertmanager: z.array(alertmanagerReceiver, { error: "expected a list of Alertmanagers, each with url" }).default([]),
+      email: z.array(emailReceiver, { error: "expected a list of receivers, each with smtp, from and to" }).default([]),
       /** A daily message at this local time: what fired and resolved since the last one, what fires now, or "all clear". */
       daily_summary: z
         .union(
@@ -426,6 +465,7 @@ export const RECEIVER_LISTS = {
   slack: "slack",
   webhook: "webhooks",
   alertmanager: "alertmanager",
+  email: "email",
 } as const;
 
 /** The name a receiver goes by in routes, logs and status: its `name`, else `slack[i]` / `webhook[i]`. */
@@ -435,3 +475,4 @@ export function receiverName(kind: string, r: { name?: string | undefined }, i: 
 export type SlackReceiverConfig = z.output<typeof slackReceiver>;
 export type WebhookReceiverConfig = z.output<typeof webhookReceiver>;
 export type AlertmanagerReceiverConfig = z.output<typeof alertmanagerReceiver>;
+export type EmailReceiverConfig = z.output<typeof emailReceiver>;

@@ -5,6 +5,7 @@
  */
 import type { LoadedConfig } from "../config/load.js";
 import { alertmanagerPlugin } from "./alertmanager/alertmanager.js";
+import { emailPlugin } from "./email/email.js";
 import type { Notifier } from "./notifier.js";
 import { createAllReceivers, type ReceiverPlugin } from "./receiver-plugin.js";
 import { slackPlugin } from "./slack/slack.js";
@@ -14,6 +15,7 @@ export const RECEIVER_PLUGINS: readonly ReceiverPlugin[] = [
   slackPlugin, // notify.slack, LOOKOUT_SLACK_WEBHOOK_URL; any URL for test-webhook --url
   webhookPlugin, // notify.webhooks
   alertmanagerPlugin, // notify.alertmanager (Alertmanager's API v2)
+  emailPlugin, // notify.email (SMTP; nodemailer loaded with the first mail)
 ];
 
 export interface Receivers {
