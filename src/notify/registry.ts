@@ -12,7 +12,7 @@ import { slackPlugin } from "./slack/slack.js";
 import { webhookPlugin } from "./webhook/webhook.js";
 
 export const RECEIVER_PLUGINS: readonly ReceiverPlugin[] = [
-  slackPlugin, // notify.slack, LOOKOUT_SLACK_WEBHOOK_URL; any URL for test-webhook --url
+  slackPlugin, // notify.slack, LOOKOUT_SLACK_WEBHOOK_URL; any URL for test-notify --url
   webhookPlugin, // notify.webhooks
   alertmanagerPlugin, // notify.alertmanager (Alertmanager's API v2)
   emailPlugin, // notify.email (SMTP; nodemailer loaded with the first mail)
@@ -46,7 +46,7 @@ export function createNotifiers(loaded: LoadedConfig): Notifier[] {
   return [...buildReceivers(loaded).notifiers];
 }
 
-/** A receiver of a bare URL (`lookout test-webhook --url`): the first kind that takes one (Slack). */
+/** A receiver of a bare URL (`lookout test-notify --url`): the first kind that takes one (Slack). */
 export function notifierFromUrl(url: string): Notifier | undefined {
   for (const plugin of RECEIVER_PLUGINS) if (plugin.fromUrl) return plugin.fromUrl(url);
   return undefined;
