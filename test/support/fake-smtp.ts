@@ -86,6 +86,7 @@ export class FakeSmtp {
   readonly #opts: FakeSmtpOptions;
   #server: SMTPServer | undefined;
   #queue: CannedFailure[] = [];
+  #down = false;
   #waiters: Array<() => void> = [];
 
   constructor(opts: FakeSmtpOptions = {}) {
@@ -116,7 +117,7 @@ export class FakeSmtp {
       authOptional: auth === undefined,
       disabledCommands: this.#opts.noTls ? ["STARTTLS"] : [],
       onConnect: (_session, cb) => {
-        const f = this.#failure("connect");
+        const f = this.#down ? { at: "connect" as const, code: 421, message: "4.3.2 Service not available, closing transmission channel" } : this.#failure("connect");
         this.log.push(`connect ${f?.code ?? 220}`);
         cb(f ? smtpError(f) : null);
       },
@@ -186,10 +187,16 @@ export class FakeSmtp {
     this.#queue.push(...failures);
   }
 
+  /** While down, every connection is answered 421 (an outage), until `setDown(false)`. */
+  setDown(down: boolean): void {
+    this.#down = down;
+  }
+
   reset(): void {
     this.mails.length = 0;
     this.log.length = 0;
     this.#queue = [];
+    this.#down = false;
   }
 
   async waitFor(count: number, timeoutMs = 5000): Promise<ReceivedMail[]> {
