@@ -212,6 +212,32 @@ describe("lookout test-notify", () => {
     }
   });
 
+  it("a mail server that refuses the login: FAILED in plain words, and the password nowhere in the output", async () => {
+    const PASSWORD = "Sm7pPassw0rdNeverShown";
+    const smtp = new FakeSmtp({ auth: { user: "lookout", pass: "the-right-one" } });
+    await smtp.start();
+    try {
+      const ws = workspace(
+        [
+          "notify:",
+          "  email:",
+          "    - name: oncall-mail",
+          `      smtp: { host: 127.0.0.1, port: ${smtp.port}, username: lookout, password: "\${SMTP_PASSWORD}", ca_file: ${join(TLS_DIR, "cert.pem")} }`,
+          "      from: lookout@example.com",
+          "      to: [oncall@example.com]",
+          "",
+        ].join("\n"),
+      );
+      const r = await runCli(["test-notify", "--config", ws.config], { env: { SMTP_PASSWORD: PASSWORD, LOOKOUT_DEBUG: "1" } });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^oncall-mail .*: FAILED: .* refused the login of the user lookout \(it answered: 535 5\.7\.8 Authentication credentials invalid\).*Not retried\./m);
+      expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+      expect(smtp.mails).toHaveLength(0);
+    } finally {
+      await smtp.close();
+    }
+  });
+
   it("still answers to its old name, test-webhook, which help lists as its alias", async () => {
     const r = await runCli(["test-webhook", "--url", fake.url]);
     expect(r.code).toBe(0);
