@@ -5,7 +5,8 @@
  * `dist/cli/chunks/` loaded when the command runs. Node spends most of a
  * short command's start resolving and compiling modules one by one: one file
  * per command path costs a fraction of it (docs/benchmarks.md). better-sqlite3
- * stays outside: it is a native addon. The rest of dist/ (tsc's output, one
+ * stays outside: it is a native addon; so does nodemailer, imported by the
+ * mail receiver with its first mail (a package of its own, loaded only then). The rest of dist/ (tsc's output, one
  * file per module) is what the benches import.
  *
  * The dashboard's files (`src/http/page/`, static) are copied to
@@ -18,7 +19,7 @@ rmSync("dist/cli/chunks", { recursive: true, force: true });
 await build({
   input: { main: "src/cli/main.ts" },
   platform: "node",
-  external: ["better-sqlite3", /^node:/],
+  external: ["better-sqlite3", "nodemailer", /^node:/],
   tsconfig: "tsconfig.build.json",
   logLevel: "warn",
   output: {

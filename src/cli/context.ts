@@ -25,4 +25,4 @@ export function loadFromCommand(cmd: Command): LoadedConfig {
 export const NO_WEBHOOK_HINT =
   "No Slack webhook configured: alerts are printed here. To send them to Slack, " +
   "export LOOKOUT_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/… (or add notify.slack to lookout.yaml: lookout init), " +
-  "then try it with: lookout test-webhook";
+  "then try it with: lookout test-notify";

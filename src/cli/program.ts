@@ -14,7 +14,7 @@ import { initCommand } from "./commands/init.js";
 import { runCommand } from "./commands/run.js";
 import { silenceCommand } from "./commands/silence.js";
 import { statusDefinition } from "./commands/status-definition.js";
-import { testWebhookCommand } from "./commands/test-webhook.js";
+import { testNotifyCommand } from "./commands/test-notify.js";
 import { guardOutput } from "./output.js";
 
 export interface ProgramOptions {
@@ -38,7 +38,7 @@ export function buildProgram(opts: ProgramOptions = {}): Command {
     .exitOverride()
     .addHelpText(
       "after",
-      "\nExamples:\n  lookout init && lookout run\n  lookout check --json\n  LOOKOUT_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/… lookout test-webhook\n",
+      "\nExamples:\n  lookout init && lookout run\n  lookout check --json\n  LOOKOUT_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/… lookout test-notify\n",
     );
   const status =
     opts.status ??
@@ -46,7 +46,7 @@ export function buildProgram(opts: ProgramOptions = {}): Command {
       const { statusCommand } = await import("./commands/status.js");
       await buildProgram({ status: statusCommand() }).parseAsync(opts.argv ?? process.argv);
     });
-  for (const cmd of [initCommand(), runCommand(), checkCommand(), status, testWebhookCommand()]) {
+  for (const cmd of [initCommand(), runCommand(), checkCommand(), status, testNotifyCommand()]) {
     program.addCommand(cmd.configureHelp({ showGlobalOptions: true }).exitOverride());
   }
   program.addCommand(silenceCommand().configureHelp({ showGlobalOptions: true }).exitOverride());

@@ -211,6 +211,40 @@ const pagerdutyReceiver = z
     url: z.string({ error: "expected a URL" }).min(1, { error: "expected a URL" }).default("https://events.pagerduty.com/v2/enqueue"),
   })
   .superRefine((r, ctx) => oneOf(r, ctx, "routing_key"));
+/** An address in `from`/`to`: `alerts@example.com`, or `Lookout <alerts@example.com>`; no line break, no second address. */
+const MAIL_ADDRESS = /^(?:[^\r\n<>@",;]*<[^\s<>@",;]+@[A-Za-z0-9.-]+\.?>|[^\s<>@",;]+@[A-Za-z0-9.-]+\.?)$/;
+const mailAddress = (example: string) =>
+  z.string({ error: `expected an address like ${example}` }).regex(MAIL_ADDRESS, { error: `expected one address like ${example} or "Lookout <${example}>"` });
+
+/** Mail over SMTP (nodemailer): one mail per group, a text and an HTML part. */
+const emailReceiver = z.strictObject({
+  name: z.string({ error: "expected a name" }).min(1).optional(),
+  min_severity: severity.default("warning"),
+  smtp: z
+    .strictObject({
+      host: z.string({ error: "expected the mail server's name, like smtp.example.com" }).min(1, { error: "expected the mail server's name, like smtp.example.com" }),
+      /** Default 465 with `secure`, else 587. */
+      port: z.number({ error: "expected a port number like 587" }).int().min(1).max(65535).optional(),
+      /** TLS from the first byte (port 465). */
+      secure: z.boolean({ error: "expected true or false" }).default(false),
+      /** Without `secure`: STARTTLS `required` (the default: never send in clear) or `opportunistic` (when the server offers it). */
+      starttls: z.enum(["required", "opportunistic"], { error: "expected required or opportunistic" }).optional(),
+      username: z.string({ error: "expected a user name" }).min(1).optional(),
+      password: z.string({ error: "expected a password" }).min(1).optional(),
+      password_file: z.string({ error: "expected a path to a file holding the password" }).min(1).optional(),
+      /** A CA certificate (PEM) the server's certificate is checked against, besides the system's: a private mail relay. */
+      ca_file: z.string({ error: "expected a path to a PEM file" }).min(1).optional(),
+    })
+    .superRefine((s, ctx) => {
+      if (s.password !== undefined && s.password_file !== undefined) ctx.addIssue({ code: "custom", message: "set password or password_file, not both" });
+      if ((s.password !== undefined || s.password_file !== undefined) && s.username === undefined) ctx.addIssue({ code: "custom", message: "a password needs a username" });
+      if (s.secure && s.starttls !== undefined) ctx.addIssue({ code: "custom", message: "set secure (TLS on connect, port 465) or starttls (port 587), not both" });
+    }),
+  from: mailAddress("lookout@example.com"),
+  to: z.array(mailAddress("oncall@example.com"), { error: "expected a list of addresses" }).min(1, { error: "expected at least one address" }),
+  /** Put before every subject, e.g. "[prod]". */
+  subject_prefix: z.string({ error: "expected text" }).max(100).optional(),
+});
 
 const slackReceiver = z
   .strictObject({
@@ -333,9 +367,7 @@ const clockTime = z
 
 /** One route of `notify.routes`: which notifications go to which receiver, and how often it is reminded. */
 const route = z.strictObject({
-  receiver: z
-    .string({ error: "expected the name of a receiver in notify.slack, notify.webhooks, notify.alertmanager, notify.ntfy… (slack[0], webhook[0], ntfy[0], or its name:)" })
-    .min(1),
+  receiver: z.string({ error: "expected the name of a receiver in notify.slack, notify.webhooks, notify.email… (slack[0], webhook[0], email[0], or its name:)" }).min(1),
   min_severity: severity.default("warning"),
   match: z
     .union([labelMatcher, z.array(labelMatcher)], { error: `expected ${MATCHER_EXAMPLE}, or a list of them` })
@@ -427,6 +459,7 @@ export const configSchema = z.strictObject({
       gotify: z.array(gotifyReceiver, { error: "expected a list of Gotify receivers, each with url and token" }).default([]),
       pushover: z.array(pushoverReceiver, { error: "expected a list of Pushover receivers, each with token and user_key" }).default([]),
       pagerduty: z.array(pagerdutyReceiver, { error: "expected a list of PagerDuty receivers, each with routing_key" }).default([]),
+      email: z.array(emailReceiver, { error: "expected a list of receivers, each with smtp, from and to" }).default([]),
       /** A daily message at this local time: what fired and resolved since the last one, what fires now, or "all clear". */
       daily_summary: z
         .union(
@@ -552,6 +585,7 @@ export const RECEIVER_LISTS = {
   gotify: "gotify",
   pushover: "pushover",
   pagerduty: "pagerduty",
+  email: "email",
 } as const;
 
 /** The name a receiver goes by in routes, logs and status: its `name`, else `slack[i]` / `webhook[i]`. */
@@ -568,3 +602,4 @@ export type NtfyReceiverConfig = z.output<typeof ntfyReceiver>;
 export type GotifyReceiverConfig = z.output<typeof gotifyReceiver>;
 export type PushoverReceiverConfig = z.output<typeof pushoverReceiver>;
 export type PagerdutyReceiverConfig = z.output<typeof pagerdutyReceiver>;
+export type EmailReceiverConfig = z.output<typeof emailReceiver>;

@@ -210,6 +210,20 @@ notify:
   #   - routing_key: \${PAGERDUTY_ROUTING_KEY}   # an Events API v2 integration key (or routing_key_file)
   #     min_severity: critical
   #     url: https://events.pagerduty.com/v2/enqueue
+  # Mail over SMTP: one mail per group of alerts, a text and an HTML part.
+  email: []
+  # email:
+  #   - name: oncall-mail
+  #     smtp:
+  #       host: smtp.example.com
+  #       port: 587                     # default; 465 with secure: true (TLS on connect)
+  #       starttls: required            # the default: never in clear; or opportunistic
+  #       username: lookout@example.com
+  #       password_file: /etc/lookout/smtp-password   # or password: \${SMTP_PASSWORD}
+  #     from: "Lookout <lookout@example.com>"
+  #     to: [oncall@example.com]
+  #     subject_prefix: "[prod]"
+  #     min_severity: warning
   # A dead man's switch (Healthchecks.io style): pinged while the agent runs and
   # its checks work, so an agent that died is noticed.
   # heartbeat:

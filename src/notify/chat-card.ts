@@ -186,7 +186,7 @@ export function groupCard(ns: readonly Notification[], opts: { note?: string | u
   };
 }
 
-/** The card of `lookout test-webhook`: `where` names what it went through ("this webhook", "this bot"). */
+/** The card of `lookout test-notify`: `where` names what it went through ("this webhook", "this bot"). */
 export function testCard(hostname: string, at: number, where: string, links?: DashboardLinks): ChatCard {
   return {
     title: `[${hostname}] Lookout test message`,

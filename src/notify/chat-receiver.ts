@@ -170,7 +170,7 @@ export abstract class ChatNotifier implements Notifier {
   protected abstract postUrl(): string;
   /** The body of a card, within the service's limits. Pure; throws only on a Lookout bug. */
   abstract render(card: ChatCard): unknown;
-  /** How the service's answers read; `oneShot` for lookout test-webhook. */
+  /** How the service's answers read; `oneShot` for lookout test-notify. */
   protected abstract answerWording(oneShot: boolean): AnswerWording;
   protected abstract noAnswerWording(oneShot: boolean): NetworkWording;
   /** The wait the service asked for, as Retry-After text (seconds or a date): default the header. */

@@ -32,7 +32,7 @@ import type { DeliveryResult } from "./notifier.js";
 /**
  * How a message says that trying again may help. The same answer reads
  * differently to the agent, which tries again by itself (AGENT_RETRY, the
- * default), and to `lookout test-webhook`, which makes one attempt and leaves
+ * default), and to `lookout test-notify`, which makes one attempt and leaves
  * the next to the user (ONE_SHOT_RETRY). `waitMs`: how long the receiver asked
  * to wait (Retry-After), when it said.
  */
@@ -41,7 +41,7 @@ export type RetryWording = (waitMs?: number) => string;
 export const AGENT_RETRY: RetryWording = (waitMs) => `Lookout will try again${waitMs !== undefined ? ` in ${formatDuration(waitMs)}` : ""}.`;
 
 export const ONE_SHOT_RETRY: RetryWording = (waitMs) =>
-  `A temporary problem: run lookout test-webhook again in ${waitMs !== undefined && waitMs > 0 ? formatDuration(waitMs) : "a minute"}.`;
+  `A temporary problem: run lookout test-notify again in ${waitMs !== undefined && waitMs > 0 ? formatDuration(waitMs) : "a minute"}.`;
 
 /**
  * `Retry-After` in milliseconds: delay-seconds (`3`) or an HTTP date.
@@ -95,7 +95,7 @@ export interface AnswerFacts {
   code?: string;
   /** The body, safe to quote: redacted, one line, at most 200 characters, in quotes (or "an empty answer", "an HTML page…"). */
   quoted: string;
-  /** "Lookout will try again." (or the one-shot wording of `lookout test-webhook`). */
+  /** "Lookout will try again." (or the one-shot wording of `lookout test-notify`). */
   again: string;
   /** How long the receiver asked to wait (Retry-After), when it said. */
   waitMs?: number;

@@ -97,7 +97,7 @@ export interface Notifier {
    * once). Receivers without it get them one by one.
    */
   sendMany?(notifications: Notification[], opts?: SendOptions): Promise<DeliveryResult>;
-  /** A test message (`lookout test-webhook`). */
+  /** A test message (`lookout test-notify`). */
   sendTest(hostname: string): Promise<DeliveryResult>;
 }
 

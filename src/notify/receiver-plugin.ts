@@ -50,7 +50,7 @@ export interface ReceiverPlugin<Entry extends ReceiverEntry = ReceiverEntry> {
   readonly configKey: string;
   /** The receiver of one entry; undefined when something is wrong with it (said in `ctx.problems`). */
   create(entry: Entry, ctx: ReceiverContext): Notifier | undefined;
-  /** A receiver of a bare URL (`lookout test-webhook --url`), when this kind takes one. */
+  /** A receiver of a bare URL (`lookout test-notify --url`), when this kind takes one. */
   fromUrl?(url: string): Notifier;
 }
 

@@ -6,6 +6,7 @@
 import type { LoadedConfig } from "../config/load.js";
 import { alertmanagerPlugin } from "./alertmanager/alertmanager.js";
 import { discordPlugin } from "./discord/discord.js";
+import { emailPlugin } from "./email/email.js";
 import { gotifyPlugin } from "./gotify/gotify.js";
 import type { Notifier } from "./notifier.js";
 import { ntfyPlugin } from "./ntfy/ntfy.js";
@@ -18,7 +19,7 @@ import { telegramPlugin } from "./telegram/telegram.js";
 import { webhookPlugin } from "./webhook/webhook.js";
 
 export const RECEIVER_PLUGINS: readonly ReceiverPlugin[] = [
-  slackPlugin, // notify.slack, LOOKOUT_SLACK_WEBHOOK_URL; any URL for test-webhook --url
+  slackPlugin, // notify.slack, LOOKOUT_SLACK_WEBHOOK_URL; any URL for test-notify --url
   webhookPlugin, // notify.webhooks
   alertmanagerPlugin, // notify.alertmanager (Alertmanager's API v2)
   discordPlugin,
@@ -28,6 +29,7 @@ export const RECEIVER_PLUGINS: readonly ReceiverPlugin[] = [
   gotifyPlugin, // notify.gotify
   pushoverPlugin, // notify.pushover
   pagerdutyPlugin, // notify.pagerduty (Events API v2, one event per alert)
+  emailPlugin, // notify.email (SMTP; nodemailer loaded with the first mail)
 ];
 
 export interface Receivers {
@@ -58,7 +60,7 @@ export function createNotifiers(loaded: LoadedConfig): Notifier[] {
   return [...buildReceivers(loaded).notifiers];
 }
 
-/** A receiver of a bare URL (`lookout test-webhook --url`): the first kind that takes one (Slack). */
+/** A receiver of a bare URL (`lookout test-notify --url`): the first kind that takes one (Slack). */
 export function notifierFromUrl(url: string): Notifier | undefined {
   for (const plugin of RECEIVER_PLUGINS) if (plugin.fromUrl) return plugin.fromUrl(url);
   return undefined;

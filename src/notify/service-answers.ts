@@ -28,7 +28,7 @@ export interface ServiceContext {
   auth: string;
   /** What is sent: "the message", "the event". */
   what: string;
-  /** The words of `lookout test-webhook` (one attempt): nothing waits in an outbox. */
+  /** The words of `lookout test-notify` (one attempt): nothing waits in an outbox. */
   oneShot?: boolean;
 }
 

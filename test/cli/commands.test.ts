@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli, workspace } from "../support/cli.js";
 import { hostRulesOnly } from "../support/configs.js";
 import { FAKE_SLACK_PATH, FakeSlack } from "../support/fake-slack.js";
+import { FakeSmtp, TLS_DIR } from "../support/fake-smtp.js";
 
 const fake = new FakeSlack();
 beforeAll(async () => {
@@ -21,7 +22,7 @@ describe("lookout --version and --help", () => {
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 
-  it.each(["init", "run", "check", "status", "test-webhook"])("%s --help shows the global options and an example", async (cmd) => {
+  it.each(["init", "run", "check", "status", "test-notify"])("%s --help shows the global options and an example", async (cmd) => {
     const r = await runCli([cmd, "--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Example/);
@@ -115,9 +116,9 @@ describe("bad configuration", () => {
   });
 });
 
-describe("lookout test-webhook", () => {
+describe("lookout test-notify", () => {
   it("exits 0 when Slack answers ok, and never prints the URL", async () => {
-    const r = await runCli(["test-webhook", "--url", fake.url]);
+    const r = await runCli(["test-notify", "--url", fake.url]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/OK/);
     expect(r.stdout + r.stderr).not.toContain(fake.url);
@@ -133,7 +134,7 @@ describe("lookout test-webhook", () => {
     [400, "invalid_payload", /report/i],
   ])("explains %i %s in plain words and exits 1", async (status, body, advice) => {
     fake.respondWith([{ status, body }]);
-    const r = await runCli(["test-webhook"], { env: { LOOKOUT_SLACK_WEBHOOK_URL: fake.url } });
+    const r = await runCli(["test-notify"], { env: { LOOKOUT_SLACK_WEBHOOK_URL: fake.url } });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAILED/);
     expect(r.stdout).toMatch(advice);
@@ -142,14 +143,14 @@ describe("lookout test-webhook", () => {
 
   it("explains rate limiting", async () => {
     fake.respondWith([{ status: 429, body: "rate_limited", headers: { "retry-after": "30" } }]);
-    const r = await runCli(["test-webhook", "--url", fake.url]);
+    const r = await runCli(["test-notify", "--url", fake.url]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/rate/i);
     expect(r.stdout).toMatch(/30 ?s/);
   });
 
   it("says a wrong path is unknown to Slack", async () => {
-    const r = await runCli(["test-webhook", "--url", fake.urlFor("/services/T000/B000/WRONG")]);
+    const r = await runCli(["test-notify", "--url", fake.urlFor("/services/T000/B000/WRONG")]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/no_service/);
     expect(r.stdout).not.toContain("WRONG");
@@ -157,16 +158,101 @@ describe("lookout test-webhook", () => {
 
   it("says what to do when nothing is configured", async () => {
     const ws = workspace("{}\n");
-    const r = await runCli(["test-webhook", "--config", ws.config]);
+    const r = await runCli(["test-notify", "--config", ws.config]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/no webhook configured: pass --url URL, export LOOKOUT_SLACK_WEBHOOK_URL/);
+    expect(r.stderr).toMatch(/no receiver configured: pass --url URL, export LOOKOUT_SLACK_WEBHOOK_URL/);
+  });
+
+  it("tests every configured receiver, Slack and mail alike, or the one --receiver names, and says each one's answer", async () => {
+    const smtp = new FakeSmtp();
+    await smtp.start();
+    try {
+      const ws = workspace(
+        [
+          "notify:",
+          "  slack:",
+          "    - name: team",
+          `      webhook_url: ${fake.url}`,
+          "  email:",
+          "    - name: oncall-mail",
+          `      smtp: { host: 127.0.0.1, port: ${smtp.port}, ca_file: ${join(TLS_DIR, "cert.pem")} }`,
+          "      from: lookout@example.com",
+          "      to: [oncall@example.com]",
+          "",
+        ].join("\n"),
+      );
+      const all = await runCli(["test-notify", "--config", ws.config]);
+      expect(all.code).toBe(0);
+      expect(all.stdout).toMatch(/^team \(.*\/services\/T…\/B…\/\*\*\*\*\): OK: /m);
+      expect(all.stdout).toMatch(
+        /^oncall-mail \(smtp:\/\/127\.0\.0\.1:\d+ → oncall@example\.com\): OK: The mail server took the test mail: .* accepted it for oncall@example\.com \(250 /m,
+      );
+      expect(fake.requests).toHaveLength(1);
+      expect(smtp.mails).toHaveLength(1);
+
+      const one = await runCli(["test-notify", "--config", ws.config, "--receiver", "oncall-mail"]);
+      expect(one.code).toBe(0);
+      expect(one.stdout.trim().split("\n")).toHaveLength(1);
+      expect(fake.requests).toHaveLength(1);
+      expect(smtp.mails).toHaveLength(2);
+
+      const unknown = await runCli(["test-notify", "--config", ws.config, "--receiver", "nobody"]);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('--receiver: no receiver is named "nobody"; the receivers are team, oncall-mail');
+
+      // A mail server that refuses: FAILED, in plain words, exit 1.
+      smtp.failNext([{ at: "data", code: 554, message: "5.7.1 Message rejected as spam" }]);
+      const refused = await runCli(["test-notify", "--config", ws.config, "--receiver", "oncall-mail"]);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toMatch(
+        /^oncall-mail .*: FAILED: The mail server 127\.0\.0\.1:\d+ of oncall-mail refused the mail at DATA \(it answered: 554 5\.7\.1 Message rejected as spam\)\. .*Not retried\./m,
+      );
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it("a mail server that refuses the login: FAILED in plain words, and the password nowhere in the output", async () => {
+    const PASSWORD = "Sm7pPassw0rdNeverShown";
+    const smtp = new FakeSmtp({ auth: { user: "lookout", pass: "the-right-one" } });
+    await smtp.start();
+    try {
+      const ws = workspace(
+        [
+          "notify:",
+          "  email:",
+          "    - name: oncall-mail",
+          `      smtp: { host: 127.0.0.1, port: ${smtp.port}, username: lookout, password: "\${SMTP_PASSWORD}", ca_file: ${join(TLS_DIR, "cert.pem")} }`,
+          "      from: lookout@example.com",
+          "      to: [oncall@example.com]",
+          "",
+        ].join("\n"),
+      );
+      const r = await runCli(["test-notify", "--config", ws.config], { env: { SMTP_PASSWORD: PASSWORD, LOOKOUT_DEBUG: "1" } });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^oncall-mail .*: FAILED: .* refused the login of the user lookout \(it answered: 535 5\.7\.8 Authentication credentials invalid\).*Not retried\./m);
+      expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+      expect(smtp.mails).toHaveLength(0);
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it("still answers to its old name, test-webhook, which help lists as its alias", async () => {
+    const r = await runCli(["test-webhook", "--url", fake.url]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/OK/);
+    expect(fake.requests).toHaveLength(1);
+    const help = await runCli(["--help"]);
+    expect(help.stdout).toMatch(/test-notify\|test-webhook/);
+    expect(help.stdout).toMatch(/alias:\s+test-webhook/);
   });
 
   it("reports an unreachable receiver without a stack", async () => {
     const closed = new FakeSlack();
     const { port } = await closed.start();
     await closed.close(); // nothing listens there now
-    const r = await runCli(["test-webhook", "--url", `http://127.0.0.1:${port}${FAKE_SLACK_PATH}`]);
+    const r = await runCli(["test-notify", "--url", `http://127.0.0.1:${port}${FAKE_SLACK_PATH}`]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/refused|could not connect/i);
     expect(r.stderr).not.toMatch(/\n\s+at /);

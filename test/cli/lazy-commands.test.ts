@@ -55,12 +55,14 @@ const MARKERS: Record<string, RegExp> = {
   store: /agent\.lock\.db/,
   "Docker client": /\/containers\/json/,
   receivers: /\bclass SlackNotifier\b/,
+  "mail receiver": /\bEmailNotifier\b/,
 };
 
 /** What the files a command loaded hold (SQLite also when its native addon itself was loaded). */
 function codeIn(modules: string[]): string[] {
   const found = new Set<string>();
   for (const m of modules) {
+    if (m.startsWith("node_modules/nodemailer/")) found.add("nodemailer");
     if (m.startsWith("node_modules/better-sqlite3/")) found.add("SQLite");
     if (!m.startsWith("dist/") || !existsSync(join(ROOT, m))) continue;
     const text = readFileSync(join(ROOT, m), "utf8");
@@ -68,7 +70,7 @@ function codeIn(modules: string[]): string[] {
   }
   return [...found].sort();
 }
-const HEAVY = ["zod", "yaml", "config schema", "SQLite", "store", "Docker client", "receivers"];
+const HEAVY = ["zod", "yaml", "config schema", "SQLite", "store", "Docker client", "receivers", "nodemailer"];
 const heavyIn = (modules: string[]) => codeIn(modules).filter((c) => HEAVY.includes(c));
 
 describe("what each command loads", () => {
@@ -88,6 +90,7 @@ describe("what each command loads", () => {
     ["run", "--help"],
     ["status", "--help"],
     ["silence", "add", "--help"],
+    ["test-notify", "--help"],
     ["test-webhook", "--help"],
     ["init", "--help"],
     ["export", "--help"],
@@ -117,13 +120,28 @@ describe("what each command loads", () => {
     }
   });
 
-  it("test-webhook loads neither SQLite nor the Docker client", async () => {
-    const r = await loadedBy(["test-webhook", "--url", "not a url"]);
-    expect(r.code).toBe(2);
-    // It reads the config (so this hook does see them), …
-    expect(codeIn(r.modules)).toEqual(expect.arrayContaining(["yaml", "zod", "config schema"]));
-    // … and nothing of the store or Docker.
-    expect(codeIn(r.modules).filter((c) => ["SQLite", "store", "Docker client"].includes(c))).toEqual([]);
+  it("test-notify (and its alias test-webhook) loads neither SQLite nor the Docker client, nor nodemailer without a mail receiver", async () => {
+    for (const name of ["test-notify", "test-webhook"]) {
+      const r = await loadedBy([name, "--url", "not a url"]);
+      expect(r.code).toBe(2);
+      // It reads the config (so this hook does see them), …
+      expect(codeIn(r.modules)).toEqual(expect.arrayContaining(["yaml", "zod", "config schema"]));
+      // … and nothing of the store, Docker or the mail library.
+      expect(codeIn(r.modules).filter((c) => ["SQLite", "store", "Docker client", "nodemailer"].includes(c))).toEqual([]);
+    }
+  });
+
+  it("nodemailer is loaded by the mail receiver when it sends, not when it is built", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lookout-lazy-"));
+    const config = join(dir, "lookout.yaml");
+    // Port 9 on 127.0.0.1 (discard): nothing listens there, the send fails at once.
+    writeFileSync(config, "notify:\n  email:\n    - name: m\n      smtp: { host: 127.0.0.1, port: 9 }\n      from: a@example.com\n      to: [b@example.com]\n");
+    const checked = await loadedBy(["check", "--config", config, "--data-dir", join(dir, "data"), "--json"]);
+    expect(codeIn(checked.modules)).toContain("mail receiver");
+    expect(codeIn(checked.modules)).not.toContain("nodemailer");
+    const tested = await loadedBy(["test-notify", "--config", config]);
+    expect(tested.code).toBe(1);
+    expect(codeIn(tested.modules)).toContain("nodemailer");
   });
 });
 

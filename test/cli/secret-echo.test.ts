@@ -1,7 +1,7 @@
 /**
  * A receiver that echoes what it was sent (`404 Cannot POST /services/T…/B…/<token>`,
  * as Express and many proxies answer) must not get a secret into anything
- * Lookout shows, logs, stores or sends: the real CLI (`test-webhook`, `check`,
+ * Lookout shows, logs, stores or sends: the real CLI (`test-notify`, `check`,
  * `status`, `status --json`), the bytes of the data directory, and the
  * "could not be delivered" note another receiver gets. Every part of a secret
  * URL (the path segments that are not public words, the query, each query
@@ -65,12 +65,12 @@ describe("a receiver that echoes the request in its answer", () => {
     const args = ["--config", ws.config, "--data-dir", ws.data];
 
     // The echo really holds the secrets: the test would be empty otherwise.
-    const t = await runCli(["test-webhook", ...args], { env });
+    const t = await runCli(["test-notify", ...args], { env });
     expect(server.requests.some((r) => echo(r).body.includes(`${HOOK_QUERY} (key=${SHORT_KEY})`))).toBe(true);
     expect(t.code).toBe(1);
     expect(t.stdout).toMatch(/echoing .*FAILED: Slack refused the message .*HTTP 404.*the webhook was not found, "Cannot POST \/services\/T…\/B…\/\*\*\*\*"/);
     expect(t.stdout).toMatch(/pager .*FAILED: .*HTTP 404, "Cannot POST \/hooks\/\*\*\*\*\?\*\*\*\* \(key=\*\*\*\*\)"/);
-    expectNoSecret("test-webhook", t.stdout + t.stderr);
+    expectNoSecret("test-notify", t.stdout + t.stderr);
 
     // The alert fires: the echoing receivers refuse it (4xx, not retried) and the heartbeat's ping is refused.
     const first = await runCli(["check", ...args], { env });

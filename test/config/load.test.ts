@@ -216,7 +216,7 @@ notify:
 `),
     ).toEqual([
       'notify.webhooks[1].name: "oncall" is also the name of notify.slack[0]; give each receiver its own name',
-      'notify.routes[0].receiver: no receiver is named "on-call" (the receivers are oncall, slack[1], webhook[0]); give the receiver a name: in notify.slack, notify.webhooks, notify.alertmanager, notify.discord, notify.telegram, notify.teams, notify.ntfy, notify.gotify, notify.pushover or notify.pagerduty, or use one of those',
+      'notify.routes[0].receiver: no receiver is named "on-call" (the receivers are oncall, slack[1], webhook[0]); give the receiver a name: in notify.slack, notify.webhooks, notify.alertmanager, notify.discord, notify.telegram, notify.teams, notify.ntfy, notify.gotify, notify.pushover, notify.pagerduty or notify.email, or use one of those',
     ]);
   });
 });

@@ -169,8 +169,8 @@ describe("HTTP answers: one ladder for every receiver", () => {
   it("says trying again for the agent or for a person at a terminal", () => {
     expect(AGENT_RETRY()).toBe("Lookout will try again.");
     expect(AGENT_RETRY(3000)).toBe("Lookout will try again in 3s.");
-    expect(ONE_SHOT_RETRY()).toBe("A temporary problem: run lookout test-webhook again in a minute.");
-    expect(ONE_SHOT_RETRY(120_000)).toBe("A temporary problem: run lookout test-webhook again in 2m.");
+    expect(ONE_SHOT_RETRY()).toBe("A temporary problem: run lookout test-notify again in a minute.");
+    expect(ONE_SHOT_RETRY(120_000)).toBe("A temporary problem: run lookout test-notify again in 2m.");
   });
 });
 
@@ -232,7 +232,7 @@ describe("no answer: one network ladder for every receiver", () => {
 
   it("names the time limit and the retry wording", () => {
     const r = resultFromNoAnswer(new DOMException("t", "TimeoutError"), NET, { timeoutMs: 10_000, retry: ONE_SHOT_RETRY });
-    expect(r.message).toBe("timeout timeout within 10s A temporary problem: run lookout test-webhook again in a minute.");
+    expect(r.message).toBe("timeout timeout within 10s A temporary problem: run lookout test-notify again in a minute.");
   });
 
   it("a receiver without words for an invalid request words it, and retries it, as any other code", () => {

@@ -40,7 +40,7 @@ import { alertsUrl, type PostableAlert, postableAlerts } from "./api.js";
 export const DEFAULT_RESEND_EVERY_MS = 60_000;
 /** A firing alert holds in Alertmanager this many re-send periods (Prometheus: 4). */
 export const VALID_FOR_RESENDS = 4;
-/** How long `lookout test-webhook`'s test alert holds before Alertmanager resolves it by itself. */
+/** How long `lookout test-notify`'s test alert holds before Alertmanager resolves it by itself. */
 export const TEST_ALERT_MS = 5 * 60_000;
 
 export interface AlertmanagerNotifierConfig {

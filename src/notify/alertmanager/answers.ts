@@ -48,7 +48,7 @@ export function alertmanagerMessage(quoted: string): string {
   return clean === "" ? quoted : `"${clean}"`;
 }
 
-/** What waits while Alertmanager cannot take alerts: the agent's outbox; nothing for `lookout test-webhook` (`oneShot`). */
+/** What waits while Alertmanager cannot take alerts: the agent's outbox; nothing for `lookout test-notify` (`oneShot`). */
 const waiting = (oneShot: boolean) => (oneShot ? "" : " The alerts wait in Lookout's outbox meanwhile.");
 
 export function alertmanagerAnswerWording(ctx: AlertmanagerContext, oneShot = false): AnswerWording {

@@ -389,7 +389,7 @@ export function buildSlackMessage(n: Notification, opts: SlackMessageOptions = {
   return payload(title, colorOf(n), capBlocks(header, body, context, actions));
 }
 
-/** The message of `lookout test-webhook`; with `links`, a button to the dashboard's overview of the last hour. */
+/** The message of `lookout test-notify`; with `links`, a button to the dashboard's overview of the last hour. */
 export function buildSlackTestMessage(hostname: string, at: number, links?: DashboardLinks): SlackPayload {
   const title = `[${hostname}] Lookout test message`;
   const header: SlackHeaderBlock = { type: "header", text: headerText(title) };

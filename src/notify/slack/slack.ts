@@ -133,7 +133,7 @@ export class SlackNotifier implements Notifier {
 /**
  * Slack's plugin: `notify.slack` entries (or LOOKOUT_SLACK_WEBHOOK_URL alone),
  * each URL from `webhook_url` or read from `webhook_url_file`; any URL for
- * `lookout test-webhook --url`.
+ * `lookout test-notify --url`.
  */
 export const slackPlugin: ReceiverPlugin<SlackReceiverConfig> = {
   kind: "slack",

@@ -178,7 +178,7 @@ export function webhookTestNotification(hostname: string, now: number, receiver:
       summary: `test notification from Lookout: the webhook ${receiver} works`,
     },
     details: {
-      facts: [{ label: "Sent by", value: "lookout test-webhook; nothing is wrong" }],
+      facts: [{ label: "Sent by", value: "lookout test-notify; nothing is wrong" }],
     },
   };
 }

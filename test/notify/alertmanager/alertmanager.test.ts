@@ -121,10 +121,10 @@ describe("AlertmanagerNotifier against a stand-in", () => {
     const refused = await down.send(sampleNotification());
     expect(refused).toMatchObject({ ok: false, retryable: true, code: "ECONNREFUSED" });
     expect(refused.message).toMatch(/was refused.*wait in Lookout's outbox/);
-    // lookout test-webhook makes one attempt: nothing waits in an outbox.
+    // lookout test-notify makes one attempt: nothing waits in an outbox.
     const test = await down.sendTest("web-1");
     expect(test).toMatchObject({ ok: false, code: "ECONNREFUSED" });
-    expect(test.message).toMatch(/run lookout test-webhook again/);
+    expect(test.message).toMatch(/run lookout test-notify again/);
     expect(test.message).not.toMatch(/outbox/);
   });
 

@@ -381,7 +381,7 @@ describe("each service's own rules", () => {
     gotify.mode = "down";
     const r = await CASES[1]!.make().sendTest("web-1");
     expect(r).toMatchObject({ ok: false, retryable: true });
-    expect(r.message).toMatch(/run lookout test-webhook again/);
+    expect(r.message).toMatch(/run lookout test-notify again/);
     expect(r.message).not.toMatch(/outbox/);
   });
 

@@ -7,11 +7,15 @@ import { createNotifiers, notifierFromUrl } from "../../notify/registry.js";
 import { redact } from "../../secrets.js";
 import { loadFromCommand } from "../context.js";
 
-/** `lookout test-webhook` (commands/test-webhook.ts defines its options). */
-export async function testWebhook(opts: { url?: string }, cmd: Command): Promise<void> {
+/**
+ * `lookout test-notify` (commands/test-notify.ts defines its options): a test
+ * to each receiver, one after the other, and each one's answer in plain words.
+ */
+export async function testNotify(opts: { url?: string; receiver?: string }, cmd: Command): Promise<void> {
   const loaded = loadFromCommand(cmd);
   let notifiers: Notifier[];
   if (opts.url) {
+    if (opts.receiver) throw new LookoutError("--url and --receiver: give one or the other", { exitCode: 2 });
     try {
       new URL(opts.url);
     } catch {
@@ -21,10 +25,21 @@ export async function testWebhook(opts: { url?: string }, cmd: Command): Promise
     notifiers = byUrl ? [byUrl] : [];
   } else {
     notifiers = createNotifiers(loaded);
+    if (opts.receiver !== undefined) {
+      const named = notifiers.filter((n) => n.name === opts.receiver);
+      if (named.length === 0) {
+        const known = notifiers.map((n) => n.name);
+        throw new LookoutError(
+          `--receiver: no receiver is named ${JSON.stringify(opts.receiver)}; ${known.length > 0 ? `the receivers are ${known.join(", ")}` : "none is configured"}`,
+          { exitCode: 2 },
+        );
+      }
+      notifiers = named;
+    }
   }
   if (notifiers.length === 0) {
     const lists = Object.values(RECEIVER_LISTS).map((l) => `notify.${l}`);
-    throw new LookoutError(`no webhook configured: pass --url URL, export LOOKOUT_SLACK_WEBHOOK_URL, or add ${lists.slice(0, -1).join(", ")} or ${lists.at(-1)} to lookout.yaml`, {
+    throw new LookoutError(`no receiver configured: pass --url URL, export LOOKOUT_SLACK_WEBHOOK_URL, or add ${lists.slice(0, -1).join(", ")} or ${lists.at(-1)} to lookout.yaml`, {
       exitCode: 1,
     });
   }

@@ -1,6 +1,6 @@
 /**
  * A temporary failure reads differently to the agent, which tries again by
- * itself, and to `lookout test-webhook`, which makes one attempt: the same
+ * itself, and to `lookout test-notify`, which makes one attempt: the same
  * answer mapping, worded for each.
  */
 
@@ -14,43 +14,43 @@ import { sampleNotification } from "../support/sample-notification.js";
 
 const { slack, hook } = standInReceivers();
 
-describe("lookout test-webhook on a temporary failure", () => {
+describe("lookout test-notify on a temporary failure", () => {
   it("tells the user to run it again, not that Lookout will", async () => {
     slack.respondWith([{ status: 500, body: "internal_error" }]);
-    const r = await runCli(["test-webhook", "--url", slack.url]);
+    const r = await runCli(["test-notify", "--url", slack.url]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/FAILED: Slack had a problem on its side .*\. A temporary problem: run lookout test-webhook again in a minute\./);
+    expect(r.stdout).toMatch(/FAILED: Slack had a problem on its side .*\. A temporary problem: run lookout test-notify again in a minute\./);
     expect(r.stdout).not.toMatch(/Lookout will try again/);
   });
 
   it("gives Slack's Retry-After as the wait", async () => {
     slack.respondWith([{ status: 429, body: "rate_limited", headers: { "retry-after": "30" } }]);
-    const r = await runCli(["test-webhook", "--url", slack.url]);
+    const r = await runCli(["test-notify", "--url", slack.url]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("run lookout test-webhook again in 30s.");
+    expect(r.stdout).toContain("run lookout test-notify again in 30s.");
     expect(r.stdout).not.toMatch(/Lookout will try again/);
   });
 
   it("words a generic webhook's 503 and an unreachable Slack the same way", async () => {
     hook.respondWith([{ status: 503, body: "maintenance" }]);
     const ws = workspace(`notify:\n  webhooks:\n    - name: pager\n      url: \${HOOK}\n`);
-    const r = await runCli(["test-webhook", "--config", ws.config], { env: { HOOK: hook.url } });
+    const r = await runCli(["test-notify", "--config", ws.config], { env: { HOOK: hook.url } });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^pager \(.*\): FAILED: .*HTTP 503.*A temporary problem: run lookout test-webhook again in a minute\./m);
+    expect(r.stdout).toMatch(/^pager \(.*\): FAILED: .*HTTP 503.*A temporary problem: run lookout test-notify again in a minute\./m);
     expect(r.stdout).not.toMatch(/Lookout will try again/);
 
     const closed = new FakeSlack();
     await closed.start();
     const url = closed.url;
     await closed.close();
-    const refused = await runCli(["test-webhook", "--url", url]);
+    const refused = await runCli(["test-notify", "--url", url]);
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(/refused .*A temporary problem: run lookout test-webhook again in a minute\./);
+    expect(refused.stdout).toMatch(/refused .*A temporary problem: run lookout test-notify again in a minute\./);
   });
 });
 
 describe("the agent's delivery on a temporary failure", () => {
-  it("still says Lookout will try again (send), while sendTest says to run test-webhook again", async () => {
+  it("still says Lookout will try again (send), while sendTest says to run test-notify again", async () => {
     const s = new SlackNotifier({ name: "slack[0]", url: slack.url, minSeverity: "warning" });
     slack.respondWith([
       { status: 503, body: "" },
@@ -61,7 +61,7 @@ describe("the agent's delivery on a temporary failure", () => {
     expect(sent.message).toContain("Lookout will try again.");
     const tested = await s.sendTest("web-1");
     expect(tested).toMatchObject({ ok: false, retryable: true });
-    expect(tested.message).toContain("A temporary problem: run lookout test-webhook again in a minute.");
+    expect(tested.message).toContain("A temporary problem: run lookout test-notify again in a minute.");
     expect(tested.message).not.toContain("Lookout will try again");
 
     const w = new WebhookNotifier({ name: "pager", url: hook.url, headers: {}, minSeverity: "warning" });
@@ -70,6 +70,6 @@ describe("the agent's delivery on a temporary failure", () => {
       { status: 500, body: "down" },
     ]);
     expect((await w.send(sampleNotification())).message).toContain("Lookout will try again.");
-    expect((await w.sendTest("web-1")).message).toContain("A temporary problem: run lookout test-webhook again in a minute.");
+    expect((await w.sendTest("web-1")).message).toContain("A temporary problem: run lookout test-notify again in a minute.");
   });
 });

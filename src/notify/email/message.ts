@@ -1,0 +1,350 @@
+/**
+ * The mail of a notification, or of a group of them (a burst: one mail): a
+ * pure function from notifications to a subject, a text part, an HTML part
+ * and the threading headers. Nothing here touches the network or nodemailer.
+ *
+ * Machine text (host names, labels, container names, log lines) is made inert
+ * for each part: in the subject and every single-line place its control
+ * characters are shown escaped (`\n`, `\x1b`), so no line break reaches a
+ * header (no header injection) nor forges a line; in the HTML part it is also
+ * HTML-escaped, so `<img src=…>`, `<a href>` or `<script>` show as text. The
+ * HTML has no remote image, no script and no style sheet: inline styles only.
+ *
+ * Threading: each alert's firing has an id of its own (`alertThreadId`, from
+ * its fingerprint and when it started firing). A mail about one firing alert
+ * goes out with that Message-ID; every later mail about the same firing (a
+ * reminder, an escalation, its resolution) says In-Reply-To and References
+ * that id, so mail clients show the resolution under the alert. A group's
+ * mail refers to the ids of all its alerts.
+ */
+import { createHash } from "node:crypto";
+import { groupTitle, lastedFrom, notificationTitle, since } from "../../alert/title.js";
+import { oneLine, textBlock } from "../../escape.js";
+import type { Notification } from "../../model/notification.js";
+import { formatBytes, formatThreshold, formatValue } from "../../units.js";
+import { keepEnd, safeEnd } from "../cut-text.js";
+import type { DashboardLinks } from "../links.js";
+import { UNDELIVERED_TITLE, withNote } from "../notifier.js";
+import { bySeverity } from "../slack/message.js";
+
+/** Limits Lookout keeps to (a mail has few of its own: servers take 10 MB or more, a header line 998 characters). */
+export const EMAIL_LIMITS = {
+  /** A subject longer than a mail list shows is cut with "…" (RFC 5322 asks for lines under 78; encoded words are folded). */
+  subject: 200,
+  /** One block of log lines keeps its last this many characters. */
+  section: 20_000,
+  /** Alerts listed one by one in a group's mail; the rest are named on one line. */
+  groupShown: 100,
+} as const;
+
+const ELLIPSIS = "…";
+const TOP_PROCESSES = 5;
+
+export interface EmailContent {
+  subject: string;
+  text: string;
+  html: string;
+  /** Without `<>`; the domain is the sender's. */
+  messageId: string;
+  /** The alerts' firing mails this one follows (for In-Reply-To and References), without `<>`. */
+  references: string[];
+}
+
+export interface EmailMessageOptions {
+  /** `subject_prefix`, put before every subject. */
+  subjectPrefix?: string | undefined;
+  /** The domain of the Message-IDs: the sender's (`from`). */
+  domain: string;
+  links?: DashboardLinks | undefined;
+  /** What could not be delivered before. */
+  note?: string | undefined;
+}
+
+// ---------------------------------------------------------------- text helpers
+
+/** HTML-escaped, for text and attribute values alike. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+
+/** Machine text for a single-line place of the HTML part. */
+const htmlLine = (text: string) => escapeHtml(oneLine(text));
+/** Machine text for a block of lines of the HTML part (inside <pre>). */
+const htmlBlock = (text: string) => escapeHtml(textBlock(text));
+
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return text.slice(0, safeEnd(text, max - ELLIPSIS.length)) + ELLIPSIS;
+}
+
+/** The subject: the prefix, then the title as Slack's header has it, one line, cut to EMAIL_LIMITS.subject. */
+export function emailSubject(title: string, prefix?: string): string {
+  const head = prefix ? `${oneLine(prefix).trim()} ` : "";
+  return cut(head + oneLine(title), EMAIL_LIMITS.subject);
+}
+
+// ---------------------------------------------------------------- threading
+
+/** A Message-ID's left part from any text: letters, digits and `.-_` only. */
+function idPart(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 64);
+}
+
+/** The id of an alert's firing (fingerprint and start): its first mail's Message-ID, what later mails about it refer to. */
+export function alertThreadId(n: Notification, domain: string): string {
+  const hash = createHash("sha256").update(`${n.alert.fingerprint}\n${n.alert.firingSince}`).digest("hex").slice(0, 24);
+  return `lookout.alert.${hash}@${domain}`;
+}
+
+/** The domain of the sender's address, for Message-IDs; `lookout.invalid` when it has none fit for one. */
+export function messageIdDomain(from: string): string {
+  const m = /@([A-Za-z0-9.-]+?)\.?>?$/.exec(from.trim());
+  return m?.[1] ?? "lookout.invalid";
+}
+
+function threading(ns: readonly Notification[], domain: string): { messageId: string; references: string[] } {
+  const ids = [...new Set(ns.filter((n) => n.kind !== "summary").map((n) => alertThreadId(n, domain)))];
+  const only = ns.length === 1 ? ns[0]! : undefined;
+  if (only && only.kind === "firing") return { messageId: ids[0]!, references: [] };
+  const hash = createHash("sha256")
+    .update(ns.map((n) => n.id).join(","))
+    .digest("hex")
+    .slice(0, 12);
+  return { messageId: `lookout.${idPart(ns[0]?.id ?? "mail")}.${hash}@${domain}`, references: ids };
+}
+
+// ---------------------------------------------------------------- one notification
+
+interface Field {
+  label: string;
+  value: string;
+}
+
+function severityText(n: Notification): string {
+  const a = n.alert;
+  const word = a.severity === "critical" ? "Critical" : "Warning";
+  switch (n.kind) {
+    case "resolved":
+      return `Resolved (was ${a.maxSeverity ?? a.severity})`;
+    case "escalated":
+      return a.severity === "critical" ? "Critical (was warning)" : `${word} (escalated)`;
+    case "reminder":
+      return `${word} (still firing)`;
+    case "flapping":
+      return `${word} (flapping)`;
+    case "summary":
+      return "Daily summary";
+    default:
+      return word;
+  }
+}
+
+function utc(ms: number): string {
+  return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC` : "unknown time";
+}
+
+/** The fields of one notification, raw (each part escapes them). */
+function fieldsOf(n: Notification): Field[] {
+  const a = n.alert;
+  const fields: Field[] = [
+    { label: "Host", value: n.hostname },
+    { label: "Severity", value: severityText(n) },
+  ];
+  if (a.summary === undefined) {
+    const threshold = `threshold ${formatThreshold(a.threshold, a.unit)}`;
+    const value =
+      n.kind === "resolved" ? `${formatValue(a.value, a.unit)} now · peak ${formatValue(a.peak, a.unit)} (${threshold})` : `${formatValue(a.value, a.unit)} (${threshold})`;
+    fields.push({ label: "Value", value: `${a.display}: ${value}` });
+  }
+  if (n.kind === "resolved") {
+    const from = lastedFrom(a);
+    fields.push({ label: "Lasted", value: `${since(from, n.at) || "under a second"} (from ${utc(from)} to ${utc(n.at)})` });
+  } else {
+    const held = since(a.activeSince, n.at);
+    fields.push({ label: "Since", value: `${utc(a.activeSince)}${held ? ` (${held})` : ""}` });
+  }
+  for (const f of n.details.facts) if (f.label || f.value) fields.push({ label: f.label, value: f.value });
+  return fields;
+}
+
+interface Section {
+  title: string;
+  text: string;
+  code: boolean;
+}
+
+function sectionsOf(n: Notification): Section[] {
+  const out: Section[] = [];
+  const top = n.details.topProcesses;
+  if (top && top.processes.length > 0) {
+    const shown = top.processes.slice(0, TOP_PROCESSES);
+    const names = shown.map((p) => `${cut(oneLine(p.name), 40)} (${p.pid})`);
+    const width = Math.max(...names.map((s) => s.length));
+    const lines = shown.map(
+      (p, i) => `${names[i]!.padEnd(width)} — ${top.by === "cpu" ? `${p.cpuPercent.toFixed(1)}% CPU` : `${p.memoryPercent.toFixed(1)}% memory (${formatBytes(p.rssBytes)})`}`,
+    );
+    out.push({ title: `Top processes by ${top.by === "cpu" ? "CPU" : "memory"}`, text: lines.join("\n"), code: true });
+  }
+  for (const s of n.details.sections ?? []) {
+    // Measured as the text part shows it: a code block's lines indented by 4.
+    if (s.title || s.text) out.push({ title: s.title, text: keepEnd(s.text, EMAIL_LIMITS.section, (t) => t.length + 4 * t.split("\n").length), code: s.code === true });
+  }
+  return out;
+}
+
+const COLORS = { critical: "#d50200", warning: "#f2a900", resolved: "#2eb67d", test: "#1d9bd1" } as const;
+
+function colorOf(n: Notification): string {
+  if (n.kind === "summary" && n.alert.value === 0) return COLORS.resolved;
+  return n.kind === "resolved" ? COLORS.resolved : COLORS[n.alert.severity];
+}
+
+function mark(n: Notification): string {
+  return n.kind === "resolved" ? "✅" : n.alert.severity === "critical" ? "🔴" : "🟠";
+}
+
+// ---------------------------------------------------------------- the two parts
+
+/** The HTML document around a body: no remote resource, inline styles only. */
+function htmlDocument(title: string, color: string, body: string): string {
+  return (
+    `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${htmlLine(title)}</title></head>\n` +
+    `<body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#1d1c1d">\n` +
+    `<div style="border-left:4px solid ${color};padding-left:12px">\n<h2 style="margin:0 0 12px;font-size:17px">${htmlLine(title)}</h2>\n${body}</div>\n` +
+    `<p style="color:#616061;font-size:12px;margin-top:16px">Sent by Lookout.</p>\n</body></html>\n`
+  );
+}
+
+function htmlFields(fields: Field[]): string {
+  const rows = fields.map(
+    (f) =>
+      `<tr><th style="text-align:left;vertical-align:top;padding:2px 12px 2px 0;white-space:nowrap">${htmlLine(f.label)}</th><td style="padding:2px 0">${htmlLine(f.value)}</td></tr>`,
+  );
+  return `<table style="border-collapse:collapse;margin-bottom:12px">\n${rows.join("\n")}\n</table>\n`;
+}
+
+function htmlSection(s: Section): string {
+  const head = s.title ? `<h3 style="margin:12px 0 4px;font-size:14px">${htmlLine(s.title)}</h3>\n` : "";
+  const body = s.code
+    ? `<pre style="background:#f4f4f4;padding:8px;overflow-x:auto;white-space:pre-wrap;font-size:12px">${htmlBlock(s.text)}</pre>\n`
+    : `<p style="white-space:pre-wrap;margin:0">${htmlBlock(s.text)}</p>\n`;
+  return head + body;
+}
+
+/** A link Lookout made (the dashboard's, from `http.public_url`): its URL escaped as an attribute. */
+function htmlLinks(links: Array<[string, string]>): string {
+  if (links.length === 0) return "";
+  return `<p>${links.map(([text, url]) => `<a href="${escapeHtml(url)}" style="margin-right:16px">${escapeHtml(text)}</a>`).join("")}</p>\n`;
+}
+
+function textFields(fields: Field[]): string {
+  return fields.map((f) => `${oneLine(f.label)}: ${oneLine(f.value)}`).join("\n");
+}
+
+function textSection(s: Section): string {
+  const body = textBlock(s.text);
+  return `${s.title ? `${oneLine(s.title)}\n` : ""}${s.code ? body.replace(/^/gm, "    ") : body}`;
+}
+
+function textLinks(links: Array<[string, string]>): string {
+  return links.map(([text, url]) => `${text}: ${url}`).join("\n");
+}
+
+function singleLinks(n: Notification, links?: DashboardLinks): Array<[string, string]> {
+  if (!links) return [];
+  if (n.kind === "summary") return [["Open in Lookout", links.summary(n)]];
+  const out: Array<[string, string]> = [["Open in Lookout", links.alert(n)]];
+  if (n.kind !== "resolved") out.push(["Silence 1 h", links.silence(n)]);
+  return out;
+}
+
+function footer(ids: string): string {
+  return `Lookout · ${ids}`;
+}
+
+/** The mail of one notification. */
+function singleMail(n: Notification, opts: EmailMessageOptions): Omit<EmailContent, "messageId" | "references"> {
+  const title = notificationTitle(n);
+  const fields = fieldsOf(n);
+  const sections = sectionsOf(n);
+  const links = singleLinks(n, opts.links);
+  const idLine = footer(`alert ${oneLine(n.alert.fingerprint)} · notification ${oneLine(n.id)}`);
+  const text = [oneLine(title), "", textFields(fields), ...sections.map((s) => `\n${textSection(s)}`), ...(links.length ? ["", textLinks(links)] : []), "", idLine].join("\n");
+  const html = htmlDocument(
+    title,
+    colorOf(n),
+    htmlFields(fields) + sections.map(htmlSection).join("") + htmlLinks(links) + `<p style="color:#616061;font-size:12px">${escapeHtml(idLine)}</p>\n`,
+  );
+  return { subject: emailSubject(title, opts.subjectPrefix), text, html };
+}
+
+/** One line per alert of a group: its title and first facts. */
+function groupEntry(n: Notification): { title: string; facts: string[] } {
+  const facts = n.details.facts
+    .filter((f) => f.label && f.value)
+    .slice(0, 3)
+    .map((f) => `${f.label}: ${f.value}`);
+  return { title: notificationTitle(n), facts };
+}
+
+/**
+ * The mail of notifications sent together: one mail whose subject counts them
+ * as Slack's header does (`[web-1] 30 containers crashed`), then one entry per
+ * alert, most severe first (at most EMAIL_LIMITS.groupShown; the rest named on
+ * one line), then the note on what could not be delivered before. A single
+ * notification gets its full mail.
+ */
+export function buildEmail(ns: readonly Notification[], opts: EmailMessageOptions): EmailContent {
+  if (ns.length === 0) throw new Error("no notification to send");
+  const thread = threading(ns, opts.domain);
+  if (ns.length === 1) return { ...singleMail(withNote(ns[0]!, opts.note), opts), ...thread };
+  const ordered = bySeverity(ns);
+  const title = groupTitle(ordered);
+  const shown = ordered.length <= EMAIL_LIMITS.groupShown + 1 ? ordered : ordered.slice(0, EMAIL_LIMITS.groupShown);
+  const rest = ordered.slice(shown.length);
+  const restLine = rest.length > 0 ? `…and ${rest.length} more: ${rest.map((n) => n.alert.labels.container ?? n.alert.labels.mount ?? n.alert.display).join(", ")}` : "";
+  const links: Array<[string, string]> = opts.links ? [["Open in Lookout", opts.links.around(ordered)]] : [];
+  const idLine = footer(`${ns.length} notifications · first ${oneLine(ordered[0]!.id)}`);
+
+  const textEntries = shown.map((n) => {
+    const e = groupEntry(n);
+    return [`${mark(n)} ${oneLine(e.title)}`, ...e.facts.map((f) => `   ${oneLine(f)}`)].join("\n");
+  });
+  const text = [
+    oneLine(title),
+    "",
+    textEntries.join("\n\n"),
+    ...(restLine ? ["", oneLine(restLine)] : []),
+    ...(opts.note ? ["", UNDELIVERED_TITLE, textBlock(opts.note)] : []),
+    ...(links.length ? ["", textLinks(links)] : []),
+    "",
+    idLine,
+  ].join("\n");
+
+  const htmlEntries = shown.map((n) => {
+    const e = groupEntry(n);
+    const open = opts.links ? ` <a href="${escapeHtml(opts.links.alert(n))}">Open</a>` : "";
+    const facts = e.facts.map((f) => `<br><span style="color:#616061">${htmlLine(f)}</span>`).join("");
+    return `<li style="margin-bottom:8px">${mark(n)} <b>${htmlLine(e.title)}</b>${open}${facts}</li>`;
+  });
+  const html = htmlDocument(
+    title,
+    colorOf(ordered[0]!),
+    `<ul style="list-style:none;padding:0;margin:0 0 12px">\n${htmlEntries.join("\n")}\n</ul>\n` +
+      (restLine ? `<p>${htmlLine(restLine)}</p>\n` : "") +
+      (opts.note ? htmlSection({ title: UNDELIVERED_TITLE, text: opts.note, code: false }) : "") +
+      htmlLinks(links) +
+      `<p style="color:#616061;font-size:12px">${escapeHtml(idLine)}</p>\n`,
+  );
+  return { subject: emailSubject(title, opts.subjectPrefix), text, html, ...thread };
+}
+
+/** The mail of `lookout test-notify`. */
+export function buildTestEmail(hostname: string, at: number, receiver: string, opts: EmailMessageOptions): EmailContent {
+  const title = `[${hostname}] Lookout test message`;
+  const line = `This is a test from Lookout on ${hostname}. If you can read it, the mail receiver ${receiver} works: alerts from this server will arrive in this mailbox.`;
+  const links: Array<[string, string]> = opts.links ? [["Open in Lookout", opts.links.overview(at - 3_600_000, at)]] : [];
+  const text = [oneLine(title), "", oneLine(line), ...(links.length ? ["", textLinks(links)] : []), "", `Lookout · test sent ${utc(at)}`].join("\n");
+  const html = htmlDocument(title, COLORS.test, `<p>${htmlLine(line)}</p>\n${htmlLinks(links)}<p style="color:#616061;font-size:12px">Lookout · test sent ${utc(at)}</p>\n`);
+  return { subject: emailSubject(title, opts.subjectPrefix), text, html, messageId: `lookout.test.${at}@${opts.domain}`, references: [] };
+}
