@@ -238,7 +238,8 @@ describe("a receiver that answers after the time limit", () => {
     slack.respondBy(() => ({ status: 200, body: "ok", delayMs: 400 }));
     const { outbox, dispatcher, enqueue } = setup([new SlackNotifier({ name: "team", url: slack.url, minSeverity: "warning", timeoutMs: 250 })]);
     enqueue([note("a")]);
-    await dispatcher.drain(Date.now() + 5000);
+    // Room for a busy machine: drain returns as soon as the outbox is empty.
+    await dispatcher.drain(Date.now() + 20_000);
     expect(slackIds()).toEqual(["a", "a"]);
     expect(outbox.entries).toEqual([]);
   });
