@@ -256,15 +256,6 @@ export function cadvisorLabels(v: ContainerView): LabelPairs {
   return out;
 }
 
-/** Lookout's own container series: its name, image and cAdvisor's id (join on `name` or `id` for the container_label_*). */
-function ownLabels(v: ContainerView): LabelPairs {
-  return [
-    ["id", `/docker/${v.id}`],
-    ["image", v.image],
-    ["name", v.name],
-  ];
-}
-
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
 function containerFamilies(e: Exposition, containers: readonly ContainerFiguresView[]): void {
@@ -287,7 +278,9 @@ function containerFamilies(e: Exposition, containers: readonly ContainerFiguresV
 
   for (const c of containers) {
     const v = c.view;
-    const own = ownLabels(v);
+    // cAdvisor's labels on Lookout's own series too: a stopped container has no container_* series to join with,
+    // and the exported rules need its Compose project and its lookout.* labels (lookout export prometheus-rules).
+    const own = cadvisorLabels(v);
     exitCode.add(own, finite(v.exitCode) ? v.exitCode : 0);
     restarts.add(own, finite(v.restartCount) ? v.restartCount : 0);
     const status = v.health === null || v.health === "" ? "none" : v.health;
@@ -296,7 +289,7 @@ function containerFamilies(e: Exposition, containers: readonly ContainerFiguresV
     running.add(own, v.status === "running" ? 1 : 0);
     if (v.status !== "running") continue;
 
-    const labels = cadvisorLabels(v);
+    const labels = own;
     limit.add(labels, finite(v.memoryLimit) ? v.memoryLimit : 0);
     if (c.seenAt !== null) lastSeen.add(labels, Math.floor(c.seenAt / 1000));
     if (v.startedAt !== null) start.add(labels, v.startedAt / 1000);

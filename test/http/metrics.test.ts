@@ -174,7 +174,9 @@ describe("GET /metrics", () => {
     expect(text).toContain('name="evil\\"\\\\\\nname"');
     expect(text).toContain('container_label_x_y_z="v\\"\\\\\\n"');
     expect(text).toContain('container_label__1_starts_with_digit="ok"');
-    expect(text).toContain('lookout_container_health_status{id="/docker/0123456789abcdef0123456789abcdef",image="img:1",name="evil\\"\\\\\\nname",status="unhealthy"} 1');
+    expect(text).toContain(
+      'lookout_container_health_status{container_label__="empty key",container_label__1_starts_with_digit="ok",container_label_com_docker_compose_project="shop",container_label_x_y_z="v\\"\\\\\\n",id="/docker/0123456789abcdef0123456789abcdef",image="img:1",name="evil\\"\\\\\\nname",status="unhealthy"} 1',
+    );
     for (const line of text.split("\n"))
       if (line !== "" && !line.startsWith("#")) expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*=".*"(,[a-zA-Z_][a-zA-Z0-9_]*=".*")*\})? \S+$/);
     expect(text).toContain('lookout_build_info{hostname="web-1",');
