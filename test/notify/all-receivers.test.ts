@@ -4,13 +4,15 @@
  * configuration entry (the real loader), fed through the real outbox and
  * dispatcher on a clock that does not wait, against its local stand-in:
  * - hostile machine text arrives inert for the kind's own markup;
- * - a burst of 30 container crashes is ONE delivery that names all 30;
+ * - a burst of 30 container crashes is ONE delivery that names all 30 (a
+ *   kind whose service is per alert by design, PagerDuty: 30 deliveries, in
+ *   order, each with its own alert key);
  * - an outage (2 minutes of the test's clock) then recovery delivers every
  *   notification once, in order.
  *
  * Adding a kind is one entry in FIXTURES: a stand-in (start, close, reset,
  * down/up), its config entry pointing at it, the texts it accepted, and what
- * "inert" means in its markup.
+ * "inert" means in its markup. A registered kind without one fails here.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,15 +22,21 @@ import { loadConfig } from "../../src/config/load.js";
 import { RECEIVER_LISTS } from "../../src/config/schema.js";
 import { setLogSink } from "../../src/log.js";
 import type { Notification } from "../../src/model/notification.js";
+import type { DiscordPayload } from "../../src/notify/discord/message.js";
 import { Dispatcher } from "../../src/notify/dispatcher.js";
 import { Outbox } from "../../src/notify/outbox.js";
+import type { PagerdutyEvent } from "../../src/notify/pagerduty/pagerduty.js";
 import { createNotifiers, RECEIVER_PLUGINS } from "../../src/notify/registry.js";
+import type { TeamsPayload } from "../../src/notify/teams/message.js";
+import type { TelegramPayload } from "../../src/notify/telegram/message.js";
 import { AgentStore } from "../../src/store/agent-store.js";
 import { openDatabase } from "../../src/store/database.js";
 import { instantClock } from "../support/clock.js";
+import { type ChatKind, FakeChat, TELEGRAM_TOKEN } from "../support/fake-chat.js";
 import { FakeSlack } from "../support/fake-slack.js";
 import { FakeSmtp, TLS_DIR } from "../support/fake-smtp.js";
 import { FakeWebhook } from "../support/fake-webhook.js";
+import { GotifyStandIn, NtfyStandIn, PagerdutyStandIn, PushoverStandIn } from "../support/push-standins.js";
 import { sampleNotification } from "../support/sample-notification.js";
 
 /** A kind's stand-in and how to read what it was sent. */
@@ -45,6 +53,15 @@ interface Fixture {
   delivered(): string[];
   /** Expectations that `text`, the delivery of HOSTILE, shows it inert in this kind's markup. */
   inert(text: string): void;
+  /** What a reader sees of a delivery, where the markup's escapes hide names (Discord's `svc\-01x`); default the text itself. */
+  shown?(text: string): string;
+  /**
+   * For a kind whose service is per alert by design (PagerDuty, README
+   * "Phone push and paging"): the alert a delivery is about (its dedup_key).
+   * A burst is then one delivery per alert, in order, each its own key,
+   * instead of one delivery.
+   */
+  alertOf?(text: string): string;
 }
 
 /** Machine text that tries every markup: mentions, links, HTML, markdown, a forged line, control characters. */
@@ -107,7 +124,178 @@ function httpFixture(kind: "webhook" | "alertmanager"): Fixture {
   };
 }
 
-/** Test fixtures, keyed by receiver kind. A kind without one is listed as a todo. */
+/** HOSTILE as a single-line place shows it (escape.ts `oneLine`): its newline and ESC written as typed (`\n`, `\x1b`), nothing else changed. */
+const HOSTILE_LINE = HOSTILE.replace("\n", "\\n").replace("\x1b", "\\x1b");
+
+/** Every string in a JSON value. */
+function strings(v: unknown, out: string[] = []): string[] {
+  if (typeof v === "string") out.push(v);
+  else if (Array.isArray(v)) for (const x of v) strings(x, out);
+  else if (v && typeof v === "object") for (const x of Object.values(v)) strings(x, out);
+  return out;
+}
+
+/** A chat stand-in (Discord, Telegram, Teams): delivered is the body of each request it answered 2xx. */
+function chatFixture(kind: ChatKind, entry: (fake: FakeChat) => Record<string, unknown>, inert: (text: string) => void, shown?: (text: string) => string): Fixture {
+  const fake = new FakeChat(kind);
+  return {
+    start: async () => void (await fake.start()),
+    close: () => fake.close(),
+    reset: () => fake.reset(),
+    entry: () => entry(fake),
+    down: () => fake.respondBy(() => ({ status: 503, body: "" })),
+    up: () => fake.respondBy(undefined),
+    delivered: () => fake.requests.filter((r) => r.status >= 200 && r.status < 300).map((r) => r.raw),
+    inert,
+    ...(shown ? { shown } : {}),
+  };
+}
+
+/** The texts of a Discord message; `footer`: with the embed's footer, which Discord shows as plain text (no markdown). */
+function discordTexts(text: string, footer = true): string[] {
+  const p = JSON.parse(text) as DiscordPayload;
+  return [p.content, ...p.embeds.flatMap((e) => [e.title, e.description ?? "", ...(e.fields ?? []).flatMap((f) => [f.name, f.value]), footer ? (e.footer?.text ?? "") : ""])];
+}
+
+/** What Discord shows of its markdown: the backslash escapes and zero-width spaces hidden. */
+const discordShown = (text: string) =>
+  discordTexts(text)
+    .join("\n")
+    .replace(/\\([^\w\s])/g, "$1")
+    .replace(/\u200b/g, "");
+
+/** Discord: every markdown character of machine text escaped, no mention can ping; log lines in ``` blocks they cannot close. */
+function discordInert(text: string): void {
+  const body = JSON.parse(text) as DiscordPayload;
+  expect(body.allowed_mentions).toEqual({ parse: [] }); // nothing in it pings anyone
+  const texts = discordTexts(text);
+  for (const t of texts) expect(CONTROL.test(t)).toBe(false);
+  const all = texts.join("\n");
+  expect(all).not.toMatch(/@everyone/); // a zero-width space after each @, in a log block too
+  expect(all).toContain("@\u200beveryone");
+  expect((body.embeds[0]!.description!.match(/```/g) ?? []).length % 2).toBe(0);
+  // What Discord reads as markdown: all but the footer, outside ``` blocks.
+  const prose = discordTexts(text, false)
+    .join("\n")
+    .replace(/```[\s\S]*?```/g, "");
+  expect(prose).not.toMatch(/(^|[^\\])<(@|!|img|script)/); // no mention, no HTML
+  expect(prose).toContain("\\[x\\]\\(https\\://evil.example\\)"); // no masked link
+  expect(prose).not.toMatch(/https:\/\/evil/); // no bare link either
+  expect(prose).not.toMatch(/(^|[^\\])\*FORGED/); // no bold
+  expect(prose).not.toMatch(/\n\\?\*FORGED/); // the newline shown, not obeyed
+  expect(discordShown(text)).toContain("evil\\n*FORGED*");
+}
+
+/** Telegram (HTML): machine text's < > & " are entities, only Lookout's own tags, no @mention. */
+function telegramInert(text: string): void {
+  const body = JSON.parse(text) as TelegramPayload;
+  expect(body.parse_mode).toBe("HTML");
+  expect(body.link_preview_options).toEqual({ is_disabled: true });
+  const html = body.text;
+  expect(CONTROL.test(html)).toBe(false);
+  const tags = new Set([...html.matchAll(/<\/?([a-z-]+)[^>]*>/gi)].map((m) => m[1]!.toLowerCase()));
+  expect([...tags].filter((t) => !["b", "i", "pre"].includes(t))).toEqual([]); // no <img>, <script>, <a href>
+  expect(html).toContain("&lt;img src=&quot;https://evil.example/x.png&quot;&gt;&lt;script&gt;");
+  expect(html).not.toMatch(/@everyone|@U123/); // a word joiner after each @
+  expect(html).toContain("@\u2060everyone");
+  const prose = html.replace(/<pre>[\s\S]*?<\/pre>/g, "");
+  expect(prose).toContain("evil\\n*FORGED*"); // the newline shown, not obeyed
+  expect(prose).not.toMatch(/\n\*FORGED/);
+}
+
+/** Teams: machine text only in TextRuns (never markdown, HTML or a mention), control characters shown escaped, no link. */
+function teamsInert(text: string): void {
+  const body = JSON.parse(text) as TeamsPayload;
+  expect(text).not.toContain('"TextBlock"'); // a TextBlock's text is markdown
+  const card = body.attachments[0]!.content;
+  expect(card.msteams).toEqual({ width: "Full" }); // no entities: an <at> cannot mention
+  expect(card.actions).toBeUndefined();
+  expect(text).not.toContain('"selectAction"');
+  for (const t of strings(card)) expect(CONTROL.test(t)).toBe(false);
+  const runs: Array<{ text: string; fontType?: string }> = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      if (o.type === "TextRun") runs.push(o as { text: string; fontType?: string });
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(card.body);
+  const prose = runs
+    .filter((r) => r.fontType !== "Monospace")
+    .map((r) => r.text)
+    .join("");
+  expect(prose).toContain(HOSTILE_LINE); // the characters as they are
+  expect(prose).not.toMatch(/\n\*FORGED/); // the newline shown, not obeyed
+  expect(card.fallbackText).toContain(HOSTILE_LINE);
+}
+
+type PushStandIn = NtfyStandIn | GotifyStandIn | PushoverStandIn | PagerdutyStandIn;
+
+/** A push stand-in (ntfy, Gotify, Pushover, PagerDuty): delivered is each body it accepted (JSON, or Pushover's form fields). */
+function pushFixture(stand: PushStandIn, entry: () => Record<string, unknown>, inert: (text: string) => void, alertOf?: (text: string) => string): Fixture {
+  return {
+    start: async () => void (await stand.start()),
+    close: () => stand.close(),
+    reset: () => {
+      stand.reset();
+      if (stand instanceof PagerdutyStandIn) {
+        stand.open.clear();
+        stand.resolved.length = 0;
+      }
+    },
+    entry,
+    down: () => {
+      stand.mode = "down";
+    },
+    up: () => {
+      stand.mode = "ok";
+    },
+    delivered: () => stand.accepted.map((s) => JSON.stringify(s.body)),
+    inert: (text) => {
+      expect(stand.refused).toEqual([]);
+      inert(text);
+    },
+    ...(alertOf ? { alertOf } : {}),
+  };
+}
+
+/** ntfy (markdown off), Gotify (text/plain), Pushover (html=0): nothing is markup, so the characters as they are, on one line where a line is. */
+function plainInert(title: string, message: string): void {
+  expect(CONTROL.test(title + message)).toBe(false);
+  expect(title).not.toContain("\n");
+  expect(title).toContain(HOSTILE_LINE);
+  const facts = message.split("Last log lines")[0]!; // log lines keep their own lines
+  expect(facts).toContain(`Container: ${HOSTILE_LINE}`);
+  expect(facts).toContain(`Label: ${HOSTILE_LINE}`);
+  expect(facts).not.toMatch(/\n\*FORGED/);
+}
+
+/** PagerDuty shows the event as text: one line where a line is, control characters escaped, no link but Lookout's (none here). */
+function pagerdutyInert(text: string): void {
+  const e = JSON.parse(text) as PagerdutyEvent;
+  expect(e.event_action).toBe("trigger");
+  const p = e.payload!;
+  for (const t of strings(e)) expect(CONTROL.test(t)).toBe(false);
+  expect(p.summary).not.toContain("\n");
+  expect(p.summary).toContain(HOSTILE_LINE);
+  expect(p.component).toBe(HOSTILE_LINE);
+  expect(p.custom_details).toMatchObject({ Container: HOSTILE_LINE, Label: HOSTILE_LINE });
+  expect(e.links).toBeUndefined();
+  expect(e.client_url).toBeUndefined();
+}
+
+const PUSH = {
+  ntfyTopic: "lookout-all-receivers",
+  ntfyToken: "tk_allreceivers000000000000001",
+  gotifyToken: "AallReceiversTok",
+  pushoverToken: "azAllReceiversAppToken00000000",
+  pushoverUser: "uAllReceiversUserKey0000000000",
+  pagerdutyKey: "R0utingKeyA11Rece1versKey0000001",
+};
+
+/** Test fixtures, keyed by receiver kind: every registered kind has one (a kind without one fails). */
 const FIXTURES: Record<string, () => Fixture> = {
   slack: () => {
     const fake = new FakeSlack();
@@ -172,6 +360,57 @@ const FIXTURES: Record<string, () => Fixture> = {
       },
     };
   },
+  discord: () => chatFixture("discord", (fake) => ({ name: "all-discord", webhook_url: fake.url }), discordInert, discordShown),
+  telegram: () => chatFixture("telegram", (fake) => ({ name: "all-telegram", bot_token: TELEGRAM_TOKEN, chat_id: "-1001234567890", api_url: fake.url }), telegramInert),
+  teams: () => chatFixture("teams", (fake) => ({ name: "all-teams", webhook_url: fake.url }), teamsInert),
+  ntfy: () => {
+    const stand = new NtfyStandIn(PUSH.ntfyTopic, `Bearer ${PUSH.ntfyToken}`);
+    return pushFixture(
+      stand,
+      () => ({ name: "all-ntfy", url: stand.base, topic: PUSH.ntfyTopic, token: PUSH.ntfyToken }),
+      (text) => {
+        const b = JSON.parse(text) as { title: string; message: string; markdown: unknown; click?: unknown; actions?: unknown };
+        expect(b.markdown).toBe(false);
+        expect(b.click).toBeUndefined();
+        expect(b.actions).toBeUndefined();
+        plainInert(b.title, b.message);
+      },
+    );
+  },
+  gotify: () => {
+    const stand = new GotifyStandIn(PUSH.gotifyToken);
+    return pushFixture(
+      stand,
+      () => ({ name: "all-gotify", url: stand.base, token: PUSH.gotifyToken }),
+      (text) => {
+        const b = JSON.parse(text) as { title: string; message: string; extras: Record<string, unknown> };
+        expect(b.extras).toEqual({ "client::display": { contentType: "text/plain" } }); // no Markdown, no click URL
+        plainInert(b.title, b.message);
+      },
+    );
+  },
+  pushover: () => {
+    const stand = new PushoverStandIn(PUSH.pushoverToken, PUSH.pushoverUser);
+    return pushFixture(
+      stand,
+      () => ({ name: "all-pushover", token: PUSH.pushoverToken, user_key: PUSH.pushoverUser, api_url: stand.url }),
+      (text) => {
+        const b = JSON.parse(text) as Record<string, string | undefined>;
+        expect(b.html).toBe("0");
+        expect(b.url).toBeUndefined();
+        plainInert(b.title!, b.message!);
+      },
+    );
+  },
+  pagerduty: () => {
+    const stand = new PagerdutyStandIn();
+    return pushFixture(
+      stand,
+      () => ({ name: "all-pagerduty", routing_key: PUSH.pagerdutyKey, url: stand.url }),
+      pagerdutyInert,
+      (text) => (JSON.parse(text) as PagerdutyEvent).dedup_key,
+    );
+  },
 };
 
 const crash = (id: string, container: string): Notification =>
@@ -219,10 +458,20 @@ function setup(kind: string, entry: Record<string, unknown>) {
   return { clock, outbox, enqueue, drain };
 }
 
+it("FIXTURES names only registered receiver kinds", () => {
+  const kinds = new Set(RECEIVER_PLUGINS.map((p) => p.kind));
+  expect(Object.keys(FIXTURES).filter((k) => !kinds.has(k))).toEqual([]);
+});
+
 describe.each(RECEIVER_PLUGINS.map((p) => [p.kind] as const))("receiver kind %s", (kind) => {
   const make = FIXTURES[kind];
   if (!make) {
-    it.todo(`has no fixture in test/notify/all-receivers.test.ts FIXTURES: add one`);
+    // A receiver is not added without these checks.
+    it("has a fixture", () => {
+      expect.fail(
+        `receiver kind ${kind} has no entry in FIXTURES of test/notify/all-receivers.test.ts: add one (its stand-in, its config entry, the texts it accepted, what "inert" means in its markup)`,
+      );
+    });
     return;
   }
   const fx = make();
@@ -241,13 +490,27 @@ describe.each(RECEIVER_PLUGINS.map((p) => [p.kind] as const))("receiver kind %s"
     fx.inert(text!);
   });
 
-  it("a burst of 30 container crashes is one delivery naming all 30", async () => {
+  const burst = fx.alertOf
+    ? "a burst of 30 container crashes is one delivery per alert (by the service's design), in order, each its own key"
+    : "a burst of 30 container crashes is one delivery naming all 30";
+  it(burst, async () => {
     const { enqueue, drain, outbox } = setup(kind, fx.entry());
-    enqueue(Array.from({ length: 30 }, (_, i) => crash(`b${i}`, `svc-${String(i).padStart(2, "0")}x`)));
+    const names = Array.from({ length: 30 }, (_, i) => `svc-${String(i).padStart(2, "0")}x`);
+    enqueue(names.map((name, i) => crash(`b${i}`, name)));
     await drain(60_000);
-    const texts = fx.delivered();
-    expect(texts).toHaveLength(1);
-    for (let i = 0; i < 30; i++) expect(texts[0]).toContain(`svc-${String(i).padStart(2, "0")}x`);
+    const delivered = fx.delivered();
+    const texts = delivered.map((t) => fx.shown?.(t) ?? t);
+    if (fx.alertOf) {
+      // Per alert by design (README): one delivery per alert, in order, each naming its own alert alone, each its own key.
+      expect(texts).toHaveLength(30);
+      for (const [i, t] of texts.entries()) expect(names.filter((name) => t.includes(name))).toEqual([names[i]]);
+      const keys = delivered.map((t) => fx.alertOf!(t));
+      expect(new Set(keys).size).toBe(30);
+      for (const [i, key] of keys.entries()) expect(key).toContain(names[i]);
+    } else {
+      expect(texts).toHaveLength(1);
+      for (const name of names) expect(texts[0]).toContain(name);
+    }
     expect(outbox.pendingCount()).toBe(0);
   });
 
@@ -265,7 +528,7 @@ describe.each(RECEIVER_PLUGINS.map((p) => [p.kind] as const))("receiver kind %s"
     expect(outbox.pendingCount()).toBe(3);
     fx.up();
     await drain(15 * 60_000);
-    const texts = fx.delivered();
+    const texts = fx.delivered().map((t) => fx.shown?.(t) ?? t);
     const names = ["first-one", "second-one", "third-one"];
     // Each in exactly one delivery…
     for (const name of names) expect(texts.filter((t) => t.includes(name))).toHaveLength(1);
