@@ -74,7 +74,7 @@ describe("lookout test-webhook with chat receivers", () => {
     expectNoSecret(r.stdout + r.stderr);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/ops-discord .*FAILED: .*webhook no longer exists/);
-    expect(r.stdout).toMatch(/ops-telegram .*FAILED: .*rate-limiting .*run lookout test-webhook again in 9s/);
+    expect(r.stdout).toMatch(/ops-telegram .*FAILED: .*rate-limiting .*run lookout test-notify again in 9s/);
     expect(r.stdout).toMatch(/ops-teams .*FAILED: .*signature is not accepted/);
   });
 

@@ -90,9 +90,9 @@ describe("lookout test-webhook with push and paging receivers", () => {
     pushover.mode = "ok";
     gotify.mode = "ok";
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^gotify\[0\] .*FAILED: Gotify .*HTTP 503.*run lookout test-webhook again/m);
+    expect(r.stdout).toMatch(/^gotify\[0\] .*FAILED: Gotify .*HTTP 503.*run lookout test-notify again/m);
     expect(r.stdout).toMatch(
-      /^me .*FAILED: Pushover me: the application's messages for this month are used up \(HTTP 429\); they are back at .*run lookout test-webhook again in 5\dm/m,
+      /^me .*FAILED: Pushover me: the application's messages for this month are used up \(HTTP 429\); they are back at .*run lookout test-notify again in 5\dm/m,
     );
     for (const s of [...SECRETS, "Awrongwrongwrong"]) expect(r.stdout + r.stderr).not.toContain(s);
   });
