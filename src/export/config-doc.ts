@@ -169,7 +169,9 @@ function schemaAt(path: string): Schema {
   return s;
 }
 
-const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/** Text as Markdown shows it: `<rule>` is not taken for an HTML tag. */
+const prose = (text: string) => text.replace(/</g, "&lt;");
+const cell = (text: string) => prose(text).replace(/\|/g, "\\|").replace(/\n/g, " ");
 const code = (text: string) => `\`${text}\``;
 
 function keyTable(keys: KeyDoc[]): string[] {
@@ -194,7 +196,7 @@ function alertSection(rule: RuleDefinition, defaults: LookoutConfig): string[] {
   const perContainer = ruleName !== undefined && ruleName in containerRuleSchemas ? (ruleName as ContainerRuleName) : undefined;
   const lines = [`### ${code(rule.alertname)}`, ""];
   const { description } = unwrap(configKeySchema(key));
-  if (description) lines.push(description, "");
+  if (description) lines.push(prose(description), "");
   if (rule.metric !== rule.alertname) lines.push(`From the metric ${code(rule.metric)}.`, "");
 
   let example: [string, string];
