@@ -9,6 +9,9 @@ import { MATCHER_EXAMPLE, matcherProblem } from "../label-matchers.js";
 import { formatDuration, parseDuration } from "./duration.js";
 import { DEFAULT_LISTEN, LISTEN_EXAMPLE, parseListen } from "./listen.js";
 
+/** Each duration key's range, for docs/configuration.md (src/export/config-doc.ts): a registry is a WeakMap, nothing is cloned. */
+export const durationRanges = z.registry<{ min: string; max: string; zero?: string }>();
+
 /**
  * A duration key: text like `500ms`, `10s`, `2m`, `1h`, `1d` (or 0), in milliseconds.
  * Every duration key has a minimum and a maximum, said in its message: a value
@@ -21,7 +24,7 @@ function duration(min: string, max: string, zero?: string) {
   const minMs = parseDuration(min)!;
   const maxMs = parseDuration(max)!;
   const range = `from ${min} to ${max}${zero !== undefined ? `, or 0 for ${zero}` : ""}`;
-  return z.union([z.string(), z.number()], { error: `expected a duration like 30s, 2m or 1h (${range})` }).transform((v, ctx) => {
+  const schema = z.union([z.string(), z.number()], { error: `expected a duration like 30s, 2m or 1h (${range})` }).transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === undefined) {
       ctx.addIssue({ code: "custom", message: `expected a duration like 500ms, 10s, 2m, 1h or 1d (${range})` });
@@ -34,6 +37,8 @@ function duration(min: string, max: string, zero?: string) {
     }
     return ms;
   });
+  durationRanges.add(schema, zero === undefined ? { min, max } : { min, max, zero });
+  return schema;
 }
 
 /** How long a condition must hold before an alert fires: 0s fires on the first sample. */
@@ -48,7 +53,7 @@ const points = z.number({ error: "expected a number of points, 0 or more" }).min
 /** The shortest `http.auth_token` accepted (from a file too: http/settings.ts). */
 export const MIN_TOKEN_LENGTH = 16;
 
-const enabled = z.boolean({ error: "expected true or false" }).default(true);
+const enabled = z.boolean({ error: "expected true or false" }).default(true).describe("false turns it off");
 
 export const SEVERITIES = ["info", "warning", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -70,10 +75,10 @@ interface RuleDefaults {
 function ruleShape(value: z.ZodNumber, d: RuleDefaults) {
   return {
     enabled,
-    warning: value.default(d.warning),
-    critical: value.nullable().default(d.critical),
-    for: holdFor().prefault(d.for),
-    hysteresis: points.default(d.hysteresis),
+    warning: value.default(d.warning).describe("Fires as a warning when the value is at or above this"),
+    critical: value.nullable().default(d.critical).describe("Fires as critical when the value is at or above this; null: no critical level"),
+    for: holdFor().prefault(d.for).describe("How long the value must stay at a level before the alert fires (0s: on the first sample)"),
+    hysteresis: points.default(d.hysteresis).describe("Resolves only when the value falls below the threshold minus this, so a value hovering at the threshold does not flap"),
   };
 }
 
@@ -87,8 +92,8 @@ function criticalAboveWarning(rule: { warning: number; critical: number | null }
   }
 }
 
-function thresholdRule(value: z.ZodNumber, d: RuleDefaults) {
-  return z.strictObject(ruleShape(value, d)).superRefine(criticalAboveWarning).prefault({});
+function thresholdRule(value: z.ZodNumber, d: RuleDefaults, description: string) {
+  return z.strictObject(ruleShape(value, d)).superRefine(criticalAboveWarning).prefault({}).describe(description);
 }
 
 /** The fields every threshold rule has, whatever extra keys it takes. */
@@ -102,29 +107,44 @@ export interface ThresholdRule {
 
 /** A generic JSON webhook: the body is Alertmanager's webhook format (version 4). */
 const webhookReceiver = z.strictObject({
-  name: z.string({ error: "expected a name" }).min(1).optional(),
-  url: z.string({ error: "expected a URL like https://example.com/alerts" }).min(1, { error: "expected a URL like https://example.com/alerts" }),
-  /** Extra headers (auth tokens): values may use ${VAR}. */
-  headers: z.record(z.string(), z.string({ error: "expected a header value" }), { error: "expected a mapping of header names to values" }).default({}),
-  /** Headers whose value is read from a file (a token kept out of the config). */
-  header_files: z.record(z.string(), z.string({ error: "expected a path to a file holding the value" }), { error: "expected a mapping of header names to file paths" }).default({}),
-  min_severity: severity.default("warning"),
+  name: z.string({ error: "expected a name" }).min(1).optional().describe("What routes, logs and status call this receiver; default its kind and place, like slack[0]"),
+  url: z
+    .string({ error: "expected a URL like https://example.com/alerts" })
+    .min(1, { error: "expected a URL like https://example.com/alerts" })
+    .describe("Where alerts are POSTed, as JSON in Alertmanager's webhook format (version 4)"),
+  headers: z
+    .record(z.string(), z.string({ error: "expected a header value" }), { error: "expected a mapping of header names to values" })
+    .default({})
+    .describe("Extra headers (auth tokens); values may use ${VAR}"),
+  header_files: z
+    .record(z.string(), z.string({ error: "expected a path to a file holding the value" }), { error: "expected a mapping of header names to file paths" })
+    .default({})
+    .describe("Headers whose value is read from a file (a token kept out of the config), relative to the config file"),
+  min_severity: severity.default("warning").describe("The least severity this receiver is sent"),
 });
 
 /** Alertmanager's API v2 (`POST <url>/api/v2/alerts`): Lookout's alerts join Alertmanager's own, as Prometheus sends them. */
 const alertmanagerReceiver = z.strictObject({
-  name: z.string({ error: "expected a name" }).min(1).optional(),
-  /** Alertmanager's address (`http://alertmanager:9093`, with its --web.route-prefix if it has one); /api/v2/alerts is added. */
-  url: z.string({ error: "expected a URL like http://alertmanager:9093" }).min(1, { error: "expected a URL like http://alertmanager:9093" }),
-  headers: z.record(z.string(), z.string({ error: "expected a header value" }), { error: "expected a mapping of header names to values" }).default({}),
-  header_files: z.record(z.string(), z.string({ error: "expected a path to a file holding the value" }), { error: "expected a mapping of header names to file paths" }).default({}),
-  min_severity: severity.default("warning"),
-  /**
-   * How often a firing alert is sent again (Prometheus' resend_delay); each
-   * send says it holds for 4 × max(resend_every, interval), so Alertmanager
-   * resolves it by itself when Lookout stops sending. Keep the default but in tests.
-   */
-  resend_every: duration("1s", "10m").prefault("1m"),
+  name: z.string({ error: "expected a name" }).min(1).optional().describe("What routes, logs and status call this receiver; default its kind and place, like slack[0]"),
+  url: z
+    .string({ error: "expected a URL like http://alertmanager:9093" })
+    .min(1, { error: "expected a URL like http://alertmanager:9093" })
+    .describe("Alertmanager's address (http://alertmanager:9093, with its --web.route-prefix if it has one); /api/v2/alerts is added"),
+  headers: z
+    .record(z.string(), z.string({ error: "expected a header value" }), { error: "expected a mapping of header names to values" })
+    .default({})
+    .describe("Extra headers (auth tokens); values may use ${VAR}"),
+  header_files: z
+    .record(z.string(), z.string({ error: "expected a path to a file holding the value" }), { error: "expected a mapping of header names to file paths" })
+    .default({})
+    .describe("Headers whose value is read from a file, relative to the config file"),
+  min_severity: severity.default("warning").describe("The least severity this receiver is sent"),
+  // Keep the default but in tests.
+  resend_every: duration("1s", "10m")
+    .prefault("1m")
+    .describe(
+      "How often a firing alert is sent again (Prometheus' resend_delay); each send holds for 4 × max(resend_every, interval), so Alertmanager resolves it by itself when Lookout stops sending",
+    ),
 });
 
 // ---- push and paging receivers (notify.ntfy, notify.gotify, notify.pushover, notify.pagerduty): each secret as a value (${ENV}) or a *_file key
@@ -139,24 +159,34 @@ const secretText = (what: string) =>
   z
     .string({ error: `expected ${what}` })
     .min(1, { error: `expected ${what}` })
-    .optional();
+    .optional()
+    .describe(`${what[0]!.toUpperCase()}${what.slice(1)}; may use \${VAR}`);
 const secretFile = (what: string) =>
   z
     .string({ error: `expected a path to a file holding ${what}` })
     .min(1, { error: `expected a path to a file holding ${what}` })
-    .optional();
-const receiverBase = { name: z.string({ error: "expected a name" }).min(1).optional(), min_severity: severity.default("warning") };
+    .optional()
+    .describe(`A file holding ${what}, instead of the value (relative to the config file)`);
+const receiverBase = {
+  name: z.string({ error: "expected a name" }).min(1).optional().describe("What routes, logs and status call this receiver; default its kind and place, like slack[0]"),
+  min_severity: severity.default("warning").describe("The least severity this receiver is sent"),
+};
 
 const ntfyReceiver = z
   .strictObject({
     ...receiverBase,
-    /** The ntfy server; default https://ntfy.sh. */
-    url: z.string({ error: "expected a URL like https://ntfy.sh" }).min(1, { error: "expected a URL like https://ntfy.sh" }).default("https://ntfy.sh"),
-    /** On a public server the topic is the password: a secret too. */
-    topic: z.string({ error: "expected a topic name like lookout-9f3k2" }).regex(/^[-_A-Za-z0-9]{1,64}$/, { error: "expected a topic name of 1 to 64 letters, digits, - or _" }),
+    url: z.string({ error: "expected a URL like https://ntfy.sh" }).min(1, { error: "expected a URL like https://ntfy.sh" }).default("https://ntfy.sh").describe("The ntfy server"),
+    topic: z
+      .string({ error: "expected a topic name like lookout-9f3k2" })
+      .regex(/^[-_A-Za-z0-9]{1,64}$/, { error: "expected a topic name of 1 to 64 letters, digits, - or _" })
+      .describe("The topic (1 to 64 letters, digits, - or _); on a public server the topic is the password: a secret too"),
     token: secretText("an access token like tk_…"),
     token_file: secretFile("the access token"),
-    username: z.string({ error: "expected a user name" }).min(1, { error: "expected a user name" }).optional(),
+    username: z
+      .string({ error: "expected a user name" })
+      .min(1, { error: "expected a user name" })
+      .optional()
+      .describe("A user name, with password or password_file (instead of token)"),
     password: secretText("a password"),
     password_file: secretFile("the password"),
   })
@@ -171,10 +201,11 @@ const ntfyReceiver = z
 const gotifyReceiver = z
   .strictObject({
     ...receiverBase,
-    /** The Gotify server (`https://gotify.example.com`); /message is added. */
-    url: z.string({ error: "expected a URL like https://gotify.example.com" }).min(1, { error: "expected a URL like https://gotify.example.com" }),
-    /** An application token (Apps → Create Application). */
-    token: secretText("an application token"),
+    url: z
+      .string({ error: "expected a URL like https://gotify.example.com" })
+      .min(1, { error: "expected a URL like https://gotify.example.com" })
+      .describe("The Gotify server (https://gotify.example.com); /message is added"),
+    token: secretText("an application token (Apps → Create Application)"),
     token_file: secretFile("the application token"),
   })
   .superRefine((r, ctx) => oneOf(r, ctx, "token"));
@@ -182,20 +213,24 @@ const gotifyReceiver = z
 const pushoverReceiver = z
   .strictObject({
     ...receiverBase,
-    /** The application's API token. */
-    token: secretText("an application API token"),
+    token: secretText("the application's API token"),
     token_file: secretFile("the application API token"),
-    /** The user (or group) key. */
-    user_key: secretText("a user or group key"),
+    user_key: secretText("the user (or group) key"),
     user_key_file: secretFile("the user or group key"),
     device: z
       .string({ error: "expected a device name" })
       .regex(/^[A-Za-z0-9_,-]{1,100}$/, { error: "expected device names (letters, digits, - and _), comma-separated" })
-      .optional(),
-    /** Critical alerts as emergencies (priority 2: repeated every 5 minutes for an hour until acknowledged); default high priority (1). */
-    emergency: z.boolean({ error: "expected true or false" }).default(false),
-    /** Pushover's API address (tests); default https://api.pushover.net/1/messages.json. */
-    api_url: z.string({ error: "expected a URL" }).min(1, { error: "expected a URL" }).default("https://api.pushover.net/1/messages.json"),
+      .optional()
+      .describe("Only these devices (comma-separated names); default all of the user's"),
+    emergency: z
+      .boolean({ error: "expected true or false" })
+      .default(false)
+      .describe("Critical alerts as emergencies (priority 2: repeated every 5 minutes for an hour until acknowledged); false: high priority (1)"),
+    api_url: z
+      .string({ error: "expected a URL" })
+      .min(1, { error: "expected a URL" })
+      .default("https://api.pushover.net/1/messages.json")
+      .describe("Pushover's API address (for tests)"),
   })
   .superRefine((r, ctx) => {
     oneOf(r, ctx, "token");
@@ -205,10 +240,9 @@ const pushoverReceiver = z
 const pagerdutyReceiver = z
   .strictObject({
     ...receiverBase,
-    /** The Events API v2 integration key of a service (32 characters). */
-    routing_key: secretText("an Events API v2 integration key"),
+    routing_key: secretText("the Events API v2 integration key of a service (32 characters)"),
     routing_key_file: secretFile("the integration key"),
-    url: z.string({ error: "expected a URL" }).min(1, { error: "expected a URL" }).default("https://events.pagerduty.com/v2/enqueue"),
+    url: z.string({ error: "expected a URL" }).min(1, { error: "expected a URL" }).default("https://events.pagerduty.com/v2/enqueue").describe("The Events API v2 address"),
   })
   .superRefine((r, ctx) => oneOf(r, ctx, "routing_key"));
 /** An address in `from`/`to`: `alerts@example.com`, or `Lookout <alerts@example.com>`; no line break, no second address. */
@@ -218,40 +252,57 @@ const mailAddress = (example: string) =>
 
 /** Mail over SMTP (nodemailer): one mail per group, a text and an HTML part. */
 const emailReceiver = z.strictObject({
-  name: z.string({ error: "expected a name" }).min(1).optional(),
-  min_severity: severity.default("warning"),
+  name: z.string({ error: "expected a name" }).min(1).optional().describe("What routes, logs and status call this receiver; default its kind and place, like slack[0]"),
+  min_severity: severity.default("warning").describe("The least severity this receiver is sent"),
   smtp: z
     .strictObject({
-      host: z.string({ error: "expected the mail server's name, like smtp.example.com" }).min(1, { error: "expected the mail server's name, like smtp.example.com" }),
-      /** Default 465 with `secure`, else 587. */
-      port: z.number({ error: "expected a port number like 587" }).int().min(1).max(65535).optional(),
-      /** TLS from the first byte (port 465). */
-      secure: z.boolean({ error: "expected true or false" }).default(false),
-      /** Without `secure`: STARTTLS `required` (the default: never send in clear) or `opportunistic` (when the server offers it). */
-      starttls: z.enum(["required", "opportunistic"], { error: "expected required or opportunistic" }).optional(),
-      username: z.string({ error: "expected a user name" }).min(1).optional(),
-      password: z.string({ error: "expected a password" }).min(1).optional(),
-      password_file: z.string({ error: "expected a path to a file holding the password" }).min(1).optional(),
-      /** A CA certificate (PEM) the server's certificate is checked against, besides the system's: a private mail relay. */
-      ca_file: z.string({ error: "expected a path to a PEM file" }).min(1).optional(),
+      host: z
+        .string({ error: "expected the mail server's name, like smtp.example.com" })
+        .min(1, { error: "expected the mail server's name, like smtp.example.com" })
+        .describe("The mail server"),
+      port: z.number({ error: "expected a port number like 587" }).int().min(1).max(65535).optional().describe("Default 465 with secure, else 587"),
+      secure: z.boolean({ error: "expected true or false" }).default(false).describe("TLS from the first byte (port 465)"),
+      starttls: z
+        .enum(["required", "opportunistic"], { error: "expected required or opportunistic" })
+        .optional()
+        .describe("Without secure: STARTTLS required (the default: never send in clear) or opportunistic (when the server offers it)"),
+      username: z.string({ error: "expected a user name" }).min(1).optional().describe("The login; none: no login"),
+      password: z.string({ error: "expected a password" }).min(1).optional().describe("The login's password; may use ${VAR}"),
+      password_file: z.string({ error: "expected a path to a file holding the password" }).min(1).optional().describe("A file holding the password, instead of the value"),
+      ca_file: z
+        .string({ error: "expected a path to a PEM file" })
+        .min(1)
+        .optional()
+        .describe("A CA certificate (PEM) the server's certificate is checked against, besides the system's: a private mail relay"),
     })
     .superRefine((s, ctx) => {
       if (s.password !== undefined && s.password_file !== undefined) ctx.addIssue({ code: "custom", message: "set password or password_file, not both" });
       if ((s.password !== undefined || s.password_file !== undefined) && s.username === undefined) ctx.addIssue({ code: "custom", message: "a password needs a username" });
       if (s.secure && s.starttls !== undefined) ctx.addIssue({ code: "custom", message: "set secure (TLS on connect, port 465) or starttls (port 587), not both" });
-    }),
-  from: mailAddress("lookout@example.com"),
-  to: z.array(mailAddress("oncall@example.com"), { error: "expected a list of addresses" }).min(1, { error: "expected at least one address" }),
-  /** Put before every subject, e.g. "[prod]". */
-  subject_prefix: z.string({ error: "expected text" }).max(100).optional(),
+    })
+    .describe("The mail server and its login"),
+  from: mailAddress("lookout@example.com").describe('The sender: alerts@example.com or "Lookout <alerts@example.com>"'),
+  to: z
+    .array(mailAddress("oncall@example.com"), { error: "expected a list of addresses" })
+    .min(1, { error: "expected at least one address" })
+    .describe("The recipients, one or more"),
+  subject_prefix: z.string({ error: "expected text" }).max(100).optional().describe('Put before every subject, e.g. "[prod]"'),
 });
+
+const WEBHOOK_URL_FILE = z
+  .string({ error: "expected a path to a file holding the webhook URL" })
+  .optional()
+  .describe("A file holding the webhook URL, instead of webhook_url (relative to the config file)");
 
 const slackReceiver = z
   .strictObject({
-    name: z.string({ error: "expected a name" }).min(1).optional(),
-    webhook_url: z.string({ error: "expected a URL like https://hooks.slack.com/services/T…/B…/…" }).optional(),
-    webhook_url_file: z.string({ error: "expected a path to a file holding the webhook URL" }).optional(),
-    min_severity: severity.default("warning"),
+    name: z.string({ error: "expected a name" }).min(1).optional().describe("What routes, logs and status call this receiver; default its kind and place, like slack[0]"),
+    webhook_url: z
+      .string({ error: "expected a URL like https://hooks.slack.com/services/T…/B…/…" })
+      .optional()
+      .describe("An incoming webhook's URL; may use ${VAR}; this or webhook_url_file"),
+    webhook_url_file: WEBHOOK_URL_FILE,
+    min_severity: severity.default("warning").describe("The least severity this receiver is sent"),
   })
   .superRefine((r, ctx) => {
     if (r.webhook_url === undefined && r.webhook_url_file === undefined) {
@@ -263,29 +314,47 @@ const slackReceiver = z
   });
 
 /** Discord, Telegram, Microsoft Teams (notify/discord, notify/telegram, notify/teams). */
-const chatName = { name: z.string({ error: "expected a name" }).min(1).optional(), min_severity: severity.default("warning") };
+const chatName = {
+  name: z.string({ error: "expected a name" }).min(1).optional().describe("What routes, logs and status call this receiver; default its kind and place, like slack[0]"),
+  min_severity: severity.default("warning").describe("The least severity this receiver is sent"),
+};
 const discordReceiver = z
   .strictObject({
     ...chatName,
-    webhook_url: z.string({ error: "expected a URL like https://discord.com/api/webhooks/<id>/<token>" }).optional(),
-    webhook_url_file: z.string({ error: "expected a path to a file holding the webhook URL" }).optional(),
+    webhook_url: z
+      .string({ error: "expected a URL like https://discord.com/api/webhooks/<id>/<token>" })
+      .optional()
+      .describe("A channel webhook's URL; may use ${VAR}; this or webhook_url_file"),
+    webhook_url_file: WEBHOOK_URL_FILE,
   })
   .superRefine((r, ctx) => oneOf(r, ctx, "webhook_url"));
 const telegramReceiver = z
   .strictObject({
     ...chatName,
-    bot_token: z.string({ error: "expected a bot token like 123456789:AA… (from @BotFather)" }).optional(),
-    bot_token_file: z.string({ error: "expected a path to a file holding the bot token" }).optional(),
-    chat_id: z.union([z.string().min(1), z.number().int()], { error: "expected a chat id like -1001234567890 or @channelname" }).transform(String),
-    message_thread_id: z.number({ error: "expected a topic's message_thread_id, a whole number" }).int().positive().optional(),
-    api_url: z.string({ error: "expected a URL like https://api.telegram.org" }).default("https://api.telegram.org"),
+    bot_token: z
+      .string({ error: "expected a bot token like 123456789:AA… (from @BotFather)" })
+      .optional()
+      .describe("The bot's token (from @BotFather); may use ${VAR}; this or bot_token_file"),
+    bot_token_file: z
+      .string({ error: "expected a path to a file holding the bot token" })
+      .optional()
+      .describe("A file holding the bot token, instead of bot_token (relative to the config file)"),
+    chat_id: z
+      .union([z.string().min(1), z.number().int()], { error: "expected a chat id like -1001234567890 or @channelname" })
+      .transform(String)
+      .describe("The chat: -1001234567890 or @channelname"),
+    message_thread_id: z.number({ error: "expected a topic's message_thread_id, a whole number" }).int().positive().optional().describe("A forum topic of the chat"),
+    api_url: z.string({ error: "expected a URL like https://api.telegram.org" }).default("https://api.telegram.org").describe("The Bot API server (a self-hosted one)"),
   })
   .superRefine((r, ctx) => oneOf(r, ctx, "bot_token"));
 const teamsReceiver = z
   .strictObject({
     ...chatName,
-    webhook_url: z.string({ error: "expected a Workflows webhook URL (https://…/workflows/…/triggers/manual/paths/invoke?…)" }).optional(),
-    webhook_url_file: z.string({ error: "expected a path to a file holding the webhook URL" }).optional(),
+    webhook_url: z
+      .string({ error: "expected a Workflows webhook URL (https://…/workflows/…/triggers/manual/paths/invoke?…)" })
+      .optional()
+      .describe("A Workflows webhook's URL; may use ${VAR}; this or webhook_url_file"),
+    webhook_url_file: WEBHOOK_URL_FILE,
   })
   .superRefine((r, ctx) => oneOf(r, ctx, "webhook_url"));
 
@@ -297,35 +366,51 @@ const count = z
 
 /** Container rule settings. Also what `containers.overrides[].<rule>` and `lookout.<rule>.<key>` labels may change. */
 export const containerRuleSchemas = {
-  crashed: z.strictObject({
-    enabled,
-    severity: alertSeverity.default("critical"),
-    log_lines: z.number({ error: "expected a number of lines from 0 to 200" }).int().min(0).max(200).default(20),
-    resolve_after: duration("0s", "24h").prefault("1m"),
-  }),
-  oom_killed: z.strictObject({
-    enabled,
-    resolve_after: duration("0s", "24h").prefault("1m"),
-  }),
-  unhealthy: z.strictObject({
-    enabled,
-    severity: alertSeverity.default("warning"),
-    for: holdFor().prefault("0s"),
-  }),
-  restart_loop: z.strictObject({
-    enabled,
-    severity: alertSeverity.default("critical"),
-    restarts: count.default(3),
-    // Restarts are remembered for a day (collect/docker/tracker.ts).
-    within: duration("10s", "24h").prefault("10m"),
-  }),
-  not_running: z.strictObject({
-    enabled,
-    severity: alertSeverity.default("critical"),
-    for: holdFor().prefault("30s"),
-  }),
-  cpu: z.strictObject(ruleShape(percent, { warning: 80, critical: null, for: "2m", hysteresis: 5 })).superRefine(criticalAboveWarning),
-  memory: z.strictObject(ruleShape(percent, { warning: 90, critical: null, for: "1m", hysteresis: 5 })).superRefine(criticalAboveWarning),
+  crashed: z
+    .strictObject({
+      enabled,
+      severity: alertSeverity.default("critical").describe("The alert's severity: warning or critical"),
+      log_lines: z.number({ error: "expected a number of lines from 0 to 200" }).int().min(0).max(200).default(20).describe("Last log lines in the message"),
+      resolve_after: duration("0s", "24h").prefault("1m").describe("Over once the container has run again this long"),
+    })
+    .describe("A container died with a non-zero exit code nobody asked for (docker stop and compose down are not crashes)"),
+  oom_killed: z
+    .strictObject({
+      enabled,
+      resolve_after: duration("0s", "24h").prefault("1m").describe("Over once the container has run again this long"),
+    })
+    .describe("A process in a container was killed by the kernel for lack of memory (always critical)"),
+  unhealthy: z
+    .strictObject({
+      enabled,
+      severity: alertSeverity.default("warning").describe("The alert's severity: warning or critical"),
+      for: holdFor().prefault("0s").describe("How long it must stay unhealthy before the alert fires"),
+    })
+    .describe("A container's health check says unhealthy"),
+  restart_loop: z
+    .strictObject({
+      enabled,
+      severity: alertSeverity.default("critical").describe("The alert's severity: warning or critical"),
+      restarts: count.default(3).describe("Fires at this many restarts within `within`"),
+      // Restarts are remembered for a day (collect/docker/tracker.ts).
+      within: duration("10s", "24h").prefault("10m").describe("The window restarts are counted in"),
+    })
+    .describe("A container restarted this many times within this window"),
+  not_running: z
+    .strictObject({
+      enabled,
+      severity: alertSeverity.default("critical").describe("The alert's severity: warning or critical"),
+      for: holdFor().prefault("30s").describe("How long it must stay down before the alert fires"),
+    })
+    .describe("A container that should run (restart policy always or unless-stopped, or label lookout.expect=running) is not running"),
+  cpu: z
+    .strictObject(ruleShape(percent, { warning: 80, critical: null, for: "2m", hysteresis: 5 }))
+    .superRefine(criticalAboveWarning)
+    .describe("A container's CPU, % of the CPUs it may use (its limit, else all cores)"),
+  memory: z
+    .strictObject(ruleShape(percent, { warning: 90, critical: null, for: "1m", hysteresis: 5 }))
+    .superRefine(criticalAboveWarning)
+    .describe("A container's memory, % of its limit, else of host memory; page cache not counted"),
 };
 export type ContainerRuleName = keyof typeof containerRuleSchemas;
 export type ContainerRules = { [K in ContainerRuleName]: z.output<(typeof containerRuleSchemas)[K]> };
@@ -336,10 +421,13 @@ const matcher = z
 
 /** Partial rule settings for overrides: each key optional, checked against the full rule when applied. */
 const overrideRules = Object.fromEntries(
-  (Object.keys(containerRuleSchemas) as ContainerRuleName[]).map((k) => [k, z.record(z.string(), z.unknown(), { error: "expected a mapping of rule settings" }).optional()]),
+  (Object.keys(containerRuleSchemas) as ContainerRuleName[]).map((k) => [
+    k,
+    z.record(z.string(), z.unknown(), { error: "expected a mapping of rule settings" }).optional().describe(`Keys of containers.${k} for the matching containers`),
+  ]),
 ) as Record<ContainerRuleName, z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodUnknown>>>;
 
-/** `maintenance[].match`: one `label=glob` or a list of them, every one must hold. */
+/** `maintenance[].match`, `routes[].match`: one `label=glob` or a list of them, every one must hold. */
 const labelMatcher = z.string({ error: `expected ${MATCHER_EXAMPLE}` }).superRefine((text, ctx) => {
   const problem = matcherProblem(text);
   if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
@@ -347,17 +435,23 @@ const labelMatcher = z.string({ error: `expected ${MATCHER_EXAMPLE}` }).superRef
 
 /** A recurring window during which matching alerts are tracked but not sent. */
 const maintenanceWindow = z.strictObject({
-  cron: z.string({ error: `expected a cron expression like "${CRON_EXAMPLE}"` }).superRefine((text, ctx) => {
-    const problem = cronProblem(text);
-    if (problem === CRON_NEVER) ctx.addIssue({ code: "custom", message: "expected a cron expression that occurs (this one names a date that never comes)" });
-    else if (problem !== undefined) ctx.addIssue({ code: "custom", message: `expected a cron expression like "${CRON_EXAMPLE}"` });
-  }),
-  duration: duration("1m", "31d"),
+  cron: z
+    .string({ error: `expected a cron expression like "${CRON_EXAMPLE}"` })
+    .superRefine((text, ctx) => {
+      const problem = cronProblem(text);
+      if (problem === CRON_NEVER) ctx.addIssue({ code: "custom", message: "expected a cron expression that occurs (this one names a date that never comes)" });
+      else if (problem !== undefined) ctx.addIssue({ code: "custom", message: `expected a cron expression like "${CRON_EXAMPLE}"` });
+    })
+    .describe('When each window starts: minute hour day-of-month month day-of-week, this host\'s local time ("0 3 * * SUN": Sundays at 03:00)'),
+  duration: duration("1m", "31d").describe("How long each window lasts"),
   match: z
     .union([labelMatcher, z.array(labelMatcher)], { error: `expected ${MATCHER_EXAMPLE}, or a list of them` })
     .optional()
-    .transform((m) => (m === undefined ? [] : typeof m === "string" ? [m] : m)),
-  comment: z.string({ error: "expected a text" }).optional(),
+    .transform((m) => (m === undefined ? [] : typeof m === "string" ? [m] : m))
+    .describe(
+      "label=glob matchers (alertname, severity, hostname, mount, container, image, compose_project, compose_service), one or a list, every one must hold; none: every alert of this host",
+    ),
+  comment: z.string({ error: "expected a text" }).optional().describe("Why, for people"),
 });
 
 /** `HH:MM`, 24-hour, local time. */
@@ -367,59 +461,93 @@ const clockTime = z
 
 /** One route of `notify.routes`: which notifications go to which receiver, and how often it is reminded. */
 const route = z.strictObject({
-  receiver: z.string({ error: "expected the name of a receiver in notify.slack, notify.webhooks, notify.email… (slack[0], webhook[0], email[0], or its name:)" }).min(1),
-  min_severity: severity.default("warning"),
+  receiver: z
+    .string({ error: "expected the name of a receiver in notify.slack, notify.webhooks, notify.email… (slack[0], webhook[0], email[0], or its name:)" })
+    .min(1)
+    .describe("The receiver this route sends to: its name, or slack[0], webhook[0]… for one without a name"),
+  min_severity: severity.default("warning").describe("The least severity this route takes"),
   match: z
     .union([labelMatcher, z.array(labelMatcher)], { error: `expected ${MATCHER_EXAMPLE}, or a list of them` })
     .optional()
-    .transform((m) => (m === undefined ? [] : typeof m === "string" ? [m] : m)),
-  /** Reminders for this route; default notify.repeat_interval. */
-  repeat_interval: repeatInterval().optional(),
-  /** Go on to the next routes after this one matched (Alertmanager's `continue`). */
-  continue: z.boolean({ error: "expected true or false" }).default(false),
+    .transform((m) => (m === undefined ? [] : typeof m === "string" ? [m] : m))
+    .describe("label=glob matchers, one or a list: the route takes an alert whose labels match every one"),
+  repeat_interval: repeatInterval().optional().describe("Reminders for this route; default notify.repeat_interval"),
+  continue: z.boolean({ error: "expected true or false" }).default(false).describe("Go on to the next routes after this one took an alert (Alertmanager's continue)"),
 });
 
 export const configSchema = z.strictObject({
-  hostname: z.string({ error: "expected a host name" }).min(1, { error: "expected a host name" }).optional(),
-  data_dir: z.string({ error: "expected a directory path" }).min(1, { error: "expected a directory path" }).optional(),
-  host_root: z.string({ error: "expected a directory path like /host" }).optional(),
-  interval: duration("100ms", "1h").prefault("10s"),
+  hostname: z
+    .string({ error: "expected a host name" })
+    .min(1, { error: "expected a host name" })
+    .optional()
+    .describe('Name used in messages and the "hostname" label; default this machine\'s host name'),
+  data_dir: z
+    .string({ error: "expected a directory path" })
+    .min(1, { error: "expected a directory path" })
+    .optional()
+    .describe(
+      "Where Lookout keeps alert state, undelivered notifications and history (created if missing), relative to the config file; default data/ next to it (/var/lib/lookout for /etc/lookout/lookout.yaml)",
+    ),
+  host_root: z
+    .string({ error: "expected a directory path like /host" })
+    .optional()
+    .describe("Read the host's /proc, /sys and mounts under this path when Lookout runs in a container with the host mounted there (-v /:/host:ro); also LOOKOUT_HOST_ROOT"),
+  interval: duration("100ms", "1h").prefault("10s").describe("How often to collect and evaluate"),
   host: z
     .strictObject({
-      cpu: thresholdRule(percent, { warning: 80, critical: 95, for: "1m", hysteresis: 5 }),
-      memory: thresholdRule(percent, { warning: 90, critical: 95, for: "1m", hysteresis: 5 }),
-      swap: thresholdRule(percent, { warning: 80, critical: null, for: "5m", hysteresis: 5 }),
+      cpu: thresholdRule(percent, { warning: 80, critical: 95, for: "1m", hysteresis: 5 }, "Busy % of all cores over the interval"),
+      memory: thresholdRule(percent, { warning: 90, critical: 95, for: "1m", hysteresis: 5 }, "Used memory %: (MemTotal - MemAvailable) / MemTotal"),
+      swap: thresholdRule(percent, { warning: 80, critical: null, for: "5m", hysteresis: 5 }, "Used swap %; no alert on a machine without swap"),
       disk: z
         .strictObject({
           ...ruleShape(percent, { warning: 90, critical: 95, for: "0s", hysteresis: 5 }),
-          mounts: z.array(z.string({ error: "expected a mount point like /var" }), { error: "expected a list of mount points, [] for all" }).default([]),
+          mounts: z
+            .array(z.string({ error: "expected a mount point like /var" }), { error: "expected a list of mount points, [] for all" })
+            .default([])
+            .describe("The mount points watched, e.g. [/, /var/lib/docker] (inodes too); [] = every real filesystem"),
         })
         .superRefine(criticalAboveWarning)
-        .prefault({}),
-      inodes: thresholdRule(percent, { warning: 90, critical: null, for: "0s", hysteresis: 5 }),
-      load: thresholdRule(positive, { warning: 2.0, critical: null, for: "5m", hysteresis: 0.2 }),
-      /** One message when the host has rebooted (how long it was down), with the containers that came back. */
+        .prefault({})
+        .describe("Used % of each real filesystem, as df computes it"),
+      inodes: thresholdRule(percent, { warning: 90, critical: null, for: "0s", hysteresis: 5 }, "Used inodes %, on the same filesystems as disk"),
+      load: thresholdRule(positive, { warning: 2.0, critical: null, for: "5m", hysteresis: 0.2 }, "5-minute load average per CPU core"),
       reboot: z
         .strictObject({
           enabled,
-          severity: z.enum(["warning", "critical"], { error: "expected warning or critical" }).default("warning"),
+          severity: z.enum(["warning", "critical"], { error: "expected warning or critical" }).default("warning").describe("The reboot message's severity"),
         })
-        .prefault({}),
+        .prefault({})
+        .describe("One message when the host has rebooted: when, how long it was down, and the containers that died with it"),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("Host rules"),
   docker: z
     .strictObject({
-      enabled: z.union([z.boolean(), z.literal("auto")], { error: "expected auto, true or false" }).default("auto"),
-      socket: z.string({ error: "expected unix:///var/run/docker.sock, a socket path, or tcp://host:port" }).min(1).optional(),
-      unreachable_for: duration("0s", "24h").prefault("30s"),
-      stats_concurrency: count.default(16),
-      timeout: duration("1s", "10m").prefault("5s"),
+      enabled: z
+        .union([z.boolean(), z.literal("auto")], { error: "expected auto, true or false" })
+        .default("auto")
+        .describe("auto: watch Docker when it answers; true: alert when it does not; false: off"),
+      socket: z
+        .string({ error: "expected unix:///var/run/docker.sock, a socket path, or tcp://host:port" })
+        .min(1)
+        .optional()
+        .describe("The Engine API: unix:///var/run/docker.sock, a socket path or tcp://host:2375; default $DOCKER_HOST, else /var/run/docker.sock"),
+      unreachable_for: duration("0s", "24h").prefault("30s").describe("Raise docker_unreachable after this long without an answer"),
+      stats_concurrency: count.default(16).describe("Container stats requests at once"),
+      timeout: duration("1s", "10m").prefault("5s").describe("How long one request to Docker may take"),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("Docker's Engine API, read-only (GET requests and the event stream only)"),
   containers: z
     .strictObject({
-      include: z.array(matcher, { error: "expected a list of name globs or label=value matchers" }).default([]),
-      exclude: z.array(matcher, { error: "expected a list of name globs or label=value matchers" }).default([]),
+      include: z
+        .array(matcher, { error: "expected a list of name globs or label=value matchers" })
+        .default([])
+        .describe("The containers watched: name globs (web-*) or label matchers (com.docker.compose.project=shop); [] = all"),
+      exclude: z
+        .array(matcher, { error: "expected a list of name globs or label=value matchers" })
+        .default([])
+        .describe("Containers left out, as include; so is one with the label lookout.ignore=true"),
       crashed: containerRuleSchemas.crashed.prefault({}),
       oom_killed: containerRuleSchemas.oom_killed.prefault({}),
       unhealthy: containerRuleSchemas.unhealthy.prefault({}),
@@ -427,77 +555,103 @@ export const configSchema = z.strictObject({
       not_running: containerRuleSchemas.not_running.prefault({}),
       cpu: containerRuleSchemas.cpu.prefault({}),
       memory: containerRuleSchemas.memory.prefault({}),
-      /** On Lookout's first look at Docker, the containers already down: one notice, no guess about why. */
       down_at_start: z
         .strictObject({
           enabled,
-          severity: alertSeverity.default("warning"),
+          severity: alertSeverity.default("warning").describe("The notice's severity"),
         })
-        .prefault({}),
-      overrides: z.array(z.strictObject({ match: matcher, ...overrideRules }), { error: 'expected a list like [{ match: "name=db-*", memory: { warning: 95 } }]' }).default([]),
+        .prefault({})
+        .describe("On Lookout's first look at Docker (a new data directory), the containers already down: one notice, no guess about why; ends quietly after 10 minutes"),
+      overrides: z
+        .array(z.strictObject({ match: matcher.describe("Which containers: a name glob or a label matcher"), ...overrideRules }), {
+          error: 'expected a list like [{ match: "name=db-*", memory: { warning: 95 } }]',
+        })
+        .default([])
+        .describe("Rule settings for some containers, each entry's keys over the rules above; a container's labels lookout.<rule>.<key> beat them"),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("Rules for containers, running or not"),
   notify: z
     .strictObject({
-      repeat_interval: repeatInterval().prefault("4h"),
-      send_resolved: z.boolean({ error: "expected true or false" }).default(true),
-      /** Notifications arising within this long go out as one message per receiver. */
-      group_wait: duration("0s", "10m").prefault("2s"),
-      /** A notification no receiver accepted for this long is marked failed. */
-      give_up_after: duration("1m", "7d").prefault("24h"),
-      /** Longest a receiver's Retry-After may hold its queue: a bigger value is taken as this. */
-      max_retry_after: duration("1s", "24h").prefault("10m"),
-      /** Longest one send waits for the receiver's answer (a timed-out send may still have been processed). */
-      timeout: duration("1s", "10m").prefault("30s"),
-      slack: z.array(slackReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]),
-      webhooks: z.array(webhookReceiver, { error: "expected a list of receivers, each with url" }).default([]),
-      alertmanager: z.array(alertmanagerReceiver, { error: "expected a list of Alertmanagers, each with url" }).default([]),
-      discord: z.array(discordReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]),
-      telegram: z.array(telegramReceiver, { error: "expected a list of receivers, each with bot_token and chat_id" }).default([]),
-      teams: z.array(teamsReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]),
-      ntfy: z.array(ntfyReceiver, { error: "expected a list of ntfy receivers, each with topic" }).default([]),
-      gotify: z.array(gotifyReceiver, { error: "expected a list of Gotify receivers, each with url and token" }).default([]),
-      pushover: z.array(pushoverReceiver, { error: "expected a list of Pushover receivers, each with token and user_key" }).default([]),
-      pagerduty: z.array(pagerdutyReceiver, { error: "expected a list of PagerDuty receivers, each with routing_key" }).default([]),
-      email: z.array(emailReceiver, { error: "expected a list of receivers, each with smtp, from and to" }).default([]),
-      /** A daily message at this local time: what fired and resolved since the last one, what fires now, or "all clear". */
+      repeat_interval: repeatInterval().prefault("4h").describe("Remind while an alert still fires"),
+      send_resolved: z.boolean({ error: "expected true or false" }).default(true).describe("Say when an alert is over, with its peak and duration"),
+      group_wait: duration("0s", "10m").prefault("2s").describe("Notifications arising within this long go out as one message per receiver"),
+      give_up_after: duration("1m", "7d").prefault("24h").describe("A notification no receiver accepted for this long after its first attempt is marked failed"),
+      max_retry_after: duration("1s", "24h").prefault("10m").describe("Longest a receiver's Retry-After may hold its queue: a longer one is taken as this"),
+      timeout: duration("1s", "10m").prefault("30s").describe("Longest one send waits for the receiver's answer (a send that timed out may still have arrived)"),
+      slack: z
+        .array(slackReceiver, { error: "expected a list of receivers, each with webhook_url" })
+        .default([])
+        .describe("Slack incoming webhooks; with no receiver at all, alerts are printed on standard output"),
+      webhooks: z
+        .array(webhookReceiver, { error: "expected a list of receivers, each with url" })
+        .default([])
+        .describe("Generic JSON webhooks, the body in Alertmanager's webhook format (version 4)"),
+      alertmanager: z
+        .array(alertmanagerReceiver, { error: "expected a list of Alertmanagers, each with url" })
+        .default([])
+        .describe("Alertmanager's API v2: one entry per member of a cluster"),
+      discord: z.array(discordReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]).describe("Discord channel webhooks"),
+      telegram: z.array(telegramReceiver, { error: "expected a list of receivers, each with bot_token and chat_id" }).default([]).describe("Telegram bots, each in a chat"),
+      teams: z.array(teamsReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]).describe("Microsoft Teams Workflows webhooks"),
+      ntfy: z.array(ntfyReceiver, { error: "expected a list of ntfy receivers, each with topic" }).default([]).describe("ntfy topics (phone push)"),
+      gotify: z.array(gotifyReceiver, { error: "expected a list of Gotify receivers, each with url and token" }).default([]).describe("Gotify servers (phone push)"),
+      pushover: z
+        .array(pushoverReceiver, { error: "expected a list of Pushover receivers, each with token and user_key" })
+        .default([])
+        .describe("Pushover applications (phone push)"),
+      pagerduty: z
+        .array(pagerdutyReceiver, { error: "expected a list of PagerDuty receivers, each with routing_key" })
+        .default([])
+        .describe("PagerDuty services (Events API v2): one event per alert"),
+      email: z
+        .array(emailReceiver, { error: "expected a list of receivers, each with smtp, from and to" })
+        .default([])
+        .describe("Mail over SMTP: one mail per group of alerts, a text and an HTML part"),
       daily_summary: z
         .union(
           [
             clockTime.transform((at) => ({ at, receiver: undefined as string | undefined })),
-            z.strictObject({ at: clockTime, receiver: z.string({ error: "expected the name of a receiver" }).min(1).optional() }),
+            z.strictObject({
+              at: clockTime.describe('The local time, "HH:MM" (24-hour)'),
+              receiver: z.string({ error: "expected the name of a receiver" }).min(1).optional().describe("The one receiver it goes to; default every Slack and mail receiver"),
+            }),
           ],
           { error: 'expected a time like "09:00", or { at: "09:00", receiver: monitoring }' },
         )
-        .optional(),
-      /** [] = every receiver gets what meets its min_severity. */
-      routes: z.array(route, { error: "expected a list like [{ receiver: oncall, min_severity: critical }]" }).default([]),
+        .optional()
+        .describe('A daily message at this local time ("09:00"): what fired and resolved since the last one, what fires now, or "all clear"'),
+      routes: z
+        .array(route, { error: "expected a list like [{ receiver: oncall, min_severity: critical }]" })
+        .default([])
+        .describe(
+          "Which receiver gets what, tried in order; the first route that takes an alert ends the search unless it has continue; [] = every receiver gets what meets its min_severity",
+        ),
       heartbeat: z
         .strictObject({
-          url: z.string({ error: "expected a URL like https://hc-ping.com/<uuid>" }).min(1, { error: "expected a URL like https://hc-ping.com/<uuid>" }),
-          every: duration("1s", "24h").prefault("5m"),
+          url: z.string({ error: "expected a URL like https://hc-ping.com/<uuid>" }).min(1, { error: "expected a URL like https://hc-ping.com/<uuid>" }).describe("The URL pinged"),
+          every: duration("1s", "24h").prefault("5m").describe("How often it is pinged"),
         })
-        .optional(),
+        .optional()
+        .describe("A dead man's switch (Healthchecks.io style), pinged while the agent runs and its checks work"),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("Where alerts are sent, and how often"),
   flap: z
     .strictObject({
-      max: count.default(4),
-      within: duration("10s", "7d").prefault("30m"),
+      max: count.default(4).describe("Fired and resolved more than this many times within `within`: reported once as flapping"),
+      within: duration("10s", "7d").prefault("30m").describe("The window; a flapping alert is held until it has been stable this long"),
     })
-    .prefault({}),
-  /** Every sample and event kept in the data directory's database, in tiers of coarser resolution as they age (store/history.ts). */
+    .prefault({})
+    .describe("Alerts that keep firing and resolving"),
+  // store/history.ts
   history: z
     .strictObject({
-      enabled,
-      /** Every sample, at the collection interval. */
-      raw: duration("1h", "7d").prefault("24h"),
-      /** 1-minute min/avg/max. */
-      per_minute: duration("1d", "90d").prefault("7d"),
-      /** 10-minute min/avg/max. */
-      per_10_minutes: duration("7d", "365d").prefault("30d"),
-      /** 1-hour min/avg/max; events are kept as long. */
-      per_hour: duration("30d", "1825d").prefault("365d"),
+      enabled: enabled.describe("false keeps no history (and writes none)"),
+      raw: duration("1h", "7d").prefault("24h").describe("Every sample, at the collection interval, kept this long"),
+      per_minute: duration("1d", "90d").prefault("7d").describe("1-minute min/avg/max, kept this long"),
+      per_10_minutes: duration("7d", "365d").prefault("30d").describe("10-minute min/avg/max, kept this long"),
+      per_hour: duration("30d", "1825d").prefault("365d").describe("1-hour min/avg/max, and the events, kept this long"),
     })
     .superRefine((h, ctx) => {
       const tiers = [
@@ -517,23 +671,33 @@ export const configSchema = z.strictObject({
           });
       }
     })
-    .prefault({}),
-  /** `lookout run`'s HTTP server: dashboard and JSON API (src/http/, docs/api.md). */
+    .prefault({})
+    .describe("Every sample and event kept in the data directory's database, in coarser tiers as they age; each tier is kept at least as long as the one before"),
+  // src/http/, docs/api.md
   http: z
     .strictObject({
-      enabled,
+      enabled: enabled.describe("false: no HTTP server"),
       listen: z
         .string({ error: `expected HOST:PORT like ${LISTEN_EXAMPLE}` })
         .default(DEFAULT_LISTEN)
         .superRefine((text, ctx) => {
           const a = parseListen(text);
           if ("problem" in a) ctx.addIssue({ code: "custom", message: a.problem });
-        }),
-      /** Bearer token / sign-in secret; values may use ${VAR}. */
-      auth_token: z.string({ error: "expected a token (openssl rand -hex 32 makes one)" }).optional(),
-      auth_token_file: z.string({ error: "expected a path to a file holding the token" }).min(1, { error: "expected a path to a file holding the token" }).optional(),
-      /** `/metrics` without the token, wherever the server listens (for a Prometheus that cannot send one): said as a warning at start. */
-      metrics_public: z.boolean({ error: "expected true or false" }).default(false),
+        })
+        .describe("HOST:PORT ([::1]:9817, 0.0.0.0:9817, :9817 for every interface); any address but loopback needs a token; LOOKOUT_HTTP_LISTEN overrides it"),
+      auth_token: z
+        .string({ error: "expected a token (openssl rand -hex 32 makes one)" })
+        .optional()
+        .describe("Bearer token and sign-in secret, 16 characters at least; may use ${VAR}"),
+      auth_token_file: z
+        .string({ error: "expected a path to a file holding the token" })
+        .min(1, { error: "expected a path to a file holding the token" })
+        .optional()
+        .describe("A file holding the token, instead of auth_token"),
+      metrics_public: z
+        .boolean({ error: "expected true or false" })
+        .default(false)
+        .describe("/metrics answers without the token too, wherever the server listens (a warning at start)"),
       public_url: z
         .string({ error: "expected the address people reach the dashboard at, like https://lookout.example.com" })
         .superRefine((text, ctx) => {
@@ -547,7 +711,8 @@ export const configSchema = z.strictObject({
             ctx.addIssue({ code: "custom", message: "expected an http:// or https:// URL like https://lookout.example.com (no user or password in it)" });
           }
         })
-        .optional(),
+        .optional()
+        .describe("Where people reach the dashboard (behind a proxy): https makes the cookie Secure, and messages link to it"),
     })
     .superRefine((h, ctx) => {
       if (h.auth_token !== undefined && h.auth_token_file !== undefined) {
@@ -561,8 +726,12 @@ export const configSchema = z.strictObject({
         });
       }
     })
-    .prefault({}),
-  maintenance: z.array(maintenanceWindow, { error: `expected a list like [{ cron: "${CRON_EXAMPLE}", duration: 1h, match: "container=db-*" }]` }).default([]),
+    .prefault({})
+    .describe("The dashboard and JSON API of lookout run"),
+  maintenance: z
+    .array(maintenanceWindow, { error: `expected a list like [{ cron: "${CRON_EXAMPLE}", duration: 1h, match: "container=db-*" }]` })
+    .default([])
+    .describe("Recurring windows when matching alerts are tracked but not sent; an alert still firing when its window ends is sent then"),
 });
 
 export type LookoutConfig = z.output<typeof configSchema>;

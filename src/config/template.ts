@@ -6,6 +6,7 @@
 export const CONFIG_TEMPLATE = `# Lookout configuration. Every option is shown with its default value.
 # Durations: 500ms, 10s, 2m, 1h, 1d (0 = none). Percentages: 0 to 100.
 # Check it with:  lookout check --config lookout.yaml
+# Every key and every alert explained: docs/configuration.md in Lookout's sources.
 
 # Name used in messages and the "hostname" label. Default: this machine's host name.
 # hostname: web-1

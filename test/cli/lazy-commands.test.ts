@@ -7,7 +7,7 @@
  * code contains (zod's `ZodError`, yaml's `YAMLParseError`…).
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
@@ -56,6 +56,7 @@ const MARKERS: Record<string, RegExp> = {
   "Docker client": /\/containers\/json/,
   receivers: /\bclass SlackNotifier\b/,
   "mail receiver": /\bEmailNotifier\b/,
+  "config doc generator": /\brenderConfigDoc\b/,
 };
 
 /** What the files a command loaded hold (SQLite also when its native addon itself was loaded). */
@@ -129,6 +130,16 @@ describe("what each command loads", () => {
       // … and nothing of the store, Docker or the mail library.
       expect(codeIn(r.modules).filter((c) => ["SQLite", "store", "Docker client", "nodemailer"].includes(c))).toEqual([]);
     }
+  });
+
+  it("no command loads the generator of docs/configuration.md (src/export/config-doc.ts): it is in none of the CLI's files", async () => {
+    const files = readdirSync(join(ROOT, "dist/cli"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".js"));
+    expect(files.length).toBeGreaterThan(1);
+    expect(codeIn(files.map((f) => `dist/cli/${f}`))).not.toContain("config doc generator");
+    const dir = mkdtempSync(join(tmpdir(), "lookout-lazy-"));
+    const checked = await loadedBy(["check", "--data-dir", join(dir, "data"), "--json"]);
+    expect(codeIn(checked.modules)).toContain("config schema");
+    expect(codeIn(checked.modules)).not.toContain("config doc generator");
   });
 
   it("nodemailer is loaded by the mail receiver when it sends, not when it is built", async () => {
