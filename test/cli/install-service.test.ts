@@ -95,16 +95,7 @@ describe("deploy/lookout.service", () => {
 describe("lookout install-service", () => {
   it("--dry-run changes nothing and prints each step and the unit", () => {
     const dir = workdir();
-    const r = runUnprivileged([
-      "install-service",
-      "--dry-run",
-      "--unit-dir",
-      join(dir, "units"),
-      "--config",
-      join(dir, "etc", "lookout.yaml"),
-      "--data-dir",
-      join(dir, "data"),
-    ]);
+    const r = runUnprivileged(["install-service", "--dry-run", "--unit-dir", join(dir, "units"), "--config", join(dir, "etc", "lookout.yaml"), "--data-dir", join(dir, "data")]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^would run: useradd --system --user-group --home-dir \S+\/data --no-create-home --shell \S+ lookout$/m);
@@ -122,7 +113,9 @@ describe("lookout install-service", () => {
     mkdirSync(units, { mode: 0o755 }); // root's: the unprivileged user cannot write it
     const r = runUnprivileged(["install-service", "--unit-dir", units, "--config", join(dir, "etc", "lookout.yaml"), "--data-dir", join(dir, "data")]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^lookout: install-service writes .*lookout\.service .*: that needs root\. Run it with sudo \(sudo lookout install-service\), or see what it would do with --dry-run\n$/);
+    expect(r.stderr).toMatch(
+      /^lookout: install-service writes .*lookout\.service .*: that needs root\. Run it with sudo \(sudo lookout install-service\), or see what it would do with --dry-run\n$/,
+    );
     expect(r.stdout).toBe("");
     expect(existsSync(join(dir, "etc"))).toBe(false);
   });
