@@ -31,6 +31,9 @@ fi
 if [ ! -x /usr/bin/promtool ] || [ ! -x /usr/bin/prometheus ]; then
   need+=(prometheus)
 fi
+# deploy/lookout.service is checked offline with systemd-analyze verify and security (test/cli/install-service.test.ts);
+# it comes with the systemd package, whose init is never started in a container.
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

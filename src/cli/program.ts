@@ -11,6 +11,7 @@ import { VERSION } from "../version.js";
 import { checkCommand } from "./commands/check.js";
 import { exportCommand } from "./commands/export.js";
 import { initCommand } from "./commands/init.js";
+import { installServiceCommand } from "./commands/install-service.js";
 import { runCommand } from "./commands/run.js";
 import { silenceCommand } from "./commands/silence.js";
 import { statusDefinition } from "./commands/status-definition.js";
@@ -51,6 +52,7 @@ export function buildProgram(opts: ProgramOptions = {}): Command {
   }
   program.addCommand(silenceCommand().configureHelp({ showGlobalOptions: true }).exitOverride());
   program.addCommand(exportCommand().configureHelp({ showGlobalOptions: true }).exitOverride());
+  program.addCommand(installServiceCommand().configureHelp({ showGlobalOptions: true }).exitOverride());
   return program;
 }
 

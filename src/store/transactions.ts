@@ -38,10 +38,34 @@ export function storageErrorFrom(err: unknown, path: string): LookoutError {
   } else if (code.startsWith("SQLITE_IOERR")) {
     const dir = dirname(path);
     text = `cannot read or write ${path} (${code}): the disk holding the data directory ${dir} is likely full, read-only or failing; check df -h ${dir} and the kernel log (dmesg)`;
+  } else if (isMissingAddon(err)) {
+    text = missingAddonText(err);
   } else {
     text = `cannot use ${path} (${err instanceof Error ? err.message : String(err)})`;
   }
   return new StorageError(text, { cause: err });
+}
+
+/**
+ * better-sqlite3 loads its native addon when the first database opens: not built
+ * (its install script did not run, or its build failed) or built for another
+ * Node (NODE_MODULE_VERSION), it throws here, and the data directory is not to blame.
+ */
+function isMissingAddon(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : "";
+  return /Could not locate the bindings file|NODE_MODULE_VERSION|better_sqlite3\.node/.test(message) || codeOf(err) === "ERR_DLOPEN_FAILED";
+}
+
+function missingAddonText(err: unknown): string {
+  const message = err instanceof Error ? err.message : "";
+  const addon = /(\/\S*\/node_modules\/better-sqlite3)\//.exec(message)?.[1];
+  const where = addon ? dirname(dirname(addon)) : "Lookout's directory";
+  return (
+    "better-sqlite3, the database library, cannot load its native addon" +
+    (/NODE_MODULE_VERSION/.test(message) ? " (built for another version of Node)" : " (it was not built)") +
+    `: run npm rebuild better-sqlite3 in ${where} (as root for a global install; building it needs python3, make and g++ when no prebuilt binary downloads). ` +
+    "npm 11 runs no install script in a global install unless allowed: npm install -g --allow-scripts=better-sqlite3 …"
+  );
 }
 
 /** Runs `fn` in one immediate transaction (writers queue, readers go on); SQLite errors become StorageErrors. */

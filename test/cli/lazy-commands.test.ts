@@ -96,6 +96,7 @@ describe("what each command loads", () => {
     ["init", "--help"],
     ["export", "--help"],
     ["export", "prometheus-rules", "--help"],
+    ["install-service", "--help"],
   ];
   it.each(helps.map((args) => [args.join(" "), args] as const))("%s loads no config, store, receiver or Docker code", async (_name, args) => {
     const r = await loadedBy(args);
@@ -109,6 +110,13 @@ describe("what each command loads", () => {
     const r = await loadedBy(["init", join(dir, "lookout.yaml")]);
     expect(r.code).toBe(0);
     expect(codeIn(r.modules)).toContain("config template");
+    expect(heavyIn(r.modules)).toEqual([]);
+  });
+
+  it("install-service --dry-run loads neither the config schema, YAML nor SQLite", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lookout-lazy-"));
+    const r = await loadedBy(["install-service", "--dry-run", "--unit-dir", dir, "--config", join(dir, "lookout.yaml"), "--data-dir", join(dir, "data")]);
+    expect(r.code).toBe(0);
     expect(heavyIn(r.modules)).toEqual([]);
   });
 

@@ -35,14 +35,14 @@ function lstatOrNull(path: string): Stats | null {
 }
 
 /**
- * Writes `text` to `target` with mode 600, never through a link. A new file is
+ * Writes `text` to `target` with mode 600, never through a link (also `lookout install-service`'s config). A new file is
  * created exclusively (O_EXCL: it fails on anything already there, a link
  * included). To replace one (`--force`), the text goes to a new file in the same
  * directory, created the same way, which is then renamed over the target: the
  * rename replaces the entry itself (even a link planted since it was checked),
  * never what a link points to, and the old file's mode does not carry over.
  */
-function writeConfigFile(target: string, text: string, replace: boolean): void {
+export function writeConfigFile(target: string, text: string, replace: boolean): void {
   const path = replace ? join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`) : target;
   let fd: number | undefined;
   let created = false;

@@ -1,0 +1,214 @@
+/**
+ * `lookout install-service` (commands/install-service.ts defines its options):
+ * puts Lookout in place as a systemd service. The unit is the package's
+ * deploy/lookout.service with ExecStart made absolute (this node, the node
+ * flags of bin/lookout.cjs's first line, this package's bin/lookout.cjs), so
+ * systemd's PATH need not hold node (nvm) nor lookout. Each step says what it
+ * did, or with --dry-run what it would do; nothing that exists is replaced but
+ * the unit, and that only when it differs and --force is given.
+ */
+import { spawnSync } from "node:child_process";
+import { accessSync, chownSync, constants, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { CONFIG_TEMPLATE } from "../../config/template.js";
+import { LookoutError, UsageError } from "../../errors.js";
+import { oneLine } from "../../escape.js";
+import type { GlobalOptions } from "../context.js";
+import { writeConfigFile } from "./init.js";
+
+export interface InstallServiceOptions {
+  unitDir: string;
+  dryRun?: boolean;
+  force?: boolean;
+}
+
+export const SERVICE_USER = "lookout";
+const DEFAULT_CONFIG = "/etc/lookout/lookout.yaml";
+const DEFAULT_DATA_DIR = "/var/lib/lookout";
+/** What a path in the unit may hold: no space, quote, `%` or `$`, which the unit file would read as syntax. */
+const PLAIN_PATH = /^\/[\w./@+-]*$/;
+
+export function installService(opts: InstallServiceOptions, cmd: Command): void {
+  const globals = cmd.optsWithGlobals<GlobalOptions>();
+  const configPath = resolve(globals.config ?? DEFAULT_CONFIG);
+  const configDir = dirname(configPath);
+  const dataDir = resolve(globals.dataDir ?? DEFAULT_DATA_DIR);
+  const unitDir = resolve(opts.unitDir);
+  const unitPath = join(unitDir, "lookout.service");
+  const dry = opts.dryRun === true;
+  const root = process.getuid?.() === 0;
+
+  if (!root && !dry && !writable(unitDir)) {
+    throw new LookoutError(
+      `install-service writes ${oneLine(unitPath)} and creates the user ${SERVICE_USER}, ${oneLine(configDir)} and ${oneLine(dataDir)}: that needs root. ` +
+        "Run it with sudo (sudo lookout install-service), or see what it would do with --dry-run",
+      { exitCode: 2 },
+    );
+  }
+
+  const pkg = packageRoot();
+  const bin = realpathSync(join(pkg, "bin", "lookout.cjs"));
+  const execStart = [process.execPath, ...nodeFlags(bin), bin, "run", "--config", configPath, "--data-dir", dataDir];
+  for (const p of [process.execPath, bin, configPath, dataDir]) {
+    if (!PLAIN_PATH.test(p)) throw new UsageError(`${oneLine(p)}: a path in the unit may hold only letters, digits and . _ / @ + -; choose another one`);
+  }
+  const dockerGroup = lookup("group", "docker") !== null;
+  const unit = unitText(readFileSync(join(pkg, "deploy", "lookout.service"), "utf8"), { execStart, configDir, dataDir, dockerGroup });
+
+  const say = (line: string) => process.stdout.write(`${dry ? "would " : ""}${line}\n`);
+  const later: string[] = []; // what a user without root must still do, as root
+
+  // 1. The user.
+  let user = lookup("passwd", SERVICE_USER);
+  const useradd = ["useradd", "--system", "--user-group", "--home-dir", dataDir, "--no-create-home", "--shell", nologin(), SERVICE_USER];
+  if (user) {
+    process.stdout.write(`the user ${SERVICE_USER} exists\n`);
+  } else if (dry) {
+    say(`run: ${useradd.join(" ")}`);
+  } else if (!root) {
+    later.push(useradd.join(" "));
+  } else {
+    const r = spawnSync(useradd[0]!, useradd.slice(1), { encoding: "utf8" });
+    if (r.error || r.status !== 0) {
+      const why = r.error ? ((r.error as NodeJS.ErrnoException).code ?? r.error.message) : oneLine(r.stderr.trim() || `exit ${r.status}`);
+      throw new LookoutError(`cannot create the user ${SERVICE_USER} (${why}): create it yourself (${useradd.join(" ")}) and run install-service again`);
+    }
+    user = lookup("passwd", SERVICE_USER);
+    say(`created the system user ${SERVICE_USER}`);
+  }
+  if (!dockerGroup) {
+    process.stdout.write("no group docker on this host: the unit has no SupplementaryGroups=docker (add it, and run install-service again, if Docker is installed later)\n");
+  }
+  const owner = user ? { uid: Number(user[2]), gid: Number(user[3]) } : null;
+  const giveToUser = (path: string, what: string) => {
+    if (dry) return say(`give ${what} to the user ${SERVICE_USER}`);
+    if (root && owner) {
+      chownSync(path, owner.uid, owner.gid);
+      say(`gave ${what} to the user ${SERVICE_USER}`);
+    } else {
+      later.push(`chown ${SERVICE_USER}:${SERVICE_USER} ${path}`);
+    }
+  };
+
+  // 2. The config: lookout init's, mode 600, owned by the service's user (it reads it; the unit keeps /etc read-only).
+  const ownedByUser = (path: string) => owner !== null && existsSync(path) && statSync(path).uid === owner.uid;
+  if (existsSync(configPath)) {
+    process.stdout.write(`kept ${oneLine(configPath)}\n`);
+  } else {
+    if (!existsSync(configDir)) {
+      if (!dry) mkdirSync(configDir, { recursive: true, mode: 0o755 });
+      say(`${dry ? "create" : "created"} ${oneLine(configDir)}`);
+    }
+    if (!dry) writeConfigFile(configPath, CONFIG_TEMPLATE, false);
+    say(`${dry ? "write" : "wrote"} ${oneLine(configPath)} (lookout init's, every option with its default, mode 600)`);
+  }
+  if (!ownedByUser(configPath)) giveToUser(configPath, oneLine(configPath));
+
+  // 3. The data directory (systemd's StateDirectory= would create /var/lib/lookout too; any other path it would not).
+  if (existsSync(dataDir)) {
+    process.stdout.write(`kept ${oneLine(dataDir)}\n`);
+  } else {
+    if (!dry) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    say(`${dry ? "create" : "created"} ${oneLine(dataDir)} (mode 700)`);
+  }
+  if (!ownedByUser(dataDir)) giveToUser(dataDir, oneLine(dataDir));
+
+  // 4. The unit.
+  const current = readOrNull(unitPath);
+  if (current === unit) {
+    process.stdout.write(`${oneLine(unitPath)} is up to date\n`);
+  } else if (current !== null && !opts.force) {
+    if (dry) say(`refuse to replace ${oneLine(unitPath)}, which differs (--force replaces it)`);
+    else throw new LookoutError(`${oneLine(unitPath)} exists and differs from the unit install-service writes: pass --force to replace it (see the new one with --dry-run)`);
+  } else {
+    if (!dry) writeAtomically(unitPath, unit);
+    say(`${dry ? "write" : "wrote"} ${oneLine(unitPath)}${current === null ? "" : " (replaced)"}`);
+  }
+
+  if (later.length > 0) process.stdout.write(`\nnot root: left to do, as root:\n${later.map((c) => `  ${c}\n`).join("")}`);
+  if (dry) process.stdout.write(`\n${oneLine(unitPath)} would be:\n\n${unit}`);
+  process.stdout.write(
+    `\nthe Slack webhook (or other secrets) goes in ${oneLine(join(configDir, "env"))}, mode 600: LOOKOUT_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/…\n` +
+      `next, as root:\n  systemctl daemon-reload\n  systemctl enable --now lookout\n`,
+  );
+}
+
+/** The unit: deploy/lookout.service with this install's paths. */
+export function unitText(template: string, o: { execStart: string[]; configDir: string; dataDir: string; dockerGroup: boolean }): string {
+  const custom = o.dataDir !== DEFAULT_DATA_DIR; // StateDirectory= is /var/lib/<name> only
+  const out = ["# Lookout, written by `lookout install-service` from its deploy/lookout.service: run it again after moving node or Lookout."];
+  // The template's opening comment (how to install it by hand) stays behind.
+  for (const line of template.slice(Math.max(0, template.indexOf("\n[Unit]") + 1)).split("\n")) {
+    if (line.startsWith("ExecStart=")) out.push(`ExecStart=${o.execStart.join(" ")}`);
+    else if (line.startsWith("EnvironmentFile=")) out.push(`EnvironmentFile=-${join(o.configDir, "env")}`);
+    else if (line.startsWith("ReadWritePaths=")) out.push(`ReadWritePaths=${o.dataDir}`);
+    else if (custom && line.startsWith("StateDirectory")) continue;
+    else if (!o.dockerGroup && line.startsWith("SupplementaryGroups=docker")) continue;
+    else out.push(line);
+  }
+  return out.join("\n");
+}
+
+/** The node flags on bin/lookout.cjs's first line (`#!/usr/bin/env -S node --lite-mode …`): V8 takes them only at start. */
+export function nodeFlags(bin: string): string[] {
+  const first = readFileSync(bin, "utf8").split("\n", 1)[0] ?? "";
+  const words = first.replace(/^#!/, "").trim().split(/\s+/);
+  const at = words.indexOf("node");
+  return at < 0 ? [] : words.slice(at + 1);
+}
+
+/** This package's root: the nearest directory above this file whose package.json is Lookout's. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 5; up++) {
+    dir = dirname(dir);
+    try {
+      if ((JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string }).name === "lookout") return dir;
+    } catch {
+      // not here: one level up
+    }
+  }
+  throw new LookoutError("cannot find Lookout's own package.json: reinstall it");
+}
+
+/** An entry of the passwd or group database (its fields), or null: getent, so LDAP and the like count; /etc's file without it. */
+function lookup(db: "passwd" | "group", name: string): string[] | null {
+  const r = spawnSync("getent", [db, name], { encoding: "utf8" });
+  if (!r.error) return r.status === 0 ? r.stdout.trim().split(":") : null;
+  const line = (readOrNull(`/etc/${db}`) ?? "").split("\n").find((l) => l.startsWith(`${name}:`));
+  return line ? line.split(":") : null;
+}
+
+function nologin(): string {
+  return ["/usr/sbin/nologin", "/sbin/nologin"].find((p) => existsSync(p)) ?? "/bin/false";
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function readOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** The unit, mode 644, through a file beside it renamed over it: systemd never reads half a unit. */
+function writeAtomically(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text, { mode: 0o644, flag: "wx" });
+    renameSync(tmp, path);
+  } catch (err) {
+    throw new LookoutError(`cannot write ${oneLine(path)} (${(err as NodeJS.ErrnoException).code ?? "error"}): check the directory exists and is writable`);
+  }
+}
