@@ -333,9 +333,14 @@ export async function currentRig(): Promise<RigInfo> {
  * Runs the docker CLI against the rig (`-H unix://…`) and returns its stdout
  * without the final newline; throws with its stderr when it fails.
  */
-export async function docker(args: string[], opts: { rig?: RigInfo; timeoutMs?: number } = {}): Promise<string> {
+export async function docker(args: string[], opts: { rig?: RigInfo; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  return (await dockerOutput(args, opts)).stdout.replace(/\n$/, "");
+}
+
+/** As `docker`, with its stdout and stderr both (`docker logs` writes a container's stderr to its own). */
+export async function dockerOutput(args: string[], opts: { rig?: RigInfo; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ stdout: string; stderr: string }> {
   const rig = opts.rig ?? (await currentRig());
-  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_CONFIG: rig.cliConfig };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, DOCKER_CONFIG: rig.cliConfig };
   delete env.DOCKER_HOST;
   delete env.DOCKER_CONTEXT;
   delete env.DOCKER_TLS_VERIFY;
@@ -344,7 +349,7 @@ export async function docker(args: string[], opts: { rig?: RigInfo; timeoutMs?: 
       if (err) {
         const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? `the docker CLI is not installed. Fix: ${FIX}` : stderr.trim() || err.message;
         reject(new RigError(`docker ${args.join(" ")}: ${why}`));
-      } else resolve(stdout.replace(/\n$/, ""));
+      } else resolve({ stdout, stderr });
     });
   });
 }

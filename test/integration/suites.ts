@@ -14,7 +14,7 @@ import { describe, it } from "vitest";
 import { useChain } from "./docker-rig.js";
 
 /** Every suite, for LOOKOUT_DOCKER_SUITES. */
-const ALL = ["engine", "cgroup-stats", "containers", "inhibition", "delivery", "capture-fixtures", "dashboard"];
+const ALL = ["engine", "cgroup-stats", "containers", "inhibition", "delivery", "capture-fixtures", "dashboard", "image"];
 
 /** Declares the suites of chain `index`, in order, each on that chain's rig. */
 export function chain(index: number, suites: Record<string, () => Promise<unknown>>): void {
