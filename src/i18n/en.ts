@@ -123,6 +123,7 @@ export const en = {
   "summary.firedValue": "{count} ({period}){names}",
   "summary.names": ": {names}",
   "summary.resolved": "Resolved",
+  "summary.resolvedValue": "{count}",
   "summary.notDelivered": "Not delivered",
   "summary.notDelivered.one": "{count} notification (lookout status lists them)",
   "summary.notDelivered.other": "{count} notifications (lookout status lists them)",

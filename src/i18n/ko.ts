@@ -121,6 +121,7 @@ export const ko: Catalogue = {
   "summary.firedValue": "{count}건 ({period}){names}",
   "summary.names": ": {names}",
   "summary.resolved": "복구",
+  "summary.resolvedValue": "{count}건",
   "summary.notDelivered": "전달 실패",
   "summary.notDelivered.one": "{count}건 (lookout status로 확인)",
   "summary.notDelivered.other": "{count}건 (lookout status로 확인)",

@@ -41,6 +41,8 @@ export interface Messages {
   readonly locale: Locale;
   /** The catalogue text of `key`, filled in. */
   t(key: MessageKey, params?: Params): string;
+  /** Whether the catalogue has `key` (a key built from a name: `group.<alertname>.one`). */
+  has(key: string): key is MessageKey;
   /** `key.one` for 1, else `key.other`, with `{count}` filled in. */
   plural(key: string, count: number, params?: Params): string;
   /** "3m", "1h 5m" / "3분", "1시간 5분": the two largest units. */
@@ -124,6 +126,10 @@ class CatalogueMessages implements Messages {
 
   t(key: MessageKey, params?: Params): string {
     return fill(this.#catalogue[key] ?? en[key], params);
+  }
+
+  has(key: string): key is MessageKey {
+    return Object.hasOwn(en, key);
   }
 
   plural(key: string, count: number, params: Params = {}): string {
