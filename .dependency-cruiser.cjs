@@ -5,7 +5,7 @@
  * folders either. `npm run lint` checks it.
  */
 const LAYERS = [
-  ["foundations", "^src/(errors|units|escape|glob|version|log|secrets|cron|label-matchers)\\.ts$"],
+  ["foundations", "^src/((errors|units|escape|glob|version|log|secrets|cron|label-matchers)\\.ts$|i18n/)"],
   ["config", "^src/config/"],
   ["model", "^src/model/"],
   ["collect", "^src/collect/"],

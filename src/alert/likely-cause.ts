@@ -4,6 +4,7 @@
  * its bind mounts and volumes) was full most likely died of that. Pure.
  */
 
+import { type Messages, messages } from "../i18n/messages.js";
 import { CONTAINER_DEATH_METRICS, HOST_DISK } from "../model/metrics.js";
 import type { Fact } from "../model/notification.js";
 import { isSampleOf, type Sample, type SampleOf } from "../model/sample.js";
@@ -30,7 +31,7 @@ export function mountOf(path: string, mounts: readonly string[]): string | undef
  * (host_disk samples of this cycle; other samples are passed over). A dying
  * container's paths are `writesToOf(sample)` (model/sample.ts).
  */
-export function diskFullCause(paths: readonly string[], samples: readonly Sample[]): Fact | undefined {
+export function diskFullCause(paths: readonly string[], samples: readonly Sample[], m: Messages = messages()): Fact | undefined {
   const disks = samples.filter((s): s is SampleOf<typeof HOST_DISK> => isSampleOf(s, HOST_DISK) && s.labels.mount !== undefined && s.labels.mount !== "");
   const byMount = new Map(disks.map((d) => [d.labels.mount!, d]));
   const full = new Map<string, string[]>();
@@ -42,7 +43,7 @@ export function diskFullCause(paths: readonly string[], samples: readonly Sample
   if (full.size === 0) return undefined;
   const parts = [...full].map(([mount, ps]) => {
     const d = byMount.get(mount)!;
-    return `${mount} is ${formatPercent(d.value)} used (${formatBytes(d.details.freeBytes)} free), and it writes there (${ps.join(", ")})`;
+    return m.t("cause.diskFull.part", { mount, percent: formatPercent(d.value), free: formatBytes(d.details.freeBytes), paths: ps.join(m.t("list.sep")) });
   });
-  return { label: "Likely cause", value: `disk full: ${parts.join("; ")}` };
+  return { label: m.t("cause.label"), value: m.t("cause.diskFull", { parts: parts.join(m.t("cause.sep")) }) };
 }

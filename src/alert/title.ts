@@ -1,18 +1,17 @@
 /**
  * The one-line title of a notification, in raw text (receivers escape it):
  * `[web-1] CRITICAL: CPU 97.2% (threshold 95%) for 3m`. Used by Slack's header
- * and fallback and by `lookout run`'s stdout.
+ * and fallback and by `lookout run`'s stdout. In the notification's language
+ * (`Notification.locale`): `[web-1] 심각: CPU 97.2% (임계값 95%), 3분째 지속`.
  */
 
-import { formatDuration } from "../config/duration.js";
-import { type GroupNouns, isMetricName, METRICS, type MetricDefinition } from "../model/metrics.js";
-import { DAILY_SUMMARY_ALERTNAME, type Notification } from "../model/notification.js";
-import { formatThreshold, formatValue } from "../units.js";
+import { type Messages, messages } from "../i18n/messages.js";
+import { localeOf, type Notification } from "../model/notification.js";
 
-/** How long from `from` to `to`, or "" under a second. */
-export function since(from: number, to: number): string {
+/** How long from `from` to `to`, or "" under a second; in the words of `m` (English by default). */
+export function since(from: number, to: number, m: Messages = messages()): string {
   const ms = to - from;
-  return ms >= 1000 ? formatDuration(ms) : "";
+  return ms >= 1000 ? m.duration(ms) : "";
 }
 
 /** When an alert started, for "lasted": what it reports happened at causedAt (events); a level from when it fired. */
@@ -20,53 +19,84 @@ export function lastedFrom(a: Notification["alert"]): number {
   return a.summary !== undefined && a.causedAt !== undefined && a.causedAt <= a.firingSince ? a.causedAt : a.firingSince;
 }
 
-const SEVERITY_WORD = { warning: "WARNING", critical: "CRITICAL" } as const;
+/** The words of a notification's language. */
+export function messagesOf(n: Pick<Notification, "locale">): Messages {
+  return messages(localeOf(n));
+}
+
+function severityWord(m: Messages, severity: "warning" | "critical"): string {
+  return severity === "critical" ? m.t("title.word.critical") : m.t("title.word.warning");
+}
+
+/** " (lasted 5m, peak 97.0%)", " (lasted 5m)", " (peak 97.0%)" or "". */
+function extra(m: Messages, parts: string[]): string {
+  const shown = parts.filter(Boolean);
+  return shown.length > 0 ? m.t("title.extra", { text: shown.join(m.t("list.sep")) }) : "";
+}
 
 /** The one-line title (raw text, not escaped): header, fallback and notification text. */
 export function notificationTitle(n: Notification): string {
   const a = n.alert;
-  const host = `[${n.hostname}]`;
-  if (n.kind === "summary") return `${host} DAILY SUMMARY: ${a.summary ?? ""}`;
+  const m = messagesOf(n);
+  const line = (word: string, text: string) => m.t("title.line", { hostname: n.hostname, word, text });
+  if (n.kind === "summary") return line(m.t("title.word.summary"), a.summary ?? "");
   if (n.kind === "flapping") {
-    const within = a.flapWithinMs !== undefined ? ` in ${formatDuration(a.flapWithinMs)}` : "";
-    return `${host} FLAPPING: ${a.display} fired ${a.flapCount ?? "many"} times${within}; no more messages about it until it has been stable that long`;
+    const within = a.flapWithinMs !== undefined ? m.t("title.flapping.within", { duration: m.duration(a.flapWithinMs) }) : "";
+    return line(m.t("title.word.flapping"), m.t("title.flapping", { display: a.display, times: a.flapCount ?? m.t("title.flapping.many"), within }));
   }
+  const resolved = m.t("title.word.resolved");
   if (n.kind === "resolved" && a.gone !== undefined) {
-    const lasted = since(a.firingSince, n.at);
-    const peak = a.summary === undefined ? `, peak ${formatValue(a.peak, a.unit)}` : "";
-    return `${host} RESOLVED: ${a.display}: ${a.gone}${lasted || peak ? ` (${lasted ? `lasted ${lasted}` : ""}${lasted ? peak : peak.slice(2)})` : ""}`;
+    const lasted = since(a.firingSince, n.at, m);
+    const peak = a.summary === undefined ? m.t("title.peak", { value: m.value(a.peak, a.unit) }) : "";
+    return line(resolved, m.t("title.gone", { display: a.display, gone: a.gone, extra: extra(m, [lasted ? m.t("title.lasted", { duration: lasted }) : "", peak]) }));
   }
   if (a.summary !== undefined) {
     if (n.kind === "resolved") {
       // An event lasted from when it happened (a crash, the first check Docker failed), not from when it fired.
-      const lasted = since(lastedFrom(a), n.at);
-      return `${host} RESOLVED: ${a.display}${lasted ? ` (lasted ${lasted})` : ""}`;
+      const lasted = since(lastedFrom(a), n.at, m);
+      return line(resolved, m.t("title.resolvedEvent", { display: a.display, extra: extra(m, [lasted ? m.t("title.lasted", { duration: lasted }) : ""]) }));
     }
-    const word = n.kind === "reminder" ? "STILL FIRING" : n.kind === "escalated" ? `${SEVERITY_WORD[a.severity]} (escalated)` : SEVERITY_WORD[a.severity];
-    return `${host} ${word}: ${a.summary}`;
+    const word =
+      n.kind === "reminder"
+        ? m.t("title.word.stillFiring")
+        : n.kind === "escalated"
+          ? m.t("title.word.escalated", { word: severityWord(m, a.severity) })
+          : severityWord(m, a.severity);
+    return line(word, a.summary);
   }
   if (n.kind === "resolved") {
-    const lasted = since(a.firingSince, n.at);
-    return `${host} RESOLVED: ${a.display} ${formatValue(a.value, a.unit)}` + `${lasted ? ` after ${lasted}` : ""} (peak ${formatValue(a.peak, a.unit)})`;
+    const lasted = since(a.firingSince, n.at, m);
+    return line(
+      resolved,
+      m.t("title.resolvedLevel", {
+        display: a.display,
+        value: m.value(a.value, a.unit),
+        after: lasted ? m.t("title.after", { duration: lasted }) : "",
+        peak: m.value(a.peak, a.unit),
+      }),
+    );
   }
-  const held = since(a.activeSince, n.at);
-  const subject = `${a.display} ${formatValue(a.value, a.unit)} (threshold ${formatThreshold(a.threshold, a.unit)})` + (held ? ` for ${held}` : "");
+  const held = since(a.activeSince, n.at, m);
+  const subject = m.t("title.subject", {
+    display: a.display,
+    value: m.value(a.value, a.unit),
+    threshold: m.threshold(a.threshold, a.unit),
+    held: held ? m.t("title.held", { duration: held }) : "",
+  });
   switch (n.kind) {
     case "escalated":
-      return a.severity === "critical" ? `${host} CRITICAL (was warning): ${subject}` : `${host} ${SEVERITY_WORD[a.severity]} (escalated): ${subject}`;
+      return a.severity === "critical" ? line(m.t("title.word.wasWarning"), subject) : line(m.t("title.word.escalated", { word: severityWord(m, a.severity) }), subject);
     case "reminder":
-      return `${host} STILL FIRING: ${subject}`;
+      return line(m.t("title.word.stillFiring"), subject);
     default: // firing
-      return `${host} ${SEVERITY_WORD[a.severity]}: ${subject}`;
+      return line(severityWord(m, a.severity), subject);
   }
 }
 
-/** What one and N alerts of one name are, in a group's title: a metric's nouns (model/metrics.ts), or the daily summary's. */
-function groupNouns(alertname: string): GroupNouns | undefined {
-  if (alertname === DAILY_SUMMARY_ALERTNAME) return ["daily summary", "daily summaries"];
-  if (!isMetricName(alertname)) return undefined;
-  const metric: MetricDefinition = METRICS[alertname];
-  return metric.nouns;
+/** "5 containers crashed" / "컨테이너 비정상 종료 5건": what `count` alerts of one name are in a group's title. */
+function groupPart(m: Messages, alertname: string, count: number): string {
+  if (m.has(`group.${alertname}.one`)) return m.plural(`group.${alertname}`, count);
+  return m.t("group.unknownName", { count, name: alertname });
 }
 
 /**
@@ -74,6 +104,7 @@ function groupNouns(alertname: string): GroupNouns | undefined {
  * `[web-1] 5 containers crashed, 1 disk filling up, 2 resolved`. Raw text.
  */
 export function groupTitle(ns: readonly Notification[]): string {
+  const m = ns[0] ? messagesOf(ns[0]) : messages();
   const host = ns[0] ? `[${ns[0].hostname}]` : "";
   const counts = new Map<string, number>();
   let resolved = 0;
@@ -81,13 +112,7 @@ export function groupTitle(ns: readonly Notification[]): string {
     if (n.kind === "resolved") resolved++;
     else counts.set(n.alert.alertname, (counts.get(n.alert.alertname) ?? 0) + 1);
   }
-  const parts = [...counts.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .map(([name, c]) => {
-      const noun = groupNouns(name);
-      if (noun) return c === 1 && noun[0] === noun[1] ? noun[0] : `${c} ${c === 1 ? noun[0] : noun[1]}`;
-      return `${c} × ${name}`;
-    });
-  if (resolved > 0) parts.push(`${resolved} resolved`);
-  return `${host} ${parts.join(", ")}`;
+  const parts = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([name, c]) => groupPart(m, name, c));
+  if (resolved > 0) parts.push(m.t("group.resolved", { count: resolved }));
+  return `${host} ${parts.join(m.t("list.sep"))}`;
 }

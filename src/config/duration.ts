@@ -1,3 +1,5 @@
+import { formatDurationIn } from "../i18n/messages.js";
+
 /** Durations as people write them in config: `500ms`, `10s`, `2m`, `1h`, `1d`, `1h30m`, or `0`. */
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const DURATION_RE = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h|d|w))+$/;
@@ -14,22 +16,7 @@ export function parseDuration(input: string | number): number | undefined {
   return Math.round(total);
 }
 
-/** `3m`, `1h 5m`, `2d 4h`, `450ms`: the two largest units, for messages. */
+/** `3m`, `1h 5m`, `2d 4h`, `450ms`: the two largest units, for messages (English; i18n/messages.ts has the others). */
 export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) ms = 0;
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  let s = Math.round(ms / 1000);
-  const parts: string[] = [];
-  for (const [unit, size] of [
-    ["d", 86400],
-    ["h", 3600],
-    ["m", 60],
-    ["s", 1],
-  ] as const) {
-    if (s >= size) {
-      parts.push(`${Math.floor(s / size)}${unit}`);
-      s %= size;
-    }
-  }
-  return parts.slice(0, 2).join(" ");
+  return formatDurationIn("en", ms);
 }

@@ -9,6 +9,7 @@ import { dirname, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
+import { isLocale, LOCALES } from "../i18n/messages.js";
 import { registerSecret } from "../secrets.js";
 import { parseListen } from "./listen.js";
 import { configSchema, type LookoutConfig, RECEIVER_LISTS, receiverName } from "./schema.js";
@@ -102,6 +103,13 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     const a = parseListen(envListen);
     if ("problem" in a) throw configError([`LOOKOUT_HTTP_LISTEN (overrides http.listen): ${a.problem}, got ${JSON.stringify(envListen)}`], source);
     config.http.listen = envListen;
+  }
+
+  // LOOKOUT_LOCALE beats locale (a container's language without a config file).
+  const envLocale = env.LOOKOUT_LOCALE?.trim();
+  if (envLocale) {
+    if (!isLocale(envLocale)) throw configError([`LOOKOUT_LOCALE (overrides locale): expected ${LOCALES.join(" or ")}, got ${JSON.stringify(envLocale)}`], source);
+    config.locale = envLocale;
   }
 
   const warnings: string[] = [];

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { CRON_EXAMPLE, CRON_NEVER, cronProblem } from "../cron.js";
+import { DEFAULT_LOCALE, LOCALES } from "../i18n/messages.js";
 import { MATCHER_EXAMPLE, matcherProblem } from "../label-matchers.js";
 import { formatDuration, parseDuration } from "./duration.js";
 import { DEFAULT_LISTEN, LISTEN_EXAMPLE, parseListen } from "./listen.js";
@@ -476,6 +477,10 @@ const route = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
+  locale: z
+    .enum(LOCALES, { error: `expected ${LOCALES.join(" or ")}` })
+    .default(DEFAULT_LOCALE)
+    .describe("The language of messages (every receiver's) and of the dashboard: en or ko (Korean); also LOOKOUT_LOCALE"),
   hostname: z
     .string({ error: "expected a host name" })
     .min(1, { error: "expected a host name" })

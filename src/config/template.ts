@@ -8,6 +8,10 @@ export const CONFIG_TEMPLATE = `# Lookout configuration. Every option is shown w
 # Check it with:  lookout check --config lookout.yaml
 # Every key and every alert explained: docs/configuration.md in Lookout's sources.
 
+# The language of messages (Slack and every other receiver) and of the dashboard:
+# en or ko (Korean). Also LOOKOUT_LOCALE, which wins over this.
+locale: en
+
 # Name used in messages and the "hostname" label. Default: this machine's host name.
 # hostname: web-1
 

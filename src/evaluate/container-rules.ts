@@ -6,8 +6,8 @@
  */
 
 import { containerPolicy } from "../collect/docker/policy.js";
-import { formatDuration } from "../config/duration.js";
 import type { ContainerRuleName, ContainerRules, LookoutConfig, ThresholdRule } from "../config/schema.js";
+import type { Messages } from "../i18n/messages.js";
 import {
   CONTAINER_CPU,
   CONTAINER_CRASHED,
@@ -21,7 +21,7 @@ import {
   type DownAtStart,
 } from "../model/metrics.js";
 import type { Sample } from "../model/sample.js";
-import { formatBytes, formatPercent, formatTime } from "../units.js";
+import { formatBytes, formatPercent } from "../units.js";
 import { defineRule, type RuleDefinition } from "./rule.js";
 
 const name = (s: Sample) => s.labels.container ?? "?";
@@ -35,29 +35,40 @@ function condition(enabled: boolean, severity: "warning" | "critical", forMs: nu
   return { enabled, warning: 1, critical: severity === "critical" ? 1 : null, for: forMs, hysteresis: 0 };
 }
 
-function composeFacts(s: Sample): Array<{ label: string; value: string }> {
-  const facts = [{ label: "Image", value: s.labels.image ?? "?" }];
-  if (s.labels.compose_project) facts.push({ label: "Compose", value: `${s.labels.compose_project} / ${s.labels.compose_service ?? "?"}` });
+function composeFacts(s: Sample, m: Messages): Array<{ label: string; value: string }> {
+  const facts = [{ label: m.t("container.image"), value: s.labels.image ?? "?" }];
+  if (s.labels.compose_project) facts.push({ label: m.t("container.compose"), value: `${s.labels.compose_project} / ${s.labels.compose_service ?? "?"}` });
   return facts;
 }
 
 /** "Last log lines: could not be read (why)" when Docker did not give them: their absence is said, not silent. */
-function logsUnread(d: { logs: readonly string[]; logsError?: string }): Array<{ label: string; value: string }> {
-  return d.logsError && d.logs.length === 0 ? [{ label: "Last log lines", value: `could not be read: ${d.logsError}` }] : [];
+function logsUnread(d: { logs: readonly string[]; logsError?: string }, m: Messages): Array<{ label: string; value: string }> {
+  return d.logsError && d.logs.length === 0 ? [{ label: m.t("container.lastLogLines"), value: m.t("container.logsUnread", { error: d.logsError }) }] : [];
 }
 
-function logsSection(logs: readonly string[] | undefined): Array<{ title: string; text: string; code?: boolean }> {
+function logsSection(logs: readonly string[] | undefined, m: Messages): Array<{ title: string; text: string; code?: boolean }> {
   const text = logs?.join("\n") ?? "";
-  return text ? [{ title: "Last log lines", text, code: true }] : [];
+  return text ? [{ title: m.t("container.lastLogLines"), text, code: true }] : [];
 }
 
 /** `exited 137 at 2026-12-01T06:41:00Z, 12m before Lookout started` (no guess about why). */
-function downText(d: DownAtStart, startedAt: number, long: boolean): string {
-  const state = d.status === "exited" ? `exited ${d.exitCode}` : d.status === "created" ? "created, never started" : `${d.status}, exit code ${d.exitCode}`;
-  const ago = d.finishedAt !== null && d.finishedAt > 0 && startedAt >= d.finishedAt ? formatDuration(startedAt - d.finishedAt) : "";
+function downText(d: DownAtStart, startedAt: number, long: boolean, m: Messages): string {
+  const state =
+    d.status === "exited"
+      ? m.t("down.exited", { code: String(d.exitCode) })
+      : d.status === "created"
+        ? m.t("down.created")
+        : m.t("down.status", { status: d.status, code: String(d.exitCode) });
+  const ago = d.finishedAt !== null && d.finishedAt > 0 && startedAt >= d.finishedAt ? m.duration(startedAt - d.finishedAt) : "";
   const when =
-    d.finishedAt !== null && d.finishedAt > 0 ? (long ? ` at ${formatTime(d.finishedAt)}${ago ? `, ${ago} before Lookout started` : ""}` : ago ? `, ${ago} ago` : "") : "";
-  const flag = d.oomFlag ? (long ? "; Docker's OOMKilled flag is set" : ", OOMKilled flag set") : "";
+    d.finishedAt !== null && d.finishedAt > 0
+      ? long
+        ? m.t("down.atLong", { time: m.time(d.finishedAt), ago: ago ? m.t("down.agoLong", { duration: ago }) : "" })
+        : ago
+          ? m.t("down.agoShort", { duration: ago })
+          : ""
+      : "";
+  const flag = d.oomFlag ? (long ? m.t("down.oomLong") : m.t("down.oomShort")) : "";
   return `${state}${when}${flag}`;
 }
 
@@ -66,147 +77,151 @@ function ruleOf<K extends ContainerRuleName>(rule: K): (config: LookoutConfig, s
 }
 
 /** What Docker's status says now, or that the container is gone. */
-const nowText = (d: { removed: boolean; status: string }) => (d.removed ? "removed" : d.status);
+const nowText = (d: { removed: boolean; status: string }, m: Messages) => (d.removed ? m.t("container.removed") : d.status);
+
+const unknown = (code: number | null, m: Messages) => (code === null ? m.t("container.unknown") : String(code));
 
 export const containerRules: RuleDefinition[] = [
   defineRule(CONTAINER_CRASHED, {
-    gone: "container removed",
+    gone: "container.gone",
     configKey: "containers.crashed",
     causedAt: (s) => (s.value > 0 ? s.details?.at : undefined),
     settings: (c, s) => {
       const r = ruleOf("crashed")(c, s);
       return condition(r.enabled, r.severity, 0);
     },
-    display: (s) => (s.value > 0 ? `Container ${name(s)} crashed` : `Container ${name(s)} is running again after its crash`),
-    summary: (s) => {
+    display: (s, m) => (s.value > 0 ? m.t("crashed.display", { name: name(s) }) : m.t("crashed.display.over", { name: name(s) })),
+    summary: (s, m) => {
       const d = s.details;
-      if (s.value === 0 || !d) return `Container ${name(s)} is running again`;
-      return `Container ${name(s)} crashed: exit code ${d.exitCode ?? "unknown"} (${d.meaning})`;
+      if (s.value === 0 || !d) return m.t("container.runningAgain", { name: name(s) });
+      return m.t("crashed.summary", { name: name(s), code: unknown(d.exitCode, m), meaning: d.meaning });
     },
-    facts: (s) => {
+    facts: (s, m) => {
       const d = s.details;
-      if (s.value === 0 || !d) return composeFacts(s);
+      if (s.value === 0 || !d) return composeFacts(s, m);
       const facts = [
-        { label: "Exit code", value: `${d.exitCode ?? "unknown"}: ${d.meaning}` },
-        ...composeFacts(s),
-        { label: "Ran for", value: d.ranForMs !== null && d.ranForMs >= 0 ? formatDuration(d.ranForMs) : "unknown" },
-        { label: "Restarts", value: `${d.restartCount} (restart policy: ${d.restartPolicy})` },
-        { label: "Now", value: nowText(d) },
+        { label: m.t("crashed.exitCode"), value: m.t("crashed.exitCode.value", { code: unknown(d.exitCode, m), meaning: d.meaning }) },
+        ...composeFacts(s, m),
+        { label: m.t("crashed.ranFor"), value: d.ranForMs !== null && d.ranForMs >= 0 ? m.duration(d.ranForMs) : m.t("container.unknown") },
+        { label: m.t("crashed.restarts"), value: m.t("crashed.restarts.value", { count: d.restartCount, policy: d.restartPolicy }) },
+        { label: m.t("crashed.now"), value: nowText(d, m) },
       ];
-      if (d.error) facts.push({ label: "Docker error", value: d.error });
-      if (d.reconciled) facts.push({ label: "Noticed", value: "after the fact (Lookout was not following Docker's events then)" });
-      facts.push(...logsUnread(d));
-      if (d.dockerOomFlag)
-        facts.push({
-          label: "Docker's OOMKilled flag",
-          value: "set: the kernel killed a process in this container for lack of memory at some point; Lookout did not see that kill cause this exit",
-        });
+      if (d.error) facts.push({ label: m.t("container.dockerError"), value: d.error });
+      if (d.reconciled) facts.push({ label: m.t("crashed.noticed"), value: m.t("crashed.noticed.value") });
+      facts.push(...logsUnread(d, m));
+      if (d.dockerOomFlag) facts.push({ label: m.t("crashed.oomFlag"), value: m.t("crashed.oomFlag.value") });
       return facts;
     },
-    sections: (s) => (s.value > 0 ? logsSection(s.details?.logs) : []),
+    sections: (s, m) => (s.value > 0 ? logsSection(s.details?.logs, m) : []),
   }),
   defineRule(CONTAINER_OOM_KILLED, {
-    gone: "container removed",
+    gone: "container.gone",
     configKey: "containers.oom_killed",
     causedAt: (s) => (s.value > 0 ? s.details?.at : undefined),
     settings: (c, s) => condition(ruleOf("oom_killed")(c, s).enabled, "critical", 0),
-    display: (s) => (s.value > 0 ? `Container ${name(s)} ran out of memory` : `Container ${name(s)} is running again after running out of memory`),
-    summary: (s) => {
+    display: (s, m) => (s.value > 0 ? m.t("oom.display", { name: name(s) }) : m.t("oom.display.over", { name: name(s) })),
+    summary: (s, m) => {
       const d = s.details;
-      if (s.value === 0 || !d) return `Container ${name(s)} is running again`;
-      const limit = d.memoryLimit > 0 ? `its ${formatBytes(d.memoryLimit)} limit` : "host memory, no limit set";
-      return d.died ? `Container ${name(s)} was killed: out of memory (${limit})` : `A process in container ${name(s)} was killed: out of memory (${limit})`;
+      if (s.value === 0 || !d) return m.t("container.runningAgain", { name: name(s) });
+      const limit = d.memoryLimit > 0 ? m.t("oom.limit", { bytes: formatBytes(d.memoryLimit) }) : m.t("oom.noLimit");
+      return d.died ? m.t("oom.summary.died", { name: name(s), limit }) : m.t("oom.summary.process", { name: name(s), limit });
     },
-    facts: (s) => {
+    facts: (s, m) => {
       const d = s.details;
-      if (s.value === 0 || !d) return composeFacts(s);
+      if (s.value === 0 || !d) return composeFacts(s, m);
       return [
-        { label: "Memory limit", value: d.memoryLimit > 0 ? formatBytes(d.memoryLimit) : "none (host memory)" },
-        { label: "Last usage seen", value: d.lastMemoryUsage !== null && d.lastMemoryUsage >= 0 ? formatBytes(d.lastMemoryUsage) : "not measured yet" },
-        ...composeFacts(s),
-        { label: "Container", value: d.died ? `died (exit code ${d.exitCode ?? "none"}), now ${nowText(d)}` : "kept running" },
-        ...logsUnread(d),
+        { label: m.t("oom.memoryLimit"), value: d.memoryLimit > 0 ? formatBytes(d.memoryLimit) : m.t("oom.memoryLimit.none") },
+        { label: m.t("oom.lastUsage"), value: d.lastMemoryUsage !== null && d.lastMemoryUsage >= 0 ? formatBytes(d.lastMemoryUsage) : m.t("oom.lastUsage.none") },
+        ...composeFacts(s, m),
+        {
+          label: m.t("oom.container"),
+          value: d.died ? m.t("oom.container.died", { code: d.exitCode === null ? m.t("oom.container.none") : String(d.exitCode), now: nowText(d, m) }) : m.t("oom.container.kept"),
+        },
+        ...logsUnread(d, m),
       ];
     },
-    sections: (s) => (s.value > 0 ? logsSection(s.details?.logs) : []),
+    sections: (s, m) => (s.value > 0 ? logsSection(s.details?.logs, m) : []),
   }),
   defineRule(CONTAINER_UNHEALTHY, {
-    gone: "container removed",
+    gone: "container.gone",
     configKey: "containers.unhealthy",
     settings: (c, s) => {
       const r = ruleOf("unhealthy")(c, s);
       return condition(r.enabled, r.severity, r.for);
     },
-    display: (s) => (s.value > 0 ? `Container ${name(s)} unhealthy` : `Container ${name(s)} is healthy again`),
-    summary: (s) => (s.value > 0 ? `Container ${name(s)} is unhealthy` : `Container ${name(s)} is healthy again`),
-    facts: (s) => [...composeFacts(s), ...(s.value > 0 && s.details ? [{ label: "Failed checks in a row", value: String(s.details.failingStreak) }] : [])],
-    sections: (s) => (s.value > 0 && s.details?.output ? [{ title: "Last health check output", text: s.details.output, code: true }] : []),
+    display: (s, m) => (s.value > 0 ? m.t("unhealthy.display", { name: name(s) }) : m.t("unhealthy.display.over", { name: name(s) })),
+    summary: (s, m) => (s.value > 0 ? m.t("unhealthy.summary", { name: name(s) }) : m.t("unhealthy.display.over", { name: name(s) })),
+    facts: (s, m) => [...composeFacts(s, m), ...(s.value > 0 && s.details ? [{ label: m.t("unhealthy.streak"), value: String(s.details.failingStreak) }] : [])],
+    sections: (s, m) => (s.value > 0 && s.details?.output ? [{ title: m.t("unhealthy.output"), text: s.details.output, code: true }] : []),
   }),
   defineRule(CONTAINER_RESTART_LOOP, {
-    gone: "container removed",
+    gone: "container.gone",
     configKey: "containers.restart_loop",
     settings: (c, s) => {
       const r = ruleOf("restart_loop")(c, s);
       return { enabled: r.enabled, warning: r.restarts, critical: r.severity === "critical" ? r.restarts : null, for: 0, hysteresis: 0 };
     },
-    display: (s) => `Container ${name(s)} restart loop`,
-    summary: (s) =>
-      s.value > 0 ? `Container ${name(s)} is restarting in a loop: ${s.value} restarts in ${formatDuration(s.details.withinMs)}` : `Container ${name(s)} stopped restarting`,
-    facts: (s) => {
+    display: (s, m) => m.t("loop.display", { name: name(s) }),
+    summary: (s, m) =>
+      s.value > 0 ? m.t("loop.summary", { name: name(s), count: s.value, duration: m.duration(s.details.withinMs) }) : m.t("loop.summary.over", { name: name(s) }),
+    facts: (s, m) => {
       const d = s.details;
-      const facts = [...composeFacts(s), { label: "Restart policy", value: d.restartPolicy }, { label: "Restarts in all", value: String(d.restartCount) }];
+      const facts = [...composeFacts(s, m), { label: m.t("loop.policy"), value: d.restartPolicy }, { label: m.t("loop.restarts"), value: String(d.restartCount) }];
       const last = d.lastExit;
       if (s.value > 0 && last) {
-        facts.unshift({ label: "Last exit code", value: `${last.code}: ${last.meaning}` + (last.at > 0 ? ` (at ${formatTime(last.at)})` : "") });
+        facts.unshift({
+          label: m.t("loop.lastExit"),
+          value: m.t("loop.lastExit.value", { code: last.code, meaning: last.meaning, at: last.at > 0 ? m.t("loop.lastExit.at", { time: m.time(last.at) }) : "" }),
+        });
       }
       return facts;
     },
-    sections: (s) => (s.value > 0 ? logsSection(s.details.logs) : []),
+    sections: (s, m) => (s.value > 0 ? logsSection(s.details.logs, m) : []),
   }),
   defineRule(CONTAINER_NOT_RUNNING, {
-    gone: "container removed",
+    gone: "container.gone",
     configKey: "containers.not_running",
     settings: (c, s) => {
       const r = ruleOf("not_running")(c, s);
       return condition(r.enabled, r.severity, r.for);
     },
-    display: (s) => (s.value > 0 ? `Container ${name(s)} not running` : `Container ${name(s)} is running again`),
-    summary: (s) => {
+    display: (s, m) => (s.value > 0 ? m.t("notRunning.display", { name: name(s) }) : m.t("container.runningAgain", { name: name(s) })),
+    summary: (s, m) => {
       const d = s.details;
-      return s.value > 0 && d ? `Container ${name(s)} is not running (${d.status}, exit code ${d.exitCode})` : `Container ${name(s)} is running again`;
+      return s.value > 0 && d ? m.t("notRunning.summary", { name: name(s), status: d.status, code: String(d.exitCode) }) : m.t("container.runningAgain", { name: name(s) });
     },
-    facts: (s) => {
+    facts: (s, m) => {
       const d = s.details;
-      if (s.value === 0 || !d) return composeFacts(s);
+      if (s.value === 0 || !d) return composeFacts(s, m);
       const facts = [
-        ...composeFacts(s),
-        { label: "State", value: `${d.status}, exit code ${d.exitCode}` },
-        { label: "Why expected", value: `restart policy ${d.restartPolicy} or label lookout.expect=running` },
+        ...composeFacts(s, m),
+        { label: m.t("notRunning.state"), value: m.t("notRunning.state.value", { status: d.status, code: String(d.exitCode) }) },
+        { label: m.t("notRunning.why"), value: m.t("notRunning.why.value", { policy: d.restartPolicy }) },
       ];
-      if (d.error) facts.push({ label: "Docker error", value: d.error });
+      if (d.error) facts.push({ label: m.t("container.dockerError"), value: d.error });
       return facts;
     },
   }),
   defineRule(CONTAINER_CPU, {
-    gone: "container removed",
+    gone: "container.gone",
     configKey: "containers.cpu",
     settings: (c, s) => ruleOf("cpu")(c, s),
-    display: (s) => `Container ${name(s)} CPU`,
-    facts: (s) => {
+    display: (s, m) => m.t("cpu.display", { name: name(s) }),
+    facts: (s, m) => {
       const d = s.details;
-      const of = d.limited ? `of its ${d.cores} CPU limit` : `of all ${d.cores} host cores`;
-      return [{ label: "CPU", value: `${formatPercent(s.value)} ${of} (${formatPercent(d.ofOneCore)} of one core, as docker stats shows it)` }, ...composeFacts(s)];
+      const of = d.limited ? m.t("cpu.ofLimit", { cores: d.cores }) : m.t("cpu.ofHost", { cores: d.cores });
+      return [{ label: m.t("cpu.label"), value: m.t("cpu.value", { percent: formatPercent(s.value), of, oneCore: formatPercent(d.ofOneCore) }) }, ...composeFacts(s, m)];
     },
   }),
   defineRule(CONTAINER_MEMORY, {
-    gone: "container removed",
+    gone: "container.gone",
     configKey: "containers.memory",
     settings: (c, s) => ruleOf("memory")(c, s),
-    display: (s) => `Container ${name(s)} memory`,
-    facts: (s) => {
+    display: (s, m) => m.t("memory.display", { name: name(s) }),
+    facts: (s, m) => {
       const d = s.details;
-      const of = d.limited ? `of its ${formatBytes(d.limitBytes)} limit` : `of host memory (${formatBytes(d.limitBytes)})`;
-      return [{ label: "Memory", value: `${formatPercent(s.value)} ${of}: ${formatBytes(d.usageBytes)} used, page cache not counted` }, ...composeFacts(s)];
+      const of = d.limited ? m.t("memory.ofLimit", { bytes: formatBytes(d.limitBytes) }) : m.t("memory.ofHost", { bytes: formatBytes(d.limitBytes) });
+      return [{ label: m.t("memory.label"), value: m.t("memory.value", { percent: formatPercent(s.value), of, used: formatBytes(d.usageBytes) }) }, ...composeFacts(s, m)];
     },
   }),
   defineRule(CONTAINERS_DOWN_AT_START, {
@@ -214,21 +229,18 @@ export const containerRules: RuleDefinition[] = [
     settings: (c) => condition(c.containers.down_at_start.enabled, c.containers.down_at_start.severity, 0),
     // A notice, not a problem that gets fixed: it ends quietly (after 10 minutes).
     quietResolve: true,
-    display: () => "Containers down at start",
-    summary: (s) => {
+    display: (_s, m) => m.t("downAtStart.display"),
+    summary: (s, m) => {
       const d = s.details;
-      const more = d.more > 0 ? `, and ${d.more} more` : "";
-      const n = d.count;
-      return `When Lookout started, ${n === 1 ? "this container was" : `these ${n} containers were`} not running: ${d.containers.map((c) => `${c.name} (${downText(c, d.startedAt, false)})`).join(", ")}${more}`;
+      const more = d.more > 0 ? m.t("downAtStart.more", { count: d.more }) : "";
+      const list = d.containers.map((c) => m.t("downAtStart.item", { name: c.name, state: downText(c, d.startedAt, false, m) })).join(m.t("list.sep"));
+      return m.plural("downAtStart.summary", d.count, { list, more });
     },
-    facts: (s) => {
+    facts: (s, m) => {
       const d = s.details;
-      const facts = d.containers.map((c) => ({ label: c.name, value: downText(c, d.startedAt, true) }));
-      if (d.more > 0) facts.push({ label: "And", value: `${d.more} more (docker ps -a --filter status=exited lists them)` });
-      facts.push({
-        label: "Why no crash alert",
-        value: `Lookout was not watching when they stopped, so it cannot tell a crash from a docker stop. One that should run (restart policy always or unless-stopped, label lookout.expect=running) alerts as ${CONTAINER_NOT_RUNNING}; every exit from now on is reported as it happens.`,
-      });
+      const facts = d.containers.map((c) => ({ label: c.name, value: downText(c, d.startedAt, true, m) }));
+      if (d.more > 0) facts.push({ label: m.t("downAtStart.and"), value: m.t("downAtStart.and.value", { count: d.more }) });
+      facts.push({ label: m.t("downAtStart.why"), value: m.t("downAtStart.why.value", { alertname: CONTAINER_NOT_RUNNING }) });
       return facts;
     },
   }),
@@ -237,13 +249,13 @@ export const containerRules: RuleDefinition[] = [
     // It started at the first check Docker failed, not when it fired after docker.unreachable_for.
     causedAt: (s) => (s.value > 0 ? s.details?.since : undefined),
     settings: (c) => condition(c.docker.enabled !== false, "critical", c.docker.unreachable_for),
-    display: (s) => (s.value > 0 ? "Docker unreachable" : "Docker is reachable again"),
-    summary: (s) => (s.value > 0 ? `Docker is unreachable: containers are not being watched` : "Docker is reachable again"),
-    facts: (s) =>
+    display: (s, m) => (s.value > 0 ? m.t("docker.display") : m.t("docker.display.over")),
+    summary: (s, m) => (s.value > 0 ? m.t("docker.summary") : m.t("docker.display.over")),
+    facts: (s, m) =>
       s.value > 0 && s.details
         ? [
-            { label: "Error", value: s.details.error },
-            { label: "Host alerts", value: "still watched" },
+            { label: m.t("docker.error"), value: s.details.error },
+            { label: m.t("docker.hostAlerts"), value: m.t("docker.hostAlerts.value") },
           ]
         : [],
   }),

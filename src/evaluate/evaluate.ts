@@ -3,6 +3,7 @@
  */
 
 import type { LookoutConfig } from "../config/schema.js";
+import { type Messages, messages } from "../i18n/messages.js";
 import { METRICS, type MetricName } from "../model/metrics.js";
 import type { Fact } from "../model/notification.js";
 import type { Observation } from "../model/observation.js";
@@ -15,6 +16,8 @@ export interface Evaluation {
   evaluated: Set<string>;
   /** Per fingerprint: the rule and sample behind it, for building messages. */
   sources: Map<string, { rule: RuleDefinition; sample: Sample }>;
+  /** The words of the config's `locale`, for the facts and sections of messages; English when absent. */
+  messages?: Messages;
 }
 
 export function fingerprintOf(alertname: string, labels: Record<string, string>): string {
@@ -38,6 +41,7 @@ export function evaluate(
   const observations: Observation[] = [];
   const evaluated = new Set<string>();
   const sources = new Map<string, { rule: RuleDefinition; sample: Sample }>();
+  const m = messages(config.locale);
   for (const rule of rules) {
     const metric = rule.metric;
     const metricSamples = byMetric.get(metric);
@@ -58,30 +62,31 @@ export function evaluate(
         fingerprint,
         alertname: rule.alertname,
         labels,
-        display: rule.display(sample),
+        display: rule.display(sample, m),
         unit: METRICS[sample.name].unit,
         value: sample.value,
         warning: settings.warning,
         critical: settings.critical,
         forMs: settings.for,
         hysteresis: settings.hysteresis,
-        ...(rule.summary ? { summary: rule.summary(sample) } : {}),
-        ...(rule.gone ? { goneText: rule.gone } : {}),
+        ...(rule.summary ? { summary: rule.summary(sample, m) } : {}),
+        ...(rule.gone ? { goneText: m.t(rule.gone) } : {}),
         ...(rule.quietResolve ? { quietResolve: true } : {}),
         ...(causedAt !== undefined && Number.isFinite(causedAt) ? { causedAt } : {}),
       });
       sources.set(fingerprint, { rule, sample });
     }
   }
-  return { observations, evaluated, sources };
+  return { observations, evaluated, sources, messages: m };
 }
 
 /** Facts and text sections for a message about this alert, from the sample behind it. */
 export function detailsFor(evaluation: Evaluation, fingerprint: string): { facts: Fact[]; sections?: Array<{ title: string; text: string; code?: boolean }> } {
   const src = evaluation.sources.get(fingerprint);
   if (!src) return { facts: [] };
-  const sections = src.rule.sections?.(src.sample);
-  return sections && sections.length > 0 ? { facts: src.rule.facts(src.sample), sections } : { facts: src.rule.facts(src.sample) };
+  const m = evaluation.messages ?? messages();
+  const sections = src.rule.sections?.(src.sample, m);
+  return sections && sections.length > 0 ? { facts: src.rule.facts(src.sample, m), sections } : { facts: src.rule.facts(src.sample, m) };
 }
 
 export function factsFor(evaluation: Evaluation, fingerprint: string): Fact[] {

@@ -1,38 +1,40 @@
-import { formatDuration } from "../config/duration.js";
 import { HOST_CPU, HOST_DISK, HOST_INODES, HOST_LOAD, HOST_MEMORY, HOST_REBOOTED, HOST_SWAP } from "../model/metrics.js";
-import { formatBytes, formatPercent, formatTime as iso } from "../units.js";
+import { formatBytes, formatPercent } from "../units.js";
 import { defineRule, type RuleDefinition } from "./rule.js";
 
 export const hostRules: RuleDefinition[] = [
   defineRule(HOST_REBOOTED, {
     configKey: "host.reboot",
     settings: (c) => ({ enabled: c.host.reboot.enabled, warning: 1, critical: c.host.reboot.severity === "critical" ? 1 : null, for: 0, hysteresis: 0 }),
-    display: () => "Reboot",
+    display: (_s, m) => m.t("host.reboot.display"),
     quietResolve: true,
-    summary: (s) => {
+    summary: (s, m) => {
       const d = s.details;
-      if (s.value === 0 || !d) return "No reboot in the last 10 minutes";
+      if (s.value === 0 || !d) return m.t("host.reboot.none");
       const down = d.bootAt - d.lastSeenUpAt;
-      return `Host rebooted at ${iso(d.bootAt)}` + (down > 0 ? ` (down about ${formatDuration(down)})` : "");
+      return m.t("host.reboot.summary", { time: m.time(d.bootAt), down: down > 0 ? m.t("host.reboot.down", { duration: m.duration(down) }) : "" });
     },
-    facts: (s) => {
+    facts: (s, m) => {
       const d = s.details;
       if (!d) return [];
       return [
-        { label: "Booted", value: iso(d.bootAt) },
-        { label: "Last seen up", value: iso(d.lastSeenUpAt) },
-        { label: "Previous boot", value: `${iso(d.previousBootAt)} (up ${formatDuration(Math.max(0, d.lastSeenUpAt - d.previousBootAt))})` },
+        { label: m.t("host.reboot.booted"), value: m.time(d.bootAt) },
+        { label: m.t("host.reboot.lastSeenUp"), value: m.time(d.lastSeenUpAt) },
+        {
+          label: m.t("host.reboot.previousBoot"),
+          value: m.t("host.reboot.previousBoot.value", { time: m.time(d.previousBootAt), duration: m.duration(Math.max(0, d.lastSeenUpAt - d.previousBootAt)) }),
+        },
       ];
     },
   }),
   defineRule(HOST_CPU, {
     configKey: "host.cpu",
     settings: (c) => c.host.cpu,
-    display: () => "CPU",
-    facts: ({ details: d }) => [
+    display: (_s, m) => m.t("host.cpu.display"),
+    facts: ({ details: d }, m) => [
       {
-        label: "Split",
-        value: `user ${formatPercent(d.user)} · system ${formatPercent(d.system)} · iowait ${formatPercent(d.iowait)} · steal ${formatPercent(d.steal)}`,
+        label: m.t("host.cpu.split"),
+        value: m.t("host.cpu.split.value", { user: formatPercent(d.user), system: formatPercent(d.system), iowait: formatPercent(d.iowait), steal: formatPercent(d.steal) }),
       },
     ],
     topProcesses: "cpu",
@@ -40,50 +42,50 @@ export const hostRules: RuleDefinition[] = [
   defineRule(HOST_MEMORY, {
     configKey: "host.memory",
     settings: (c) => c.host.memory,
-    display: () => "Memory",
-    facts: ({ details: d }) => [
-      { label: "Used", value: `${formatBytes(d.usedBytes)} of ${formatBytes(d.totalBytes)}` },
-      { label: "Available", value: formatBytes(d.availableBytes) },
+    display: (_s, m) => m.t("host.memory.display"),
+    facts: ({ details: d }, m) => [
+      { label: m.t("host.used"), value: m.t("host.ofTotal", { used: formatBytes(d.usedBytes), total: formatBytes(d.totalBytes) }) },
+      { label: m.t("host.memory.available"), value: formatBytes(d.availableBytes) },
     ],
     topProcesses: "memory",
   }),
   defineRule(HOST_SWAP, {
     configKey: "host.swap",
     settings: (c) => c.host.swap,
-    display: () => "Swap",
-    facts: ({ details: d }) => [{ label: "Used", value: `${formatBytes(d.totalBytes - d.freeBytes)} of ${formatBytes(d.totalBytes)}` }],
+    display: (_s, m) => m.t("host.swap.display"),
+    facts: ({ details: d }, m) => [{ label: m.t("host.used"), value: m.t("host.ofTotal", { used: formatBytes(d.totalBytes - d.freeBytes), total: formatBytes(d.totalBytes) }) }],
     topProcesses: "memory",
   }),
   defineRule(HOST_DISK, {
     configKey: "host.disk",
     settings: (c) => c.host.disk,
     selects: (s, c) => c.host.disk.mounts.length === 0 || c.host.disk.mounts.includes(s.labels.mount ?? ""),
-    display: (s) => `Disk ${s.labels.mount}`,
-    gone: "no longer mounted",
-    facts: (s) => [
-      { label: "Mount", value: String(s.labels.mount) },
-      { label: "Free", value: `${formatBytes(s.details.freeBytes)} of ${formatBytes(s.details.sizeBytes)}` },
-      { label: "Device", value: `${s.details.device} (${s.details.fstype})` },
+    display: (s, m) => m.t("host.disk.display", { mount: String(s.labels.mount) }),
+    gone: "host.disk.gone",
+    facts: (s, m) => [
+      { label: m.t("host.disk.mount"), value: String(s.labels.mount) },
+      { label: m.t("host.disk.free"), value: m.t("host.ofTotal", { used: formatBytes(s.details.freeBytes), total: formatBytes(s.details.sizeBytes) }) },
+      { label: m.t("host.disk.device"), value: m.t("host.disk.device.value", { device: s.details.device, fstype: s.details.fstype }) },
     ],
   }),
   defineRule(HOST_INODES, {
     configKey: "host.inodes",
     settings: (c) => c.host.inodes,
     selects: (s, c) => c.host.disk.mounts.length === 0 || c.host.disk.mounts.includes(s.labels.mount ?? ""),
-    display: (s) => `Inodes ${s.labels.mount}`,
-    gone: "no longer mounted",
-    facts: (s) => [
-      { label: "Mount", value: String(s.labels.mount) },
-      { label: "Free inodes", value: `${s.details.inodesFree.toLocaleString("en-US")} of ${s.details.inodes.toLocaleString("en-US")}` },
+    display: (s, m) => m.t("host.inodes.display", { mount: String(s.labels.mount) }),
+    gone: "host.disk.gone",
+    facts: (s, m) => [
+      { label: m.t("host.disk.mount"), value: String(s.labels.mount) },
+      { label: m.t("host.inodes.free"), value: m.t("host.ofTotal", { used: m.count(s.details.inodesFree), total: m.count(s.details.inodes) }) },
     ],
   }),
   defineRule(HOST_LOAD, {
     configKey: "host.load",
     settings: (c) => c.host.load,
-    display: () => "Load",
-    facts: (s) => [
-      { label: "Per core (5m)", value: `${s.value.toFixed(2)} on ${s.details.cores} cores` },
-      { label: "Load 1/5/15m", value: `${s.details.load1.toFixed(2)} / ${s.details.load5.toFixed(2)} / ${s.details.load15.toFixed(2)}` },
+    display: (_s, m) => m.t("host.load.display"),
+    facts: (s, m) => [
+      { label: m.t("host.load.perCore"), value: m.t("host.load.perCore.value", { value: s.value.toFixed(2), cores: s.details.cores }) },
+      { label: m.t("host.load.load"), value: `${s.details.load1.toFixed(2)} / ${s.details.load5.toFixed(2)} / ${s.details.load15.toFixed(2)}` },
     ],
     topProcesses: "cpu",
   }),

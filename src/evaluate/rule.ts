@@ -1,9 +1,10 @@
 import type { LookoutConfig, ThresholdRule } from "../config/schema.js";
+import type { MessageKey, Messages } from "../i18n/messages.js";
 import type { MetricName } from "../model/metrics.js";
 import type { Fact } from "../model/notification.js";
 import { isSampleOf, type Sample, type SampleOf } from "../model/sample.js";
 
-/** What a rule says of a sample `S`: its settings, its words. */
+/** What a rule says of a sample `S`: its settings, its words (in the language of `m`, the config's `locale`). */
 export interface RuleParts<S> {
   /** Config key path, for messages: `host.cpu`. */
   configKey: string;
@@ -12,17 +13,17 @@ export interface RuleParts<S> {
   /** Whether this sample is watched (e.g. `host.disk.mounts`). */
   selects?(sample: S, config: LookoutConfig): boolean;
   /** What is measured, for titles: "CPU", "Disk /var". */
-  display(sample: S): string;
+  display(sample: S, m: Messages): string;
   /** Facts for the message, from the sample's details. */
-  facts(sample: S): Fact[];
+  facts(sample: S, m: Messages): Fact[];
   /**
    * What happened, for titles of alerts that are events rather than levels
    * (`api crashed: exit code 3 (application error)`). Without it the title
    * is "<display> <value> (threshold …)".
    */
-  summary?(sample: S): string;
+  summary?(sample: S, m: Messages): string;
   /** Blocks of text for the message (a crashed container's last log lines). */
-  sections?(sample: S): Array<{ title: string; text: string; code?: boolean }>;
+  sections?(sample: S, m: Messages): Array<{ title: string; text: string; code?: boolean }>;
   /**
    * When what it reports happened, when that can be earlier than Lookout saw
    * it (a crash found after Docker came back): tells a symptom of an outage
@@ -31,8 +32,8 @@ export interface RuleParts<S> {
   causedAt?(sample: S): number | undefined;
   /** Ends without a resolved message: a notice (a reboot) rather than a problem that gets fixed. */
   quietResolve?: boolean;
-  /** Why an alert is over when its series disappears, e.g. "container removed". */
-  gone?: string;
+  /** Why an alert is over when its series disappears, e.g. "container removed": its catalogue key. */
+  gone?: MessageKey;
   /** Whether a message should list the top processes, and by what. */
   topProcesses?: "cpu" | "memory";
 }
@@ -66,11 +67,11 @@ export function defineRule<N extends MetricName>(metric: N, parts: RuleParts<Sam
     alertname,
     metric,
     settings: (config, s) => settings(config, s === undefined ? undefined : of(s)),
-    display: (s) => display(of(s)),
-    facts: (s) => facts(of(s)),
+    display: (s, m) => display(of(s), m),
+    facts: (s, m) => facts(of(s), m),
     ...(selects ? { selects: (s: Sample, config: LookoutConfig) => selects(of(s), config) } : {}),
-    ...(summary ? { summary: (s: Sample) => summary(of(s)) } : {}),
-    ...(sections ? { sections: (s: Sample) => sections(of(s)) } : {}),
+    ...(summary ? { summary: (s: Sample, m: Messages) => summary(of(s), m) } : {}),
+    ...(sections ? { sections: (s: Sample, m: Messages) => sections(of(s), m) } : {}),
     ...(causedAt ? { causedAt: (s: Sample) => causedAt(of(s)) } : {}),
   };
 }

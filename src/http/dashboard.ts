@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Locale } from "../i18n/messages.js";
 import { escapeHtml, PAGE_CSP, sendHtml } from "./respond.js";
 
 const TYPES: Record<string, string> = {
@@ -48,8 +49,12 @@ export function defaultPageDir(): string {
   return join(here, "page");
 }
 
-/** Serves `pathname` from `pageDir`; false when there is no such file (the caller answers 404). */
-export function serveDashboardFile(res: ServerResponse, pageDir: string, pathname: string): boolean {
+/**
+ * Serves `pathname` from `pageDir`; false when there is no such file (the
+ * caller answers 404). `lang` (the config's `locale`) goes into index.html's
+ * `<html lang>`, which the page's i18n.js reads to choose its catalogue.
+ */
+export function serveDashboardFile(res: ServerResponse, pageDir: string, pathname: string, lang: Locale = "en"): boolean {
   const rel = pathname === "/" ? "index.html" : pathname.slice(1);
   const parts = rel.split("/");
   if (parts.some((p) => p === "" || p.startsWith(".") || p.includes("\\") || p.includes("\0"))) return false;
@@ -62,6 +67,7 @@ export function serveDashboardFile(res: ServerResponse, pageDir: string, pathnam
     const st = statSync(file);
     if (!st.isFile() || st.size > MAX_FILE_BYTES || type === undefined) return false;
     body = readFileSync(file);
+    if (rel === "index.html") body = withLang(body, lang);
   } catch {
     if (pathname === "/") return noDashboard(res, pageDir);
     return false;
@@ -75,6 +81,13 @@ export function serveDashboardFile(res: ServerResponse, pageDir: string, pathnam
   });
   res.end(body);
   return true;
+}
+
+/** index.html with `<html lang="…">` saying `lang` (the file's own says en). */
+export function withLang(body: Buffer, lang: Locale): Buffer {
+  const html = body.toString("utf8");
+  const tagged = html.replace(/<html lang="[^"]*"/, `<html lang="${lang}"`);
+  return tagged === html ? body : Buffer.from(tagged, "utf8");
 }
 
 function noDashboard(res: ServerResponse, pageDir: string): true {

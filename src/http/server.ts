@@ -196,7 +196,7 @@ export class HttpServer {
     }
     if (isApi) return this.api(req, res, method, url, now);
     allow(method, ["GET"]);
-    if (!serveDashboardFile(res, this.pageDir, path)) throw notFound("no such page");
+    if (!serveDashboardFile(res, this.pageDir, path, this.opts.source.loaded().config.locale)) throw notFound("no such page");
   }
 
   private async api(req: IncomingMessage, res: ServerResponse, method: string, url: URL, now: number): Promise<void> {

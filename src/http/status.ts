@@ -17,6 +17,7 @@ export function getStatus(req: ApiRequest): ApiAnswer {
     body: {
       hostname: loaded.hostname,
       version: VERSION,
+      locale: loaded.config.locale ?? "en",
       started_at: req.startedAt,
       uptime_ms: Math.max(0, now - req.startedAt),
       interval_ms: loaded.config.interval,

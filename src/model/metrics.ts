@@ -1,7 +1,8 @@
 /**
  * Every metric Lookout measures, defined once: its name (the constants below,
- * the only place a metric's name is written), its unit and the nouns a group
- * title uses for its alerts (`METRICS`), and the typed details a sample of it
+ * the only place a metric's name is written), its unit (`METRICS`; the nouns
+ * a group title uses for its alerts are in the message catalogues,
+ * `group.<name>.one`/`.other` in src/i18n/), and the typed details a sample of it
  * carries for messages (`MetricDetails`). The collector that makes a metric,
  * the rules that read it, titles, inhibition and likely causes import it from
  * here; `Sample` (model/sample.ts) is built from `MetricDetails`.
@@ -307,48 +308,43 @@ export interface MetricDetails {
 
 export type MetricName = keyof MetricDetails;
 
-/** What one and N alerts of a metric are, in a group's title ("1 container crashed", "5 containers crashed"). */
-export type GroupNouns = readonly [one: string, many: string];
-
 export interface MetricDefinition {
   /** `%`, `bytes`, `bytes/s`, `s`, `per_core`, `count`, `bool`, "" (a bare number). Printed in `check --json`. */
   unit: string;
-  /** For metrics a rule alerts on. */
-  nouns?: GroupNouns;
 }
 
 export const METRICS = {
-  [HOST_CPU]: { unit: "%", nouns: ["high CPU", "high CPU"] },
+  [HOST_CPU]: { unit: "%" },
   [HOST_CPU_USER]: { unit: "%" },
   [HOST_CPU_SYSTEM]: { unit: "%" },
   [HOST_CPU_IOWAIT]: { unit: "%" },
   [HOST_CPU_STEAL]: { unit: "%" },
   [HOST_CPU_CORES]: { unit: "count" },
-  [HOST_MEMORY]: { unit: "%", nouns: ["high memory", "high memory"] },
-  [HOST_SWAP]: { unit: "%", nouns: ["high swap", "high swap"] },
-  [HOST_LOAD]: { unit: "per_core", nouns: ["high load", "high load"] },
+  [HOST_MEMORY]: { unit: "%" },
+  [HOST_SWAP]: { unit: "%" },
+  [HOST_LOAD]: { unit: "per_core" },
   [HOST_LOAD1]: { unit: "" },
   [HOST_LOAD5]: { unit: "" },
   [HOST_LOAD15]: { unit: "" },
   [HOST_UPTIME]: { unit: "s" },
-  [HOST_REBOOTED]: { unit: "bool", nouns: ["reboot", "reboots"] },
+  [HOST_REBOOTED]: { unit: "bool" },
   [HOST_PROCESSES]: { unit: "count" },
-  [HOST_DISK]: { unit: "%", nouns: ["disk filling up", "disks filling up"] },
-  [HOST_INODES]: { unit: "%", nouns: ["filesystem out of inodes", "filesystems out of inodes"] },
+  [HOST_DISK]: { unit: "%" },
+  [HOST_INODES]: { unit: "%" },
   [HOST_NETWORK_RECEIVE]: { unit: "bytes/s" },
   [HOST_NETWORK_TRANSMIT]: { unit: "bytes/s" },
   [HOST_DISK_READ]: { unit: "bytes/s" },
   [HOST_DISK_WRITE]: { unit: "bytes/s" },
   [HOST_DISK_UTILIZATION]: { unit: "%" },
-  [CONTAINER_CRASHED]: { unit: "bool", nouns: ["container crashed", "containers crashed"] },
-  [CONTAINER_OOM_KILLED]: { unit: "bool", nouns: ["container ran out of memory", "containers ran out of memory"] },
-  [CONTAINER_UNHEALTHY]: { unit: "bool", nouns: ["container unhealthy", "containers unhealthy"] },
-  [CONTAINER_RESTART_LOOP]: { unit: "count", nouns: ["container in a restart loop", "containers in a restart loop"] },
-  [CONTAINER_NOT_RUNNING]: { unit: "bool", nouns: ["container not running", "containers not running"] },
-  [CONTAINER_CPU]: { unit: "%", nouns: ["container with high CPU", "containers with high CPU"] },
-  [CONTAINER_MEMORY]: { unit: "%", nouns: ["container with high memory", "containers with high memory"] },
-  [CONTAINERS_DOWN_AT_START]: { unit: "bool", nouns: ["notice of containers down at start", "notices of containers down at start"] },
-  [DOCKER_UNREACHABLE]: { unit: "bool", nouns: ["Docker unreachable", "Docker unreachable"] },
+  [CONTAINER_CRASHED]: { unit: "bool" },
+  [CONTAINER_OOM_KILLED]: { unit: "bool" },
+  [CONTAINER_UNHEALTHY]: { unit: "bool" },
+  [CONTAINER_RESTART_LOOP]: { unit: "count" },
+  [CONTAINER_NOT_RUNNING]: { unit: "bool" },
+  [CONTAINER_CPU]: { unit: "%" },
+  [CONTAINER_MEMORY]: { unit: "%" },
+  [CONTAINERS_DOWN_AT_START]: { unit: "bool" },
+  [DOCKER_UNREACHABLE]: { unit: "bool" },
   [CONTAINER_CPU_USAGE]: { unit: "s" },
   [CONTAINER_MEMORY_USAGE]: { unit: "bytes" },
   [CONTAINER_MEMORY_WORKING_SET]: { unit: "bytes" },

@@ -1,4 +1,5 @@
 import type { Severity } from "../config/schema.js";
+import type { Locale } from "../i18n/messages.js";
 
 /** The alert name of the daily summary (`notify.daily_summary`): not a metric, one message a day. */
 export const DAILY_SUMMARY_ALERTNAME = "lookout_daily_summary";
@@ -79,4 +80,15 @@ export interface Notification {
    * while it waits.
    */
   resend?: true;
+  /**
+   * The language its fixed words are written in (the config's `locale`), for
+   * the receivers that build its title and labels; absent: English. Its
+   * display, summary and facts are already in that language.
+   */
+  locale?: Locale;
+}
+
+/** A notification's language: English when it names none. */
+export function localeOf(n: Pick<Notification, "locale">): Locale {
+  return n.locale ?? "en";
 }

@@ -8,10 +8,10 @@
 
 import type { AlertEvent, AlertRecord } from "../alert/state.js";
 import { oneLine } from "../escape.js";
+import { type Locale, type Messages, messages } from "../i18n/messages.js";
 import { HOST_CPU, HOST_DISK, HOST_MEMORY, METRICS } from "../model/metrics.js";
 import { DAILY_SUMMARY_ALERTNAME, type Fact, type Notification } from "../model/notification.js";
 import { isSampleOf, type Sample, sampleKey } from "../model/sample.js";
-import { formatValue, formatTime as iso } from "../units.js";
 
 /** What happened since the last summary. */
 export interface SummaryCounts {
@@ -61,7 +61,7 @@ export function summaryDue(at: string, counts: SummaryCounts, now: number): bool
   return counts.lastSentAt < occurrence;
 }
 
-/** The summary notification. `failed`: notifications given up on since the last summary. */
+/** The summary notification. `failed`: notifications given up on since the last summary. In the words of `locale` (English by default). */
 export function buildSummary(opts: {
   id: string;
   hostname: string;
@@ -70,33 +70,48 @@ export function buildSummary(opts: {
   alerts: readonly AlertRecord[];
   failed: number;
   samples: readonly Sample[];
+  locale?: Locale;
 }): Notification {
   const { now, counts } = opts;
+  const m = messages(opts.locale);
   const firing = opts.alerts.filter((a) => a.state === "firing");
   const critical = firing.filter((a) => a.severity === "critical").length;
-  const state = firing.length === 0 ? "all clear" : `${firing.length} alert${firing.length === 1 ? "" : "s"} firing${critical > 0 ? ` (${critical} critical)` : ""}`;
+  const state =
+    firing.length === 0 ? m.t("summary.allClear") : m.plural("summary.firing", firing.length, { critical: critical > 0 ? m.t("summary.critical", { count: critical }) : "" });
   const facts: Fact[] = [];
-  const period = `since ${iso(counts.since)}`;
+  const period = m.t("summary.period", { time: m.time(counts.since) });
   const names = Object.entries(counts.byName)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, 5)
     .map(([n, c]) => `${n} ×${c}`);
-  facts.push({ label: "Fired", value: `${counts.fired} (${period})${names.length > 0 ? `: ${names.join(", ")}` : ""}` });
-  facts.push({ label: "Resolved", value: String(counts.resolved) });
-  if (opts.failed > 0) facts.push({ label: "Not delivered", value: `${opts.failed} notification${opts.failed === 1 ? "" : "s"} (lookout status lists them)` });
-  const host = hostNow(opts.samples);
-  if (host) facts.push({ label: "Host now", value: host });
+  facts.push({
+    label: m.t("summary.fired"),
+    value: m.t("summary.firedValue", { count: counts.fired, period, names: names.length > 0 ? m.t("summary.names", { names: names.join(m.t("list.sep")) }) : "" }),
+  });
+  facts.push({ label: m.t("summary.resolved"), value: m.t("summary.resolvedValue", { count: counts.resolved }) });
+  if (opts.failed > 0) facts.push({ label: m.t("summary.notDelivered"), value: m.plural("summary.notDelivered", opts.failed) });
+  const host = hostNow(opts.samples, m);
+  if (host) facts.push({ label: m.t("summary.hostNow"), value: host });
+  const severity = (s: "warning" | "critical") => (s === "critical" ? m.t("summary.firingLine.severity.critical") : m.t("summary.firingLine.severity.warning"));
   const sections =
     firing.length > 0
       ? [
           {
-            title: "Firing now",
+            title: m.t("summary.firingNow"),
             text:
               firing
                 .slice(0, 20)
                 // One line per alert: machine text in it (a container's name, a mount point) cannot start another.
-                .map((a) => oneLine(`${a.severity.toUpperCase()} ${a.summary ?? `${a.display} ${formatValue(a.value, a.unit)}`} since ${iso(a.firingSince ?? a.activeSince)}`))
-                .join("\n") + (firing.length > 20 ? `\nand ${firing.length - 20} more` : ""),
+                .map((a) =>
+                  oneLine(
+                    m.t("summary.firingLine", {
+                      severity: severity(a.severity),
+                      text: a.summary ?? `${a.display} ${m.value(a.value, a.unit)}`,
+                      time: m.time(a.firingSince ?? a.activeSince),
+                    }),
+                  ),
+                )
+                .join("\n") + (firing.length > 20 ? `\n${m.t("summary.andMore", { count: firing.length - 20 })}` : ""),
           },
         ]
       : [];
@@ -111,7 +126,7 @@ export function buildSummary(opts: {
       labels: { alertname: DAILY_SUMMARY_ALERTNAME, hostname: opts.hostname, severity: critical > 0 ? "critical" : "warning" },
       severity: critical > 0 ? "critical" : "warning",
       maxSeverity: critical > 0 ? "critical" : "warning",
-      display: "Daily summary",
+      display: m.t("summary.display"),
       value: firing.length,
       threshold: 0,
       unit: "count",
@@ -121,17 +136,18 @@ export function buildSummary(opts: {
       summary: state,
     },
     details: { facts, ...(sections.length > 0 ? { sections } : {}) },
+    ...(m.locale !== "en" ? { locale: m.locale } : {}),
   };
 }
 
 /** "CPU 12% · memory 40% · fullest disk / 71%", from this cycle's samples. */
-function hostNow(samples: readonly Sample[]): string {
+function hostNow(samples: readonly Sample[], m: Messages): string {
   const parts: string[] = [];
   const cpu = samples.find((s) => isSampleOf(s, HOST_CPU));
-  if (cpu) parts.push(`CPU ${formatValue(cpu.value, METRICS[HOST_CPU].unit)}`);
+  if (cpu) parts.push(m.t("summary.hostNow.cpu", { value: m.value(cpu.value, METRICS[HOST_CPU].unit) }));
   const mem = samples.find((s) => isSampleOf(s, HOST_MEMORY));
-  if (mem) parts.push(`memory ${formatValue(mem.value, METRICS[HOST_MEMORY].unit)}`);
+  if (mem) parts.push(m.t("summary.hostNow.memory", { value: m.value(mem.value, METRICS[HOST_MEMORY].unit) }));
   const disks = samples.filter((s) => isSampleOf(s, HOST_DISK)).sort((a, b) => b.value - a.value);
-  if (disks[0]) parts.push(`fullest disk ${disks[0].labels.mount} ${formatValue(disks[0].value, METRICS[HOST_DISK].unit)}`);
+  if (disks[0]) parts.push(m.t("summary.hostNow.disk", { mount: String(disks[0].labels.mount), value: m.value(disks[0].value, METRICS[HOST_DISK].unit) }));
   return parts.join(" · ");
 }

@@ -1,7 +1,8 @@
 import type { Severity } from "../config/schema.js";
 import { describeError } from "../errors.js";
+import { messages } from "../i18n/messages.js";
 import { log } from "../log.js";
-import type { Notification } from "../model/notification.js";
+import { localeOf, type Notification } from "../model/notification.js";
 import { redact } from "../secrets.js";
 
 /**
@@ -57,12 +58,12 @@ export interface SendOptions {
 }
 
 /** The title of the part of a message that says what could not be delivered before. */
-export const UNDELIVERED_TITLE = "Not delivered earlier";
+export const UNDELIVERED_TITLE = messages("en").t("notify.undelivered");
 
 /** `n` with the note on what could not be delivered before as its last section. */
 export function withNote(n: Notification, note: string | undefined): Notification {
   if (!note) return n;
-  return { ...n, details: { ...n.details, sections: [...(n.details.sections ?? []), { title: UNDELIVERED_TITLE, text: note }] } };
+  return { ...n, details: { ...n.details, sections: [...(n.details.sections ?? []), { title: messages(localeOf(n)).t("notify.undelivered"), text: note }] } };
 }
 
 /** A receiver (Alertmanager's "integration", Telegraf's "output"). One folder each, its plugin registered in notify/registry.ts. */

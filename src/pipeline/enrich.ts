@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { CONTAINER_DEATHS, diskFullCause } from "../alert/likely-cause.js";
 import type { AlertEvent } from "../alert/state.js";
 import { detailsFor, type Evaluation } from "../evaluate/evaluate.js";
+import { type Messages, messages } from "../i18n/messages.js";
 import { HOST_REBOOTED } from "../model/metrics.js";
 import type { Fact, Notification, NotificationDetails, ProcessUsage } from "../model/notification.js";
 import { type Sample, writesToOf } from "../model/sample.js";
@@ -32,6 +33,11 @@ export class Enricher {
 
   constructor(private readonly ctx: EnrichContext) {}
 
+  /** The words of the config's `locale` (evaluation chose them), English when it has none. */
+  get messages(): Messages {
+    return this.ctx.evaluation.messages ?? messages();
+  }
+
   /** The cycle's events, as notifications made at `now`. */
   async notifications(events: readonly AlertEvent[], held: Lifecycle["held"], now: number): Promise<Notification[]> {
     const out: Notification[] = [];
@@ -40,7 +46,9 @@ export class Enricher {
   }
 
   notification(event: AlertEvent, details: NotificationDetails, now: number): Notification {
-    return { id: randomUUID(), kind: event.kind, hostname: this.ctx.hostname, at: now, alert: event.alert, details };
+    // English is the default and stays unwritten, so an English notification is what it always was.
+    const locale = this.messages.locale;
+    return { id: randomUUID(), kind: event.kind, hostname: this.ctx.hostname, at: now, alert: event.alert, details, ...(locale !== "en" ? { locale } : {}) };
   }
 
   /** Facts, sections, top processes and likely cause for a message about this event. */
@@ -48,10 +56,10 @@ export class Enricher {
     const { evaluation, samples } = this.ctx;
     const fp = event.alert.fingerprint;
     const details: NotificationDetails = detailsFor(evaluation, fp);
-    if (event.alert.alertname === HOST_REBOOTED && event.kind === "firing") details.facts.push(...diedWithReboot(held));
+    if (event.alert.alertname === HOST_REBOOTED && event.kind === "firing") details.facts.push(...diedWithReboot(held, this.messages));
     if (CONTAINER_DEATHS.has(event.alert.alertname) && event.kind !== "resolved") {
       const writesTo = writesToOf(evaluation.sources.get(fp)?.sample);
-      const cause = diskFullCause(writesTo, samples);
+      const cause = diskFullCause(writesTo, samples, this.messages);
       if (cause) details.facts.unshift(cause);
     }
     const by = evaluation.sources.get(fp)?.rule.topProcesses;
@@ -73,8 +81,8 @@ export class Enricher {
 }
 
 /** One line of the reboot message: the containers whose deaths it explains (each reported on its own only if it stays down). */
-function diedWithReboot(held: Lifecycle["held"]): Fact[] {
+function diedWithReboot(held: Lifecycle["held"], m: Messages): Fact[] {
   const names = [...new Set(held.filter((h) => h.by === `inhibited by ${HOST_REBOOTED}` && h.event.kind === "firing").map((h) => h.event.alert.labels.container ?? "?"))].sort();
   if (names.length === 0) return [];
-  return [{ label: "Containers that died with it", value: `${names.join(", ")} (each is reported on its own only if it does not come back)` }];
+  return [{ label: m.t("enrich.diedWithReboot"), value: m.t("enrich.diedWithReboot.value", { names: names.join(m.t("list.sep")) }) }];
 }

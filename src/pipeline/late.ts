@@ -41,7 +41,7 @@ export async function lateNotifications(
       continue;
     }
     const details = await enricher.details(event, []);
-    details.facts.push({ label: "Sent late", value: "it was already firing when this receiver was added or routed to it" });
+    details.facts.push({ label: enricher.messages.t("late.label"), value: enricher.messages.t("late.value") });
     const n: Notification = enricher.notification(event, details, now);
     addressed.push({ notification: n, receivers: missing });
     const toldAt =

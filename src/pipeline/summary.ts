@@ -39,6 +39,7 @@ export function dailySummary(input: SummaryInput): { counts: SummaryCounts; summ
     alerts: input.alerts,
     failed: input.failedSince(counts.since),
     samples: input.samples,
+    locale: input.config.locale,
   });
   const byDefault = input.receivers.filter((r) => r.summaryByDefault).map((r) => r.name);
   // A receiver that keeps alert state (Alertmanager) gets it only when named: a summary is not an alert there.

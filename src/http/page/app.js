@@ -7,7 +7,7 @@ import { ApiError, api } from "./api.js";
 import { chart, sparkline } from "./chart.js";
 import { clear, h } from "./dom.js";
 import { ago, bytes, duration, number, parseDuration, percent, rate, valueWithUnit, when } from "./format.js";
-import { t } from "./i18n.js";
+import { locale, t } from "./i18n.js";
 import { buildMarkers } from "./markers.js";
 import { current, link, matchersOf, RANGES, range, withRange } from "./route.js";
 
@@ -896,5 +896,7 @@ document.getElementById("skip")?.addEventListener("click", (e) => {
 });
 window.addEventListener("hashchange", () => render());
 setInterval(refresh, REFRESH_MS);
-document.documentElement.lang = "en";
+document.documentElement.lang = locale;
+const skip = document.getElementById("skip");
+if (skip) skip.textContent = t("nav.skip");
 render();

@@ -45,17 +45,17 @@ export function duration(ms) {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return "–";
   const s = Math.max(0, Math.round(ms / 1000));
   const parts = [
-    [Math.floor(s / 86400), "d"],
-    [Math.floor((s % 86400) / 3600), "h"],
-    [Math.floor((s % 3600) / 60), "min"],
-    [s % 60, "s"],
+    [Math.floor(s / 86400), "dur.d"],
+    [Math.floor((s % 86400) / 3600), "dur.h"],
+    [Math.floor((s % 3600) / 60), "dur.min"],
+    [s % 60, "dur.s"],
   ];
   const first = parts.findIndex(([v]) => v > 0);
-  if (first < 0) return "0 s";
+  if (first < 0) return t("dur.s", { v: 0 });
   return parts
     .slice(first, first + 2)
     .filter(([v]) => v > 0)
-    .map(([v, u]) => `${v} ${u}`)
+    .map(([v, key]) => t(key, { v }))
     .join(" ");
 }
 

@@ -19,13 +19,14 @@
  * message is what it always was.
  */
 
-import { groupTitle, lastedFrom, notificationTitle, since } from "../../alert/title.js";
+import { groupTitle, lastedFrom, messagesOf, notificationTitle, since } from "../../alert/title.js";
 import { oneLine, textBlock } from "../../escape.js";
+import { type Messages, messages } from "../../i18n/messages.js";
 import type { Notification, NotificationKind, ProcessUsage } from "../../model/notification.js";
-import { formatBytes, formatThreshold, formatValue } from "../../units.js";
+import { formatBytes } from "../../units.js";
 import { keepEnd, safeEnd } from "../cut-text.js";
 import type { DashboardLinks } from "../links.js";
-import { UNDELIVERED_TITLE, withNote } from "../notifier.js";
+import { withNote } from "../notifier.js";
 
 export interface SlackPlainText {
   type: "plain_text";
@@ -200,15 +201,16 @@ function mrkdwn(text: string, max: number): SlackMrkdwn {
 
 // ---------------------------------------------------------------- values
 
-/** `2024-05-01 12:03 UTC`: what a client that cannot localise dates shows. */
-function utcText(ms: number): string {
+/** `2024-05-01 12:03 UTC`: what a client that cannot localise dates shows (English); the host's time, its zone named, otherwise. */
+function fallbackTime(ms: number, m: Messages): string {
+  if (m.locale !== "en") return m.time(ms);
   return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
 /** A time every reader sees in their own time zone (Slack's date formatting). */
-function slackDate(ms: number): string {
-  if (!Number.isFinite(ms)) return "unknown time";
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${utcText(ms)}>`;
+function slackDate(ms: number, m: Messages): string {
+  if (!Number.isFinite(ms)) return m.t("slack.unknownTime");
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${fallbackTime(ms, m)}>`;
 }
 
 // ---------------------------------------------------------------- title
@@ -218,19 +220,19 @@ function colorOf(n: Notification): string {
   return n.kind === "resolved" ? SLACK_COLORS.resolved : SLACK_COLORS[n.alert.severity];
 }
 
-function severityText(kind: NotificationKind, severity: "warning" | "critical"): string {
-  const word = severity === "critical" ? "Critical" : "Warning";
+function severityText(kind: NotificationKind, severity: "warning" | "critical", m: Messages): string {
+  const word = severity === "critical" ? m.t("slack.severity.critical") : m.t("slack.severity.warning");
   switch (kind) {
     case "resolved":
-      return `Resolved (was ${severity})`;
+      return m.t("slack.severity.resolved", { severity: severity === "critical" ? m.t("severity.critical") : m.t("severity.warning") });
     case "escalated":
-      return severity === "critical" ? "Critical (was warning)" : `${word} (escalated)`;
+      return severity === "critical" ? m.t("slack.severity.wasWarning") : m.t("slack.severity.escalated", { word });
     case "reminder":
-      return `${word} (still firing)`;
+      return m.t("slack.severity.stillFiring", { word });
     case "flapping":
-      return `${word} (flapping)`;
+      return m.t("slack.severity.flapping", { word });
     case "summary":
-      return "Daily summary";
+      return m.t("slack.severity.summary");
     default:
       return word;
   }
@@ -274,28 +276,30 @@ function codeSection(title: string, body: string): SlackSectionBlock {
   return textSection(`${head}${open}${inner}${close}`);
 }
 
-function processLine(p: ProcessUsage, by: "cpu" | "memory"): string {
-  return by === "cpu" ? `${p.cpuPercent.toFixed(1)}% CPU` : `${p.memoryPercent.toFixed(1)}% memory (${formatBytes(p.rssBytes)})`;
+function processLine(p: ProcessUsage, by: "cpu" | "memory", m: Messages): string {
+  return by === "cpu"
+    ? m.t("slack.process.cpu", { percent: p.cpuPercent.toFixed(1) })
+    : m.t("slack.process.memory", { percent: p.memoryPercent.toFixed(1), bytes: formatBytes(p.rssBytes) });
 }
 
-function processesSection(top: NonNullable<Notification["details"]["topProcesses"]>): SlackSectionBlock | undefined {
+function processesSection(top: NonNullable<Notification["details"]["topProcesses"]>, m: Messages): SlackSectionBlock | undefined {
   const shown = top.processes.slice(0, TOP_PROCESSES);
   if (shown.length === 0) return undefined;
   // One line per process: a newline in a name must not add a row to the table.
   const names = shown.map((p) => `${cutPlain(oneLine(p.name), PROCESS_NAME_MAX)} (${p.pid})`);
   const width = Math.max(...names.map((s) => s.length));
-  const lines = shown.map((p, i) => `${names[i]!.padEnd(width)} — ${processLine(p, top.by)}`);
-  return codeSection(`Top processes by ${top.by === "cpu" ? "CPU" : "memory"}`, lines.join("\n"));
+  const lines = shown.map((p, i) => `${names[i]!.padEnd(width)} — ${processLine(p, top.by, m)}`);
+  return codeSection(top.by === "cpu" ? m.t("slack.topProcesses.cpu") : m.t("slack.topProcesses.memory"), lines.join("\n"));
 }
 
 /** Keep header + body + the links (when any) + context within Slack's block limit. */
-function capBlocks(header: SlackBlock, body: SlackBlock[], context: SlackBlock, actions?: SlackActionsBlock): SlackBlock[] {
+function capBlocks(m: Messages, header: SlackBlock, body: SlackBlock[], context: SlackBlock, actions?: SlackActionsBlock): SlackBlock[] {
   const tail = actions ? [actions, context] : [context];
   const room = SLACK_LIMITS.blocks - 1 - tail.length;
   if (body.length <= room) return [header, ...body, ...tail];
   const kept = body.slice(0, room - 1);
   const left = body.length - kept.length;
-  kept.push(textSection(`_${left} more block${left === 1 ? "" : "s"} left out: Slack shows at most ${SLACK_LIMITS.blocks} per message._`));
+  kept.push(textSection(m.plural("slack.blocksLeftOut", left, { max: SLACK_LIMITS.blocks })));
   return [header, ...kept, ...tail];
 }
 
@@ -311,17 +315,19 @@ function actionsBlock(buttons: ReadonlyArray<SlackButton | undefined>): SlackAct
   return elements.length > 0 ? { type: "actions", elements } : undefined;
 }
 
-export const OPEN_BUTTON = "Open in Lookout";
-export const SILENCE_BUTTON = "Silence 1 h";
+/** The buttons' words in English (the catalogue's `slack.button.open` and `slack.button.silence`). */
+export const OPEN_BUTTON = messages("en").t("slack.button.open");
+export const SILENCE_BUTTON = messages("en").t("slack.button.silence");
 
 /**
  * The buttons of one notification's message: "Open in Lookout" (the
  * alert's view; the day's overview for the daily summary) and, while it
  * fires, "Silence 1 h" (the dashboard's silence form, filled in).
  */
-function notificationActions(n: Notification, links: DashboardLinks): SlackActionsBlock | undefined {
-  if (n.kind === "summary") return actionsBlock([linkButton(OPEN_BUTTON, links.summary(n), "open")]);
-  return actionsBlock([linkButton(OPEN_BUTTON, links.alert(n), "open"), n.kind === "resolved" ? undefined : linkButton(SILENCE_BUTTON, links.silence(n), "silence")]);
+function notificationActions(n: Notification, links: DashboardLinks, m: Messages): SlackActionsBlock | undefined {
+  const open = m.t("slack.button.open");
+  if (n.kind === "summary") return actionsBlock([linkButton(open, links.summary(n), "open")]);
+  return actionsBlock([linkButton(open, links.alert(n), "open"), n.kind === "resolved" ? undefined : linkButton(m.t("slack.button.silence"), links.silence(n), "silence")]);
 }
 
 function contextBlock(parts: string[]): SlackContextBlock {
@@ -342,29 +348,32 @@ export interface SlackMessageOptions {
 /** The Slack message of a notification. Pure: same input, same output. */
 export function buildSlackMessage(n: Notification, opts: SlackMessageOptions = {}): SlackPayload {
   const a = n.alert;
+  const m = messagesOf(n);
   const title = notificationTitle(n);
   const header: SlackHeaderBlock = { type: "header", text: headerText(title) };
 
-  const threshold = `threshold ${formatThreshold(a.threshold, a.unit)}`;
+  const threshold = m.t("slack.threshold", { threshold: m.threshold(a.threshold, a.unit) });
   const value =
-    n.kind === "resolved" ? `${formatValue(a.value, a.unit)} now · peak ${formatValue(a.peak, a.unit)} (${threshold})` : `${formatValue(a.value, a.unit)} (${threshold})`;
+    n.kind === "resolved"
+      ? m.t("slack.valueResolved", { value: m.value(a.value, a.unit), peak: m.value(a.peak, a.unit), threshold })
+      : m.t("slack.valueFiring", { value: m.value(a.value, a.unit), threshold });
   const valueField = `${slackLine(a.display)}: ${slackLine(value)}`;
 
   let timeField: SlackMrkdwn;
   if (n.kind === "resolved") {
     const from = lastedFrom(a);
-    const lasted = since(from, n.at);
-    timeField = field("Lasted", `${lasted || "under a second"} (from ${slackDate(from)} to ${slackDate(n.at)})`);
+    const lasted = since(from, n.at, m);
+    timeField = field(m.t("slack.field.lasted"), m.t("slack.lasted", { lasted: lasted || m.t("slack.underASecond"), from: slackDate(from, m), to: slackDate(n.at, m) }));
   } else {
-    const held = since(a.activeSince, n.at);
-    timeField = field("Since", `${slackDate(a.activeSince)}${held ? ` (${held})` : ""}`);
+    const held = since(a.activeSince, n.at, m);
+    timeField = field(m.t("slack.field.since"), m.t("slack.since", { date: slackDate(a.activeSince, m), held: held ? m.t("slack.sinceHeld", { duration: held }) : "" }));
   }
 
   // An event (a crash) has no value worth showing: its title says what happened.
   const fields: SlackMrkdwn[] = [
-    field("Host", slackLine(n.hostname)),
-    field("Severity", slackLine(severityText(n.kind, n.kind === "resolved" ? (a.maxSeverity ?? a.severity) : a.severity))),
-    ...(a.summary === undefined ? [field("Value", valueField)] : []),
+    field(m.t("slack.field.host"), slackLine(n.hostname)),
+    field(m.t("slack.field.severity"), slackLine(severityText(n.kind, n.kind === "resolved" ? (a.maxSeverity ?? a.severity) : a.severity, m))),
+    ...(a.summary === undefined ? [field(m.t("slack.field.value"), valueField)] : []),
     timeField,
   ];
   for (const fact of n.details.facts) {
@@ -373,7 +382,7 @@ export function buildSlackMessage(n: Notification, opts: SlackMessageOptions = {
   }
 
   const body: SlackBlock[] = [...fieldSections(fields)];
-  const top = n.details.topProcesses ? processesSection(n.details.topProcesses) : undefined;
+  const top = n.details.topProcesses ? processesSection(n.details.topProcesses, m) : undefined;
   if (top) body.push(top);
   for (const s of n.details.sections ?? []) {
     if (s.code) {
@@ -384,9 +393,9 @@ export function buildSlackMessage(n: Notification, opts: SlackMessageOptions = {
     }
   }
 
-  const context = contextBlock(["Lookout", `alert ${slackLine(a.fingerprint)}`, `notification ${slackLine(n.id)}`]);
-  const actions = opts.links ? notificationActions(n, opts.links) : undefined;
-  return payload(title, colorOf(n), capBlocks(header, body, context, actions));
+  const context = contextBlock(["Lookout", m.t("slack.context.alert", { fingerprint: slackLine(a.fingerprint) }), m.t("slack.context.notification", { id: slackLine(n.id) })]);
+  const actions = opts.links ? notificationActions(n, opts.links, m) : undefined;
+  return payload(title, colorOf(n), capBlocks(m, header, body, context, actions));
 }
 
 /** The message of `lookout test-notify`; with `links`, a button to the dashboard's overview of the last hour. */
@@ -396,7 +405,7 @@ export function buildSlackTestMessage(hostname: string, at: number, links?: Dash
   const body = textSection(
     `This is a test from Lookout on *${slackLine(hostname)}*. ` + "If you can read it, this webhook works: alerts from this server will arrive in this channel.",
   );
-  const context = contextBlock(["Lookout", `test sent ${slackDate(at)}`]);
+  const context = contextBlock(["Lookout", `test sent ${slackDate(at, messages("en"))}`]);
   const actions = links ? actionsBlock([linkButton(OPEN_BUTTON, links.overview(at - 3_600_000, at), "open")]) : undefined;
   return payload(title, SLACK_COLORS.test, actions ? [header, body, actions, context] : [header, body, context]);
 }
@@ -415,14 +424,14 @@ export function bySeverity(ns: readonly Notification[]): Notification[] {
 }
 
 /** One alert of a group: its title and its first facts, in one section; with `links`, a button to its own view beside them. */
-function groupSection(n: Notification, links?: DashboardLinks): SlackSectionBlock {
+function groupSection(n: Notification, m: Messages, links?: DashboardLinks): SlackSectionBlock {
   const mark = n.kind === "resolved" ? "✅" : n.alert.severity === "critical" ? "🔴" : "🟠";
   const facts = n.details.facts
     .filter((f) => f.label && f.value)
     .slice(0, 3)
     .map((f) => `${slackLine(f.label)}: ${slackLine(f.value)}`);
   const section = textSection([`${mark} *${slackLine(notificationTitle(n))}*`, ...facts].join("\n"));
-  const open = links ? linkButton("Open", links.alert(n), "open") : undefined;
+  const open = links ? linkButton(m.t("slack.button.openOne"), links.alert(n), "open") : undefined;
   return open ? { ...section, accessory: open } : section;
 }
 
@@ -438,19 +447,20 @@ function groupSection(n: Notification, links?: DashboardLinks): SlackSectionBloc
 export function buildSlackGroupMessage(ns: readonly Notification[], opts: { note?: string } & SlackMessageOptions = {}): SlackPayload {
   if (ns.length === 1) return buildSlackMessage(withNote(ns[0]!, opts.note), opts.links ? { links: opts.links } : {});
   const ordered = bySeverity(ns);
+  const m = messagesOf(ordered[0] ?? {});
   const title = groupTitle(ordered);
   const header: SlackHeaderBlock = { type: "header", text: headerText(title) };
-  const actions = opts.links ? actionsBlock([linkButton(OPEN_BUTTON, opts.links.around(ordered), "open")]) : undefined;
+  const actions = opts.links ? actionsBlock([linkButton(m.t("slack.button.open"), opts.links.around(ordered), "open")]) : undefined;
   const room = SLACK_LIMITS.blocks - 3 - (opts.note ? 1 : 0) - (actions ? 1 : 0); // header, the "more" line, the note, the links, context
   const shown = ordered.length <= room + 1 ? ordered : ordered.slice(0, room);
-  const body: SlackBlock[] = shown.map((n) => groupSection(n, opts.links));
+  const body: SlackBlock[] = shown.map((n) => groupSection(n, m, opts.links));
   const rest = ordered.slice(shown.length);
   if (rest.length > 0) {
     const names = rest.map((n) => n.alert.labels.container ?? n.alert.labels.mount ?? n.alert.display);
-    body.push(textSection(cutMrkdwn(`…and ${rest.length} more: ${names.map(slackLine).join(", ")}`, SLACK_LIMITS.sectionText)));
+    body.push(textSection(cutMrkdwn(m.t("slack.andMore", { count: rest.length, names: names.map(slackLine).join(m.t("list.sep")) }), SLACK_LIMITS.sectionText)));
   }
-  if (opts.note) body.push(textSection(`*${UNDELIVERED_TITLE}*\n${slackBlock(opts.note)}`));
-  const context = contextBlock(["Lookout", `${ns.length} notifications`, `first ${slackLine(ordered[0]!.id)}`]);
+  if (opts.note) body.push(textSection(`*${m.t("notify.undelivered")}*\n${slackBlock(opts.note)}`));
+  const context = contextBlock(["Lookout", m.t("slack.context.count", { count: ns.length }), m.t("slack.context.first", { id: slackLine(ordered[0]!.id) })]);
   const worst = ordered[0]!;
   return payload(title, colorOf(worst), [header, ...body, ...(actions ? [actions] : []), context]);
 }
