@@ -78,7 +78,7 @@ describe("the packed lookout, installed in a temporary prefix", () => {
 
   it("holds nothing of the checkout but what was packed", () => {
     const home = join(prefix, "lib", "node_modules", "lookout");
-    expect(readdirSync(home).sort()).toEqual(["README.md", "bin", "deploy", "dist", "node_modules", "package.json"]);
+    expect(readdirSync(home).sort()).toEqual(["README.ko.md", "README.md", "bin", "deploy", "dist", "node_modules", "package.json"]);
     expect(existsSync(join(home, "src"))).toBe(false);
   });
 
