@@ -10,7 +10,6 @@
  */
 import { resolve } from "node:path";
 import { readSecretFile } from "../config/load.js";
-import type { Severity } from "../config/schema.js";
 import { describeError } from "../errors.js";
 import { log } from "../log.js";
 import type { Notification } from "../model/notification.js";
@@ -21,7 +20,7 @@ import { safeEnd } from "./cut-text.js";
 import { AGENT_RETRY, type AnswerWording, type NetworkWording, ONE_SHOT_RETRY, type RetryWording, resultFromAnswer, resultFromNoAnswer } from "./http-answers.js";
 import { headerValue } from "./http-values.js";
 import type { DashboardLinks } from "./links.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions } from "./notifier.js";
+import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier } from "./notifier.js";
 import { type JsonAnswer, postJson } from "./post-json.js";
 import type { ReceiverContext } from "./receiver-plugin.js";
 
@@ -134,31 +133,16 @@ export function httpUrlProblem(url: string, key: string, example: string, fromFi
 
 // ---------------------------------------------------------------- the receiver
 
-export interface ChatNotifierConfig {
-  name: string;
-  minSeverity: Severity;
-  timeoutMs?: number | undefined;
-  maxRetryAfterMs?: number | undefined;
-  links?: DashboardLinks | undefined;
-}
+export type ChatNotifierConfig = ReceiverSettings;
 
 /** One chat receiver: its kind says what it posts, where, and how its service's answers read. */
-export abstract class ChatNotifier implements Notifier {
-  abstract readonly kind: string;
+export abstract class ChatNotifier extends SettingsNotifier {
   /** A chat that people read: it gets the daily summary unless notify.daily_summary.receiver names another. */
   readonly summaryByDefault = true;
-  readonly name: string;
-  abstract readonly target: string;
-  readonly minSeverity: Severity;
-  readonly timeoutMs: number;
-  readonly maxRetryAfterMs: number | undefined;
   protected readonly links: DashboardLinks | undefined;
 
   constructor(cfg: ChatNotifierConfig) {
-    this.name = cfg.name;
-    this.minSeverity = cfg.minSeverity;
-    this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
+    super(cfg);
     this.links = cfg.links;
   }
 

@@ -3,6 +3,7 @@ import { describeError } from "../errors.js";
 import { log } from "../log.js";
 import type { Notification } from "../model/notification.js";
 import { redact } from "../secrets.js";
+import type { DashboardLinks } from "./links.js";
 
 /**
  * The answer of one delivery attempt (modelled on Alertmanager's notify.Notifier,
@@ -99,6 +100,44 @@ export interface Notifier {
   sendMany?(notifications: Notification[], opts?: SendOptions): Promise<DeliveryResult>;
   /** A test message (`lookout test-notify`). */
   sendTest(hostname: string): Promise<DeliveryResult>;
+}
+
+/** What every receiver is built with, from its entry (`receiverSettings`, receiver-plugin.ts) or by a test. */
+export interface ReceiverSettings {
+  name: string;
+  minSeverity: Severity;
+  /** Limit of one attempt, answer included (notify.timeout). Default 30 s. */
+  timeoutMs?: number | undefined;
+  /** The longest Retry-After it may impose (notify.max_retry_after); the dispatcher applies it. */
+  maxRetryAfterMs?: number | undefined;
+  /** Its config entry, for messages: `notify.ntfy[0]`. */
+  configKey?: string | undefined;
+  /** Links to the dashboard (`http.public_url`) for its messages. */
+  links?: DashboardLinks | undefined;
+}
+
+/**
+ * The `Notifier` fields every receiver takes from its settings as they are
+ * (name, least severity, time limit, longest Retry-After); a receiver adds its
+ * kind, its target and how it sends.
+ */
+export abstract class SettingsNotifier implements Notifier {
+  abstract readonly kind: string;
+  abstract readonly target: string;
+  readonly name: string;
+  readonly minSeverity: Severity;
+  readonly timeoutMs: number;
+  readonly maxRetryAfterMs: number | undefined;
+
+  constructor(cfg: ReceiverSettings) {
+    this.name = cfg.name;
+    this.minSeverity = cfg.minSeverity;
+    this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
+  }
+
+  abstract send(notification: Notification, opts?: SendOptions): Promise<DeliveryResult>;
+  abstract sendTest(hostname: string): Promise<DeliveryResult>;
 }
 
 /**

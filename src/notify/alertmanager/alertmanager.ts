@@ -19,7 +19,7 @@
 
 import { formatDuration } from "../../config/duration.js";
 import type { LoadedConfig } from "../../config/load.js";
-import { type AlertmanagerReceiverConfig, RECEIVER_LISTS, type Severity } from "../../config/schema.js";
+import { type AlertmanagerReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
 import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
@@ -29,9 +29,9 @@ import { readHeaders, registerHeaderSecret } from "../headers.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording, resultFromAnswer, resultFromNoAnswer } from "../http-answers.js";
 import { headerValue } from "../http-values.js";
 import type { DashboardLinks } from "../links.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions, withNote } from "../notifier.js";
+import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, withNote } from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
-import { createAllReceivers, type ReceiverContext, type ReceiverPlugin } from "../receiver-plugin.js";
+import { createAllReceivers, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { webhookTestNotification } from "../webhook/webhook.js";
 import { type AlertmanagerContext, alertmanagerAnswerWording, alertmanagerNoAnswerWording } from "./answers.js";
 import { alertsUrl, type PostableAlert, postableAlerts } from "./api.js";
@@ -43,33 +43,23 @@ export const VALID_FOR_RESENDS = 4;
 /** How long `lookout test-notify`'s test alert holds before Alertmanager resolves it by itself. */
 export const TEST_ALERT_MS = 5 * 60_000;
 
-export interface AlertmanagerNotifierConfig {
-  name: string;
+export interface AlertmanagerNotifierConfig extends ReceiverSettings {
   /** Alertmanager's address (`http://alertmanager:9093`); /api/v2/alerts is added. */
   url: string;
   headers: Record<string, string>;
-  minSeverity: Severity;
   /** `resend_every`. Default 1 m. */
   resendEveryMs?: number;
   /** `interval`: a firing alert holds 4 × max(resend_every, interval). */
   intervalMs?: number;
-  timeoutMs?: number;
-  maxRetryAfterMs?: number;
-  configKey?: string;
-  links?: DashboardLinks | undefined;
   /** The time now (tests). */
   now?: () => number;
 }
 
-export class AlertmanagerNotifier implements Notifier {
+export class AlertmanagerNotifier extends SettingsNotifier {
   readonly kind = "alertmanager";
   /** A machine's intake: the daily summary only when notify.daily_summary.receiver names it. */
   readonly summaryByDefault = false;
-  readonly name: string;
   readonly target: string;
-  readonly minSeverity: Severity;
-  readonly timeoutMs: number;
-  readonly maxRetryAfterMs: number | undefined;
   readonly resendEveryMs: number;
   /** How long a firing alert holds in Alertmanager from a post: 4 × max(resend_every, interval). */
   readonly validForMs: number;
@@ -81,6 +71,7 @@ export class AlertmanagerNotifier implements Notifier {
   readonly #now: () => number;
 
   constructor(cfg: AlertmanagerNotifierConfig) {
+    super(cfg);
     registerSecret(cfg.url);
     for (const value of Object.values(cfg.headers)) registerHeaderSecret(value);
     this.#url = alertsUrl(cfg.url);
@@ -88,11 +79,7 @@ export class AlertmanagerNotifier implements Notifier {
     this.#headers = { ...cfg.headers };
     this.#links = cfg.links;
     this.#now = cfg.now ?? Date.now;
-    this.name = cfg.name;
     this.target = maskUrl(this.#url);
-    this.minSeverity = cfg.minSeverity;
-    this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
     this.resendEveryMs = cfg.resendEveryMs ?? DEFAULT_RESEND_EVERY_MS;
     this.validForMs = VALID_FOR_RESENDS * Math.max(this.resendEveryMs, cfg.intervalMs ?? 0);
     this.headerNames = Object.keys(cfg.headers);
@@ -170,12 +157,7 @@ export class AlertmanagerNotifier implements Notifier {
 // ---------------------------------------------------------------- from config
 
 /** The Alertmanagers' plugin: `notify.alertmanager` entries, each URL checked and its headers resolved. */
-export const alertmanagerPlugin: ReceiverPlugin<AlertmanagerReceiverConfig> = {
-  kind: "alertmanager",
-  configKey: `notify.${RECEIVER_LISTS.alertmanager}`,
-  entries: (config) => config.notify.alertmanager,
-  create: createAlertmanagerNotifier,
-};
+export const alertmanagerPlugin: ReceiverPlugin<AlertmanagerReceiverConfig> = receiverPlugin("alertmanager", createAlertmanagerNotifier);
 
 /** The configured Alertmanagers (`notify.alertmanager`). Throws ConfigError on a bad URL, header or header file. */
 export function createAlertmanagerNotifiers(loaded: LoadedConfig): AlertmanagerNotifier[] {
@@ -199,15 +181,10 @@ function createAlertmanagerNotifier(r: AlertmanagerReceiverConfig, ctx: Receiver
   const headers = readHeaders(r, ctx);
   if (problems.length > before) return undefined;
   return new AlertmanagerNotifier({
-    name: ctx.name,
+    ...receiverSettings(r, ctx),
     url: r.url,
     headers,
-    minSeverity: r.min_severity,
     resendEveryMs: r.resend_every,
     intervalMs: ctx.intervalMs,
-    timeoutMs: ctx.timeoutMs,
-    maxRetryAfterMs: ctx.maxRetryAfterMs,
-    configKey: key,
-    links: ctx.links,
   });
 }

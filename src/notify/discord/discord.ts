@@ -14,13 +14,12 @@ import type { ChatCard } from "../chat-card.js";
 import { ChatNotifier, type ChatNotifierConfig, httpUrlProblem, jsonBody, readSecretSetting } from "../chat-receiver.js";
 import { type AnswerWording, type NetworkWording, serviceNoAnswerWording } from "../http-answers.js";
 import type { JsonAnswer } from "../post-json.js";
-import type { ReceiverContext, ReceiverPlugin } from "../receiver-plugin.js";
+import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { buildDiscordMessage } from "./message.js";
 
 export interface DiscordNotifierConfig extends ChatNotifierConfig {
   /** The webhook URL. */
   url: string;
-  configKey?: string;
 }
 
 const NEW_WEBHOOK = "Make a new webhook (channel settings → Integrations → Webhooks → New Webhook → Copy Webhook URL) and put its URL in";
@@ -103,12 +102,7 @@ function discordMessage(quoted: string): string {
 // ---------------------------------------------------------------- from config
 
 /** Discord's plugin: `notify.discord` entries, each URL from `webhook_url` or `webhook_url_file`. */
-export const discordPlugin: ReceiverPlugin<DiscordReceiverConfig> = {
-  kind: "discord",
-  configKey: `notify.${RECEIVER_LISTS.discord}`,
-  entries: (config) => config.notify.discord,
-  create: createDiscordNotifier,
-};
+export const discordPlugin: ReceiverPlugin<DiscordReceiverConfig> = receiverPlugin("discord", createDiscordNotifier);
 
 function createDiscordNotifier(entry: DiscordReceiverConfig, ctx: ReceiverContext): DiscordNotifier | undefined {
   const fromFile = entry.webhook_url_file !== undefined;
@@ -126,12 +120,7 @@ function createDiscordNotifier(entry: DiscordReceiverConfig, ctx: ReceiverContex
     ctx.warnings.push(`${key}: not a https://discord.com/api/webhooks/… address; sending Discord-format messages there anyway`);
   }
   return new DiscordNotifier({
-    name: ctx.name,
+    ...receiverSettings(entry, ctx),
     url,
-    minSeverity: entry.min_severity,
-    timeoutMs: ctx.timeoutMs,
-    maxRetryAfterMs: ctx.maxRetryAfterMs,
-    links: ctx.links,
-    configKey: ctx.key,
   });
 }

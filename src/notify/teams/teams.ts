@@ -18,13 +18,12 @@ import type { ChatCard } from "../chat-card.js";
 import { ChatNotifier, type ChatNotifierConfig, httpUrlProblem, jsonBody, readSecretSetting } from "../chat-receiver.js";
 import { type AnswerWording, type NetworkWording, serviceNoAnswerWording } from "../http-answers.js";
 import type { DeliveryResult } from "../notifier.js";
-import type { ReceiverContext, ReceiverPlugin } from "../receiver-plugin.js";
+import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { buildTeamsMessage } from "./message.js";
 
 export interface TeamsNotifierConfig extends ChatNotifierConfig {
   /** The Workflows webhook URL. */
   url: string;
-  configKey?: string;
 }
 
 const NEW_FLOW = 'In Teams, open the channel\'s ⋯ → Workflows → "Post to a channel when a webhook request is received", and put the URL it gives in';
@@ -111,12 +110,7 @@ function teamsSaid(quoted: string): string {
 // ---------------------------------------------------------------- from config
 
 /** Teams' plugin: `notify.teams` entries, each URL from `webhook_url` or `webhook_url_file`. */
-export const teamsPlugin: ReceiverPlugin<TeamsReceiverConfig> = {
-  kind: "teams",
-  configKey: `notify.${RECEIVER_LISTS.teams}`,
-  entries: (config) => config.notify.teams,
-  create: createTeamsNotifier,
-};
+export const teamsPlugin: ReceiverPlugin<TeamsReceiverConfig> = receiverPlugin("teams", createTeamsNotifier);
 
 function createTeamsNotifier(entry: TeamsReceiverConfig, ctx: ReceiverContext): TeamsNotifier | undefined {
   const fromFile = entry.webhook_url_file !== undefined;
@@ -135,12 +129,7 @@ function createTeamsNotifier(entry: TeamsReceiverConfig, ctx: ReceiverContext): 
     return undefined;
   }
   return new TeamsNotifier({
-    name: ctx.name,
+    ...receiverSettings(entry, ctx),
     url,
-    minSeverity: entry.min_severity,
-    timeoutMs: ctx.timeoutMs,
-    maxRetryAfterMs: ctx.maxRetryAfterMs,
-    links: ctx.links,
-    configKey: ctx.key,
   });
 }

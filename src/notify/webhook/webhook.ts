@@ -8,7 +8,7 @@
  * masked, and never appear in a message or a log line.
  */
 import type { LoadedConfig } from "../../config/load.js";
-import { RECEIVER_LISTS, type Severity, type WebhookReceiverConfig } from "../../config/schema.js";
+import type { WebhookReceiverConfig } from "../../config/schema.js";
 import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
@@ -17,41 +17,27 @@ import { readHeaders, registerHeaderSecret } from "../headers.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
 import type { DashboardLinks } from "../links.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions, withNote } from "../notifier.js";
+import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, withNote } from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
-import { createAllReceivers, type ReceiverContext, type ReceiverPlugin } from "../receiver-plugin.js";
+import { createAllReceivers, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { type AlertmanagerWebhook, alertmanagerPayload } from "./alertmanager.js";
 import { resultFromNetworkError, type WebhookContext, webhookResultFromResponse } from "./answers.js";
 
-export interface WebhookNotifierConfig {
-  name: string;
+export interface WebhookNotifierConfig extends ReceiverSettings {
   url: string;
   /** Extra headers (auth tokens), values already resolved (env expanded, files read). */
   headers: Record<string, string>;
-  minSeverity: Severity;
-  /** Limit of one attempt, answer included (notify.timeout). Default 30 s. */
-  timeoutMs?: number;
-  /** The longest Retry-After it may impose (notify.max_retry_after); the dispatcher applies it. */
-  maxRetryAfterMs?: number;
-  /** Its config entry, for messages: `notify.webhooks[0]`. */
-  configKey?: string;
-  /** Links to the dashboard (`http.public_url`): `generatorURL`, `externalURL` and `silence_url` in every body. */
-  links?: DashboardLinks | undefined;
 }
 
 export const WEBHOOK_TIMEOUT_MS = DEFAULT_TIMEOUT_MS;
 
 import { USER_AGENT } from "../../version.js";
 
-export class WebhookNotifier implements Notifier {
+export class WebhookNotifier extends SettingsNotifier {
   readonly kind = "webhook";
   /** A machine's intake (a pager, a ticket system): it gets the daily summary only when notify.daily_summary.receiver names it. */
   readonly summaryByDefault = false;
-  readonly name: string;
   readonly target: string;
-  readonly minSeverity: Severity;
-  readonly timeoutMs: number;
-  readonly maxRetryAfterMs: number | undefined;
   /** The names of the configured headers (values are secrets and not kept in sight). */
   readonly headerNames: string[];
   readonly #url: string;
@@ -60,16 +46,13 @@ export class WebhookNotifier implements Notifier {
   readonly #links: DashboardLinks | undefined;
 
   constructor(cfg: WebhookNotifierConfig) {
+    super(cfg);
     registerSecret(cfg.url);
     for (const value of Object.values(cfg.headers)) registerHeaderSecret(value);
     this.#url = cfg.url;
     this.#headers = { ...cfg.headers };
     this.#links = cfg.links;
-    this.name = cfg.name;
     this.target = maskUrl(cfg.url);
-    this.minSeverity = cfg.minSeverity;
-    this.timeoutMs = cfg.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
-    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
     this.headerNames = Object.keys(cfg.headers);
     this.#context = { name: this.name, target: this.target, headerNames: this.headerNames, key: cfg.configKey ?? "notify.webhooks" };
   }
@@ -186,12 +169,7 @@ export function webhookTestNotification(hostname: string, now: number, receiver:
 // ---------------------------------------------------------------- from config
 
 /** The webhooks' plugin: `notify.webhooks` entries, each URL checked and its headers resolved (header_files read). */
-export const webhookPlugin: ReceiverPlugin<WebhookReceiverConfig> = {
-  kind: "webhook",
-  configKey: `notify.${RECEIVER_LISTS.webhook}`,
-  entries: (config) => config.notify.webhooks,
-  create: createWebhookNotifier,
-};
+export const webhookPlugin: ReceiverPlugin<WebhookReceiverConfig> = receiverPlugin("webhook", createWebhookNotifier);
 
 /** The configured webhooks (`notify.webhooks`), headers resolved. Throws ConfigError on a bad URL, header or unreadable header file. */
 export function createWebhookNotifiers(loaded: LoadedConfig): WebhookNotifier[] {
@@ -219,13 +197,8 @@ function createWebhookNotifier(r: WebhookReceiverConfig, ctx: ReceiverContext): 
 
   if (problems.length > before) return undefined;
   return new WebhookNotifier({
-    name: ctx.name,
+    ...receiverSettings(r, ctx),
     url: r.url,
     headers,
-    minSeverity: r.min_severity,
-    configKey: key,
-    timeoutMs: ctx.timeoutMs,
-    maxRetryAfterMs: ctx.maxRetryAfterMs,
-    links: ctx.links,
   });
 }
