@@ -1,7 +1,8 @@
 /**
  * The one-line title of a notification, in raw text (receivers escape it):
  * `[web-1] CRITICAL: CPU 97.2% (threshold 95%) for 3m`. Used by Slack's header
- * and fallback and by `lookout run`'s stdout.
+ * and fallback and by `lookout run`'s stdout; and its severity in words, for the
+ * receivers' "Severity" field.
  */
 
 import { formatDuration } from "../config/duration.js";
@@ -90,4 +91,24 @@ export function groupTitle(ns: readonly Notification[]): string {
     });
   if (resolved > 0) parts.push(`${resolved} resolved`);
   return `${host} ${parts.join(", ")}`;
+}
+
+/** A notification's severity in words, for a message's "Severity" field: `Critical (escalated)`, `Resolved (was critical)`. */
+export function severityText(n: Notification): string {
+  const a = n.alert;
+  const word = a.severity === "critical" ? "Critical" : "Warning";
+  switch (n.kind) {
+    case "resolved":
+      return `Resolved (was ${a.maxSeverity ?? a.severity})`;
+    case "escalated":
+      return a.severity === "critical" ? "Critical (was warning)" : `${word} (escalated)`;
+    case "reminder":
+      return `${word} (still firing)`;
+    case "flapping":
+      return `${word} (flapping)`;
+    case "summary":
+      return "Daily summary";
+    default:
+      return word;
+  }
 }

@@ -18,7 +18,7 @@
  * mail refers to the ids of all its alerts.
  */
 import { createHash } from "node:crypto";
-import { groupTitle, lastedFrom, notificationTitle, since } from "../../alert/title.js";
+import { groupTitle, lastedFrom, notificationTitle, severityText, since } from "../../alert/title.js";
 import { oneLine, textBlock } from "../../escape.js";
 import type { Notification } from "../../model/notification.js";
 import { formatBytes, formatThreshold, formatValue } from "../../units.js";
@@ -118,25 +118,6 @@ function threading(ns: readonly Notification[], domain: string): { messageId: st
 interface Field {
   label: string;
   value: string;
-}
-
-function severityText(n: Notification): string {
-  const a = n.alert;
-  const word = a.severity === "critical" ? "Critical" : "Warning";
-  switch (n.kind) {
-    case "resolved":
-      return `Resolved (was ${a.maxSeverity ?? a.severity})`;
-    case "escalated":
-      return a.severity === "critical" ? "Critical (was warning)" : `${word} (escalated)`;
-    case "reminder":
-      return `${word} (still firing)`;
-    case "flapping":
-      return `${word} (flapping)`;
-    case "summary":
-      return "Daily summary";
-    default:
-      return word;
-  }
 }
 
 function utc(ms: number): string {

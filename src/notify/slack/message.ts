@@ -19,9 +19,9 @@
  * message is what it always was.
  */
 
-import { groupTitle, lastedFrom, notificationTitle, since } from "../../alert/title.js";
+import { groupTitle, lastedFrom, notificationTitle, severityText, since } from "../../alert/title.js";
 import { oneLine, textBlock } from "../../escape.js";
-import type { Notification, NotificationKind, ProcessUsage } from "../../model/notification.js";
+import type { Notification, ProcessUsage } from "../../model/notification.js";
 import { formatBytes, formatThreshold, formatValue } from "../../units.js";
 import { keepEnd, safeEnd } from "../cut-text.js";
 import type { DashboardLinks } from "../links.js";
@@ -218,24 +218,6 @@ function colorOf(n: Notification): string {
   return n.kind === "resolved" ? SLACK_COLORS.resolved : SLACK_COLORS[n.alert.severity];
 }
 
-function severityText(kind: NotificationKind, severity: "warning" | "critical"): string {
-  const word = severity === "critical" ? "Critical" : "Warning";
-  switch (kind) {
-    case "resolved":
-      return `Resolved (was ${severity})`;
-    case "escalated":
-      return severity === "critical" ? "Critical (was warning)" : `${word} (escalated)`;
-    case "reminder":
-      return `${word} (still firing)`;
-    case "flapping":
-      return `${word} (flapping)`;
-    case "summary":
-      return "Daily summary";
-    default:
-      return word;
-  }
-}
-
 // ---------------------------------------------------------------- blocks
 
 /** A field: bold label over its value. Both arguments are already mrkdwn. */
@@ -363,7 +345,7 @@ export function buildSlackMessage(n: Notification, opts: SlackMessageOptions = {
   // An event (a crash) has no value worth showing: its title says what happened.
   const fields: SlackMrkdwn[] = [
     field("Host", slackLine(n.hostname)),
-    field("Severity", slackLine(severityText(n.kind, n.kind === "resolved" ? (a.maxSeverity ?? a.severity) : a.severity))),
+    field("Severity", slackLine(severityText(n))),
     ...(a.summary === undefined ? [field("Value", valueField)] : []),
     timeField,
   ];
