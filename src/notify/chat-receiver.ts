@@ -13,7 +13,7 @@ import { readSecretFile } from "../config/load.js";
 import { describeError } from "../errors.js";
 import { log } from "../log.js";
 import type { Notification } from "../model/notification.js";
-import { redact } from "../secrets.js";
+import { redact, registerSecret } from "../secrets.js";
 import { USER_AGENT } from "../version.js";
 import { type ChatCard, groupCard, testCard } from "./chat-card.js";
 import { safeEnd } from "./cut-text.js";
@@ -129,6 +129,31 @@ export function httpUrlProblem(url: string, key: string, example: string, fromFi
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return `${key}: expected an https:// URL like ${example}`;
   return undefined;
+}
+
+/**
+ * The webhook URL of a chat entry, from `webhook_url` or `webhook_url_file`,
+ * registered as a secret and checked to be an http(s) URL (`example` shows
+ * one); with the key it came from, for messages. Undefined with the problem
+ * said in `ctx.problems`.
+ */
+export function readWebhookUrl(
+  entry: { webhook_url?: string | undefined; webhook_url_file?: string | undefined },
+  what: string,
+  example: string,
+  ctx: ReceiverContext,
+): { url: string; key: string } | undefined {
+  const fromFile = entry.webhook_url_file !== undefined;
+  const url = readSecretSetting(entry.webhook_url, entry.webhook_url_file, { value: "webhook_url", file: "webhook_url_file", what }, ctx);
+  if (url === undefined) return undefined;
+  registerSecret(url);
+  const key = `${ctx.key}.${fromFile ? "webhook_url_file" : "webhook_url"}`;
+  const problem = httpUrlProblem(url, key, example, fromFile);
+  if (problem) {
+    ctx.problems.push(problem);
+    return undefined;
+  }
+  return { url, key };
 }
 
 // ---------------------------------------------------------------- the receiver

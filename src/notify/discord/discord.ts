@@ -11,7 +11,7 @@
 import { type DiscordReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import type { ChatCard } from "../chat-card.js";
-import { ChatNotifier, type ChatNotifierConfig, httpUrlProblem, jsonBody, readSecretSetting } from "../chat-receiver.js";
+import { ChatNotifier, type ChatNotifierConfig, jsonBody, readWebhookUrl } from "../chat-receiver.js";
 import { type AnswerWording, type NetworkWording, serviceNoAnswerWording } from "../http-answers.js";
 import type { JsonAnswer } from "../post-json.js";
 import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
@@ -105,16 +105,9 @@ function discordMessage(quoted: string): string {
 export const discordPlugin: ReceiverPlugin<DiscordReceiverConfig> = receiverPlugin("discord", createDiscordNotifier);
 
 function createDiscordNotifier(entry: DiscordReceiverConfig, ctx: ReceiverContext): DiscordNotifier | undefined {
-  const fromFile = entry.webhook_url_file !== undefined;
-  const url = readSecretSetting(entry.webhook_url, entry.webhook_url_file, { value: "webhook_url", file: "webhook_url_file", what: "the webhook URL" }, ctx);
-  if (url === undefined) return undefined;
-  registerSecret(url);
-  const key = `${ctx.key}.${fromFile ? "webhook_url_file" : "webhook_url"}`;
-  const problem = httpUrlProblem(url, key, "https://discord.com/api/webhooks/<id>/<token>", fromFile);
-  if (problem) {
-    ctx.problems.push(problem);
-    return undefined;
-  }
+  const read = readWebhookUrl(entry, "the webhook URL", "https://discord.com/api/webhooks/<id>/<token>", ctx);
+  if (read === undefined) return undefined;
+  const { url, key } = read;
   const parsed = new URL(url);
   if (!/^(?:\w+\.)?discord(?:app)?\.com$/.test(parsed.hostname) || !parsed.pathname.startsWith("/api/webhooks/")) {
     ctx.warnings.push(`${key}: not a https://discord.com/api/webhooks/… address; sending Discord-format messages there anyway`);

@@ -15,7 +15,7 @@
 import { RECEIVER_LISTS, type TeamsReceiverConfig } from "../../config/schema.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import type { ChatCard } from "../chat-card.js";
-import { ChatNotifier, type ChatNotifierConfig, httpUrlProblem, jsonBody, readSecretSetting } from "../chat-receiver.js";
+import { ChatNotifier, type ChatNotifierConfig, jsonBody, readWebhookUrl } from "../chat-receiver.js";
 import { type AnswerWording, type NetworkWording, serviceNoAnswerWording } from "../http-answers.js";
 import type { DeliveryResult } from "../notifier.js";
 import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
@@ -113,16 +113,9 @@ function teamsSaid(quoted: string): string {
 export const teamsPlugin: ReceiverPlugin<TeamsReceiverConfig> = receiverPlugin("teams", createTeamsNotifier);
 
 function createTeamsNotifier(entry: TeamsReceiverConfig, ctx: ReceiverContext): TeamsNotifier | undefined {
-  const fromFile = entry.webhook_url_file !== undefined;
-  const url = readSecretSetting(entry.webhook_url, entry.webhook_url_file, { value: "webhook_url", file: "webhook_url_file", what: "the workflow's webhook URL" }, ctx);
-  if (url === undefined) return undefined;
-  registerSecret(url);
-  const key = `${ctx.key}.${fromFile ? "webhook_url_file" : "webhook_url"}`;
-  const problem = httpUrlProblem(url, key, "https://….logic.azure.com/workflows/…/triggers/manual/paths/invoke?…", fromFile);
-  if (problem) {
-    ctx.problems.push(problem);
-    return undefined;
-  }
+  const read = readWebhookUrl(entry, "the workflow's webhook URL", "https://….logic.azure.com/workflows/…/triggers/manual/paths/invoke?…", ctx);
+  if (read === undefined) return undefined;
+  const { url, key } = read;
   const host = new URL(url).hostname;
   if (/(^|\.)(outlook\.office\.com|outlook\.office365\.com)$/.test(host) || /\.webhook\.office\.com$/.test(host)) {
     ctx.problems.push(`${key}: an Office 365 connector URL; Microsoft retired those connectors. ${NEW_FLOW} ${ctx.key}.webhook_url (or webhook_url_file).`);
