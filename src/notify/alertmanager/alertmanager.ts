@@ -25,7 +25,7 @@ import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
 import { USER_AGENT } from "../../version.js";
-import { readHeaders, registerHeaderSecret } from "../headers.js";
+import { readUrlAndHeaders, registerHeaderSecret } from "../headers.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording, resultFromAnswer, resultFromNoAnswer } from "../http-answers.js";
 import { headerValue } from "../http-values.js";
 import type { DashboardLinks } from "../links.js";
@@ -165,21 +165,8 @@ export function createAlertmanagerNotifiers(loaded: LoadedConfig): AlertmanagerN
 }
 
 function createAlertmanagerNotifier(r: AlertmanagerReceiverConfig, ctx: ReceiverContext): AlertmanagerNotifier | undefined {
-  const { key, problems } = ctx;
-  const before = problems.length;
-  registerSecret(r.url);
-  for (const value of Object.values(r.headers)) registerHeaderSecret(value);
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(r.url);
-  } catch {
-    problems.push(`${key}.url: expected Alertmanager's address like http://alertmanager:9093, got a value that is not a URL (${r.url.length} characters)`);
-  }
-  if (parsed && parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    problems.push(`${key}.url: expected an http:// or https:// URL like http://alertmanager:9093, got a ${parsed.protocol} URL`);
-  }
-  const headers = readHeaders(r, ctx);
-  if (problems.length > before) return undefined;
+  const headers = readUrlAndHeaders(r, ctx, { expected: "Alertmanager's address like http://alertmanager:9093", like: "http://alertmanager:9093" });
+  if (headers === undefined) return undefined;
   return new AlertmanagerNotifier({
     ...receiverSettings(r, ctx),
     url: r.url,

@@ -13,7 +13,7 @@ import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
-import { readHeaders, registerHeaderSecret } from "../headers.js";
+import { readUrlAndHeaders, registerHeaderSecret } from "../headers.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
 import type { DashboardLinks } from "../links.js";
@@ -177,25 +177,8 @@ export function createWebhookNotifiers(loaded: LoadedConfig): WebhookNotifier[] 
 }
 
 function createWebhookNotifier(r: WebhookReceiverConfig, ctx: ReceiverContext): WebhookNotifier | undefined {
-  const { key, problems } = ctx;
-  const before = problems.length;
-  // Secrets from the start, so no later problem can show them.
-  registerSecret(r.url);
-  for (const value of Object.values(r.headers)) registerHeaderSecret(value);
-
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(r.url);
-  } catch {
-    problems.push(`${key}.url: expected a URL like https://example.com/alerts, got a value that is not a URL (${r.url.length} characters)`);
-  }
-  if (parsed && parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    problems.push(`${key}.url: expected an http:// or https:// URL, got a ${parsed.protocol} URL`);
-  }
-
-  const headers = readHeaders(r, ctx);
-
-  if (problems.length > before) return undefined;
+  const headers = readUrlAndHeaders(r, ctx, { expected: "a URL like https://example.com/alerts" });
+  if (headers === undefined) return undefined;
   return new WebhookNotifier({
     ...receiverSettings(r, ctx),
     url: r.url,
