@@ -2,7 +2,7 @@
  * The one-line title of a notification, in raw text (receivers escape it):
  * `[web-1] CRITICAL: CPU 97.2% (threshold 95%) for 3m`. Used by Slack's header
  * and fallback and by `lookout run`'s stdout; and its severity in words, for the
- * receivers' "Severity" field.
+ * receivers' "Severity" field, its value and how long it has been on.
  */
 
 import { formatDuration } from "../config/duration.js";
@@ -111,4 +111,22 @@ export function severityText(n: Notification): string {
     default:
       return word;
   }
+}
+
+/** What the alert measured, raw: `97.2% (threshold 95%)`; resolved, `12% now · peak 97.2% (threshold 95%)`. */
+export function valueText(n: Notification): string {
+  const a = n.alert;
+  const threshold = `threshold ${formatThreshold(a.threshold, a.unit)}`;
+  return n.kind === "resolved" ? `${formatValue(a.value, a.unit)} now · peak ${formatValue(a.peak, a.unit)} (${threshold})` : `${formatValue(a.value, a.unit)} (${threshold})`;
+}
+
+/** How long it has been on: "Since" a time (and for how long) while firing, "Lasted" how long (from, to) resolved; `date` writes a time. */
+export function timeFact(n: Notification, date: (ms: number) => string): { label: "Since" | "Lasted"; value: string } {
+  const a = n.alert;
+  if (n.kind === "resolved") {
+    const from = lastedFrom(a);
+    return { label: "Lasted", value: `${since(from, n.at) || "under a second"} (from ${date(from)} to ${date(n.at)})` };
+  }
+  const held = since(a.activeSince, n.at);
+  return { label: "Since", value: `${date(a.activeSince)}${held ? ` (${held})` : ""}` };
 }

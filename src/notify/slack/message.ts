@@ -19,10 +19,10 @@
  * message is what it always was.
  */
 
-import { groupTitle, lastedFrom, notificationTitle, severityText, since } from "../../alert/title.js";
+import { groupTitle, notificationTitle, severityText, timeFact, valueText } from "../../alert/title.js";
 import { oneLine, textBlock } from "../../escape.js";
 import type { Notification, ProcessUsage } from "../../model/notification.js";
-import { formatBytes, formatThreshold, formatValue } from "../../units.js";
+import { formatBytes } from "../../units.js";
 import { keepEnd, safeEnd } from "../cut-text.js";
 import type { DashboardLinks } from "../links.js";
 import { UNDELIVERED_TITLE, withNote } from "../notifier.js";
@@ -327,20 +327,10 @@ export function buildSlackMessage(n: Notification, opts: SlackMessageOptions = {
   const title = notificationTitle(n);
   const header: SlackHeaderBlock = { type: "header", text: headerText(title) };
 
-  const threshold = `threshold ${formatThreshold(a.threshold, a.unit)}`;
-  const value =
-    n.kind === "resolved" ? `${formatValue(a.value, a.unit)} now · peak ${formatValue(a.peak, a.unit)} (${threshold})` : `${formatValue(a.value, a.unit)} (${threshold})`;
-  const valueField = `${slackLine(a.display)}: ${slackLine(value)}`;
+  const valueField = `${slackLine(a.display)}: ${slackLine(valueText(n))}`;
 
-  let timeField: SlackMrkdwn;
-  if (n.kind === "resolved") {
-    const from = lastedFrom(a);
-    const lasted = since(from, n.at);
-    timeField = field("Lasted", `${lasted || "under a second"} (from ${slackDate(from)} to ${slackDate(n.at)})`);
-  } else {
-    const held = since(a.activeSince, n.at);
-    timeField = field("Since", `${slackDate(a.activeSince)}${held ? ` (${held})` : ""}`);
-  }
+  const time = timeFact(n, slackDate);
+  const timeField = field(time.label, time.value);
 
   // An event (a crash) has no value worth showing: its title says what happened.
   const fields: SlackMrkdwn[] = [
