@@ -19,7 +19,6 @@ import { type ChatCard, groupCard, testCard } from "./chat-card.js";
 import { safeEnd } from "./cut-text.js";
 import { AGENT_RETRY, type AnswerWording, type NetworkWording, ONE_SHOT_RETRY, type RetryWording, resultFromAnswer, resultFromNoAnswer } from "./http-answers.js";
 import { headerValue } from "./http-values.js";
-import type { DashboardLinks } from "./links.js";
 import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier } from "./notifier.js";
 import { type JsonAnswer, postJson } from "./post-json.js";
 import type { ReceiverContext } from "./receiver-plugin.js";
@@ -164,12 +163,6 @@ export type ChatNotifierConfig = ReceiverSettings;
 export abstract class ChatNotifier extends SettingsNotifier {
   /** A chat that people read: it gets the daily summary unless notify.daily_summary.receiver names another. */
   readonly summaryByDefault = true;
-  protected readonly links: DashboardLinks | undefined;
-
-  constructor(cfg: ChatNotifierConfig) {
-    super(cfg);
-    this.links = cfg.links;
-  }
 
   /** The service's name in messages: "Discord". */
   protected abstract readonly service: string;

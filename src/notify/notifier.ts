@@ -114,12 +114,15 @@ export interface ReceiverSettings {
   configKey?: string | undefined;
   /** Links to the dashboard (`http.public_url`) for its messages. */
   links?: DashboardLinks | undefined;
+  /** The time now; default Date.now (tests give their own). */
+  now?: () => number;
 }
 
 /**
  * The `Notifier` fields every receiver takes from its settings as they are
- * (name, least severity, time limit, longest Retry-After); a receiver adds its
- * kind, its target and how it sends.
+ * (name, least severity, time limit, longest Retry-After), and the dashboard
+ * links and the clock its messages use; a receiver adds its kind, its target
+ * and how it sends.
  */
 export abstract class SettingsNotifier implements Notifier {
   abstract readonly kind: string;
@@ -128,12 +131,16 @@ export abstract class SettingsNotifier implements Notifier {
   readonly minSeverity: Severity;
   readonly timeoutMs: number;
   readonly maxRetryAfterMs: number | undefined;
+  protected readonly links: DashboardLinks | undefined;
+  protected readonly now: () => number;
 
   constructor(cfg: ReceiverSettings) {
     this.name = cfg.name;
     this.minSeverity = cfg.minSeverity;
     this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxRetryAfterMs = cfg.maxRetryAfterMs;
+    this.links = cfg.links;
+    this.now = cfg.now ?? Date.now;
   }
 
   abstract send(notification: Notification, opts?: SendOptions): Promise<DeliveryResult>;

@@ -28,7 +28,6 @@ import { USER_AGENT } from "../../version.js";
 import { readUrlAndHeaders, registerHeaderSecret } from "../headers.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording, resultFromAnswer, resultFromNoAnswer } from "../http-answers.js";
 import { headerValue } from "../http-values.js";
-import type { DashboardLinks } from "../links.js";
 import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, withNote } from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
 import { createAllReceivers, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
@@ -51,8 +50,6 @@ export interface AlertmanagerNotifierConfig extends ReceiverSettings {
   resendEveryMs?: number;
   /** `interval`: a firing alert holds 4 × max(resend_every, interval). */
   intervalMs?: number;
-  /** The time now (tests). */
-  now?: () => number;
 }
 
 export class AlertmanagerNotifier extends SettingsNotifier {
@@ -67,8 +64,6 @@ export class AlertmanagerNotifier extends SettingsNotifier {
   readonly #url: string;
   readonly #headers: Record<string, string>;
   readonly #context: AlertmanagerContext;
-  readonly #links: DashboardLinks | undefined;
-  readonly #now: () => number;
 
   constructor(cfg: AlertmanagerNotifierConfig) {
     super(cfg);
@@ -77,8 +72,6 @@ export class AlertmanagerNotifier extends SettingsNotifier {
     this.#url = alertsUrl(cfg.url);
     registerSecret(this.#url);
     this.#headers = { ...cfg.headers };
-    this.#links = cfg.links;
-    this.#now = cfg.now ?? Date.now;
     this.target = maskUrl(this.#url);
     this.resendEveryMs = cfg.resendEveryMs ?? DEFAULT_RESEND_EVERY_MS;
     this.validForMs = VALID_FOR_RESENDS * Math.max(this.resendEveryMs, cfg.intervalMs ?? 0);
@@ -95,7 +88,7 @@ export class AlertmanagerNotifier extends SettingsNotifier {
     let body: PostableAlert[];
     try {
       const [first, ...rest] = ns;
-      body = postableAlerts(first ? [withNote(first, opts.note), ...rest] : [], { now: this.#now(), validForMs: this.validForMs, links: this.#links });
+      body = postableAlerts(first ? [withNote(first, opts.note), ...rest] : [], { now: this.now(), validForMs: this.validForMs, links: this.links });
     } catch (err) {
       return buildFailure("Alertmanager alerts", this.name, ns, err);
     }
@@ -106,12 +99,12 @@ export class AlertmanagerNotifier extends SettingsNotifier {
 
   /** A firing `LookoutTest` alert that resolves by itself after TEST_ALERT_MS; the message says how to end it sooner. */
   async sendTest(hostname: string): Promise<DeliveryResult> {
-    const now = this.#now();
+    const now = this.now();
     const n = webhookTestNotification(hostname, now, this.name);
     n.alert.summary = `test alert from Lookout: Alertmanager ${this.name} works`;
     let body: PostableAlert[];
     try {
-      body = postableAlerts([n], { now, validForMs: TEST_ALERT_MS, links: this.#links, silenceLinks: false });
+      body = postableAlerts([n], { now, validForMs: TEST_ALERT_MS, links: this.links, silenceLinks: false });
     } catch (err) {
       return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test alert (${redact(describeError(err))}).` };
     }
@@ -142,7 +135,7 @@ export class AlertmanagerNotifier extends SettingsNotifier {
         log.debug("alertmanager: no answer", { receiver: this.name, code: result.code });
         return result;
       }
-      return resultFromAnswer(answer, alertmanagerAnswerWording(ctx, retry === ONE_SHOT_RETRY), this.#now(), retry);
+      return resultFromAnswer(answer, alertmanagerAnswerWording(ctx, retry === ONE_SHOT_RETRY), this.now(), retry);
     } catch (err) {
       return {
         ok: false,

@@ -67,7 +67,6 @@ export function gotifyMessageUrl(base: string): string {
 export interface GotifyNotifierConfig extends ReceiverSettings {
   url: string;
   token: string;
-  now?: () => number;
 }
 
 export class GotifyNotifier extends SettingsNotifier {
@@ -76,8 +75,6 @@ export class GotifyNotifier extends SettingsNotifier {
   readonly target: string;
   readonly #url: string;
   readonly #token: string;
-  readonly #links: DashboardLinks | undefined;
-  readonly #now: () => number;
   readonly #key: string;
 
   constructor(cfg: GotifyNotifierConfig) {
@@ -86,8 +83,6 @@ export class GotifyNotifier extends SettingsNotifier {
     registerSecret(cfg.url);
     this.#url = gotifyMessageUrl(cfg.url);
     this.#token = cfg.token;
-    this.#links = cfg.links;
-    this.#now = cfg.now ?? Date.now;
     this.#key = cfg.configKey ?? `notify.${RECEIVER_LISTS.gotify}`;
     this.target = maskUrl(this.#url);
   }
@@ -99,7 +94,7 @@ export class GotifyNotifier extends SettingsNotifier {
   async sendMany(ns: Notification[], opts: SendOptions = {}): Promise<DeliveryResult> {
     let payload: GotifyPayload;
     try {
-      payload = gotifyPayload(ns, this.#links, opts.note);
+      payload = gotifyPayload(ns, this.links, opts.note);
     } catch (err) {
       return buildFailure("Gotify message", this.name, ns, err);
     }
@@ -107,7 +102,7 @@ export class GotifyNotifier extends SettingsNotifier {
   }
 
   async sendTest(hostname: string): Promise<DeliveryResult> {
-    const n = webhookTestNotification(hostname, this.#now(), this.name);
+    const n = webhookTestNotification(hostname, this.now(), this.name);
     n.alert.summary = `test message from Lookout: Gotify ${this.name} works`;
     const payload = gotifyPayload([n]);
     payload.priority = 4;
@@ -132,7 +127,7 @@ export class GotifyNotifier extends SettingsNotifier {
       () => postJson(this.#url, headers, JSON.stringify(payload), timeoutMs, opts.signal),
       ctx,
       serviceAnswerWording(ctx, ["errorDescription", "error"]),
-      { timeoutMs, retry, now: this.#now },
+      { timeoutMs, retry, now: this.now },
     );
     return result;
   }

@@ -61,7 +61,6 @@ export interface NtfyNotifierConfig extends ReceiverSettings {
   topic: string;
   /** The Authorization header's value (`Bearer tk_…`, `Basic …`), when the server asks for one. */
   authorization?: string | undefined;
-  now?: () => number;
 }
 
 /** The ntfy message of `ns` (one, or a burst as one). Pure. */
@@ -89,8 +88,6 @@ export class NtfyNotifier extends SettingsNotifier {
   readonly #url: string;
   readonly #topic: string;
   readonly #authorization: string | undefined;
-  readonly #links: DashboardLinks | undefined;
-  readonly #now: () => number;
   readonly #key: string;
 
   constructor(cfg: NtfyNotifierConfig) {
@@ -103,8 +100,6 @@ export class NtfyNotifier extends SettingsNotifier {
     this.#url = url.toString();
     this.#topic = cfg.topic;
     this.#authorization = cfg.authorization;
-    this.#links = cfg.links;
-    this.#now = cfg.now ?? Date.now;
     this.#key = cfg.configKey ?? `notify.${RECEIVER_LISTS.ntfy}`;
     this.target = `${maskUrl(this.#url).replace(/\/\*\*\*\*$/, "")}/****`;
   }
@@ -116,7 +111,7 @@ export class NtfyNotifier extends SettingsNotifier {
   async sendMany(ns: Notification[], opts: SendOptions = {}): Promise<DeliveryResult> {
     let payload: NtfyPayload;
     try {
-      payload = ntfyPayload(ns, this.#topic, this.#links, opts.note);
+      payload = ntfyPayload(ns, this.#topic, this.links, opts.note);
     } catch (err) {
       return buildFailure("ntfy message", this.name, ns, err);
     }
@@ -124,7 +119,7 @@ export class NtfyNotifier extends SettingsNotifier {
   }
 
   async sendTest(hostname: string): Promise<DeliveryResult> {
-    const n = webhookTestNotification(hostname, this.#now(), this.name);
+    const n = webhookTestNotification(hostname, this.now(), this.name);
     n.alert.summary = `test message from Lookout: ntfy ${this.name} works`;
     const payload = ntfyPayload([n], this.#topic);
     payload.priority = 3;
@@ -156,7 +151,7 @@ export class NtfyNotifier extends SettingsNotifier {
     const { result } = await deliver(() => postJson(this.#url, headers, JSON.stringify(payload), timeoutMs, opts.signal), ctx, serviceAnswerWording(ctx, ["error"]), {
       timeoutMs,
       retry,
-      now: this.#now,
+      now: this.now,
     });
     return result;
   }

@@ -131,7 +131,6 @@ export interface PagerdutyNotifierConfig extends ReceiverSettings {
   routingKey: string;
   /** Default PAGERDUTY_EVENTS_URL. */
   url?: string;
-  now?: () => number;
 }
 
 export class PagerdutyNotifier extends SettingsNotifier {
@@ -141,8 +140,6 @@ export class PagerdutyNotifier extends SettingsNotifier {
   readonly target: string;
   readonly #url: string;
   readonly #routingKey: string;
-  readonly #links: DashboardLinks | undefined;
-  readonly #now: () => number;
   readonly #key: string;
 
   constructor(cfg: PagerdutyNotifierConfig) {
@@ -151,8 +148,6 @@ export class PagerdutyNotifier extends SettingsNotifier {
     this.#url = cfg.url ?? PAGERDUTY_EVENTS_URL;
     if (this.#url !== PAGERDUTY_EVENTS_URL) registerSecret(this.#url); // a proxy's address may hold a token
     this.#routingKey = cfg.routingKey;
-    this.#links = cfg.links;
-    this.#now = cfg.now ?? Date.now;
     this.#key = cfg.configKey ?? `notify.${RECEIVER_LISTS.pagerduty}`;
     this.target = this.#url === PAGERDUTY_EVENTS_URL ? PAGERDUTY_EVENTS_URL : maskUrl(this.#url);
   }
@@ -164,7 +159,7 @@ export class PagerdutyNotifier extends SettingsNotifier {
     }
     let event: PagerdutyEvent;
     try {
-      event = { routing_key: this.#routingKey, ...pagerdutyEvent(n, { links: this.#links, note: opts.note }) };
+      event = { routing_key: this.#routingKey, ...pagerdutyEvent(n, { links: this.links, note: opts.note }) };
     } catch (err) {
       return buildFailure("PagerDuty event", this.name, [n], err);
     }
@@ -179,7 +174,7 @@ export class PagerdutyNotifier extends SettingsNotifier {
    * is the service's urgency rules'.
    */
   async sendTest(hostname: string): Promise<DeliveryResult> {
-    const now = this.#now();
+    const now = this.now();
     const n = webhookTestNotification(hostname, now, this.name);
     n.alert.summary = `test alert from Lookout: PagerDuty ${this.name} works; resolved at once`;
     const base = pagerdutyEvent(n);
@@ -209,7 +204,7 @@ export class PagerdutyNotifier extends SettingsNotifier {
     };
     const wording = serviceAnswerWording(ctx, ["errors", "message"]);
     const headers = { "user-agent": USER_AGENT, "x-lookout-notification-id": headerValue(ids) };
-    const { result } = await deliver(() => postJson(this.#url, headers, JSON.stringify(event), timeoutMs, opts.signal), ctx, wording, { timeoutMs, retry, now: this.#now });
+    const { result } = await deliver(() => postJson(this.#url, headers, JSON.stringify(event), timeoutMs, opts.signal), ctx, wording, { timeoutMs, retry, now: this.now });
     if (!result.ok && result.status === 400 && /routing.?key|integration key/i.test(result.message)) {
       // A bad routing key is the configuration's, not this event's: every event fails the same way.
       delete result.messageRefused;

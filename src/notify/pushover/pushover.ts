@@ -77,7 +77,6 @@ export interface PushoverNotifierConfig extends ReceiverSettings {
   emergency?: boolean;
   /** Default PUSHOVER_API_URL (tests give a stand-in's). */
   apiUrl?: string;
-  now?: () => number;
 }
 
 /** The parameters Pushover names in its errors (`{"user":"invalid","errors":[…]}`): what to check in the config. */
@@ -92,8 +91,6 @@ export class PushoverNotifier extends SettingsNotifier {
   readonly #userKey: string;
   readonly #device: string | undefined;
   readonly #emergency: boolean;
-  readonly #links: DashboardLinks | undefined;
-  readonly #now: () => number;
   readonly #key: string;
 
   constructor(cfg: PushoverNotifierConfig) {
@@ -105,8 +102,6 @@ export class PushoverNotifier extends SettingsNotifier {
     this.#userKey = cfg.userKey;
     this.#device = cfg.device;
     this.#emergency = cfg.emergency ?? false;
-    this.#links = cfg.links;
-    this.#now = cfg.now ?? Date.now;
     this.#key = cfg.configKey ?? `notify.${RECEIVER_LISTS.pushover}`;
     this.target = maskUrl(this.#url).replace(/\/\*\*\*\*$/, "");
   }
@@ -118,7 +113,7 @@ export class PushoverNotifier extends SettingsNotifier {
   async sendMany(ns: Notification[], opts: SendOptions = {}): Promise<DeliveryResult> {
     let fields: Record<string, string>;
     try {
-      fields = pushoverFields(ns, { links: this.#links, note: opts.note, emergency: this.#emergency, device: this.#device });
+      fields = pushoverFields(ns, { links: this.links, note: opts.note, emergency: this.#emergency, device: this.#device });
     } catch (err) {
       return buildFailure("Pushover message", this.name, ns, err);
     }
@@ -126,7 +121,7 @@ export class PushoverNotifier extends SettingsNotifier {
   }
 
   async sendTest(hostname: string): Promise<DeliveryResult> {
-    const n = webhookTestNotification(hostname, this.#now(), this.name);
+    const n = webhookTestNotification(hostname, this.now(), this.name);
     n.alert.summary = `test message from Lookout: Pushover ${this.name} works`;
     const fields = pushoverFields([n], { device: this.#device });
     fields.priority = "0";
@@ -166,12 +161,12 @@ export class PushoverNotifier extends SettingsNotifier {
     });
     const form = { token: this.#token, user: this.#userKey, ...fields };
     const headers = { "user-agent": USER_AGENT, "x-lookout-notification-id": headerValue(ids) };
-    const { result, answer } = await deliver(() => postForm(this.#url, headers, form, timeoutMs, opts.signal), ctx, wording, { timeoutMs, retry, now: this.#now });
+    const { result, answer } = await deliver(() => postForm(this.#url, headers, form, timeoutMs, opts.signal), ctx, wording, { timeoutMs, retry, now: this.now });
     if (answer?.status === 429) {
       // The application's monthly messages are used up: Pushover says when they are back.
       const reset = Number(headerText(answer.headers?.["x-limit-app-reset"]));
       if (Number.isFinite(reset) && reset > 0) {
-        const waitMs = Math.max(0, reset * 1000 - this.#now());
+        const waitMs = Math.max(0, reset * 1000 - this.now());
         result.retryAfterMs ??= waitMs;
         result.message = `Pushover ${this.name}: the application's messages for this month are used up (HTTP 429); they are back at ${utcText(reset * 1000)}. ${retry(waitMs)} A higher plan, or another application token, lifts the limit.`;
       }

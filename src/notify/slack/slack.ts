@@ -14,7 +14,6 @@ import type { Notification } from "../../model/notification.js";
 import { maskUrl, redact, registerSecret } from "../../secrets.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
-import type { DashboardLinks } from "../links.js";
 import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier } from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
 import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
@@ -34,13 +33,11 @@ export class SlackNotifier extends SettingsNotifier {
   readonly summaryByDefault = true;
   readonly target: string;
   readonly #url: string;
-  readonly #links: DashboardLinks | undefined;
 
   constructor(cfg: SlackNotifierConfig) {
     super(cfg);
     registerSecret(cfg.url);
     this.#url = cfg.url;
-    this.#links = cfg.links;
     this.target = maskUrl(cfg.url);
   }
 
@@ -51,7 +48,7 @@ export class SlackNotifier extends SettingsNotifier {
   async sendMany(ns: Notification[], opts: SendOptions = {}): Promise<DeliveryResult> {
     let payload: SlackPayload;
     try {
-      payload = buildSlackGroupMessage(ns, { ...(opts.note ? { note: opts.note } : {}), ...(this.#links ? { links: this.#links } : {}) });
+      payload = buildSlackGroupMessage(ns, { ...(opts.note ? { note: opts.note } : {}), ...(this.links ? { links: this.links } : {}) });
     } catch (err) {
       return buildFailure("Slack message", this.name, ns, err);
     }
@@ -61,7 +58,7 @@ export class SlackNotifier extends SettingsNotifier {
   async sendTest(hostname: string): Promise<DeliveryResult> {
     let payload: SlackPayload;
     try {
-      payload = buildSlackTestMessage(hostname, Date.now(), this.#links);
+      payload = buildSlackTestMessage(hostname, Date.now(), this.links);
     } catch (err) {
       return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test message (${redact(describeError(err))}).` };
     }

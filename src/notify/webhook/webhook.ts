@@ -16,7 +16,6 @@ import { maskUrl, redact, registerSecret } from "../../secrets.js";
 import { readUrlAndHeaders, registerHeaderSecret } from "../headers.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
-import type { DashboardLinks } from "../links.js";
 import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, withNote } from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
 import { createAllReceivers, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
@@ -43,7 +42,6 @@ export class WebhookNotifier extends SettingsNotifier {
   readonly #url: string;
   readonly #headers: Record<string, string>;
   readonly #context: WebhookContext;
-  readonly #links: DashboardLinks | undefined;
 
   constructor(cfg: WebhookNotifierConfig) {
     super(cfg);
@@ -51,7 +49,6 @@ export class WebhookNotifier extends SettingsNotifier {
     for (const value of Object.values(cfg.headers)) registerHeaderSecret(value);
     this.#url = cfg.url;
     this.#headers = { ...cfg.headers };
-    this.#links = cfg.links;
     this.target = maskUrl(cfg.url);
     this.headerNames = Object.keys(cfg.headers);
     this.#context = { name: this.name, target: this.target, headerNames: this.headerNames, key: cfg.configKey ?? "notify.webhooks" };
@@ -70,7 +67,7 @@ export class WebhookNotifier extends SettingsNotifier {
     let payload: AlertmanagerWebhook;
     try {
       const [first, ...rest] = ns;
-      payload = alertmanagerPayload(first ? [withNote(first, opts.note), ...rest] : [], { receiver: this.name, links: this.#links });
+      payload = alertmanagerPayload(first ? [withNote(first, opts.note), ...rest] : [], { receiver: this.name, links: this.links });
     } catch (err) {
       return buildFailure("webhook body", this.name, ns, err);
     }
@@ -81,7 +78,7 @@ export class WebhookNotifier extends SettingsNotifier {
     let payload: AlertmanagerWebhook;
     const n = webhookTestNotification(hostname, Date.now(), this.name);
     try {
-      payload = alertmanagerPayload([n], { receiver: this.name, links: this.#links, silenceLinks: false });
+      payload = alertmanagerPayload([n], { receiver: this.name, links: this.links, silenceLinks: false });
     } catch (err) {
       return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test body (${redact(describeError(err))}).` };
     }
