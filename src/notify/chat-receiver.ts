@@ -10,7 +10,6 @@
  */
 import { resolve } from "node:path";
 import { readSecretFile } from "../config/load.js";
-import { describeError } from "../errors.js";
 import { log } from "../log.js";
 import type { Notification } from "../model/notification.js";
 import { redact, registerSecret } from "../secrets.js";
@@ -19,7 +18,7 @@ import { type ChatCard, groupCard, testCard } from "./chat-card.js";
 import { safeEnd } from "./cut-text.js";
 import { AGENT_RETRY, type AnswerWording, type NetworkWording, ONE_SHOT_RETRY, type RetryWording, resultFromAnswer, resultFromNoAnswer } from "./http-answers.js";
 import { headerValue } from "./http-values.js";
-import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier } from "./notifier.js";
+import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, testBuildFailure, unexpectedFailure } from "./notifier.js";
 import { type JsonAnswer, postJson } from "./post-json.js";
 import type { ReceiverContext } from "./receiver-plugin.js";
 
@@ -199,7 +198,7 @@ export abstract class ChatNotifier extends SettingsNotifier {
     try {
       body = this.render(testCard(hostname, Date.now(), this.testWhere, this.links));
     } catch (err) {
-      return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test message (${redact(describeError(err))}).` };
+      return testBuildFailure("message", err);
     }
     // One attempt, for a user at a terminal: a temporary failure is theirs to try again.
     return this.post(body, "test", ONE_SHOT_RETRY);
@@ -230,12 +229,7 @@ export abstract class ChatNotifier extends SettingsNotifier {
       }
       return result;
     } catch (err) {
-      return {
-        ok: false,
-        retryable: true,
-        code: "unexpected",
-        message: `Sending to ${this.service} ${this.name} (${this.target}) failed unexpectedly (${redact(describeError(err))}). ${retry()}`,
-      };
+      return unexpectedFailure(`${this.service} ${this.name} (${this.target})`, err, retry());
     }
   }
 }

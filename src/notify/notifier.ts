@@ -165,3 +165,13 @@ export function buildFailure(what: string, receiver: string, ns: readonly Notifi
     message: `Lookout could not build the ${what} (${redact(describeError(err))}). This is a bug in Lookout: please report it.`,
   };
 }
+
+/** The test message (`lookout test-notify`) could not be built: said to the user at the terminal; `what`: "message", "mail". */
+export function testBuildFailure(what: string, err: unknown): DeliveryResult {
+  return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test ${what} (${redact(describeError(err))}).` };
+}
+
+/** A send failed in a way not handled where it happened (a Lookout bug): retryable, never thrown; `then` says what happens next (`retry()`). */
+export function unexpectedFailure(where: string, err: unknown, then: string): DeliveryResult {
+  return { ok: false, retryable: true, code: "unexpected", message: `Sending to ${where} failed unexpectedly (${redact(describeError(err))}). ${then}` };
+}

@@ -20,15 +20,14 @@
 import { formatDuration } from "../../config/duration.js";
 import type { LoadedConfig } from "../../config/load.js";
 import { type AlertmanagerReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
-import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
-import { maskUrl, redact, registerSecret } from "../../secrets.js";
+import { maskUrl, registerSecret } from "../../secrets.js";
 import { USER_AGENT } from "../../version.js";
 import { readUrlAndHeaders, registerHeaderSecret } from "../headers.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording, resultFromAnswer, resultFromNoAnswer } from "../http-answers.js";
 import { headerValue } from "../http-values.js";
-import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, withNote } from "../notifier.js";
+import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, testBuildFailure, unexpectedFailure, withNote } from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
 import { createAllReceivers, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { webhookTestNotification } from "../webhook/webhook.js";
@@ -106,7 +105,7 @@ export class AlertmanagerNotifier extends SettingsNotifier {
     try {
       body = postableAlerts([n], { now, validForMs: TEST_ALERT_MS, links: this.links, silenceLinks: false });
     } catch (err) {
-      return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test alert (${redact(describeError(err))}).` };
+      return testBuildFailure("alert", err);
     }
     const result = await this.post(body, n.id, ONE_SHOT_RETRY);
     if (result.ok) {
@@ -137,12 +136,7 @@ export class AlertmanagerNotifier extends SettingsNotifier {
       }
       return resultFromAnswer(answer, alertmanagerAnswerWording(ctx, retry === ONE_SHOT_RETRY), this.now(), retry);
     } catch (err) {
-      return {
-        ok: false,
-        retryable: true,
-        code: "unexpected",
-        message: `Sending to Alertmanager ${this.name} (${this.target}) failed unexpectedly (${redact(describeError(err))}). ${retry()}`,
-      };
+      return unexpectedFailure(`Alertmanager ${this.name} (${this.target})`, err, retry());
     }
   }
 }

@@ -14,12 +14,11 @@ import { resolve } from "node:path";
 import type { SMTPSentMessageInfo, SMTPTransportOptions } from "nodemailer";
 import { readSecretFile, readSmallFile } from "../../config/load.js";
 import { type EmailReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
-import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
-import { redact, registerSecret } from "../../secrets.js";
+import { registerSecret } from "../../secrets.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
-import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier } from "../notifier.js";
+import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, testBuildFailure } from "../notifier.js";
 import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { replyExcerpt, type SmtpContext, smtpFailure } from "./answers.js";
 import { buildEmail, buildTestEmail, type EmailContent, messageIdDomain } from "./message.js";
@@ -89,7 +88,7 @@ export class EmailNotifier extends SettingsNotifier {
     try {
       mail = buildTestEmail(hostname, at, this.name, { domain: this.#domain, subjectPrefix: this.#cfg.subjectPrefix, links: this.#cfg.links });
     } catch (err) {
-      return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test mail (${redact(describeError(err))}).` };
+      return testBuildFailure("mail", err);
     }
     const result = await this.deliver(mail, `test-${at}`, ONE_SHOT_RETRY);
     if (result.ok) result.message = result.message.replace(/^The mail server/, "The mail server took the test mail:").replace(/accepted the mail/, "accepted it");

@@ -8,13 +8,21 @@
 import { resolve } from "node:path";
 import { readSecretFile } from "../../config/load.js";
 import type { SlackReceiverConfig } from "../../config/schema.js";
-import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
-import { maskUrl, redact, registerSecret } from "../../secrets.js";
+import { maskUrl, registerSecret } from "../../secrets.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier } from "../notifier.js";
+import {
+  buildFailure,
+  DEFAULT_TIMEOUT_MS,
+  type DeliveryResult,
+  type ReceiverSettings,
+  type SendOptions,
+  SettingsNotifier,
+  testBuildFailure,
+  unexpectedFailure,
+} from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
 import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { resultFromError, resultFromResponse } from "./answers.js";
@@ -60,7 +68,7 @@ export class SlackNotifier extends SettingsNotifier {
     try {
       payload = buildSlackTestMessage(hostname, Date.now(), this.links);
     } catch (err) {
-      return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test message (${redact(describeError(err))}).` };
+      return testBuildFailure("message", err);
     }
     // One attempt, for a user at a terminal: a temporary failure is theirs to try again.
     return this.post(payload, {}, ONE_SHOT_RETRY);
@@ -100,12 +108,7 @@ export class SlackNotifier extends SettingsNotifier {
       return result;
     } catch (err) {
       // Not expected (request errors are handled above); still never throw.
-      return {
-        ok: false,
-        retryable: true,
-        code: "unexpected",
-        message: `Sending to Slack (${this.target}) failed unexpectedly (${redact(describeError(err))}). ${retry()}`,
-      };
+      return unexpectedFailure(`Slack (${this.target})`, err, retry());
     }
   }
 }

@@ -9,14 +9,23 @@
  */
 import type { LoadedConfig } from "../../config/load.js";
 import type { WebhookReceiverConfig } from "../../config/schema.js";
-import { describeError } from "../../errors.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
-import { maskUrl, redact, registerSecret } from "../../secrets.js";
+import { maskUrl, registerSecret } from "../../secrets.js";
 import { readUrlAndHeaders, registerHeaderSecret } from "../headers.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, withNote } from "../notifier.js";
+import {
+  buildFailure,
+  DEFAULT_TIMEOUT_MS,
+  type DeliveryResult,
+  type ReceiverSettings,
+  type SendOptions,
+  SettingsNotifier,
+  testBuildFailure,
+  unexpectedFailure,
+  withNote,
+} from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
 import { createAllReceivers, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { type AlertmanagerWebhook, alertmanagerPayload } from "./alertmanager.js";
@@ -80,7 +89,7 @@ export class WebhookNotifier extends SettingsNotifier {
     try {
       payload = alertmanagerPayload([n], { receiver: this.name, links: this.links, silenceLinks: false });
     } catch (err) {
-      return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test body (${redact(describeError(err))}).` };
+      return testBuildFailure("body", err);
     }
     // One attempt, for a user at a terminal: a temporary failure is theirs to try again.
     return this.post(payload, n.id, ONE_SHOT_RETRY);
@@ -124,12 +133,7 @@ export class WebhookNotifier extends SettingsNotifier {
       return webhookResultFromResponse(answer, ctx, Date.now(), retry);
     } catch (err) {
       // Not expected (request errors are handled above); still never throw.
-      return {
-        ok: false,
-        retryable: true,
-        code: "unexpected",
-        message: `Sending to the webhook ${this.name} (${this.target}) failed unexpectedly (${redact(describeError(err))}). ${retry()}`,
-      };
+      return unexpectedFailure(`the webhook ${this.name} (${this.target})`, err, retry());
     }
   }
 }
