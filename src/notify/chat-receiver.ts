@@ -243,3 +243,15 @@ export function jsonBody(body: string): Record<string, unknown> | undefined {
     return undefined;
   }
 }
+
+/**
+ * What a service said in a quoted JSON body (`"Unknown Webhook"`), picked by
+ * `pick` from the body, one line of at most 200 characters, quoted; else the
+ * quote as it is.
+ */
+export function saidInQuote(quoted: string, pick: (body: Record<string, unknown>) => unknown): string {
+  if (!(quoted.startsWith('"') && quoted.endsWith('"'))) return quoted;
+  const body = jsonBody(quoted.slice(1, -1));
+  const said = body === undefined ? undefined : pick(body);
+  return typeof said === "string" && said.trim() !== "" ? JSON.stringify(said.replace(/[\p{Cc}\u2028\u2029]+/gu, " ").slice(0, 200)) : quoted;
+}

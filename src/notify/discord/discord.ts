@@ -11,7 +11,7 @@
 import { type DiscordReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import type { ChatCard } from "../chat-card.js";
-import { ChatNotifier, type ChatNotifierConfig, jsonBody, readWebhookUrl } from "../chat-receiver.js";
+import { ChatNotifier, type ChatNotifierConfig, jsonBody, readWebhookUrl, saidInQuote } from "../chat-receiver.js";
 import { type AnswerWording, type NetworkWording, serviceNoAnswerWording } from "../http-answers.js";
 import type { JsonAnswer } from "../post-json.js";
 import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
@@ -94,9 +94,7 @@ export class DiscordNotifier extends ChatNotifier {
 
 /** Discord's own message in a quoted JSON body (`"Unknown Webhook"`), else the quote. */
 function discordMessage(quoted: string): string {
-  if (!(quoted.startsWith('"') && quoted.endsWith('"'))) return quoted;
-  const message = jsonBody(quoted.slice(1, -1))?.message;
-  return typeof message === "string" && message.trim() !== "" ? JSON.stringify(message.replace(/[\p{Cc}\u2028\u2029]+/gu, " ").slice(0, 200)) : quoted;
+  return saidInQuote(quoted, (b) => b.message);
 }
 
 // ---------------------------------------------------------------- from config

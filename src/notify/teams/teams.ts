@@ -15,7 +15,7 @@
 import { RECEIVER_LISTS, type TeamsReceiverConfig } from "../../config/schema.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import type { ChatCard } from "../chat-card.js";
-import { ChatNotifier, type ChatNotifierConfig, jsonBody, readWebhookUrl } from "../chat-receiver.js";
+import { ChatNotifier, type ChatNotifierConfig, jsonBody, readWebhookUrl, saidInQuote } from "../chat-receiver.js";
 import { type AnswerWording, type NetworkWording, serviceNoAnswerWording } from "../http-answers.js";
 import type { DeliveryResult } from "../notifier.js";
 import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
@@ -102,9 +102,7 @@ export class TeamsNotifier extends ChatNotifier {
 
 /** Power Automate's message in a quoted JSON body, else the quote. */
 function teamsSaid(quoted: string): string {
-  if (!(quoted.startsWith('"') && quoted.endsWith('"'))) return quoted;
-  const m = (jsonBody(quoted.slice(1, -1))?.error as { message?: unknown } | undefined)?.message;
-  return typeof m === "string" && m.trim() !== "" ? JSON.stringify(m.replace(/[\p{Cc}\u2028\u2029]+/gu, " ").slice(0, 200)) : quoted;
+  return saidInQuote(quoted, (b) => (b.error as { message?: unknown } | undefined)?.message);
 }
 
 // ---------------------------------------------------------------- from config

@@ -14,7 +14,7 @@
 import { RECEIVER_LISTS, type TelegramReceiverConfig } from "../../config/schema.js";
 import { registerSecret } from "../../secrets.js";
 import type { ChatCard } from "../chat-card.js";
-import { ChatNotifier, type ChatNotifierConfig, httpUrlProblem, jsonBody, readSecretSetting } from "../chat-receiver.js";
+import { ChatNotifier, type ChatNotifierConfig, httpUrlProblem, jsonBody, readSecretSetting, saidInQuote } from "../chat-receiver.js";
 import { type AnswerWording, type NetworkWording, serviceNoAnswerWording } from "../http-answers.js";
 import type { JsonAnswer } from "../post-json.js";
 import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
@@ -137,9 +137,7 @@ export class TelegramNotifier extends ChatNotifier {
 
 /** Telegram's description in a quoted JSON body (`"Bad Request: chat not found"`), else the quote. */
 function telegramSaid(quoted: string): string {
-  if (!(quoted.startsWith('"') && quoted.endsWith('"'))) return quoted;
-  const d = jsonBody(quoted.slice(1, -1))?.description;
-  return typeof d === "string" && d.trim() !== "" ? JSON.stringify(d.replace(/[\p{Cc}\u2028\u2029]+/gu, " ").slice(0, 200)) : quoted;
+  return saidInQuote(quoted, (b) => b.description);
 }
 
 // ---------------------------------------------------------------- from config
