@@ -14,7 +14,7 @@ import { log } from "../log.js";
 import type { Notification } from "../model/notification.js";
 import { redact, registerSecret } from "../secrets.js";
 import { USER_AGENT } from "../version.js";
-import { type ChatCard, groupCard, testCard } from "./chat-card.js";
+import { type CardItem, type CardSection, type ChatCard, groupCard, testCard } from "./chat-card.js";
 import { safeEnd } from "./cut-text.js";
 import { AGENT_RETRY, type AnswerWording, type NetworkWording, ONE_SHOT_RETRY, type RetryWording, resultFromAnswer, resultFromNoAnswer } from "./http-answers.js";
 import { headerValue } from "./http-values.js";
@@ -77,6 +77,22 @@ export function fitMessage<P>(render: (s: Squeeze, last: boolean) => P, size: (p
     if (size(p) <= limit) return p;
   }
   return render(SQUEEZES[SQUEEZES.length - 1]!, true);
+}
+
+/**
+ * The sections a squeeze shows, each with the most characters its text may
+ * take (`cap`: the service's own): the first 3 only at the last squeeze, code
+ * sections only while the squeeze shows code.
+ */
+export function squeezedSections(card: ChatCard, s: Squeeze, last: boolean, cap: number): Array<{ section: CardSection; max: number }> {
+  const sections = last ? card.sections.slice(0, 3) : card.sections;
+  return sections.filter((sec) => !sec.code || s.codeChars > 0).map((section) => ({ section, max: Math.min(section.code ? s.codeChars : s.textChars, cap) }));
+}
+
+/** The items of a group a squeeze shows, and the rest (named in one line): all of them when only one would be left out. */
+export function squeezedItems(card: ChatCard, s: Squeeze): { shown: CardItem[]; rest: CardItem[] } {
+  const shown = card.items.length <= s.items + 1 ? card.items : card.items.slice(0, s.items);
+  return { shown, rest: card.items.slice(shown.length) };
 }
 
 /** Colours of a card's tone, `#rrggbb` as Slack's. */
