@@ -2,7 +2,9 @@
  * The one-line title of a notification, in raw text (receivers escape it):
  * `[web-1] CRITICAL: CPU 97.2% (threshold 95%) for 3m`. Used by Slack's header
  * and fallback and by `lookout run`'s stdout. In the notification's language
- * (`Notification.locale`): `[web-1] 심각: CPU 97.2% (임계값 95%), 3분째 지속`.
+ * (`Notification.locale`): `[web-1] 심각: CPU 97.2% (임계값 95%), 3분째 지속`;
+ * and its severity in words, for the receivers' "Severity" field, its value and
+ * how long it has been on (English for now: Slack's own are in slack/message.ts).
  */
 
 import { type Messages, messages } from "../i18n/messages.js";
@@ -115,4 +117,49 @@ export function groupTitle(ns: readonly Notification[]): string {
   const parts = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([name, c]) => groupPart(m, name, c));
   if (resolved > 0) parts.push(m.t("group.resolved", { count: resolved }));
   return `${host} ${parts.join(m.t("list.sep"))}`;
+}
+
+/** A notification's severity in words, for a message's "Severity" field: `Critical (escalated)`, `Resolved (was critical)` (in its language). */
+export function severityText(n: Notification): string {
+  const m = messagesOf(n);
+  const a = n.alert;
+  const severity = n.kind === "resolved" ? (a.maxSeverity ?? a.severity) : a.severity;
+  const word = severity === "critical" ? m.t("slack.severity.critical") : m.t("slack.severity.warning");
+  switch (n.kind) {
+    case "resolved":
+      return m.t("slack.severity.resolved", { severity: severity === "critical" ? m.t("severity.critical") : m.t("severity.warning") });
+    case "escalated":
+      return severity === "critical" ? m.t("slack.severity.wasWarning") : m.t("slack.severity.escalated", { word });
+    case "reminder":
+      return m.t("slack.severity.stillFiring", { word });
+    case "flapping":
+      return m.t("slack.severity.flapping", { word });
+    case "summary":
+      return m.t("slack.severity.summary");
+    default:
+      return word;
+  }
+}
+
+/** What the alert measured, raw: `97.2% (threshold 95%)`; resolved, `12% now · peak 97.2% (threshold 95%)` (in its language). */
+export function valueText(n: Notification): string {
+  const m = messagesOf(n);
+  const a = n.alert;
+  const threshold = m.t("slack.threshold", { threshold: m.threshold(a.threshold, a.unit) });
+  return n.kind === "resolved"
+    ? m.t("slack.valueResolved", { value: m.value(a.value, a.unit), peak: m.value(a.peak, a.unit), threshold })
+    : m.t("slack.valueFiring", { value: m.value(a.value, a.unit), threshold });
+}
+
+/** How long it has been on: "Since" a time (and for how long) while firing, "Lasted" how long (from, to) resolved; `date` writes a time. */
+export function timeFact(n: Notification, date: (ms: number) => string): { label: string; value: string } {
+  const m = messagesOf(n);
+  const a = n.alert;
+  if (n.kind === "resolved") {
+    const from = lastedFrom(a);
+    const lasted = since(from, n.at, m);
+    return { label: m.t("slack.field.lasted"), value: m.t("slack.lasted", { lasted: lasted || m.t("slack.underASecond"), from: date(from), to: date(n.at) }) };
+  }
+  const held = since(a.activeSince, n.at, m);
+  return { label: m.t("slack.field.since"), value: m.t("slack.since", { date: date(a.activeSince), held: held ? m.t("slack.sinceHeld", { duration: held }) : "" }) };
 }

@@ -106,40 +106,44 @@ export interface ThresholdRule {
   hysteresis: number;
 }
 
+// ---- what every receiver entry has: its name and least severity; an HTTP receiver's extra headers
+
+const entryName = z.string({ error: "expected a name" }).min(1).optional().describe("What routes, logs and status call this receiver; default its kind and place, like slack[0]");
+const minSeverity = severity.default("warning").describe("The least severity this receiver is sent");
+/** `name` and `min_severity`, for a receiver that has them first. */
+const receiverBase = { name: entryName, min_severity: minSeverity };
+const extraHeaders = z
+  .record(z.string(), z.string({ error: "expected a header value" }), { error: "expected a mapping of header names to values" })
+  .default({})
+  .describe("Extra headers (auth tokens); values may use ${VAR}");
+const headerFiles = (description: string) =>
+  z
+    .record(z.string(), z.string({ error: "expected a path to a file holding the value" }), { error: "expected a mapping of header names to file paths" })
+    .default({})
+    .describe(description);
+
 /** A generic JSON webhook: the body is Alertmanager's webhook format (version 4). */
 const webhookReceiver = z.strictObject({
-  name: z.string({ error: "expected a name" }).min(1).optional().describe("What routes, logs and status call this receiver; default its kind and place, like slack[0]"),
+  name: entryName,
   url: z
     .string({ error: "expected a URL like https://example.com/alerts" })
     .min(1, { error: "expected a URL like https://example.com/alerts" })
     .describe("Where alerts are POSTed, as JSON in Alertmanager's webhook format (version 4)"),
-  headers: z
-    .record(z.string(), z.string({ error: "expected a header value" }), { error: "expected a mapping of header names to values" })
-    .default({})
-    .describe("Extra headers (auth tokens); values may use ${VAR}"),
-  header_files: z
-    .record(z.string(), z.string({ error: "expected a path to a file holding the value" }), { error: "expected a mapping of header names to file paths" })
-    .default({})
-    .describe("Headers whose value is read from a file (a token kept out of the config), relative to the config file"),
-  min_severity: severity.default("warning").describe("The least severity this receiver is sent"),
+  headers: extraHeaders,
+  header_files: headerFiles("Headers whose value is read from a file (a token kept out of the config), relative to the config file"),
+  min_severity: minSeverity,
 });
 
 /** Alertmanager's API v2 (`POST <url>/api/v2/alerts`): Lookout's alerts join Alertmanager's own, as Prometheus sends them. */
 const alertmanagerReceiver = z.strictObject({
-  name: z.string({ error: "expected a name" }).min(1).optional().describe("What routes, logs and status call this receiver; default its kind and place, like slack[0]"),
+  name: entryName,
   url: z
     .string({ error: "expected a URL like http://alertmanager:9093" })
     .min(1, { error: "expected a URL like http://alertmanager:9093" })
     .describe("Alertmanager's address (http://alertmanager:9093, with its --web.route-prefix if it has one); /api/v2/alerts is added"),
-  headers: z
-    .record(z.string(), z.string({ error: "expected a header value" }), { error: "expected a mapping of header names to values" })
-    .default({})
-    .describe("Extra headers (auth tokens); values may use ${VAR}"),
-  header_files: z
-    .record(z.string(), z.string({ error: "expected a path to a file holding the value" }), { error: "expected a mapping of header names to file paths" })
-    .default({})
-    .describe("Headers whose value is read from a file, relative to the config file"),
-  min_severity: severity.default("warning").describe("The least severity this receiver is sent"),
+  headers: extraHeaders,
+  header_files: headerFiles("Headers whose value is read from a file, relative to the config file"),
+  min_severity: minSeverity,
   // Keep the default but in tests.
   resend_every: duration("1s", "10m")
     .prefault("1m")
@@ -168,10 +172,9 @@ const secretFile = (what: string) =>
     .min(1, { error: `expected a path to a file holding ${what}` })
     .optional()
     .describe(`A file holding ${what}, instead of the value (relative to the config file)`);
-const receiverBase = {
-  name: z.string({ error: "expected a name" }).min(1).optional().describe("What routes, logs and status call this receiver; default its kind and place, like slack[0]"),
-  min_severity: severity.default("warning").describe("The least severity this receiver is sent"),
-};
+/** A secret as `key` (a value, may use ${VAR}) or `key_file` (a file holding it); which of them is required is the entry's superRefine (`oneOf`). */
+const secretSetting = <K extends string>(key: K, what: string, fileWhat: string) =>
+  ({ [key]: secretText(what), [`${key}_file`]: secretFile(fileWhat) }) as Record<K | `${K}_file`, ReturnType<typeof secretText>>;
 
 const ntfyReceiver = z
   .strictObject({
@@ -181,15 +184,13 @@ const ntfyReceiver = z
       .string({ error: "expected a topic name like lookout-9f3k2" })
       .regex(/^[-_A-Za-z0-9]{1,64}$/, { error: "expected a topic name of 1 to 64 letters, digits, - or _" })
       .describe("The topic (1 to 64 letters, digits, - or _); on a public server the topic is the password: a secret too"),
-    token: secretText("an access token like tk_…"),
-    token_file: secretFile("the access token"),
+    ...secretSetting("token", "an access token like tk_…", "the access token"),
     username: z
       .string({ error: "expected a user name" })
       .min(1, { error: "expected a user name" })
       .optional()
       .describe("A user name, with password or password_file (instead of token)"),
-    password: secretText("a password"),
-    password_file: secretFile("the password"),
+    ...secretSetting("password", "a password", "the password"),
   })
   .superRefine((r, ctx) => {
     oneOf(r, ctx, "token", true);
@@ -206,18 +207,15 @@ const gotifyReceiver = z
       .string({ error: "expected a URL like https://gotify.example.com" })
       .min(1, { error: "expected a URL like https://gotify.example.com" })
       .describe("The Gotify server (https://gotify.example.com); /message is added"),
-    token: secretText("an application token (Apps → Create Application)"),
-    token_file: secretFile("the application token"),
+    ...secretSetting("token", "an application token (Apps → Create Application)", "the application token"),
   })
   .superRefine((r, ctx) => oneOf(r, ctx, "token"));
 
 const pushoverReceiver = z
   .strictObject({
     ...receiverBase,
-    token: secretText("the application's API token"),
-    token_file: secretFile("the application API token"),
-    user_key: secretText("the user (or group) key"),
-    user_key_file: secretFile("the user or group key"),
+    ...secretSetting("token", "the application's API token", "the application API token"),
+    ...secretSetting("user_key", "the user (or group) key", "the user or group key"),
     device: z
       .string({ error: "expected a device name" })
       .regex(/^[A-Za-z0-9_,-]{1,100}$/, { error: "expected device names (letters, digits, - and _), comma-separated" })
@@ -241,8 +239,7 @@ const pushoverReceiver = z
 const pagerdutyReceiver = z
   .strictObject({
     ...receiverBase,
-    routing_key: secretText("the Events API v2 integration key of a service (32 characters)"),
-    routing_key_file: secretFile("the integration key"),
+    ...secretSetting("routing_key", "the Events API v2 integration key of a service (32 characters)", "the integration key"),
     url: z.string({ error: "expected a URL" }).min(1, { error: "expected a URL" }).default("https://events.pagerduty.com/v2/enqueue").describe("The Events API v2 address"),
   })
   .superRefine((r, ctx) => oneOf(r, ctx, "routing_key"));
@@ -253,8 +250,7 @@ const mailAddress = (example: string) =>
 
 /** Mail over SMTP (nodemailer): one mail per group, a text and an HTML part. */
 const emailReceiver = z.strictObject({
-  name: z.string({ error: "expected a name" }).min(1).optional().describe("What routes, logs and status call this receiver; default its kind and place, like slack[0]"),
-  min_severity: severity.default("warning").describe("The least severity this receiver is sent"),
+  ...receiverBase,
   smtp: z
     .strictObject({
       host: z
@@ -297,13 +293,13 @@ const WEBHOOK_URL_FILE = z
 
 const slackReceiver = z
   .strictObject({
-    name: z.string({ error: "expected a name" }).min(1).optional().describe("What routes, logs and status call this receiver; default its kind and place, like slack[0]"),
+    name: entryName,
     webhook_url: z
       .string({ error: "expected a URL like https://hooks.slack.com/services/T…/B…/…" })
       .optional()
       .describe("An incoming webhook's URL; may use ${VAR}; this or webhook_url_file"),
     webhook_url_file: WEBHOOK_URL_FILE,
-    min_severity: severity.default("warning").describe("The least severity this receiver is sent"),
+    min_severity: minSeverity,
   })
   .superRefine((r, ctx) => {
     if (r.webhook_url === undefined && r.webhook_url_file === undefined) {
@@ -315,13 +311,9 @@ const slackReceiver = z
   });
 
 /** Discord, Telegram, Microsoft Teams (notify/discord, notify/telegram, notify/teams). */
-const chatName = {
-  name: z.string({ error: "expected a name" }).min(1).optional().describe("What routes, logs and status call this receiver; default its kind and place, like slack[0]"),
-  min_severity: severity.default("warning").describe("The least severity this receiver is sent"),
-};
 const discordReceiver = z
   .strictObject({
-    ...chatName,
+    ...receiverBase,
     webhook_url: z
       .string({ error: "expected a URL like https://discord.com/api/webhooks/<id>/<token>" })
       .optional()
@@ -331,7 +323,7 @@ const discordReceiver = z
   .superRefine((r, ctx) => oneOf(r, ctx, "webhook_url"));
 const telegramReceiver = z
   .strictObject({
-    ...chatName,
+    ...receiverBase,
     bot_token: z
       .string({ error: "expected a bot token like 123456789:AA… (from @BotFather)" })
       .optional()
@@ -350,7 +342,7 @@ const telegramReceiver = z
   .superRefine((r, ctx) => oneOf(r, ctx, "bot_token"));
 const teamsReceiver = z
   .strictObject({
-    ...chatName,
+    ...receiverBase,
     webhook_url: z
       .string({ error: "expected a Workflows webhook URL (https://…/workflows/…/triggers/manual/paths/invoke?…)" })
       .optional()

@@ -10,9 +10,9 @@
  * are its alerts, most severe first: a renderer shows as many as fit and
  * names the rest in one line (`moreLine`).
  */
-import { groupTitle, lastedFrom, notificationTitle, since } from "../alert/title.js";
-import type { Notification, NotificationKind } from "../model/notification.js";
-import { formatBytes, formatThreshold, formatValue } from "../units.js";
+import { groupTitle, notificationTitle, severityText, timeFact, valueText } from "../alert/title.js";
+import type { Notification } from "../model/notification.js";
+import { formatBytes } from "../units.js";
 import type { DashboardLinks } from "./links.js";
 import { UNDELIVERED_TITLE, withNote } from "./notifier.js";
 
@@ -76,45 +76,16 @@ function toneOf(n: Notification): CardTone {
   return n.kind === "resolved" ? "resolved" : n.alert.severity;
 }
 
-function severityText(kind: NotificationKind, severity: "warning" | "critical"): string {
-  const word = severity === "critical" ? "Critical" : "Warning";
-  switch (kind) {
-    case "resolved":
-      return `Resolved (was ${severity})`;
-    case "escalated":
-      return severity === "critical" ? "Critical (was warning)" : `${word} (escalated)`;
-    case "reminder":
-      return `${word} (still firing)`;
-    case "flapping":
-      return `${word} (flapping)`;
-    case "summary":
-      return "Daily summary";
-    default:
-      return word;
-  }
-}
-
 /** The card of one notification; `note`: what could not be delivered before (its last section). */
 export function notificationCard(notification: Notification, opts: { note?: string | undefined; links?: DashboardLinks | undefined } = {}): ChatCard {
   const n = withNote(notification, opts.note);
   const a = n.alert;
   const fields: CardField[] = [
     { label: "Host", value: n.hostname },
-    { label: "Severity", value: severityText(n.kind, n.kind === "resolved" ? (a.maxSeverity ?? a.severity) : a.severity) },
+    { label: "Severity", value: severityText(n) },
   ];
-  if (a.summary === undefined) {
-    const threshold = `threshold ${formatThreshold(a.threshold, a.unit)}`;
-    const value =
-      n.kind === "resolved" ? `${formatValue(a.value, a.unit)} now · peak ${formatValue(a.peak, a.unit)} (${threshold})` : `${formatValue(a.value, a.unit)} (${threshold})`;
-    fields.push({ label: a.display, value });
-  }
-  if (n.kind === "resolved") {
-    const from = lastedFrom(a);
-    fields.push({ label: "Lasted", value: `${since(from, n.at) || "under a second"} (from ${utcText(from)} to ${utcText(n.at)})` });
-  } else {
-    const held = since(a.activeSince, n.at);
-    fields.push({ label: "Since", value: `${utcText(a.activeSince)}${held ? ` (${held})` : ""}` });
-  }
+  if (a.summary === undefined) fields.push({ label: a.display, value: valueText(n) });
+  fields.push(timeFact(n, utcText));
   for (const f of n.details.facts) if (f.label || f.value) fields.push({ label: f.label, value: f.value });
 
   const sections: CardSection[] = [];

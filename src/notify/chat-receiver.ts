@@ -10,18 +10,15 @@
  */
 import { resolve } from "node:path";
 import { readSecretFile } from "../config/load.js";
-import type { Severity } from "../config/schema.js";
-import { describeError } from "../errors.js";
 import { log } from "../log.js";
 import type { Notification } from "../model/notification.js";
-import { redact } from "../secrets.js";
+import { redact, registerSecret } from "../secrets.js";
 import { USER_AGENT } from "../version.js";
-import { type ChatCard, groupCard, testCard } from "./chat-card.js";
+import { type CardItem, type CardSection, type ChatCard, groupCard, testCard } from "./chat-card.js";
 import { safeEnd } from "./cut-text.js";
 import { AGENT_RETRY, type AnswerWording, type NetworkWording, ONE_SHOT_RETRY, type RetryWording, resultFromAnswer, resultFromNoAnswer } from "./http-answers.js";
 import { headerValue } from "./http-values.js";
-import type { DashboardLinks } from "./links.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions } from "./notifier.js";
+import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, testBuildFailure, unexpectedFailure } from "./notifier.js";
 import { type JsonAnswer, postJson } from "./post-json.js";
 import type { ReceiverContext } from "./receiver-plugin.js";
 
@@ -82,6 +79,22 @@ export function fitMessage<P>(render: (s: Squeeze, last: boolean) => P, size: (p
   return render(SQUEEZES[SQUEEZES.length - 1]!, true);
 }
 
+/**
+ * The sections a squeeze shows, each with the most characters its text may
+ * take (`cap`: the service's own): the first 3 only at the last squeeze, code
+ * sections only while the squeeze shows code.
+ */
+export function squeezedSections(card: ChatCard, s: Squeeze, last: boolean, cap: number): Array<{ section: CardSection; max: number }> {
+  const sections = last ? card.sections.slice(0, 3) : card.sections;
+  return sections.filter((sec) => !sec.code || s.codeChars > 0).map((section) => ({ section, max: Math.min(section.code ? s.codeChars : s.textChars, cap) }));
+}
+
+/** The items of a group a squeeze shows, and the rest (named in one line): all of them when only one would be left out. */
+export function squeezedItems(card: ChatCard, s: Squeeze): { shown: CardItem[]; rest: CardItem[] } {
+  const shown = card.items.length <= s.items + 1 ? card.items : card.items.slice(0, s.items);
+  return { shown, rest: card.items.slice(shown.length) };
+}
+
 /** Colours of a card's tone, `#rrggbb` as Slack's. */
 export const TONE_COLORS = { critical: 0xd50200, warning: 0xf2a900, resolved: 0x2eb67d, test: 0x1d9bd1 } as const;
 
@@ -132,35 +145,39 @@ export function httpUrlProblem(url: string, key: string, example: string, fromFi
   return undefined;
 }
 
-// ---------------------------------------------------------------- the receiver
-
-export interface ChatNotifierConfig {
-  name: string;
-  minSeverity: Severity;
-  timeoutMs?: number | undefined;
-  maxRetryAfterMs?: number | undefined;
-  links?: DashboardLinks | undefined;
+/**
+ * The webhook URL of a chat entry, from `webhook_url` or `webhook_url_file`,
+ * registered as a secret and checked to be an http(s) URL (`example` shows
+ * one); with the key it came from, for messages. Undefined with the problem
+ * said in `ctx.problems`.
+ */
+export function readWebhookUrl(
+  entry: { webhook_url?: string | undefined; webhook_url_file?: string | undefined },
+  what: string,
+  example: string,
+  ctx: ReceiverContext,
+): { url: string; key: string } | undefined {
+  const fromFile = entry.webhook_url_file !== undefined;
+  const url = readSecretSetting(entry.webhook_url, entry.webhook_url_file, { value: "webhook_url", file: "webhook_url_file", what }, ctx);
+  if (url === undefined) return undefined;
+  registerSecret(url);
+  const key = `${ctx.key}.${fromFile ? "webhook_url_file" : "webhook_url"}`;
+  const problem = httpUrlProblem(url, key, example, fromFile);
+  if (problem) {
+    ctx.problems.push(problem);
+    return undefined;
+  }
+  return { url, key };
 }
 
+// ---------------------------------------------------------------- the receiver
+
+export type ChatNotifierConfig = ReceiverSettings;
+
 /** One chat receiver: its kind says what it posts, where, and how its service's answers read. */
-export abstract class ChatNotifier implements Notifier {
-  abstract readonly kind: string;
+export abstract class ChatNotifier extends SettingsNotifier {
   /** A chat that people read: it gets the daily summary unless notify.daily_summary.receiver names another. */
   readonly summaryByDefault = true;
-  readonly name: string;
-  abstract readonly target: string;
-  readonly minSeverity: Severity;
-  readonly timeoutMs: number;
-  readonly maxRetryAfterMs: number | undefined;
-  protected readonly links: DashboardLinks | undefined;
-
-  constructor(cfg: ChatNotifierConfig) {
-    this.name = cfg.name;
-    this.minSeverity = cfg.minSeverity;
-    this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
-    this.links = cfg.links;
-  }
 
   /** The service's name in messages: "Discord". */
   protected abstract readonly service: string;
@@ -197,7 +214,7 @@ export abstract class ChatNotifier implements Notifier {
     try {
       body = this.render(testCard(hostname, Date.now(), this.testWhere, this.links));
     } catch (err) {
-      return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test message (${redact(describeError(err))}).` };
+      return testBuildFailure("message", err);
     }
     // One attempt, for a user at a terminal: a temporary failure is theirs to try again.
     return this.post(body, "test", ONE_SHOT_RETRY);
@@ -228,12 +245,7 @@ export abstract class ChatNotifier implements Notifier {
       }
       return result;
     } catch (err) {
-      return {
-        ok: false,
-        retryable: true,
-        code: "unexpected",
-        message: `Sending to ${this.service} ${this.name} (${this.target}) failed unexpectedly (${redact(describeError(err))}). ${retry()}`,
-      };
+      return unexpectedFailure(`${this.service} ${this.name} (${this.target})`, err, retry());
     }
   }
 }
@@ -246,4 +258,16 @@ export function jsonBody(body: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What a service said in a quoted JSON body (`"Unknown Webhook"`), picked by
+ * `pick` from the body, one line of at most 200 characters, quoted; else the
+ * quote as it is.
+ */
+export function saidInQuote(quoted: string, pick: (body: Record<string, unknown>) => unknown): string {
+  if (!(quoted.startsWith('"') && quoted.endsWith('"'))) return quoted;
+  const body = jsonBody(quoted.slice(1, -1));
+  const said = body === undefined ? undefined : pick(body);
+  return typeof said === "string" && said.trim() !== "" ? JSON.stringify(said.replace(/[\p{Cc}\u2028\u2029]+/gu, " ").slice(0, 200)) : quoted;
 }

@@ -1,8 +1,9 @@
 /**
  * The extra headers an HTTP receiver takes from its entry (`headers`, values
  * from the config, and `header_files`, values read from files): checked,
- * registered as secrets, and problems said naming the key. Shared by the
- * receivers that take them (webhooks, Alertmanager).
+ * registered as secrets, and problems said naming the key; with the entry's
+ * URL (`readUrlAndHeaders`). Shared by the receivers that take them
+ * (webhooks, Alertmanager).
  */
 import { resolve } from "node:path";
 import { readSecretFile } from "../config/load.js";
@@ -67,4 +68,33 @@ export function readHeaders(r: { headers: Record<string, string>; header_files: 
     add("header_files", name, value);
   }
   return headers;
+}
+
+/**
+ * The URL (registered as a secret, checked to be http(s)) and headers of an
+ * HTTP receiver's entry; undefined when anything is wrong (said in
+ * `ctx.problems`). `expected` says what a URL should be ("a URL like
+ * https://example.com/alerts"); `like`, an example a wrong scheme's problem gives.
+ */
+export function readUrlAndHeaders(
+  r: { url: string; headers: Record<string, string>; header_files: Record<string, string> },
+  ctx: ReceiverContext,
+  wording: { expected: string; like?: string },
+): Record<string, string> | undefined {
+  const { key, problems } = ctx;
+  const before = problems.length;
+  // Secrets from the start, so no later problem can show them.
+  registerSecret(r.url);
+  for (const value of Object.values(r.headers)) registerHeaderSecret(value);
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(r.url);
+  } catch {
+    problems.push(`${key}.url: expected ${wording.expected}, got a value that is not a URL (${r.url.length} characters)`);
+  }
+  if (parsed && parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    problems.push(`${key}.url: expected an http:// or https:// URL${wording.like ? ` like ${wording.like}` : ""}, got a ${parsed.protocol} URL`);
+  }
+  const headers = readHeaders(r, ctx);
+  return problems.length > before ? undefined : headers;
 }

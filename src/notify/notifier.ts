@@ -4,6 +4,7 @@ import { messages } from "../i18n/messages.js";
 import { log } from "../log.js";
 import { localeOf, type Notification } from "../model/notification.js";
 import { redact } from "../secrets.js";
+import type { DashboardLinks } from "./links.js";
 
 /**
  * The answer of one delivery attempt (modelled on Alertmanager's notify.Notifier,
@@ -102,6 +103,51 @@ export interface Notifier {
   sendTest(hostname: string): Promise<DeliveryResult>;
 }
 
+/** What every receiver is built with, from its entry (`receiverSettings`, receiver-plugin.ts) or by a test. */
+export interface ReceiverSettings {
+  name: string;
+  minSeverity: Severity;
+  /** Limit of one attempt, answer included (notify.timeout). Default 30 s. */
+  timeoutMs?: number | undefined;
+  /** The longest Retry-After it may impose (notify.max_retry_after); the dispatcher applies it. */
+  maxRetryAfterMs?: number | undefined;
+  /** Its config entry, for messages: `notify.ntfy[0]`. */
+  configKey?: string | undefined;
+  /** Links to the dashboard (`http.public_url`) for its messages. */
+  links?: DashboardLinks | undefined;
+  /** The time now; default Date.now (tests give their own). */
+  now?: () => number;
+}
+
+/**
+ * The `Notifier` fields every receiver takes from its settings as they are
+ * (name, least severity, time limit, longest Retry-After), and the dashboard
+ * links and the clock its messages use; a receiver adds its kind, its target
+ * and how it sends.
+ */
+export abstract class SettingsNotifier implements Notifier {
+  abstract readonly kind: string;
+  abstract readonly target: string;
+  readonly name: string;
+  readonly minSeverity: Severity;
+  readonly timeoutMs: number;
+  readonly maxRetryAfterMs: number | undefined;
+  protected readonly links: DashboardLinks | undefined;
+  protected readonly now: () => number;
+
+  constructor(cfg: ReceiverSettings) {
+    this.name = cfg.name;
+    this.minSeverity = cfg.minSeverity;
+    this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
+    this.links = cfg.links;
+    this.now = cfg.now ?? Date.now;
+  }
+
+  abstract send(notification: Notification, opts?: SendOptions): Promise<DeliveryResult>;
+  abstract sendTest(hostname: string): Promise<DeliveryResult>;
+}
+
 /**
  * A receiver could not even build its message: a Lookout bug. Logged for a
  * report; not retryable (the same input would fail the same way).
@@ -119,4 +165,14 @@ export function buildFailure(what: string, receiver: string, ns: readonly Notifi
     code: "build_failed",
     message: `Lookout could not build the ${what} (${redact(describeError(err))}). This is a bug in Lookout: please report it.`,
   };
+}
+
+/** The test message (`lookout test-notify`) could not be built: said to the user at the terminal; `what`: "message", "mail". */
+export function testBuildFailure(what: string, err: unknown): DeliveryResult {
+  return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test ${what} (${redact(describeError(err))}).` };
+}
+
+/** A send failed in a way not handled where it happened (a Lookout bug): retryable, never thrown; `then` says what happens next (`retry()`). */
+export function unexpectedFailure(where: string, err: unknown, then: string): DeliveryResult {
+  return { ok: false, retryable: true, code: "unexpected", message: `Sending to ${where} failed unexpectedly (${redact(describeError(err))}). ${then}` };
 }

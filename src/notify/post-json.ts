@@ -37,28 +37,29 @@ let http: Transport | undefined;
 let https: Promise<Transport> | undefined;
 
 export async function postJson(url: string, headers: Record<string, string>, json: string, timeoutMs: number, signal?: AbortSignal): Promise<JsonAnswer> {
-  const body = Buffer.from(json, "utf8");
-  return send(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers, "content-length": String(body.length) },
-    body,
-    timeoutMs,
-    maxChars: MAX_ANSWER_CHARS,
-    ...(signal ? { signal } : {}),
-  });
+  return post(url, "application/json", headers, json, { timeoutMs, ...(signal ? { signal } : {}) });
 }
 
 /** A POST of an HTML form (`application/x-www-form-urlencoded`: Pushover's API). */
 export async function postForm(url: string, headers: Record<string, string>, form: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<JsonAnswer> {
-  const body = Buffer.from(new URLSearchParams(form).toString(), "utf8");
+  return post(url, "application/x-www-form-urlencoded", headers, new URLSearchParams(form).toString(), { timeoutMs, keepHeaders: true, ...(signal ? { signal } : {}) });
+}
+
+/** A POST of `text` as `contentType` (its content-length counted); the answer read up to what is quoted of it. */
+function post(
+  url: string,
+  contentType: string,
+  headers: Record<string, string>,
+  text: string,
+  opts: Pick<SendOptions, "timeoutMs" | "keepHeaders" | "signal">,
+): Promise<JsonAnswer> {
+  const body = Buffer.from(text, "utf8");
   return send(url, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", ...headers, "content-length": String(body.length) },
+    headers: { "content-type": contentType, ...headers, "content-length": String(body.length) },
     body,
-    timeoutMs,
     maxChars: MAX_ANSWER_CHARS,
-    keepHeaders: true,
-    ...(signal ? { signal } : {}),
+    ...opts,
   });
 }
 

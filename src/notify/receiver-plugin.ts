@@ -8,9 +8,9 @@
  */
 import { dirname } from "node:path";
 import { configError, type LoadedConfig } from "../config/load.js";
-import { type LookoutConfig, receiverName } from "../config/schema.js";
+import { type LookoutConfig, RECEIVER_LISTS, receiverName, type Severity } from "../config/schema.js";
 import { type DashboardLinks, dashboardLinks } from "./links.js";
-import type { Notifier } from "./notifier.js";
+import type { Notifier, ReceiverSettings } from "./notifier.js";
 
 /** What a plugin is told about the entry it builds. */
 export interface ReceiverContext {
@@ -52,6 +52,32 @@ export interface ReceiverPlugin<Entry extends ReceiverEntry = ReceiverEntry> {
   create(entry: Entry, ctx: ReceiverContext): Notifier | undefined;
   /** A receiver of a bare URL (`lookout test-notify --url`), when this kind takes one. */
   fromUrl?(url: string): Notifier;
+}
+
+type ReceiverKind = keyof typeof RECEIVER_LISTS;
+/** The entries of a kind, as the schema parses them (`notify.webhooks` for webhook). */
+type EntryOf<K extends ReceiverKind> = LookoutConfig["notify"][(typeof RECEIVER_LISTS)[K]][number];
+
+/** The plugin of `kind`: its entries are `notify.<its list>` (RECEIVER_LISTS), each built by `create`. */
+export function receiverPlugin<K extends ReceiverKind>(
+  kind: K,
+  create: (entry: EntryOf<K>, ctx: ReceiverContext) => Notifier | undefined,
+  more: Pick<ReceiverPlugin<EntryOf<K>>, "fromUrl"> = {},
+): ReceiverPlugin<EntryOf<K>> {
+  const list = RECEIVER_LISTS[kind];
+  return { kind, configKey: `notify.${list}`, entries: (config) => config.notify[list] as readonly EntryOf<K>[], create, ...more };
+}
+
+/** What every receiver of an entry is built with: its name, `min_severity`, the notify time limits, its key and the dashboard links. */
+export function receiverSettings(entry: { min_severity: Severity }, ctx: ReceiverContext): ReceiverSettings {
+  return {
+    name: ctx.name,
+    minSeverity: entry.min_severity,
+    timeoutMs: ctx.timeoutMs,
+    maxRetryAfterMs: ctx.maxRetryAfterMs,
+    configKey: ctx.key,
+    links: ctx.links,
+  };
 }
 
 /** The receivers a plugin builds from a loaded configuration; their problems go to `problems`. */

@@ -7,12 +7,10 @@
  * what refuses a message) are http-answers.ts's. Pure; messages never hold a
  * secret (callers pass the masked target; bodies are redacted where they come in).
  */
-import { describeError } from "../errors.js";
 import { log } from "../log.js";
-import { redact } from "../secrets.js";
 import type { AnswerFacts, AnswerWording, NetworkWording, RetryWording } from "./http-answers.js";
 import { resultFromAnswer, resultFromNoAnswer, serviceNoAnswerWording } from "./http-answers.js";
-import type { DeliveryResult } from "./notifier.js";
+import { type DeliveryResult, unexpectedFailure } from "./notifier.js";
 import type { JsonAnswer } from "./post-json.js";
 
 export interface ServiceContext {
@@ -106,13 +104,6 @@ export async function deliver(
     }
     return { result: resultFromAnswer(answer, wording, opts.now(), opts.retry), answer };
   } catch (err) {
-    return {
-      result: {
-        ok: false,
-        retryable: true,
-        code: "unexpected",
-        message: `Sending to ${ctx.service} ${ctx.name} (${ctx.target}) failed unexpectedly (${redact(describeError(err))}). ${opts.retry()}`,
-      },
-    };
+    return { result: unexpectedFailure(`${ctx.service} ${ctx.name} (${ctx.target})`, err, opts.retry()) };
   }
 }

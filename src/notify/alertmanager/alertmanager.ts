@@ -19,19 +19,17 @@
 
 import { formatDuration } from "../../config/duration.js";
 import type { LoadedConfig } from "../../config/load.js";
-import { type AlertmanagerReceiverConfig, RECEIVER_LISTS, type Severity } from "../../config/schema.js";
-import { describeError } from "../../errors.js";
+import { type AlertmanagerReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
-import { maskUrl, redact, registerSecret } from "../../secrets.js";
+import { maskUrl, registerSecret } from "../../secrets.js";
 import { USER_AGENT } from "../../version.js";
-import { readHeaders, registerHeaderSecret } from "../headers.js";
+import { readUrlAndHeaders, registerHeaderSecret } from "../headers.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording, resultFromAnswer, resultFromNoAnswer } from "../http-answers.js";
 import { headerValue } from "../http-values.js";
-import type { DashboardLinks } from "../links.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions, withNote } from "../notifier.js";
+import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, testBuildFailure, unexpectedFailure, withNote } from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
-import { createAllReceivers, type ReceiverContext, type ReceiverPlugin } from "../receiver-plugin.js";
+import { createAllReceivers, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { webhookTestNotification } from "../webhook/webhook.js";
 import { type AlertmanagerContext, alertmanagerAnswerWording, alertmanagerNoAnswerWording } from "./answers.js";
 import { alertsUrl, type PostableAlert, postableAlerts } from "./api.js";
@@ -43,33 +41,21 @@ export const VALID_FOR_RESENDS = 4;
 /** How long `lookout test-notify`'s test alert holds before Alertmanager resolves it by itself. */
 export const TEST_ALERT_MS = 5 * 60_000;
 
-export interface AlertmanagerNotifierConfig {
-  name: string;
+export interface AlertmanagerNotifierConfig extends ReceiverSettings {
   /** Alertmanager's address (`http://alertmanager:9093`); /api/v2/alerts is added. */
   url: string;
   headers: Record<string, string>;
-  minSeverity: Severity;
   /** `resend_every`. Default 1 m. */
   resendEveryMs?: number;
   /** `interval`: a firing alert holds 4 × max(resend_every, interval). */
   intervalMs?: number;
-  timeoutMs?: number;
-  maxRetryAfterMs?: number;
-  configKey?: string;
-  links?: DashboardLinks | undefined;
-  /** The time now (tests). */
-  now?: () => number;
 }
 
-export class AlertmanagerNotifier implements Notifier {
+export class AlertmanagerNotifier extends SettingsNotifier {
   readonly kind = "alertmanager";
   /** A machine's intake: the daily summary only when notify.daily_summary.receiver names it. */
   readonly summaryByDefault = false;
-  readonly name: string;
   readonly target: string;
-  readonly minSeverity: Severity;
-  readonly timeoutMs: number;
-  readonly maxRetryAfterMs: number | undefined;
   readonly resendEveryMs: number;
   /** How long a firing alert holds in Alertmanager from a post: 4 × max(resend_every, interval). */
   readonly validForMs: number;
@@ -77,22 +63,15 @@ export class AlertmanagerNotifier implements Notifier {
   readonly #url: string;
   readonly #headers: Record<string, string>;
   readonly #context: AlertmanagerContext;
-  readonly #links: DashboardLinks | undefined;
-  readonly #now: () => number;
 
   constructor(cfg: AlertmanagerNotifierConfig) {
+    super(cfg);
     registerSecret(cfg.url);
     for (const value of Object.values(cfg.headers)) registerHeaderSecret(value);
     this.#url = alertsUrl(cfg.url);
     registerSecret(this.#url);
     this.#headers = { ...cfg.headers };
-    this.#links = cfg.links;
-    this.#now = cfg.now ?? Date.now;
-    this.name = cfg.name;
     this.target = maskUrl(this.#url);
-    this.minSeverity = cfg.minSeverity;
-    this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
     this.resendEveryMs = cfg.resendEveryMs ?? DEFAULT_RESEND_EVERY_MS;
     this.validForMs = VALID_FOR_RESENDS * Math.max(this.resendEveryMs, cfg.intervalMs ?? 0);
     this.headerNames = Object.keys(cfg.headers);
@@ -108,7 +87,7 @@ export class AlertmanagerNotifier implements Notifier {
     let body: PostableAlert[];
     try {
       const [first, ...rest] = ns;
-      body = postableAlerts(first ? [withNote(first, opts.note), ...rest] : [], { now: this.#now(), validForMs: this.validForMs, links: this.#links });
+      body = postableAlerts(first ? [withNote(first, opts.note), ...rest] : [], { now: this.now(), validForMs: this.validForMs, links: this.links });
     } catch (err) {
       return buildFailure("Alertmanager alerts", this.name, ns, err);
     }
@@ -119,14 +98,14 @@ export class AlertmanagerNotifier implements Notifier {
 
   /** A firing `LookoutTest` alert that resolves by itself after TEST_ALERT_MS; the message says how to end it sooner. */
   async sendTest(hostname: string): Promise<DeliveryResult> {
-    const now = this.#now();
+    const now = this.now();
     const n = webhookTestNotification(hostname, now, this.name);
     n.alert.summary = `test alert from Lookout: Alertmanager ${this.name} works`;
     let body: PostableAlert[];
     try {
-      body = postableAlerts([n], { now, validForMs: TEST_ALERT_MS, links: this.#links, silenceLinks: false });
+      body = postableAlerts([n], { now, validForMs: TEST_ALERT_MS, links: this.links, silenceLinks: false });
     } catch (err) {
-      return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test alert (${redact(describeError(err))}).` };
+      return testBuildFailure("alert", err);
     }
     const result = await this.post(body, n.id, ONE_SHOT_RETRY);
     if (result.ok) {
@@ -155,14 +134,9 @@ export class AlertmanagerNotifier implements Notifier {
         log.debug("alertmanager: no answer", { receiver: this.name, code: result.code });
         return result;
       }
-      return resultFromAnswer(answer, alertmanagerAnswerWording(ctx, retry === ONE_SHOT_RETRY), this.#now(), retry);
+      return resultFromAnswer(answer, alertmanagerAnswerWording(ctx, retry === ONE_SHOT_RETRY), this.now(), retry);
     } catch (err) {
-      return {
-        ok: false,
-        retryable: true,
-        code: "unexpected",
-        message: `Sending to Alertmanager ${this.name} (${this.target}) failed unexpectedly (${redact(describeError(err))}). ${retry()}`,
-      };
+      return unexpectedFailure(`Alertmanager ${this.name} (${this.target})`, err, retry());
     }
   }
 }
@@ -170,12 +144,7 @@ export class AlertmanagerNotifier implements Notifier {
 // ---------------------------------------------------------------- from config
 
 /** The Alertmanagers' plugin: `notify.alertmanager` entries, each URL checked and its headers resolved. */
-export const alertmanagerPlugin: ReceiverPlugin<AlertmanagerReceiverConfig> = {
-  kind: "alertmanager",
-  configKey: `notify.${RECEIVER_LISTS.alertmanager}`,
-  entries: (config) => config.notify.alertmanager,
-  create: createAlertmanagerNotifier,
-};
+export const alertmanagerPlugin: ReceiverPlugin<AlertmanagerReceiverConfig> = receiverPlugin("alertmanager", createAlertmanagerNotifier);
 
 /** The configured Alertmanagers (`notify.alertmanager`). Throws ConfigError on a bad URL, header or header file. */
 export function createAlertmanagerNotifiers(loaded: LoadedConfig): AlertmanagerNotifier[] {
@@ -183,31 +152,13 @@ export function createAlertmanagerNotifiers(loaded: LoadedConfig): AlertmanagerN
 }
 
 function createAlertmanagerNotifier(r: AlertmanagerReceiverConfig, ctx: ReceiverContext): AlertmanagerNotifier | undefined {
-  const { key, problems } = ctx;
-  const before = problems.length;
-  registerSecret(r.url);
-  for (const value of Object.values(r.headers)) registerHeaderSecret(value);
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(r.url);
-  } catch {
-    problems.push(`${key}.url: expected Alertmanager's address like http://alertmanager:9093, got a value that is not a URL (${r.url.length} characters)`);
-  }
-  if (parsed && parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    problems.push(`${key}.url: expected an http:// or https:// URL like http://alertmanager:9093, got a ${parsed.protocol} URL`);
-  }
-  const headers = readHeaders(r, ctx);
-  if (problems.length > before) return undefined;
+  const headers = readUrlAndHeaders(r, ctx, { expected: "Alertmanager's address like http://alertmanager:9093", like: "http://alertmanager:9093" });
+  if (headers === undefined) return undefined;
   return new AlertmanagerNotifier({
-    name: ctx.name,
+    ...receiverSettings(r, ctx),
     url: r.url,
     headers,
-    minSeverity: r.min_severity,
     resendEveryMs: r.resend_every,
     intervalMs: ctx.intervalMs,
-    timeoutMs: ctx.timeoutMs,
-    maxRetryAfterMs: ctx.maxRetryAfterMs,
-    configKey: key,
-    links: ctx.links,
   });
 }

@@ -11,16 +11,15 @@
 import { type DiscordReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import type { ChatCard } from "../chat-card.js";
-import { ChatNotifier, type ChatNotifierConfig, httpUrlProblem, jsonBody, readSecretSetting } from "../chat-receiver.js";
+import { ChatNotifier, type ChatNotifierConfig, jsonBody, readWebhookUrl, saidInQuote } from "../chat-receiver.js";
 import { type AnswerWording, type NetworkWording, serviceNoAnswerWording } from "../http-answers.js";
 import type { JsonAnswer } from "../post-json.js";
-import type { ReceiverContext, ReceiverPlugin } from "../receiver-plugin.js";
+import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { buildDiscordMessage } from "./message.js";
 
 export interface DiscordNotifierConfig extends ChatNotifierConfig {
   /** The webhook URL. */
   url: string;
-  configKey?: string;
 }
 
 const NEW_WEBHOOK = "Make a new webhook (channel settings → Integrations → Webhooks → New Webhook → Copy Webhook URL) and put its URL in";
@@ -95,43 +94,24 @@ export class DiscordNotifier extends ChatNotifier {
 
 /** Discord's own message in a quoted JSON body (`"Unknown Webhook"`), else the quote. */
 function discordMessage(quoted: string): string {
-  if (!(quoted.startsWith('"') && quoted.endsWith('"'))) return quoted;
-  const message = jsonBody(quoted.slice(1, -1))?.message;
-  return typeof message === "string" && message.trim() !== "" ? JSON.stringify(message.replace(/[\p{Cc}\u2028\u2029]+/gu, " ").slice(0, 200)) : quoted;
+  return saidInQuote(quoted, (b) => b.message);
 }
 
 // ---------------------------------------------------------------- from config
 
 /** Discord's plugin: `notify.discord` entries, each URL from `webhook_url` or `webhook_url_file`. */
-export const discordPlugin: ReceiverPlugin<DiscordReceiverConfig> = {
-  kind: "discord",
-  configKey: `notify.${RECEIVER_LISTS.discord}`,
-  entries: (config) => config.notify.discord,
-  create: createDiscordNotifier,
-};
+export const discordPlugin: ReceiverPlugin<DiscordReceiverConfig> = receiverPlugin("discord", createDiscordNotifier);
 
 function createDiscordNotifier(entry: DiscordReceiverConfig, ctx: ReceiverContext): DiscordNotifier | undefined {
-  const fromFile = entry.webhook_url_file !== undefined;
-  const url = readSecretSetting(entry.webhook_url, entry.webhook_url_file, { value: "webhook_url", file: "webhook_url_file", what: "the webhook URL" }, ctx);
-  if (url === undefined) return undefined;
-  registerSecret(url);
-  const key = `${ctx.key}.${fromFile ? "webhook_url_file" : "webhook_url"}`;
-  const problem = httpUrlProblem(url, key, "https://discord.com/api/webhooks/<id>/<token>", fromFile);
-  if (problem) {
-    ctx.problems.push(problem);
-    return undefined;
-  }
+  const read = readWebhookUrl(entry, "the webhook URL", "https://discord.com/api/webhooks/<id>/<token>", ctx);
+  if (read === undefined) return undefined;
+  const { url, key } = read;
   const parsed = new URL(url);
   if (!/^(?:\w+\.)?discord(?:app)?\.com$/.test(parsed.hostname) || !parsed.pathname.startsWith("/api/webhooks/")) {
     ctx.warnings.push(`${key}: not a https://discord.com/api/webhooks/… address; sending Discord-format messages there anyway`);
   }
   return new DiscordNotifier({
-    name: ctx.name,
+    ...receiverSettings(entry, ctx),
     url,
-    minSeverity: entry.min_severity,
-    timeoutMs: ctx.timeoutMs,
-    maxRetryAfterMs: ctx.maxRetryAfterMs,
-    links: ctx.links,
-    configKey: ctx.key,
   });
 }

@@ -18,7 +18,7 @@
 import { oneLine, textBlock } from "../../escape.js";
 import type { CardItem, ChatCard } from "../chat-card.js";
 import { moreLine } from "../chat-card.js";
-import { cutEscaped, fitMessage, type Squeeze, TONE_COLORS, TONE_MARKS } from "../chat-receiver.js";
+import { cutEscaped, fitMessage, type Squeeze, squeezedItems, squeezedSections, TONE_COLORS, TONE_MARKS } from "../chat-receiver.js";
 import { keepEnd } from "../cut-text.js";
 
 export const DISCORD_LIMITS = {
@@ -100,21 +100,13 @@ function render(card: ChatCard, s: Squeeze, last: boolean): DiscordPayload {
   const parts: string[] = [];
   const fields = card.fields.slice(0, Math.min(s.fields, DISCORD_LIMITS.fields));
   if (card.fields.length > fields.length) parts.push(`_${card.fields.length - fields.length} more fields left out_`);
-  const sections = last ? card.sections.slice(0, 3) : card.sections;
-  for (const sec of sections) {
+  for (const { section: sec, max } of squeezedSections(card, s, last, 3000)) {
     const head = sec.title ? `**${discordLine(sec.title, 200)}**\n` : "";
-    if (sec.code) {
-      if (s.codeChars > 0) parts.push(head + codeBlock(sec.text, Math.min(s.codeChars, 3000)));
-    } else {
-      parts.push(head + discordBlock(sec.text, Math.min(s.textChars, 3000)));
-    }
+    parts.push(head + (sec.code ? codeBlock(sec.text, max) : discordBlock(sec.text, max)));
   }
-  if (card.items.length > 0) {
-    const shown = card.items.length <= s.items + 1 ? card.items : card.items.slice(0, s.items);
-    parts.push(...shown.map((i) => itemText(i, s)));
-    const rest = card.items.slice(shown.length);
-    if (rest.length > 0) parts.push(discordLine(moreLine(rest), last ? 300 : 1000));
-  }
+  const { shown, rest } = squeezedItems(card, s);
+  parts.push(...shown.map((i) => itemText(i, s)));
+  if (rest.length > 0) parts.push(discordLine(moreLine(rest), last ? 300 : 1000));
   const links = card.links.filter((l) => l.url.length <= LINK_MAX).map((l) => link(l.text, l.url));
   if (links.length > 0) parts.push(links.join(" · "));
 

@@ -13,20 +13,17 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import type { SMTPSentMessageInfo, SMTPTransportOptions } from "nodemailer";
 import { readSecretFile, readSmallFile } from "../../config/load.js";
-import { type EmailReceiverConfig, RECEIVER_LISTS, type Severity } from "../../config/schema.js";
-import { describeError } from "../../errors.js";
+import { type EmailReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
-import { redact, registerSecret } from "../../secrets.js";
+import { registerSecret } from "../../secrets.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
-import type { DashboardLinks } from "../links.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions } from "../notifier.js";
-import type { ReceiverContext, ReceiverPlugin } from "../receiver-plugin.js";
+import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, testBuildFailure } from "../notifier.js";
+import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { replyExcerpt, type SmtpContext, smtpFailure } from "./answers.js";
 import { buildEmail, buildTestEmail, type EmailContent, messageIdDomain } from "./message.js";
 
-export interface EmailNotifierConfig {
-  name: string;
+export interface EmailNotifierConfig extends ReceiverSettings {
   host: string;
   /** Default 465 with `secure`, else 587. */
   port?: number | undefined;
@@ -40,11 +37,6 @@ export interface EmailNotifierConfig {
   from: string;
   to: string[];
   subjectPrefix?: string | undefined;
-  minSeverity: Severity;
-  timeoutMs?: number | undefined;
-  maxRetryAfterMs?: number | undefined;
-  configKey?: string | undefined;
-  links?: DashboardLinks | undefined;
 }
 
 type Nodemailer = typeof import("nodemailer");
@@ -55,31 +47,24 @@ function loadNodemailer(): Promise<Nodemailer> {
   return nodemailer;
 }
 
-export class EmailNotifier implements Notifier {
+export class EmailNotifier extends SettingsNotifier {
   readonly kind = "email";
   /** People read it: it gets the daily summary unless notify.daily_summary.receiver names another. */
   readonly summaryByDefault = true;
-  readonly name: string;
   readonly target: string;
-  readonly minSeverity: Severity;
-  readonly timeoutMs: number;
-  readonly maxRetryAfterMs: number | undefined;
   readonly #cfg: EmailNotifierConfig;
   readonly #port: number;
   readonly #domain: string;
   readonly #key: string;
 
   constructor(cfg: EmailNotifierConfig) {
+    super(cfg);
     registerSecret(cfg.password);
     this.#cfg = { ...cfg, to: [...cfg.to] };
     this.#port = cfg.port ?? (cfg.secure ? 465 : 587);
     this.#domain = messageIdDomain(cfg.from);
     this.#key = cfg.configKey ?? `notify.${RECEIVER_LISTS.email}`;
-    this.name = cfg.name;
     this.target = `smtp://${cfg.host}:${this.#port} → ${cfg.to.join(", ")}`;
-    this.minSeverity = cfg.minSeverity;
-    this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
   }
 
   async send(n: Notification, opts: SendOptions = {}): Promise<DeliveryResult> {
@@ -103,7 +88,7 @@ export class EmailNotifier implements Notifier {
     try {
       mail = buildTestEmail(hostname, at, this.name, { domain: this.#domain, subjectPrefix: this.#cfg.subjectPrefix, links: this.#cfg.links });
     } catch (err) {
-      return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test mail (${redact(describeError(err))}).` };
+      return testBuildFailure("mail", err);
     }
     const result = await this.deliver(mail, `test-${at}`, ONE_SHOT_RETRY);
     if (result.ok) result.message = result.message.replace(/^The mail server/, "The mail server took the test mail:").replace(/accepted the mail/, "accepted it");
@@ -202,12 +187,7 @@ export class EmailNotifier implements Notifier {
 // ---------------------------------------------------------------- from config
 
 /** The mail receivers' plugin: `notify.email` entries, the password read from password_file, the CA from ca_file. */
-export const emailPlugin: ReceiverPlugin<EmailReceiverConfig> = {
-  kind: "email",
-  configKey: `notify.${RECEIVER_LISTS.email}`,
-  entries: (config) => config.notify.email,
-  create: createEmailNotifier,
-};
+export const emailPlugin: ReceiverPlugin<EmailReceiverConfig> = receiverPlugin("email", createEmailNotifier);
 
 /** The most a CA file may hold (a few certificates). */
 const MAX_CA_BYTES = 256 * 1024;
@@ -237,7 +217,7 @@ function createEmailNotifier(r: EmailReceiverConfig, ctx: ReceiverContext): Emai
   }
   if (problems.length > before) return undefined;
   return new EmailNotifier({
-    name: ctx.name,
+    ...receiverSettings(r, ctx),
     host: s.host,
     port: s.port,
     secure: s.secure,
@@ -248,10 +228,5 @@ function createEmailNotifier(r: EmailReceiverConfig, ctx: ReceiverContext): Emai
     from: r.from,
     to: r.to,
     subjectPrefix: r.subject_prefix,
-    minSeverity: r.min_severity,
-    timeoutMs: ctx.timeoutMs,
-    maxRetryAfterMs: ctx.maxRetryAfterMs,
-    configKey: key,
-    links: ctx.links,
   });
 }

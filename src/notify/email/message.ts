@@ -18,10 +18,10 @@
  * mail refers to the ids of all its alerts.
  */
 import { createHash } from "node:crypto";
-import { groupTitle, lastedFrom, notificationTitle, since } from "../../alert/title.js";
+import { groupTitle, notificationTitle, severityText, timeFact, valueText } from "../../alert/title.js";
 import { oneLine, textBlock } from "../../escape.js";
 import type { Notification } from "../../model/notification.js";
-import { formatBytes, formatThreshold, formatValue } from "../../units.js";
+import { formatBytes } from "../../units.js";
 import { keepEnd, safeEnd } from "../cut-text.js";
 import type { DashboardLinks } from "../links.js";
 import { UNDELIVERED_TITLE, withNote } from "../notifier.js";
@@ -120,25 +120,6 @@ interface Field {
   value: string;
 }
 
-function severityText(n: Notification): string {
-  const a = n.alert;
-  const word = a.severity === "critical" ? "Critical" : "Warning";
-  switch (n.kind) {
-    case "resolved":
-      return `Resolved (was ${a.maxSeverity ?? a.severity})`;
-    case "escalated":
-      return a.severity === "critical" ? "Critical (was warning)" : `${word} (escalated)`;
-    case "reminder":
-      return `${word} (still firing)`;
-    case "flapping":
-      return `${word} (flapping)`;
-    case "summary":
-      return "Daily summary";
-    default:
-      return word;
-  }
-}
-
 function utc(ms: number): string {
   return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC` : "unknown time";
 }
@@ -150,19 +131,8 @@ function fieldsOf(n: Notification): Field[] {
     { label: "Host", value: n.hostname },
     { label: "Severity", value: severityText(n) },
   ];
-  if (a.summary === undefined) {
-    const threshold = `threshold ${formatThreshold(a.threshold, a.unit)}`;
-    const value =
-      n.kind === "resolved" ? `${formatValue(a.value, a.unit)} now · peak ${formatValue(a.peak, a.unit)} (${threshold})` : `${formatValue(a.value, a.unit)} (${threshold})`;
-    fields.push({ label: "Value", value: `${a.display}: ${value}` });
-  }
-  if (n.kind === "resolved") {
-    const from = lastedFrom(a);
-    fields.push({ label: "Lasted", value: `${since(from, n.at) || "under a second"} (from ${utc(from)} to ${utc(n.at)})` });
-  } else {
-    const held = since(a.activeSince, n.at);
-    fields.push({ label: "Since", value: `${utc(a.activeSince)}${held ? ` (${held})` : ""}` });
-  }
+  if (a.summary === undefined) fields.push({ label: "Value", value: `${a.display}: ${valueText(n)}` });
+  fields.push(timeFact(n, utc));
   for (const f of n.details.facts) if (f.label || f.value) fields.push({ label: f.label, value: f.value });
   return fields;
 }

@@ -16,17 +16,17 @@
  *
  * The token is a secret: registered, never in a message or a log line.
  */
-import { type GotifyReceiverConfig, RECEIVER_LISTS, type Severity } from "../../config/schema.js";
+import { type GotifyReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import { USER_AGENT } from "../../version.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue } from "../http-values.js";
 import type { DashboardLinks } from "../links.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions } from "../notifier.js";
+import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier } from "../notifier.js";
 import { plainMessage, worstState } from "../plain-text.js";
 import { postJson } from "../post-json.js";
-import type { ReceiverContext, ReceiverPlugin } from "../receiver-plugin.js";
+import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { checkHttpUrl, secretField } from "../secret-field.js";
 import { deliver, type ServiceContext, serviceAnswerWording } from "../service-answers.js";
 import { webhookTestNotification } from "../webhook/webhook.js";
@@ -64,45 +64,27 @@ export function gotifyMessageUrl(base: string): string {
   return url.toString();
 }
 
-export interface GotifyNotifierConfig {
-  name: string;
+export interface GotifyNotifierConfig extends ReceiverSettings {
   url: string;
   token: string;
-  minSeverity: Severity;
-  timeoutMs?: number;
-  maxRetryAfterMs?: number;
-  configKey?: string;
-  links?: DashboardLinks | undefined;
-  now?: () => number;
 }
 
-export class GotifyNotifier implements Notifier {
+export class GotifyNotifier extends SettingsNotifier {
   readonly kind = "gotify";
   readonly summaryByDefault = true;
-  readonly name: string;
   readonly target: string;
-  readonly minSeverity: Severity;
-  readonly timeoutMs: number;
-  readonly maxRetryAfterMs: number | undefined;
   readonly #url: string;
   readonly #token: string;
-  readonly #links: DashboardLinks | undefined;
-  readonly #now: () => number;
   readonly #key: string;
 
   constructor(cfg: GotifyNotifierConfig) {
+    super(cfg);
     registerSecret(cfg.token, "****");
     registerSecret(cfg.url);
     this.#url = gotifyMessageUrl(cfg.url);
     this.#token = cfg.token;
-    this.#links = cfg.links;
-    this.#now = cfg.now ?? Date.now;
     this.#key = cfg.configKey ?? `notify.${RECEIVER_LISTS.gotify}`;
-    this.name = cfg.name;
     this.target = maskUrl(this.#url);
-    this.minSeverity = cfg.minSeverity;
-    this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
   }
 
   async send(n: Notification, opts: SendOptions = {}): Promise<DeliveryResult> {
@@ -112,7 +94,7 @@ export class GotifyNotifier implements Notifier {
   async sendMany(ns: Notification[], opts: SendOptions = {}): Promise<DeliveryResult> {
     let payload: GotifyPayload;
     try {
-      payload = gotifyPayload(ns, this.#links, opts.note);
+      payload = gotifyPayload(ns, this.links, opts.note);
     } catch (err) {
       return buildFailure("Gotify message", this.name, ns, err);
     }
@@ -120,7 +102,7 @@ export class GotifyNotifier implements Notifier {
   }
 
   async sendTest(hostname: string): Promise<DeliveryResult> {
-    const n = webhookTestNotification(hostname, this.#now(), this.name);
+    const n = webhookTestNotification(hostname, this.now(), this.name);
     n.alert.summary = `test message from Lookout: Gotify ${this.name} works`;
     const payload = gotifyPayload([n]);
     payload.priority = 4;
@@ -145,7 +127,7 @@ export class GotifyNotifier implements Notifier {
       () => postJson(this.#url, headers, JSON.stringify(payload), timeoutMs, opts.signal),
       ctx,
       serviceAnswerWording(ctx, ["errorDescription", "error"]),
-      { timeoutMs, retry, now: this.#now },
+      { timeoutMs, retry, now: this.now },
     );
     return result;
   }
@@ -153,12 +135,7 @@ export class GotifyNotifier implements Notifier {
 
 // ---------------------------------------------------------------- from config
 
-export const gotifyPlugin: ReceiverPlugin<GotifyReceiverConfig> = {
-  kind: "gotify",
-  configKey: `notify.${RECEIVER_LISTS.gotify}`,
-  entries: (config) => config.notify.gotify,
-  create: createGotifyNotifier,
-};
+export const gotifyPlugin: ReceiverPlugin<GotifyReceiverConfig> = receiverPlugin("gotify", createGotifyNotifier);
 
 function createGotifyNotifier(r: GotifyReceiverConfig, ctx: ReceiverContext): GotifyNotifier | undefined {
   const before = ctx.problems.length;
@@ -167,13 +144,8 @@ function createGotifyNotifier(r: GotifyReceiverConfig, ctx: ReceiverContext): Go
   checkHttpUrl(r.url, `${ctx.key}.url`, "https://gotify.example.com", ctx.problems);
   if (ctx.problems.length > before || token === undefined) return undefined;
   return new GotifyNotifier({
-    name: ctx.name,
+    ...receiverSettings(r, ctx),
     url: r.url,
     token,
-    minSeverity: r.min_severity,
-    timeoutMs: ctx.timeoutMs,
-    maxRetryAfterMs: ctx.maxRetryAfterMs,
-    configKey: ctx.key,
-    links: ctx.links,
   });
 }

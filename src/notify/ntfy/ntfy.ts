@@ -16,7 +16,7 @@
  * public ntfy.sh), the topic itself, which is all it takes to read the
  * messages: registered, shown masked, never in a message or a log line.
  */
-import { type NtfyReceiverConfig, RECEIVER_LISTS, type Severity } from "../../config/schema.js";
+import { type NtfyReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import { USER_AGENT } from "../../version.js";
@@ -24,10 +24,10 @@ import { registerHeaderSecret } from "../headers.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue } from "../http-values.js";
 import type { DashboardLinks } from "../links.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions } from "../notifier.js";
+import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier } from "../notifier.js";
 import { plainMessage, utf8Bytes, worstState } from "../plain-text.js";
 import { postJson } from "../post-json.js";
-import type { ReceiverContext, ReceiverPlugin } from "../receiver-plugin.js";
+import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { checkHttpUrl, secretField } from "../secret-field.js";
 import { deliver, type ServiceContext, serviceAnswerWording } from "../service-answers.js";
 import { webhookTestNotification } from "../webhook/webhook.js";
@@ -55,19 +55,12 @@ export interface NtfyPayload {
   actions?: NtfyAction[];
 }
 
-export interface NtfyNotifierConfig {
-  name: string;
+export interface NtfyNotifierConfig extends ReceiverSettings {
   /** The server (`https://ntfy.sh`); the JSON goes to its root. */
   url: string;
   topic: string;
   /** The Authorization header's value (`Bearer tk_…`, `Basic …`), when the server asks for one. */
   authorization?: string | undefined;
-  minSeverity: Severity;
-  timeoutMs?: number;
-  maxRetryAfterMs?: number;
-  configKey?: string;
-  links?: DashboardLinks | undefined;
-  now?: () => number;
 }
 
 /** The ntfy message of `ns` (one, or a burst as one). Pure. */
@@ -87,23 +80,18 @@ export function ntfyPayload(ns: readonly Notification[], topic: string, links?: 
   return out;
 }
 
-export class NtfyNotifier implements Notifier {
+export class NtfyNotifier extends SettingsNotifier {
   readonly kind = "ntfy";
   /** Read by people: it gets the daily summary unless notify.daily_summary.receiver names another. */
   readonly summaryByDefault = true;
-  readonly name: string;
   readonly target: string;
-  readonly minSeverity: Severity;
-  readonly timeoutMs: number;
-  readonly maxRetryAfterMs: number | undefined;
   readonly #url: string;
   readonly #topic: string;
   readonly #authorization: string | undefined;
-  readonly #links: DashboardLinks | undefined;
-  readonly #now: () => number;
   readonly #key: string;
 
   constructor(cfg: NtfyNotifierConfig) {
+    super(cfg);
     if (cfg.authorization) registerHeaderSecret(cfg.authorization);
     else registerSecret(cfg.topic); // on an open server, whoever knows the topic reads the messages
     registerSecret(cfg.url); // a user and password in it, if any
@@ -112,14 +100,8 @@ export class NtfyNotifier implements Notifier {
     this.#url = url.toString();
     this.#topic = cfg.topic;
     this.#authorization = cfg.authorization;
-    this.#links = cfg.links;
-    this.#now = cfg.now ?? Date.now;
     this.#key = cfg.configKey ?? `notify.${RECEIVER_LISTS.ntfy}`;
-    this.name = cfg.name;
     this.target = `${maskUrl(this.#url).replace(/\/\*\*\*\*$/, "")}/****`;
-    this.minSeverity = cfg.minSeverity;
-    this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
   }
 
   async send(n: Notification, opts: SendOptions = {}): Promise<DeliveryResult> {
@@ -129,7 +111,7 @@ export class NtfyNotifier implements Notifier {
   async sendMany(ns: Notification[], opts: SendOptions = {}): Promise<DeliveryResult> {
     let payload: NtfyPayload;
     try {
-      payload = ntfyPayload(ns, this.#topic, this.#links, opts.note);
+      payload = ntfyPayload(ns, this.#topic, this.links, opts.note);
     } catch (err) {
       return buildFailure("ntfy message", this.name, ns, err);
     }
@@ -137,7 +119,7 @@ export class NtfyNotifier implements Notifier {
   }
 
   async sendTest(hostname: string): Promise<DeliveryResult> {
-    const n = webhookTestNotification(hostname, this.#now(), this.name);
+    const n = webhookTestNotification(hostname, this.now(), this.name);
     n.alert.summary = `test message from Lookout: ntfy ${this.name} works`;
     const payload = ntfyPayload([n], this.#topic);
     payload.priority = 3;
@@ -169,7 +151,7 @@ export class NtfyNotifier implements Notifier {
     const { result } = await deliver(() => postJson(this.#url, headers, JSON.stringify(payload), timeoutMs, opts.signal), ctx, serviceAnswerWording(ctx, ["error"]), {
       timeoutMs,
       retry,
-      now: this.#now,
+      now: this.now,
     });
     return result;
   }
@@ -177,12 +159,7 @@ export class NtfyNotifier implements Notifier {
 
 // ---------------------------------------------------------------- from config
 
-export const ntfyPlugin: ReceiverPlugin<NtfyReceiverConfig> = {
-  kind: "ntfy",
-  configKey: `notify.${RECEIVER_LISTS.ntfy}`,
-  entries: (config) => config.notify.ntfy,
-  create: createNtfyNotifier,
-};
+export const ntfyPlugin: ReceiverPlugin<NtfyReceiverConfig> = receiverPlugin("ntfy", createNtfyNotifier);
 
 function createNtfyNotifier(r: NtfyReceiverConfig, ctx: ReceiverContext): NtfyNotifier | undefined {
   const before = ctx.problems.length;
@@ -196,14 +173,9 @@ function createNtfyNotifier(r: NtfyReceiverConfig, ctx: ReceiverContext): NtfyNo
     ctx.warnings.push(`${ctx.key}.topic: without a login, anyone who guesses the topic reads its messages; use a long random topic (12 characters or more)`);
   }
   return new NtfyNotifier({
-    name: ctx.name,
+    ...receiverSettings(r, ctx),
     url: r.url,
     topic: r.topic,
     authorization,
-    minSeverity: r.min_severity,
-    timeoutMs: ctx.timeoutMs,
-    maxRetryAfterMs: ctx.maxRetryAfterMs,
-    configKey: ctx.key,
-    links: ctx.links,
   });
 }

@@ -29,7 +29,7 @@
  */
 import { createHash } from "node:crypto";
 import { notificationTitle } from "../../alert/title.js";
-import { type PagerdutyReceiverConfig, RECEIVER_LISTS, type Severity } from "../../config/schema.js";
+import { type PagerdutyReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
 import { oneLine, textBlock } from "../../escape.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
@@ -39,10 +39,10 @@ import { keepEnd } from "../cut-text.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue } from "../http-values.js";
 import type { DashboardLinks } from "../links.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions, UNDELIVERED_TITLE } from "../notifier.js";
+import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, UNDELIVERED_TITLE } from "../notifier.js";
 import { cutEnd } from "../plain-text.js";
 import { postJson } from "../post-json.js";
-import type { ReceiverContext, ReceiverPlugin } from "../receiver-plugin.js";
+import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { checkHttpUrl, secretField } from "../secret-field.js";
 import { deliver, type ServiceContext, serviceAnswerWording } from "../service-answers.js";
 import { webhookTestNotification } from "../webhook/webhook.js";
@@ -127,47 +127,29 @@ export function pagerdutyEvent(n: Notification, opts: { links?: DashboardLinks |
   return event;
 }
 
-export interface PagerdutyNotifierConfig {
-  name: string;
+export interface PagerdutyNotifierConfig extends ReceiverSettings {
   routingKey: string;
   /** Default PAGERDUTY_EVENTS_URL. */
   url?: string;
-  minSeverity: Severity;
-  timeoutMs?: number;
-  maxRetryAfterMs?: number;
-  configKey?: string;
-  links?: DashboardLinks | undefined;
-  now?: () => number;
 }
 
-export class PagerdutyNotifier implements Notifier {
+export class PagerdutyNotifier extends SettingsNotifier {
   readonly kind = "pagerduty";
   /** Pages people: no daily summary unless notify.daily_summary.receiver names it (and then it is not sent). */
   readonly summaryByDefault = false;
-  readonly name: string;
   readonly target: string;
-  readonly minSeverity: Severity;
-  readonly timeoutMs: number;
-  readonly maxRetryAfterMs: number | undefined;
   readonly #url: string;
   readonly #routingKey: string;
-  readonly #links: DashboardLinks | undefined;
-  readonly #now: () => number;
   readonly #key: string;
 
   constructor(cfg: PagerdutyNotifierConfig) {
+    super(cfg);
     registerSecret(cfg.routingKey, "****");
     this.#url = cfg.url ?? PAGERDUTY_EVENTS_URL;
     if (this.#url !== PAGERDUTY_EVENTS_URL) registerSecret(this.#url); // a proxy's address may hold a token
     this.#routingKey = cfg.routingKey;
-    this.#links = cfg.links;
-    this.#now = cfg.now ?? Date.now;
     this.#key = cfg.configKey ?? `notify.${RECEIVER_LISTS.pagerduty}`;
-    this.name = cfg.name;
     this.target = this.#url === PAGERDUTY_EVENTS_URL ? PAGERDUTY_EVENTS_URL : maskUrl(this.#url);
-    this.minSeverity = cfg.minSeverity;
-    this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
   }
 
   /** One event: a trigger, or the resolve of the alert the trigger opened. */
@@ -177,7 +159,7 @@ export class PagerdutyNotifier implements Notifier {
     }
     let event: PagerdutyEvent;
     try {
-      event = { routing_key: this.#routingKey, ...pagerdutyEvent(n, { links: this.#links, note: opts.note }) };
+      event = { routing_key: this.#routingKey, ...pagerdutyEvent(n, { links: this.links, note: opts.note }) };
     } catch (err) {
       return buildFailure("PagerDuty event", this.name, [n], err);
     }
@@ -192,7 +174,7 @@ export class PagerdutyNotifier implements Notifier {
    * is the service's urgency rules'.
    */
   async sendTest(hostname: string): Promise<DeliveryResult> {
-    const now = this.#now();
+    const now = this.now();
     const n = webhookTestNotification(hostname, now, this.name);
     n.alert.summary = `test alert from Lookout: PagerDuty ${this.name} works; resolved at once`;
     const base = pagerdutyEvent(n);
@@ -222,7 +204,7 @@ export class PagerdutyNotifier implements Notifier {
     };
     const wording = serviceAnswerWording(ctx, ["errors", "message"]);
     const headers = { "user-agent": USER_AGENT, "x-lookout-notification-id": headerValue(ids) };
-    const { result } = await deliver(() => postJson(this.#url, headers, JSON.stringify(event), timeoutMs, opts.signal), ctx, wording, { timeoutMs, retry, now: this.#now });
+    const { result } = await deliver(() => postJson(this.#url, headers, JSON.stringify(event), timeoutMs, opts.signal), ctx, wording, { timeoutMs, retry, now: this.now });
     if (!result.ok && result.status === 400 && /routing.?key|integration key/i.test(result.message)) {
       // A bad routing key is the configuration's, not this event's: every event fails the same way.
       delete result.messageRefused;
@@ -234,12 +216,7 @@ export class PagerdutyNotifier implements Notifier {
 
 // ---------------------------------------------------------------- from config
 
-export const pagerdutyPlugin: ReceiverPlugin<PagerdutyReceiverConfig> = {
-  kind: "pagerduty",
-  configKey: `notify.${RECEIVER_LISTS.pagerduty}`,
-  entries: (config) => config.notify.pagerduty,
-  create: createPagerdutyNotifier,
-};
+export const pagerdutyPlugin: ReceiverPlugin<PagerdutyReceiverConfig> = receiverPlugin("pagerduty", createPagerdutyNotifier);
 
 function createPagerdutyNotifier(r: PagerdutyReceiverConfig, ctx: ReceiverContext): PagerdutyNotifier | undefined {
   const before = ctx.problems.length;
@@ -251,13 +228,8 @@ function createPagerdutyNotifier(r: PagerdutyReceiverConfig, ctx: ReceiverContex
     ctx.warnings.push(`${ctx.key}.routing_key: PagerDuty's integration keys are 32 letters and digits; this one is not (copied incompletely?)`);
   }
   return new PagerdutyNotifier({
-    name: ctx.name,
+    ...receiverSettings(r, ctx),
     routingKey,
     url: r.url,
-    minSeverity: r.min_severity,
-    timeoutMs: ctx.timeoutMs,
-    maxRetryAfterMs: ctx.maxRetryAfterMs,
-    configKey: ctx.key,
-    links: ctx.links,
   });
 }

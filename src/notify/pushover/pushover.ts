@@ -21,17 +21,17 @@
  * The application token and the user key are secrets: registered, never in a
  * message or a log line.
  */
-import { type PushoverReceiverConfig, RECEIVER_LISTS, type Severity } from "../../config/schema.js";
+import { type PushoverReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import { USER_AGENT } from "../../version.js";
 import { AGENT_RETRY, type AnswerFacts, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue } from "../http-values.js";
 import type { DashboardLinks } from "../links.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions } from "../notifier.js";
+import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier } from "../notifier.js";
 import { codePoints, cutEnd, plainMessage, utcText, worstState } from "../plain-text.js";
 import { postForm } from "../post-json.js";
-import type { ReceiverContext, ReceiverPlugin } from "../receiver-plugin.js";
+import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { checkHttpUrl, secretField } from "../secret-field.js";
 import { deliver, type ServiceContext, saidIn, serviceAnswerWording } from "../service-answers.js";
 import { webhookTestNotification } from "../webhook/webhook.js";
@@ -70,43 +70,31 @@ export function pushoverFields(
   return out;
 }
 
-export interface PushoverNotifierConfig {
-  name: string;
+export interface PushoverNotifierConfig extends ReceiverSettings {
   token: string;
   userKey: string;
   device?: string | undefined;
   emergency?: boolean;
   /** Default PUSHOVER_API_URL (tests give a stand-in's). */
   apiUrl?: string;
-  minSeverity: Severity;
-  timeoutMs?: number;
-  maxRetryAfterMs?: number;
-  configKey?: string;
-  links?: DashboardLinks | undefined;
-  now?: () => number;
 }
 
 /** The parameters Pushover names in its errors (`{"user":"invalid","errors":[…]}`): what to check in the config. */
 const PARAMETER_KEYS: Record<string, string> = { token: "token", user: "user_key", device: "device" };
 
-export class PushoverNotifier implements Notifier {
+export class PushoverNotifier extends SettingsNotifier {
   readonly kind = "pushover";
   readonly summaryByDefault = true;
-  readonly name: string;
   readonly target: string;
-  readonly minSeverity: Severity;
-  readonly timeoutMs: number;
-  readonly maxRetryAfterMs: number | undefined;
   readonly #url: string;
   readonly #token: string;
   readonly #userKey: string;
   readonly #device: string | undefined;
   readonly #emergency: boolean;
-  readonly #links: DashboardLinks | undefined;
-  readonly #now: () => number;
   readonly #key: string;
 
   constructor(cfg: PushoverNotifierConfig) {
+    super(cfg);
     registerSecret(cfg.token, "****");
     registerSecret(cfg.userKey, "****");
     this.#url = cfg.apiUrl ?? PUSHOVER_API_URL;
@@ -114,14 +102,8 @@ export class PushoverNotifier implements Notifier {
     this.#userKey = cfg.userKey;
     this.#device = cfg.device;
     this.#emergency = cfg.emergency ?? false;
-    this.#links = cfg.links;
-    this.#now = cfg.now ?? Date.now;
     this.#key = cfg.configKey ?? `notify.${RECEIVER_LISTS.pushover}`;
-    this.name = cfg.name;
     this.target = maskUrl(this.#url).replace(/\/\*\*\*\*$/, "");
-    this.minSeverity = cfg.minSeverity;
-    this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
   }
 
   async send(n: Notification, opts: SendOptions = {}): Promise<DeliveryResult> {
@@ -131,7 +113,7 @@ export class PushoverNotifier implements Notifier {
   async sendMany(ns: Notification[], opts: SendOptions = {}): Promise<DeliveryResult> {
     let fields: Record<string, string>;
     try {
-      fields = pushoverFields(ns, { links: this.#links, note: opts.note, emergency: this.#emergency, device: this.#device });
+      fields = pushoverFields(ns, { links: this.links, note: opts.note, emergency: this.#emergency, device: this.#device });
     } catch (err) {
       return buildFailure("Pushover message", this.name, ns, err);
     }
@@ -139,7 +121,7 @@ export class PushoverNotifier implements Notifier {
   }
 
   async sendTest(hostname: string): Promise<DeliveryResult> {
-    const n = webhookTestNotification(hostname, this.#now(), this.name);
+    const n = webhookTestNotification(hostname, this.now(), this.name);
     n.alert.summary = `test message from Lookout: Pushover ${this.name} works`;
     const fields = pushoverFields([n], { device: this.#device });
     fields.priority = "0";
@@ -179,12 +161,12 @@ export class PushoverNotifier implements Notifier {
     });
     const form = { token: this.#token, user: this.#userKey, ...fields };
     const headers = { "user-agent": USER_AGENT, "x-lookout-notification-id": headerValue(ids) };
-    const { result, answer } = await deliver(() => postForm(this.#url, headers, form, timeoutMs, opts.signal), ctx, wording, { timeoutMs, retry, now: this.#now });
+    const { result, answer } = await deliver(() => postForm(this.#url, headers, form, timeoutMs, opts.signal), ctx, wording, { timeoutMs, retry, now: this.now });
     if (answer?.status === 429) {
       // The application's monthly messages are used up: Pushover says when they are back.
       const reset = Number(headerText(answer.headers?.["x-limit-app-reset"]));
       if (Number.isFinite(reset) && reset > 0) {
-        const waitMs = Math.max(0, reset * 1000 - this.#now());
+        const waitMs = Math.max(0, reset * 1000 - this.now());
         result.retryAfterMs ??= waitMs;
         result.message = `Pushover ${this.name}: the application's messages for this month are used up (HTTP 429); they are back at ${utcText(reset * 1000)}. ${retry(waitMs)} A higher plan, or another application token, lifts the limit.`;
       }
@@ -201,12 +183,7 @@ function headerText(v: string | string[] | undefined): string | undefined {
 
 // ---------------------------------------------------------------- from config
 
-export const pushoverPlugin: ReceiverPlugin<PushoverReceiverConfig> = {
-  kind: "pushover",
-  configKey: `notify.${RECEIVER_LISTS.pushover}`,
-  entries: (config) => config.notify.pushover,
-  create: createPushoverNotifier,
-};
+export const pushoverPlugin: ReceiverPlugin<PushoverReceiverConfig> = receiverPlugin("pushover", createPushoverNotifier);
 
 function createPushoverNotifier(r: PushoverReceiverConfig, ctx: ReceiverContext): PushoverNotifier | undefined {
   const before = ctx.problems.length;
@@ -221,16 +198,11 @@ function createPushoverNotifier(r: PushoverReceiverConfig, ctx: ReceiverContext)
     if (!/^[A-Za-z0-9]{30}$/.test(value)) ctx.warnings.push(`${ctx.key}.${what}: Pushover's keys are 30 letters and digits; this one is not (copied incompletely?)`);
   }
   return new PushoverNotifier({
-    name: ctx.name,
+    ...receiverSettings(r, ctx),
     token,
     userKey,
     device: r.device,
     emergency: r.emergency,
     apiUrl: r.api_url,
-    minSeverity: r.min_severity,
-    timeoutMs: ctx.timeoutMs,
-    maxRetryAfterMs: ctx.maxRetryAfterMs,
-    configKey: ctx.key,
-    links: ctx.links,
   });
 }

@@ -19,10 +19,10 @@
  * message is what it always was.
  */
 
-import { groupTitle, lastedFrom, messagesOf, notificationTitle, since } from "../../alert/title.js";
+import { groupTitle, messagesOf, notificationTitle, severityText, timeFact, valueText } from "../../alert/title.js";
 import { oneLine, textBlock } from "../../escape.js";
 import { type Messages, messages } from "../../i18n/messages.js";
-import type { Notification, NotificationKind, ProcessUsage } from "../../model/notification.js";
+import type { Notification, ProcessUsage } from "../../model/notification.js";
 import { formatBytes } from "../../units.js";
 import { keepEnd, safeEnd } from "../cut-text.js";
 import type { DashboardLinks } from "../links.js";
@@ -220,24 +220,6 @@ function colorOf(n: Notification): string {
   return n.kind === "resolved" ? SLACK_COLORS.resolved : SLACK_COLORS[n.alert.severity];
 }
 
-function severityText(kind: NotificationKind, severity: "warning" | "critical", m: Messages): string {
-  const word = severity === "critical" ? m.t("slack.severity.critical") : m.t("slack.severity.warning");
-  switch (kind) {
-    case "resolved":
-      return m.t("slack.severity.resolved", { severity: severity === "critical" ? m.t("severity.critical") : m.t("severity.warning") });
-    case "escalated":
-      return severity === "critical" ? m.t("slack.severity.wasWarning") : m.t("slack.severity.escalated", { word });
-    case "reminder":
-      return m.t("slack.severity.stillFiring", { word });
-    case "flapping":
-      return m.t("slack.severity.flapping", { word });
-    case "summary":
-      return m.t("slack.severity.summary");
-    default:
-      return word;
-  }
-}
-
 // ---------------------------------------------------------------- blocks
 
 /** A field: bold label over its value. Both arguments are already mrkdwn. */
@@ -352,27 +334,14 @@ export function buildSlackMessage(n: Notification, opts: SlackMessageOptions = {
   const title = notificationTitle(n);
   const header: SlackHeaderBlock = { type: "header", text: headerText(title) };
 
-  const threshold = m.t("slack.threshold", { threshold: m.threshold(a.threshold, a.unit) });
-  const value =
-    n.kind === "resolved"
-      ? m.t("slack.valueResolved", { value: m.value(a.value, a.unit), peak: m.value(a.peak, a.unit), threshold })
-      : m.t("slack.valueFiring", { value: m.value(a.value, a.unit), threshold });
-  const valueField = `${slackLine(a.display)}: ${slackLine(value)}`;
-
-  let timeField: SlackMrkdwn;
-  if (n.kind === "resolved") {
-    const from = lastedFrom(a);
-    const lasted = since(from, n.at, m);
-    timeField = field(m.t("slack.field.lasted"), m.t("slack.lasted", { lasted: lasted || m.t("slack.underASecond"), from: slackDate(from, m), to: slackDate(n.at, m) }));
-  } else {
-    const held = since(a.activeSince, n.at, m);
-    timeField = field(m.t("slack.field.since"), m.t("slack.since", { date: slackDate(a.activeSince, m), held: held ? m.t("slack.sinceHeld", { duration: held }) : "" }));
-  }
+  const valueField = `${slackLine(a.display)}: ${slackLine(valueText(n))}`;
+  const time = timeFact(n, (ms) => slackDate(ms, m));
+  const timeField = field(time.label, time.value);
 
   // An event (a crash) has no value worth showing: its title says what happened.
   const fields: SlackMrkdwn[] = [
     field(m.t("slack.field.host"), slackLine(n.hostname)),
-    field(m.t("slack.field.severity"), slackLine(severityText(n.kind, n.kind === "resolved" ? (a.maxSeverity ?? a.severity) : a.severity, m))),
+    field(m.t("slack.field.severity"), slackLine(severityText(n))),
     ...(a.summary === undefined ? [field(m.t("slack.field.value"), valueField)] : []),
     timeField,
   ];

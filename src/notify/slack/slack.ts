@@ -7,56 +7,46 @@
 
 import { resolve } from "node:path";
 import { readSecretFile } from "../../config/load.js";
-import { RECEIVER_LISTS, type Severity, type SlackReceiverConfig } from "../../config/schema.js";
-import { describeError } from "../../errors.js";
+import type { SlackReceiverConfig } from "../../config/schema.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
-import { maskUrl, redact, registerSecret } from "../../secrets.js";
+import { maskUrl, registerSecret } from "../../secrets.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
-import type { DashboardLinks } from "../links.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions } from "../notifier.js";
+import {
+  buildFailure,
+  DEFAULT_TIMEOUT_MS,
+  type DeliveryResult,
+  type ReceiverSettings,
+  type SendOptions,
+  SettingsNotifier,
+  testBuildFailure,
+  unexpectedFailure,
+} from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
-import type { ReceiverContext, ReceiverPlugin } from "../receiver-plugin.js";
+import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { resultFromError, resultFromResponse } from "./answers.js";
 import { buildSlackGroupMessage, buildSlackTestMessage, type SlackPayload } from "./message.js";
 
-export interface SlackNotifierConfig {
-  name: string;
+export interface SlackNotifierConfig extends ReceiverSettings {
   /** The incoming webhook URL. */
   url: string;
-  minSeverity: Severity;
-  /** Limit of one attempt, answer included (notify.timeout). Default 30 s. */
-  timeoutMs?: number;
-  /** The longest Retry-After it may impose (notify.max_retry_after); the dispatcher applies it. */
-  maxRetryAfterMs?: number;
-  /** Links to the dashboard (`http.public_url`): buttons in every message. */
-  links?: DashboardLinks | undefined;
 }
 
 export const SLACK_TIMEOUT_MS = DEFAULT_TIMEOUT_MS;
 
-export class SlackNotifier implements Notifier {
+export class SlackNotifier extends SettingsNotifier {
   readonly kind = "slack";
   /** A chat that people read: it gets the daily summary unless notify.daily_summary.receiver names another. */
   readonly summaryByDefault = true;
-  readonly name: string;
   readonly target: string;
-  readonly minSeverity: Severity;
-  readonly timeoutMs: number;
-  readonly maxRetryAfterMs: number | undefined;
   readonly #url: string;
-  readonly #links: DashboardLinks | undefined;
 
   constructor(cfg: SlackNotifierConfig) {
+    super(cfg);
     registerSecret(cfg.url);
     this.#url = cfg.url;
-    this.#links = cfg.links;
-    this.name = cfg.name;
     this.target = maskUrl(cfg.url);
-    this.minSeverity = cfg.minSeverity;
-    this.timeoutMs = cfg.timeoutMs ?? SLACK_TIMEOUT_MS;
-    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
   }
 
   async send(n: Notification, opts: SendOptions = {}): Promise<DeliveryResult> {
@@ -66,7 +56,7 @@ export class SlackNotifier implements Notifier {
   async sendMany(ns: Notification[], opts: SendOptions = {}): Promise<DeliveryResult> {
     let payload: SlackPayload;
     try {
-      payload = buildSlackGroupMessage(ns, { ...(opts.note ? { note: opts.note } : {}), ...(this.#links ? { links: this.#links } : {}) });
+      payload = buildSlackGroupMessage(ns, { ...(opts.note ? { note: opts.note } : {}), ...(this.links ? { links: this.links } : {}) });
     } catch (err) {
       return buildFailure("Slack message", this.name, ns, err);
     }
@@ -76,9 +66,9 @@ export class SlackNotifier implements Notifier {
   async sendTest(hostname: string): Promise<DeliveryResult> {
     let payload: SlackPayload;
     try {
-      payload = buildSlackTestMessage(hostname, Date.now(), this.#links);
+      payload = buildSlackTestMessage(hostname, Date.now(), this.links);
     } catch (err) {
-      return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test message (${redact(describeError(err))}).` };
+      return testBuildFailure("message", err);
     }
     // One attempt, for a user at a terminal: a temporary failure is theirs to try again.
     return this.post(payload, {}, ONE_SHOT_RETRY);
@@ -118,12 +108,7 @@ export class SlackNotifier implements Notifier {
       return result;
     } catch (err) {
       // Not expected (request errors are handled above); still never throw.
-      return {
-        ok: false,
-        retryable: true,
-        code: "unexpected",
-        message: `Sending to Slack (${this.target}) failed unexpectedly (${redact(describeError(err))}). ${retry()}`,
-      };
+      return unexpectedFailure(`Slack (${this.target})`, err, retry());
     }
   }
 }
@@ -135,13 +120,9 @@ export class SlackNotifier implements Notifier {
  * each URL from `webhook_url` or read from `webhook_url_file`; any URL for
  * `lookout test-notify --url`.
  */
-export const slackPlugin: ReceiverPlugin<SlackReceiverConfig> = {
-  kind: "slack",
-  configKey: `notify.${RECEIVER_LISTS.slack}`,
-  entries: (config) => config.notify.slack,
-  create: createSlackNotifier,
+export const slackPlugin: ReceiverPlugin<SlackReceiverConfig> = receiverPlugin("slack", createSlackNotifier, {
   fromUrl: (url) => new SlackNotifier({ name: "--url", url, minSeverity: "info" }),
-};
+});
 
 function createSlackNotifier(entry: SlackReceiverConfig, ctx: ReceiverContext): SlackNotifier | undefined {
   const fromFile = entry.webhook_url_file !== undefined;
@@ -162,12 +143,8 @@ function createSlackNotifier(entry: SlackReceiverConfig, ctx: ReceiverContext): 
     return undefined;
   }
   return new SlackNotifier({
-    name: ctx.name,
+    ...receiverSettings(entry, ctx),
     url: url!,
-    minSeverity: entry.min_severity,
-    timeoutMs: ctx.timeoutMs,
-    maxRetryAfterMs: ctx.maxRetryAfterMs,
-    links: ctx.links,
   });
 }
 

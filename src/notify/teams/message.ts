@@ -19,7 +19,7 @@
 import { oneLine, textBlock } from "../../escape.js";
 import type { CardTone, ChatCard } from "../chat-card.js";
 import { moreLine } from "../chat-card.js";
-import { cutEscaped, fitMessage, type Squeeze, TONE_MARKS } from "../chat-receiver.js";
+import { cutEscaped, fitMessage, type Squeeze, squeezedItems, squeezedSections, TONE_MARKS } from "../chat-receiver.js";
 import { keepEnd } from "../cut-text.js";
 
 /** Teams refuses a message of about 28 KB; a margin below it. */
@@ -101,27 +101,22 @@ function render(card: ChatCard, s: Squeeze, last: boolean): TeamsPayload {
   const fields = card.fields.slice(0, s.fields);
   for (const f of fields) body.push(rich(run(`${teamsLine(f.label, 100)}: `, { weight: "Bolder" }), run(teamsLine(f.value, last ? 200 : 1000))));
   if (card.fields.length > fields.length) body.push(rich(run(`${card.fields.length - fields.length} more fields left out`, { isSubtle: true })));
-  for (const sec of last ? card.sections.slice(0, 3) : card.sections) {
-    if (sec.code && s.codeChars === 0) continue;
+  for (const { section: sec, max } of squeezedSections(card, s, last, 8000)) {
     const inlines: TextRun[] = [];
     if (sec.title) inlines.push(run(`${teamsLine(sec.title, 200)}\n`, { weight: "Bolder" }));
-    const max = Math.min(sec.code ? s.codeChars : s.textChars, 8000);
     inlines.push(
       sec.code ? run(textBlock(keepEnd(sec.text, max, (t) => textBlock(t).length)) || " ", { fontType: "Monospace" }) : run(cutEscaped(textBlock(sec.text), max, (t) => t) || " "),
     );
     body.push(rich(...inlines));
   }
-  if (card.items.length > 0) {
-    const shown = card.items.length <= s.items + 1 ? card.items : card.items.slice(0, s.items);
-    for (const item of shown) {
-      const inlines = [run(`${TONE_MARKS[item.tone]} ${teamsLine(item.title, 300)}`, { weight: "Bolder" })];
-      if (item.facts.length > 0) inlines.push(run(`\n${item.facts.map((f) => teamsLine(f, 150)).join("\n")}`));
-      if (item.link && item.link.length <= URL_MAX) inlines.push(run(" · "), run("Open", { selectAction: { type: "Action.OpenUrl", title: "Open", url: item.link } }));
-      body.push(rich(...inlines));
-    }
-    const rest = card.items.slice(shown.length);
-    if (rest.length > 0) body.push(rich(run(teamsLine(moreLine(rest), last ? 300 : 2000))));
+  const { shown, rest } = squeezedItems(card, s);
+  for (const item of shown) {
+    const inlines = [run(`${TONE_MARKS[item.tone]} ${teamsLine(item.title, 300)}`, { weight: "Bolder" })];
+    if (item.facts.length > 0) inlines.push(run(`\n${item.facts.map((f) => teamsLine(f, 150)).join("\n")}`));
+    if (item.link && item.link.length <= URL_MAX) inlines.push(run(" · "), run("Open", { selectAction: { type: "Action.OpenUrl", title: "Open", url: item.link } }));
+    body.push(rich(...inlines));
   }
+  if (rest.length > 0) body.push(rich(run(teamsLine(moreLine(rest), last ? 300 : 2000))));
   body.push(rich(run(teamsLine(card.footer, 300), { isSubtle: true, size: "Small" })));
   const content: AdaptiveCard = {
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",

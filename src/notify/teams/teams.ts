@@ -15,16 +15,15 @@
 import { RECEIVER_LISTS, type TeamsReceiverConfig } from "../../config/schema.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import type { ChatCard } from "../chat-card.js";
-import { ChatNotifier, type ChatNotifierConfig, httpUrlProblem, jsonBody, readSecretSetting } from "../chat-receiver.js";
+import { ChatNotifier, type ChatNotifierConfig, jsonBody, readWebhookUrl, saidInQuote } from "../chat-receiver.js";
 import { type AnswerWording, type NetworkWording, serviceNoAnswerWording } from "../http-answers.js";
 import type { DeliveryResult } from "../notifier.js";
-import type { ReceiverContext, ReceiverPlugin } from "../receiver-plugin.js";
+import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { buildTeamsMessage } from "./message.js";
 
 export interface TeamsNotifierConfig extends ChatNotifierConfig {
   /** The Workflows webhook URL. */
   url: string;
-  configKey?: string;
 }
 
 const NEW_FLOW = 'In Teams, open the channel\'s ⋯ → Workflows → "Post to a channel when a webhook request is received", and put the URL it gives in';
@@ -103,44 +102,25 @@ export class TeamsNotifier extends ChatNotifier {
 
 /** Power Automate's message in a quoted JSON body, else the quote. */
 function teamsSaid(quoted: string): string {
-  if (!(quoted.startsWith('"') && quoted.endsWith('"'))) return quoted;
-  const m = (jsonBody(quoted.slice(1, -1))?.error as { message?: unknown } | undefined)?.message;
-  return typeof m === "string" && m.trim() !== "" ? JSON.stringify(m.replace(/[\p{Cc}\u2028\u2029]+/gu, " ").slice(0, 200)) : quoted;
+  return saidInQuote(quoted, (b) => (b.error as { message?: unknown } | undefined)?.message);
 }
 
 // ---------------------------------------------------------------- from config
 
 /** Teams' plugin: `notify.teams` entries, each URL from `webhook_url` or `webhook_url_file`. */
-export const teamsPlugin: ReceiverPlugin<TeamsReceiverConfig> = {
-  kind: "teams",
-  configKey: `notify.${RECEIVER_LISTS.teams}`,
-  entries: (config) => config.notify.teams,
-  create: createTeamsNotifier,
-};
+export const teamsPlugin: ReceiverPlugin<TeamsReceiverConfig> = receiverPlugin("teams", createTeamsNotifier);
 
 function createTeamsNotifier(entry: TeamsReceiverConfig, ctx: ReceiverContext): TeamsNotifier | undefined {
-  const fromFile = entry.webhook_url_file !== undefined;
-  const url = readSecretSetting(entry.webhook_url, entry.webhook_url_file, { value: "webhook_url", file: "webhook_url_file", what: "the workflow's webhook URL" }, ctx);
-  if (url === undefined) return undefined;
-  registerSecret(url);
-  const key = `${ctx.key}.${fromFile ? "webhook_url_file" : "webhook_url"}`;
-  const problem = httpUrlProblem(url, key, "https://….logic.azure.com/workflows/…/triggers/manual/paths/invoke?…", fromFile);
-  if (problem) {
-    ctx.problems.push(problem);
-    return undefined;
-  }
+  const read = readWebhookUrl(entry, "the workflow's webhook URL", "https://….logic.azure.com/workflows/…/triggers/manual/paths/invoke?…", ctx);
+  if (read === undefined) return undefined;
+  const { url, key } = read;
   const host = new URL(url).hostname;
   if (/(^|\.)(outlook\.office\.com|outlook\.office365\.com)$/.test(host) || /\.webhook\.office\.com$/.test(host)) {
     ctx.problems.push(`${key}: an Office 365 connector URL; Microsoft retired those connectors. ${NEW_FLOW} ${ctx.key}.webhook_url (or webhook_url_file).`);
     return undefined;
   }
   return new TeamsNotifier({
-    name: ctx.name,
+    ...receiverSettings(entry, ctx),
     url,
-    minSeverity: entry.min_severity,
-    timeoutMs: ctx.timeoutMs,
-    maxRetryAfterMs: ctx.maxRetryAfterMs,
-    links: ctx.links,
-    configKey: ctx.key,
   });
 }

@@ -15,7 +15,7 @@
 import { oneLine, textBlock } from "../../escape.js";
 import type { ChatCard } from "../chat-card.js";
 import { moreLine } from "../chat-card.js";
-import { cutEscaped, fitMessage, type Squeeze, TONE_MARKS } from "../chat-receiver.js";
+import { cutEscaped, fitMessage, type Squeeze, squeezedItems, squeezedSections, TONE_MARKS } from "../chat-receiver.js";
 import { keepEnd } from "../cut-text.js";
 
 /** Characters of text after entity parsing. */
@@ -66,24 +66,17 @@ function render(card: ChatCard, s: Squeeze, last: boolean): string {
     if (card.fields.length > fields.length) rows.push(`<i>${card.fields.length - fields.length} more fields left out</i>`);
     parts.push(rows.join("\n"));
   }
-  for (const sec of last ? card.sections.slice(0, 3) : card.sections) {
+  for (const { section: sec, max } of squeezedSections(card, s, last, 3500)) {
     const head = sec.title ? `<b>${line(sec.title, 200)}</b>\n` : "";
-    if (sec.code) {
-      if (s.codeChars > 0) parts.push(head + pre(sec.text, Math.min(s.codeChars, 3500)));
-    } else {
-      parts.push(head + block(sec.text, Math.min(s.textChars, 3500)));
-    }
+    parts.push(head + (sec.code ? pre(sec.text, max) : block(sec.text, max)));
   }
-  if (card.items.length > 0) {
-    const shown = card.items.length <= s.items + 1 ? card.items : card.items.slice(0, s.items);
-    for (const item of shown) {
-      const rows = [`${TONE_MARKS[item.tone]} <b>${line(item.title, 300)}</b>`, ...item.facts.map((f) => line(f, 150))];
-      if (item.link) rows[rows.length - 1] += ` · <a href="${href(item.link)}">Open</a>`;
-      parts.push(rows.join("\n"));
-    }
-    const rest = card.items.slice(shown.length);
-    if (rest.length > 0) parts.push(line(moreLine(rest), last ? 300 : 1000));
+  const { shown, rest } = squeezedItems(card, s);
+  for (const item of shown) {
+    const rows = [`${TONE_MARKS[item.tone]} <b>${line(item.title, 300)}</b>`, ...item.facts.map((f) => line(f, 150))];
+    if (item.link) rows[rows.length - 1] += ` · <a href="${href(item.link)}">Open</a>`;
+    parts.push(rows.join("\n"));
   }
+  if (rest.length > 0) parts.push(line(moreLine(rest), last ? 300 : 1000));
   parts.push(`<i>${line(card.footer, 300)}</i>`);
   if (card.links.length > 0) parts.push(card.links.map((l) => `<a href="${href(l.url)}">${escapeTelegram(l.text)}</a>`).join(" · "));
   if (!last) return parts.join("\n\n");

@@ -14,10 +14,10 @@
 import { RECEIVER_LISTS, type TelegramReceiverConfig } from "../../config/schema.js";
 import { registerSecret } from "../../secrets.js";
 import type { ChatCard } from "../chat-card.js";
-import { ChatNotifier, type ChatNotifierConfig, httpUrlProblem, jsonBody, readSecretSetting } from "../chat-receiver.js";
+import { ChatNotifier, type ChatNotifierConfig, httpUrlProblem, jsonBody, readSecretSetting, saidInQuote } from "../chat-receiver.js";
 import { type AnswerWording, type NetworkWording, serviceNoAnswerWording } from "../http-answers.js";
 import type { JsonAnswer } from "../post-json.js";
-import type { ReceiverContext, ReceiverPlugin } from "../receiver-plugin.js";
+import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { buildTelegramMessage } from "./message.js";
 
 export const TELEGRAM_API_URL = "https://api.telegram.org";
@@ -28,7 +28,6 @@ export interface TelegramNotifierConfig extends ChatNotifierConfig {
   threadId?: number | undefined;
   /** The Bot API server; default https://api.telegram.org. */
   apiUrl?: string | undefined;
-  configKey?: string;
 }
 
 /** Telegram's descriptions as codes (the result's `code`). */
@@ -138,20 +137,13 @@ export class TelegramNotifier extends ChatNotifier {
 
 /** Telegram's description in a quoted JSON body (`"Bad Request: chat not found"`), else the quote. */
 function telegramSaid(quoted: string): string {
-  if (!(quoted.startsWith('"') && quoted.endsWith('"'))) return quoted;
-  const d = jsonBody(quoted.slice(1, -1))?.description;
-  return typeof d === "string" && d.trim() !== "" ? JSON.stringify(d.replace(/[\p{Cc}\u2028\u2029]+/gu, " ").slice(0, 200)) : quoted;
+  return saidInQuote(quoted, (b) => b.description);
 }
 
 // ---------------------------------------------------------------- from config
 
 /** Telegram's plugin: `notify.telegram` entries, each bot token from `bot_token` or `bot_token_file`. */
-export const telegramPlugin: ReceiverPlugin<TelegramReceiverConfig> = {
-  kind: "telegram",
-  configKey: `notify.${RECEIVER_LISTS.telegram}`,
-  entries: (config) => config.notify.telegram,
-  create: createTelegramNotifier,
-};
+export const telegramPlugin: ReceiverPlugin<TelegramReceiverConfig> = receiverPlugin("telegram", createTelegramNotifier);
 
 function createTelegramNotifier(entry: TelegramReceiverConfig, ctx: ReceiverContext): TelegramNotifier | undefined {
   const before = ctx.problems.length;
@@ -170,15 +162,10 @@ function createTelegramNotifier(entry: TelegramReceiverConfig, ctx: ReceiverCont
   if (!/^(-?\d+|@\w{4,})$/.test(entry.chat_id)) ctx.problems.push(`${ctx.key}.chat_id: expected a chat id like -1001234567890, or a channel's @name`);
   if (token === undefined || ctx.problems.length > before) return undefined;
   return new TelegramNotifier({
-    name: ctx.name,
+    ...receiverSettings(entry, ctx),
     botToken: token,
     chatId: entry.chat_id,
     threadId: entry.message_thread_id,
     apiUrl: entry.api_url,
-    minSeverity: entry.min_severity,
-    timeoutMs: ctx.timeoutMs,
-    maxRetryAfterMs: ctx.maxRetryAfterMs,
-    links: ctx.links,
-    configKey: ctx.key,
   });
 }

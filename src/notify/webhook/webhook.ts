@@ -8,68 +8,57 @@
  * masked, and never appear in a message or a log line.
  */
 import type { LoadedConfig } from "../../config/load.js";
-import { RECEIVER_LISTS, type Severity, type WebhookReceiverConfig } from "../../config/schema.js";
-import { describeError } from "../../errors.js";
+import type { WebhookReceiverConfig } from "../../config/schema.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
-import { maskUrl, redact, registerSecret } from "../../secrets.js";
-import { readHeaders, registerHeaderSecret } from "../headers.js";
+import { maskUrl, registerSecret } from "../../secrets.js";
+import { readUrlAndHeaders, registerHeaderSecret } from "../headers.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue, isHttpUrl } from "../http-values.js";
-import type { DashboardLinks } from "../links.js";
-import { buildFailure, DEFAULT_TIMEOUT_MS, type DeliveryResult, type Notifier, type SendOptions, withNote } from "../notifier.js";
+import {
+  buildFailure,
+  DEFAULT_TIMEOUT_MS,
+  type DeliveryResult,
+  type ReceiverSettings,
+  type SendOptions,
+  SettingsNotifier,
+  testBuildFailure,
+  unexpectedFailure,
+  withNote,
+} from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
-import { createAllReceivers, type ReceiverContext, type ReceiverPlugin } from "../receiver-plugin.js";
+import { createAllReceivers, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { type AlertmanagerWebhook, alertmanagerPayload } from "./alertmanager.js";
 import { resultFromNetworkError, type WebhookContext, webhookResultFromResponse } from "./answers.js";
 
-export interface WebhookNotifierConfig {
-  name: string;
+export interface WebhookNotifierConfig extends ReceiverSettings {
   url: string;
   /** Extra headers (auth tokens), values already resolved (env expanded, files read). */
   headers: Record<string, string>;
-  minSeverity: Severity;
-  /** Limit of one attempt, answer included (notify.timeout). Default 30 s. */
-  timeoutMs?: number;
-  /** The longest Retry-After it may impose (notify.max_retry_after); the dispatcher applies it. */
-  maxRetryAfterMs?: number;
-  /** Its config entry, for messages: `notify.webhooks[0]`. */
-  configKey?: string;
-  /** Links to the dashboard (`http.public_url`): `generatorURL`, `externalURL` and `silence_url` in every body. */
-  links?: DashboardLinks | undefined;
 }
 
 export const WEBHOOK_TIMEOUT_MS = DEFAULT_TIMEOUT_MS;
 
 import { USER_AGENT } from "../../version.js";
 
-export class WebhookNotifier implements Notifier {
+export class WebhookNotifier extends SettingsNotifier {
   readonly kind = "webhook";
   /** A machine's intake (a pager, a ticket system): it gets the daily summary only when notify.daily_summary.receiver names it. */
   readonly summaryByDefault = false;
-  readonly name: string;
   readonly target: string;
-  readonly minSeverity: Severity;
-  readonly timeoutMs: number;
-  readonly maxRetryAfterMs: number | undefined;
   /** The names of the configured headers (values are secrets and not kept in sight). */
   readonly headerNames: string[];
   readonly #url: string;
   readonly #headers: Record<string, string>;
   readonly #context: WebhookContext;
-  readonly #links: DashboardLinks | undefined;
 
   constructor(cfg: WebhookNotifierConfig) {
+    super(cfg);
     registerSecret(cfg.url);
     for (const value of Object.values(cfg.headers)) registerHeaderSecret(value);
     this.#url = cfg.url;
     this.#headers = { ...cfg.headers };
-    this.#links = cfg.links;
-    this.name = cfg.name;
     this.target = maskUrl(cfg.url);
-    this.minSeverity = cfg.minSeverity;
-    this.timeoutMs = cfg.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
-    this.maxRetryAfterMs = cfg.maxRetryAfterMs;
     this.headerNames = Object.keys(cfg.headers);
     this.#context = { name: this.name, target: this.target, headerNames: this.headerNames, key: cfg.configKey ?? "notify.webhooks" };
   }
@@ -87,7 +76,7 @@ export class WebhookNotifier implements Notifier {
     let payload: AlertmanagerWebhook;
     try {
       const [first, ...rest] = ns;
-      payload = alertmanagerPayload(first ? [withNote(first, opts.note), ...rest] : [], { receiver: this.name, links: this.#links });
+      payload = alertmanagerPayload(first ? [withNote(first, opts.note), ...rest] : [], { receiver: this.name, links: this.links });
     } catch (err) {
       return buildFailure("webhook body", this.name, ns, err);
     }
@@ -98,9 +87,9 @@ export class WebhookNotifier implements Notifier {
     let payload: AlertmanagerWebhook;
     const n = webhookTestNotification(hostname, Date.now(), this.name);
     try {
-      payload = alertmanagerPayload([n], { receiver: this.name, links: this.#links, silenceLinks: false });
+      payload = alertmanagerPayload([n], { receiver: this.name, links: this.links, silenceLinks: false });
     } catch (err) {
-      return { ok: false, retryable: false, code: "build_failed", message: `Lookout could not build the test body (${redact(describeError(err))}).` };
+      return testBuildFailure("body", err);
     }
     // One attempt, for a user at a terminal: a temporary failure is theirs to try again.
     return this.post(payload, n.id, ONE_SHOT_RETRY);
@@ -144,12 +133,7 @@ export class WebhookNotifier implements Notifier {
       return webhookResultFromResponse(answer, ctx, Date.now(), retry);
     } catch (err) {
       // Not expected (request errors are handled above); still never throw.
-      return {
-        ok: false,
-        retryable: true,
-        code: "unexpected",
-        message: `Sending to the webhook ${this.name} (${this.target}) failed unexpectedly (${redact(describeError(err))}). ${retry()}`,
-      };
+      return unexpectedFailure(`the webhook ${this.name} (${this.target})`, err, retry());
     }
   }
 }
@@ -186,12 +170,7 @@ export function webhookTestNotification(hostname: string, now: number, receiver:
 // ---------------------------------------------------------------- from config
 
 /** The webhooks' plugin: `notify.webhooks` entries, each URL checked and its headers resolved (header_files read). */
-export const webhookPlugin: ReceiverPlugin<WebhookReceiverConfig> = {
-  kind: "webhook",
-  configKey: `notify.${RECEIVER_LISTS.webhook}`,
-  entries: (config) => config.notify.webhooks,
-  create: createWebhookNotifier,
-};
+export const webhookPlugin: ReceiverPlugin<WebhookReceiverConfig> = receiverPlugin("webhook", createWebhookNotifier);
 
 /** The configured webhooks (`notify.webhooks`), headers resolved. Throws ConfigError on a bad URL, header or unreadable header file. */
 export function createWebhookNotifiers(loaded: LoadedConfig): WebhookNotifier[] {
@@ -199,33 +178,11 @@ export function createWebhookNotifiers(loaded: LoadedConfig): WebhookNotifier[] 
 }
 
 function createWebhookNotifier(r: WebhookReceiverConfig, ctx: ReceiverContext): WebhookNotifier | undefined {
-  const { key, problems } = ctx;
-  const before = problems.length;
-  // Secrets from the start, so no later problem can show them.
-  registerSecret(r.url);
-  for (const value of Object.values(r.headers)) registerHeaderSecret(value);
-
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(r.url);
-  } catch {
-    problems.push(`${key}.url: expected a URL like https://example.com/alerts, got a value that is not a URL (${r.url.length} characters)`);
-  }
-  if (parsed && parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    problems.push(`${key}.url: expected an http:// or https:// URL, got a ${parsed.protocol} URL`);
-  }
-
-  const headers = readHeaders(r, ctx);
-
-  if (problems.length > before) return undefined;
+  const headers = readUrlAndHeaders(r, ctx, { expected: "a URL like https://example.com/alerts" });
+  if (headers === undefined) return undefined;
   return new WebhookNotifier({
-    name: ctx.name,
+    ...receiverSettings(r, ctx),
     url: r.url,
     headers,
-    minSeverity: r.min_severity,
-    configKey: key,
-    timeoutMs: ctx.timeoutMs,
-    maxRetryAfterMs: ctx.maxRetryAfterMs,
-    links: ctx.links,
   });
 }
