@@ -234,9 +234,10 @@ describe("a receiver that answers after the time limit", () => {
     expect(r.calls.map((c) => c.opts.timeoutMs)).toEqual([30_000, 60_000]);
   });
 
-  it("on the wire: one that always answers after 400 ms with a 250 ms limit gets 2 copies, not one per retry until give-up", async () => {
-    slack.respondBy(() => ({ status: 200, body: "ok", delayMs: 400 }));
-    const { outbox, dispatcher, enqueue } = setup([new SlackNotifier({ name: "team", url: slack.url, minSeverity: "warning", timeoutMs: 250 })]);
+  it("on the wire: one that always answers after 800 ms with a 500 ms limit gets 2 copies, not one per retry until give-up", async () => {
+    // Margins of 300 ms (the first attempt's limit) and 200 ms (the second's, twice as long) for a busy machine.
+    slack.respondBy(() => ({ status: 200, body: "ok", delayMs: 800 }));
+    const { outbox, dispatcher, enqueue } = setup([new SlackNotifier({ name: "team", url: slack.url, minSeverity: "warning", timeoutMs: 500 })]);
     enqueue([note("a")]);
     // Room for a busy machine: drain returns as soon as the outbox is empty.
     await dispatcher.drain(Date.now() + 20_000);
