@@ -615,10 +615,10 @@ export class DockerCollector implements Collector {
     return found;
   }
 
-  /** A cycle's samples from what the tracker knows now; `listed` are the containers there (stats are swept for the running ones). */
   /** When the last collect that reached Docker found the containers (ms); container_last_seen. */
   private lastReportAt: number | null = null;
 
+  /** A cycle's samples from what the tracker knows now; `listed` are the containers there (stats are swept for the running ones). */
   private async report(now: number, ctx: CollectContext, listed: ReadonlySet<string>, found: readonly string[]): Promise<CollectResult> {
     this.lastReportAt = now;
     if (ctx.reason === "interval") {
