@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { type LoadedConfig, loadConfig } from "../config/load.js";
 import { oneLine } from "../escape.js";
+import { setProcessLocale } from "../i18n/current.js";
 import { buildReceivers } from "../notify/registry.js";
 
 export interface GlobalOptions {
@@ -17,6 +18,7 @@ export interface GlobalOptions {
 export function loadFromCommand(cmd: Command): LoadedConfig {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const loaded = loadConfig({ configPath: opts.config, dataDir: opts.dataDir });
+  setProcessLocale(loaded.config.locale);
   const { warnings } = buildReceivers(loaded);
   for (const w of [...loaded.warnings, ...warnings]) process.stderr.write(`warning: ${oneLine(w)}\n`);
   return loaded;

@@ -16,12 +16,14 @@ import { alertmanagerConfig } from "../../export/alertmanager.js";
 import { grafanaDashboard } from "../../export/grafana.js";
 import { prometheusRules } from "../../export/prometheus-rules.js";
 import { promDuration } from "../../export/promql.js";
+import { setProcessLocale } from "../../i18n/current.js";
 import { redact, registerSecret } from "../../secrets.js";
 import type { GlobalOptions } from "../context.js";
 
 function load(cmd: Command): LoadedConfig {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const loaded = loadConfig({ configPath: opts.config, dataDir: opts.dataDir });
+  setProcessLocale(loaded.config.locale);
   for (const r of loaded.config.notify.slack) registerSecret(r.webhook_url);
   for (const r of loaded.config.notify.webhooks) {
     registerSecret(r.url);
