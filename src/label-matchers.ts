@@ -5,7 +5,7 @@
  * counts as the empty string, so `mount=*` also holds for an alert without a
  * mount while `mount=/data` does not.
  */
-import { UsageError } from "./errors.js";
+import { type Said, said, sayIn, UsageError } from "./errors.js";
 import { globToRegExp } from "./glob.js";
 
 export interface LabelMatcher {
@@ -36,15 +36,23 @@ const NAME_RE = /^[A-Za-z0-9_.\-/]+$/;
 
 /**
  * What is wrong with a matcher's text, completing "KEY: …" (the caller adds the
- * value), or undefined when it is fine.
+ * value), or undefined when it is fine. English; `matcherSaid` is the same as a
+ * catalogue key, for a message in the config's language.
  */
 export function matcherProblem(text: string): string | undefined {
+  const s = matcherSaid(text);
+  return s === undefined ? undefined : sayIn(s);
+}
+
+/** `matcherProblem` as a catalogue text not rendered yet. */
+export function matcherSaid(text: string): Said | undefined {
+  const example = MATCHER_EXAMPLE;
   const eq = text.indexOf("=");
-  if (eq < 0) return `expected ${MATCHER_EXAMPLE}`;
+  if (eq < 0) return said("config.matcher", { example });
   const name = text.slice(0, eq).trim();
-  if (name === "") return `expected ${MATCHER_EXAMPLE} (the label name before "=" is missing)`;
-  if (/[!~=<>]$/.test(name)) return `expected ${MATCHER_EXAMPLE} (only "=" with a glob is supported, not "${name.slice(-1)}=")`;
-  if (!NAME_RE.test(name)) return `expected ${MATCHER_EXAMPLE} (a label name holds only letters, digits and _ . - /)`;
+  if (name === "") return said("config.matcher.noName", { example });
+  if (/[!~=<>]$/.test(name)) return said("config.matcher.operator", { example, operator: `${name.slice(-1)}=` });
+  if (!NAME_RE.test(name)) return said("config.matcher.nameChars", { example });
   return undefined;
 }
 

@@ -5,6 +5,8 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError, describeError, LookoutError } from "../errors.js";
 import { oneLine, textBlock } from "../escape.js";
+import { processMessages } from "../i18n/current.js";
+import { type Messages, messages } from "../i18n/messages.js";
 import { redact } from "../secrets.js";
 import { VERSION } from "../version.js";
 // The commands' definitions only: each one imports its code when it runs (lazy.ts).
@@ -75,12 +77,14 @@ export async function main(argv: string[]): Promise<number> {
 
 /**
  * The error as the user sees it: one line (a bad config: one line per problem
- * under it), machine text in it escaped, secrets masked, no stack.
+ * under it), machine text in it escaped, secrets masked, no stack; in the
+ * process's language (a bad config: in the language its problems are written in).
  */
-export function errorText(err: unknown): string {
+export function errorText(err: unknown, m: Messages = processMessages()): string {
   if (err instanceof ConfigError) {
-    return [`lookout: ${err.source}: invalid configuration`, ...err.problems.map((p) => `  ${p}`)].map((l) => oneLine(redact(l))).join("\n") + "\n";
+    const frame = messages(err.locale);
+    return [frame.t("error.frame", { message: err.head() }), ...err.problems.map((p) => `  ${p}`)].map((l) => oneLine(redact(l))).join("\n") + "\n";
   }
-  const message = oneLine(redact(describeError(err)));
-  return err instanceof LookoutError ? `lookout: ${message}\n` : `lookout: internal error: ${message}\n`;
+  const message = oneLine(redact(describeError(err, m)));
+  return m.t(err instanceof LookoutError ? "error.frame" : "error.frame.internal", { message }) + "\n";
 }

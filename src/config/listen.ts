@@ -5,6 +5,7 @@
  * server may run without a token (http/settings.ts).
  */
 import { isIP } from "node:net";
+import { type Said, said, sayIn } from "../errors.js";
 
 export const DEFAULT_LISTEN = "127.0.0.1:9817";
 export const LISTEN_EXAMPLE = "127.0.0.1:9817, [::1]:9817, 0.0.0.0:9817 or :9817";
@@ -15,17 +16,24 @@ export interface ListenAddress {
   port: number;
 }
 
-/** The address of `text`, or a problem that completes "http.listen: …". */
-export function parseListen(text: string): ListenAddress | { problem: string } {
+/**
+ * The address of `text`, or a problem that completes "http.listen: …": in
+ * English (`problem`) and as a catalogue key (`said`), for the config's language.
+ */
+export function parseListen(text: string): ListenAddress | { problem: string; said: Said } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
-  const problem = { problem: `expected HOST:PORT like ${LISTEN_EXAMPLE}` };
+  const problem = problemOf(said("config.listen.hostPort", { example: LISTEN_EXAMPLE }));
   if (!m) return problem;
   const port = Number(m[3]);
-  if (!(port >= 0 && port <= 65535)) return { problem: `expected a port from 1 to 65535 (${LISTEN_EXAMPLE})` };
+  if (!(port >= 0 && port <= 65535)) return problemOf(said("config.listen.port", { example: LISTEN_EXAMPLE }));
   if (m[1] !== undefined) return isIP(m[1]) === 6 ? { host: m[1], port } : problem;
   const host = m[2]!;
   if (host === "" || host === "localhost" || isIP(host) === 4) return { host, port };
-  return { problem: `expected an IP address, localhost or nothing before the port (${LISTEN_EXAMPLE}); a host name is not resolved` };
+  return problemOf(said("config.listen.host", { example: LISTEN_EXAMPLE }));
+}
+
+function problemOf(s: Said): { problem: string; said: Said } {
+  return { problem: sayIn(s), said: s };
 }
 
 /** Only this machine can reach it: 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z), localhost. */

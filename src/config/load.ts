@@ -8,10 +8,11 @@ import { hostname as osHostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
-import { ConfigError } from "../errors.js";
-import { isLocale, LOCALES } from "../i18n/messages.js";
+import { BUILT_IN, ConfigError } from "../errors.js";
+import { DEFAULT_LOCALE, isLocale, LOCALES, type Locale, type MessageKey, type Messages, messages } from "../i18n/messages.js";
 import { registerSecret } from "../secrets.js";
 import { parseListen } from "./listen.js";
+import { issueText } from "./problems.js";
 import { configSchema, type LookoutConfig, RECEIVER_LISTS, receiverName } from "./schema.js";
 
 export const DEFAULT_CONFIG_PATHS = ["./lookout.yaml", "/etc/lookout/lookout.yaml"];
@@ -63,7 +64,8 @@ export function findConfigPath(opts: LoadOptions): string | null {
   if (explicit) {
     const p = resolve(explicit);
     if (!existsSync(p)) {
-      throw new ConfigError([`config file not found: ${p} (create one with: lookout init ${explicit})`], explicit);
+      const m = messages(localeFromEnv(env));
+      throw new ConfigError([m.t("config.notFound", { path: p, given: explicit })], explicit, m.locale);
     }
     return p;
   }
@@ -74,26 +76,39 @@ export function findConfigPath(opts: LoadOptions): string | null {
   return null;
 }
 
+/**
+ * The language of the config's problems, as soon as it can be told: LOOKOUT_LOCALE, else the file's own `locale:`
+ * (read before validation, so a Korean config with a mistake is told of it in Korean), else English.
+ */
+function localeFromEnv(env: NodeJS.ProcessEnv, raw?: unknown): Locale {
+  const fromEnv = env.LOOKOUT_LOCALE?.trim();
+  if (isLocale(fromEnv)) return fromEnv;
+  const fromFile = raw !== null && typeof raw === "object" ? (raw as { locale?: unknown }).locale : undefined;
+  return isLocale(fromFile) ? fromFile : DEFAULT_LOCALE;
+}
+
 export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const path = findConfigPath(opts);
   let raw: unknown = {};
   let text = "";
   if (path) {
-    const read = readSmallFile(path, MAX_CONFIG_BYTES);
-    if (!read.ok) throw new ConfigError([`cannot read the file: ${read.problem}; ${read.fix ?? "check the path and its permissions"}`], path);
+    const m = messages(localeFromEnv(env));
+    const read = readSmallFile(path, MAX_CONFIG_BYTES, m);
+    if (!read.ok) throw new ConfigError([m.t("config.cannotRead", { problem: read.problem, fix: read.fix ?? m.t("file.fix.permissions") })], path, m.locale);
     text = read.text;
-    raw = parseYaml(text, path);
+    raw = parseYaml(text, path, m);
   }
-  const source = path ?? "built-in defaults";
+  const source = path ?? BUILT_IN;
+  const m = messages(localeFromEnv(env, raw));
   const problems: string[] = [];
-  const expanded = expandEnv(raw, [], env, problems);
-  if (problems.length > 0) throw configError(problems, source);
+  const expanded = expandEnv(raw, [], env, problems, m);
+  if (problems.length > 0) throw configError(problems, source, m);
 
   // jitless: zod would otherwise compile a fast path for each object schema with `new Function`, which costs more
   // (~10 ms of a `lookout check`) than it saves on the one parse a process makes of its config.
   const parsed = configSchema.safeParse(expanded, { jitless: true });
-  if (!parsed.success) throw configError(formatIssues(parsed.error.issues, expanded), source);
+  if (!parsed.success) throw configError(formatIssues(parsed.error.issues, expanded, m), source, m);
   const config = parsed.data;
   // The HTTP token is a secret from here on (the log, error messages, the API's answers mask it).
   registerSecret(config.http.auth_token?.trim());
@@ -101,14 +116,16 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const envListen = env.LOOKOUT_HTTP_LISTEN?.trim();
   if (envListen) {
     const a = parseListen(envListen);
-    if ("problem" in a) throw configError([`LOOKOUT_HTTP_LISTEN (overrides http.listen): ${a.problem}, got ${JSON.stringify(envListen)}`], source);
+    if ("problem" in a) throw configError([m.t("config.env.listen", { problem: m.t(a.said.key, a.said.params), value: JSON.stringify(envListen) })], source, m);
     config.http.listen = envListen;
   }
 
   // LOOKOUT_LOCALE beats locale (a container's language without a config file).
   const envLocale = env.LOOKOUT_LOCALE?.trim();
   if (envLocale) {
-    if (!isLocale(envLocale)) throw configError([`LOOKOUT_LOCALE (overrides locale): expected ${LOCALES.join(" or ")}, got ${JSON.stringify(envLocale)}`], source);
+    if (!isLocale(envLocale)) {
+      throw configError([m.t("config.env.locale", { first: LOCALES.slice(0, -1).join(", "), last: LOCALES.at(-1)!, value: JSON.stringify(envLocale) })], source, m);
+    }
     config.locale = envLocale;
   }
 
@@ -123,8 +140,8 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     config.notify.slack.push(entry);
     fromEnvironment.set(entry, "LOOKOUT_SLACK_WEBHOOK_URL");
   }
-  problems.push(...receiverProblems(config));
-  if (problems.length > 0) throw configError(problems, source);
+  problems.push(...receiverProblems(config, m));
+  if (problems.length > 0) throw configError(problems, source, m);
 
   if (path && text) {
     const literalUrl = rawHoldsLiteralWebhook(raw);
@@ -150,26 +167,28 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
 }
 
 /** Receivers must have distinct names, and every route must name one of them. */
-function receiverProblems(config: LookoutConfig): string[] {
+function receiverProblems(config: LookoutConfig, m: Messages): string[] {
   const problems: string[] = [];
   const names = new Map<string, string>();
   const add = (name: string, key: string) => {
     const other = names.get(name);
-    if (other !== undefined) problems.push(`${key}.name: "${name}" is also the name of ${other}; give each receiver its own name`);
+    if (other !== undefined) problems.push(m.t("config.receiver.sameName", { key, name, other }));
     else names.set(name, key);
   };
   for (const [kind, list] of Object.entries(RECEIVER_LISTS)) {
     for (const [i, r] of config.notify[list].entries()) add(receiverName(kind, r, i), `notify.${list}[${i}]`);
   }
   const lists = Object.values(RECEIVER_LISTS).map((list) => `notify.${list}`);
-  const words = (conjunction: string) => (lists.length > 1 ? `${lists.slice(0, -1).join(", ")} ${conjunction} ${lists.at(-1)}` : lists.join(""));
+  const words = (conjunction: "config.words.and" | "config.words.or") =>
+    lists.length > 1 ? m.t(conjunction, { first: lists.slice(0, -1).join(", "), last: lists.at(-1)! }) : lists.join("");
   const mustName = (receiver: string, key: string) => {
     if (names.has(receiver)) return;
     const known = [...names.keys()];
+    const lists = words("config.words.or");
     problems.push(
-      `${key}: no receiver is named "${receiver}" (` +
-        (known.length > 0 ? `the receivers are ${known.join(", ")}` : `${words("and")} are empty`) +
-        `); give the receiver a name: in ${words("or")}, or use one of those`,
+      known.length > 0
+        ? m.t("config.route.noReceiver", { key, name: receiver, receivers: known.join(", "), lists })
+        : m.t("config.route.noReceivers", { key, name: receiver, all: words("config.words.and"), lists }),
     );
   };
   for (const [i, route] of config.notify.routes.entries()) mustName(route.receiver, `notify.routes[${i}].receiver`);
@@ -213,7 +232,7 @@ export type FileRead = { ok: true; text: string } | { ok: false; problem: string
  * writer), a directory or a huge file. Links are followed. Never throws; the
  * problem says what the file is, never what it holds.
  */
-export function readSmallFile(path: string, maxBytes: number): FileRead {
+export function readSmallFile(path: string, maxBytes: number, m: Messages = messages(DEFAULT_LOCALE)): FileRead {
   let fd: number;
   try {
     fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
@@ -222,8 +241,8 @@ export function readSmallFile(path: string, maxBytes: number): FileRead {
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) return { ok: false, problem: `it is ${kindOf(st)}, not a regular file`, fix: "give the path of a regular file" };
-    if (st.size > maxBytes) return { ok: false, problem: `it is larger than ${sizeText(maxBytes)} (${st.size} bytes)`, fix: "check that it is the right file" };
+    if (!st.isFile()) return { ok: false, problem: m.t("file.notRegular", { kind: m.t(kindOf(st)) }), fix: m.t("file.fix.regular") };
+    if (st.size > maxBytes) return { ok: false, problem: m.t("file.tooLarge", { limit: sizeText(maxBytes), bytes: st.size }), fix: m.t("file.fix.rightFile") };
     // At most maxBytes + 1, whatever the size said: a file that grows meanwhile is still refused.
     const buf = Buffer.alloc(maxBytes + 1);
     let length = 0;
@@ -231,7 +250,7 @@ export function readSmallFile(path: string, maxBytes: number): FileRead {
       const n = readSync(fd, buf, length, buf.length - length, null);
       if (n === 0) break;
       length += n;
-      if (length > maxBytes) return { ok: false, problem: `it is larger than ${sizeText(maxBytes)}`, fix: "check that it is the right file" };
+      if (length > maxBytes) return { ok: false, problem: m.t("file.tooLarge.grew", { limit: sizeText(maxBytes) }), fix: m.t("file.fix.rightFile") };
     }
     return { ok: true, text: buf.subarray(0, length).toString("utf8") };
   } catch (err) {
@@ -241,13 +260,13 @@ export function readSmallFile(path: string, maxBytes: number): FileRead {
   }
 }
 
-function kindOf(st: Stats): string {
-  if (st.isDirectory()) return "a directory";
-  if (st.isCharacterDevice()) return "a character device";
-  if (st.isBlockDevice()) return "a block device";
-  if (st.isFIFO()) return "a FIFO";
-  if (st.isSocket()) return "a socket";
-  return "something else";
+function kindOf(st: Stats): MessageKey {
+  if (st.isDirectory()) return "file.kind.directory";
+  if (st.isCharacterDevice()) return "file.kind.charDevice";
+  if (st.isBlockDevice()) return "file.kind.blockDevice";
+  if (st.isFIFO()) return "file.kind.fifo";
+  if (st.isSocket()) return "file.kind.socket";
+  return "file.kind.unknown";
 }
 
 function sizeText(bytes: number): string {
@@ -268,11 +287,11 @@ export function readSecretFile(file: string, key: string, what: string): string 
   return text;
 }
 
-/** The ConfigError of `problems`, at most MAX_PROBLEMS of them listed and the rest counted. */
-export function configError(problems: string[], source: string): ConfigError {
-  if (problems.length <= MAX_PROBLEMS) return new ConfigError(problems, source);
+/** The ConfigError of `problems` (written in `m`'s language), at most MAX_PROBLEMS of them listed and the rest counted. */
+export function configError(problems: string[], source: string, m: Messages = messages(DEFAULT_LOCALE)): ConfigError {
+  if (problems.length <= MAX_PROBLEMS) return new ConfigError(problems, source, m.locale);
   const more = problems.length - MAX_PROBLEMS;
-  return new ConfigError([...problems.slice(0, MAX_PROBLEMS), `… and ${more} more problem${more === 1 ? "" : "s"}: fix these and run lookout check again`], source);
+  return new ConfigError([...problems.slice(0, MAX_PROBLEMS), m.plural("config.more", more)], source, m.locale);
 }
 
 /** Whether the file itself (not the environment) holds a webhook URL. */
@@ -282,20 +301,15 @@ function rawHoldsLiteralWebhook(raw: unknown): boolean {
   return entries.some((e) => typeof (e as { webhook_url?: unknown })?.webhook_url === "string" && !(e as { webhook_url: string }).webhook_url.includes("${"));
 }
 
-function parseYaml(text: string, path: string): unknown {
+function parseYaml(text: string, path: string, m: Messages): unknown {
   // uniqueKeys: yaml checks each key against every other key of its mapping (quadratic: 20,000 keys took
   // seconds); keys are checked here instead, with a Set per mapping.
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false, lineCounter });
-  const where = (offset: number | undefined): string => {
-    if (offset === undefined) return "somewhere";
-    const pos = lineCounter.linePos(offset);
-    return `line ${pos.line}, column ${pos.col}`;
-  };
-  const problems = doc.errors.map((e) => {
-    const pos = e.linePos?.[0];
-    return `${pos ? `line ${pos.line}, column ${pos.col}` : "somewhere"}: not valid YAML: ${e.message.split("\n")[0]}`;
-  });
+  const at = (pos: { line: number; col: number } | undefined): string => (pos ? m.t("config.yaml.at", { line: pos.line, column: pos.col }) : m.t("config.yaml.somewhere"));
+  const where = (offset: number | undefined): string => at(offset === undefined ? undefined : lineCounter.linePos(offset));
+  // The parser's own words (`e.message`) are quoted as it wrote them, in English: what it found, at the place named.
+  const problems = doc.errors.map((e) => m.t("config.yaml.invalid", { where: at(e.linePos?.[0]), message: e.message.split("\n")[0]! }));
   if (problems.length === 0) {
     visit(doc, {
       Map(_, map) {
@@ -303,13 +317,13 @@ function parseYaml(text: string, path: string): unknown {
         const seen = new Set<unknown>();
         for (const pair of map.items) {
           const k = isScalar(pair.key) ? pair.key.value : pair.key;
-          if (seen.has(k)) problems.push(`${where(isScalar(pair.key) ? pair.key.range?.[0] : undefined)}: not valid YAML: Map keys must be unique`);
+          if (seen.has(k)) problems.push(m.t("config.yaml.duplicateKey", { where: where(isScalar(pair.key) ? pair.key.range?.[0] : undefined) }));
           seen.add(k);
         }
       },
     });
   }
-  if (problems.length > 0) throw configError(problems, path);
+  if (problems.length > 0) throw configError(problems, path, m);
   let value: unknown;
   try {
     // Aliases (*name) are expanded at most 100 times over: a "billion laughs" document would take all memory.
@@ -317,16 +331,13 @@ function parseYaml(text: string, path: string): unknown {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (/alias/i.test(message)) {
-      throw new ConfigError(
-        ["the file repeats YAML aliases (*name) too many times (a document that expands to a huge size); write the values out instead of nesting aliases"],
-        path,
-      );
+      throw new ConfigError([m.t("config.yaml.aliases")], path, m.locale);
     }
-    throw new ConfigError([`not valid YAML: ${message.split("\n")[0]}`], path);
+    throw new ConfigError([m.t("config.yaml.invalidDocument", { message: message.split("\n")[0]! })], path, m.locale);
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== "object" || Array.isArray(value)) {
-    throw new ConfigError([`expected a mapping of keys (hostname:, host:, notify: …), got ${describe(value)}`], path);
+    throw new ConfigError([m.t("config.yaml.notMapping", { value: describe(value, m) })], path, m.locale);
   }
   return value;
 }
@@ -334,20 +345,20 @@ function parseYaml(text: string, path: string): unknown {
 const ENV_RE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** `${VAR}` and `${VAR:-default}` in string values, expanded after parsing (so a value can never inject YAML). */
-function expandEnv(value: unknown, path: Array<string | number>, env: NodeJS.ProcessEnv, problems: string[]): unknown {
+function expandEnv(value: unknown, path: Array<string | number>, env: NodeJS.ProcessEnv, problems: string[], m: Messages): unknown {
   if (typeof value === "string") {
     return value.replace(ENV_RE, (_m, name: string, fallback: string | undefined) => {
       const v = env[name];
       if (v !== undefined && v !== "") return v;
       if (fallback !== undefined) return fallback;
-      problems.push(`${formatPath(path)}: environment variable ${name} is not set; export ${name}=… before starting Lookout, or write the value here`);
+      problems.push(m.t("config.env.unset", { key: formatPath(path), name }));
       return "";
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, [...path, i], env, problems));
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, [...path, i], env, problems, m));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = expandEnv(v, [...path, k], env, problems);
+    for (const [k, v] of Object.entries(value)) out[k] = expandEnv(v, [...path, k], env, problems, m);
     return out;
   }
   return value;
@@ -371,10 +382,10 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): { found: bool
   return { found: true, value: cur };
 }
 
-function describe(value: unknown): string {
+function describe(value: unknown, m: Messages): string {
   if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
+  if (Array.isArray(value)) return m.t("config.value.list");
+  if (typeof value === "object") return m.t("config.value.mapping");
   if (typeof value === "string") return JSON.stringify(value.length > 60 ? value.slice(0, 57) + "..." : value);
   return String(value);
 }
@@ -387,7 +398,7 @@ const SECRET_VALUE_KEYS = new Set(["http.auth_token"]);
  */
 const SECRET_RECEIVER_KEY = /^notify\.[a-z_]+\[\d+\](\.smtp)?\.(token|bot_token|password|user_key|routing_key|topic|webhook_url)$/;
 
-function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
+function formatIssues(issues: z.core.$ZodIssue[], input: unknown, m: Messages): string[] {
   const lines: string[] = [];
   let suggested = 0;
   for (const issue of issues) {
@@ -398,16 +409,17 @@ function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
       const listed = issue.keys.slice(0, MAX_UNKNOWN_LISTED);
       for (const key of listed) {
         const hint = suggested++ < MAX_SUGGESTIONS ? closest(key, known) : undefined;
-        lines.push(`${formatPath([...issue.path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : ""}; remove it or fix its name`);
+        const at = formatPath([...issue.path, key]);
+        lines.push(hint ? m.t("config.unknownKey.hint", { key: at, suggestion: hint }) : m.t("config.unknownKey", { key: at }));
       }
       const more = issue.keys.length - listed.length;
-      if (more > 0) lines.push(`${formatPath(issue.path)}: and ${more} more unknown key${more === 1 ? "" : "s"}; remove them or fix their names`);
+      if (more > 0) lines.push(m.plural("config.unknownKeys.more", more, { key: formatPath(issue.path) }));
       continue;
     }
     const at = valueAt(input, issue.path);
     const path = formatPath(issue.path);
-    const got = at.found && !SECRET_VALUE_KEYS.has(path) && !SECRET_RECEIVER_KEY.test(path) ? `, got ${describe(at.value)}` : "";
-    lines.push(`${formatPath(issue.path)}: ${issue.message}${got}`);
+    const got = at.found && !SECRET_VALUE_KEYS.has(path) && !SECRET_RECEIVER_KEY.test(path) ? m.t("config.got", { value: describe(at.value, m) }) : "";
+    lines.push(`${path}: ${issueText(issue, m)}${got}`);
   }
   return [...new Set(lines)];
 }

@@ -1,14 +1,17 @@
 /**
  * The configuration schema: the single source of the config's shape, its
  * defaults and its types. Key names are a contract with users' files.
- * Every message here completes "KEY: …" and the loader adds ", got VALUE".
+ * Every message here completes "KEY: …" and the loader adds ", got VALUE";
+ * each is a catalogue key packed by `say` (config/problems.ts), rendered in the
+ * config's language by the loader.
  */
 import { z } from "zod";
 import { CRON_EXAMPLE, CRON_NEVER, cronProblem } from "../cron.js";
-import { DEFAULT_LOCALE, LOCALES } from "../i18n/messages.js";
-import { MATCHER_EXAMPLE, matcherProblem } from "../label-matchers.js";
+import { DEFAULT_LOCALE, LOCALES, type MessageKey } from "../i18n/messages.js";
+import { MATCHER_EXAMPLE, matcherSaid } from "../label-matchers.js";
 import { formatDuration, parseDuration } from "./duration.js";
 import { DEFAULT_LISTEN, LISTEN_EXAMPLE, parseListen } from "./listen.js";
+import { say } from "./problems.js";
 
 /** Each duration key's range, for docs/configuration.md (src/export/config-doc.ts): a registry is a WeakMap, nothing is cloned. */
 export const durationRanges = z.registry<{ min: string; max: string; zero?: string }>();
@@ -24,16 +27,18 @@ export const durationRanges = z.registry<{ min: string; max: string; zero?: stri
 function duration(min: string, max: string, zero?: string) {
   const minMs = parseDuration(min)!;
   const maxMs = parseDuration(max)!;
-  const range = `from ${min} to ${max}${zero !== undefined ? `, or 0 for ${zero}` : ""}`;
-  const schema = z.union([z.string(), z.number()], { error: `expected a duration like 30s, 2m or 1h (${range})` }).transform((v, ctx) => {
+  // `zero` is always "never" (repeat_interval): its own texts, so no English word is glued into another language.
+  const bounds = { min, max };
+  const withZero = zero !== undefined ? ".never" : "";
+  const schema = z.union([z.string(), z.number()], { error: say(`config.duration.like${withZero}` as MessageKey, bounds) }).transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `expected a duration like 500ms, 10s, 2m, 1h or 1d (${range})` });
+      ctx.addIssue({ code: "custom", message: say(`config.duration.parse${withZero}` as MessageKey, bounds) });
       return z.NEVER;
     }
     if (ms === 0 && zero !== undefined) return 0;
     if (!(ms >= minMs && ms <= maxMs)) {
-      ctx.addIssue({ code: "custom", message: `expected a duration ${range}` });
+      ctx.addIssue({ code: "custom", message: say(`config.duration.range${withZero}` as MessageKey, bounds) });
       return z.NEVER;
     }
     return ms;
@@ -47,14 +52,20 @@ const holdFor = () => duration("0s", "7d");
 /** How long reminders wait: 0 = never remind. */
 const repeatInterval = () => duration("1m", "30d", "never");
 
-const percent = z.number({ error: "expected a number from 0 to 100" }).min(0, { error: "expected a number from 0 to 100" }).max(100, { error: "expected a number from 0 to 100" });
+const percent = z
+  .number({ error: say("config.expected.percent") })
+  .min(0, { error: say("config.expected.percent") })
+  .max(100, { error: say("config.expected.percent") });
 
-const positive = z.number({ error: "expected a number above 0" }).positive({ error: "expected a number above 0" });
-const points = z.number({ error: "expected a number of points, 0 or more" }).min(0, { error: "expected a number of points, 0 or more" });
+const positive = z.number({ error: say("config.expected.positive") }).positive({ error: say("config.expected.positive") });
+const points = z.number({ error: say("config.expected.points") }).min(0, { error: say("config.expected.points") });
 /** The shortest `http.auth_token` accepted (from a file too: http/settings.ts). */
 export const MIN_TOKEN_LENGTH = 16;
 
-const enabled = z.boolean({ error: "expected true or false" }).default(true).describe("false turns it off");
+const enabled = z
+  .boolean({ error: say("config.expected.boolean") })
+  .default(true)
+  .describe("false turns it off");
 
 export const SEVERITIES = ["info", "warning", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -63,7 +74,7 @@ export type Severity = (typeof SEVERITIES)[number];
 export function atLeast(severity: Severity, min: Severity): boolean {
   return SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(min);
 }
-const severity = z.enum(SEVERITIES, { error: "expected one of info, warning, critical" });
+const severity = z.enum(SEVERITIES, { error: say("config.expected.severity") });
 
 interface RuleDefaults {
   warning: number;
@@ -88,7 +99,7 @@ function criticalAboveWarning(rule: { warning: number; critical: number | null }
     ctx.addIssue({
       code: "custom",
       path: ["critical"],
-      message: `must be above warning (${rule.warning}); use null to have no critical level`,
+      message: say("config.critical.aboveWarning", { warning: rule.warning }),
     });
   }
 }
@@ -108,17 +119,21 @@ export interface ThresholdRule {
 
 // ---- what every receiver entry has: its name and least severity; an HTTP receiver's extra headers
 
-const entryName = z.string({ error: "expected a name" }).min(1).optional().describe("What routes, logs and status call this receiver; default its kind and place, like slack[0]");
+const entryName = z
+  .string({ error: say("config.expected.name") })
+  .min(1)
+  .optional()
+  .describe("What routes, logs and status call this receiver; default its kind and place, like slack[0]");
 const minSeverity = severity.default("warning").describe("The least severity this receiver is sent");
 /** `name` and `min_severity`, for a receiver that has them first. */
 const receiverBase = { name: entryName, min_severity: minSeverity };
 const extraHeaders = z
-  .record(z.string(), z.string({ error: "expected a header value" }), { error: "expected a mapping of header names to values" })
+  .record(z.string(), z.string({ error: say("config.expected.headerValue") }), { error: say("config.expected.headers") })
   .default({})
   .describe("Extra headers (auth tokens); values may use ${VAR}");
 const headerFiles = (description: string) =>
   z
-    .record(z.string(), z.string({ error: "expected a path to a file holding the value" }), { error: "expected a mapping of header names to file paths" })
+    .record(z.string(), z.string({ error: say("config.expected.fileHolding", { what: say("config.what.value") }) }), { error: say("config.expected.headerFiles") })
     .default({})
     .describe(description);
 
@@ -126,8 +141,8 @@ const headerFiles = (description: string) =>
 const webhookReceiver = z.strictObject({
   name: entryName,
   url: z
-    .string({ error: "expected a URL like https://example.com/alerts" })
-    .min(1, { error: "expected a URL like https://example.com/alerts" })
+    .string({ error: say("config.expected.urlLike", { example: "https://example.com/alerts" }) })
+    .min(1, { error: say("config.expected.urlLike", { example: "https://example.com/alerts" }) })
     .describe("Where alerts are POSTed, as JSON in Alertmanager's webhook format (version 4)"),
   headers: extraHeaders,
   header_files: headerFiles("Headers whose value is read from a file (a token kept out of the config), relative to the config file"),
@@ -138,8 +153,8 @@ const webhookReceiver = z.strictObject({
 const alertmanagerReceiver = z.strictObject({
   name: entryName,
   url: z
-    .string({ error: "expected a URL like http://alertmanager:9093" })
-    .min(1, { error: "expected a URL like http://alertmanager:9093" })
+    .string({ error: say("config.expected.urlLike", { example: "http://alertmanager:9093" }) })
+    .min(1, { error: say("config.expected.urlLike", { example: "http://alertmanager:9093" }) })
     .describe("Alertmanager's address (http://alertmanager:9093, with its --web.route-prefix if it has one); /api/v2/alerts is added"),
   headers: extraHeaders,
   header_files: headerFiles("Headers whose value is read from a file, relative to the config file"),
@@ -157,77 +172,88 @@ const alertmanagerReceiver = z.strictObject({
 /** `one` or `one_file`, exactly one of them (`optional`: neither is fine too). */
 function oneOf(r: Record<string, unknown>, ctx: z.RefinementCtx, one: string, optional = false): void {
   const file = `${one}_file`;
-  if (r[one] !== undefined && r[file] !== undefined) ctx.addIssue({ code: "custom", path: [one], message: `set ${one} or ${file}, not both` });
-  else if (!optional && r[one] === undefined && r[file] === undefined) ctx.addIssue({ code: "custom", message: `needs ${one} or ${file}` });
+  if (r[one] !== undefined && r[file] !== undefined) ctx.addIssue({ code: "custom", path: [one], message: say("config.oneOf.both", { one, other: file }) });
+  else if (!optional && r[one] === undefined && r[file] === undefined) ctx.addIssue({ code: "custom", message: say("config.oneOf.needed", { one, other: file }) });
 }
-const secretText = (what: string) =>
+const secretText = (what: string, expected: string) =>
   z
-    .string({ error: `expected ${what}` })
-    .min(1, { error: `expected ${what}` })
+    .string({ error: expected })
+    .min(1, { error: expected })
     .optional()
     .describe(`${what[0]!.toUpperCase()}${what.slice(1)}; may use \${VAR}`);
-const secretFile = (what: string) =>
+const secretFile = (what: string, whatSaid: string) =>
   z
-    .string({ error: `expected a path to a file holding ${what}` })
-    .min(1, { error: `expected a path to a file holding ${what}` })
+    .string({ error: say("config.expected.fileHolding", { what: whatSaid }) })
+    .min(1, { error: say("config.expected.fileHolding", { what: whatSaid }) })
     .optional()
     .describe(`A file holding ${what}, instead of the value (relative to the config file)`);
-/** A secret as `key` (a value, may use ${VAR}) or `key_file` (a file holding it); which of them is required is the entry's superRefine (`oneOf`). */
-const secretSetting = <K extends string>(key: K, what: string, fileWhat: string) =>
-  ({ [key]: secretText(what), [`${key}_file`]: secretFile(fileWhat) }) as Record<K | `${K}_file`, ReturnType<typeof secretText>>;
+/**
+ * A secret as `key` (a value, may use ${VAR}) or `key_file` (a file holding it); which of them is required is the entry's superRefine (`oneOf`).
+ * `what` and `fileWhat` describe it in docs/configuration.md (English); `secret` names its catalogue texts: `config.expected.<secret>`
+ * (what the value should be) and `config.what.<secret>` (what the file holds).
+ */
+const secretSetting = <K extends string>(key: K, what: string, fileWhat: string, secret: string) =>
+  ({
+    [key]: secretText(what, say(`config.expected.${secret}` as MessageKey)),
+    [`${key}_file`]: secretFile(fileWhat, say(`config.what.${secret}` as MessageKey)),
+  }) as Record<K | `${K}_file`, ReturnType<typeof secretText>>;
 
 const ntfyReceiver = z
   .strictObject({
     ...receiverBase,
-    url: z.string({ error: "expected a URL like https://ntfy.sh" }).min(1, { error: "expected a URL like https://ntfy.sh" }).default("https://ntfy.sh").describe("The ntfy server"),
+    url: z
+      .string({ error: say("config.expected.urlLike", { example: "https://ntfy.sh" }) })
+      .min(1, { error: say("config.expected.urlLike", { example: "https://ntfy.sh" }) })
+      .default("https://ntfy.sh")
+      .describe("The ntfy server"),
     topic: z
-      .string({ error: "expected a topic name like lookout-9f3k2" })
-      .regex(/^[-_A-Za-z0-9]{1,64}$/, { error: "expected a topic name of 1 to 64 letters, digits, - or _" })
+      .string({ error: say("config.expected.ntfyTopic") })
+      .regex(/^[-_A-Za-z0-9]{1,64}$/, { error: say("config.expected.ntfyTopicChars") })
       .describe("The topic (1 to 64 letters, digits, - or _); on a public server the topic is the password: a secret too"),
-    ...secretSetting("token", "an access token like tk_…", "the access token"),
+    ...secretSetting("token", "an access token like tk_…", "the access token", "ntfyToken"),
     username: z
-      .string({ error: "expected a user name" })
-      .min(1, { error: "expected a user name" })
+      .string({ error: say("config.expected.username") })
+      .min(1, { error: say("config.expected.username") })
       .optional()
       .describe("A user name, with password or password_file (instead of token)"),
-    ...secretSetting("password", "a password", "the password"),
+    ...secretSetting("password", "a password", "the password", "password"),
   })
   .superRefine((r, ctx) => {
     oneOf(r, ctx, "token", true);
     oneOf(r, ctx, "password", true);
     const hasPassword = r.password !== undefined || r.password_file !== undefined;
-    if ((r.username !== undefined) !== hasPassword) ctx.addIssue({ code: "custom", message: "username and password (or password_file) go together" });
-    if (hasPassword && (r.token !== undefined || r.token_file !== undefined)) ctx.addIssue({ code: "custom", message: "set token or username and password, not both" });
+    if ((r.username !== undefined) !== hasPassword) ctx.addIssue({ code: "custom", message: say("config.ntfy.login") });
+    if (hasPassword && (r.token !== undefined || r.token_file !== undefined)) ctx.addIssue({ code: "custom", message: say("config.ntfy.tokenOrLogin") });
   });
 
 const gotifyReceiver = z
   .strictObject({
     ...receiverBase,
     url: z
-      .string({ error: "expected a URL like https://gotify.example.com" })
-      .min(1, { error: "expected a URL like https://gotify.example.com" })
+      .string({ error: say("config.expected.urlLike", { example: "https://gotify.example.com" }) })
+      .min(1, { error: say("config.expected.urlLike", { example: "https://gotify.example.com" }) })
       .describe("The Gotify server (https://gotify.example.com); /message is added"),
-    ...secretSetting("token", "an application token (Apps → Create Application)", "the application token"),
+    ...secretSetting("token", "an application token (Apps → Create Application)", "the application token", "gotifyToken"),
   })
   .superRefine((r, ctx) => oneOf(r, ctx, "token"));
 
 const pushoverReceiver = z
   .strictObject({
     ...receiverBase,
-    ...secretSetting("token", "the application's API token", "the application API token"),
-    ...secretSetting("user_key", "the user (or group) key", "the user or group key"),
+    ...secretSetting("token", "the application's API token", "the application API token", "pushoverToken"),
+    ...secretSetting("user_key", "the user (or group) key", "the user or group key", "pushoverUser"),
     device: z
-      .string({ error: "expected a device name" })
-      .regex(/^[A-Za-z0-9_,-]{1,100}$/, { error: "expected device names (letters, digits, - and _), comma-separated" })
+      .string({ error: say("config.expected.device") })
+      .regex(/^[A-Za-z0-9_,-]{1,100}$/, { error: say("config.expected.devices") })
       .optional()
       .describe("Only these devices (comma-separated names); default all of the user's"),
     emergency: z
-      .boolean({ error: "expected true or false" })
+      .boolean({ error: say("config.expected.boolean") })
       .default(false)
       .describe("Critical alerts as emergencies (priority 2: repeated every 5 minutes for an hour until acknowledged); false: high priority (1)"),
     api_url: z
-      .string({ error: "expected a URL" })
-      .min(1, { error: "expected a URL" })
+      .string({ error: say("config.expected.url") })
+      .min(1, { error: say("config.expected.url") })
       .default("https://api.pushover.net/1/messages.json")
       .describe("Pushover's API address (for tests)"),
   })
@@ -239,14 +265,17 @@ const pushoverReceiver = z
 const pagerdutyReceiver = z
   .strictObject({
     ...receiverBase,
-    ...secretSetting("routing_key", "the Events API v2 integration key of a service (32 characters)", "the integration key"),
-    url: z.string({ error: "expected a URL" }).min(1, { error: "expected a URL" }).default("https://events.pagerduty.com/v2/enqueue").describe("The Events API v2 address"),
+    ...secretSetting("routing_key", "the Events API v2 integration key of a service (32 characters)", "the integration key", "routingKey"),
+    url: z
+      .string({ error: say("config.expected.url") })
+      .min(1, { error: say("config.expected.url") })
+      .default("https://events.pagerduty.com/v2/enqueue")
+      .describe("The Events API v2 address"),
   })
   .superRefine((r, ctx) => oneOf(r, ctx, "routing_key"));
 /** An address in `from`/`to`: `alerts@example.com`, or `Lookout <alerts@example.com>`; no line break, no second address. */
 const MAIL_ADDRESS = /^(?:[^\r\n<>@",;]*<[^\s<>@",;]+@[A-Za-z0-9.-]+\.?>|[^\s<>@",;]+@[A-Za-z0-9.-]+\.?)$/;
-const mailAddress = (example: string) =>
-  z.string({ error: `expected an address like ${example}` }).regex(MAIL_ADDRESS, { error: `expected one address like ${example} or "Lookout <${example}>"` });
+const mailAddress = (example: string) => z.string({ error: say("config.expected.mail", { example }) }).regex(MAIL_ADDRESS, { error: say("config.expected.mailOne", { example }) });
 
 /** Mail over SMTP (nodemailer): one mail per group, a text and an HTML part. */
 const emailReceiver = z.strictObject({
@@ -254,40 +283,66 @@ const emailReceiver = z.strictObject({
   smtp: z
     .strictObject({
       host: z
-        .string({ error: "expected the mail server's name, like smtp.example.com" })
-        .min(1, { error: "expected the mail server's name, like smtp.example.com" })
+        .string({ error: say("config.expected.smtpHost") })
+        .min(1, { error: say("config.expected.smtpHost") })
         .describe("The mail server"),
-      port: z.number({ error: "expected a port number like 587" }).int().min(1).max(65535).optional().describe("Default 465 with secure, else 587"),
-      secure: z.boolean({ error: "expected true or false" }).default(false).describe("TLS from the first byte (port 465)"),
+      port: z
+        .number({ error: say("config.expected.port") })
+        .int()
+        .min(1)
+        .max(65535)
+        .optional()
+        .describe("Default 465 with secure, else 587"),
+      secure: z
+        .boolean({ error: say("config.expected.boolean") })
+        .default(false)
+        .describe("TLS from the first byte (port 465)"),
       starttls: z
-        .enum(["required", "opportunistic"], { error: "expected required or opportunistic" })
+        .enum(["required", "opportunistic"], { error: say("config.expected.starttls") })
         .optional()
         .describe("Without secure: STARTTLS required (the default: never send in clear) or opportunistic (when the server offers it)"),
-      username: z.string({ error: "expected a user name" }).min(1).optional().describe("The login; none: no login"),
-      password: z.string({ error: "expected a password" }).min(1).optional().describe("The login's password; may use ${VAR}"),
-      password_file: z.string({ error: "expected a path to a file holding the password" }).min(1).optional().describe("A file holding the password, instead of the value"),
+      username: z
+        .string({ error: say("config.expected.username") })
+        .min(1)
+        .optional()
+        .describe("The login; none: no login"),
+      password: z
+        .string({ error: say("config.expected.password") })
+        .min(1)
+        .optional()
+        .describe("The login's password; may use ${VAR}"),
+      password_file: z
+        .string({ error: say("config.expected.fileHolding", { what: say("config.what.password") }) })
+        .min(1)
+        .optional()
+        .describe("A file holding the password, instead of the value"),
       ca_file: z
-        .string({ error: "expected a path to a PEM file" })
+        .string({ error: say("config.expected.pem") })
         .min(1)
         .optional()
         .describe("A CA certificate (PEM) the server's certificate is checked against, besides the system's: a private mail relay"),
     })
     .superRefine((s, ctx) => {
-      if (s.password !== undefined && s.password_file !== undefined) ctx.addIssue({ code: "custom", message: "set password or password_file, not both" });
-      if ((s.password !== undefined || s.password_file !== undefined) && s.username === undefined) ctx.addIssue({ code: "custom", message: "a password needs a username" });
-      if (s.secure && s.starttls !== undefined) ctx.addIssue({ code: "custom", message: "set secure (TLS on connect, port 465) or starttls (port 587), not both" });
+      if (s.password !== undefined && s.password_file !== undefined)
+        ctx.addIssue({ code: "custom", message: say("config.oneOf.both", { one: "password", other: "password_file" }) });
+      if ((s.password !== undefined || s.password_file !== undefined) && s.username === undefined) ctx.addIssue({ code: "custom", message: say("config.smtp.passwordNeedsUser") });
+      if (s.secure && s.starttls !== undefined) ctx.addIssue({ code: "custom", message: say("config.smtp.secureOrStarttls") });
     })
     .describe("The mail server and its login"),
   from: mailAddress("lookout@example.com").describe('The sender: alerts@example.com or "Lookout <alerts@example.com>"'),
   to: z
-    .array(mailAddress("oncall@example.com"), { error: "expected a list of addresses" })
-    .min(1, { error: "expected at least one address" })
+    .array(mailAddress("oncall@example.com"), { error: say("config.expected.mailList") })
+    .min(1, { error: say("config.expected.mailAtLeastOne") })
     .describe("The recipients, one or more"),
-  subject_prefix: z.string({ error: "expected text" }).max(100).optional().describe('Put before every subject, e.g. "[prod]"'),
+  subject_prefix: z
+    .string({ error: say("config.expected.text") })
+    .max(100)
+    .optional()
+    .describe('Put before every subject, e.g. "[prod]"'),
 });
 
 const WEBHOOK_URL_FILE = z
-  .string({ error: "expected a path to a file holding the webhook URL" })
+  .string({ error: say("config.expected.fileHolding", { what: say("config.what.webhookUrl") }) })
   .optional()
   .describe("A file holding the webhook URL, instead of webhook_url (relative to the config file)");
 
@@ -295,7 +350,7 @@ const slackReceiver = z
   .strictObject({
     name: entryName,
     webhook_url: z
-      .string({ error: "expected a URL like https://hooks.slack.com/services/T…/B…/…" })
+      .string({ error: say("config.expected.urlLike", { example: "https://hooks.slack.com/services/T…/B…/…" }) })
       .optional()
       .describe("An incoming webhook's URL; may use ${VAR}; this or webhook_url_file"),
     webhook_url_file: WEBHOOK_URL_FILE,
@@ -303,10 +358,10 @@ const slackReceiver = z
   })
   .superRefine((r, ctx) => {
     if (r.webhook_url === undefined && r.webhook_url_file === undefined) {
-      ctx.addIssue({ code: "custom", message: "needs webhook_url or webhook_url_file" });
+      ctx.addIssue({ code: "custom", message: say("config.oneOf.needed", { one: "webhook_url", other: "webhook_url_file" }) });
     }
     if (r.webhook_url !== undefined && r.webhook_url_file !== undefined) {
-      ctx.addIssue({ code: "custom", message: "set webhook_url or webhook_url_file, not both" });
+      ctx.addIssue({ code: "custom", message: say("config.oneOf.both", { one: "webhook_url", other: "webhook_url_file" }) });
     }
   });
 
@@ -315,7 +370,7 @@ const discordReceiver = z
   .strictObject({
     ...receiverBase,
     webhook_url: z
-      .string({ error: "expected a URL like https://discord.com/api/webhooks/<id>/<token>" })
+      .string({ error: say("config.expected.urlLike", { example: "https://discord.com/api/webhooks/<id>/<token>" }) })
       .optional()
       .describe("A channel webhook's URL; may use ${VAR}; this or webhook_url_file"),
     webhook_url_file: WEBHOOK_URL_FILE,
@@ -325,37 +380,45 @@ const telegramReceiver = z
   .strictObject({
     ...receiverBase,
     bot_token: z
-      .string({ error: "expected a bot token like 123456789:AA… (from @BotFather)" })
+      .string({ error: say("config.expected.botToken") })
       .optional()
       .describe("The bot's token (from @BotFather); may use ${VAR}; this or bot_token_file"),
     bot_token_file: z
-      .string({ error: "expected a path to a file holding the bot token" })
+      .string({ error: say("config.expected.fileHolding", { what: say("config.what.botToken") }) })
       .optional()
       .describe("A file holding the bot token, instead of bot_token (relative to the config file)"),
     chat_id: z
-      .union([z.string().min(1), z.number().int()], { error: "expected a chat id like -1001234567890 or @channelname" })
+      .union([z.string().min(1), z.number().int()], { error: say("config.expected.chatId") })
       .transform(String)
       .describe("The chat: -1001234567890 or @channelname"),
-    message_thread_id: z.number({ error: "expected a topic's message_thread_id, a whole number" }).int().positive().optional().describe("A forum topic of the chat"),
-    api_url: z.string({ error: "expected a URL like https://api.telegram.org" }).default("https://api.telegram.org").describe("The Bot API server (a self-hosted one)"),
+    message_thread_id: z
+      .number({ error: say("config.expected.threadId") })
+      .int()
+      .positive()
+      .optional()
+      .describe("A forum topic of the chat"),
+    api_url: z
+      .string({ error: say("config.expected.urlLike", { example: "https://api.telegram.org" }) })
+      .default("https://api.telegram.org")
+      .describe("The Bot API server (a self-hosted one)"),
   })
   .superRefine((r, ctx) => oneOf(r, ctx, "bot_token"));
 const teamsReceiver = z
   .strictObject({
     ...receiverBase,
     webhook_url: z
-      .string({ error: "expected a Workflows webhook URL (https://…/workflows/…/triggers/manual/paths/invoke?…)" })
+      .string({ error: say("config.expected.teamsUrl") })
       .optional()
       .describe("A Workflows webhook's URL; may use ${VAR}; this or webhook_url_file"),
     webhook_url_file: WEBHOOK_URL_FILE,
   })
   .superRefine((r, ctx) => oneOf(r, ctx, "webhook_url"));
 
-const alertSeverity = z.enum(["warning", "critical"], { error: "expected warning or critical" });
+const alertSeverity = z.enum(["warning", "critical"], { error: say("config.expected.alertSeverity") });
 const count = z
-  .number({ error: "expected a whole number, 1 or more" })
-  .int({ error: "expected a whole number, 1 or more" })
-  .min(1, { error: "expected a whole number, 1 or more" });
+  .number({ error: say("config.expected.count") })
+  .int({ error: say("config.expected.count") })
+  .min(1, { error: say("config.expected.count") });
 
 /** Container rule settings. Also what `containers.overrides[].<rule>` and `lookout.<rule>.<key>` labels may change. */
 export const containerRuleSchemas = {
@@ -363,7 +426,13 @@ export const containerRuleSchemas = {
     .strictObject({
       enabled,
       severity: alertSeverity.default("critical").describe("The alert's severity: warning or critical"),
-      log_lines: z.number({ error: "expected a number of lines from 0 to 200" }).int().min(0).max(200).default(20).describe("Last log lines in the message"),
+      log_lines: z
+        .number({ error: say("config.expected.logLines") })
+        .int()
+        .min(0)
+        .max(200)
+        .default(20)
+        .describe("Last log lines in the message"),
       resolve_after: duration("0s", "24h").prefault("1m").describe("Over once the container has run again this long"),
     })
     .describe("A container died with a non-zero exit code nobody asked for (docker stop and compose down are not crashes)"),
@@ -408,85 +477,90 @@ export const containerRuleSchemas = {
 export type ContainerRuleName = keyof typeof containerRuleSchemas;
 export type ContainerRules = { [K in ContainerRuleName]: z.output<(typeof containerRuleSchemas)[K]> };
 
-const matcher = z
-  .string({ error: 'expected a name glob like "web-*" or a label matcher like "com.docker.compose.project=shop"' })
-  .min(1, { error: 'expected a name glob like "web-*" or a label matcher like "com.docker.compose.project=shop"' });
+const matcher = z.string({ error: say("config.expected.containerMatcher") }).min(1, { error: say("config.expected.containerMatcher") });
 
 /** Partial rule settings for overrides: each key optional, checked against the full rule when applied. */
 const overrideRules = Object.fromEntries(
   (Object.keys(containerRuleSchemas) as ContainerRuleName[]).map((k) => [
     k,
-    z.record(z.string(), z.unknown(), { error: "expected a mapping of rule settings" }).optional().describe(`Keys of containers.${k} for the matching containers`),
+    z
+      .record(z.string(), z.unknown(), { error: say("config.expected.ruleSettings") })
+      .optional()
+      .describe(`Keys of containers.${k} for the matching containers`),
   ]),
 ) as Record<ContainerRuleName, z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodUnknown>>>;
 
 /** `maintenance[].match`, `routes[].match`: one `label=glob` or a list of them, every one must hold. */
-const labelMatcher = z.string({ error: `expected ${MATCHER_EXAMPLE}` }).superRefine((text, ctx) => {
-  const problem = matcherProblem(text);
-  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+const labelMatcher = z.string({ error: say("config.matcher", { example: MATCHER_EXAMPLE }) }).superRefine((text, ctx) => {
+  const problem = matcherSaid(text);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: say(problem.key, problem.params) });
 });
 
 /** A recurring window during which matching alerts are tracked but not sent. */
 const maintenanceWindow = z.strictObject({
   cron: z
-    .string({ error: `expected a cron expression like "${CRON_EXAMPLE}"` })
+    .string({ error: say("config.expected.cron", { example: CRON_EXAMPLE }) })
     .superRefine((text, ctx) => {
       const problem = cronProblem(text);
-      if (problem === CRON_NEVER) ctx.addIssue({ code: "custom", message: "expected a cron expression that occurs (this one names a date that never comes)" });
-      else if (problem !== undefined) ctx.addIssue({ code: "custom", message: `expected a cron expression like "${CRON_EXAMPLE}"` });
+      if (problem === CRON_NEVER) ctx.addIssue({ code: "custom", message: say("config.cron.never") });
+      else if (problem !== undefined) ctx.addIssue({ code: "custom", message: say("config.expected.cron", { example: CRON_EXAMPLE }) });
     })
     .describe('When each window starts: minute hour day-of-month month day-of-week, this host\'s local time ("0 3 * * SUN": Sundays at 03:00)'),
   duration: duration("1m", "31d").describe("How long each window lasts"),
   match: z
-    .union([labelMatcher, z.array(labelMatcher)], { error: `expected ${MATCHER_EXAMPLE}, or a list of them` })
+    .union([labelMatcher, z.array(labelMatcher)], { error: say("config.expected.labelMatchers", { example: MATCHER_EXAMPLE }) })
     .optional()
     .transform((m) => (m === undefined ? [] : typeof m === "string" ? [m] : m))
     .describe(
       "label=glob matchers (alertname, severity, hostname, mount, container, image, compose_project, compose_service), one or a list, every one must hold; none: every alert of this host",
     ),
-  comment: z.string({ error: "expected a text" }).optional().describe("Why, for people"),
+  comment: z
+    .string({ error: say("config.expected.aText") })
+    .optional()
+    .describe("Why, for people"),
 });
 
 /** `HH:MM`, 24-hour, local time. */
-const clockTime = z
-  .string({ error: 'expected a time like "09:00"' })
-  .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, { error: 'expected a time like "09:00" (24-hour, this host\'s local time)' });
+const clockTime = z.string({ error: say("config.expected.time") }).regex(/^([01]?\d|2[0-3]):[0-5]\d$/, { error: say("config.expected.timeLocal") });
 
 /** One route of `notify.routes`: which notifications go to which receiver, and how often it is reminded. */
 const route = z.strictObject({
   receiver: z
-    .string({ error: "expected the name of a receiver in notify.slack, notify.webhooks, notify.email… (slack[0], webhook[0], email[0], or its name:)" })
+    .string({ error: say("config.expected.routeReceiver") })
     .min(1)
     .describe("The receiver this route sends to: its name, or slack[0], webhook[0]… for one without a name"),
   min_severity: severity.default("warning").describe("The least severity this route takes"),
   match: z
-    .union([labelMatcher, z.array(labelMatcher)], { error: `expected ${MATCHER_EXAMPLE}, or a list of them` })
+    .union([labelMatcher, z.array(labelMatcher)], { error: say("config.expected.labelMatchers", { example: MATCHER_EXAMPLE }) })
     .optional()
     .transform((m) => (m === undefined ? [] : typeof m === "string" ? [m] : m))
     .describe("label=glob matchers, one or a list: the route takes an alert whose labels match every one"),
   repeat_interval: repeatInterval().optional().describe("Reminders for this route; default notify.repeat_interval"),
-  continue: z.boolean({ error: "expected true or false" }).default(false).describe("Go on to the next routes after this one took an alert (Alertmanager's continue)"),
+  continue: z
+    .boolean({ error: say("config.expected.boolean") })
+    .default(false)
+    .describe("Go on to the next routes after this one took an alert (Alertmanager's continue)"),
 });
 
 export const configSchema = z.strictObject({
   locale: z
-    .enum(LOCALES, { error: `expected ${LOCALES.join(" or ")}` })
+    .enum(LOCALES, { error: say("config.expected.locale", { first: LOCALES.slice(0, -1).join(", "), last: LOCALES.at(-1)! }) })
     .default(DEFAULT_LOCALE)
     .describe("The language of messages (every receiver's) and of the dashboard: en or ko (Korean); also LOOKOUT_LOCALE"),
   hostname: z
-    .string({ error: "expected a host name" })
-    .min(1, { error: "expected a host name" })
+    .string({ error: say("config.expected.hostname") })
+    .min(1, { error: say("config.expected.hostname") })
     .optional()
     .describe('Name used in messages and the "hostname" label; default this machine\'s host name'),
   data_dir: z
-    .string({ error: "expected a directory path" })
-    .min(1, { error: "expected a directory path" })
+    .string({ error: say("config.expected.dir") })
+    .min(1, { error: say("config.expected.dir") })
     .optional()
     .describe(
       "Where Lookout keeps alert state, undelivered notifications and history (created if missing), relative to the config file; default data/ next to it (/var/lib/lookout for /etc/lookout/lookout.yaml)",
     ),
   host_root: z
-    .string({ error: "expected a directory path like /host" })
+    .string({ error: say("config.expected.hostRoot") })
     .optional()
     .describe("Read the host's /proc, /sys and mounts under this path when Lookout runs in a container with the host mounted there (-v /:/host:ro); also LOOKOUT_HOST_ROOT"),
   interval: duration("100ms", "1h").prefault("10s").describe("How often to collect and evaluate"),
@@ -499,7 +573,7 @@ export const configSchema = z.strictObject({
         .strictObject({
           ...ruleShape(percent, { warning: 90, critical: 95, for: "0s", hysteresis: 5 }),
           mounts: z
-            .array(z.string({ error: "expected a mount point like /var" }), { error: "expected a list of mount points, [] for all" })
+            .array(z.string({ error: say("config.expected.mount") }), { error: say("config.expected.mounts") })
             .default([])
             .describe("The mount points watched, e.g. [/, /var/lib/docker] (inodes too); [] = every real filesystem"),
         })
@@ -511,7 +585,10 @@ export const configSchema = z.strictObject({
       reboot: z
         .strictObject({
           enabled,
-          severity: z.enum(["warning", "critical"], { error: "expected warning or critical" }).default("warning").describe("The reboot message's severity"),
+          severity: z
+            .enum(["warning", "critical"], { error: say("config.expected.alertSeverity") })
+            .default("warning")
+            .describe("The reboot message's severity"),
         })
         .prefault({})
         .describe("One message when the host has rebooted: when, how long it was down, and the containers that died with it"),
@@ -521,11 +598,11 @@ export const configSchema = z.strictObject({
   docker: z
     .strictObject({
       enabled: z
-        .union([z.boolean(), z.literal("auto")], { error: "expected auto, true or false" })
+        .union([z.boolean(), z.literal("auto")], { error: say("config.expected.dockerEnabled") })
         .default("auto")
         .describe("auto: watch Docker when it answers; true: alert when it does not; false: off"),
       socket: z
-        .string({ error: "expected unix:///var/run/docker.sock, a socket path, or tcp://host:port" })
+        .string({ error: say("config.expected.dockerSocket") })
         .min(1)
         .optional()
         .describe("The Engine API: unix:///var/run/docker.sock, a socket path or tcp://host:2375; default $DOCKER_HOST, else /var/run/docker.sock"),
@@ -538,11 +615,11 @@ export const configSchema = z.strictObject({
   containers: z
     .strictObject({
       include: z
-        .array(matcher, { error: "expected a list of name globs or label=value matchers" })
+        .array(matcher, { error: say("config.expected.containerMatchers") })
         .default([])
         .describe("The containers watched: name globs (web-*) or label matchers (com.docker.compose.project=shop); [] = all"),
       exclude: z
-        .array(matcher, { error: "expected a list of name globs or label=value matchers" })
+        .array(matcher, { error: say("config.expected.containerMatchers") })
         .default([])
         .describe("Containers left out, as include; so is one with the label lookout.ignore=true"),
       crashed: containerRuleSchemas.crashed.prefault({}),
@@ -561,7 +638,7 @@ export const configSchema = z.strictObject({
         .describe("On Lookout's first look at Docker (a new data directory), the containers already down: one notice, no guess about why; ends quietly after 10 minutes"),
       overrides: z
         .array(z.strictObject({ match: matcher.describe("Which containers: a name glob or a label matcher"), ...overrideRules }), {
-          error: 'expected a list like [{ match: "name=db-*", memory: { warning: 95 } }]',
+          error: say("config.expected.overrides"),
         })
         .default([])
         .describe("Rule settings for some containers, each entry's keys over the rules above; a container's labels lookout.<rule>.<key> beat them"),
@@ -571,38 +648,56 @@ export const configSchema = z.strictObject({
   notify: z
     .strictObject({
       repeat_interval: repeatInterval().prefault("4h").describe("Remind while an alert still fires"),
-      send_resolved: z.boolean({ error: "expected true or false" }).default(true).describe("Say when an alert is over, with its peak and duration"),
+      send_resolved: z
+        .boolean({ error: say("config.expected.boolean") })
+        .default(true)
+        .describe("Say when an alert is over, with its peak and duration"),
       group_wait: duration("0s", "10m").prefault("2s").describe("Notifications arising within this long go out as one message per receiver"),
       give_up_after: duration("1m", "7d").prefault("24h").describe("A notification no receiver accepted for this long after its first attempt is marked failed"),
       max_retry_after: duration("1s", "24h").prefault("10m").describe("Longest a receiver's Retry-After may hold its queue: a longer one is taken as this"),
       timeout: duration("1s", "10m").prefault("30s").describe("Longest one send waits for the receiver's answer (a send that timed out may still have arrived)"),
       slack: z
-        .array(slackReceiver, { error: "expected a list of receivers, each with webhook_url" })
+        .array(slackReceiver, { error: say("config.list.receivers", { key: "webhook_url" }) })
         .default([])
         .describe("Slack incoming webhooks; with no receiver at all, alerts are printed on standard output"),
       webhooks: z
-        .array(webhookReceiver, { error: "expected a list of receivers, each with url" })
+        .array(webhookReceiver, { error: say("config.list.receivers", { key: "url" }) })
         .default([])
         .describe("Generic JSON webhooks, the body in Alertmanager's webhook format (version 4)"),
       alertmanager: z
-        .array(alertmanagerReceiver, { error: "expected a list of Alertmanagers, each with url" })
+        .array(alertmanagerReceiver, { error: say("config.list.alertmanager") })
         .default([])
         .describe("Alertmanager's API v2: one entry per member of a cluster"),
-      discord: z.array(discordReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]).describe("Discord channel webhooks"),
-      telegram: z.array(telegramReceiver, { error: "expected a list of receivers, each with bot_token and chat_id" }).default([]).describe("Telegram bots, each in a chat"),
-      teams: z.array(teamsReceiver, { error: "expected a list of receivers, each with webhook_url" }).default([]).describe("Microsoft Teams Workflows webhooks"),
-      ntfy: z.array(ntfyReceiver, { error: "expected a list of ntfy receivers, each with topic" }).default([]).describe("ntfy topics (phone push)"),
-      gotify: z.array(gotifyReceiver, { error: "expected a list of Gotify receivers, each with url and token" }).default([]).describe("Gotify servers (phone push)"),
+      discord: z
+        .array(discordReceiver, { error: say("config.list.receivers", { key: "webhook_url" }) })
+        .default([])
+        .describe("Discord channel webhooks"),
+      telegram: z
+        .array(telegramReceiver, { error: say("config.list.telegram") })
+        .default([])
+        .describe("Telegram bots, each in a chat"),
+      teams: z
+        .array(teamsReceiver, { error: say("config.list.receivers", { key: "webhook_url" }) })
+        .default([])
+        .describe("Microsoft Teams Workflows webhooks"),
+      ntfy: z
+        .array(ntfyReceiver, { error: say("config.list.ntfy") })
+        .default([])
+        .describe("ntfy topics (phone push)"),
+      gotify: z
+        .array(gotifyReceiver, { error: say("config.list.gotify") })
+        .default([])
+        .describe("Gotify servers (phone push)"),
       pushover: z
-        .array(pushoverReceiver, { error: "expected a list of Pushover receivers, each with token and user_key" })
+        .array(pushoverReceiver, { error: say("config.list.pushover") })
         .default([])
         .describe("Pushover applications (phone push)"),
       pagerduty: z
-        .array(pagerdutyReceiver, { error: "expected a list of PagerDuty receivers, each with routing_key" })
+        .array(pagerdutyReceiver, { error: say("config.list.pagerduty") })
         .default([])
         .describe("PagerDuty services (Events API v2): one event per alert"),
       email: z
-        .array(emailReceiver, { error: "expected a list of receivers, each with smtp, from and to" })
+        .array(emailReceiver, { error: say("config.list.email") })
         .default([])
         .describe("Mail over SMTP: one mail per group of alerts, a text and an HTML part"),
       daily_summary: z
@@ -611,22 +706,29 @@ export const configSchema = z.strictObject({
             clockTime.transform((at) => ({ at, receiver: undefined as string | undefined })),
             z.strictObject({
               at: clockTime.describe('The local time, "HH:MM" (24-hour)'),
-              receiver: z.string({ error: "expected the name of a receiver" }).min(1).optional().describe("The one receiver it goes to; default every Slack and mail receiver"),
+              receiver: z
+                .string({ error: say("config.expected.receiverName") })
+                .min(1)
+                .optional()
+                .describe("The one receiver it goes to; default every Slack and mail receiver"),
             }),
           ],
-          { error: 'expected a time like "09:00", or { at: "09:00", receiver: monitoring }' },
+          { error: say("config.expected.dailySummary") },
         )
         .optional()
         .describe('A daily message at this local time ("09:00"): what fired and resolved since the last one, what fires now, or "all clear"'),
       routes: z
-        .array(route, { error: "expected a list like [{ receiver: oncall, min_severity: critical }]" })
+        .array(route, { error: say("config.expected.routes") })
         .default([])
         .describe(
           "Which receiver gets what, tried in order; the first route that takes an alert ends the search unless it has continue; [] = every receiver gets what meets its min_severity",
         ),
       heartbeat: z
         .strictObject({
-          url: z.string({ error: "expected a URL like https://hc-ping.com/<uuid>" }).min(1, { error: "expected a URL like https://hc-ping.com/<uuid>" }).describe("The URL pinged"),
+          url: z
+            .string({ error: say("config.expected.urlLike", { example: "https://hc-ping.com/<uuid>" }) })
+            .min(1, { error: say("config.expected.urlLike", { example: "https://hc-ping.com/<uuid>" }) })
+            .describe("The URL pinged"),
           every: duration("1s", "24h").prefault("5m").describe("How often it is pinged"),
         })
         .optional()
@@ -664,7 +766,7 @@ export const configSchema = z.strictObject({
           ctx.addIssue({
             code: "custom",
             path: [key],
-            message: `must be at least history.${prevKey} (${formatDuration(prev)}): a coarser tier is kept longer; raise it or lower history.${prevKey}`,
+            message: say("config.history.tier", { previous: `history.${prevKey}`, duration: formatDuration(prev) }),
           });
       }
     })
@@ -675,28 +777,28 @@ export const configSchema = z.strictObject({
     .strictObject({
       enabled: enabled.describe("false: no HTTP server"),
       listen: z
-        .string({ error: `expected HOST:PORT like ${LISTEN_EXAMPLE}` })
+        .string({ error: say("config.listen.hostPort", { example: LISTEN_EXAMPLE }) })
         .default(DEFAULT_LISTEN)
         .superRefine((text, ctx) => {
           const a = parseListen(text);
-          if ("problem" in a) ctx.addIssue({ code: "custom", message: a.problem });
+          if ("problem" in a) ctx.addIssue({ code: "custom", message: say(a.said.key, a.said.params) });
         })
         .describe("HOST:PORT ([::1]:9817, 0.0.0.0:9817, :9817 for every interface); any address but loopback needs a token; LOOKOUT_HTTP_LISTEN overrides it"),
       auth_token: z
-        .string({ error: "expected a token (openssl rand -hex 32 makes one)" })
+        .string({ error: say("config.expected.token") })
         .optional()
         .describe("Bearer token and sign-in secret, 16 characters at least; may use ${VAR}"),
       auth_token_file: z
-        .string({ error: "expected a path to a file holding the token" })
-        .min(1, { error: "expected a path to a file holding the token" })
+        .string({ error: say("config.expected.fileHolding", { what: say("config.what.token") }) })
+        .min(1, { error: say("config.expected.fileHolding", { what: say("config.what.token") }) })
         .optional()
         .describe("A file holding the token, instead of auth_token"),
       metrics_public: z
-        .boolean({ error: "expected true or false" })
+        .boolean({ error: say("config.expected.boolean") })
         .default(false)
         .describe("/metrics answers without the token too, wherever the server listens (a warning at start)"),
       public_url: z
-        .string({ error: "expected the address people reach the dashboard at, like https://lookout.example.com" })
+        .string({ error: say("config.expected.publicUrl") })
         .superRefine((text, ctx) => {
           let url: URL | null = null;
           try {
@@ -705,7 +807,7 @@ export const configSchema = z.strictObject({
             /* said below */
           }
           if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.username !== "" || url.password !== "") {
-            ctx.addIssue({ code: "custom", message: "expected an http:// or https:// URL like https://lookout.example.com (no user or password in it)" });
+            ctx.addIssue({ code: "custom", message: say("config.expected.publicUrlHttp") });
           }
         })
         .optional()
@@ -713,20 +815,20 @@ export const configSchema = z.strictObject({
     })
     .superRefine((h, ctx) => {
       if (h.auth_token !== undefined && h.auth_token_file !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["auth_token"], message: "set auth_token or auth_token_file, not both" });
+        ctx.addIssue({ code: "custom", path: ["auth_token"], message: say("config.oneOf.both", { one: "auth_token", other: "auth_token_file" }) });
       }
       if (h.auth_token !== undefined && h.auth_token.trim().length < MIN_TOKEN_LENGTH) {
         ctx.addIssue({
           code: "custom",
           path: ["auth_token"],
-          message: `expected at least ${MIN_TOKEN_LENGTH} characters (a short token can be guessed); make one with: openssl rand -hex 32`,
+          message: say("config.token.short", { min: MIN_TOKEN_LENGTH }),
         });
       }
     })
     .prefault({})
     .describe("The dashboard and JSON API of lookout run"),
   maintenance: z
-    .array(maintenanceWindow, { error: `expected a list like [{ cron: "${CRON_EXAMPLE}", duration: 1h, match: "container=db-*" }]` })
+    .array(maintenanceWindow, { error: say("config.expected.maintenance", { example: CRON_EXAMPLE }) })
     .default([])
     .describe("Recurring windows when matching alerts are tracked but not sent; an alert still firing when its window ends is sent then"),
 });

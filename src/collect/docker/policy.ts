@@ -7,7 +7,9 @@
  * never fatal.
  */
 import { parse as parseYamlScalar } from "yaml";
+import { issueText } from "../../config/problems.js";
 import { type ContainerRuleName, type ContainerRules, containerRuleSchemas, type LookoutConfig } from "../../config/schema.js";
+import { processMessages } from "../../i18n/current.js";
 import { type ContainerIdentity, parseContainerMatcher } from "./matchers.js";
 
 export interface ContainerPolicy {
@@ -26,7 +28,7 @@ function merge(rule: ContainerRuleName, base: object, patch: Record<string, unkn
   for (const issue of parsed.error.issues) {
     const key = issue.path.join(".");
     const value = key in patch ? JSON.stringify(patch[key]) : "";
-    problems.push(`${source}${key ? `.${key}` : ""}${value ? `=${value}` : ""}: ${issue.message}`);
+    problems.push(`${source}${key ? `.${key}` : ""}${value ? `=${value}` : ""}: ${issueText(issue, processMessages())}`);
   }
   return base;
 }
