@@ -30,7 +30,9 @@ export function isKnownLabel(name: string): boolean {
 }
 
 /** What a matcher looks like, for messages. */
-export const MATCHER_EXAMPLE = "label=value like container=db-1 or alertname=host_*";
+/** The matchers messages give as examples, apart, so each language words them its own way. */
+export const MATCHER_EXAMPLES = { first: "container=db-1", second: "alertname=host_*" } as const;
+export const MATCHER_EXAMPLE = `label=value like ${MATCHER_EXAMPLES.first} or ${MATCHER_EXAMPLES.second}`;
 
 const NAME_RE = /^[A-Za-z0-9_.\-/]+$/;
 
@@ -46,13 +48,13 @@ export function matcherProblem(text: string): string | undefined {
 
 /** `matcherProblem` as a catalogue text not rendered yet. */
 export function matcherSaid(text: string): Said | undefined {
-  const example = MATCHER_EXAMPLE;
+  const example = MATCHER_EXAMPLES;
   const eq = text.indexOf("=");
-  if (eq < 0) return said("config.matcher", { example });
+  if (eq < 0) return said("config.matcher", example);
   const name = text.slice(0, eq).trim();
-  if (name === "") return said("config.matcher.noName", { example });
-  if (/[!~=<>]$/.test(name)) return said("config.matcher.operator", { example, operator: `${name.slice(-1)}=` });
-  if (!NAME_RE.test(name)) return said("config.matcher.nameChars", { example });
+  if (name === "") return said("config.matcher.noName", example);
+  if (/[!~=<>]$/.test(name)) return said("config.matcher.operator", { ...example, operator: `${name.slice(-1)}=` });
+  if (!NAME_RE.test(name)) return said("config.matcher.nameChars", example);
   return undefined;
 }
 

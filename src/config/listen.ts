@@ -8,7 +8,9 @@ import { isIP } from "node:net";
 import { type Said, said, sayIn } from "../errors.js";
 
 export const DEFAULT_LISTEN = "127.0.0.1:9817";
-export const LISTEN_EXAMPLE = "127.0.0.1:9817, [::1]:9817, 0.0.0.0:9817 or :9817";
+/** The addresses messages give as examples: the last one apart, so each language joins it with its own "or". */
+export const LISTEN_EXAMPLES = { examples: "127.0.0.1:9817, [::1]:9817, 0.0.0.0:9817", last: ":9817" } as const;
+export const LISTEN_EXAMPLE = `${LISTEN_EXAMPLES.examples} or ${LISTEN_EXAMPLES.last}`;
 
 export interface ListenAddress {
   /** What to bind: an IP address, `localhost`, or "" for every interface. */
@@ -22,14 +24,14 @@ export interface ListenAddress {
  */
 export function parseListen(text: string): ListenAddress | { problem: string; said: Said } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
-  const problem = problemOf(said("config.listen.hostPort", { example: LISTEN_EXAMPLE }));
+  const problem = problemOf(said("config.listen.hostPort", LISTEN_EXAMPLES));
   if (!m) return problem;
   const port = Number(m[3]);
-  if (!(port >= 0 && port <= 65535)) return problemOf(said("config.listen.port", { example: LISTEN_EXAMPLE }));
+  if (!(port >= 0 && port <= 65535)) return problemOf(said("config.listen.port", LISTEN_EXAMPLES));
   if (m[1] !== undefined) return isIP(m[1]) === 6 ? { host: m[1], port } : problem;
   const host = m[2]!;
   if (host === "" || host === "localhost" || isIP(host) === 4) return { host, port };
-  return problemOf(said("config.listen.host", { example: LISTEN_EXAMPLE }));
+  return problemOf(said("config.listen.host", LISTEN_EXAMPLES));
 }
 
 function problemOf(s: Said): { problem: string; said: Said } {

@@ -8,9 +8,9 @@
 import { z } from "zod";
 import { CRON_EXAMPLE, CRON_NEVER, cronProblem } from "../cron.js";
 import { DEFAULT_LOCALE, LOCALES, type MessageKey } from "../i18n/messages.js";
-import { MATCHER_EXAMPLE, matcherSaid } from "../label-matchers.js";
+import { MATCHER_EXAMPLES, matcherSaid } from "../label-matchers.js";
 import { formatDuration, parseDuration } from "./duration.js";
-import { DEFAULT_LISTEN, LISTEN_EXAMPLE, parseListen } from "./listen.js";
+import { DEFAULT_LISTEN, LISTEN_EXAMPLES, parseListen } from "./listen.js";
 import { say } from "./problems.js";
 
 /** Each duration key's range, for docs/configuration.md (src/export/config-doc.ts): a registry is a WeakMap, nothing is cloned. */
@@ -491,7 +491,7 @@ const overrideRules = Object.fromEntries(
 ) as Record<ContainerRuleName, z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodUnknown>>>;
 
 /** `maintenance[].match`, `routes[].match`: one `label=glob` or a list of them, every one must hold. */
-const labelMatcher = z.string({ error: say("config.matcher", { example: MATCHER_EXAMPLE }) }).superRefine((text, ctx) => {
+const labelMatcher = z.string({ error: say("config.matcher", MATCHER_EXAMPLES) }).superRefine((text, ctx) => {
   const problem = matcherSaid(text);
   if (problem !== undefined) ctx.addIssue({ code: "custom", message: say(problem.key, problem.params) });
 });
@@ -508,7 +508,7 @@ const maintenanceWindow = z.strictObject({
     .describe('When each window starts: minute hour day-of-month month day-of-week, this host\'s local time ("0 3 * * SUN": Sundays at 03:00)'),
   duration: duration("1m", "31d").describe("How long each window lasts"),
   match: z
-    .union([labelMatcher, z.array(labelMatcher)], { error: say("config.expected.labelMatchers", { example: MATCHER_EXAMPLE }) })
+    .union([labelMatcher, z.array(labelMatcher)], { error: say("config.expected.labelMatchers", MATCHER_EXAMPLES) })
     .optional()
     .transform((m) => (m === undefined ? [] : typeof m === "string" ? [m] : m))
     .describe(
@@ -531,7 +531,7 @@ const route = z.strictObject({
     .describe("The receiver this route sends to: its name, or slack[0], webhook[0]… for one without a name"),
   min_severity: severity.default("warning").describe("The least severity this route takes"),
   match: z
-    .union([labelMatcher, z.array(labelMatcher)], { error: say("config.expected.labelMatchers", { example: MATCHER_EXAMPLE }) })
+    .union([labelMatcher, z.array(labelMatcher)], { error: say("config.expected.labelMatchers", MATCHER_EXAMPLES) })
     .optional()
     .transform((m) => (m === undefined ? [] : typeof m === "string" ? [m] : m))
     .describe("label=glob matchers, one or a list: the route takes an alert whose labels match every one"),
@@ -777,7 +777,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       enabled: enabled.describe("false: no HTTP server"),
       listen: z
-        .string({ error: say("config.listen.hostPort", { example: LISTEN_EXAMPLE }) })
+        .string({ error: say("config.listen.hostPort", LISTEN_EXAMPLES) })
         .default(DEFAULT_LISTEN)
         .superRefine((text, ctx) => {
           const a = parseListen(text);
