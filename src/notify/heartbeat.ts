@@ -12,11 +12,13 @@
 
 import type { LookoutConfig } from "../config/schema.js";
 import { ConfigError, describeError } from "../errors.js";
+import { processMessages } from "../i18n/current.js";
+import type { Messages } from "../i18n/messages.js";
 import { log } from "../log.js";
 import { maskUrl, redact, registerSecret } from "../secrets.js";
 import { USER_AGENT } from "../version.js";
 import { type Clock, REAL_CLOCK } from "./dispatcher.js";
-import { type AnswerFacts, type AnswerWording, type NetworkWording, resultFromAnswer, resultFromNoAnswer, SERVICE_HTML_PAGE, serviceNoAnswerWording } from "./http-answers.js";
+import { type AnswerFacts, type AnswerWording, type NetworkWording, resultFromAnswer, resultFromNoAnswer, serviceHtmlPage, serviceNoAnswerWording } from "./http-answers.js";
 import { isHttpUrl } from "./http-values.js";
 import { getText } from "./post-json.js";
 
@@ -54,7 +56,7 @@ export class Heartbeat {
     this.timeoutMs = opts.timeoutMs ?? HEARTBEAT_TIMEOUT_MS;
     this.#clock = opts.clock ?? REAL_CLOCK;
     this.#wording = heartbeatWording(this.target);
-    this.#noAnswer = serviceNoAnswerWording(this.target, { what: "the heartbeat URL", key: "notify.heartbeat" });
+    this.#noAnswer = serviceNoAnswerWording(this.target, { what: processMessages().t("heartbeat.what"), key: "notify.heartbeat" });
   }
 
   /** `notify.heartbeat` as a Heartbeat, or null when not configured. Throws ConfigError for a URL that is not http(s). */
@@ -133,21 +135,21 @@ export class Heartbeat {
   }
 }
 
-/** How the heartbeat's answers read in the log (a warning at the first failed ping). */
-function heartbeatWording(target: string): AnswerWording {
-  const answered = (f: AnswerFacts) => `The heartbeat URL (${target}) answered HTTP ${f.status} (${f.quoted}).`;
-  const checkUrl = (f: AnswerFacts) => `${answered(f)} Check notify.heartbeat.url.`;
-  const badKey = (f: AnswerFacts) => `${answered(f)} Check notify.heartbeat.url: the key or token in it may be wrong or revoked.`;
+/** How the heartbeat's answers read in the log (a warning at the first failed ping), in `m`'s language (the process's). */
+function heartbeatWording(target: string, m: Messages = processMessages()): AnswerWording {
+  const answered = (f: AnswerFacts) => m.t("heartbeat.answered", { target, status: f.status, quoted: f.quoted });
+  const checkUrl = (f: AnswerFacts) => m.t("heartbeat.checkUrl", { answered: answered(f) });
+  const badKey = (f: AnswerFacts) => m.t("heartbeat.badKey", { answered: answered(f) });
   return {
-    delivered: `The heartbeat URL (${target}) answered.`,
-    htmlPage: SERVICE_HTML_PAGE,
+    delivered: m.t("heartbeat.delivered", { target }),
+    htmlPage: serviceHtmlPage(m),
     words: {
-      not_found: (f) => `${answered(f)} Check notify.heartbeat.url: the check may have been deleted, or the URL was copied incompletely.`,
+      not_found: (f) => m.t("heartbeat.notFound", { answered: answered(f) }),
       unauthorized: badKey,
       forbidden: badKey,
-      rate_limited: (f) => `${answered(f)} The service is rate-limiting pings: raise notify.heartbeat.every.`,
-      server_error: (f) => `${answered(f)} The service has a problem on its side; Lookout keeps trying.`,
-      redirect: (f) => `${answered(f)} Lookout does not follow redirects: check notify.heartbeat.url (often https:// instead of http://).`,
+      rate_limited: (f) => m.t("heartbeat.rateLimited", { answered: answered(f) }),
+      server_error: (f) => m.t("heartbeat.serverError", { answered: answered(f) }),
+      redirect: (f) => m.t("heartbeat.redirect", { answered: answered(f) }),
       request_timeout: checkUrl,
       refused: checkUrl,
     },

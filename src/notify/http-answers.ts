@@ -15,13 +15,17 @@
  *
  * The wording: for each kind of answer, the sentence that says what happened
  * and what to do; a receiver's own answer codes (Slack's `no_service`) may
- * replace its status's sentence. Pure. Messages never hold a secret: callers
+ * replace its status's sentence. The sentences are catalogue texts in the
+ * process's language (the config's `locale`), rendered when the answer comes:
+ * `lookout test-notify`, the log, the API and the "not delivered" lines all
+ * show what was rendered then. Messages never hold a secret: callers
  * word them with the masked target, and the answer's body is redacted where
  * it comes in and quoted cut to 200 characters.
  */
 
 import { STATUS_CODES } from "node:http";
-import { formatDuration } from "../config/duration.js";
+import { processMessages } from "../i18n/current.js";
+import type { Messages } from "../i18n/messages.js";
 import { redact } from "../secrets.js";
 import { safeEnd } from "./cut-text.js";
 import { classifyNetworkError, type NetworkTrouble } from "./network-errors.js";
@@ -38,10 +42,15 @@ import type { DeliveryResult } from "./notifier.js";
  */
 export type RetryWording = (waitMs?: number) => string;
 
-export const AGENT_RETRY: RetryWording = (waitMs) => `Lookout will try again${waitMs !== undefined ? ` in ${formatDuration(waitMs)}` : ""}.`;
+export const AGENT_RETRY: RetryWording = (waitMs) => {
+  const m = processMessages();
+  return waitMs !== undefined ? m.t("answer.retry.agentIn", { duration: m.duration(waitMs) }) : m.t("answer.retry.agent");
+};
 
-export const ONE_SHOT_RETRY: RetryWording = (waitMs) =>
-  `A temporary problem: run lookout test-notify again in ${waitMs !== undefined && waitMs > 0 ? formatDuration(waitMs) : "a minute"}.`;
+export const ONE_SHOT_RETRY: RetryWording = (waitMs) => {
+  const m = processMessages();
+  return waitMs !== undefined && waitMs > 0 ? m.t("answer.retry.oneShotIn", { duration: m.duration(waitMs) }) : m.t("answer.retry.oneShot");
+};
 
 /**
  * `Retry-After` in milliseconds: delay-seconds (`3`) or an HTTP date.
@@ -146,17 +155,19 @@ export function answerCode(kind: AnswerKind): string {
 
 const QUOTE_CHARS = 200;
 
-/** What an HTML page in place of an answer likely is, for a service the user gave by URL (a webhook, the heartbeat). */
-export const SERVICE_HTML_PAGE = "a proxy or web server in front of the receiver";
+/** What an HTML page in place of an answer likely is, for a service the user gave by URL (a webhook, the heartbeat), in `m`'s language. */
+export function serviceHtmlPage(m: Messages = processMessages()): string {
+  return m.t("answer.htmlPage.service");
+}
 
 /** An answer's body, safe and short enough to quote: redacted, one line, at most 200 characters. */
-export function quoteBody(body: string, htmlPage: string): string {
+export function quoteBody(body: string, htmlPage: string, m: Messages = processMessages()): string {
   const text = redact(body)
     .replace(/[\u0000-\u001f\u007f]+/g, " ")
     .replace(/\s+/g, " ")
     .trim();
-  if (text === "") return "an empty answer";
-  if (/^<(!doctype|html|\?xml)/i.test(text)) return `an HTML page, likely from ${htmlPage}`;
+  if (text === "") return m.t("answer.body.empty");
+  if (/^<(!doctype|html|\?xml)/i.test(text)) return m.t("answer.body.html", { what: htmlPage });
   const cut = text.length > QUOTE_CHARS ? `${text.slice(0, QUOTE_CHARS - 1)}…` : text;
   // The cut can split a secret the receiver echoed; redact once more what is left of it.
   return `"${redact(cut)}"`;
@@ -248,9 +259,10 @@ export function resultFromNoAnswer(err: unknown, wording: NetworkWording, opts: 
   const classified = classifyNetworkError(err);
   const trouble: NetworkTrouble = classified.trouble === "invalid_request" && wording.invalid_request === undefined ? "other" : classified.trouble;
   const code = trouble === "timeout" ? "timeout" : trouble === "aborted" ? "aborted" : (classified.code ?? "network_error");
+  const m = processMessages();
   const facts: NetworkFacts = {
     code,
-    within: opts.timeoutMs !== undefined ? ` within ${formatDuration(opts.timeoutMs)}` : "",
+    within: opts.timeoutMs !== undefined ? m.t("answer.within", { duration: m.duration(opts.timeoutMs) }) : "",
     again: (opts.retry ?? AGENT_RETRY)(),
   };
   const result: DeliveryResult = { ok: false, retryable: !NOT_RETRYABLE.has(trouble), code, message: wording[trouble]!(facts) };
@@ -260,31 +272,26 @@ export function resultFromNoAnswer(err: unknown, wording: NetworkWording, opts: 
 
 /**
  * How a request to a service the user gave by URL (a webhook, the heartbeat)
- * reads when it got no answer: `what` names it
- * ("the webhook pager", "the heartbeat URL"), `key` is its config entry.
+ * reads when it got no answer: `what` names it, in `m`'s language
+ * ("the webhook pager", "the heartbeat URL", "Discord ops"), `key` is its config entry.
  */
-export function serviceNoAnswerWording(target: string, opts: { what: string; key?: string; hasHeaders?: boolean }): NetworkWording {
+export function serviceNoAnswerWording(target: string, opts: { what: string; key?: string; hasHeaders?: boolean }, m: Messages = processMessages()): NetworkWording {
   const key = opts.key ?? "notify.webhooks";
   const what = opts.what;
-  const check = "If it keeps happening, check that the service at that address is up, and this server's network, firewall and proxy.";
+  const check = m.t("noAnswer.check");
+  const base = { what, target, key };
   return {
-    timeout: (f) => `${cap(what)} (${target}) did not answer${f.within}. ${f.again} ${check}`,
-    aborted: (f) => `The request to ${what} (${target}) was cancelled before it answered. ${f.again}`,
-    invalid_url: () => `The URL of ${what} (${target}) is not a valid URL. Check ${key}.url.`,
-    invalid_request: (f) => {
-      const headers = opts.hasHeaders ? `, and the names and values in ${key}.headers and header_files` : "";
-      return `Lookout could not make a request to ${what} (${target}): the URL or a header is not valid HTTP (${f.code}). Check ${key}.url${headers}.`;
-    },
-    no_code: (f) => `Could not reach ${what} (${target}): the request failed without an answer. ${f.again} ${check}`,
-    dns: (f) => `Could not look up the host of ${what} (${target}) (DNS, ${f.code}). ${f.again} Check the host name in ${key}.url and this server's DNS settings.`,
-    refused: (f) =>
-      `The connection to ${what} (${target}) was refused (${f.code}). ${f.again} Check that the service at that address is running and listens on that port, and the port in ${key}.url.`,
-    reset: (f) => `The connection to ${what} (${target}) was dropped before it answered (${f.code}). ${f.again} ${check}`,
-    unreachable: (f) => `The network cannot reach ${what} (${target}) (${f.code}). ${f.again} Check this server's routes and firewall.`,
-    certificate: (f) =>
-      `The TLS certificate of ${what} (${target}) could not be verified (${f.code}). For a private CA, give Lookout its certificate with ` +
-      "NODE_EXTRA_CA_CERTS=/path/to/ca.pem; otherwise check the receiver's certificate, the system clock and the CA certificates.",
-    other: (f) => `Could not reach ${what} (${target}): ${f.code}. ${f.again} ${check}`,
+    timeout: (f) => m.t("noAnswer.timeout", { ...base, what: cap(what), within: f.within, again: f.again, check }),
+    aborted: (f) => m.t("noAnswer.aborted", { ...base, again: f.again }),
+    invalid_url: () => m.t("noAnswer.invalidUrl", base),
+    invalid_request: (f) => m.t(opts.hasHeaders ? "noAnswer.invalidRequest.headers" : "noAnswer.invalidRequest", { ...base, code: f.code }),
+    no_code: (f) => m.t("noAnswer.noCode", { ...base, again: f.again, check }),
+    dns: (f) => m.t("noAnswer.dns", { ...base, code: f.code, again: f.again }),
+    refused: (f) => m.t("noAnswer.refused", { ...base, code: f.code, again: f.again }),
+    reset: (f) => m.t("noAnswer.reset", { ...base, code: f.code, again: f.again, check }),
+    unreachable: (f) => m.t("noAnswer.unreachable", { ...base, code: f.code, again: f.again }),
+    certificate: (f) => m.t("noAnswer.certificate", { ...base, code: f.code }),
+    other: (f) => m.t("noAnswer.failed", { ...base, code: f.code, again: f.again, check }),
   };
 }
 

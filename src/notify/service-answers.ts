@@ -7,6 +7,8 @@
  * what refuses a message) are http-answers.ts's. Pure; messages never hold a
  * secret (callers pass the masked target; bodies are redacted where they come in).
  */
+import { processMessages } from "../i18n/current.js";
+import type { MessageKey, Messages } from "../i18n/messages.js";
 import { log } from "../log.js";
 import type { AnswerFacts, AnswerWording, NetworkWording, RetryWording } from "./http-answers.js";
 import { resultFromAnswer, resultFromNoAnswer, serviceNoAnswerWording } from "./http-answers.js";
@@ -22,10 +24,10 @@ export interface ServiceContext {
   target: string;
   /** Its config entry: `notify.ntfy[0]`. */
   key: string;
-  /** What to check when the service says "not authenticated" or "forbidden". */
+  /** What to check when the service says "not authenticated" or "forbidden", in the process's language. */
   auth: string;
-  /** What is sent: "the message", "the event". */
-  what: string;
+  /** What is sent: a message, or (PagerDuty) an event. */
+  what: "message" | "event";
   /** The words of `lookout test-notify` (one attempt): nothing waits in an outbox. */
   oneShot?: boolean;
 }
@@ -49,29 +51,33 @@ export function saidIn(quoted: string, fields: readonly string[]): string | unde
   return undefined;
 }
 
-/** The answers of `ctx.service`; `fields`: where its error body says why. */
-export function serviceAnswerWording(ctx: ServiceContext, fields: readonly string[], extra: Partial<AnswerWording> = {}): AnswerWording {
-  const who = `${ctx.service} ${ctx.name} (${ctx.target})`;
+/**
+ * The answers of `ctx.service`, in `m`'s language (the process's); `fields`: where its error body says why.
+ * Each sentence has a text for a message and one for an event (`service.<kind>.<what>`), so no language has to
+ * fit a noun into another sentence.
+ */
+export function serviceAnswerWording(ctx: ServiceContext, fields: readonly string[], extra: Partial<AnswerWording> = {}, m: Messages = processMessages()): AnswerWording {
+  const who = m.t("service.who", { service: ctx.service, name: ctx.name, target: ctx.target });
   const said = (f: AnswerFacts) => {
     const words = saidIn(f.quoted, fields);
-    return words !== undefined ? `${ctx.service} said "${words}"` : f.quoted;
+    return words !== undefined ? m.t("service.said", { service: ctx.service, words }) : f.quoted;
   };
-  const waiting = ctx.oneShot ? "" : ` ${ctx.what.charAt(0).toUpperCase()}${ctx.what.slice(1)} waits in Lookout's outbox meanwhile.`;
-  const denied = (f: AnswerFacts) =>
-    `${who} refused ${ctx.what}: ${f.status === 401 ? "not authenticated" : "access denied"} (HTTP ${f.status}, ${said(f)}). Retrying will not help. ${ctx.auth}`;
+  const t = (kind: string, params: Record<string, string | number>) => m.t(`service.${kind}.${ctx.what}` as MessageKey, { who, ...params });
+  const waiting = ctx.oneShot ? "" : t("waiting", {});
+  const denied = (f: AnswerFacts) => t(f.status === 401 ? "unauthorized" : "forbidden", { status: f.status, said: said(f), auth: ctx.auth });
   return {
-    delivered: `${ctx.service} ${ctx.name} (${ctx.target}) accepted ${ctx.what}.`,
-    htmlPage: `a proxy or web server in front of ${ctx.service}`,
+    delivered: t("delivered", {}),
+    htmlPage: m.t("service.htmlPage", { service: ctx.service }),
     words: {
-      rate_limited: (f) => `${who} is rate-limiting Lookout (HTTP 429, ${said(f)}). ${f.retry(f.waitMs)}${waiting}`,
-      request_timeout: (f) => `${who} timed out reading ${ctx.what} (HTTP 408). ${f.again}`,
-      server_error: (f) => `${who} could not take ${ctx.what} (HTTP ${f.status}, ${said(f)}). ${f.again}${waiting}`,
+      rate_limited: (f) => m.t("service.rateLimited", { who, said: said(f), retry: f.retry(f.waitMs), waiting }),
+      request_timeout: (f) => t("requestTimeout", { again: f.again }),
+      server_error: (f) => t("serverError", { status: f.status, said: said(f), again: f.again, waiting }),
       unauthorized: denied,
       forbidden: denied,
-      not_found: (f) => `${who} has no such address (HTTP ${f.status}, ${said(f)}). Retrying will not help: check ${ctx.key}.`,
-      method_not_allowed: (f) => `${who} does not take ${ctx.what} at that address (HTTP ${f.status}, ${said(f)}). Retrying will not help: check ${ctx.key}.`,
-      redirect: (f) => `${who} answered with a redirect (HTTP ${f.status}); Lookout does not follow redirects. Check ${ctx.key}: use the address it redirects to (often https://).`,
-      refused: (f) => `${who} refused ${ctx.what} (HTTP ${f.status}): ${said(f)}. Retrying will not help.`,
+      not_found: (f) => m.t("service.notFound", { who, status: f.status, said: said(f), key: ctx.key }),
+      method_not_allowed: (f) => t("methodNotAllowed", { status: f.status, said: said(f), key: ctx.key }),
+      redirect: (f) => m.t("service.redirect", { who, status: f.status, key: ctx.key }),
+      refused: (f) => t("refused", { status: f.status, said: said(f) }),
     },
     ...extra,
   };

@@ -17,6 +17,7 @@
  * The token is a secret: registered, never in a message or a log line.
  */
 import { type GotifyReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
+import { processMessages } from "../../i18n/current.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import { USER_AGENT } from "../../version.js";
@@ -118,9 +119,9 @@ export class GotifyNotifier extends SettingsNotifier {
       name: this.name,
       target: this.target,
       key: this.#key,
-      what: "the message",
+      what: "message",
       oneShot: retry === ONE_SHOT_RETRY,
-      auth: `Check ${this.#key}.token: it must be an application's token (Apps → the application → Token), not a client's.`,
+      auth: processMessages().t("gotify.auth", { key: this.#key }),
     };
     const headers = { "user-agent": USER_AGENT, "x-gotify-key": this.#token, "x-lookout-notification-id": headerValue(ids) };
     const { result } = await deliver(

@@ -17,6 +17,7 @@
  * messages: registered, shown masked, never in a message or a log line.
  */
 import { type NtfyReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
+import { processMessages } from "../../i18n/current.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import { USER_AGENT } from "../../version.js";
@@ -135,11 +136,9 @@ export class NtfyNotifier extends SettingsNotifier {
       name: this.name,
       target: this.target,
       key: this.#key,
-      what: "the message",
+      what: "message",
       oneShot,
-      auth: this.#authorization
-        ? `Check ${this.#key}.token (or username and password): the server does not take them for this topic.`
-        : `The server asks for a login for this topic: give ${this.#key}.token (an access token, tk_…) or username and password_file.`,
+      auth: processMessages().t(this.#authorization ? "ntfy.auth.refused" : "ntfy.auth.needed", { key: this.#key }),
     };
   }
 

@@ -31,6 +31,7 @@ import { createHash } from "node:crypto";
 import { notificationTitle } from "../../alert/title.js";
 import { type PagerdutyReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
 import { oneLine, textBlock } from "../../escape.js";
+import { processMessages } from "../../i18n/current.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import { formatThreshold, formatValue } from "../../units.js";
@@ -198,9 +199,9 @@ export class PagerdutyNotifier extends SettingsNotifier {
       name: this.name,
       target: this.target,
       key: this.#key,
-      what: "the event",
+      what: "event",
       oneShot: retry === ONE_SHOT_RETRY,
-      auth: `Check ${this.#key}.routing_key: the Integration Key of an "Events API v2" integration of the service.`,
+      auth: processMessages().t("pagerduty.auth", { key: this.#key }),
     };
     const wording = serviceAnswerWording(ctx, ["errors", "message"]);
     const headers = { "user-agent": USER_AGENT, "x-lookout-notification-id": headerValue(ids) };

@@ -22,6 +22,7 @@
  * message or a log line.
  */
 import { type PushoverReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
+import { processMessages } from "../../i18n/current.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import { USER_AGENT } from "../../version.js";
@@ -138,9 +139,9 @@ export class PushoverNotifier extends SettingsNotifier {
       name: this.name,
       target: this.target,
       key,
-      what: "the message",
+      what: "message",
       oneShot: retry === ONE_SHOT_RETRY,
-      auth: `Check ${key}.token (the application's API token) and ${key}.user_key.`,
+      auth: processMessages().t("pushover.auth", { key }),
     };
     const wording = serviceAnswerWording(ctx, ["errors"], {
       // A bad token, user key or device is the configuration, not this message: not worth splitting a burst for.

@@ -11,6 +11,8 @@
  * and anything quoted from an answer goes through `redact`.
  */
 
+import { processMessages } from "../../i18n/current.js";
+import type { MessageKey, Messages } from "../../i18n/messages.js";
 import { AGENT_RETRY, type AnswerWording, answerCode, type HttpAnswer, type NetworkWording, type RetryWording, resultFromAnswer, resultFromNoAnswer } from "../http-answers.js";
 import type { DeliveryResult } from "../notifier.js";
 
@@ -21,94 +23,83 @@ export function isLookoutBugCode(code: string | undefined): boolean {
   return code !== undefined && BUG_CODES.has(code);
 }
 
-const NEW_WEBHOOK = "Create a new incoming webhook in Slack (api.slack.com/apps → your app → Incoming Webhooks) and put its URL in notify.slack webhook_url.";
-const BUG = "This is a bug in Lookout, not in your setup: please report it at the Lookout issue tracker, with the log line that holds the refused message.";
-
 /** Slack's code when the body is one (`no_service`), else undefined. */
 function codeOf(body: string): string | undefined {
   const text = body.trim();
   return /^[a-z][a-z0-9_]{0,63}$/.test(text) ? text : undefined;
 }
 
-function lower(sentence: string): string {
-  return sentence.charAt(0).toLowerCase() + sentence.slice(1);
-}
+/** Slack's own codes worded here (`slack.code.<code>`); any other keeps its status's words. */
+const WORDED_CODES = new Set([
+  "invalid_payload",
+  "invalid_blocks",
+  "invalid_blocks_format",
+  "no_text",
+  "too_many_attachments",
+  "invalid_token",
+  "action_prohibited",
+  "team_disabled",
+  "invalid_team",
+  "no_service",
+  "channel_not_found",
+  "user_not_found",
+  "channel_is_archived",
+]);
 
-/** How Slack's answers read, for the webhook at `target` (masked). */
-export function slackAnswerWording(target: string): AnswerWording {
-  const refused = (f: { status: number; code?: string }) => `Slack refused the message for ${target} (HTTP ${f.status}${f.code ? ` ${f.code}` : ""})`;
+/** How Slack's answers read, for the webhook at `target` (masked), in `m`'s language (the process's). */
+export function slackAnswerWording(target: string, m: Messages = processMessages()): AnswerWording {
+  const head = (f: { status: number; code?: string }) =>
+    f.code ? m.t("slack.head.code", { target, status: f.status, code: f.code }) : m.t("slack.head", { target, status: f.status });
+  const bug = m.t("slack.bug");
+  const newWebhook = m.t("slack.newWebhook");
+  const newWebhookAfterOr = m.t("slack.newWebhook.afterOr");
   return {
-    delivered: `Delivered to Slack (${target}).`,
-    htmlPage: "a proxy or firewall between this server and Slack",
+    delivered: m.t("slack.delivered", { target }),
+    htmlPage: m.t("slack.htmlPage"),
     readCode: codeOf,
     // Slack's own code when it gave one; else none, but for a delivery and a 429.
     resultCode: (kind, own) => own ?? (kind === "ok" || kind === "rate_limited" ? answerCode(kind) : undefined),
     // Only a message Lookout built wrong is refused for what it holds.
     refusesMessage: (_status, own) => isLookoutBugCode(own),
     byCode: (code, f) => {
-      const slack = refused(f);
-      switch (code) {
-        case "invalid_payload":
-          return `${slack}: Slack could not read the message Lookout sent. ${BUG}`;
-        case "invalid_blocks":
-        case "invalid_blocks_format":
-          return `${slack}: the message's blocks break Slack's rules. ${BUG}`;
-        case "no_text":
-          return `${slack}: the message had no text. ${BUG}`;
-        case "too_many_attachments":
-          return `${slack}: the message had too many attachments. ${BUG}`;
-        case "invalid_token":
-          return `${slack}: the token in the webhook URL is not valid (revoked, or the URL was copied incompletely). Check the URL, or ${lower(NEW_WEBHOOK)}`;
-        case "action_prohibited":
-          return `${slack}: the workspace does not allow this webhook to post there (an admin restriction). Ask a Slack admin to allow the app, or use a webhook of another channel.`;
-        case "team_disabled":
-          return `${slack}: the Slack workspace of this webhook is disabled or deleted. Use a webhook of an active workspace.`;
-        case "invalid_team":
-          return `${slack}: the workspace in the webhook URL does not exist. Check that the URL was copied completely, or ${lower(NEW_WEBHOOK)}`;
-        case "no_service":
-          return `${slack}: this webhook does not exist (it was removed, its app was uninstalled, or the URL is wrong). ${NEW_WEBHOOK}`;
-        case "channel_not_found":
-          return `${slack}: the channel of this webhook no longer exists. ${NEW_WEBHOOK}`;
-        case "user_not_found":
-          return `${slack}: the user this webhook posts to no longer exists. ${NEW_WEBHOOK}`;
-        case "channel_is_archived":
-          return `${slack}: the channel of this webhook is archived. Unarchive the channel in Slack, or ${lower(NEW_WEBHOOK)}`;
-      }
-      return undefined;
+      if (!WORDED_CODES.has(code)) return undefined;
+      const key = code === "invalid_blocks_format" ? "invalid_blocks" : code;
+      return m.t(`slack.code.${key}` as MessageKey, {
+        head: head(f),
+        bug,
+        newWebhook: /^(invalid_token|invalid_team|channel_is_archived)$/.test(code) ? newWebhookAfterOr : newWebhook,
+      });
     },
     words: {
-      rate_limited: (f) =>
-        `Slack is rate-limiting the webhook ${target} (HTTP 429). ${f.retry(f.waitMs)} ` +
-        "Slack takes about one message per second per webhook; if this happens often, fewer alerts (longer repeat_interval, higher thresholds) will help.",
-      request_timeout: (f) => `Slack timed out reading the message for ${target} (HTTP 408). ${f.again} If it keeps happening, check this server's network.`,
+      rate_limited: (f) => m.t("slack.rateLimited", { target, retry: f.retry(f.waitMs) }),
+      request_timeout: (f) => m.t("slack.requestTimeout", { target, again: f.again }),
       server_error: (f) =>
-        `Slack had a problem on its side for ${target} (HTTP ${f.status}${f.code ? ` ${f.code}` : ""}, ${f.quoted}). ${f.again} Nothing to change unless it lasts: see status.slack.com.`,
-      unauthorized: (f) => `${refused(f)}: access denied, ${f.quoted}. Check that the webhook URL is complete and still active, and that no proxy blocks hooks.slack.com.`,
-      forbidden: (f) => `${refused(f)}: access denied, ${f.quoted}. Check that the webhook URL is complete and still active, and that no proxy blocks hooks.slack.com.`,
-      not_found: (f) => `${refused(f)}: the webhook was not found, ${f.quoted}. Check the URL. ${NEW_WEBHOOK}`,
-      redirect: (f) => `Slack answered the webhook ${target} with a redirect (HTTP ${f.status}), which webhooks never do. Check the webhook URL.`,
-      refused: (f) => `${refused(f)}: Slack said ${f.quoted}. Retrying will not help: check the webhook URL and Slack's answer above.`,
+        f.code
+          ? m.t("slack.serverError.code", { target, status: f.status, code: f.code, quoted: f.quoted, again: f.again })
+          : m.t("slack.serverError", { target, status: f.status, quoted: f.quoted, again: f.again }),
+      unauthorized: (f) => m.t("slack.denied", { head: head(f), quoted: f.quoted }),
+      forbidden: (f) => m.t("slack.denied", { head: head(f), quoted: f.quoted }),
+      not_found: (f) => m.t("slack.notFound", { head: head(f), quoted: f.quoted, newWebhook }),
+      redirect: (f) => m.t("slack.redirect", { target, status: f.status }),
+      refused: (f) => m.t("slack.refused", { head: head(f), quoted: f.quoted }),
     },
   };
 }
 
-/** How Slack's requests that got no answer read, for the webhook at `target` (masked). */
-export function slackNoAnswerWording(target: string): NetworkWording {
-  const network = "If it keeps happening, check this server's internet access, firewall and proxy.";
+/** How Slack's requests that got no answer read, for the webhook at `target` (masked), in `m`'s language. */
+export function slackNoAnswerWording(target: string, m: Messages = processMessages()): NetworkWording {
+  const network = m.t("slack.network");
   return {
-    timeout: (f) => `Slack did not answer${f.within} (${target}). ${f.again} ${network}`,
-    aborted: (f) => `The message to Slack (${target}) was cancelled before Slack answered. ${f.again}`,
-    invalid_url: () => `The webhook URL ${target} is not a valid URL. Check notify.slack webhook_url.`,
-    no_code: (f) => `Could not send to Slack (${target}): the request failed without an answer. ${f.again} ${network}`,
-    dns: (f) =>
-      `Could not look up the address of the webhook host of ${target} (DNS, ${f.code}). ${f.again} Check this server's DNS settings and internet access, and the host name in the URL.`,
-    refused: (f) => `The connection to ${target} was refused (${f.code}). ${f.again} ${network}`,
-    reset: (f) => `The connection to ${target} was dropped before Slack answered (${f.code}). ${f.again} ${network}`,
-    unreachable: (f) => `The network cannot reach ${target} (${f.code}). ${f.again} Check this server's routes and internet access.`,
-    certificate: (f) =>
-      `The TLS certificate of ${target} could not be verified (${f.code}). If this server reaches the internet through a proxy that inspects TLS, ` +
-      "give Lookout the proxy's CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; otherwise check the system clock and the CA certificates.",
-    other: (f) => `Could not send to Slack (${target}): ${f.code}. ${f.again} ${network}`,
+    timeout: (f) => m.t("slack.noAnswer.timeout", { target, within: f.within, again: f.again, network }),
+    aborted: (f) => m.t("slack.noAnswer.aborted", { target, again: f.again }),
+    invalid_url: () => m.t("slack.noAnswer.invalidUrl", { target }),
+    no_code: (f) => m.t("slack.noAnswer.noCode", { target, again: f.again, network }),
+    dns: (f) => m.t("slack.noAnswer.dns", { target, code: f.code, again: f.again }),
+    refused: (f) => m.t("slack.noAnswer.refused", { target, code: f.code, again: f.again, network }),
+    reset: (f) => m.t("slack.noAnswer.reset", { target, code: f.code, again: f.again, network }),
+    unreachable: (f) => m.t("slack.noAnswer.unreachable", { target, code: f.code, again: f.again }),
+    certificate: (f) => m.t("slack.noAnswer.certificate", { target, code: f.code }),
+    other: (f) => m.t("slack.noAnswer.failed", { target, code: f.code, again: f.again, network }),
   };
 }
 

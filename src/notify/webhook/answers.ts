@@ -9,6 +9,8 @@
  * characters.
  */
 
+import { processMessages } from "../../i18n/current.js";
+import type { Messages } from "../../i18n/messages.js";
 import {
   AGENT_RETRY,
   type AnswerWording,
@@ -17,7 +19,7 @@ import {
   type RetryWording,
   resultFromAnswer,
   resultFromNoAnswer,
-  SERVICE_HTML_PAGE,
+  serviceHtmlPage,
   serviceNoAnswerWording,
 } from "../http-answers.js";
 import type { DeliveryResult } from "../notifier.js";
@@ -37,44 +39,38 @@ export interface WebhookContext {
 
 /** The answer's body, safe and short enough to quote: redacted, one line, at most 200 characters. */
 export function quoteBody(body: string): string {
-  return quote(body, SERVICE_HTML_PAGE);
+  return quote(body, serviceHtmlPage());
 }
 
 /** Which headers to check for an authentication problem, in words. */
-function authAdvice(ctx: WebhookContext, key: string): string {
+function authAdvice(ctx: WebhookContext, key: string, m: Messages): string {
   const auth = ctx.headerNames.filter((h) => /auth|token|key|secret|signature|cookie/i.test(h));
   const names = auth.length > 0 ? auth : ctx.headerNames;
-  if (names.length === 0) {
-    return `No header is configured for it: if the receiver wants a token, add one under ${key}.headers ` + '(e.g. Authorization: "Bearer ${TOKEN}") or header_files.';
-  }
-  const list = names.map((h) => `"${h}"`).join(", ");
-  return `Check the ${list} header${names.length > 1 ? "s" : ""} in ${key} (headers or header_files): the token may be wrong, expired or revoked, or the environment variable or file it comes from may hold another value.`;
+  if (names.length === 0) return m.t("webhook.auth.none", { key });
+  return m.plural("webhook.auth", names.length, { list: names.map((h) => `"${h}"`).join(m.t("list.sep")), key });
 }
 
-/** How the webhook described by `ctx` words its answers. */
-export function webhookAnswerWording(ctx: WebhookContext): AnswerWording {
+/** How the webhook described by `ctx` words its answers, in `m`'s language (the process's). */
+export function webhookAnswerWording(ctx: WebhookContext, m: Messages = processMessages()): AnswerWording {
   const key = ctx.key ?? "notify.webhooks";
-  const who = `The webhook ${ctx.name} (${ctx.target})`;
+  const who = m.t("webhook.who", { name: ctx.name, target: ctx.target });
   const denied = (f: { status: number; quoted: string }) =>
-    `${who} refused the notification: ${f.status === 401 ? "not authenticated" : "access denied"} (HTTP ${f.status}, ${f.quoted}). Retrying will not help. ${authAdvice(ctx, key)}`;
-  const nothingThere = (f: { status: number; quoted: string }) =>
-    `${who} refused the notification (HTTP ${f.status}, ${f.quoted}): nothing takes webhooks at that address. Retrying will not help: check ${key}.url (host, port and path).`;
+    m.t(f.status === 401 ? "webhook.unauthorized" : "webhook.forbidden", { who, status: f.status, quoted: f.quoted, advice: authAdvice(ctx, key, m) });
+  const nothingThere = (f: { status: number; quoted: string }) => m.t("webhook.nothingThere", { who, status: f.status, quoted: f.quoted, key });
   return {
-    delivered: `Delivered to the webhook ${ctx.name} (${ctx.target}).`,
-    htmlPage: SERVICE_HTML_PAGE,
+    delivered: m.t("webhook.delivered", { name: ctx.name, target: ctx.target }),
+    htmlPage: serviceHtmlPage(m),
     retryAfterOn503: true,
     words: {
-      rate_limited: (f) => `${who} is rate-limiting Lookout (HTTP 429). ${f.retry(f.waitMs)}`,
-      request_timeout: (f) => `${who} timed out reading the notification (HTTP 408). ${f.again} If it keeps happening, check this server's network.`,
-      server_error: (f) => `${who} had a problem on its side (HTTP ${f.status}, ${f.quoted}). ${f.again} If it lasts, check the receiving service and its logs.`,
+      rate_limited: (f) => m.t("webhook.rateLimited", { who, retry: f.retry(f.waitMs) }),
+      request_timeout: (f) => m.t("webhook.requestTimeout", { who, again: f.again }),
+      server_error: (f) => m.t("webhook.serverError", { who, status: f.status, quoted: f.quoted, again: f.again }),
       unauthorized: denied,
       forbidden: denied,
       not_found: nothingThere,
       method_not_allowed: nothingThere,
-      redirect: (f) =>
-        `${who} answered with a redirect (HTTP ${f.status}); Lookout does not follow redirects with alerts. Check ${key}.url: use the address the receiver redirects to (often https:// instead of http://, or a trailing slash).`,
-      refused: (f) =>
-        `${who} refused the notification (HTTP ${f.status}, ${f.quoted}). Retrying will not help: check ${key}.url and its headers, and that the receiver takes Alertmanager's webhook format (version 4).`,
+      redirect: (f) => m.t("webhook.redirect", { who, status: f.status, key }),
+      refused: (f) => m.t("webhook.refused", { who, status: f.status, quoted: f.quoted, key }),
     },
   };
 }

@@ -9,6 +9,7 @@
  */
 import type { LoadedConfig } from "../../config/load.js";
 import type { WebhookReceiverConfig } from "../../config/schema.js";
+import { processMessages } from "../../i18n/current.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
@@ -120,7 +121,7 @@ export class WebhookNotifier extends SettingsNotifier {
         answer = await postJson(this.#url, headers, JSON.stringify(payload), timeoutMs, opts.signal);
       } catch (err) {
         const result = resultFromNetworkError(err, this.target, {
-          what: `the webhook ${this.name}`,
+          what: processMessages().t("webhook.what", { name: this.name }),
           timeoutMs,
           key: ctx.key,
           hasHeaders: this.headerNames.length > 0,
