@@ -564,6 +564,40 @@ export const en = {
   "gotify.auth": "Check {key}.token: it must be an application's token (Apps → the application → Token), not a client's.",
   "pushover.auth": "Check {key}.token (the application's API token) and {key}.user_key.",
   "pagerduty.auth": 'Check {key}.routing_key: the Integration Key of an "Events API v2" integration of the service.',
+  // Docker (collect/docker/engine.ts): why it cannot be used, and what to do.
+  "docker.badHost":
+    'cannot use the Docker address "{host}": Lookout talks to Docker over a unix socket (unix:///var/run/docker.sock, or a bare /path) or tcp://host:port; fix docker.socket in the config or DOCKER_HOST',
+  "docker.noVersion": "{where} answered /version without an API version: is it a Docker Engine?",
+  "docker.badPing": '{where} answered /_ping with "{text}" instead of OK: is it a Docker Engine?',
+  "docker.notJson": "{where} answered GET {path} with something that is not JSON: is it a Docker Engine?",
+  "docker.deadline": "Docker at {where} did not answer GET {path} within {seconds}: the daemon is overloaded or hung; check it with `docker info` or `systemctl status docker`",
+  "docker.closed": "the Docker client is closed",
+  "docker.eventsStopped": "the Docker events request was stopped",
+  "docker.eventsEnded": "the Docker events stream at {where} ended: is the daemon restarting?",
+  "docker.http": "Docker at {where} answered GET {path} with HTTP {status}",
+  "docker.http.message": 'Docker at {where} answered GET {path} with HTTP {status}: "{message}"',
+  "docker.http.proxy":
+    "Docker at {where} answered GET {path} with HTTP {status}: a socket proxy in front of Docker may refuse it; allow GET on containers, events, info, version and _ping",
+  "docker.http.message.proxy":
+    'Docker at {where} answered GET {path} with HTTP {status}: "{message}": a socket proxy in front of Docker may refuse it; allow GET on containers, events, info, version and _ping',
+  "docker.noSocket": "no Docker socket at {where}: is Docker running? If it listens elsewhere, set docker.socket in the config, or DOCKER_HOST, to where Docker listens",
+  "docker.permission":
+    "permission denied on the Docker socket {where}: add the user Lookout runs as to the docker group (usermod -aG docker USER, then restart Lookout), or run it as root, or behind a read-only socket proxy",
+  "docker.notRunning.unix":
+    "Docker is not running: nothing answers on {where} (start it: systemctl start docker; or set docker.socket in the config, or DOCKER_HOST, to where Docker listens)",
+  "docker.notRunning.tcp": "Docker is not running at {where}: the connection was refused (start it, or set docker.socket in the config, or DOCKER_HOST, to where Docker listens)",
+  "docker.notSocket": "{where} is not a socket: set docker.socket in the config, or DOCKER_HOST, to where Docker listens",
+  "docker.resolve": "cannot resolve the Docker host {where}: set docker.socket in the config, or DOCKER_HOST, to where Docker listens",
+  "docker.noRoute": "cannot reach the Docker host {where} (no route): check the network, or set docker.socket in the config, or DOCKER_HOST, to where Docker listens",
+  "docker.timeout": "Docker at {where} did not answer {what} in time: the daemon is overloaded or hung; check it with `docker info`",
+  "docker.timeout.request": "Docker at {where} did not answer a request in time: the daemon is overloaded or hung; check it with `docker info`",
+  "docker.timeout.events": "Docker at {where} did not answer the events stream in time: the daemon is overloaded or hung; check it with `docker info`",
+  "docker.cut": "the connection to Docker at {where} was cut during {what}: is the daemon restarting?",
+  "docker.cut.request": "the connection to Docker at {where} was cut during a request: is the daemon restarting?",
+  "docker.cut.events": "the connection to Docker at {where} was cut during the events stream: is the daemon restarting?",
+  "docker.failed":
+    "cannot talk to Docker at {where} ({detail}): is Docker running? If it listens elsewhere, set docker.socket in the config, or DOCKER_HOST, to where Docker listens",
+  "docker.tooLarge": "Docker sent an answer larger than {mib} MiB; Lookout stopped reading it",
 } as const;
 
 /** A key of the catalogue. */

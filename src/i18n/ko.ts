@@ -553,4 +553,37 @@ export const ko: Catalogue = {
   "gotify.auth": "{key}.token을 확인하세요. 클라이언트 토큰이 아니라 애플리케이션 토큰(Apps → 애플리케이션 → Token)이어야 합니다.",
   "pushover.auth": "{key}.token(애플리케이션 API 토큰)과 {key}.user_key를 확인하세요.",
   "pagerduty.auth": '{key}.routing_key를 확인하세요. 서비스의 "Events API v2" 통합에 있는 Integration Key여야 합니다.',
+  "docker.badHost":
+    '쓸 수 없는 Docker 주소 "{host}". Lookout은 unix 소켓(unix:///var/run/docker.sock 또는 /경로) 또는 tcp://host:port로 Docker에 연결합니다. 설정의 docker.socket이나 DOCKER_HOST를 고치세요',
+  "docker.noVersion": "{where}의 /version 응답에 API 버전이 없습니다. Docker Engine이 맞나요?",
+  "docker.badPing": '{where}의 /_ping 응답이 OK가 아니라 "{text}"입니다. Docker Engine이 맞나요?',
+  "docker.notJson": "{where}의 GET {path} 응답이 JSON이 아닙니다. Docker Engine이 맞나요?",
+  "docker.deadline":
+    "Docker({where})가 GET {path}에 {seconds} 안에 응답하지 않았습니다. 데몬이 과부하 상태이거나 멈췄습니다. `docker info`나 `systemctl status docker`로 확인하세요",
+  "docker.closed": "Docker 클라이언트가 닫혔습니다",
+  "docker.eventsStopped": "Docker 이벤트 요청이 중단되었습니다",
+  "docker.eventsEnded": "{where}의 Docker 이벤트 스트림이 끊겼습니다. 데몬이 재시작 중인가요?",
+  "docker.http": "Docker({where})가 GET {path}에 HTTP {status}로 응답했습니다",
+  "docker.http.message": 'Docker({where})가 GET {path}에 HTTP {status}로 응답했습니다: "{message}"',
+  "docker.http.proxy":
+    "Docker({where})가 GET {path}에 HTTP {status}로 응답했습니다. Docker 앞단의 소켓 프록시가 거부했을 수 있습니다. containers, events, info, version, _ping에 GET을 허용하세요",
+  "docker.http.message.proxy":
+    'Docker({where})가 GET {path}에 HTTP {status}로 응답했습니다: "{message}". Docker 앞단의 소켓 프록시가 거부했을 수 있습니다. containers, events, info, version, _ping에 GET을 허용하세요',
+  "docker.noSocket": "{where}에 Docker 소켓이 없습니다. Docker가 실행 중인가요? 다른 곳에서 대기한다면 설정의 docker.socket이나 DOCKER_HOST에 그 위치를 지정하세요",
+  "docker.permission":
+    "Docker 소켓 {where} 권한 거부. Lookout 실행 사용자를 docker 그룹에 추가하거나(usermod -aG docker USER 후 Lookout 재시작), root로 실행하거나, 읽기 전용 소켓 프록시 뒤에서 실행하세요",
+  "docker.notRunning.unix":
+    "Docker가 실행 중이 아닙니다. {where}에서 응답이 없습니다 (systemctl start docker로 시작하거나, 설정의 docker.socket이나 DOCKER_HOST에 Docker 위치를 지정하세요)",
+  "docker.notRunning.tcp": "{where}의 Docker가 실행 중이 아닙니다. 연결이 거부되었습니다 (Docker를 시작하거나, 설정의 docker.socket이나 DOCKER_HOST에 Docker 위치를 지정하세요)",
+  "docker.notSocket": "{where}: 소켓이 아닙니다. 설정의 docker.socket이나 DOCKER_HOST에 Docker 위치를 지정하세요",
+  "docker.resolve": "Docker 호스트 {where}의 주소를 찾을 수 없습니다. 설정의 docker.socket이나 DOCKER_HOST에 Docker 위치를 지정하세요",
+  "docker.noRoute": "Docker 호스트 {where}에 닿을 수 없습니다(경로 없음). 네트워크를 확인하거나, 설정의 docker.socket이나 DOCKER_HOST에 Docker 위치를 지정하세요",
+  "docker.timeout": "Docker({where})가 {what}에 제때 응답하지 않았습니다. 데몬이 과부하 상태이거나 멈췄습니다. `docker info`로 확인하세요",
+  "docker.timeout.request": "Docker({where})가 요청에 제때 응답하지 않았습니다. 데몬이 과부하 상태이거나 멈췄습니다. `docker info`로 확인하세요",
+  "docker.timeout.events": "Docker({where})가 이벤트 스트림에 제때 응답하지 않았습니다. 데몬이 과부하 상태이거나 멈췄습니다. `docker info`로 확인하세요",
+  "docker.cut": "{what} 중에 Docker({where}) 연결이 끊겼습니다. 데몬이 재시작 중인가요?",
+  "docker.cut.request": "요청 중에 Docker({where}) 연결이 끊겼습니다. 데몬이 재시작 중인가요?",
+  "docker.cut.events": "이벤트 스트림 수신 중에 Docker({where}) 연결이 끊겼습니다. 데몬이 재시작 중인가요?",
+  "docker.failed": "Docker({where})와 통신할 수 없습니다({detail}). Docker가 실행 중인가요? 다른 곳에서 대기한다면 설정의 docker.socket이나 DOCKER_HOST에 그 위치를 지정하세요",
+  "docker.tooLarge": "Docker 응답이 {mib} MiB보다 커서 읽기를 중단했습니다",
 };

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { errorText } from "../../src/cli/program.js";
+import { toDockerError } from "../../src/collect/docker/engine.js";
 import { ConfigError, describeError, StorageError } from "../../src/errors.js";
 import { setProcessLocale } from "../../src/i18n/current.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, resultFromNoAnswer, serviceNoAnswerWording } from "../../src/notify/http-answers.js";
@@ -77,5 +78,21 @@ describe("receivers' answers in Korean", () => {
     // Problems written in English (a receiver's own) keep an English frame: a line never mixes languages.
     expect(errorText(new ConfigError(["notify.x: bad"], "/etc/lookout/lookout.yaml"))).toBe("lookout: /etc/lookout/lookout.yaml: invalid configuration\n  notify.x: bad\n");
     expect(errorText(new ConfigError(["notify.x: 잘못됨"], "built-in defaults", "ko"))).toBe("lookout: 기본 설정: 설정 오류\n  notify.x: 잘못됨\n");
+  });
+});
+
+describe("Docker errors in Korean", () => {
+  afterEach(() => setProcessLocale(undefined));
+
+  it("says why Docker cannot be used in the process's language, English in userMessage", () => {
+    const err = toDockerError(Object.assign(new Error("connect EACCES /var/run/docker.sock"), { code: "EACCES" }), { socketPath: "/var/run/docker.sock" });
+    expect(err.kind).toBe("permission");
+    expect(err.userMessage).toMatch(/^permission denied on the Docker socket \/var\/run\/docker\.sock: add the user/);
+    expect(describeError(err)).toBe(err.userMessage);
+    setProcessLocale("ko");
+    expect(describeError(err)).toBe(
+      "Docker 소켓 /var/run/docker.sock 권한 거부. Lookout 실행 사용자를 docker 그룹에 추가하거나(usermod -aG docker USER 후 Lookout 재시작), root로 실행하거나, 읽기 전용 소켓 프록시 뒤에서 실행하세요",
+    );
+    expect(errorText(err)).toBe(`lookout: ${describeError(err)}\n`);
   });
 });

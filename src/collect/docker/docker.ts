@@ -321,7 +321,7 @@ export class DockerCollector implements Collector {
           onChange(); // reconcile what happened while the stream was down
         } else if (s.error) {
           // Where Docker was never seen (docker.enabled: auto on a host without it), this is not news.
-          if (this.seen) log.warn("docker: event stream lost, reconnecting", { error: s.error.userMessage });
+          if (this.seen) log.warn("docker: event stream lost, reconnecting", { error: describeError(s.error) });
           onChange();
         }
       },
@@ -443,7 +443,7 @@ export class DockerCollector implements Collector {
     try {
       this.tracker.setLogs(id, await this.engine.logs(id, { tail: lines, tty: rec.view.tty }));
     } catch (err) {
-      const why = err instanceof DockerError ? err.userMessage : describeError(err);
+      const why = describeError(err);
       log.info("docker: could not read a container's last log lines; its message says so", { container: rec.view.name, error: why });
       this.tracker.setLogsError(id, why);
     }
@@ -553,8 +553,8 @@ export class DockerCollector implements Collector {
       if (this.unreachableSince === null) {
         this.unreachableSince = now;
         this.outage = { since: now, until: null };
-        if (this.seen || this.opts.config.docker.enabled === true) log.warn("docker: unreachable", { error: e.userMessage });
-        else log.info("docker: not found, not watching containers (set docker.enabled: true to be alerted when it is missing)", { error: e.userMessage });
+        if (this.seen || this.opts.config.docker.enabled === true) log.warn("docker: unreachable", { error: describeError(e) });
+        else log.info("docker: not found, not watching containers (set docker.enabled: true to be alerted when it is missing)", { error: describeError(e) });
       }
       if (!this.seen && this.opts.config.docker.enabled !== true) return { samples: [] };
       return { samples: [this.unreachableSample(now, e)], covers: [DOCKER_UNREACHABLE] };
@@ -755,7 +755,7 @@ export class DockerCollector implements Collector {
   }
 
   private unreachableSample(now: number, err: DockerError | null): SampleOf<typeof DOCKER_UNREACHABLE> {
-    return sampleOf(DOCKER_UNREACHABLE, err ? 1 : 0, err ? { error: err.userMessage, since: this.unreachableSince ?? now, host: this.host } : undefined);
+    return sampleOf(DOCKER_UNREACHABLE, err ? 1 : 0, err ? { error: describeError(err), since: this.unreachableSince ?? now, host: this.host } : undefined);
   }
 }
 

@@ -12,19 +12,23 @@
  */
 
 import { Agent, type IncomingMessage, request } from "node:http";
-import { LookoutError } from "../../errors.js";
+import { LookoutError, type Said, said } from "../../errors.js";
+import type { MessageKey } from "../../i18n/messages.js";
 import { log } from "../../log.js";
 import type { ContainerInspect, ContainerStats, ContainerSummary, EngineInfo, EngineVersion } from "./api-types.js";
 import { Demultiplexer, lastLines } from "./logs.js";
 
 export type DockerErrorKind = "unreachable" | "permission" | "timeout" | "api";
 
-/** Docker cannot be used; `userMessage` says why and what to do. */
+/**
+ * Docker cannot be used; the message says why and what to do: a catalogue text (`Said`), shown in the language
+ * of whoever shows it (`describeError`: the process's, the config's `locale`), `userMessage` in English.
+ */
 export class DockerError extends LookoutError {
   readonly kind: DockerErrorKind;
   /** The HTTP status, for `api` errors. */
   readonly status: number | undefined;
-  constructor(userMessage: string, opts: { kind: DockerErrorKind; status?: number; cause?: unknown }) {
+  constructor(userMessage: string | Said, opts: { kind: DockerErrorKind; status?: number; cause?: unknown }) {
     super(userMessage, { cause: opts.cause });
     this.kind = opts.kind;
     this.status = opts.status;
@@ -32,7 +36,7 @@ export class DockerError extends LookoutError {
 }
 
 /** `new DockerError(message, { kind, … })`, kind first: reads better where there are many. */
-export function dockerError(kind: DockerErrorKind, userMessage: string, opts: { status?: number; cause?: unknown } = {}): DockerError {
+export function dockerError(kind: DockerErrorKind, userMessage: string | Said, opts: { status?: number; cause?: unknown } = {}): DockerError {
   return new DockerError(userMessage, { kind, ...opts });
 }
 
@@ -92,10 +96,7 @@ function parseHost(host: string): Endpoint {
 }
 
 function badHost(host: string): DockerError {
-  return dockerError(
-    "unreachable",
-    `cannot use the Docker address "${host}": Lookout talks to Docker over a unix socket (unix:///var/run/docker.sock, or a bare /path) or tcp://host:port; fix docker.socket in the config or DOCKER_HOST`,
-  );
+  return dockerError("unreachable", said("docker.badHost", { host }));
 }
 
 export interface LogsOptions {
@@ -186,7 +187,7 @@ export class DockerEngine {
   async version(): Promise<{ version: string; apiVersion: string }> {
     const v = await this.#json<EngineVersion>("/version");
     if (typeof v?.ApiVersion !== "string" || v.ApiVersion === "") {
-      throw dockerError("api", `${this.where} answered /version without an API version: is it a Docker Engine?`);
+      throw dockerError("api", said("docker.noVersion", { where: this.where }));
     }
     const apiVersion = negotiateApiVersion(v.ApiVersion, v.MinAPIVersion);
     this.#prefix = `/v${apiVersion}`;
@@ -202,7 +203,7 @@ export class DockerEngine {
   async ping(): Promise<void> {
     const res = await this.#get("/_ping", { maxBytes: 1024 });
     const text = res.body.toString("utf8").trim();
-    if (text !== "OK") throw dockerError("api", `${this.where} answered /_ping with "${text.slice(0, 80)}" instead of OK: is it a Docker Engine?`);
+    if (text !== "OK") throw dockerError("api", said("docker.badPing", { where: this.where, text: text.slice(0, 80) }));
   }
 
   /** Every container, stopped ones too (`all=true`). */
@@ -325,7 +326,7 @@ export class DockerEngine {
     try {
       return JSON.parse(res.body.toString("utf8")) as T;
     } catch {
-      throw dockerError("api", `${this.where} answered GET ${path} with something that is not JSON: is it a Docker Engine?`);
+      throw dockerError("api", said("docker.notJson", { where: this.where, path }));
     }
   }
 
@@ -359,11 +360,7 @@ export class DockerEngine {
       return { status, body };
     } catch (err) {
       if (deadline.signal.aborted) {
-        throw dockerError(
-          "timeout",
-          `Docker at ${this.where} did not answer GET ${path} within ${formatSeconds(this.timeoutMs)}: the daemon is overloaded or hung; check it with \`docker info\` or \`systemctl status docker\``,
-          { cause: err },
-        );
+        throw dockerError("timeout", said("docker.deadline", { where: this.where, path, seconds: formatSeconds(this.timeoutMs) }), { cause: err });
       }
       throw err;
     } finally {
@@ -373,7 +370,7 @@ export class DockerEngine {
 
   /** The only place a request is made: always GET. */
   async #request(path: string, opts: { signal?: AbortSignal; stream?: AbortSignal }): Promise<IncomingMessage> {
-    if (this.#closed) throw dockerError("unreachable", "the Docker client is closed");
+    if (this.#closed) throw dockerError("unreachable", said("docker.closed"));
     if (opts.stream) {
       const controller = new AbortController();
       const onAbort = (): void => controller.abort();
@@ -398,7 +395,7 @@ export class DockerEngine {
         this.#streams.delete(controller);
         opts.stream.removeEventListener("abort", onAbort);
         if (err instanceof DockerError) throw err;
-        if (controller.signal.aborted && !this.#closed) throw dockerError("unreachable", "the Docker events request was stopped", { cause: err });
+        if (controller.signal.aborted && !this.#closed) throw dockerError("unreachable", said("docker.eventsStopped"), { cause: err });
         throw this.#toDockerError(err, `GET ${path}`);
       }
     }
@@ -448,8 +445,8 @@ export class DockerEngine {
     message = message.replace(/\s+/g, " ").slice(0, 500);
     // The daemon was upgraded or downgraded under us: negotiate again on the next call.
     if (status === 400 && /client version \S+ is too (new|old)/i.test(message)) this.#prefix = null;
-    const hint = status === 403 || status === 401 ? ": a socket proxy in front of Docker may refuse it; allow GET on containers, events, info, version and _ping" : "";
-    return dockerError("api", `Docker at ${this.where} answered GET ${path} with HTTP ${status}${message ? `: "${message}"` : ""}${hint}`, { status });
+    const key = `docker.http${message ? ".message" : ""}${status === 403 || status === 401 ? ".proxy" : ""}` as MessageKey;
+    return dockerError("api", said(key, { where: this.where, path, status, message }), { status });
   }
 
   /** The one mapping of a transport failure to what the user should do. */
@@ -467,46 +464,34 @@ export function toDockerError(err: unknown, at: { socketPath: string } | { tcp: 
   const code = errorCode(err);
   const where = "socketPath" in at ? at.socketPath : at.tcp;
   const unix = "socketPath" in at;
-  const setIt = "set docker.socket in the config, or DOCKER_HOST, to where Docker listens";
+  // What was asked, worded by each language: a request, the events stream, or `GET <path>` as it was sent.
+  const during = (key: "docker.timeout" | "docker.cut"): Said =>
+    what === "a request" ? said(`${key}.request`, { where }) : what === "the events stream" ? said(`${key}.events`, { where }) : said(key, { where, what });
   switch (code) {
     case "ENOENT":
-      return dockerError("unreachable", `no Docker socket at ${where}: is Docker running? If it listens elsewhere, ${setIt}`, { cause: err });
+      return dockerError("unreachable", said("docker.noSocket", { where }), { cause: err });
     case "EACCES":
     case "EPERM":
-      return dockerError(
-        "permission",
-        `permission denied on the Docker socket ${where}: add the user Lookout runs as to the docker group (usermod -aG docker USER, then restart Lookout), or run it as root, or behind a read-only socket proxy`,
-        { cause: err },
-      );
+      return dockerError("permission", said("docker.permission", { where }), { cause: err });
     case "ECONNREFUSED":
-      return dockerError(
-        "unreachable",
-        unix
-          ? `Docker is not running: nothing answers on ${where} (start it: systemctl start docker; or ${setIt})`
-          : `Docker is not running at ${where}: the connection was refused (start it, or ${setIt})`,
-        { cause: err },
-      );
+      return dockerError("unreachable", said(unix ? "docker.notRunning.unix" : "docker.notRunning.tcp", { where }), { cause: err });
     case "ENOTSOCK":
     case "ENOTDIR":
-      return dockerError("unreachable", `${where} is not a socket: ${setIt}`, { cause: err });
+      return dockerError("unreachable", said("docker.notSocket", { where }), { cause: err });
     case "ENOTFOUND":
     case "EAI_AGAIN":
-      return dockerError("unreachable", `cannot resolve the Docker host ${where}: ${setIt}`, { cause: err });
+      return dockerError("unreachable", said("docker.resolve", { where }), { cause: err });
     case "EHOSTUNREACH":
     case "ENETUNREACH":
-      return dockerError("unreachable", `cannot reach the Docker host ${where} (no route): check the network, or ${setIt}`, { cause: err });
+      return dockerError("unreachable", said("docker.noRoute", { where }), { cause: err });
     case "ETIMEDOUT":
-      return dockerError("timeout", `Docker at ${where} did not answer ${what} in time: the daemon is overloaded or hung; check it with \`docker info\``, {
-        cause: err,
-      });
+      return dockerError("timeout", during("docker.timeout"), { cause: err });
     case "ECONNRESET":
     case "EPIPE":
-      return dockerError("unreachable", `the connection to Docker at ${where} was cut during ${what}: is the daemon restarting?`, { cause: err });
+      return dockerError("unreachable", during("docker.cut"), { cause: err });
     default: {
       const detail = err instanceof Error ? `${err.message}${code ? ` (${code})` : ""}` : String(err);
-      return dockerError("unreachable", `cannot talk to Docker at ${where} (${detail.slice(0, 200)}): is Docker running? If it listens elsewhere, ${setIt}`, {
-        cause: err,
-      });
+      return dockerError("unreachable", said("docker.failed", { where, detail: detail.slice(0, 200) }), { cause: err });
     }
   }
 }
@@ -535,7 +520,7 @@ async function readBody(body: IncomingMessage, maxBytes: number, truncate = fals
     if (size > maxBytes) {
       body.destroy();
       if (truncate) break;
-      throw dockerError("api", `Docker sent an answer larger than ${Math.round(maxBytes / 1024 / 1024)} MiB; Lookout stopped reading it`);
+      throw dockerError("api", said("docker.tooLarge", { mib: Math.round(maxBytes / 1024 / 1024) }));
     }
     chunks.push(chunk);
   }

@@ -9,6 +9,7 @@
  * before it came back must be found by listing containers (reconcile).
  */
 import { StringDecoder } from "node:string_decoder";
+import { describeError, said } from "../../errors.js";
 import { log } from "../../log.js";
 import type { DockerEvent } from "./api-types.js";
 import { type DockerEngine, DockerError, dockerError, toDockerError } from "./engine.js";
@@ -111,7 +112,7 @@ export class EventWatcher {
         backoff = this.#opts.minBackoffMs;
         await this.#consume(body);
         if (this.#stopped) break;
-        error = dockerError("unreachable", `the Docker events stream at ${this.#engine.where} ended: is the daemon restarting?`);
+        error = dockerError("unreachable", said("docker.eventsEnded", { where: this.#engine.where }));
       } catch (err) {
         if (this.#stopped) break;
         error = err instanceof DockerError ? err : toDockerError(err, { socketPath: this.#engine.where }, "the events stream");
@@ -121,7 +122,7 @@ export class EventWatcher {
       }
       if (this.#status?.connected) this.#connectedNano = BigInt(Date.now()) * 1_000_000n;
       this.#setStatus(false, error);
-      log.debug("docker events: stream down, retrying", { in_ms: backoff, error: error.userMessage });
+      log.debug("docker events: stream down, retrying", { in_ms: backoff, error: describeError(error) });
       await this.#sleep(backoff);
       backoff = Math.min(backoff * 2, this.#opts.maxBackoffMs);
     }
