@@ -598,6 +598,28 @@ export const en = {
   "docker.failed":
     "cannot talk to Docker at {where} ({detail}): is Docker running? If it listens elsewhere, set docker.socket in the config, or DOCKER_HOST, to where Docker listens",
   "docker.tooLarge": "Docker sent an answer larger than {mib} MiB; Lookout stopped reading it",
+  // The data directory and its database (store/): what is wrong, and what to do.
+  "storage.busy": "{path} is busy: another Lookout process held it for more than {seconds} s; try again",
+  "storage.diskFull":
+    "cannot write {what} ({code}): the disk holding the data directory {dir} is full; free some space there (df -h {dir}), or give Lookout a --data-dir on another disk",
+  "storage.readOnly": "cannot write {path} ({code}): run Lookout as the user that owns the data directory, or pass --data-dir DIR",
+  "storage.corrupt": "{path} is damaged or not a Lookout database ({code}); move it aside (this forgets alert state, queued notifications and silences) and start again",
+  "storage.cantOpen": "cannot open {path} ({code}): check that the data directory exists and is writable",
+  "storage.ioError":
+    "cannot read or write {path} ({code}): the disk holding the data directory {dir} is likely full, read-only or failing; check df -h {dir} and the kernel log (dmesg)",
+  "storage.failed": "cannot use {path} ({detail})",
+  "storage.dataDir": "cannot use data directory {dir} ({code}): create it and make it writable by the user that runs Lookout, or pass --data-dir DIR",
+  "storage.lock.cannotTake": "cannot take {path} ({code}): run Lookout as the user that owns the data directory {dir}, or pass --data-dir DIR",
+  "storage.lock.cannotWrite": "cannot write {path} ({code}): is the data directory {dir} writable by the user that runs Lookout?",
+  "storage.lock.held": 'another Lookout agent (pid {pid}, "lookout {command}" since {since}) is using the data directory {dir}; stop it first, or give this one its own --data-dir',
+  "storage.lock.heldUnknown": "another Lookout agent (fuser -v {path} names it) is using the data directory {dir}; stop it first, or give this one its own --data-dir",
+  "storage.missing.agent":
+    '{path} is missing, but the agent (pid {pid}, "lookout {command}") is using the data directory {dir}: the database was deleted while it ran. The agent makes a new one from what it holds in memory at its next check; run this again then (nothing was written)',
+  "storage.missing.anAgent":
+    "{path} is missing, but an agent is using the data directory {dir}: the database was deleted while it ran. The agent makes a new one from what it holds in memory at its next check; run this again then (nothing was written)",
+  "storage.missing":
+    "{path} is missing from a data directory Lookout has used ({there} are there): it was deleted or moved. Put it back; or start the agent (lookout run, or lookout check), which makes a new empty one (alert state, queued notifications and silences from before are then forgotten); nothing was written",
+  "storage.newerSchema": "{path} was written by a newer version of Lookout (schema {schema}; this one knows up to {latest}): upgrade Lookout, or give this one another --data-dir",
 } as const;
 
 /** A key of the catalogue. */

@@ -586,4 +586,26 @@ export const ko: Catalogue = {
   "docker.cut.events": "이벤트 스트림 수신 중에 Docker({where}) 연결이 끊겼습니다. 데몬이 재시작 중인가요?",
   "docker.failed": "Docker({where})와 통신할 수 없습니다({detail}). Docker가 실행 중인가요? 다른 곳에서 대기한다면 설정의 docker.socket이나 DOCKER_HOST에 그 위치를 지정하세요",
   "docker.tooLarge": "Docker 응답이 {mib} MiB보다 커서 읽기를 중단했습니다",
+  "storage.busy": "{path} 사용 중: 다른 Lookout 프로세스가 {seconds}초 넘게 잡고 있습니다. 다시 시도하세요",
+  "storage.diskFull": "{what}에 쓸 수 없습니다({code}). 데이터 디렉터리 {dir}의 디스크가 가득 찼습니다. 공간을 확보하거나(df -h {dir}) 다른 디스크의 --data-dir을 지정하세요",
+  "storage.readOnly": "{path}에 쓸 수 없습니다({code}). 데이터 디렉터리 소유자 계정으로 Lookout을 실행하거나 --data-dir DIR을 지정하세요",
+  "storage.corrupt": "{path}이(가) 손상됐거나 Lookout 데이터베이스가 아닙니다({code}). 다른 곳으로 옮기고(알림 상태, 대기 중인 알림, 사일런스가 사라짐) 다시 시작하세요",
+  "storage.cantOpen": "{path}을(를) 열 수 없습니다({code}). 데이터 디렉터리가 있고 쓰기 가능한지 확인하세요",
+  "storage.ioError":
+    "{path} 읽기/쓰기 실패({code}). 데이터 디렉터리 {dir}의 디스크가 가득 찼거나 읽기 전용이거나 고장났을 수 있습니다. df -h {dir}와 커널 로그(dmesg)를 확인하세요",
+  "storage.failed": "{path}을(를) 쓸 수 없습니다({detail})",
+  "storage.dataDir": "데이터 디렉터리 {dir}을(를) 쓸 수 없습니다({code}). 디렉터리를 만들고 Lookout 실행 계정에 쓰기 권한을 주거나 --data-dir DIR을 지정하세요",
+  "storage.lock.cannotTake": "{path} 잠금 실패({code}). 데이터 디렉터리 {dir} 소유자 계정으로 Lookout을 실행하거나 --data-dir DIR을 지정하세요",
+  "storage.lock.cannotWrite": "{path}에 쓸 수 없습니다({code}). 데이터 디렉터리 {dir}에 Lookout 실행 계정의 쓰기 권한이 있나요?",
+  "storage.lock.held":
+    '다른 Lookout 에이전트(pid {pid}, {since}부터 "lookout {command}")가 데이터 디렉터리 {dir}을(를) 쓰고 있습니다. 먼저 중지하거나 이 프로세스에 별도 --data-dir을 지정하세요',
+  "storage.lock.heldUnknown":
+    "다른 Lookout 에이전트(fuser -v {path}로 확인)가 데이터 디렉터리 {dir}을(를) 쓰고 있습니다. 먼저 중지하거나 이 프로세스에 별도 --data-dir을 지정하세요",
+  "storage.missing.agent":
+    '{path}이(가) 없지만 에이전트(pid {pid}, "lookout {command}")가 데이터 디렉터리 {dir}을(를) 쓰고 있습니다. 실행 중에 데이터베이스가 삭제되었습니다. 에이전트가 다음 점검 때 메모리 내용으로 새로 만드니 그 뒤에 다시 실행하세요(아무것도 쓰지 않음)',
+  "storage.missing.anAgent":
+    "{path}이(가) 없지만 에이전트가 데이터 디렉터리 {dir}을(를) 쓰고 있습니다. 실행 중에 데이터베이스가 삭제되었습니다. 에이전트가 다음 점검 때 메모리 내용으로 새로 만드니 그 뒤에 다시 실행하세요(아무것도 쓰지 않음)",
+  "storage.missing":
+    "Lookout이 쓰던 데이터 디렉터리에 {path}이(가) 없습니다({there}는 있음). 삭제되었거나 옮겨졌습니다. 되돌려 놓거나, 에이전트를 시작하면(lookout run 또는 lookout check) 빈 데이터베이스를 새로 만듭니다(이전 알림 상태, 대기 중인 알림, 사일런스는 사라짐). 아무것도 쓰지 않았습니다",
+  "storage.newerSchema": "{path}은(는) 더 새로운 Lookout이 쓴 것입니다(스키마 {schema}, 이 버전은 {latest}까지 지원). Lookout을 업그레이드하거나 다른 --data-dir을 지정하세요",
 };

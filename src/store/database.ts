@@ -15,7 +15,7 @@
 import { accessSync, chmodSync, closeSync, constants, existsSync, fchownSync, mkdirSync, openSync, renameSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { StorageError } from "../errors.js";
+import { StorageError, said } from "../errors.js";
 import { log } from "../log.js";
 import { agentUsing, KERNEL_LOCK_FILE, LOCK_FILE } from "./lock.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
@@ -50,7 +50,7 @@ export function ensureDataDir(dataDir: string): void {
     makeDirs(dataDir);
     accessSync(dataDir, constants.W_OK);
   } catch (err) {
-    throw new StorageError(`cannot use data directory ${dataDir} (${codeOf(err)}): create it and make it writable by the user that runs Lookout, or pass --data-dir DIR`, {
+    throw new StorageError(said("storage.dataDir", { dir: dataDir, code: codeOf(err) }), {
       cause: err,
     });
   }
@@ -175,19 +175,12 @@ function whenMissing(dataDir: string, path: string, agent: boolean, lockExisted:
   if (!agent) {
     const holder = agentUsing(dataDir);
     if (holder) {
-      const who = holder.pid > 0 ? `the agent (pid ${holder.pid}, "lookout ${holder.command}")` : "an agent";
-      throw new StorageError(
-        `${path} is missing, but ${who} is using the data directory ${dataDir}: the database was deleted while it ran. ` +
-          `The agent makes a new one from what it holds in memory at its next check; run this again then (nothing was written)`,
-        { exitCode: 3 },
-      );
+      const text =
+        holder.pid > 0 ? said("storage.missing.agent", { path, pid: holder.pid, command: holder.command, dir: dataDir }) : said("storage.missing.anAgent", { path, dir: dataDir });
+      throw new StorageError(text, { exitCode: 3 });
     }
-    throw new StorageError(
-      `${path} is missing from a data directory Lookout has used (${[...leftovers, LOCK_FILE].filter((f) => existsSync(join(dataDir, f))).join(", ")} are there): ` +
-        `it was deleted or moved. Put it back; or start the agent (lookout run, or lookout check), which makes a new empty one ` +
-        `(alert state, queued notifications and silences from before are then forgotten); nothing was written`,
-      { exitCode: 3 },
-    );
+    const there = [...leftovers, LOCK_FILE].filter((f) => existsSync(join(dataDir, f))).join(", ");
+    throw new StorageError(said("storage.missing", { path, there }), { exitCode: 3 });
   }
   let moved: string[] = [];
   try {

@@ -39,7 +39,7 @@
 import { chmodSync, closeSync, existsSync, fchownSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { StorageError } from "../errors.js";
+import { StorageError, said } from "../errors.js";
 import { log } from "../log.js";
 import { codeOf, DISK_FULL as FULL, storageErrorFrom } from "./transactions.js";
 
@@ -104,9 +104,7 @@ export function isRunningLookout(info: LockInfo): boolean {
 
 /** What a full disk (or a quota) means for the data directory, in words. */
 function diskFull(what: string, dataDir: string, code: string): StorageError {
-  return new StorageError(
-    `cannot write ${what} (${code}): the disk holding the data directory ${dataDir} is full; free some space there (df -h ${dataDir}), or give Lookout a --data-dir on another disk`,
-  );
+  return new StorageError(said("storage.diskFull", { what, code, dir: dataDir }));
 }
 
 /**
@@ -166,7 +164,7 @@ export class AgentLock {
       if (code.startsWith("SQLITE_BUSY") || code === "SQLITE_LOCKED") throw this.refusal(this.holder());
       if (FULL.has(code)) throw diskFull(this.kernelPath, this.dataDir, code);
       if (code === "EACCES" || code === "EPERM" || code === "EROFS" || code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_CANTOPEN")) {
-        throw new StorageError(`cannot take ${this.kernelPath} (${code}): run Lookout as the user that owns the data directory ${this.dataDir}, or pass --data-dir DIR`, {
+        throw new StorageError(said("storage.lock.cannotTake", { path: this.kernelPath, code, dir: this.dataDir }), {
           cause: err,
         });
       }
@@ -193,7 +191,7 @@ export class AgentLock {
       db.close();
       const code = codeOf(err);
       if (FULL.has(code)) throw diskFull(this.path, this.dataDir, code);
-      throw new StorageError(`cannot write ${this.path} (${code}): is the data directory ${this.dataDir} writable by the user that runs Lookout?`, { cause: err });
+      throw new StorageError(said("storage.lock.cannotWrite", { path: this.path, code, dir: this.dataDir }), { cause: err });
     }
     this.held = db;
     if (before && before.pid !== process.pid) {
@@ -221,10 +219,10 @@ export class AgentLock {
   }
 
   private refusal(owner: LockInfo | null): StorageError {
-    const who = owner
-      ? `another Lookout agent (pid ${owner.pid}, "lookout ${owner.command}" since ${owner.since})`
-      : `another Lookout agent (fuser -v ${this.kernelPath} names it)`;
-    return new StorageError(`${who} is using the data directory ${this.dataDir}; stop it first, or give this one its own --data-dir`, { exitCode: 3 });
+    const text = owner
+      ? said("storage.lock.held", { pid: owner.pid, command: owner.command, since: owner.since, dir: this.dataDir })
+      : said("storage.lock.heldUnknown", { path: this.kernelPath, dir: this.dataDir });
+    return new StorageError(text, { exitCode: 3 });
   }
 
   private owner(): LockInfo | null {

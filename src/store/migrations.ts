@@ -7,7 +7,7 @@
  * (a higher version than this one knows) is refused rather than guessed at.
  */
 import type Database from "better-sqlite3";
-import { StorageError } from "../errors.js";
+import { StorageError, said } from "../errors.js";
 import { importLegacyFiles, retireLegacyFiles } from "./legacy-files.js";
 
 export interface MigrationContext {
@@ -167,9 +167,7 @@ export function migrate(db: Database.Database, migrations: readonly Migration[],
   const latest = migrations.reduce((m, x) => Math.max(m, x.version), 0);
   const from = schemaVersion(db);
   if (from > latest) {
-    throw new StorageError(
-      `${db.name} was written by a newer version of Lookout (schema ${from}; this one knows up to ${latest}): upgrade Lookout, or give this one another --data-dir`,
-    );
+    throw new StorageError(said("storage.newerSchema", { path: db.name, schema: from, latest }));
   }
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= from) continue;

@@ -6,7 +6,7 @@
 
 import { dirname } from "node:path";
 import type Database from "better-sqlite3";
-import { LookoutError, StorageError } from "../errors.js";
+import { LookoutError, type Said, StorageError, said } from "../errors.js";
 
 /** How long a writer waits for another process's transaction (a silence added while run commits a cycle). */
 export const BUSY_TIMEOUT_MS = 5_000;
@@ -23,25 +23,24 @@ export const DISK_FULL: ReadonlySet<string> = new Set(["SQLITE_FULL", "ENOSPC", 
 export function storageErrorFrom(err: unknown, path: string): LookoutError {
   if (err instanceof LookoutError) return err;
   const code = codeOf(err);
-  let text: string;
+  const dir = dirname(path);
+  let text: string | Said;
   if (code === "SQLITE_BUSY" || code.startsWith("SQLITE_BUSY_") || code === "SQLITE_LOCKED") {
-    text = `${path} is busy: another Lookout process held it for more than ${BUSY_TIMEOUT_MS / 1000} s; try again`;
+    text = said("storage.busy", { path, seconds: BUSY_TIMEOUT_MS / 1000 });
   } else if (DISK_FULL.has(code)) {
-    const dir = dirname(path);
-    text = `cannot write ${path} (${code}): the disk holding the data directory ${dir} is full; free some space there (df -h ${dir}), or give Lookout a --data-dir on another disk`;
+    text = said("storage.diskFull", { what: path, code, dir });
   } else if (code === "SQLITE_READONLY" || code.startsWith("SQLITE_READONLY_") || code === "EACCES" || code === "EPERM" || code === "EROFS") {
-    text = `cannot write ${path} (${code}): run Lookout as the user that owns the data directory, or pass --data-dir DIR`;
+    text = said("storage.readOnly", { path, code });
   } else if (code === "SQLITE_CORRUPT" || code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT_")) {
-    text = `${path} is damaged or not a Lookout database (${code}); move it aside (this forgets alert state, queued notifications and silences) and start again`;
+    text = said("storage.corrupt", { path, code });
   } else if (code === "SQLITE_CANTOPEN" || code.startsWith("SQLITE_CANTOPEN_")) {
-    text = `cannot open ${path} (${code}): check that the data directory exists and is writable`;
+    text = said("storage.cantOpen", { path, code });
   } else if (code.startsWith("SQLITE_IOERR")) {
-    const dir = dirname(path);
-    text = `cannot read or write ${path} (${code}): the disk holding the data directory ${dir} is likely full, read-only or failing; check df -h ${dir} and the kernel log (dmesg)`;
+    text = said("storage.ioError", { path, code, dir });
   } else if (isMissingAddon(err)) {
     text = missingAddonText(err);
   } else {
-    text = `cannot use ${path} (${err instanceof Error ? err.message : String(err)})`;
+    text = said("storage.failed", { path, detail: err instanceof Error ? err.message : String(err) });
   }
   return new StorageError(text, { cause: err });
 }

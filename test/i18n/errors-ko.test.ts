@@ -1,5 +1,5 @@
 /**
- * Receivers' answers in Korean: with the process speaking Korean (the config's
+ * Errors in Korean, as `lookout` prints them and the log and the API show them. Receivers' answers in Korean: with the process speaking Korean (the config's
  * `locale: ko`), what `lookout test-notify`, the log and the API show of an
  * answer is Korean, with the receiver's name, address and codes as they are.
  */
@@ -12,6 +12,7 @@ import { AGENT_RETRY, ONE_SHOT_RETRY, resultFromNoAnswer, serviceNoAnswerWording
 import { serviceAnswerWording } from "../../src/notify/service-answers.js";
 import { resultFromError, resultFromResponse } from "../../src/notify/slack/answers.js";
 import { webhookResultFromResponse } from "../../src/notify/webhook/answers.js";
+import { storageErrorFrom } from "../../src/store/transactions.js";
 
 const TARGET = "https://hooks.slack.com/services/T…/B…/****";
 /** English words of the answers' sentences that must not be left in a Korean one. */
@@ -94,5 +95,20 @@ describe("Docker errors in Korean", () => {
       "Docker 소켓 /var/run/docker.sock 권한 거부. Lookout 실행 사용자를 docker 그룹에 추가하거나(usermod -aG docker USER 후 Lookout 재시작), root로 실행하거나, 읽기 전용 소켓 프록시 뒤에서 실행하세요",
     );
     expect(errorText(err)).toBe(`lookout: ${describeError(err)}\n`);
+  });
+});
+
+describe("storage errors in Korean", () => {
+  afterEach(() => setProcessLocale(undefined));
+
+  it("says what is wrong with the data directory in the process's language", () => {
+    const err = storageErrorFrom(Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" }), "/var/lib/lookout/lookout.db");
+    expect(err.userMessage).toBe(
+      "cannot write /var/lib/lookout/lookout.db (SQLITE_FULL): the disk holding the data directory /var/lib/lookout is full; free some space there (df -h /var/lib/lookout), or give Lookout a --data-dir on another disk",
+    );
+    setProcessLocale("ko");
+    expect(errorText(err)).toBe(
+      "lookout: /var/lib/lookout/lookout.db에 쓸 수 없습니다(SQLITE_FULL). 데이터 디렉터리 /var/lib/lookout의 디스크가 가득 찼습니다. 공간을 확보하거나(df -h /var/lib/lookout) 다른 디스크의 --data-dir을 지정하세요\n",
+    );
   });
 });
