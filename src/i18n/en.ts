@@ -620,6 +620,29 @@ export const en = {
   "storage.missing":
     "{path} is missing from a data directory Lookout has used ({there} are there): it was deleted or moved. Put it back; or start the agent (lookout run, or lookout check), which makes a new empty one (alert state, queued notifications and silences from before are then forgotten); nothing was written",
   "storage.newerSchema": "{path} was written by a newer version of Lookout (schema {schema}; this one knows up to {latest}): upgrade Lookout, or give this one another --data-dir",
+  "alertmanager.who": "Alertmanager {name} ({target})",
+  "alertmanager.delivered": "{who} accepted the alerts.",
+  "alertmanager.htmlPage": "a proxy or web server in front of Alertmanager",
+  "alertmanager.waiting": " The alerts wait in Lookout's outbox meanwhile.",
+  "alertmanager.auth.one": "Check the {list} header in {key} (headers or header_files).",
+  "alertmanager.auth.other": "Check the {list} headers in {key} (headers or header_files).",
+  "alertmanager.auth.none":
+    'Alertmanager itself has no authentication: a proxy in front of it asks for it. Give its token under {key}.headers (e.g. Authorization: "Bearer ${TOKEN}") or header_files.',
+  "alertmanager.unauthorized": "{who} refused the alerts: not authenticated (HTTP {status}, {said}). Retrying will not help. {auth}",
+  "alertmanager.forbidden": "{who} refused the alerts: access denied (HTTP {status}, {said}). Retrying will not help. {auth}",
+  "alertmanager.nothingThere":
+    "{who} has no API v2 there (HTTP {status}, {said}). Retrying will not help: {key}.url is Alertmanager's own address, like http://alertmanager:9093 (with its --web.route-prefix, if it has one); Lookout adds /api/v2/alerts. Alertmanager before 0.16 has no API v2.",
+  "alertmanager.rateLimited": "{who} (or a proxy in front of it) is rate-limiting Lookout (HTTP 429). {retry}",
+  "alertmanager.requestTimeout": "{who} timed out reading the alerts (HTTP 408). {again}",
+  "alertmanager.serverError": "{who} could not take the alerts (HTTP {status}, {said}). {again}{waiting} If it lasts, check Alertmanager's log.",
+  "alertmanager.redirect":
+    "{who} answered with a redirect (HTTP {status}); Lookout does not follow redirects with alerts. Check {key}.url: use the address it redirects to (often https://, or its --web.route-prefix).",
+  "alertmanager.refused.content":
+    "{who} refused the alerts for what they hold (HTTP {status}): {said}. Retrying will not help: Lookout gives these up (the others still go). If the message names a label or a time, this is likely a bug in Lookout: please report it with the message.",
+  "alertmanager.refused":
+    "{who} refused the alerts (HTTP {status}): {said}. Retrying will not help: Lookout gives these up (the others still go). If the message names a label or a time, this is likely a bug in Lookout: please report it with the message.",
+  "alertmanager.noAnswer.refused":
+    "The connection to Alertmanager {name} ({target}) was refused ({code}): it is not running, or listens elsewhere. {again}{waiting} Check that Alertmanager runs and listens on the port in {key}.url (9093 by default).",
 } as const;
 
 /** A key of the catalogue. */

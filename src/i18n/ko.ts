@@ -608,4 +608,27 @@ export const ko: Catalogue = {
   "storage.missing":
     "Lookout이 쓰던 데이터 디렉터리에 {path}이(가) 없습니다({there}는 있음). 삭제되었거나 옮겨졌습니다. 되돌려 놓거나, 에이전트를 시작하면(lookout run 또는 lookout check) 빈 데이터베이스를 새로 만듭니다(이전 알림 상태, 대기 중인 알림, 사일런스는 사라짐). 아무것도 쓰지 않았습니다",
   "storage.newerSchema": "{path}은(는) 더 새로운 Lookout이 쓴 것입니다(스키마 {schema}, 이 버전은 {latest}까지 지원). Lookout을 업그레이드하거나 다른 --data-dir을 지정하세요",
+  "alertmanager.who": "Alertmanager {name}({target})",
+  "alertmanager.delivered": "{who}에서 알림을 받았습니다.",
+  "alertmanager.htmlPage": "Alertmanager 앞단의 프록시나 웹 서버",
+  "alertmanager.waiting": " 그동안 알림은 Lookout 발신함에서 대기합니다.",
+  "alertmanager.auth.one": "{key}의 {list} 헤더(headers 또는 header_files)를 확인하세요.",
+  "alertmanager.auth.other": "{key}의 {list} 헤더(headers 또는 header_files)를 확인하세요.",
+  "alertmanager.auth.none":
+    'Alertmanager 자체에는 인증이 없으니 앞단의 프록시가 요구하는 것입니다. 그 토큰을 {key}.headers(예: Authorization: "Bearer ${TOKEN}")나 header_files에 넣으세요.',
+  "alertmanager.unauthorized": "{who}에서 알림을 거부했습니다: 인증 실패(HTTP {status}, {said}). 재시도해도 소용없습니다. {auth}",
+  "alertmanager.forbidden": "{who}에서 알림을 거부했습니다: 접근 거부(HTTP {status}, {said}). 재시도해도 소용없습니다. {auth}",
+  "alertmanager.nothingThere":
+    "{who}: 그 주소에 API v2가 없습니다(HTTP {status}, {said}). 재시도해도 소용없습니다. {key}.url은 http://alertmanager:9093 같은 Alertmanager 자체 주소여야 합니다(--web.route-prefix가 있으면 포함). /api/v2/alerts는 Lookout이 붙입니다. 0.16 이전 Alertmanager에는 API v2가 없습니다.",
+  "alertmanager.rateLimited": "{who}(또는 앞단 프록시)에서 Lookout의 전송량을 제한하고 있습니다(HTTP 429). {retry}",
+  "alertmanager.requestTimeout": "{who}에서 알림을 읽다가 시간 초과됐습니다(HTTP 408). {again}",
+  "alertmanager.serverError": "{who}에서 알림을 받지 못했습니다(HTTP {status}, {said}). {again}{waiting} 계속되면 Alertmanager 로그를 확인하세요.",
+  "alertmanager.redirect":
+    "{who}에서 리다이렉트로 응답했습니다(HTTP {status}). Lookout은 알림을 보낼 때 리다이렉트를 따라가지 않습니다. {key}.url을 리다이렉트 대상 주소로 바꾸세요(대개 https:// 또는 --web.route-prefix).",
+  "alertmanager.refused.content":
+    "{who}에서 알림 내용을 거부했습니다(HTTP {status}): {said}. 재시도해도 소용없어 이 알림들은 포기합니다(나머지는 계속 전송). 메시지에 라벨이나 시각이 언급되면 Lookout 버그일 가능성이 큽니다. 메시지와 함께 알려 주세요.",
+  "alertmanager.refused":
+    "{who}에서 알림을 거부했습니다(HTTP {status}): {said}. 재시도해도 소용없어 이 알림들은 포기합니다(나머지는 계속 전송). 메시지에 라벨이나 시각이 언급되면 Lookout 버그일 가능성이 큽니다. 메시지와 함께 알려 주세요.",
+  "alertmanager.noAnswer.refused":
+    "Alertmanager {name}({target}) 연결이 거부되었습니다({code}). 실행 중이 아니거나 다른 곳에서 대기 중입니다. {again}{waiting} Alertmanager가 실행 중이고 {key}.url의 포트(기본 9093)에서 대기하는지 확인하세요.",
 };

@@ -11,6 +11,8 @@
  * Messages never hold the URL or a header value: callers pass the masked
  * target; the body is redacted where it comes in.
  */
+import { processMessages } from "../../i18n/current.js";
+import type { Messages } from "../../i18n/messages.js";
 import type { AnswerWording, NetworkWording } from "../http-answers.js";
 import { serviceNoAnswerWording } from "../http-answers.js";
 
@@ -49,46 +51,42 @@ export function alertmanagerMessage(quoted: string): string {
 }
 
 /** What waits while Alertmanager cannot take alerts: the agent's outbox; nothing for `lookout test-notify` (`oneShot`). */
-const waiting = (oneShot: boolean) => (oneShot ? "" : " The alerts wait in Lookout's outbox meanwhile.");
+const waiting = (oneShot: boolean, m: Messages) => (oneShot ? "" : m.t("alertmanager.waiting"));
 
-export function alertmanagerAnswerWording(ctx: AlertmanagerContext, oneShot = false): AnswerWording {
-  const who = `Alertmanager ${ctx.name} (${ctx.target})`;
+/** How Alertmanager's answers read, in `m`'s language (the process's). */
+export function alertmanagerAnswerWording(ctx: AlertmanagerContext, oneShot = false, m: Messages = processMessages()): AnswerWording {
+  const who = m.t("alertmanager.who", { name: ctx.name, target: ctx.target });
   const auth =
     ctx.headerNames.length > 0
-      ? `Check the ${ctx.headerNames.map((h) => `"${h}"`).join(", ")} header${ctx.headerNames.length > 1 ? "s" : ""} in ${ctx.key} (headers or header_files).`
-      : `Alertmanager itself has no authentication: a proxy in front of it asks for it. Give its token under ${ctx.key}.headers (e.g. Authorization: "Bearer \${TOKEN}") or header_files.`;
+      ? m.plural("alertmanager.auth", ctx.headerNames.length, { list: ctx.headerNames.map((h) => `"${h}"`).join(m.t("list.sep")), key: ctx.key })
+      : m.t("alertmanager.auth.none", { key: ctx.key });
   const denied = (f: { status: number; quoted: string }) =>
-    `${who} refused the alerts: ${f.status === 401 ? "not authenticated" : "access denied"} (HTTP ${f.status}, ${alertmanagerMessage(f.quoted)}). Retrying will not help. ${auth}`;
-  const nothingThere = (f: { status: number; quoted: string }) =>
-    `${who} has no API v2 there (HTTP ${f.status}, ${alertmanagerMessage(f.quoted)}). Retrying will not help: ${ctx.key}.url is Alertmanager's own address, like http://alertmanager:9093 (with its --web.route-prefix, if it has one); Lookout adds /api/v2/alerts. Alertmanager before 0.16 has no API v2.`;
+    m.t(f.status === 401 ? "alertmanager.unauthorized" : "alertmanager.forbidden", { who, status: f.status, said: alertmanagerMessage(f.quoted), auth });
+  const nothingThere = (f: { status: number; quoted: string }) => m.t("alertmanager.nothingThere", { who, status: f.status, said: alertmanagerMessage(f.quoted), key: ctx.key });
   return {
-    delivered: `Alertmanager ${ctx.name} (${ctx.target}) accepted the alerts.`,
-    htmlPage: "a proxy or web server in front of Alertmanager",
+    delivered: m.t("alertmanager.delivered", { who }),
+    htmlPage: m.t("alertmanager.htmlPage"),
     retryAfterOn503: true,
     words: {
-      rate_limited: (f) => `${who} (or a proxy in front of it) is rate-limiting Lookout (HTTP 429). ${f.retry(f.waitMs)}`,
-      request_timeout: (f) => `${who} timed out reading the alerts (HTTP 408). ${f.again}`,
-      server_error: (f) =>
-        `${who} could not take the alerts (HTTP ${f.status}, ${alertmanagerMessage(f.quoted)}). ${f.again}${waiting(oneShot)} If it lasts, check Alertmanager's log.`,
+      rate_limited: (f) => m.t("alertmanager.rateLimited", { who, retry: f.retry(f.waitMs) }),
+      request_timeout: (f) => m.t("alertmanager.requestTimeout", { who, again: f.again }),
+      server_error: (f) => m.t("alertmanager.serverError", { who, status: f.status, said: alertmanagerMessage(f.quoted), again: f.again, waiting: waiting(oneShot, m) }),
       unauthorized: denied,
       forbidden: denied,
       not_found: nothingThere,
       method_not_allowed: nothingThere,
-      redirect: (f) =>
-        `${who} answered with a redirect (HTTP ${f.status}); Lookout does not follow redirects with alerts. Check ${ctx.key}.url: use the address it redirects to (often https://, or its --web.route-prefix).`,
+      redirect: (f) => m.t("alertmanager.redirect", { who, status: f.status, key: ctx.key }),
       refused: (f) =>
-        `${who} refused the alert${f.status === 400 || f.status === 422 ? "s for what they hold" : "s"} (HTTP ${f.status}): ${alertmanagerMessage(f.quoted)}. ` +
-        "Retrying will not help: Lookout gives these up (the others still go). If the message names a label or a time, this is likely a bug in Lookout: please report it with the message.",
+        m.t(f.status === 400 || f.status === 422 ? "alertmanager.refused.content" : "alertmanager.refused", { who, status: f.status, said: alertmanagerMessage(f.quoted) }),
     },
   };
 }
 
-/** How a request to Alertmanager that got no answer reads. */
-export function alertmanagerNoAnswerWording(ctx: AlertmanagerContext, oneShot = false): NetworkWording {
-  const base = serviceNoAnswerWording(ctx.target, { what: `Alertmanager ${ctx.name}`, key: ctx.key, hasHeaders: ctx.headerNames.length > 0 });
+/** How a request to Alertmanager that got no answer reads, in `m`'s language. */
+export function alertmanagerNoAnswerWording(ctx: AlertmanagerContext, oneShot = false, m: Messages = processMessages()): NetworkWording {
+  const base = serviceNoAnswerWording(ctx.target, { what: `Alertmanager ${ctx.name}`, key: ctx.key, hasHeaders: ctx.headerNames.length > 0 }, m);
   return {
     ...base,
-    refused: (f) =>
-      `The connection to Alertmanager ${ctx.name} (${ctx.target}) was refused (${f.code}): it is not running, or listens elsewhere. ${f.again}${waiting(oneShot)} Check that Alertmanager runs and listens on the port in ${ctx.key}.url (9093 by default).`,
+    refused: (f) => m.t("alertmanager.noAnswer.refused", { name: ctx.name, target: ctx.target, code: f.code, again: f.again, waiting: waiting(oneShot, m), key: ctx.key }),
   };
 }
