@@ -643,6 +643,31 @@ export const en = {
     "{who} refused the alerts (HTTP {status}): {said}. Retrying will not help: Lookout gives these up (the others still go). If the message names a label or a time, this is likely a bug in Lookout: please report it with the message.",
   "alertmanager.noAnswer.refused":
     "The connection to Alertmanager {name} ({target}) was refused ({code}): it is not running, or listens elsewhere. {again}{waiting} Check that Alertmanager runs and listens on the port in {key}.url (9093 by default).",
+  "email.server": "the mail server {server} of {name}",
+  "email.said": " (it answered: {reply})",
+  "email.user": "the user {username}",
+  "email.thisHost": "this host",
+  "email.noAnswer": "no answer",
+  "email.later": "{server} is not taking mail for now{said}. {again}",
+  "email.authFailed": "{server} could not log {who} in ({detail}). Check {key}.smtp.username and password, and that the server offers AUTH on this port. Not retried.",
+  "email.loginNeeded": "{server} asks for a login before it takes mail{said}. Set {key}.smtp.username and password (or password_file). Not retried.",
+  "email.loginRefused":
+    "{server} refused the login of {who}{said}: the user name or password is wrong, or the account may not send by SMTP (an app password may be needed). Check {key}.smtp.username and password. Not retried.",
+  "email.noStarttls":
+    "{server} offers no STARTTLS{said}, and {key}.smtp asks for it (starttls: required, the default). Use port 465 with secure: true if it has it, or set starttls: opportunistic (mail, and a password, then go in clear). Not retried.",
+  "email.tooLarge": "{server} refused this mail for its size{said}. Not retried.",
+  "email.refused": "{server} refused the mail{said}. {where} Not retried.",
+  "email.refused.at": "{server} refused the mail at {command}{said}. {where} Not retried.",
+  "email.where.rcpt": "Check {key}.to, and that the server relays for {who} (many servers relay only after a login).",
+  "email.where.from": "Check {key}.from: the server may not let this account send as that address.",
+  "email.where.any": "Check {key}.",
+  "email.connRefused": "{server} refused the connection: nothing listens there, or it is down. Check {key}.smtp.host and port. {again}",
+  "email.dns": "The name of {server} could not be looked up. Check {key}.smtp.host. {again}",
+  "email.timeout": "{server} did not answer within {seconds} s (the mail may have gone through). {again}",
+  "email.tls":
+    "TLS with {server} failed ({detail}): check {key}.smtp.port and secure (true for 465, where TLS starts on connect; false for 587, where STARTTLS does); a certificate of a private CA needs smtp.ca_file. {again}",
+  "email.certificate": "The certificate of {server} could not be verified ({code}): give its CA in {key}.smtp.ca_file, or check {key}.smtp.host. {again}",
+  "email.failed": "Sending to {server} failed ({detail}). {again}",
 } as const;
 
 /** A key of the catalogue. */

@@ -631,4 +631,29 @@ export const ko: Catalogue = {
     "{who}에서 알림을 거부했습니다(HTTP {status}): {said}. 재시도해도 소용없어 이 알림들은 포기합니다(나머지는 계속 전송). 메시지에 라벨이나 시각이 언급되면 Lookout 버그일 가능성이 큽니다. 메시지와 함께 알려 주세요.",
   "alertmanager.noAnswer.refused":
     "Alertmanager {name}({target}) 연결이 거부되었습니다({code}). 실행 중이 아니거나 다른 곳에서 대기 중입니다. {again}{waiting} Alertmanager가 실행 중이고 {key}.url의 포트(기본 9093)에서 대기하는지 확인하세요.",
+  "email.server": "{name}의 메일 서버 {server}",
+  "email.said": " (서버 응답: {reply})",
+  "email.user": "사용자 {username}",
+  "email.thisHost": "이 호스트",
+  "email.noAnswer": "응답 없음",
+  "email.later": "{server}에서 지금은 메일을 받지 않습니다{said}. {again}",
+  "email.authFailed": "{server}에서 {who} 로그인에 실패했습니다({detail}). {key}.smtp.username과 password, 이 포트에서 서버가 AUTH를 제공하는지 확인하세요. 재시도하지 않습니다.",
+  "email.loginNeeded": "{server}에서 메일을 받기 전에 로그인을 요구합니다{said}. {key}.smtp.username과 password(또는 password_file)를 설정하세요. 재시도하지 않습니다.",
+  "email.loginRefused":
+    "{server}에서 {who}의 로그인을 거부했습니다{said}. 사용자 이름이나 비밀번호가 틀렸거나, 계정이 SMTP로 보낼 수 없습니다(앱 비밀번호가 필요할 수 있음). {key}.smtp.username과 password를 확인하세요. 재시도하지 않습니다.",
+  "email.noStarttls":
+    "{server}에서 STARTTLS를 제공하지 않는데{said} {key}.smtp는 STARTTLS를 요구합니다(starttls: required, 기본값). 서버가 지원하면 포트 465와 secure: true를 쓰고, 아니면 starttls: opportunistic으로 설정하세요(그러면 메일과 비밀번호가 평문으로 전송됨). 재시도하지 않습니다.",
+  "email.tooLarge": "{server}에서 크기 때문에 이 메일을 거부했습니다{said}. 재시도하지 않습니다.",
+  "email.refused": "{server}에서 메일을 거부했습니다{said}. {where} 재시도하지 않습니다.",
+  "email.refused.at": "{server}에서 {command} 단계에서 메일을 거부했습니다{said}. {where} 재시도하지 않습니다.",
+  "email.where.rcpt": "{key}.to와, 서버가 {who}의 메일을 중계하는지 확인하세요(많은 서버가 로그인 후에만 중계함).",
+  "email.where.from": "{key}.from을 확인하세요. 서버가 이 계정이 그 주소로 보내는 것을 허용하지 않을 수 있습니다.",
+  "email.where.any": "{key} 설정을 확인하세요.",
+  "email.connRefused": "{server}에서 연결을 거부했습니다. 대기 중인 서비스가 없거나 서버가 내려가 있습니다. {key}.smtp.host와 port를 확인하세요. {again}",
+  "email.dns": "{server}의 이름을 찾을 수 없습니다. {key}.smtp.host를 확인하세요. {again}",
+  "email.timeout": "{server}에서 {seconds}초 안에 응답하지 않았습니다(메일은 전달됐을 수도 있음). {again}",
+  "email.tls":
+    "{server} TLS 연결 실패({detail}). {key}.smtp.port와 secure를 확인하세요(465는 true: 연결 즉시 TLS, 587은 false: STARTTLS). 사설 CA 인증서라면 smtp.ca_file이 필요합니다. {again}",
+  "email.certificate": "{server}의 인증서를 검증할 수 없습니다({code}). {key}.smtp.ca_file에 CA를 지정하거나 {key}.smtp.host를 확인하세요. {again}",
+  "email.failed": "{server}에 전송 실패({detail}). {again}",
 };

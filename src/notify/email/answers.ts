@@ -10,6 +10,8 @@
  * Retry-After: the dispatcher's backoff paces the retries.
  */
 import { oneLine } from "../../escape.js";
+import { processMessages } from "../../i18n/current.js";
+import type { Messages } from "../../i18n/messages.js";
 import { redact } from "../../secrets.js";
 import type { RetryWording } from "../http-answers.js";
 import type { DeliveryResult } from "../notifier.js";
@@ -48,15 +50,17 @@ function errorOf(err: unknown): SmtpError {
   return err !== null && typeof err === "object" ? (err as SmtpError) : { message: String(err) };
 }
 
-/** The DeliveryResult of a failed send: what happened and what to do, never a secret. */
-export function smtpFailure(err: unknown, ctx: SmtpContext): DeliveryResult {
+/** The DeliveryResult of a failed send: what happened and what to do, never a secret; in `m`'s language (the process's). */
+export function smtpFailure(err: unknown, ctx: SmtpContext, m: Messages = processMessages()): DeliveryResult {
   const e = errorOf(err);
   const reply = replyExcerpt(e.response);
-  const said = reply ? ` (it answered: ${reply})` : "";
-  const server = `the mail server ${ctx.server} of ${ctx.name}`;
+  const said = reply ? m.t("email.said", { reply }) : "";
+  const server = m.t("email.server", { server: ctx.server, name: ctx.name });
+  const Server = cap(server);
   const status = e.responseCode;
   const answer = reply || undefined;
   const base = (r: Omit<DeliveryResult, "answer">): DeliveryResult => (answer ? { ...r, answer } : r);
+  const key = ctx.key;
 
   if (status !== undefined && status >= 400 && status < 500) {
     return base({
@@ -64,51 +68,38 @@ export function smtpFailure(err: unknown, ctx: SmtpContext): DeliveryResult {
       retryable: true,
       status,
       code: `smtp_${status}`,
-      message: `${cap(server)} is not taking mail for now${said}. ${ctx.retry()}`,
+      message: m.t("email.later", { server: Server, said, again: ctx.retry() }),
     });
   }
   if (e.code === "EAUTH" || status === 535 || status === 534 || status === 530 || status === 538) {
-    const who = ctx.username ? `the user ${ctx.username}` : "Lookout";
+    const who = ctx.username ? m.t("email.user", { username: ctx.username }) : "Lookout";
     const message =
       e.code === "EAUTH" && status === undefined
-        ? `${cap(server)} could not log ${who} in (${replyExcerpt(e.message)}). Check ${ctx.key}.smtp.username and password, and that the server offers AUTH on this port. Not retried.`
+        ? m.t("email.authFailed", { server: Server, who, detail: replyExcerpt(e.message), key })
         : status === 530
-          ? `${cap(server)} asks for a login before it takes mail${said}. Set ${ctx.key}.smtp.username and password (or password_file). Not retried.`
-          : `${cap(server)} refused the login of ${who}${said}: the user name or password is wrong, or the account may not send by SMTP (an app password may be needed). Check ${ctx.key}.smtp.username and password. Not retried.`;
+          ? m.t("email.loginNeeded", { server: Server, said, key })
+          : m.t("email.loginRefused", { server: Server, who, said, key });
     return base({ ok: false, retryable: false, ...(status !== undefined ? { status } : {}), code: "auth_failed", message });
   }
   if (e.command === "STARTTLS" && status !== undefined && status >= 500) {
-    return base({
-      ok: false,
-      retryable: false,
-      status,
-      code: "no_starttls",
-      message: `${cap(server)} offers no STARTTLS${said}, and ${ctx.key}.smtp asks for it (starttls: required, the default). Use port 465 with secure: true if it has it, or set starttls: opportunistic (mail, and a password, then go in clear). Not retried.`,
-    });
+    return base({ ok: false, retryable: false, status, code: "no_starttls", message: m.t("email.noStarttls", { server: Server, said, key }) });
   }
   if (status === 552 && e.command === "DATA") {
-    return base({
-      ok: false,
-      retryable: false,
-      status,
-      code: "smtp_552",
-      messageRefused: true,
-      message: `${cap(server)} refused this mail for its size${said}. Not retried.`,
-    });
+    return base({ ok: false, retryable: false, status, code: "smtp_552", messageRefused: true, message: m.t("email.tooLarge", { server: Server, said }) });
   }
   if (status !== undefined && status >= 500) {
     const where =
       e.command === "RCPT TO"
-        ? `Check ${ctx.key}.to, and that the server relays for ${ctx.username ? `the user ${ctx.username}` : "this host"} (many servers relay only after a login).`
+        ? m.t("email.where.rcpt", { key, who: ctx.username ? m.t("email.user", { username: ctx.username }) : m.t("email.thisHost") })
         : e.command === "MAIL FROM"
-          ? `Check ${ctx.key}.from: the server may not let this account send as that address.`
-          : `Check ${ctx.key}.`;
+          ? m.t("email.where.from", { key })
+          : m.t("email.where.any", { key });
     return base({
       ok: false,
       retryable: false,
       status,
       code: `smtp_${status}`,
-      message: `${cap(server)} refused the mail${e.command ? ` at ${e.command}` : ""}${said}. ${where} Not retried.`,
+      message: e.command ? m.t("email.refused.at", { server: Server, command: e.command, said, where }) : m.t("email.refused", { server: Server, said, where }),
     });
   }
   // No reply code: the connection itself.
@@ -116,45 +107,30 @@ export function smtpFailure(err: unknown, ctx: SmtpContext): DeliveryResult {
   const again = ctx.retry();
   switch (sys) {
     case "ECONNREFUSED":
-      return {
-        ok: false,
-        retryable: true,
-        code: sys,
-        message: `${cap(server)} refused the connection: nothing listens there, or it is down. Check ${ctx.key}.smtp.host and port. ${again}`,
-      };
+      return { ok: false, retryable: true, code: sys, message: m.t("email.connRefused", { server: Server, key, again }) };
     case "ENOTFOUND":
     case "EAI_AGAIN":
     case "EDNS":
-      return { ok: false, retryable: true, code: sys, message: `The name of ${server} could not be looked up. Check ${ctx.key}.smtp.host. ${again}` };
+      return { ok: false, retryable: true, code: sys, message: m.t("email.dns", { server, key, again }) };
     case "ETIMEDOUT":
       return {
         ok: false,
         retryable: true,
         code: "timeout",
         timedOut: true,
-        message: `${cap(server)} did not answer within ${Math.round(ctx.timeoutMs / 1000)} s (the mail may have gone through). ${again}`,
+        message: m.t("email.timeout", { server: Server, seconds: Math.round(ctx.timeoutMs / 1000), again }),
       };
     case "ETLS":
-      return {
-        ok: false,
-        retryable: true,
-        code: "tls_failed",
-        message: `TLS with ${server} failed (${replyExcerpt(e.message)}): check ${ctx.key}.smtp.port and secure (true for 465, where TLS starts on connect; false for 587, where STARTTLS does); a certificate of a private CA needs smtp.ca_file. ${again}`,
-      };
+      return { ok: false, retryable: true, code: "tls_failed", message: m.t("email.tls", { server, detail: replyExcerpt(e.message), key, again }) };
   }
   if (sys && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH|SSL|TLS/i.test(sys)) {
-    return {
-      ok: false,
-      retryable: true,
-      code: "certificate",
-      message: `The certificate of ${server} could not be verified (${sys}): give its CA in ${ctx.key}.smtp.ca_file, or check ${ctx.key}.smtp.host. ${again}`,
-    };
+    return { ok: false, retryable: true, code: "certificate", message: m.t("email.certificate", { server, code: sys, key, again }) };
   }
   return {
     ok: false,
     retryable: true,
     code: sys ?? "network_error",
-    message: `Sending to ${server} failed (${replyExcerpt(e.message) || "no answer"}). ${again}`,
+    message: m.t("email.failed", { server, detail: replyExcerpt(e.message) || m.t("email.noAnswer"), again }),
   };
 }
 
