@@ -9,6 +9,7 @@
  * (seconds, a float) in its body, and in the Retry-After header, rounded up.
  */
 import { type DiscordReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
+import { processMessages } from "../../i18n/current.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import type { ChatCard } from "../chat-card.js";
 import { ChatNotifier, type ChatNotifierConfig, jsonBody, readWebhookUrl, saidInQuote } from "../chat-receiver.js";
@@ -21,8 +22,6 @@ export interface DiscordNotifierConfig extends ChatNotifierConfig {
   /** The webhook URL. */
   url: string;
 }
-
-const NEW_WEBHOOK = "Make a new webhook (channel settings → Integrations → Webhooks → New Webhook → Copy Webhook URL) and put its URL in";
 
 export class DiscordNotifier extends ChatNotifier {
   readonly kind = "discord";
@@ -54,35 +53,36 @@ export class DiscordNotifier extends ChatNotifier {
     return typeof wait === "number" && Number.isFinite(wait) && wait >= 0 ? String(wait) : answer.retryAfter;
   }
 
+  /** Discord's answers, in the process's language (the config's `locale`). */
   protected answerWording(oneShot: boolean): AnswerWording {
-    const who = `Discord ${this.name} (${this.target})`;
-    const fix = `${NEW_WEBHOOK} ${this.#key}.webhook_url.`;
+    const m = processMessages();
+    const who = m.t("discord.who", { name: this.name, target: this.target });
+    const fix = m.t("discord.fix", { key: this.#key });
     const said = (f: { quoted: string }) => discordMessage(f.quoted);
+    const waiting = oneShot ? "" : m.t("chat.waiting");
     return {
-      delivered: `Delivered to Discord (${this.target}).`,
-      htmlPage: "a proxy or firewall between this server and Discord",
+      delivered: m.t("discord.delivered", { target: this.target }),
+      htmlPage: m.t("discord.htmlPage"),
       readCode: (body) => {
         const code = jsonBody(body)?.code;
         return typeof code === "number" ? String(code) : undefined;
       },
       refusesMessage: (status, own) => status === 413 || (status === 400 && own !== "10015" && own !== "50027"),
       byCode: (code, f) => {
-        if (code === "10015") return `${who} refused the message: the webhook no longer exists (Discord: Unknown Webhook). ${fix}`;
-        if (code === "50027") return `${who} refused the message: the token in the webhook URL is not valid (copied incompletely, or the webhook was reset). ${fix}`;
-        if (code === "50035" || code === "50006")
-          return `${who} refused the message Lookout built (HTTP ${f.status}, ${said(f)}). This is a bug in Lookout, not in your setup: please report it with the log line that holds the message.`;
+        if (code === "10015") return m.t("discord.unknownWebhook", { who, fix });
+        if (code === "50027") return m.t("discord.badToken", { who, fix });
+        if (code === "50035" || code === "50006") return m.t("discord.bug", { who, status: f.status, said: said(f) });
         return undefined;
       },
       words: {
-        rate_limited: (f) => `${who} is rate-limiting Lookout (HTTP 429). ${f.retry(f.waitMs)} Discord takes about 5 messages per 2 seconds per webhook, 30 a minute per channel.`,
-        request_timeout: (f) => `${who} timed out reading the message (HTTP 408). ${f.again}`,
-        server_error: (f) =>
-          `Discord had a problem on its side for ${this.target} (HTTP ${f.status}, ${said(f)}). ${f.again}${oneShot ? "" : " The messages wait in Lookout's outbox meanwhile."} See discordstatus.com if it lasts.`,
-        unauthorized: (f) => `${who} refused the message: not authorized (HTTP ${f.status}, ${said(f)}). Check the webhook URL. ${fix}`,
-        forbidden: (f) => `${who} refused the message: access denied (HTTP ${f.status}, ${said(f)}). Check the webhook URL and that no proxy blocks discord.com.`,
-        not_found: (f) => `${who} does not know this webhook (HTTP ${f.status}, ${said(f)}). ${fix}`,
-        redirect: (f) => `${who} answered with a redirect (HTTP ${f.status}), which webhooks never do. Check ${this.#key}.webhook_url.`,
-        refused: (f) => `${who} refused the message (HTTP ${f.status}): ${said(f)}. Retrying will not help.`,
+        rate_limited: (f) => m.t("discord.rateLimited", { who, retry: f.retry(f.waitMs) }),
+        request_timeout: (f) => m.t("chat.requestTimeout", { who, again: f.again }),
+        server_error: (f) => m.t("discord.serverError", { target: this.target, status: f.status, said: said(f), again: f.again, waiting }),
+        unauthorized: (f) => m.t("discord.unauthorized", { who, status: f.status, said: said(f), fix }),
+        forbidden: (f) => m.t("discord.forbidden", { who, status: f.status, said: said(f) }),
+        not_found: (f) => m.t("discord.notFound", { who, status: f.status, said: said(f), fix }),
+        redirect: (f) => m.t("discord.redirect", { who, status: f.status, key: this.#key }),
+        refused: (f) => m.t("chat.refused", { who, status: f.status, said: said(f) }),
       },
     };
   }

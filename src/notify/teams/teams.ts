@@ -13,6 +13,7 @@
  * Retry-After.
  */
 import { RECEIVER_LISTS, type TeamsReceiverConfig } from "../../config/schema.js";
+import { processMessages } from "../../i18n/current.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import type { ChatCard } from "../chat-card.js";
 import { ChatNotifier, type ChatNotifierConfig, jsonBody, readWebhookUrl, saidInQuote } from "../chat-receiver.js";
@@ -60,37 +61,36 @@ export class TeamsNotifier extends ChatNotifier {
     return result;
   }
 
+  /** Power Automate's answers, in the process's language (the config's `locale`). */
   protected answerWording(oneShot: boolean): AnswerWording {
-    const who = `Microsoft Teams ${this.name} (${this.target})`;
-    const fix = `${NEW_FLOW} ${this.#key}.webhook_url.`;
+    const m = processMessages();
+    const who = m.t("teams.who", { name: this.name, target: this.target });
+    const fix = m.t("teams.fix", { key: this.#key });
     const said = (f: { quoted: string }) => teamsSaid(f.quoted);
+    const waiting = oneShot ? "" : m.t("chat.waiting");
     return {
-      delivered: `Delivered to Microsoft Teams (${this.target}).`,
-      htmlPage: "a proxy or firewall between this server and Power Automate",
+      delivered: m.t("teams.delivered", { target: this.target }),
+      htmlPage: m.t("teams.htmlPage"),
       readCode: (body) => {
         const code = (jsonBody(body)?.error as { code?: unknown } | undefined)?.code;
         return typeof code === "string" && /^[\w.]{1,80}$/.test(code) ? code : undefined;
       },
       refusesMessage: (status, own) => status === 413 || (status === 400 && !(own !== undefined && /NotFound|Disabled|NotEnabled|Authoriz|Signature/i.test(own))),
       byCode: (code, f) => {
-        if (/NotFound/i.test(code)) return `${who} refused the message: the workflow no longer exists (${code}). ${fix}`;
-        if (/Disabled|NotEnabled/i.test(code)) return `${who} refused the message: the workflow is turned off (${code}). Turn it on in Power Automate (My flows).`;
-        if (/Authoriz|Signature/i.test(code))
-          return `${who} refused the message: the URL's signature is not accepted (${code}, ${said(f)}). Check that ${this.#key}.webhook_url was copied whole, with its sig= part.`;
+        if (/NotFound/i.test(code)) return m.t("teams.flowGone", { who, code, fix });
+        if (/Disabled|NotEnabled/i.test(code)) return m.t("teams.flowOff", { who, code });
+        if (/Authoriz|Signature/i.test(code)) return m.t("teams.signature", { who, code, said: said(f), key: this.#key });
         return undefined;
       },
       words: {
-        rate_limited: (f) => `${who} is rate-limiting Lookout (HTTP 429). ${f.retry(f.waitMs)}`,
-        request_timeout: (f) => `${who} timed out reading the message (HTTP 408). ${f.again}`,
-        server_error: (f) =>
-          `Power Automate had a problem on its side for ${this.target} (HTTP ${f.status}, ${said(f)}). ${f.again}${oneShot ? "" : " The messages wait in Lookout's outbox meanwhile."}`,
-        unauthorized: (f) => `${who} refused the message: not authorized (HTTP ${f.status}, ${said(f)}). Check that the URL was copied whole. ${fix}`,
-        forbidden: (f) =>
-          `${who} refused the message: access denied (HTTP ${f.status}, ${said(f)}). Check that the URL was copied whole, and that the flow allows anyone to trigger it.`,
-        not_found: (f) => `${who} does not know this workflow (HTTP ${f.status}, ${said(f)}). ${fix}`,
-        redirect: (f) => `${who} answered with a redirect (HTTP ${f.status}), which a workflow never does. Check ${this.#key}.webhook_url.`,
-        refused: (f) =>
-          `${who} refused the message (HTTP ${f.status}): ${said(f)}. Retrying will not help. If the flow was not made from the "webhook request is received" template, check that it takes a message with an Adaptive Card attachment.`,
+        rate_limited: (f) => m.t("teams.rateLimited", { who, retry: f.retry(f.waitMs) }),
+        request_timeout: (f) => m.t("chat.requestTimeout", { who, again: f.again }),
+        server_error: (f) => m.t("teams.serverError", { target: this.target, status: f.status, said: said(f), again: f.again, waiting }),
+        unauthorized: (f) => m.t("teams.unauthorized", { who, status: f.status, said: said(f), fix }),
+        forbidden: (f) => m.t("teams.forbidden", { who, status: f.status, said: said(f) }),
+        not_found: (f) => m.t("teams.notFound", { who, status: f.status, said: said(f), fix }),
+        redirect: (f) => m.t("teams.redirect", { who, status: f.status, key: this.#key }),
+        refused: (f) => m.t("teams.refused", { who, status: f.status, said: said(f) }),
       },
     };
   }

@@ -12,6 +12,7 @@
  * supergroup its new id in `parameters.migrate_to_chat_id`.
  */
 import { RECEIVER_LISTS, type TelegramReceiverConfig } from "../../config/schema.js";
+import { processMessages } from "../../i18n/current.js";
 import { registerSecret } from "../../secrets.js";
 import type { ChatCard } from "../chat-card.js";
 import { ChatNotifier, type ChatNotifierConfig, httpUrlProblem, jsonBody, readSecretSetting, saidInQuote } from "../chat-receiver.js";
@@ -82,13 +83,17 @@ export class TelegramNotifier extends ChatNotifier {
     return typeof wait === "number" && Number.isFinite(wait) && wait >= 0 ? String(wait) : answer.retryAfter;
   }
 
+  /** Telegram's answers, in the process's language (the config's `locale`). */
   protected answerWording(oneShot: boolean): AnswerWording {
-    const who = `Telegram ${this.name} (${this.target})`;
-    const tokenFix = `Check ${this.#key}.bot_token (or bot_token_file): the token @BotFather gave, whole; with a self-hosted Bot API server, check api_url too.`;
+    const m = processMessages();
+    const key = this.#key;
+    const who = m.t("telegram.who", { name: this.name, target: this.target });
+    const tokenFix = m.t("telegram.tokenFix", { key });
+    const waiting = oneShot ? "" : m.t("chat.waiting");
     let body = "";
     return {
-      delivered: `Delivered to Telegram (${this.target}).`,
-      htmlPage: "a proxy or firewall between this server and Telegram",
+      delivered: m.t("telegram.delivered", { target: this.target }),
+      htmlPage: m.t("telegram.htmlPage"),
       readCode: (text) => {
         body = text;
         const description = jsonBody(text)?.description;
@@ -100,32 +105,30 @@ export class TelegramNotifier extends ChatNotifier {
         const said = telegramSaid(f.quoted);
         switch (code) {
           case "chat_not_found":
-            return `${who} refused the message: chat not found. Check ${this.#key}.chat_id (a group's id starts with -100; a channel may be @name), and that the bot was added to that chat; a user must have started a chat with the bot.`;
+            return m.t("telegram.chatNotFound", { who, key });
           case "thread_not_found":
-            return `${who} refused the message: ${said}. Check ${this.#key}.message_thread_id: the topic must exist in that forum group (or leave it out).`;
+            return m.t("telegram.threadNotFound", { who, said, key });
           case "migrated": {
             const to = (jsonBody(body)?.parameters as { migrate_to_chat_id?: unknown } | undefined)?.migrate_to_chat_id;
-            return `${who} refused the message: the group became a supergroup${typeof to === "number" ? ` with the id ${to}` : ""}. Put its new id in ${this.#key}.chat_id.`;
+            return typeof to === "number" ? m.t("telegram.migrated.to", { who, to, key }) : m.t("telegram.migrated", { who, key });
           }
           case "bot_blocked":
-            return `${who} refused the message: the user blocked the bot. Unblock it in Telegram (or use another chat_id).`;
+            return m.t("telegram.botBlocked", { who });
           case "no_rights":
-            return `${who} refused the message: ${said}. Add the bot to the chat again, with the right to post (in a channel: as an administrator).`;
+            return m.t("telegram.noRights", { who, said });
         }
-        if (BUG_CODES.has(code))
-          return `${who} refused the message Lookout built (HTTP ${f.status}, ${said}). This is a bug in Lookout, not in your setup: please report it with the log line that holds the message.`;
+        if (BUG_CODES.has(code)) return m.t("telegram.bug", { who, status: f.status, said });
         return undefined;
       },
       words: {
-        rate_limited: (f) => `${who} is rate-limiting the bot (HTTP 429). ${f.retry(f.waitMs)} Telegram takes about one message per second per chat, 20 a minute in a group.`,
-        request_timeout: (f) => `${who} timed out reading the message (HTTP 408). ${f.again}`,
-        server_error: (f) =>
-          `Telegram had a problem on its side for ${this.target} (HTTP ${f.status}, ${telegramSaid(f.quoted)}). ${f.again}${oneShot ? "" : " The messages wait in Lookout's outbox meanwhile."}`,
-        unauthorized: (f) => `${who} refused the bot token (HTTP ${f.status}, ${telegramSaid(f.quoted)}). ${tokenFix}`,
-        not_found: (f) => `${who} answered HTTP ${f.status} (${telegramSaid(f.quoted)}): Telegram says so when the bot token is wrong. ${tokenFix}`,
-        forbidden: (f) => `${who} refused the message: ${telegramSaid(f.quoted)} (HTTP ${f.status}). Add the bot to the chat, with the right to post.`,
-        redirect: (f) => `${who} answered with a redirect (HTTP ${f.status}). Check ${this.#key}.api_url.`,
-        refused: (f) => `${who} refused the message (HTTP ${f.status}): ${telegramSaid(f.quoted)}. Retrying will not help: check ${this.#key}.`,
+        rate_limited: (f) => m.t("telegram.rateLimited", { who, retry: f.retry(f.waitMs) }),
+        request_timeout: (f) => m.t("chat.requestTimeout", { who, again: f.again }),
+        server_error: (f) => m.t("telegram.serverError", { target: this.target, status: f.status, said: telegramSaid(f.quoted), again: f.again, waiting }),
+        unauthorized: (f) => m.t("telegram.unauthorized", { who, status: f.status, said: telegramSaid(f.quoted), fix: tokenFix }),
+        not_found: (f) => m.t("telegram.notFound", { who, status: f.status, said: telegramSaid(f.quoted), fix: tokenFix }),
+        forbidden: (f) => m.t("telegram.forbidden", { who, status: f.status, said: telegramSaid(f.quoted) }),
+        redirect: (f) => m.t("telegram.redirect", { who, status: f.status, key }),
+        refused: (f) => m.t("telegram.refused", { who, status: f.status, said: telegramSaid(f.quoted), key }),
       },
     };
   }
