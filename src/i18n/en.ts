@@ -720,6 +720,10 @@ export const en = {
   "teams.redirect": "{who} answered with a redirect (HTTP {status}), which a workflow never does. Check {key}.webhook_url.",
   "teams.refused":
     '{who} refused the message (HTTP {status}): {said}. Retrying will not help. If the flow was not made from the "webhook request is received" template, check that it takes a message with an Adaptive Card attachment.',
+  "answer.unexpected": "Sending to {where} failed unexpectedly ({detail}). {then}",
+  "pushover.refused": "Pushover {name} refused the message (HTTP {status}): {said}. Retrying will not help: check {key}.",
+  "pushover.monthUsedUp":
+    "Pushover {name}: the application's messages for this month are used up (HTTP 429); they are back at {at}. {retry} A higher plan, or another application token, lifts the limit.",
 } as const;
 
 /** A key of the catalogue. */

@@ -706,4 +706,8 @@ export const ko: Catalogue = {
   "teams.redirect": "{who}에서 리다이렉트로 응답했습니다(HTTP {status}). 워크플로는 원래 리다이렉트하지 않습니다. {key}.webhook_url을 확인하세요.",
   "teams.refused":
     '{who}에서 메시지를 거부했습니다(HTTP {status}): {said}. 재시도해도 소용없습니다. 흐름을 "웹후크 요청이 수신되면" 템플릿으로 만들지 않았다면 Adaptive Card 첨부가 있는 메시지를 받는지 확인하세요.',
+  "answer.unexpected": "{where}에 보내다가 예상치 못한 오류가 났습니다({detail}). {then}",
+  "pushover.refused": "Pushover {name}에서 메시지를 거부했습니다(HTTP {status}): {said}. 재시도해도 소용없습니다. {key}를 확인하세요.",
+  "pushover.monthUsedUp":
+    "Pushover {name}: 이번 달 애플리케이션 메시지 한도를 다 썼습니다(HTTP 429). {at}에 다시 충전됩니다. {retry} 상위 요금제나 다른 애플리케이션 토큰을 쓰면 한도가 늘어납니다.",
 };

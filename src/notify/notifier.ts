@@ -1,5 +1,6 @@
 import type { Severity } from "../config/schema.js";
 import { describeError } from "../errors.js";
+import { processMessages } from "../i18n/current.js";
 import { messages } from "../i18n/messages.js";
 import { log } from "../log.js";
 import { localeOf, type Notification } from "../model/notification.js";
@@ -174,5 +175,6 @@ export function testBuildFailure(what: string, err: unknown): DeliveryResult {
 
 /** A send failed in a way not handled where it happened (a Lookout bug): retryable, never thrown; `then` says what happens next (`retry()`). */
 export function unexpectedFailure(where: string, err: unknown, then: string): DeliveryResult {
-  return { ok: false, retryable: true, code: "unexpected", message: `Sending to ${where} failed unexpectedly (${redact(describeError(err))}). ${then}` };
+  const m = processMessages();
+  return { ok: false, retryable: true, code: "unexpected", message: m.t("answer.unexpected", { where, detail: redact(describeError(err, m)), then }) };
 }

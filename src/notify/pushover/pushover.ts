@@ -157,7 +157,9 @@ export class PushoverNotifier extends SettingsNotifier {
       byCode: (code: string, f: AnswerFacts) => {
         if (f.status === 429 || f.status >= 500) return undefined;
         const said = saidIn(f.quoted, ["errors"]);
-        return `Pushover ${this.name} refused the message (HTTP ${f.status}): ${said !== undefined ? `Pushover said "${said}"` : f.quoted}. Retrying will not help: check ${key}.${PARAMETER_KEYS[code]}.`;
+        const m = processMessages();
+        const words = said !== undefined ? m.t("service.said", { service: "Pushover", words: said }) : f.quoted;
+        return m.t("pushover.refused", { name: this.name, status: f.status, said: words, key: `${key}.${PARAMETER_KEYS[code]}` });
       },
     });
     const form = { token: this.#token, user: this.#userKey, ...fields };
@@ -169,7 +171,7 @@ export class PushoverNotifier extends SettingsNotifier {
       if (Number.isFinite(reset) && reset > 0) {
         const waitMs = Math.max(0, reset * 1000 - this.now());
         result.retryAfterMs ??= waitMs;
-        result.message = `Pushover ${this.name}: the application's messages for this month are used up (HTTP 429); they are back at ${utcText(reset * 1000)}. ${retry(waitMs)} A higher plan, or another application token, lifts the limit.`;
+        result.message = processMessages().t("pushover.monthUsedUp", { name: this.name, at: utcText(reset * 1000), retry: retry(waitMs) });
       }
     } else if (answer && answer.status >= 500 && result.retryAfterMs === undefined) {
       result.retryAfterMs = SERVER_ERROR_WAIT_MS;
