@@ -37,7 +37,7 @@ export function buildProgram(opts: ProgramOptions = {}): Command {
       "where state is kept (else $LOOKOUT_DATA_DIR, the config's data_dir, data/ next to the config file (/var/lib/lookout for /etc/lookout/lookout.yaml), ./data without a config file)",
     )
     .configureHelp({ showGlobalOptions: true })
-    .showHelpAfterError("(run with --help for usage)")
+    .showHelpAfterError(processMessages().t("usage.help"))
     .exitOverride()
     .addHelpText(
       "after",
@@ -55,7 +55,40 @@ export function buildProgram(opts: ProgramOptions = {}): Command {
   program.addCommand(silenceCommand().configureHelp({ showGlobalOptions: true }).exitOverride());
   program.addCommand(exportCommand().configureHelp({ showGlobalOptions: true }).exitOverride());
   program.addCommand(installServiceCommand().configureHelp({ showGlobalOptions: true }).exitOverride());
+  speakUsage(program, processMessages());
   return program;
+}
+
+/**
+ * Commander writes its usage errors itself, in English ("error: unknown option '--x'"): in another language each
+ * line it writes that Lookout knows becomes the catalogue's (`usageLine`), on every command and subcommand. The
+ * language is LOOKOUT_LOCALE's: no config is read before the command line is.
+ */
+function speakUsage(cmd: Command, m: Messages): void {
+  if (m.locale !== "en") {
+    cmd.configureOutput({ outputError: (text, write) => write(text.replace(/[^\n]+/g, (line) => usageLine(line, m))) });
+    const help = (cmd as unknown as { _showHelpAfterError: unknown })._showHelpAfterError;
+    if (typeof help === "string") cmd.showHelpAfterError(m.t("usage.help"));
+  }
+  for (const sub of cmd.commands) speakUsage(sub, m);
+}
+
+/** One line of commander's usage errors in `m`'s language; a line it does not know stays as commander wrote it. */
+export function usageLine(line: string, m: Messages): string {
+  let x: RegExpExecArray | null;
+  if ((x = /^error: unknown option '(.*)'$/.exec(line))) return m.t("usage.unknownOption", { flag: x[1]! });
+  if ((x = /^error: unknown command '(.*)'$/.exec(line))) return m.t("usage.unknownCommand", { name: x[1]! });
+  if ((x = /^\(Did you mean one of (.*)\?\)$/.exec(line))) return m.t("usage.didYouMean.many", { names: x[1]! });
+  if ((x = /^\(Did you mean (.*)\?\)$/.exec(line))) return m.t("usage.didYouMean", { name: x[1]! });
+  if ((x = /^error: missing required argument '(.*)'$/.exec(line))) return m.t("usage.missingArgument", { name: x[1]! });
+  if ((x = /^error: option '(.*)' argument missing$/.exec(line))) return m.t("usage.optionArgumentMissing", { flags: x[1]! });
+  if ((x = /^error: required option '(.*)' not specified$/.exec(line))) return m.t("usage.requiredOption", { flags: x[1]! });
+  if ((x = /^error: too many arguments(?: for '(.*)')?\. Expected (\d+) arguments? but got (\d+)\.$/.exec(line))) {
+    const params = { expected: x[2]!, got: x[3]! };
+    return x[1] !== undefined ? m.t("usage.tooMany.for", { ...params, command: x[1] }) : m.t("usage.tooMany", params);
+  }
+  if ((x = /^error: option '(.*)' argument '(.*)' is invalid\.$/.exec(line))) return m.t("usage.invalidValue", { flags: x[1]!, value: x[2]! });
+  return line;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -724,6 +724,18 @@ export const en = {
   "pushover.refused": "Pushover {name} refused the message (HTTP {status}): {said}. Retrying will not help: check {key}.",
   "pushover.monthUsedUp":
     "Pushover {name}: the application's messages for this month are used up (HTTP 429); they are back at {at}. {retry} A higher plan, or another application token, lifts the limit.",
+  // Commander's usage errors (cli/program.ts usageLine): English is commander's own words, these are the same.
+  "usage.help": "(run with --help for usage)",
+  "usage.unknownOption": "error: unknown option '{flag}'",
+  "usage.unknownCommand": "error: unknown command '{name}'",
+  "usage.didYouMean": "(Did you mean {name}?)",
+  "usage.didYouMean.many": "(Did you mean one of {names}?)",
+  "usage.missingArgument": "error: missing required argument '{name}'",
+  "usage.optionArgumentMissing": "error: option '{flags}' argument missing",
+  "usage.requiredOption": "error: required option '{flags}' not specified",
+  "usage.tooMany": "error: too many arguments. Expected {expected} arguments but got {got}.",
+  "usage.tooMany.for": "error: too many arguments for '{command}'. Expected {expected} arguments but got {got}.",
+  "usage.invalidValue": "error: option '{flags}' argument '{value}' is invalid.",
 } as const;
 
 /** A key of the catalogue. */

@@ -710,4 +710,15 @@ export const ko: Catalogue = {
   "pushover.refused": "Pushover {name}에서 메시지를 거부했습니다(HTTP {status}): {said}. 재시도해도 소용없습니다. {key}를 확인하세요.",
   "pushover.monthUsedUp":
     "Pushover {name}: 이번 달 애플리케이션 메시지 한도를 다 썼습니다(HTTP 429). {at}에 다시 충전됩니다. {retry} 상위 요금제나 다른 애플리케이션 토큰을 쓰면 한도가 늘어납니다.",
+  "usage.help": "(사용법은 --help로 확인하세요)",
+  "usage.unknownOption": "오류: 알 수 없는 옵션 '{flag}'",
+  "usage.unknownCommand": "오류: 알 수 없는 명령 '{name}'",
+  "usage.didYouMean": "({name}의 오타인가요?)",
+  "usage.didYouMean.many": "(다음 중 하나의 오타인가요? {names})",
+  "usage.missingArgument": "오류: 필수 인자 '{name}' 없음",
+  "usage.optionArgumentMissing": "오류: 옵션 '{flags}'에 값이 없습니다",
+  "usage.requiredOption": "오류: 필수 옵션 '{flags}' 없음",
+  "usage.tooMany": "오류: 인자가 너무 많습니다. {expected}개를 받는데 {got}개가 주어졌습니다.",
+  "usage.tooMany.for": "오류: '{command}'의 인자가 너무 많습니다. {expected}개를 받는데 {got}개가 주어졌습니다.",
+  "usage.invalidValue": "오류: 옵션 '{flags}'에 쓸 수 없는 값 '{value}'",
 };

@@ -3,11 +3,12 @@
  * `locale: ko`), what `lookout test-notify`, the log and the API show of an
  * answer is Korean, with the receiver's name, address and codes as they are.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { errorText } from "../../src/cli/program.js";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { buildProgram, errorText, usageLine } from "../../src/cli/program.js";
 import { toDockerError } from "../../src/collect/docker/engine.js";
 import { ConfigError, describeError, StorageError } from "../../src/errors.js";
 import { setProcessLocale } from "../../src/i18n/current.js";
+import { messages } from "../../src/i18n/messages.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, resultFromNoAnswer, serviceNoAnswerWording } from "../../src/notify/http-answers.js";
 import { serviceAnswerWording } from "../../src/notify/service-answers.js";
 import { resultFromError, resultFromResponse } from "../../src/notify/slack/answers.js";
@@ -110,5 +111,31 @@ describe("storage errors in Korean", () => {
     expect(errorText(err)).toBe(
       "lookout: /var/lib/lookout/lookout.db에 쓸 수 없습니다(SQLITE_FULL). 데이터 디렉터리 /var/lib/lookout의 디스크가 가득 찼습니다. 공간을 확보하거나(df -h /var/lib/lookout) 다른 디스크의 --data-dir을 지정하세요\n",
     );
+  });
+});
+
+describe("usage errors in Korean", () => {
+  afterEach(() => {
+    setProcessLocale(undefined);
+    vi.restoreAllMocks();
+  });
+
+  it("words commander's usage errors in Korean, and leaves a line it does not know as it was", () => {
+    const ko = messages("ko");
+    expect(usageLine("error: unknown option '--jsn'", ko)).toBe("오류: 알 수 없는 옵션 '--jsn'");
+    expect(usageLine("(Did you mean --json?)", ko)).toBe("(--json의 오타인가요?)");
+    expect(usageLine("error: too many arguments for 'check'. Expected 0 arguments but got 1.", ko)).toBe("오류: 'check'의 인자가 너무 많습니다. 0개를 받는데 1개가 주어졌습니다.");
+    expect(usageLine("error: something else", ko)).toBe("error: something else");
+  });
+
+  it("writes them in Korean from the command line's parser when the process speaks Korean", async () => {
+    setProcessLocale("ko");
+    const written: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    await expect(buildProgram().parseAsync(["node", "lookout", "check", "--jsn"])).rejects.toThrow();
+    expect(written.join("")).toBe("오류: 알 수 없는 옵션 '--jsn'\n(--json의 오타인가요?)\n");
   });
 });
