@@ -73,21 +73,29 @@ function speakUsage(cmd: Command, m: Messages): void {
   for (const sub of cmd.commands) speakUsage(sub, m);
 }
 
+/** Commander's usage error lines Lookout knows: the line's pattern, and its catalogue text from the pattern's groups. */
+const USAGE_LINES: ReadonlyArray<readonly [RegExp, (m: Messages, g: string[]) => string]> = [
+  [/^error: unknown option '(.*)'$/, (m, [flag]) => m.t("usage.unknownOption", { flag: flag! })],
+  [/^error: unknown command '(.*)'$/, (m, [name]) => m.t("usage.unknownCommand", { name: name! })],
+  [/^\(Did you mean one of (.*)\?\)$/, (m, [names]) => m.t("usage.didYouMean.many", { names: names! })],
+  [/^\(Did you mean (.*)\?\)$/, (m, [name]) => m.t("usage.didYouMean", { name: name! })],
+  [/^error: missing required argument '(.*)'$/, (m, [name]) => m.t("usage.missingArgument", { name: name! })],
+  [/^error: option '(.*)' argument missing$/, (m, [flags]) => m.t("usage.optionArgumentMissing", { flags: flags! })],
+  [/^error: required option '(.*)' not specified$/, (m, [flags]) => m.t("usage.requiredOption", { flags: flags! })],
+  [
+    /^error: too many arguments(?: for '(.*)')?\. Expected (\d+) arguments? but got (\d+)\.$/,
+    (m, [command, expected, got]) =>
+      command !== undefined ? m.t("usage.tooMany.for", { command, expected: expected!, got: got! }) : m.t("usage.tooMany", { expected: expected!, got: got! }),
+  ],
+  [/^error: option '(.*)' argument '(.*)' is invalid\.$/, (m, [flags, value]) => m.t("usage.invalidValue", { flags: flags!, value: value! })],
+];
+
 /** One line of commander's usage errors in `m`'s language; a line it does not know stays as commander wrote it. */
 export function usageLine(line: string, m: Messages): string {
-  let x: RegExpExecArray | null;
-  if ((x = /^error: unknown option '(.*)'$/.exec(line))) return m.t("usage.unknownOption", { flag: x[1]! });
-  if ((x = /^error: unknown command '(.*)'$/.exec(line))) return m.t("usage.unknownCommand", { name: x[1]! });
-  if ((x = /^\(Did you mean one of (.*)\?\)$/.exec(line))) return m.t("usage.didYouMean.many", { names: x[1]! });
-  if ((x = /^\(Did you mean (.*)\?\)$/.exec(line))) return m.t("usage.didYouMean", { name: x[1]! });
-  if ((x = /^error: missing required argument '(.*)'$/.exec(line))) return m.t("usage.missingArgument", { name: x[1]! });
-  if ((x = /^error: option '(.*)' argument missing$/.exec(line))) return m.t("usage.optionArgumentMissing", { flags: x[1]! });
-  if ((x = /^error: required option '(.*)' not specified$/.exec(line))) return m.t("usage.requiredOption", { flags: x[1]! });
-  if ((x = /^error: too many arguments(?: for '(.*)')?\. Expected (\d+) arguments? but got (\d+)\.$/.exec(line))) {
-    const params = { expected: x[2]!, got: x[3]! };
-    return x[1] !== undefined ? m.t("usage.tooMany.for", { ...params, command: x[1] }) : m.t("usage.tooMany", params);
+  for (const [re, text] of USAGE_LINES) {
+    const x = re.exec(line);
+    if (x) return text(m, x.slice(1) as string[]);
   }
-  if ((x = /^error: option '(.*)' argument '(.*)' is invalid\.$/.exec(line))) return m.t("usage.invalidValue", { flags: x[1]!, value: x[2]! });
   return line;
 }
 
