@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Locale } from "../i18n/messages.js";
+import { type Locale, messages } from "../i18n/messages.js";
 import { escapeHtml, PAGE_CSP, sendHtml } from "./respond.js";
 
 const TYPES: Record<string, string> = {
@@ -83,10 +83,21 @@ export function serveDashboardFile(res: ServerResponse, pageDir: string, pathnam
   return true;
 }
 
-/** index.html with `<html lang="…">` saying `lang` (the file's own says en). */
+/**
+ * index.html with `<html lang="…">` saying `lang` (the file's own says en),
+ * and in another language the words it shows before (or without) its script
+ * in that language: the noscript text and the skip link (the file's own are
+ * the English catalogue's `page.noscript` and `page.skip`).
+ */
 export function withLang(body: Buffer, lang: Locale): Buffer {
   const html = body.toString("utf8");
-  const tagged = html.replace(/<html lang="[^"]*"/, `<html lang="${lang}"`);
+  let tagged = html.replace(/<html lang="[^"]*"/, `<html lang="${lang}"`);
+  if (lang !== "en") {
+    const m = messages(lang);
+    tagged = tagged
+      .replace(/(<noscript>)[^<]*(<\/noscript>)/, (_, open: string, close: string) => `${open}${escapeHtml(m.t("page.noscript"))}${close}`)
+      .replace(/(<a id="skip"[^>]*>)[^<]*(<\/a>)/, (_, open: string, close: string) => `${open}${escapeHtml(m.t("page.skip"))}${close}`);
+  }
   return tagged === html ? body : Buffer.from(tagged, "utf8");
 }
 
