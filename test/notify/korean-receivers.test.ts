@@ -9,6 +9,7 @@ import { messages } from "../../src/i18n/messages.js";
 import type { Notification } from "../../src/model/notification.js";
 import { testCard } from "../../src/notify/chat-card.js";
 import { buildDiscordMessage } from "../../src/notify/discord/message.js";
+import { undeliveredNote } from "../../src/notify/dispatcher.js";
 import { buildTestEmail } from "../../src/notify/email/message.js";
 import { dashboardLinks } from "../../src/notify/links.js";
 import { ntfyPayload } from "../../src/notify/ntfy/ntfy.js";
@@ -60,7 +61,7 @@ describe("a Korean notification's fixed words", () => {
     expect(alert.labels).toEqual({ alertname: "host_cpu", hostname: "web-1", severity: "critical" });
     expect(alert.annotations.value).toBe("40.0%");
     expect(alert.annotations.threshold).toBe("95%");
-    expect(alert.annotations.description.split("\n").slice(0, 3)).toEqual(["값: 40.0%", "임계값: 95%", "최고: 97.2%"]);
+    expect(alert.annotations.description!.split("\n").slice(0, 3)).toEqual(["값: 40.0%", "임계값: 95%", "최고: 97.2%"]);
     expect(alert.annotations.description).toContain("CPU 사용량 상위 프로세스:\n  node (pid 4242): CPU 97.1%, 메모리 12.5% (512 MiB)");
   });
 
@@ -69,6 +70,20 @@ describe("a Korean notification's fixed words", () => {
     expect(p.actions).toEqual([expect.objectContaining({ label: "1시간 알림 끄기" })]);
     expect(p.priority).toBe(5);
     expect(p.tags).toEqual(["rotating_light"]);
+  });
+});
+
+describe("the note on what could not be delivered before", () => {
+  it("is in the language of the message that carries it", () => {
+    const failed = [
+      { receiver: "team", error: "HTTP 404" },
+      { receiver: "team", error: "HTTP 410" },
+      { receiver: "pager", error: "timed out" },
+    ];
+    const f = failed as unknown as Parameters<typeof undeliveredNote>[0];
+    expect(undeliveredNote(f, "ko")).toBe("알림 3건 전달 실패: team에 2건 (HTTP 410); pager에 1건 (timed out). lookout status로 확인하세요.");
+    expect(undeliveredNote(f)).toBe("3 notifications could not be delivered: 2 to team (HTTP 410); 1 to pager (timed out). lookout status lists them.");
+    expect(undeliveredNote(f.slice(2))).toBe("1 notification could not be delivered: 1 to pager (timed out). lookout status lists them.");
   });
 });
 
