@@ -69,7 +69,7 @@ export function serveDashboardFile(res: ServerResponse, pageDir: string, pathnam
     body = readFileSync(file);
     if (rel === "index.html") body = withLang(body, lang);
   } catch {
-    if (pathname === "/") return noDashboard(res, pageDir);
+    if (pathname === "/") return noDashboard(res, pageDir, lang);
     return false;
   }
   res.writeHead(200, {
@@ -101,12 +101,12 @@ export function withLang(body: Buffer, lang: Locale): Buffer {
   return tagged === html ? body : Buffer.from(tagged, "utf8");
 }
 
-function noDashboard(res: ServerResponse, pageDir: string): true {
-  const missing = existsSync(pageDir) ? `${pageDir} has no index.html` : `${pageDir} does not exist`;
-  sendHtml(
-    res,
-    200,
-    `<!doctype html><meta charset="utf-8"><title>Lookout</title><h1>Lookout</h1><p>The dashboard is not installed here (${escapeHtml(missing)}). The JSON API answers under <a href="/api/v1/status">/api/v1/</a>.</p>`,
-  );
+function noDashboard(res: ServerResponse, pageDir: string, lang: Locale): true {
+  const m = messages(lang);
+  const missing = existsSync(pageDir) ? m.t("page.noIndex", { dir: pageDir }) : m.t("page.noDir", { dir: pageDir });
+  // The catalogue's texts hold no markup; the folder's name is escaped, the link is Lookout's own.
+  const text = m.t("page.notInstalled", { why: escapeHtml(missing), api: '<a href="/api/v1/status">/api/v1/</a>' });
+  const html = lang === "en" ? "<!doctype html>" : `<!doctype html><html lang="${lang}">`;
+  sendHtml(res, 200, `${html}<meta charset="utf-8"><title>Lookout</title><h1>Lookout</h1><p>${text}</p>`);
   return true;
 }

@@ -330,6 +330,9 @@ export const en = {
   "login.wrong": "Wrong token.",
   "login.tooMany": "Too many wrong tokens: try again in {seconds} s.",
   "page.skip": "Skip to content",
+  "page.notInstalled": "The dashboard is not installed here ({why}). The JSON API answers under {api}.",
+  "page.noIndex": "{dir} has no index.html",
+  "page.noDir": "{dir} does not exist",
   "page.noscript": "Lookout's dashboard needs JavaScript. The same figures are in its JSON API under /api/v1/ (docs/api.md).",
 } as const;
 

@@ -328,5 +328,8 @@ export const ko: Catalogue = {
   "login.wrong": "토큰이 맞지 않습니다.",
   "login.tooMany": "잘못된 토큰을 너무 많이 입력했습니다. {seconds}초 후에 다시 시도하세요.",
   "page.skip": "본문으로 건너뛰기",
+  "page.notInstalled": "이 서버에는 대시보드가 설치되어 있지 않습니다 ({why}). JSON API는 {api} 아래에서 응답합니다.",
+  "page.noIndex": "{dir}에 index.html 없음",
+  "page.noDir": "{dir} 폴더 없음",
   "page.noscript": "Lookout 대시보드를 보려면 JavaScript가 필요합니다. 같은 수치는 JSON API(/api/v1/, docs/api.md)로도 볼 수 있습니다.",
 };

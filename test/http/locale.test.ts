@@ -61,6 +61,15 @@ describe("the sign-in page and what index.html shows without script", () => {
     expect(index.text).not.toContain("Skip to content");
   });
 
+  it("says where the API is in Korean when the dashboard is not installed", async () => {
+    rig = await startRig({ yaml: `locale: ko\n${CPU_ONLY}`, pageDir: "/nonexistent/lookout-page" });
+    const page = await rig.request("GET", "/");
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<html lang="ko">');
+    expect(page.text).toContain('<p>이 서버에는 대시보드가 설치되어 있지 않습니다 (/nonexistent/lookout-page 폴더 없음). JSON API는 <a href="/api/v1/status">/api/v1/</a> 아래에서 응답합니다.</p>');
+    expect(page.text).not.toContain("not installed");
+  });
+
   it("says how long to wait after too many wrong tokens, in each language", () => {
     expect(loginPage({ next: "/", hostname: "web-1", locale: "ko", refused: { tooMany: 30 } })).toContain("잘못된 토큰을 너무 많이 입력했습니다. 30초 후에 다시 시도하세요.");
     expect(loginPage({ next: "/", hostname: "web-1", refused: { tooMany: 30 } })).toContain("Too many wrong tokens: try again in 30 s.");
