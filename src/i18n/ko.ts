@@ -268,12 +268,12 @@ export const ko: Catalogue = {
   // ---- receivers' fixed words, exit codes, sign-in page
   // 수신자별 테스트 메시지 (lookout test-notify)
   "receiver.test.title": "[{hostname}] Lookout 테스트 메시지",
-  "receiver.test.text": "{hostname}의 Lookout이 보낸 테스트입니다. 이 메시지가 보이면 {where} 설정은 정상이며, 이 서버의 알림이 여기로 옵니다.",
+  "receiver.test.text": "{hostname}의 Lookout이 보낸 테스트 메시지입니다. 이 메시지가 보이면 {where} 설정은 정상이며, 이 서버의 알림이 여기로 옵니다.",
   "receiver.test.where.webhook": "이 webhook",
   "receiver.test.where.bot": "이 봇과 채팅방",
   "receiver.test.where.workflow": "이 워크플로",
-  "receiver.test.slack": "{hostname}의 Lookout이 보낸 테스트입니다. 이 메시지가 보이면 webhook 설정은 정상이며, 이 서버의 알림이 이 채널로 옵니다.",
-  "receiver.test.email": "{hostname}의 Lookout이 보낸 테스트입니다. 이 메일이 보이면 메일 수신자 {receiver} 설정은 정상이며, 이 서버의 알림이 이 메일함으로 옵니다.",
+  "receiver.test.slack": "{hostname}의 Lookout이 보낸 테스트 메시지입니다. 이 메시지가 보이면 webhook 설정은 정상이며, 이 서버의 알림이 이 채널로 옵니다.",
+  "receiver.test.email": "{hostname}의 Lookout이 보낸 테스트 메일입니다. 이 메일이 보이면 메일 수신자 {receiver} 설정은 정상이며, 이 서버의 알림이 이 메일함으로 옵니다.",
   "receiver.test.sent": "테스트 발송 {time}",
   "receiver.test.display": "Lookout 테스트",
   "receiver.test.sentBy": "발송",
@@ -316,8 +316,8 @@ export const ko: Catalogue = {
   "exit.126": "명령은 있으나 실행할 수 없음",
   "exit.127": "명령을 찾을 수 없음",
   "exit.137": "강제 종료(SIGKILL): 메모리 부족 또는 강제 중지",
-  "exit.139": "세그멘테이션 오류(SIGSEGV)",
-  "exit.143": "종료 요청으로 종료(SIGTERM)",
+  "exit.139": "세그멘테이션 폴트(SIGSEGV)",
+  "exit.143": "종료 요청(SIGTERM)으로 종료",
   "exit.signal": "시그널 {number}({name})로 종료",
   "exit.signalNumber": "시그널 {number}로 종료",
   // 대시보드 로그인 화면, 스크립트 없이 보이는 문구

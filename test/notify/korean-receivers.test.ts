@@ -101,12 +101,12 @@ describe("test messages in the config's language", () => {
   it("Slack, a chat card and the mail: title, text, button and when it was sent, in KST", () => {
     const slack = JSON.stringify(buildSlackTestMessage("web-1", T0, links, ko));
     expect(slack).toContain('"text":"[web-1] Lookout 테스트 메시지"');
-    expect(slack).toContain("*web-1*의 Lookout이 보낸 테스트입니다. 이 메시지가 보이면 webhook 설정은 정상이며, 이 서버의 알림이 이 채널로 옵니다.");
+    expect(slack).toContain("*web-1*의 Lookout이 보낸 테스트 메시지입니다. 이 메시지가 보이면 webhook 설정은 정상이며, 이 서버의 알림이 이 채널로 옵니다.");
     expect(slack).toContain("Lookout · 테스트 발송 <!date^1714564800^{date_short_pretty} {time}|2024-05-01 21:00 KST>");
     expect(slack).toContain('"text":"Lookout에서 보기"');
     const discord = buildDiscordMessage(testCard("web-1", T0, "receiver.test.where.webhook", links, ko));
     expect(discord.content).toBe("\\[web\\-1\\] Lookout 테스트 메시지");
-    expect(discord.embeds[0]!.description).toContain("web\\-1의 Lookout이 보낸 테스트입니다. 이 메시지가 보이면 이 webhook 설정은 정상이며");
+    expect(discord.embeds[0]!.description).toContain("web\\-1의 Lookout이 보낸 테스트 메시지입니다. 이 메시지가 보이면 이 webhook 설정은 정상이며");
     expect(discord.embeds[0]!.footer!.text).toBe("Lookout · 테스트 발송 2024-05-01 21:00 KST");
     const mail = buildTestEmail("web-1", T0, "ops-mail", { domain: "example.com", links }, ko);
     expect(mail.subject).toBe("[web-1] Lookout 테스트 메시지");

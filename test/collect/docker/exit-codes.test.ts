@@ -18,7 +18,7 @@ describe("exit code meanings", () => {
     expect(exitCodeMeaning(1, false, ko)).toBe("애플리케이션 오류");
     expect(exitCodeMeaning(127, false, ko)).toBe("명령을 찾을 수 없음");
     expect(exitCodeMeaning(137, false, ko)).toBe("강제 종료(SIGKILL): 메모리 부족 또는 강제 중지");
-    expect(exitCodeMeaning(143, false, ko)).toBe("종료 요청으로 종료(SIGTERM)");
+    expect(exitCodeMeaning(143, false, ko)).toBe("종료 요청(SIGTERM)으로 종료");
     expect(exitCodeMeaning(134, false, ko)).toBe("시그널 6(SIGABRT)로 종료");
     expect(exitCodeMeaning(133, false, ko)).toBe("시그널 5로 종료");
     expect(exitCodeMeaning(137, true, ko)).toBe("커널이 강제 종료: 메모리 부족");
