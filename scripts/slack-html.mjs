@@ -84,7 +84,8 @@ function formatDate(seconds, format, opts) {
     time: () => clock({ hour: "numeric", minute: "2-digit" }),
     time_secs: () => clock({ hour: "numeric", minute: "2-digit", second: "2-digit" }),
   };
-  return format.replace(/\{(\w+)\}/g, (whole, token) => (tokens[token] ? tokens[token]() : whole));
+  // ICU 72 and later put a narrow no-break space before AM/PM; Slack writes a space, and so the pictures do on every ICU.
+  return format.replace(/\{(\w+)\}/g, (whole, token) => (tokens[token] ? tokens[token]() : whole)).replace(/[\u202f\u00a0]/g, " ");
 }
 
 /** One `<…>` of mrkdwn as HTML: a date, a mention, a link; anything else is shown as the text it is. */
