@@ -19,6 +19,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { chromium } from "playwright-core";
 import { slackMessageHtml, slackPageHtml } from "./slack-html.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -59,7 +60,6 @@ const { dashboardLinks } = await dist("notify/links.js");
 const { sampleOf } = await dist("model/sample.js");
 const { exitCodeMeaning } = await dist("collect/docker/exit-codes.js");
 const { HOST_CPU, CONTAINER_CRASHED } = await dist("model/metrics.js");
-const { playwright } = await import("playwright-core").then((m) => ({ playwright: m.chromium }));
 
 const HOST = "web-1";
 /** Fixed times and ids, so that the pictures change only when Lookout's messages do. */
@@ -174,7 +174,7 @@ const pictures = [
 ];
 
 mkdirSync(OUT, { recursive: true });
-const browser = await playwright.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"], timeout: 30_000 });
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"], timeout: 30_000 });
 try {
   const page = await browser.newPage({ viewport: { width: 700, height: 400 }, deviceScaleFactor: 2, colorScheme: "light", locale: "en-US" });
   for (const p of pictures) {
