@@ -66,7 +66,9 @@ describe("the sign-in page and what index.html shows without script", () => {
     const page = await rig.request("GET", "/");
     expect(page.status).toBe(200);
     expect(page.text).toContain('<html lang="ko">');
-    expect(page.text).toContain('<p>이 서버에는 대시보드가 설치되어 있지 않습니다 (/nonexistent/lookout-page 폴더 없음). JSON API는 <a href="/api/v1/status">/api/v1/</a> 아래에서 응답합니다.</p>');
+    expect(page.text).toContain(
+      '<p>이 서버에는 대시보드가 설치되어 있지 않습니다 (/nonexistent/lookout-page 폴더 없음). JSON API는 <a href="/api/v1/status">/api/v1/</a> 아래에서 응답합니다.</p>',
+    );
     expect(page.text).not.toContain("not installed");
   });
 
