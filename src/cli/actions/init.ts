@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { CONFIG_TEMPLATE } from "../../config/template.js";
 import { LookoutError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
+import { processMessages } from "../../i18n/current.js";
 
 /** `lookout init [path]` (commands/init.ts defines its options). */
 export function init(path: string, opts: { force?: boolean }): void {
@@ -23,7 +24,7 @@ export function init(path: string, opts: { force?: boolean }): void {
     throw new LookoutError(`${oneLine(target)} already exists; pass --force to overwrite it`, { exitCode: 1 });
   }
   writeConfigFile(target, CONFIG_TEMPLATE, opts.force === true);
-  process.stdout.write(`wrote ${oneLine(target)}\nedit it, then check it with: lookout check --config ${oneLine(path)}\n`);
+  process.stdout.write(processMessages().t("cli.init.wrote", { path: oneLine(target), arg: oneLine(path) }));
 }
 
 function lstatOrNull(path: string): Stats | null {
