@@ -1,0 +1,156 @@
+/**
+ * The CLI's words in Korean (issue 14), rendered in process: `lookout check`'s
+ * table, `lookout run`'s first-check line and its hint, a silence's warning.
+ * English stays as it was (test/cli/*.test.ts compare it); here Korean comes
+ * out natural, with the host's time named, and no English fixed word is left.
+ */
+import { describe, expect, it } from "vitest";
+import type { CycleResult } from "../../src/agent.js";
+import type { AlertRecord } from "../../src/alert/state.js";
+import { unknownLabelWarning } from "../../src/cli/actions/silence.js";
+import { checkTable, stateText } from "../../src/cli/check-report.js";
+import { noWebhookHint } from "../../src/cli/context.js";
+import { firstCheckLine } from "../../src/cli/first-check.js";
+import { textWidth } from "../../src/cli/table.js";
+import { instantText, localTimeText } from "../../src/cli/times.js";
+import { messages } from "../../src/i18n/messages.js";
+import { parseMatcher } from "../../src/label-matchers.js";
+import type { MetricName } from "../../src/model/metrics.js";
+import type { Sample } from "../../src/model/sample.js";
+import { cpuObservation } from "../support/observations.js";
+
+const ko = messages("ko", { timeZone: "Asia/Seoul" });
+const en = messages("en");
+/** 2026-12-01 06:04:30 UTC: 15:04 in Seoul. */
+const AT = Date.UTC(2026, 11, 1, 6, 4, 30);
+
+const sample = (name: MetricName, value: number, labels: Record<string, string> = {}): Sample => ({ name, labels, value }) as Sample;
+
+function alert(alertname: string, labels: Record<string, string>, state: "firing" | "pending", severity: "warning" | "critical" = "warning"): AlertRecord {
+  return {
+    fingerprint: `${alertname}${JSON.stringify(labels)}`,
+    alertname,
+    labels: { alertname, hostname: "web-1", ...labels },
+    display: alertname,
+    unit: "%",
+    state,
+    severity,
+    maxSeverity: severity,
+    activeSince: 0,
+    firingSince: state === "firing" ? 0 : null,
+    criticalSince: null,
+    value: 1,
+    threshold: 1,
+    peak: 1,
+    lastNotifiedAt: null,
+    updatedAt: 0,
+  };
+}
+
+/** A check of web-1: CPU firing critical, one disk ok, two ok containers, one collector error. */
+function cycle(): CycleResult {
+  const cpu = cpuObservation(97.24);
+  const disk = cpuObservation(21.8, { fingerprint: "disk", alertname: "host_disk", labels: { alertname: "host_disk", hostname: "web-1", mount: "/data" } });
+  const containers = ["api-1", "api-2"].map((name) =>
+    cpuObservation(3, { fingerprint: name, alertname: "container_cpu", labels: { alertname: "container_cpu", hostname: "web-1", container: name } }),
+  );
+  const firing = { ...alert("host_cpu", {}, "firing", "critical"), fingerprint: cpu.fingerprint };
+  return {
+    checkedAt: AT,
+    samples: [
+      sample("host_cpu", 97.24),
+      sample("host_memory", 41.6),
+      sample("host_disk", 21.8, { mount: "/data" }),
+      sample("container_unhealthy", 0, { container: "api-1" }),
+      sample("container_unhealthy", 1, { container: "api-2" }),
+    ],
+    evaluation: { observations: [cpu, disk, ...containers], evaluated: new Set(), sources: new Map() },
+    active: [firing],
+    resolved: [],
+    notifications: [],
+    errors: ["docker: cannot connect to /var/run/docker.sock"],
+    status: "critical",
+  } as CycleResult;
+}
+
+/** Words of the English table and lines that must not survive in Korean (machine text such as host_cpu may). */
+const ENGLISH_WORDS =
+  /\b(RULE|LABELS|VALUE|WARN|CRIT|STATE|status|FIRING|PENDING|RESOLVED|ok|error|container checks?|lists them|first check|memory|fullest|containers?|unhealthy|nothing|firing|collectors?|failed|see above)\b/;
+
+describe("lookout check's table in Korean", () => {
+  const table = checkTable(cycle(), "web-1", { messages: ko });
+  const lines = table.split("\n");
+
+  it("writes its words in Korean and the time in the host's zone, named", () => {
+    expect(lines[0]).toBe("web-1  2026-12-01 15:04 KST  상태: 심각");
+    expect(lines[2]).toMatch(/^규칙\s+라벨\s+값\s+경고\s+심각\s+상태$/);
+    expect(table).toContain("심각 발생");
+    expect(table).toContain("정상");
+    expect(table).toContain("정상인 컨테이너 점검 2건 생략 (전체 목록: lookout check --all)");
+    expect(table).toContain("오류: docker: cannot connect to /var/run/docker.sock");
+    expect(table.replace(/host_cpu|host_disk|docker: cannot connect to \/var\/run\/docker\.sock|lookout check --all/g, "")).not.toMatch(ENGLISH_WORDS);
+  });
+
+  it("aligns its columns by terminal width, a Hangul syllable counting two", () => {
+    const header = lines[2]!;
+    const rows = lines.slice(3, 5);
+    // Each column starts at the same terminal column in the header and in every row.
+    const start = (line: string, cell: string) => textWidth(line.slice(0, line.indexOf(cell)));
+    expect(start(rows[0]!, "97.2%")).toBe(start(header, "값"));
+    expect(start(rows[1]!, "21.8%")).toBe(start(header, "값"));
+    expect(start(rows[0]!, "심각 발생")).toBe(start(header, "상태"));
+    expect(start(rows[1]!, "정상")).toBe(start(header, "상태"));
+  });
+
+  it("is what it always was in English", () => {
+    const english = checkTable(cycle(), "web-1", { messages: en });
+    expect(english.split("\n")[0]).toBe("web-1  2026-12-01T06:04:30.000Z  status: CRITICAL");
+    expect(english).toMatch(/^RULE\s+LABELS\s+VALUE\s+WARN\s+CRIT\s+STATE$/m);
+    expect(english).toContain("FIRING critical");
+    expect(english).toContain("2 container checks ok (lookout check --all lists them)");
+    expect(english).toContain("error: docker: cannot connect");
+  });
+
+  it("names each state", () => {
+    expect(stateText(ko, "pending", "warning")).toBe("경고 대기");
+    expect(stateText(ko, "resolved", "critical")).toBe("복구");
+    expect(stateText(en, "pending", "warning")).toBe("PENDING warning");
+  });
+});
+
+describe("lookout run's lines in Korean", () => {
+  it("the first check's line", () => {
+    const line = firstCheckLine(cycle(), ko);
+    expect(line).toBe("첫 점검: CPU 97%, 메모리 42%, 가장 많이 찬 디스크 /data 22%, 컨테이너 2개 (unhealthy 1개), 알림 1건 발생 중: host_cpu, 수집기 1개 실패 (위 로그 참고)");
+    expect(line.replace(/unhealthy 1개|host_cpu/g, "")).not.toMatch(ENGLISH_WORDS);
+    expect(firstCheckLine(cycle(), en)).toBe(
+      "first check: CPU 97 %, memory 42 %, fullest disk /data 22 %, 2 containers (1 unhealthy), 1 firing: host_cpu, 1 collector failed (see above)",
+    );
+  });
+
+  it("names more than five firing alerts by count", () => {
+    const result = { ...cycle(), active: ["a", "b", "c", "d", "e", "f", "g"].map((c) => alert("container_crashed", { container: c }, "firing")), errors: [] };
+    expect(firstCheckLine(result, ko)).toMatch(/알림 7건 발생 중: container_crashed a, .*container_crashed e 외 2건$/);
+  });
+
+  it("the hint when no receiver is configured", () => {
+    expect(noWebhookHint(ko)).toMatch(/^Slack webhook이 설정되지 않아 알림을 여기에만 출력합니다\. .*LOOKOUT_SLACK_WEBHOOK_URL=.*lookout test-notify로 시험해 보세요$/);
+    expect(noWebhookHint(en)).toMatch(/^No Slack webhook configured: alerts are printed here\./);
+  });
+});
+
+describe("times and silences in Korean", () => {
+  it("writes a moment in the host's zone, named; English keeps its own forms", () => {
+    expect(instantText(ko, AT)).toBe("2026-12-01 15:04 KST");
+    expect(localTimeText(ko, AT)).toBe("2026-12-01 15:04 KST");
+    expect(instantText(en, AT)).toBe("2026-12-01T06:04:30.000Z");
+    expect(localTimeText(en, AT)).toMatch(/^2026-12-01 \d\d:04 [+-]\d\d:\d\d$/);
+  });
+
+  it("warns of a label no alert has", () => {
+    const warning = unknownLabelWarning(parseMatcher("contianer=db-1"), "3f9a1c2e", ko);
+    expect(warning).toMatch(/^--match contianer=db-1: "contianer" 라벨이 있는 알림은 없습니다 \("container"의 오타일 수 있습니다\)\. 라벨은 .*입니다\./);
+    expect(warning).toContain("이 사일런스로 막히는 알림은 없습니다. 의도한 것이 아니면 lookout silence remove 3f9a1c2e로 해제하세요");
+    expect(unknownLabelWarning(parseMatcher("contianer=db-1"), "3f9a1c2e", en)).toMatch(/no alert has a label "contianer" \(did you mean "container"\?\)/);
+  });
+});
