@@ -9,10 +9,12 @@ import type { CycleResult } from "../../src/agent.js";
 import type { AlertRecord } from "../../src/alert/state.js";
 import { unknownLabelWarning } from "../../src/cli/actions/silence.js";
 import { checkTable, stateText } from "../../src/cli/check-report.js";
+import { statsSourceLine } from "../../src/cli/commands/status.js";
 import { noWebhookHint } from "../../src/cli/context.js";
 import { firstCheckLine } from "../../src/cli/first-check.js";
 import { textWidth } from "../../src/cli/table.js";
 import { instantText, localTimeText } from "../../src/cli/times.js";
+import { type StatsSource, statsSourceText } from "../../src/collect/docker/docker.js";
 import { messages } from "../../src/i18n/messages.js";
 import { parseMatcher } from "../../src/label-matchers.js";
 import type { MetricName } from "../../src/model/metrics.js";
@@ -152,5 +154,35 @@ describe("times and silences in Korean", () => {
     expect(warning).toMatch(/^--match contianer=db-1: "contianer" 라벨이 있는 알림은 없습니다 \("container"의 오타일 수 있습니다\)\. 라벨은 .*입니다\./);
     expect(warning).toContain("이 사일런스로 막히는 알림은 없습니다. 의도한 것이 아니면 lookout silence remove 3f9a1c2e로 해제하세요");
     expect(unknownLabelWarning(parseMatcher("contianer=db-1"), "3f9a1c2e", en)).toMatch(/no alert has a label "contianer" \(did you mean "container"\?\)/);
+  });
+});
+
+describe("lookout status's line on where container figures come from", () => {
+  const sources: StatsSource[] = [
+    { cgroup: 3, cgroupVersion: 1, api: 0, apiReasons: [], at: 0 },
+    { cgroup: 0, cgroupVersion: null, api: 2, apiReasons: [{ reason: "Docker gave no process id for it", containers: 2 }], at: 0 },
+    {
+      cgroup: 8,
+      cgroupVersion: 2,
+      api: 3,
+      apiReasons: [
+        { reason: "Docker gave no process id for it", containers: 1 },
+        { reason: "/sys/fs/cgroup is not readable", containers: 2 },
+      ],
+      at: 0,
+    },
+  ];
+
+  it("says in English what the collector says", () => {
+    for (const s of sources) expect(statsSourceLine(en, s)).toBe(statsSourceText(s));
+    expect(statsSourceLine(en, null)).toBeNull();
+  });
+
+  it("says it in Korean, the collector's reasons as they are", () => {
+    expect(statsSourceLine(ko, sources[0]!)).toBe("컨테이너 통계: cgroup 파일에서 읽음 (v1)");
+    expect(statsSourceLine(ko, sources[1]!)).toBe("컨테이너 통계: Engine API에서 읽음 (이유: Docker gave no process id for it)");
+    expect(statsSourceLine(ko, sources[2]!)).toBe(
+      "컨테이너 통계: 8개는 cgroup 파일에서 (v2), 3개는 Engine API에서 읽음 (이유: Docker gave no process id for it (1개); /sys/fs/cgroup is not readable (2개))",
+    );
   });
 });

@@ -1,7 +1,8 @@
 import { Command } from "commander";
-import { DOCKER_COLLECTOR, savedProblems, savedStatsSource, statsSourceText } from "../../collect/docker/docker.js";
+import { DOCKER_COLLECTOR, type StatsSource, savedProblems, savedStatsSource } from "../../collect/docker/docker.js";
 import { oneLine } from "../../escape.js";
 import { processMessages } from "../../i18n/current.js";
+import type { Messages } from "../../i18n/messages.js";
 import { readState } from "../../store/agent-store.js";
 import { withDatabase } from "../../store/database.js";
 import { labelsText, stateText } from "../check-report.js";
@@ -104,7 +105,7 @@ export function statusCommand(): Command {
           lines.push(...wrap(f.error, SCREEN_WIDTH, "    "));
         }
       }
-      const source = statsSourceText(statsSource);
+      const source = statsSourceLine(m, statsSource);
       if (source) lines.push("", ...wrap(source, SCREEN_WIDTH));
       if (problems.length > 0) {
         lines.push("", m.t("cli.status.problems"));
@@ -112,4 +113,21 @@ export function statusCommand(): Command {
       }
       process.stdout.write(lines.join("\n") + "\n");
     });
+}
+
+/**
+ * Where the Docker collector read the containers' figures, one line in the
+ * process's language: in English what the collector's `statsSourceText` says
+ * (test/i18n/cli-output.test.ts compares them); the reasons are the
+ * collector's own words. Null before any running container was read.
+ */
+export function statsSourceLine(m: Messages, s: StatsSource | null): string | null {
+  if (!s || s.cgroup + s.api === 0) return null;
+  const version = s.cgroupVersion ? m.t("cli.status.stats.version", { version: s.cgroupVersion }) : "";
+  const reasons = s.apiReasons.map((r) => (s.apiReasons.length > 1 ? m.t("cli.status.stats.reason", { reason: r.reason, count: r.containers }) : r.reason));
+  const joined = reasons.join("; ");
+  const why = joined ? m.t("cli.status.stats.why", { reasons: joined }) : "";
+  if (s.api === 0) return m.t("cli.status.stats.files", { version });
+  if (s.cgroup === 0) return m.t("cli.status.stats.api", { why });
+  return m.t("cli.status.stats.both", { version, cgroup: s.cgroup, api: s.api, why });
 }
