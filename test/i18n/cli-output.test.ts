@@ -4,9 +4,15 @@
  * English stays as it was (test/cli/*.test.ts compare it); here Korean comes
  * out natural, with the host's time named, and no English fixed word is left.
  */
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CycleResult } from "../../src/agent.js";
 import type { AlertRecord } from "../../src/alert/state.js";
+import { init } from "../../src/cli/actions/init.js";
+import { installService } from "../../src/cli/actions/install-service.js";
 import { unknownLabelWarning } from "../../src/cli/actions/silence.js";
 import { checkTable, stateText } from "../../src/cli/check-report.js";
 import { statsSourceLine } from "../../src/cli/commands/status.js";
@@ -15,6 +21,7 @@ import { firstCheckLine } from "../../src/cli/first-check.js";
 import { textWidth } from "../../src/cli/table.js";
 import { instantText, localTimeText } from "../../src/cli/times.js";
 import { type StatsSource, statsSourceText } from "../../src/collect/docker/docker.js";
+import { setProcessLocale } from "../../src/i18n/current.js";
 import { messages } from "../../src/i18n/messages.js";
 import { parseMatcher } from "../../src/label-matchers.js";
 import type { MetricName } from "../../src/model/metrics.js";
@@ -184,5 +191,47 @@ describe("lookout status's line on where container figures come from", () => {
     expect(statsSourceLine(ko, sources[2]!)).toBe(
       "컨테이너 통계: 8개는 cgroup 파일에서 (v2), 3개는 Engine API에서 읽음 (이유: Docker gave no process id for it (1개); /sys/fs/cgroup is not readable (2개))",
     );
+  });
+});
+
+describe("init and install-service in Korean (the process's language)", () => {
+  afterEach(() => {
+    setProcessLocale(undefined);
+    vi.restoreAllMocks();
+  });
+
+  /** What `fn` writes to stdout. */
+  function stdoutOf(fn: () => void): string {
+    let out = "";
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    });
+    fn();
+    return out;
+  }
+
+  it("init says what it wrote, and refuses an existing file, in Korean", () => {
+    setProcessLocale("ko");
+    const dir = mkdtempSync(join(tmpdir(), "kocli-init-"));
+    const path = join(dir, "lookout.yaml");
+    expect(stdoutOf(() => init(path, {}))).toBe(`${path} 파일을 만들었습니다\n수정한 뒤 다음 명령으로 확인하세요: lookout check --config ${path}\n`);
+    expect(() => init(path, {})).toThrow(`${path} 파일이 이미 있습니다. 덮어쓰려면 --force를 주세요`);
+  });
+
+  it("install-service --dry-run lists its steps in Korean, no English step word left", () => {
+    setProcessLocale("ko");
+    const dir = mkdtempSync(join(tmpdir(), "kocli-install-"));
+    writeFileSync(join(dir, "lookout.service"), "old unit\n");
+    const cmd = { optsWithGlobals: () => ({ config: join(dir, "etc", "lookout.yaml"), dataDir: join(dir, "data") }) } as unknown as Command;
+    const out = stdoutOf(() => installService({ unitDir: dir, dryRun: true }, cmd));
+    expect(out).toContain(`${join(dir, "etc")} 생성 예정\n`);
+    expect(out).toContain(`${join(dir, "etc", "lookout.yaml")} 작성 예정 (lookout init과 같은 내용: 모든 옵션과 기본값, mode 600)\n`);
+    expect(out).toContain(`${join(dir, "data")} 생성 예정 (mode 700)\n`);
+    expect(out).toContain(`${join(dir, "lookout.service")} 내용이 달라 교체하지 않을 예정 (--force를 주면 교체)\n`);
+    expect(out).toContain(`\n${join(dir, "lookout.service")}에 쓸 내용:\n\n`);
+    expect(out).toMatch(/\nSlack webhook\(그 밖의 비밀 값도\)은 .*\/etc\/env에 mode 600으로 넣으세요: .*\n다음으로 root로 실행하세요:\n {2}systemctl daemon-reload\n/);
+    const steps = out.slice(0, out.indexOf("에 쓸 내용:"));
+    expect(steps).not.toMatch(/\b(would|wrote|created|kept|exists|refuse|give|gave|root:)\b/);
   });
 });

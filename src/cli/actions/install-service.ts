@@ -41,26 +41,24 @@ export function installService(opts: InstallServiceOptions, cmd: Command): void 
   const unitPath = join(unitDir, "lookout.service");
   const dry = opts.dryRun === true;
   const root = process.getuid?.() === 0;
+  // Each step and refusal in the process's language: what it did, or with --dry-run what it would do (a text of its own in each language).
+  const m = processMessages();
 
   if (!root && !dry && !writable(unitDir)) {
-    throw new LookoutError(
-      `install-service writes ${oneLine(unitPath)} and creates the user ${SERVICE_USER}, ${oneLine(configDir)} and ${oneLine(dataDir)}: that needs root. ` +
-        "Run it with sudo (sudo lookout install-service), or see what it would do with --dry-run",
-      { exitCode: 2 },
-    );
+    throw new LookoutError(m.t("cli.install.needsRoot", { unit: oneLine(unitPath), user: SERVICE_USER, configDir: oneLine(configDir), dataDir: oneLine(dataDir) }), {
+      exitCode: 2,
+    });
   }
 
   const pkg = packageRoot();
   const bin = realpathSync(join(pkg, "bin", "lookout.cjs"));
   const execStart = [process.execPath, ...nodeFlags(bin), bin, "run", "--config", configPath, "--data-dir", dataDir];
   for (const p of [process.execPath, bin, configPath, dataDir]) {
-    if (!PLAIN_PATH.test(p)) throw new UsageError(`${oneLine(p)}: a path in the unit may hold only letters, digits and . _ / @ + -; choose another one`);
+    if (!PLAIN_PATH.test(p)) throw new UsageError(m.t("cli.install.plainPath", { path: oneLine(p) }));
   }
   const dockerGroup = lookup("group", "docker") !== null;
   const unit = unitText(readFileSync(join(pkg, "deploy", "lookout.service"), "utf8"), { execStart, configDir, dataDir, dockerGroup });
 
-  // Each step in the process's language: what it did, or with --dry-run what it would do (a text of its own in each language).
-  const m = processMessages();
   const say = (key: MessageKey, params: Params = {}) => process.stdout.write(`${m.t(key, params)}\n`);
   const step = (dryKey: MessageKey, doneKey: MessageKey, params: Params) => say(dry ? dryKey : doneKey, params);
   const later: string[] = []; // what a user without root must still do, as root
@@ -78,7 +76,7 @@ export function installService(opts: InstallServiceOptions, cmd: Command): void 
     const r = spawnSync(useradd[0]!, useradd.slice(1), { encoding: "utf8" });
     if (r.error || r.status !== 0) {
       const why = r.error ? ((r.error as NodeJS.ErrnoException).code ?? r.error.message) : oneLine(r.stderr.trim() || `exit ${r.status}`);
-      throw new LookoutError(`cannot create the user ${SERVICE_USER} (${why}): create it yourself (${useradd.join(" ")}) and run install-service again`);
+      throw new LookoutError(m.t("cli.install.useraddFailed", { user: SERVICE_USER, why, command: useradd.join(" ") }));
     }
     user = lookup("passwd", SERVICE_USER);
     say("cli.install.userCreated", { user: SERVICE_USER });
@@ -126,7 +124,7 @@ export function installService(opts: InstallServiceOptions, cmd: Command): void 
     say("cli.install.unitUpToDate", { path: oneLine(unitPath) });
   } else if (current !== null && !opts.force) {
     if (dry) say("cli.install.unitDiffers.dry", { path: oneLine(unitPath) });
-    else throw new LookoutError(`${oneLine(unitPath)} exists and differs from the unit install-service writes: pass --force to replace it (see the new one with --dry-run)`);
+    else throw new LookoutError(m.t("cli.install.unitDiffers", { path: oneLine(unitPath) }));
   } else {
     if (!dry) writeAtomically(unitPath, unit);
     if (current === null) step("cli.install.writeUnit.dry", "cli.install.writeUnit.done", { path: oneLine(unitPath) });
@@ -173,7 +171,7 @@ function packageRoot(): string {
       // not here: one level up
     }
   }
-  throw new LookoutError("cannot find Lookout's own package.json: reinstall it");
+  throw new LookoutError(processMessages().t("cli.install.noPackage"));
 }
 
 /** An entry of the passwd or group database (its fields), or null: getent, so LDAP and the like count; /etc's file without it. */
@@ -212,6 +210,6 @@ function writeAtomically(path: string, text: string): void {
     writeFileSync(tmp, text, { mode: 0o644, flag: "wx" });
     renameSync(tmp, path);
   } catch (err) {
-    throw new LookoutError(`cannot write ${oneLine(path)} (${(err as NodeJS.ErrnoException).code ?? "error"}): check the directory exists and is writable`);
+    throw new LookoutError(processMessages().t("cli.writeFailed", { path: oneLine(path), code: (err as NodeJS.ErrnoException).code ?? "error" }));
   }
 }
