@@ -15,7 +15,7 @@ import { init } from "../../src/cli/actions/init.js";
 import { installService } from "../../src/cli/actions/install-service.js";
 import { unknownLabelWarning } from "../../src/cli/actions/silence.js";
 import { checkTable, stateText } from "../../src/cli/check-report.js";
-import { statsSourceLine } from "../../src/cli/commands/status.js";
+import { type StatusView, statsSourceLine, statusText } from "../../src/cli/commands/status.js";
 import { noWebhookHint } from "../../src/cli/context.js";
 import { firstCheckLine } from "../../src/cli/first-check.js";
 import { textWidth } from "../../src/cli/table.js";
@@ -27,6 +27,7 @@ import { parseMatcher } from "../../src/label-matchers.js";
 import type { MetricName } from "../../src/model/metrics.js";
 import type { Sample } from "../../src/model/sample.js";
 import { cpuObservation } from "../support/observations.js";
+import { sampleNotification } from "../support/sample-notification.js";
 
 const ko = messages("ko", { timeZone: "Asia/Seoul" });
 const en = messages("en");
@@ -233,5 +234,47 @@ describe("init and install-service in Korean (the process's language)", () => {
     expect(out).toMatch(/\nSlack webhook\(그 밖의 비밀 값도\)은 .*\/etc\/env에 mode 600으로 넣으세요: .*\n다음으로 root로 실행하세요:\n {2}systemctl daemon-reload\n/);
     const steps = out.slice(0, out.indexOf("에 쓸 내용:"));
     expect(steps).not.toMatch(/\b(would|wrote|created|kept|exists|refuse|give|gave|root:)\b/);
+  });
+});
+
+describe("lookout status's text in Korean", () => {
+  const view = (): StatusView => ({
+    hostname: "web-1",
+    dataDir: "/var/lib/lookout",
+    now: AT,
+    state: {
+      lastCycleAt: AT - 90_000,
+      alerts: [{ ...alert("host_disk", { mount: "/data" }, "firing", "critical"), unit: "%", value: 97.24, threshold: 95, firingSince: AT - 3_600_000 }],
+      outbox: [
+        {
+          notification: sampleNotification({ kind: "resolved" }),
+          pending: [{ receiver: "oncall", attempts: 3, nextAttemptAt: AT + 120_000, firstAttemptAt: AT - 600_000, lastError: "Slack answered 500" }],
+        },
+      ],
+      failed: [{ notificationId: "n-1", title: "[web-1] 심각: CPU 97.2%", receiver: "team", error: "Slack answered 404", at: AT - 7_200_000 }],
+    },
+    problems: [],
+    statsSource: { cgroup: 3, cgroupVersion: 2, api: 0, apiReasons: [], at: 0 },
+  });
+
+  it("writes its words in Korean, times and durations too", () => {
+    const text = statusText(view(), ko);
+    const lines = text.split("\n");
+    expect(lines[0]).toBe("web-1: 마지막 점검 1분 30초 전 (2026-12-01 15:03 KST)");
+    expect(lines[2]).toMatch(/^알림\s+라벨\s+값\s+임계값\s+상태\s+시작$/);
+    expect(lines[3]).toMatch(/^host_disk\s+mount=\/data\s+97\.2%\s+95\s+심각 발생\s+1시간 전$/);
+    expect(text).toContain("\n전달 대기 중인 알림 1건:\n  복구 host_cpu → oncall, 3회 시도, 2분 후 재시도\n    Slack answered 500\n");
+    expect(text).toContain("\n전달하지 못한 알림 1건:\n  [web-1] 심각: CPU 97.2% → team, 2시간 전\n");
+    expect(text).toContain("\n컨테이너 통계: cgroup 파일에서 읽음 (v2)\n");
+    expect(text.replace(/Slack answered \d+|host_\w+|mount=\S+/g, "")).not.toMatch(
+      /\b(ago|last check|attempt|next in|waiting|delivered|resolved|FIRING|ALERT|SINCE|container stats)\b/,
+    );
+  });
+
+  it("is what it always was in English", () => {
+    const text = statusText(view(), en);
+    expect(text.split("\n")[0]).toBe("web-1: last check 1m 30s ago (2026-12-01T06:03:00.000Z)");
+    expect(text).toContain("\n1 notification(s) waiting to be delivered:\n  resolved host_cpu → oncall, 3 attempt(s), next in 2m\n");
+    expect(text).toContain("FIRING critical  1h ago");
   });
 });
