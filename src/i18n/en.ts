@@ -274,7 +274,6 @@ export const en = {
   "cli.builtInDefaults": "built-in defaults",
   "cli.none": "none",
   "cli.ago": "{duration} ago",
-  "cli.in": "in {duration}",
   "cli.noWebhookHint":
     "No Slack webhook configured: alerts are printed here. To send them to Slack, export LOOKOUT_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/… (or add notify.slack to lookout.yaml: lookout init), then try it with: lookout test-notify",
   "cli.column.rule": "RULE",

@@ -131,7 +131,9 @@ describe("lookout check's table in Korean", () => {
 describe("lookout run's lines in Korean", () => {
   it("the first check's line", () => {
     const line = firstCheckLine(cycle(), ko);
-    expect(line).toBe("첫 점검: CPU 97%, 메모리 42%, 가장 많이 찬 디스크 /data 22%, 컨테이너 2개 (unhealthy 1개), 알림 1건 발생 중: host_cpu, 수집기 1개 실패 (위 로그 참고)");
+    expect(line).toBe(
+      "첫 점검: CPU 97%, 메모리 42%, 사용률이 가장 높은 디스크 /data 22%, 컨테이너 2개 (unhealthy 1개), 알림 1건 발생 중: host_cpu, 수집기 1개 실패 (위 로그 참고)",
+    );
     expect(line.replace(/unhealthy 1개|host_cpu/g, "")).not.toMatch(ENGLISH_WORDS);
     expect(firstCheckLine(cycle(), en)).toBe(
       "first check: CPU 97 %, memory 42 %, fullest disk /data 22 %, 2 containers (1 unhealthy), 1 firing: host_cpu, 1 collector failed (see above)",
