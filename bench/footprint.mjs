@@ -38,6 +38,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
+import { createServer } from "node:net";
 import { cpus, release } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,7 +63,14 @@ const INTERVAL_MS = Number.parseFloat(INTERVAL) * (INTERVAL.endsWith("ms") ? 1 :
 const MINUTES = Number(option("--minutes", SOAK ? "30" : "10"));
 const BASELINE_S = Number(option("--baseline", "30"));
 const SAMPLE_MS = 5000;
-const NODE_EXPORTER_PORT = 19100;
+/** A free port for node_exporter, so that two benches on one machine do not collide. */
+const NODE_EXPORTER_PORT = await new Promise((resolvePort, reject) => {
+  const probe = createServer().listen(0, "127.0.0.1", () => {
+    const { port } = probe.address();
+    probe.close(() => resolvePort(port));
+  });
+  probe.on("error", reject);
+});
 const TICK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
 const started = Date.now();
@@ -221,7 +229,8 @@ function startLookout() {
   // The installed command (bin/lookout.cjs, run as an executable: its first line gives Node the flags it runs with).
   const lookout = spawn(join(root, "bin/lookout.cjs"), ["run", "--config", config], {
     stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, LOOKOUT_LOG_LEVEL: "warn" },
+    // Port 0: the HTTP server on (its default), on a port of its own (another bench may hold 9817).
+    env: { ...process.env, LOOKOUT_LOG_LEVEL: "warn", LOOKOUT_HTTP_LISTEN: "127.0.0.1:0" },
   });
   children.push(lookout);
   let err = "";

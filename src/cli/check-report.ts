@@ -5,9 +5,11 @@
 import type { CheckStatus, CycleResult } from "../agent.js";
 import type { AlertRecord } from "../alert/state.js";
 import { oneLine } from "../escape.js";
+import { processMessages } from "../i18n/current.js";
+import type { Messages } from "../i18n/messages.js";
 import { METRICS } from "../model/metrics.js";
-import { formatValue } from "../units.js";
 import { cut, renderTable, SCREEN_WIDTH, wrapAfter } from "./table.js";
+import { instantText } from "./times.js";
 
 export interface CheckJson {
   status: CheckStatus;
@@ -58,6 +60,14 @@ export function checkJson(result: CycleResult, hostname: string): CheckJson {
 export interface CheckTableOptions {
   /** Every row, the ok container rows too (`check --all`). */
   all?: boolean;
+  /** The language of the table's words (the process's by default); the cells' machine text stays as it is. */
+  messages?: Messages;
+}
+
+/** An alert's state as a table cell: `FIRING warning`, `RESOLVED` / `경고 발생`, `복구`. */
+export function stateText(m: Messages, state: "pending" | "firing" | "resolved", severity: "warning" | "critical"): string {
+  if (state === "resolved") return m.t("cli.state.resolved");
+  return m.t(state === "firing" ? "cli.state.firing" : "cli.state.pending", { severity: m.t(`severity.${severity}`) });
 }
 
 /**
@@ -67,27 +77,25 @@ export interface CheckTableOptions {
  * and every cell is escaped to one line.
  */
 export function checkTable(result: CycleResult, hostname: string, opts: CheckTableOptions = {}): string {
-  const report = checkJson(result, hostname);
+  const m = opts.messages ?? processMessages();
   const states = new Map<string, string>();
-  for (const a of result.active) states.set(a.fingerprint, `${a.state.toUpperCase()} ${a.severity}`);
-  for (const a of result.resolved) states.set(a.fingerprint, "RESOLVED");
+  for (const a of result.active) states.set(a.fingerprint, stateText(m, a.state, a.severity));
+  for (const a of result.resolved) states.set(a.fingerprint, stateText(m, "resolved", a.severity));
   let hidden = 0;
   const rows: string[][] = [];
   for (const o of result.evaluation.observations) {
-    const state = states.get(o.fingerprint) ?? "ok";
-    if (!opts.all && state === "ok" && o.labels.container !== undefined) {
+    const state = states.get(o.fingerprint);
+    if (!opts.all && state === undefined && o.labels.container !== undefined) {
       hidden++;
       continue;
     }
-    rows.push([o.alertname, labelsText(o.labels), formatValue(o.value, o.unit), String(o.warning), o.critical === null ? "-" : String(o.critical), state]);
+    rows.push([o.alertname, labelsText(o.labels), m.value(o.value, o.unit), String(o.warning), o.critical === null ? "-" : String(o.critical), state ?? m.t("cli.state.ok")]);
   }
-  const lines = [
-    cut(`${oneLine(hostname)}  ${report.checked_at}  status: ${report.status.toUpperCase()}`, SCREEN_WIDTH),
-    "",
-    renderTable(["RULE", "LABELS", "VALUE", "WARN", "CRIT", "STATE"], rows, { maxWidth: SCREEN_WIDTH }),
-  ];
-  if (hidden > 0) lines.push(`${hidden} container check${hidden === 1 ? "" : "s"} ok (lookout check --all lists them)`);
-  if (result.errors.length > 0) lines.push("", ...result.errors.flatMap((e) => wrapAfter("error: ", e, SCREEN_WIDTH)));
+  const header = m.t("cli.check.header", { hostname: oneLine(hostname), at: instantText(m, result.checkedAt), status: m.t(`cli.check.status.${result.status}`) });
+  const columns = (["rule", "labels", "value", "warn", "crit", "state"] as const).map((c) => m.t(`cli.column.${c}`));
+  const lines = [cut(header, SCREEN_WIDTH), "", renderTable(columns, rows, { maxWidth: SCREEN_WIDTH })];
+  if (hidden > 0) lines.push(m.plural("cli.check.hiddenOk", hidden));
+  if (result.errors.length > 0) lines.push("", ...result.errors.flatMap((e) => wrapAfter(m.t("cli.errorPrefix"), e, SCREEN_WIDTH)));
   return lines.join("\n") + "\n";
 }
 

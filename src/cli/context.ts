@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { type LoadedConfig, loadConfig } from "../config/load.js";
 import { oneLine } from "../escape.js";
-import { setProcessLocale } from "../i18n/current.js";
+import { processMessages, setProcessLocale } from "../i18n/current.js";
+import type { Messages } from "../i18n/messages.js";
 import { buildReceivers } from "../notify/registry.js";
 
 export interface GlobalOptions {
@@ -20,11 +21,12 @@ export function loadFromCommand(cmd: Command): LoadedConfig {
   const loaded = loadConfig({ configPath: opts.config, dataDir: opts.dataDir });
   setProcessLocale(loaded.config.locale);
   const { warnings } = buildReceivers(loaded);
-  for (const w of [...loaded.warnings, ...warnings]) process.stderr.write(`warning: ${oneLine(w)}\n`);
+  const prefix = processMessages().t("cli.warningPrefix");
+  for (const w of [...loaded.warnings, ...warnings]) process.stderr.write(`${prefix}${oneLine(w)}\n`);
   return loaded;
 }
 
-export const NO_WEBHOOK_HINT =
-  "No Slack webhook configured: alerts are printed here. To send them to Slack, " +
-  "export LOOKOUT_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/… (or add notify.slack to lookout.yaml: lookout init), " +
-  "then try it with: lookout test-notify";
+/** What `lookout run` prints when it has no receiver: alerts go to stdout, and how to send them to Slack. */
+export function noWebhookHint(m: Messages = processMessages()): string {
+  return m.t("cli.noWebhookHint");
+}

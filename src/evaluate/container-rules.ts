@@ -5,6 +5,7 @@
  * over, and nothing repeated in between.
  */
 
+import { exitCodeMeaning } from "../collect/docker/exit-codes.js";
 import { containerPolicy } from "../collect/docker/policy.js";
 import type { ContainerRuleName, ContainerRules, LookoutConfig, ThresholdRule } from "../config/schema.js";
 import type { Messages } from "../i18n/messages.js";
@@ -81,6 +82,9 @@ const nowText = (d: { removed: boolean; status: string }, m: Messages) => (d.rem
 
 const unknown = (code: number | null, m: Messages) => (code === null ? m.t("container.unknown") : String(code));
 
+/** What an exit code means, in the message's language; "unknown" without one. */
+const meaning = (code: number | null, m: Messages) => (code === null ? m.t("container.unknown") : exitCodeMeaning(code, false, m));
+
 export const containerRules: RuleDefinition[] = [
   defineRule(CONTAINER_CRASHED, {
     gone: "container.gone",
@@ -94,13 +98,13 @@ export const containerRules: RuleDefinition[] = [
     summary: (s, m) => {
       const d = s.details;
       if (s.value === 0 || !d) return m.t("container.runningAgain", { name: name(s) });
-      return m.t("crashed.summary", { name: name(s), code: unknown(d.exitCode, m), meaning: d.meaning });
+      return m.t("crashed.summary", { name: name(s), code: unknown(d.exitCode, m), meaning: meaning(d.exitCode, m) });
     },
     facts: (s, m) => {
       const d = s.details;
       if (s.value === 0 || !d) return composeFacts(s, m);
       const facts = [
-        { label: m.t("crashed.exitCode"), value: m.t("crashed.exitCode.value", { code: unknown(d.exitCode, m), meaning: d.meaning }) },
+        { label: m.t("crashed.exitCode"), value: m.t("crashed.exitCode.value", { code: unknown(d.exitCode, m), meaning: meaning(d.exitCode, m) }) },
         ...composeFacts(s, m),
         { label: m.t("crashed.ranFor"), value: d.ranForMs !== null && d.ranForMs >= 0 ? m.duration(d.ranForMs) : m.t("container.unknown") },
         { label: m.t("crashed.restarts"), value: m.t("crashed.restarts.value", { count: d.restartCount, policy: d.restartPolicy }) },
@@ -171,7 +175,7 @@ export const containerRules: RuleDefinition[] = [
       if (s.value > 0 && last) {
         facts.unshift({
           label: m.t("loop.lastExit"),
-          value: m.t("loop.lastExit.value", { code: last.code, meaning: last.meaning, at: last.at > 0 ? m.t("loop.lastExit.at", { time: m.time(last.at) }) : "" }),
+          value: m.t("loop.lastExit.value", { code: last.code, meaning: meaning(last.code, m), at: last.at > 0 ? m.t("loop.lastExit.at", { time: m.time(last.at) }) : "" }),
         });
       }
       return facts;

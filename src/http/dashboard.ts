@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Locale } from "../i18n/messages.js";
+import { type Locale, messages } from "../i18n/messages.js";
 import { escapeHtml, PAGE_CSP, sendHtml } from "./respond.js";
 
 const TYPES: Record<string, string> = {
@@ -69,7 +69,7 @@ export function serveDashboardFile(res: ServerResponse, pageDir: string, pathnam
     body = readFileSync(file);
     if (rel === "index.html") body = withLang(body, lang);
   } catch {
-    if (pathname === "/") return noDashboard(res, pageDir);
+    if (pathname === "/") return noDashboard(res, pageDir, lang);
     return false;
   }
   res.writeHead(200, {
@@ -83,19 +83,30 @@ export function serveDashboardFile(res: ServerResponse, pageDir: string, pathnam
   return true;
 }
 
-/** index.html with `<html lang="…">` saying `lang` (the file's own says en). */
+/**
+ * index.html with `<html lang="…">` saying `lang` (the file's own says en),
+ * and in another language the words it shows before (or without) its script
+ * in that language: the noscript text and the skip link (the file's own are
+ * the English catalogue's `page.noscript` and `page.skip`).
+ */
 export function withLang(body: Buffer, lang: Locale): Buffer {
   const html = body.toString("utf8");
-  const tagged = html.replace(/<html lang="[^"]*"/, `<html lang="${lang}"`);
+  let tagged = html.replace(/<html lang="[^"]*"/, `<html lang="${lang}"`);
+  if (lang !== "en") {
+    const m = messages(lang);
+    tagged = tagged
+      .replace(/(<noscript>)[^<]*(<\/noscript>)/, (_, open: string, close: string) => `${open}${escapeHtml(m.t("page.noscript"))}${close}`)
+      .replace(/(<a id="skip"[^>]*>)[^<]*(<\/a>)/, (_, open: string, close: string) => `${open}${escapeHtml(m.t("page.skip"))}${close}`);
+  }
   return tagged === html ? body : Buffer.from(tagged, "utf8");
 }
 
-function noDashboard(res: ServerResponse, pageDir: string): true {
-  const missing = existsSync(pageDir) ? `${pageDir} has no index.html` : `${pageDir} does not exist`;
-  sendHtml(
-    res,
-    200,
-    `<!doctype html><meta charset="utf-8"><title>Lookout</title><h1>Lookout</h1><p>The dashboard is not installed here (${escapeHtml(missing)}). The JSON API answers under <a href="/api/v1/status">/api/v1/</a>.</p>`,
-  );
+function noDashboard(res: ServerResponse, pageDir: string, lang: Locale): true {
+  const m = messages(lang);
+  const missing = existsSync(pageDir) ? m.t("page.noIndex", { dir: pageDir }) : m.t("page.noDir", { dir: pageDir });
+  // The catalogue's texts hold no markup; the folder's name is escaped, the link is Lookout's own.
+  const text = m.t("page.notInstalled", { why: escapeHtml(missing), api: '<a href="/api/v1/status">/api/v1/</a>' });
+  const html = lang === "en" ? "<!doctype html>" : `<!doctype html><html lang="${lang}">`;
+  sendHtml(res, 200, `${html}<meta charset="utf-8"><title>Lookout</title><h1>Lookout</h1><p>${text}</p>`);
   return true;
 }

@@ -241,9 +241,10 @@ export class HttpServer {
   private async login(req: IncomingMessage, res: ServerResponse, method: string, url: URL, now: number): Promise<void> {
     allow(method, ["GET", "POST"]);
     const token = this.opts.settings.token;
-    const hostname = this.opts.source.loaded().hostname;
+    const { hostname, config } = this.opts.source.loaded();
+    const locale = config.locale;
     if (token === null) return redirect(res, "/");
-    if (method === "GET") return sendHtml(res, 200, loginPage({ next: localPath(url.searchParams.get("next")), hostname }));
+    if (method === "GET") return sendHtml(res, 200, loginPage({ next: localPath(url.searchParams.get("next")), hostname, locale }));
     this.checkOrigin(req);
     if (contentType(req) !== "application/x-www-form-urlencoded") throw new HttpError(415, "post the sign-in form (application/x-www-form-urlencoded)");
     const form = new URLSearchParams((await readBody(req)).toString("utf8"));
@@ -252,11 +253,11 @@ export class HttpServer {
     const wait = this.failures.waitFor(address, now);
     if (wait > 0) {
       const s = Math.ceil(wait / 1000);
-      return sendHtml(res, 429, loginPage({ next, hostname, wrong: `Too many wrong tokens: try again in ${s} s.` }), { "Retry-After": String(s) });
+      return sendHtml(res, 429, loginPage({ next, hostname, locale, refused: { tooMany: s } }), { "Retry-After": String(s) });
     }
     if (!tokenMatches(token, form.get("token") ?? "")) {
       this.failures.failed(address, now);
-      return sendHtml(res, 401, loginPage({ next, hostname, wrong: "Wrong token." }));
+      return sendHtml(res, 401, loginPage({ next, hostname, locale, refused: { wrong: true } }));
     }
     this.failures.succeeded(address);
     const id = this.sessions.open(now);

@@ -146,8 +146,6 @@ export interface WritesTo {
 export interface ContainerCrashedDetails extends WritesTo {
   /** null: Docker did not say. */
   exitCode: number | null;
-  /** What the exit code means ("killed (SIGKILL)"), "unknown" without one. */
-  meaning: string;
   /** null: unknown. */
   ranForMs: number | null;
   restartCount: number;
@@ -198,8 +196,8 @@ export interface ContainerRestartLoopDetails extends WritesTo {
   restartCount: number;
   /** The window the restarts are counted in. */
   withinMs: number;
-  /** The last exit seen, when its code is known. */
-  lastExit: { code: number; meaning: string; at: number } | null;
+  /** The last exit seen, when its code is known (the rule says what it means, in the message's language). */
+  lastExit: { code: number; at: number } | null;
   /** The last exit's log lines (else the last crash's). */
   logs: string[];
 }

@@ -10,11 +10,12 @@
  * are its alerts, most severe first: a renderer shows as many as fit and
  * names the rest in one line (`moreLine`).
  */
-import { groupTitle, notificationTitle, severityText, timeFact, valueText } from "../alert/title.js";
-import type { Notification } from "../model/notification.js";
+import { groupTitle, messagesOf, notificationTitle, severityText, timeFact, valueText } from "../alert/title.js";
+import { type Locale, type MessageKey, type Messages, messages } from "../i18n/messages.js";
+import { localeOf, type Notification } from "../model/notification.js";
 import { formatBytes } from "../units.js";
 import type { DashboardLinks } from "./links.js";
-import { UNDELIVERED_TITLE, withNote } from "./notifier.js";
+import { withNote } from "./notifier.js";
 
 export type CardTone = "critical" | "warning" | "resolved" | "test";
 
@@ -58,10 +59,13 @@ export interface ChatCard {
   links: CardLink[];
   /** When it happened (ms). */
   at: number;
+  /** The language of its fixed words: a renderer writes its own ("Open", "…and 12 more") in it too. */
+  locale: Locale;
 }
 
-export const OPEN_LINK = "Open in Lookout";
-export const SILENCE_LINK = "Silence 1 h";
+/** The links' words in English (the catalogue's `slack.button.open` and `slack.button.silence`). */
+export const OPEN_LINK = messages("en").t("slack.button.open");
+export const SILENCE_LINK = messages("en").t("slack.button.silence");
 const TOP_PROCESSES = 5;
 const ITEM_FACTS = 3;
 
@@ -69,6 +73,11 @@ const ITEM_FACTS = 3;
 export function utcText(ms: number): string {
   if (!Number.isFinite(ms)) return "unknown time";
   return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** A time in a card: `2024-05-01 12:03 UTC` in English; otherwise the host's time, its zone named (`2024-05-01 21:03 KST`). */
+function timeText(ms: number, m: Messages): string {
+  return m.locale === "en" ? utcText(ms) : m.time(ms);
 }
 
 function toneOf(n: Notification): CardTone {
@@ -80,12 +89,13 @@ function toneOf(n: Notification): CardTone {
 export function notificationCard(notification: Notification, opts: { note?: string | undefined; links?: DashboardLinks | undefined } = {}): ChatCard {
   const n = withNote(notification, opts.note);
   const a = n.alert;
+  const m = messagesOf(n);
   const fields: CardField[] = [
-    { label: "Host", value: n.hostname },
-    { label: "Severity", value: severityText(n) },
+    { label: m.t("slack.field.host"), value: n.hostname },
+    { label: m.t("slack.field.severity"), value: severityText(n) },
   ];
   if (a.summary === undefined) fields.push({ label: a.display, value: valueText(n) });
-  fields.push(timeFact(n, utcText));
+  fields.push(timeFact(n, (ms) => timeText(ms, m)));
   for (const f of n.details.facts) if (f.label || f.value) fields.push({ label: f.label, value: f.value });
 
   const sections: CardSection[] = [];
@@ -95,21 +105,28 @@ export function notificationCard(notification: Notification, opts: { note?: stri
     const names = shown.map((p) => `${p.name} (${p.pid})`);
     const width = Math.max(...names.map((s) => s.length));
     const lines = shown.map(
-      (p, i) => `${names[i]!.padEnd(width)} — ${top.by === "cpu" ? `${p.cpuPercent.toFixed(1)}% CPU` : `${p.memoryPercent.toFixed(1)}% memory (${formatBytes(p.rssBytes)})`}`,
+      (p, i) =>
+        `${names[i]!.padEnd(width)} — ${
+          top.by === "cpu"
+            ? m.t("slack.process.cpu", { percent: p.cpuPercent.toFixed(1) })
+            : m.t("slack.process.memory", { percent: p.memoryPercent.toFixed(1), bytes: formatBytes(p.rssBytes) })
+        }`,
     );
-    sections.push({ title: `Top processes by ${top.by === "cpu" ? "CPU" : "memory"}`, text: lines.join("\n"), code: true });
+    sections.push({ title: top.by === "cpu" ? m.t("slack.topProcesses.cpu") : m.t("slack.topProcesses.memory"), text: lines.join("\n"), code: true });
   }
   for (const s of n.details.sections ?? []) if (s.title || s.text) sections.push({ title: s.title, text: s.text, code: s.code === true });
 
   const links: CardLink[] = [];
   if (opts.links) {
-    if (n.kind === "summary") links.push({ text: OPEN_LINK, url: opts.links.summary(n) });
+    const open = m.t("slack.button.open");
+    if (n.kind === "summary") links.push({ text: open, url: opts.links.summary(n) });
     else {
-      links.push({ text: OPEN_LINK, url: opts.links.alert(n) });
-      if (n.kind !== "resolved") links.push({ text: SILENCE_LINK, url: opts.links.silence(n) });
+      links.push({ text: open, url: opts.links.alert(n) });
+      if (n.kind !== "resolved") links.push({ text: m.t("slack.button.silence"), url: opts.links.silence(n) });
     }
   }
-  return { title: notificationTitle(n), tone: toneOf(n), fields, sections, items: [], footer: `Lookout · alert ${a.fingerprint} · notification ${n.id}`, links, at: n.at };
+  const footer = ["Lookout", m.t("slack.context.alert", { fingerprint: a.fingerprint }), m.t("slack.context.notification", { id: n.id })].join(" · ");
+  return { title: notificationTitle(n), tone: toneOf(n), fields, sections, items: [], footer, links, at: n.at, locale: m.locale };
 }
 
 const RANK: Record<string, number> = { critical: 0, warning: 1 };
@@ -145,39 +162,41 @@ export function groupCard(ns: readonly Notification[], opts: { note?: string | u
     return item;
   });
   const worst = ordered[0]!;
+  const m = messagesOf(worst);
   return {
     title: groupTitle(ordered),
     tone: toneOf(worst),
     fields: [],
-    sections: opts.note ? [{ title: UNDELIVERED_TITLE, text: opts.note, code: false }] : [],
+    sections: opts.note ? [{ title: m.t("notify.undelivered"), text: opts.note, code: false }] : [],
     items,
-    footer: `Lookout · ${ns.length} notifications · first ${worst.id}`,
-    links: opts.links ? [{ text: OPEN_LINK, url: opts.links.around(ordered) }] : [],
+    footer: ["Lookout", m.t("slack.context.count", { count: ns.length }), m.t("slack.context.first", { id: worst.id })].join(" · "),
+    links: opts.links ? [{ text: m.t("slack.button.open"), url: opts.links.around(ordered) }] : [],
     at: Math.max(...ns.map((n) => n.at)),
+    locale: localeOf(worst),
   };
 }
 
-/** The card of `lookout test-notify`: `where` names what it went through ("this webhook", "this bot"). */
-export function testCard(hostname: string, at: number, where: string, links?: DashboardLinks): ChatCard {
+/**
+ * The card of `lookout test-notify` in the words of `m` (the receiver's
+ * config's language): `where` names what it went through ("this webhook",
+ * "this bot and chat").
+ */
+export function testCard(hostname: string, at: number, where: MessageKey, links?: DashboardLinks, m: Messages = messages()): ChatCard {
   return {
-    title: `[${hostname}] Lookout test message`,
+    title: m.t("receiver.test.title", { hostname }),
     tone: "test",
     fields: [],
-    sections: [
-      {
-        title: "",
-        text: `This is a test from Lookout on ${hostname}. If you can read it, ${where} works: alerts from this server will arrive here.`,
-        code: false,
-      },
-    ],
+    sections: [{ title: "", text: m.t("receiver.test.text", { hostname, where: m.t(where) }), code: false }],
     items: [],
-    footer: `Lookout · test sent ${utcText(at)}`,
-    links: links ? [{ text: OPEN_LINK, url: links.overview(at - 3_600_000, at) }] : [],
+    footer: `Lookout · ${m.t("receiver.test.sent", { time: timeText(at, m) })}`,
+    links: links ? [{ text: m.t("slack.button.open"), url: links.overview(at - 3_600_000, at) }] : [],
     at,
+    locale: m.locale,
   };
 }
 
-/** The line that names the items a message had no room for: `…and 12 more: api-3, api-4, …`. Raw. */
-export function moreLine(rest: readonly CardItem[]): string {
-  return `…and ${rest.length} more: ${rest.map((i) => i.name).join(", ")}`;
+/** The line that names the items a message had no room for: `…and 12 more: api-3, api-4, …`, in the card's language. Raw. */
+export function moreLine(rest: readonly CardItem[], locale: Locale = "en"): string {
+  const m = messages(locale);
+  return m.t("slack.andMore", { count: rest.length, names: rest.map((i) => i.name).join(m.t("list.sep")) });
 }

@@ -10,6 +10,7 @@
  */
 import { resolve } from "node:path";
 import { readSecretFile } from "../config/load.js";
+import type { MessageKey } from "../i18n/messages.js";
 import { log } from "../log.js";
 import type { Notification } from "../model/notification.js";
 import { redact, registerSecret } from "../secrets.js";
@@ -181,8 +182,8 @@ export abstract class ChatNotifier extends SettingsNotifier {
 
   /** The service's name in messages: "Discord". */
   protected abstract readonly service: string;
-  /** What the test message says works: "this webhook". */
-  protected abstract readonly testWhere: string;
+  /** What the test message says works: "this webhook" (a catalogue text: the test message is in the config's language). */
+  protected abstract readonly testWhere: MessageKey;
   /** Where it posts: a secret. */
   protected abstract postUrl(): string;
   /** The body of a card, within the service's limits. Pure; throws only on a Lookout bug. */
@@ -212,7 +213,7 @@ export abstract class ChatNotifier extends SettingsNotifier {
   async sendTest(hostname: string): Promise<DeliveryResult> {
     let body: unknown;
     try {
-      body = this.render(testCard(hostname, Date.now(), this.testWhere, this.links));
+      body = this.render(testCard(hostname, Date.now(), this.testWhere, this.links, this.words));
     } catch (err) {
       return testBuildFailure("message", err);
     }

@@ -9,6 +9,7 @@
  * characters after escaping): the cut is made on the raw text, so an escape
  * sequence is never split.
  */
+import { type Locale, messages } from "../i18n/messages.js";
 
 export type Measure = (text: string) => number;
 
@@ -19,9 +20,9 @@ const GAP = " … ";
 /** A line is not cut to less than this: a shorter stub says nothing. */
 const LINE_MIN = 40;
 
-/** The line saying how many lines before it were left out. */
-function leftOut(lines: number): string {
-  return `… ${lines} earlier line${lines === 1 ? "" : "s"} left out`;
+/** The line saying how many lines before it were left out, in the message's language. */
+function leftOut(lines: number, locale: Locale): string {
+  return messages(locale).plural("receiver.linesLeftOut", lines);
 }
 
 /** A start index that does not split a UTF-16 surrogate pair. */
@@ -55,14 +56,15 @@ export function cutMiddle(line: string, max: number, measure: Measure = plain): 
 
 /**
  * `text` within `max` (as measured), keeping its end: earlier lines are left
- * out (and counted in a first line), an over-long line is cut in its middle.
+ * out (and counted in a first line, in `locale`), an over-long line is cut in
+ * its middle.
  */
-export function keepEnd(text: string, max: number, measure: Measure = plain): string {
+export function keepEnd(text: string, max: number, measure: Measure = plain, locale: Locale = "en"): string {
   if (measure(text) <= max) return text;
   const lines = text.split("\n");
   if (lines.length === 1) return cutMiddle(text, max, measure);
   // Room for the lines once the "left out" line (at its longest) is there.
-  const room = max - measure(leftOut(lines.length)) - 1;
+  const room = max - measure(leftOut(lines.length, locale)) - 1;
   // One long line must not crowd out every line around it.
   const lineMax = Math.max(LINE_MIN, Math.floor(room / 3));
   const kept: string[] = [];
@@ -81,5 +83,5 @@ export function keepEnd(text: string, max: number, measure: Measure = plain): st
     break;
   }
   const omitted = lines.length - kept.length;
-  return omitted > 0 ? [leftOut(omitted), ...kept].join("\n") : kept.join("\n");
+  return omitted > 0 ? [leftOut(omitted, locale), ...kept].join("\n") : kept.join("\n");
 }

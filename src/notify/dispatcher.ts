@@ -13,8 +13,9 @@
  */
 import { setTimeout as sleepTimer } from "node:timers/promises";
 import { formatDuration } from "../config/duration.js";
+import { type Locale, messages } from "../i18n/messages.js";
 import { log } from "../log.js";
-import type { Notification } from "../model/notification.js";
+import { localeOf, type Notification } from "../model/notification.js";
 import type { DeliveryResult, Notifier, SendOptions } from "./notifier.js";
 import type { Delivery, FailedDelivery, Outbox, OutboxEntry, QueuedDelivery } from "./outbox.js";
 import { meetsSeverity } from "./routing.js";
@@ -205,7 +206,7 @@ export class Dispatcher {
     const timeoutMs = this.slowTimeout.get(name) ?? notifier.timeoutMs;
     const opts: SendOptions = { signal: run.cut.signal };
     if (timeoutMs !== undefined) opts.timeoutMs = timeoutMs;
-    if (unreported.length > 0) opts.note = undeliveredNote(unreported);
+    if (unreported.length > 0) opts.note = undeliveredNote(unreported, localeOf(message[0]!));
     const result = notifier.sendMany && message.length > 1 ? await notifier.sendMany(message, opts) : await notifier.send(message[0]!, opts);
     const at = this.clock.now();
     this.lastSentAt.set(name, at);
@@ -319,14 +320,15 @@ const MAX_GROUP = 200;
 
 /**
  * The note each receiver's next accepted message carries about what could not
- * be delivered before (given up on after give_up_after, or refused).
+ * be delivered before (given up on after give_up_after, or refused), in the
+ * language of the message that carries it.
  */
-export function undeliveredNote(failed: readonly FailedDelivery[]): string {
+export function undeliveredNote(failed: readonly FailedDelivery[], locale: Locale = "en"): string {
+  const m = messages(locale);
   const byReceiver = new Map<string, FailedDelivery[]>();
   for (const f of failed) byReceiver.set(f.receiver, [...(byReceiver.get(f.receiver) ?? []), f]);
-  const parts = [...byReceiver].map(([receiver, fs]) => `${fs.length} to ${receiver} (${fs[fs.length - 1]!.error})`);
-  const count = failed.length;
-  return `${count} notification${count === 1 ? "" : "s"} could not be delivered: ${parts.join("; ")}. lookout status lists them.`;
+  const parts = [...byReceiver].map(([receiver, fs]) => m.t("receiver.undelivered.part", { count: fs.length, receiver, error: fs[fs.length - 1]!.error }));
+  return m.plural("receiver.undelivered", failed.length, { parts: parts.join(m.t("receiver.undelivered.sep")) });
 }
 
 /** The head of the queue and what is due behind it; a daily summary, and what `goesAlone` says, goes on its own. */

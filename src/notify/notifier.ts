@@ -1,7 +1,7 @@
 import type { Severity } from "../config/schema.js";
 import { describeError } from "../errors.js";
 import { processMessages } from "../i18n/current.js";
-import { messages } from "../i18n/messages.js";
+import { type Locale, type Messages, messages } from "../i18n/messages.js";
 import { log } from "../log.js";
 import { localeOf, type Notification } from "../model/notification.js";
 import { redact } from "../secrets.js";
@@ -116,6 +116,12 @@ export interface ReceiverSettings {
   configKey?: string | undefined;
   /** Links to the dashboard (`http.public_url`) for its messages. */
   links?: DashboardLinks | undefined;
+  /**
+   * The language of what it sends that no notification carries a language
+   * for: its test message (`lookout test-notify`). The config's `locale`;
+   * default English. A notification's own words follow the notification's.
+   */
+  locale?: Locale | undefined;
   /** The time now; default Date.now (tests give their own). */
   now?: () => number;
 }
@@ -134,6 +140,8 @@ export abstract class SettingsNotifier implements Notifier {
   readonly timeoutMs: number;
   readonly maxRetryAfterMs: number | undefined;
   protected readonly links: DashboardLinks | undefined;
+  /** The words of its test message: the config's language. */
+  protected readonly words: Messages;
   protected readonly now: () => number;
 
   constructor(cfg: ReceiverSettings) {
@@ -142,6 +150,7 @@ export abstract class SettingsNotifier implements Notifier {
     this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxRetryAfterMs = cfg.maxRetryAfterMs;
     this.links = cfg.links;
+    this.words = messages(cfg.locale);
     this.now = cfg.now ?? Date.now;
   }
 

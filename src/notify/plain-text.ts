@@ -17,12 +17,12 @@
  * burst beyond what fits (named in one line), and last the text's end, with a
  * visible "… (cut)" marker. A cut never splits a character.
  */
-import { groupTitle, lastedFrom, notificationTitle, since } from "../alert/title.js";
+import { groupTitle, lastedFrom, messagesOf, notificationTitle, severityText, since } from "../alert/title.js";
 import { oneLine, textBlock } from "../escape.js";
+import type { Messages } from "../i18n/messages.js";
 import type { Notification } from "../model/notification.js";
-import { formatBytes, formatThreshold, formatValue } from "../units.js";
+import { formatBytes } from "../units.js";
 import { keepEnd, type Measure, safeEnd } from "./cut-text.js";
-import { UNDELIVERED_TITLE } from "./notifier.js";
 
 /** UTF-16 code units, as JavaScript counts. */
 export const chars: Measure = (t) => t.length;
@@ -43,7 +43,7 @@ export interface PlainMessage {
   message: string;
 }
 
-/** What ends a text cut at its end. */
+/** What ends a text cut at its end (English; a message in another language says it in its own: `receiver.cut`). */
 export const CUT_MARK = "… (cut)";
 
 /** `text` within `max` as measured, ending with CUT_MARK when cut; never splits a character. */
@@ -65,42 +65,49 @@ export function utcText(ms: number): string {
   return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC` : "unknown time";
 }
 
-function severityLine(n: Notification): string {
-  const a = n.alert;
-  if (n.kind === "summary") return "Daily summary";
-  if (n.kind === "resolved") return `Resolved (was ${a.maxSeverity ?? a.severity})`;
-  const word = a.severity === "critical" ? "Critical" : "Warning";
-  if (n.kind === "escalated") return `${word} (escalated)`;
-  if (n.kind === "reminder") return `${word} (still firing)`;
-  if (n.kind === "flapping") return `${word} (flapping)`;
-  return word;
+/** Its severity in words, in its language: as the chats' "Severity" field, but an escalation says so even to critical. */
+function severityLine(n: Notification, m: Messages): string {
+  if (n.kind !== "escalated") return severityText(n);
+  return m.t("slack.severity.escalated", { word: n.alert.severity === "critical" ? m.t("slack.severity.critical") : m.t("slack.severity.warning") });
 }
 
-/** The fixed lines of one notification's message: severity, value, times, facts, top processes. Escaped. */
+/** A time in a message: `2024-05-01 12:03 UTC` in English; otherwise the host's time, its zone named. */
+function timeText(ms: number, m: Messages): string {
+  return m.locale === "en" ? utcText(ms) : m.time(ms);
+}
+
+/** The fixed lines of one notification's message, in its language: severity, value, times, facts, top processes. Escaped. */
 export function factLines(n: Notification): string[] {
   const a = n.alert;
-  const lines = [`Host: ${oneLine(n.hostname)}`, `Severity: ${severityLine(n)}`];
+  const m = messagesOf(n);
+  const lines = [`${m.t("slack.field.host")}: ${oneLine(n.hostname)}`, `${m.t("slack.field.severity")}: ${severityLine(n, m)}`];
   if (a.summary === undefined) {
-    const threshold = `threshold ${formatThreshold(a.threshold, a.unit)}`;
+    const threshold = m.t("slack.threshold", { threshold: m.threshold(a.threshold, a.unit) });
     const value =
-      n.kind === "resolved" ? `${formatValue(a.value, a.unit)} now, peak ${formatValue(a.peak, a.unit)} (${threshold})` : `${formatValue(a.value, a.unit)} (${threshold})`;
+      n.kind === "resolved"
+        ? m.t("receiver.plainValueResolved", { value: m.value(a.value, a.unit), peak: m.value(a.peak, a.unit), threshold })
+        : m.t("slack.valueFiring", { value: m.value(a.value, a.unit), threshold });
     lines.push(`${oneLine(a.display)}: ${value}`);
   }
   if (n.kind === "resolved") {
     const from = lastedFrom(a);
-    lines.push(`Lasted: ${since(from, n.at) || "under a second"} (${utcText(from)} to ${utcText(n.at)})`);
-    if (a.gone !== undefined) lines.push(`Resolved because: ${oneLine(a.gone)}`);
+    const lasted = m.t("receiver.plainLasted", { lasted: since(from, n.at, m) || m.t("slack.underASecond"), from: timeText(from, m), to: timeText(n.at, m) });
+    lines.push(`${m.t("slack.field.lasted")}: ${lasted}`);
+    if (a.gone !== undefined) lines.push(`${m.t("receiver.resolvedBecause")}: ${oneLine(a.gone)}`);
   } else if (n.kind !== "summary") {
-    const held = since(a.activeSince, n.at);
-    lines.push(`Since: ${utcText(a.activeSince)}${held ? ` (${held})` : ""}`);
+    const held = since(a.activeSince, n.at, m);
+    lines.push(`${m.t("slack.field.since")}: ${m.t("slack.since", { date: timeText(a.activeSince, m), held: held ? m.t("slack.sinceHeld", { duration: held }) : "" })}`);
   }
   for (const f of n.details.facts) if (f.label || f.value) lines.push(`${oneLine(f.label)}: ${oneLine(f.value)}`);
   const top = n.details.topProcesses;
   if (top && top.processes.length > 0) {
-    lines.push(`Top processes by ${top.by === "cpu" ? "CPU" : "memory"}:`);
+    lines.push(`${top.by === "cpu" ? m.t("slack.topProcesses.cpu") : m.t("slack.topProcesses.memory")}:`);
     for (const p of top.processes.slice(0, 5)) {
-      const use = top.by === "cpu" ? `${p.cpuPercent.toFixed(1)}% CPU` : `${p.memoryPercent.toFixed(1)}% memory (${formatBytes(p.rssBytes)})`;
-      lines.push(`  ${cutEnd(oneLine(p.name), 40, chars, "…")} (pid ${p.pid}): ${use}`);
+      const use =
+        top.by === "cpu"
+          ? m.t("slack.process.cpu", { percent: p.cpuPercent.toFixed(1) })
+          : m.t("slack.process.memory", { percent: p.memoryPercent.toFixed(1), bytes: formatBytes(p.rssBytes) });
+      lines.push(`  ${m.t("receiver.plainProcess", { name: cutEnd(oneLine(p.name), 40, chars, "…"), pid: p.pid, use })}`);
     }
   }
   return lines;
@@ -108,9 +115,10 @@ export function factLines(n: Notification): string[] {
 
 /** One notification's message: its facts, then its sections (log output keeps its last lines), then `note`. */
 function singleMessage(n: Notification, max: number, measure: Measure, note?: string): string {
+  const m = messagesOf(n);
   const head = factLines(n).join("\n");
   const sections = [...(n.details.sections ?? [])];
-  if (note) sections.push({ title: UNDELIVERED_TITLE, text: note });
+  if (note) sections.push({ title: m.t("notify.undelivered"), text: note });
   const withTexts = (texts: readonly string[]) =>
     [head, ...sections.map((s, i) => `${s.title ? `${oneLine(s.title)}:\n` : ""}${textBlock(texts[i]!)}`)].filter((p) => p !== "").join("\n\n");
   let text = withTexts(sections.map((s) => s.text));
@@ -119,9 +127,9 @@ function singleMessage(n: Notification, max: number, measure: Measure, note?: st
     const codes = sections.filter((s) => s.code).length;
     const room = max - measure(withTexts(sections.map((s) => (s.code ? "" : s.text))));
     const each = Math.floor(Math.max(0, room) / Math.max(1, codes));
-    text = withTexts(sections.map((s) => (s.code ? keepEnd(s.text, each, (t) => measure(textBlock(t))) : s.text)));
+    text = withTexts(sections.map((s) => (s.code ? keepEnd(s.text, each, (t) => measure(textBlock(t)), m.locale) : s.text)));
   }
-  return cutEnd(text, max, measure);
+  return cutEnd(text, max, measure, m.t("receiver.cut"));
 }
 
 const ORDER = { critical: 0, warning: 1 } as const;
@@ -138,13 +146,14 @@ export function bySeverity(ns: readonly Notification[]): Notification[] {
 /** A burst's message: one line per alert, most severe first, as many as fit; the rest named in one line; then `note`. */
 function groupMessage(ns: readonly Notification[], max: number, measure: Measure, note?: string): string {
   const ordered = bySeverity(ns);
+  const m = messagesOf(ordered[0] ?? {});
   const line = (n: Notification) => `${n.kind === "resolved" ? "✅" : n.alert.severity === "critical" ? "🔴" : "🟠"} ${oneLine(notificationTitle(n))}`;
-  const tail = note ? `\n\n${UNDELIVERED_TITLE}:\n${textBlock(note)}` : "";
+  const tail = note ? `\n\n${m.t("notify.undelivered")}:\n${textBlock(note)}` : "";
   const rest = (from: number) => {
     const left = ordered.slice(from);
     if (left.length === 0) return "";
-    const names = left.map((n) => oneLine(n.alert.labels.container ?? n.alert.labels.mount ?? n.alert.display)).join(", ");
-    return cutEnd(`…and ${left.length} more: ${names}`, Math.max(0, Math.floor(max / 3)), measure, "…");
+    const names = left.map((n) => oneLine(n.alert.labels.container ?? n.alert.labels.mount ?? n.alert.display)).join(m.t("list.sep"));
+    return cutEnd(m.t("slack.andMore", { count: left.length, names }), Math.max(0, Math.floor(max / 3)), measure, "…");
   };
   const lines: string[] = [];
   for (const [i, n] of ordered.entries()) {
@@ -154,7 +163,7 @@ function groupMessage(ns: readonly Notification[], max: number, measure: Measure
     lines.push(line(n));
   }
   const more = rest(lines.length);
-  return cutEnd([...lines, ...(more ? [more] : [])].join("\n") + tail, max, measure);
+  return cutEnd([...lines, ...(more ? [more] : [])].join("\n") + tail, max, measure, m.t("receiver.cut"));
 }
 
 /** The title and message of `ns` (one notification, or a burst as one message) within `limits`; `note`: what could not be delivered before. */

@@ -9,6 +9,7 @@
 import { dirname } from "node:path";
 import { configError, type LoadedConfig } from "../config/load.js";
 import { type LookoutConfig, RECEIVER_LISTS, receiverName, type Severity } from "../config/schema.js";
+import type { Locale } from "../i18n/messages.js";
 import { type DashboardLinks, dashboardLinks } from "./links.js";
 import type { Notifier, ReceiverSettings } from "./notifier.js";
 
@@ -30,6 +31,8 @@ export interface ReceiverContext {
   intervalMs: number;
   /** Links to the dashboard (`http.public_url`) for its messages; undefined without one: messages stay as they were. */
   links?: DashboardLinks;
+  /** The config's `locale`: the language of its test message (a notification carries its own). Default English. */
+  locale?: Locale;
   /** What is wrong with the entry, one sentence each, naming the key and the fix, never a secret. */
   problems: string[];
   /** Worth saying at start, not stopping. */
@@ -77,6 +80,7 @@ export function receiverSettings(entry: { min_severity: Severity }, ctx: Receive
     maxRetryAfterMs: ctx.maxRetryAfterMs,
     configKey: ctx.key,
     links: ctx.links,
+    locale: ctx.locale,
   };
 }
 
@@ -92,6 +96,7 @@ export function createReceivers(plugin: ReceiverPlugin, loaded: LoadedConfig, pr
       timeoutMs: loaded.config.notify.timeout,
       maxRetryAfterMs: loaded.config.notify.max_retry_after,
       intervalMs: loaded.config.interval,
+      locale: loaded.config.locale,
       problems,
       warnings,
     };

@@ -63,7 +63,7 @@ describe("a restart loop's message", () => {
         restartPolicy: "always",
         restartCount: 9,
         withinMs: 600_000,
-        lastExit: { code: 1, meaning: "application error", at: T0 },
+        lastExit: { code: 1, at: T0 },
         logs: ["connecting to db", "FATAL: db unreachable"],
         writesTo: [],
       },

@@ -19,7 +19,6 @@ describe("container rules", () => {
       value: 1,
       details: {
         exitCode: 137,
-        meaning: "killed (SIGKILL)",
         ranForMs: 90_000,
         restartCount: 2,
         restartPolicy: "always",
@@ -35,7 +34,12 @@ describe("container rules", () => {
     });
     const e = evaluate([s], containerRules, config, "web-1");
     expect(e.observations).toHaveLength(1);
-    expect(e.observations[0]).toMatchObject({ warning: 1, critical: 1, forMs: 0, summary: "Container db-1 crashed: exit code 137 (killed (SIGKILL))" });
+    expect(e.observations[0]).toMatchObject({
+      warning: 1,
+      critical: 1,
+      forMs: 0,
+      summary: "Container db-1 crashed: exit code 137 (killed (SIGKILL): out of memory, or stopped forcefully)",
+    });
     const d = detailsFor(e, e.observations[0]!.fingerprint);
     expect(d.facts).toContainEqual({ label: "Ran for", value: "1m 30s" });
     expect(d.facts).toContainEqual({ label: "Compose", value: "shop / db" });

@@ -439,12 +439,12 @@ afterAll(() => {
   setLogSink((line) => process.stderr.write(line + "\n"));
 });
 
-/** The receiver of `kind` from its config entry, through the real loader, on a real outbox (SQLite) and dispatcher. */
-function setup(kind: string, entry: Record<string, unknown>) {
+/** The receiver of `kind` from its config entry (and `more` of the config), through the real loader, on a real outbox (SQLite) and dispatcher. */
+function setup(kind: string, entry: Record<string, unknown>, more: Record<string, unknown> = {}) {
   const list = RECEIVER_LISTS[kind as keyof typeof RECEIVER_LISTS];
   const base = mkdtempSync(join(dir, `${kind}-`));
   const path = join(base, "lookout.yaml");
-  writeFileSync(path, JSON.stringify({ notify: { [list]: [entry] } }), { mode: 0o600 });
+  writeFileSync(path, JSON.stringify({ ...more, notify: { [list]: [entry] } }), { mode: 0o600 });
   const loaded = loadConfig({ configPath: path, env: { LOOKOUT_DATA_DIR: join(base, "data") } });
   const notifiers = createNotifiers(loaded);
   expect(notifiers.map((n) => n.kind)).toEqual([kind]);
@@ -455,8 +455,66 @@ function setup(kind: string, entry: Record<string, unknown>) {
   const dispatcher = new Dispatcher({ notifiers, outbox, paceMs: 1000, groupWaitMs: 2000, clock });
   const enqueue = (ns: Notification[]) => store.commitCycle(state, dispatcher.enqueue(ns));
   const drain = (ms: number) => dispatcher.drain(clock.now() + ms);
-  return { clock, outbox, enqueue, drain };
+  return { clock, outbox, enqueue, drain, notifier: notifiers[0]! };
 }
+
+/**
+ * The receivers' own fixed words in English (labels, links, footers, test
+ * messages, cut lines): none may be left in a Korean message. Machine text
+ * (JSON keys, labels such as alertname="LookoutTest") is not among them.
+ */
+const ENGLISH_FIXED = [
+  "Host",
+  "Severity",
+  "Since",
+  "Lasted",
+  "Critical",
+  "Warning",
+  "Open in Lookout",
+  "Silence 1 h",
+  "Top processes",
+  "top processes",
+  "notifications",
+  "test message",
+  "This is a test",
+  "If you can read it",
+  "test sent",
+  "Sent by",
+  "nothing is wrong",
+  "Lookout test",
+  "more fields",
+  "earlier line",
+  "(cut)",
+  "Value:",
+  "Threshold",
+  "Peak",
+  "Resolved because",
+  "…and",
+  "unknown",
+];
+
+/** A notification as the enricher makes it with locale: ko (its display, summary and facts already in Korean). */
+const korean = (o: Parameters<typeof sampleNotification>[0] = {}): Notification =>
+  sampleNotification({ locale: "ko", details: { facts: [{ label: "부하", value: "7.9 / 8코어" }] }, ...o });
+
+/** A crash in Korean with 3,000 log lines: every kind has to leave the earliest out, and says so in Korean. */
+const koreanCrash = (id: string, container: string): Notification =>
+  korean({
+    id,
+    alert: {
+      alertname: "container_crashed",
+      fingerprint: `container_crashed{container=${JSON.stringify(container)}}`,
+      labels: { alertname: "container_crashed", container, severity: "critical" },
+      display: `${container} 컨테이너 비정상 종료`,
+      summary: `${container} 컨테이너 비정상 종료: 종료 코드 1 (애플리케이션 오류)`,
+      unit: "bool",
+      value: 1,
+    },
+    details: {
+      facts: [{ label: "종료 코드", value: "1: 애플리케이션 오류" }],
+      sections: [{ title: "마지막 로그", text: Array.from({ length: 3000 }, (_, i) => `line ${i} of ${container}`).join("\n"), code: true }],
+    },
+  });
 
 it("FIXTURES names only registered receiver kinds", () => {
   const kinds = new Set(RECEIVER_PLUGINS.map((p) => p.kind));
@@ -512,6 +570,32 @@ describe.each(RECEIVER_PLUGINS.map((p) => [p.kind] as const))("receiver kind %s"
       for (const name of names) expect(texts[0]).toContain(name);
     }
     expect(outbox.pendingCount()).toBe(0);
+  });
+
+  it("with locale: ko, its messages and its test message have its fixed words in Korean, none left in English", async () => {
+    const { enqueue, drain, notifier, clock } = setup(kind, fx.entry(), { locale: "ko", http: { enabled: true, public_url: "https://lookout.example" } });
+    enqueue([korean({ id: "k1" })]);
+    await drain(10_000);
+    clock.advance(60_000);
+    enqueue([koreanCrash("k2", "api")]);
+    await drain(10_000);
+    clock.advance(60_000);
+    enqueue([koreanCrash("k3", "db"), koreanCrash("k4", "cache")]);
+    await drain(60_000);
+    const alerts = fx.delivered().map((t) => fx.shown?.(t) ?? t);
+    expect(alerts.length).toBeGreaterThanOrEqual(3);
+    expect((await notifier.sendTest("web-1")).ok).toBe(true);
+    const all = fx.delivered().map((t) => fx.shown?.(t) ?? t);
+    const tests = all.slice(alerts.length);
+    expect(tests.length).toBeGreaterThanOrEqual(1);
+    for (const text of all) {
+      // A PagerDuty resolve names the alert only: no text for people in it.
+      if (!text.includes('"event_action":"resolve"')) expect(text).toMatch(/[가-힣]/);
+      expect(ENGLISH_FIXED.filter((word) => text.includes(word))).toEqual([]);
+    }
+    expect(alerts[0]).toContain("임계값"); // the CPU alert's threshold
+    expect(alerts.join("\n")).toMatch(/… 앞의 \d+줄 생략/); // the crash's log lines, their start left out
+    expect(tests.join("\n")).toContain("Lookout 테스트");
   });
 
   it("an outage of 2 minutes then recovery delivers every notification once, in order", async () => {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { Agent } from "../../agent.js";
+import { processMessages } from "../../i18n/current.js";
 import { setLogLevel } from "../../log.js";
 import { Heartbeat } from "../../notify/heartbeat.js";
 import { HISTORY_STEP_MS } from "../../runner.js";
@@ -27,9 +28,12 @@ export async function check(opts: { json?: boolean; all?: boolean }, cmd: Comman
   // flush, not drain: a request still in flight at the budget is aborted (it stays queued for the next run).
   await agent.dispatcher.flush(Date.now() + DELIVERY_BUDGET_MS);
   await agent.close();
-  process.stdout.write(opts.json ? JSON.stringify(checkJson(result, loaded.hostname), null, 2) + "\n" : checkTable(result, loaded.hostname, { all: opts.all === true }));
+  const m = processMessages();
+  process.stdout.write(
+    opts.json ? JSON.stringify(checkJson(result, loaded.hostname), null, 2) + "\n" : checkTable(result, loaded.hostname, { all: opts.all === true, messages: m }),
+  );
   const left = agent.dispatcher.pendingCount();
-  if (left > 0) process.stderr.write(`${left} notification(s) not delivered yet: the next check or run retries them (see lookout status)\n`);
+  if (left > 0) process.stderr.write(m.t("cli.check.undelivered", { count: left }) + "\n");
   // A check that could not be saved is UNKNOWN to whoever runs it (Nagios, cron), whatever it found: the log said why.
   process.exitCode = result.storageError ? EXIT_CODES.unknown : EXIT_CODES[result.status];
 }

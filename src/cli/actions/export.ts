@@ -16,7 +16,7 @@ import { alertmanagerConfig } from "../../export/alertmanager.js";
 import { grafanaDashboard } from "../../export/grafana.js";
 import { prometheusRules } from "../../export/prometheus-rules.js";
 import { promDuration } from "../../export/promql.js";
-import { setProcessLocale } from "../../i18n/current.js";
+import { processMessages, setProcessLocale } from "../../i18n/current.js";
 import { redact, registerSecret } from "../../secrets.js";
 import type { GlobalOptions } from "../context.js";
 
@@ -35,13 +35,14 @@ function load(cmd: Command): LoadedConfig {
 
 function write(text: string, output: string | undefined, notes: readonly string[]): void {
   const safe = redact(text);
-  for (const n of notes) process.stderr.write(`lookout export: not reproduced: ${oneLine(n)}\n`);
+  const m = processMessages();
+  for (const n of notes) process.stderr.write(m.t("cli.export.notReproduced", { note: oneLine(n) }) + "\n");
   if (output === undefined) {
     process.stdout.write(safe);
     return;
   }
   writeFileSync(output, safe, { mode: 0o644 });
-  process.stderr.write(`lookout export: wrote ${oneLine(output)}\n`);
+  process.stderr.write(m.t("cli.export.wrote", { path: oneLine(output) }) + "\n");
 }
 
 export async function exportRules(opts: { output?: string; rateWindow: string }, cmd: Command): Promise<void> {
@@ -59,7 +60,8 @@ export async function exportAlertmanager(opts: { output?: string; secretsDir: st
     baseDir: loaded.path ? dirname(loaded.path) : process.cwd(),
     ...(loaded.fromEnvironment ? { fromEnvironment: loaded.fromEnvironment } : {}),
   });
-  for (const f of out.files) process.stderr.write(`lookout export: create ${oneLine(f.path)}: ${oneLine(f.holds)}\n`);
+  const m = processMessages();
+  for (const f of out.files) process.stderr.write(m.t("cli.export.create", { path: oneLine(f.path), holds: oneLine(f.holds) }) + "\n");
   write(out.text, opts.output, out.notes);
 }
 

@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { CONFIG_TEMPLATE } from "../../config/template.js";
 import { LookoutError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
+import { processMessages } from "../../i18n/current.js";
 
 /** `lookout init [path]` (commands/init.ts defines its options). */
 export function init(path: string, opts: { force?: boolean }): void {
@@ -11,19 +12,16 @@ export function init(path: string, opts: { force?: boolean }): void {
   const existing = lstatOrNull(target);
   if (existing?.isSymbolicLink()) {
     // Writing through a link would write wherever it points (another user's file, /etc/…).
-    throw new LookoutError(
-      `${oneLine(target)} is a symbolic link; Lookout does not write through links, even with --force: give the path of the file it points to, or remove the link`,
-      { exitCode: 1 },
-    );
+    throw new LookoutError(processMessages().t("cli.init.symlink", { path: oneLine(target) }), { exitCode: 1 });
   }
   if (existing && !existing.isFile()) {
-    throw new LookoutError(`${oneLine(target)} exists and is not a regular file; give another path`, { exitCode: 1 });
+    throw new LookoutError(processMessages().t("cli.init.notAFile", { path: oneLine(target) }), { exitCode: 1 });
   }
   if (existing && !opts.force) {
-    throw new LookoutError(`${oneLine(target)} already exists; pass --force to overwrite it`, { exitCode: 1 });
+    throw new LookoutError(processMessages().t("cli.init.exists", { path: oneLine(target) }), { exitCode: 1 });
   }
   writeConfigFile(target, CONFIG_TEMPLATE, opts.force === true);
-  process.stdout.write(`wrote ${oneLine(target)}\nedit it, then check it with: lookout check --config ${oneLine(path)}\n`);
+  process.stdout.write(processMessages().t("cli.init.wrote", { path: oneLine(target), arg: oneLine(path) }));
 }
 
 function lstatOrNull(path: string): Stats | null {
@@ -65,7 +63,8 @@ export function writeConfigFile(target: string, text: string, replace: boolean):
       }
     }
     const code = (err as NodeJS.ErrnoException).code ?? "error";
-    if (code === "EEXIST" && !replace) throw new LookoutError(`${oneLine(target)} already exists; pass --force to overwrite it`, { exitCode: 1 });
-    throw new LookoutError(`cannot write ${oneLine(target)} (${code}): check the directory exists and is writable`);
+    const m = processMessages();
+    if (code === "EEXIST" && !replace) throw new LookoutError(m.t("cli.init.exists", { path: oneLine(target) }), { exitCode: 1 });
+    throw new LookoutError(m.t("cli.writeFailed", { path: oneLine(target), code }));
   }
 }

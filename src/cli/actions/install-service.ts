@@ -15,6 +15,8 @@ import type { Command } from "commander";
 import { CONFIG_TEMPLATE } from "../../config/template.js";
 import { LookoutError, UsageError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
+import { processMessages } from "../../i18n/current.js";
+import type { MessageKey, Params } from "../../i18n/messages.js";
 import type { GlobalOptions } from "../context.js";
 import { writeConfigFile } from "./init.js";
 
@@ -39,54 +41,55 @@ export function installService(opts: InstallServiceOptions, cmd: Command): void 
   const unitPath = join(unitDir, "lookout.service");
   const dry = opts.dryRun === true;
   const root = process.getuid?.() === 0;
+  // Each step and refusal in the process's language: what it did, or with --dry-run what it would do (a text of its own in each language).
+  const m = processMessages();
 
   if (!root && !dry && !writable(unitDir)) {
-    throw new LookoutError(
-      `install-service writes ${oneLine(unitPath)} and creates the user ${SERVICE_USER}, ${oneLine(configDir)} and ${oneLine(dataDir)}: that needs root. ` +
-        "Run it with sudo (sudo lookout install-service), or see what it would do with --dry-run",
-      { exitCode: 2 },
-    );
+    throw new LookoutError(m.t("cli.install.needsRoot", { unit: oneLine(unitPath), user: SERVICE_USER, configDir: oneLine(configDir), dataDir: oneLine(dataDir) }), {
+      exitCode: 2,
+    });
   }
 
   const pkg = packageRoot();
   const bin = realpathSync(join(pkg, "bin", "lookout.cjs"));
   const execStart = [process.execPath, ...nodeFlags(bin), bin, "run", "--config", configPath, "--data-dir", dataDir];
   for (const p of [process.execPath, bin, configPath, dataDir]) {
-    if (!PLAIN_PATH.test(p)) throw new UsageError(`${oneLine(p)}: a path in the unit may hold only letters, digits and . _ / @ + -; choose another one`);
+    if (!PLAIN_PATH.test(p)) throw new UsageError(m.t("cli.install.plainPath", { path: oneLine(p) }));
   }
   const dockerGroup = lookup("group", "docker") !== null;
   const unit = unitText(readFileSync(join(pkg, "deploy", "lookout.service"), "utf8"), { execStart, configDir, dataDir, dockerGroup });
 
-  const say = (line: string) => process.stdout.write(`${dry ? "would " : ""}${line}\n`);
+  const say = (key: MessageKey, params: Params = {}) => process.stdout.write(`${m.t(key, params)}\n`);
+  const step = (dryKey: MessageKey, doneKey: MessageKey, params: Params) => say(dry ? dryKey : doneKey, params);
   const later: string[] = []; // what a user without root must still do, as root
 
   // 1. The user.
   let user = lookup("passwd", SERVICE_USER);
   const useradd = ["useradd", "--system", "--user-group", "--home-dir", dataDir, "--no-create-home", "--shell", nologin(), SERVICE_USER];
   if (user) {
-    process.stdout.write(`the user ${SERVICE_USER} exists\n`);
+    say("cli.install.userExists", { user: SERVICE_USER });
   } else if (dry) {
-    say(`run: ${useradd.join(" ")}`);
+    say("cli.install.run.dry", { command: useradd.join(" ") });
   } else if (!root) {
     later.push(useradd.join(" "));
   } else {
     const r = spawnSync(useradd[0]!, useradd.slice(1), { encoding: "utf8" });
     if (r.error || r.status !== 0) {
       const why = r.error ? ((r.error as NodeJS.ErrnoException).code ?? r.error.message) : oneLine(r.stderr.trim() || `exit ${r.status}`);
-      throw new LookoutError(`cannot create the user ${SERVICE_USER} (${why}): create it yourself (${useradd.join(" ")}) and run install-service again`);
+      throw new LookoutError(m.t("cli.install.useraddFailed", { user: SERVICE_USER, why, command: useradd.join(" ") }));
     }
     user = lookup("passwd", SERVICE_USER);
-    say(`created the system user ${SERVICE_USER}`);
+    say("cli.install.userCreated", { user: SERVICE_USER });
   }
   if (!dockerGroup) {
-    process.stdout.write("no group docker on this host: the unit has no SupplementaryGroups=docker (add it, and run install-service again, if Docker is installed later)\n");
+    say("cli.install.noDockerGroup");
   }
   const owner = user ? { uid: Number(user[2]), gid: Number(user[3]) } : null;
   const giveToUser = (path: string, what: string) => {
-    if (dry) return say(`give ${what} to the user ${SERVICE_USER}`);
+    if (dry) return say("cli.install.give.dry", { path: what, user: SERVICE_USER });
     if (root && owner) {
       chownSync(path, owner.uid, owner.gid);
-      say(`gave ${what} to the user ${SERVICE_USER}`);
+      say("cli.install.give.done", { path: what, user: SERVICE_USER });
     } else {
       later.push(`chown ${SERVICE_USER}:${SERVICE_USER} ${path}`);
     }
@@ -95,44 +98,42 @@ export function installService(opts: InstallServiceOptions, cmd: Command): void 
   // 2. The config: lookout init's, mode 600, owned by the service's user (it reads it; the unit keeps /etc read-only).
   const ownedByUser = (path: string) => owner !== null && existsSync(path) && statSync(path).uid === owner.uid;
   if (existsSync(configPath)) {
-    process.stdout.write(`kept ${oneLine(configPath)}\n`);
+    say("cli.install.kept", { path: oneLine(configPath) });
   } else {
     if (!existsSync(configDir)) {
       if (!dry) mkdirSync(configDir, { recursive: true, mode: 0o755 });
-      say(`${dry ? "create" : "created"} ${oneLine(configDir)}`);
+      step("cli.install.createDir.dry", "cli.install.createDir.done", { path: oneLine(configDir) });
     }
     if (!dry) writeConfigFile(configPath, CONFIG_TEMPLATE, false);
-    say(`${dry ? "write" : "wrote"} ${oneLine(configPath)} (lookout init's, every option with its default, mode 600)`);
+    step("cli.install.writeConfig.dry", "cli.install.writeConfig.done", { path: oneLine(configPath) });
   }
   if (!ownedByUser(configPath)) giveToUser(configPath, oneLine(configPath));
 
   // 3. The data directory (systemd's StateDirectory= would create /var/lib/lookout too; any other path it would not).
   if (existsSync(dataDir)) {
-    process.stdout.write(`kept ${oneLine(dataDir)}\n`);
+    say("cli.install.kept", { path: oneLine(dataDir) });
   } else {
     if (!dry) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    say(`${dry ? "create" : "created"} ${oneLine(dataDir)} (mode 700)`);
+    step("cli.install.createData.dry", "cli.install.createData.done", { path: oneLine(dataDir) });
   }
   if (!ownedByUser(dataDir)) giveToUser(dataDir, oneLine(dataDir));
 
   // 4. The unit.
   const current = readOrNull(unitPath);
   if (current === unit) {
-    process.stdout.write(`${oneLine(unitPath)} is up to date\n`);
+    say("cli.install.unitUpToDate", { path: oneLine(unitPath) });
   } else if (current !== null && !opts.force) {
-    if (dry) say(`refuse to replace ${oneLine(unitPath)}, which differs (--force replaces it)`);
-    else throw new LookoutError(`${oneLine(unitPath)} exists and differs from the unit install-service writes: pass --force to replace it (see the new one with --dry-run)`);
+    if (dry) say("cli.install.unitDiffers.dry", { path: oneLine(unitPath) });
+    else throw new LookoutError(m.t("cli.install.unitDiffers", { path: oneLine(unitPath) }));
   } else {
     if (!dry) writeAtomically(unitPath, unit);
-    say(`${dry ? "write" : "wrote"} ${oneLine(unitPath)}${current === null ? "" : " (replaced)"}`);
+    if (current === null) step("cli.install.writeUnit.dry", "cli.install.writeUnit.done", { path: oneLine(unitPath) });
+    else step("cli.install.writeUnit.replaced.dry", "cli.install.writeUnit.replaced.done", { path: oneLine(unitPath) });
   }
 
-  if (later.length > 0) process.stdout.write(`\nnot root: left to do, as root:\n${later.map((c) => `  ${c}\n`).join("")}`);
-  if (dry) process.stdout.write(`\n${oneLine(unitPath)} would be:\n\n${unit}`);
-  process.stdout.write(
-    `\nthe Slack webhook (or other secrets) goes in ${oneLine(join(configDir, "env"))}, mode 600: LOOKOUT_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/…\n` +
-      `next, as root:\n  systemctl daemon-reload\n  systemctl enable --now lookout\n`,
-  );
+  if (later.length > 0) process.stdout.write(`${m.t("cli.install.leftToDo")}${later.map((c) => `  ${c}\n`).join("")}`);
+  if (dry) process.stdout.write(`${m.t("cli.install.unitWouldBe", { path: oneLine(unitPath) })}${unit}`);
+  process.stdout.write(m.t("cli.install.next", { path: oneLine(join(configDir, "env")) }));
 }
 
 /** The unit: deploy/lookout.service with this install's paths. */
@@ -170,7 +171,7 @@ function packageRoot(): string {
       // not here: one level up
     }
   }
-  throw new LookoutError("cannot find Lookout's own package.json: reinstall it");
+  throw new LookoutError(processMessages().t("cli.install.noPackage"));
 }
 
 /** An entry of the passwd or group database (its fields), or null: getent, so LDAP and the like count; /etc's file without it. */
@@ -209,6 +210,6 @@ function writeAtomically(path: string, text: string): void {
     writeFileSync(tmp, text, { mode: 0o644, flag: "wx" });
     renameSync(tmp, path);
   } catch (err) {
-    throw new LookoutError(`cannot write ${oneLine(path)} (${(err as NodeJS.ErrnoException).code ?? "error"}): check the directory exists and is writable`);
+    throw new LookoutError(processMessages().t("cli.writeFailed", { path: oneLine(path), code: (err as NodeJS.ErrnoException).code ?? "error" }));
   }
 }

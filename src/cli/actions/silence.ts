@@ -1,9 +1,11 @@
 import type { Command } from "commander";
-import { formatDuration, parseDuration } from "../../config/duration.js";
+import { parseDuration } from "../../config/duration.js";
 import { closest } from "../../config/load.js";
 import { nextStart } from "../../cron.js";
 import { LookoutError, UsageError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
+import { processMessages } from "../../i18n/current.js";
+import type { Messages } from "../../i18n/messages.js";
 import { isKnownLabel, KNOWN_LABELS, type LabelMatcher, MATCHER_EXAMPLE, parseMatcher } from "../../label-matchers.js";
 import { activeMaintenance } from "../../silence/maintenance.js";
 import type { Silence } from "../../silence/silence.js";
@@ -11,39 +13,35 @@ import { withDatabase } from "../../store/database.js";
 import { SilenceStore } from "../../store/silences.js";
 import { loadFromCommand } from "../context.js";
 import { renderTable } from "../table.js";
+import { localTimeText } from "../times.js";
 
-const pad = (n: number) => String(n).padStart(2, "0");
-
-/** `2026-11-25 18:40 +01:00`: local time, as people read it, with its offset. */
-export function formatLocalTime(ms: number): string {
-  const d = new Date(ms);
-  const off = -d.getTimezoneOffset();
-  const sign = off < 0 ? "-" : "+";
-  const abs = Math.abs(off);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())} ${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+/** `2026-11-25 18:40 +01:00 (in 2h)` / `2026-11-25 18:40 KST (2시간 후)`. */
+function untilText(m: Messages, endsAt: number, now: number): string {
+  return m.t("cli.silence.until", { time: localTimeText(m, endsAt), duration: m.duration(Math.max(0, endsAt - now)) });
 }
 
-function untilText(endsAt: number, now: number): string {
-  return `${formatLocalTime(endsAt)} (in ${formatDuration(Math.max(0, endsAt - now))})`;
-}
-
-function matchersText(matchers: readonly string[]): string {
-  return matchers.length === 0 ? "(every alert)" : oneLine(matchers.join(" "));
+function matchersText(m: Messages, matchers: readonly string[]): string {
+  return matchers.length === 0 ? m.t("cli.silence.everyAlert") : oneLine(matchers.join(" "));
 }
 
 /**
  * A warning for a matcher on a label no alert has (`contianer=db-1`): it
  * compares the empty string, so it most likely holds back nothing.
  */
-export function unknownLabelWarning(m: LabelMatcher, silenceId = "ID"): string | undefined {
-  if (isKnownLabel(m.name)) return undefined;
-  const hint = closest(m.name, KNOWN_LABELS);
-  const effect = m.test(undefined)
-    ? `it holds for every alert (no alert has ${m.name}, and ${JSON.stringify(m.pattern)} matches the empty value)`
-    : "this silence holds back no alert";
+export function unknownLabelWarning(matcher: LabelMatcher, silenceId = "ID", m: Messages = processMessages()): string | undefined {
+  if (isKnownLabel(matcher.name)) return undefined;
+  const hint = closest(matcher.name, KNOWN_LABELS);
+  const { name, pattern } = matcher;
+  const effect = matcher.test(undefined) ? m.t("cli.silence.unknownLabel.everyAlert", { name, pattern: JSON.stringify(pattern) }) : m.t("cli.silence.unknownLabel.noAlert");
   return oneLine(
-    `--match ${m.name}=${m.pattern}: no alert has a label "${m.name}"${hint ? ` (did you mean "${hint}"?)` : ""}; ` +
-      `the labels are ${KNOWN_LABELS.join(", ")}. Added anyway, but ${effect}; end it with lookout silence remove ${silenceId} if that is not what you meant`,
+    m.t("cli.silence.unknownLabel", {
+      name,
+      pattern,
+      hint: hint ? m.t("cli.silence.unknownLabel.hint", { hint }) : "",
+      labels: KNOWN_LABELS.join(", "),
+      effect,
+      id: silenceId,
+    }),
   );
 }
 
@@ -59,17 +57,14 @@ export function silenceAdd(opts: { match?: string[]; for?: string; comment?: str
   if (durationMs === undefined) throw new UsageError(`--for: expected a duration like 30m, 2h, 1d or 1h30m, got ${JSON.stringify(opts.for)}`);
   if (durationMs <= 0) throw new UsageError(`--for: expected a duration above 0 like 30m, 2h or 1d, got ${JSON.stringify(opts.for)}`);
   const loaded = loadFromCommand(cmd);
+  const m = processMessages();
   const now = Date.now();
   const s = withDatabase(loaded.dataDir, (db) => new SilenceStore(db).add({ matchers: match, durationMs, comment: opts.comment ?? "", now }));
-  for (const m of parsed) {
-    const warning = unknownLabelWarning(m, s.id);
-    if (warning) process.stderr.write(`warning: ${warning}\n`);
+  for (const matcher of parsed) {
+    const warning = unknownLabelWarning(matcher, s.id, m);
+    if (warning) process.stderr.write(`${m.t("cli.warningPrefix")}${warning}\n`);
   }
-  process.stdout.write(
-    `Silence ${s.id} added: ${matchersText(s.matchers)} until ${untilText(s.endsAt, now)}.\n` +
-      `Matching alerts are tracked but not sent; one still firing when the silence ends is sent then.\n` +
-      `Kept in ${oneLine(loaded.dataDir)}; end it early with: lookout silence remove ${s.id}\n`,
-  );
+  process.stdout.write(m.t("cli.silence.added", { id: s.id, matchers: matchersText(m, s.matchers), until: untilText(m, s.endsAt, now), dataDir: oneLine(loaded.dataDir) }));
 }
 
 interface Row {
@@ -81,6 +76,7 @@ interface Row {
 /** `lookout silence list`. */
 export function silenceList(opts: { json?: boolean }, cmd: Command): void {
   const loaded = loadFromCommand(cmd);
+  const m = processMessages();
   const now = Date.now();
   const stored = withDatabase(loaded.dataDir, (db) => new SilenceStore(db).list(now));
   const windows = loaded.config.maintenance;
@@ -110,24 +106,32 @@ export function silenceList(opts: { json?: boolean }, cmd: Command): void {
   }
   const lines: string[] = [];
   if (rows.length === 0) {
-    lines.push(`no silence is in force (data directory ${oneLine(loaded.dataDir)})`);
-    lines.push('add one with: lookout silence add --match container=db-1 --for 2h --comment "migration"');
+    lines.push(m.t("cli.silence.none", { dataDir: oneLine(loaded.dataDir) }));
+    lines.push(m.t("cli.silence.howToAdd"));
   } else {
     const table = rows.map(({ silence: s, source, cron }) => {
-      const starts = s.startsAt > now ? `from ${formatLocalTime(s.startsAt)} ` : "";
-      const comment = source === "maintenance" ? `maintenance window "${cron ?? "?"}"${s.comment ? `: ${s.comment}` : ""}` : s.comment;
-      return [s.id, matchersText(s.matchers), starts + untilText(s.endsAt, now), comment, source === "maintenance" ? "config" : s.createdBy];
+      const until = untilText(m, s.endsAt, now);
+      const when = s.startsAt > now ? m.t("cli.silence.fromUntil", { from: localTimeText(m, s.startsAt), until }) : until;
+      const comment =
+        source === "maintenance" ? m.t("cli.silence.window", { cron: cron ?? "?", comment: s.comment ? m.t("cli.silence.windowComment", { comment: s.comment }) : "" }) : s.comment;
+      return [s.id, matchersText(m, s.matchers), when, comment, source === "maintenance" ? m.t("cli.silence.byConfig") : s.createdBy];
     });
-    lines.push(renderTable(["ID", "MATCHERS", "UNTIL", "COMMENT", "BY"], table));
+    const columns = (["id", "matchers", "until", "comment", "by"] as const).map((c) => m.t(`cli.column.${c}`));
+    lines.push(renderTable(columns, table));
   }
   const idle = windows.map((w, i) => ({ w, i })).filter(({ i }) => !rows.some((r) => r.silence.id === `maintenance[${i}]`));
   if (idle.length > 0) {
-    lines.push("", `Maintenance windows not active now (${oneLine(loaded.path ?? "config")}):`);
+    lines.push("", m.t("cli.silence.idle", { path: oneLine(loaded.path ?? m.t("cli.silence.config")) }));
     for (const { w, i } of idle) {
       const next = nextStart(w.cron, now);
       lines.push(
-        `  maintenance[${i}] "${oneLine(w.cron)}" for ${formatDuration(w.duration)}: ${matchersText(w.match)}` +
-          (next !== undefined ? `, next from ${formatLocalTime(next)}` : ", never again"),
+        m.t("cli.silence.idleLine", {
+          id: `maintenance[${i}]`,
+          cron: oneLine(w.cron),
+          duration: m.duration(w.duration),
+          matchers: matchersText(m, w.match),
+          next: next !== undefined ? m.t("cli.silence.nextFrom", { time: localTimeText(m, next) }) : m.t("cli.silence.neverAgain"),
+        }),
       );
     }
   }
@@ -144,5 +148,6 @@ export function silenceRemove(id: string, _opts: unknown, cmd: Command): void {
   if (!removed) {
     throw new LookoutError(`no silence with id "${id}" in ${loaded.dataDir} (it may have ended already; lookout silence list shows the others)`, { exitCode: 1 });
   }
-  process.stdout.write(`Silence ${removed.id} removed (${matchersText(removed.matchers)}); matching alerts that still fire are sent at the next check.\n`);
+  const m = processMessages();
+  process.stdout.write(m.t("cli.silence.removed", { id: removed.id, matchers: matchersText(m, removed.matchers) }));
 }

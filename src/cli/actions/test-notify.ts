@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { RECEIVER_LISTS } from "../../config/schema.js";
 import { LookoutError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
+import { processMessages } from "../../i18n/current.js";
 import type { Notifier } from "../../notify/notifier.js";
 import { createNotifiers, notifierFromUrl } from "../../notify/registry.js";
 import { redact } from "../../secrets.js";
@@ -43,12 +44,14 @@ export async function testNotify(opts: { url?: string; receiver?: string }, cmd:
       exitCode: 1,
     });
   }
+  const m = processMessages();
   let allOk = true;
   for (const n of notifiers) {
     const result = await n.sendTest(loaded.hostname);
     allOk &&= result.ok;
     // The message quotes the receiver's answer (redacted where it came in); redacted once more, as the log is.
-    process.stdout.write(oneLine(redact(`${n.name} (${n.target}): ${result.ok ? "OK" : "FAILED"}: ${result.message}`)) + "\n");
+    const line = m.t("cli.testNotify.line", { name: n.name, target: n.target, result: m.t(result.ok ? "cli.testNotify.ok" : "cli.testNotify.failed"), message: result.message });
+    process.stdout.write(oneLine(redact(line)) + "\n");
   }
   process.exitCode = allOk ? 0 : 1;
 }

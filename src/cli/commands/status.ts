@@ -1,13 +1,14 @@
 import { Command } from "commander";
-import { DOCKER_COLLECTOR, savedProblems, savedStatsSource, statsSourceText } from "../../collect/docker/docker.js";
-import { formatDuration } from "../../config/duration.js";
+import { DOCKER_COLLECTOR, type StatsSource, savedProblems, savedStatsSource } from "../../collect/docker/docker.js";
 import { oneLine } from "../../escape.js";
-import { readState } from "../../store/agent-store.js";
+import { processMessages } from "../../i18n/current.js";
+import type { Messages } from "../../i18n/messages.js";
+import { readState, type StoredState } from "../../store/agent-store.js";
 import { withDatabase } from "../../store/database.js";
-import { formatValue } from "../../units.js";
-import { labelsText } from "../check-report.js";
+import { labelsText, stateText } from "../check-report.js";
 import { loadFromCommand } from "../context.js";
 import { cut, renderTable, SCREEN_WIDTH, wrap } from "../table.js";
+import { instantText } from "../times.js";
 
 export function statusCommand(): Command {
   return new Command("status")
@@ -67,44 +68,87 @@ export function statusCommand(): Command {
         process.stdout.write(JSON.stringify(out, null, 2) + "\n");
         return;
       }
-      // For people: fits SCREEN_WIDTH columns, every piece of machine text escaped to one line; --json has it all.
-      const lines: string[] = [];
-      const ago = (at: number) => `${formatDuration(Math.max(0, now - at))} ago`;
-      if (state.lastCycleAt === null) lines.push(...wrap(`${loaded.hostname}: no check has run yet with data directory ${loaded.dataDir}`, SCREEN_WIDTH));
-      else lines.push(cut(oneLine(`${loaded.hostname}: last check ${ago(state.lastCycleAt)} (${new Date(state.lastCycleAt).toISOString()})`), SCREEN_WIDTH));
-      if (state.alerts.length === 0) lines.push("no alert is pending or firing");
-      else {
-        const rows = state.alerts.map((a) => {
-          const since = a.state === "firing" ? (a.firingSince ?? a.activeSince) : a.activeSince;
-          return [a.alertname, labelsText(a.labels), formatValue(a.value, a.unit), String(a.threshold), `${a.state.toUpperCase()} ${a.severity}`, ago(since)];
-        });
-        lines.push("", renderTable(["ALERT", "LABELS", "VALUE", "THRESHOLD", "STATE", "SINCE"], rows, { maxWidth: SCREEN_WIDTH }));
-      }
-      if (queued.length > 0) {
-        lines.push("", `${queued.length} notification(s) waiting to be delivered:`);
-        for (const e of state.outbox) {
-          const a = e.notification.alert;
-          const alert = [a.alertname, labelsText(a.labels)].filter(Boolean).join(" ");
-          for (const d of e.pending) {
-            const next = d.nextAttemptAt > now ? `, next in ${formatDuration(d.nextAttemptAt - now)}` : "";
-            lines.push(cut(oneLine(`  ${e.notification.kind} ${alert} → ${d.receiver}, ${d.attempts} attempt(s)${next}`), SCREEN_WIDTH));
-            if (d.lastError) lines.push(...wrap(d.lastError, SCREEN_WIDTH, "    "));
-          }
-        }
-      }
-      if (state.failed.length > 0) {
-        lines.push("", `${state.failed.length} notification(s) could not be delivered:`);
-        for (const f of state.failed.slice(-10)) {
-          lines.push(cut(oneLine(`  ${f.title} → ${f.receiver}, ${ago(f.at)}`), SCREEN_WIDTH));
-          lines.push(...wrap(f.error, SCREEN_WIDTH, "    "));
-        }
-      }
-      const source = statsSourceText(statsSource);
-      if (source) lines.push("", ...wrap(source, SCREEN_WIDTH));
-      if (problems.length > 0) {
-        lines.push("", "Container settings ignored (fix the label or override):");
-        for (const p of problems) lines.push(...wrap(p, SCREEN_WIDTH, "  "));
-      }
-      process.stdout.write(lines.join("\n") + "\n");
+      // For people, in the language of the config (or LOOKOUT_LOCALE).
+      const view = { hostname: loaded.hostname, dataDir: loaded.dataDir, now, state, problems, statsSource };
+      process.stdout.write(statusText(view, processMessages()));
     });
+}
+
+/** What `lookout status` reads for its text. */
+export interface StatusView {
+  hostname: string;
+  dataDir: string;
+  now: number;
+  state: Pick<StoredState, "lastCycleAt" | "alerts" | "outbox" | "failed">;
+  /** The Docker collector's problems with containers' settings, as it saved them. */
+  problems: readonly string[];
+  statsSource: StatsSource | null;
+}
+
+/**
+ * `lookout status` for people: fits SCREEN_WIDTH columns, every piece of
+ * machine text escaped to one line (--json has it all); the words in `m`'s
+ * language, the alerts' names, labels and the receivers' answers as they are.
+ */
+export function statusText(view: StatusView, m: Messages): string {
+  const { state, now } = view;
+  const lines: string[] = [];
+  const ago = (at: number) => m.t("cli.ago", { duration: m.duration(Math.max(0, now - at)) });
+  const host = view.hostname;
+  if (state.lastCycleAt === null) lines.push(...wrap(m.t("cli.status.never", { hostname: host, dataDir: view.dataDir }), SCREEN_WIDTH));
+  else lines.push(cut(oneLine(m.t("cli.status.lastCheck", { hostname: host, ago: ago(state.lastCycleAt), at: instantText(m, state.lastCycleAt) })), SCREEN_WIDTH));
+  if (state.alerts.length === 0) lines.push(m.t("cli.status.noAlerts"));
+  else {
+    const rows = state.alerts.map((a) => {
+      const since = a.state === "firing" ? (a.firingSince ?? a.activeSince) : a.activeSince;
+      return [a.alertname, labelsText(a.labels), m.value(a.value, a.unit), String(a.threshold), stateText(m, a.state, a.severity), ago(since)];
+    });
+    const columns = (["alert", "labels", "value", "threshold", "state", "since"] as const).map((c) => m.t(`cli.column.${c}`));
+    lines.push("", renderTable(columns, rows, { maxWidth: SCREEN_WIDTH }));
+  }
+  const waiting = state.outbox.reduce((n, e) => n + e.pending.length, 0);
+  if (waiting > 0) {
+    lines.push("", m.t("cli.status.waiting", { count: waiting }));
+    for (const e of state.outbox) {
+      const a = e.notification.alert;
+      const alert = [a.alertname, labelsText(a.labels)].filter(Boolean).join(" ");
+      for (const d of e.pending) {
+        const next = d.nextAttemptAt > now ? m.t("cli.status.nextIn", { duration: m.duration(d.nextAttemptAt - now) }) : "";
+        const line = m.t("cli.status.waitingLine", { kind: m.t(`cli.kind.${e.notification.kind}`), alert, receiver: d.receiver, attempts: d.attempts, next });
+        lines.push(cut(oneLine(line), SCREEN_WIDTH));
+        if (d.lastError) lines.push(...wrap(d.lastError, SCREEN_WIDTH, "    "));
+      }
+    }
+  }
+  if (state.failed.length > 0) {
+    lines.push("", m.t("cli.status.failed", { count: state.failed.length }));
+    for (const f of state.failed.slice(-10)) {
+      lines.push(cut(oneLine(`  ${f.title} → ${f.receiver}, ${ago(f.at)}`), SCREEN_WIDTH));
+      lines.push(...wrap(f.error, SCREEN_WIDTH, "    "));
+    }
+  }
+  const source = statsSourceLine(m, view.statsSource);
+  if (source) lines.push("", ...wrap(source, SCREEN_WIDTH));
+  if (view.problems.length > 0) {
+    lines.push("", m.t("cli.status.problems"));
+    for (const p of view.problems) lines.push(...wrap(p, SCREEN_WIDTH, "  "));
+  }
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * Where the Docker collector read the containers' figures, one line in the
+ * process's language: in English what the collector's `statsSourceText` says
+ * (test/i18n/cli-output.test.ts compares them); the reasons are the
+ * collector's own words. Null before any running container was read.
+ */
+export function statsSourceLine(m: Messages, s: StatsSource | null): string | null {
+  if (!s || s.cgroup + s.api === 0) return null;
+  const version = s.cgroupVersion ? m.t("cli.status.stats.version", { version: s.cgroupVersion }) : "";
+  const reasons = s.apiReasons.map((r) => (s.apiReasons.length > 1 ? m.t("cli.status.stats.reason", { reason: r.reason, count: r.containers }) : r.reason));
+  const joined = reasons.join("; ");
+  const why = joined ? m.t("cli.status.stats.why", { reasons: joined }) : "";
+  if (s.api === 0) return m.t("cli.status.stats.files", { version });
+  if (s.cgroup === 0) return m.t("cli.status.stats.api", { why });
+  return m.t("cli.status.stats.both", { version, cgroup: s.cgroup, api: s.api, why });
 }

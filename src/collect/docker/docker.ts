@@ -41,7 +41,6 @@ import type { ContainerInspect, ContainerStats, ContainerSummary, DockerEvent } 
 import { CgroupReader, type HostFacts, type KernelFigures } from "./cgroup-reader.js";
 import { DockerEngine, DockerError } from "./engine.js";
 import { EventWatcher } from "./events.js";
-import { exitCodeMeaning } from "./exit-codes.js";
 import { type ContainerMatcher, selector } from "./matchers.js";
 import { containerPolicy } from "./policy.js";
 import { type ContainerFigures, type ContainerRecord, ContainerTracker, type ContainerView, newView, OOM_DIE_WAIT_MS, type StatsView } from "./tracker.js";
@@ -839,7 +838,6 @@ export function containerSamples(rec: ContainerRecord, now: number, tracker: Con
       crash
         ? {
             exitCode: crash.exitCode,
-            meaning: crash.exitCode === null ? "unknown" : exitCodeMeaning(crash.exitCode),
             ranForMs: crash.ranForMs,
             restartCount: v.restartCount,
             restartPolicy: crash.restartPolicy,
@@ -898,7 +896,7 @@ export function containerSamples(rec: ContainerRecord, now: number, tracker: Con
         restartCount: v.restartCount,
         withinMs: restartWindowMs,
         writesTo,
-        lastExit: last && last.code !== null ? { code: last.code, meaning: exitCodeMeaning(last.code), at: last.at } : null,
+        lastExit: last && last.code !== null ? { code: last.code, at: last.at } : null,
         logs: last?.logs ?? rec.crash?.logs ?? [],
       },
       labels,

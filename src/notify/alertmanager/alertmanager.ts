@@ -99,8 +99,8 @@ export class AlertmanagerNotifier extends SettingsNotifier {
   /** A firing `LookoutTest` alert that resolves by itself after TEST_ALERT_MS; the message says how to end it sooner. */
   async sendTest(hostname: string): Promise<DeliveryResult> {
     const now = this.now();
-    const n = webhookTestNotification(hostname, now, this.name);
-    n.alert.summary = `test alert from Lookout: Alertmanager ${this.name} works`;
+    const n = webhookTestNotification(hostname, now, this.name, this.words);
+    n.alert.summary = this.words.t("receiver.test.summary.alertmanager", { receiver: this.name });
     let body: PostableAlert[];
     try {
       body = postableAlerts([n], { now, validForMs: TEST_ALERT_MS, links: this.links, silenceLinks: false });

@@ -27,7 +27,7 @@ export class DiscordNotifier extends ChatNotifier {
   readonly kind = "discord";
   readonly target: string;
   protected readonly service = "Discord";
-  protected readonly testWhere = "this webhook";
+  protected readonly testWhere = "receiver.test.where.webhook" as const;
   readonly #url: string;
   readonly #key: string;
 

@@ -16,6 +16,7 @@
  * is cut with "…" or named in a line ("…and 12 more: …"), never refused.
  */
 import { oneLine, textBlock } from "../../escape.js";
+import { type Locale, type Messages, messages } from "../../i18n/messages.js";
 import type { CardItem, ChatCard } from "../chat-card.js";
 import { moreLine } from "../chat-card.js";
 import { cutEscaped, fitMessage, type Squeeze, squeezedItems, squeezedSections, TONE_COLORS, TONE_MARKS } from "../chat-receiver.js";
@@ -72,9 +73,9 @@ function noFence(text: string): string {
 const codeText = (raw: string) => noFence(textBlock(raw)).replace(/@/g, "@\u200b");
 
 /** A ``` block of `raw` within `max` characters, its end kept (a crash's last log lines explain it). */
-function codeBlock(raw: string, max: number): string {
+function codeBlock(raw: string, max: number, locale: Locale): string {
   const budget = Math.max(0, max - 8);
-  const inner = codeText(keepEnd(raw, budget, (t) => codeText(t).length)).slice(-budget) || " ";
+  const inner = codeText(keepEnd(raw, budget, (t) => codeText(t).length, locale)).slice(-budget) || " ";
   return `\`\`\`\n${inner}\n\`\`\``;
 }
 
@@ -85,10 +86,10 @@ function link(text: string, url: string): string {
 
 const LINK_MAX = 1000;
 
-function itemText(item: CardItem, s: Squeeze): string {
+function itemText(item: CardItem, s: Squeeze, m: Messages): string {
   const lines = [`${TONE_MARKS[item.tone]} **${discordLine(item.title, s.items > 10 ? 200 : DISCORD_LIMITS.title)}**`];
   for (const f of item.facts) lines.push(discordLine(f, s.items > 10 ? 120 : 200));
-  if (item.link && item.link.length <= LINK_MAX) lines[lines.length - 1] += ` · ${link("Open", item.link)}`;
+  if (item.link && item.link.length <= LINK_MAX) lines[lines.length - 1] += ` · ${link(m.t("slack.button.openOne"), item.link)}`;
   return lines.join("\n");
 }
 
@@ -97,16 +98,17 @@ function embedSize(e: DiscordEmbed): number {
 }
 
 function render(card: ChatCard, s: Squeeze, last: boolean): DiscordPayload {
+  const m = messages(card.locale);
   const parts: string[] = [];
   const fields = card.fields.slice(0, Math.min(s.fields, DISCORD_LIMITS.fields));
-  if (card.fields.length > fields.length) parts.push(`_${card.fields.length - fields.length} more fields left out_`);
+  if (card.fields.length > fields.length) parts.push(`_${m.t("receiver.fieldsLeftOut", { count: card.fields.length - fields.length })}_`);
   for (const { section: sec, max } of squeezedSections(card, s, last, 3000)) {
     const head = sec.title ? `**${discordLine(sec.title, 200)}**\n` : "";
-    parts.push(head + (sec.code ? codeBlock(sec.text, max) : discordBlock(sec.text, max)));
+    parts.push(head + (sec.code ? codeBlock(sec.text, max, card.locale) : discordBlock(sec.text, max)));
   }
   const { shown, rest } = squeezedItems(card, s);
-  parts.push(...shown.map((i) => itemText(i, s)));
-  if (rest.length > 0) parts.push(discordLine(moreLine(rest), last ? 300 : 1000));
+  parts.push(...shown.map((i) => itemText(i, s, m)));
+  if (rest.length > 0) parts.push(discordLine(moreLine(rest, card.locale), last ? 300 : 1000));
   const links = card.links.filter((l) => l.url.length <= LINK_MAX).map((l) => link(l.text, l.url));
   if (links.length > 0) parts.push(links.join(" · "));
 

@@ -86,7 +86,7 @@ export class EmailNotifier extends SettingsNotifier {
     const at = Date.now();
     let mail: EmailContent;
     try {
-      mail = buildTestEmail(hostname, at, this.name, { domain: this.#domain, subjectPrefix: this.#cfg.subjectPrefix, links: this.#cfg.links });
+      mail = buildTestEmail(hostname, at, this.name, { domain: this.#domain, subjectPrefix: this.#cfg.subjectPrefix, links: this.#cfg.links }, this.words);
     } catch (err) {
       return testBuildFailure("mail", err);
     }

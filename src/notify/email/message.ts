@@ -18,13 +18,14 @@
  * mail refers to the ids of all its alerts.
  */
 import { createHash } from "node:crypto";
-import { groupTitle, notificationTitle, severityText, timeFact, valueText } from "../../alert/title.js";
+import { groupTitle, messagesOf, notificationTitle, severityText, timeFact, valueText } from "../../alert/title.js";
 import { oneLine, textBlock } from "../../escape.js";
+import { type Messages, messages } from "../../i18n/messages.js";
 import type { Notification } from "../../model/notification.js";
 import { formatBytes } from "../../units.js";
 import { keepEnd, safeEnd } from "../cut-text.js";
 import type { DashboardLinks } from "../links.js";
-import { UNDELIVERED_TITLE, withNote } from "../notifier.js";
+import { withNote } from "../notifier.js";
 import { bySeverity } from "../slack/message.js";
 
 /** Limits Lookout keeps to (a mail has few of its own: servers take 10 MB or more, a header line 998 characters). */
@@ -124,15 +125,20 @@ function utc(ms: number): string {
   return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC` : "unknown time";
 }
 
-/** The fields of one notification, raw (each part escapes them). */
-function fieldsOf(n: Notification): Field[] {
+/** A time in a mail: `2024-05-01 12:03:04 UTC` in English; otherwise the host's time, its zone named (`2024-05-01 21:03 KST`). */
+function timeText(ms: number, m: Messages): string {
+  return m.locale === "en" ? utc(ms) : m.time(ms);
+}
+
+/** The fields of one notification, raw (each part escapes them), in its language. */
+function fieldsOf(n: Notification, m: Messages): Field[] {
   const a = n.alert;
   const fields: Field[] = [
-    { label: "Host", value: n.hostname },
-    { label: "Severity", value: severityText(n) },
+    { label: m.t("slack.field.host"), value: n.hostname },
+    { label: m.t("slack.field.severity"), value: severityText(n) },
   ];
-  if (a.summary === undefined) fields.push({ label: "Value", value: `${a.display}: ${valueText(n)}` });
-  fields.push(timeFact(n, utc));
+  if (a.summary === undefined) fields.push({ label: m.t("slack.field.value"), value: `${a.display}: ${valueText(n)}` });
+  fields.push(timeFact(n, (ms) => timeText(ms, m)));
   for (const f of n.details.facts) if (f.label || f.value) fields.push({ label: f.label, value: f.value });
   return fields;
 }
@@ -143,7 +149,7 @@ interface Section {
   code: boolean;
 }
 
-function sectionsOf(n: Notification): Section[] {
+function sectionsOf(n: Notification, m: Messages): Section[] {
   const out: Section[] = [];
   const top = n.details.topProcesses;
   if (top && top.processes.length > 0) {
@@ -151,13 +157,18 @@ function sectionsOf(n: Notification): Section[] {
     const names = shown.map((p) => `${cut(oneLine(p.name), 40)} (${p.pid})`);
     const width = Math.max(...names.map((s) => s.length));
     const lines = shown.map(
-      (p, i) => `${names[i]!.padEnd(width)} — ${top.by === "cpu" ? `${p.cpuPercent.toFixed(1)}% CPU` : `${p.memoryPercent.toFixed(1)}% memory (${formatBytes(p.rssBytes)})`}`,
+      (p, i) =>
+        `${names[i]!.padEnd(width)} — ${
+          top.by === "cpu"
+            ? m.t("slack.process.cpu", { percent: p.cpuPercent.toFixed(1) })
+            : m.t("slack.process.memory", { percent: p.memoryPercent.toFixed(1), bytes: formatBytes(p.rssBytes) })
+        }`,
     );
-    out.push({ title: `Top processes by ${top.by === "cpu" ? "CPU" : "memory"}`, text: lines.join("\n"), code: true });
+    out.push({ title: top.by === "cpu" ? m.t("slack.topProcesses.cpu") : m.t("slack.topProcesses.memory"), text: lines.join("\n"), code: true });
   }
   for (const s of n.details.sections ?? []) {
     // Measured as the text part shows it: a code block's lines indented by 4.
-    if (s.title || s.text) out.push({ title: s.title, text: keepEnd(s.text, EMAIL_LIMITS.section, (t) => t.length + 4 * t.split("\n").length), code: s.code === true });
+    if (s.title || s.text) out.push({ title: s.title, text: keepEnd(s.text, EMAIL_LIMITS.section, (t) => t.length + 4 * t.split("\n").length, m.locale), code: s.code === true });
   }
   return out;
 }
@@ -175,13 +186,14 @@ function mark(n: Notification): string {
 
 // ---------------------------------------------------------------- the two parts
 
-/** The HTML document around a body: no remote resource, inline styles only. */
-function htmlDocument(title: string, color: string, body: string): string {
+/** The HTML document around a body: no remote resource, inline styles only; in another language than English, `lang` says which (fonts, screen readers). */
+function htmlDocument(title: string, color: string, body: string, m: Messages): string {
+  const lang = m.locale === "en" ? "" : ` lang="${m.locale}"`;
   return (
-    `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${htmlLine(title)}</title></head>\n` +
+    `<!DOCTYPE html>\n<html${lang}><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${htmlLine(title)}</title></head>\n` +
     `<body style="margin:0;padding:16px;font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#1d1c1d">\n` +
     `<div style="border-left:4px solid ${color};padding-left:12px">\n<h2 style="margin:0 0 12px;font-size:17px">${htmlLine(title)}</h2>\n${body}</div>\n` +
-    `<p style="color:#616061;font-size:12px;margin-top:16px">Sent by Lookout.</p>\n</body></html>\n`
+    `<p style="color:#616061;font-size:12px;margin-top:16px">${escapeHtml(m.t("receiver.mailFooter"))}</p>\n</body></html>\n`
   );
 }
 
@@ -220,11 +232,12 @@ function textLinks(links: Array<[string, string]>): string {
   return links.map(([text, url]) => `${text}: ${url}`).join("\n");
 }
 
-function singleLinks(n: Notification, links?: DashboardLinks): Array<[string, string]> {
+function singleLinks(n: Notification, m: Messages, links?: DashboardLinks): Array<[string, string]> {
   if (!links) return [];
-  if (n.kind === "summary") return [["Open in Lookout", links.summary(n)]];
-  const out: Array<[string, string]> = [["Open in Lookout", links.alert(n)]];
-  if (n.kind !== "resolved") out.push(["Silence 1 h", links.silence(n)]);
+  const open = m.t("slack.button.open");
+  if (n.kind === "summary") return [[open, links.summary(n)]];
+  const out: Array<[string, string]> = [[open, links.alert(n)]];
+  if (n.kind !== "resolved") out.push([m.t("slack.button.silence"), links.silence(n)]);
   return out;
 }
 
@@ -234,16 +247,18 @@ function footer(ids: string): string {
 
 /** The mail of one notification. */
 function singleMail(n: Notification, opts: EmailMessageOptions): Omit<EmailContent, "messageId" | "references"> {
+  const m = messagesOf(n);
   const title = notificationTitle(n);
-  const fields = fieldsOf(n);
-  const sections = sectionsOf(n);
-  const links = singleLinks(n, opts.links);
-  const idLine = footer(`alert ${oneLine(n.alert.fingerprint)} · notification ${oneLine(n.id)}`);
+  const fields = fieldsOf(n, m);
+  const sections = sectionsOf(n, m);
+  const links = singleLinks(n, m, opts.links);
+  const idLine = footer(`${m.t("slack.context.alert", { fingerprint: oneLine(n.alert.fingerprint) })} · ${m.t("slack.context.notification", { id: oneLine(n.id) })}`);
   const text = [oneLine(title), "", textFields(fields), ...sections.map((s) => `\n${textSection(s)}`), ...(links.length ? ["", textLinks(links)] : []), "", idLine].join("\n");
   const html = htmlDocument(
     title,
     colorOf(n),
     htmlFields(fields) + sections.map(htmlSection).join("") + htmlLinks(links) + `<p style="color:#616061;font-size:12px">${escapeHtml(idLine)}</p>\n`,
+    m,
   );
   return { subject: emailSubject(title, opts.subjectPrefix), text, html };
 }
@@ -269,12 +284,14 @@ export function buildEmail(ns: readonly Notification[], opts: EmailMessageOption
   const thread = threading(ns, opts.domain);
   if (ns.length === 1) return { ...singleMail(withNote(ns[0]!, opts.note), opts), ...thread };
   const ordered = bySeverity(ns);
+  const m = messagesOf(ordered[0]!);
   const title = groupTitle(ordered);
   const shown = ordered.length <= EMAIL_LIMITS.groupShown + 1 ? ordered : ordered.slice(0, EMAIL_LIMITS.groupShown);
   const rest = ordered.slice(shown.length);
-  const restLine = rest.length > 0 ? `…and ${rest.length} more: ${rest.map((n) => n.alert.labels.container ?? n.alert.labels.mount ?? n.alert.display).join(", ")}` : "";
-  const links: Array<[string, string]> = opts.links ? [["Open in Lookout", opts.links.around(ordered)]] : [];
-  const idLine = footer(`${ns.length} notifications · first ${oneLine(ordered[0]!.id)}`);
+  const restNames = rest.map((n) => n.alert.labels.container ?? n.alert.labels.mount ?? n.alert.display).join(m.t("list.sep"));
+  const restLine = rest.length > 0 ? m.t("slack.andMore", { count: rest.length, names: restNames }) : "";
+  const links: Array<[string, string]> = opts.links ? [[m.t("slack.button.open"), opts.links.around(ordered)]] : [];
+  const idLine = footer(`${m.t("slack.context.count", { count: ns.length })} · ${m.t("slack.context.first", { id: oneLine(ordered[0]!.id) })}`);
 
   const textEntries = shown.map((n) => {
     const e = groupEntry(n);
@@ -285,7 +302,7 @@ export function buildEmail(ns: readonly Notification[], opts: EmailMessageOption
     "",
     textEntries.join("\n\n"),
     ...(restLine ? ["", oneLine(restLine)] : []),
-    ...(opts.note ? ["", UNDELIVERED_TITLE, textBlock(opts.note)] : []),
+    ...(opts.note ? ["", m.t("notify.undelivered"), textBlock(opts.note)] : []),
     ...(links.length ? ["", textLinks(links)] : []),
     "",
     idLine,
@@ -293,7 +310,7 @@ export function buildEmail(ns: readonly Notification[], opts: EmailMessageOption
 
   const htmlEntries = shown.map((n) => {
     const e = groupEntry(n);
-    const open = opts.links ? ` <a href="${escapeHtml(opts.links.alert(n))}">Open</a>` : "";
+    const open = opts.links ? ` <a href="${escapeHtml(opts.links.alert(n))}">${escapeHtml(m.t("slack.button.openOne"))}</a>` : "";
     const facts = e.facts.map((f) => `<br><span style="color:#616061">${htmlLine(f)}</span>`).join("");
     return `<li style="margin-bottom:8px">${mark(n)} <b>${htmlLine(e.title)}</b>${open}${facts}</li>`;
   });
@@ -302,19 +319,21 @@ export function buildEmail(ns: readonly Notification[], opts: EmailMessageOption
     colorOf(ordered[0]!),
     `<ul style="list-style:none;padding:0;margin:0 0 12px">\n${htmlEntries.join("\n")}\n</ul>\n` +
       (restLine ? `<p>${htmlLine(restLine)}</p>\n` : "") +
-      (opts.note ? htmlSection({ title: UNDELIVERED_TITLE, text: opts.note, code: false }) : "") +
+      (opts.note ? htmlSection({ title: m.t("notify.undelivered"), text: opts.note, code: false }) : "") +
       htmlLinks(links) +
       `<p style="color:#616061;font-size:12px">${escapeHtml(idLine)}</p>\n`,
+    m,
   );
   return { subject: emailSubject(title, opts.subjectPrefix), text, html, ...thread };
 }
 
-/** The mail of `lookout test-notify`. */
-export function buildTestEmail(hostname: string, at: number, receiver: string, opts: EmailMessageOptions): EmailContent {
-  const title = `[${hostname}] Lookout test message`;
-  const line = `This is a test from Lookout on ${hostname}. If you can read it, the mail receiver ${receiver} works: alerts from this server will arrive in this mailbox.`;
-  const links: Array<[string, string]> = opts.links ? [["Open in Lookout", opts.links.overview(at - 3_600_000, at)]] : [];
-  const text = [oneLine(title), "", oneLine(line), ...(links.length ? ["", textLinks(links)] : []), "", `Lookout · test sent ${utc(at)}`].join("\n");
-  const html = htmlDocument(title, COLORS.test, `<p>${htmlLine(line)}</p>\n${htmlLinks(links)}<p style="color:#616061;font-size:12px">Lookout · test sent ${utc(at)}</p>\n`);
+/** The mail of `lookout test-notify`, in the words of `m` (the receiver's config's language). */
+export function buildTestEmail(hostname: string, at: number, receiver: string, opts: EmailMessageOptions, m: Messages = messages()): EmailContent {
+  const title = m.t("receiver.test.title", { hostname });
+  const line = m.t("receiver.test.email", { hostname, receiver });
+  const links: Array<[string, string]> = opts.links ? [[m.t("slack.button.open"), opts.links.overview(at - 3_600_000, at)]] : [];
+  const sent = `Lookout · ${m.t("receiver.test.sent", { time: timeText(at, m) })}`;
+  const text = [oneLine(title), "", oneLine(line), ...(links.length ? ["", textLinks(links)] : []), "", sent].join("\n");
+  const html = htmlDocument(title, COLORS.test, `<p>${htmlLine(line)}</p>\n${htmlLinks(links)}<p style="color:#616061;font-size:12px">${escapeHtml(sent)}</p>\n`, m);
   return { subject: emailSubject(title, opts.subjectPrefix), text, html, messageId: `lookout.test.${at}@${opts.domain}`, references: [] };
 }

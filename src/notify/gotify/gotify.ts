@@ -103,8 +103,8 @@ export class GotifyNotifier extends SettingsNotifier {
   }
 
   async sendTest(hostname: string): Promise<DeliveryResult> {
-    const n = webhookTestNotification(hostname, this.now(), this.name);
-    n.alert.summary = `test message from Lookout: Gotify ${this.name} works`;
+    const n = webhookTestNotification(hostname, this.now(), this.name, this.words);
+    n.alert.summary = this.words.t("receiver.test.summary.gotify", { receiver: this.name });
     const payload = gotifyPayload([n]);
     payload.priority = 4;
     const result = await this.post(payload, n.id, ONE_SHOT_RETRY);

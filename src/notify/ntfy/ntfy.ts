@@ -16,6 +16,7 @@
  * public ntfy.sh), the topic itself, which is all it takes to read the
  * messages: registered, shown masked, never in a message or a log line.
  */
+import { messagesOf } from "../../alert/title.js";
 import { type NtfyReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
 import { processMessages } from "../../i18n/current.js";
 import type { Notification } from "../../model/notification.js";
@@ -75,7 +76,7 @@ export function ntfyPayload(ns: readonly Notification[], topic: string, links?: 
     if (click.length <= NTFY_LIMITS.url) out.click = click;
     if (ns.length === 1 && first.kind !== "resolved" && first.kind !== "summary") {
       const silence = links.silence(first);
-      if (silence.length <= NTFY_LIMITS.url) out.actions = [{ action: "view", label: "Silence 1 h", url: silence, clear: true }];
+      if (silence.length <= NTFY_LIMITS.url) out.actions = [{ action: "view", label: messagesOf(first).t("slack.button.silence"), url: silence, clear: true }];
     }
   }
   return out;
@@ -120,8 +121,8 @@ export class NtfyNotifier extends SettingsNotifier {
   }
 
   async sendTest(hostname: string): Promise<DeliveryResult> {
-    const n = webhookTestNotification(hostname, this.now(), this.name);
-    n.alert.summary = `test message from Lookout: ntfy ${this.name} works`;
+    const n = webhookTestNotification(hostname, this.now(), this.name, this.words);
+    n.alert.summary = this.words.t("receiver.test.summary.ntfy", { receiver: this.name });
     const payload = ntfyPayload([n], this.#topic);
     payload.priority = 3;
     payload.tags = ["white_check_mark"];

@@ -28,7 +28,7 @@
  * never in a message or a log line.
  */
 import { createHash } from "node:crypto";
-import { notificationTitle } from "../../alert/title.js";
+import { messagesOf, notificationTitle } from "../../alert/title.js";
 import { type PagerdutyReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
 import { oneLine, textBlock } from "../../escape.js";
 import { processMessages } from "../../i18n/current.js";
@@ -40,7 +40,7 @@ import { keepEnd } from "../cut-text.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { headerValue } from "../http-values.js";
 import type { DashboardLinks } from "../links.js";
-import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, UNDELIVERED_TITLE } from "../notifier.js";
+import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier } from "../notifier.js";
 import { cutEnd } from "../plain-text.js";
 import { postJson } from "../post-json.js";
 import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
@@ -85,6 +85,8 @@ export function pagerdutyEvent(n: Notification, opts: { links?: DashboardLinks |
   if (n.kind === "resolved") return { event_action: "resolve", dedup_key: dedupKey(n) };
   const a = n.alert;
   const labels = a.labels;
+  // Its keys that scripts read (alert, state, labels, value…) are the same in every language; what people read is in the notification's.
+  const m = messagesOf(n);
   // PagerDuty shows all of it to people, as text: machine text has its control and bidi characters shown escaped (`\n`, `\x1b`), one line each.
   const field = (v: string | undefined) => (v === undefined || v === "" ? undefined : cutEnd(oneLine(v), PAGERDUTY_LIMITS.field, undefined, "…"));
   const shownLabels = Object.fromEntries(Object.entries(labels).map(([k, v]) => [oneLine(k), oneLine(v)]));
@@ -98,17 +100,17 @@ export function pagerdutyEvent(n: Notification, opts: { links?: DashboardLinks |
   for (const f of n.details.facts) if (f.label) details[oneLine(f.label)] = oneLine(f.value);
   const top = n.details.topProcesses;
   if (top && top.processes.length > 0) {
-    details[`top processes by ${top.by === "cpu" ? "CPU" : "memory"}`] = top.processes
+    details[top.by === "cpu" ? m.t("pagerduty.topProcesses.cpu") : m.t("pagerduty.topProcesses.memory")] = top.processes
       .slice(0, 5)
-      .map((p) => `${oneLine(p.name)} (pid ${p.pid}): CPU ${p.cpuPercent.toFixed(1)}%, memory ${p.memoryPercent.toFixed(1)}%`);
+      .map((p) => m.t("receiver.process", { name: oneLine(p.name), pid: p.pid, cpu: p.cpuPercent.toFixed(1), memory: p.memoryPercent.toFixed(1) }));
   }
-  for (const s of n.details.sections ?? []) details[oneLine(s.title) || "details"] = keepEnd(s.text, PAGERDUTY_LIMITS.section, (t) => textBlock(t).length);
+  for (const s of n.details.sections ?? []) details[oneLine(s.title) || m.t("pagerduty.details")] = keepEnd(s.text, PAGERDUTY_LIMITS.section, (t) => textBlock(t).length, m.locale);
   for (const k of Object.keys(details)) if (typeof details[k] === "string" && k !== "state") details[k] = textBlock(details[k] as string);
-  if (opts.note) details[UNDELIVERED_TITLE] = opts.note;
+  if (opts.note) details[m.t("notify.undelivered")] = opts.note;
   const payload: NonNullable<PagerdutyEvent["payload"]> = {
     // PagerDuty shows the summary as text: no markup to escape.
     summary: cutEnd(oneLine(notificationTitle(n)), PAGERDUTY_LIMITS.summary),
-    source: field(n.hostname) ?? "unknown host",
+    source: field(n.hostname) ?? m.t("pagerduty.unknownHost"),
     severity: a.severity,
     timestamp: new Date(Number.isFinite(n.at) ? n.at : Date.now()).toISOString(),
     custom_details: details,
@@ -122,8 +124,8 @@ export function pagerdutyEvent(n: Notification, opts: { links?: DashboardLinks |
   const event: Omit<PagerdutyEvent, "routing_key"> = { event_action: "trigger", dedup_key: dedupKey(n), payload, client: "Lookout" };
   if (opts.links) {
     event.client_url = opts.links.base;
-    event.links = [{ href: opts.links.alert(n), text: "Open in Lookout" }];
-    event.links.push({ href: opts.links.silence(n), text: "Silence 1 h in Lookout" });
+    event.links = [{ href: opts.links.alert(n), text: m.t("slack.button.open") }];
+    event.links.push({ href: opts.links.silence(n), text: m.t("receiver.silenceIn") });
   }
   return event;
 }
@@ -176,8 +178,8 @@ export class PagerdutyNotifier extends SettingsNotifier {
    */
   async sendTest(hostname: string): Promise<DeliveryResult> {
     const now = this.now();
-    const n = webhookTestNotification(hostname, now, this.name);
-    n.alert.summary = `test alert from Lookout: PagerDuty ${this.name} works; resolved at once`;
+    const n = webhookTestNotification(hostname, now, this.name, this.words);
+    n.alert.summary = this.words.t("receiver.test.summary.pagerduty", { receiver: this.name });
     const base = pagerdutyEvent(n);
     const key = `lookout-test:${hostname}:${now}`;
     const trigger: PagerdutyEvent = { routing_key: this.#routingKey, ...base, dedup_key: key };

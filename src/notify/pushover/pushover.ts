@@ -21,6 +21,7 @@
  * The application token and the user key are secrets: registered, never in a
  * message or a log line.
  */
+import { messagesOf } from "../../alert/title.js";
 import { type PushoverReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
 import { processMessages } from "../../i18n/current.js";
 import type { Notification } from "../../model/notification.js";
@@ -64,7 +65,7 @@ export function pushoverFields(
     const url = ns.length === 1 ? (first.kind === "summary" ? opts.links.summary(first) : opts.links.alert(first)) : opts.links.around(ns);
     if (url.length <= PUSHOVER_LIMITS.url) {
       out.url = url;
-      out.url_title = cutEnd("Open in Lookout", PUSHOVER_LIMITS.urlTitle);
+      out.url_title = cutEnd(messagesOf(first).t("slack.button.open"), PUSHOVER_LIMITS.urlTitle);
     }
   }
   if (opts.device) out.device = opts.device;
@@ -122,8 +123,8 @@ export class PushoverNotifier extends SettingsNotifier {
   }
 
   async sendTest(hostname: string): Promise<DeliveryResult> {
-    const n = webhookTestNotification(hostname, this.now(), this.name);
-    n.alert.summary = `test message from Lookout: Pushover ${this.name} works`;
+    const n = webhookTestNotification(hostname, this.now(), this.name, this.words);
+    n.alert.summary = this.words.t("receiver.test.summary.pushover", { receiver: this.name });
     const fields = pushoverFields([n], { device: this.#device });
     fields.priority = "0";
     const result = await this.post(fields, n.id, ONE_SHOT_RETRY);

@@ -249,12 +249,12 @@ function codeText(text: string): string {
  * are raw. A body too long keeps its end (a crash's last log lines explain
  * it): its first lines go, and a line too long is cut in its middle.
  */
-function codeSection(title: string, body: string): SlackSectionBlock {
+function codeSection(title: string, body: string, m: Messages): SlackSectionBlock {
   const head = title ? `*${cutMrkdwn(slackLine(title), SECTION_TITLE_MAX)}*\n` : "";
   const open = "```\n";
   const close = "\n```";
   const budget = SLACK_LIMITS.sectionText - head.length - open.length - close.length;
-  const inner = cutMrkdwn(codeText(keepEnd(body, budget, (t) => codeText(t).length)), budget) || " ";
+  const inner = cutMrkdwn(codeText(keepEnd(body, budget, (t) => codeText(t).length, m.locale)), budget) || " ";
   return textSection(`${head}${open}${inner}${close}`);
 }
 
@@ -271,7 +271,7 @@ function processesSection(top: NonNullable<Notification["details"]["topProcesses
   const names = shown.map((p) => `${cutPlain(oneLine(p.name), PROCESS_NAME_MAX)} (${p.pid})`);
   const width = Math.max(...names.map((s) => s.length));
   const lines = shown.map((p, i) => `${names[i]!.padEnd(width)} — ${processLine(p, top.by, m)}`);
-  return codeSection(top.by === "cpu" ? m.t("slack.topProcesses.cpu") : m.t("slack.topProcesses.memory"), lines.join("\n"));
+  return codeSection(top.by === "cpu" ? m.t("slack.topProcesses.cpu") : m.t("slack.topProcesses.memory"), lines.join("\n"), m);
 }
 
 /** Keep header + body + the links (when any) + context within Slack's block limit. */
@@ -355,7 +355,7 @@ export function buildSlackMessage(n: Notification, opts: SlackMessageOptions = {
   if (top) body.push(top);
   for (const s of n.details.sections ?? []) {
     if (s.code) {
-      body.push(codeSection(s.title, s.text));
+      body.push(codeSection(s.title, s.text, m));
     } else if (s.title || s.text) {
       const head = s.title ? `*${cutMrkdwn(slackLine(s.title), SECTION_TITLE_MAX)}*` : "";
       body.push(textSection([head, slackBlock(s.text)].filter(Boolean).join("\n")));
@@ -367,15 +367,17 @@ export function buildSlackMessage(n: Notification, opts: SlackMessageOptions = {
   return payload(title, colorOf(n), capBlocks(m, header, body, context, actions));
 }
 
-/** The message of `lookout test-notify`; with `links`, a button to the dashboard's overview of the last hour. */
-export function buildSlackTestMessage(hostname: string, at: number, links?: DashboardLinks): SlackPayload {
-  const title = `[${hostname}] Lookout test message`;
+/**
+ * The message of `lookout test-notify`, in the words of `m` (the receiver's
+ * config's language); with `links`, a button to the dashboard's overview of
+ * the last hour.
+ */
+export function buildSlackTestMessage(hostname: string, at: number, links?: DashboardLinks, m: Messages = messages()): SlackPayload {
+  const title = m.t("receiver.test.title", { hostname });
   const header: SlackHeaderBlock = { type: "header", text: headerText(title) };
-  const body = textSection(
-    `This is a test from Lookout on *${slackLine(hostname)}*. ` + "If you can read it, this webhook works: alerts from this server will arrive in this channel.",
-  );
-  const context = contextBlock(["Lookout", `test sent ${slackDate(at, messages("en"))}`]);
-  const actions = links ? actionsBlock([linkButton(OPEN_BUTTON, links.overview(at - 3_600_000, at), "open")]) : undefined;
+  const body = textSection(m.t("receiver.test.slack", { hostname: `*${slackLine(hostname)}*` }));
+  const context = contextBlock(["Lookout", m.t("receiver.test.sent", { time: slackDate(at, m) })]);
+  const actions = links ? actionsBlock([linkButton(m.t("slack.button.open"), links.overview(at - 3_600_000, at), "open")]) : undefined;
   return payload(title, SLACK_COLORS.test, actions ? [header, body, actions, context] : [header, body, context]);
 }
 

@@ -8,6 +8,7 @@
 import { resolve } from "node:path";
 import { readSecretFile } from "../../config/load.js";
 import type { SlackReceiverConfig } from "../../config/schema.js";
+import { processLocale } from "../../i18n/current.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
@@ -66,7 +67,7 @@ export class SlackNotifier extends SettingsNotifier {
   async sendTest(hostname: string): Promise<DeliveryResult> {
     let payload: SlackPayload;
     try {
-      payload = buildSlackTestMessage(hostname, Date.now(), this.links);
+      payload = buildSlackTestMessage(hostname, Date.now(), this.links, this.words);
     } catch (err) {
       return testBuildFailure("message", err);
     }
@@ -121,7 +122,8 @@ export class SlackNotifier extends SettingsNotifier {
  * `lookout test-notify --url`.
  */
 export const slackPlugin: ReceiverPlugin<SlackReceiverConfig> = receiverPlugin("slack", createSlackNotifier, {
-  fromUrl: (url) => new SlackNotifier({ name: "--url", url, minSeverity: "info" }),
+  // No config to take a language from: the one this process speaks (LOOKOUT_LOCALE, or the loaded config's).
+  fromUrl: (url) => new SlackNotifier({ name: "--url", url, minSeverity: "info", locale: processLocale() }),
 });
 
 function createSlackNotifier(entry: SlackReceiverConfig, ctx: ReceiverContext): SlackNotifier | undefined {

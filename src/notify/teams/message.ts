@@ -17,6 +17,7 @@
  * under TEAMS_MAX_BYTES, never refused.
  */
 import { oneLine, textBlock } from "../../escape.js";
+import { messages } from "../../i18n/messages.js";
 import type { CardTone, ChatCard } from "../chat-card.js";
 import { moreLine } from "../chat-card.js";
 import { cutEscaped, fitMessage, type Squeeze, squeezedItems, squeezedSections, TONE_MARKS } from "../chat-receiver.js";
@@ -90,6 +91,7 @@ function rich(...inlines: TextRun[]): RichTextBlock {
 const URL_MAX = 2000;
 
 function render(card: ChatCard, s: Squeeze, last: boolean): TeamsPayload {
+  const m = messages(card.locale);
   const body: TeamsElement[] = [
     {
       type: "Container",
@@ -100,12 +102,14 @@ function render(card: ChatCard, s: Squeeze, last: boolean): TeamsPayload {
   ];
   const fields = card.fields.slice(0, s.fields);
   for (const f of fields) body.push(rich(run(`${teamsLine(f.label, 100)}: `, { weight: "Bolder" }), run(teamsLine(f.value, last ? 200 : 1000))));
-  if (card.fields.length > fields.length) body.push(rich(run(`${card.fields.length - fields.length} more fields left out`, { isSubtle: true })));
+  if (card.fields.length > fields.length) body.push(rich(run(m.t("receiver.fieldsLeftOut", { count: card.fields.length - fields.length }), { isSubtle: true })));
   for (const { section: sec, max } of squeezedSections(card, s, last, 8000)) {
     const inlines: TextRun[] = [];
     if (sec.title) inlines.push(run(`${teamsLine(sec.title, 200)}\n`, { weight: "Bolder" }));
     inlines.push(
-      sec.code ? run(textBlock(keepEnd(sec.text, max, (t) => textBlock(t).length)) || " ", { fontType: "Monospace" }) : run(cutEscaped(textBlock(sec.text), max, (t) => t) || " "),
+      sec.code
+        ? run(textBlock(keepEnd(sec.text, max, (t) => textBlock(t).length, card.locale)) || " ", { fontType: "Monospace" })
+        : run(cutEscaped(textBlock(sec.text), max, (t) => t) || " "),
     );
     body.push(rich(...inlines));
   }
@@ -113,10 +117,13 @@ function render(card: ChatCard, s: Squeeze, last: boolean): TeamsPayload {
   for (const item of shown) {
     const inlines = [run(`${TONE_MARKS[item.tone]} ${teamsLine(item.title, 300)}`, { weight: "Bolder" })];
     if (item.facts.length > 0) inlines.push(run(`\n${item.facts.map((f) => teamsLine(f, 150)).join("\n")}`));
-    if (item.link && item.link.length <= URL_MAX) inlines.push(run(" · "), run("Open", { selectAction: { type: "Action.OpenUrl", title: "Open", url: item.link } }));
+    if (item.link && item.link.length <= URL_MAX) {
+      const open = m.t("slack.button.openOne");
+      inlines.push(run(" · "), run(open, { selectAction: { type: "Action.OpenUrl", title: open, url: item.link } }));
+    }
     body.push(rich(...inlines));
   }
-  if (rest.length > 0) body.push(rich(run(teamsLine(moreLine(rest), last ? 300 : 2000))));
+  if (rest.length > 0) body.push(rich(run(teamsLine(moreLine(rest, card.locale), last ? 300 : 2000))));
   body.push(rich(run(teamsLine(card.footer, 300), { isSubtle: true, size: "Small" })));
   const content: AdaptiveCard = {
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",

@@ -33,7 +33,7 @@ export class TeamsNotifier extends ChatNotifier {
   readonly kind = "teams";
   readonly target: string;
   protected readonly service = "Microsoft Teams";
-  protected readonly testWhere = "this workflow";
+  protected readonly testWhere = "receiver.test.where.workflow" as const;
   readonly #url: string;
   readonly #key: string;
 

@@ -13,6 +13,7 @@
  * fit are named in one line), never refused.
  */
 import { oneLine, textBlock } from "../../escape.js";
+import { type Locale, messages } from "../../i18n/messages.js";
 import type { ChatCard } from "../chat-card.js";
 import { moreLine } from "../chat-card.js";
 import { cutEscaped, fitMessage, type Squeeze, squeezedItems, squeezedSections, TONE_MARKS } from "../chat-receiver.js";
@@ -49,9 +50,9 @@ export function telegramLength(html: string): number {
 const line = (raw: string, max: number) => cutEscaped(oneLine(raw), max, escapeTelegram, telegramLength);
 const block = (raw: string, max: number) => cutEscaped(textBlock(raw), max, escapeTelegram, telegramLength);
 
-function pre(raw: string, max: number): string {
+function pre(raw: string, max: number, locale: Locale): string {
   const measure = (t: string) => telegramLength(escapeTelegram(textBlock(t)));
-  return `<pre>${escapeTelegram(textBlock(keepEnd(raw, Math.max(1, max), measure))) || " "}</pre>`;
+  return `<pre>${escapeTelegram(textBlock(keepEnd(raw, Math.max(1, max), measure, locale))) || " "}</pre>`;
 }
 
 function href(url: string): string {
@@ -59,24 +60,25 @@ function href(url: string): string {
 }
 
 function render(card: ChatCard, s: Squeeze, last: boolean): string {
+  const m = messages(card.locale);
   const parts: string[] = [`<b>${TONE_MARKS[card.tone]} ${line(card.title, last ? 300 : 1000)}</b>`];
   const fields = card.fields.slice(0, s.fields);
   if (fields.length > 0) {
     const rows = fields.map((f) => `<b>${line(f.label, 100)}:</b> ${line(f.value, last ? 150 : 500)}`);
-    if (card.fields.length > fields.length) rows.push(`<i>${card.fields.length - fields.length} more fields left out</i>`);
+    if (card.fields.length > fields.length) rows.push(`<i>${m.t("receiver.fieldsLeftOut", { count: card.fields.length - fields.length })}</i>`);
     parts.push(rows.join("\n"));
   }
   for (const { section: sec, max } of squeezedSections(card, s, last, 3500)) {
     const head = sec.title ? `<b>${line(sec.title, 200)}</b>\n` : "";
-    parts.push(head + (sec.code ? pre(sec.text, max) : block(sec.text, max)));
+    parts.push(head + (sec.code ? pre(sec.text, max, card.locale) : block(sec.text, max)));
   }
   const { shown, rest } = squeezedItems(card, s);
   for (const item of shown) {
     const rows = [`${TONE_MARKS[item.tone]} <b>${line(item.title, 300)}</b>`, ...item.facts.map((f) => line(f, 150))];
-    if (item.link) rows[rows.length - 1] += ` · <a href="${href(item.link)}">Open</a>`;
+    if (item.link) rows[rows.length - 1] += ` · <a href="${href(item.link)}">${escapeTelegram(m.t("slack.button.openOne"))}</a>`;
     parts.push(rows.join("\n"));
   }
-  if (rest.length > 0) parts.push(line(moreLine(rest), last ? 300 : 1000));
+  if (rest.length > 0) parts.push(line(moreLine(rest, card.locale), last ? 300 : 1000));
   parts.push(`<i>${line(card.footer, 300)}</i>`);
   if (card.links.length > 0) parts.push(card.links.map((l) => `<a href="${href(l.url)}">${escapeTelegram(l.text)}</a>`).join(" · "));
   if (!last) return parts.join("\n\n");

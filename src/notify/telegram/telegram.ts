@@ -50,7 +50,7 @@ export class TelegramNotifier extends ChatNotifier {
   readonly kind = "telegram";
   readonly target: string;
   protected readonly service = "Telegram";
-  protected readonly testWhere = "this bot and chat";
+  protected readonly testWhere = "receiver.test.where.bot" as const;
   readonly #url: string;
   readonly #chatId: string;
   readonly #threadId: number | undefined;

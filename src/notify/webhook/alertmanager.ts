@@ -18,7 +18,7 @@
  * it. Without, they stay "" and absent, as before.
  */
 import { createHash } from "node:crypto";
-import { notificationTitle } from "../../alert/title.js";
+import { messagesOf, notificationTitle } from "../../alert/title.js";
 import type { Notification } from "../../model/notification.js";
 import { formatBytes, formatThreshold, formatValue } from "../../units.js";
 import { keepEnd } from "../cut-text.js";
@@ -104,21 +104,28 @@ function common(records: Array<Record<string, string>>): Record<string, string> 
   return out;
 }
 
+/**
+ * What people read of an alert, in the notification's language (its labels,
+ * and the `value`, `threshold` and `peak` annotations scripts read, are the
+ * same in every language).
+ */
 function description(n: Notification): string {
   const a = n.alert;
+  const m = messagesOf(n);
   const lines: string[] = [];
   if (a.summary === undefined) {
-    lines.push(`Value: ${formatValue(a.value, a.unit)}`);
-    lines.push(`Threshold: ${formatThreshold(a.threshold, a.unit)}`);
-    if (n.kind === "resolved") lines.push(`Peak: ${formatValue(a.peak, a.unit)}`);
+    lines.push(`${m.t("slack.field.value")}: ${m.value(a.value, a.unit)}`);
+    lines.push(`${m.t("receiver.threshold")}: ${m.threshold(a.threshold, a.unit)}`);
+    if (n.kind === "resolved") lines.push(`${m.t("receiver.peak")}: ${m.value(a.peak, a.unit)}`);
   }
-  if (a.gone !== undefined) lines.push(`Resolved because: ${a.gone}`);
+  if (a.gone !== undefined) lines.push(`${m.t("receiver.resolvedBecause")}: ${a.gone}`);
   for (const f of n.details.facts) lines.push(`${f.label}: ${f.value}`);
   const top = n.details.topProcesses;
   if (top && top.processes.length > 0) {
-    lines.push(`Top processes by ${top.by === "cpu" ? "CPU" : "memory"}:`);
+    lines.push(`${top.by === "cpu" ? m.t("slack.topProcesses.cpu") : m.t("slack.topProcesses.memory")}:`);
     for (const p of top.processes) {
-      lines.push(`  ${p.name} (pid ${p.pid}): CPU ${p.cpuPercent.toFixed(1)}%, memory ${p.memoryPercent.toFixed(1)}% (${formatBytes(p.rssBytes)})`);
+      const args = { name: p.name, pid: p.pid, cpu: p.cpuPercent.toFixed(1), memory: p.memoryPercent.toFixed(1), bytes: formatBytes(p.rssBytes) };
+      lines.push(`  ${m.t("receiver.processBytes", args)}`);
     }
   }
   const sections = n.details.sections ?? [];
@@ -129,7 +136,7 @@ function description(n: Notification): string {
     const codes = sections.filter((s) => s.code).length;
     const room = MAX_DESCRIPTION_CHARS - withTexts(sections.map((s) => (s.code ? "" : s.text))).length;
     const each = Math.floor(Math.max(0, room) / Math.max(1, codes));
-    text = withTexts(sections.map((s) => (s.code ? keepEnd(s.text, each) : s.text)));
+    text = withTexts(sections.map((s) => (s.code ? keepEnd(s.text, each, undefined, m.locale) : s.text)));
   }
   return text.length > MAX_DESCRIPTION_CHARS ? `${text.slice(0, MAX_DESCRIPTION_CHARS - 1)}…` : text;
 }

@@ -10,6 +10,7 @@
 import type { LoadedConfig } from "../../config/load.js";
 import type { WebhookReceiverConfig } from "../../config/schema.js";
 import { processMessages } from "../../i18n/current.js";
+import { type Messages, messages } from "../../i18n/messages.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
@@ -86,7 +87,7 @@ export class WebhookNotifier extends SettingsNotifier {
 
   async sendTest(hostname: string): Promise<DeliveryResult> {
     let payload: AlertmanagerWebhook;
-    const n = webhookTestNotification(hostname, Date.now(), this.name);
+    const n = webhookTestNotification(hostname, Date.now(), this.name, this.words);
     try {
       payload = alertmanagerPayload([n], { receiver: this.name, links: this.links, silenceLinks: false });
     } catch (err) {
@@ -139,10 +140,14 @@ export class WebhookNotifier extends SettingsNotifier {
   }
 }
 
-/** The notification `sendTest` sends: a firing `LookoutTest` alert (warning) for `hostname`. */
-export function webhookTestNotification(hostname: string, now: number, receiver: string): Notification {
+/**
+ * The notification `sendTest` sends: a firing `LookoutTest` alert (warning)
+ * for `hostname`, its words in `m` (the receiver's config's language; its
+ * labels are the same in every language: scripts match them).
+ */
+export function webhookTestNotification(hostname: string, now: number, receiver: string, m: Messages = messages()): Notification {
   const labels = { alertname: "LookoutTest", severity: "warning", hostname };
-  return {
+  const n: Notification = {
     id: `test-${now}`,
     kind: "firing",
     hostname,
@@ -152,7 +157,7 @@ export function webhookTestNotification(hostname: string, now: number, receiver:
       alertname: "LookoutTest",
       labels,
       severity: "warning",
-      display: "Lookout test",
+      display: m.t("receiver.test.display"),
       value: 0,
       threshold: 0,
       unit: "",
@@ -160,12 +165,15 @@ export function webhookTestNotification(hostname: string, now: number, receiver:
       firingSince: now,
       peak: 0,
       maxSeverity: "warning",
-      summary: `test notification from Lookout: the webhook ${receiver} works`,
+      summary: m.t("receiver.test.summary.webhook", { receiver }),
     },
     details: {
-      facts: [{ label: "Sent by", value: "lookout test-notify; nothing is wrong" }],
+      facts: [{ label: m.t("receiver.test.sentBy"), value: m.t("receiver.test.sentBy.value") }],
     },
   };
+  // As the enricher does: an English notification names no language.
+  if (m.locale !== "en") n.locale = m.locale;
+  return n;
 }
 
 // ---------------------------------------------------------------- from config

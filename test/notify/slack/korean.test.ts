@@ -76,7 +76,6 @@ const crash: Sample = {
   meta: {},
   details: {
     exitCode: 1,
-    meaning: "application error",
     ranForMs: 5 * 60_000 + 12_000,
     restartCount: 3,
     restartPolicy: "on-failure",
@@ -97,13 +96,13 @@ describe("Slack in Korean", () => {
     expect(n.locale).toBe("ko");
     const p = buildSlackMessage(n, { links });
     expect(validateSlackPayload(p)).toBeNull();
-    expect(p.text).toBe("[web-1] 심각: web 컨테이너 비정상 종료: 종료 코드 1 (application error)");
+    expect(p.text).toBe("[web-1] 심각: web 컨테이너 비정상 종료: 종료 코드 1 (애플리케이션 오류)");
     expect(shown(p)).toEqual([
-      "header: [web-1] 심각: web 컨테이너 비정상 종료: 종료 코드 1 (application error)",
+      "header: [web-1] 심각: web 컨테이너 비정상 종료: 종료 코드 1 (애플리케이션 오류)",
       "*호스트*\nweb-1",
       "*심각도*\n심각",
       "*발생 시각*\n<!date^1714564800^{date_short_pretty} {time}|2024-05-01 21:00 KST> (10초째)",
-      "*종료 코드*\n1: application error",
+      "*종료 코드*\n1: 애플리케이션 오류",
       "*이미지*\nshop/web:1.4.2",
       "*Compose*\nshop / web",
       "*실행 시간*\n5분 12초",
