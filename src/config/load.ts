@@ -149,9 +149,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
       try {
         const mode = statSync(path).mode;
         if (mode & 0o044) {
-          warnings.push(
-            `${path} holds a webhook URL and other users can read it (mode ${(mode & 0o777).toString(8)}): run chmod 600 ${path}, or use webhook_url: \${SLACK_WEBHOOK_URL} or webhook_url_file`,
-          );
+          warnings.push(m.t("config.warn.readableWebhook", { path, mode: (mode & 0o777).toString(8) }));
         }
       } catch {
         /* stat failed after a successful read: nothing to warn about */

@@ -944,6 +944,10 @@ export const en = {
   "usage.tooMany": "error: too many arguments. Expected {expected} arguments but got {got}.",
   "usage.tooMany.for": "error: too many arguments for '{command}'. Expected {expected} arguments but got {got}.",
   "usage.invalidValue": "error: option '{flags}' argument '{value}' is invalid.",
+  "config.warn.readableWebhook":
+    "{path} holds a webhook URL and other users can read it (mode {mode}): run chmod 600 {path}, or use webhook_url: ${SLACK_WEBHOOK_URL} or webhook_url_file",
+  "heartbeat.notUrl": "notify.heartbeat.url: expected a URL like https://hc-ping.com/<uuid>, got a value that is not a URL ({length} characters)",
+  "heartbeat.notHttp": "notify.heartbeat.url: expected an http:// or https:// URL, got a {protocol} URL",
 } as const;
 
 /** A key of the catalogue. */

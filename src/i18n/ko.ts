@@ -930,4 +930,8 @@ export const ko: Catalogue = {
   "usage.tooMany": "오류: 인자가 너무 많습니다. {expected}개를 받는데 {got}개가 주어졌습니다.",
   "usage.tooMany.for": "오류: '{command}'의 인자가 너무 많습니다. {expected}개를 받는데 {got}개가 주어졌습니다.",
   "usage.invalidValue": "오류: 옵션 '{flags}'에 쓸 수 없는 값 '{value}'",
+  "config.warn.readableWebhook":
+    "{path}에 webhook URL이 있는데 다른 사용자도 읽을 수 있습니다(모드 {mode}). chmod 600 {path}를 실행하거나 webhook_url: ${SLACK_WEBHOOK_URL} 또는 webhook_url_file을 쓰세요",
+  "heartbeat.notUrl": "notify.heartbeat.url: https://hc-ping.com/<uuid> 같은 URL이어야 합니다 (입력값은 URL이 아님, {length}자)",
+  "heartbeat.notHttp": "notify.heartbeat.url: http:// 또는 https:// URL이어야 합니다 (입력값: {protocol} URL)",
 };

@@ -68,10 +68,12 @@ export class Heartbeat {
     try {
       parsed = new URL(hb.url);
     } catch {
-      throw new ConfigError([`notify.heartbeat.url: expected a URL like https://hc-ping.com/<uuid>, got a value that is not a URL (${hb.url.length} characters)`], source);
+      const m = processMessages();
+      throw new ConfigError([m.t("heartbeat.notUrl", { length: hb.url.length })], source, m.locale);
     }
     if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-      throw new ConfigError([`notify.heartbeat.url: expected an http:// or https:// URL, got a ${parsed.protocol} URL`], source);
+      const m = processMessages();
+      throw new ConfigError([m.t("heartbeat.notHttp", { protocol: parsed.protocol })], source, m.locale);
     }
     return new Heartbeat({ url: hb.url, everyMs: hb.every });
   }
