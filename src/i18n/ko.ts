@@ -481,7 +481,7 @@ export const ko: Catalogue = {
   "error.config.invalid": "{source}: 설정 오류",
   "error.config.builtIn": "기본 설정",
 
-  "config.notFound": "설정 파일 없음: {path} (lookout init {given} 으로 만드세요)",
+  "config.notFound": "설정 파일 없음: {path} (만들려면: lookout init {given})",
   "config.cannotRead": "파일을 읽을 수 없습니다: {problem}. {fix}",
   "file.notRegular": "일반 파일이 아니라 {kind}입니다",
   "file.kind.directory": "디렉터리",

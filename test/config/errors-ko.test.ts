@@ -127,7 +127,7 @@ describe("config errors in Korean", () => {
     const yaml = problemsOf("a: [1\n", { LOOKOUT_LOCALE: "ko" });
     expect(yaml.problems[0]).toMatch(/^\d+행 \d+열: YAML 문법 오류 \(/);
     const notFound = thrown(() => loadConfig({ configPath: "/nonexistent/koerr.yaml", env: { LOOKOUT_LOCALE: "ko" } })) as ConfigError;
-    expect(notFound.problems).toEqual(["설정 파일 없음: /nonexistent/koerr.yaml (lookout init /nonexistent/koerr.yaml 으로 만드세요)"]);
+    expect(notFound.problems).toEqual(["설정 파일 없음: /nonexistent/koerr.yaml (만들려면: lookout init /nonexistent/koerr.yaml)"]);
   });
 
   it("keeps English words when nothing asks for Korean", () => {
