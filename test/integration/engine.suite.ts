@@ -167,9 +167,11 @@ describe("EventWatcher against a real dockerd", () => {
       const [die] = w.dieOf(id);
       expect(die!.ev.Actor.Attributes).toMatchObject({ exitCode: "3", name, image: "lookout-test:latest" });
       expect(die!.ev.Type).toBe("container");
-      // From the daemon's event to our callback; and from `docker run` to it.
+      // From the daemon's event to our callback: Lookout's part, the one bound that holds on a busy machine. From
+      // `docker run` to it counts the docker CLI, containerd and the container's start too (3.2 s at a load average
+      // of 8): only a sanity bound that the event is this run's.
       expect(die!.at - die!.ev.timeNano / 1e6).toBeLessThan(1_000);
-      expect(die!.at - t0).toBeLessThan(3_000);
+      expect(die!.at - t0).toBeLessThan(15_000);
       expect(w.events.filter((e) => e.ev.Actor.ID === id).map((e) => e.ev.Action)).toEqual(["create", "start", "die"]);
     } finally {
       await w.watcher.stop();
