@@ -1031,6 +1031,12 @@ export const en = {
   "cmd.silence.noId": "silence remove: expected the id of a silence (lookout silence list shows them)",
   "cmd.silence.ambiguous": '"{id}" is the start of {count} silences\' ids ({ids}); give more of the id',
   "cmd.export.rateWindow": "--rate-window: expected a duration like 1m or 30s, got {value}",
+  // Lookout 0.1's files that migration 2 imports (store/legacy-files.ts).
+  "legacy.cannotRead": "cannot read {path} ({code}) to import it: check its permissions",
+  "legacy.notJson": "{path} is not valid JSON, so it cannot be imported: fix it, or move it aside (this forgets what it holds)",
+  "legacy.notState": "{path} is not a state file of Lookout 0.1 (version {version}); move it aside to start with no remembered alerts",
+  "legacy.notSilences": "{path} is not a silences file of Lookout 0.1; fix it, or move it aside (this drops its silences) and add them again with lookout silence add",
+  "legacy.badSilence": "{path}: silence {id} is not one Lookout 0.1 wrote; fix or remove it, then start again",
   // The CLI's help (cli/commands/*, cli/help.ts): commander's own titles and words, and each command's.
   "help.title.usage": "Usage:",
   "help.title.options": "Options:",
