@@ -19,7 +19,7 @@ import { httpSettings } from "../../src/http/settings.js";
 import { setProcessLocale } from "../../src/i18n/current.js";
 import { messages } from "../../src/i18n/messages.js";
 import { parseMatcher } from "../../src/label-matchers.js";
-import { createNotifiers } from "../../src/notify/registry.js";
+import { buildReceivers, createNotifiers } from "../../src/notify/registry.js";
 import { thrown } from "../support/thrown.js";
 
 const ko = messages("ko");
@@ -79,7 +79,7 @@ describe("receivers' problems with their own entries", () => {
       `notify.webhooks[0].header_files.X-Key: ${join(dir, "two-lines")} 파일이 여러 줄입니다. 헤더 값 하나만 한 줄로 넣으세요`,
       "notify.telegram[0].bot_token: @BotFather가 준 123456789:AA… 형식의 봇 토큰이어야 합니다 (숫자, 콜론, 그 뒤 영문자·숫자·-·_ 20자 이상). 입력값은 다른 형식의 3자",
       "notify.telegram[0].chat_id: -1001234567890 같은 채팅 ID나 채널의 @이름이어야 합니다",
-      `notify.ntfy[0].token_file: ${join(dir, "empty")} 파일이 비어 있습니다. 액세스 토큰을(를) 넣으세요`,
+      `notify.ntfy[0].token_file: ${join(dir, "empty")} 파일이 비어 있습니다 (넣을 내용: 액세스 토큰)`,
       "notify.ntfy[0].url: https://ntfy.sh 같은 URL이어야 합니다 (입력값은 URL이 아님, 4자)",
       `notify.email[0].smtp.ca_file: ${join(dir, "not-pem")}에 PEM 인증서(-----BEGIN CERTIFICATE-----)가 없습니다`,
       "notify.email[0].smtp.host: URL이 아니라 smtp.example.com 같은 메일 서버 이름이어야 합니다",
@@ -95,6 +95,20 @@ describe("receivers' problems with their own entries", () => {
     expect(err.problems).toContain(`notify.webhooks[0].header_files.X-Key: ${join(dir, "two-lines")} holds more than one line; put only the header's value in it, on one line`);
     expect(err.problems).toContain(`notify.ntfy[0].token_file: ${join(dir, "empty")} is empty; put the access token in it`);
     expect(err.problems).toContain("notify.webhooks[0].url: expected an http:// or https:// URL, got a ftp: URL");
+  });
+});
+
+describe("receivers' warnings about their own entries", () => {
+  it("are said in Korean too", () => {
+    const text = 'notify:\n  slack:\n    - webhook_url: "https://chat.example.com/hooks/abc"\n  ntfy:\n    - topic: short\n';
+    const dir = dirWith({ "lookout.yaml": text });
+    const { warnings } = buildReceivers(loadConfig({ configPath: join(dir, "lookout.yaml"), env: { LOOKOUT_LOCALE: "ko" } }));
+    expect(warnings).toEqual([
+      "notify.slack[0].webhook_url: https://hooks.slack.com/services/… 주소가 아니지만 Slack 형식으로 보냅니다 (Mattermost 등 Slack 호환 수신처라면 문제없음)",
+      "notify.ntfy[0].topic: 로그인 없이 쓰면 토픽 이름을 맞힌 누구나 메시지를 읽을 수 있습니다. 길고 무작위한 토픽(12자 이상)을 쓰세요",
+    ]);
+    const english = buildReceivers(loadConfig({ configPath: join(dir, "lookout.yaml"), env: {} })).warnings;
+    expect(english[1]).toBe("notify.ntfy[0].topic: without a login, anyone who guesses the topic reads its messages; use a long random topic (12 characters or more)");
   });
 });
 
