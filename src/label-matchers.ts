@@ -7,6 +7,7 @@
  */
 import { type Said, said, sayIn, UsageError } from "./errors.js";
 import { globToRegExp } from "./glob.js";
+import type { Messages } from "./i18n/messages.js";
 
 export interface LabelMatcher {
   /** The label's name, e.g. `container`. */
@@ -58,10 +59,27 @@ export function matcherSaid(text: string): Said | undefined {
   return undefined;
 }
 
+/**
+ * `--match: PROBLEM, got VALUE`: the matcher's problem is a catalogue text inside
+ * another, so both are said in the language the error is shown in.
+ */
+class MatcherUsageError extends UsageError {
+  constructor(
+    private readonly problem: Said,
+    private readonly value: string,
+  ) {
+    super(said("cmd.silence.match", { problem: sayIn(problem), value }));
+  }
+
+  override textIn(m: Messages): string {
+    return m.t("cmd.silence.match", { problem: sayIn(this.problem, m), value: this.value });
+  }
+}
+
 /** Parses `name=glob`; throws a UsageError naming --match for anything else. */
 export function parseMatcher(text: string): LabelMatcher {
-  const problem = matcherProblem(text);
-  if (problem !== undefined) throw new UsageError(`--match: ${problem}, got ${JSON.stringify(text)}`);
+  const problem = matcherSaid(text);
+  if (problem !== undefined) throw new MatcherUsageError(problem, JSON.stringify(text));
   const eq = text.indexOf("=");
   const name = text.slice(0, eq).trim();
   const pattern = text.slice(eq + 1).trim();

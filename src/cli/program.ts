@@ -18,6 +18,7 @@ import { runCommand } from "./commands/run.js";
 import { silenceCommand } from "./commands/silence.js";
 import { statusDefinition } from "./commands/status-definition.js";
 import { testNotifyCommand } from "./commands/test-notify.js";
+import { examplesText, speakHelp } from "./help.js";
 import { guardOutput } from "./output.js";
 
 export interface ProgramOptions {
@@ -28,20 +29,19 @@ export interface ProgramOptions {
 }
 
 export function buildProgram(opts: ProgramOptions = {}): Command {
+  // No config is read for --help or a usage error: LOOKOUT_LOCALE's language, else English.
+  const m = processMessages();
   const program = new Command("lookout")
-    .description("Lookout watches this Linux host and tells Slack when something is wrong: once, with the cause, and when it is over.")
-    .version(VERSION, "-V, --version")
-    .option("-c, --config <path>", "config file (else $LOOKOUT_CONFIG, ./lookout.yaml, /etc/lookout/lookout.yaml, built-in defaults)")
-    .option(
-      "-d, --data-dir <dir>",
-      "where state is kept (else $LOOKOUT_DATA_DIR, the config's data_dir, data/ next to the config file (/var/lib/lookout for /etc/lookout/lookout.yaml), ./data without a config file)",
-    )
+    .description(m.t("help.lookout"))
+    .version(VERSION, "-V, --version", m.t("help.version"))
+    .option("-c, --config <path>", m.t("help.lookout.config"))
+    .option("-d, --data-dir <dir>", m.t("help.lookout.dataDir"))
     .configureHelp({ showGlobalOptions: true })
-    .showHelpAfterError(processMessages().t("usage.help"))
+    .showHelpAfterError(m.t("usage.help"))
     .exitOverride()
     .addHelpText(
       "after",
-      "\nExamples:\n  lookout init && lookout run\n  lookout check --json\n  LOOKOUT_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/… lookout test-notify\n",
+      examplesText(m, "help.examples", ["lookout init && lookout run", "lookout check --json", "LOOKOUT_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/… lookout test-notify"]),
     );
   const status =
     opts.status ??
@@ -55,7 +55,8 @@ export function buildProgram(opts: ProgramOptions = {}): Command {
   program.addCommand(silenceCommand().configureHelp({ showGlobalOptions: true }).exitOverride());
   program.addCommand(exportCommand().configureHelp({ showGlobalOptions: true }).exitOverride());
   program.addCommand(installServiceCommand().configureHelp({ showGlobalOptions: true }).exitOverride());
-  speakUsage(program, processMessages());
+  speakUsage(program, m);
+  speakHelp(program, m);
   return program;
 }
 

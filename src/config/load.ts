@@ -276,13 +276,18 @@ function sizeText(bytes: number): string {
  * registered as a secret before anything else is done with it; or the problem,
  * which names the key and the file, never the content. One line only.
  */
-export function readSecretFile(file: string, key: string, what: string): string | { problem: string } {
-  const read = readSmallFile(file, MAX_SECRET_FILE_BYTES);
-  if (!read.ok) return { problem: `${key}: cannot read ${file} (${read.problem}); ${read.fix ?? "check the path and its permissions"}` };
+export function readSecretFile(file: string, key: string, what: MessageKey, m: Messages = messages(DEFAULT_LOCALE)): string | { problem: string } {
+  const read = readSmallFile(file, MAX_SECRET_FILE_BYTES, m);
+  if (!read.ok) return { problem: cannotReadProblem(key, file, read, m) };
   const text = read.text.trim();
   registerSecret(text);
-  if (/[\r\n]/.test(text)) return { problem: `${key}: ${file} holds more than one line; put only ${what} in it, on one line` };
+  if (/[\r\n]/.test(text)) return { problem: m.t("entry.moreThanOneLine", { key, file, what: m.t(what) }) };
   return text;
+}
+
+/** `KEY: cannot read FILE (why); fix`, in `m`'s language. */
+export function cannotReadProblem(key: string, file: string, read: { problem: string; fix?: string }, m: Messages = messages(DEFAULT_LOCALE)): string {
+  return m.t("entry.cannotRead", { key, file, problem: read.problem, fix: read.fix ?? m.t("file.fix.permissions") });
 }
 
 /** The ConfigError of `problems` (written in `m`'s language), at most MAX_PROBLEMS of them listed and the rest counted. */

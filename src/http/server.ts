@@ -19,7 +19,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import type { Agent } from "../agent.js";
 import { isLoopback, listenText } from "../config/listen.js";
-import { describeError, LookoutError } from "../errors.js";
+import { describeError, LookoutError, said } from "../errors.js";
 import { log } from "../log.js";
 import { listAlerts } from "./alerts.js";
 import type { ApiHandler, ApiRequest } from "./api.js";
@@ -362,14 +362,15 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 function listenError(err: NodeJS.ErrnoException, settings: HttpSettings): LookoutError {
   const at = listenText(settings.listen);
   const other = settings.listen.port === 9817 ? "127.0.0.1:9818" : "127.0.0.1:9817";
+  // A catalogue key: said in the process's language when it is shown (errors.ts describeError).
   const text =
     err.code === "EADDRINUSE"
-      ? `http.listen: ${at} is in use by another program (another lookout run?); stop it, or set http.listen to a free port like ${other} (or http.enabled: false)`
+      ? said("httpcfg.inUse", { at, other })
       : err.code === "EACCES"
-        ? `http.listen: not allowed to listen on ${at} (a port below 1024 needs root or CAP_NET_BIND_SERVICE); use a port above 1023, like 9817`
+        ? said("httpcfg.notAllowed", { at })
         : err.code === "EADDRNOTAVAIL"
-          ? `http.listen: ${settings.listen.host} is not an address of this machine; use 127.0.0.1, [::1], 0.0.0.0 or one of its own addresses`
-          : `http.listen: cannot listen on ${at} (${describeError(err)}); fix http.listen, or set http.enabled: false`;
+          ? said("httpcfg.notHere", { host: settings.listen.host })
+          : said("httpcfg.cannotListen", { at, detail: describeError(err) });
   return new LookoutError(text, { exitCode: 2, cause: err });
 }
 

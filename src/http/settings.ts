@@ -11,6 +11,7 @@ import type { LoadedConfig } from "../config/load.js";
 import { readSecretFile } from "../config/load.js";
 import { MIN_TOKEN_LENGTH } from "../config/schema.js";
 import { ConfigError } from "../errors.js";
+import { DEFAULT_LOCALE, messages } from "../i18n/messages.js";
 import { registerSecret } from "../secrets.js";
 
 export interface HttpSettings {
@@ -28,32 +29,30 @@ export function httpSettings(loaded: LoadedConfig): HttpSettings | null {
   const h = loaded.config.http;
   if (!h.enabled) return null;
   const source = loaded.path ?? "built-in defaults";
+  // In the config's language, as the loader's problems (LOOKOUT_LOCALE overrides `locale`).
+  const m = messages(loaded.config.locale ?? DEFAULT_LOCALE);
   const problems: string[] = [];
   const parsed = parseListen(h.listen);
   // The schema checked it; LOOKOUT_HTTP_LISTEN was checked as it was read.
-  if ("problem" in parsed) throw new ConfigError([`http.listen: ${parsed.problem}, got ${JSON.stringify(h.listen)}`], source);
+  if ("problem" in parsed) throw new ConfigError([m.t("httpcfg.listen", { problem: m.t(parsed.said.key, parsed.said.params), value: JSON.stringify(h.listen) })], source, m.locale);
   let token: string | null = null;
   if (h.auth_token !== undefined) {
     token = h.auth_token.trim();
     registerSecret(token);
   } else if (h.auth_token_file !== undefined) {
-    const read = readSecretFile(h.auth_token_file, "http.auth_token_file", "the token");
+    const read = readSecretFile(h.auth_token_file, "http.auth_token_file", "entry.what.token", m);
     if (typeof read !== "string") problems.push(read.problem);
     else if (read.length < MIN_TOKEN_LENGTH) {
-      problems.push(
-        `http.auth_token_file: ${h.auth_token_file} holds ${read.length === 0 ? "nothing" : `a token shorter than ${MIN_TOKEN_LENGTH} characters`}; put a longer one in it (openssl rand -hex 32 > ${h.auth_token_file})`,
-      );
+      const file = h.auth_token_file;
+      problems.push(read.length === 0 ? m.t("httpcfg.tokenFile.empty", { file }) : m.t("httpcfg.tokenFile.short", { file, min: MIN_TOKEN_LENGTH }));
     } else token = read;
   }
   if (token === "") token = null;
   if (token === null && problems.length === 0 && !isLoopback(parsed.host)) {
-    const where = parsed.host === "" || parsed.host === "0.0.0.0" || parsed.host === "::" ? "every interface" : parsed.host;
-    problems.push(
-      `http.listen: ${listenText(parsed)} listens on ${where}, which other machines can reach, and no token is set: anyone could read this host's state and add silences; ` +
-        `set http.auth_token (or http.auth_token_file; openssl rand -hex 32 makes one), or listen on 127.0.0.1:${parsed.port} only`,
-    );
+    const where = parsed.host === "" || parsed.host === "0.0.0.0" || parsed.host === "::" ? m.t("httpcfg.everyInterface") : parsed.host;
+    problems.push(m.t("httpcfg.open", { listen: listenText(parsed), where, port: parsed.port }));
   }
-  if (problems.length > 0) throw new ConfigError(problems, source);
+  if (problems.length > 0) throw new ConfigError(problems, source, m.locale);
   return {
     listen: parsed,
     token,

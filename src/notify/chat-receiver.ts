@@ -10,7 +10,7 @@
  */
 import { resolve } from "node:path";
 import { readSecretFile } from "../config/load.js";
-import type { MessageKey } from "../i18n/messages.js";
+import { DEFAULT_LOCALE, type MessageKey, type Messages, messages } from "../i18n/messages.js";
 import { log } from "../log.js";
 import type { Notification } from "../model/notification.js";
 import { redact, registerSecret } from "../secrets.js";
@@ -21,7 +21,7 @@ import { AGENT_RETRY, type AnswerWording, type NetworkWording, ONE_SHOT_RETRY, t
 import { headerValue } from "./http-values.js";
 import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, testBuildFailure, unexpectedFailure } from "./notifier.js";
 import { type JsonAnswer, postJson } from "./post-json.js";
-import type { ReceiverContext } from "./receiver-plugin.js";
+import { entryMessages, type ReceiverContext } from "./receiver-plugin.js";
 
 // ---------------------------------------------------------------- text
 
@@ -112,37 +112,38 @@ export const TONE_MARKS = { critical: "🔴", warning: "🟠", resolved: "✅", 
 export function readSecretSetting(
   value: string | undefined,
   file: string | undefined,
-  keys: { value: string; file: string; what: string },
+  keys: { value: string; file: string; what: MessageKey },
   ctx: ReceiverContext,
 ): string | undefined {
+  const m = entryMessages(ctx);
   if (file !== undefined) {
-    const read = readSecretFile(resolve(ctx.baseDir, file), `${ctx.key}.${keys.file}`, keys.what);
+    const read = readSecretFile(resolve(ctx.baseDir, file), `${ctx.key}.${keys.file}`, keys.what, m);
     if (typeof read !== "string") {
       ctx.problems.push(read.problem);
       return undefined;
     }
     if (read === "") {
-      ctx.problems.push(`${ctx.key}.${keys.file}: the file is empty; put ${keys.what} in it`);
+      ctx.problems.push(m.t("entry.theFileEmpty", { key: `${ctx.key}.${keys.file}`, what: m.t(keys.what) }));
       return undefined;
     }
     return read;
   }
   if (value === undefined || value.trim() === "") {
-    ctx.problems.push(`${ctx.key}.${keys.value}: empty; set ${keys.what} (or ${keys.file})`);
+    ctx.problems.push(m.t("entry.valueEmpty", { key: `${ctx.key}.${keys.value}`, what: m.t(keys.what), file: keys.file }));
     return undefined;
   }
   return value.trim();
 }
 
 /** A problem with an http(s) URL from `key` (said without its value: it is a secret), or undefined. */
-export function httpUrlProblem(url: string, key: string, example: string, fromFile: boolean): string | undefined {
+export function httpUrlProblem(url: string, key: string, example: string, fromFile: boolean, m: Messages = messages(DEFAULT_LOCALE)): string | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return fromFile ? `${key}: the file does not hold a URL; put only the URL in it, like ${example}` : `${key}: expected a URL like ${example}, got a value that is not a URL`;
+    return m.t(fromFile ? "entry.url.fileNotUrl" : "entry.url.notUrl.short", { key, example });
   }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return `${key}: expected an https:// URL like ${example}`;
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return m.t("entry.url.notHttps", { key, example });
   return undefined;
 }
 
@@ -154,7 +155,7 @@ export function httpUrlProblem(url: string, key: string, example: string, fromFi
  */
 export function readWebhookUrl(
   entry: { webhook_url?: string | undefined; webhook_url_file?: string | undefined },
-  what: string,
+  what: MessageKey,
   example: string,
   ctx: ReceiverContext,
 ): { url: string; key: string } | undefined {
@@ -163,7 +164,7 @@ export function readWebhookUrl(
   if (url === undefined) return undefined;
   registerSecret(url);
   const key = `${ctx.key}.${fromFile ? "webhook_url_file" : "webhook_url"}`;
-  const problem = httpUrlProblem(url, key, example, fromFile);
+  const problem = httpUrlProblem(url, key, example, fromFile, entryMessages(ctx));
   if (problem) {
     ctx.problems.push(problem);
     return undefined;

@@ -7,8 +7,9 @@
  */
 import { resolve } from "node:path";
 import { readSecretFile } from "../config/load.js";
+import type { MessageKey } from "../i18n/messages.js";
 import { registerSecret } from "../secrets.js";
-import type { ReceiverContext } from "./receiver-plugin.js";
+import { entryMessages, type ReceiverContext } from "./receiver-plugin.js";
 
 /** A header name HTTP accepts (RFC 9110 token). */
 const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -26,24 +27,23 @@ export function registerHeaderSecret(value: string): void {
 /** The entry's headers, files read; what is wrong goes to `ctx.problems` (that header is left out). */
 export function readHeaders(r: { headers: Record<string, string>; header_files: Record<string, string> }, ctx: ReceiverContext): Record<string, string> {
   const { key, problems } = ctx;
+  const m = entryMessages(ctx);
   const headers: Record<string, string> = {};
   const seen = new Map<string, string>();
   const add = (where: "headers" | "header_files", name: string, value: string): void => {
     const at = `${key}.${where}.${name}`;
     if (!HEADER_NAME_RE.test(name)) {
-      problems.push(`${at}: not a valid header name (letters, digits and - only, like X-Api-Key)`);
+      problems.push(m.t("entry.header.name", { key: at }));
       return;
     }
     if (!HEADER_VALUE_RE.test(value)) {
-      problems.push(
-        `${at}: the value holds a line break, control character or non-ASCII character, which a header cannot carry${where === "header_files" ? "; the file must hold the value on one line" : ""}`,
-      );
+      problems.push(m.t(where === "header_files" ? "entry.header.value.file" : "entry.header.value", { key: at }));
       return;
     }
     const lower = name.toLowerCase();
     const earlier = seen.get(lower);
     if (earlier !== undefined) {
-      problems.push(`${at}: also set as ${earlier}; keep one`);
+      problems.push(m.t("entry.header.twice", { key: at, earlier }));
       return;
     }
     seen.set(lower, `${key}.${where}.${name}`);
@@ -54,7 +54,7 @@ export function readHeaders(r: { headers: Record<string, string>; header_files: 
   for (const [name, path] of Object.entries(r.header_files)) {
     const file = resolve(ctx.baseDir, path);
     // The one safe read of a secret file (regular, small, never echoed; registered as a secret at once).
-    const read = readSecretFile(file, `${key}.header_files.${name}`, "the header's value");
+    const read = readSecretFile(file, `${key}.header_files.${name}`, "entry.what.headerValue", m);
     if (typeof read !== "string") {
       problems.push(read.problem);
       continue;
@@ -62,7 +62,7 @@ export function readHeaders(r: { headers: Record<string, string>; header_files: 
     const value = read;
     registerHeaderSecret(value);
     if (value === "") {
-      problems.push(`${key}.header_files.${name}: ${file} is empty; put the header's value in it`);
+      problems.push(m.t("entry.fileEmpty", { key: `${key}.header_files.${name}`, file, what: m.t("entry.what.headerValue") }));
       continue;
     }
     add("header_files", name, value);
@@ -73,15 +73,17 @@ export function readHeaders(r: { headers: Record<string, string>; header_files: 
 /**
  * The URL (registered as a secret, checked to be http(s)) and headers of an
  * HTTP receiver's entry; undefined when anything is wrong (said in
- * `ctx.problems`). `expected` says what a URL should be ("a URL like
- * https://example.com/alerts"); `like`, an example a wrong scheme's problem gives.
+ * `ctx.problems`). `expected` says what a URL should be, as a catalogue noun
+ * ("entry.expected.webhook": "a URL like https://example.com/alerts"); `like`, an
+ * example a wrong scheme's problem gives.
  */
 export function readUrlAndHeaders(
   r: { url: string; headers: Record<string, string>; header_files: Record<string, string> },
   ctx: ReceiverContext,
-  wording: { expected: string; like?: string },
+  wording: { expected: MessageKey; like?: string },
 ): Record<string, string> | undefined {
   const { key, problems } = ctx;
+  const m = entryMessages(ctx);
   const before = problems.length;
   // Secrets from the start, so no later problem can show them.
   registerSecret(r.url);
@@ -90,10 +92,13 @@ export function readUrlAndHeaders(
   try {
     parsed = new URL(r.url);
   } catch {
-    problems.push(`${key}.url: expected ${wording.expected}, got a value that is not a URL (${r.url.length} characters)`);
+    problems.push(m.t("entry.url.expected", { key: `${key}.url`, expected: m.t(wording.expected), length: r.url.length }));
   }
   if (parsed && parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    problems.push(`${key}.url: expected an http:// or https:// URL${wording.like ? ` like ${wording.like}` : ""}, got a ${parsed.protocol} URL`);
+    const url = `${key}.url`;
+    problems.push(
+      wording.like ? m.t("entry.url.scheme.like", { key: url, like: wording.like, protocol: parsed.protocol }) : m.t("entry.url.scheme", { key: url, protocol: parsed.protocol }),
+    );
   }
   const headers = readHeaders(r, ctx);
   return problems.length > before ? undefined : headers;

@@ -9,7 +9,7 @@
 import { dirname } from "node:path";
 import { configError, type LoadedConfig } from "../config/load.js";
 import { type LookoutConfig, RECEIVER_LISTS, receiverName, type Severity } from "../config/schema.js";
-import type { Locale } from "../i18n/messages.js";
+import { DEFAULT_LOCALE, type Locale, type Messages, messages } from "../i18n/messages.js";
 import { type DashboardLinks, dashboardLinks } from "./links.js";
 import type { Notifier, ReceiverSettings } from "./notifier.js";
 
@@ -33,7 +33,7 @@ export interface ReceiverContext {
   links?: DashboardLinks;
   /** The config's `locale`: the language of its test message (a notification carries its own). Default English. */
   locale?: Locale;
-  /** What is wrong with the entry, one sentence each, naming the key and the fix, never a secret. */
+  /** What is wrong with the entry, one sentence each, naming the key and the fix, never a secret; in `locale`'s language (`entryMessages`). */
   problems: string[];
   /** Worth saying at start, not stopping. */
   warnings: string[];
@@ -69,6 +69,15 @@ export function receiverPlugin<K extends ReceiverKind>(
 ): ReceiverPlugin<EntryOf<K>> {
   const list = RECEIVER_LISTS[kind];
   return { kind, configKey: `notify.${list}`, entries: (config) => config.notify[list] as readonly EntryOf<K>[], create, ...more };
+}
+
+/**
+ * The language an entry's problems and warnings are written in: the config's
+ * (`locale`, which LOOKOUT_LOCALE overrides), as the loader writes the config's
+ * other problems, so the ConfigError that lists them never mixes languages.
+ */
+export function entryMessages(ctx: Pick<ReceiverContext, "locale">): Messages {
+  return messages(ctx.locale ?? DEFAULT_LOCALE);
 }
 
 /** What every receiver of an entry is built with: its name, `min_severity`, the notify time limits, its key and the dashboard links. */
@@ -114,6 +123,6 @@ export function createAllReceivers(plugins: readonly ReceiverPlugin[], loaded: L
   const problems: string[] = [];
   const warnings: string[] = [];
   const notifiers = plugins.flatMap((p) => createReceivers(p, loaded, problems, warnings));
-  if (problems.length > 0) throw configError(problems, loaded.path ?? "built-in defaults");
+  if (problems.length > 0) throw configError(problems, loaded.path ?? "built-in defaults", messages(loaded.config.locale ?? DEFAULT_LOCALE));
   return { notifiers, warnings };
 }

@@ -7,15 +7,17 @@
  */
 import { resolve } from "node:path";
 import { readSecretFile } from "../config/load.js";
+import { DEFAULT_LOCALE, type MessageKey, type Messages, messages } from "../i18n/messages.js";
 import { registerSecret } from "../secrets.js";
-import type { ReceiverContext } from "./receiver-plugin.js";
+import { entryMessages, type ReceiverContext } from "./receiver-plugin.js";
 
 /**
  * `entry[field]`, else the content of `entry[field_file]`; undefined when
  * neither is set or something is wrong (said in `ctx.problems`). `what` names
- * it in messages: "the access token".
+ * it in messages, as a catalogue noun: "entry.what.accessToken".
  */
-export function secretField(entry: object, field: string, what: string, ctx: ReceiverContext): string | undefined {
+export function secretField(entry: object, field: string, what: MessageKey, ctx: ReceiverContext): string | undefined {
+  const m = entryMessages(ctx);
   const values = entry as Record<string, unknown>;
   const given = values[field];
   const file = values[`${field}_file`];
@@ -23,13 +25,13 @@ export function secretField(entry: object, field: string, what: string, ctx: Rec
   let key: string;
   if (typeof file === "string") {
     key = `${ctx.key}.${field}_file`;
-    const read = readSecretFile(resolve(ctx.baseDir, file), key, what);
+    const read = readSecretFile(resolve(ctx.baseDir, file), key, what, m);
     if (typeof read !== "string") {
       ctx.problems.push(read.problem);
       return undefined;
     }
     if (read === "") {
-      ctx.problems.push(`${key}: ${resolve(ctx.baseDir, file)} is empty; put ${what} in it`);
+      ctx.problems.push(m.t("entry.fileEmpty", { key, file: resolve(ctx.baseDir, file), what: m.t(what) }));
       return undefined;
     }
     value = read;
@@ -39,30 +41,30 @@ export function secretField(entry: object, field: string, what: string, ctx: Rec
     registerSecret(given);
     registerSecret(value);
     if (value === "") {
-      ctx.problems.push(`${key}: empty (an unset environment variable?); give ${what}`);
+      ctx.problems.push(m.t("entry.valueEmpty.env", { key, what: m.t(what) }));
       return undefined;
     }
   } else {
     return undefined;
   }
   if (!/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value)) {
-    ctx.problems.push(`${key}: ${what} holds a space at an end, a line break, a control character or a non-ASCII character; give it as it was issued`);
+    ctx.problems.push(m.t("entry.badChars", { key, what: m.t(what) }));
     return undefined;
   }
   return value;
 }
 
-/** An http(s) URL, else a problem naming `key` (the value is not shown: it may hold a secret). */
-export function checkHttpUrl(url: string, key: string, example: string, problems: string[]): URL | undefined {
+/** An http(s) URL, else a problem naming `key` (the value is not shown: it may hold a secret), in `m`'s language. */
+export function checkHttpUrl(url: string, key: string, example: string, problems: string[], m: Messages = messages(DEFAULT_LOCALE)): URL | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    problems.push(`${key}: expected a URL like ${example}, got a value that is not a URL (${url.length} characters)`);
+    problems.push(m.t("entry.url.notUrl", { key, example, length: url.length }));
     return undefined;
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    problems.push(`${key}: expected an http:// or https:// URL like ${example}`);
+    problems.push(m.t("entry.url.notHttp", { key, example }));
     return undefined;
   }
   return parsed;

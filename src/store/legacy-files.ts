@@ -9,7 +9,7 @@
 import { readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
-import { StorageError } from "../errors.js";
+import { StorageError, said } from "../errors.js";
 import { matcherProblem } from "../label-matchers.js";
 import type { Silence } from "../silence/silence.js";
 import { emptyState, insertFailed, insertOutbox, type StoredState, writeAlerts, writeCollectors, writeFlap, writeMeta } from "./agent-store.js";
@@ -25,12 +25,12 @@ function readJson(path: string): unknown {
     text = readFileSync(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new StorageError(`cannot read ${path} (${(err as NodeJS.ErrnoException).code}) to import it: check its permissions`, { cause: err });
+    throw new StorageError(said("legacy.cannotRead", { path, code: String((err as NodeJS.ErrnoException).code) }), { cause: err });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new StorageError(`${path} is not valid JSON, so it cannot be imported: fix it, or move it aside (this forgets what it holds)`, { cause: err });
+    throw new StorageError(said("legacy.notJson", { path }), { cause: err });
   }
 }
 
@@ -38,7 +38,7 @@ function legacyState(path: string): StoredState | undefined {
   const raw = readJson(path) as (Partial<StoredState> & { version?: unknown }) | undefined;
   if (raw === undefined) return undefined;
   if (raw === null || typeof raw !== "object" || raw.version !== 1) {
-    throw new StorageError(`${path} is not a state file of Lookout 0.1 (version ${String(raw?.version)}); move it aside to start with no remembered alerts`);
+    throw new StorageError(said("legacy.notState", { path, version: String(raw?.version) }));
   }
   const state = emptyState();
   return {
@@ -57,7 +57,7 @@ function legacySilences(path: string): Silence[] {
   const raw = readJson(path) as { version?: unknown; silences?: unknown } | undefined;
   if (raw === undefined) return [];
   if (raw === null || typeof raw !== "object" || raw.version !== 1 || !Array.isArray(raw.silences)) {
-    throw new StorageError(`${path} is not a silences file of Lookout 0.1; fix it, or move it aside (this drops its silences) and add them again with lookout silence add`);
+    throw new StorageError(said("legacy.notSilences", { path }));
   }
   const out: Silence[] = [];
   for (const s of raw.silences as Array<Partial<Silence>>) {
@@ -66,7 +66,7 @@ function legacySilences(path: string): Silence[] {
       Array.isArray(s.matchers) &&
       s.matchers.every((m) => typeof m === "string" && matcherProblem(m) === undefined) &&
       [s.startsAt, s.endsAt, s.createdAt].every((t) => typeof t === "number" && Number.isFinite(t));
-    if (!ok) throw new StorageError(`${path}: silence ${JSON.stringify(s?.id ?? null)} is not one Lookout 0.1 wrote; fix or remove it, then start again`);
+    if (!ok) throw new StorageError(said("legacy.badSilence", { path, id: JSON.stringify(s?.id ?? null) }));
     out.push({ id: s.id!, matchers: s.matchers!, startsAt: s.startsAt!, endsAt: s.endsAt!, comment: s.comment ?? "", createdBy: s.createdBy ?? "", createdAt: s.createdAt! });
   }
   return out;

@@ -9,8 +9,8 @@
 import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
 import type Database from "better-sqlite3";
-import { UsageError } from "../errors.js";
-import { MATCHER_EXAMPLE, parseMatcher } from "../label-matchers.js";
+import { said, UsageError } from "../errors.js";
+import { MATCHER_EXAMPLES, parseMatcher } from "../label-matchers.js";
 import type { Silence } from "../silence/silence.js";
 import { inTransaction, reading } from "./transactions.js";
 
@@ -90,14 +90,14 @@ export class SilenceStore {
   /** Adds a silence from `now` for `durationMs`; every matcher is checked first. Prunes long-expired silences. */
   add(opts: AddSilenceOptions): Silence {
     if (opts.matchers.length === 0) {
-      throw new UsageError(`--match: give at least one ${MATCHER_EXAMPLE}; to hold back every alert of this host use --match 'alertname=*'`);
+      throw new UsageError(said("cmd.silence.matchNone", MATCHER_EXAMPLES));
     }
     const matchers = opts.matchers.map((m) => {
       const parsed = parseMatcher(m);
       return `${parsed.name}=${parsed.pattern}`;
     });
     if (!Number.isFinite(opts.durationMs) || opts.durationMs <= 0) {
-      throw new UsageError(`--for: expected a duration above 0 like 30m, 2h or 1d, got ${String(opts.durationMs)} ms`);
+      throw new UsageError(said("cmd.silence.forZero.ms", { value: String(opts.durationMs) }));
     }
     const now = opts.now ?? Date.now();
     return inTransaction(this.db, () => {
@@ -126,13 +126,13 @@ export class SilenceStore {
    */
   remove(id: string, now = Date.now()): Silence | undefined {
     const wanted = id.trim().toLowerCase();
-    if (wanted === "") throw new UsageError("silence remove: expected the id of a silence (lookout silence list shows them)");
+    if (wanted === "") throw new UsageError(said("cmd.silence.noId"));
     return inTransaction(this.db, () => {
       const current = (this.db.prepare("SELECT * FROM silences WHERE ends_at > ?").all(now) as SilenceRow[]).map(fromRow);
       const exact = current.find((s) => s.id === wanted);
       const found = exact ? [exact] : current.filter((s) => s.id.startsWith(wanted));
       if (found.length > 1) {
-        throw new UsageError(`"${id}" is the start of ${found.length} silences' ids (${found.map((s) => s.id).join(", ")}); give more of the id`);
+        throw new UsageError(said("cmd.silence.ambiguous", { id, count: found.length, ids: found.map((s) => s.id).join(", ") }));
       }
       const target = found[0];
       if (!target) return undefined;

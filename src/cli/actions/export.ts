@@ -10,7 +10,7 @@ import { dirname } from "node:path";
 import type { Command } from "commander";
 import { parseDuration } from "../../config/duration.js";
 import { type LoadedConfig, loadConfig } from "../../config/load.js";
-import { UsageError } from "../../errors.js";
+import { said, UsageError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
 import { alertmanagerConfig } from "../../export/alertmanager.js";
 import { grafanaDashboard } from "../../export/grafana.js";
@@ -47,7 +47,7 @@ function write(text: string, output: string | undefined, notes: readonly string[
 
 export async function exportRules(opts: { output?: string; rateWindow: string }, cmd: Command): Promise<void> {
   const ms = parseDuration(opts.rateWindow);
-  if (ms === undefined || ms < 1000) throw new UsageError(`--rate-window: expected a duration like 1m or 30s, got ${JSON.stringify(opts.rateWindow)}`);
+  if (ms === undefined || ms < 1000) throw new UsageError(said("cmd.export.rateWindow", { value: JSON.stringify(opts.rateWindow) }));
   const loaded = load(cmd);
   const out = prometheusRules(loaded.config, loaded.hostname, { rateWindow: promDuration(ms) });
   write(out.text, opts.output, out.notes);

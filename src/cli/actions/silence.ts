@@ -2,11 +2,11 @@ import type { Command } from "commander";
 import { parseDuration } from "../../config/duration.js";
 import { closest } from "../../config/load.js";
 import { nextStart } from "../../cron.js";
-import { LookoutError, UsageError } from "../../errors.js";
+import { LookoutError, said, UsageError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
 import { processMessages } from "../../i18n/current.js";
 import type { Messages } from "../../i18n/messages.js";
-import { isKnownLabel, KNOWN_LABELS, type LabelMatcher, MATCHER_EXAMPLE, parseMatcher } from "../../label-matchers.js";
+import { isKnownLabel, KNOWN_LABELS, type LabelMatcher, MATCHER_EXAMPLES, parseMatcher } from "../../label-matchers.js";
 import { activeMaintenance } from "../../silence/maintenance.js";
 import type { Silence } from "../../silence/silence.js";
 import { withDatabase } from "../../store/database.js";
@@ -49,13 +49,13 @@ export function unknownLabelWarning(matcher: LabelMatcher, silenceId = "ID", m: 
 export function silenceAdd(opts: { match?: string[]; for?: string; comment?: string }, cmd: Command): void {
   const match = opts.match ?? [];
   if (match.length === 0) {
-    throw new UsageError(`silence add: --match is required: give at least one ${MATCHER_EXAMPLE} (to hold back every alert of this host: --match 'alertname=*')`);
+    throw new UsageError(said("cmd.silence.matchRequired", MATCHER_EXAMPLES));
   }
   const parsed = match.map((m) => parseMatcher(m)); // a bad --match is refused before anything else
-  if (opts.for === undefined) throw new UsageError("silence add: --for is required: how long the silence lasts, like --for 2h (30m, 1d, 1h30m)");
+  if (opts.for === undefined) throw new UsageError(said("cmd.silence.forRequired"));
   const durationMs = parseDuration(opts.for);
-  if (durationMs === undefined) throw new UsageError(`--for: expected a duration like 30m, 2h, 1d or 1h30m, got ${JSON.stringify(opts.for)}`);
-  if (durationMs <= 0) throw new UsageError(`--for: expected a duration above 0 like 30m, 2h or 1d, got ${JSON.stringify(opts.for)}`);
+  if (durationMs === undefined) throw new UsageError(said("cmd.silence.forInvalid", { value: JSON.stringify(opts.for) }));
+  if (durationMs <= 0) throw new UsageError(said("cmd.silence.forZero", { value: JSON.stringify(opts.for) }));
   const loaded = loadFromCommand(cmd);
   const m = processMessages();
   const now = Date.now();
@@ -141,12 +141,12 @@ export function silenceList(opts: { json?: boolean }, cmd: Command): void {
 /** `lookout silence remove ID`. */
 export function silenceRemove(id: string, _opts: unknown, cmd: Command): void {
   if (/^maintenance\[\d+\]$/.test(id.trim())) {
-    throw new UsageError(`${id.trim()} is a maintenance window from the config: change or remove it in the config's maintenance: list`);
+    throw new UsageError(said("cmd.silence.maintenance", { id: id.trim() }));
   }
   const loaded = loadFromCommand(cmd);
   const removed = withDatabase(loaded.dataDir, (db) => new SilenceStore(db).remove(id));
   if (!removed) {
-    throw new LookoutError(`no silence with id "${id}" in ${loaded.dataDir} (it may have ended already; lookout silence list shows the others)`, { exitCode: 1 });
+    throw new LookoutError(said("cmd.silence.noSuch", { id, dir: loaded.dataDir }), { exitCode: 1 });
   }
   const m = processMessages();
   process.stdout.write(m.t("cli.silence.removed", { id: removed.id, matchers: matchersText(m, removed.matchers) }));

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { RECEIVER_LISTS } from "../../config/schema.js";
-import { LookoutError } from "../../errors.js";
+import { LookoutError, said } from "../../errors.js";
 import { oneLine } from "../../escape.js";
 import { processMessages } from "../../i18n/current.js";
 import type { Notifier } from "../../notify/notifier.js";
@@ -16,11 +16,11 @@ export async function testNotify(opts: { url?: string; receiver?: string }, cmd:
   const loaded = loadFromCommand(cmd);
   let notifiers: Notifier[];
   if (opts.url) {
-    if (opts.receiver) throw new LookoutError("--url and --receiver: give one or the other", { exitCode: 2 });
+    if (opts.receiver) throw new LookoutError(said("cmd.urlAndReceiver"), { exitCode: 2 });
     try {
       new URL(opts.url);
     } catch {
-      throw new LookoutError("--url: expected a URL like https://hooks.slack.com/services/T…/B…/…, got a value that is not a URL", { exitCode: 2 });
+      throw new LookoutError(said("cmd.url.notUrl"), { exitCode: 2 });
     }
     const byUrl = notifierFromUrl(opts.url);
     notifiers = byUrl ? [byUrl] : [];
@@ -30,19 +30,17 @@ export async function testNotify(opts: { url?: string; receiver?: string }, cmd:
       const named = notifiers.filter((n) => n.name === opts.receiver);
       if (named.length === 0) {
         const known = notifiers.map((n) => n.name);
-        throw new LookoutError(
-          `--receiver: no receiver is named ${JSON.stringify(opts.receiver)}; ${known.length > 0 ? `the receivers are ${known.join(", ")}` : "none is configured"}`,
-          { exitCode: 2 },
-        );
+        const name = JSON.stringify(opts.receiver);
+        throw new LookoutError(known.length > 0 ? said("cmd.receiver.unknown", { name, receivers: known.join(", ") }) : said("cmd.receiver.unknown.none", { name }), {
+          exitCode: 2,
+        });
       }
       notifiers = named;
     }
   }
   if (notifiers.length === 0) {
     const lists = Object.values(RECEIVER_LISTS).map((l) => `notify.${l}`);
-    throw new LookoutError(`no receiver configured: pass --url URL, export LOOKOUT_SLACK_WEBHOOK_URL, or add ${lists.slice(0, -1).join(", ")} or ${lists.at(-1)} to lookout.yaml`, {
-      exitCode: 1,
-    });
+    throw new LookoutError(said("cmd.noReceiver", { lists: lists.slice(0, -1).join(", "), last: lists.at(-1)! }), { exitCode: 1 });
   }
   const m = processMessages();
   let allOk = true;

@@ -1,14 +1,22 @@
 import { Command } from "commander";
+import { processMessages } from "../../i18n/current.js";
+import { examplesText } from "../help.js";
 import { lazyAction } from "../lazy.js";
 
 export function checkCommand(): Command {
+  const m = processMessages();
   return new Command("check")
-    .description("collect and evaluate once, notify what changed since the last check, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
-    .option("--json", "print one JSON object instead of a table")
-    .option("--all", "list every row, also the container checks that are ok (by default: host rows, what is not ok, and a count of the rest)")
+    .description(m.t("help.check"))
+    .option("--json", m.t("help.check.json"))
+    .option("--all", m.t("help.check.all"))
     .addHelpText(
       "after",
-      "\nExamples:\n  lookout check\n  lookout check --all\n  lookout check --json | jq .status\n  * * * * * cd /opt/lookout && npx lookout check >/dev/null   # from cron: alerts are sent once, not every minute\n",
+      examplesText(m, "help.examples", [
+        "lookout check",
+        "lookout check --all",
+        "lookout check --json | jq .status",
+        `* * * * * cd /opt/lookout && npx lookout check >/dev/null   ${m.t("help.check.cron")}`,
+      ]),
     )
     .action(lazyAction(async () => (await import("../actions/check.js")).check));
 }

@@ -1,47 +1,58 @@
 import { Command } from "commander";
+import { processMessages } from "../../i18n/current.js";
+import type { Messages } from "../../i18n/messages.js";
+import { examplesText } from "../help.js";
 import { lazyAction } from "../lazy.js";
 
 const actions = () => import("../actions/export.js");
 
-function subcommand(name: string): Command {
+function subcommand(name: string, m: Messages): Command {
   return new Command(name)
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .option("-o, --output <file>", "write to this file instead of stdout");
+    .option("-o, --output <file>", m.t("help.export.output"));
 }
 
-function rulesCommand(): Command {
-  return subcommand("prometheus-rules")
-    .description("Prometheus alerting rules that raise this config's alerts (same names, labels, thresholds, for, severities) from Lookout's /metrics")
-    .option("--rate-window <duration>", "the window of rate() for CPU: at least two scrape intervals", "1m")
-    .addHelpText("after", "\nExamples:\n  lookout export prometheus-rules -o /etc/prometheus/rules/lookout.yml\n  promtool check rules /etc/prometheus/rules/lookout.yml\n")
+function rulesCommand(m: Messages): Command {
+  return subcommand("prometheus-rules", m)
+    .description(m.t("help.export.rules"))
+    .option("--rate-window <duration>", m.t("help.export.rules.rateWindow"), "1m")
+    .addHelpText(
+      "after",
+      examplesText(m, "help.examples", ["lookout export prometheus-rules -o /etc/prometheus/rules/lookout.yml", "promtool check rules /etc/prometheus/rules/lookout.yml"]),
+    )
     .action(lazyAction(async () => (await actions()).exportRules));
 }
 
-function alertmanagerCommand(): Command {
-  return subcommand("alertmanager")
-    .description("an Alertmanager config with this config's receivers, routes and inhibition, and Slack messages like Lookout's; secrets are read from files it names")
-    .option("--secrets-dir <dir>", "where the files holding webhook URLs and tokens are to be, on the Alertmanager host", "/etc/alertmanager/secrets")
-    .addHelpText("after", "\nExamples:\n  lookout export alertmanager -o alertmanager.yml\n  amtool check-config alertmanager.yml\n")
+function alertmanagerCommand(m: Messages): Command {
+  return subcommand("alertmanager", m)
+    .description(m.t("help.export.alertmanager"))
+    .option("--secrets-dir <dir>", m.t("help.export.alertmanager.secretsDir"), "/etc/alertmanager/secrets")
+    .addHelpText("after", examplesText(m, "help.examples", ["lookout export alertmanager -o alertmanager.yml", "amtool check-config alertmanager.yml"]))
     .action(lazyAction(async () => (await actions()).exportAlertmanager));
 }
 
-function grafanaCommand(): Command {
-  return subcommand("grafana")
-    .description("a Grafana dashboard (JSON, for Dashboards > Import) of the hosts and containers, with a host variable and the alerts as annotations")
-    .addHelpText("after", "\nExample:\n  lookout export grafana -o lookout-dashboard.json\n")
+function grafanaCommand(m: Messages): Command {
+  return subcommand("grafana", m)
+    .description(m.t("help.export.grafana"))
+    .addHelpText("after", examplesText(m, "help.example", ["lookout export grafana -o lookout-dashboard.json"]))
     .action(lazyAction(async () => (await actions()).exportGrafana));
 }
 
 export function exportCommand(): Command {
+  const m = processMessages();
   return new Command("export")
-    .description("write this config as Prometheus rules, an Alertmanager config or a Grafana dashboard, to watch many hosts (docs/fleet.md)")
-    .addCommand(rulesCommand())
-    .addCommand(alertmanagerCommand())
-    .addCommand(grafanaCommand())
+    .description(m.t("help.export"))
+    .addCommand(rulesCommand(m))
+    .addCommand(alertmanagerCommand(m))
+    .addCommand(grafanaCommand(m))
     .addHelpText(
       "after",
-      "\nExamples:\n  lookout export prometheus-rules -o lookout-rules.yml\n  lookout export alertmanager -o alertmanager.yml\n  lookout export grafana -o lookout-dashboard.json\n",
+      examplesText(m, "help.examples", [
+        "lookout export prometheus-rules -o lookout-rules.yml",
+        "lookout export alertmanager -o alertmanager.yml",
+        "lookout export grafana -o lookout-dashboard.json",
+      ]),
     );
 }

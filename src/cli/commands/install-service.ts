@@ -1,19 +1,22 @@
 import { Command } from "commander";
+import { processMessages } from "../../i18n/current.js";
+import { examplesText } from "../help.js";
 import { lazyAction } from "../lazy.js";
 
 export function installServiceCommand(): Command {
+  const m = processMessages();
   return new Command("install-service")
-    .description(
-      "install Lookout as a systemd service: the system user lookout, a config (from lookout init) if there is none, the data directory and the unit; then prints the commands that start it",
-    )
-    .option("--unit-dir <dir>", "where the unit goes", "/etc/systemd/system")
-    .option("--dry-run", "print what it would do, and the unit, and change nothing")
-    .option("--force", "replace a lookout.service that differs from the one it would write")
+    .description(m.t("help.installService"))
+    .option("--unit-dir <dir>", m.t("help.installService.unitDir"), "/etc/systemd/system")
+    .option("--dry-run", m.t("help.installService.dryRun"))
+    .option("--force", m.t("help.installService.force"))
     .addHelpText(
       "after",
-      "\nThe config is --config (default /etc/lookout/lookout.yaml), the data directory --data-dir (default /var/lib/lookout).\n" +
-        "Run as root; without root it writes only where it may (a --unit-dir of yours) and says what is left.\n" +
-        "\nExamples:\n  sudo lookout install-service --dry-run\n  sudo lookout install-service && sudo systemctl daemon-reload && sudo systemctl enable --now lookout\n",
+      `\n${m.t("help.installService.paths")}\n${m.t("help.installService.root")}\n` +
+        examplesText(m, "help.examples", [
+          "sudo lookout install-service --dry-run",
+          "sudo lookout install-service && sudo systemctl daemon-reload && sudo systemctl enable --now lookout",
+        ]),
     )
     .action(lazyAction(async () => (await import("../actions/install-service.js")).installService));
 }

@@ -1,5 +1,8 @@
 import { Command } from "commander";
-import { KNOWN_LABELS, MATCHER_EXAMPLE } from "../../label-matchers.js";
+import { processMessages } from "../../i18n/current.js";
+import type { Messages } from "../../i18n/messages.js";
+import { KNOWN_LABELS, MATCHER_EXAMPLES } from "../../label-matchers.js";
+import { examplesText } from "../help.js";
 import { lazyAction } from "../lazy.js";
 
 const actions = () => import("../actions/silence.js");
@@ -8,51 +11,54 @@ function subcommand(name: string): Command {
   return new Command(name).configureHelp({ showGlobalOptions: true }).showHelpAfterError("(run with --help for usage)").exitOverride();
 }
 
-function addCommand(): Command {
+function addCommand(m: Messages): Command {
   return subcommand("add")
-    .description("hold back alerts whose labels match every --match, for --for; they are still tracked, and sent when the silence ends if they still fire")
-    .option("-m, --match <label=glob>", `which alerts: ${MATCHER_EXAMPLE}; repeat it and every one must hold (globs: * and ?)`, (v: string, prev: string[] | undefined) => [
-      ...(prev ?? []),
-      v,
-    ])
-    .option("--for <duration>", "how long, like 30m, 2h, 1d or 1h30m")
-    .option("--comment <text>", "why (shown in lookout silence list)")
+    .description(m.t("help.silence.add"))
+    .option("-m, --match <label=glob>", m.t("help.silence.add.match", MATCHER_EXAMPLES), (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option("--for <duration>", m.t("help.silence.add.for"))
+    .option("--comment <text>", m.t("help.silence.add.comment"))
     .addHelpText(
       "after",
-      "\nExamples:\n" +
-        '  lookout silence add --match container=db-1 --for 2h --comment "migration"\n' +
-        "  lookout silence add --match alertname=host_disk --match mount=/data --for 30m\n" +
-        "  lookout silence add --match 'container=web-*' --for 1h\n" +
-        `\nLabels: ${KNOWN_LABELS.join(", ")}.\n` +
-        "Works while lookout run runs: the agent picks the silence up at its next check.\n",
+      examplesText(m, "help.examples", [
+        `lookout silence add --match container=db-1 --for 2h --comment "${m.t("help.silence.migration")}"`,
+        "lookout silence add --match alertname=host_disk --match mount=/data --for 30m",
+        "lookout silence add --match 'container=web-*' --for 1h",
+      ]) +
+        `\n${m.t("help.silence.add.labels", { labels: KNOWN_LABELS.join(", ") })}\n` +
+        `${m.t("help.silence.add.pickedUp")}\n`,
     )
     .action(lazyAction(async () => (await actions()).silenceAdd));
 }
 
-function listCommand(): Command {
+function listCommand(m: Messages): Command {
   return subcommand("list")
-    .description("show the silences in force or to come, soonest-ending first, and the maintenance windows active now")
-    .option("--json", "print JSON")
-    .addHelpText("after", "\nExamples:\n  lookout silence list\n  lookout silence list --json --data-dir /var/lib/lookout\n")
+    .description(m.t("help.silence.list"))
+    .option("--json", m.t("help.json"))
+    .addHelpText("after", examplesText(m, "help.examples", ["lookout silence list", "lookout silence list --json --data-dir /var/lib/lookout"]))
     .action(lazyAction(async () => (await actions()).silenceList));
 }
 
-function removeCommand(): Command {
+function removeCommand(m: Messages): Command {
   return subcommand("remove")
-    .description("end a silence now (its id, or the start of it); matching alerts that still fire are sent at the next check")
-    .argument("<id>", "the silence's id, as lookout silence list shows it")
-    .addHelpText("after", "\nExample:\n  lookout silence remove 3f9a1c2e\n")
+    .description(m.t("help.silence.remove"))
+    .argument("<id>", m.t("help.silence.remove.id"))
+    .addHelpText("after", examplesText(m, "help.example", ["lookout silence remove 3f9a1c2e"]))
     .action(lazyAction(async () => (await actions()).silenceRemove));
 }
 
 export function silenceCommand(): Command {
+  const m = processMessages();
   return new Command("silence")
-    .description("hold back alerts for a while (a migration, a known problem): add, list, remove; works while lookout run runs")
-    .addCommand(addCommand())
-    .addCommand(listCommand())
-    .addCommand(removeCommand())
+    .description(m.t("help.silence"))
+    .addCommand(addCommand(m))
+    .addCommand(listCommand(m))
+    .addCommand(removeCommand(m))
     .addHelpText(
       "after",
-      "\nExample:\n" + '  lookout silence add --match container=db-1 --for 2h --comment "migration"\n' + "  lookout silence list\n" + "  lookout silence remove 3f9a1c2e\n",
+      examplesText(m, "help.example", [
+        `lookout silence add --match container=db-1 --for 2h --comment "${m.t("help.silence.migration")}"`,
+        "lookout silence list",
+        "lookout silence remove 3f9a1c2e",
+      ]),
     );
 }

@@ -1,4 +1,6 @@
 import { Command } from "commander";
+import { processMessages } from "../../i18n/current.js";
+import { examplesText } from "../help.js";
 
 /**
  * `lookout status` as `--help` shows it, without loading commands/status.ts
@@ -8,9 +10,10 @@ import { Command } from "commander";
  * command line again with the real `statusCommand()`.
  */
 export function statusDefinition(run: () => Promise<void>): Command {
+  const m = processMessages();
   return new Command("status")
-    .description("show every alert that is pending or firing, since when, and its last value")
-    .option("--json", "print JSON")
-    .addHelpText("after", "\nExample:\n  lookout status --data-dir /var/lib/lookout\n")
+    .description(m.t("help.status"))
+    .option("--json", m.t("help.json"))
+    .addHelpText("after", examplesText(m, "help.example", ["lookout status --data-dir /var/lib/lookout"]))
     .action(run);
 }

@@ -7,14 +7,16 @@ import { readState, type StoredState } from "../../store/agent-store.js";
 import { withDatabase } from "../../store/database.js";
 import { labelsText, stateText } from "../check-report.js";
 import { loadFromCommand } from "../context.js";
+import { examplesText } from "../help.js";
 import { cut, renderTable, SCREEN_WIDTH, wrap } from "../table.js";
 import { instantText } from "../times.js";
 
 export function statusCommand(): Command {
+  const m = processMessages();
   return new Command("status")
-    .description("show every alert that is pending or firing, since when, and its last value")
-    .option("--json", "print JSON")
-    .addHelpText("after", "\nExample:\n  lookout status --data-dir /var/lib/lookout\n")
+    .description(m.t("help.status"))
+    .option("--json", m.t("help.json"))
+    .addHelpText("after", examplesText(m, "help.example", ["lookout status --data-dir /var/lib/lookout"]))
     .action((opts: { json?: boolean }, cmd: Command) => {
       const loaded = loadFromCommand(cmd);
       const state = withDatabase(loaded.dataDir, readState);

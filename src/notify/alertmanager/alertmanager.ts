@@ -152,7 +152,7 @@ export function createAlertmanagerNotifiers(loaded: LoadedConfig): AlertmanagerN
 }
 
 function createAlertmanagerNotifier(r: AlertmanagerReceiverConfig, ctx: ReceiverContext): AlertmanagerNotifier | undefined {
-  const headers = readUrlAndHeaders(r, ctx, { expected: "Alertmanager's address like http://alertmanager:9093", like: "http://alertmanager:9093" });
+  const headers = readUrlAndHeaders(r, ctx, { expected: "entry.expected.alertmanager", like: "http://alertmanager:9093" });
   if (headers === undefined) return undefined;
   return new AlertmanagerNotifier({
     ...receiverSettings(r, ctx),

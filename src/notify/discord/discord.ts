@@ -15,7 +15,7 @@ import type { ChatCard } from "../chat-card.js";
 import { ChatNotifier, type ChatNotifierConfig, jsonBody, readWebhookUrl, saidInQuote } from "../chat-receiver.js";
 import { type AnswerWording, type NetworkWording, serviceNoAnswerWording } from "../http-answers.js";
 import type { JsonAnswer } from "../post-json.js";
-import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
+import { entryMessages, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { buildDiscordMessage } from "./message.js";
 
 export interface DiscordNotifierConfig extends ChatNotifierConfig {
@@ -103,12 +103,12 @@ function discordMessage(quoted: string): string {
 export const discordPlugin: ReceiverPlugin<DiscordReceiverConfig> = receiverPlugin("discord", createDiscordNotifier);
 
 function createDiscordNotifier(entry: DiscordReceiverConfig, ctx: ReceiverContext): DiscordNotifier | undefined {
-  const read = readWebhookUrl(entry, "the webhook URL", "https://discord.com/api/webhooks/<id>/<token>", ctx);
+  const read = readWebhookUrl(entry, "entry.what.webhookUrl", "https://discord.com/api/webhooks/<id>/<token>", ctx);
   if (read === undefined) return undefined;
   const { url, key } = read;
   const parsed = new URL(url);
   if (!/^(?:\w+\.)?discord(?:app)?\.com$/.test(parsed.hostname) || !parsed.pathname.startsWith("/api/webhooks/")) {
-    ctx.warnings.push(`${key}: not a https://discord.com/api/webhooks/… address; sending Discord-format messages there anyway`);
+    ctx.warnings.push(entryMessages(ctx).t("entry.discord.notDiscord", { key }));
   }
   return new DiscordNotifier({
     ...receiverSettings(entry, ctx),

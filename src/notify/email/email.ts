@@ -12,14 +12,14 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import type { SMTPSentMessageInfo, SMTPTransportOptions } from "nodemailer";
-import { readSecretFile, readSmallFile } from "../../config/load.js";
+import { cannotReadProblem, readSecretFile, readSmallFile } from "../../config/load.js";
 import { type EmailReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
 import { registerSecret } from "../../secrets.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
 import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier, testBuildFailure } from "../notifier.js";
-import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
+import { entryMessages, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { replyExcerpt, type SmtpContext, smtpFailure } from "./answers.js";
 import { buildEmail, buildTestEmail, type EmailContent, messageIdDomain } from "./message.js";
 
@@ -194,26 +194,27 @@ const MAX_CA_BYTES = 256 * 1024;
 
 function createEmailNotifier(r: EmailReceiverConfig, ctx: ReceiverContext): EmailNotifier | undefined {
   const { key, problems } = ctx;
+  const m = entryMessages(ctx);
   const before = problems.length;
   const s = r.smtp;
   registerSecret(s.password);
   let password = s.password;
   if (s.password_file !== undefined) {
-    const read = readSecretFile(resolve(ctx.baseDir, s.password_file), `${key}.smtp.password_file`, "the password");
+    const read = readSecretFile(resolve(ctx.baseDir, s.password_file), `${key}.smtp.password_file`, "entry.what.password", m);
     if (typeof read === "string") password = read;
     else problems.push(read.problem);
   }
   let ca: string | undefined;
   if (s.ca_file !== undefined) {
     const file = resolve(ctx.baseDir, s.ca_file);
-    const read = readSmallFile(file, MAX_CA_BYTES);
-    if (!read.ok) problems.push(`${key}.smtp.ca_file: cannot read ${file} (${read.problem}); ${read.fix ?? "check the path and its permissions"}`);
-    else if (!read.text.includes("-----BEGIN CERTIFICATE-----")) problems.push(`${key}.smtp.ca_file: ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    const read = readSmallFile(file, MAX_CA_BYTES, m);
+    if (!read.ok) problems.push(cannotReadProblem(`${key}.smtp.ca_file`, file, read, m));
+    else if (!read.text.includes("-----BEGIN CERTIFICATE-----")) problems.push(m.t("entry.email.noPem", { key: `${key}.smtp.ca_file`, file }));
     else ca = read.text;
   }
-  if (/[\s/:@]/.test(s.host)) problems.push(`${key}.smtp.host: expected the mail server's name, like smtp.example.com, not a URL`);
+  if (/[\s/:@]/.test(s.host)) problems.push(m.t("entry.email.host", { key: `${key}.smtp.host` }));
   if (!s.secure && s.starttls === "opportunistic" && s.username !== undefined) {
-    ctx.warnings.push(`${key}.smtp: starttls: opportunistic with a login: the password goes in clear if the server offers no STARTTLS`);
+    ctx.warnings.push(m.t("entry.email.clearPassword", { key: `${key}.smtp` }));
   }
   if (problems.length > before) return undefined;
   return new EmailNotifier({

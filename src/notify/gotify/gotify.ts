@@ -27,7 +27,7 @@ import type { DashboardLinks } from "../links.js";
 import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier } from "../notifier.js";
 import { plainMessage, worstState } from "../plain-text.js";
 import { postJson } from "../post-json.js";
-import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
+import { entryMessages, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { checkHttpUrl, secretField } from "../secret-field.js";
 import { deliver, type ServiceContext, serviceAnswerWording } from "../service-answers.js";
 import { webhookTestNotification } from "../webhook/webhook.js";
@@ -141,8 +141,8 @@ export const gotifyPlugin: ReceiverPlugin<GotifyReceiverConfig> = receiverPlugin
 function createGotifyNotifier(r: GotifyReceiverConfig, ctx: ReceiverContext): GotifyNotifier | undefined {
   const before = ctx.problems.length;
   registerSecret(r.url);
-  const token = secretField(r, "token", "the application token", ctx);
-  checkHttpUrl(r.url, `${ctx.key}.url`, "https://gotify.example.com", ctx.problems);
+  const token = secretField(r, "token", "entry.what.appToken", ctx);
+  checkHttpUrl(r.url, `${ctx.key}.url`, "https://gotify.example.com", ctx.problems, entryMessages(ctx));
   if (ctx.problems.length > before || token === undefined) return undefined;
   return new GotifyNotifier({
     ...receiverSettings(r, ctx),

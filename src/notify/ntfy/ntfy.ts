@@ -29,7 +29,7 @@ import type { DashboardLinks } from "../links.js";
 import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier } from "../notifier.js";
 import { plainMessage, utf8Bytes, worstState } from "../plain-text.js";
 import { postJson } from "../post-json.js";
-import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
+import { entryMessages, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { checkHttpUrl, secretField } from "../secret-field.js";
 import { deliver, type ServiceContext, serviceAnswerWording } from "../service-answers.js";
 import { webhookTestNotification } from "../webhook/webhook.js";
@@ -162,15 +162,16 @@ export class NtfyNotifier extends SettingsNotifier {
 export const ntfyPlugin: ReceiverPlugin<NtfyReceiverConfig> = receiverPlugin("ntfy", createNtfyNotifier);
 
 function createNtfyNotifier(r: NtfyReceiverConfig, ctx: ReceiverContext): NtfyNotifier | undefined {
+  const m = entryMessages(ctx);
   const before = ctx.problems.length;
-  const token = secretField(r, "token", "the access token", ctx);
-  const password = secretField(r, "password", "the password", ctx);
-  checkHttpUrl(r.url, `${ctx.key}.url`, "https://ntfy.sh", ctx.problems);
-  if (r.username !== undefined && /[:\p{Cc}]/u.test(r.username)) ctx.problems.push(`${ctx.key}.username: a user name cannot hold ":" or a control character`);
+  const token = secretField(r, "token", "entry.what.accessToken", ctx);
+  const password = secretField(r, "password", "entry.what.password", ctx);
+  checkHttpUrl(r.url, `${ctx.key}.url`, "https://ntfy.sh", ctx.problems, m);
+  if (r.username !== undefined && /[:\p{Cc}]/u.test(r.username)) ctx.problems.push(m.t("entry.ntfy.username", { key: `${ctx.key}.username` }));
   if (ctx.problems.length > before) return undefined;
   const authorization = token ? `Bearer ${token}` : password !== undefined ? `Basic ${Buffer.from(`${r.username}:${password}`, "utf8").toString("base64")}` : undefined;
   if (!authorization && r.topic.length < 12) {
-    ctx.warnings.push(`${ctx.key}.topic: without a login, anyone who guesses the topic reads its messages; use a long random topic (12 characters or more)`);
+    ctx.warnings.push(m.t("entry.ntfy.openTopic", { key: `${ctx.key}.topic` }));
   }
   return new NtfyNotifier({
     ...receiverSettings(r, ctx),

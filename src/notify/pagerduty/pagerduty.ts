@@ -43,7 +43,7 @@ import type { DashboardLinks } from "../links.js";
 import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier } from "../notifier.js";
 import { cutEnd } from "../plain-text.js";
 import { postJson } from "../post-json.js";
-import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
+import { entryMessages, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { checkHttpUrl, secretField } from "../secret-field.js";
 import { deliver, type ServiceContext, serviceAnswerWording } from "../service-answers.js";
 import { webhookTestNotification } from "../webhook/webhook.js";
@@ -222,13 +222,14 @@ export class PagerdutyNotifier extends SettingsNotifier {
 export const pagerdutyPlugin: ReceiverPlugin<PagerdutyReceiverConfig> = receiverPlugin("pagerduty", createPagerdutyNotifier);
 
 function createPagerdutyNotifier(r: PagerdutyReceiverConfig, ctx: ReceiverContext): PagerdutyNotifier | undefined {
+  const m = entryMessages(ctx);
   const before = ctx.problems.length;
-  const routingKey = secretField(r, "routing_key", "the integration key", ctx);
+  const routingKey = secretField(r, "routing_key", "entry.what.integrationKey", ctx);
   if (r.url !== PAGERDUTY_EVENTS_URL) registerSecret(r.url);
-  checkHttpUrl(r.url, `${ctx.key}.url`, PAGERDUTY_EVENTS_URL, ctx.problems);
+  checkHttpUrl(r.url, `${ctx.key}.url`, PAGERDUTY_EVENTS_URL, ctx.problems, m);
   if (ctx.problems.length > before || routingKey === undefined) return undefined;
   if (!/^[A-Za-z0-9]{32}$/.test(routingKey)) {
-    ctx.warnings.push(`${ctx.key}.routing_key: PagerDuty's integration keys are 32 letters and digits; this one is not (copied incompletely?)`);
+    ctx.warnings.push(m.t("entry.pagerduty.keyForm", { key: `${ctx.key}.routing_key` }));
   }
   return new PagerdutyNotifier({
     ...receiverSettings(r, ctx),

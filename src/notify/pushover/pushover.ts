@@ -33,7 +33,7 @@ import type { DashboardLinks } from "../links.js";
 import { buildFailure, type DeliveryResult, type ReceiverSettings, type SendOptions, SettingsNotifier } from "../notifier.js";
 import { codePoints, cutEnd, plainMessage, utcText, worstState } from "../plain-text.js";
 import { postForm } from "../post-json.js";
-import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
+import { entryMessages, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { checkHttpUrl, secretField } from "../secret-field.js";
 import { deliver, type ServiceContext, saidIn, serviceAnswerWording } from "../service-answers.js";
 import { webhookTestNotification } from "../webhook/webhook.js";
@@ -190,16 +190,17 @@ function headerText(v: string | string[] | undefined): string | undefined {
 export const pushoverPlugin: ReceiverPlugin<PushoverReceiverConfig> = receiverPlugin("pushover", createPushoverNotifier);
 
 function createPushoverNotifier(r: PushoverReceiverConfig, ctx: ReceiverContext): PushoverNotifier | undefined {
+  const m = entryMessages(ctx);
   const before = ctx.problems.length;
-  const token = secretField(r, "token", "the application's API token", ctx);
-  const userKey = secretField(r, "user_key", "the user or group key", ctx);
-  checkHttpUrl(r.api_url, `${ctx.key}.api_url`, PUSHOVER_API_URL, ctx.problems);
+  const token = secretField(r, "token", "entry.what.pushoverToken", ctx);
+  const userKey = secretField(r, "user_key", "entry.what.userKey", ctx);
+  checkHttpUrl(r.api_url, `${ctx.key}.api_url`, PUSHOVER_API_URL, ctx.problems, m);
   if (ctx.problems.length > before || token === undefined || userKey === undefined) return undefined;
   for (const [what, value] of [
     ["token", token],
     ["user_key", userKey],
   ] as const) {
-    if (!/^[A-Za-z0-9]{30}$/.test(value)) ctx.warnings.push(`${ctx.key}.${what}: Pushover's keys are 30 letters and digits; this one is not (copied incompletely?)`);
+    if (!/^[A-Za-z0-9]{30}$/.test(value)) ctx.warnings.push(m.t("entry.pushover.keyForm", { key: `${ctx.key}.${what}` }));
   }
   return new PushoverNotifier({
     ...receiverSettings(r, ctx),

@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { readSecretFile } from "../../config/load.js";
 import type { SlackReceiverConfig } from "../../config/schema.js";
 import { processLocale } from "../../i18n/current.js";
+import type { Messages } from "../../i18n/messages.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
@@ -25,7 +26,7 @@ import {
   unexpectedFailure,
 } from "../notifier.js";
 import { type JsonAnswer, postJson } from "../post-json.js";
-import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
+import { entryMessages, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { resultFromError, resultFromResponse } from "./answers.js";
 import { buildSlackGroupMessage, buildSlackTestMessage, type SlackPayload } from "./message.js";
 
@@ -127,11 +128,12 @@ export const slackPlugin: ReceiverPlugin<SlackReceiverConfig> = receiverPlugin("
 });
 
 function createSlackNotifier(entry: SlackReceiverConfig, ctx: ReceiverContext): SlackNotifier | undefined {
+  const m = entryMessages(ctx);
   const fromFile = entry.webhook_url_file !== undefined;
   let url = entry.webhook_url;
   if (entry.webhook_url_file !== undefined) {
     // The one safe read of a secret file (regular, small, never echoed; registered as a secret at once).
-    const read = readSecretFile(resolve(ctx.baseDir, entry.webhook_url_file), `${ctx.key}.webhook_url_file`, "the webhook URL");
+    const read = readSecretFile(resolve(ctx.baseDir, entry.webhook_url_file), `${ctx.key}.webhook_url_file`, "entry.what.webhookUrl", m);
     if (typeof read !== "string") {
       ctx.problems.push(read.problem);
       return undefined;
@@ -139,7 +141,7 @@ function createSlackNotifier(entry: SlackReceiverConfig, ctx: ReceiverContext): 
     url = read;
   }
   const key = ctx.fromEnv ?? `${ctx.key}.${fromFile ? "webhook_url_file" : "webhook_url"}`;
-  const problem = checkWebhookUrl(url ?? "", key, ctx.warnings, fromFile);
+  const problem = checkWebhookUrl(url ?? "", key, ctx.warnings, m, fromFile);
   if (problem) {
     ctx.problems.push(problem);
     return undefined;
@@ -151,24 +153,19 @@ function createSlackNotifier(entry: SlackReceiverConfig, ctx: ReceiverContext): 
 }
 
 /** `fromFile`: the URL is a file's content, of which nothing is said (the file may be anything: /etc/shadow). */
-function checkWebhookUrl(url: string, key: string, warnings: string[], fromFile = false): string | null {
+function checkWebhookUrl(url: string, key: string, warnings: string[], m: Messages, fromFile = false): string | null {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return fromFile
-      ? `${key}: the file does not hold a URL; put only the webhook URL in it, like https://hooks.slack.com/services/T…/B…/…`
-      : `${key}: expected a URL like https://hooks.slack.com/services/T…/B…/…, got a value that is not a URL (${url.length} characters)`;
+    return fromFile ? m.t("entry.slack.fileNotUrl", { key }) : m.t("entry.url.notUrl", { key, example: "https://hooks.slack.com/services/T…/B…/…", length: url.length });
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    return fromFile
-      ? `${key}: the file does not hold an https:// URL; put only the webhook URL in it, like https://hooks.slack.com/services/T…/B…/…`
-      : `${key}: expected an https:// URL, got ${SHOWN_SCHEMES.has(parsed.protocol) ? `a ${parsed.protocol} URL` : "a URL that does not start with https://"}`;
+    if (fromFile) return m.t("entry.slack.fileNotHttps", { key });
+    return SHOWN_SCHEMES.has(parsed.protocol) ? m.t("entry.slack.scheme", { key, protocol: parsed.protocol }) : m.t("entry.slack.notHttps", { key });
   }
   if (!(parsed.protocol === "https:" && parsed.hostname === "hooks.slack.com" && parsed.pathname.startsWith("/services/"))) {
-    warnings.push(
-      `${key}: not a https://hooks.slack.com/services/… address; sending Slack-format messages there anyway (fine for Mattermost and other Slack-compatible receivers)`,
-    );
+    warnings.push(m.t("entry.slack.notSlack", { key }));
   }
   return null;
 }

@@ -19,15 +19,13 @@ import type { ChatCard } from "../chat-card.js";
 import { ChatNotifier, type ChatNotifierConfig, jsonBody, readWebhookUrl, saidInQuote } from "../chat-receiver.js";
 import { type AnswerWording, type NetworkWording, serviceNoAnswerWording } from "../http-answers.js";
 import type { DeliveryResult } from "../notifier.js";
-import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
+import { entryMessages, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { buildTeamsMessage } from "./message.js";
 
 export interface TeamsNotifierConfig extends ChatNotifierConfig {
   /** The Workflows webhook URL. */
   url: string;
 }
-
-const NEW_FLOW = 'In Teams, open the channel\'s ⋯ → Workflows → "Post to a channel when a webhook request is received", and put the URL it gives in';
 
 export class TeamsNotifier extends ChatNotifier {
   readonly kind = "teams";
@@ -111,12 +109,12 @@ function teamsSaid(quoted: string): string {
 export const teamsPlugin: ReceiverPlugin<TeamsReceiverConfig> = receiverPlugin("teams", createTeamsNotifier);
 
 function createTeamsNotifier(entry: TeamsReceiverConfig, ctx: ReceiverContext): TeamsNotifier | undefined {
-  const read = readWebhookUrl(entry, "the workflow's webhook URL", "https://….logic.azure.com/workflows/…/triggers/manual/paths/invoke?…", ctx);
+  const read = readWebhookUrl(entry, "entry.what.workflowUrl", "https://….logic.azure.com/workflows/…/triggers/manual/paths/invoke?…", ctx);
   if (read === undefined) return undefined;
   const { url, key } = read;
   const host = new URL(url).hostname;
   if (/(^|\.)(outlook\.office\.com|outlook\.office365\.com)$/.test(host) || /\.webhook\.office\.com$/.test(host)) {
-    ctx.problems.push(`${key}: an Office 365 connector URL; Microsoft retired those connectors. ${NEW_FLOW} ${ctx.key}.webhook_url (or webhook_url_file).`);
+    ctx.problems.push(entryMessages(ctx).t("entry.teams.connector", { key, entry: ctx.key }));
     return undefined;
   }
   return new TeamsNotifier({

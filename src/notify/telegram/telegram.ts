@@ -18,7 +18,7 @@ import type { ChatCard } from "../chat-card.js";
 import { ChatNotifier, type ChatNotifierConfig, httpUrlProblem, jsonBody, readSecretSetting, saidInQuote } from "../chat-receiver.js";
 import { type AnswerWording, type NetworkWording, serviceNoAnswerWording } from "../http-answers.js";
 import type { JsonAnswer } from "../post-json.js";
-import { type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
+import { entryMessages, type ReceiverContext, type ReceiverPlugin, receiverPlugin, receiverSettings } from "../receiver-plugin.js";
 import { buildTelegramMessage } from "./message.js";
 
 export const TELEGRAM_API_URL = "https://api.telegram.org";
@@ -149,20 +149,19 @@ function telegramSaid(quoted: string): string {
 export const telegramPlugin: ReceiverPlugin<TelegramReceiverConfig> = receiverPlugin("telegram", createTelegramNotifier);
 
 function createTelegramNotifier(entry: TelegramReceiverConfig, ctx: ReceiverContext): TelegramNotifier | undefined {
+  const m = entryMessages(ctx);
   const before = ctx.problems.length;
-  const token = readSecretSetting(entry.bot_token, entry.bot_token_file, { value: "bot_token", file: "bot_token_file", what: "the bot token" }, ctx);
+  const token = readSecretSetting(entry.bot_token, entry.bot_token_file, { value: "bot_token", file: "bot_token_file", what: "entry.what.botToken" }, ctx);
   if (token !== undefined) {
     registerSecret(token, "****");
     if (!/^\d+:[\w-]{20,}$/.test(token)) {
       const key = `${ctx.key}.${entry.bot_token_file !== undefined ? "bot_token_file" : "bot_token"}`;
-      ctx.problems.push(
-        `${key}: expected a bot token like 123456789:AA… as @BotFather gives it (digits, a colon, then 20 or more letters, digits, - or _); got ${token.length} characters of another form`,
-      );
+      ctx.problems.push(m.t("entry.telegram.token", { key, length: token.length }));
     }
   }
-  const apiProblem = httpUrlProblem(entry.api_url, `${ctx.key}.api_url`, TELEGRAM_API_URL, false);
+  const apiProblem = httpUrlProblem(entry.api_url, `${ctx.key}.api_url`, TELEGRAM_API_URL, false, m);
   if (apiProblem) ctx.problems.push(apiProblem);
-  if (!/^(-?\d+|@\w{4,})$/.test(entry.chat_id)) ctx.problems.push(`${ctx.key}.chat_id: expected a chat id like -1001234567890, or a channel's @name`);
+  if (!/^(-?\d+|@\w{4,})$/.test(entry.chat_id)) ctx.problems.push(m.t("entry.telegram.chatId", { key: `${ctx.key}.chat_id` }));
   if (token === undefined || ctx.problems.length > before) return undefined;
   return new TelegramNotifier({
     ...receiverSettings(entry, ctx),

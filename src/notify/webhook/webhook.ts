@@ -187,7 +187,7 @@ export function createWebhookNotifiers(loaded: LoadedConfig): WebhookNotifier[] 
 }
 
 function createWebhookNotifier(r: WebhookReceiverConfig, ctx: ReceiverContext): WebhookNotifier | undefined {
-  const headers = readUrlAndHeaders(r, ctx, { expected: "a URL like https://example.com/alerts" });
+  const headers = readUrlAndHeaders(r, ctx, { expected: "entry.expected.webhook" });
   if (headers === undefined) return undefined;
   return new WebhookNotifier({
     ...receiverSettings(r, ctx),
