@@ -339,7 +339,7 @@ export const ko: Catalogue = {
   "cli.silence.added":
     "사일런스 {id} 추가: {matchers}, {until}.\n조건에 맞는 알림은 계속 추적하지만 보내지 않습니다. 사일런스가 끝날 때 아직 발생 중인 알림은 그때 보냅니다.\n{dataDir}에 저장했습니다. 일찍 끝내려면: lookout silence remove {id}\n",
   "cli.silence.none": "적용 중인 사일런스 없음 (데이터 디렉터리 {dataDir})",
-  "cli.silence.howToAdd": '추가하려면: lookout silence add --match container=db-1 --for 2h --comment "migration"',
+  "cli.silence.howToAdd": '추가하려면: lookout silence add --match container=db-1 --for 2h --comment "마이그레이션"',
   "cli.silence.window": '유지보수 시간 "{cron}"{comment}',
   "cli.silence.windowComment": ": {comment}",
   "cli.silence.byConfig": "설정 파일",
