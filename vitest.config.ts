@@ -28,7 +28,8 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 const CLI_UNIT = ["test/cli/table.test.ts"];
 /** Files elsewhere that spawn the built CLI: cli tests. */
 const CLI_ELSEWHERE = ["test/http/cli.test.ts", "test/notify/alertmanager/real-alertmanager.test.ts", "test/http/metrics-prometheus.test.ts"];
-const WORKERS = 4;
+/** Workers for every project: LOOKOUT_TEST_WORKERS, else 4 (the Docker chains take 2 of them). */
+const WORKERS = Number(process.env.LOOKOUT_TEST_WORKERS) || 4;
 
 /** The Docker files first, so that their serial chains start at once; then vitest's order (longest first). */
 class DockerFirst extends BaseSequencer {

@@ -8,7 +8,8 @@
  */
 
 import { type Messages, messages } from "../i18n/messages.js";
-import { localeOf, type Notification } from "../model/notification.js";
+import { localeOf, type Notification, type ProcessUsage } from "../model/notification.js";
+import { formatBytes } from "../units.js";
 
 /** How long from `from` to `to`, or "" under a second; in the words of `m` (English by default). */
 export function since(from: number, to: number, m: Messages = messages()): string {
@@ -162,4 +163,32 @@ export function timeFact(n: Notification, date: (ms: number) => string): { label
   }
   const held = since(a.activeSince, n.at, m);
   return { label: m.t("slack.field.since"), value: m.t("slack.since", { date: date(a.activeSince), held: held ? m.t("slack.sinceHeld", { duration: held }) : "" }) };
+}
+
+/** The top processes a message shows at most. */
+export const TOP_PROCESSES = 5;
+
+/**
+ * The top-processes table every receiver shows, as a title and its lines
+ * (one per process, names padded to one width): `name(p)` writes a process's
+ * name as the receiver's markup needs it (cut, escaped), with its pid.
+ */
+export function topProcessesText(
+  top: NonNullable<Notification["details"]["topProcesses"]>,
+  m: Messages,
+  name: (p: ProcessUsage) => string,
+): { title: string; text: string } | undefined {
+  const shown = top.processes.slice(0, TOP_PROCESSES);
+  if (shown.length === 0) return undefined;
+  const names = shown.map((p) => `${name(p)} (${p.pid})`);
+  const width = Math.max(...names.map((s) => s.length));
+  const lines = shown.map(
+    (p, i) =>
+      `${names[i]!.padEnd(width)} — ${
+        top.by === "cpu"
+          ? m.t("slack.process.cpu", { percent: p.cpuPercent.toFixed(1) })
+          : m.t("slack.process.memory", { percent: p.memoryPercent.toFixed(1), bytes: formatBytes(p.rssBytes) })
+      }`,
+  );
+  return { title: top.by === "cpu" ? m.t("slack.topProcesses.cpu") : m.t("slack.topProcesses.memory"), text: lines.join("\n") };
 }

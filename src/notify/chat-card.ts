@@ -10,10 +10,9 @@
  * are its alerts, most severe first: a renderer shows as many as fit and
  * names the rest in one line (`moreLine`).
  */
-import { groupTitle, messagesOf, notificationTitle, severityText, timeFact, valueText } from "../alert/title.js";
+import { groupTitle, messagesOf, notificationTitle, severityText, timeFact, topProcessesText, valueText } from "../alert/title.js";
 import { type Locale, type MessageKey, type Messages, messages } from "../i18n/messages.js";
 import { localeOf, type Notification } from "../model/notification.js";
-import { formatBytes } from "../units.js";
 import type { DashboardLinks } from "./links.js";
 import { withNote } from "./notifier.js";
 
@@ -66,7 +65,6 @@ export interface ChatCard {
 /** The links' words in English (the catalogue's `slack.button.open` and `slack.button.silence`). */
 export const OPEN_LINK = messages("en").t("slack.button.open");
 export const SILENCE_LINK = messages("en").t("slack.button.silence");
-const TOP_PROCESSES = 5;
 const ITEM_FACTS = 3;
 
 /** `2024-05-01 12:03 UTC`. */
@@ -100,20 +98,8 @@ export function notificationCard(notification: Notification, opts: { note?: stri
 
   const sections: CardSection[] = [];
   const top = n.details.topProcesses;
-  if (top && top.processes.length > 0) {
-    const shown = top.processes.slice(0, TOP_PROCESSES);
-    const names = shown.map((p) => `${p.name} (${p.pid})`);
-    const width = Math.max(...names.map((s) => s.length));
-    const lines = shown.map(
-      (p, i) =>
-        `${names[i]!.padEnd(width)} — ${
-          top.by === "cpu"
-            ? m.t("slack.process.cpu", { percent: p.cpuPercent.toFixed(1) })
-            : m.t("slack.process.memory", { percent: p.memoryPercent.toFixed(1), bytes: formatBytes(p.rssBytes) })
-        }`,
-    );
-    sections.push({ title: top.by === "cpu" ? m.t("slack.topProcesses.cpu") : m.t("slack.topProcesses.memory"), text: lines.join("\n"), code: true });
-  }
+  const table = top ? topProcessesText(top, m, (p) => p.name) : undefined;
+  if (table) sections.push({ ...table, code: true });
   for (const s of n.details.sections ?? []) if (s.title || s.text) sections.push({ title: s.title, text: s.text, code: s.code === true });
 
   const links: CardLink[] = [];

@@ -18,11 +18,10 @@
  * mail refers to the ids of all its alerts.
  */
 import { createHash } from "node:crypto";
-import { groupTitle, messagesOf, notificationTitle, severityText, timeFact, valueText } from "../../alert/title.js";
+import { groupTitle, messagesOf, notificationTitle, severityText, timeFact, topProcessesText, valueText } from "../../alert/title.js";
 import { oneLine, textBlock } from "../../escape.js";
 import { type Messages, messages } from "../../i18n/messages.js";
 import type { Notification } from "../../model/notification.js";
-import { formatBytes } from "../../units.js";
 import { keepEnd, safeEnd } from "../cut-text.js";
 import type { DashboardLinks } from "../links.js";
 import { withNote } from "../notifier.js";
@@ -39,7 +38,6 @@ export const EMAIL_LIMITS = {
 } as const;
 
 const ELLIPSIS = "…";
-const TOP_PROCESSES = 5;
 
 export interface EmailContent {
   subject: string;
@@ -152,20 +150,8 @@ interface Section {
 function sectionsOf(n: Notification, m: Messages): Section[] {
   const out: Section[] = [];
   const top = n.details.topProcesses;
-  if (top && top.processes.length > 0) {
-    const shown = top.processes.slice(0, TOP_PROCESSES);
-    const names = shown.map((p) => `${cut(oneLine(p.name), 40)} (${p.pid})`);
-    const width = Math.max(...names.map((s) => s.length));
-    const lines = shown.map(
-      (p, i) =>
-        `${names[i]!.padEnd(width)} — ${
-          top.by === "cpu"
-            ? m.t("slack.process.cpu", { percent: p.cpuPercent.toFixed(1) })
-            : m.t("slack.process.memory", { percent: p.memoryPercent.toFixed(1), bytes: formatBytes(p.rssBytes) })
-        }`,
-    );
-    out.push({ title: top.by === "cpu" ? m.t("slack.topProcesses.cpu") : m.t("slack.topProcesses.memory"), text: lines.join("\n"), code: true });
-  }
+  const table = top ? topProcessesText(top, m, (p) => cut(oneLine(p.name), 40)) : undefined;
+  if (table) out.push({ ...table, code: true });
   for (const s of n.details.sections ?? []) {
     // Measured as the text part shows it: a code block's lines indented by 4.
     if (s.title || s.text) out.push({ title: s.title, text: keepEnd(s.text, EMAIL_LIMITS.section, (t) => t.length + 4 * t.split("\n").length, m.locale), code: s.code === true });

@@ -19,11 +19,10 @@
  * message is what it always was.
  */
 
-import { groupTitle, messagesOf, notificationTitle, severityText, timeFact, valueText } from "../../alert/title.js";
+import { groupTitle, messagesOf, notificationTitle, severityText, timeFact, topProcessesText, valueText } from "../../alert/title.js";
 import { oneLine, textBlock } from "../../escape.js";
 import { type Messages, messages } from "../../i18n/messages.js";
-import type { Notification, ProcessUsage } from "../../model/notification.js";
-import { formatBytes } from "../../units.js";
+import type { Notification } from "../../model/notification.js";
 import { keepEnd, safeEnd } from "../cut-text.js";
 import type { DashboardLinks } from "../links.js";
 import { withNote } from "../notifier.js";
@@ -119,7 +118,6 @@ export const SLACK_COLORS = {
 } as const;
 
 const ELLIPSIS = "…";
-const TOP_PROCESSES = 5;
 const PROCESS_NAME_MAX = 40;
 const SECTION_TITLE_MAX = 200;
 const FIELD_LABEL_MAX = 200;
@@ -258,20 +256,10 @@ function codeSection(title: string, body: string, m: Messages): SlackSectionBloc
   return textSection(`${head}${open}${inner}${close}`);
 }
 
-function processLine(p: ProcessUsage, by: "cpu" | "memory", m: Messages): string {
-  return by === "cpu"
-    ? m.t("slack.process.cpu", { percent: p.cpuPercent.toFixed(1) })
-    : m.t("slack.process.memory", { percent: p.memoryPercent.toFixed(1), bytes: formatBytes(p.rssBytes) });
-}
-
 function processesSection(top: NonNullable<Notification["details"]["topProcesses"]>, m: Messages): SlackSectionBlock | undefined {
-  const shown = top.processes.slice(0, TOP_PROCESSES);
-  if (shown.length === 0) return undefined;
   // One line per process: a newline in a name must not add a row to the table.
-  const names = shown.map((p) => `${cutPlain(oneLine(p.name), PROCESS_NAME_MAX)} (${p.pid})`);
-  const width = Math.max(...names.map((s) => s.length));
-  const lines = shown.map((p, i) => `${names[i]!.padEnd(width)} — ${processLine(p, top.by, m)}`);
-  return codeSection(top.by === "cpu" ? m.t("slack.topProcesses.cpu") : m.t("slack.topProcesses.memory"), lines.join("\n"), m);
+  const table = topProcessesText(top, m, (p) => cutPlain(oneLine(p.name), PROCESS_NAME_MAX));
+  return table && codeSection(table.title, table.text, m);
 }
 
 /** Keep header + body + the links (when any) + context within Slack's block limit. */
