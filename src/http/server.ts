@@ -20,6 +20,7 @@ import { gzipSync } from "node:zlib";
 import type { Agent } from "../agent.js";
 import { isLoopback, listenText } from "../config/listen.js";
 import { describeError, LookoutError, said } from "../errors.js";
+import { processMessages } from "../i18n/current.js";
 import { messages } from "../i18n/messages.js";
 import { log } from "../log.js";
 import { listAlerts } from "./alerts.js";
@@ -114,7 +115,7 @@ export class HttpServer {
       server.once("error", onError);
       server.listen({ port, ...(host === "" ? {} : { host }) }, () => {
         server.off("error", onError);
-        server.on("error", (err) => log.error("http: server error", { error: describeError(err) }));
+        server.on("error", (err) => log.error(processMessages().t("log.http.serverError"), { error: describeError(err) }));
         resolve();
       });
     });
@@ -142,7 +143,7 @@ export class HttpServer {
     } catch (err) {
       const m = messages(this.opts.source.loaded().config.locale);
       if (err instanceof HttpError) return sendError(res, err, m);
-      log.error("http: a request failed (please report it)", { method: req.method, path: (req.url ?? "").split("?")[0], error: describeError(err) });
+      log.error(processMessages().t("log.http.requestFailed"), { method: req.method, path: (req.url ?? "").split("?")[0], error: describeError(err) });
       sendError(res, new HttpError(500, said("api.internal")), m);
     }
   }
@@ -385,13 +386,13 @@ export async function serveAgent(agent: Agent, settings: HttpSettings): Promise<
   const server = await HttpServer.start({ settings, source: agentSource(agent) });
   const { port } = server.address;
   const local = `http://${listenText({ host: settings.listen.host === "" ? "127.0.0.1" : settings.listen.host, port })}/`;
-  log.info("http: dashboard and API listening", {
+  log.info(processMessages().t("log.http.listening"), {
     listen: listenText({ ...settings.listen, port }),
     url: settings.publicUrl?.href ?? local,
     auth: settings.token === null ? "none (loopback only)" : "token",
   });
   if (settings.metricsPublic && settings.token !== null) {
-    log.warn("http.metrics_public: /metrics answers without the token: anyone who reaches this address can read the host's and the containers' figures, names and labels", {
+    log.warn(processMessages().t("log.http.metricsPublic"), {
       listen: listenText({ ...settings.listen, port }),
     });
   }
