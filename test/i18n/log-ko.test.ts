@@ -37,7 +37,7 @@ describe("the log's sentences", () => {
     buildFailure("Slack message", "team", [], new Error("boom"));
     historyRecorder(failingJournal)(0, [], []);
     expect(lines.map(said)).toEqual([
-      'Slack message 생성 실패. Lookout 버그이니 제보해 주세요 receiver=team notifications= error=boom',
+      "Slack message 생성 실패. Lookout 버그이니 제보해 주세요 receiver=team notifications= error=boom",
       '이번 점검을 기록에 남기지 못했습니다. 알림에는 영향이 없습니다 error="disk I/O error"',
     ]);
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z ERROR /);
@@ -48,7 +48,7 @@ describe("the log's sentences", () => {
     buildFailure("Slack message", "team", [], new Error("boom"));
     historyRecorder(failingJournal)(0, [], []);
     expect(lines.map(said)).toEqual([
-      'could not build the Slack message; this is a Lookout bug, please report it receiver=team notifications= error=boom',
+      "could not build the Slack message; this is a Lookout bug, please report it receiver=team notifications= error=boom",
       'could not record this check in the history; alerts are not affected error="disk I/O error"',
     ]);
   });
