@@ -12,6 +12,7 @@ import { createCollectors } from "./collect/registry.js";
 import type { LoadedConfig } from "./config/load.js";
 import { RECEIVER_LISTS } from "./config/schema.js";
 import { describeError } from "./errors.js";
+import { processMessages } from "./i18n/current.js";
 import { log } from "./log.js";
 import type { Notification } from "./model/notification.js";
 import { Dispatcher } from "./notify/dispatcher.js";
@@ -157,7 +158,7 @@ export class Agent {
       return more;
     } catch (err) {
       const why = describeError(err);
-      if (why !== this.maintenanceFailing) log.error("could not roll up or trim the history; alerts are not affected", { error: why });
+      if (why !== this.maintenanceFailing) log.error(processMessages().t("log.history.maintainFailed"), { error: why });
       this.maintenanceFailing = why;
       return false;
     }
@@ -176,7 +177,7 @@ export class Agent {
   /** Receivers no longer configured cannot receive what waits for them. */
   private dropUnknownReceivers(): void {
     const dropped = this.outbox.dropReceiversExcept(new Set(this.notifiers.map((n) => n.name)));
-    if (dropped > 0) log.warn("dropped queued notifications for receivers no longer configured", { count: dropped });
+    if (dropped > 0) log.warn(processMessages().t("log.droppedQueued"), { count: dropped });
   }
 
   /** Closes collectors' connections and streams. */
@@ -212,7 +213,7 @@ export class Agent {
   async reload(next: LoadedConfig): Promise<string[]> {
     const prev = this.loaded;
     if (next.dataDir !== prev.dataDir) {
-      log.warn("the data directory cannot change while the agent runs: the new one takes effect at the next start", { running_with: prev.dataDir, configured: next.dataDir });
+      log.warn(processMessages().t("log.dataDirChanged"), { running_with: prev.dataDir, configured: next.dataDir });
       next = { ...next, dataDir: prev.dataDir };
     }
     const notifiers = this.opts.notifiers ?? createNotifiers(next);

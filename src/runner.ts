@@ -4,8 +4,10 @@
  * event, never two cycles at once, and delivery kicked after each cycle. A
  * reload (SIGHUP) runs between cycles, never during one.
  */
+
 import type { Agent, CycleResult } from "./agent.js";
 import { describeError } from "./errors.js";
+import { processMessages } from "./i18n/current.js";
 import { log } from "./log.js";
 import { type Clock, REAL_CLOCK } from "./notify/dispatcher.js";
 import type { Heartbeat } from "./notify/heartbeat.js";
@@ -87,7 +89,7 @@ export class Runner {
         try {
           await apply();
         } catch (err) {
-          log.error("configuration not reloaded: the one in use stays", { error: describeError(err) });
+          log.error(processMessages().t("log.notReloaded"), { error: describeError(err) });
         }
         this.watchCollectors();
         nextAt = Math.min(nextAt, this.clock.now() + this.intervalMs);
@@ -153,17 +155,17 @@ export class Runner {
         try {
           this.opts.onCycle?.(result);
         } catch (err) {
-          log.error("could not report the check (please report it)", { error: describeError(err) });
+          log.error(processMessages().t("log.reportFailed"), { error: describeError(err) });
         }
         // Between cycles: the next one is an interval away (maintainHistory never throws).
         this.agent.maintainHistory(now, HISTORY_STEP_MS);
       }
     } catch (err) {
       // Nothing a cycle meets (a vanished file, a full disk) may stop the agent.
-      log.error("check failed", { error: describeError(err) });
+      log.error(processMessages().t("log.checkFailed"), { error: describeError(err) });
     } finally {
       this.busy = false;
     }
-    void this.agent.dispatcher.drain(now + this.intervalMs, this.signal).catch((err) => log.error("delivery failed", { error: describeError(err) }));
+    void this.agent.dispatcher.drain(now + this.intervalMs, this.signal).catch((err) => log.error(processMessages().t("log.deliveryFailed"), { error: describeError(err) }));
   }
 }

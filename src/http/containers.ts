@@ -4,9 +4,8 @@
  * it and whether an OOM kill is held) and `GET /api/v1/containers/{name}/logs`
  * (asked of the Engine API now, read-only, at most MAX_TAIL lines) (docs/api.md).
  */
-import { DockerError } from "../collect/docker/engine.js";
 import { containerPolicy } from "../collect/docker/policy.js";
-import { describeError } from "../errors.js";
+import { describeError, said } from "../errors.js";
 import { oneLine } from "../escape.js";
 import { CONTAINER_CPU, CONTAINER_MEMORY } from "../model/metrics.js";
 import { isSampleOf, type Sample, type SampleOf } from "../model/sample.js";
@@ -75,17 +74,17 @@ function byContainer<N extends typeof CONTAINER_CPU | typeof CONTAINER_MEMORY>(s
 
 export async function containerLogs(req: ApiRequest): Promise<ApiAnswer> {
   const name = req.params[0]!;
-  if (!CONTAINER_NAME.test(name)) throw badRequest(`container: expected a container's name (letters, digits, _ . -), got ${quoted(name)}`);
+  if (!CONTAINER_NAME.test(name)) throw badRequest(said("api.containerName", { got: quoted(name) }));
   const tail = intParam(req.url.searchParams, "tail", 1, MAX_TAIL, DEFAULT_TAIL);
   const docker = req.source.docker();
-  if (!docker) throw notFound("Docker is not watched (docker.enabled: false): no container logs");
+  if (!docker) throw notFound(said("api.dockerNotWatched"));
   let lines: string[] | null;
   try {
     lines = await docker.logsOf(name, tail);
   } catch (err) {
-    throw new HttpError(502, `Docker did not give the logs: ${err instanceof DockerError ? err.userMessage : describeError(err)}`);
+    throw new HttpError(502, (m) => m.t("api.dockerLogs", { error: describeError(err, m) }));
   }
-  if (lines === null) throw notFound(`no container named ${quoted(name)} is watched (GET /api/v1/containers lists them)`);
+  if (lines === null) throw notFound(said("api.noContainer", { name: quoted(name) }));
   // Control characters (ANSI colours, \r, bidi overrides) shown as text, as the terminal and Slack show them.
   return { body: { container: name, tail, lines: lines.slice(-tail).map(oneLine) } };
 }

@@ -2,6 +2,7 @@
  * `GET /api/v1/history`: a metric's series and their points for a chart, read
  * through HistoryStore's `series` and `points` (which pick the tier) (docs/api.md).
  */
+import { said } from "../errors.js";
 import { HISTORY_ONLY_SERIES, isMetricName, METRICS } from "../model/metrics.js";
 import type { ApiAnswer, ApiRequest } from "./api.js";
 import { HISTORY_OFF } from "./events.js";
@@ -24,19 +25,19 @@ function unitOf(metric: string): string | undefined {
 export function getHistory(req: ApiRequest): ApiAnswer {
   const q = req.url.searchParams;
   const metric = single(q, "metric");
-  if (metric === undefined || metric === "") throw badRequest("metric: required, a metric name like host_cpu, host_disk or container_memory");
+  if (metric === undefined || metric === "") throw badRequest(said("api.metricRequired"));
   const unit = unitOf(metric);
-  if (unit === undefined) throw badRequest(`metric: no metric is named ${quoted(metric)}; the names are those of lookout check --json (host_cpu, host_disk, container_memory…)`);
+  if (unit === undefined) throw badRequest(said("api.metricUnknown", { got: quoted(metric) }));
   const labels = labelsParam(q, "labels");
   const { from, to } = rangeParams(q, req.now, HOUR_MS);
   const stepText = single(q, "step");
   let step = Math.max(1000, Math.ceil((to - from) / DEFAULT_POINTS));
   if (stepText !== undefined && stepText !== "") {
     const ms = parseDurationParam(stepText);
-    if (ms === undefined || ms < 1000) throw badRequest(`step: expected a duration of at least 1s, like 30s, 5m or 60000, got ${quoted(stepText)}`);
+    if (ms === undefined || ms < 1000) throw badRequest(said("api.step", { got: quoted(stepText) }));
     step = ms;
   }
-  if ((to - from) / step > MAX_POINTS) throw badRequest(`step: ${step} ms makes more than ${MAX_POINTS} points from ${from} to ${to}; give a larger step or a shorter range`);
+  if ((to - from) / step > MAX_POINTS) throw badRequest(said("api.tooManyPoints", { step, max: MAX_POINTS, from, to }));
   const history = req.source.history();
   if (!history) throw HISTORY_OFF();
   const all = history.series(metric, labels);

@@ -5,6 +5,7 @@
  * now (`-1h`); durations are ms or text like `5m` (docs/api.md).
  */
 import { parseDuration } from "../config/duration.js";
+import { said } from "../errors.js";
 import { badRequest } from "./respond.js";
 
 /** The longest text quoted back in a reason. */
@@ -17,7 +18,7 @@ export function quoted(text: string): string {
 /** The one value of `name`, or undefined; given twice is an error (which one was meant?). */
 export function single(q: URLSearchParams, name: string): string | undefined {
   const all = q.getAll(name);
-  if (all.length > 1) throw badRequest(`${name}: given ${all.length} times; give it once`);
+  if (all.length > 1) throw badRequest(said("api.givenTwice", { name, count: all.length }));
   return all[0];
 }
 
@@ -38,7 +39,7 @@ export function timeParam(q: URLSearchParams, name: string, now: number, fallbac
   const text = single(q, name);
   if (text === undefined || text === "") return fallback;
   const t = parseTime(text, now);
-  if (t === undefined) throw badRequest(`${name}: expected ms since the epoch, an ISO 8601 date like 2026-12-01T10:00:00Z, or a time back from now like -1h, got ${quoted(text)}`);
+  if (t === undefined) throw badRequest(said("api.time", { name, got: quoted(text) }));
   return t;
 }
 
@@ -46,7 +47,7 @@ export function timeParam(q: URLSearchParams, name: string, now: number, fallbac
 export function rangeParams(q: URLSearchParams, now: number, defaultBackMs: number): { from: number; to: number } {
   const to = timeParam(q, "to", now, now);
   const from = timeParam(q, "from", now, to - defaultBackMs);
-  if (from >= to) throw badRequest(`from must be before to (from ${new Date(from).toISOString()}, to ${new Date(to).toISOString()})`);
+  if (from >= to) throw badRequest(said("api.fromBeforeTo", { from: new Date(from).toISOString(), to: new Date(to).toISOString() }));
   return { from, to };
 }
 
@@ -62,7 +63,7 @@ export function parseDurationParam(value: string | number): number | undefined {
 export function intParam(q: URLSearchParams, name: string, min: number, max: number, fallback: number): number {
   const text = single(q, name);
   if (text === undefined || text === "") return fallback;
-  if (!/^\d{1,9}$/.test(text.trim()) || Number(text) < min || Number(text) > max) throw badRequest(`${name}: expected a whole number from ${min} to ${max}, got ${quoted(text)}`);
+  if (!/^\d{1,9}$/.test(text.trim()) || Number(text) < min || Number(text) > max) throw badRequest(said("api.wholeNumber", { name, min, max, got: quoted(text) }));
   return Number(text);
 }
 
@@ -74,13 +75,13 @@ export function labelsParam(q: URLSearchParams, name: string): Record<string, st
       if (pair.trim() === "") continue;
       const eq = pair.indexOf("=");
       const key = eq === -1 ? "" : pair.slice(0, eq).trim();
-      if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,99}$/.test(key)) throw badRequest(`${name}: expected label=value pairs like container=web-1,mount=/ , got ${quoted(pair)}`);
+      if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,99}$/.test(key)) throw badRequest(said("api.labelPairs", { name, got: quoted(pair) }));
       const value = pair.slice(eq + 1).trim();
-      if (value.length > 500) throw badRequest(`${name}: the value of ${key} is longer than 500 characters`);
-      if (key in labels && labels[key] !== value) throw badRequest(`${name}: ${key} is given twice with different values; give it once`);
+      if (value.length > 500) throw badRequest(said("api.labelTooLong", { name, key }));
+      if (key in labels && labels[key] !== value) throw badRequest(said("api.labelTwice", { name, key }));
       labels[key] = value;
     }
   }
-  if (Object.keys(labels).length > 20) throw badRequest(`${name}: at most 20 labels`);
+  if (Object.keys(labels).length > 20) throw badRequest(said("api.labelsMax", { name }));
   return labels;
 }

@@ -6,21 +6,45 @@
  * one-line reason; never a stack trace).
  */
 import type { ServerResponse } from "node:http";
+import { type Said, said, sayIn } from "../errors.js";
+import { type Messages, messages } from "../i18n/messages.js";
 import { redact } from "../secrets.js";
 
+/**
+ * What a refusal says: English text, a catalogue text (`Said`), or a function
+ * of the `Messages` when the reason holds a part that is itself worded in a
+ * language (a Docker error, a list joined with "or"). It is rendered when the
+ * answer is sent, in the agent's language, since the dashboard shows it to
+ * the user.
+ */
+export type Reason = string | Said | ((m: Messages) => string);
+
+function reasonText(reason: Reason, m: Messages): string {
+  if (typeof reason === "string") return reason;
+  return typeof reason === "function" ? reason(m) : sayIn(reason, m);
+}
+
 export class HttpError extends Error {
+  /** One line, for the client: what is wrong and what to do, in English (the log, code that matches on it). */
+  readonly reason: string;
   constructor(
     readonly status: number,
-    /** One line, for the client: what is wrong and what to do. */
-    readonly reason: string,
+    private readonly worded: Reason,
     readonly headers: Record<string, string> = {},
   ) {
-    super(reason);
+    const text = reasonText(worded, messages("en"));
+    super(text);
+    this.reason = text;
+  }
+
+  /** The reason in `m`'s language. */
+  reasonIn(m: Messages): string {
+    return reasonText(this.worded, m);
   }
 }
 
-export const badRequest = (reason: string): HttpError => new HttpError(400, reason);
-export const notFound = (reason = "no such path; the API is under /api/v1/ (docs/api.md)"): HttpError => new HttpError(404, reason);
+export const badRequest = (reason: Reason): HttpError => new HttpError(400, reason);
+export const notFound = (reason: Reason = said("api.noSuchPath")): HttpError => new HttpError(404, reason);
 
 /**
  * Every answer: no MIME sniffing, no framing, no referrer to elsewhere.
@@ -50,8 +74,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, err: HttpError): void {
-  sendJson(res, err.status, { error: oneLineReason(err.reason) }, err.headers);
+/** The refusal as `{ "error": "…" }`, its reason in `m`'s language (the agent's). */
+export function sendError(res: ServerResponse, err: HttpError, m: Messages = messages("en")): void {
+  sendJson(res, err.status, { error: oneLineReason(err.reasonIn(m)) }, err.headers);
 }
 
 /** An HTML page of the server's own (sign-in, no dashboard): redacted too, never cached. */

@@ -20,6 +20,8 @@ import { gzipSync } from "node:zlib";
 import type { Agent } from "../agent.js";
 import { isLoopback, listenText } from "../config/listen.js";
 import { describeError, LookoutError, said } from "../errors.js";
+import { processMessages } from "../i18n/current.js";
+import { messages } from "../i18n/messages.js";
 import { log } from "../log.js";
 import { listAlerts } from "./alerts.js";
 import type { ApiHandler, ApiRequest } from "./api.js";
@@ -113,7 +115,7 @@ export class HttpServer {
       server.once("error", onError);
       server.listen({ port, ...(host === "" ? {} : { host }) }, () => {
         server.off("error", onError);
-        server.on("error", (err) => log.error("http: server error", { error: describeError(err) }));
+        server.on("error", (err) => log.error(processMessages().t("log.http.serverError"), { error: describeError(err) }));
         resolve();
       });
     });
@@ -139,15 +141,16 @@ export class HttpServer {
       securityHeaders(res);
       await this.route(req, res);
     } catch (err) {
-      if (err instanceof HttpError) return sendError(res, err);
-      log.error("http: a request failed (please report it)", { method: req.method, path: (req.url ?? "").split("?")[0], error: describeError(err) });
-      sendError(res, new HttpError(500, "internal error (please report it); the agent goes on"));
+      const m = messages(this.opts.source.loaded().config.locale);
+      if (err instanceof HttpError) return sendError(res, err, m);
+      log.error(processMessages().t("log.http.requestFailed"), { method: req.method, path: (req.url ?? "").split("?")[0], error: describeError(err) });
+      sendError(res, new HttpError(500, said("api.internal")), m);
     }
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = req.url ?? "";
-    if (!raw.startsWith("/")) throw new HttpError(400, "expected a path like /api/v1/status");
+    if (!raw.startsWith("/")) throw new HttpError(400, said("api.pathExpected"));
     const url = new URL(raw, "http://lookout.invalid");
     const path = url.pathname;
     const method = req.method === "HEAD" ? "GET" : (req.method ?? "");
@@ -162,7 +165,7 @@ export class HttpServer {
       allow(method, ["GET"]);
       // Open when there is no token (loopback only: settings.ts) or http.metrics_public; else the token, as the API.
       if (!this.opts.settings.metricsPublic && !this.authorized(req, now)) {
-        throw new HttpError(401, "send Authorization: Bearer <http.auth_token> (Prometheus: authorization.credentials_file), or set http.metrics_public: true", {
+        throw new HttpError(401, said("api.metricsToken"), {
           "WWW-Authenticate": 'Bearer realm="lookout"',
         });
       }
@@ -190,13 +193,13 @@ export class HttpServer {
 
     const isApi = path.startsWith("/api/");
     if (!this.authorized(req, now)) {
-      if (isApi) throw new HttpError(401, "sign in: send Authorization: Bearer <http.auth_token>, or sign in at /login", { "WWW-Authenticate": 'Bearer realm="lookout"' });
-      if (method !== "GET") throw new HttpError(401, "sign in at /login");
+      if (isApi) throw new HttpError(401, said("api.signInApi"), { "WWW-Authenticate": 'Bearer realm="lookout"' });
+      if (method !== "GET") throw new HttpError(401, said("api.signIn"));
       return redirect(res, `/login?next=${encodeURIComponent(path + url.search)}`);
     }
     if (isApi) return this.api(req, res, method, url, now);
     allow(method, ["GET"]);
-    if (!serveDashboardFile(res, this.pageDir, path, this.opts.source.loaded().config.locale)) throw notFound("no such page");
+    if (!serveDashboardFile(res, this.pageDir, path, this.opts.source.loaded().config.locale)) throw notFound(said("api.noSuchPage"));
   }
 
   private async api(req: IncomingMessage, res: ServerResponse, method: string, url: URL, now: number): Promise<void> {
@@ -213,22 +216,22 @@ export class HttpServer {
     try {
       decoded = params.map((p) => decodeURIComponent(p));
     } catch {
-      throw new HttpError(400, "the path is not valid percent-encoding");
+      throw new HttpError(400, said("api.badPercent"));
     }
     let body: unknown;
     if (method === "POST" || method === "DELETE") {
       this.checkOrigin(req);
       const type = contentType(req);
-      if (method === "POST" && type !== "application/json") throw new HttpError(415, "send the body as JSON, with Content-Type: application/json");
+      if (method === "POST" && type !== "application/json") throw new HttpError(415, said("api.jsonBody"));
       if (method === "DELETE" && type !== "application/json" && req.headers["x-lookout-request"] !== "1") {
-        throw new HttpError(403, "a change needs the header X-Lookout-Request: 1 (or Content-Type: application/json), so that another site cannot make it");
+        throw new HttpError(403, said("api.csrfHeader"));
       }
       const text = (await readBody(req)).toString("utf8");
       if (method === "POST") {
         try {
           body = JSON.parse(text);
         } catch {
-          throw new HttpError(400, "body: not valid JSON");
+          throw new HttpError(400, said("api.badJson"));
         }
       }
     }
@@ -246,7 +249,7 @@ export class HttpServer {
     if (token === null) return redirect(res, "/");
     if (method === "GET") return sendHtml(res, 200, loginPage({ next: localPath(url.searchParams.get("next")), hostname, locale }));
     this.checkOrigin(req);
-    if (contentType(req) !== "application/x-www-form-urlencoded") throw new HttpError(415, "post the sign-in form (application/x-www-form-urlencoded)");
+    if (contentType(req) !== "application/x-www-form-urlencoded") throw new HttpError(415, said("api.loginForm"));
     const form = new URLSearchParams((await readBody(req)).toString("utf8"));
     const next = localPath(form.get("next"));
     const address = this.remoteAddress(req);
@@ -277,13 +280,13 @@ export class HttpServer {
       const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
       const address = this.remoteAddress(req);
       const wait = this.failures.waitFor(address, now);
-      if (wait > 0) throw new HttpError(429, `too many wrong tokens from ${address}: try again in ${Math.ceil(wait / 1000)} s`, { "Retry-After": String(Math.ceil(wait / 1000)) });
+      if (wait > 0) throw new HttpError(429, said("api.tooManyTokens", { address, seconds: Math.ceil(wait / 1000) }), { "Retry-After": String(Math.ceil(wait / 1000)) });
       if (m && tokenMatches(token, m[1]!)) {
         this.failures.succeeded(address);
         return true;
       }
       this.failures.failed(address, now);
-      throw new HttpError(401, m ? "wrong token" : "expected Authorization: Bearer <http.auth_token>", { "WWW-Authenticate": 'Bearer realm="lookout", error="invalid_token"' });
+      throw new HttpError(401, said(m ? "api.wrongToken" : "api.bearerExpected"), { "WWW-Authenticate": 'Bearer realm="lookout", error="invalid_token"' });
     }
     const id = cookieValue(req.headers.cookie, SESSION_COOKIE);
     return id !== undefined && id !== "" && this.sessions.valid(id, now);
@@ -322,14 +325,14 @@ export class HttpServer {
     const own = host ? [`http://${host}`, `https://${host}`] : [];
     const pub = this.opts.settings.publicUrl?.origin;
     if (own.includes(origin) || origin === pub) return;
-    throw new HttpError(403, `a change from another site (Origin ${origin.slice(0, 100)}) is refused; use the dashboard at this server's own address${pub ? ` (${pub})` : ""}`);
+    throw new HttpError(403, pub ? said("api.crossSite.public", { origin: origin.slice(0, 100), url: pub }) : said("api.crossSite", { origin: origin.slice(0, 100) }));
   }
 }
 
 function allow(method: string, methods: readonly string[]): void {
   if (methods.includes(method)) return;
   const list = methods.includes("GET") ? [...methods, "HEAD"] : methods;
-  throw new HttpError(405, `${method} is not allowed here; use ${methods.join(" or ")}`, { Allow: list.join(", ") });
+  throw new HttpError(405, (m) => m.t("api.methodNotAllowed", { method, methods: methods.join(m.t("api.or")) }), { Allow: list.join(", ") });
 }
 
 function contentType(req: IncomingMessage): string {
@@ -338,7 +341,7 @@ function contentType(req: IncomingMessage): string {
 
 /** The body, at most MAX_BODY_BYTES (413 past it, and the connection closed: the rest is not read). */
 function readBody(req: IncomingMessage): Promise<Buffer> {
-  const tooLarge = () => new HttpError(413, `the body is larger than ${MAX_BODY_BYTES / 1024} KiB`, { Connection: "close" });
+  const tooLarge = () => new HttpError(413, said("api.tooLarge", { kib: MAX_BODY_BYTES / 1024 }), { Connection: "close" });
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > MAX_BODY_BYTES) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
@@ -353,8 +356,8 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       } else chunks.push(chunk);
     });
     req.once("end", () => resolve(Buffer.concat(chunks)));
-    req.once("error", (err) => reject(new HttpError(400, `the body could not be read: ${describeError(err)}`)));
-    req.once("close", () => reject(new HttpError(400, "the client closed the connection before its body ended")));
+    req.once("error", (err) => reject(new HttpError(400, (m) => m.t("api.bodyUnreadable", { error: describeError(err, m) }))));
+    req.once("close", () => reject(new HttpError(400, said("api.bodyCut"))));
   });
 }
 
@@ -383,13 +386,13 @@ export async function serveAgent(agent: Agent, settings: HttpSettings): Promise<
   const server = await HttpServer.start({ settings, source: agentSource(agent) });
   const { port } = server.address;
   const local = `http://${listenText({ host: settings.listen.host === "" ? "127.0.0.1" : settings.listen.host, port })}/`;
-  log.info("http: dashboard and API listening", {
+  log.info(processMessages().t("log.http.listening"), {
     listen: listenText({ ...settings.listen, port }),
     url: settings.publicUrl?.href ?? local,
     auth: settings.token === null ? "none (loopback only)" : "token",
   });
   if (settings.metricsPublic && settings.token !== null) {
-    log.warn("http.metrics_public: /metrics answers without the token: anyone who reaches this address can read the host's and the containers' figures, names and labels", {
+    log.warn(processMessages().t("log.http.metricsPublic"), {
       listen: listenText({ ...settings.listen, port }),
     });
   }

@@ -4,8 +4,8 @@
  * other's silences. Every field of a new silence is checked here, so the
  * answer names the JSON field, not a command-line flag (docs/api.md).
  */
-import { UsageError } from "../errors.js";
-import { isKnownLabel, matcherProblem } from "../label-matchers.js";
+import { said, sayIn, UsageError } from "../errors.js";
+import { isKnownLabel, matcherSaid } from "../label-matchers.js";
 import { activeMaintenance } from "../silence/maintenance.js";
 import type { Silence } from "../silence/silence.js";
 import type { ApiAnswer, ApiRequest } from "./api.js";
@@ -41,39 +41,37 @@ interface NewSilence {
 
 /** The body of a POST, checked field by field. */
 function newSilence(body: unknown, now: number): NewSilence {
-  if (body === null || typeof body !== "object" || Array.isArray(body))
-    throw badRequest('body: expected a JSON object like {"matchers": ["container=db-1"], "duration": "2h", "comment": "migration"}');
+  if (body === null || typeof body !== "object" || Array.isArray(body)) throw badRequest(said("api.silenceBody"));
   const b = body as Record<string, unknown>;
   for (const key of Object.keys(b)) {
-    if (!["matchers", "duration", "ends_at", "comment", "created_by"].includes(key))
-      throw badRequest(`${quoted(key)}: unknown field; the fields are matchers, duration or ends_at, comment, created_by`);
+    if (!["matchers", "duration", "ends_at", "comment", "created_by"].includes(key)) throw badRequest(said("api.unknownField", { field: quoted(key) }));
   }
   const m = b.matchers;
   if (!Array.isArray(m) || m.length === 0 || m.length > MAX_MATCHERS || !m.every((x) => typeof x === "string")) {
-    throw badRequest(`matchers: expected a list of 1 to ${MAX_MATCHERS} texts like "container=db-1" or "alertname=host_*"`);
+    throw badRequest(said("api.matchersList", { max: MAX_MATCHERS }));
   }
   const matchers = (m as string[]).map((text, i) => {
-    const problem = text.length > 500 ? "expected at most 500 characters" : matcherProblem(text);
-    if (problem !== undefined) throw badRequest(`matchers[${i}]: ${problem}, got ${quoted(text)}`);
+    const problem = text.length > 500 ? said("api.matcherTooLong") : matcherSaid(text);
+    if (problem !== undefined) throw badRequest((m) => m.t("api.matcherProblem", { index: i, problem: sayIn(problem, m), got: quoted(text) }));
     return text.trim();
   });
-  if ((b.duration === undefined) === (b.ends_at === undefined)) throw badRequest('give duration (like "2h") or ends_at (ms since the epoch, or an ISO 8601 date), one of them');
+  if ((b.duration === undefined) === (b.ends_at === undefined)) throw badRequest(said("api.durationOrEnd"));
   let durationMs: number;
   if (b.duration !== undefined) {
     const ms = typeof b.duration === "string" || typeof b.duration === "number" ? parseDurationParam(b.duration) : undefined;
-    if (ms === undefined || ms <= 0) throw badRequest(`duration: expected a duration above 0 like "30m", "2h", "1d" or ms, got ${quoted(String(JSON.stringify(b.duration)))}`);
+    if (ms === undefined || ms <= 0) throw badRequest(said("api.duration", { got: quoted(String(JSON.stringify(b.duration))) }));
     durationMs = ms;
   } else {
     const end = typeof b.ends_at === "number" ? (Number.isInteger(b.ends_at) ? b.ends_at : undefined) : typeof b.ends_at === "string" ? parseTime(b.ends_at, now) : undefined;
-    if (end === undefined) throw badRequest(`ends_at: expected ms since the epoch or an ISO 8601 date, got ${quoted(String(JSON.stringify(b.ends_at)))}`);
-    if (end <= now) throw badRequest(`ends_at: ${new Date(end).toISOString()} is not in the future`);
+    if (end === undefined) throw badRequest(said("api.endsAt", { got: quoted(String(JSON.stringify(b.ends_at))) }));
+    if (end <= now) throw badRequest(said("api.endsAtPast", { at: new Date(end).toISOString() }));
     durationMs = end - now;
   }
-  if (durationMs > MAX_SILENCE_MS) throw badRequest("duration: at most 365 days; for a rule nobody wants, turn it off in the config instead");
+  if (durationMs > MAX_SILENCE_MS) throw badRequest(said("api.silenceMax"));
   const text = (key: string, max: number, fallback: string): string => {
     const v = b[key];
     if (v === undefined) return fallback;
-    if (typeof v !== "string" || v.length > max) throw badRequest(`${key}: expected a text of at most ${max} characters`);
+    if (typeof v !== "string" || v.length > max) throw badRequest(said("api.textMax", { key, max }));
     return v;
   };
   return { matchers, durationMs, comment: text("comment", 500, ""), createdBy: text("created_by", 100, "api") || "api" };
@@ -86,7 +84,7 @@ export function addSilence(req: ApiRequest): ApiAnswer {
     silence = req.source.silences().add({ matchers: s.matchers, durationMs: s.durationMs, comment: s.comment, createdBy: s.createdBy, now: req.now });
   } catch (err) {
     // Checked above already; the store's own check speaks of --match, so its words are not passed on.
-    if (err instanceof UsageError) throw badRequest("matchers: expected texts like container=db-1 or alertname=host_*");
+    if (err instanceof UsageError) throw badRequest(said("api.matchersTexts"));
     throw err;
   }
   const warnings = silence.matchers
@@ -98,8 +96,8 @@ export function addSilence(req: ApiRequest): ApiAnswer {
 
 export function endSilence(req: ApiRequest): ApiAnswer {
   const id = req.params[0]!;
-  if (!SILENCE_ID.test(id)) throw badRequest(`id: expected a silence's id, 8 hex characters like 3f9a1c2e (GET /api/v1/silences lists them), got ${quoted(id)}`);
+  if (!SILENCE_ID.test(id)) throw badRequest(said("api.silenceId", { got: quoted(id) }));
   const ended = req.source.silences().remove(id, req.now);
-  if (!ended || ended.id !== id) throw notFound(`no silence that is not over yet has the id ${id}`);
+  if (!ended || ended.id !== id) throw notFound(said("api.noSilence", { id }));
   return { body: { silence: silenceJson({ ...ended, endsAt: req.now }) } };
 }

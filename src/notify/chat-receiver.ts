@@ -8,8 +8,10 @@
  * `*_file` key, cutting escaped text to a limit, and fitting a whole message
  * to a service's total size limit by squeezing its longest parts.
  */
+
 import { resolve } from "node:path";
 import { readSecretFile } from "../config/load.js";
+import { processMessages } from "../i18n/current.js";
 import { DEFAULT_LOCALE, type MessageKey, type Messages, messages } from "../i18n/messages.js";
 import { log } from "../log.js";
 import type { Notification } from "../model/notification.js";
@@ -232,13 +234,13 @@ export abstract class ChatNotifier extends SettingsNotifier {
         answer = await postJson(this.postUrl(), { "user-agent": USER_AGENT, "x-lookout-notification-id": headerValue(ids) }, json, timeoutMs, opts.signal);
       } catch (err) {
         const result = resultFromNoAnswer(err, this.noAnswerWording(oneShot), { timeoutMs, retry });
-        log.debug(`${this.kind}: no answer`, { receiver: this.name, code: result.code });
+        log.debug(processMessages().t("log.noAnswer", { kind: this.kind }), { receiver: this.name, code: result.code });
         return result;
       }
       const result = resultFromAnswer({ ...answer, retryAfter: this.retryAfterOf(answer) }, this.answerWording(oneShot), Date.now(), retry);
       if (result.messageRefused) {
         // This message, not every message (the dispatcher sends a group's members alone).
-        log.error(`${this.kind}: ${this.service} refused a message Lookout built; if this repeats, please report it with this line`, {
+        log.error(processMessages().t("log.chatRefused", { kind: this.kind, service: this.service }), {
           receiver: this.name,
           status: answer.status,
           code: result.code,

@@ -11,8 +11,10 @@
  * than 408/429 is final: retrying cannot help; when it refuses a group for
  * what it holds, the members go alone so that only the bad one is given up.
  */
+
 import { setTimeout as sleepTimer } from "node:timers/promises";
 import { formatDuration } from "../config/duration.js";
+import { processMessages } from "../i18n/current.js";
 import { type Locale, messages } from "../i18n/messages.js";
 import { log } from "../log.js";
 import { localeOf, type Notification } from "../model/notification.js";
@@ -212,7 +214,7 @@ export class Dispatcher {
     this.lastSentAt.set(name, at);
     if (!result.ok && run.cut.signal.aborted) {
       // Not the receiver's failure: no attempt counted; the next start sends it.
-      log.warn("delivery cut short because Lookout is stopping; it stays queued for the next start", { receiver: name, count: batch.length, id: ids });
+      log.warn(processMessages().t("log.deliveryCut"), { receiver: name, count: batch.length, id: ids });
       return;
     }
     this.outbox.attempted(batch, at);
@@ -220,14 +222,19 @@ export class Dispatcher {
     if (result.ok) {
       this.outbox.delivered(batch, result.answer);
       this.cappedLogged.delete(name);
-      log.info("notification delivered", { receiver: name, count: batch.length, id: ids, alert: batch.length === 1 ? batch[0]!.entry.notification.alert.fingerprint : undefined });
+      log.info(processMessages().t("log.delivered"), {
+        receiver: name,
+        count: batch.length,
+        id: ids,
+        alert: batch.length === 1 ? batch[0]!.entry.notification.alert.fingerprint : undefined,
+      });
       if (unreported.length > 0) this.markReported(unreported, name, at);
       return;
     }
     if (result.messageRefused && batch.length > 1) {
       for (const q of batch) this.alone.add(q.delivery);
       this.outbox.keep(batch);
-      log.warn("a message of several notifications was refused; each goes alone, so only one the receiver cannot take is given up", {
+      log.warn(processMessages().t("log.groupRefused"), {
         receiver: name,
         count: batch.length,
         id: ids,
@@ -245,7 +252,7 @@ export class Dispatcher {
   private giveUp(receiver: string, items: QueuedDelivery[], result: DeliveryResult, at: number): void {
     this.outbox.giveUp(items, receiver, result.message, at);
     const first = items[0]!.delivery;
-    log.error("notification could not be delivered", {
+    log.error(processMessages().t("log.notDelivered"), {
       receiver,
       id: items.map((q) => q.entry.notification.id).join(","),
       attempts: first.attempts,
@@ -262,7 +269,7 @@ export class Dispatcher {
       error += ` It asked to wait ${formatDuration(result.retryAfterMs)}: Lookout tries again in ${formatDuration(wait)} (notify.max_retry_after).`;
       if (!this.cappedLogged.has(notifier.name)) {
         this.cappedLogged.add(notifier.name);
-        log.warn("a receiver asked to wait longer than notify.max_retry_after; Lookout tries again after max_retry_after", {
+        log.warn(processMessages().t("log.waitCapped"), {
           receiver: notifier.name,
           retry_after: formatDuration(result.retryAfterMs),
           max_retry_after: formatDuration(wait),
@@ -275,7 +282,7 @@ export class Dispatcher {
       this.slowTimeout.set(notifier.name, Math.max(timeoutMs, Math.min(timeoutMs * 2, MAX_TIMEOUT_MS)));
     }
     this.outbox.retryAt(items, at + wait, error);
-    log.warn("notification not delivered yet, will retry", {
+    log.warn(processMessages().t("log.willRetry"), {
       receiver: notifier.name,
       id: items.map((q) => q.entry.notification.id).join(","),
       attempt: first.attempts,
@@ -306,7 +313,7 @@ export class Dispatcher {
   private capStoredWaits(): void {
     const capped = this.outbox.capWaits(this.clock.now(), (r) => this.maxRetryAfterOf(r));
     for (const [receiver, count] of capped) {
-      log.warn("queued notifications were to wait longer than notify.max_retry_after; they are tried within it", {
+      log.warn(processMessages().t("log.storedWaitCapped"), {
         receiver,
         count,
         max_retry_after: formatDuration(this.maxRetryAfterOf(receiver)),

@@ -96,7 +96,7 @@ export class Heartbeat {
       const problem = await this.#ping();
       if (problem === null) {
         if (this.#failures > 0) {
-          log.info("heartbeat: pinging works again", { url: this.target, failed_pings: this.#failures });
+          log.info(processMessages().t("log.heartbeat.again"), { url: this.target, failed_pings: this.#failures });
         }
         this.#failures = 0;
         this.#lastSuccess = now;
@@ -104,15 +104,15 @@ export class Heartbeat {
       }
       this.#failures++;
       if (this.#failures === 1) {
-        log.warn(`heartbeat: ${problem} Until a ping gets through, the dead man's switch service will think Lookout is down.`, { url: this.target });
+        log.warn(processMessages().t("log.heartbeat.failed", { problem }), { url: this.target });
       } else {
-        log.debug("heartbeat: ping failed again", { url: this.target, failed_pings: this.#failures });
+        log.debug(processMessages().t("log.heartbeat.again.failed"), { url: this.target, failed_pings: this.#failures });
       }
       return false;
     } catch (err) {
       // Not expected (#ping handles its own errors); still never throw.
       this.#failures++;
-      if (this.#failures === 1) log.warn("heartbeat: the ping failed unexpectedly", { url: this.target, error: redact(describeError(err)) });
+      if (this.#failures === 1) log.warn(processMessages().t("log.heartbeat.unexpected"), { url: this.target, error: redact(describeError(err)) });
       return false;
     } finally {
       this.#inFlight = false;

@@ -163,7 +163,7 @@ export abstract class SettingsNotifier implements Notifier {
  * report; not retryable (the same input would fail the same way).
  */
 export function buildFailure(what: string, receiver: string, ns: readonly Notification[], err: unknown): DeliveryResult {
-  log.error(`could not build the ${what}; this is a Lookout bug, please report it`, {
+  log.error(processMessages().t("log.buildFailed", { what }), {
     receiver,
     notifications: ns.map((n) => n.id).join(","),
     error: describeError(err),

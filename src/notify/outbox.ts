@@ -6,8 +6,10 @@
  * implements (store/agent-store.ts) so that what a receiver accepted leaves
  * the outbox on disk at once.
  */
+
 import { notificationTitle } from "../alert/title.js";
 import { describeError } from "../errors.js";
+import { processMessages } from "../i18n/current.js";
 import { log } from "../log.js";
 import type { Notification } from "../model/notification.js";
 
@@ -290,7 +292,7 @@ export class Outbox {
     try {
       fn(this.journal());
     } catch (err) {
-      log.error("could not record a delivery in the data directory; after a restart it may be sent again", { what, error: describeError(err) });
+      log.error(processMessages().t("log.outboxWrite"), { what, error: describeError(err) });
     }
   }
 }

@@ -105,7 +105,7 @@ export async function deliver(
       answer = await request();
     } catch (err) {
       const result = resultFromNoAnswer(err, serviceNoAnswer(ctx), { timeoutMs: opts.timeoutMs, retry: opts.retry });
-      log.debug(`${ctx.service.toLowerCase()}: no answer`, { receiver: ctx.name, code: result.code });
+      log.debug(processMessages().t("log.noAnswer", { kind: ctx.service.toLowerCase() }), { receiver: ctx.name, code: result.code });
       return { result };
     }
     return { result: resultFromAnswer(answer, wording, opts.now(), opts.retry), answer };

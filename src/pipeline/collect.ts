@@ -4,9 +4,11 @@
  * runs only the collectors asked for and reuses the others' last results, so
  * reacting to an event does not wait for a CPU window.
  */
+
 import type { Collector, CollectResult } from "../collect/collector.js";
 import type { LookoutConfig } from "../config/schema.js";
 import { describeError } from "../errors.js";
+import { processMessages } from "../i18n/current.js";
 import { log } from "../log.js";
 import type { ContainerEvent } from "../model/history.js";
 import type { Sample } from "../model/sample.js";
@@ -68,7 +70,7 @@ export class CollectStage {
         } catch (err) {
           this.last.delete(c.name);
           errors.push(`${c.name}: ${describeError(err)}`);
-          log.error("collector failed", { collector: c.name, error: describeError(err) });
+          log.error(processMessages().t("log.collectorFailed"), { collector: c.name, error: describeError(err) });
         }
       }),
     );

@@ -6,8 +6,10 @@
  * marked "Sent late". Silenced, inhibited and flapping alerts wait for their
  * own announcement.
  */
+
 import type { FlapMemory } from "../alert/flapping.js";
 import { type AlertEvent, type AlertRecord, snapshot } from "../alert/state.js";
+import { processMessages } from "../i18n/current.js";
 import { log } from "../log.js";
 import type { Notification } from "../model/notification.js";
 import { matchingRoutes, type Route, receiversFor } from "../notify/routing.js";
@@ -56,7 +58,7 @@ export async function lateNotifications(
           }
         : rec.toldAt;
     next.push({ ...rec, told: [...rec.told, ...missing], ...(toldAt ? { toldAt } : {}) });
-    log.info("telling a receiver of an alert that fired before it was there", { alert: rec.fingerprint, receivers: missing.join(",") });
+    log.info(processMessages().t("log.late"), { alert: rec.fingerprint, receivers: missing.join(",") });
   }
   return { addressed, alerts: next };
 }

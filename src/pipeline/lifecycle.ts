@@ -5,12 +5,14 @@
  * (alert/flapping.ts). Pure: the memory it needs comes in, the new memory
  * goes out.
  */
+
 import { applyFlapping, type FlapMemory } from "../alert/flapping.js";
 import { type InhibitorMemory, inhibitedBy, updateInhibitors } from "../alert/inhibition.js";
 import { applySilences } from "../alert/silencing.js";
 import { type AlertRecord, step } from "../alert/state.js";
 import type { LookoutConfig } from "../config/schema.js";
 import type { Evaluation } from "../evaluate/evaluate.js";
+import { processMessages } from "../i18n/current.js";
 import { log } from "../log.js";
 import { type Route, reminderStepMs } from "../notify/routing.js";
 import { type Silence, silencing } from "../silence/silence.js";
@@ -46,7 +48,7 @@ export function lifecycle(input: LifecycleInput): Lifecycle & { inhibitors: Inhi
   // A cause that stopped this cycle still explains what was found in it (containers found dead when Docker is back).
   const inhibitors = updateInhibitors(result.alerts, input.memory.inhibitors, now, input.observedAt, inhibitHoldMs(config));
   const silenced = applySilences(result.alerts, result.events, result.resolved, (alert) => silencing(alert.labels, input.silences, now)?.id ?? inhibitedBy(alert, inhibitors), now);
-  for (const h of silenced.held) log.info("notification held back", { alert: h.event.alert.fingerprint, kind: h.event.kind, by: h.by });
+  for (const h of silenced.held) log.info(processMessages().t("log.heldBack"), { alert: h.event.alert.fingerprint, kind: h.event.kind, by: h.by });
   const flapped = applyFlapping(input.memory.flap, silenced.events, now, { max: config.flap.max, withinMs: config.flap.within });
   return {
     alerts: silenced.alerts,

@@ -7,8 +7,10 @@
  * (a full disk) is said once in the log, until it works again, and the cycle
  * goes on.
  */
+
 import type { AlertEvent } from "../alert/state.js";
 import { describeError } from "../errors.js";
+import { processMessages } from "../i18n/current.js";
 import { log } from "../log.js";
 import type { ContainerEvent, HistoryEvent } from "../model/history.js";
 import { CONTAINER_MEMORY, CONTAINER_MEMORY_LIMIT, HOST_DISK, HOST_DISK_SIZE, HOST_MEMORY, HOST_MEMORY_TOTAL, HOST_SWAP, HOST_SWAP_TOTAL } from "../model/metrics.js";
@@ -41,11 +43,11 @@ export function historyRecorder(journal: () => HistoryJournal): RecordHistory {
   return (at, points, events) => {
     try {
       journal().record(at, points, events);
-      if (failing !== null) log.info("history can be written again");
+      if (failing !== null) log.info(processMessages().t("log.history.again"));
       failing = null;
     } catch (err) {
       const why = describeError(err);
-      if (why !== failing) log.error("could not record this check in the history; alerts are not affected", { error: why });
+      if (why !== failing) log.error(processMessages().t("log.history.recordFailed"), { error: why });
       failing = why;
     }
   };

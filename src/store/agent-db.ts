@@ -6,9 +6,11 @@
  * could not be saved is carried to the next save. lookout.db deleted or
  * replaced under the agent is noticed before each save and opened again.
  */
+
 import { existsSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describeError, LookoutError } from "../errors.js";
+import { processMessages } from "../i18n/current.js";
 import { log } from "../log.js";
 import type { OutboxEntry, OutboxJournal, OutboxState } from "../notify/outbox.js";
 import type { AgentState } from "../pipeline/cycle-data.js";
@@ -78,7 +80,7 @@ export class AgentDatabase {
     try {
       return this.silences.active(now);
     } catch (err) {
-      log.error("silences ignored", { error: describeError(err) });
+      log.error(processMessages().t("log.silencesIgnored"), { error: describeError(err) });
       return [];
     }
   }
@@ -94,15 +96,15 @@ export class AgentDatabase {
       this.checkDatabaseFile(state, outbox);
       this._store.commitCycle(state, toStore);
       this.unsaved = [];
-      if (this.storageFailing !== null) log.info("the data directory can be written again: state saved", { data_dir: this.dataDir });
+      if (this.storageFailing !== null) log.info(processMessages().t("log.storageAgain"), { data_dir: this.dataDir });
       this.storageFailing = null;
       return undefined;
     } catch (err) {
       this.unsaved = toStore;
       const why = storageFailure(err, this.dataDir);
       if (why !== this.storageFailing) {
-        log.error(`could not save this check in the data directory: ${why}`, {
-          meanwhile: "alerts are still sent and printed, from memory; a restart now would forget what changed since",
+        log.error(processMessages().t("log.storageFailed", { why }), {
+          meanwhile: processMessages().t("log.storageMeanwhile"),
         });
       }
       this.storageFailing = why;
@@ -162,11 +164,7 @@ export class AgentDatabase {
     this.dbFile = databaseFileId(dataDir);
     this.carriedSilences = null;
     this.unsaved = [];
-    log.error(
-      what === "deleted"
-        ? `${path} was deleted while the agent ran: made a new one and wrote into it the alert state, queued notifications and silences the agent had; find what deletes files in ${dataDir} and stop it`
-        : `${path} was replaced while the agent ran (a restored backup, another program): now using the new file, with the agent's alert state and queued notifications written into it and the new file's silences`,
-    );
+    log.error(what === "deleted" ? processMessages().t("log.dbDeleted", { path, dataDir }) : processMessages().t("log.dbReplaced", { path }));
   }
 }
 

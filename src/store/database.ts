@@ -16,6 +16,7 @@ import { accessSync, chmodSync, closeSync, constants, existsSync, fchownSync, mk
 import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { StorageError, said } from "../errors.js";
+import { processMessages } from "../i18n/current.js";
 import { log } from "../log.js";
 import { agentUsing, KERNEL_LOCK_FILE, LOCK_FILE } from "./lock.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
@@ -188,13 +189,10 @@ function whenMissing(dataDir: string, path: string, agent: boolean, lockExisted:
   } catch (err) {
     throw storageErrorFrom(err, path);
   }
-  log.error(
-    `${path} is missing from the data directory (deleted or moved while no agent ran): starting with a new, empty database; alert state, queued notifications and silences from before are gone`,
-    {
-      moved_aside: moved.length > 0 ? moved.join(",") : undefined,
-      to_keep_them: "stop Lookout and put the old lookout.db back",
-    },
-  );
+  log.error(processMessages().t("log.dbMissing", { path }), {
+    moved_aside: moved.length > 0 ? moved.join(",") : undefined,
+    to_keep_them: processMessages().t("log.dbMissing.keep"),
+  });
 }
 
 /** Opens (creating and migrating as needed) the data directory's database. */

@@ -34,9 +34,11 @@
  * in steps of a few milliseconds, so that it never holds up a cycle: the
  * runner calls it between cycles, `check` after its cycle.
  */
+
 import type Database from "better-sqlite3";
 import type { LookoutConfig } from "../config/schema.js";
 import { describeError } from "../errors.js";
+import { processMessages } from "../i18n/current.js";
 import { log } from "../log.js";
 import type { HistoryEvent } from "../model/history.js";
 import type { FailedDelivery, OutboxJournal, QueuedDelivery } from "../notify/outbox.js";
@@ -326,13 +328,12 @@ export class HistoryStore implements HistoryJournal {
             c.points.map((p) => ({ series: this.seriesId(p.metric, p.labels), v: p.value })),
           );
       });
-      if (this.flushFailing !== null) log.info("history points can be written again");
+      if (this.flushFailing !== null) log.info(processMessages().t("log.history.pointsAgain"));
       this.flushFailing = null;
     } catch (err) {
       this.forgetIds(); // series made in the transaction that was rolled back are not in the table
       const why = describeError(err);
-      if (why !== this.flushFailing)
-        log.error("could not write the history's points; they are dropped, alerts are not affected", { error: why, points: cycles.reduce((n, c) => n + c.points.length, 0) });
+      if (why !== this.flushFailing) log.error(processMessages().t("log.history.pointsFailed"), { error: why, points: cycles.reduce((n, c) => n + c.points.length, 0) });
       this.flushFailing = why;
     }
   }
@@ -833,11 +834,11 @@ export function recordingDeliveries(journalNow: () => OutboxJournal, history: ()
     });
     try {
       store.recordEvents(events);
-      if (deliveriesFailing !== null) log.info("notifications are written to the history again");
+      if (deliveriesFailing !== null) log.info(processMessages().t("log.history.deliveriesAgain"));
       deliveriesFailing = null;
     } catch (err) {
       const why = describeError(err);
-      if (why !== deliveriesFailing) log.error("could not record a delivery in the history; delivery is not affected", { error: why });
+      if (why !== deliveriesFailing) log.error(processMessages().t("log.history.deliveryFailed"), { error: why });
       deliveriesFailing = why;
     }
   };

@@ -40,6 +40,7 @@ import { chmodSync, closeSync, existsSync, fchownSync, openSync, readFileSync, r
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { StorageError, said } from "../errors.js";
+import { processMessages } from "../i18n/current.js";
 import { log } from "../log.js";
 import { codeOf, DISK_FULL as FULL, storageErrorFrom } from "./transactions.js";
 
@@ -195,7 +196,7 @@ export class AgentLock {
     }
     this.held = db;
     if (before && before.pid !== process.pid) {
-      log.info("took over agent.lock from a process that is gone", { pid: before.pid, command: `lookout ${before.command}`, since: before.since });
+      log.info(processMessages().t("log.lockTaken"), { pid: before.pid, command: `lookout ${before.command}`, since: before.since });
     }
   }
 

@@ -11,6 +11,7 @@
 
 import type { LookoutConfig } from "../../config/schema.js";
 import { describeError } from "../../errors.js";
+import { processMessages } from "../../i18n/current.js";
 import { log } from "../../log.js";
 import type { ContainerEvent, ContainerEventKind } from "../../model/history.js";
 import {
@@ -316,11 +317,11 @@ export class DockerCollector implements Collector {
         this.streamUp = s.connected;
         this.listedAt = null; // what happened while it was down (or before it came up) is found by listing
         if (s.connected) {
-          log.info("docker: following container events", { host: this.host });
+          log.info(processMessages().t("log.docker.following"), { host: this.host });
           onChange(); // reconcile what happened while the stream was down
         } else if (s.error) {
           // Where Docker was never seen (docker.enabled: auto on a host without it), this is not news.
-          if (this.seen) log.warn("docker: event stream lost, reconnecting", { error: describeError(s.error) });
+          if (this.seen) log.warn(processMessages().t("log.docker.streamLost"), { error: describeError(s.error) });
           onChange();
         }
       },
@@ -347,7 +348,7 @@ export class DockerCollector implements Collector {
     if (!id || !RELEVANT_ACTIONS.has(action.split(":")[0]!.trim())) return;
     const time = ev.timeNano ? Math.floor(ev.timeNano / 1e6) : (ev.time ?? Math.floor(Date.now() / 1000)) * 1000;
     const next = this.eventChain.then(() => this.handleEvent(id, action, time, ev.Actor?.Attributes ?? {}, onChange));
-    this.eventChain = next.catch((err) => log.error("docker: handling an event failed (please report it)", { action, error: describeError(err) }));
+    this.eventChain = next.catch((err) => log.error(processMessages().t("log.docker.eventFailed"), { action, error: describeError(err) }));
   }
 
   private async handleEvent(id: string, action: string, time: number, attributes: Record<string, string>, onChange: () => void): Promise<void> {
@@ -362,13 +363,10 @@ export class DockerCollector implements Collector {
       this.tracker.applyView(action === "die" ? { ...view, status: "running", finishedAt: null, exitCode: 0, oomKilled: false } : view, time);
     }
     if ((action === "kill" || action === "stop") && this.duringOutage(time)) {
-      log.info(
-        "docker: Docker stopped a container itself while it was not answering (Docker shutting down, restarting, or restoring after a crash); its exit is not taken for a requested stop",
-        {
-          container: this.tracker.get(id)?.view.name ?? id.slice(0, 12),
-          action,
-        },
-      );
+      log.info(processMessages().t("log.docker.stoppedDuringOutage"), {
+        container: this.tracker.get(id)?.view.name ?? id.slice(0, 12),
+        action,
+      });
       return onChange();
     }
     const before = this.tracker.get(id);
@@ -443,7 +441,7 @@ export class DockerCollector implements Collector {
       this.tracker.setLogs(id, await this.engine.logs(id, { tail: lines, tty: rec.view.tty }));
     } catch (err) {
       const why = describeError(err);
-      log.info("docker: could not read a container's last log lines; its message says so", { container: rec.view.name, error: why });
+      log.info(processMessages().t("log.docker.logsFailed"), { container: rec.view.name, error: why });
       this.tracker.setLogsError(id, why);
     }
   }
@@ -552,13 +550,13 @@ export class DockerCollector implements Collector {
       if (this.unreachableSince === null) {
         this.unreachableSince = now;
         this.outage = { since: now, until: null };
-        if (this.seen || this.opts.config.docker.enabled === true) log.warn("docker: unreachable", { error: describeError(e) });
-        else log.info("docker: not found, not watching containers (set docker.enabled: true to be alerted when it is missing)", { error: describeError(e) });
+        if (this.seen || this.opts.config.docker.enabled === true) log.warn(processMessages().t("log.docker.unreachable"), { error: describeError(e) });
+        else log.info(processMessages().t("log.docker.notFound"), { error: describeError(e) });
       }
       if (!this.seen && this.opts.config.docker.enabled !== true) return { samples: [] };
       return { samples: [this.unreachableSample(now, e)], covers: [DOCKER_UNREACHABLE] };
     }
-    if (this.unreachableSince !== null && this.seen) log.info("docker: reachable again", { host: this.host });
+    if (this.unreachableSince !== null && this.seen) log.info(processMessages().t("log.docker.reachable"), { host: this.host });
     if (this.outage && this.outage.until === null) this.outage.until = Date.now();
     this.unreachableSince = null;
     // Lookout's first look at this Docker (a new data directory): what is down now stopped unwatched.
@@ -606,7 +604,7 @@ export class DockerCollector implements Collector {
         if (!inspected) return listed.delete(id);
         if (this.tracker.applyView(toView(inspected), now, (at) => this.duringOutage(at), baseline)) found.push(id);
       } catch (err) {
-        log.debug("docker: inspect failed", { id, error: describeError(err) });
+        log.debug(processMessages().t("log.docker.inspectFailed"), { id, error: describeError(err) });
       }
       return true;
     });
@@ -667,7 +665,7 @@ export class DockerCollector implements Collector {
   private sweepStats(ids: string[]): Promise<void> {
     if (this.sweeping) return this.sweeping;
     this.sweeping = this.sweep(ids)
-      .catch((err) => log.debug("docker: stats failed", { error: describeError(err) }))
+      .catch((err) => log.debug(processMessages().t("log.docker.statsFailed"), { error: describeError(err) }))
       .finally(() => {
         this.sweeping = null;
       });
@@ -710,8 +708,8 @@ export class DockerCollector implements Collector {
     } else {
       for (const id of ids) held(this.noCgroups ?? "cgroup files not used", id);
     }
-    if (fromFiles > 0) this.sayOnce(`cgroup:${version}`, "docker: container stats from cgroup files", { cgroup: `v${version}`, host_root: this.cgroups?.hostRoot || "/" });
-    for (const [reason, n] of reasons) this.sayOnce(`api:${reason}`, "docker: container stats from the Engine API", { reason, containers: n });
+    if (fromFiles > 0) this.sayOnce(`cgroup:${version}`, processMessages().t("log.docker.statsCgroup"), { cgroup: `v${version}`, host_root: this.cgroups?.hostRoot || "/" });
+    for (const [reason, n] of reasons) this.sayOnce(`api:${reason}`, processMessages().t("log.docker.statsApi"), { reason, containers: n });
     this.statsSource = {
       cgroup: fromFiles,
       cgroupVersion: version,
@@ -739,7 +737,7 @@ export class DockerCollector implements Collector {
     const key = `${container}: ${problem}`;
     if (this.problems.has(key)) return key;
     this.problems.set(key, key);
-    log.warn("container rule settings ignored", { container, problem });
+    log.warn(processMessages().t("log.docker.settingsIgnored"), { container, problem });
     return key;
   }
 

@@ -13,6 +13,7 @@
 
 import { Agent, type IncomingMessage, request } from "node:http";
 import { LookoutError, type Said, said } from "../../errors.js";
+import { processMessages } from "../../i18n/current.js";
 import type { MessageKey } from "../../i18n/messages.js";
 import { log } from "../../log.js";
 import type { ContainerInspect, ContainerStats, ContainerSummary, EngineInfo, EngineVersion } from "./api-types.js";
@@ -255,7 +256,7 @@ export class DockerEngine {
           failed++;
           firstError ??= e;
           if (e.kind === "unreachable" || e.kind === "permission") fatal = e;
-          else log.debug("docker: no stats for a container", { container: id.slice(0, 12), error: e.userMessage });
+          else log.debug(processMessages().t("log.docker.noStats"), { container: id.slice(0, 12), error: e.userMessage });
         }
       }
     };

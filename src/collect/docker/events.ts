@@ -8,8 +8,10 @@
  * A daemon restart empties the daemon's own event buffer: what happened
  * before it came back must be found by listing containers (reconcile).
  */
+
 import { StringDecoder } from "node:string_decoder";
 import { describeError, said } from "../../errors.js";
+import { processMessages } from "../../i18n/current.js";
 import { log } from "../../log.js";
 import type { DockerEvent } from "./api-types.js";
 import { type DockerEngine, DockerError, dockerError, toDockerError } from "./engine.js";
@@ -80,7 +82,7 @@ export class EventWatcher {
     if (!this.#stopped) return;
     this.#stopped = false;
     this.#running = this.#loop().catch((err) => {
-      log.error("docker events: the watcher stopped on a Lookout bug; please report it", { error: String(err) });
+      log.error(processMessages().t("log.events.stopped"), { error: String(err) });
     });
   }
 
@@ -122,7 +124,7 @@ export class EventWatcher {
       }
       if (this.#status?.connected) this.#connectedNano = BigInt(Date.now()) * 1_000_000n;
       this.#setStatus(false, error);
-      log.debug("docker events: stream down, retrying", { in_ms: backoff, error: describeError(error) });
+      log.debug(processMessages().t("log.events.down"), { in_ms: backoff, error: describeError(error) });
       await this.#sleep(backoff);
       backoff = Math.min(backoff * 2, this.#opts.maxBackoffMs);
     }
@@ -140,7 +142,7 @@ export class EventWatcher {
         this.#line(line);
       }
       if (pending.length > MAX_LINE_CHARS) {
-        log.warn("docker events: dropped a line longer than 1 MiB");
+        log.warn(processMessages().t("log.events.longLine"));
         pending = "";
       }
     }
@@ -155,7 +157,7 @@ export class EventWatcher {
     try {
       ev = JSON.parse(line) as DockerEvent;
     } catch {
-      log.warn("docker events: skipped a line that is not JSON", { line: line.slice(0, 200) });
+      log.warn(processMessages().t("log.events.notJson"), { line: line.slice(0, 200) });
       return;
     }
     if (!ev || typeof ev !== "object" || typeof ev.Action !== "string") return;
@@ -171,7 +173,7 @@ export class EventWatcher {
     try {
       this.#opts.onEvent(ev);
     } catch (err) {
-      log.error("docker events: handling an event failed; this is a Lookout bug, please report it", {
+      log.error(processMessages().t("log.events.handlerFailed"), {
         action: ev.Action,
         error: err instanceof Error ? err.message : String(err),
       });
@@ -187,7 +189,7 @@ export class EventWatcher {
     try {
       this.#opts.onStatus?.(this.#status);
     } catch (err) {
-      log.error("docker events: a status callback failed; this is a Lookout bug, please report it", {
+      log.error(processMessages().t("log.events.statusFailed"), {
         error: err instanceof Error ? err.message : String(err),
       });
     }

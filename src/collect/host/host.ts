@@ -6,8 +6,10 @@
  * mountinfo and net/dev (the host's mount and network namespaces), as
  * node_exporter does.
  */
+
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { processMessages } from "../../i18n/current.js";
 import { log } from "../../log.js";
 import {
   HOST_CPU,
@@ -199,7 +201,7 @@ export class HostCollector implements Collector {
       this.warned.delete(key);
       return out;
     } catch (err) {
-      this.warnOnce(key, `host: cannot read ${what}, skipping ${key}`, { error: errorText(err) });
+      this.warnOnce(key, processMessages().t("log.host.cannotRead", { what, key }), { error: errorText(err) });
       return undefined;
     }
   }
@@ -327,7 +329,7 @@ export class HostCollector implements Collector {
       this.warned.delete(key);
       return out;
     } catch (err) {
-      this.warnOnce(key, `host: cannot read ${path}, skipping ${key}`, { error: errorText(err) });
+      this.warnOnce(key, processMessages().t("log.host.cannotRead", { what: path, key }), { error: errorText(err) });
       return null;
     }
   }
@@ -370,13 +372,13 @@ export class HostCollector implements Collector {
     const chosen = selectFilesystems(mounts, only);
     for (const want of only) {
       if (!chosen.some((m) => m.mountPoint === normalizeMountPoint(want))) {
-        this.warnOnce(`disk:${want}:missing`, "host: configured mount is not mounted, skipping it", { mount: want });
+        this.warnOnce(`disk:${want}:missing`, processMessages().t("log.host.notMounted"), { mount: want });
       }
     }
     const { filesystems, skipped } = await statFilesystems(chosen, { hostRoot: this.hostRoot, timeoutMs: this.statfsTimeoutMs });
     this.reading.filesystems = filesystems;
     for (const s of skipped) {
-      this.warnOnce(`disk:${s.mountPoint}`, "host: skipping filesystem", { mount: s.mountPoint, reason: s.reason });
+      this.warnOnce(`disk:${s.mountPoint}`, processMessages().t("log.host.skipFs"), { mount: s.mountPoint, reason: s.reason });
     }
     const out: Sample[] = [];
     for (const fs of filesystems) {

@@ -20,6 +20,7 @@
 import { formatDuration } from "../../config/duration.js";
 import type { LoadedConfig } from "../../config/load.js";
 import { type AlertmanagerReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
+import { processMessages } from "../../i18n/current.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
@@ -131,7 +132,7 @@ export class AlertmanagerNotifier extends SettingsNotifier {
         answer = await postJson(this.#url, headers, JSON.stringify(body), timeoutMs, opts.signal);
       } catch (err) {
         const result = resultFromNoAnswer(err, alertmanagerNoAnswerWording(ctx, retry === ONE_SHOT_RETRY), { timeoutMs, retry });
-        log.debug("alertmanager: no answer", { receiver: this.name, code: result.code });
+        log.debug(processMessages().t("log.noAnswer", { kind: "alertmanager" }), { receiver: this.name, code: result.code });
         return result;
       }
       return resultFromAnswer(answer, alertmanagerAnswerWording(ctx, retry === ONE_SHOT_RETRY), this.now(), retry);

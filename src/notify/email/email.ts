@@ -9,11 +9,13 @@
  * 465) or STARTTLS required (the default on 587: a password never goes in
  * clear) or opportunistic. The password is a secret: registered, never shown.
  */
+
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import type { SMTPSentMessageInfo, SMTPTransportOptions } from "nodemailer";
 import { cannotReadProblem, readSecretFile, readSmallFile } from "../../config/load.js";
 import { type EmailReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
+import { processMessages } from "../../i18n/current.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
 import { registerSecret } from "../../secrets.js";
@@ -161,7 +163,7 @@ export class EmailNotifier extends SettingsNotifier {
       return await Promise.race([sending.then((info) => this.accepted(info, ids)), stop]);
     } catch (err) {
       const result = smtpFailure(err, ctx);
-      log.debug("email: not sent", { receiver: this.name, code: result.code });
+      log.debug(processMessages().t("log.email.notSent"), { receiver: this.name, code: result.code });
       return result;
     } finally {
       if (timer) clearTimeout(timer);
@@ -178,7 +180,7 @@ export class EmailNotifier extends SettingsNotifier {
     if (refused.length > 0) {
       // The others have it: sending again would give them a copy.
       message += ` It refused ${refused.join(", ")}: check ${this.#key}.to.`;
-      log.warn("email: the mail server refused some recipients", { receiver: this.name, refused: refused.join(", "), notifications: ids });
+      log.warn(processMessages().t("log.email.refused"), { receiver: this.name, refused: refused.join(", "), notifications: ids });
     }
     return { ok: true, retryable: false, message, ...(reply ? { answer: reply } : {}) };
   }

@@ -8,7 +8,7 @@
 import { resolve } from "node:path";
 import { readSecretFile } from "../../config/load.js";
 import type { SlackReceiverConfig } from "../../config/schema.js";
-import { processLocale } from "../../i18n/current.js";
+import { processLocale, processMessages } from "../../i18n/current.js";
 import type { Messages } from "../../i18n/messages.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";
@@ -94,13 +94,13 @@ export class SlackNotifier extends SettingsNotifier {
         answer = await postJson(this.#url, headers, json, timeoutMs, opts.signal);
       } catch (err) {
         const result = resultFromError(err, this.target, { timeoutMs, retry });
-        log.debug("slack: no answer", { receiver: this.name, code: result.code });
+        log.debug(processMessages().t("log.noAnswer", { kind: "slack" }), { receiver: this.name, code: result.code });
         return result;
       }
       const result = resultFromResponse(answer, this.target, Date.now(), retry);
       if (result.messageRefused) {
         // This message, not every message (the dispatcher sends a group's members alone): a message Lookout built wrong.
-        log.error("slack: Slack refused a message Lookout built; this is a Lookout bug, please report it with this line", {
+        log.error(processMessages().t("log.slackRefused"), {
           receiver: this.name,
           status: answer.status,
           code: result.code,

@@ -128,7 +128,7 @@ export class WebhookNotifier extends SettingsNotifier {
           hasHeaders: this.headerNames.length > 0,
           retry,
         });
-        log.debug("webhook: no answer", { receiver: this.name, code: result.code });
+        log.debug(processMessages().t("log.noAnswer", { kind: "webhook" }), { receiver: this.name, code: result.code });
         return result;
       }
       // A 400, 413 or 422 refuses this body, not every body: the dispatcher sends a group's members alone.
