@@ -43,6 +43,7 @@ import type { FailedDelivery, OutboxJournal, QueuedDelivery } from "../notify/ou
 import type { HistoryJournal, HistoryPoint } from "../pipeline/record.js";
 import { redact } from "../secrets.js";
 import { type ChunkPoints, packHead, packRaw, packRolled, rollUp, unpackIds, unpackRaw, unpackRolled, unpackValues } from "./history-packing.js";
+import { statement } from "./statements.js";
 import { inTransaction, reading } from "./transactions.js";
 
 export type TierName = "raw" | "1m" | "10m" | "1h";
@@ -128,22 +129,6 @@ function labelPath(key: string): string {
   return `$."${key.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
-/** Statements prepared once per connection. */
-const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-function stmt(db: Database.Database, sql: string): Database.Statement {
-  let cache = statements.get(db);
-  if (!cache) {
-    cache = new Map();
-    statements.set(db, cache);
-  }
-  let s = cache.get(sql);
-  if (!s) {
-    s = db.prepare(sql);
-    cache.set(sql, s);
-  }
-  return s;
-}
-
 function tierOf(name: TierName): Tier {
   return TIERS.find((t) => t.name === name)!;
 }
@@ -173,7 +158,7 @@ function withoutWaitingForDisk<T>(db: Database.Database, fn: () => T): T {
 export function writeHead(db: Database.Database, t: number, points: ReadonlyArray<{ series: number; v: number }>): void {
   let ids = Uint32Array.from(points, (p) => p.series);
   let vals = Float64Array.from(points, (p) => p.v);
-  const old = stmt(db, "SELECT ids, vals FROM history_head WHERE t = ?").get(t) as { ids: Buffer; vals: Buffer } | undefined;
+  const old = statement(db, "SELECT ids, vals FROM history_head WHERE t = ?").get(t) as { ids: Buffer; vals: Buffer } | undefined;
   if (old || new Set(ids).size !== ids.length) {
     const byId = new Map<number, number>();
     if (old) {
@@ -186,14 +171,14 @@ export function writeHead(db: Database.Database, t: number, points: ReadonlyArra
     vals = Float64Array.from(byId.values());
   }
   const packed = packHead(ids, vals);
-  stmt(db, "INSERT OR REPLACE INTO history_head (t, ids, vals) VALUES (?, ?, ?)").run(t, packed.ids, packed.values);
+  statement(db, "INSERT OR REPLACE INTO history_head (t, ids, vals) VALUES (?, ?, ?)").run(t, packed.ids, packed.values);
 }
 
 /** The one writer of chunks: the roll-up, and the bench that fills a year straight into the table. */
 export function writeChunk(db: Database.Database, tier: TierName, series: number, start: number, points: ChunkPoints): void {
   const t = tierOf(tier);
   const data = tier === "raw" ? packRaw(start, points.t, points.avg) : packRolled(start, t.bucketMs, points);
-  stmt(db, "INSERT OR REPLACE INTO history_chunks (tier, series, start, data) VALUES (?, ?, ?, ?)").run(tier, series, start, data);
+  statement(db, "INSERT OR REPLACE INTO history_chunks (tier, series, start, data) VALUES (?, ?, ?, ?)").run(tier, series, start, data);
 }
 
 /** A chunk's points. */
@@ -213,7 +198,7 @@ function within(p: ChunkPoints, from: number, to: number): ChunkPoints {
 }
 
 export function writeEvents(db: Database.Database, events: readonly HistoryEvent[]): void {
-  const insert = stmt(db, "INSERT INTO history_events (at, kind, subject, labels, data) VALUES (?, ?, ?, ?, ?)");
+  const insert = statement(db, "INSERT INTO history_events (at, kind, subject, labels, data) VALUES (?, ?, ?, ?, ?)");
   for (const e of events) insert.run(e.at, e.kind, e.subject, labelsKey(e.labels), JSON.stringify(e.data));
 }
 
@@ -268,8 +253,8 @@ export class HistoryStore implements HistoryJournal {
     const cacheKey = `${metric}\0${key}`;
     const known = this.ids.get(cacheKey);
     if (known !== undefined) return known;
-    stmt(this.db, "INSERT INTO history_series (metric, labels) VALUES (?, ?) ON CONFLICT (metric, labels) DO NOTHING").run(metric, key);
-    const id = stmt(this.db, "SELECT id FROM history_series WHERE metric = ? AND labels = ?").pluck().get(metric, key) as number;
+    statement(this.db, "INSERT INTO history_series (metric, labels) VALUES (?, ?) ON CONFLICT (metric, labels) DO NOTHING").run(metric, key);
+    const id = statement(this.db, "SELECT id FROM history_series WHERE metric = ? AND labels = ?").pluck().get(metric, key) as number;
     this.ids.set(cacheKey, id);
     return id;
   }
@@ -410,7 +395,7 @@ export class HistoryStore implements HistoryJournal {
   }
 
   private readChunks(tier: Tier, seriesId: number, from: number, to: number): ChunkPoints[] {
-    const rows = stmt(this.db, "SELECT start, data FROM history_chunks WHERE tier = ? AND series = ? AND start > ? AND start < ? ORDER BY start").all(
+    const rows = statement(this.db, "SELECT start, data FROM history_chunks WHERE tier = ? AND series = ? AND start > ? AND start < ? ORDER BY start").all(
       tier.name,
       seriesId,
       from - tier.chunkMs,
@@ -423,11 +408,11 @@ export class HistoryStore implements HistoryJournal {
   private readHead(seriesId: number, from: number, to: number): ChunkPoints {
     const t: number[] = [];
     const v: number[] = [];
-    const lists = stmt(this.db, "SELECT DISTINCT ids FROM history_head WHERE t >= ? AND t < ?").pluck().all(from, to) as Buffer[];
+    const lists = statement(this.db, "SELECT DISTINCT ids FROM history_head WHERE t >= ? AND t < ?").pluck().all(from, to) as Buffer[];
     for (const ids of lists) {
       const k = unpackIds(ids).indexOf(seriesId);
       if (k < 0) continue;
-      const rows = stmt(this.db, "SELECT t, substr(vals, ?, 8) AS v FROM history_head WHERE t >= ? AND t < ? AND ids = ?").all(k * 8 + 1, from, to, ids) as Array<{
+      const rows = statement(this.db, "SELECT t, substr(vals, ?, 8) AS v FROM history_head WHERE t >= ? AND t < ? AND ids = ?").all(k * 8 + 1, from, to, ids) as Array<{
         t: number;
         v: Buffer;
       }>;
@@ -447,7 +432,7 @@ export class HistoryStore implements HistoryJournal {
 
   /** Where a rolled tier's roll-up has got: every chunk span before this is written (for 1m, the raw chunks too); null before its first. */
   rolledUntil(tier: RolledTier): number | null {
-    return (stmt(this.db, "SELECT done_until FROM history_rollup WHERE tier = ?").pluck().get(tier) as number | undefined) ?? null;
+    return (statement(this.db, "SELECT done_until FROM history_rollup WHERE tier = ?").pluck().get(tier) as number | undefined) ?? null;
   }
 
   /** Events in [from, to), oldest first (the most recent `limit` of them). */
@@ -608,12 +593,12 @@ export class HistoryMaintainer {
   }
 
   private cursor(tier: RolledTier): { doneUntil: number | null; nextSeries: number } {
-    const saved = stmt(this.db, "SELECT done_until, next_series FROM history_rollup WHERE tier = ?").get(tier) as { done_until: number; next_series: number } | undefined;
+    const saved = statement(this.db, "SELECT done_until, next_series FROM history_rollup WHERE tier = ?").get(tier) as { done_until: number; next_series: number } | undefined;
     return { doneUntil: saved?.done_until ?? null, nextSeries: saved?.next_series ?? 0 };
   }
 
   private saveCursor(tier: RolledTier, doneUntil: number, nextSeries: number): void {
-    stmt(
+    statement(
       this.db,
       "INSERT INTO history_rollup (tier, done_until, next_series) VALUES (?, ?, ?) ON CONFLICT (tier) DO UPDATE SET done_until = excluded.done_until, next_series = excluded.next_series",
     ).run(tier, doneUntil, nextSeries);
@@ -625,7 +610,7 @@ export class HistoryMaintainer {
     const closed = Math.floor((now - RAW_LAG_MS) / width) * width;
     let { doneUntil, nextSeries } = this.cursor("1m");
     const was = `${doneUntil}/${nextSeries}`;
-    const nextHeadRow = (from: number) => stmt(this.db, "SELECT MIN(t) FROM history_head WHERE t >= ?").pluck().get(from) as number | null;
+    const nextHeadRow = (from: number) => statement(this.db, "SELECT MIN(t) FROM history_head WHERE t >= ?").pluck().get(from) as number | null;
     if (doneUntil === null) {
       const first = nextHeadRow(Number.MIN_SAFE_INTEGER);
       if (first === null) return false;
@@ -641,7 +626,7 @@ export class HistoryMaintainer {
           break outer;
         }
         const limit = Math.min(HEAD_ROWS_PER_READ, budget.room());
-        const got = stmt(this.db, "SELECT t, ids, vals FROM history_head WHERE t >= ? AND t < ? ORDER BY t LIMIT ?").all(w.nextT, doneUntil + width, limit) as Array<{
+        const got = statement(this.db, "SELECT t, ids, vals FROM history_head WHERE t >= ? AND t < ? ORDER BY t LIMIT ?").all(w.nextT, doneUntil + width, limit) as Array<{
           t: number;
           ids: Buffer;
           vals: Buffer;
@@ -671,7 +656,7 @@ export class HistoryMaintainer {
         w.nextT = got.length < limit ? null : got[got.length - 1]!.t + 1;
       }
       // Series dropped meanwhile are not written again (their points are forgotten with them).
-      const known = new Set(stmt(this.db, "SELECT id FROM history_series").pluck().all() as number[]);
+      const known = new Set(statement(this.db, "SELECT id FROM history_series").pluck().all() as number[]);
       const ids = [...w.series.keys()].filter((id) => id >= nextSeries && known.has(id)).sort((a, b) => a - b);
       for (const id of ids) {
         if (budget.spent()) {
@@ -706,13 +691,13 @@ export class HistoryMaintainer {
     const closed = Math.floor(complete / width) * width;
     let { doneUntil, nextSeries } = this.cursor(target.name as RolledTier);
     const was = `${doneUntil}/${nextSeries}`;
-    const nextChunk = (from: number) => stmt(this.db, "SELECT MIN(start) FROM history_chunks WHERE tier = ? AND start >= ?").pluck().get(source.name, from) as number | null;
+    const nextChunk = (from: number) => statement(this.db, "SELECT MIN(start) FROM history_chunks WHERE tier = ? AND start >= ?").pluck().get(source.name, from) as number | null;
     if (doneUntil === null) {
       const first = nextChunk(Number.MIN_SAFE_INTEGER);
       if (first === null) return false;
       doneUntil = Math.floor(first / width) * width;
     }
-    const read = stmt(this.db, "SELECT start, data FROM history_chunks WHERE tier = ? AND series = ? AND start >= ? AND start < ? ORDER BY start");
+    const read = statement(this.db, "SELECT start, data FROM history_chunks WHERE tier = ? AND series = ? AND start >= ? AND start < ? ORDER BY start");
     let more = false;
     outer: while (doneUntil + width <= closed) {
       let spanRows = 0;
@@ -745,7 +730,7 @@ export class HistoryMaintainer {
   }
 
   private seriesFrom(id: number): number[] {
-    return stmt(this.db, "SELECT id FROM history_series WHERE id >= ? ORDER BY id LIMIT ?").pluck().all(id, SERIES_BATCH) as number[];
+    return statement(this.db, "SELECT id FROM history_series WHERE id >= ? ORDER BY id LIMIT ?").pluck().all(id, SERIES_BATCH) as number[];
   }
 
   /**
@@ -769,7 +754,7 @@ export class HistoryMaintainer {
   private deleteRows(table: string, column: string, before: number | null, tier: TierName | null, budget: StepBudget): boolean {
     if (before === null) return false;
     const key = table === "history_chunks" ? "rowid" : column === "t" ? "t" : "id";
-    const del = stmt(
+    const del = statement(
       this.db,
       `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${tier ? "tier = @tier AND " : ""}${column} < @before ORDER BY ${column} LIMIT @limit)`,
     );
@@ -785,15 +770,15 @@ export class HistoryMaintainer {
   /** Series left without a point in any chunk or head row (a container gone for longer than every tier is kept). */
   private dropEmptySeries(): void {
     const inHead = new Set<number>();
-    for (const ids of stmt(this.db, "SELECT DISTINCT ids FROM history_head").pluck().all() as Buffer[]) for (const id of unpackIds(ids)) inHead.add(id);
-    const empty = stmt(
+    for (const ids of statement(this.db, "SELECT DISTINCT ids FROM history_head").pluck().all() as Buffer[]) for (const id of unpackIds(ids)) inHead.add(id);
+    const empty = statement(
       this.db,
       `SELECT id FROM history_series s WHERE NOT EXISTS (SELECT 1 FROM history_chunks c WHERE c.tier IN (${TIERS.map((t) => `'${t.name}'`).join(", ")}) AND c.series = s.id)`,
     )
       .pluck()
       .all() as number[];
     const gone = empty.filter((id) => !inHead.has(id));
-    const del = stmt(this.db, "DELETE FROM history_series WHERE id = ?");
+    const del = statement(this.db, "DELETE FROM history_series WHERE id = ?");
     for (const id of gone) del.run(id);
     if (gone.length > 0) this.store.forgetIds();
   }
