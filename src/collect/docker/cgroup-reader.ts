@@ -93,6 +93,12 @@ interface Entry {
 
 /** A container whose cgroup could not be found is tried again after this long (or when its pid changes). */
 const RETRY_MS = 60_000;
+/**
+ * The host's online CPUs and memory are read again after this long: they
+ * change only when a CPU or memory is hot-plugged, and reading them every
+ * sweep cost two thread-pool reads a cycle.
+ */
+export const HOST_FACTS_EVERY_MS = 60_000;
 /** Containers read between two turns of the event loop. */
 const BATCH = 32;
 
@@ -201,6 +207,8 @@ export class CgroupReader {
   /** The cgroup mounts, read again at most every RETRY_MS (when a container's cgroup is looked for). */
   private mounts: CgroupMount[] | null = null;
   private mountsAt = 0;
+  /** The last `hostFacts()` and when it was read (HOST_FACTS_EVERY_MS). */
+  private facts: { at: number; value: HostFacts } | null = null;
   private readonly clock: () => number;
 
   constructor(opts: { hostRoot: string; clock?: () => number }) {
@@ -265,13 +273,17 @@ export class CgroupReader {
     return out;
   }
 
-  /** The host's online CPUs and memory (under host_root), else what Node sees. */
+  /** The host's online CPUs and memory (under host_root), else what Node sees; read again every HOST_FACTS_EVERY_MS. */
   async hostFacts(): Promise<HostFacts> {
+    const now = this.clock();
+    if (this.facts && now >= this.facts.at && now - this.facts.at < HOST_FACTS_EVERY_MS) return this.facts.value;
     const [online, meminfo] = await Promise.all([
       readFile(`${this.hostRoot}/sys/devices/system/cpu/online`, "utf8").catch(() => ""),
       readFile(`${this.hostRoot}/proc/meminfo`, "utf8").catch(() => ""),
     ]);
-    return { onlineCpus: countCpuList(online) ?? availableParallelism(), memTotalBytes: memTotalBytes(meminfo) ?? totalmem() };
+    const value = { onlineCpus: countCpuList(online) ?? availableParallelism(), memTotalBytes: memTotalBytes(meminfo) ?? totalmem() };
+    this.facts = { at: now, value };
+    return value;
   }
 
   private needsResolving(t: StatsTarget): boolean {

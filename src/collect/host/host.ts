@@ -40,17 +40,17 @@ import {
   cpuDelta,
   type DiskCounters,
   type LoadAvg,
+  memInfoOf,
   meminfoFields,
   type NetDevCounters,
   type ProcStat,
   parseDiskstats,
   parseLoadavg,
-  parseMeminfo,
   parseMountinfo,
   parseNetDev,
   parseProcStat,
   parseUptime,
-  parseVmstat,
+  vmstatValue,
 } from "./procfs.js";
 
 /**
@@ -300,8 +300,9 @@ export class HostCollector implements Collector {
 
   private async collectMemory(): Promise<Sample[]> {
     const text = readText(this.path("/proc/meminfo"));
-    const m = parseMeminfo(text);
-    this.reading.meminfo = meminfoFields(text);
+    const fields = meminfoFields(text);
+    const m = memInfoOf(fields);
+    this.reading.meminfo = fields;
     this.reading.oomKill = this.readOomKills();
     const used = m.totalBytes - m.availableBytes;
     const out: Sample[] = [
@@ -326,7 +327,7 @@ export class HostCollector implements Collector {
   /** /proc/vmstat's oom_kill, for /metrics only: no sample, no warning when the file or the field is missing. */
   private readOomKills(): number | null {
     try {
-      return parseVmstat(readText(this.path("/proc/vmstat"))).get("oom_kill") ?? null;
+      return vmstatValue(readText(this.path("/proc/vmstat")), "oom_kill") ?? null;
     } catch {
       return null;
     }

@@ -21,7 +21,7 @@ import {
   parseProcCgroup,
   resolveCgroupDirs,
 } from "../../../src/collect/docker/cgroup.js";
-import { CgroupReader, type KernelFigures } from "../../../src/collect/docker/cgroup-reader.js";
+import { CgroupReader, HOST_FACTS_EVERY_MS, type KernelFigures } from "../../../src/collect/docker/cgroup-reader.js";
 import { DockerCollector, kernelStatsView, savedStatsSource, statsSourceText, toStatsView } from "../../../src/collect/docker/docker.js";
 import type { DockerEngine } from "../../../src/collect/docker/engine.js";
 import { ContainerTracker, newView } from "../../../src/collect/docker/tracker.js";
@@ -201,6 +201,19 @@ describe("CgroupReader", () => {
       });
       expect(files.onlineCpus).toBe(api.onlineCpus);
     }
+  });
+
+  it("reads the host's CPUs and memory once per HOST_FACTS_EVERY_MS, not every sweep", async () => {
+    const root = copyOf(V1);
+    let now = 1_000_000;
+    const reader = new CgroupReader({ hostRoot: root, clock: () => now });
+    expect(HOST_FACTS_EVERY_MS).toBe(60_000);
+    expect(await reader.hostFacts()).toEqual({ onlineCpus: 2, memTotalBytes: 24683584 * 1024 });
+    writeFileSync(join(root, "sys/devices/system/cpu/online"), "0-3\n"); // two CPUs hot-plugged
+    now += 59_999;
+    expect((await reader.hostFacts()).onlineCpus).toBe(2);
+    now += 1;
+    expect((await reader.hostFacts()).onlineCpus).toBe(4);
   });
 
   it("reads the v2 systemd-driver container: usage_usec, memory.current less inactive_file, memory.max `max`", async () => {
