@@ -225,6 +225,8 @@ export class HistoryStore implements HistoryJournal {
   private readonly ids = new Map<string, number>();
   /** Labels keys by labels object (`labelsKey` sorts and serialises). */
   private readonly keys = new WeakMap<Record<string, string>, string>();
+  /** Series ids by labels object and metric: a container's labels object is the same from cycle to cycle (collect/docker/docker.ts `containerLabels`). */
+  private byLabels = new WeakMap<Record<string, string>, Map<string, number>>();
   private readonly flushEveryMs: number;
   private readonly maxBuffered: number;
   /** Cycles whose points are not written yet, oldest first. */
@@ -244,6 +246,19 @@ export class HistoryStore implements HistoryJournal {
 
   /** The id of a series, made if new. */
   seriesId(metric: string, labels: Record<string, string>): number {
+    let byMetric = this.byLabels.get(labels);
+    const seen = byMetric?.get(metric);
+    if (seen !== undefined) return seen;
+    if (!byMetric) {
+      byMetric = new Map();
+      this.byLabels.set(labels, byMetric);
+    }
+    const id = this.lookUpSeries(metric, labels);
+    byMetric.set(metric, id);
+    return id;
+  }
+
+  private lookUpSeries(metric: string, labels: Record<string, string>): number {
     // A container's samples share one labels object: its key is made once, not once per sample (this runs for every point of every cycle).
     let key = this.keys.get(labels);
     if (key === undefined) {
@@ -262,6 +277,7 @@ export class HistoryStore implements HistoryJournal {
   /** Series ids may have been deleted (the maintainer drops series left without points): look them up again. */
   forgetIds(): void {
     this.ids.clear();
+    this.byLabels = new WeakMap();
   }
 
   /**

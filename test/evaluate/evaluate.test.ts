@@ -63,6 +63,31 @@ describe("evaluate", () => {
     expect(factsFor(e, 'host_memory{hostname="web-1"}')[0]).toEqual({ label: "Used", value: "4.0 GiB of 8.0 GiB" });
   });
 
+  it("works out a labels object's alert labels and fingerprint once, and again for another hostname", () => {
+    const config = configSchema.parse({});
+    const one = evaluate(samples, ruleRegistry, config, "web-1");
+    const again = evaluate(samples, ruleRegistry, config, "web-1");
+    expect(again.observations.map((o) => o.fingerprint)).toEqual(one.observations.map((o) => o.fingerprint));
+    expect(again.observations[2]!.labels).toBe(one.observations[2]!.labels); // the same object: not made again
+    const renamed = evaluate(samples, ruleRegistry, config, "web-2");
+    expect(renamed.observations[2]).toMatchObject({ fingerprint: 'host_disk{hostname="web-2",mount="/"}', labels: { hostname: "web-2", mount: "/" } });
+    // The same labels object under another rule: that rule's name.
+    const shared = { container: "api", image: "api:1" };
+    const both = evaluate(
+      [
+        { name: "container_cpu", labels: shared, value: 1 },
+        { name: "container_memory", labels: shared, value: 1 },
+      ] as unknown as Sample[],
+      ruleRegistry,
+      config,
+      "web-1",
+    );
+    expect(both.observations.map((o) => o.fingerprint)).toEqual([
+      'container_cpu{container="api",hostname="web-1",image="api:1"}',
+      'container_memory{container="api",hostname="web-1",image="api:1"}',
+    ]);
+  });
+
   it("identifies an alert by name and labels, never by severity", () => {
     expect(fingerprintOf("host_disk", { alertname: "host_disk", severity: "critical", mount: "/var", hostname: "h" })).toBe(
       fingerprintOf("host_disk", { hostname: "h", mount: "/var", severity: "warning" }),

@@ -22,7 +22,7 @@ import {
   resolveCgroupDirs,
 } from "../../../src/collect/docker/cgroup.js";
 import { CgroupReader, HOST_FACTS_EVERY_MS, type KernelFigures } from "../../../src/collect/docker/cgroup-reader.js";
-import { DockerCollector, kernelStatsView, savedStatsSource, statsSourceText, toStatsView } from "../../../src/collect/docker/docker.js";
+import { containerLabels, DockerCollector, kernelStatsView, savedStatsSource, statsSourceText, toStatsView } from "../../../src/collect/docker/docker.js";
 import type { DockerEngine } from "../../../src/collect/docker/engine.js";
 import { ContainerTracker, newView } from "../../../src/collect/docker/tracker.js";
 import { configSchema } from "../../../src/config/schema.js";
@@ -166,6 +166,19 @@ describe("the figures' files", () => {
     expect(countCpuList("")).toBeNull();
     expect(memTotalBytes(read("v1-cgroupfs/proc/meminfo"))).toBe(24683584 * 1024);
     expect(memTotalBytes("MemFree: 1 kB\n")).toBeNull();
+  });
+});
+
+describe("containerLabels", () => {
+  it("gives a view's samples one labels object cycle after cycle, and a new one for a changed view", () => {
+    const view = newView("a".repeat(64), { name: "api", image: "api:1", labels: { "com.docker.compose.project": "shop", "com.docker.compose.service": "api" } });
+    const labels = containerLabels(view);
+    expect(labels).toEqual({ container: "api", image: "api:1", compose_project: "shop", compose_service: "api" });
+    expect(containerLabels(view)).toBe(labels);
+    const redeployed = { ...view, image: "api:2" };
+    expect(containerLabels(redeployed)).toEqual({ container: "api", image: "api:2", compose_project: "shop", compose_service: "api" });
+    const healthier = { ...view, health: "healthy" as const };
+    expect(containerLabels(healthier)).toEqual(labels);
   });
 });
 
