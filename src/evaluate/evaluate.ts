@@ -80,26 +80,55 @@ export function evaluate(
       if (!settings.enabled) continue;
       const { labels, fingerprint } = identityOf(rule, hostname, sample.labels);
       const causedAt = rule.causedAt?.(sample);
-      observations.push({
-        fingerprint,
-        alertname: rule.alertname,
-        labels,
-        display: rule.display(sample, m),
-        unit: METRICS[sample.name].unit,
-        value: sample.value,
-        warning: settings.warning,
-        critical: settings.critical,
-        forMs: settings.for,
-        hysteresis: settings.hysteresis,
-        ...(rule.summary ? { summary: rule.summary(sample, m) } : {}),
-        ...(rule.gone ? { goneText: m.t(rule.gone) } : {}),
-        ...(rule.quietResolve ? { quietResolve: true } : {}),
-        ...(causedAt !== undefined && Number.isFinite(causedAt) ? { causedAt } : {}),
-      });
+      observations.push(
+        withWords(
+          {
+            fingerprint,
+            alertname: rule.alertname,
+            labels,
+            unit: METRICS[sample.name].unit,
+            value: sample.value,
+            warning: settings.warning,
+            critical: settings.critical,
+            forMs: settings.for,
+            hysteresis: settings.hysteresis,
+            ...(rule.quietResolve ? { quietResolve: true } : {}),
+            ...(causedAt !== undefined && Number.isFinite(causedAt) ? { causedAt } : {}),
+          },
+          rule,
+          sample,
+          m,
+        ),
+      );
       sources.set(fingerprint, { rule, sample });
     }
   }
   return { observations, evaluated, sources, messages: m };
+}
+
+/**
+ * The observation with its words (`display`, `summary`, `goneText`) made
+ * when first read, then kept: most series are below their thresholds with
+ * no alert, and nobody reads their words (filling the catalogue's texts for
+ * every container's every rule was a fifth of a cycle's CPU). Properties
+ * like the others for whoever reads them (spread, JSON): the rules' words
+ * are functions of the sample and the language only.
+ */
+function withWords(o: Omit<Observation, "display" | "summary" | "goneText">, rule: RuleDefinition, sample: Sample, m: Messages): Observation {
+  let display: string | undefined;
+  let summary: string | undefined;
+  let gone: string | undefined;
+  const out = o as Observation;
+  Object.defineProperty(out, "display", { enumerable: true, configurable: true, get: () => (display ??= rule.display(sample, m)) });
+  if (rule.summary) {
+    const of = rule.summary;
+    Object.defineProperty(out, "summary", { enumerable: true, configurable: true, get: () => (summary ??= of(sample, m)) });
+  }
+  if (rule.gone) {
+    const key = rule.gone;
+    Object.defineProperty(out, "goneText", { enumerable: true, configurable: true, get: () => (gone ??= m.t(key)) });
+  }
+  return out;
 }
 
 /** Facts and text sections for a message about this alert, from the sample behind it. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
 import { evaluate, factsFor, fingerprintOf } from "../../src/evaluate/evaluate.js";
 import { ruleRegistry } from "../../src/evaluate/registry.js";
+import type { RuleDefinition } from "../../src/evaluate/rule.js";
 import type { Sample } from "../../src/model/sample.js";
 
 const GiB = 1024 ** 3;
@@ -86,6 +87,32 @@ describe("evaluate", () => {
       'container_cpu{container="api",hostname="web-1",image="api:1"}',
       'container_memory{container="api",hostname="web-1",image="api:1"}',
     ]);
+  });
+
+  it("makes an observation's words when they are first read, once, and shows them to spread and JSON like any property", () => {
+    const config = configSchema.parse({});
+    const made: string[] = [];
+    const rule: RuleDefinition = {
+      alertname: "host_cpu",
+      metric: "host_cpu",
+      configKey: "host.cpu",
+      settings: () => ({ enabled: true, warning: 90, critical: 95, for: 0, hysteresis: 5 }),
+      display: (s, m) => (made.push(`display ${s.value}`), m.t("host.cpu.display")),
+      summary: (s) => (made.push(`summary ${s.value}`), `busy at ${s.value}`),
+      gone: "host.cpu.display",
+      facts: () => [],
+    };
+    const e = evaluate([samples[0]!], [rule], config, "web-1");
+    const o = e.observations[0]!;
+    expect(made).toEqual([]); // nobody read them yet: a quiet series costs no words
+    expect(o.display).toBe("CPU");
+    expect(o.display).toBe("CPU");
+    expect(made).toEqual(["display 97.2"]);
+    expect({ ...o }).toMatchObject({ display: "CPU", summary: "busy at 97.2", goneText: "CPU", value: 97.2 });
+    expect(JSON.parse(JSON.stringify(o))).toMatchObject({ display: "CPU", summary: "busy at 97.2", goneText: "CPU" });
+    expect(made).toEqual(["display 97.2", "summary 97.2"]);
+    const plain = evaluate([samples[0]!], [{ ...rule, summary: undefined, gone: undefined }], config, "web-1").observations[0]!;
+    expect("summary" in plain || "goneText" in plain).toBe(false);
   });
 
   it("identifies an alert by name and labels, never by severity", () => {
