@@ -97,8 +97,14 @@ describe("evaluate", () => {
       metric: "host_cpu",
       configKey: "host.cpu",
       settings: () => ({ enabled: true, warning: 90, critical: 95, for: 0, hysteresis: 5 }),
-      display: (s, m) => (made.push(`display ${s.value}`), m.t("host.cpu.display")),
-      summary: (s) => (made.push(`summary ${s.value}`), `busy at ${s.value}`),
+      display: (s, m) => {
+        made.push(`display ${s.value}`);
+        return m.t("host.cpu.display");
+      },
+      summary: (s) => {
+        made.push(`summary ${s.value}`);
+        return `busy at ${s.value}`;
+      },
       gone: "host.cpu.display",
       facts: () => [],
     };
