@@ -113,6 +113,16 @@ let buffer = Buffer.allocUnsafe(16 * 1024);
  */
 export const MAX_KEPT_FILES = 4096;
 
+/**
+ * A read that leaves at least this much of the buffer unused has reached the
+ * end of the file: the kernel makes these files with seq_file, whose read
+ * fills the buffer with whole records (lines, or the whole text at once) and
+ * stops short only at the end or before a record longer than what is left
+ * (their lines are a few hundred bytes at most). The read that would return
+ * 0 is then not made: half of a sweep's reads.
+ */
+const SURELY_ENDED = 4096;
+
 /** The whole of a kernel file open as `fd`, read from its start (pread at 0: the kernel makes it anew) into the shared buffer. */
 function readWhole(fd: number): string {
   let total = 0;
@@ -125,6 +135,7 @@ function readWhole(fd: number): string {
     const n = readSync(fd, buffer, total, buffer.length - total, total);
     if (n === 0) break;
     total += n;
+    if (buffer.length - total >= SURELY_ENDED) break;
   }
   return buffer.toString("latin1", 0, total);
 }

@@ -216,6 +216,24 @@ describe("CgroupReader", () => {
     }
   });
 
+  it("reads a file whole whatever its size: one that fills the buffer many times over, one just short of it", async () => {
+    for (const size of [40_000, 14_000, 200]) {
+      const root = copyOf(V1);
+      const file = join(root, `sys/fs/cgroup/memory/docker/${WEB.id}/memory.stat`);
+      const filler = "x".repeat(60);
+      let text = "";
+      while (text.length < size) text += `${filler} 1\n`;
+      writeFileSync(file, `${text}total_inactive_file 12345\n`);
+      const reader = new CgroupReader({ hostRoot: root });
+      const got = (await reader.readMany([{ id: WEB.id, pid: WEB.pid, hostNetwork: false }])).get(WEB.id) as { figures: KernelFigures };
+      expect(got.figures.inactiveFile, `${size} bytes`).toBe(12345);
+      // and again through the file kept open
+      const again = (await reader.readMany([{ id: WEB.id, pid: WEB.pid, hostNetwork: false }])).get(WEB.id) as { figures: KernelFigures };
+      expect(again.figures.inactiveFile, `${size} bytes, kept open`).toBe(12345);
+      reader.close();
+    }
+  });
+
   it("reads the host's CPUs and memory once per HOST_FACTS_EVERY_MS, not every sweep", async () => {
     const root = copyOf(V1);
     let now = 1_000_000;
