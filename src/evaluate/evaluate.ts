@@ -81,7 +81,7 @@ export function evaluate(
       const { labels, fingerprint } = identityOf(rule, hostname, sample.labels);
       const causedAt = rule.causedAt?.(sample);
       observations.push(
-        withWords(
+        new Observed(
           {
             fingerprint,
             alertname: rule.alertname,
@@ -107,28 +107,67 @@ export function evaluate(
 }
 
 /**
- * The observation with its words (`display`, `summary`, `goneText`) made
+ * An observation whose words (`display`, `summary`, `goneText`) are made
  * when first read, then kept: most series are below their thresholds with
  * no alert, and nobody reads their words (filling the catalogue's texts for
- * every container's every rule was a fifth of a cycle's CPU). Properties
- * like the others for whoever reads them (spread, JSON): the rules' words
- * are functions of the sample and the language only.
+ * every container's every rule was a fifth of a cycle's CPU). The words are
+ * getters of the class, not own properties: read them by name (a spread or
+ * JSON of an observation leaves them out). The rules' words are functions
+ * of the sample and the language only, so reading them late changes nothing.
  */
-function withWords(o: Omit<Observation, "display" | "summary" | "goneText">, rule: RuleDefinition, sample: Sample, m: Messages): Observation {
-  let display: string | undefined;
-  let summary: string | undefined;
-  let gone: string | undefined;
-  const out = o as Observation;
-  Object.defineProperty(out, "display", { enumerable: true, configurable: true, get: () => (display ??= rule.display(sample, m)) });
-  if (rule.summary) {
-    const of = rule.summary;
-    Object.defineProperty(out, "summary", { enumerable: true, configurable: true, get: () => (summary ??= of(sample, m)) });
+class Observed implements Observation {
+  fingerprint: string;
+  alertname: string;
+  labels: Record<string, string>;
+  unit: string;
+  value: number;
+  warning: number;
+  critical: number | null;
+  forMs: number;
+  hysteresis: number;
+  // Own properties only when set, as in an observation written by hand.
+  declare causedAt?: number;
+  declare quietResolve?: boolean;
+  readonly #rule: RuleDefinition;
+  readonly #sample: Sample;
+  readonly #m: Messages;
+  #display: string | undefined;
+  #summary: string | undefined;
+  #gone: string | undefined;
+
+  constructor(o: Omit<Observation, "display" | "summary" | "goneText">, rule: RuleDefinition, sample: Sample, m: Messages) {
+    this.fingerprint = o.fingerprint;
+    this.alertname = o.alertname;
+    this.labels = o.labels;
+    this.unit = o.unit;
+    this.value = o.value;
+    this.warning = o.warning;
+    this.critical = o.critical;
+    this.forMs = o.forMs;
+    this.hysteresis = o.hysteresis;
+    if (o.causedAt !== undefined) this.causedAt = o.causedAt;
+    if (o.quietResolve) this.quietResolve = true;
+    this.#rule = rule;
+    this.#sample = sample;
+    this.#m = m;
   }
-  if (rule.gone) {
-    const key = rule.gone;
-    Object.defineProperty(out, "goneText", { enumerable: true, configurable: true, get: () => (gone ??= m.t(key)) });
+
+  get display(): string {
+    this.#display ??= this.#rule.display(this.#sample, this.#m);
+    return this.#display;
   }
-  return out;
+
+  get summary(): string | undefined {
+    if (!this.#rule.summary) return undefined;
+    this.#summary ??= this.#rule.summary(this.#sample, this.#m);
+    return this.#summary;
+  }
+
+  get goneText(): string | undefined {
+    if (!this.#rule.gone) return undefined;
+    this.#gone ??= this.#m.t(this.#rule.gone);
+    return this.#gone;
+  }
 }
 
 /** Facts and text sections for a message about this alert, from the sample behind it. */
