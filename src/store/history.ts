@@ -149,6 +149,13 @@ function withoutWaitingForDisk<T>(db: Database.Database, fn: () => T): T {
   }
 }
 
+/** Whether a series id is there twice (sorted copy: no object per id, this runs every cycle). */
+function hasRepeats(ids: Uint32Array): boolean {
+  const sorted = ids.slice().sort();
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return true;
+  return false;
+}
+
 /**
  * One cycle's points to the head, ids in the order given (a cycle's series
  * come in the same order each time, so consecutive rows' ids are the same
@@ -156,17 +163,26 @@ function withoutWaitingForDisk<T>(db: Database.Database, fn: () => T): T {
  * merged with.
  */
 export function writeHead(db: Database.Database, t: number, points: ReadonlyArray<{ series: number; v: number }>): void {
-  let ids = Uint32Array.from(points, (p) => p.series);
-  let vals = Float64Array.from(points, (p) => p.v);
+  const ids = new Uint32Array(points.length);
+  const vals = new Float64Array(points.length);
+  for (let i = 0; i < points.length; i++) {
+    ids[i] = points[i]!.series;
+    vals[i] = points[i]!.v;
+  }
+  writeHeadRow(db, t, ids, vals);
+}
+
+/** `writeHead` of ids and values as they are stored: `vals[i]` is the value of series `ids[i]` (the agent's cycles make no object per point). */
+export function writeHeadRow(db: Database.Database, t: number, ids: Uint32Array, vals: Float64Array): void {
   const old = statement(db, "SELECT ids, vals FROM history_head WHERE t = ?").get(t) as { ids: Buffer; vals: Buffer } | undefined;
-  if (old || new Set(ids).size !== ids.length) {
+  if (old || hasRepeats(ids)) {
     const byId = new Map<number, number>();
     if (old) {
       const oldIds = unpackIds(old.ids);
       const oldVals = unpackValues(old.vals);
       for (let i = 0; i < oldIds.length; i++) byId.set(oldIds[i]!, oldVals[i]!);
     }
-    for (const p of points) byId.set(p.series, p.v);
+    for (let i = 0; i < ids.length; i++) byId.set(ids[i]!, vals[i]!);
     ids = Uint32Array.from(byId.keys());
     vals = Float64Array.from(byId.values());
   }
@@ -320,12 +336,16 @@ export class HistoryStore implements HistoryJournal {
     this.buffered = 0;
     try {
       withoutWaitingForDisk(this.db, () => {
-        for (const c of cycles)
-          writeHead(
-            this.db,
-            c.at,
-            c.points.map((p) => ({ series: this.seriesId(p.metric, p.labels), v: p.value })),
-          );
+        for (const c of cycles) {
+          const ids = new Uint32Array(c.points.length);
+          const vals = new Float64Array(c.points.length);
+          for (let i = 0; i < c.points.length; i++) {
+            const p = c.points[i]!;
+            ids[i] = this.seriesId(p.metric, p.labels);
+            vals[i] = p.value;
+          }
+          writeHeadRow(this.db, c.at, ids, vals);
+        }
       });
       if (this.flushFailing !== null) log.info("history points can be written again");
       this.flushFailing = null;
