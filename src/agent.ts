@@ -76,6 +76,8 @@ export class Agent {
   private readonly recordHistory: RecordHistory = historyRecorder(() => this.history()!);
   /** Why the last history step failed (logged once, until one works). */
   private maintenanceFailing: string | null = null;
+  /** Until when a history step is not tried: the last found nothing to do (HISTORY_IDLE_MS). */
+  private historyIdleUntil = Number.NEGATIVE_INFINITY;
   /** What the last cycle of this process found (the HTTP API answers from it: a request never collects). */
   private _lastResult: CycleResult | null = null;
 
@@ -152,10 +154,13 @@ export class Agent {
    */
   maintainHistory(now: number, budgetMs: number): boolean {
     if (!this.history()) return false;
+    // A clock set back steps at once.
+    if (now < this.historyIdleUntil && now >= this.historyIdleUntil - HISTORY_IDLE_MS) return false;
     try {
-      const more = this.historyParts!.maintainer.step(now, budgetMs).more;
+      const step = this.historyParts!.maintainer.step(now, budgetMs);
+      this.historyIdleUntil = step.rolled === 0 && step.deleted === 0 && !step.more ? now + HISTORY_IDLE_MS : Number.NEGATIVE_INFINITY;
       this.maintenanceFailing = null;
-      return more;
+      return step.more;
     } catch (err) {
       const why = describeError(err);
       if (why !== this.maintenanceFailing) log.error(processMessages().t("log.history.maintainFailed"), { error: why });
@@ -267,6 +272,15 @@ export class Agent {
     return result;
   }
 }
+
+/**
+ * After a history step that found nothing to roll up or delete, the next is
+ * tried this much later, not after every cycle: work comes due when an hour
+ * closes or a chunk or event passes its retention, and a step that finds none
+ * still costs a transaction and a dozen queries (a minute late is nothing
+ * to a roll-up that waits two minutes after its hour anyway).
+ */
+export const HISTORY_IDLE_MS = 60_000;
 
 /** How often `run` stores its collectors' memory (`check` stores it every cycle: the next check starts from it). */
 const RUN_SNAPSHOT_EVERY_MS = 60_000;

@@ -38,8 +38,11 @@ type DetailsArgs<N extends MetricName> = undefined extends MetricDetails[N]
   : [details: MetricDetails[N], labels?: Record<string, string>, meta?: Record<string, string>];
 
 /** A sample of metric `name`, its details typed by the metric (collectors make samples with it). Labels default to none (a host-wide metric). */
-export function sampleOf<N extends MetricName>(name: N, value: number, ...[details, labels = {}, meta]: DetailsArgs<N>): SampleOf<N> {
-  const s: { name: N; labels: Record<string, string>; value: number; details?: MetricDetails[N]; meta?: Record<string, string> } = { name, labels, value };
+export function sampleOf<N extends MetricName>(name: N, value: number, ...args: DetailsArgs<N>): SampleOf<N>;
+// Plain parameters behind the typed rest: destructuring a rest array made an array, an iterator and a result per
+// element on every call under --lite-mode (~110 KB of garbage a cycle for 20 containers' samples).
+export function sampleOf<N extends MetricName>(name: N, value: number, details?: MetricDetails[N], labels?: Record<string, string>, meta?: Record<string, string>): SampleOf<N> {
+  const s: { name: N; labels: Record<string, string>; value: number; details?: MetricDetails[N]; meta?: Record<string, string> } = { name, labels: labels ?? {}, value };
   if (details !== undefined) s.details = details;
   if (meta !== undefined) s.meta = meta;
   // The arguments are checked against MetricDetails[N] above; TypeScript cannot see that this object is then Sample's member for N.

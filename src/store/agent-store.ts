@@ -17,6 +17,7 @@ import type { Notification } from "../model/notification.js";
 import type { SummaryCounts } from "../notify/daily-summary.js";
 import { FAILED_KEPT, type FailedDelivery, type OutboxEntry, type OutboxJournal, type OutboxState, type QueuedDelivery } from "../notify/outbox.js";
 import type { AgentState } from "../pipeline/cycle-data.js";
+import { statement } from "./statements.js";
 import { inTransaction, reading } from "./transactions.js";
 
 /** Everything stored: the agent's state and its outbox. */
@@ -29,26 +30,27 @@ export function emptyState(): StoredState {
 // Row writers, used in transactions by the store and by the import of Lookout 0.1's files.
 
 export function writeAlerts(db: Database.Database, alerts: readonly AlertRecord[]): void {
-  db.prepare("DELETE FROM alerts").run();
-  const insert = db.prepare("INSERT INTO alerts (fingerprint, record) VALUES (?, ?)");
+  statement(db, "DELETE FROM alerts").run();
+  const insert = statement(db, "INSERT INTO alerts (fingerprint, record) VALUES (?, ?)");
   for (const a of alerts) insert.run(a.fingerprint, JSON.stringify(a));
 }
 
 export function writeCollectors(db: Database.Database, collectors: AgentState["collectors"]): void {
-  const upsert = db.prepare(
+  const upsert = statement(
+    db,
     "INSERT INTO collector_state (collector, saved_at, data) VALUES (?, ?, ?) ON CONFLICT (collector) DO UPDATE SET saved_at = excluded.saved_at, data = excluded.data",
   );
   for (const [name, c] of Object.entries(collectors)) upsert.run(name, c.savedAt, JSON.stringify(c.data ?? null));
 }
 
 export function writeFlap(db: Database.Database, flap: FlapMemory): void {
-  db.prepare("DELETE FROM flap").run();
-  const insert = db.prepare("INSERT INTO flap (fingerprint, data) VALUES (?, ?)");
+  statement(db, "DELETE FROM flap").run();
+  const insert = statement(db, "INSERT INTO flap (fingerprint, data) VALUES (?, ?)");
   for (const [fp, r] of Object.entries(flap)) insert.run(fp, JSON.stringify(r));
 }
 
 export function writeMeta(db: Database.Database, key: string, value: unknown): void {
-  db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, JSON.stringify(value));
+  statement(db, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, JSON.stringify(value));
 }
 
 /**
@@ -57,8 +59,9 @@ export function writeMeta(db: Database.Database, key: string, value: unknown): v
  * nothing in memory holds a row number.
  */
 export function insertOutbox(db: Database.Database, entries: readonly OutboxEntry[]): void {
-  const note = db.prepare("INSERT INTO notifications (id, created_at, body) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING");
-  const delivery = db.prepare(
+  const note = statement(db, "INSERT INTO notifications (id, created_at, body) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING");
+  const delivery = statement(
+    db,
     "INSERT OR REPLACE INTO deliveries (notification_seq, receiver, attempts, next_attempt_at, first_attempt_at, last_error) VALUES ((SELECT seq FROM notifications WHERE id = ?), ?, ?, ?, ?, ?)",
   );
   for (const e of entries) {
@@ -168,8 +171,29 @@ export function readState(db: Database.Database): StoredState {
   });
 }
 
+/**
+ * What the last commit on this connection wrote of each part of the state
+ * (parts that rarely change: alert records, flap memory, inhibitors, the
+ * summary's counts as their JSON; each collector's saved memory as the
+ * object itself, kept by the collect stage until it takes a new one).
+ */
+interface Written {
+  alerts?: string;
+  flap?: string;
+  inhibitors?: string;
+  summary?: string;
+  collectors: Map<string, AgentState["collectors"][string]>;
+}
+
 /** The agent's tables; the outbox's journal (notify/outbox.ts). */
 export class AgentStore implements OutboxJournal {
+  /**
+   * Only the agent writes these tables (it holds agent.lock), so what it
+   * last committed is what they hold: a part that did not change since is
+   * not written again (most cycles change only the time of the last check).
+   */
+  private written: Written = { collectors: new Map() };
+
   constructor(readonly db: Database.Database) {}
 
   load(): StoredState {
@@ -184,20 +208,35 @@ export class AgentStore implements OutboxJournal {
    * written without waiting (`NORMAL`: in WAL mode, safe when Lookout crashes
    * or is killed, and after a power cut only that state is lost, which the
    * next cycle measures again); the next commit that waits makes it durable too.
+   * Parts unchanged since the last commit are left as they are.
    */
   commitCycle(state: AgentState, added: readonly OutboxEntry[]): void {
     const waitForDisk = added.length > 0;
     if (!waitForDisk) this.db.pragma("synchronous = NORMAL");
     try {
-      inTransaction(this.db, () => {
-        writeAlerts(this.db, state.alerts);
-        writeCollectors(this.db, state.collectors);
-        writeFlap(this.db, state.flap);
+      const written = inTransaction(this.db, () => {
+        const last = this.written;
+        const next: Written = { collectors: new Map(last.collectors) };
+        // JSON made in the transaction: a value it cannot hold fails the commit as a StorageError.
+        next.alerts = JSON.stringify(state.alerts);
+        if (next.alerts !== last.alerts) writeAlerts(this.db, state.alerts);
+        for (const [name, c] of Object.entries(state.collectors)) {
+          if (last.collectors.get(name) === c) continue;
+          writeCollectors(this.db, { [name]: c });
+          next.collectors.set(name, c);
+        }
+        next.flap = JSON.stringify(state.flap);
+        if (next.flap !== last.flap) writeFlap(this.db, state.flap);
         writeMeta(this.db, "last_cycle_at", state.lastCycleAt);
-        writeMeta(this.db, "inhibitors", state.inhibitors);
-        writeMeta(this.db, "daily_summary", state.summary);
+        next.inhibitors = JSON.stringify(state.inhibitors);
+        if (next.inhibitors !== last.inhibitors) writeMeta(this.db, "inhibitors", state.inhibitors);
+        next.summary = JSON.stringify(state.summary);
+        if (next.summary !== last.summary) writeMeta(this.db, "daily_summary", state.summary);
         insertOutbox(this.db, added);
+        return next;
       });
+      // Only once committed: a rolled-back commit wrote nothing.
+      this.written = written;
     } finally {
       if (!waitForDisk) this.db.pragma("synchronous = FULL");
     }

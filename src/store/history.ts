@@ -45,6 +45,7 @@ import type { FailedDelivery, OutboxJournal, QueuedDelivery } from "../notify/ou
 import type { HistoryJournal, HistoryPoint } from "../pipeline/record.js";
 import { redact } from "../secrets.js";
 import { type ChunkPoints, packHead, packRaw, packRolled, rollUp, unpackIds, unpackRaw, unpackRolled, unpackValues } from "./history-packing.js";
+import { statement } from "./statements.js";
 import { inTransaction, reading } from "./transactions.js";
 
 export type TierName = "raw" | "1m" | "10m" | "1h";
@@ -130,22 +131,6 @@ function labelPath(key: string): string {
   return `$."${key.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
-/** Statements prepared once per connection. */
-const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-function stmt(db: Database.Database, sql: string): Database.Statement {
-  let cache = statements.get(db);
-  if (!cache) {
-    cache = new Map();
-    statements.set(db, cache);
-  }
-  let s = cache.get(sql);
-  if (!s) {
-    s = db.prepare(sql);
-    cache.set(sql, s);
-  }
-  return s;
-}
-
 function tierOf(name: TierName): Tier {
   return TIERS.find((t) => t.name === name)!;
 }
@@ -166,6 +151,13 @@ function withoutWaitingForDisk<T>(db: Database.Database, fn: () => T): T {
   }
 }
 
+/** Whether a series id is there twice (sorted copy: no object per id, this runs every cycle). */
+function hasRepeats(ids: Uint32Array): boolean {
+  const sorted = ids.slice().sort();
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return true;
+  return false;
+}
+
 /**
  * One cycle's points to the head, ids in the order given (a cycle's series
  * come in the same order each time, so consecutive rows' ids are the same
@@ -173,29 +165,38 @@ function withoutWaitingForDisk<T>(db: Database.Database, fn: () => T): T {
  * merged with.
  */
 export function writeHead(db: Database.Database, t: number, points: ReadonlyArray<{ series: number; v: number }>): void {
-  let ids = Uint32Array.from(points, (p) => p.series);
-  let vals = Float64Array.from(points, (p) => p.v);
-  const old = stmt(db, "SELECT ids, vals FROM history_head WHERE t = ?").get(t) as { ids: Buffer; vals: Buffer } | undefined;
-  if (old || new Set(ids).size !== ids.length) {
+  const ids = new Uint32Array(points.length);
+  const vals = new Float64Array(points.length);
+  for (let i = 0; i < points.length; i++) {
+    ids[i] = points[i]!.series;
+    vals[i] = points[i]!.v;
+  }
+  writeHeadRow(db, t, ids, vals);
+}
+
+/** `writeHead` of ids and values as they are stored: `vals[i]` is the value of series `ids[i]` (the agent's cycles make no object per point). */
+export function writeHeadRow(db: Database.Database, t: number, ids: Uint32Array, vals: Float64Array): void {
+  const old = statement(db, "SELECT ids, vals FROM history_head WHERE t = ?").get(t) as { ids: Buffer; vals: Buffer } | undefined;
+  if (old || hasRepeats(ids)) {
     const byId = new Map<number, number>();
     if (old) {
       const oldIds = unpackIds(old.ids);
       const oldVals = unpackValues(old.vals);
       for (let i = 0; i < oldIds.length; i++) byId.set(oldIds[i]!, oldVals[i]!);
     }
-    for (const p of points) byId.set(p.series, p.v);
+    for (let i = 0; i < ids.length; i++) byId.set(ids[i]!, vals[i]!);
     ids = Uint32Array.from(byId.keys());
     vals = Float64Array.from(byId.values());
   }
   const packed = packHead(ids, vals);
-  stmt(db, "INSERT OR REPLACE INTO history_head (t, ids, vals) VALUES (?, ?, ?)").run(t, packed.ids, packed.values);
+  statement(db, "INSERT OR REPLACE INTO history_head (t, ids, vals) VALUES (?, ?, ?)").run(t, packed.ids, packed.values);
 }
 
 /** The one writer of chunks: the roll-up, and the bench that fills a year straight into the table. */
 export function writeChunk(db: Database.Database, tier: TierName, series: number, start: number, points: ChunkPoints): void {
   const t = tierOf(tier);
   const data = tier === "raw" ? packRaw(start, points.t, points.avg) : packRolled(start, t.bucketMs, points);
-  stmt(db, "INSERT OR REPLACE INTO history_chunks (tier, series, start, data) VALUES (?, ?, ?, ?)").run(tier, series, start, data);
+  statement(db, "INSERT OR REPLACE INTO history_chunks (tier, series, start, data) VALUES (?, ?, ?, ?)").run(tier, series, start, data);
 }
 
 /** A chunk's points. */
@@ -215,7 +216,7 @@ function within(p: ChunkPoints, from: number, to: number): ChunkPoints {
 }
 
 export function writeEvents(db: Database.Database, events: readonly HistoryEvent[]): void {
-  const insert = stmt(db, "INSERT INTO history_events (at, kind, subject, labels, data) VALUES (?, ?, ?, ?, ?)");
+  const insert = statement(db, "INSERT INTO history_events (at, kind, subject, labels, data) VALUES (?, ?, ?, ?, ?)");
   for (const e of events) insert.run(e.at, e.kind, e.subject, labelsKey(e.labels), JSON.stringify(e.data));
 }
 
@@ -242,6 +243,8 @@ export class HistoryStore implements HistoryJournal {
   private readonly ids = new Map<string, number>();
   /** Labels keys by labels object (`labelsKey` sorts and serialises). */
   private readonly keys = new WeakMap<Record<string, string>, string>();
+  /** Series ids by labels object and metric: a container's labels object is the same from cycle to cycle (collect/docker/docker.ts `containerLabels`). */
+  private byLabels = new WeakMap<Record<string, string>, Map<string, number>>();
   private readonly flushEveryMs: number;
   private readonly maxBuffered: number;
   /** Cycles whose points are not written yet, oldest first. */
@@ -261,6 +264,19 @@ export class HistoryStore implements HistoryJournal {
 
   /** The id of a series, made if new. */
   seriesId(metric: string, labels: Record<string, string>): number {
+    let byMetric = this.byLabels.get(labels);
+    const seen = byMetric?.get(metric);
+    if (seen !== undefined) return seen;
+    if (!byMetric) {
+      byMetric = new Map();
+      this.byLabels.set(labels, byMetric);
+    }
+    const id = this.lookUpSeries(metric, labels);
+    byMetric.set(metric, id);
+    return id;
+  }
+
+  private lookUpSeries(metric: string, labels: Record<string, string>): number {
     // A container's samples share one labels object: its key is made once, not once per sample (this runs for every point of every cycle).
     let key = this.keys.get(labels);
     if (key === undefined) {
@@ -270,8 +286,8 @@ export class HistoryStore implements HistoryJournal {
     const cacheKey = `${metric}\0${key}`;
     const known = this.ids.get(cacheKey);
     if (known !== undefined) return known;
-    stmt(this.db, "INSERT INTO history_series (metric, labels) VALUES (?, ?) ON CONFLICT (metric, labels) DO NOTHING").run(metric, key);
-    const id = stmt(this.db, "SELECT id FROM history_series WHERE metric = ? AND labels = ?").pluck().get(metric, key) as number;
+    statement(this.db, "INSERT INTO history_series (metric, labels) VALUES (?, ?) ON CONFLICT (metric, labels) DO NOTHING").run(metric, key);
+    const id = statement(this.db, "SELECT id FROM history_series WHERE metric = ? AND labels = ?").pluck().get(metric, key) as number;
     this.ids.set(cacheKey, id);
     return id;
   }
@@ -279,6 +295,7 @@ export class HistoryStore implements HistoryJournal {
   /** Series ids may have been deleted (the maintainer drops series left without points): look them up again. */
   forgetIds(): void {
     this.ids.clear();
+    this.byLabels = new WeakMap();
   }
 
   /**
@@ -321,12 +338,16 @@ export class HistoryStore implements HistoryJournal {
     this.buffered = 0;
     try {
       withoutWaitingForDisk(this.db, () => {
-        for (const c of cycles)
-          writeHead(
-            this.db,
-            c.at,
-            c.points.map((p) => ({ series: this.seriesId(p.metric, p.labels), v: p.value })),
-          );
+        for (const c of cycles) {
+          const ids = new Uint32Array(c.points.length);
+          const vals = new Float64Array(c.points.length);
+          for (let i = 0; i < c.points.length; i++) {
+            const p = c.points[i]!;
+            ids[i] = this.seriesId(p.metric, p.labels);
+            vals[i] = p.value;
+          }
+          writeHeadRow(this.db, c.at, ids, vals);
+        }
       });
       if (this.flushFailing !== null) log.info(processMessages().t("log.history.pointsAgain"));
       this.flushFailing = null;
@@ -411,7 +432,7 @@ export class HistoryStore implements HistoryJournal {
   }
 
   private readChunks(tier: Tier, seriesId: number, from: number, to: number): ChunkPoints[] {
-    const rows = stmt(this.db, "SELECT start, data FROM history_chunks WHERE tier = ? AND series = ? AND start > ? AND start < ? ORDER BY start").all(
+    const rows = statement(this.db, "SELECT start, data FROM history_chunks WHERE tier = ? AND series = ? AND start > ? AND start < ? ORDER BY start").all(
       tier.name,
       seriesId,
       from - tier.chunkMs,
@@ -424,11 +445,11 @@ export class HistoryStore implements HistoryJournal {
   private readHead(seriesId: number, from: number, to: number): ChunkPoints {
     const t: number[] = [];
     const v: number[] = [];
-    const lists = stmt(this.db, "SELECT DISTINCT ids FROM history_head WHERE t >= ? AND t < ?").pluck().all(from, to) as Buffer[];
+    const lists = statement(this.db, "SELECT DISTINCT ids FROM history_head WHERE t >= ? AND t < ?").pluck().all(from, to) as Buffer[];
     for (const ids of lists) {
       const k = unpackIds(ids).indexOf(seriesId);
       if (k < 0) continue;
-      const rows = stmt(this.db, "SELECT t, substr(vals, ?, 8) AS v FROM history_head WHERE t >= ? AND t < ? AND ids = ?").all(k * 8 + 1, from, to, ids) as Array<{
+      const rows = statement(this.db, "SELECT t, substr(vals, ?, 8) AS v FROM history_head WHERE t >= ? AND t < ? AND ids = ?").all(k * 8 + 1, from, to, ids) as Array<{
         t: number;
         v: Buffer;
       }>;
@@ -448,7 +469,7 @@ export class HistoryStore implements HistoryJournal {
 
   /** Where a rolled tier's roll-up has got: every chunk span before this is written (for 1m, the raw chunks too); null before its first. */
   rolledUntil(tier: RolledTier): number | null {
-    return (stmt(this.db, "SELECT done_until FROM history_rollup WHERE tier = ?").pluck().get(tier) as number | undefined) ?? null;
+    return (statement(this.db, "SELECT done_until FROM history_rollup WHERE tier = ?").pluck().get(tier) as number | undefined) ?? null;
   }
 
   /** Events in [from, to), oldest first (the most recent `limit` of them). */
@@ -609,12 +630,12 @@ export class HistoryMaintainer {
   }
 
   private cursor(tier: RolledTier): { doneUntil: number | null; nextSeries: number } {
-    const saved = stmt(this.db, "SELECT done_until, next_series FROM history_rollup WHERE tier = ?").get(tier) as { done_until: number; next_series: number } | undefined;
+    const saved = statement(this.db, "SELECT done_until, next_series FROM history_rollup WHERE tier = ?").get(tier) as { done_until: number; next_series: number } | undefined;
     return { doneUntil: saved?.done_until ?? null, nextSeries: saved?.next_series ?? 0 };
   }
 
   private saveCursor(tier: RolledTier, doneUntil: number, nextSeries: number): void {
-    stmt(
+    statement(
       this.db,
       "INSERT INTO history_rollup (tier, done_until, next_series) VALUES (?, ?, ?) ON CONFLICT (tier) DO UPDATE SET done_until = excluded.done_until, next_series = excluded.next_series",
     ).run(tier, doneUntil, nextSeries);
@@ -626,7 +647,7 @@ export class HistoryMaintainer {
     const closed = Math.floor((now - RAW_LAG_MS) / width) * width;
     let { doneUntil, nextSeries } = this.cursor("1m");
     const was = `${doneUntil}/${nextSeries}`;
-    const nextHeadRow = (from: number) => stmt(this.db, "SELECT MIN(t) FROM history_head WHERE t >= ?").pluck().get(from) as number | null;
+    const nextHeadRow = (from: number) => statement(this.db, "SELECT MIN(t) FROM history_head WHERE t >= ?").pluck().get(from) as number | null;
     if (doneUntil === null) {
       const first = nextHeadRow(Number.MIN_SAFE_INTEGER);
       if (first === null) return false;
@@ -642,7 +663,7 @@ export class HistoryMaintainer {
           break outer;
         }
         const limit = Math.min(HEAD_ROWS_PER_READ, budget.room());
-        const got = stmt(this.db, "SELECT t, ids, vals FROM history_head WHERE t >= ? AND t < ? ORDER BY t LIMIT ?").all(w.nextT, doneUntil + width, limit) as Array<{
+        const got = statement(this.db, "SELECT t, ids, vals FROM history_head WHERE t >= ? AND t < ? ORDER BY t LIMIT ?").all(w.nextT, doneUntil + width, limit) as Array<{
           t: number;
           ids: Buffer;
           vals: Buffer;
@@ -672,7 +693,7 @@ export class HistoryMaintainer {
         w.nextT = got.length < limit ? null : got[got.length - 1]!.t + 1;
       }
       // Series dropped meanwhile are not written again (their points are forgotten with them).
-      const known = new Set(stmt(this.db, "SELECT id FROM history_series").pluck().all() as number[]);
+      const known = new Set(statement(this.db, "SELECT id FROM history_series").pluck().all() as number[]);
       const ids = [...w.series.keys()].filter((id) => id >= nextSeries && known.has(id)).sort((a, b) => a - b);
       for (const id of ids) {
         if (budget.spent()) {
@@ -707,13 +728,13 @@ export class HistoryMaintainer {
     const closed = Math.floor(complete / width) * width;
     let { doneUntil, nextSeries } = this.cursor(target.name as RolledTier);
     const was = `${doneUntil}/${nextSeries}`;
-    const nextChunk = (from: number) => stmt(this.db, "SELECT MIN(start) FROM history_chunks WHERE tier = ? AND start >= ?").pluck().get(source.name, from) as number | null;
+    const nextChunk = (from: number) => statement(this.db, "SELECT MIN(start) FROM history_chunks WHERE tier = ? AND start >= ?").pluck().get(source.name, from) as number | null;
     if (doneUntil === null) {
       const first = nextChunk(Number.MIN_SAFE_INTEGER);
       if (first === null) return false;
       doneUntil = Math.floor(first / width) * width;
     }
-    const read = stmt(this.db, "SELECT start, data FROM history_chunks WHERE tier = ? AND series = ? AND start >= ? AND start < ? ORDER BY start");
+    const read = statement(this.db, "SELECT start, data FROM history_chunks WHERE tier = ? AND series = ? AND start >= ? AND start < ? ORDER BY start");
     let more = false;
     outer: while (doneUntil + width <= closed) {
       let spanRows = 0;
@@ -746,7 +767,7 @@ export class HistoryMaintainer {
   }
 
   private seriesFrom(id: number): number[] {
-    return stmt(this.db, "SELECT id FROM history_series WHERE id >= ? ORDER BY id LIMIT ?").pluck().all(id, SERIES_BATCH) as number[];
+    return statement(this.db, "SELECT id FROM history_series WHERE id >= ? ORDER BY id LIMIT ?").pluck().all(id, SERIES_BATCH) as number[];
   }
 
   /**
@@ -770,7 +791,7 @@ export class HistoryMaintainer {
   private deleteRows(table: string, column: string, before: number | null, tier: TierName | null, budget: StepBudget): boolean {
     if (before === null) return false;
     const key = table === "history_chunks" ? "rowid" : column === "t" ? "t" : "id";
-    const del = stmt(
+    const del = statement(
       this.db,
       `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${tier ? "tier = @tier AND " : ""}${column} < @before ORDER BY ${column} LIMIT @limit)`,
     );
@@ -786,15 +807,15 @@ export class HistoryMaintainer {
   /** Series left without a point in any chunk or head row (a container gone for longer than every tier is kept). */
   private dropEmptySeries(): void {
     const inHead = new Set<number>();
-    for (const ids of stmt(this.db, "SELECT DISTINCT ids FROM history_head").pluck().all() as Buffer[]) for (const id of unpackIds(ids)) inHead.add(id);
-    const empty = stmt(
+    for (const ids of statement(this.db, "SELECT DISTINCT ids FROM history_head").pluck().all() as Buffer[]) for (const id of unpackIds(ids)) inHead.add(id);
+    const empty = statement(
       this.db,
       `SELECT id FROM history_series s WHERE NOT EXISTS (SELECT 1 FROM history_chunks c WHERE c.tier IN (${TIERS.map((t) => `'${t.name}'`).join(", ")}) AND c.series = s.id)`,
     )
       .pluck()
       .all() as number[];
     const gone = empty.filter((id) => !inHead.has(id));
-    const del = stmt(this.db, "DELETE FROM history_series WHERE id = ?");
+    const del = statement(this.db, "DELETE FROM history_series WHERE id = ?");
     for (const id of gone) del.run(id);
     if (gone.length > 0) this.store.forgetIds();
   }

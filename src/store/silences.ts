@@ -12,6 +12,7 @@ import type Database from "better-sqlite3";
 import { said, UsageError } from "../errors.js";
 import { MATCHER_EXAMPLES, parseMatcher } from "../label-matchers.js";
 import type { Silence } from "../silence/silence.js";
+import { statement } from "./statements.js";
 import { inTransaction, reading } from "./transactions.js";
 
 export interface AddSilenceOptions {
@@ -82,9 +83,9 @@ export class SilenceStore {
     return reading(this.db, () => (this.db.prepare("SELECT * FROM silences WHERE ends_at > ?").all(now) as SilenceRow[]).map(fromRow).sort(byEnd));
   }
 
-  /** The silences in force at `now`, soonest-ending first (one indexed query: the agent asks every cycle). */
+  /** The silences in force at `now`, soonest-ending first (one indexed query, prepared once per connection: the agent asks every cycle). */
   active(now = Date.now()): Silence[] {
-    return reading(this.db, () => (this.db.prepare("SELECT * FROM silences WHERE ends_at > ? AND starts_at <= ?").all(now, now) as SilenceRow[]).map(fromRow).sort(byEnd));
+    return reading(this.db, () => (statement(this.db, "SELECT * FROM silences WHERE ends_at > ? AND starts_at <= ?").all(now, now) as SilenceRow[]).map(fromRow).sort(byEnd));
   }
 
   /** Adds a silence from `now` for `durationMs`; every matcher is checked first. Prunes long-expired silences. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
 import { evaluate, factsFor, fingerprintOf } from "../../src/evaluate/evaluate.js";
 import { ruleRegistry } from "../../src/evaluate/registry.js";
+import type { RuleDefinition } from "../../src/evaluate/rule.js";
 import type { Sample } from "../../src/model/sample.js";
 
 const GiB = 1024 ** 3;
@@ -61,6 +62,63 @@ describe("evaluate", () => {
     ]);
     expect(factsFor(e, 'host_load{hostname="web-1"}')[0]).toEqual({ label: "Per core (5m)", value: "2.50 on 4 cores" });
     expect(factsFor(e, 'host_memory{hostname="web-1"}')[0]).toEqual({ label: "Used", value: "4.0 GiB of 8.0 GiB" });
+  });
+
+  it("works out a labels object's alert labels and fingerprint once, and again for another hostname", () => {
+    const config = configSchema.parse({});
+    const one = evaluate(samples, ruleRegistry, config, "web-1");
+    const again = evaluate(samples, ruleRegistry, config, "web-1");
+    expect(again.observations.map((o) => o.fingerprint)).toEqual(one.observations.map((o) => o.fingerprint));
+    expect(again.observations[2]!.labels).toBe(one.observations[2]!.labels); // the same object: not made again
+    const renamed = evaluate(samples, ruleRegistry, config, "web-2");
+    expect(renamed.observations[2]).toMatchObject({ fingerprint: 'host_disk{hostname="web-2",mount="/"}', labels: { hostname: "web-2", mount: "/" } });
+    // The same labels object under another rule: that rule's name.
+    const shared = { container: "api", image: "api:1" };
+    const both = evaluate(
+      [
+        { name: "container_cpu", labels: shared, value: 1 },
+        { name: "container_memory", labels: shared, value: 1 },
+      ] as unknown as Sample[],
+      ruleRegistry,
+      config,
+      "web-1",
+    );
+    expect(both.observations.map((o) => o.fingerprint)).toEqual([
+      'container_cpu{container="api",hostname="web-1",image="api:1"}',
+      'container_memory{container="api",hostname="web-1",image="api:1"}',
+    ]);
+  });
+
+  it("makes an observation's words when they are first read, once", () => {
+    const config = configSchema.parse({});
+    const made: string[] = [];
+    const rule: RuleDefinition = {
+      alertname: "host_cpu",
+      metric: "host_cpu",
+      configKey: "host.cpu",
+      settings: () => ({ enabled: true, warning: 90, critical: 95, for: 0, hysteresis: 5 }),
+      display: (s, m) => {
+        made.push(`display ${s.value}`);
+        return m.t("host.cpu.display");
+      },
+      summary: (s) => {
+        made.push(`summary ${s.value}`);
+        return `busy at ${s.value}`;
+      },
+      gone: "host.cpu.display",
+      facts: () => [],
+    };
+    const e = evaluate([samples[0]!], [rule], config, "web-1");
+    const o = e.observations[0]!;
+    expect(made).toEqual([]); // nobody read them yet: a quiet series costs no words
+    expect(o.display).toBe("CPU");
+    expect(o.display).toBe("CPU");
+    expect(made).toEqual(["display 97.2"]);
+    expect(o).toMatchObject({ display: "CPU", summary: "busy at 97.2", goneText: "CPU", value: 97.2 });
+    expect(o.summary).toBe("busy at 97.2");
+    expect(made).toEqual(["display 97.2", "summary 97.2"]);
+    const plain = evaluate([samples[0]!], [{ ...rule, summary: undefined, gone: undefined }], config, "web-1").observations[0]!;
+    expect([plain.summary, plain.goneText]).toEqual([undefined, undefined]);
   });
 
   it("identifies an alert by name and labels, never by severity", () => {

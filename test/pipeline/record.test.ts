@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Agent } from "../../src/agent.js";
+import { Agent, HISTORY_IDLE_MS } from "../../src/agent.js";
 import type { Collector } from "../../src/collect/collector.js";
 import { loadConfig } from "../../src/config/load.js";
 import { configSchema } from "../../src/config/schema.js";
@@ -266,6 +266,29 @@ describe("history.enabled in the agent", () => {
       await agent.close();
     }
   }
+
+  it("after a step that found nothing to do, tries the next HISTORY_IDLE_MS later, not after every cycle", async () => {
+    expect(HISTORY_IDLE_MS).toBe(MIN);
+    const dir = mkdtempSync(join(tmpdir(), "lookout-history-agent-"));
+    const config = join(dir, "lookout.yaml");
+    writeFileSync(config, "host:\n  cpu: { warning: 1, critical: null, for: 0s }\n", { mode: 0o600 });
+    const loaded = loadConfig({ configPath: config, dataDir: join(dir, "data"), env: {} });
+    const host: Collector = { name: "host", collect: async () => [cpu(50)] };
+    const agent = new Agent(loaded, { command: "run", collectors: [host], notifiers: [] });
+    const chunks = () => agent.db.prepare("SELECT COUNT(*) FROM history_chunks").pluck().get() as number;
+    try {
+      await agent.cycle(T0);
+      // The hour T0 is rolled up from T0 + 1 h + 2 min (RAW_LAG_MS): just before, nothing to do.
+      const due = T0 + HOUR + 2 * MIN;
+      expect(agent.maintainHistory(due - 10_000, 1000)).toBe(false);
+      expect(agent.maintainHistory(due + 10_000, 1000)).toBe(false); // not tried: within a minute of the idle step
+      expect(chunks()).toBe(0);
+      agent.maintainHistory(due + 50_000, 1000); // a minute after the idle step
+      expect(chunks()).toBe(2); // the hour's raw and 1-minute chunks
+    } finally {
+      await agent.close();
+    }
+  });
 
   it("records cycles and rolls them up when on (the default)", async () => {
     const counts = await agentRun("");

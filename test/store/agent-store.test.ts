@@ -93,6 +93,38 @@ describe("AgentStore", () => {
     expect(readState(db).outbox.map((e) => e.notification.id)).toEqual(["n1"]);
   });
 
+  it("writes only what changed since its last commit: a quiet cycle is one row, the time of the check", () => {
+    const { db, store } = open();
+    const state = store.load();
+    const changes = () => db.prepare("SELECT total_changes()").pluck().get() as number;
+    cycle(state, [alert("a")], [], 100);
+    state.inhibitors = { x: { since: 1 } } as unknown as StoredState["inhibitors"];
+    store.commitCycle(state, []);
+    const before = changes();
+    const collectors = state.collectors;
+    store.commitCycle({ ...state, alerts: [alert("a")], flap: { ...state.flap }, collectors: { ...collectors }, lastCycleAt: 200 }, []);
+    expect(changes() - before).toBe(1); // last_cycle_at only: the same alerts, flap memory, inhibitors, the same collector memory
+    expect(readState(db).lastCycleAt).toBe(200);
+    // What changed is written: an alert's value, a collector's new memory.
+    const moved = { ...alert("a"), value: 95 };
+    store.commitCycle({ ...state, alerts: [moved], collectors: { host: { savedAt: 300, data: { ticks: 300 } } }, lastCycleAt: 300 }, []);
+    const back = readState(db);
+    expect(back.alerts[0]!.value).toBe(95);
+    expect(back.collectors.host).toEqual({ savedAt: 300, data: { ticks: 300 } });
+    expect(back.inhibitors).toEqual({ x: { since: 1 } });
+  });
+
+  it("after a commit that failed, writes again what that commit would have written", () => {
+    const { db, store } = open();
+    const state = store.load();
+    store.commitCycle(state, cycle(state, [alert("a")], [], 100));
+    const bad = entry("n2", ["s"]);
+    (bad.notification.details as unknown as { facts: unknown }).facts = [{ label: "x", value: 10n }]; // JSON cannot hold a BigInt
+    expect(() => store.commitCycle({ ...state, alerts: [alert("z")] }, [bad])).toThrow(StorageError);
+    store.commitCycle({ ...state, alerts: [alert("z")], lastCycleAt: 300 }, []);
+    expect(readState(db).alerts.map((a) => a.fingerprint)).toEqual(["z"]);
+  });
+
   it("commits a cycle whole or not at all: a failure leaves the previous state", () => {
     const { db, store } = open();
     const state = store.load();

@@ -357,6 +357,23 @@ describe("history queries", () => {
     expect(store.points(a!.id, T0, T0 + 1, 1, T0 + 1).points.map((p) => p.avg)).toEqual([5]);
     expect(store.points(b!.id, T0, T0 + 1, 1, T0 + 1).points.map((p) => p.avg)).toEqual([2]);
   });
+
+  it("a series given twice in one cycle keeps its last value, once in the row", () => {
+    const { store, db } = rig();
+    store.record(
+      T0,
+      [
+        { metric: "a", labels: {}, value: 1 },
+        { metric: "b", labels: {}, value: 2 },
+        { metric: "a", labels: {}, value: 3 },
+      ],
+      [],
+    );
+    const row = db.prepare("SELECT ids, vals FROM history_head").get() as { ids: Buffer; vals: Buffer };
+    expect(unpackIds(row.ids).length).toBe(2);
+    const [a] = store.series("a");
+    expect(store.points(a!.id, T0, T0 + 1, 1, T0 + 1).points.map((p) => p.avg)).toEqual([3]);
+  });
 });
 
 describe("the events journal", () => {

@@ -93,6 +93,12 @@ interface Entry {
 
 /** A container whose cgroup could not be found is tried again after this long (or when its pid changes). */
 const RETRY_MS = 60_000;
+/**
+ * The host's online CPUs and memory are read again after this long: they
+ * change only when a CPU or memory is hot-plugged, and reading them every
+ * sweep cost two thread-pool reads a cycle.
+ */
+export const HOST_FACTS_EVERY_MS = 60_000;
 /** Containers read between two turns of the event loop. */
 const BATCH = 32;
 
@@ -107,6 +113,16 @@ let buffer = Buffer.allocUnsafe(16 * 1024);
  */
 export const MAX_KEPT_FILES = 4096;
 
+/**
+ * A read that leaves at least this much of the buffer unused has reached the
+ * end of the file: the kernel makes these files with seq_file, whose read
+ * fills the buffer with whole records (lines, or the whole text at once) and
+ * stops short only at the end or before a record longer than what is left
+ * (their lines are a few hundred bytes at most). The read that would return
+ * 0 is then not made: half of a sweep's reads.
+ */
+const SURELY_ENDED = 4096;
+
 /** The whole of a kernel file open as `fd`, read from its start (pread at 0: the kernel makes it anew) into the shared buffer. */
 function readWhole(fd: number): string {
   let total = 0;
@@ -119,6 +135,7 @@ function readWhole(fd: number): string {
     const n = readSync(fd, buffer, total, buffer.length - total, total);
     if (n === 0) break;
     total += n;
+    if (buffer.length - total >= SURELY_ENDED) break;
   }
   return buffer.toString("latin1", 0, total);
 }
@@ -201,6 +218,8 @@ export class CgroupReader {
   /** The cgroup mounts, read again at most every RETRY_MS (when a container's cgroup is looked for). */
   private mounts: CgroupMount[] | null = null;
   private mountsAt = 0;
+  /** The last `hostFacts()` and when it was read (HOST_FACTS_EVERY_MS). */
+  private facts: { at: number; value: HostFacts } | null = null;
   private readonly clock: () => number;
 
   constructor(opts: { hostRoot: string; clock?: () => number }) {
@@ -265,13 +284,17 @@ export class CgroupReader {
     return out;
   }
 
-  /** The host's online CPUs and memory (under host_root), else what Node sees. */
+  /** The host's online CPUs and memory (under host_root), else what Node sees; read again every HOST_FACTS_EVERY_MS. */
   async hostFacts(): Promise<HostFacts> {
+    const now = this.clock();
+    if (this.facts && now >= this.facts.at && now - this.facts.at < HOST_FACTS_EVERY_MS) return this.facts.value;
     const [online, meminfo] = await Promise.all([
       readFile(`${this.hostRoot}/sys/devices/system/cpu/online`, "utf8").catch(() => ""),
       readFile(`${this.hostRoot}/proc/meminfo`, "utf8").catch(() => ""),
     ]);
-    return { onlineCpus: countCpuList(online) ?? availableParallelism(), memTotalBytes: memTotalBytes(meminfo) ?? totalmem() };
+    const value = { onlineCpus: countCpuList(online) ?? availableParallelism(), memTotalBytes: memTotalBytes(meminfo) ?? totalmem() };
+    this.facts = { at: now, value };
+    return value;
   }
 
   private needsResolving(t: StatsTarget): boolean {

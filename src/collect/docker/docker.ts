@@ -808,13 +808,26 @@ export interface ContainerFiguresView {
   seenAt: number | null;
 }
 
-/** The metric labels of a container: name, image, and compose project/service when present. */
+/**
+ * Each view's labels, made once: a view is replaced, never changed, when the
+ * container changes (tracker.ts), so a running container's samples carry the
+ * same labels object cycle after cycle, and what is keyed by it downstream
+ * (alert fingerprints, history series ids) is worked out once, not every cycle.
+ */
+const labelsOfView = new WeakMap<ContainerView, Record<string, string>>();
+
+/** The metric labels of a container: name, image, and compose project/service when present. Shared: never change it. */
 export function containerLabels(v: ContainerView): Record<string, string> {
-  const labels: Record<string, string> = { container: v.name, image: v.image };
+  const kept = labelsOfView.get(v);
   const project = v.labels["com.docker.compose.project"];
   const service = v.labels["com.docker.compose.service"];
+  // Checked against the view as it is now, should one ever be changed in place.
+  if (kept && kept.container === v.name && kept.image === v.image && kept.compose_project === (project || undefined) && kept.compose_service === (service || undefined))
+    return kept;
+  const labels: Record<string, string> = { container: v.name, image: v.image };
   if (project) labels.compose_project = project;
   if (service) labels.compose_service = service;
+  labelsOfView.set(v, labels);
   return labels;
 }
 

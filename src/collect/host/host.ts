@@ -1,6 +1,7 @@
 /**
  * The host collector: CPU, memory, swap, disks, inodes, load, uptime, process
- * count, network and disk I/O, from /proc and statfs(2) only (no child processes). With `hostRoot`
+ * count, network and disk I/O, from /proc and statfs(2) only (no child processes); disks and the
+ * process count every SLOW_FIGURES_EVERY_MS, the rest every collect. With `hostRoot`
  * set (the agent in a container with the host's / mounted at e.g. /host) every
  * path is read under it, and mounts and network interfaces come from PID 1's
  * mountinfo and net/dev (the host's mount and network namespaces), as
@@ -41,17 +42,17 @@ import {
   cpuDelta,
   type DiskCounters,
   type LoadAvg,
+  memInfoOf,
   meminfoFields,
   type NetDevCounters,
   type ProcStat,
   parseDiskstats,
   parseLoadavg,
-  parseMeminfo,
   parseMountinfo,
   parseNetDev,
   parseProcStat,
   parseUptime,
-  parseVmstat,
+  vmstatValue,
 } from "./procfs.js";
 
 /**
@@ -73,6 +74,27 @@ export interface HostCollectorOptions {
   statfsTimeoutMs?: number;
   /** The time, ms since epoch: Date.now unless a test gives another. */
   clock?: () => number;
+  /** How often the slow figures (disks and inodes, the process count) are read; between, the last reading is reused. Default SLOW_FIGURES_EVERY_MS. */
+  slowEveryMs?: number;
+}
+
+/**
+ * Disks, inodes and the process count are read at most this often (the
+ * first collect, `check`'s one, reads them): mountinfo, a statfs per
+ * filesystem on the thread pool and a readdir of /proc cost about a third
+ * of a host collect, for figures that move over minutes. A disk filling up
+ * is seen within this long; each cycle in between evaluates the last reading.
+ */
+export const SLOW_FIGURES_EVERY_MS = 10_000;
+
+/** The slow figures' last reading (see SLOW_FIGURES_EVERY_MS). */
+interface SlowFigures {
+  /** When they were read, ms since epoch. */
+  at: number;
+  /** The configured mounts they were read for (host.disk.mounts, joined): another list reads them again. */
+  mounts: string;
+  samples: Sample[];
+  filesystems: readonly FilesystemUsage[] | null;
 }
 
 /** What `snapshot()` returns and `restore()` takes: the last /proc/stat counters and when they were read. */
@@ -167,6 +189,8 @@ export class HostCollector implements Collector {
   private readonly hostRoot: string;
   private readonly cpuWindowMs: number;
   private readonly statfsTimeoutMs: number;
+  private readonly slowEveryMs: number;
+  private slow: SlowFigures | null = null;
   private prev: HostSnapshot | undefined;
   private boot: BootMemory | undefined;
   private io: IoCounters | undefined;
@@ -181,6 +205,7 @@ export class HostCollector implements Collector {
     this.hostRoot = opts.hostRoot.replace(/\/+$/, "");
     this.cpuWindowMs = opts.cpuWindowMs ?? 500;
     this.statfsTimeoutMs = opts.statfsTimeoutMs ?? 2000;
+    this.slowEveryMs = opts.slowEveryMs ?? SLOW_FIGURES_EVERY_MS;
     this.clock = opts.clock ?? Date.now;
   }
 
@@ -228,8 +253,7 @@ export class HostCollector implements Collector {
         this.boot = reboot.memory;
         return [sampleOf(HOST_UPTIME, uptime), reboot.sample];
       }).then((s) => s ?? []),
-      this.guard(HOST_PROCESSES, this.path("/proc"), async () => [sampleOf(HOST_PROCESSES, await countProcesses(this.hostRoot))]).then((s) => s ?? []),
-      this.guard(HOST_DISK, this.mountinfoPath(), () => this.collectDisks(ctx.config?.host?.disk?.mounts ?? [])).then((s) => s ?? []),
+      this.collectSlow(ctx.config?.host?.disk?.mounts ?? []),
       this.collectIo(),
     ]);
     this.lastReadings = { at: this.clock(), ...this.reading };
@@ -278,8 +302,9 @@ export class HostCollector implements Collector {
 
   private async collectMemory(): Promise<Sample[]> {
     const text = readText(this.path("/proc/meminfo"));
-    const m = parseMeminfo(text);
-    this.reading.meminfo = meminfoFields(text);
+    const fields = meminfoFields(text);
+    const m = memInfoOf(fields);
+    this.reading.meminfo = fields;
     this.reading.oomKill = this.readOomKills();
     const used = m.totalBytes - m.availableBytes;
     const out: Sample[] = [
@@ -304,7 +329,7 @@ export class HostCollector implements Collector {
   /** /proc/vmstat's oom_kill, for /metrics only: no sample, no warning when the file or the field is missing. */
   private readOomKills(): number | null {
     try {
-      return parseVmstat(readText(this.path("/proc/vmstat"))).get("oom_kill") ?? null;
+      return vmstatValue(readText(this.path("/proc/vmstat")), "oom_kill") ?? null;
     } catch {
       return null;
     }
@@ -360,6 +385,24 @@ export class HostCollector implements Collector {
     this.io = cur;
     this.reading.io = cur;
     return ioSamples(prev, cur);
+  }
+
+  /** Disks, inodes and the process count: read when SLOW_FIGURES_EVERY_MS has passed (or the clock went back, or the mounts asked for changed), else the last reading. */
+  private async collectSlow(mounts: readonly string[]): Promise<Sample[]> {
+    const now = this.clock();
+    const last = this.slow;
+    const key = mounts.join("\0");
+    if (last && last.mounts === key && now >= last.at && now - last.at < this.slowEveryMs) {
+      this.reading.filesystems = last.filesystems;
+      return last.samples;
+    }
+    const parts = await Promise.all([
+      this.guard(HOST_PROCESSES, this.path("/proc"), async () => [sampleOf(HOST_PROCESSES, await countProcesses(this.hostRoot))]),
+      this.guard(HOST_DISK, this.mountinfoPath(), () => this.collectDisks(mounts)),
+    ]);
+    const samples = parts.flatMap((s) => s ?? []);
+    this.slow = { at: now, mounts: key, samples, filesystems: this.reading.filesystems };
+    return samples;
   }
 
   private mountinfoPath(): string {

@@ -160,7 +160,11 @@ export function meminfoFields(text: string): Map<string, number> {
 
 /** /proc/meminfo: `Key:   12345 kB` lines; values converted to bytes. */
 export function parseMeminfo(text: string): MemInfo {
-  const kv = meminfoFields(text);
+  return memInfoOf(meminfoFields(text));
+}
+
+/** `parseMeminfo` from fields already split (`meminfoFields`): the host collector splits the file once for both. */
+export function memInfoOf(kv: ReadonlyMap<string, number>): MemInfo {
   const total = kv.get("MemTotal");
   if (total === undefined || total <= 0) throw new Error("no MemTotal in /proc/meminfo");
   let available = kv.get("MemAvailable");
@@ -175,6 +179,18 @@ export function parseMeminfo(text: string): MemInfo {
     swapFreeBytes: kv.get("SwapFree") ?? 0,
     availableEstimated: estimated,
   };
+}
+
+/** One counter of /proc/vmstat (`oom_kill`), found without splitting the whole file; undefined when absent. */
+export function vmstatValue(text: string, name: string): number | undefined {
+  const key = `${name} `;
+  const line = text.startsWith(key) ? -1 : text.indexOf(`\n${key}`);
+  if (line === -1 && !text.startsWith(key)) return undefined;
+  const from = line + 1 + key.length;
+  const end = text.indexOf("\n", from);
+  const v = text.slice(from, end < 0 ? text.length : end).trim();
+  const n = Number(v);
+  return v !== "" && Number.isFinite(n) ? n : undefined;
 }
 
 /** /proc/vmstat: `name value` lines (node_exporter's `node_vmstat_<name>`). */

@@ -21,8 +21,8 @@ import {
   parseProcCgroup,
   resolveCgroupDirs,
 } from "../../../src/collect/docker/cgroup.js";
-import { CgroupReader, type KernelFigures } from "../../../src/collect/docker/cgroup-reader.js";
-import { DockerCollector, kernelStatsView, savedStatsSource, statsSourceText, toStatsView } from "../../../src/collect/docker/docker.js";
+import { CgroupReader, HOST_FACTS_EVERY_MS, type KernelFigures } from "../../../src/collect/docker/cgroup-reader.js";
+import { containerLabels, DockerCollector, kernelStatsView, savedStatsSource, statsSourceText, toStatsView } from "../../../src/collect/docker/docker.js";
 import type { DockerEngine } from "../../../src/collect/docker/engine.js";
 import { ContainerTracker, newView } from "../../../src/collect/docker/tracker.js";
 import { configSchema } from "../../../src/config/schema.js";
@@ -169,6 +169,19 @@ describe("the figures' files", () => {
   });
 });
 
+describe("containerLabels", () => {
+  it("gives a view's samples one labels object cycle after cycle, and a new one for a changed view", () => {
+    const view = newView("a".repeat(64), { name: "api", image: "api:1", labels: { "com.docker.compose.project": "shop", "com.docker.compose.service": "api" } });
+    const labels = containerLabels(view);
+    expect(labels).toEqual({ container: "api", image: "api:1", compose_project: "shop", compose_service: "api" });
+    expect(containerLabels(view)).toBe(labels);
+    const redeployed = { ...view, image: "api:2" };
+    expect(containerLabels(redeployed)).toEqual({ container: "api", image: "api:2", compose_project: "shop", compose_service: "api" });
+    const healthier = { ...view, health: "healthy" as const };
+    expect(containerLabels(healthier)).toEqual(labels);
+  });
+});
+
 describe("CgroupReader", () => {
   it("reads the recorded v1 containers, and agrees with the Engine API's answer recorded with them", async () => {
     const reader = new CgroupReader({ hostRoot: V1 });
@@ -201,6 +214,37 @@ describe("CgroupReader", () => {
       });
       expect(files.onlineCpus).toBe(api.onlineCpus);
     }
+  });
+
+  it("reads a file whole whatever its size: one that fills the buffer many times over, one just short of it", async () => {
+    for (const size of [40_000, 14_000, 200]) {
+      const root = copyOf(V1);
+      const file = join(root, `sys/fs/cgroup/memory/docker/${WEB.id}/memory.stat`);
+      const filler = "x".repeat(60);
+      let text = "";
+      while (text.length < size) text += `${filler} 1\n`;
+      writeFileSync(file, `${text}total_inactive_file 12345\n`);
+      const reader = new CgroupReader({ hostRoot: root });
+      const got = (await reader.readMany([{ id: WEB.id, pid: WEB.pid, hostNetwork: false }])).get(WEB.id) as { figures: KernelFigures };
+      expect(got.figures.inactiveFile, `${size} bytes`).toBe(12345);
+      // and again through the file kept open
+      const again = (await reader.readMany([{ id: WEB.id, pid: WEB.pid, hostNetwork: false }])).get(WEB.id) as { figures: KernelFigures };
+      expect(again.figures.inactiveFile, `${size} bytes, kept open`).toBe(12345);
+      reader.close();
+    }
+  });
+
+  it("reads the host's CPUs and memory once per HOST_FACTS_EVERY_MS, not every sweep", async () => {
+    const root = copyOf(V1);
+    let now = 1_000_000;
+    const reader = new CgroupReader({ hostRoot: root, clock: () => now });
+    expect(HOST_FACTS_EVERY_MS).toBe(60_000);
+    expect(await reader.hostFacts()).toEqual({ onlineCpus: 2, memTotalBytes: 24683584 * 1024 });
+    writeFileSync(join(root, "sys/devices/system/cpu/online"), "0-3\n"); // two CPUs hot-plugged
+    now += 59_999;
+    expect((await reader.hostFacts()).onlineCpus).toBe(2);
+    now += 1;
+    expect((await reader.hostFacts()).onlineCpus).toBe(4);
   });
 
   it("reads the v2 systemd-driver container: usage_usec, memory.current less inactive_file, memory.max `max`", async () => {

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { CollectContext } from "../../../src/collect/collector.js";
 import { isExcludedMountPoint } from "../../../src/collect/host/filesystems.js";
-import { HostCollector, type HostSnapshot, rebootSample } from "../../../src/collect/host/host.js";
+import { HostCollector, type HostSnapshot, rebootSample, SLOW_FIGURES_EVERY_MS } from "../../../src/collect/host/host.js";
 import { parseProcStat } from "../../../src/collect/host/procfs.js";
 import { configSchema } from "../../../src/config/schema.js";
 import { setLogSink } from "../../../src/log.js";
@@ -229,6 +229,54 @@ describe("HostCollector on a fixture host root", () => {
     expect(logs.some((l) => l.includes("skipping filesystem") && l.includes("/data"))).toBe(true);
     const onlyRoot = await c.collect(ctx(["/"]));
     expect(onlyRoot.filter((x) => x.name === "host_disk").map((d) => d.labels.mount)).toEqual(["/"]);
+  });
+});
+
+describe("HostCollector's slow figures (disks, inodes, process count)", () => {
+  const T0 = 1_764_580_000_000;
+  const disks = (s: Sample[]) => s.filter((x) => x.name === "host_disk").map((d) => d.labels.mount);
+
+  it("reads them once per SLOW_FIGURES_EVERY_MS, reuses them in between, and reads them again within that period", async () => {
+    expect(SLOW_FIGURES_EVERY_MS).toBe(10_000);
+    const root = fixtureRoot("vm-with-steal", "stat.1");
+    writeFileSync(join(root, "proc/1/mountinfo"), "29 1 259:1 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p1 rw\n");
+    let now = T0;
+    const c = new HostCollector({ hostRoot: root, cpuWindowMs: 20, clock: () => now });
+    const first = await c.collect(ctx());
+    expect(value(first, "host_processes")).toBe(1); // proc/1
+    expect(disks(first)).toEqual(["/"]);
+    expect(c.readings()?.filesystems?.map((f) => f.mountPoint)).toEqual(["/"]);
+    // A process starts and a disk is mounted: the cycles before the period ends still evaluate the first reading.
+    mkdirSync(join(root, "proc/4242"));
+    mkdirSync(join(root, "data"));
+    writeFileSync(join(root, "proc/1/mountinfo"), "29 1 259:1 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p1 rw\n30 29 259:2 / /data rw - ext4 /dev/sdb1 rw\n");
+    for (const at of [2_000, 4_000, 9_999]) {
+      now = T0 + at;
+      const s = await c.collect(ctx());
+      expect(value(s, "host_processes"), `at +${at} ms`).toBe(1);
+      expect(disks(s), `at +${at} ms`).toEqual(["/"]);
+      expect(c.readings()?.filesystems?.map((f) => f.mountPoint)).toEqual(["/"]); // /metrics shows the same reading
+      expect(value(s, "host_memory")).toBeDefined(); // the rest is read every time
+    }
+    now = T0 + 10_000;
+    const later = await c.collect(ctx());
+    expect(value(later, "host_processes")).toBe(2);
+    expect(disks(later)).toEqual(["/", "/data"]);
+    expect(c.readings()?.filesystems?.map((f) => f.mountPoint)).toEqual(["/", "/data"]);
+  });
+
+  it("reads them again at once for another list of mounts, or when the clock went back", async () => {
+    const root = fixtureRoot("vm-with-steal", "stat.1");
+    writeFileSync(join(root, "proc/1/mountinfo"), "29 1 259:1 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p1 rw\n");
+    let now = T0;
+    const c = new HostCollector({ hostRoot: root, cpuWindowMs: 20, clock: () => now });
+    expect(value(await c.collect(ctx()), "host_processes")).toBe(1);
+    mkdirSync(join(root, "proc/4242"));
+    now = T0 + 1_000;
+    expect(value(await c.collect(ctx(["/"])), "host_processes")).toBe(2);
+    mkdirSync(join(root, "proc/4243"));
+    now = T0 - 60_000;
+    expect(value(await c.collect(ctx(["/"])), "host_processes")).toBe(3);
   });
 });
 

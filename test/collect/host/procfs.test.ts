@@ -13,6 +13,7 @@ import {
   parseProcStat,
   parseUptime,
   parseVmstat,
+  vmstatValue,
 } from "../../../src/collect/host/procfs.js";
 
 const FIX = fileURLToPath(new URL("../../fixtures/proc/", import.meta.url));
@@ -223,6 +224,19 @@ describe("parsePidStat", () => {
   it("throws on truncated lines", () => {
     expect(() => parsePidStat("12 (x) S 1 2 3")).toThrow();
     expect(() => parsePidStat("no parens")).toThrow();
+  });
+});
+
+describe("vmstatValue", () => {
+  it("finds one counter as parseVmstat does, first line, last line or absent", () => {
+    const text = "nr_free_pages 123\npgmajfault 7\noom_kill 4\n";
+    expect(vmstatValue(text, "oom_kill")).toBe(parseVmstat(text).get("oom_kill"));
+    expect(vmstatValue(text, "nr_free_pages")).toBe(123);
+    expect(vmstatValue("nr_free_pages 123\noom_kill 9", "oom_kill")).toBe(9);
+    expect(vmstatValue("nr_oom_kill_x 5\n", "oom_kill")).toBeUndefined();
+    expect(vmstatValue("xoom_kill 5\n", "oom_kill")).toBeUndefined();
+    expect(vmstatValue("oom_kill \n", "oom_kill")).toBeUndefined();
+    expect(vmstatValue("", "oom_kill")).toBeUndefined();
   });
 });
 
