@@ -425,10 +425,10 @@ export function prometheusRules(config: LookoutConfig, hostname: string, opts: R
     "Flap detection, silences, maintenance windows, reminders and the daily summary are Lookout's own: Alertmanager has silences and mute_time_intervals (written by hand), repeat_interval for reminders.",
     `${LOOKOUT_DOWN} is Prometheus' own (Lookout cannot say it is down); the other alerts need lookout_build_info of the same instance, which gives them the host's name (hostname: ${hostname}).`,
   );
-  const groups = [
-    { name: "lookout-records", interval: promDuration(config.interval), rules: containers.records },
-    { name: "lookout-alerts", interval: promDuration(config.interval), rules: alerts },
-  ];
+  // One group, the recording rules first: a group's rules are evaluated in order at one timestamp, while separate
+  // groups run each on its own timer (and promtool tests them in map order), so alerts in a group of their own read
+  // the recorded thresholds of the interval before about half the time and fire one interval late.
+  const groups = [{ name: "lookout", interval: promDuration(config.interval), rules: [...containers.records, ...alerts] }];
   const header = [
     `# Prometheus alerting rules made by lookout export prometheus-rules from the configuration of ${hostname}.`,
     "# Same alert names, labels and thresholds as Lookout's own alerts; on the metrics of Lookout's /metrics.",
