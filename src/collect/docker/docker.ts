@@ -683,10 +683,11 @@ export class DockerCollector implements Collector {
    */
   private async sweep(ids: string[]): Promise<void> {
     const viaApi: string[] = [];
-    const reasons = new Map<string, number>();
+    /** Why each container in viaApi is not read from its files. */
+    const reasons = new Map<string, string>();
     const held = (reason: string, id: string) => {
       viaApi.push(id);
-      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      reasons.set(id, reason);
     };
     let fromFiles = 0;
     let version: 1 | 2 | null = null;
@@ -709,20 +710,28 @@ export class DockerCollector implements Collector {
       for (const id of ids) held(this.noCgroups ?? "cgroup files not used", id);
     }
     if (fromFiles > 0) this.sayOnce(`cgroup:${version}`, processMessages().t("log.docker.statsCgroup"), { cgroup: `v${version}`, host_root: this.cgroups?.hostRoot || "/" });
-    for (const [reason, n] of reasons) this.sayOnce(`api:${reason}`, processMessages().t("log.docker.statsApi"), { reason, containers: n });
+    // Counted as read through the API: the containers the API gave figures for. One that stopped during the sweep
+    // (a crash a few milliseconds after its start: its process and cgroup are gone) has figures from neither.
+    const fromApi = new Set<string>();
+    if (viaApi.length > 0) {
+      const stats = await this.engine.statsMany(viaApi, this.opts.config.docker.stats_concurrency);
+      for (const [id, s] of stats) {
+        const v = toStatsView(s);
+        if (!v) continue;
+        this.tracker.applyStats(id, v);
+        fromApi.add(id);
+      }
+    }
+    const apiReasons = new Map<string, number>();
+    for (const [id, reason] of reasons) if (fromApi.has(id)) apiReasons.set(reason, (apiReasons.get(reason) ?? 0) + 1);
+    for (const [reason, n] of apiReasons) this.sayOnce(`api:${reason}`, processMessages().t("log.docker.statsApi"), { reason, containers: n });
     this.statsSource = {
       cgroup: fromFiles,
       cgroupVersion: version,
-      api: viaApi.length,
-      apiReasons: [...reasons].map(([reason, containers]) => ({ reason, containers })),
+      api: fromApi.size,
+      apiReasons: [...apiReasons].map(([reason, containers]) => ({ reason, containers })),
       at: Date.now(),
     };
-    if (viaApi.length === 0) return;
-    const stats = await this.engine.statsMany(viaApi, this.opts.config.docker.stats_concurrency);
-    for (const [id, s] of stats) {
-      const v = toStatsView(s);
-      if (v) this.tracker.applyStats(id, v);
-    }
   }
 
   private sayOnce(key: string, message: string, fields: Record<string, unknown>): void {

@@ -466,6 +466,28 @@ describe("the collector chooses the source per container", () => {
     }
   });
 
+  it("does not count as read through the API a container that stopped during the sweep (neither source has figures)", async () => {
+    const lines: string[] = [];
+    setLogSink((l) => lines.push(l));
+    try {
+      const config = configSchema.parse({ docker: { enabled: true } });
+      const { engine, asked } = fakeEngine();
+      // The stranger's process is gone (a crash just after its start), and Docker has no figures for it either.
+      (engine as unknown as { statsMany: (ids: string[]) => Promise<Map<string, ContainerStats>> }).statsMany = async (ids) => {
+        asked.push(ids);
+        return new Map(ids.map((id) => [id, { ...apiStats, read: "0001-01-01T00:00:00Z", cpu_stats: undefined, memory_stats: {} } as unknown as ContainerStats]));
+      };
+      const collector = new DockerCollector({ config, engine, hostRoot: V1 });
+      await collector.collect({ config, now: Date.now(), reason: "interval" });
+      expect(asked).toEqual([[stranger]]);
+      expect(collector.snapshot().statsSource).toMatchObject({ cgroup: 2, api: 0, apiReasons: [] });
+      expect(lines.filter((l) => l.includes("container stats from the Engine API"))).toEqual([]);
+      await collector.stop();
+    } finally {
+      setLogSink((line) => process.stderr.write(`${line}\n`));
+    }
+  });
+
   it("asks the Engine API for every container of a remote Docker", async () => {
     const config = configSchema.parse({ docker: { enabled: true, socket: "tcp://10.0.0.5:2375" } });
     const { engine, asked } = fakeEngine();
