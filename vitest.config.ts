@@ -65,6 +65,10 @@ export default defineConfig({
         extends: true,
         test: {
           name: "cli",
+          // As the unit project: one module graph per worker (the CLI files' own imports took 20 s of CPU of a run
+          // that is bound by CPU), each file starting from fresh registries.
+          isolate: false,
+          setupFiles: ["test/support/unit-setup.ts"],
           include: ["test/cli/**/*.test.ts", ...CLI_ELSEWHERE],
           exclude: CLI_UNIT,
           maxWorkers: WORKERS,
