@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Locale, messages } from "../i18n/messages.js";
+import { CATALOGUES, type Locale, messages } from "../i18n/messages.js";
 import { escapeHtml, PAGE_CSP, sendHtml } from "./respond.js";
 
 const TYPES: Record<string, string> = {
@@ -55,6 +55,7 @@ export function defaultPageDir(): string {
  * `<html lang>`, which the page's i18n.js reads to choose its catalogue.
  */
 export function serveDashboardFile(res: ServerResponse, pageDir: string, pathname: string, lang: Locale = "en"): boolean {
+  if (pathname === "/catalogue.js") return serveCatalogue(res, lang);
   const rel = pathname === "/" ? "index.html" : pathname.slice(1);
   const parts = rel.split("/");
   if (parts.some((p) => p === "" || p.startsWith(".") || p.includes("\\") || p.includes("\0"))) return false;
@@ -108,5 +109,25 @@ function noDashboard(res: ServerResponse, pageDir: string, lang: Locale): true {
   const text = m.t("page.notInstalled", { why: escapeHtml(missing), api: '<a href="/api/v1/status">/api/v1/</a>' });
   const html = lang === "en" ? "<!doctype html>" : `<!doctype html><html lang="${lang}">`;
   sendHtml(res, 200, `${html}<meta charset="utf-8"><title>Lookout</title><h1>Lookout</h1><p>${text}</p>`);
+  return true;
+}
+
+/** The page's words, `dash.*` of `lang`'s catalogue without the prefix: the module page/i18n.js imports. */
+export function pageCatalogue(lang: Locale): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, text] of Object.entries(CATALOGUES[lang])) if (key.startsWith("dash.")) out[key.slice(5)] = text;
+  return out;
+}
+
+function serveCatalogue(res: ServerResponse, lang: Locale): true {
+  // JSON is a JavaScript expression: the texts cannot end the module early.
+  const body = Buffer.from(`export default ${JSON.stringify(pageCatalogue(lang))};\n`, "utf8");
+  res.writeHead(200, {
+    "Content-Type": "text/javascript; charset=utf-8",
+    "Content-Length": body.length,
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": PAGE_CSP,
+  });
+  res.end(body);
   return true;
 }

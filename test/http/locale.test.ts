@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { withLang } from "../../src/http/dashboard.js";
+import { pageCatalogue, serveDashboardFile, withLang } from "../../src/http/dashboard.js";
 import { loginPage } from "../../src/http/login.js";
 import { messages } from "../../src/i18n/messages.js";
 import { CPU_ONLY, type Rig, startRig } from "./rig.js";
@@ -92,26 +92,28 @@ describe("the sign-in page and what index.html shows without script", () => {
 });
 
 describe("the page's catalogue", () => {
-  const placeholders = (text: string) => [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort().join();
-
-  it("has every key of en in every language, with the same placeholders", async () => {
-    const page = "../../src/http/page/i18n.js";
-    const { CATALOGUES } = (await import(page)) as { CATALOGUES: Record<string, Record<string, string>> };
-    const en = CATALOGUES.en!;
-    expect(Object.keys(CATALOGUES).sort()).toEqual(["en", "ko"]);
-    for (const [lang, catalogue] of Object.entries(CATALOGUES)) {
-      expect(
-        Object.keys(en).filter((k) => !(k in catalogue)),
-        `${lang}: keys missing`,
-      ).toEqual([]);
-      expect(
-        Object.keys(catalogue).filter((k) => !(k in en)),
-        `${lang}: keys en does not have`,
-      ).toEqual([]);
-      expect(
-        Object.keys(en).filter((k) => placeholders(en[k]!) !== placeholders(catalogue[k] ?? "")),
-        `${lang}: placeholders differ`,
-      ).toEqual([]);
-    }
+  it("is the dash.* texts of the agent's language, sent as the module page/i18n.js imports", async () => {
+    const en = pageCatalogue("en");
+    const ko = pageCatalogue("ko");
+    expect(Object.keys(en).length).toBeGreaterThan(150);
+    expect(Object.keys(ko).sort()).toEqual(Object.keys(en).sort());
+    expect(en["nav.overview"]).toBe("Overview");
+    expect(ko["nav.overview"]).not.toBe("Overview");
+    const sent: { status?: number; headers?: Record<string, unknown>; body?: string } = {};
+    const res = {
+      writeHead(status: number, headers: Record<string, unknown>) {
+        sent.status = status;
+        sent.headers = headers;
+        return this;
+      },
+      end(body: Buffer) {
+        sent.body = body.toString("utf8");
+      },
+    };
+    expect(serveDashboardFile(res as never, "/nonexistent", "/catalogue.js", "ko")).toBe(true);
+    expect(sent.status).toBe(200);
+    expect(String(sent.headers?.["Content-Type"])).toMatch(/^text\/javascript/);
+    const module = (await import(`data:text/javascript;base64,${Buffer.from(sent.body!).toString("base64")}`)) as { default: Record<string, string> };
+    expect(module.default).toEqual(ko);
   });
 });
