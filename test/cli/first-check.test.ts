@@ -7,34 +7,13 @@ import { describe, expect, it } from "vitest";
 import type { CycleResult } from "../../src/agent.js";
 import type { AlertRecord } from "../../src/alert/state.js";
 import { firstCheckLine } from "../../src/cli/first-check.js";
-import type { MetricName } from "../../src/model/metrics.js";
 import type { Sample } from "../../src/model/sample.js";
 import { startCli, workspace } from "../support/cli.js";
 import { HOST_RULES_OFF } from "../support/configs.js";
+import { alertRecord, bareSample } from "../support/records.js";
 
-/** A sample without details: the line reads only names, labels and values. */
-const sample = (name: MetricName, value: number, labels: Record<string, string> = {}): Sample => ({ name, labels, value }) as Sample;
-
-function firing(alertname: string, labels: Record<string, string> = {}, state: "firing" | "pending" = "firing"): AlertRecord {
-  return {
-    fingerprint: `${alertname}${JSON.stringify(labels)}`,
-    alertname,
-    labels: { alertname, hostname: "web-1", ...labels },
-    display: alertname,
-    unit: "%",
-    state,
-    severity: "warning",
-    maxSeverity: "warning",
-    activeSince: 0,
-    firingSince: state === "firing" ? 0 : null,
-    criticalSince: null,
-    value: 1,
-    threshold: 1,
-    peak: 1,
-    lastNotifiedAt: null,
-    updatedAt: 0,
-  };
-}
+const sample = bareSample;
+const firing = (alertname: string, labels: Record<string, string> = {}, state: "firing" | "pending" = "firing"): AlertRecord => alertRecord(alertname, labels, state);
 
 function cycle(samples: Sample[], active: AlertRecord[] = [], errors: string[] = []): CycleResult {
   return {

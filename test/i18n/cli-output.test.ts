@@ -10,7 +10,6 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CycleResult } from "../../src/agent.js";
-import type { AlertRecord } from "../../src/alert/state.js";
 import { init } from "../../src/cli/actions/init.js";
 import { installService } from "../../src/cli/actions/install-service.js";
 import { unknownLabelWarning } from "../../src/cli/actions/silence.js";
@@ -24,9 +23,8 @@ import { type StatsSource, statsSourceText } from "../../src/collect/docker/dock
 import { setProcessLocale } from "../../src/i18n/current.js";
 import { messages } from "../../src/i18n/messages.js";
 import { parseMatcher } from "../../src/label-matchers.js";
-import type { MetricName } from "../../src/model/metrics.js";
-import type { Sample } from "../../src/model/sample.js";
 import { cpuObservation } from "../support/observations.js";
+import { alertRecord, bareSample } from "../support/records.js";
 import { sampleNotification } from "../support/sample-notification.js";
 
 const ko = messages("ko", { timeZone: "Asia/Seoul" });
@@ -34,28 +32,8 @@ const en = messages("en");
 /** 2026-12-01 06:04:30 UTC: 15:04 in Seoul. */
 const AT = Date.UTC(2026, 11, 1, 6, 4, 30);
 
-const sample = (name: MetricName, value: number, labels: Record<string, string> = {}): Sample => ({ name, labels, value }) as Sample;
-
-function alert(alertname: string, labels: Record<string, string>, state: "firing" | "pending", severity: "warning" | "critical" = "warning"): AlertRecord {
-  return {
-    fingerprint: `${alertname}${JSON.stringify(labels)}`,
-    alertname,
-    labels: { alertname, hostname: "web-1", ...labels },
-    display: alertname,
-    unit: "%",
-    state,
-    severity,
-    maxSeverity: severity,
-    activeSince: 0,
-    firingSince: state === "firing" ? 0 : null,
-    criticalSince: null,
-    value: 1,
-    threshold: 1,
-    peak: 1,
-    lastNotifiedAt: null,
-    updatedAt: 0,
-  };
-}
+const sample = bareSample;
+const alert = alertRecord;
 
 /** A check of web-1: CPU firing critical, one disk ok, two ok containers, one collector error. */
 function cycle(): CycleResult {
