@@ -73,6 +73,12 @@ export function serveDashboardFile(res: ServerResponse, pageDir: string, pathnam
     if (pathname === "/") return noDashboard(res, pageDir, lang);
     return false;
   }
+  sendPageFile(res, type, body);
+  return true;
+}
+
+/** A file of the page, 200. */
+function sendPageFile(res: ServerResponse, type: string, body: Buffer): void {
   res.writeHead(200, {
     "Content-Type": type,
     "Content-Length": body.length,
@@ -81,7 +87,6 @@ export function serveDashboardFile(res: ServerResponse, pageDir: string, pathnam
     "Content-Security-Policy": PAGE_CSP,
   });
   res.end(body);
-  return true;
 }
 
 /**
@@ -122,12 +127,6 @@ export function pageCatalogue(lang: Locale): Record<string, string> {
 function serveCatalogue(res: ServerResponse, lang: Locale): true {
   // JSON is a JavaScript expression: the texts cannot end the module early.
   const body = Buffer.from(`export default ${JSON.stringify(pageCatalogue(lang))};\n`, "utf8");
-  res.writeHead(200, {
-    "Content-Type": "text/javascript; charset=utf-8",
-    "Content-Length": body.length,
-    "Cache-Control": "no-cache",
-    "Content-Security-Policy": PAGE_CSP,
-  });
-  res.end(body);
+  sendPageFile(res, TYPES[".js"]!, body);
   return true;
 }
