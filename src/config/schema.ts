@@ -563,7 +563,7 @@ export const configSchema = z.strictObject({
     .string({ error: say("config.expected.hostRoot") })
     .optional()
     .describe("Read the host's /proc, /sys and mounts under this path when Lookout runs in a container with the host mounted there (-v /:/host:ro); also LOOKOUT_HOST_ROOT"),
-  interval: duration("100ms", "1h").prefault("10s").describe("How often to collect and evaluate"),
+  interval: duration("100ms", "1h").prefault("10s").describe("How often to collect and evaluate; disks, inodes and the process count are read at most every 10s"),
   host: z
     .strictObject({
       cpu: thresholdRule(percent, { warning: 80, critical: 95, for: "1m", hysteresis: 5 }, "Busy % of all cores over the interval"),

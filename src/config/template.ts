@@ -24,7 +24,8 @@ locale: en
 # in a container with the host mounted there (-v /:/host:ro). Also LOOKOUT_HOST_ROOT.
 # host_root: /host
 
-# How often to collect and evaluate (100ms to 1h).
+# How often to collect and evaluate (100ms to 1h). Disks, inodes and the
+# process count are read at most every 10s (they move over minutes).
 interval: 10s
 
 # Host rules. An alert fires when the value stays at or above "warning" (or
