@@ -35,8 +35,8 @@ COPY . .
 # addon is kept: its SQLite sources and the compiler's intermediate files are about 25 MB the agent never reads.
 RUN if [ "$PREBUILT" != 1 ]; then \
       npm run build; \
-    elif [ ! -f dist/cli/main.js ] || [ ! -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then \
-      echo "PREBUILT=1: the build context has no dist/cli/main.js or no installed node_modules/better-sqlite3 (run npm ci and npm run build in it first)" >&2; \
+    elif [ ! -f dist/cli/main.cjs ] || [ ! -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then \
+      echo "PREBUILT=1: the build context has no dist/cli/main.cjs or no installed node_modules/better-sqlite3 (run npm ci and npm run build in it first)" >&2; \
       exit 1; \
     fi \
     && npm prune --omit=dev --ignore-scripts --no-audit --no-fund --offline \

@@ -3,7 +3,7 @@
 # (`yes > /dev/null`: 50 % of 2 cores; 100/nproc % elsewhere), one reading per
 # second, N times each (default 20):
 #   blog:    top -bn1 | grep "Cpu(s)" | awk '{print $2 + $4}'   (the blog's CPU_USAGE)
-#   lookout: node dist/cli/main.js check --json  → host_cpu
+#   lookout: node bin/lookout.cjs check --json  → host_cpu
 # next to the truth measured by this script from /proc/stat over the same
 # seconds: busy = (total - idle - iowait) / total of the "cpu" line, the kernel's
 # own counters, read with bash builtins (no process of its own in the window).
@@ -98,7 +98,7 @@ done
 
 # ---- lookout: check --json, once per second
 DATA="$TMP/data"
-CHECK=(node "$ROOT/dist/cli/main.js" check --json --data-dir "$DATA")
+CHECK=(node "$ROOT/bin/lookout.cjs" check --json --data-dir "$DATA")
 "${CHECK[@]}" >/dev/null 2>>"$TMP/lookout.stderr" || true # first check: 500 ms sample
 slot=${EPOCHREALTIME/./}
 sleep_until $(( slot + 1000000 ))
@@ -154,7 +154,7 @@ echo "| method | readings | mean % | min % | max % | /proc/stat over the same se
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 row "$TMP/blog.tsv" "blog: \`top -bn1 \\| grep \"Cpu(s)\" \\| awk '{print \$2 + \$4}'\`"
 row "$TMP/top-fixed.tsv" "(same top lines, us + sy split on \`:\` and \`,\`: what top measured)"
-row "$TMP/lookout.tsv" "lookout: \`node dist/cli/main.js check --json\` → host_cpu"
+row "$TMP/lookout.tsv" "lookout: \`node bin/lookout.cjs check --json\` → host_cpu"
 echo
 echo "blog readings:    $(awk '{printf "%s%s", (NR>1?" ":""), $1}' "$TMP/blog.tsv")"
 echo "lookout readings: $(awk '{printf "%s%s", (NR>1?" ":""), $1}' "$TMP/lookout.tsv")"

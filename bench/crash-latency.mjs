@@ -17,7 +17,7 @@
  *     it comes from the event stream, not from polling), every host rule
  *     disabled, docker.enabled true, `notify.slack: [{ webhook_url: ${HOOK} }]`
  *     with HOOK = the receiver's URL in the environment; a temp data dir;
- *   - starts `node dist/cli/main.js run --config … --data-dir …` with
+ *   - starts `node bin/lookout.cjs run --config … --data-dir …` with
  *     DOCKER_HOST=unix://<the private socket> (LOOKOUT_* variables removed from
  *     its environment) and waits until its stderr says "following container
  *     events";
@@ -79,7 +79,7 @@ const NAME = (i) => `crash-${String(i).padStart(3, "0")}`;
 /** How long to wait for a message after the container died. */
 const ARRIVAL_TIMEOUT_MS = 15_000;
 const READY_TIMEOUT_MS = 30_000;
-const CLI = join(root, "dist", "cli", "main.js");
+const CLI = join(root, "bin", "lookout.cjs");
 
 function die(msg, code = 1) {
   process.stderr.write(`crash-latency: ${msg}\n`);
@@ -91,7 +91,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // ------------------------------------------------------------------ preflight
 if (process.platform !== "linux") die("Linux only");
 if (process.getuid?.() !== 0) die("dockerd needs root: run this as root");
-if (!existsSync(CLI)) die("dist/cli/main.js is missing: run `npm run build` first");
+if (!existsSync(CLI)) die("dist/cli/main.cjs is missing: run `npm run build` first");
 try {
   ensureDeps({ say });
 } catch (err) {
@@ -393,7 +393,7 @@ const otherPosts = posts.filter((p) => ![...names].some((n) => p.body.includes(n
 const badLog = stderrLines.filter((l) => / (WARN|ERROR) /.test(l));
 const out = [];
 out.push(`machine: nproc ${cpus().length}, kernel ${release()}, node ${process.version}; dockerd ${facts.dockerd ?? "?"}, ${facts.info ?? "?"}; docker CLI ${facts.cli ?? "?"}`);
-out.push(`lookout: ${facts.lookout}, dist/cli/main.js built ${facts.distBuilt}, HEAD ${facts.head}`);
+out.push(`lookout: ${facts.lookout}, dist/cli/main.cjs built ${facts.distBuilt}, HEAD ${facts.head}`);
 out.push(
   `run: ${new Date(started).toISOString()}, ${facts.total?.toFixed(0)} s (+ cleanup: ${facts.totalWithCleanup?.toFixed(0)} s in all); load average at the start ${facts.loadStart}, at the end ${load}; other dockerd processes on the machine at the start ${facts.otherStart}, at the end ${otherDockerd()}`,
 );

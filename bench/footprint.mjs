@@ -82,7 +82,7 @@ const die = (msg) => {
 };
 
 if (process.getuid?.() !== 0) die("dockerd needs root: run this as root");
-if (!existsSync(join(root, "dist/cli/main.js"))) die("dist/ is missing: run `npm run build` first");
+if (!existsSync(join(root, "dist/cli/main.cjs"))) die("dist/ is missing: run `npm run build` first");
 ensureDeps({ say });
 if (!existsSync("/usr/bin/prometheus-node-exporter")) {
   say("installing prometheus-node-exporter (apt-get)");

@@ -1,9 +1,11 @@
 #!/usr/bin/env -S node --single-threaded-gc --lite-mode --no-expose-wasm
 /**
  * The installed `lookout` command (package.json "bin"). CommonJS on purpose:
- * `lookout --version` is answered here, before Node starts its ES module
- * loader, which costs ~20 ms of a ~100 ms start on a 2-core machine
- * (docs/benchmarks.md). Everything else is the bundled CLI, dist/cli/main.js.
+ * `lookout --version` is answered here, before anything else is loaded.
+ * Everything else is the bundled CLI, dist/cli/main.cjs and its chunks, which
+ * short commands compile through V8's code cache (bin/code-cache.cjs); `run`
+ * does not: it starts once, and code it would never call again is not worth
+ * its memory.
  *
  * Node's flags, on the first line because V8 takes them only at start (set
  * later, they crash it; NODE_OPTIONS refuses them): `lookout run` watching 20
@@ -29,14 +31,19 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   }
   process.stdout.write(`${version}\n`);
 } else {
-  import("../dist/cli/main.js").then(
-    (cli) =>
-      cli.main(process.argv).then((code) => {
-        process.exitCode = code;
-      }),
-    (err) => {
-      process.stderr.write(`lookout: cannot load its own code (${err?.code ?? "error"}): run \`npm run build\` in its directory, or reinstall it\n`);
-      process.exitCode = 1;
-    },
-  );
+  const command = args.find((a) => !a.startsWith("-"));
+  if (command !== "run") {
+    const cache = require("./code-cache.cjs");
+    cache.install(require("node:path").join(__dirname, "..", "dist", "cli"), cache.cacheDir(process.env));
+  }
+  let cli;
+  try {
+    cli = require("../dist/cli/main.cjs");
+  } catch (err) {
+    process.stderr.write(`lookout: cannot load its own code (${err?.code ?? "error"}): run \`npm run build\` in its directory, or reinstall it\n`);
+    process.exitCode = 1;
+  }
+  cli?.main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -1,8 +1,12 @@
 /**
  * The CLI as a few files instead of ~200 modules (npm run build, after tsc):
- * `dist/cli/main.js` is the entry, and each command's code and the heavy
- * libraries it needs (zod, yaml, commander, croner) are chunks under
- * `dist/cli/chunks/` loaded when the command runs. Node spends most of a
+ * `dist/cli/main.cjs` is the entry (bin/lookout.cjs loads it), and each
+ * command's code and the heavy libraries it needs (zod, yaml, commander,
+ * croner) are chunks under `dist/cli/chunks/` loaded when the command runs.
+ * CommonJS, not ES modules: Node 20 compiles an ES module every time it loads
+ * one, while a CommonJS file can be compiled from V8's code cache, which
+ * bin/lookout.cjs keeps (a steady `lookout check` spends ~130 ms less CPU,
+ * docs/benchmarks.md); Node's ES module loader itself costs ~20 ms to start. Node spends most of a
  * short command's start resolving and compiling modules one by one: one file
  * per command path costs a fraction of it (docs/benchmarks.md). better-sqlite3
  * stays outside: it is a native addon; so does nodemailer, imported by the
@@ -24,9 +28,11 @@ await build({
   logLevel: "warn",
   output: {
     dir: "dist/cli",
-    format: "esm",
-    entryFileNames: "[name].js",
-    chunkFileNames: "chunks/[name]-[hash].js",
+    format: "cjs",
+    // import() of an external (node:https, nodemailer) as require(): code compiled from V8's cache by bin/lookout.cjs has no ES module loader to call.
+    dynamicImportInCjs: false,
+    entryFileNames: "[name].cjs",
+    chunkFileNames: "chunks/[name]-[hash].cjs",
     sourcemap: true,
   },
 });

@@ -38,8 +38,8 @@ ensure_tools() {
 # Exits with a hint when the TypeScript build is missing.
 require_dist() {
   local root=$1
-  if [ ! -f "$root/dist/cli/main.js" ]; then
-    echo "bench: $root/dist/cli/main.js is missing: run \`npm run build\` first" >&2
+  if [ ! -f "$root/dist/cli/main.cjs" ]; then
+    echo "bench: $root/dist/cli/main.cjs is missing: run \`npm run build\` first" >&2
     exit 1
   fi
 }

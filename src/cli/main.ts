@@ -1,11 +1,9 @@
-#!/usr/bin/env node
 /**
- * The `lookout` executable. `lookout --version` alone is answered here, before
- * anything else is loaded; everything else goes to program.ts (commander and the
- * commands' definitions; each command loads its own code when it runs).
+ * The CLI's entry, called by the installed command (bin/lookout.cjs, which
+ * answers `lookout --version` itself, before loading this). Everything else
+ * goes to program.ts (commander and the commands' definitions; each command
+ * loads its own code when it runs).
  */
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { VERSION } from "../version.js";
 import { guardOutput } from "./output.js";
 
@@ -20,13 +18,3 @@ export async function main(argv: string[]): Promise<number> {
   const program = await import("./program.js");
   return program.main(argv);
 }
-
-function isEntryPoint(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) process.exitCode = await main(process.argv);

@@ -57,7 +57,7 @@ let built = { base: 0, seconds: 0, size: 0, baseSize: 0 };
 beforeAll(async () => {
   rig = await currentRig();
   setRig(rig);
-  if (!existsSync(join(REPO, "dist/cli/main.js"))) throw new Error("dist/cli/main.js is missing: run npm run build first (npm test does)");
+  if (!existsSync(join(REPO, "dist/cli/main.cjs"))) throw new Error("dist/cli/main.cjs is missing: run npm run build first (npm test does)");
   work = mkdtempSync(join(rig.dir, "image-"));
   const t = Date.now();
   await importLocalBase(join(work, "rootfs"));

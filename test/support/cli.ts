@@ -1,6 +1,7 @@
 /**
- * Runs the built CLI (`dist/cli/main.js`, built by `npm test` before vitest) as
- * a real process, as a user or cron would.
+ * Runs the installed command (`bin/lookout.cjs` and the bundle it loads,
+ * built by `npm test` before vitest) as a real process, as a user or cron
+ * would. Through `node`, so without the Node flags of its first line.
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
@@ -9,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { until } from "./wait.js";
 
-export const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+export const CLI = resolve(import.meta.dirname, "../../bin/lookout.cjs");
 
 export interface CliResult {
   code: number | null;

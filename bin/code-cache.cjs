@@ -1,0 +1,148 @@
+/**
+ * V8's code cache for the bundled CLI (dist/cli/*.cjs), kept between runs, as
+ * Python keeps __pycache__: a short command (`lookout check` from cron, every
+ * minute) spends most of its CPU compiling the same code every time. With the
+ * cache, V8 takes the compiled code of every function the last run compiled
+ * instead (a steady `check`: ~70 ms less CPU on a 2-core machine,
+ * docs/benchmarks.md). Node 22 has this built in (module.enableCompileCache);
+ * Node 20 has only vm.Script's cachedData, for CommonJS, hence a CommonJS
+ * bundle (scripts/bundle.mjs) and this hook on its compilation.
+ *
+ * Where: $XDG_CACHE_HOME/lookout/code, else ~/.cache/lookout/code; none
+ * without a home, or with LOOKOUT_CODE_CACHE=off. A file is used only when it
+ * belongs to this user and no one else may write to it or to its directory
+ * (compiled code is code); it is keyed by the file's content (the chunks'
+ * names carry a hash of it, the entry's is computed), Node's version, the
+ * architecture and Node's flags. V8 checks it again and refuses a cache it did
+ * not make for this code; a refused or missing one is written anew as the
+ * process exits (atomically: written aside, then renamed). A code cache holds
+ * compiled code and the code's own constants, nothing a run read or computed.
+ * Every failure here (a read-only home, a full disk) only means no cache.
+ */
+"use strict";
+
+const fs = require("node:fs");
+const path = require("node:path");
+const { createHash } = require("node:crypto");
+const Module = require("node:module");
+const vm = require("node:vm");
+
+/** A chunk's name as scripts/bundle.mjs writes it: name-HASH.cjs, the hash of its content. */
+const HASHED_NAME = /-[A-Za-z0-9_-]{8}\.cjs$/;
+/** Files of the cache not used for this long are removed when the cache is written (left by older versions). */
+const UNUSED_MS = 7 * 24 * 3600 * 1000;
+
+/** The cache's directory for this environment, or null when there is none. */
+function cacheDir(env) {
+  if (env.LOOKOUT_CODE_CACHE === "off") return null;
+  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : env.HOME ? path.join(env.HOME, ".cache") : null;
+  return base ? path.join(base, "lookout", "code") : null;
+}
+
+/** Whether a file or directory may be trusted: this user's, and writable by no one else. */
+function trusted(st) {
+  return typeof process.getuid === "function" && st.uid === process.getuid() && (st.mode & 0o022) === 0;
+}
+
+/**
+ * Compiles the CommonJS files under `root` through the cache in `dir`. Returns what it did, counted (for tests:
+ * files compiled from the cache, caches V8 refused, caches written as the process exits); never throws.
+ */
+function install(root, dir) {
+  const used = new Set();
+  const counts = { read: 0, refused: 0, written: 0 };
+  if (!dir) return counts;
+  let dirTrusted;
+  try {
+    dirTrusted = trusted(fs.statSync(dir));
+  } catch {
+    dirTrusted = true; // not made yet: made with mode 0700 when written
+  }
+  if (!dirTrusted) return counts;
+  const flags = createHash("sha1")
+    .update(`${process.version} ${process.arch} ${process.execArgv.join(" ")}`)
+    .digest("hex")
+    .slice(0, 12);
+  const toWrite = [];
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function compileWithCache(content, filename) {
+    if (!filename.startsWith(prefix)) return compile.call(this, content, filename);
+    const base = path.basename(filename);
+    const key = HASHED_NAME.test(base) ? base : `${base}-${createHash("sha1").update(content).digest("hex").slice(0, 16)}`;
+    const file = path.join(dir, `${key}.${flags}.v8`);
+    used.add(path.basename(file));
+    const cachedData = readTrusted(file);
+    let script;
+    try {
+      script = new vm.Script(Module.wrap(content), { filename, cachedData });
+    } catch {
+      // Node's own compilation says what is wrong with the file
+      return compile.call(this, content, filename);
+    }
+    if (cachedData !== undefined && !script.cachedDataRejected) counts.read++;
+    else toWrite.push({ script, file });
+    if (script.cachedDataRejected) counts.refused++;
+    const wrapper = script.runInThisContext({ displayErrors: true });
+    const require = Module.createRequire(filename);
+    return wrapper.call(this.exports, this.exports, require, this, filename, path.dirname(filename));
+  };
+  process.once("exit", () => {
+    if (toWrite.length > 0) counts.written = write(dir, toWrite, used);
+  });
+  return counts;
+}
+
+function readTrusted(file) {
+  let fd;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || !trusted(st)) return undefined;
+    const buf = Buffer.allocUnsafe(st.size);
+    let at = 0;
+    while (at < st.size) {
+      const n = fs.readSync(fd, buf, at, st.size - at, at);
+      if (n === 0) return undefined;
+      at += n;
+    }
+    return buf;
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Writes each script's code as compiled by now (the functions this run called too), and removes long-unused files.
+ * Returns how many were written.
+ */
+function write(dir, scripts, used) {
+  let written = 0;
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const { script, file } of scripts) {
+      const aside = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(aside, script.createCachedData(), { mode: 0o600 });
+      fs.renameSync(aside, file);
+      written++;
+    }
+    const now = Date.now();
+    for (const name of fs.readdirSync(dir)) {
+      if (used.has(name)) continue;
+      const file = path.join(dir, name);
+      const st = fs.lstatSync(file);
+      if (now - st.mtimeMs > UNUSED_MS) fs.rmSync(file, { force: true });
+    }
+  } catch {
+    // no cache this time
+  }
+  return written;
+}
+
+module.exports = { install, cacheDir };

@@ -1,0 +1,100 @@
+/**
+ * bin/code-cache.cjs: V8's code cache for the bundled CLI. Each case runs a
+ * plain `node` (no Lookout) that installs the hook on a directory of its own
+ * with one CommonJS file in it, loads that file and prints what the hook did:
+ * the first run compiles and writes the cache, the next one compiles from it;
+ * a changed file, a refused cache, a file or directory someone else may write
+ * to, and LOOKOUT_CODE_CACHE=off each behave as the file says.
+ */
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const HOOK = resolve(import.meta.dirname, "../../bin/code-cache.cjs");
+
+interface Counts {
+  read: number;
+  refused: number;
+  written: number;
+  answer: number;
+}
+
+/** Loads `root/lib.cjs` through the hook with the cache of `env` and returns the counts and what the file answered. */
+function load(root: string, env: Record<string, string>): Counts {
+  const script = `const c = require(${JSON.stringify(HOOK)});
+const counts = c.install(${JSON.stringify(root)}, c.cacheDir(process.env));
+const answer = require(${JSON.stringify(join(root, "lib.cjs"))}).answer();
+process.on("exit", () => process.stdout.write(JSON.stringify({ ...counts, answer })));`;
+  const out = execFileSync(process.execPath, ["-e", script], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8", timeout: 20_000 });
+  return JSON.parse(out) as Counts;
+}
+
+function rig(answer = 42) {
+  const base = mkdtempSync(join(tmpdir(), "lookout-code-cache-"));
+  const root = join(base, "cli");
+  mkdirSync(root);
+  writeFileSync(join(root, "lib.cjs"), `"use strict";\nexports.answer = function answer() { return ${answer}; };\n`);
+  const cacheHome = join(base, "cache");
+  return { root, cacheHome, dir: join(cacheHome, "lookout", "code"), env: { XDG_CACHE_HOME: cacheHome } };
+}
+
+describe("the code cache", () => {
+  it("is written by the first run (0600 in a 0700 directory) and compiled from by the next", () => {
+    const r = rig();
+    expect(load(r.root, r.env)).toEqual({ read: 0, refused: 0, written: 1, answer: 42 });
+    const files = readdirSync(r.dir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^lib\.cjs-[0-9a-f]{16}\.[0-9a-f]{12}\.v8$/);
+    expect(statSync(r.dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(r.dir, files[0]!)).mode & 0o777).toBe(0o600);
+    expect(load(r.root, r.env)).toEqual({ read: 1, refused: 0, written: 0, answer: 42 });
+  });
+
+  it("is keyed by the file's content: the same length with another answer is compiled anew, never from the old cache", () => {
+    const r = rig(42);
+    load(r.root, r.env);
+    writeFileSync(join(r.root, "lib.cjs"), readFileSync(join(r.root, "lib.cjs"), "utf8").replace("42", "43"));
+    expect(load(r.root, r.env)).toEqual({ read: 0, refused: 0, written: 1, answer: 43 });
+    expect(readdirSync(r.dir)).toHaveLength(2);
+  });
+
+  it("a cache V8 refuses (damaged) is compiled around and written anew", () => {
+    const r = rig();
+    load(r.root, r.env);
+    const file = join(r.dir, readdirSync(r.dir)[0]!);
+    writeFileSync(file, Buffer.alloc(statSync(file).size, 7), { mode: 0o600 });
+    expect(load(r.root, r.env)).toEqual({ read: 0, refused: 1, written: 1, answer: 42 });
+    expect(load(r.root, r.env)).toEqual({ read: 1, refused: 0, written: 0, answer: 42 });
+  });
+
+  it("a cache file others may write to is not read (it is replaced by one of mode 0600)", () => {
+    const r = rig();
+    load(r.root, r.env);
+    const file = join(r.dir, readdirSync(r.dir)[0]!);
+    chmodSync(file, 0o666);
+    expect(load(r.root, r.env)).toEqual({ read: 0, refused: 0, written: 1, answer: 42 });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it("a directory others may write to is neither read nor written", () => {
+    const r = rig();
+    load(r.root, r.env);
+    chmodSync(r.dir, 0o777);
+    expect(load(r.root, r.env)).toEqual({ read: 0, refused: 0, written: 0, answer: 42 });
+  });
+
+  it("LOOKOUT_CODE_CACHE=off, or no home at all, means no cache", () => {
+    const r = rig();
+    expect(load(r.root, { ...r.env, LOOKOUT_CODE_CACHE: "off" })).toEqual({ read: 0, refused: 0, written: 0, answer: 42 });
+    expect(load(r.root, {})).toEqual({ read: 0, refused: 0, written: 0, answer: 42 });
+    expect(existsSync(r.dir)).toBe(false);
+  });
+
+  it("an unwritable place costs nothing but the cache", () => {
+    const r = rig();
+    writeFileSync(r.cacheHome, "a file where the directory would be");
+    expect(load(r.root, r.env)).toEqual({ read: 0, refused: 0, written: 0, answer: 42 });
+  });
+});
