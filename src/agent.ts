@@ -9,8 +9,8 @@
 import type { Collector } from "./collect/collector.js";
 import { topProcesses } from "./collect/host/processes.js";
 import { createCollectors } from "./collect/registry.js";
-import type { LoadedConfig } from "./config/load.js";
-import { RECEIVER_LISTS } from "./config/schema.js";
+import type { LoadedConfig } from "./config/loaded.js";
+import { RECEIVER_LISTS } from "./config/names.js";
 import { describeError } from "./errors.js";
 import { processMessages } from "./i18n/current.js";
 import { log } from "./log.js";

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { type LoadedConfig, loadConfig } from "../config/load.js";
+import { loadConfigCached } from "../config/cached-load.js";
+import type { LoadedConfig } from "../config/loaded.js";
 import { oneLine } from "../escape.js";
 import { processMessages, setProcessLocale } from "../i18n/current.js";
 import type { Messages } from "../i18n/messages.js";
@@ -16,9 +17,9 @@ export interface GlobalOptions {
  * refused here, exit 2, as a bad key is) and prints their warnings on stderr.
  * The agent takes the receivers built here (notify/registry.ts).
  */
-export function loadFromCommand(cmd: Command): LoadedConfig {
+export async function loadFromCommand(cmd: Command): Promise<LoadedConfig> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
-  const loaded = loadConfig({ configPath: opts.config, dataDir: opts.dataDir });
+  const loaded = await loadConfigCached({ configPath: opts.config, dataDir: opts.dataDir });
   setProcessLocale(loaded.config.locale);
   const { warnings } = buildReceivers(loaded);
   const prefix = processMessages().t("cli.warningPrefix");

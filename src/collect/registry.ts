@@ -1,4 +1,4 @@
-import type { LoadedConfig } from "../config/load.js";
+import type { LoadedConfig } from "../config/loaded.js";
 import type { Collector } from "./collector.js";
 import { DockerCollector } from "./docker/docker.js";
 import { HostCollector } from "./host/host.js";

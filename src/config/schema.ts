@@ -5,13 +5,20 @@
  * each is a catalogue key packed by `say` (config/problems.ts), rendered in the
  * config's language by the loader.
  */
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { CRON_EXAMPLE, CRON_NEVER, cronProblem } from "../cron.js";
 import { DEFAULT_LOCALE, LOCALES, type MessageKey } from "../i18n/messages.js";
 import { MATCHER_EXAMPLES, matcherSaid } from "../label-matchers.js";
 import { formatDuration, parseDuration } from "./duration.js";
 import { DEFAULT_LISTEN, LISTEN_EXAMPLES, parseListen } from "./listen.js";
+import { atLeast, type CONTAINER_RULE_NAMES, MIN_TOKEN_LENGTH, RECEIVER_LISTS, receiverName, SEVERITIES, type Severity } from "./names.js";
 import { say } from "./problems.js";
+
+export { atLeast, MIN_TOKEN_LENGTH, RECEIVER_LISTS, receiverName, SEVERITIES, type Severity };
+
+/** The file the schema was loaded from: the validated-config cache is kept for this schema only (config/cache.ts). */
+export const SCHEMA_FILE = fileURLToPath(import.meta.url);
 
 /** Each duration key's range, for docs/configuration.md (src/export/config-doc.ts): a registry is a WeakMap, nothing is cloned. */
 export const durationRanges = z.registry<{ min: string; max: string; zero?: string }>();
@@ -59,21 +66,12 @@ const percent = z
 
 const positive = z.number({ error: say("config.expected.positive") }).positive({ error: say("config.expected.positive") });
 const points = z.number({ error: say("config.expected.points") }).min(0, { error: say("config.expected.points") });
-/** The shortest `http.auth_token` accepted (from a file too: http/settings.ts). */
-export const MIN_TOKEN_LENGTH = 16;
 
 const enabled = z
   .boolean({ error: say("config.expected.boolean") })
   .default(true)
   .describe("false turns it off");
 
-export const SEVERITIES = ["info", "warning", "critical"] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-/** The one order of severities: whether `severity` is at least `min` (a route's or a receiver's min_severity). */
-export function atLeast(severity: Severity, min: Severity): boolean {
-  return SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(min);
-}
 const severity = z.enum(SEVERITIES, { error: say("config.expected.severity") });
 
 interface RuleDefaults {
@@ -475,6 +473,10 @@ export const containerRuleSchemas = {
     .describe("A container's memory, % of its limit, else of host memory; page cache not counted"),
 };
 export type ContainerRuleName = keyof typeof containerRuleSchemas;
+// config/names.ts lists them for code that must not load the schema: the same names (tsc fails here otherwise; the order is
+// tested in test/config/names.test.ts).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const RULE_NAMES_AGREE: Same<ContainerRuleName, (typeof CONTAINER_RULE_NAMES)[number]> = true;
 export type ContainerRules = { [K in ContainerRuleName]: z.output<(typeof containerRuleSchemas)[K]> };
 
 const matcher = z.string({ error: say("config.expected.containerMatcher") }).min(1, { error: say("config.expected.containerMatcher") });
@@ -837,29 +839,6 @@ export type LookoutConfig = z.output<typeof configSchema>;
 export type HttpConfig = LookoutConfig["http"];
 export type RouteConfig = z.output<typeof route>;
 
-/**
- * Each receiver kind's list under `notify` (a new receiver adds its line here,
- * next to its entry in the schema): receiver names are checked across them,
- * and routes must name one of their receivers.
- */
-export const RECEIVER_LISTS = {
-  slack: "slack",
-  webhook: "webhooks",
-  alertmanager: "alertmanager",
-  discord: "discord",
-  telegram: "telegram",
-  teams: "teams",
-  ntfy: "ntfy",
-  gotify: "gotify",
-  pushover: "pushover",
-  pagerduty: "pagerduty",
-  email: "email",
-} as const;
-
-/** The name a receiver goes by in routes, logs and status: its `name`, else `slack[i]` / `webhook[i]`. */
-export function receiverName(kind: string, r: { name?: string | undefined }, i: number): string {
-  return r.name ?? `${kind}[${i}]`;
-}
 export type SlackReceiverConfig = z.output<typeof slackReceiver>;
 export type WebhookReceiverConfig = z.output<typeof webhookReceiver>;
 export type AlertmanagerReceiverConfig = z.output<typeof alertmanagerReceiver>;

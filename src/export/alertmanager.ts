@@ -12,7 +12,8 @@
  */
 import { resolve } from "node:path";
 import { stringify } from "yaml";
-import { type LookoutConfig, receiverName, SEVERITIES, type Severity } from "../config/schema.js";
+import { receiverName, SEVERITIES, type Severity } from "../config/names.js";
+import type { LookoutConfig } from "../config/schema.js";
 import { CONTAINER_DEATH_METRICS, DOCKER_UNREACHABLE, HOST_REBOOTED, PER_CONTAINER_METRICS } from "../model/metrics.js";
 import { LOOKOUT_DOWN } from "./prometheus-rules.js";
 import { alertMatcher, promDuration, quote } from "./promql.js";

@@ -6,10 +6,10 @@
  * above all, an address other machines can reach without a token.
  */
 
+import { readSecretFile } from "../config/files.js";
 import { isLoopback, type ListenAddress, listenText, parseListen } from "../config/listen.js";
-import type { LoadedConfig } from "../config/load.js";
-import { readSecretFile } from "../config/load.js";
-import { MIN_TOKEN_LENGTH } from "../config/schema.js";
+import type { LoadedConfig } from "../config/loaded.js";
+import { MIN_TOKEN_LENGTH } from "../config/names.js";
 import { ConfigError } from "../errors.js";
 import { DEFAULT_LOCALE, messages } from "../i18n/messages.js";
 import { registerSecret } from "../secrets.js";

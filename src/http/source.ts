@@ -10,7 +10,7 @@ import type { AlertRecord } from "../alert/state.js";
 import { type ContainerFiguresView, DOCKER_COLLECTOR } from "../collect/docker/docker.js";
 import type { ContainerView } from "../collect/docker/tracker.js";
 import type { HostReadings } from "../collect/host/host.js";
-import type { LoadedConfig } from "../config/load.js";
+import type { LoadedConfig } from "../config/loaded.js";
 import type { Outbox } from "../notify/outbox.js";
 import type { HistoryStore } from "../store/history.js";
 import { SilenceStore } from "../store/silences.js";

@@ -10,7 +10,7 @@
  */
 
 import { resolve } from "node:path";
-import { readSecretFile } from "../config/load.js";
+import { readSecretFile } from "../config/files.js";
 import { processMessages } from "../i18n/current.js";
 import { DEFAULT_LOCALE, type MessageKey, type Messages, messages } from "../i18n/messages.js";
 import { log } from "../log.js";

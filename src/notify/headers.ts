@@ -6,7 +6,7 @@
  * (webhooks, Alertmanager).
  */
 import { resolve } from "node:path";
-import { readSecretFile } from "../config/load.js";
+import { readSecretFile } from "../config/files.js";
 import type { MessageKey } from "../i18n/messages.js";
 import { registerSecret } from "../secrets.js";
 import { entryMessages, type ReceiverContext } from "./receiver-plugin.js";

@@ -7,8 +7,9 @@
  * and the problems of every entry are refused together (ConfigError, exit 2).
  */
 import { dirname } from "node:path";
-import { configError, type LoadedConfig } from "../config/load.js";
-import { type LookoutConfig, RECEIVER_LISTS, receiverName, type Severity } from "../config/schema.js";
+import { configError, type LoadedConfig } from "../config/loaded.js";
+import { RECEIVER_LISTS, receiverName, type Severity } from "../config/names.js";
+import type { LookoutConfig } from "../config/schema.js";
 import { DEFAULT_LOCALE, type Locale, type Messages, messages } from "../i18n/messages.js";
 import { type DashboardLinks, dashboardLinks } from "./links.js";
 import type { Notifier, ReceiverSettings } from "./notifier.js";

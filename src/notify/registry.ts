@@ -3,7 +3,7 @@
  * kind is its folder under notify/, its plugin's line here and its entry in
  * config/schema.ts (docs/architecture.md, "How to add a receiver").
  */
-import type { LoadedConfig } from "../config/load.js";
+import type { LoadedConfig } from "../config/loaded.js";
 import { alertmanagerPlugin } from "./alertmanager/alertmanager.js";
 import { discordPlugin } from "./discord/discord.js";
 import { emailPlugin } from "./email/email.js";

@@ -15,7 +15,8 @@
  * repeat_interval has passed since it was last told of the alert.
  */
 
-import { atLeast, type LookoutConfig, type Severity } from "../config/schema.js";
+import { atLeast, type Severity } from "../config/names.js";
+import type { LookoutConfig } from "../config/schema.js";
 import { type LabelMatcher, matchesAll, parseMatcher } from "../label-matchers.js";
 import type { Notification } from "../model/notification.js";
 

@@ -6,7 +6,7 @@
  * Shared by the push and paging receivers (ntfy, Gotify, Pushover, PagerDuty).
  */
 import { resolve } from "node:path";
-import { readSecretFile } from "../config/load.js";
+import { readSecretFile } from "../config/files.js";
 import { DEFAULT_LOCALE, type MessageKey, type Messages, messages } from "../i18n/messages.js";
 import { registerSecret } from "../secrets.js";
 import { entryMessages, type ReceiverContext } from "./receiver-plugin.js";

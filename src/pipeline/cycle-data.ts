@@ -5,7 +5,7 @@
 import type { FlapMemory } from "../alert/flapping.js";
 import type { InhibitorMemory } from "../alert/inhibition.js";
 import type { AlertEvent, AlertRecord } from "../alert/state.js";
-import type { LoadedConfig } from "../config/load.js";
+import type { LoadedConfig } from "../config/loaded.js";
 import type { Severity } from "../config/schema.js";
 import type { Evaluation } from "../evaluate/evaluate.js";
 import type { Notification } from "../model/notification.js";

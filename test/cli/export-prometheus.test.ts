@@ -11,13 +11,16 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { type AlertRecord, step } from "../../src/alert/state.js";
-import { containerPolicy } from "../../src/collect/docker/policy.js";
+import { containerPolicy, loadPolicyChecks } from "../../src/collect/docker/policy.js";
 import { configSchema, type LookoutConfig } from "../../src/config/schema.js";
 import type { Observation } from "../../src/model/observation.js";
 import { runCli } from "../support/cli.js";
+
+// Labels and overrides are checked by code loaded on demand (collect/docker/policy.ts): loaded here as a report would.
+beforeAll(loadPolicyChecks);
 
 const promtool = (args: string[], cwd: string) => spawnSync("promtool", args, { cwd, encoding: "utf8", timeout: 60_000 });
 

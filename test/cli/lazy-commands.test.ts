@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
@@ -28,11 +28,12 @@ function hookFile(): string {
 }
 const HOOK = hookFile();
 
-function loadedBy(args: string[]): Promise<{ code: number | null; modules: string[]; stdout: string }> {
+function loadedBy(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; modules: string[]; stdout: string }> {
   const log = join(mkdtempSync(join(tmpdir(), "lookout-modules-")), "loaded.txt");
   writeFileSync(log, "");
   return new Promise((resolve, reject) => {
-    const env = cleanEnv({ LOOKOUT_TEST_MODULE_LOG: log });
+    // A cache of this test's own (config/cache.ts): whether a config was seen before is the test's to say.
+    const env = cleanEnv({ XDG_CACHE_HOME: join(dirname(log), "cache"), ...extraEnv, LOOKOUT_TEST_MODULE_LOG: log });
     const child = spawn(process.execPath, ["--require", HOOK, CLI, ...args], { cwd: tmpdir(), env, stdio: ["ignore", "pipe", "ignore"] });
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -133,7 +134,7 @@ describe("what each command loads", () => {
 
   it("test-notify (and its alias test-webhook) loads neither SQLite nor the Docker client, nor nodemailer without a mail receiver", async () => {
     for (const name of ["test-notify", "test-webhook"]) {
-      const r = await loadedBy([name, "--url", "not a url"]);
+      const r = await loadedBy([name, "--url", "not a url"], { LOOKOUT_CONFIG_CACHE: "off" });
       expect(r.code).toBe(2);
       // It reads the config (so this hook does see them), …
       expect(codeIn(r.modules)).toEqual(expect.arrayContaining(["yaml", "zod", "config schema"]));
@@ -147,11 +148,28 @@ describe("what each command loads", () => {
     expect(files.length).toBeGreaterThan(1);
     expect(codeIn(files.map((f) => `dist/cli/${f}`))).not.toContain("config doc generator");
     const dir = mkdtempSync(join(tmpdir(), "lookout-lazy-"));
-    const checked = await loadedBy(["check", "--data-dir", join(dir, "data"), "--json"]);
+    const checked = await loadedBy(["check", "--data-dir", join(dir, "data"), "--json"], { LOOKOUT_CONFIG_CACHE: "off" });
     expect(codeIn(checked.modules)).toContain("config schema");
     expect(codeIn(checked.modules)).not.toContain("config doc generator");
     // The markers find what they look for in the bundle: check does load the receivers, the store and SQLite.
     expect(codeIn(checked.modules)).toEqual(expect.arrayContaining(["receivers", "store", "SQLite"]));
+  });
+
+  it("check from a config it has seen unchanged loads neither zod, yaml nor the config schema (the validated-config cache)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lookout-lazy-"));
+    const config = join(dir, "lookout.yaml");
+    writeFileSync(config, "notify:\n  slack:\n    - webhook_url: ${HOOK}\n", { mode: 0o600 });
+    const cache = { XDG_CACHE_HOME: join(dir, "cache"), HOOK: "http://127.0.0.1:9/hook" };
+    const args = ["check", "--config", config, "--data-dir", join(dir, "data"), "--json"];
+    const first = await loadedBy(args, cache);
+    expect(codeIn(first.modules)).toEqual(expect.arrayContaining(["zod", "yaml", "config schema"]));
+    const again = await loadedBy(args, cache);
+    expect(again.code).toBe(first.code);
+    expect(codeIn(again.modules).filter((c) => ["zod", "yaml", "config schema"].includes(c))).toEqual([]);
+    expect(codeIn(again.modules)).toEqual(expect.arrayContaining(["receivers", "store", "SQLite"]));
+    // A changed file is read in full again.
+    writeFileSync(config, "hostname: other\nnotify:\n  slack:\n    - webhook_url: ${HOOK}\n", { mode: 0o600 });
+    expect(codeIn((await loadedBy(args, cache)).modules)).toContain("config schema");
   });
 
   it("nodemailer is loaded by the mail receiver when it sends, not when it is built", async () => {

@@ -8,13 +8,16 @@
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
-import { containerPolicy } from "../../src/collect/docker/policy.js";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { containerPolicy, loadPolicyChecks } from "../../src/collect/docker/policy.js";
 import { loadConfig, MAX_CONFIG_BYTES } from "../../src/config/load.js";
 import { configSchema } from "../../src/config/schema.js";
 import { ConfigError } from "../../src/errors.js";
 import { buildReceivers } from "../../src/notify/registry.js";
 import { clearSecrets, redact } from "../../src/secrets.js";
+
+// Labels and overrides are checked by code loaded on demand (collect/docker/policy.ts): loaded here as a report would.
+beforeAll(loadPolicyChecks);
 
 function writeConfig(text: string, files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "lookout-hostile-"));

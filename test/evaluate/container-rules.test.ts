@@ -1,8 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadPolicyChecks } from "../../src/collect/docker/policy.js";
 import { configSchema } from "../../src/config/schema.js";
 import { containerRules } from "../../src/evaluate/container-rules.js";
 import { detailsFor, evaluate } from "../../src/evaluate/evaluate.js";
 import type { Sample } from "../../src/model/sample.js";
+
+// Labels and overrides are checked by code loaded on demand (collect/docker/policy.ts): loaded here as a report would.
+beforeAll(loadPolicyChecks);
 
 const labels = { container: "db-1", image: "postgres:16", compose_project: "shop", compose_service: "db" };
 const MiB = 1024 * 1024;

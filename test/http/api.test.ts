@@ -7,12 +7,16 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DockerError } from "../../src/collect/docker/engine.js";
+import { loadPolicyChecks } from "../../src/collect/docker/policy.js";
 import { setLogSink } from "../../src/log.js";
 import { SilenceStore } from "../../src/store/silences.js";
 import { sampleNotification } from "../support/sample-notification.js";
 import { cpuSample, diskSample, JSON_HEADERS, type Rig, startRig, T0 } from "./rig.js";
+
+// Labels and overrides are checked by code loaded on demand (collect/docker/policy.ts): loaded here as a report would.
+beforeAll(loadPolicyChecks);
 
 const MIN = 60_000;
 let rig: Rig | null = null;

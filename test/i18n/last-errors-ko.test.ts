@@ -133,16 +133,16 @@ describe("http.* settings", () => {
 });
 
 describe("the commands' usage errors", () => {
-  it("are said in the language they are shown in", () => {
+  it("are said in the language they are shown in", async () => {
     const bad = thrown(() => parseMatcher("foo"));
     expect(describeError(bad, ko)).toBe('--match: container=db-1, alertname=host_* 같은 label=value 형식이어야 합니다 (입력값: "foo")');
     expect(describeError(bad, en)).toBe('--match: expected label=value like container=db-1 or alertname=host_*, got "foo"');
 
-    const noMatch = thrown(() => silenceAdd({}, undefined as unknown as Command));
+    const noMatch: unknown = await silenceAdd({}, undefined as unknown as Command).catch((e: unknown) => e);
     expect(describeError(noMatch, ko)).toBe(
       "silence add: --match가 필요합니다. container=db-1, alertname=host_* 같은 label=value를 하나 이상 지정하세요 (이 호스트의 모든 알림을 막으려면 --match 'alertname=*')",
     );
-    const badFor = thrown(() => silenceAdd({ match: ["container=db-1"], for: "soon" }, undefined as unknown as Command));
+    const badFor: unknown = await silenceAdd({ match: ["container=db-1"], for: "soon" }, undefined as unknown as Command).catch((e: unknown) => e);
     expect(describeError(badFor, ko)).toBe('--for: 30m, 2h, 1d, 1h30m 같은 기간이어야 합니다 (입력값: "soon")');
     expect(describeError(badFor, en)).toBe('--for: expected a duration like 30m, 2h, 1d or 1h30m, got "soon"');
     for (const e of [bad, noMatch, badFor]) expect(describeError(e, ko)).not.toMatch(ENGLISH);

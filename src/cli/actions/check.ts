@@ -17,7 +17,7 @@ const DELIVERY_BUDGET_MS = 20_000;
 export async function check(opts: { json?: boolean; all?: boolean }, cmd: Command): Promise<void> {
   // From cron, only problems should print (cron mails whatever a job writes).
   if (!process.env.LOOKOUT_LOG_LEVEL) setLogLevel("warn");
-  const loaded = loadFromCommand(cmd);
+  const loaded = await loadFromCommand(cmd);
   const heartbeat = Heartbeat.fromConfig(loaded.config, loaded.path ?? "built-in defaults");
   const agent = new Agent(loaded, { command: "check" });
   const result = await agent.cycle();

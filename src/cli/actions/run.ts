@@ -19,7 +19,7 @@ const SHUTDOWN_DELIVERY_MS = 3000;
 
 /** `lookout run` (commands/run.ts defines it). */
 export async function run(_opts: unknown, cmd: Command): Promise<void> {
-  const loaded = loadFromCommand(cmd);
+  const loaded = await loadFromCommand(cmd);
   // The language of what this process prints and logs for people (the config's, once loaded): log fields' names stay English.
   const m = processMessages();
   const heartbeat = Heartbeat.fromConfig(loaded.config, loaded.path ?? "built-in defaults");
@@ -95,10 +95,10 @@ export async function run(_opts: unknown, cmd: Command): Promise<void> {
  * the log says why, and the configuration in use stays.
  */
 async function reloadConfig(cmd: Command, agent: Agent, runner: Runner): Promise<void> {
-  let next: ReturnType<typeof loadFromCommand>;
+  let next: Awaited<ReturnType<typeof loadFromCommand>>;
   let heartbeat: Heartbeat | null;
   try {
-    next = loadFromCommand(cmd);
+    next = await loadFromCommand(cmd);
     heartbeat = Heartbeat.fromConfig(next.config, next.path ?? "built-in defaults");
   } catch (err) {
     const why = err instanceof ConfigError ? { config: err.source, problems: err.problems.join("; ") } : { error: describeError(err) };

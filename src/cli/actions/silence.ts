@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { parseDuration } from "../../config/duration.js";
-import { closest } from "../../config/load.js";
+import { closest } from "../../config/suggest.js";
 import { nextStart } from "../../cron.js";
 import { LookoutError, said, UsageError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
@@ -46,7 +46,7 @@ export function unknownLabelWarning(matcher: LabelMatcher, silenceId = "ID", m: 
 }
 
 /** `lookout silence add` (commands/silence.ts defines its options). */
-export function silenceAdd(opts: { match?: string[]; for?: string; comment?: string }, cmd: Command): void {
+export async function silenceAdd(opts: { match?: string[]; for?: string; comment?: string }, cmd: Command): Promise<void> {
   const match = opts.match ?? [];
   if (match.length === 0) {
     throw new UsageError(said("cmd.silence.matchRequired", MATCHER_EXAMPLES));
@@ -56,7 +56,7 @@ export function silenceAdd(opts: { match?: string[]; for?: string; comment?: str
   const durationMs = parseDuration(opts.for);
   if (durationMs === undefined) throw new UsageError(said("cmd.silence.forInvalid", { value: JSON.stringify(opts.for) }));
   if (durationMs <= 0) throw new UsageError(said("cmd.silence.forZero", { value: JSON.stringify(opts.for) }));
-  const loaded = loadFromCommand(cmd);
+  const loaded = await loadFromCommand(cmd);
   const m = processMessages();
   const now = Date.now();
   const s = withDatabase(loaded.dataDir, (db) => new SilenceStore(db).add({ matchers: match, durationMs, comment: opts.comment ?? "", now }));
@@ -74,8 +74,8 @@ interface Row {
 }
 
 /** `lookout silence list`. */
-export function silenceList(opts: { json?: boolean }, cmd: Command): void {
-  const loaded = loadFromCommand(cmd);
+export async function silenceList(opts: { json?: boolean }, cmd: Command): Promise<void> {
+  const loaded = await loadFromCommand(cmd);
   const m = processMessages();
   const now = Date.now();
   const stored = withDatabase(loaded.dataDir, (db) => new SilenceStore(db).list(now));
@@ -139,11 +139,11 @@ export function silenceList(opts: { json?: boolean }, cmd: Command): void {
 }
 
 /** `lookout silence remove ID`. */
-export function silenceRemove(id: string, _opts: unknown, cmd: Command): void {
+export async function silenceRemove(id: string, _opts: unknown, cmd: Command): Promise<void> {
   if (/^maintenance\[\d+\]$/.test(id.trim())) {
     throw new UsageError(said("cmd.silence.maintenance", { id: id.trim() }));
   }
-  const loaded = loadFromCommand(cmd);
+  const loaded = await loadFromCommand(cmd);
   const removed = withDatabase(loaded.dataDir, (db) => new SilenceStore(db).remove(id));
   if (!removed) {
     throw new LookoutError(said("cmd.silence.noSuch", { id, dir: loaded.dataDir }), { exitCode: 1 });

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { RECEIVER_LISTS } from "../../config/schema.js";
+import { RECEIVER_LISTS } from "../../config/names.js";
 import { LookoutError, said } from "../../errors.js";
 import { oneLine } from "../../escape.js";
 import { processMessages } from "../../i18n/current.js";
@@ -13,7 +13,7 @@ import { loadFromCommand } from "../context.js";
  * to each receiver, one after the other, and each one's answer in plain words.
  */
 export async function testNotify(opts: { url?: string; receiver?: string }, cmd: Command): Promise<void> {
-  const loaded = loadFromCommand(cmd);
+  const loaded = await loadFromCommand(cmd);
   let notifiers: Notifier[];
   if (opts.url) {
     if (opts.receiver) throw new LookoutError(said("cmd.urlAndReceiver"), { exitCode: 2 });

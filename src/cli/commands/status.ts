@@ -17,8 +17,8 @@ export function statusCommand(): Command {
     .description(m.t("help.status"))
     .option("--json", m.t("help.json"))
     .addHelpText("after", examplesText(m, "help.example", ["lookout status --data-dir /var/lib/lookout"]))
-    .action((opts: { json?: boolean }, cmd: Command) => {
-      const loaded = loadFromCommand(cmd);
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const loaded = await loadFromCommand(cmd);
       const state = withDatabase(loaded.dataDir, readState);
       const now = Date.now();
       const queued = state.outbox.flatMap((e) =>

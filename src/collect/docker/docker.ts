@@ -43,7 +43,7 @@ import { CgroupReader, type HostFacts, type KernelFigures } from "./cgroup-reade
 import { DockerEngine, DockerError } from "./engine.js";
 import { EventWatcher } from "./events.js";
 import { type ContainerMatcher, selector } from "./matchers.js";
-import { containerPolicy } from "./policy.js";
+import { containerPolicy, preparePolicies } from "./policy.js";
 import { type ContainerFigures, type ContainerRecord, ContainerTracker, type ContainerView, newView, OOM_DIE_WAIT_MS, type StatsView } from "./tracker.js";
 
 /** Every metric this collector produces about containers: all of them are complete whenever the container list was read. */
@@ -632,6 +632,7 @@ export class DockerCollector implements Collector {
     const notice = this.downAtStartSample(now);
     if (notice) samples.push(notice);
     const problems = new Set<string>();
+    await preparePolicies(this.opts.config, this.tracker.records.values());
     for (const rec of this.tracker.records.values()) {
       // Worked out again only when its name or labels changed (policy.ts keeps them by labels object).
       const policy = containerPolicy(this.opts.config, { name: rec.view.name, labels: rec.view.labels });

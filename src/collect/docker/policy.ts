@@ -6,11 +6,10 @@
  * label is refused with the same kind of message; it is reported and ignored,
  * never fatal.
  */
-import { parse as parseYamlScalar } from "yaml";
-import { issueText } from "../../config/problems.js";
-import { type ContainerRuleName, type ContainerRules, containerRuleSchemas, type LookoutConfig } from "../../config/schema.js";
-import { processMessages } from "../../i18n/current.js";
+import { CONTAINER_RULE_NAMES } from "../../config/names.js";
+import type { ContainerRuleName, ContainerRules, LookoutConfig } from "../../config/schema.js";
 import { type ContainerIdentity, parseContainerMatcher } from "./matchers.js";
+import type { mergeRule } from "./policy-checks.js";
 
 export interface ContainerPolicy {
   rules: ContainerRules;
@@ -18,28 +17,48 @@ export interface ContainerPolicy {
   problems: string[];
 }
 
-const RULE_NAMES = Object.keys(containerRuleSchemas) as ContainerRuleName[];
+const RULE_NAMES: readonly ContainerRuleName[] = CONTAINER_RULE_NAMES;
 
-function merge(rule: ContainerRuleName, base: object, patch: Record<string, unknown>, source: string, problems: string[]): object {
-  const candidate = { ...base, ...patch };
-  // Durations are stored in ms after parsing; re-parsing needs the input form back.
-  const parsed = containerRuleSchemas[rule].safeParse(toInput(candidate, patch));
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) {
-    const key = issue.path.join(".");
-    const value = key in patch ? JSON.stringify(patch[key]) : "";
-    problems.push(`${source}${key ? `.${key}` : ""}${value ? `=${value}` : ""}: ${issueText(issue, processMessages())}`);
-  }
-  return base;
+/**
+ * The checks of overrides and labels (the rules' schemas and a YAML scalar reader, zod and yaml with them), loaded
+ * only where a container or the config has any: most hosts have none, and a `lookout check` from an unchanged
+ * config then loads neither (config/cache.ts).
+ */
+let checks: { mergeRule: typeof mergeRule } | undefined;
+
+/** Whether a container's labels set any rule (`lookout.<rule>.<key>`). */
+function setsRules(labels: Readonly<Record<string, string>>): boolean {
+  for (const label in labels) if (label.startsWith("lookout.") && label.indexOf(".", 8) > 8) return true;
+  return false;
 }
 
-/** Already-parsed durations (numbers of ms) are given back as "Nms" so the schema accepts them again. */
-function toInput(candidate: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(candidate)) {
-    out[k] = !(k in patch) && (k === "for" || k === "within" || k === "resolve_after") && typeof v === "number" ? `${v}ms` : v;
+/**
+ * Loads the checks when `config` or one of `containers` (the tracker's records) needs them, before their policies are asked for (the
+ * Docker collector calls it each report; it costs a loop over labels until they are loaded, nothing after).
+ */
+export async function preparePolicies(config: LookoutConfig, containers: Iterable<{ view: ContainerIdentity }>): Promise<void> {
+  if (checks) return;
+  let needed = config.containers.overrides.length > 0;
+  if (!needed) {
+    for (const c of containers) {
+      if (setsRules(c.view.labels)) {
+        needed = true;
+        break;
+      }
+    }
   }
-  return out;
+  if (needed) await loadPolicyChecks();
+}
+
+/** Loads the checks now (tests, and whoever asks for policies outside a Docker report). */
+export async function loadPolicyChecks(): Promise<void> {
+  checks ??= await import("./policy-checks.js");
+}
+
+function merge(rule: ContainerRuleName, base: object, patch: Record<string, unknown>, source: string, problems: string[]): object {
+  // preparePolicies saw this config and these labels first: without the checks, a label would be ignored unsaid.
+  if (!checks) throw new Error("internal: container policies asked for before preparePolicies loaded their checks");
+  return checks.mergeRule(rule, base, patch, source, problems);
 }
 
 /**
@@ -80,13 +99,7 @@ function workOut(config: LookoutConfig, c: ContainerIdentity): ContainerPolicy {
     const prefix = `lookout.${r}.`;
     for (const [label, raw] of Object.entries(c.labels)) {
       if (!label.startsWith(prefix)) continue;
-      let value: unknown = raw;
-      try {
-        value = parseYamlScalar(raw); // "90" → 90, "false" → false, "2m" → "2m"
-      } catch {
-        /* keep the text */
-      }
-      patch[label.slice(prefix.length)] = value;
+      patch[label.slice(prefix.length)] = raw; // read as YAML by the checks: "90" → 90, "false" → false, "2m" → "2m"
     }
     if (Object.keys(patch).length > 0) rules[r] = merge(r, rules[r], patch, `label lookout.${r}`, problems);
   }

@@ -18,8 +18,9 @@
  */
 
 import { formatDuration } from "../../config/duration.js";
-import type { LoadedConfig } from "../../config/load.js";
-import { type AlertmanagerReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
+import type { LoadedConfig } from "../../config/loaded.js";
+import { RECEIVER_LISTS } from "../../config/names.js";
+import type { AlertmanagerReceiverConfig } from "../../config/schema.js";
 import { processMessages } from "../../i18n/current.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";

@@ -8,7 +8,9 @@
  * `{"message": "...", "code": 10015}`; a 429's wait is `retry_after`
  * (seconds, a float) in its body, and in the Retry-After header, rounded up.
  */
-import { type DiscordReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
+
+import { RECEIVER_LISTS } from "../../config/names.js";
+import type { DiscordReceiverConfig } from "../../config/schema.js";
 import { processMessages } from "../../i18n/current.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import type { ChatCard } from "../chat-card.js";

@@ -13,8 +13,9 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import type { SMTPSentMessageInfo, SMTPTransportOptions } from "nodemailer";
-import { cannotReadProblem, readSecretFile, readSmallFile } from "../../config/load.js";
-import { type EmailReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
+import { cannotReadProblem, readSecretFile, readSmallFile } from "../../config/files.js";
+import { RECEIVER_LISTS } from "../../config/names.js";
+import type { EmailReceiverConfig } from "../../config/schema.js";
 import { processMessages } from "../../i18n/current.js";
 import { log } from "../../log.js";
 import type { Notification } from "../../model/notification.js";

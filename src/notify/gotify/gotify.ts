@@ -16,7 +16,9 @@
  *
  * The token is a secret: registered, never in a message or a log line.
  */
-import { type GotifyReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
+
+import { RECEIVER_LISTS } from "../../config/names.js";
+import type { GotifyReceiverConfig } from "../../config/schema.js";
 import { processMessages } from "../../i18n/current.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";

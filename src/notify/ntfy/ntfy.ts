@@ -17,7 +17,8 @@
  * messages: registered, shown masked, never in a message or a log line.
  */
 import { messagesOf } from "../../alert/title.js";
-import { type NtfyReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
+import { RECEIVER_LISTS } from "../../config/names.js";
+import type { NtfyReceiverConfig } from "../../config/schema.js";
 import { processMessages } from "../../i18n/current.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";

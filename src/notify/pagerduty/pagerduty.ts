@@ -29,7 +29,8 @@
  */
 import { createHash } from "node:crypto";
 import { messagesOf, notificationTitle } from "../../alert/title.js";
-import { type PagerdutyReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
+import { RECEIVER_LISTS } from "../../config/names.js";
+import type { PagerdutyReceiverConfig } from "../../config/schema.js";
 import { oneLine, textBlock } from "../../escape.js";
 import { processMessages } from "../../i18n/current.js";
 import type { Notification } from "../../model/notification.js";

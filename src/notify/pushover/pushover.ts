@@ -22,7 +22,8 @@
  * message or a log line.
  */
 import { messagesOf } from "../../alert/title.js";
-import { type PushoverReceiverConfig, RECEIVER_LISTS } from "../../config/schema.js";
+import { RECEIVER_LISTS } from "../../config/names.js";
+import type { PushoverReceiverConfig } from "../../config/schema.js";
 import { processMessages } from "../../i18n/current.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";

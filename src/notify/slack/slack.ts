@@ -6,7 +6,7 @@
  */
 
 import { resolve } from "node:path";
-import { readSecretFile } from "../../config/load.js";
+import { readSecretFile } from "../../config/files.js";
 import type { SlackReceiverConfig } from "../../config/schema.js";
 import { processLocale, processMessages } from "../../i18n/current.js";
 import type { Messages } from "../../i18n/messages.js";

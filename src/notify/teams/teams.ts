@@ -12,7 +12,9 @@
  * JSON `{"error":{"code":"…","message":"…"}}`; a 429 says its wait in
  * Retry-After.
  */
-import { RECEIVER_LISTS, type TeamsReceiverConfig } from "../../config/schema.js";
+
+import { RECEIVER_LISTS } from "../../config/names.js";
+import type { TeamsReceiverConfig } from "../../config/schema.js";
 import { processMessages } from "../../i18n/current.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
 import type { ChatCard } from "../chat-card.js";

@@ -11,7 +11,9 @@
  * its wait in `parameters.retry_after` (seconds), a group that became a
  * supergroup its new id in `parameters.migrate_to_chat_id`.
  */
-import { RECEIVER_LISTS, type TelegramReceiverConfig } from "../../config/schema.js";
+
+import { RECEIVER_LISTS } from "../../config/names.js";
+import type { TelegramReceiverConfig } from "../../config/schema.js";
 import { processMessages } from "../../i18n/current.js";
 import { registerSecret } from "../../secrets.js";
 import type { ChatCard } from "../chat-card.js";

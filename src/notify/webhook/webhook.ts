@@ -7,7 +7,7 @@
  * headers carry credentials): they are registered with `secrets.ts`, shown
  * masked, and never appear in a message or a log line.
  */
-import type { LoadedConfig } from "../../config/load.js";
+import type { LoadedConfig } from "../../config/loaded.js";
 import type { WebhookReceiverConfig } from "../../config/schema.js";
 import { processMessages } from "../../i18n/current.js";
 import { type Messages, messages } from "../../i18n/messages.js";

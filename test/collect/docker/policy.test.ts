@@ -1,7 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseContainerMatcher as parseMatcher, selector } from "../../../src/collect/docker/matchers.js";
-import { containerPolicy } from "../../../src/collect/docker/policy.js";
+import { containerPolicy, loadPolicyChecks } from "../../../src/collect/docker/policy.js";
 import { configSchema } from "../../../src/config/schema.js";
+
+// Labels and overrides are checked by code loaded on demand (collect/docker/policy.ts): loaded here as a report would.
+beforeAll(loadPolicyChecks);
 
 const config = configSchema.parse({
   containers: {
