@@ -11,9 +11,9 @@
  * Where: $XDG_CACHE_HOME/lookout/code, else ~/.cache/lookout/code; none
  * without a home, or with LOOKOUT_CODE_CACHE=off. A file is used only when it
  * belongs to this user and no one else may write to it or to its directory
- * (compiled code is code); it is keyed by the file's content (the chunks'
- * names carry a hash of it, the entry's is computed), Node's version, the
- * architecture and Node's flags. V8 checks it again and refuses a cache it did
+ * (compiled code is code); it is keyed by the file's content (only the chunks
+ * are cached: their names carry a hash of it; the entry is a few lines),
+ * Node's version, the architecture and Node's flags. V8 checks it again and refuses a cache it did
  * not make for this code; a refused or missing one is written anew as the
  * process exits (atomically: written aside, then renamed). A code cache holds
  * compiled code and the code's own constants, nothing a run read or computed.
@@ -23,7 +23,6 @@
 
 const fs = require("node:fs");
 const path = require("node:path");
-const { createHash } = require("node:crypto");
 const Module = require("node:module");
 const vm = require("node:vm");
 
@@ -59,18 +58,15 @@ function install(root, dir) {
     dirTrusted = true; // not made yet: made with mode 0700 when written
   }
   if (!dirTrusted) return counts;
-  const flags = createHash("sha1")
-    .update(`${process.version} ${process.arch} ${process.execArgv.join(" ")}`)
-    .digest("hex")
-    .slice(0, 12);
+  // Node's version, the architecture and Node's flags, as a name: a cache V8 made under others it would refuse anyway.
+  const flags = `${process.version}-${process.arch}-${process.execArgv.join("").replace(/[^A-Za-z0-9]+/g, "")}`.slice(0, 120);
   const toWrite = [];
   const prefix = root.endsWith(path.sep) ? root : root + path.sep;
   const compile = Module.prototype._compile;
   Module.prototype._compile = function compileWithCache(content, filename) {
-    if (!filename.startsWith(prefix)) return compile.call(this, content, filename);
     const base = path.basename(filename);
-    const key = HASHED_NAME.test(base) ? base : `${base}-${createHash("sha1").update(content).digest("hex").slice(0, 16)}`;
-    const file = path.join(dir, `${key}.${flags}.v8`);
+    if (!filename.startsWith(prefix) || !HASHED_NAME.test(base)) return compile.call(this, content, filename);
+    const file = path.join(dir, `${base}.${flags}.v8`);
     used.add(path.basename(file));
     const cachedData = readTrusted(file);
     let script;

@@ -18,7 +18,11 @@ export interface GlobalOptions {
  * The agent takes the receivers built here (notify/registry.ts).
  */
 export async function loadFromCommand(cmd: Command): Promise<LoadedConfig> {
-  const opts = cmd.optsWithGlobals<GlobalOptions>();
+  return loadFromOptions(cmd.optsWithGlobals<GlobalOptions>());
+}
+
+/** loadFromCommand with the options already read. */
+export async function loadFromOptions(opts: GlobalOptions): Promise<LoadedConfig> {
   const loaded = await loadConfigCached({ configPath: opts.config, dataDir: opts.dataDir });
   setProcessLocale(loaded.config.locale);
   const { warnings } = buildReceivers(loaded);

@@ -3,11 +3,8 @@
  * (with the fix), never as a stack trace; set LOOKOUT_DEBUG=1 to see stacks.
  */
 import { Command, CommanderError } from "commander";
-import { ConfigError, describeError, LookoutError } from "../errors.js";
-import { oneLine, textBlock } from "../escape.js";
 import { processMessages } from "../i18n/current.js";
-import { type Messages, messages } from "../i18n/messages.js";
-import { redact } from "../secrets.js";
+import type { Messages } from "../i18n/messages.js";
 import { VERSION } from "../version.js";
 // The commands' definitions only: each one imports its code when it runs (lazy.ts).
 import { checkCommand } from "./commands/check.js";
@@ -18,6 +15,7 @@ import { runCommand } from "./commands/run.js";
 import { silenceCommand } from "./commands/silence.js";
 import { statusDefinition } from "./commands/status-definition.js";
 import { testNotifyCommand } from "./commands/test-notify.js";
+import { exitCodeSet, failed } from "./failure.js";
 import { examplesText, speakHelp } from "./help.js";
 import { guardOutput } from "./output.js";
 
@@ -105,28 +103,10 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram({ argv });
   try {
     await program.parseAsync(argv);
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
+    return exitCodeSet();
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version end here with code 0; usage errors were already printed.
-      return err.exitCode === 0 ? 0 : 2;
-    }
-    process.stderr.write(errorText(err));
-    if (process.env.LOOKOUT_DEBUG && err instanceof Error && err.stack) process.stderr.write(textBlock(redact(err.stack)) + "\n");
-    return err instanceof LookoutError ? err.exitCode : 1;
+    // --help and --version end here with code 0; usage errors were already printed.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    return failed(err);
   }
-}
-
-/**
- * The error as the user sees it: one line (a bad config: one line per problem
- * under it), machine text in it escaped, secrets masked, no stack; in the
- * process's language (a bad config: in the language its problems are written in).
- */
-export function errorText(err: unknown, m: Messages = processMessages()): string {
-  if (err instanceof ConfigError) {
-    const frame = messages(err.locale);
-    return [frame.t("error.frame", { message: err.head() }), ...err.problems.map((p) => `  ${p}`)].map((l) => oneLine(redact(l))).join("\n") + "\n";
-  }
-  const message = oneLine(redact(describeError(err, m)));
-  return m.t(err instanceof LookoutError ? "error.frame" : "error.frame.internal", { message }) + "\n";
 }

@@ -8,7 +8,7 @@
  * No secret is written. Every secret (`http.auth_token`, and under `notify`
  * every token, password, key, URL, topic and header value) is kept as where
  * it is in the config file (a byte range of the scalar) and
- * read back from the file's text, which must hash the same; a `${VAR}` in it
+ * read back from the file's text, which must be the same (its fingerprint); a `${VAR}` in it
  * is expanded again from the environment, and of such a variable only whether
  * it is set is kept. A variable used elsewhere (an interval, a hostname) is
  * kept with its value: those values are not secrets, and Lookout shows them.
@@ -21,9 +21,9 @@
  * write to them), one file per config path; LOOKOUT_CONFIG_CACHE=off turns it
  * off. Every failure to read or write it means a full load, never an error.
  */
-import { createHash } from "node:crypto";
 import { closeSync, constants as fsConstants, fstatSync, mkdirSync, openSync, readSync, renameSync, type Stats, statSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
+import { fingerprint } from "../hash.js";
 import type { Messages } from "../i18n/messages.js";
 import { isLocale, type Locale } from "../i18n/messages.js";
 import { VERSION } from "../version.js";
@@ -71,7 +71,8 @@ interface Entry {
   version: string;
   schema: { file: string; mtimeMs: number; size: number };
   configPath: string | null;
-  sha256: string;
+  /** The config file's text, fingerprinted (hash.ts). */
+  fingerprint: string;
   /** Variables used outside secrets: their values (null: unset). */
   envValues: Record<string, string | null>;
   /** Variables used in secrets: whether each is set (not empty). */
@@ -96,16 +97,8 @@ export function configCacheDir(env: NodeJS.ProcessEnv): string | null {
 }
 
 function entryFile(dir: string, configPath: string | null): string {
-  return join(
-    dir,
-    `${createHash("sha256")
-      .update(configPath ?? "(built-in defaults)")
-      .digest("hex")
-      .slice(0, 20)}.json`,
-  );
+  return join(dir, `${fingerprint(configPath ?? "(built-in defaults)")}.json`);
 }
-
-const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 /** A receiver's key that holds a secret, whatever the kind: token, bot_token, password, user_key, routing_key, url, webhook_url, topic. */
 const SECRET_KEY = /(^|_)(token|password|key|url|topic)$/;
@@ -215,7 +208,7 @@ export function cacheEntry(material: CacheMaterial, env: NodeJS.ProcessEnv, sche
     version: VERSION,
     schema,
     configPath: material.path,
-    sha256: sha256(material.text),
+    fingerprint: fingerprint(material.text),
     envValues,
     envSet,
     fileLocale: material.fileLocale ?? null,
@@ -271,7 +264,7 @@ export function readConfigCache(dir: string | null, path: string | null, text: s
   } catch {
     return null;
   }
-  if (entry.sha256 !== sha256(text)) return null;
+  if (entry.fingerprint !== fingerprint(text)) return null;
   for (const [name, value] of Object.entries(entry.envValues)) if ((env[name] ?? null) !== value) return null;
   for (const [name, set] of Object.entries(entry.envSet)) if ((env[name] !== undefined && env[name] !== "") !== set) return null;
   const config = entry.config;

@@ -477,7 +477,7 @@ export const en = {
   "page.noscript": "Lookout's dashboard needs JavaScript. The same figures are in its JSON API under /api/v1/ (docs/api.md).",
 
   // ---- errors (config, Docker, storage, receivers' answers)
-  // How an error is framed on standard error (cli/program.ts errorText).
+  // How an error is framed on standard error (cli/failure.ts errorText).
   "error.frame": "lookout: {message}",
   "error.frame.internal": "lookout: internal error: {message}",
   "error.config.invalid": "{source}: invalid configuration",

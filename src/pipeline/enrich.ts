@@ -4,10 +4,11 @@
  * disk behind a dead container), the top processes behind a CPU or memory
  * alert, the containers that died with a reboot.
  */
-import { randomUUID } from "node:crypto";
+
 import { CONTAINER_DEATHS, diskFullCause } from "../alert/likely-cause.js";
 import type { AlertEvent } from "../alert/state.js";
 import { detailsFor, type Evaluation } from "../evaluate/evaluate.js";
+import { randomId } from "../hash.js";
 import { type Messages, messages } from "../i18n/messages.js";
 import { HOST_REBOOTED } from "../model/metrics.js";
 import type { Fact, Notification, NotificationDetails, ProcessUsage } from "../model/notification.js";
@@ -48,7 +49,7 @@ export class Enricher {
   notification(event: AlertEvent, details: NotificationDetails, now: number): Notification {
     // English is the default and stays unwritten, so an English notification is what it always was.
     const locale = this.messages.locale;
-    return { id: randomUUID(), kind: event.kind, hostname: this.ctx.hostname, at: now, alert: event.alert, details, ...(locale !== "en" ? { locale } : {}) };
+    return { id: randomId(), kind: event.kind, hostname: this.ctx.hostname, at: now, alert: event.alert, details, ...(locale !== "en" ? { locale } : {}) };
   }
 
   /** Facts, sections, top processes and likely cause for a message about this event. */

@@ -4,9 +4,10 @@
  * it: notify.daily_summary.receiver, else the receivers that take it by
  * default (chat receivers, Notifier.summaryByDefault), else every receiver.
  */
-import { randomUUID } from "node:crypto";
+
 import type { AlertEvent, AlertRecord } from "../alert/state.js";
 import type { LookoutConfig } from "../config/schema.js";
+import { randomId } from "../hash.js";
 import type { Sample } from "../model/sample.js";
 import { buildSummary, countEvents, emptyCounts, type SummaryCounts, summaryDue } from "../notify/daily-summary.js";
 import type { Addressed, ReceiverInfo } from "./cycle-data.js";
@@ -32,7 +33,7 @@ export function dailySummary(input: SummaryInput): { counts: SummaryCounts; summ
   const cfg = input.config.notify.daily_summary;
   if (!cfg || !summaryDue(cfg.at, counts, now)) return { counts };
   const notification = buildSummary({
-    id: randomUUID(),
+    id: randomId(),
     hostname: input.hostname,
     now,
     counts,

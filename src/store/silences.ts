@@ -6,10 +6,10 @@
  * asks for the active silences every cycle: one indexed query.
  */
 
-import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
 import type Database from "better-sqlite3";
 import { said, UsageError } from "../errors.js";
+import { randomHex } from "../hash.js";
 import { MATCHER_EXAMPLES, parseMatcher } from "../label-matchers.js";
 import type { Silence } from "../silence/silence.js";
 import { statement } from "./statements.js";
@@ -104,8 +104,8 @@ export class SilenceStore {
     return inTransaction(this.db, () => {
       this.db.prepare("DELETE FROM silences WHERE ends_at <= ?").run(now - EXPIRED_KEPT_MS);
       const taken = this.db.prepare("SELECT 1 FROM silences WHERE id = ?").pluck();
-      let id = randomBytes(4).toString("hex");
-      while (taken.get(id) !== undefined) id = randomBytes(4).toString("hex");
+      let id = randomHex(4);
+      while (taken.get(id) !== undefined) id = randomHex(4);
       const silence: Silence = {
         id,
         matchers,

@@ -7,7 +7,7 @@
  * to, and LOOKOUT_CODE_CACHE=off each behave as the file says.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -21,11 +21,14 @@ interface Counts {
   answer: number;
 }
 
-/** Loads `root/lib.cjs` through the hook with the cache of `env` and returns the counts and what the file answered. */
-function load(root: string, env: Record<string, string>): Counts {
+/** A chunk's name as the bundle writes it: its content's hash in it. */
+const LIB = "lib-AbCd1234.cjs";
+
+/** Loads `root/LIB` (or `file`) through the hook with the cache of `env` and returns the counts and what the file answered. */
+function load(root: string, env: Record<string, string>, file = LIB): Counts {
   const script = `const c = require(${JSON.stringify(HOOK)});
 const counts = c.install(${JSON.stringify(root)}, c.cacheDir(process.env));
-const answer = require(${JSON.stringify(join(root, "lib.cjs"))}).answer();
+const answer = require(${JSON.stringify(join(root, file))}).answer();
 process.on("exit", () => process.stdout.write(JSON.stringify({ ...counts, answer })));`;
   const out = execFileSync(process.execPath, ["-e", script], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8", timeout: 20_000 });
   return JSON.parse(out) as Counts;
@@ -35,7 +38,7 @@ function rig(answer = 42) {
   const base = mkdtempSync(join(tmpdir(), "lookout-code-cache-"));
   const root = join(base, "cli");
   mkdirSync(root);
-  writeFileSync(join(root, "lib.cjs"), `"use strict";\nexports.answer = function answer() { return ${answer}; };\n`);
+  for (const name of [LIB, "main.cjs"]) writeFileSync(join(root, name), `"use strict";\nexports.answer = function answer() { return ${answer}; };\n`);
   const cacheHome = join(base, "cache");
   return { root, cacheHome, dir: join(cacheHome, "lookout", "code"), env: { XDG_CACHE_HOME: cacheHome } };
 }
@@ -46,17 +49,24 @@ describe("the code cache", () => {
     expect(load(r.root, r.env)).toEqual({ read: 0, refused: 0, written: 1, answer: 42 });
     const files = readdirSync(r.dir);
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^lib\.cjs-[0-9a-f]{16}\.[0-9a-f]{12}\.v8$/);
+    expect(files[0]).toMatch(/^lib-AbCd1234\.cjs\.v\d+\.\d+\.\d+-[a-z0-9]+-[A-Za-z0-9]*\.v8$/);
     expect(statSync(r.dir).mode & 0o777).toBe(0o700);
     expect(statSync(join(r.dir, files[0]!)).mode & 0o777).toBe(0o600);
     expect(load(r.root, r.env)).toEqual({ read: 1, refused: 0, written: 0, answer: 42 });
   });
 
-  it("is keyed by the file's content: the same length with another answer is compiled anew, never from the old cache", () => {
+  it("keeps only files named by their content (the chunks): the entry, main.cjs, is compiled as Node does", () => {
     const r = rig(42);
+    expect(load(r.root, r.env, "main.cjs")).toEqual({ read: 0, refused: 0, written: 0, answer: 42 });
+    expect(existsSync(r.dir)).toBe(false);
+  });
+
+  it("is kept apart for Node's flags: a run with others neither reads nor refuses it", () => {
+    const r = rig();
     load(r.root, r.env);
-    writeFileSync(join(r.root, "lib.cjs"), readFileSync(join(r.root, "lib.cjs"), "utf8").replace("42", "43"));
-    expect(load(r.root, r.env)).toEqual({ read: 0, refused: 0, written: 1, answer: 43 });
+    const script = `const c = require(${JSON.stringify(HOOK)}); const n = c.install(${JSON.stringify(r.root)}, c.cacheDir(process.env)); require(${JSON.stringify(join(r.root, LIB))}); process.on("exit", () => process.stdout.write(JSON.stringify(n)));`;
+    const out = execFileSync(process.execPath, ["--no-expose-wasm", "-e", script], { env: { PATH: process.env.PATH ?? "", ...r.env }, encoding: "utf8", timeout: 20_000 });
+    expect(JSON.parse(out)).toEqual({ read: 0, refused: 0, written: 1 });
     expect(readdirSync(r.dir)).toHaveLength(2);
   });
 

@@ -4,7 +4,8 @@
  * answer is Korean, with the receiver's name, address and codes as they are.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { buildProgram, errorText, usageLine } from "../../src/cli/program.js";
+import { errorText } from "../../src/cli/failure.js";
+import { buildProgram, usageLine } from "../../src/cli/program.js";
 import { toDockerError } from "../../src/collect/docker/engine.js";
 import { ConfigError, describeError, StorageError } from "../../src/errors.js";
 import { setProcessLocale } from "../../src/i18n/current.js";

@@ -5,7 +5,7 @@ import { setLogLevel } from "../../log.js";
 import { Heartbeat } from "../../notify/heartbeat.js";
 import { HISTORY_STEP_MS } from "../../runner.js";
 import { checkJson, checkTable, EXIT_CODES } from "../check-report.js";
-import { loadFromCommand } from "../context.js";
+import { type GlobalOptions, loadFromOptions } from "../context.js";
 
 /** How long `check` may spend rolling up and trimming the history after its cycle, in steps of the runner's `HISTORY_STEP_MS`. */
 const HISTORY_BUDGET_MS_CHECK = 200;
@@ -13,11 +13,22 @@ const HISTORY_BUDGET_MS_CHECK = 200;
 /** How long `check` may wait for receivers (backoff, Retry-After) before leaving the rest to the next run. */
 const DELIVERY_BUDGET_MS = 20_000;
 
+/** What `lookout check` is told: its own options and the global ones. */
+export interface CheckOptions extends GlobalOptions {
+  json?: boolean;
+  all?: boolean;
+}
+
 /** `lookout check` (commands/check.ts defines its options). */
-export async function check(opts: { json?: boolean; all?: boolean }, cmd: Command): Promise<void> {
+export async function check(_opts: CheckOptions, cmd: Command): Promise<void> {
+  await checkWith(cmd.optsWithGlobals<CheckOptions>());
+}
+
+/** `lookout check` with its options read (by commander, or by fast-path.ts from cron's plain command lines). */
+export async function checkWith(opts: CheckOptions): Promise<void> {
   // From cron, only problems should print (cron mails whatever a job writes).
   if (!process.env.LOOKOUT_LOG_LEVEL) setLogLevel("warn");
-  const loaded = await loadFromCommand(cmd);
+  const loaded = await loadFromOptions(opts);
   const heartbeat = Heartbeat.fromConfig(loaded.config, loaded.path ?? "built-in defaults");
   const agent = new Agent(loaded, { command: "check" });
   const result = await agent.cycle();

@@ -17,9 +17,10 @@
  * that id, so mail clients show the resolution under the alert. A group's
  * mail refers to the ids of all its alerts.
  */
-import { createHash } from "node:crypto";
+
 import { groupTitle, messagesOf, notificationTitle, severityText, timeFact, topProcessesText, valueText } from "../../alert/title.js";
 import { oneLine, textBlock } from "../../escape.js";
+import { sha256Hex } from "../../hash.js";
 import { type Messages, messages } from "../../i18n/messages.js";
 import type { Notification } from "../../model/notification.js";
 import { keepEnd, safeEnd } from "../cut-text.js";
@@ -91,7 +92,7 @@ function idPart(text: string): string {
 
 /** The id of an alert's firing (fingerprint and start): its first mail's Message-ID, what later mails about it refer to. */
 export function alertThreadId(n: Notification, domain: string): string {
-  const hash = createHash("sha256").update(`${n.alert.fingerprint}\n${n.alert.firingSince}`).digest("hex").slice(0, 24);
+  const hash = sha256Hex(`${n.alert.fingerprint}\n${n.alert.firingSince}`).slice(0, 24);
   return `lookout.alert.${hash}@${domain}`;
 }
 
@@ -105,10 +106,7 @@ function threading(ns: readonly Notification[], domain: string): { messageId: st
   const ids = [...new Set(ns.filter((n) => n.kind !== "summary").map((n) => alertThreadId(n, domain)))];
   const only = ns.length === 1 ? ns[0]! : undefined;
   if (only && only.kind === "firing") return { messageId: ids[0]!, references: [] };
-  const hash = createHash("sha256")
-    .update(ns.map((n) => n.id).join(","))
-    .digest("hex")
-    .slice(0, 12);
+  const hash = sha256Hex(ns.map((n) => n.id).join(",")).slice(0, 12);
   return { messageId: `lookout.${idPart(ns[0]?.id ?? "mail")}.${hash}@${domain}`, references: ids };
 }
 

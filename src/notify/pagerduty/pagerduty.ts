@@ -27,11 +27,12 @@
  * PagerDuty sends no Retry-After). The routing key is a secret: registered,
  * never in a message or a log line.
  */
-import { createHash } from "node:crypto";
+
 import { messagesOf, notificationTitle } from "../../alert/title.js";
 import { RECEIVER_LISTS } from "../../config/names.js";
 import type { PagerdutyReceiverConfig } from "../../config/schema.js";
 import { oneLine, textBlock } from "../../escape.js";
+import { sha256Hex } from "../../hash.js";
 import { processMessages } from "../../i18n/current.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
@@ -78,7 +79,7 @@ export interface PagerdutyEvent {
  */
 export function dedupKey(n: Notification): string {
   const id = n.alert.fingerprint;
-  return id.length <= PAGERDUTY_LIMITS.dedupKey ? id : `lookout:${createHash("sha256").update(id, "utf8").digest("hex")}`;
+  return id.length <= PAGERDUTY_LIMITS.dedupKey ? id : `lookout:${sha256Hex(id)}`;
 }
 
 /** The event of one notification (without the routing key). Pure. */

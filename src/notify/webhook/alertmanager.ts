@@ -17,8 +17,9 @@
  * alert's `silence_url` annotation the dashboard's silence form filled in for
  * it. Without, they stay "" and absent, as before.
  */
-import { createHash } from "node:crypto";
+
 import { messagesOf, notificationTitle } from "../../alert/title.js";
+import { sha256Hex } from "../../hash.js";
 import type { Notification } from "../../model/notification.js";
 import { formatBytes, formatThreshold, formatValue } from "../../units.js";
 import { keepEnd } from "../cut-text.js";
@@ -74,7 +75,7 @@ const MAX_DESCRIPTION_CHARS = 8_000;
 
 /** Alertmanager's fingerprint form: 16 hex characters (here: the start of sha256 of Lookout's identity). */
 export function alertFingerprint(identity: string): string {
-  return createHash("sha256").update(identity, "utf8").digest("hex").slice(0, 16);
+  return sha256Hex(identity).slice(0, 16);
 }
 
 function iso(ms: number): string {
