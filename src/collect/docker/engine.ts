@@ -11,7 +11,7 @@
  * whose message says what happened and what to do; nothing else is thrown.
  */
 
-import { Agent, type IncomingMessage, request } from "node:http";
+import { Agent, type IncomingMessage, type RequestOptions, request } from "node:http";
 import { LookoutError, type Said, said } from "../../errors.js";
 import { processMessages } from "../../i18n/current.js";
 import type { MessageKey } from "../../i18n/messages.js";
@@ -413,7 +413,10 @@ export class DockerEngine {
     return new Promise<IncomingMessage>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       try {
-        const req = request({ ...where, method: "GET", path, agent: this.#agent, ...(signal ? { signal } : {}) });
+        // servername "": the agent would otherwise work out a TLS server name for every request (plain HTTP here), and
+        // its first IP-address test compiles a large regular expression: ~6 ms of a short `lookout check`.
+        const options: RequestOptions & { servername: string } = { ...where, method: "GET", path, agent: this.#agent, servername: "", ...(signal ? { signal } : {}) };
+        const req = request(options);
         if (headersWithinMs !== undefined) {
           timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${formatSeconds(headersWithinMs)}`), { code: "ETIMEDOUT" })), headersWithinMs);
         }
