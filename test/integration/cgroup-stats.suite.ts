@@ -119,7 +119,7 @@ describe("figures from cgroup files", () => {
     } finally {
       await collector.stop();
     }
-  });
+  }, 60_000);
 });
 
 describe("the Engine API as the fallback", () => {
