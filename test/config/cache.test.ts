@@ -81,7 +81,7 @@ describe("the validated-config cache", () => {
     await loadConfigCached(r.opts);
     r.env.HOOK_TOKEN = "another-token-value";
     const again = hit(r);
-    expect(again?.config.notify.webhooks[0]!.headers.Authorization).toBe("Bearer another-token-value");
+    expect(again?.config.notify.webhooks[0]?.headers.Authorization).toBe("Bearer another-token-value");
   });
 
   it("is not used when the file, a variable's value, whether a secret's variable is set, or the schema changed", async () => {

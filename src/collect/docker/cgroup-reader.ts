@@ -24,9 +24,9 @@
  * the Engine API for that container instead.
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { availableParallelism, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
+import { readFile } from "../../fs-async.js";
 import {
   type BlockIo,
   type CgroupDirs,

@@ -2,7 +2,7 @@
  * Which mounts are real filesystems worth watching, and how full they are.
  * Mounts come from mountinfo (parsed in procfs.ts); usage from statfs(2).
  */
-import { statfs as statfsAsync } from "node:fs/promises";
+import { statfs as statfsAsync } from "../../fs-async.js";
 import type { MountInfo } from "./procfs.js";
 
 /**

@@ -2,8 +2,9 @@
  * Per-process CPU and memory from /proc/[pid]/stat, for the "top processes"
  * block of a CPU or memory alert. Reads files only: no `ps`, no `top`.
  */
-import { readdir, readFile } from "node:fs/promises";
+
 import { setTimeout as sleep } from "node:timers/promises";
+import { readdir, readFile } from "../../fs-async.js";
 import type { ProcessUsage } from "../../model/notification.js";
 import { type PidStat, parseMeminfo, parsePidStat, USER_HZ } from "./procfs.js";
 
