@@ -249,6 +249,14 @@ export interface CachedConfig {
  */
 export function readConfigCache(dir: string | null, path: string | null, text: string, env: NodeJS.ProcessEnv, m: Messages): CachedConfig | null {
   if (!dir) return null;
+  try {
+    return fromEntry(dir, path, text, env, m);
+  } catch {
+    return null; // a damaged entry (edited by hand, cut short): loaded in full, and kept anew
+  }
+}
+
+function fromEntry(dir: string, path: string | null, text: string, env: NodeJS.ProcessEnv, m: Messages): CachedConfig | null {
   const json = readTrusted(entryFile(dir, path));
   if (json === null) return null;
   let entry: Entry;

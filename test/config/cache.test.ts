@@ -149,6 +149,19 @@ describe("the validated-config cache", () => {
     expect(hit(r)).not.toBeNull();
   });
 
+  it("a damaged entry is a full load, never an error", async () => {
+    const r = rig();
+    await loadConfigCached(r.opts);
+    const file = join(r.cacheDir, readdirSync(r.cacheDir)[0]!);
+    const entry = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    for (const damage of ["{", JSON.stringify({ ...entry, recipes: 7 }), JSON.stringify({ ...entry, config: null }), JSON.stringify({ ...entry, envSet: "x" })]) {
+      writeFileSync(file, damage, { mode: 0o600 });
+      expect(hit(r)).toBeNull();
+      expect((await loadConfigCached(r.opts)).config.interval).toBe(15_000);
+      expect(hit(r)).not.toBeNull(); // kept anew
+    }
+  });
+
   it("is off with LOOKOUT_CONFIG_CACHE=off or without a home", () => {
     expect(configCacheDir({ LOOKOUT_CONFIG_CACHE: "off", HOME: "/root" })).toBeNull();
     expect(configCacheDir({})).toBeNull();
