@@ -24,6 +24,10 @@
 #     without the pacing.
 #   lookout, steady state (K runs): one data dir, primed by one untimed run. Each
 #     run reuses the previous run's counters (as from cron) and has nothing new to send.
+#     Its code and validated-config caches (~/.cache/lookout, here a private
+#     XDG_CACHE_HOME) are primed by the same untimed run, as from cron.
+#   lookout, steady state, caches off (K runs): the same with LOOKOUT_CODE_CACHE=off
+#     and LOOKOUT_CONFIG_CACHE=off (through `env`, one exec more, ~1 ms).
 #   blog script (K runs, default 20).
 #   for scale (K runs each, no strace): `node -e 0` (Node's own start-up and
 #   exit), `bin/lookout.cjs --version` (the installed command's start-up:
@@ -34,7 +38,8 @@
 # the other runs in between, no pause is needed in practice.)
 # Per row: wall time per run (mean, min, max; bash $EPOCHREALTIME), CPU time per
 # run (user+sys of the run's whole process tree, from bash's `times` builtin,
-# i.e. getrusage(RUSAGE_CHILDREN) before/after), programs started (successful
+# i.e. getrusage(RUSAGE_CHILDREN) before/after; mean, min and median: on a
+# shared machine the min says best what a run itself costs), programs started (successful
 # execve) and new processes (clone/clone3 without CLONE_THREAD, fork, vfork)
 # counted with `strace -f` on one extra untimed run of each kind, and the
 # requests the receiver got during the timed runs.
@@ -104,7 +109,10 @@ EOF
 QUIET_CONFIG="$TMP/lookout-default.yaml"
 echo "# bench/check-vs-blog.sh: built-in thresholds; --data-dir is given on each run" >"$QUIET_CONFIG"
 export LOOKOUT_SLACK_WEBHOOK_URL="$URL"
+# Lookout's caches (code, validated config) of this bench only, primed by its first run.
+export XDG_CACHE_HOME="$TMP/cache"
 LOOKOUT=("$ROOT/bin/lookout.cjs" check --config "$CONFIG")
+LOOKOUT_NO_CACHES=(env LOOKOUT_CODE_CACHE=off LOOKOUT_CONFIG_CACHE=off "$ROOT/bin/lookout.cjs" check --config "$CONFIG")
 LOOKOUT_QUIET=("$ROOT/bin/lookout.cjs" check --config "$QUIET_CONFIG")
 # the blog script's settings are exported (lookout reads none of them), so that no
 # `env` wrapper shows up in its process count
@@ -170,6 +178,8 @@ for i in $(seq 1 "$RUNS"); do
   run_timed quiet "${LOOKOUT_QUIET[@]}" --data-dir "$TMP/lookout-quiet-$i"
   steady_gap
   run_timed steady "${LOOKOUT[@]}"
+  steady_gap
+  run_timed nocache "${LOOKOUT_NO_CACHES[@]}"
   run_timed blog "${BLOG[@]}"
   run_timed node0 node -e 0
   run_timed version "$ROOT/bin/lookout.cjs" --version
@@ -186,8 +196,9 @@ strace_counts blog "${BLOG[@]}"
 json_field() { sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" "$TMP/$1.strace.json"; }
 row() { # NAME LABEL
   local name=$1 label=$2 stats
-  stats=$(awk '{ w=$1/1000; s+=w; c+=$2; r+=$3; if (NR==1||w<mn) mn=w; if (NR==1||w>mx) mx=w }
-    END { printf "%d | %.1f | %.1f | %.1f | %.1f | %d (%.2f)", NR, s/NR, mn, mx, c/NR, r, r/NR }' "$TMP/$name.runs")
+  stats=$(sort -n -k2 "$TMP/$name.runs" | awk '{ w=$1/1000; s+=w; c+=$2; r+=$3; cpu[NR]=$2; if (NR==1||w<mn) mn=w; if (NR==1||w>mx) mx=w }
+    END { med = (NR % 2) ? cpu[(NR+1)/2] : (cpu[NR/2] + cpu[NR/2+1]) / 2;
+      printf "%d | %.1f | %.1f | %.1f | %.1f | %d | %.1f | %d (%.2f)", NR, s/NR, mn, mx, c/NR, cpu[1], med, r, r/NR }')
   local ex=- np=-
   if [ -f "$TMP/$name.strace.json" ]; then ex=$(json_field "$name" execve); np=$(json_field "$name" processes); fi
   printf '| %s | %s | %s | %s | %s |\n' "$label" "${stats% | *}" "$ex" "$np" "${stats##* | }"
@@ -199,11 +210,12 @@ echo "lookout: LOOKOUT_SLACK_WEBHOOK_URL=$BASE/services/… bin/lookout.cjs chec
 echo "         CONFIG = host.cpu/memory/disk {warning: 0, for: 0s} (rows 1, 3), or empty: built-in thresholds (row 2)"
 echo "blog:    WEBHOOK_URL=$BASE/services/… CPU_THRESHOLD=0 MEMORY_THRESHOLD=0 DISK_THRESHOLD=0 bash bench/blog-server-monitor.sh"
 echo
-echo "| run | runs | wall mean ms | wall min ms | wall max ms | CPU user+sys ms/run (mean) | programs exec'd per run (execve, strace) | new processes per run (strace) | requests received: total (per run) |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| run | runs | wall mean ms | wall min ms | wall max ms | CPU user+sys ms/run (mean) | CPU min ms | CPU median ms | programs exec'd per run (execve, strace) | new processes per run (strace) | requests received: total (per run) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 row fire "lookout check, first run, 3 alerts fire (fresh data dir: 500 ms CPU sample + 3 posts paced 1/s)"
 row quiet "lookout check, first run, nothing fires (fresh data dir: 500 ms CPU sample)"
 row steady "lookout check, steady state, 3 alerts firing (previous run's counters; nothing new to post)"
+row nocache "the same, caches off (LOOKOUT_CODE_CACHE=off LOOKOUT_CONFIG_CACHE=off, through env)"
 row blog "blog server-monitor.sh, thresholds 0 (posts when value > 0)"
 row node0 "for scale: \`node -e 0\` (Node start-up alone)"
 row version "for scale: \`bin/lookout.cjs --version\` (the installed command: start-up, no module of the CLI loaded)"
