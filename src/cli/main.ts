@@ -19,7 +19,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const check = plainCheck(args);
   if (check) {
-    guardOutput();
+    // No guardOutput: check writes its report at once (writeAllNow), and stderr only for a problem.
     const { checkWith } = await import("./actions/check.js");
     const { exitCodeSet, failed } = await import("./failure.js");
     try {

@@ -6,6 +6,7 @@ import { Heartbeat } from "../../notify/heartbeat.js";
 import { HISTORY_STEP_MS } from "../../runner.js";
 import { checkJson, checkTable, EXIT_CODES } from "../check-report.js";
 import { type GlobalOptions, loadFromOptions } from "../context.js";
+import { writeAllNow } from "../output.js";
 
 /** How long `check` may spend rolling up and trimming the history after its cycle, in steps of the runner's `HISTORY_STEP_MS`. */
 const HISTORY_BUDGET_MS_CHECK = 200;
@@ -40,9 +41,7 @@ export async function checkWith(opts: CheckOptions): Promise<void> {
   await agent.dispatcher.flush(Date.now() + DELIVERY_BUDGET_MS);
   await agent.close();
   const m = processMessages();
-  process.stdout.write(
-    opts.json ? JSON.stringify(checkJson(result, loaded.hostname), null, 2) + "\n" : checkTable(result, loaded.hostname, { all: opts.all === true, messages: m }),
-  );
+  writeAllNow(opts.json ? JSON.stringify(checkJson(result, loaded.hostname), null, 2) + "\n" : checkTable(result, loaded.hostname, { all: opts.all === true, messages: m }));
   const left = agent.dispatcher.pendingCount();
   if (left > 0) process.stderr.write(m.t("cli.check.undelivered", { count: left }) + "\n");
   // A check that could not be saved is UNKNOWN to whoever runs it (Nagios, cron), whatever it found: the log said why.
