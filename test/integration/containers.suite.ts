@@ -175,7 +175,7 @@ describe("lookout run with containers", () => {
     const all = messages.map((m) => JSON.stringify(m.body)).join("\n");
     for (const n of names) expect(all).toContain(`${n} crashed`);
     if (messages.length > 1 || names.length > 1) expect(all).toMatch(/\d+ containers crashed/);
-    for (const name of names) await docker(["rm", "-f", name]);
+    await docker(["rm", "-f", ...names]); // one call: thirty docker CLIs in a row took seconds of the chain
     fake.reset();
   }, 90_000);
 
