@@ -55,6 +55,9 @@ describe("deploy/lookout.service", () => {
       "User=lookout",
       "SupplementaryGroups=docker",
       "StateDirectory=lookout",
+      // the validated-config cache, writable under ProtectSystem=strict
+      "CacheDirectory=lookout",
+      "Environment=XDG_CACHE_HOME=/var/cache",
       "Restart=on-failure",
       "ExecReload=/bin/kill -HUP $MAINPID",
       "NoNewPrivileges=yes",
