@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
@@ -27,13 +27,14 @@ function hookFile(): string {
   return file;
 }
 const HOOK = hookFile();
+const CACHES = mkdtempSync(join(tmpdir(), "lookout-lazy-caches-"));
 
 function loadedBy(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; modules: string[]; stdout: string }> {
   const log = join(mkdtempSync(join(tmpdir(), "lookout-modules-")), "loaded.txt");
   writeFileSync(log, "");
   return new Promise((resolve, reject) => {
-    // A cache of this test's own (config/cache.ts): whether a config was seen before is the test's to say.
-    const env = cleanEnv({ XDG_CACHE_HOME: join(dirname(log), "cache"), ...extraEnv, LOOKOUT_TEST_MODULE_LOG: log });
+    // Caches of this file's own (bin/code-cache.cjs, config/cache.ts): whether a config was seen before is each test's to say.
+    const env = cleanEnv({ XDG_CACHE_HOME: CACHES, ...extraEnv, LOOKOUT_TEST_MODULE_LOG: log });
     const child = spawn(process.execPath, ["--require", HOOK, CLI, ...args], { cwd: tmpdir(), env, stdio: ["ignore", "pipe", "ignore"] });
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
