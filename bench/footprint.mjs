@@ -6,6 +6,13 @@
  *   npm run build && node bench/footprint.mjs [--containers 20] [--interval 2s] [--minutes 10]
  *   npm run build && node bench/footprint.mjs --soak [--containers 100] [--minutes 30]
  *   npm run build && node bench/footprint.mjs --growth 1,10,50,100,200 [--window 60]
+ *   … [--cold-config]: no `lookout check` before `run` (below)
+ *
+ * Before `run`, one `lookout check` of the same config keeps its validated
+ * config (src/config/cache.ts), as a first check after writing a config does:
+ * `run` then starts without YAML and zod. With --cold-config it does not, as
+ * the first start after a config change (about 3 MiB more RSS for the life of
+ * that process).
  *
  * Both start a private dockerd (bench/lib/dockerd.mjs: own socket, data root,
  * exec root, no bridge, no iptables) with `--containers` busybox containers
@@ -35,7 +42,7 @@
  * Markdown on stdout, progress on stderr. Needs root, dockerd, the docker CLI;
  * installs prometheus-node-exporter with apt-get when it is missing.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
 import { createServer } from "node:net";
@@ -52,6 +59,7 @@ const option = (name, fallback) => {
   return i === -1 ? fallback : argv[i + 1];
 };
 const SOAK = argv.includes("--soak");
+const COLD_CONFIG = argv.includes("--cold-config");
 const GROWTH = option("--growth", null)
   ?.split(",")
   .map(Number)
@@ -226,12 +234,14 @@ try {
 function startLookout() {
   const config = join(work, "lookout.yaml");
   writeFileSync(config, `interval: ${INTERVAL}\ndata_dir: ${join(work, "data")}\ndocker:\n  socket: ${rig.host}\n`, { mode: 0o600 });
+  // Port 0: the HTTP server on (its default), on a port of its own (another bench may hold 9817). Lookout's caches
+  // (~/.cache/lookout) in a directory of this bench's.
+  const env = { ...process.env, LOOKOUT_LOG_LEVEL: "warn", LOOKOUT_HTTP_LISTEN: "127.0.0.1:0", XDG_CACHE_HOME: join(work, "cache") };
+  // As after writing a config: one `lookout check` first, which keeps the validated config, so that `run` starts
+  // without YAML and zod (src/config/cache.ts). --cold-config: without it, as the first start after a change is.
+  if (!COLD_CONFIG) spawnSync(join(root, "bin/lookout.cjs"), ["check", "--config", config, "--data-dir", join(work, "check-data")], { env, stdio: "ignore", timeout: 60_000 });
   // The installed command (bin/lookout.cjs, run as an executable: its first line gives Node the flags it runs with).
-  const lookout = spawn(join(root, "bin/lookout.cjs"), ["run", "--config", config], {
-    stdio: ["ignore", "ignore", "pipe"],
-    // Port 0: the HTTP server on (its default), on a port of its own (another bench may hold 9817).
-    env: { ...process.env, LOOKOUT_LOG_LEVEL: "warn", LOOKOUT_HTTP_LISTEN: "127.0.0.1:0" },
-  });
+  const lookout = spawn(join(root, "bin/lookout.cjs"), ["run", "--config", config], { stdio: ["ignore", "ignore", "pipe"], env });
   children.push(lookout);
   let err = "";
   lookout.stderr.on("data", (d) => (err = (err + d).slice(-4000)));
