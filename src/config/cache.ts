@@ -176,11 +176,7 @@ export function cacheEntry(material: CacheMaterial, env: NodeJS.ProcessEnv, sche
     if (!isSecret(path)) continue;
     const validated = valueAt(config, path);
     if (validated === undefined) continue; // not in the config (a key zod dropped): nothing to put back
-    if (typeof validated !== "string") {
-      // A value the schema made something else of (a number from a duration): kept as validated, if it reads no variable.
-      if (variablesIn(raw).length > 0) return null;
-      continue;
-    }
+    if (typeof validated !== "string") return null; // the schema made something else of a secret: not kept at all
     const source = material.scalars.get(pathKey(path));
     if (!source || source.value !== raw) return null;
     if (decode(material.text.slice(source.start, source.end), source.style) !== raw) return null;
