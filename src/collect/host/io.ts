@@ -64,6 +64,15 @@ export function increase(prev: number, cur: number): number {
 }
 
 /**
+ * `{ device }` of each device of the last `ioSamples`, the same object from
+ * cycle to cycle: evaluation and the history keep a series' identity by its
+ * labels object (evaluate/evaluate.ts, store/history.ts), and a new one each
+ * cycle made them sort and quote every device's labels again. Labels are
+ * never changed once made; devices gone are dropped at the next call.
+ */
+let deviceLabels = new Map<string, Record<string, string>>();
+
+/**
  * The rate samples from `prev` to `cur`: per interface, bytes received and
  * sent per second; per disk, bytes read and written per second and the share
  * of the window it was busy. A device not in `prev` (new) has none until the
@@ -71,13 +80,22 @@ export function increase(prev: number, cur: number): number {
  */
 export function ioSamples(prev: IoCounters | undefined, cur: IoCounters): Sample[] {
   const out: Sample[] = [];
+  const kept = deviceLabels;
+  const labelsOf = (device: string): Record<string, string> => {
+    let labels = next.get(device) ?? kept.get(device);
+    if (!labels) labels = { device };
+    next.set(device, labels);
+    return labels;
+  };
+  const next = new Map<string, Record<string, string>>();
+  deviceLabels = next;
   const windowMs = prev ? cur.at - prev.at : 0;
   if (!prev || !(windowMs > 0)) return out;
   const perSecond = (p: number, c: number) => Math.round((increase(p, c) / windowMs) * 1000);
   for (const [device, c] of Object.entries(cur.net)) {
     const p = prev.net[device];
     if (!p) continue;
-    const labels = { device };
+    const labels = labelsOf(device);
     out.push(
       sampleOf(HOST_NETWORK_RECEIVE, perSecond(p.rxBytes, c.rxBytes), { bytes: c.rxBytes, packets: c.rxPackets, errors: c.rxErrors, drops: c.rxDrops, windowMs }, labels),
       sampleOf(HOST_NETWORK_TRANSMIT, perSecond(p.txBytes, c.txBytes), { bytes: c.txBytes, packets: c.txPackets, errors: c.txErrors, drops: c.txDrops, windowMs }, labels),
@@ -86,7 +104,7 @@ export function ioSamples(prev: IoCounters | undefined, cur: IoCounters): Sample
   for (const [device, c] of Object.entries(cur.disks)) {
     const p = prev.disks[device];
     if (!p) continue;
-    const labels = { device };
+    const labels = labelsOf(device);
     const busy = Math.min(100, (increase(p.ioMs, c.ioMs) / windowMs) * 100);
     out.push(
       sampleOf(HOST_DISK_READ, perSecond(p.readBytes, c.readBytes), { bytes: c.readBytes, ops: c.reads, ms: c.readMs, windowMs }, labels),
