@@ -4,8 +4,26 @@
  * and hot, so no regex per call.
  */
 
-/** Splits on runs of spaces/tabs. */
+/**
+ * Splits on runs of spaces/tabs. The kernel's files pad with spaces only: those
+ * are split by the native `split` and the empty pieces dropped, which under
+ * --lite-mode (no optimizing compiler) costs about a third of a loop over each
+ * character in JS (measured: 0.57 → 0.21 ms for a cycle's /proc/diskstats,
+ * meminfo, stat and net/dev); a line with a tab takes that loop.
+ */
 export function fields(line: string): string[] {
+  if (line.indexOf("\t") >= 0) return fieldsByChar(line);
+  const parts = line.split(" ");
+  let n = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p !== "") parts[n++] = p;
+  }
+  parts.length = n;
+  return parts;
+}
+
+function fieldsByChar(line: string): string[] {
   const out: string[] = [];
   let start = -1;
   for (let i = 0; i <= line.length; i++) {
