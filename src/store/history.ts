@@ -46,7 +46,7 @@ import type { HistoryJournal, HistoryPoint } from "../pipeline/record.js";
 import { redact } from "../secrets.js";
 import { type ChunkPoints, packHead, packRaw, packRolled, rollUp, unpackIds, unpackRaw, unpackRolled, unpackValues } from "./history-packing.js";
 import { statement } from "./statements.js";
-import { inTransaction, reading } from "./transactions.js";
+import { inTransaction, reading, setSynchronous, synchronousLevel } from "./transactions.js";
 
 export type TierName = "raw" | "1m" | "10m" | "1h";
 export type RolledTier = Exclude<TierName, "raw">;
@@ -142,12 +142,12 @@ function tierOf(name: TierName): Tier {
  * fsync on the event loop.
  */
 function withoutWaitingForDisk<T>(db: Database.Database, fn: () => T): T {
-  const full = (db.pragma("synchronous", { simple: true }) as number) >= 2;
-  if (full) db.pragma("synchronous = NORMAL");
+  const full = synchronousLevel(db) >= 2;
+  if (full) setSynchronous(db, "NORMAL");
   try {
     return inTransaction(db, fn);
   } finally {
-    if (full) db.pragma("synchronous = FULL");
+    if (full) setSynchronous(db, "FULL");
   }
 }
 
@@ -340,7 +340,10 @@ export class HistoryStore implements HistoryJournal {
         vals[i] = p.value;
         const id = this.knownId(p.metric, p.labels);
         if (id !== undefined) ids[i] = id;
-        else (pending ??= []).push({ at: i, metric: p.metric, labels: p.labels });
+        else {
+          pending ??= [];
+          pending.push({ at: i, metric: p.metric, labels: p.labels });
+        }
       }
       this.buffer.push({ at, ids, vals, pending });
       this.buffered += points.length;

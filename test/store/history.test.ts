@@ -10,12 +10,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
 import { setLogSink } from "../../src/log.js";
 import { type Db, openDatabase } from "../../src/store/database.js";
 import { HistoryMaintainer, HistoryStore, type Retention, readChunk, retentionOf, type TierName } from "../../src/store/history.js";
 import { type ChunkPoints, packColumns, packRaw, unpackColumns, unpackIds, unpackRaw } from "../../src/store/history-packing.js";
+import { statement } from "../../src/store/statements.js";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -528,11 +529,17 @@ describe("points kept in memory", () => {
     const { db, store, cycle } = buffered();
     cycle(T0);
     const pragmas: string[] = [];
-    const pragma = db.pragma.bind(db);
-    vi.spyOn(db, "pragma").mockImplementation((source: string, opts?: Parameters<typeof pragma>[1]) => {
-      pragmas.push(source);
-      return pragma(source, opts);
-    });
+    // Read and set on statements prepared once (store/transactions.ts synchronousLevel, setSynchronous): watch those.
+    for (const source of ["synchronous", "synchronous = NORMAL", "synchronous = FULL"]) {
+      const st = statement(db, `PRAGMA ${source}`);
+      for (const method of ["run", "get"] as const) {
+        const call = st[method].bind(st);
+        st[method] = ((...args: unknown[]) => {
+          pragmas.push(source);
+          return call(...args);
+        }) as never;
+      }
+    }
     store.flush();
     expect(pragmas).toEqual(["synchronous", "synchronous = NORMAL", "synchronous = FULL"]);
     expect(db.pragma("synchronous", { simple: true })).toBe(2);
