@@ -35,18 +35,37 @@ export interface IoCounters {
   disks: Record<string, DiskCounters>;
 }
 
+/**
+ * Whether each device name seen is left out, by kind: the same few names come
+ * every cycle, and a regexp test per name and cycle is not free under
+ * --lite-mode. Emptied when it grows past MAX_IO_DEVICES × 4 names (churn of
+ * veth interfaces), so it stays small.
+ */
+const excludedNet = new Map<string, boolean>();
+const excludedDisk = new Map<string, boolean>();
+
+function excluded(kept: Map<string, boolean>, re: RegExp, name: string): boolean {
+  let out = kept.get(name);
+  if (out === undefined) {
+    if (kept.size >= MAX_IO_DEVICES * 4) kept.clear();
+    out = re.test(name);
+    kept.set(name, out);
+  }
+  return out;
+}
+
 /** The devices that count, from all of /proc/net/dev's and /proc/diskstats' (null: that file could not be read). */
 export function chooseIo(at: number, net: Map<string, NetDevCounters> | null, disks: Map<string, DiskCounters> | null): IoCounters {
   const out: IoCounters = { at, net: {}, disks: {} };
   let n = 0;
   for (const [name, c] of net ?? []) {
-    if (NET_DEVICE_EXCLUDE.test(name) || n >= MAX_IO_DEVICES) continue;
+    if (n >= MAX_IO_DEVICES || excluded(excludedNet, NET_DEVICE_EXCLUDE, name)) continue;
     out.net[name] = c;
     n++;
   }
   n = 0;
   for (const [name, c] of disks ?? []) {
-    if (DISK_DEVICE_EXCLUDE.test(name) || n >= MAX_IO_DEVICES) continue;
+    if (n >= MAX_IO_DEVICES || excluded(excludedDisk, DISK_DEVICE_EXCLUDE, name)) continue;
     out.disks[name] = c;
     n++;
   }
