@@ -2,7 +2,7 @@
  * Samples + rules → observations for the alert state machine. Pure.
  */
 
-import type { LookoutConfig } from "../config/schema.js";
+import type { LookoutConfig, ThresholdRule } from "../config/schema.js";
 import { type Messages, messages } from "../i18n/messages.js";
 import { METRICS, type MetricName } from "../model/metrics.js";
 import type { Fact } from "../model/notification.js";
@@ -34,7 +34,16 @@ export function fingerprintOf(alertname: string, labels: Record<string, string>)
  */
 const identities = new WeakMap<Record<string, string>, Map<RuleDefinition, { hostname: string; labels: Record<string, string>; fingerprint: string }>>();
 
-function identityOf(rule: RuleDefinition, hostname: string, sampleLabels: Record<string, string>): { labels: Record<string, string>; fingerprint: string } {
+/** The key of every sample without labels (host-wide ones): each has an `{}` of its own, made anew each cycle. */
+const NO_LABELS: Record<string, string> = Object.freeze({});
+
+function hasLabels(labels: Record<string, string>): boolean {
+  for (const _ in labels) return true;
+  return false;
+}
+
+function identityOf(rule: RuleDefinition, hostname: string, labelsOfSample: Record<string, string>): { labels: Record<string, string>; fingerprint: string } {
+  const sampleLabels = hasLabels(labelsOfSample) ? labelsOfSample : NO_LABELS;
   let byRule = identities.get(sampleLabels);
   const kept = byRule?.get(rule);
   if (kept && kept.hostname === hostname) return kept;
@@ -78,29 +87,13 @@ export function evaluate(
       if (!Number.isFinite(sample.value)) continue;
       const settings = rule.settings(config, sample);
       if (!settings.enabled) continue;
-      const { labels, fingerprint } = identityOf(rule, hostname, sample.labels);
+      const identity = identityOf(rule, hostname, sample.labels);
       const causedAt = rule.causedAt?.(sample);
-      observations.push(
-        new Observed(
-          {
-            fingerprint,
-            alertname: rule.alertname,
-            labels,
-            unit: METRICS[sample.name].unit,
-            value: sample.value,
-            warning: settings.warning,
-            critical: settings.critical,
-            forMs: settings.for,
-            hysteresis: settings.hysteresis,
-            ...(rule.quietResolve ? { quietResolve: true } : {}),
-            ...(causedAt !== undefined && Number.isFinite(causedAt) ? { causedAt } : {}),
-          },
-          rule,
-          sample,
-          m,
-        ),
-      );
-      sources.set(fingerprint, { rule, sample });
+      const o = new Observed(identity, rule, sample, METRICS[sample.name].unit, settings, m);
+      if (causedAt !== undefined && Number.isFinite(causedAt)) o.causedAt = causedAt;
+      if (rule.quietResolve) o.quietResolve = true;
+      observations.push(o);
+      sources.set(identity.fingerprint, { rule, sample });
     }
   }
   return { observations, evaluated, sources, messages: m };
@@ -135,18 +128,18 @@ class Observed implements Observation {
   #summary: string | undefined;
   #gone: string | undefined;
 
-  constructor(o: Omit<Observation, "display" | "summary" | "goneText">, rule: RuleDefinition, sample: Sample, m: Messages) {
-    this.fingerprint = o.fingerprint;
-    this.alertname = o.alertname;
-    this.labels = o.labels;
-    this.unit = o.unit;
-    this.value = o.value;
-    this.warning = o.warning;
-    this.critical = o.critical;
-    this.forMs = o.forMs;
-    this.hysteresis = o.hysteresis;
-    if (o.causedAt !== undefined) this.causedAt = o.causedAt;
-    if (o.quietResolve) this.quietResolve = true;
+  // Each field set from its source, not copied out of an object literal made for it (one object and two spreads fewer per
+  // sample and cycle under --lite-mode). `causedAt` and `quietResolve` are set by `evaluate` after, only when there is one.
+  constructor(identity: { fingerprint: string; labels: Record<string, string> }, rule: RuleDefinition, sample: Sample, unit: string, settings: ThresholdRule, m: Messages) {
+    this.fingerprint = identity.fingerprint;
+    this.alertname = rule.alertname;
+    this.labels = identity.labels;
+    this.unit = unit;
+    this.value = sample.value;
+    this.warning = settings.warning;
+    this.critical = settings.critical;
+    this.forMs = settings.for;
+    this.hysteresis = settings.hysteresis;
     this.#rule = rule;
     this.#sample = sample;
     this.#m = m;

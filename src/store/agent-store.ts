@@ -18,7 +18,7 @@ import type { SummaryCounts } from "../notify/daily-summary.js";
 import { FAILED_KEPT, type FailedDelivery, type OutboxEntry, type OutboxJournal, type OutboxState, type QueuedDelivery } from "../notify/outbox.js";
 import type { AgentState } from "../pipeline/cycle-data.js";
 import { statement } from "./statements.js";
-import { inTransaction, reading } from "./transactions.js";
+import { inTransaction, reading, setSynchronous } from "./transactions.js";
 
 /** Everything stored: the agent's state and its outbox. */
 export type StoredState = AgentState & OutboxState;
@@ -212,7 +212,7 @@ export class AgentStore implements OutboxJournal {
    */
   commitCycle(state: AgentState, added: readonly OutboxEntry[]): void {
     const waitForDisk = added.length > 0;
-    if (!waitForDisk) this.db.pragma("synchronous = NORMAL");
+    if (!waitForDisk) setSynchronous(this.db, "NORMAL");
     try {
       const written = inTransaction(this.db, () => {
         const last = this.written;
@@ -238,7 +238,7 @@ export class AgentStore implements OutboxJournal {
       // Only once committed: a rolled-back commit wrote nothing.
       this.written = written;
     } finally {
-      if (!waitForDisk) this.db.pragma("synchronous = FULL");
+      if (!waitForDisk) setSynchronous(this.db, "FULL");
     }
   }
 

@@ -46,7 +46,7 @@ import type { HistoryJournal, HistoryPoint } from "../pipeline/record.js";
 import { redact } from "../secrets.js";
 import { type ChunkPoints, packHead, packRaw, packRolled, rollUp, unpackIds, unpackRaw, unpackRolled, unpackValues } from "./history-packing.js";
 import { statement } from "./statements.js";
-import { inTransaction, reading } from "./transactions.js";
+import { inTransaction, reading, setSynchronous, synchronousLevel } from "./transactions.js";
 
 export type TierName = "raw" | "1m" | "10m" | "1h";
 export type RolledTier = Exclude<TierName, "raw">;
@@ -142,12 +142,12 @@ function tierOf(name: TierName): Tier {
  * fsync on the event loop.
  */
 function withoutWaitingForDisk<T>(db: Database.Database, fn: () => T): T {
-  const full = (db.pragma("synchronous", { simple: true }) as number) >= 2;
-  if (full) db.pragma("synchronous = NORMAL");
+  const full = synchronousLevel(db) >= 2;
+  if (full) setSynchronous(db, "NORMAL");
   try {
     return inTransaction(db, fn);
   } finally {
-    if (full) db.pragma("synchronous = FULL");
+    if (full) setSynchronous(db, "FULL");
   }
 }
 
@@ -231,10 +231,26 @@ export interface HistoryStoreOptions {
   maxBuffered?: number;
 }
 
-/** A cycle's points, kept until they are written. */
+/**
+ * A cycle's points, kept until they are written: as the head row they become
+ * (series ids and values), not as the points given, which would each live a
+ * minute and so outlast V8's young generation (copied twice, then kept in the
+ * old one until a full collection).
+ */
 interface BufferedCycle {
   at: number;
-  points: readonly HistoryPoint[];
+  ids: Uint32Array;
+  vals: Float64Array;
+  /** Points of series without an id yet (new ones: made when written, in the transaction), by their place in `ids`. */
+  pending: Array<{ at: number; metric: string; labels: Record<string, string> }> | null;
+}
+
+/** The key of every series without labels (host-wide ones): each sample has an `{}` of its own, made anew each cycle. */
+const NO_LABELS: Record<string, string> = Object.freeze({});
+
+function hasLabels(labels: Record<string, string>): boolean {
+  for (const _ in labels) return true;
+  return false;
 }
 
 /** The history's writes and queries on one connection. */
@@ -264,32 +280,42 @@ export class HistoryStore implements HistoryJournal {
 
   /** The id of a series, made if new. */
   seriesId(metric: string, labels: Record<string, string>): number {
+    return this.knownId(metric, labels) ?? this.lookUpSeries(metric, labels);
+  }
+
+  /** The id of a series already known to this store (no query); undefined when it is not. */
+  private knownId(metric: string, labelsGiven: Record<string, string>): number | undefined {
+    const labels = hasLabels(labelsGiven) ? labelsGiven : NO_LABELS;
     let byMetric = this.byLabels.get(labels);
     const seen = byMetric?.get(metric);
     if (seen !== undefined) return seen;
-    if (!byMetric) {
-      byMetric = new Map();
-      this.byLabels.set(labels, byMetric);
-    }
-    const id = this.lookUpSeries(metric, labels);
-    byMetric.set(metric, id);
-    return id;
-  }
-
-  private lookUpSeries(metric: string, labels: Record<string, string>): number {
     // A container's samples share one labels object: its key is made once, not once per sample (this runs for every point of every cycle).
     let key = this.keys.get(labels);
     if (key === undefined) {
       key = labelsKey(labels);
       this.keys.set(labels, key);
     }
-    const cacheKey = `${metric}\0${key}`;
-    const known = this.ids.get(cacheKey);
-    if (known !== undefined) return known;
+    const known = this.ids.get(`${metric}\0${key}`);
+    if (known === undefined) return undefined;
+    if (!byMetric) {
+      byMetric = new Map();
+      this.byLabels.set(labels, byMetric);
+    }
+    byMetric.set(metric, known);
+    return known;
+  }
+
+  private lookUpSeries(metric: string, labels: Record<string, string>): number {
+    const key = labelsKey(labels);
     statement(this.db, "INSERT INTO history_series (metric, labels) VALUES (?, ?) ON CONFLICT (metric, labels) DO NOTHING").run(metric, key);
     const id = statement(this.db, "SELECT id FROM history_series WHERE metric = ? AND labels = ?").pluck().get(metric, key) as number;
-    this.ids.set(cacheKey, id);
+    this.ids.set(`${metric}\0${key}`, id);
     return id;
+  }
+
+  /** Adds to `into` the ids of the series whose points wait in memory (the maintainer keeps them). */
+  bufferedIds(into: Set<number>): void {
+    for (const c of this.buffer) for (const id of c.ids) into.add(id);
   }
 
   /** Series ids may have been deleted (the maintainer drops series left without points): look them up again. */
@@ -306,7 +332,20 @@ export class HistoryStore implements HistoryJournal {
    */
   record(at: number, points: readonly HistoryPoint[], events: readonly HistoryEvent[]): void {
     if (points.length > 0) {
-      this.buffer.push({ at, points });
+      const ids = new Uint32Array(points.length);
+      const vals = new Float64Array(points.length);
+      let pending: BufferedCycle["pending"] = null;
+      for (let i = 0; i < points.length; i++) {
+        const p = points[i]!;
+        vals[i] = p.value;
+        const id = this.knownId(p.metric, p.labels);
+        if (id !== undefined) ids[i] = id;
+        else {
+          pending ??= [];
+          pending.push({ at: i, metric: p.metric, labels: p.labels });
+        }
+      }
+      this.buffer.push({ at, ids, vals, pending });
       this.buffered += points.length;
     }
     const oldest = this.buffer[0]?.at;
@@ -339,14 +378,8 @@ export class HistoryStore implements HistoryJournal {
     try {
       withoutWaitingForDisk(this.db, () => {
         for (const c of cycles) {
-          const ids = new Uint32Array(c.points.length);
-          const vals = new Float64Array(c.points.length);
-          for (let i = 0; i < c.points.length; i++) {
-            const p = c.points[i]!;
-            ids[i] = this.seriesId(p.metric, p.labels);
-            vals[i] = p.value;
-          }
-          writeHeadRow(this.db, c.at, ids, vals);
+          for (const p of c.pending ?? []) c.ids[p.at] = this.seriesId(p.metric, p.labels);
+          writeHeadRow(this.db, c.at, c.ids, c.vals);
         }
       });
       if (this.flushFailing !== null) log.info(processMessages().t("log.history.pointsAgain"));
@@ -354,7 +387,7 @@ export class HistoryStore implements HistoryJournal {
     } catch (err) {
       this.forgetIds(); // series made in the transaction that was rolled back are not in the table
       const why = describeError(err);
-      if (why !== this.flushFailing) log.error(processMessages().t("log.history.pointsFailed"), { error: why, points: cycles.reduce((n, c) => n + c.points.length, 0) });
+      if (why !== this.flushFailing) log.error(processMessages().t("log.history.pointsFailed"), { error: why, points: cycles.reduce((n, c) => n + c.ids.length, 0) });
       this.flushFailing = why;
     }
   }
@@ -808,6 +841,8 @@ export class HistoryMaintainer {
   private dropEmptySeries(): void {
     const inHead = new Set<number>();
     for (const ids of statement(this.db, "SELECT DISTINCT ids FROM history_head").pluck().all() as Buffer[]) for (const id of unpackIds(ids)) inHead.add(id);
+    // And those of points still in memory: their ids were taken when recorded, and would name a deleted series when written.
+    this.store.bufferedIds(inHead);
     const empty = statement(
       this.db,
       `SELECT id FROM history_series s WHERE NOT EXISTS (SELECT 1 FROM history_chunks c WHERE c.tier IN (${TIERS.map((t) => `'${t.name}'`).join(", ")}) AND c.series = s.id)`,

@@ -7,6 +7,7 @@
 import { dirname } from "node:path";
 import type Database from "better-sqlite3";
 import { LookoutError, type Said, StorageError, said } from "../errors.js";
+import { statement } from "./statements.js";
 
 /** How long a writer waits for another process's transaction (a silence added while run commits a cycle). */
 export const BUSY_TIMEOUT_MS = 5_000;
@@ -70,10 +71,36 @@ function missingAddonText(err: unknown): string {
 /** Runs `fn` in one immediate transaction (writers queue, readers go on); SQLite errors become StorageErrors. */
 export function inTransaction<T>(db: Database.Database, fn: () => T): T {
   try {
-    return db.transaction(fn).immediate();
+    // Nested in another: a savepoint, as better-sqlite3's transaction functions do (rare: not worth doing by hand).
+    if (db.inTransaction) return db.transaction(fn).immediate();
+    // What `db.transaction(fn).immediate()` does, on statements prepared once: making a transaction function makes four
+    // wrappers and defines five properties on each, which under --lite-mode was most of a quiet cycle's commit.
+    statement(db, "BEGIN IMMEDIATE").run();
+    try {
+      const result = fn();
+      if (result && typeof (result as { then?: unknown }).then === "function") throw new TypeError("Transaction function cannot return a promise");
+      statement(db, "COMMIT").run();
+      return result;
+    } catch (err) {
+      if (db.inTransaction) statement(db, "ROLLBACK").run();
+      throw err;
+    }
   } catch (err) {
     throw storageErrorFrom(err, db.name);
   }
+}
+
+/**
+ * `PRAGMA synchronous = …`, on a statement prepared once (`db.pragma` prepares
+ * its statement on every call): a cycle's commit sets it and sets it back.
+ */
+export function setSynchronous(db: Database.Database, mode: "NORMAL" | "FULL"): void {
+  statement(db, mode === "NORMAL" ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL").run();
+}
+
+/** `PRAGMA synchronous`'s value now (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA), on a statement prepared once. */
+export function synchronousLevel(db: Database.Database): number {
+  return (statement(db, "PRAGMA synchronous").get() as { synchronous: number }).synchronous;
 }
 
 /** Runs a read; SQLite errors become StorageErrors. */

@@ -89,6 +89,26 @@ describe("evaluate", () => {
     ]);
   });
 
+  it("keeps the identity of host-wide samples, whose labels are a new {} each cycle, per rule and hostname", () => {
+    const config = configSchema.parse({});
+    const cycle = (): Sample[] => samples.map((s) => (Object.keys(s.labels).length === 0 ? { ...s, labels: {} } : s));
+    const one = evaluate(cycle(), ruleRegistry, config, "web-1");
+    const again = evaluate(cycle(), ruleRegistry, config, "web-1");
+    expect(again.observations[0]!.labels).toBe(one.observations[0]!.labels); // host_cpu's: not made again
+    expect(again.observations.map((o) => o.fingerprint)).toEqual(one.observations.map((o) => o.fingerprint));
+    // Another rule over labels-less samples is never given the first rule's identity.
+    expect(again.observations.filter((o) => Object.keys(o.labels).length === 2).map((o) => o.fingerprint)).toEqual([
+      'host_cpu{hostname="web-1"}',
+      'host_memory{hostname="web-1"}',
+      'host_load{hostname="web-1"}',
+    ]);
+    const renamed = evaluate(cycle(), ruleRegistry, config, "web-2");
+    expect(renamed.observations[0]).toMatchObject({ fingerprint: 'host_cpu{hostname="web-2"}', labels: { alertname: "host_cpu", hostname: "web-2" } });
+    // A sample whose labels object gains a label is not taken for a labels-less one.
+    const labelled = evaluate([{ ...samples[0]!, labels: { mount: "x" } } as Sample], ruleRegistry, config, "web-2");
+    expect(labelled.observations[0]!.fingerprint).toBe('host_cpu{hostname="web-2",mount="x"}');
+  });
+
   it("makes an observation's words when they are first read, once", () => {
     const config = configSchema.parse({});
     const made: string[] = [];

@@ -13,6 +13,7 @@ import { StorageError } from "../../src/errors.js";
 import { FAILED_KEPT, type OutboxEntry } from "../../src/notify/outbox.js";
 import { AgentStore, readState, type StoredState } from "../../src/store/agent-store.js";
 import { openDatabase } from "../../src/store/database.js";
+import { statement } from "../../src/store/statements.js";
 import { sampleNotification } from "../support/sample-notification.js";
 
 function open() {
@@ -77,11 +78,15 @@ describe("AgentStore", () => {
     const { db, store } = open();
     const state = store.load();
     const levels: unknown[] = [];
-    const pragma = db.pragma.bind(db);
-    db.pragma = ((source: string, options?: { simple?: boolean }) => {
-      if (/^synchronous = /.test(source)) levels.push(source.split(" = ")[1]);
-      return pragma(source, options);
-    }) as typeof db.pragma;
+    // The store sets the level on statements prepared once (store/transactions.ts setSynchronous): watch those.
+    for (const mode of ["NORMAL", "FULL"]) {
+      const st = statement(db, `PRAGMA synchronous = ${mode}`);
+      const run = st.run.bind(st);
+      st.run = ((...args: unknown[]) => {
+        levels.push(mode);
+        return run(...args);
+      }) as typeof st.run;
+    }
     store.commitCycle(state, cycle(state, [alert("a")], [], 100));
     expect(levels).toEqual(["NORMAL", "FULL"]);
     levels.length = 0;

@@ -10,12 +10,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
 import { setLogSink } from "../../src/log.js";
 import { type Db, openDatabase } from "../../src/store/database.js";
 import { HistoryMaintainer, HistoryStore, type Retention, readChunk, retentionOf, type TierName } from "../../src/store/history.js";
 import { type ChunkPoints, packColumns, packRaw, unpackColumns, unpackIds, unpackRaw } from "../../src/store/history-packing.js";
+import { statement } from "../../src/store/statements.js";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -155,6 +156,31 @@ describe("history tiers", () => {
     settle(T0 + 40 * DAY + 30 * MIN);
     expect(store.series().map((s) => s.labels.container)).toEqual(["new"]);
     expect(count("history_head")).toBe(1);
+  });
+
+  it("keeps a series whose points wait in memory when it drops those left without points (their ids are taken when recorded)", () => {
+    const retention: Retention = { raw: HOUR, "1m": DAY, "10m": 7 * DAY, "1h": 30 * DAY };
+    const db: Db = openDatabase(join(mkdtempSync(join(tmpdir(), "lookout-history-")), "data"));
+    const store = new HistoryStore(db, retention, { flushEveryMs: HOUR });
+    const maintainer = new HistoryMaintainer(store, { clock: () => 0 });
+    const settle = (now: number) => {
+      for (let i = 0; i < 10_000 && maintainer.step(now, 1000).more; i++);
+    };
+    store.record(T0, [{ metric: "container_cpu", labels: { container: "old" }, value: 1 }], []);
+    store.flush();
+    settle(T0 + 20 * DAY);
+    expect(db.prepare("SELECT tier FROM history_chunks").pluck().all()).toEqual(["1h"]);
+    // 40 days later the series' last chunk goes, while a new point of it waits in memory (less than the 2 minutes after which a step writes it first).
+    store.record(T0 + 40 * DAY, [{ metric: "container_cpu", labels: { container: "old" }, value: 2 }], []);
+    expect(store.bufferedPoints()).toBe(1);
+    settle(T0 + 40 * DAY + MIN);
+    store.flush();
+    const series = db.prepare("SELECT id FROM history_series").pluck().all() as number[];
+    const inHead = (db.prepare("SELECT ids FROM history_head").pluck().all() as Buffer[]).flatMap((b) => [...unpackIds(b)]);
+    expect(inHead.length).toBe(1);
+    for (const id of inHead) expect(series).toContain(id);
+    const [s] = store.series("container_cpu");
+    expect(store.points(s!.id, T0 + 40 * DAY, T0 + 40 * DAY + MIN, 1, T0 + 40 * DAY + MIN).points.map((p) => p.avg)).toEqual([2]);
   });
 
   it("head rows older than the raw retention wait for their roll-up before they go", () => {
@@ -503,11 +529,17 @@ describe("points kept in memory", () => {
     const { db, store, cycle } = buffered();
     cycle(T0);
     const pragmas: string[] = [];
-    const pragma = db.pragma.bind(db);
-    vi.spyOn(db, "pragma").mockImplementation((source: string, opts?: Parameters<typeof pragma>[1]) => {
-      pragmas.push(source);
-      return pragma(source, opts);
-    });
+    // Read and set on statements prepared once (store/transactions.ts synchronousLevel, setSynchronous): watch those.
+    for (const source of ["synchronous", "synchronous = NORMAL", "synchronous = FULL"]) {
+      const st = statement(db, `PRAGMA ${source}`);
+      for (const method of ["run", "get"] as const) {
+        const call = st[method].bind(st);
+        st[method] = ((...args: unknown[]) => {
+          pragmas.push(source);
+          return call(...args);
+        }) as never;
+      }
+    }
     store.flush();
     expect(pragmas).toEqual(["synchronous", "synchronous = NORMAL", "synchronous = FULL"]);
     expect(db.pragma("synchronous", { simple: true })).toBe(2);

@@ -34,6 +34,7 @@ import {
   cgroupMounts,
   countCpuList,
   keyedValue,
+  keyedValueInBuffer,
   memTotalBytes,
   type NetworkBytes,
   parseBlkioServiceBytes,
@@ -89,6 +90,33 @@ interface Entry {
   fresh: boolean;
   /** Its figure files, kept open. */
   files: OpenFiles | null;
+  /** Its figure files' paths, made once (not 7 strings per container and sweep, each hashed anew to find its open file). */
+  paths?: FigurePaths;
+}
+
+/** Where a container's figures are, under host_root; null where that controller is not mounted. */
+interface FigurePaths {
+  cpu: string;
+  usage: string;
+  stat: string;
+  limit: string;
+  pids: string | null;
+  io: string | null;
+  /** Its init process's network (not read for a container on the host's network). */
+  net: string;
+}
+
+function figurePaths(r: string, d: CgroupDirs, pid: number): FigurePaths {
+  const v1 = d.version === 1;
+  return {
+    cpu: v1 ? `${r}${d.cpu}/cpuacct.usage` : `${r}${d.cpu}/cpu.stat`,
+    usage: v1 ? `${r}${d.memory}/memory.usage_in_bytes` : `${r}${d.memory}/memory.current`,
+    stat: `${r}${d.memory}/memory.stat`,
+    limit: v1 ? `${r}${d.memory}/memory.limit_in_bytes` : `${r}${d.memory}/memory.max`,
+    pids: d.pids === null ? null : `${r}${d.pids}/pids.current`,
+    io: d.io === null ? null : v1 ? `${r}${d.io}/blkio.throttle.io_service_bytes` : `${r}${d.io}/io.stat`,
+    net: `${r}/proc/${pid}/net/dev`,
+  };
 }
 
 /** A container whose cgroup could not be found is tried again after this long (or when its pid changes). */
@@ -123,8 +151,8 @@ export const MAX_KEPT_FILES = 4096;
  */
 const SURELY_ENDED = 4096;
 
-/** The whole of a kernel file open as `fd`, read from its start (pread at 0: the kernel makes it anew) into the shared buffer. */
-function readWhole(fd: number): string {
+/** The whole of a kernel file open as `fd`, read from its start (pread at 0: the kernel makes it anew) into the shared buffer: its length. */
+function readWhole(fd: number): number {
   let total = 0;
   for (;;) {
     if (total === buffer.length) {
@@ -137,7 +165,7 @@ function readWhole(fd: number): string {
     total += n;
     if (buffer.length - total >= SURELY_ENDED) break;
   }
-  return buffer.toString("latin1", 0, total);
+  return total;
 }
 
 /**
@@ -152,11 +180,16 @@ class OpenFiles {
 
   /** The file's text. Throws as fs does (with `code` and `path`). */
   read(path: string): string {
+    return buffer.toString("latin1", 0, this.readInto(path));
+  }
+
+  /** The file read into the shared `buffer`: its length (the buffer holds it until the next read). Throws as `read`. */
+  readInto(path: string): number {
     const kept = this.fds.get(path);
     if (kept !== undefined) {
       try {
-        const text = readWhole(kept);
-        if (text.length > 0) return text;
+        const length = readWhole(kept);
+        if (length > 0) return length;
       } catch {
         /* gone since (its cgroup removed, its process ended): opened anew below, which says why if it still fails */
       }
@@ -165,9 +198,9 @@ class OpenFiles {
     const fd = openSync(path, "r");
     let keep = false;
     try {
-      const text = readWhole(fd);
+      const length = readWhole(fd);
       keep = this.budget.kept < MAX_KEPT_FILES;
-      return text;
+      return length;
     } finally {
       if (keep) {
         this.fds.set(path, fd);
@@ -309,7 +342,8 @@ export class CgroupReader {
     if (!e.dirs) return { reason: e.reason ?? "its cgroup was not found" };
     try {
       e.files ??= new OpenFiles(this.budget);
-      const figures = this.readFigures(e.dirs, t, e.files);
+      e.paths ??= figurePaths(this.hostRoot, e.dirs, e.pid);
+      const figures = this.readFigures(e.dirs.version, e.paths, t, e.files);
       e.fresh = false;
       return { figures };
     } catch (err) {
@@ -364,49 +398,27 @@ export class CgroupReader {
     return { pid: t.pid, dirs, reason: null, at: this.clock(), fresh: true, files: null };
   }
 
-  private readFigures(d: CgroupDirs, t: StatsTarget, files: OpenFiles): KernelFigures {
-    const readSmall = (path: string) => files.read(path);
-    const readOptional = (path: string | null) => files.readOptional(path);
-    const r = this.hostRoot;
-    const netPath = t.hostNetwork ? null : `${r}/proc/${t.pid}/net/dev`;
-    if (d.version === 1) {
-      const cpu = readSmall(`${r}${d.cpu}/cpuacct.usage`);
-      const atNs = nowNs();
-      const usage = readSmall(`${r}${d.memory}/memory.usage_in_bytes`);
-      const stat = readSmall(`${r}${d.memory}/memory.stat`);
-      const limit = readSmall(`${r}${d.memory}/memory.limit_in_bytes`);
-      const pids = readOptional(d.pids === null ? null : `${r}${d.pids}/pids.current`);
-      const io = readOptional(d.io === null ? null : `${r}${d.io}/blkio.throttle.io_service_bytes`);
-      const net = readOptional(netPath);
-      return {
-        version: 1,
-        cpuNs: parseSingleNumber(cpu) ?? 0,
-        atNs,
-        memoryUsage: parseSingleNumber(usage) ?? 0,
-        inactiveFile: keyedValue(stat, "total_inactive_file") ?? 0,
-        memoryLimit: parseMemoryLimit(limit),
-        pids: pids === null ? null : parseSingleNumber(pids),
-        blockIo: io === null ? null : parseBlkioServiceBytes(io),
-        network: net === null ? null : parseNetDev(net),
-      };
-    }
-    const cpu = readSmall(`${r}${d.cpu}/cpu.stat`);
+  private readFigures(version: 1 | 2, p: FigurePaths, t: StatsTarget, files: OpenFiles): KernelFigures {
+    const cpu = files.read(p.cpu);
     const atNs = nowNs();
-    const usage = readSmall(`${r}${d.memory}/memory.current`);
-    const stat = readSmall(`${r}${d.memory}/memory.stat`);
-    const limit = readSmall(`${r}${d.memory}/memory.max`);
-    const pids = readOptional(d.pids === null ? null : `${r}${d.pids}/pids.current`);
-    const io = readOptional(d.io === null ? null : `${r}${d.io}/io.stat`);
-    const net = readOptional(netPath);
+    const usage = files.read(p.usage);
+    // memory.stat stays in the buffer: only its one line is read (cgroup.ts keyedValueInBuffer). Read before `buffer` is
+    // named: a file larger than the buffer replaces it.
+    const statLength = files.readInto(p.stat);
+    const inactiveFile = keyedValueInBuffer(buffer, statLength, version === 1 ? "total_inactive_file" : "inactive_file") ?? 0;
+    const limit = files.read(p.limit);
+    const pids = files.readOptional(p.pids);
+    const io = files.readOptional(p.io);
+    const net = files.readOptional(t.hostNetwork ? null : p.net);
     return {
-      version: 2,
-      cpuNs: (keyedValue(cpu, "usage_usec") ?? 0) * 1000,
+      version,
+      cpuNs: version === 1 ? (parseSingleNumber(cpu) ?? 0) : (keyedValue(cpu, "usage_usec") ?? 0) * 1000,
       atNs,
       memoryUsage: parseSingleNumber(usage) ?? 0,
-      inactiveFile: keyedValue(stat, "inactive_file") ?? 0,
+      inactiveFile,
       memoryLimit: parseMemoryLimit(limit),
       pids: pids === null ? null : parseSingleNumber(pids),
-      blockIo: io === null ? null : parseIoStat(io),
+      blockIo: io === null ? null : version === 1 ? parseBlkioServiceBytes(io) : parseIoStat(io),
       network: net === null ? null : parseNetDev(net),
     };
   }

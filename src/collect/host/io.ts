@@ -35,18 +35,37 @@ export interface IoCounters {
   disks: Record<string, DiskCounters>;
 }
 
+/**
+ * Whether each device name seen is left out, by kind: the same few names come
+ * every cycle, and a regexp test per name and cycle is not free under
+ * --lite-mode. Emptied when it grows past MAX_IO_DEVICES × 4 names (churn of
+ * veth interfaces), so it stays small.
+ */
+const excludedNet = new Map<string, boolean>();
+const excludedDisk = new Map<string, boolean>();
+
+function excluded(kept: Map<string, boolean>, re: RegExp, name: string): boolean {
+  let out = kept.get(name);
+  if (out === undefined) {
+    if (kept.size >= MAX_IO_DEVICES * 4) kept.clear();
+    out = re.test(name);
+    kept.set(name, out);
+  }
+  return out;
+}
+
 /** The devices that count, from all of /proc/net/dev's and /proc/diskstats' (null: that file could not be read). */
 export function chooseIo(at: number, net: Map<string, NetDevCounters> | null, disks: Map<string, DiskCounters> | null): IoCounters {
   const out: IoCounters = { at, net: {}, disks: {} };
   let n = 0;
   for (const [name, c] of net ?? []) {
-    if (NET_DEVICE_EXCLUDE.test(name) || n >= MAX_IO_DEVICES) continue;
+    if (n >= MAX_IO_DEVICES || excluded(excludedNet, NET_DEVICE_EXCLUDE, name)) continue;
     out.net[name] = c;
     n++;
   }
   n = 0;
   for (const [name, c] of disks ?? []) {
-    if (DISK_DEVICE_EXCLUDE.test(name) || n >= MAX_IO_DEVICES) continue;
+    if (n >= MAX_IO_DEVICES || excluded(excludedDisk, DISK_DEVICE_EXCLUDE, name)) continue;
     out.disks[name] = c;
     n++;
   }
@@ -64,6 +83,15 @@ export function increase(prev: number, cur: number): number {
 }
 
 /**
+ * `{ device }` of each device of the last `ioSamples`, the same object from
+ * cycle to cycle: evaluation and the history keep a series' identity by its
+ * labels object (evaluate/evaluate.ts, store/history.ts), and a new one each
+ * cycle made them sort and quote every device's labels again. Labels are
+ * never changed once made; devices gone are dropped at the next call.
+ */
+let deviceLabels = new Map<string, Record<string, string>>();
+
+/**
  * The rate samples from `prev` to `cur`: per interface, bytes received and
  * sent per second; per disk, bytes read and written per second and the share
  * of the window it was busy. A device not in `prev` (new) has none until the
@@ -71,13 +99,22 @@ export function increase(prev: number, cur: number): number {
  */
 export function ioSamples(prev: IoCounters | undefined, cur: IoCounters): Sample[] {
   const out: Sample[] = [];
+  const kept = deviceLabels;
+  const labelsOf = (device: string): Record<string, string> => {
+    let labels = next.get(device) ?? kept.get(device);
+    if (!labels) labels = { device };
+    next.set(device, labels);
+    return labels;
+  };
+  const next = new Map<string, Record<string, string>>();
+  deviceLabels = next;
   const windowMs = prev ? cur.at - prev.at : 0;
   if (!prev || !(windowMs > 0)) return out;
   const perSecond = (p: number, c: number) => Math.round((increase(p, c) / windowMs) * 1000);
   for (const [device, c] of Object.entries(cur.net)) {
     const p = prev.net[device];
     if (!p) continue;
-    const labels = { device };
+    const labels = labelsOf(device);
     out.push(
       sampleOf(HOST_NETWORK_RECEIVE, perSecond(p.rxBytes, c.rxBytes), { bytes: c.rxBytes, packets: c.rxPackets, errors: c.rxErrors, drops: c.rxDrops, windowMs }, labels),
       sampleOf(HOST_NETWORK_TRANSMIT, perSecond(p.txBytes, c.txBytes), { bytes: c.txBytes, packets: c.txPackets, errors: c.txErrors, drops: c.txDrops, windowMs }, labels),
@@ -86,7 +123,7 @@ export function ioSamples(prev: IoCounters | undefined, cur: IoCounters): Sample
   for (const [device, c] of Object.entries(cur.disks)) {
     const p = prev.disks[device];
     if (!p) continue;
-    const labels = { device };
+    const labels = labelsOf(device);
     const busy = Math.min(100, (increase(p.ioMs, c.ioMs) / windowMs) * 100);
     out.push(
       sampleOf(HOST_DISK_READ, perSecond(p.readBytes, c.readBytes), { bytes: c.readBytes, ops: c.reads, ms: c.readMs, windowMs }, labels),

@@ -13,6 +13,7 @@ import {
   cgroupMounts,
   countCpuList,
   keyedValue,
+  keyedValueInBuffer,
   memTotalBytes,
   parseBlkioServiceBytes,
   parseIoStat,
@@ -146,9 +147,43 @@ describe("the figures' files", () => {
     expect(keyedValue(read(`v2-systemd/sys/fs/cgroup/system.slice/docker-${V2_ID}.scope/cpu.stat`), "usage_usec")).toBe(5616647428);
   });
 
+  it("finds a key of memory.stat in the buffer it was read into as in its text, whatever the buffer holds past it", () => {
+    // The reader reads every file into one buffer: past `length` are an earlier, longer file's bytes.
+    const inBuffer = (text: string): [Buffer, number] => {
+      const b = Buffer.alloc(text.length + 200, "\nusage_usec 9\ninactive_file 7\ntotal_inactive_file 5\nanon 3\n");
+      b.write(text, 0, "latin1");
+      return [b, text.length];
+    };
+    const v2Stat = read(`v2-systemd/sys/fs/cgroup/system.slice/docker-${V2_ID}.scope/memory.stat`);
+    const v1Stat = read(`v1-cgroupfs/sys/fs/cgroup/memory/docker/${WEB.id}/memory.stat`);
+    const cpuStat = read(`v2-systemd/sys/fs/cgroup/system.slice/docker-${V2_ID}.scope/cpu.stat`);
+    const cases: Array<[string, string]> = [
+      [v2Stat, "inactive_file"],
+      [v2Stat, "anon"],
+      [v2Stat, "file"],
+      [v2Stat, "total_inactive_file"],
+      [v1Stat, "total_inactive_file"],
+      [v1Stat, "inactive_file"],
+      [cpuStat, "usage_usec"],
+      ["usage_usec 12 \n", "usage_usec"],
+      ["usage_usec \n", "usage_usec"],
+      ["usage_usec x\n", "usage_usec"],
+      ["usage_usec 12", "usage_usec"],
+      ["usage_usec", "usage_usec"],
+      ["total_inactive_file 3\n", "inactive_file"],
+      ["", "anon"],
+    ];
+    for (const [text, key] of cases) expect(keyedValueInBuffer(...inBuffer(text), key), `${key} in ${JSON.stringify(text.slice(0, 30))}`).toBe(keyedValue(text, key));
+    expect(keyedValueInBuffer(...inBuffer(v2Stat), "inactive_file")).toBe(1626112);
+    expect(keyedValueInBuffer(...inBuffer("total_inactive_file 3\n"), "inactive_file")).toBeUndefined(); // the stale bytes' line does not count
+  });
+
   it("sums block I/O over devices: v1 Read/Write lines (not Total), v2 rbytes/wbytes", () => {
     expect(parseBlkioServiceBytes(read("v1-blkio-devices"))).toEqual({ readBytes: 585728 + 75057152 + 4410880, writeBytes: 1964221952 + 273678336 });
     expect(parseBlkioServiceBytes(read(`v1-cgroupfs/sys/fs/cgroup/blkio/docker/${WEB.id}/blkio.throttle.io_service_bytes`))).toEqual({ readBytes: 0, writeBytes: 0 });
+    expect(parseBlkioServiceBytes("8:0 Read 10\n8:0 Write 20\n8:0 Sync 5\n8:0 Total 35\n8:16 Read  7 \n8:16 Write x\nTotal 35")).toEqual({ readBytes: 17, writeBytes: 20 });
+    expect(parseBlkioServiceBytes("Total 0\n")).toEqual({ readBytes: 0, writeBytes: 0 });
+    expect(parseBlkioServiceBytes("")).toEqual({ readBytes: 0, writeBytes: 0 });
     expect(parseIoStat(read(`v2-systemd/sys/fs/cgroup/system.slice/docker-${V2_ID}.scope/io.stat`))).toEqual({
       readBytes: 6901432320 + 2702336 + 6911345664,
       writeBytes: 14245535744 + 0 + 14245536256,

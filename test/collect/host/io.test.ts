@@ -100,6 +100,18 @@ describe("ioSamples", () => {
     });
   });
 
+  it("gives a device the same labels object from reading to reading, each with its own device", () => {
+    const a = ioSamples(reading(1, T0), reading(2, T0 + 10_000));
+    const b = ioSamples(reading(2, T0 + 10_000), reading(2, T0 + 20_000));
+    const labelsOf = (s: typeof a, name: string, device: string) => s.find((x) => x.name === name && x.labels.device === device)?.labels;
+    expect(labelsOf(b, "host_network_receive", "eth0")).toBe(labelsOf(a, "host_network_receive", "eth0"));
+    expect(labelsOf(b, "host_disk_write", "sda")).toBe(labelsOf(a, "host_disk_write", "sda"));
+    for (const s of [...a, ...b]) expect(Object.keys(s.labels)).toEqual(["device"]);
+    expect(new Set(b.map((s) => s.labels.device))).toEqual(new Set(b.map((s) => s.labels).map((l) => l.device)));
+    expect(labelsOf(b, "host_network_receive", "eth0")).toEqual({ device: "eth0" });
+    expect(labelsOf(b, "host_disk_read", "dm-0")).toEqual({ device: "dm-0" });
+  });
+
   it("never gives a negative rate, and nothing without a window", () => {
     const a = reading(2, T0);
     const b = reading(1, T0 + 5000); // every counter went back
