@@ -246,6 +246,16 @@ describe("meminfoFields and parseVmstat (for /metrics)", () => {
     expect(m.get("MemTotal")).toBe(2014960 * 1024);
     expect(m.get("MemFree")).toBe(120000 * 1024);
     expect(m.get("HugePages_Total")).toBe(0);
+    // Padding of spaces and tabs, a value without a unit, a line without a value, a last line without its newline.
+    expect([...meminfoFields("A:1 kB\nB:\t 7\t kB \nC:   \nD: 5 MB\n:9\nnot a field\nE:  12 kB extra\nF: x kB\nG:       3")]).toEqual([
+      ["A", 1024],
+      ["B", 7 * 1024],
+      ["C", 0],
+      ["D", 5],
+      ["E", 12 * 1024],
+      ["F", 0],
+      ["G", 3],
+    ]);
     const v = parseVmstat("nr_free_pages 123\noom_kill 4\nbad line\n");
     expect(v.get("oom_kill")).toBe(4);
     expect(v.get("nr_free_pages")).toBe(123);
