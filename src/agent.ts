@@ -6,6 +6,7 @@
  * cycle, `lookout run` one every interval (runner.ts).
  */
 
+import { monotonicMs } from "./clock.js";
 import type { Collector } from "./collect/collector.js";
 import { topProcesses } from "./collect/host/processes.js";
 import { createCollectors } from "./collect/registry.js";
@@ -249,7 +250,7 @@ export class Agent {
    * not wait for a CPU window.
    */
   async cycle(now = Date.now(), opts: CollectOptions = {}): Promise<CycleResult> {
-    const started = performance.now();
+    const started = monotonicMs();
     const { result, state } = await runCycle(
       {
         settings: this.settings,
@@ -267,7 +268,7 @@ export class Agent {
     );
     this._state = state;
     this._lastResult = result;
-    this.cycleDurations.observe((performance.now() - started) / 1000);
+    this.cycleDurations.observe((monotonicMs() - started) / 1000);
     for (const n of result.notifications) this.opts.onNotification?.(n);
     return result;
   }

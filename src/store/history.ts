@@ -36,6 +36,7 @@
  */
 
 import type Database from "better-sqlite3";
+import { monotonicMs } from "../clock.js";
 import type { LookoutConfig } from "../config/schema.js";
 import { describeError } from "../errors.js";
 import { processMessages } from "../i18n/current.js";
@@ -547,7 +548,7 @@ export interface StepResult {
 export interface MaintainerOptions {
   /** At most this many rows read, written or deleted per step (default 5 000). */
   maxRows?: number;
-  /** For the time budget (default performance.now; a test gives its own). */
+  /** For the time budget (default clock.ts monotonicMs; a test gives its own). */
   clock?: () => number;
 }
 
@@ -630,7 +631,7 @@ export class HistoryMaintainer {
     opts: MaintainerOptions = {},
   ) {
     this.maxRows = opts.maxRows ?? 5_000;
-    this.clock = opts.clock ?? (() => performance.now());
+    this.clock = opts.clock ?? monotonicMs;
   }
 
   private get db(): Database.Database {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { Agent } from "../../agent.js";
+import { monotonicMs } from "../../clock.js";
 import { processMessages } from "../../i18n/current.js";
 import { setLogLevel } from "../../log.js";
 import { Heartbeat } from "../../notify/heartbeat.js";
@@ -34,8 +35,8 @@ export async function checkWith(opts: CheckOptions): Promise<void> {
   const agent = new Agent(loaded, { command: "check" });
   const result = await agent.cycle();
   // The history's roll-up and deletion, in short steps as run does them; from cron every minute, that keeps up.
-  const until = performance.now() + HISTORY_BUDGET_MS_CHECK;
-  while (performance.now() < until && agent.maintainHistory(Date.now(), HISTORY_STEP_MS)) await new Promise((r) => setImmediate(r));
+  const until = monotonicMs() + HISTORY_BUDGET_MS_CHECK;
+  while (monotonicMs() < until && agent.maintainHistory(Date.now(), HISTORY_STEP_MS)) await new Promise((r) => setImmediate(r));
   await heartbeat?.beat();
   // flush, not drain: a request still in flight at the budget is aborted (it stays queued for the next run).
   await agent.dispatcher.flush(Date.now() + DELIVERY_BUDGET_MS);

@@ -23,9 +23,10 @@
  * mounted, the pid not visible from here), it says why, and the collector asks
  * the Engine API for that container instead.
  */
+
 import { closeSync, openSync, readSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
-import { performance } from "node:perf_hooks";
+import { wallNs } from "../../clock.js";
 import { readFile } from "../../fs-async.js";
 import {
   type BlockIo,
@@ -239,9 +240,7 @@ function code(err: unknown): string {
 }
 
 /** Wall-clock time in ns with sub-ms resolution, steady within the process. */
-function nowNs(): number {
-  return (performance.timeOrigin + performance.now()) * 1e6;
-}
+const nowNs = wallNs;
 
 export class CgroupReader {
   readonly hostRoot: string;

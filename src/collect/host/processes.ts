@@ -4,6 +4,7 @@
  */
 
 import { setTimeout as sleep } from "node:timers/promises";
+import { monotonicMs } from "../../clock.js";
 import { readdir, readFile } from "../../fs-async.js";
 import type { ProcessUsage } from "../../model/notification.js";
 import { type PidStat, parseMeminfo, parsePidStat, USER_HZ } from "./procfs.js";
@@ -80,13 +81,13 @@ export async function topProcesses(opts: TopProcessesOptions): Promise<ProcessUs
   const windowMs = opts.windowMs ?? 500;
   const total = await memTotal(opts.hostRoot);
 
-  const s1 = performance.now();
+  const s1 = monotonicMs();
   const first = await readStats(opts.hostRoot, await listPids(opts.hostRoot));
-  const e1 = performance.now();
+  const e1 = monotonicMs();
   await sleep(windowMs);
-  const s2 = performance.now();
+  const s2 = monotonicMs();
   const second = await readStats(opts.hostRoot, await listPids(opts.hostRoot));
-  const e2 = performance.now();
+  const e2 = monotonicMs();
   // each process was read once per pass at about the same offset: the window is midpoint to midpoint
   const seconds = Math.max((s2 + e2) / 2 - (s1 + e1) / 2, 1) / 1000;
 
