@@ -131,8 +131,14 @@ const RELEVANT_ACTIONS = new Set(["create", "start", "restart", "kill", "stop", 
 /** Container events kept between two collects at most (a burst of churn while collecting is slow): the oldest go first. */
 const EVENTS_KEPT = 1000;
 
-/** Re-inspect a container at least this often even when nothing seems to change. */
-const REINSPECT_MS = 60_000;
+/** Re-inspect a container at least this often even when nothing seems to change (no event stream: `check`, or the stream lost). */
+export const REINSPECT_MS = 60_000;
+/**
+ * The same while the event stream is up: every change Docker makes to a container comes as an event (die, start,
+ * restart, oom, health_status, update, rename…), and the list every LIST_EVERY_MS catches a state the events missed,
+ * so this is a safety net only. Re-inspecting 20 containers every minute was most of what Lookout cost dockerd.
+ */
+export const REINSPECT_STREAM_MS = 10 * 60_000;
 /**
  * While the event stream is up, containers are listed again at most this
  * often. Every change to a container comes as an event (which marks its record
@@ -565,12 +571,13 @@ export class DockerCollector implements Collector {
 
     const listed = new Set<string>();
     const toInspect: string[] = [];
+    const reinspectMs = this.streamUp ? REINSPECT_STREAM_MS : REINSPECT_MS;
     for (const s of list) {
       const name = (s.Names?.[0] ?? s.Id).replace(/^\//, "");
       if (!this.select({ name, labels: s.Labels ?? {} })) continue;
       listed.add(s.Id);
       const rec = this.tracker.get(s.Id);
-      if (!rec || rec.dirty || rec.view.status !== s.State || now - rec.inspectedAt >= REINSPECT_MS || healthOf(s.Status) !== rec.view.health) toInspect.push(s.Id);
+      if (!rec || rec.dirty || rec.view.status !== s.State || now - rec.inspectedAt >= reinspectMs || healthOf(s.Status) !== rec.view.health) toInspect.push(s.Id);
     }
     const found = await this.inspectAll(toInspect, listed, now, baseline);
     this.tracker.forgetMissing(listed, now);

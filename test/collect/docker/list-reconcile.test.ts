@@ -9,7 +9,7 @@
 import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ContainerInspect } from "../../../src/collect/docker/api-types.js";
-import { DockerCollector, LIST_EVERY_MS } from "../../../src/collect/docker/docker.js";
+import { DockerCollector, LIST_EVERY_MS, REINSPECT_MS, REINSPECT_STREAM_MS } from "../../../src/collect/docker/docker.js";
 import { configSchema } from "../../../src/config/schema.js";
 import type { Sample } from "../../../src/model/sample.js";
 import { FixtureServer, fixtureJson, json } from "./fixture-server.js";
@@ -102,6 +102,55 @@ describe("listing containers while the event stream is up", () => {
     now += 2_000;
     await cycle();
     expect(lists()).toBe(5);
+  });
+
+  it("re-inspects an unchanged container every REINSPECT_STREAM_MS while the stream is up, every REINSPECT_MS without it", async () => {
+    const state: ContainerInspect = { ...base, State: { ...base.State, Status: "running", Running: true } };
+    let stream: ServerResponse | null = null;
+    let eventsAnswered = true; // once the stream is lost, it stays lost: the collector's retries are refused
+    const server = new FixtureServer((req) => {
+      if (req.path.endsWith("/version")) return json(fixtureJson("version.json"));
+      if (req.path.endsWith("/info")) return json({ DockerRootDir: "/var/lib/docker" });
+      if (req.path.endsWith("/containers/json")) return json([{ Id: id, Names: [state.Name], Labels: state.Config.Labels ?? {}, State: "running", Status: "Up" }]);
+      if (req.path.endsWith(`/containers/${id}/json`)) return json(state);
+      if (req.path.endsWith("/events") && eventsAnswered) return { stream: (res) => (stream = res) };
+      return undefined;
+    });
+    servers.push(server);
+    const host = await server.listen();
+    const config = configSchema.parse({ docker: { socket: host } });
+    const collector = new DockerCollector({ config, statsSource: "api" });
+    collectors.push(collector);
+    const lists = () => server.requests.filter((r) => r.path.endsWith("/containers/json")).length;
+    const inspects = () => server.requests.filter((r) => r.path.endsWith(`/containers/${id}/json`)).length;
+    let changes = 0;
+    collector.watch(() => changes++);
+    await until(() => stream !== null && changes > 0, "the event stream");
+
+    let now = T;
+    const cycle = () => collector.collect({ config, now, reason: "interval" });
+    await cycle();
+    expect(inspects()).toBe(1);
+    // Listed every LIST_EVERY_MS for just under REINSPECT_STREAM_MS: nothing changed, nothing inspected.
+    for (now = T + LIST_EVERY_MS; now < T + REINSPECT_STREAM_MS; now += LIST_EVERY_MS) await cycle();
+    expect(lists()).toBeGreaterThan(REINSPECT_STREAM_MS / LIST_EVERY_MS - 2);
+    expect(inspects()).toBe(1);
+    now = T + REINSPECT_STREAM_MS;
+    await cycle();
+    expect(inspects()).toBe(2);
+
+    // The stream lost: every cycle lists, and an unchanged container is inspected again after REINSPECT_MS.
+    const down = changes;
+    eventsAnswered = false;
+    stream!.destroy();
+    stream = null;
+    await until(() => changes > down, "the stream's loss noticed");
+    const inspectedAt = now;
+    for (now = inspectedAt + 2_000; now < inspectedAt + REINSPECT_MS; now += 2_000) await cycle();
+    expect(inspects()).toBe(2);
+    now = inspectedAt + REINSPECT_MS;
+    await cycle();
+    expect(inspects()).toBe(3);
   });
 
   it("`check` (no event stream) lists on every cycle", async () => {
