@@ -26,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
       await checkWith(check);
       return exitCodeSet();
     } catch (err) {
+      guardOutput(); // a closed stderr ends nothing either
       return failed(err);
     }
   }
