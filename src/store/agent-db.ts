@@ -43,8 +43,9 @@ export class AgentDatabase {
     ensureDataDir(dataDir);
     this.lock = new AgentLock(dataDir, command);
     this.lock.acquire();
-    // Released however the process ends; the kernel drops it when the process dies (store/lock.ts).
-    process.once("exit", () => this.lock.release());
+    // Released however the process ends; the kernel drops it when the process dies (store/lock.ts). The listener
+    // goes with close(): a process that opens and closes data directories (tests, reloads) keeps none behind.
+    process.once("exit", this.releaseAtExit);
     let db: Db | undefined;
     try {
       db = openDatabase(dataDir, { agent: true, lockExisted: this.lock.existedBefore });
@@ -54,10 +55,13 @@ export class AgentDatabase {
     } catch (err) {
       db?.close();
       this.lock.release();
+      process.removeListener("exit", this.releaseAtExit);
       throw err;
     }
     this.silences = new SilenceStore(this._db);
   }
+
+  private readonly releaseAtExit = (): void => this.lock.release();
 
   /** The open database (it changes when lookout.db was deleted or replaced and is opened again). */
   get db(): Db {
@@ -116,6 +120,7 @@ export class AgentDatabase {
   close(): void {
     if (this._db.open) this._db.close();
     this.lock.release();
+    process.removeListener("exit", this.releaseAtExit);
   }
 
   /**

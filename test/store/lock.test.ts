@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StorageError } from "../../src/errors.js";
+import { AgentDatabase } from "../../src/store/agent-db.js";
 import { AgentLock, LOCK_FILE } from "../../src/store/lock.js";
 
 const dir = () => mkdtempSync(join(tmpdir(), "lookout-lock-"));
@@ -39,5 +40,17 @@ describe("AgentLock", () => {
     expect(JSON.parse(readFileSync(join(d, LOCK_FILE), "utf8")).pid).toBe(process.pid);
     lock.release();
     expect(existsSync(join(d, LOCK_FILE))).toBe(false);
+  });
+});
+
+describe("the agent's database and its lock", () => {
+  it("keeps no exit listener once closed: a process that opens and closes data directories (tests, reloads) leaves none behind", () => {
+    const before = process.listenerCount("exit");
+    for (let i = 0; i < 12; i++) {
+      const data = new AgentDatabase(mkdtempSync(join(tmpdir(), "lookout-agentdb-")), "test");
+      expect(process.listenerCount("exit")).toBe(before + 1);
+      data.close();
+    }
+    expect(process.listenerCount("exit")).toBe(before);
   });
 });
