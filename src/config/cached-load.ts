@@ -11,17 +11,16 @@ import { findConfigPath, finishLoad, type LoadedConfig, type LoadOptions, locale
 export async function loadConfigCached(opts: LoadOptions = {}): Promise<LoadedConfig> {
   const env = opts.env ?? process.env;
   const dir = configCacheDir(env);
-  if (dir) {
-    const path = findConfigPath(opts);
-    const text = readConfigText(path, env);
-    const hit = readConfigCache(dir, path, text, env, messages(localeFromEnv(env)));
-    if (hit) {
-      const m = messages(localeFromEnv(env, { locale: hit.fileLocale }));
-      return finishLoad(hit.config, { opts, env, path, m, literalWebhook: hit.literalWebhook });
-    }
+  const path = findConfigPath(opts);
+  const text = readConfigText(path, env);
+  const hit = readConfigCache(dir, path, text, env, messages(localeFromEnv(env)));
+  if (hit) {
+    const m = messages(localeFromEnv(env, { locale: hit.fileLocale }));
+    return finishLoad(hit.config, { opts, env, path, m, literalWebhook: hit.literalWebhook });
   }
+  // The file as read above: found and read once, and what is kept is what was validated.
   const { loadWithMaterial } = await import("./load.js");
-  const { loaded, material } = loadWithMaterial(opts);
+  const { loaded, material } = loadWithMaterial(opts, { path, text });
   writeConfigCache(dir, material, env);
   return loaded;
 }

@@ -34,10 +34,11 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
  * The config loaded, with what the validated-config cache (config/cache.ts) needs to keep it: the file's text, its
  * YAML as read, the validated config as zod gave it (before finishLoad changes it) and what each string came from.
  */
-export function loadWithMaterial(opts: LoadOptions = {}): { loaded: LoadedConfig; material: CacheMaterial } {
+export function loadWithMaterial(opts: LoadOptions = {}, file?: { path: string | null; text: string }): { loaded: LoadedConfig; material: CacheMaterial } {
   const env = opts.env ?? process.env;
-  const path = findConfigPath(opts);
-  const text = readConfigText(path, env);
+  // `file`: the file already found and read (by config/cached-load.ts, which looked for it in the cache first).
+  const path = file ? file.path : findConfigPath(opts);
+  const text = file ? file.text : readConfigText(path, env);
   const read = path ? parseYaml(text, path, messages(localeFromEnv(env))) : { value: {}, scalars: new Map<string, ScalarSource>() };
   const raw = read.value;
   const source = path ?? BUILT_IN;
