@@ -31,10 +31,28 @@ describe("lookout --version and --help", () => {
     expect(r.stdout).toMatch(/--data-dir <dir>/);
   });
 
-  it("works as `npx lookout` from the repository root", async () => {
+  it("works as `npx lookout` from the repository root, with npm's cache as empty as a new machine's", async () => {
     const { spawnSync } = await import("node:child_process");
-    const r = spawnSync("npx", ["--no-install", "lookout", "--version"], { cwd: new URL("../..", import.meta.url).pathname, encoding: "utf8" });
-    expect(r.status).toBe(0);
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const cache = mkdtempSync(join(tmpdir(), "lookout-npx-"));
+    try {
+      const env = { ...process.env, npm_config_cache: cache, npm_config_update_notifier: "false" };
+      const r = spawnSync("npx", ["--no-install", "lookout", "--version"], { cwd: new URL("../..", import.meta.url).pathname, encoding: "utf8", env, timeout: 60_000 });
+      expect(r.status, `npx said: ${r.stderr}`).toBe(0);
+      expect(r.stdout.trim()).toBe(pkg.version);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it("npm ci links node_modules/.bin/lookout to bin/lookout.cjs (where every npm version's npx looks first)", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { realpathSync } = await import("node:fs");
+    const root = new URL("../..", import.meta.url).pathname;
+    expect(realpathSync(`${root}node_modules/.bin/lookout`)).toBe(realpathSync(`${root}bin/lookout.cjs`));
+    const r = spawnSync("sh", ["-c", "lookout --version"], { cwd: root, encoding: "utf8", env: { ...process.env, PATH: `${root}node_modules/.bin:${process.env.PATH ?? ""}` } });
+    expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 
