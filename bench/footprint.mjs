@@ -7,6 +7,9 @@
  *   npm run build && node bench/footprint.mjs --soak [--containers 100] [--minutes 30]
  *   npm run build && node bench/footprint.mjs --growth 1,10,50,100,200 [--window 60]
  *   … [--cold-config]: no `lookout check` before `run` (below)
+ *   … [--cpu-prof DIR]: `run` under V8's sampling profiler, its .cpuprofile written
+ *     to DIR when it stops (for finding the costs, not for the figures: the
+ *     profiler costs CPU itself)
  *
  * Before `run`, one `lookout check` of the same config keeps its validated
  * config (src/config/cache.ts), as a first check after writing a config does:
@@ -60,6 +63,7 @@ const option = (name, fallback) => {
 };
 const SOAK = argv.includes("--soak");
 const COLD_CONFIG = argv.includes("--cold-config");
+const CPU_PROF = option("--cpu-prof", null);
 const GROWTH = option("--growth", null)
   ?.split(",")
   .map(Number)
@@ -241,7 +245,12 @@ function startLookout() {
   // without YAML and zod (src/config/cache.ts). --cold-config: without it, as the first start after a change is.
   if (!COLD_CONFIG) spawnSync(join(root, "bin/lookout.cjs"), ["check", "--config", config, "--data-dir", join(work, "check-data")], { env, stdio: "ignore", timeout: 60_000 });
   // The installed command (bin/lookout.cjs, run as an executable: its first line gives Node the flags it runs with).
-  const lookout = spawn(join(root, "bin/lookout.cjs"), ["run", "--config", config], { stdio: ["ignore", "ignore", "pipe"], env });
+  // --cpu-prof: the same flags (the bin's first line), and the profiler's.
+  const bin = join(root, "bin/lookout.cjs");
+  const flags = readFileSync(bin, "utf8").split("\n")[0].split(" ").slice(3);
+  const lookout = CPU_PROF
+    ? spawn(process.execPath, [...flags, "--cpu-prof", "--cpu-prof-dir", resolve(CPU_PROF), bin, "run", "--config", config], { stdio: ["ignore", "ignore", "pipe"], env })
+    : spawn(bin, ["run", "--config", config], { stdio: ["ignore", "ignore", "pipe"], env });
   children.push(lookout);
   let err = "";
   lookout.stderr.on("data", (d) => (err = (err + d).slice(-4000)));

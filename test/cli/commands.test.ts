@@ -38,9 +38,14 @@ describe("lookout --version and --help", () => {
     const cache = mkdtempSync(join(tmpdir(), "lookout-npx-"));
     try {
       const env = { ...process.env, npm_config_cache: cache, npm_config_update_notifier: "false" };
-      const r = spawnSync("npx", ["--no-install", "lookout", "--version"], { cwd: new URL("../..", import.meta.url).pathname, encoding: "utf8", env, timeout: 60_000 });
+      const root = new URL("../..", import.meta.url).pathname;
+      const built = statSync(`${root}dist/cli/main.cjs`).mtimeMs;
+      const r = spawnSync("npx", ["--no-install", "lookout", "--version"], { cwd: root, encoding: "utf8", env, timeout: 60_000 });
       expect(r.status, `npx said: ${r.stderr}`).toBe(0);
       expect(r.stdout.trim()).toBe(pkg.version);
+      // npx installs the checkout into its cache, which runs its prepare: that must not build dist/ again
+      // (seconds of a first `npx lookout`, and dist/ rewritten under the other tests of this suite).
+      expect(statSync(`${root}dist/cli/main.cjs`).mtimeMs).toBe(built);
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }

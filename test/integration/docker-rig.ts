@@ -404,6 +404,50 @@ export async function runContainer(name: string, opts: RunOptions = {}, rig?: Ri
   return docker(args, { rig });
 }
 
+/**
+ * Many plain containers (`docker run -d --network none --name NAME lookout-test:latest` with DEFAULT_CMD), made
+ * through the Engine API on the rig's socket, a few at a time: what `runContainer` does, without one docker CLI
+ * process each (about 0.3 s of CPU apiece on a busy 2-core machine). Returns their ids, in the order of `names`.
+ */
+export async function runPlainContainers(names: string[], rig?: RigInfo): Promise<string[]> {
+  const info = rig ?? (await currentRig());
+  const ids: string[] = [];
+  for (let i = 0; i < names.length; i += 6) {
+    ids.push(
+      ...(await Promise.all(
+        names.slice(i, i + 6).map(async (name) => {
+          const body = { Image: TEST_IMAGE, Cmd: ["sh", "-c", DEFAULT_CMD], HostConfig: { NetworkMode: "none" } };
+          const made = await engine(info.socket, "POST", `/containers/create?name=${encodeURIComponent(name)}`, body);
+          const id = (JSON.parse(made) as { Id: string }).Id;
+          await engine(info.socket, "POST", `/containers/${id}/start`);
+          return id;
+        }),
+      )),
+    );
+  }
+  return ids;
+}
+
+/** One Engine API request on a unix socket; its body, or a RigError with dockerd's message. */
+function engine(socketPath: string, method: string, path: string, body?: unknown): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      { socketPath, path, method, timeout: 60_000, headers: payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (text += d));
+        res.on("end", () => ((res.statusCode ?? 500) < 300 ? resolve(text) : reject(new RigError(`${method} ${path}: ${res.statusCode} ${text.trim()}`))));
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new RigError(`${method} ${path}: no answer within 60 s`)));
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
 /** Waits for the container to stop and returns its exit code. */
 export async function waitContainer(name: string, rig?: RigInfo): Promise<number> {
   return Number(await docker(["wait", name], { rig }));
