@@ -255,6 +255,7 @@ export class Agent {
       {
         settings: this.settings,
         collect: this.collect,
+        skipQuiet: (this.opts.command ?? "run") === "run",
         outbox: this.outbox,
         silences: (at) => [...this.data.activeSilences(at), ...activeMaintenance(this.loaded.config.maintenance, at)],
         topProcesses: (by, limit) => topProcesses({ hostRoot: this.loaded.hostRoot, by, limit }),

@@ -57,12 +57,24 @@ function identityOf(rule: RuleDefinition, hostname: string, labelsOfSample: Reco
   return made;
 }
 
+/**
+ * Alerts held in memory, by fingerprint. Given to `evaluate` (by `run`), a
+ * sample below its rule's thresholds whose identity is not among them is not
+ * observed: the lifecycle would change nothing for it (no alert to resolve,
+ * none to start), and most of a quiet cycle's samples are such. Without it
+ * (check, whose table lists every observation) every sample is observed.
+ */
+export interface QuietSkip {
+  has(fingerprint: string): boolean;
+}
+
 export function evaluate(
   samples: readonly Sample[],
   rules: readonly RuleDefinition[],
   config: LookoutConfig,
   hostname: string,
   covers: ReadonlySet<string> = new Set(),
+  held?: QuietSkip,
 ): Evaluation {
   const byMetric = new Map<MetricName, Sample[]>();
   for (const s of samples) {
@@ -88,6 +100,7 @@ export function evaluate(
       const settings = rule.settings(config, sample);
       if (!settings.enabled) continue;
       const identity = identityOf(rule, hostname, sample.labels);
+      if (held && sample.value < settings.warning && (settings.critical === null || sample.value < settings.critical) && !held.has(identity.fingerprint)) continue;
       const causedAt = rule.causedAt?.(sample);
       const o = new Observed(identity, rule, sample, METRICS[sample.name].unit, settings, m);
       if (causedAt !== undefined && Number.isFinite(causedAt)) o.causedAt = causedAt;

@@ -7,7 +7,7 @@
  * interval (runner.ts). Nothing here touches SQLite, /proc or the network
  * except through the parts it is given, so a test gives fakes.
  */
-import { evaluate } from "../evaluate/evaluate.js";
+import { evaluate, type QuietSkip } from "../evaluate/evaluate.js";
 import { ruleRegistry } from "../evaluate/registry.js";
 import type { Outbox } from "../notify/outbox.js";
 import type { Silence } from "../silence/silence.js";
@@ -35,6 +35,11 @@ export interface CycleParts {
   clock: () => number;
   /** Where the cycle's samples and events are kept (`history.enabled`); none: not kept. Never throws. */
   history?: RecordHistory | null;
+  /**
+   * Observe only what can change an alert (evaluate.ts `QuietSkip`): `run`. Without it every sample is observed,
+   * as `check`'s table needs.
+   */
+  skipQuiet?: boolean;
 }
 
 export async function runCycle(parts: CycleParts, memory: AgentState, now: number, opts: CollectOptions = {}): Promise<{ result: CycleResult; state: AgentState }> {
@@ -42,7 +47,7 @@ export async function runCycle(parts: CycleParts, memory: AgentState, now: numbe
   const { config, hostname } = loaded;
 
   const collected = await parts.collect.run(config, now, opts);
-  const evaluation = evaluate(collected.samples, ruleRegistry, config, hostname, collected.covers);
+  const evaluation = evaluate(collected.samples, ruleRegistry, config, hostname, collected.covers, parts.skipQuiet ? heldAlerts(memory.alerts) : undefined);
   const life = lifecycle({ memory, evaluation, config, routes, silences: parts.silences(now), now, observedAt: parts.clock() });
   const enricher = new Enricher({ hostname, evaluation, samples: collected.samples, topProcesses: parts.topProcesses });
   const notifications = await enricher.notifications(life.events, life.held, now);
@@ -93,4 +98,11 @@ function checkStatus(alerts: CycleResult["active"], sampleCount: number): CheckS
   if (firing.some((a) => a.severity === "critical")) return "critical";
   if (firing.length > 0) return "warning";
   return sampleCount === 0 ? "unknown" : "ok";
+}
+
+/** The fingerprints of the alerts in memory (pending or firing). */
+function heldAlerts(alerts: readonly { fingerprint: string }[]): QuietSkip {
+  const held = new Set<string>();
+  for (const a of alerts) held.add(a.fingerprint);
+  return held;
 }

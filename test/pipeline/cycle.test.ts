@@ -113,6 +113,31 @@ function rig(opts: { config?: Record<string, unknown>; receivers?: ReceiverInfo[
 }
 
 describe("the cycle's stages", () => {
+  it("skipQuiet (run) observes only what can change an alert, and says and keeps exactly what observing everything does", async () => {
+    const config = { host: { ...CPU_ONLY.host, cpu: { warning: 80, critical: 95, for: "1m", hysteresis: 5 } } };
+    let value = 0;
+    const all = rig({ config, collectors: [fakeCollector("host", () => [cpu(value)])] });
+    const quiet = rig({ config, collectors: [fakeCollector("host", () => [cpu(value)])] });
+    quiet.parts.skipQuiet = true;
+    // Quiet, pending, firing, escalated, within the hysteresis, resolved, quiet, then pending again and gone quiet before its `for`.
+    const values = [10, 20, 85, 86, 97, 98, 90, 78, 60, 10, 88, 50, 40];
+    const observed: number[] = [];
+    for (const [i, v] of values.entries()) {
+      value = v;
+      const at = T0 + i * MIN;
+      const a = await all.cycle(at);
+      const b = await quiet.cycle(at);
+      expect(b.notifications.map((n) => [n.kind, n.alert.severity, n.alert.value])).toEqual(a.notifications.map((n) => [n.kind, n.alert.severity, n.alert.value]));
+      expect(b.active.map((x) => [x.state, x.severity])).toEqual(a.active.map((x) => [x.state, x.severity]));
+      expect(quiet.state.alerts).toEqual(all.state.alerts);
+      expect(a.evaluation.observations).toHaveLength(1); // check's table lists the quiet sample too
+      observed.push(b.evaluation.observations.length);
+    }
+    expect(all.saved.flatMap((x) => x.added.map((e) => e.notification.kind))).toEqual(["firing", "escalated", "resolved"]);
+    // Observed while above a threshold or while an alert was held (78 is below 80 - 5 only after the alert was held).
+    expect(observed).toEqual([0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0]);
+  });
+
   it("raises an alert after its `for`, queues it once for each receiver it meets the min_severity of, with the top processes, and stores each cycle", async () => {
     const r = rig({
       collectors: [fakeCollector("host", () => [cpu(88)])],
