@@ -1,7 +1,7 @@
 /**
  * The host collector: CPU, memory, swap, disks, inodes, load, uptime, process
- * count, network and disk I/O, from /proc and statfs(2) only (no child processes); disks and the
- * process count every SLOW_FIGURES_EVERY_MS, the rest every collect. With `hostRoot`
+ * count, network and disk I/O, from /proc and statfs(2) only (no child processes); disks, the
+ * process count and /proc/vmstat's oom_kill every SLOW_FIGURES_EVERY_MS, the rest every collect. With `hostRoot`
  * set (the agent in a container with the host's / mounted at e.g. /host) every
  * path is read under it, and mounts and network interfaces come from PID 1's
  * mountinfo and net/dev (the host's mount and network namespaces), as
@@ -95,6 +95,8 @@ interface SlowFigures {
   mounts: string;
   samples: Sample[];
   filesystems: readonly FilesystemUsage[] | null;
+  /** /proc/vmstat's oom_kill (for /metrics: a counter, read with the slow figures; vmstat is the host's largest file). */
+  oomKill: number | null;
 }
 
 /** What `snapshot()` returns and `restore()` takes: the last /proc/stat counters and when they were read. */
@@ -305,7 +307,6 @@ export class HostCollector implements Collector {
     const fields = meminfoFields(text);
     const m = memInfoOf(fields);
     this.reading.meminfo = fields;
-    this.reading.oomKill = this.readOomKills();
     const used = m.totalBytes - m.availableBytes;
     const out: Sample[] = [
       sampleOf(HOST_MEMORY, round2((used / m.totalBytes) * 100), {
@@ -394,14 +395,16 @@ export class HostCollector implements Collector {
     const key = mounts.join("\0");
     if (last && last.mounts === key && now >= last.at && now - last.at < this.slowEveryMs) {
       this.reading.filesystems = last.filesystems;
+      this.reading.oomKill = last.oomKill;
       return last.samples;
     }
+    this.reading.oomKill = this.readOomKills();
     const parts = await Promise.all([
       this.guard(HOST_PROCESSES, this.path("/proc"), async () => [sampleOf(HOST_PROCESSES, await countProcesses(this.hostRoot))]),
       this.guard(HOST_DISK, this.mountinfoPath(), () => this.collectDisks(mounts)),
     ]);
     const samples = parts.flatMap((s) => s ?? []);
-    this.slow = { at: now, mounts: key, samples, filesystems: this.reading.filesystems };
+    this.slow = { at: now, mounts: key, samples, filesystems: this.reading.filesystems, oomKill: this.reading.oomKill };
     return samples;
   }
 

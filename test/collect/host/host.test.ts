@@ -232,7 +232,7 @@ describe("HostCollector on a fixture host root", () => {
   });
 });
 
-describe("HostCollector's slow figures (disks, inodes, process count)", () => {
+describe("HostCollector's slow figures (disks, inodes, process count, vmstat's oom_kill)", () => {
   const T0 = 1_764_580_000_000;
   const disks = (s: Sample[]) => s.filter((x) => x.name === "host_disk").map((d) => d.labels.mount);
 
@@ -240,12 +240,15 @@ describe("HostCollector's slow figures (disks, inodes, process count)", () => {
     expect(SLOW_FIGURES_EVERY_MS).toBe(10_000);
     const root = fixtureRoot("vm-with-steal", "stat.1");
     writeFileSync(join(root, "proc/1/mountinfo"), "29 1 259:1 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p1 rw\n");
+    writeFileSync(join(root, "proc/vmstat"), "nr_free_pages 123\noom_kill 4\n");
     let now = T0;
     const c = new HostCollector({ hostRoot: root, cpuWindowMs: 20, clock: () => now });
     const first = await c.collect(ctx());
     expect(value(first, "host_processes")).toBe(1); // proc/1
     expect(disks(first)).toEqual(["/"]);
     expect(c.readings()?.filesystems?.map((f) => f.mountPoint)).toEqual(["/"]);
+    expect(c.readings()?.oomKill).toBe(4);
+    writeFileSync(join(root, "proc/vmstat"), "nr_free_pages 123\noom_kill 5\n");
     // A process starts and a disk is mounted: the cycles before the period ends still evaluate the first reading.
     mkdirSync(join(root, "proc/4242"));
     mkdirSync(join(root, "data"));
@@ -256,6 +259,7 @@ describe("HostCollector's slow figures (disks, inodes, process count)", () => {
       expect(value(s, "host_processes"), `at +${at} ms`).toBe(1);
       expect(disks(s), `at +${at} ms`).toEqual(["/"]);
       expect(c.readings()?.filesystems?.map((f) => f.mountPoint)).toEqual(["/"]); // /metrics shows the same reading
+      expect(c.readings()?.oomKill).toBe(4);
       expect(value(s, "host_memory")).toBeDefined(); // the rest is read every time
     }
     now = T0 + 10_000;
@@ -263,6 +267,7 @@ describe("HostCollector's slow figures (disks, inodes, process count)", () => {
     expect(value(later, "host_processes")).toBe(2);
     expect(disks(later)).toEqual(["/", "/data"]);
     expect(c.readings()?.filesystems?.map((f) => f.mountPoint)).toEqual(["/", "/data"]);
+    expect(c.readings()?.oomKill).toBe(5);
   });
 
   it("reads them again at once for another list of mounts, or when the clock went back", async () => {
