@@ -27,8 +27,9 @@
  *     Lookout collects).
  * Every 5 s it reads each process's RSS (VmRSS) and CPU time (utime + stime,
  * /proc/PID/stat), and dockerd's, containerd's and the shims' CPU: their
- * rate while Lookout runs minus their rate in the `--baseline` seconds before
- * it started is what Lookout adds to Docker.
+ * rate while Lookout runs minus their idle rate (the mean of `--baseline`
+ * seconds before Lookout starts and as long after it stops: the idle daemons'
+ * own rate drifts) is what Lookout adds to Docker.
  *
  * --soak: containers are created and removed continuously (one every 2 s,
  * each lives about `--containers` x 2 s, so about `--containers` run at any
@@ -206,7 +207,17 @@ try {
   const last = samples[samples.length - 1];
   const lookoutPct = ((last.lookout.cpu - l0.cpu) / seconds) * 100;
   const exporterPct = ((last.exporter.cpu - e0.cpu) / seconds) * 100;
-  const dockerPct = ((cpuOf(dockerPids()) - d0) / seconds - dockerBaseRate) * 100;
+  const dockerRate = (cpuOf(dockerPids()) - d0) / seconds;
+  // The idle daemons' own rate drifts: measured again after Lookout stopped, and the two baselines averaged.
+  if (soakTimer) clearInterval(soakTimer);
+  lookout.kill("SIGTERM");
+  await sleep(3000);
+  say(`baseline again: dockerd, containerd and shims for ${BASELINE_S} s after Lookout stopped`);
+  const a0 = cpuOf(dockerPids());
+  await sleep(BASELINE_S * 1000);
+  const dockerAfterRate = (cpuOf(dockerPids()) - a0) / BASELINE_S;
+  const dockerPct = (dockerRate - (dockerBaseRate + dockerAfterRate) / 2) * 100;
+  say(`docker daemons: ${(dockerBaseRate * 100).toFixed(3)} % before, ${(dockerRate * 100).toFixed(3)} % while Lookout ran, ${(dockerAfterRate * 100).toFixed(3)} % after`);
 
   const out = [];
   out.push(`# ${SOAK ? `Soak: ${CONTAINERS} containers created and removed continuously` : `Footprint: ${CONTAINERS} containers`}, interval ${INTERVAL}, ${MINUTES} min`);
