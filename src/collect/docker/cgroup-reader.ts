@@ -4,7 +4,7 @@
  * 1 s rounds: 50 containers took 3–4 s). Hand-written and small on purpose:
  * this runs for every running container on every cycle, so it reads a handful
  * of small files (no child process, no library), kept open between sweeps
- * (`OpenFiles`), into one reused buffer and parses them with cgroup.ts. The
+ * (`KeptFiles`, ../kept-files.ts), into one reused buffer and parses them with cgroup.ts. The
  * reads are synchronous: cgroup and proc files
  * are made by the kernel from memory, never wait for a disk, and a read costs a
  * few microseconds, where `fs.promises.readFile` costs a thread-pool round trip
@@ -24,10 +24,10 @@
  * the Engine API for that container instead.
  */
 
-import { closeSync, openSync, readSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
 import { wallNs } from "../../clock.js";
 import { readFile } from "../../fs-async.js";
+import { KeptFiles, keptBuffer } from "../kept-files.js";
 import {
   type BlockIo,
   type CgroupDirs,
@@ -90,7 +90,7 @@ interface Entry {
   /** Resolved, not read yet: a failure of the first read says the hierarchy is not readable here. */
   fresh: boolean;
   /** Its figure files, kept open. */
-  files: OpenFiles | null;
+  files: KeptFiles | null;
   /** Its figure files' paths, made once (not 7 strings per container and sweep, each hashed anew to find its open file). */
   paths?: FigurePaths;
 }
@@ -130,110 +130,6 @@ const RETRY_MS = 60_000;
 export const HOST_FACTS_EVERY_MS = 60_000;
 /** Containers read between two turns of the event loop. */
 const BATCH = 32;
-
-/** The one buffer every figure file is read into (memory.stat, the largest, is a few KiB); grown if a file is bigger. */
-let buffer = Buffer.allocUnsafe(16 * 1024);
-
-/**
- * Files kept open across sweeps, at most: each running container has about 7
- * (Node raises its own open-file limit to the hard limit, 524288 under
- * systemd; this leaves room for everything else). Beyond it, files are opened
- * and closed on each read.
- */
-export const MAX_KEPT_FILES = 4096;
-
-/**
- * A read that leaves at least this much of the buffer unused has reached the
- * end of the file: the kernel makes these files with seq_file, whose read
- * fills the buffer with whole records (lines, or the whole text at once) and
- * stops short only at the end or before a record longer than what is left
- * (their lines are a few hundred bytes at most). The read that would return
- * 0 is then not made: half of a sweep's reads.
- */
-const SURELY_ENDED = 4096;
-
-/** The whole of a kernel file open as `fd`, read from its start (pread at 0: the kernel makes it anew) into the shared buffer: its length. */
-function readWhole(fd: number): number {
-  let total = 0;
-  for (;;) {
-    if (total === buffer.length) {
-      const bigger = Buffer.allocUnsafe(buffer.length * 2);
-      buffer.copy(bigger, 0, 0, total);
-      buffer = bigger;
-    }
-    const n = readSync(fd, buffer, total, buffer.length - total, total);
-    if (n === 0) break;
-    total += n;
-    if (buffer.length - total >= SURELY_ENDED) break;
-  }
-  return total;
-}
-
-/**
- * A container's figure files, kept open between sweeps: reading one again is
- * a single pread instead of open, read and close (measured: 0.5 ms instead of
- * 2.7 ms for 20 containers' 140 files). Closed when the container is
- * forgotten, found again (a restart makes a new cgroup), or a read fails.
- */
-class OpenFiles {
-  private readonly fds = new Map<string, number>();
-  constructor(private readonly budget: { kept: number }) {}
-
-  /** The file's text. Throws as fs does (with `code` and `path`). */
-  read(path: string): string {
-    return buffer.toString("latin1", 0, this.readInto(path));
-  }
-
-  /** The file read into the shared `buffer`: its length (the buffer holds it until the next read). Throws as `read`. */
-  readInto(path: string): number {
-    const kept = this.fds.get(path);
-    if (kept !== undefined) {
-      try {
-        const length = readWhole(kept);
-        if (length > 0) return length;
-      } catch {
-        /* gone since (its cgroup removed, its process ended): opened anew below, which says why if it still fails */
-      }
-      this.drop(path, kept);
-    }
-    const fd = openSync(path, "r");
-    let keep = false;
-    try {
-      const length = readWhole(fd);
-      keep = this.budget.kept < MAX_KEPT_FILES;
-      return length;
-    } finally {
-      if (keep) {
-        this.fds.set(path, fd);
-        this.budget.kept++;
-      } else closeSync(fd);
-    }
-  }
-
-  /** `read`, null when the file cannot be read (optional figures). */
-  readOptional(path: string | null): string | null {
-    if (path === null) return null;
-    try {
-      return this.read(path);
-    } catch {
-      return null;
-    }
-  }
-
-  closeAll(): void {
-    for (const [path, fd] of this.fds) this.drop(path, fd);
-  }
-
-  private drop(path: string, fd: number): void {
-    this.fds.delete(path);
-    this.budget.kept--;
-    try {
-      closeSync(fd);
-    } catch {
-      /* already closed */
-    }
-  }
-}
 
 function code(err: unknown): string {
   return (err as NodeJS.ErrnoException)?.code ?? "error";
@@ -340,7 +236,7 @@ export class CgroupReader {
     if (!e) return { reason: "its cgroup was not found" };
     if (!e.dirs) return { reason: e.reason ?? "its cgroup was not found" };
     try {
-      e.files ??= new OpenFiles(this.budget);
+      e.files ??= new KeptFiles(this.budget);
       e.paths ??= figurePaths(this.hostRoot, e.dirs, e.pid);
       const figures = this.readFigures(e.dirs.version, e.paths, t, e.files);
       e.fresh = false;
@@ -397,14 +293,14 @@ export class CgroupReader {
     return { pid: t.pid, dirs, reason: null, at: this.clock(), fresh: true, files: null };
   }
 
-  private readFigures(version: 1 | 2, p: FigurePaths, t: StatsTarget, files: OpenFiles): KernelFigures {
+  private readFigures(version: 1 | 2, p: FigurePaths, t: StatsTarget, files: KeptFiles): KernelFigures {
     const cpu = files.read(p.cpu);
     const atNs = nowNs();
     const usage = files.read(p.usage);
     // memory.stat stays in the buffer: only its one line is read (cgroup.ts keyedValueInBuffer). Read before `buffer` is
     // named: a file larger than the buffer replaces it.
     const statLength = files.readInto(p.stat);
-    const inactiveFile = keyedValueInBuffer(buffer, statLength, version === 1 ? "total_inactive_file" : "inactive_file") ?? 0;
+    const inactiveFile = keyedValueInBuffer(keptBuffer(), statLength, version === 1 ? "total_inactive_file" : "inactive_file") ?? 0;
     const limit = files.read(p.limit);
     const pids = files.readOptional(p.pids);
     const io = files.readOptional(p.io);

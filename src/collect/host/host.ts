@@ -8,7 +8,6 @@
  * node_exporter does.
  */
 
-import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { processMessages } from "../../i18n/current.js";
 import { log } from "../../log.js";
@@ -33,6 +32,7 @@ import {
 } from "../../model/metrics.js";
 import { type Sample, type SampleOf, sampleOf } from "../../model/sample.js";
 import type { CollectContext, Collector } from "../collector.js";
+import { KeptFiles } from "../kept-files.js";
 import { type FilesystemUsage, normalizeMountPoint, selectFilesystems, statFilesystems } from "./filesystems.js";
 import { chooseIo, type IoCounters, ioSamples, parseIoCounters } from "./io.js";
 import { countProcesses } from "./processes.js";
@@ -54,16 +54,6 @@ import {
   parseUptime,
   vmstatValue,
 } from "./procfs.js";
-
-/**
- * A /proc file's text, read synchronously: /proc answers from memory, so the
- * promise API's open, fstat, read and close on the thread pool cost several
- * times what the read itself does, every cycle (measured: ~3 ms of a 2 s
- * cycle's CPU went to them).
- */
-function readText(path: string): string {
-  return readFileSync(path, "utf8");
-}
 
 export interface HostCollectorOptions {
   /** "" for the real root; else where the host's / is mounted. */
@@ -202,6 +192,8 @@ export class HostCollector implements Collector {
   /** What the collect under way has read (`readings()` gives the last whole one). */
   private reading: Omit<HostReadings, "at"> = emptyReadings();
   private lastReadings: HostReadings | null = null;
+  /** The /proc files it reads, kept open (a handful: at most one per file it reads). */
+  private readonly files = new KeptFiles({ kept: 0 });
 
   constructor(opts: HostCollectorOptions) {
     this.hostRoot = opts.hostRoot.replace(/\/+$/, "");
@@ -209,6 +201,23 @@ export class HostCollector implements Collector {
     this.statfsTimeoutMs = opts.statfsTimeoutMs ?? 2000;
     this.slowEveryMs = opts.slowEveryMs ?? SLOW_FIGURES_EVERY_MS;
     this.clock = opts.clock ?? Date.now;
+  }
+
+  /**
+   * A /proc file's text, read synchronously from a descriptor kept open
+   * (kept-files.ts): /proc answers from memory, so the promise API's open,
+   * fstat, read and close on the thread pool cost several times what the
+   * read itself does, every cycle (measured: ~3 ms of a 2 s cycle's CPU went
+   * to them), and `readFileSync`'s open, fstat and close still cost more than
+   * the read.
+   */
+  private readText(path: string): string {
+    return this.files.read(path, "utf8");
+  }
+
+  /** Closes the files it keeps open. */
+  stop(): void {
+    this.files.closeAll();
   }
 
   private path(p: string): string {
@@ -234,7 +243,7 @@ export class HostCollector implements Collector {
   }
 
   private async readStat(): Promise<ProcStat> {
-    return parseProcStat(readText(this.path("/proc/stat")));
+    return parseProcStat(this.readText(this.path("/proc/stat")));
   }
 
   /** The raw figures of the last collect (null before the first): `/metrics` serves them. */
@@ -250,7 +259,7 @@ export class HostCollector implements Collector {
       this.guard(HOST_MEMORY, this.path("/proc/meminfo"), () => this.collectMemory()).then((s) => s ?? []),
       cpu.then((c) => this.guard(HOST_LOAD, this.path("/proc/loadavg"), () => this.collectLoad(c?.cores))).then((s) => s ?? []),
       this.guard(HOST_UPTIME, this.path("/proc/uptime"), async () => {
-        const uptime = parseUptime(readText(this.path("/proc/uptime"))).uptime;
+        const uptime = parseUptime(this.readText(this.path("/proc/uptime"))).uptime;
         const reboot = rebootSample(this.boot, uptime, this.clock());
         this.boot = reboot.memory;
         return [sampleOf(HOST_UPTIME, uptime), reboot.sample];
@@ -303,7 +312,7 @@ export class HostCollector implements Collector {
   }
 
   private async collectMemory(): Promise<Sample[]> {
-    const text = readText(this.path("/proc/meminfo"));
+    const text = this.readText(this.path("/proc/meminfo"));
     const fields = meminfoFields(text);
     const m = memInfoOf(fields);
     this.reading.meminfo = fields;
@@ -330,14 +339,14 @@ export class HostCollector implements Collector {
   /** /proc/vmstat's oom_kill, for /metrics only: no sample, no warning when the file or the field is missing. */
   private readOomKills(): number | null {
     try {
-      return vmstatValue(readText(this.path("/proc/vmstat")), "oom_kill") ?? null;
+      return vmstatValue(this.readText(this.path("/proc/vmstat")), "oom_kill") ?? null;
     } catch {
       return null;
     }
   }
 
   private async collectLoad(cores: number | undefined): Promise<Sample[]> {
-    const l = parseLoadavg(readText(this.path("/proc/loadavg")));
+    const l = parseLoadavg(this.readText(this.path("/proc/loadavg")));
     this.reading.load = l;
     const out: Sample[] = [];
     // load per core needs the core count from /proc/stat; without it only the raw loads
@@ -351,7 +360,7 @@ export class HostCollector implements Collector {
   /** One file of the I/O counters; null (said once in the log until it reads again) when it cannot be read. */
   private readCounters<T>(key: string, path: string, parse: (text: string) => T): T | null {
     try {
-      const out = parse(readText(path));
+      const out = parse(this.readText(path));
       this.warned.delete(key);
       return out;
     } catch (err) {
@@ -414,7 +423,7 @@ export class HostCollector implements Collector {
   }
 
   private async collectDisks(only: readonly string[]): Promise<Sample[]> {
-    const mounts = parseMountinfo(readText(this.mountinfoPath()));
+    const mounts = parseMountinfo(this.readText(this.mountinfoPath()));
     const chosen = selectFilesystems(mounts, only);
     for (const want of only) {
       if (!chosen.some((m) => m.mountPoint === normalizeMountPoint(want))) {

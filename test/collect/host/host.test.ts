@@ -51,8 +51,9 @@ function fixtureRoot(machine: string, stat: string): string {
 /** The Docker host's /proc/net/dev (where the collector reads it under a host root: PID 1's) and /proc/diskstats, reading `n`. */
 function ioFiles(root: string, n: 1 | 2): void {
   mkdirSync(join(root, "proc/1/net"), { recursive: true });
-  cpSync(`${IO_FIX}net-dev.${n}`, join(root, "proc/1/net/dev"));
-  cpSync(`${IO_FIX}diskstats.${n}`, join(root, "proc/diskstats"));
+  // Written over in place, as the kernel's files change: the same file with new contents (the collector keeps it open).
+  writeFileSync(join(root, "proc/1/net/dev"), readFileSync(`${IO_FIX}net-dev.${n}`));
+  writeFileSync(join(root, "proc/diskstats"), readFileSync(`${IO_FIX}diskstats.${n}`));
 }
 
 function snapshotOf(statText: string, at: number): HostSnapshot {

@@ -1,0 +1,120 @@
+/**
+ * Kernel files kept open and read again with one pread at offset 0 (the
+ * kernel makes a /proc, /sys or cgroup file anew on each read from its
+ * start), into one buffer shared by every reader: the container figure
+ * sweep (docker/cgroup-reader.ts) and the host collector's /proc files.
+ * Hand-written and small on purpose: these reads run for every file on every
+ * cycle, where `readFileSync` opens, stats, allocates and closes each time.
+ * Synchronous: such files are made from memory and never wait for a disk.
+ */
+
+import { closeSync, openSync, readSync } from "node:fs";
+
+/** The one buffer every kept file is read into (memory.stat, the largest figure file, is a few KiB); grown if a file is bigger. */
+let buffer = Buffer.allocUnsafe(16 * 1024);
+
+/**
+ * Files kept open across sweeps, at most: each running container has about 7
+ * (Node raises its own open-file limit to the hard limit, 524288 under
+ * systemd; this leaves room for everything else). Beyond it, files are opened
+ * and closed on each read.
+ */
+export const MAX_KEPT_FILES = 4096;
+
+/**
+ * A read that leaves at least this much of the buffer unused has reached the
+ * end of the file: the kernel makes these files with seq_file, whose read
+ * fills the buffer with whole records (lines, or the whole text at once) and
+ * stops short only at the end or before a record longer than what is left
+ * (their lines are a few hundred bytes at most). The read that would return
+ * 0 is then not made: half of a sweep's reads.
+ */
+const SURELY_ENDED = 4096;
+
+/** The whole of a kernel file open as `fd`, read from its start (pread at 0: the kernel makes it anew) into the shared buffer: its length. */
+function readWhole(fd: number): number {
+  let total = 0;
+  for (;;) {
+    if (total === buffer.length) {
+      const bigger = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(bigger, 0, 0, total);
+      buffer = bigger;
+    }
+    const n = readSync(fd, buffer, total, buffer.length - total, total);
+    if (n === 0) break;
+    total += n;
+    if (buffer.length - total >= SURELY_ENDED) break;
+  }
+  return total;
+}
+
+/**
+ * A container's figure files, kept open between sweeps: reading one again is
+ * a single pread instead of open, read and close (measured: 0.5 ms instead of
+ * 2.7 ms for 20 containers' 140 files). Closed when the container is
+ * forgotten, found again (a restart makes a new cgroup), or a read fails.
+ */
+export class KeptFiles {
+  private readonly fds = new Map<string, number>();
+  constructor(private readonly budget: { kept: number }) {}
+
+  /** The file's text (latin1: figure files are ASCII; utf8 for text that may name things, as mountinfo). Throws as fs does (with `code` and `path`). */
+  read(path: string, encoding: "latin1" | "utf8" = "latin1"): string {
+    return buffer.toString(encoding, 0, this.readInto(path));
+  }
+
+  /** The file read into the shared `buffer`: its length (the buffer holds it until the next read). Throws as `read`. */
+  readInto(path: string): number {
+    const kept = this.fds.get(path);
+    if (kept !== undefined) {
+      try {
+        const length = readWhole(kept);
+        if (length > 0) return length;
+      } catch {
+        /* gone since (its cgroup removed, its process ended): opened anew below, which says why if it still fails */
+      }
+      this.drop(path, kept);
+    }
+    const fd = openSync(path, "r");
+    let keep = false;
+    try {
+      const length = readWhole(fd);
+      keep = this.budget.kept < MAX_KEPT_FILES;
+      return length;
+    } finally {
+      if (keep) {
+        this.fds.set(path, fd);
+        this.budget.kept++;
+      } else closeSync(fd);
+    }
+  }
+
+  /** `read`, null when the file cannot be read (optional figures). */
+  readOptional(path: string | null): string | null {
+    if (path === null) return null;
+    try {
+      return this.read(path);
+    } catch {
+      return null;
+    }
+  }
+
+  closeAll(): void {
+    for (const [path, fd] of this.fds) this.drop(path, fd);
+  }
+
+  private drop(path: string, fd: number): void {
+    this.fds.delete(path);
+    this.budget.kept--;
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
+    }
+  }
+}
+
+/** The shared buffer as it is now: `readInto`'s bytes are at its start until the next read (a file larger than it replaces it). */
+export function keptBuffer(): Buffer {
+  return buffer;
+}
