@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -283,6 +283,32 @@ describe("HostCollector's slow figures (disks, inodes, process count, vmstat's o
     mkdirSync(join(root, "proc/4243"));
     now = T0 - 60_000;
     expect(value(await c.collect(ctx(["/"])), "host_processes")).toBe(3);
+  });
+});
+
+describe("HostCollector's open files", () => {
+  /** This process's descriptors open on files under `root`. */
+  const openUnder = (root: string) =>
+    readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(`${root}/`);
+      } catch {
+        return false; // closed meanwhile (readdir's own)
+      }
+    }).length;
+
+  it("keeps each /proc file it reads open, reads it again at its start every collect, and closes them all on stop", async () => {
+    const root = fixtureRoot("vm-with-steal", "stat.1");
+    const c = new HostCollector({ hostRoot: root, cpuWindowMs: 20 });
+    await c.collect(ctx());
+    const kept = openUnder(root);
+    expect(kept).toBeGreaterThanOrEqual(5); // stat, meminfo, loadavg, uptime, net/dev, diskstats, mountinfo
+    writeFileSync(join(root, "proc/loadavg"), "7.50 6.00 5.00 3/500 4242\n"); // new contents, as the kernel's file has
+    const s = await c.collect(ctx());
+    expect(openUnder(root)).toBe(kept);
+    expect(get(s, "host_load1", {})?.value).toBe(7.5);
+    c.stop();
+    expect(openUnder(root)).toBe(0);
   });
 });
 
