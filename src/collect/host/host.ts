@@ -32,7 +32,7 @@ import {
 } from "../../model/metrics.js";
 import { type Sample, type SampleOf, sampleOf } from "../../model/sample.js";
 import type { CollectContext, Collector } from "../collector.js";
-import { KeptFiles } from "../kept-files.js";
+import { KeptFiles, onProcfs } from "../kept-files.js";
 import { type FilesystemUsage, normalizeMountPoint, selectFilesystems, statFilesystems } from "./filesystems.js";
 import { chooseIo, type IoCounters, ioSamples, parseIoCounters } from "./io.js";
 import { countProcesses } from "./processes.js";
@@ -192,8 +192,8 @@ export class HostCollector implements Collector {
   /** What the collect under way has read (`readings()` gives the last whole one). */
   private reading: Omit<HostReadings, "at"> = emptyReadings();
   private lastReadings: HostReadings | null = null;
-  /** The /proc files it reads, kept open (a handful: at most one per file it reads). */
-  private readonly files = new KeptFiles({ kept: 0 });
+  /** The /proc files it reads, kept open when they are the kernel's (a handful: at most one per file it reads). */
+  private readonly files = new KeptFiles({ kept: 0 }, onProcfs);
 
   constructor(opts: HostCollectorOptions) {
     this.hostRoot = opts.hostRoot.replace(/\/+$/, "");
