@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+/**
+ * Two (or more) builds of Lookout side by side: each `lookout run` at once
+ * against one private dockerd with `--containers` busybox containers, so that
+ * whatever else the machine does weighs on all of them alike; CPU per cycle
+ * of each, from /proc/<pid>/stat (utime, stime: clock ticks, so the
+ * resolution is 10 ms over the window's cycles).
+ *
+ *   npm run build && node bench/run-ab.mjs [--containers 20] [--seconds 120] [--interval 2s] ROOT[::FLAGS[::YAML]] …
+ *
+ * ROOT is a checkout with `dist/` built (a git worktree of another commit,
+ * say); FLAGS are Node flags added after those of its bin's first line
+ * ("--no-lite-mode"); YAML replaces the config's `docker:` lines, `\n` for a
+ * newline and RIG for the rig's socket ("docker:\n  socket: RIG\nhistory:\n  enabled: false").
+ * Each root runs once per time it is named: name it twice for two processes.
+ * As root; needs dockerd and the docker CLI.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildImage, cleanStale, createRig, docker, ensureDeps, IMAGE, startDockerd, teardown } from "./lib/dockerd.mjs";
+
+const argv = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = argv.indexOf(name);
+  if (i === -1) return fallback;
+  const v = argv[i + 1];
+  argv.splice(i, 2);
+  return v;
+};
+const CONTAINERS = Number(option("--containers", "20"));
+const SECONDS = Number(option("--seconds", "120"));
+const INTERVAL = option("--interval", "2s");
+const INTERVAL_S = Number.parseFloat(INTERVAL) / (INTERVAL.endsWith("ms") ? 1000 : 1);
+const specs = argv;
+if (specs.length === 0) {
+  process.stderr.write("run-ab: name at least one checkout (ROOT[::FLAGS[::YAML]])\n");
+  process.exit(2);
+}
+const TICK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+const say = (m) => process.stderr.write(`run-ab: ${m}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const cpu = (pid) => {
+  const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+  return { user: Number(f[11]) / TICK, sys: Number(f[12]) / TICK };
+};
+
+ensureDeps({ say });
+cleanStale({ say });
+const rig = createRig();
+const works = [];
+const procs = [];
+try {
+  await startDockerd(rig);
+  await buildImage(rig);
+  say(`${CONTAINERS} containers`);
+  for (let i = 0; i < CONTAINERS; i++)
+    await docker(rig, ["run", "-d", "--network", "none", "--name", `ab-${i}`, IMAGE, "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 10 & wait; done"]);
+  for (const spec of specs) {
+    const [root, flags, yaml] = spec.split("::");
+    const work = mkdtempSync("/tmp/lkab-");
+    works.push(work);
+    const config = join(work, "lookout.yaml");
+    const docker = (yaml || "docker:\\n  socket: RIG").replaceAll("\\n", "\n").replaceAll("RIG", rig.host);
+    writeFileSync(config, `interval: ${INTERVAL}\ndata_dir: ${join(work, "data")}\n${docker}\n`, { mode: 0o600 });
+    const env = { ...process.env, LOOKOUT_LOG_LEVEL: "warn", LOOKOUT_HTTP_LISTEN: "127.0.0.1:0", XDG_CACHE_HOME: join(work, "cache") };
+    const bin = join(root, "bin/lookout.cjs");
+    // As footprint.mjs: one check first keeps the validated config, so run starts without YAML and zod.
+    spawnSync(bin, ["check", "--config", config, "--data-dir", join(work, "check-data")], { env, stdio: "ignore", timeout: 60_000 });
+    const binFlags = readFileSync(bin, "utf8").split("\n")[0].split(" ").slice(3);
+    const p = spawn(process.execPath, [...binFlags, ...(flags ? flags.split(" ") : []), bin, "run", "--config", config], { env, stdio: ["ignore", "ignore", "inherit"] });
+    procs.push({ spec, p });
+  }
+  await sleep(15_000); // started, first inspections done
+  const a = procs.map(({ p }) => cpu(p.pid));
+  await sleep(SECONDS * 1000);
+  const b = procs.map(({ p }) => cpu(p.pid));
+  const cycles = SECONDS / INTERVAL_S;
+  const out = [
+    `Command: \`node bench/run-ab.mjs --containers ${CONTAINERS} --seconds ${SECONDS} --interval ${INTERVAL} ${specs.map((s) => `'${s}'`).join(" ")}\``,
+    "",
+    "| run | user ms / cycle | system ms / cycle | total ms / cycle | % of one core |",
+    "|---|---|---|---|---|",
+  ];
+  procs.forEach(({ spec }, i) => {
+    const user = ((b[i].user - a[i].user) * 1000) / cycles;
+    const sys = ((b[i].sys - a[i].sys) * 1000) / cycles;
+    out.push(`| \`${spec}\` | ${user.toFixed(2)} | ${sys.toFixed(2)} | ${(user + sys).toFixed(2)} | ${(((user + sys) / 1000 / INTERVAL_S) * 100).toFixed(3)} |`);
+  });
+  process.stdout.write(`${out.join("\n")}\n`);
+} finally {
+  for (const { p } of procs) p.kill("SIGTERM");
+  await sleep(1000);
+  teardown(rig.dir);
+  for (const w of works) rmSync(w, { recursive: true, force: true });
+}
