@@ -314,6 +314,20 @@ async function importLocalBase(root: string): Promise<void> {
   rmSync(tarball, { force: true });
 }
 
+const SQLITE_DIR = join(REPO, "node_modules/better-sqlite3");
+const ADDON_DIR = join(SQLITE_DIR, "build/Release");
+/**
+ * better-sqlite3's SQLite sources and the compiler's intermediate files (about 27 MB of its 28 when it was compiled
+ * here): the Dockerfile's build stage deletes them, keeping only the addon, so the context leaves them out rather than
+ * send them to dockerd and copy them into a layer first (seconds of the Docker chain on a busy machine).
+ */
+function compileLeftover(src: string): boolean {
+  if (!src.startsWith(`${SQLITE_DIR}/`)) return false;
+  if (src.startsWith(`${SQLITE_DIR}/deps`) || src.startsWith(`${SQLITE_DIR}/src`)) return true;
+  if (!src.startsWith(`${SQLITE_DIR}/build/`)) return false;
+  return !(ADDON_DIR.startsWith(src) || src === join(ADDON_DIR, "better_sqlite3.node"));
+}
+
 /** A PREBUILT=1 build context: package files, bin/, the built dist/ and the installed production packages (after package-lock.json). */
 function makeContext(ctx: string): void {
   mkdirSync(join(ctx, "node_modules"), { recursive: true });
@@ -324,7 +338,7 @@ function makeContext(ctx: string): void {
     // Top-level packages only (nested ones come with their parent); what `npm ci --omit=dev` installs.
     if (!/^node_modules\/(@[^/]+\/)?[^/]+$/.test(path) || entry.dev || entry.devOptional) continue;
     const from = join(REPO, path);
-    if (existsSync(from)) cpSync(from, join(ctx, path), { recursive: true, verbatimSymlinks: true });
+    if (existsSync(from)) cpSync(from, join(ctx, path), { recursive: true, verbatimSymlinks: true, filter: (src) => !compileLeftover(src) });
   }
   // Their commands in node_modules/.bin (npm takes a package without them for one to install again), not the others'.
   const bin = join(REPO, "node_modules/.bin");
