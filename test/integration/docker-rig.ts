@@ -428,12 +428,12 @@ export async function runPlainContainers(names: string[], rig?: RigInfo): Promis
   return ids;
 }
 
-/** One Engine API request on a unix socket; its body, or a RigError with dockerd's message. */
-function engine(socketPath: string, method: string, path: string, body?: unknown): Promise<string> {
+/** One Engine API request on a unix socket; its body (a 2xx answer), or a RigError with dockerd's message. */
+function engine(socketPath: string, method: string, path: string, body?: unknown, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
-      { socketPath, path, method, timeout: 60_000, headers: payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
+      { socketPath, path, method, timeout: timeoutMs, headers: payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
       (res) => {
         let text = "";
         res.setEncoding("utf8");
@@ -442,7 +442,7 @@ function engine(socketPath: string, method: string, path: string, body?: unknown
         res.on("error", reject);
       },
     );
-    req.on("timeout", () => req.destroy(new RigError(`${method} ${path}: no answer within 60 s`)));
+    req.on("timeout", () => req.destroy(new RigError(`${method} ${path}: no answer within ${timeoutMs / 1000} s`)));
     req.on("error", reject);
     req.end(payload);
   });
@@ -536,20 +536,10 @@ async function buildImage(info: RigInfo): Promise<void> {
 }
 
 function ping(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ socketPath, path: "/_ping", method: "GET", timeout: 1_000 }, (res) => {
-      let body = "";
-      res.on("data", (d: Buffer) => (body += d.toString()));
-      res.on("end", () => resolve(res.statusCode === 200 && body.trim() === "OK"));
-      res.on("error", () => resolve(false));
-    });
-    req.on("error", () => resolve(false));
-    req.on("timeout", () => {
-      req.destroy();
-      resolve(false);
-    });
-    req.end();
-  });
+  return engine(socketPath, "GET", "/_ping", undefined, 1_000).then(
+    (body) => body.trim() === "OK",
+    () => false,
+  );
 }
 
 /** The running dockerd of this rig, checked against its command line (a pid can be reused). */

@@ -135,9 +135,6 @@ function code(err: unknown): string {
   return (err as NodeJS.ErrnoException)?.code ?? "error";
 }
 
-/** Wall-clock time in ns with sub-ms resolution, steady within the process. */
-const nowNs = wallNs;
-
 export class CgroupReader {
   readonly hostRoot: string;
   private readonly entries = new Map<string, Entry>();
@@ -295,7 +292,7 @@ export class CgroupReader {
 
   private readFigures(version: 1 | 2, p: FigurePaths, t: StatsTarget, files: KeptFiles): KernelFigures {
     const cpu = files.read(p.cpu);
-    const atNs = nowNs();
+    const atNs = wallNs();
     const usage = files.read(p.usage);
     // memory.stat stays in the buffer: only its one line is read (cgroup.ts keyedValueInBuffer). Read before `buffer` is
     // named: a file larger than the buffer replaces it.
