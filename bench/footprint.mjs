@@ -46,7 +46,7 @@
  * Markdown on stdout, progress on stderr. Needs root, dockerd, the docker CLI;
  * installs prometheus-node-exporter with apt-get when it is missing.
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
 import { createServer } from "node:net";
@@ -54,6 +54,7 @@ import { cpus, release } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildImage, cleanStale, createRig, daemonPids, docker as dockerCli, ensureDeps, IMAGE, startDockerd, teardown } from "./lib/dockerd.mjs";
+import { startLookoutRun } from "./lib/lookout.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
@@ -245,27 +246,12 @@ try {
   await cleanup();
 }
 
-/** `lookout run` on the rig's dockerd at INTERVAL, host rules on, no receiver; its stderr's last 4000 characters for when it dies. */
+/** `lookout run` on the rig's dockerd at INTERVAL, host rules on, no receiver (bench/lib/lookout.mjs). */
 function startLookout() {
-  const config = join(work, "lookout.yaml");
-  writeFileSync(config, `interval: ${INTERVAL}\ndata_dir: ${join(work, "data")}\ndocker:\n  socket: ${rig.host}\n`, { mode: 0o600 });
-  // Port 0: the HTTP server on (its default), on a port of its own (another bench may hold 9817). Lookout's caches
-  // (~/.cache/lookout) in a directory of this bench's.
-  const env = { ...process.env, LOOKOUT_LOG_LEVEL: "warn", LOOKOUT_HTTP_LISTEN: "127.0.0.1:0", XDG_CACHE_HOME: join(work, "cache") };
-  // As after writing a config: one `lookout check` first, which keeps the validated config, so that `run` starts
-  // without YAML and zod (src/config/cache.ts). --cold-config: without it, as the first start after a change is.
-  if (!COLD_CONFIG) spawnSync(join(root, "bin/lookout.cjs"), ["check", "--config", config, "--data-dir", join(work, "check-data")], { env, stdio: "ignore", timeout: 60_000 });
-  // The installed command (bin/lookout.cjs, run as an executable: its first line gives Node the flags it runs with).
-  // --cpu-prof: the same flags (the bin's first line), and the profiler's.
-  const bin = join(root, "bin/lookout.cjs");
-  const flags = readFileSync(bin, "utf8").split("\n")[0].split(" ").slice(3);
-  const lookout = CPU_PROF
-    ? spawn(process.execPath, [...flags, "--cpu-prof", "--cpu-prof-dir", resolve(CPU_PROF), bin, "run", "--config", config], { stdio: ["ignore", "ignore", "pipe"], env })
-    : spawn(bin, ["run", "--config", config], { stdio: ["ignore", "ignore", "pipe"], env });
-  children.push(lookout);
-  let err = "";
-  lookout.stderr.on("data", (d) => (err = (err + d).slice(-4000)));
-  return { lookout, stderr: () => err };
+  const nodeFlags = CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", resolve(CPU_PROF)] : [];
+  const { child, stderr } = startLookoutRun({ root, work, dockerHost: rig.host, interval: INTERVAL, nodeFlags, coldConfig: COLD_CONFIG });
+  children.push(child);
+  return { lookout: child, stderr };
 }
 
 /** --growth: per-cycle CPU and RSS of one `lookout run` at each number of containers. */

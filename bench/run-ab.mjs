@@ -15,10 +15,10 @@
  * Each root runs once per time it is named: name it twice for two processes.
  * As root; needs dockerd and the docker CLI.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { buildImage, cleanStale, createRig, docker, ensureDeps, IMAGE, startDockerd, teardown } from "./lib/dockerd.mjs";
+import { startLookoutRun } from "./lib/lookout.mjs";
 
 const argv = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -61,16 +61,10 @@ try {
     const [root, flags, yaml] = spec.split("::");
     const work = mkdtempSync("/tmp/lkab-");
     works.push(work);
-    const config = join(work, "lookout.yaml");
-    const docker = (yaml || "docker:\\n  socket: RIG").replaceAll("\\n", "\n").replaceAll("RIG", rig.host);
-    writeFileSync(config, `interval: ${INTERVAL}\ndata_dir: ${join(work, "data")}\n${docker}\n`, { mode: 0o600 });
-    const env = { ...process.env, LOOKOUT_LOG_LEVEL: "warn", LOOKOUT_HTTP_LISTEN: "127.0.0.1:0", XDG_CACHE_HOME: join(work, "cache") };
-    const bin = join(root, "bin/lookout.cjs");
-    // As footprint.mjs: one check first keeps the validated config, so run starts without YAML and zod.
-    spawnSync(bin, ["check", "--config", config, "--data-dir", join(work, "check-data")], { env, stdio: "ignore", timeout: 60_000 });
-    const binFlags = readFileSync(bin, "utf8").split("\n")[0].split(" ").slice(3);
-    const p = spawn(process.execPath, [...binFlags, ...(flags ? flags.split(" ") : []), bin, "run", "--config", config], { env, stdio: ["ignore", "ignore", "inherit"] });
-    procs.push({ spec, p });
+    const dockerYaml = yaml ? yaml.replaceAll("\\n", "\n").replaceAll("RIG", rig.host) : null;
+    const { child } = startLookoutRun({ root, work, dockerHost: rig.host, interval: INTERVAL, dockerYaml, nodeFlags: flags ? flags.split(" ") : [] });
+    child.stderr.pipe(process.stderr);
+    procs.push({ spec, p: child });
   }
   await sleep(15_000); // started, first inspections done
   const a = procs.map(({ p }) => cpu(p.pid));
