@@ -6,13 +6,14 @@
  * of each, from /proc/<pid>/stat (utime, stime: clock ticks, so the
  * resolution is 10 ms over the window's cycles).
  *
- *   npm run build && node bench/run-ab.mjs [--containers 20] [--seconds 120] [--interval 2s] ROOT[::FLAGS[::YAML]] …
+ *   npm run build && node bench/run-ab.mjs [--containers 20] [--seconds 120] [--interval 2s] [--warmup 15] ROOT[::FLAGS[::YAML]] …
  *
  * ROOT is a checkout with `dist/` built (a git worktree of another commit,
  * say); FLAGS are Node flags added after those of its bin's first line
  * ("--no-lite-mode"); YAML replaces the config's `docker:` lines, `\n` for a
  * newline and RIG for the rig's socket ("docker:\n  socket: RIG\nhistory:\n  enabled: false").
  * Each root runs once per time it is named: name it twice for two processes.
+ * The window starts `--warmup` seconds (15) after the start.
  * As root; needs dockerd and the docker CLI.
  */
 import { spawnSync } from "node:child_process";
@@ -31,6 +32,7 @@ const option = (name, fallback) => {
 const CONTAINERS = Number(option("--containers", "20"));
 const SECONDS = Number(option("--seconds", "120"));
 const INTERVAL = option("--interval", "2s");
+const WARMUP = Number(option("--warmup", "15"));
 const INTERVAL_S = Number.parseFloat(INTERVAL) / (INTERVAL.endsWith("ms") ? 1000 : 1);
 const specs = argv;
 if (specs.length === 0) {
@@ -66,13 +68,13 @@ try {
     child.stderr.pipe(process.stderr);
     procs.push({ spec, p: child });
   }
-  await sleep(15_000); // started, first inspections done
+  await sleep(WARMUP * 1000); // started, first inspections done (and, with --warmup, what the JIT makes of it)
   const a = procs.map(({ p }) => cpu(p.pid));
   await sleep(SECONDS * 1000);
   const b = procs.map(({ p }) => cpu(p.pid));
   const cycles = SECONDS / INTERVAL_S;
   const out = [
-    `Command: \`node bench/run-ab.mjs --containers ${CONTAINERS} --seconds ${SECONDS} --interval ${INTERVAL} ${specs.map((s) => `'${s}'`).join(" ")}\``,
+    `Command: \`node bench/run-ab.mjs --containers ${CONTAINERS} --seconds ${SECONDS} --interval ${INTERVAL}${WARMUP !== 15 ? ` --warmup ${WARMUP}` : ""} ${specs.map((s) => `'${s}'`).join(" ")}\``,
     "",
     "| run | user ms / cycle | system ms / cycle | total ms / cycle | % of one core |",
     "|---|---|---|---|---|",

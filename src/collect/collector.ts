@@ -3,6 +3,18 @@ import type { ContainerEvent } from "../model/history.js";
 import type { MetricName } from "../model/metrics.js";
 import type { Sample } from "../model/sample.js";
 
+/**
+ * Figures no rule reads and that move over minutes, not seconds, are read at
+ * most this often; the cycles in between reuse the last reading (the first
+ * collect, `check`'s one, reads them). The host's disks, inodes, process
+ * count and network and disk counters (host/host.ts), and each container's
+ * memory limit, processes, network and block I/O (docker/cgroup-reader.ts):
+ * they are about half of the files a cycle would read otherwise, and the
+ * cycle's own figures (CPU, memory) stay fresh each cycle. A disk filling up
+ * is seen within this long; `/metrics` shows these figures as last read.
+ */
+export const SLOW_FIGURES_EVERY_MS = 10_000;
+
 /** What a collector gets each cycle. */
 export interface CollectContext {
   config: LookoutConfig;

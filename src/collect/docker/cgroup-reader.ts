@@ -27,6 +27,7 @@
 import { availableParallelism, totalmem } from "node:os";
 import { wallNs } from "../../clock.js";
 import { readFile } from "../../fs-async.js";
+import { SLOW_FIGURES_EVERY_MS } from "../collector.js";
 import { KeptFiles, keptBuffer } from "../kept-files.js";
 import {
   type BlockIo,
@@ -93,6 +94,22 @@ interface Entry {
   files: KeptFiles | null;
   /** Its figure files' paths, made once (not 7 strings per container and sweep, each hashed anew to find its open file). */
   paths?: FigurePaths;
+  /** The figures read every SLOW_FIGURES_EVERY_MS, as last read. */
+  slow?: SlowKernelFigures;
+}
+
+/**
+ * The figures no rule reads (collector.ts SLOW_FIGURES_EVERY_MS): its memory
+ * limit, processes, block I/O and network, four of the seven files. The
+ * sweeps in between reuse them; CPU and memory are read every sweep.
+ */
+interface SlowKernelFigures {
+  /** When they were read (the reader's clock, ms). */
+  at: number;
+  memoryLimit: number | null;
+  pids: number | null;
+  blockIo: BlockIo | null;
+  network: NetworkBytes | null;
 }
 
 /** Where a container's figures are, under host_root; null where that controller is not mounted. */
@@ -235,7 +252,7 @@ export class CgroupReader {
     try {
       e.files ??= new KeptFiles(this.budget);
       e.paths ??= figurePaths(this.hostRoot, e.dirs, e.pid);
-      const figures = this.readFigures(e.dirs.version, e.paths, t, e.files);
+      const figures = this.readFigures(e, e.dirs.version, e.paths, t, e.files);
       e.fresh = false;
       return { figures };
     } catch (err) {
@@ -290,7 +307,7 @@ export class CgroupReader {
     return { pid: t.pid, dirs, reason: null, at: this.clock(), fresh: true, files: null };
   }
 
-  private readFigures(version: 1 | 2, p: FigurePaths, t: StatsTarget, files: KeptFiles): KernelFigures {
+  private readFigures(e: Entry, version: 1 | 2, p: FigurePaths, t: StatsTarget, files: KeptFiles): KernelFigures {
     const cpu = files.read(p.cpu);
     const atNs = wallNs();
     const usage = files.read(p.usage);
@@ -298,20 +315,32 @@ export class CgroupReader {
     // named: a file larger than the buffer replaces it.
     const statLength = files.readInto(p.stat);
     const inactiveFile = keyedValueInBuffer(keptBuffer(), statLength, version === 1 ? "total_inactive_file" : "inactive_file") ?? 0;
-    const limit = files.read(p.limit);
-    const pids = files.readOptional(p.pids);
-    const io = files.readOptional(p.io);
-    const net = files.readOptional(t.hostNetwork ? null : p.net);
+    const now = this.clock();
+    let slow = e.slow;
+    if (!slow || now < slow.at || now - slow.at >= SLOW_FIGURES_EVERY_MS) {
+      const limit = files.read(p.limit);
+      const pids = files.readOptional(p.pids);
+      const io = files.readOptional(p.io);
+      const net = files.readOptional(t.hostNetwork ? null : p.net);
+      slow = {
+        at: now,
+        memoryLimit: parseMemoryLimit(limit),
+        pids: pids === null ? null : parseSingleNumber(pids),
+        blockIo: io === null ? null : version === 1 ? parseBlkioServiceBytes(io) : parseIoStat(io),
+        network: net === null ? null : parseNetDev(net),
+      };
+      e.slow = slow;
+    }
     return {
       version,
       cpuNs: version === 1 ? (parseSingleNumber(cpu) ?? 0) : (keyedValue(cpu, "usage_usec") ?? 0) * 1000,
       atNs,
       memoryUsage: parseSingleNumber(usage) ?? 0,
       inactiveFile,
-      memoryLimit: parseMemoryLimit(limit),
-      pids: pids === null ? null : parseSingleNumber(pids),
-      blockIo: io === null ? null : version === 1 ? parseBlkioServiceBytes(io) : parseIoStat(io),
-      network: net === null ? null : parseNetDev(net),
+      memoryLimit: slow.memoryLimit,
+      pids: slow.pids,
+      blockIo: slow.blockIo,
+      network: slow.network,
     };
   }
 }

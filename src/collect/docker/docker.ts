@@ -964,13 +964,40 @@ export function containerSamples(rec: ContainerRecord, now: number, tracker: Con
   if (v.status === "running" && f) {
     out.push(sampleOf(CONTAINER_CPU_USAGE, f.cpuNs / 1e9, undefined, labels, meta), sampleOf(CONTAINER_MEMORY_USAGE, f.memoryUsage, undefined, labels, meta));
     if (rec.memoryUsage !== null) out.push(sampleOf(CONTAINER_MEMORY_WORKING_SET, rec.memoryUsage, undefined, labels, meta));
-    if (f.pids !== null) out.push(sampleOf(CONTAINER_PIDS, f.pids, undefined, labels, meta));
-    if (f.network) {
-      out.push(sampleOf(CONTAINER_NETWORK_RECEIVE, f.network.rxBytes, undefined, labels, meta), sampleOf(CONTAINER_NETWORK_TRANSMIT, f.network.txBytes, undefined, labels, meta));
-    }
-    if (f.blockIo) {
-      out.push(sampleOf(CONTAINER_BLOCK_READ, f.blockIo.readBytes, undefined, labels, meta), sampleOf(CONTAINER_BLOCK_WRITE, f.blockIo.writeBytes, undefined, labels, meta));
-    }
+    for (const sample of slowSamples(rec, f, labels, meta)) out.push(sample);
   }
   return out;
+}
+
+/** A running container's samples of the figures read every SLOW_FIGURES_EVERY_MS (cgroup-reader.ts), and what they were made from. */
+const slowSamplesOf = new WeakMap<
+  ContainerRecord,
+  {
+    labels: Record<string, string>;
+    meta: Record<string, string>;
+    pids: number | null;
+    network: ContainerFigures["network"];
+    blockIo: ContainerFigures["blockIo"];
+    samples: Sample[];
+  }
+>();
+
+/**
+ * Its processes, network and block I/O samples: the same objects while they
+ * come from the same reading (the cgroup reader gives the same figures
+ * objects until it reads the files again), made anew from a new one.
+ */
+function slowSamples(rec: ContainerRecord, f: ContainerFigures, labels: Record<string, string>, meta: Record<string, string>): Sample[] {
+  const kept = slowSamplesOf.get(rec);
+  if (kept && kept.labels === labels && kept.meta === meta && kept.pids === f.pids && kept.network === f.network && kept.blockIo === f.blockIo) return kept.samples;
+  const samples: Sample[] = [];
+  if (f.pids !== null) samples.push(sampleOf(CONTAINER_PIDS, f.pids, undefined, labels, meta));
+  if (f.network) {
+    samples.push(sampleOf(CONTAINER_NETWORK_RECEIVE, f.network.rxBytes, undefined, labels, meta), sampleOf(CONTAINER_NETWORK_TRANSMIT, f.network.txBytes, undefined, labels, meta));
+  }
+  if (f.blockIo) {
+    samples.push(sampleOf(CONTAINER_BLOCK_READ, f.blockIo.readBytes, undefined, labels, meta), sampleOf(CONTAINER_BLOCK_WRITE, f.blockIo.writeBytes, undefined, labels, meta));
+  }
+  slowSamplesOf.set(rec, { labels, meta, pids: f.pids, network: f.network, blockIo: f.blockIo, samples });
+  return samples;
 }

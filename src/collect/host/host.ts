@@ -31,7 +31,7 @@ import {
   HOST_UPTIME,
 } from "../../model/metrics.js";
 import { type Sample, type SampleOf, sampleOf } from "../../model/sample.js";
-import type { CollectContext, Collector } from "../collector.js";
+import { type CollectContext, type Collector, SLOW_FIGURES_EVERY_MS } from "../collector.js";
 import { KeptFiles, onProcfs } from "../kept-files.js";
 import { type FilesystemUsage, normalizeMountPoint, selectFilesystems, statFilesystems } from "./filesystems.js";
 import { chooseIo, type IoCounters, ioSamples, parseIoCounters } from "./io.js";
@@ -68,14 +68,8 @@ export interface HostCollectorOptions {
   slowEveryMs?: number;
 }
 
-/**
- * Disks, inodes and the process count are read at most this often (the
- * first collect, `check`'s one, reads them): mountinfo, a statfs per
- * filesystem on the thread pool and a readdir of /proc cost about a third
- * of a host collect, for figures that move over minutes. A disk filling up
- * is seen within this long; each cycle in between evaluates the last reading.
- */
-export const SLOW_FIGURES_EVERY_MS = 10_000;
+/** How often the slow figures are read (collector.ts): disks and inodes, the process count, network and disk counters. */
+export { SLOW_FIGURES_EVERY_MS };
 
 /** The slow figures' last reading (see SLOW_FIGURES_EVERY_MS). */
 interface SlowFigures {
@@ -186,6 +180,8 @@ export class HostCollector implements Collector {
   private prev: HostSnapshot | undefined;
   private boot: BootMemory | undefined;
   private io: IoCounters | undefined;
+  /** The last I/O rates and when their counters were read (SLOW_FIGURES_EVERY_MS). */
+  private ioRates: { at: number; samples: Sample[] } | null = null;
   private readonly clock: () => number;
   /** Problems already logged, so a missing file is one line, not one per cycle. */
   private readonly warned = new Set<string>();
@@ -378,11 +374,18 @@ export class HostCollector implements Collector {
   }
 
   /**
-   * Network and disk rates since the last reading (the last cycle's, or the
-   * previous run's through the snapshot); without one, over a window of
-   * `cpuWindowMs` like the CPU's, waited at the same time as it.
+   * Network and disk rates since the last reading (SLOW_FIGURES_EVERY_MS
+   * before, or the previous run's through the snapshot); without one, over a
+   * window of `cpuWindowMs` like the CPU's, waited at the same time as it.
+   * Between readings the last rates are reused: no rule reads them.
    */
   private async collectIo(): Promise<Sample[]> {
+    const now = this.clock();
+    const last = this.ioRates;
+    if (last && this.io && now >= last.at && now - last.at < this.slowEveryMs) {
+      this.reading.io = this.io;
+      return last.samples;
+    }
     let cur = this.readIo();
     let prev = this.io;
     if (prev && prev.at > cur.at) prev = undefined; // the clock went back
@@ -394,7 +397,9 @@ export class HostCollector implements Collector {
     }
     this.io = cur;
     this.reading.io = cur;
-    return ioSamples(prev, cur);
+    const samples = ioSamples(prev, cur);
+    this.ioRates = { at: now, samples };
+    return samples;
   }
 
   /** Disks, inodes and the process count: read when SLOW_FIGURES_EVERY_MS has passed (or the clock went back, or the mounts asked for changed), else the last reading. */

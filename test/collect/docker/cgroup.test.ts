@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { SLOW_FIGURES_EVERY_MS } from "../../../src/collect/collector.js";
 import type { ContainerInspect, ContainerStats, ContainerSummary } from "../../../src/collect/docker/api-types.js";
 import {
   type CgroupDirs,
@@ -23,11 +24,12 @@ import {
   resolveCgroupDirs,
 } from "../../../src/collect/docker/cgroup.js";
 import { CgroupReader, HOST_FACTS_EVERY_MS, type KernelFigures } from "../../../src/collect/docker/cgroup-reader.js";
-import { containerLabels, DockerCollector, kernelStatsView, savedStatsSource, statsSourceText, toStatsView } from "../../../src/collect/docker/docker.js";
+import { containerLabels, containerSamples, DockerCollector, kernelStatsView, savedStatsSource, statsSourceText, toStatsView } from "../../../src/collect/docker/docker.js";
 import type { DockerEngine } from "../../../src/collect/docker/engine.js";
 import { ContainerTracker, newView } from "../../../src/collect/docker/tracker.js";
 import { configSchema } from "../../../src/config/schema.js";
 import { setLogSink } from "../../../src/log.js";
+import type { Sample } from "../../../src/model/sample.js";
 
 const FIXTURES = join(import.meta.dirname, "../../fixtures/cgroup");
 const V1 = join(FIXTURES, "v1-cgroupfs");
@@ -372,8 +374,36 @@ describe("CgroupReader", () => {
     expect(reader.keptFiles).toBe(kept);
     reader.close();
     expect(reader.keptFiles).toBe(0);
-    expect((await reader.readMany([web, c2])).get(WEB.id)).toHaveProperty("figures"); // opened again
-    expect(reader.keptFiles).toBe(kept);
+    // Opened again: the files read every sweep at once (CPU, memory usage and stat), the four others when next due.
+    expect((await reader.readMany([web, c2])).get(WEB.id)).toHaveProperty("figures");
+    expect(reader.keptFiles).toBe(2 * 3);
+    reader.close();
+  });
+
+  it("reads the figures no rule reads (limit, processes, block I/O, network) every SLOW_FIGURES_EVERY_MS, CPU and memory every sweep", async () => {
+    expect(SLOW_FIGURES_EVERY_MS).toBe(10_000);
+    const root = copyOf(V1);
+    let now = 1_000_000;
+    const reader = new CgroupReader({ hostRoot: root, clock: () => now });
+    const web = { id: WEB.id, pid: WEB.pid, hostNetwork: false };
+    const read = async () => ((await reader.readMany([web])).get(WEB.id) as { figures: KernelFigures }).figures;
+    const first = await read();
+    const dir = join(root, "sys/fs/cgroup");
+    writeFileSync(join(dir, `memory/docker/${WEB.id}/memory.usage_in_bytes`), "5000\n");
+    writeFileSync(join(dir, `cpuacct/docker/${WEB.id}/cpuacct.usage`), "777000000000\n");
+    writeFileSync(join(dir, `pids/docker/${WEB.id}/pids.current`), "99\n");
+    writeFileSync(join(dir, `memory/docker/${WEB.id}/memory.limit_in_bytes`), "1048576\n");
+    now += SLOW_FIGURES_EVERY_MS - 1;
+    const between = await read();
+    expect(between).toMatchObject({ memoryUsage: 5000, cpuNs: 777000000000 });
+    expect(between).toMatchObject({ pids: first.pids, memoryLimit: first.memoryLimit, network: first.network, blockIo: first.blockIo });
+    expect(between.network).toBe(first.network); // the same reading, not a copy of it
+    now += 1;
+    expect(await read()).toMatchObject({ memoryUsage: 5000, pids: 99, memoryLimit: 1048576 });
+    // The clock stepped back: read again rather than trust a reading from the future.
+    writeFileSync(join(dir, `pids/docker/${WEB.id}/pids.current`), "3\n");
+    now -= 60_000;
+    expect((await read()).pids).toBe(3);
     reader.close();
   });
 
@@ -386,6 +416,34 @@ describe("CgroupReader", () => {
       ]);
       expect(reader.size).toBe(2);
     }
+  });
+});
+
+describe("a container's samples of its slow figures", () => {
+  it("are the same objects while the figures are the same reading, and new ones with a new reading or new labels", () => {
+    const t = new ContainerTracker();
+    t.applyView(newView("a", { name: "api", image: "api:1", status: "running" }), 0);
+    const network = { rxBytes: 10, txBytes: 20 };
+    const blockIo = { readBytes: 30, writeBytes: 40 };
+    const base = { onlineCpus: 2, memoryUsage: 1, memoryCache: 0, memoryLimit: 10, clock: "wall" as const, pids: 3, network, blockIo };
+    const slowOf = (samples: Sample[]) => samples.filter((s) => ["container_pids", "container_network_receive", "container_block_write"].includes(s.name));
+    t.applyStats("a", { ...base, cpuTotal: 1e9, systemTotal: 100e9 });
+    const first = slowOf(containerSamples(t.get("a")!, 0, t, 600_000, null));
+    expect(first.map((s) => s.value)).toEqual([3, 10, 40]);
+    // The next sweep: CPU and memory read anew, the slow figures reused (the same objects, as the reader gives them).
+    t.applyStats("a", { ...base, cpuTotal: 2e9, systemTotal: 102e9, memoryUsage: 2 });
+    const second = containerSamples(t.get("a")!, 2000, t, 600_000, null);
+    expect(slowOf(second)).toEqual(first);
+    for (const [i, s] of slowOf(second).entries()) expect(s).toBe(first[i]);
+    expect(second.find((s) => s.name === "container_memory_usage")?.value).toBe(2);
+    // A new reading: new samples of its values.
+    t.applyStats("a", { ...base, cpuTotal: 3e9, systemTotal: 104e9, pids: 4, network: { rxBytes: 11, txBytes: 21 } });
+    const third = slowOf(containerSamples(t.get("a")!, 4000, t, 600_000, null));
+    expect(third.map((s) => s.value)).toEqual([4, 11, 40]);
+    // Renamed (a new view, new labels): new samples with its name.
+    t.applyView(newView("a", { name: "api-2", image: "api:1", status: "running" }), 5000);
+    const renamed = slowOf(containerSamples(t.get("a")!, 6000, t, 600_000, null));
+    expect(renamed.map((s) => s.labels.container)).toEqual(["api-2", "api-2", "api-2"]);
   });
 });
 

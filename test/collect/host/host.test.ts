@@ -349,6 +349,29 @@ describe("HostCollector network and disk I/O", () => {
     expect(io?.disks.sda?.readBytes).toBe((96161546 + 20480) * 512);
   });
 
+  it("reads the counters every SLOW_FIGURES_EVERY_MS: the cycles in between give the last rates", async () => {
+    const root = fixtureRoot("vm-with-steal", "stat.1");
+    let now = T0;
+    const c = new HostCollector({ hostRoot: root, cpuWindowMs: 20, clock: () => now });
+    await c.collect(ctx());
+    ioFiles(root, 2);
+    now = T0 + SLOW_FIGURES_EVERY_MS;
+    const rates = (await c.collect(ctx())).filter((x) => x.name.startsWith("host_network") || x.name.startsWith("host_disk_"));
+    expect(get(rates, "host_network_receive", { device: "eth0" })?.value).toBe(1_250_000);
+    // The counters change (here: back to the first reading, which counts as an interface made anew), but are not read before the period is over.
+    ioFiles(root, 1);
+    now += SLOW_FIGURES_EVERY_MS - 1;
+    const between = (await c.collect(ctx())).filter((x) => x.name.startsWith("host_network") || x.name.startsWith("host_disk_"));
+    expect(between).toEqual(rates);
+    expect(c.readings()?.io?.at).toBe(T0 + SLOW_FIGURES_EVERY_MS); // /metrics: the counters as last read
+    now += 1;
+    const next = await c.collect(ctx());
+    const eth0 = get(next, "host_network_receive", { device: "eth0" });
+    expect(eth0?.value).not.toBe(1_250_000);
+    expect(eth0?.details.windowMs).toBe(SLOW_FIGURES_EVERY_MS);
+    expect(c.readings()?.io?.at).toBe(now);
+  });
+
   it("carries the counters to the next run through the snapshot (lookout check from cron)", async () => {
     const root = fixtureRoot("vm-with-steal", "stat.2");
     let now = T0;
