@@ -32,7 +32,22 @@ export function fingerprintOf(alertname: string, labels: Record<string, string>)
  * labels for a fingerprint was the largest part of evaluating (measured:
  * about a third). Labels are never changed once made, so a key stays right.
  */
-const identities = new WeakMap<Record<string, string>, Map<RuleDefinition, { hostname: string; labels: Record<string, string>; fingerprint: string }>>();
+const identities = new WeakMap<Record<string, string>, Map<RuleDefinition, Identity>>();
+
+/**
+ * An alert's labels and fingerprint, and the rule's settings for the samples
+ * of these labels as last worked out: a rule's settings are a function of the
+ * config and of the sample's labels and meta only (rule.ts), so they are
+ * worked out again only when the config or the meta object changed (a
+ * container's policy otherwise cost a handful of calls and a new object per
+ * sample and cycle under --lite-mode).
+ */
+interface Identity {
+  hostname: string;
+  labels: Record<string, string>;
+  fingerprint: string;
+  settingsFor?: { config: LookoutConfig; meta: Record<string, string> | undefined; settings: ThresholdRule };
+}
 
 /** The key of every sample without labels (host-wide ones): each has an `{}` of its own, made anew each cycle. */
 const NO_LABELS: Record<string, string> = Object.freeze({});
@@ -42,19 +57,39 @@ function hasLabels(labels: Record<string, string>): boolean {
   return false;
 }
 
-function identityOf(rule: RuleDefinition, hostname: string, labelsOfSample: Record<string, string>): { labels: Record<string, string>; fingerprint: string } {
+function identityOf(rule: RuleDefinition, hostname: string, labelsOfSample: Record<string, string>): Identity {
   const sampleLabels = hasLabels(labelsOfSample) ? labelsOfSample : NO_LABELS;
   let byRule = identities.get(sampleLabels);
   const kept = byRule?.get(rule);
   if (kept && kept.hostname === hostname) return kept;
   const labels = { alertname: rule.alertname, hostname, ...sampleLabels };
-  const made = { hostname, labels, fingerprint: fingerprintOf(rule.alertname, labels) };
+  const made: Identity = { hostname, labels, fingerprint: fingerprintOf(rule.alertname, labels) };
   if (!byRule) {
     byRule = new Map();
     identities.set(sampleLabels, byRule);
   }
   byRule.set(rule, made);
   return made;
+}
+
+function settingsOf(identity: Identity, rule: RuleDefinition, config: LookoutConfig, sample: Sample): ThresholdRule {
+  const kept = identity.settingsFor;
+  if (kept && kept.config === config && kept.meta === sample.meta) return kept.settings;
+  const settings = rule.settings(config, sample);
+  identity.settingsFor = { config, meta: sample.meta, settings };
+  return settings;
+}
+
+/** The metrics some rule reads, per list of rules (the registry's: one), so that other samples are passed over at once. */
+const metricsRead = new WeakMap<readonly RuleDefinition[], ReadonlySet<string>>();
+
+function metricsOf(rules: readonly RuleDefinition[]): ReadonlySet<string> {
+  let set = metricsRead.get(rules);
+  if (!set) {
+    set = new Set(rules.map((r) => r.metric));
+    metricsRead.set(rules, set);
+  }
+  return set;
 }
 
 /**
@@ -77,7 +112,9 @@ export function evaluate(
   held?: QuietSkip,
 ): Evaluation {
   const byMetric = new Map<MetricName, Sample[]>();
+  const read = metricsOf(rules);
   for (const s of samples) {
+    if (!read.has(s.name)) continue;
     const list = byMetric.get(s.name);
     if (list) list.push(s);
     else byMetric.set(s.name, [s]);
@@ -97,9 +134,9 @@ export function evaluate(
     for (const sample of metricSamples ?? []) {
       if (rule.selects && !rule.selects(sample, config)) continue;
       if (!Number.isFinite(sample.value)) continue;
-      const settings = rule.settings(config, sample);
-      if (!settings.enabled) continue;
       const identity = identityOf(rule, hostname, sample.labels);
+      const settings = settingsOf(identity, rule, config, sample);
+      if (!settings.enabled) continue;
       if (held && sample.value < settings.warning && (settings.critical === null || sample.value < settings.critical) && !held.has(identity.fingerprint)) continue;
       const causedAt = rule.causedAt?.(sample);
       const o = new Observed(identity, rule, sample, METRICS[sample.name].unit, settings, m);

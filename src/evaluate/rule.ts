@@ -8,7 +8,11 @@ import { isSampleOf, type Sample, type SampleOf } from "../model/sample.js";
 export interface RuleParts<S> {
   /** Config key path, for messages: `host.cpu`. */
   configKey: string;
-  /** The settings for this sample (containers can override them per container). */
+  /**
+   * The settings for this sample (containers can override them per container):
+   * a function of the config and of the sample's labels and meta only, never
+   * of its value or details (evaluate.ts keeps them per labels object).
+   */
   settings(config: LookoutConfig, sample?: S): ThresholdRule;
   /** Whether this sample is watched (e.g. `host.disk.mounts`). */
   selects?(sample: S, config: LookoutConfig): boolean;

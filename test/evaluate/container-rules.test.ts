@@ -83,3 +83,18 @@ describe("container rules", () => {
     expect(e.observations[0]).toMatchObject({ warning: 5, critical: 5, value: 4 });
   });
 });
+
+describe("a container's settings from cycle to cycle", () => {
+  it("follow a change of its Docker labels or of the config, though its metric labels stay the same object", () => {
+    const cpu = (meta: Record<string, string>): Sample => ({ name: "container_cpu", labels, meta, value: 60, details: { ofOneCore: 60, cores: 1, limited: false } });
+    const config = configSchema.parse({});
+    const warning = (s: Sample, c = config) => evaluate([s], containerRules, c, "web-1").observations[0]?.warning;
+    const meta = { "lookout.cpu.warning": "50" };
+    expect(warning(cpu(meta))).toBe(50);
+    expect(warning(cpu(meta))).toBe(50); // kept
+    expect(warning(cpu({ "lookout.cpu.warning": "70" }))).toBe(70); // relabelled: a new view, a new labels object
+    expect(warning(cpu({}))).toBe(config.containers.cpu.warning);
+    const stricter = configSchema.parse({ containers: { cpu: { warning: 40 } } });
+    expect(warning(cpu({}), stricter)).toBe(40); // reloaded
+  });
+});
