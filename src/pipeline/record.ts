@@ -24,25 +24,82 @@ export interface HistoryPoint {
   value: number;
 }
 
-/** Where history is kept (store/history.ts `HistoryStore`). */
-export interface HistoryJournal {
-  /** A cycle's points (all at `at`) and events. May throw. (The agent's store writes them at once, one row a cycle: store/history.ts.) */
-  record(at: number, points: readonly HistoryPoint[], events: readonly HistoryEvent[]): void;
+/**
+ * A cycle's points, by position, in parallel lists: point i is `metrics[i]`,
+ * `labels[i]`, `values[i]`. The recorder fills one list again each cycle
+ * (`historyPoints`), so a cycle makes no object per point (a few hundred for
+ * 20 containers, under --lite-mode); a journal reads it during `record` only.
+ */
+export class HistoryPoints {
+  readonly metrics: string[] = [];
+  readonly labels: Record<string, string>[] = [];
+  values = new Float64Array(64);
+  length = 0;
+
+  /** A list of these points (tests, and whoever records points made by hand). */
+  static of(points: readonly HistoryPoint[]): HistoryPoints {
+    const list = new HistoryPoints();
+    for (const p of points) list.add(p.metric, p.labels, p.value);
+    return list;
+  }
+
+  /** Adds a point; a value that is not a finite number is not one. */
+  add(metric: string, labels: Record<string, string>, value: number): void {
+    if (!Number.isFinite(value)) return;
+    const i = this.length++;
+    if (i === this.values.length) {
+      const bigger = new Float64Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.metrics[i] = metric;
+    this.labels[i] = labels;
+    this.values[i] = value;
+  }
+
+  /** Empties it for the next cycle's points. */
+  clear(): void {
+    this.length = 0;
+  }
+
+  /** Lets go of what the last fill no longer holds (labels of containers gone). */
+  trim(): void {
+    this.metrics.length = this.length;
+    this.labels.length = this.length;
+  }
+
+  toArray(): HistoryPoint[] {
+    const out: HistoryPoint[] = [];
+    for (let i = 0; i < this.length; i++) out.push({ metric: this.metrics[i]!, labels: this.labels[i]!, value: this.values[i]! });
+    return out;
+  }
 }
 
-/** Records a cycle; never throws. */
-export type RecordHistory = (at: number, points: readonly HistoryPoint[], events: readonly HistoryEvent[]) => void;
+/** Where history is kept (store/history.ts `HistoryStore`). */
+export interface HistoryJournal {
+  /**
+   * A cycle's points (all at `at`; read during the call only: the list is
+   * filled again next cycle) and events. May throw. (The agent's store keeps
+   * the points as one row a cycle: store/history.ts.)
+   */
+  record(at: number, points: HistoryPoints, events: readonly HistoryEvent[]): void;
+}
+
+/** Records a cycle's fresh samples and its events; never throws. */
+export type RecordHistory = (at: number, samples: readonly Sample[], events: readonly HistoryEvent[]) => void;
 
 /**
  * A `RecordHistory` writing to whichever journal `journal()` gives at the time
  * (the agent's database may be opened again while it runs); a failure is
- * logged once, until a write works again.
+ * logged once, until a write works again. It keeps one list of points, filled
+ * again each cycle.
  */
 export function historyRecorder(journal: () => HistoryJournal): RecordHistory {
   let failing: string | null = null;
-  return (at, points, events) => {
+  const points = new HistoryPoints();
+  return (at, samples, events) => {
     try {
-      journal().record(at, points, events);
+      journal().record(at, historyPoints(samples, points), events);
       if (failing !== null) log.info(processMessages().t("log.history.again"));
       failing = null;
     } catch (err) {
@@ -53,20 +110,18 @@ export function historyRecorder(journal: () => HistoryJournal): RecordHistory {
   };
 }
 
-/** The series a sample is kept as: its own, and what a chart needs from its details. */
-export function historyPoints(samples: readonly Sample[]): HistoryPoint[] {
-  const out: HistoryPoint[] = [];
-  const add = (metric: string, labels: Record<string, string>, value: number) => {
-    if (Number.isFinite(value)) out.push({ metric, labels, value });
-  };
+/** The series a sample is kept as: its own, and what a chart needs from its details; into `into` (emptied first), or a new list. */
+export function historyPoints(samples: readonly Sample[], into = new HistoryPoints()): HistoryPoints {
+  into.clear();
   for (const s of samples) {
-    add(s.name, s.labels, s.value);
-    if (s.name === CONTAINER_MEMORY) add(CONTAINER_MEMORY_LIMIT, s.labels, s.details.limitBytes);
-    else if (s.name === HOST_MEMORY) add(HOST_MEMORY_TOTAL, s.labels, s.details.totalBytes);
-    else if (s.name === HOST_SWAP) add(HOST_SWAP_TOTAL, s.labels, s.details.totalBytes);
-    else if (s.name === HOST_DISK) add(HOST_DISK_SIZE, s.labels, s.details.sizeBytes);
+    into.add(s.name, s.labels, s.value);
+    if (s.name === CONTAINER_MEMORY) into.add(CONTAINER_MEMORY_LIMIT, s.labels, s.details.limitBytes);
+    else if (s.name === HOST_MEMORY) into.add(HOST_MEMORY_TOTAL, s.labels, s.details.totalBytes);
+    else if (s.name === HOST_SWAP) into.add(HOST_SWAP_TOTAL, s.labels, s.details.totalBytes);
+    else if (s.name === HOST_DISK) into.add(HOST_DISK_SIZE, s.labels, s.details.sizeBytes);
   }
-  return out;
+  into.trim();
+  return into;
 }
 
 const TRANSITIONS: ReadonlySet<string> = new Set(["firing", "escalated", "resolved"]);
@@ -107,5 +162,5 @@ export function record(
   life: Pick<Lifecycle, "stepEvents" | "events" | "held">,
 ): void {
   if (!history) return;
-  history(now, historyPoints(fresh), cycleEvents(life, containers, now));
+  history(now, fresh, cycleEvents(life, containers, now));
 }

@@ -43,7 +43,7 @@ import { processMessages } from "../i18n/current.js";
 import { log } from "../log.js";
 import type { HistoryEvent } from "../model/history.js";
 import type { FailedDelivery, OutboxJournal, QueuedDelivery } from "../notify/outbox.js";
-import type { HistoryJournal, HistoryPoint } from "../pipeline/record.js";
+import type { HistoryJournal, HistoryPoints } from "../pipeline/record.js";
 import { redact } from "../secrets.js";
 import { type ChunkPoints, packHead, packRaw, packRolled, rollUp, unpackIds, unpackRaw, unpackRolled, unpackValues } from "./history-packing.js";
 import { statement } from "./statements.js";
@@ -331,19 +331,18 @@ export class HistoryStore implements HistoryJournal {
    * the events' write can throw: a failed write of points is logged and the
    * points dropped (`flush`).
    */
-  record(at: number, points: readonly HistoryPoint[], events: readonly HistoryEvent[]): void {
+  record(at: number, points: HistoryPoints, events: readonly HistoryEvent[]): void {
     if (points.length > 0) {
       const ids = new Uint32Array(points.length);
-      const vals = new Float64Array(points.length);
+      const vals = points.values.slice(0, points.length);
+      const { metrics, labels } = points;
       let pending: BufferedCycle["pending"] = null;
       for (let i = 0; i < points.length; i++) {
-        const p = points[i]!;
-        vals[i] = p.value;
-        const id = this.knownId(p.metric, p.labels);
+        const id = this.knownId(metrics[i]!, labels[i]!);
         if (id !== undefined) ids[i] = id;
         else {
           pending ??= [];
-          pending.push({ at: i, metric: p.metric, labels: p.labels });
+          pending.push({ at: i, metric: metrics[i]!, labels: labels[i]! });
         }
       }
       this.buffer.push({ at, ids, vals, pending });

@@ -15,14 +15,14 @@ import { loadConfig } from "../../src/config/load.js";
 import { configSchema } from "../../src/config/schema.js";
 import { setLogSink } from "../../src/log.js";
 import type { ContainerEvent } from "../../src/model/history.js";
-import { CONTAINER_MEMORY, CONTAINER_MEMORY_LIMIT, HOST_CPU, HOST_DISK_READ, HOST_NETWORK_RECEIVE } from "../../src/model/metrics.js";
+import { CONTAINER_MEMORY, CONTAINER_MEMORY_LIMIT, HOST_CPU, HOST_DISK, HOST_DISK_READ, HOST_DISK_SIZE, HOST_NETWORK_RECEIVE } from "../../src/model/metrics.js";
 import { type Sample, sampleOf } from "../../src/model/sample.js";
 import { Outbox, type OutboxJournal } from "../../src/notify/outbox.js";
 import { routesFrom } from "../../src/notify/routing.js";
 import { CollectStage } from "../../src/pipeline/collect.js";
 import { type CycleParts, runCycle } from "../../src/pipeline/cycle.js";
 import type { AgentState } from "../../src/pipeline/cycle-data.js";
-import { type HistoryJournal, historyPoints, historyRecorder } from "../../src/pipeline/record.js";
+import { type HistoryJournal, type HistoryPoints, historyPoints, historyRecorder } from "../../src/pipeline/record.js";
 import { openDatabase } from "../../src/store/database.js";
 import { HistoryStore, recordingDeliveries, retentionOf } from "../../src/store/history.js";
 import { sampleNotification } from "../support/sample-notification.js";
@@ -156,7 +156,7 @@ describe("the record stage", () => {
       sampleOf(HOST_NETWORK_RECEIVE, 4096, details, { device: "bond0.100" }),
       sampleOf(HOST_DISK_READ, 1_048_576, { bytes: 7e9, ops: 1e6, ms: 5e5, windowMs: 10_000 }, { device: "nvme0n1" }),
     ];
-    expect(historyPoints(samples)).toEqual([
+    expect(historyPoints(samples).toArray()).toEqual([
       { metric: HOST_NETWORK_RECEIVE, labels: { device: "eth0" }, value: 1_250_000 },
       { metric: HOST_NETWORK_RECEIVE, labels: { device: "bond0.100" }, value: 4096 },
       { metric: HOST_DISK_READ, labels: { device: "nvme0n1" }, value: 1_048_576 },
@@ -167,10 +167,38 @@ describe("the record stage", () => {
     expect(store.points(eth0!.id, T0, T0 + MIN, 1, T0 + MIN).points.map((p) => p.avg)).toEqual([1_250_000]);
   });
 
+  it("fills one list of points again each cycle, and the store keeps each cycle's own values", () => {
+    const seen: Array<{ at: number; points: ReturnType<HistoryPoints["toArray"]>; list: HistoryPoints }> = [];
+    const recorder = historyRecorder(() => ({ record: (at, points) => seen.push({ at, points: points.toArray(), list: points }) }));
+    const disk = (mount: string, v: number) => sampleOf(HOST_DISK, v, { device: "/dev/vda1", fstype: "ext4", sizeBytes: 100, usedBytes: v, freeBytes: 100 - v }, { mount });
+    recorder(T0, [cpu(50), disk("/", 10), disk("/var", 20)], []);
+    recorder(T0 + 2000, [cpu(60), cpu(Number.NaN)], []);
+    expect(seen[1]!.list).toBe(seen[0]!.list);
+    expect(seen.map((c) => c.points.map((p) => [p.metric, p.labels.mount ?? "", p.value]))).toEqual([
+      [
+        [HOST_CPU, "", 50],
+        [HOST_DISK, "/", 10],
+        [HOST_DISK_SIZE, "/", 100],
+        [HOST_DISK, "/var", 20],
+        [HOST_DISK_SIZE, "/var", 100],
+      ],
+      [[HOST_CPU, "", 60]], // NaN is no point
+    ]);
+    // What the last fill no longer holds is let go of.
+    expect(seen[1]!.list.labels).toHaveLength(1);
+
+    const store = historyStore(); // buffers a minute of cycles: each must be its own copy, not the list's
+    const write = historyRecorder(() => store);
+    for (let i = 0; i < 3; i++) write(T0 + i * 2000, [cpu(10 * (i + 1))], []);
+    store.close();
+    const [series] = store.series(HOST_CPU);
+    expect(store.points(series!.id, T0, T0 + MIN, 1, T0 + MIN).points.map((p) => p.avg)).toEqual([10, 20, 30]);
+  });
+
   it("keeps what a chart needs from a sample's details as series of their own (a container's memory limit)", () => {
     const labels = { container: "web-1", image: "shop/web:1" };
     const points = historyPoints([sampleOf(CONTAINER_MEMORY, 25, { usageBytes: 64 << 20, limitBytes: 256 << 20, limited: true }, labels)]);
-    expect(points).toEqual([
+    expect(points.toArray()).toEqual([
       { metric: CONTAINER_MEMORY, labels, value: 25 },
       { metric: CONTAINER_MEMORY_LIMIT, labels, value: 256 << 20 },
     ]);

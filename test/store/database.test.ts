@@ -12,6 +12,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
 import { StorageError } from "../../src/errors.js";
+import { HistoryPoints } from "../../src/pipeline/record.js";
 import { readState } from "../../src/store/agent-store.js";
 import { DB_FILE, openDatabase } from "../../src/store/database.js";
 import { HistoryStore, retentionOf } from "../../src/store/history.js";
@@ -87,7 +88,7 @@ describe("openDatabase", () => {
     expect(db.prepare("SELECT fingerprint FROM alerts").pluck().all()).toEqual(["host_cpu{}"]);
     expect(db.prepare("SELECT id FROM notifications").pluck().all()).toEqual(["n-1"]);
     const history = new HistoryStore(db, retentionOf(configSchema.parse({}).history));
-    history.record(1_000, [{ metric: "host_cpu", labels: {}, value: 5 }], [{ at: 1_000, kind: "container.start", subject: "web-1", labels: {}, data: {} }]);
+    history.record(1_000, HistoryPoints.of([{ metric: "host_cpu", labels: {}, value: 5 }]), [{ at: 1_000, kind: "container.start", subject: "web-1", labels: {}, data: {} }]);
     history.flush();
     // A cycle is one head row: the ids of its series and their values, packed.
     const row = db.prepare("SELECT t, ids, vals FROM history_head").get() as { t: number; ids: Buffer; vals: Buffer };

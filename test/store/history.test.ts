@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
 import { setLogSink } from "../../src/log.js";
+import { HistoryPoints } from "../../src/pipeline/record.js";
 import { type Db, openDatabase } from "../../src/store/database.js";
 import { HistoryMaintainer, HistoryStore, type Retention, readChunk, retentionOf, type TierName } from "../../src/store/history.js";
 import { type ChunkPoints, packColumns, packRaw, unpackColumns, unpackIds, unpackRaw } from "../../src/store/history-packing.js";
@@ -61,11 +62,7 @@ function plain(p: ChunkPoints) {
 /** Every `everyMs` in [from, to), one sample of cpu (value from `value`) for each of `series` containers. */
 function fill(store: HistoryStore, from: number, to: number, everyMs: number, value: (t: number) => number, series = 1) {
   for (let t = from; t < to; t += everyMs) {
-    store.record(
-      t,
-      Array.from({ length: series }, (_, i) => ({ metric: "container_cpu", labels: { container: `c${i}` }, value: value(t) })),
-      [],
-    );
+    store.record(t, HistoryPoints.of(Array.from({ length: series }, (_, i) => ({ metric: "container_cpu", labels: { container: `c${i}` }, value: value(t) }))), []);
   }
 }
 
@@ -74,8 +71,8 @@ describe("history tiers", () => {
     const { store, settle, count, chunk } = rig();
     const values = [1, 2, 3, 4, 5, 9];
     // Minute 0: six samples; minute 1: one sample of 100 (a cycle or two missed).
-    for (const [i, v] of values.entries()) store.record(T0 + i * 10_000, [{ metric: "host_cpu", labels: {}, value: v }], []);
-    store.record(T0 + MIN + 5_000, [{ metric: "host_cpu", labels: {}, value: 100 }], []);
+    for (const [i, v] of values.entries()) store.record(T0 + i * 10_000, HistoryPoints.of([{ metric: "host_cpu", labels: {}, value: v }]), []);
+    store.record(T0 + MIN + 5_000, HistoryPoints.of([{ metric: "host_cpu", labels: {}, value: 100 }]), []);
     expect(count("history_head")).toBe(7);
 
     // An hour is rolled up once it has been over for two minutes; its head rows go then.
@@ -105,7 +102,7 @@ describe("history tiers", () => {
   it("rolls each series up apart, in the same chunks", () => {
     const { store, settle, chunks } = rig();
     fill(store, T0, T0 + 3 * MIN, 30_000, (t) => (t - T0) / 30_000, 3);
-    store.record(T0 + 4 * MIN, [{ metric: "container_cpu", labels: { container: "c1" }, value: 50 }], []);
+    store.record(T0 + 4 * MIN, HistoryPoints.of([{ metric: "container_cpu", labels: { container: "c1" }, value: 50 }]), []);
     settle(T0 + 2 * HOUR);
     const oneMinute = chunks("1m");
     expect(oneMinute.map(([series, start]) => [series, start])).toEqual([
@@ -140,7 +137,7 @@ describe("history tiers", () => {
     expect(count("history_chunks")).toBe(0);
     expect(count("history_series")).toBe(0);
     // A series recorded again after its row went is made again, with a new id (ids are never reused).
-    store.record(T0 + 61 * DAY, [{ metric: "container_cpu", labels: { container: "c0" }, value: 1 }], []);
+    store.record(T0 + 61 * DAY, HistoryPoints.of([{ metric: "container_cpu", labels: { container: "c0" }, value: 1 }]), []);
     expect(db.prepare("SELECT id FROM history_series").pluck().all()).toEqual([2]);
     const [s] = store.series("container_cpu");
     expect(store.points(s!.id, T0 + 61 * DAY, T0 + 61 * DAY + MIN, 1, T0 + 61 * DAY + MIN).points.map((p) => p.avg)).toEqual([1]);
@@ -149,10 +146,10 @@ describe("history tiers", () => {
   it("keeps a series whose points are only in the head when it drops those left without points", () => {
     const retention: Retention = { raw: HOUR, "1m": DAY, "10m": 7 * DAY, "1h": 30 * DAY };
     const { store, settle, count } = rig(retention);
-    store.record(T0, [{ metric: "container_cpu", labels: { container: "old" }, value: 1 }], []);
+    store.record(T0, HistoryPoints.of([{ metric: "container_cpu", labels: { container: "old" }, value: 1 }]), []);
     settle(T0 + 2 * HOUR);
     // 40 days later the old series' last chunk goes; a new one has points only in the head.
-    store.record(T0 + 40 * DAY, [{ metric: "container_cpu", labels: { container: "new" }, value: 2 }], []);
+    store.record(T0 + 40 * DAY, HistoryPoints.of([{ metric: "container_cpu", labels: { container: "new" }, value: 2 }]), []);
     settle(T0 + 40 * DAY + 30 * MIN);
     expect(store.series().map((s) => s.labels.container)).toEqual(["new"]);
     expect(count("history_head")).toBe(1);
@@ -166,12 +163,12 @@ describe("history tiers", () => {
     const settle = (now: number) => {
       for (let i = 0; i < 10_000 && maintainer.step(now, 1000).more; i++);
     };
-    store.record(T0, [{ metric: "container_cpu", labels: { container: "old" }, value: 1 }], []);
+    store.record(T0, HistoryPoints.of([{ metric: "container_cpu", labels: { container: "old" }, value: 1 }]), []);
     store.flush();
     settle(T0 + 20 * DAY);
     expect(db.prepare("SELECT tier FROM history_chunks").pluck().all()).toEqual(["1h"]);
     // 40 days later the series' last chunk goes, while a new point of it waits in memory (less than the 2 minutes after which a step writes it first).
-    store.record(T0 + 40 * DAY, [{ metric: "container_cpu", labels: { container: "old" }, value: 2 }], []);
+    store.record(T0 + 40 * DAY, HistoryPoints.of([{ metric: "container_cpu", labels: { container: "old" }, value: 2 }]), []);
     expect(store.bufferedPoints()).toBe(1);
     settle(T0 + 40 * DAY + MIN);
     store.flush();
@@ -284,12 +281,12 @@ describe("history queries", () => {
     const { store } = rig();
     store.record(
       T0,
-      [
+      HistoryPoints.of([
         { metric: "container_memory", labels: { container: "web-1", image: "shop/web:1", compose_project: "shop" }, value: 10 },
         { metric: "container_memory", labels: { container: "db-1", image: "postgres:16", compose_project: "shop" }, value: 20 },
         { metric: "container_cpu", labels: { container: "web-1", image: "shop/web:1" }, value: 1 },
         { metric: "host_disk", labels: { mount: '/weird"path' }, value: 50 },
-      ],
+      ]),
       [],
     );
     expect(store.series("container_memory").map((s) => s.labels.container)).toEqual(["web-1", "db-1"]);
@@ -368,13 +365,13 @@ describe("history queries", () => {
 
   it("two cycles at the same time land in one head row, the later value winning for a series given twice", () => {
     const { store, count } = rig();
-    store.record(T0, [{ metric: "a", labels: {}, value: 1 }], []);
+    store.record(T0, HistoryPoints.of([{ metric: "a", labels: {}, value: 1 }]), []);
     store.record(
       T0,
-      [
+      HistoryPoints.of([
         { metric: "b", labels: {}, value: 2 },
         { metric: "a", labels: {}, value: 5 },
-      ],
+      ]),
       [],
     );
     expect(count("history_head")).toBe(1);
@@ -388,11 +385,11 @@ describe("history queries", () => {
     const { store, db } = rig();
     store.record(
       T0,
-      [
+      HistoryPoints.of([
         { metric: "a", labels: {}, value: 1 },
         { metric: "b", labels: {}, value: 2 },
         { metric: "a", labels: {}, value: 3 },
-      ],
+      ]),
       [],
     );
     const row = db.prepare("SELECT ids, vals FROM history_head").get() as { ids: Buffer; vals: Buffer };
@@ -406,22 +403,18 @@ describe("the events journal", () => {
   it("returns events of a time range, filtered by kind (whole or by prefix), subject and labels, at most the latest `limit`", () => {
     const { store } = rig();
     const web = { container: "web-1", image: "shop/web:2" };
-    store.record(
-      T0,
-      [],
-      [
-        { at: T0, kind: "container.start", subject: "web-1", labels: web, data: {} },
-        { at: T0 + 1000, kind: "container.die", subject: "web-1", labels: web, data: { exitCode: 3, cause: "crash" } },
-        {
-          at: T0 + 2000,
-          kind: "alert.firing",
-          subject: 'container_crashed{container="web-1"}',
-          labels: { alertname: "container_crashed", container: "web-1" },
-          data: { severity: "critical" },
-        },
-        { at: T0 + 3000, kind: "container.die", subject: "db-1", labels: { container: "db-1" }, data: { exitCode: 137 } },
-      ],
-    );
+    store.record(T0, HistoryPoints.of([]), [
+      { at: T0, kind: "container.start", subject: "web-1", labels: web, data: {} },
+      { at: T0 + 1000, kind: "container.die", subject: "web-1", labels: web, data: { exitCode: 3, cause: "crash" } },
+      {
+        at: T0 + 2000,
+        kind: "alert.firing",
+        subject: 'container_crashed{container="web-1"}',
+        labels: { alertname: "container_crashed", container: "web-1" },
+        data: { severity: "critical" },
+      },
+      { at: T0 + 3000, kind: "container.die", subject: "db-1", labels: { container: "db-1" }, data: { exitCode: 137 } },
+    ]);
     const kinds = (events: Array<{ kind: string }>) => events.map((e) => e.kind);
     expect(kinds(store.events(T0, T0 + 10_000))).toEqual(["container.start", "container.die", "alert.firing", "container.die"]);
     expect(kinds(store.events(T0 + 500, T0 + 3000))).toEqual(["container.die", "alert.firing"]);
@@ -436,8 +429,8 @@ describe("the events journal", () => {
 
   it("keeps events as long as the 1-hour tier", () => {
     const { store, settle, count } = rig({ ...DEFAULTS, "1h": 30 * DAY });
-    store.record(T0, [], [{ at: T0, kind: "container.start", subject: "a", labels: {}, data: {} }]);
-    store.record(T0 + 20 * DAY, [], [{ at: T0 + 20 * DAY, kind: "container.start", subject: "b", labels: {}, data: {} }]);
+    store.record(T0, HistoryPoints.of([]), [{ at: T0, kind: "container.start", subject: "a", labels: {}, data: {} }]);
+    store.record(T0 + 20 * DAY, HistoryPoints.of([]), [{ at: T0 + 20 * DAY, kind: "container.start", subject: "b", labels: {}, data: {} }]);
     settle(T0 + 31 * DAY);
     expect(count("history_events")).toBe(1);
   });
@@ -453,11 +446,7 @@ describe("points kept in memory", () => {
     /** Points written: 4 bytes of id each, in the head rows. */
     const count = () => db.prepare("SELECT COALESCE(SUM(length(ids)), 0) / 4 FROM history_head").pluck().get() as number;
     const cycle = (at: number, n = 2) =>
-      store.record(
-        at,
-        Array.from({ length: n }, (_, i) => ({ metric: "container_cpu", labels: { container: `c${i}` }, value: at / 1000 })),
-        [],
-      );
+      store.record(at, HistoryPoints.of(Array.from({ length: n }, (_, i) => ({ metric: "container_cpu", labels: { container: `c${i}` }, value: at / 1000 }))), []);
     return { db, store, count, cycle };
   }
 
