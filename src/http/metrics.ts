@@ -23,7 +23,7 @@ import type { CycleResult } from "../agent.js";
 import type { ContainerFiguresView } from "../collect/docker/docker.js";
 import type { ContainerView } from "../collect/docker/tracker.js";
 import type { HostReadings } from "../collect/host/host.js";
-import { CPU_FIELDS, USER_HZ } from "../collect/host/procfs.js";
+import { CPU_FIELDS, MEMINFO_KEPT, USER_HZ } from "../collect/host/procfs.js";
 import { redact } from "../secrets.js";
 import { VERSION } from "../version.js";
 import { CONTENT_TYPES, Exposition, type ExpositionFormat, finish, formatFor, type LabelPairs, sanitizeLabelName } from "./exposition.js";
@@ -42,9 +42,6 @@ const CPU_MODES: Record<(typeof CPU_FIELDS)[number], string | null> = {
   guest: null,
   guestNice: null,
 };
-
-/** The /proc/meminfo fields given as node_memory_<Field>_bytes. */
-const MEMINFO_FIELDS = ["MemTotal", "MemFree", "MemAvailable", "Buffers", "Cached", "SwapTotal", "SwapFree"] as const;
 
 /** lookout_container_health_status' `status`es: Docker's three, and `none` for a container without a health check. */
 export const HEALTH_STATUSES = ["starting", "healthy", "unhealthy", "none"] as const;
@@ -132,7 +129,8 @@ function hostFamilies(e: Exposition, r: HostReadings): void {
     }
   }
   if (r.meminfo) {
-    for (const field of MEMINFO_FIELDS) {
+    // The fields the host collector keeps (MEMINFO_KEPT), each as node_memory_<Field>_bytes.
+    for (const field of MEMINFO_KEPT) {
       const v = r.meminfo.get(field);
       if (v !== undefined) e.family(`node_memory_${field}_bytes`, "gauge", `Memory information field ${field}_bytes.`).add([], v);
     }

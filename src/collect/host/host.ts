@@ -42,6 +42,7 @@ import {
   cpuDelta,
   type DiskCounters,
   type LoadAvg,
+  MEMINFO_KEPT,
   memInfoOf,
   meminfoFields,
   type NetDevCounters,
@@ -118,7 +119,7 @@ export interface HostReadings {
   perCpu: ProcStat["perCpu"] | null;
   /** Boot time, seconds since epoch. */
   btime: number | null;
-  /** /proc/meminfo's fields, in bytes. */
+  /** /proc/meminfo's fields (those of procfs.ts MEMINFO_KEPT), in bytes. */
   meminfo: ReadonlyMap<string, number> | null;
   /** /proc/vmstat's `oom_kill` (kernels since 4.13). */
   oomKill: number | null;
@@ -309,7 +310,7 @@ export class HostCollector implements Collector {
 
   private async collectMemory(): Promise<Sample[]> {
     const text = this.readText(this.path("/proc/meminfo"));
-    const fields = meminfoFields(text);
+    const fields = meminfoFields(text, MEMINFO_KEPT);
     const m = memInfoOf(fields);
     this.reading.meminfo = fields;
     const used = m.totalBytes - m.availableBytes;

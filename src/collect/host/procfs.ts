@@ -146,18 +146,19 @@ export interface MemInfo {
 }
 
 /**
- * Every `Key: value` line of /proc/meminfo, in bytes for the kB ones (node_exporter's `node_memory_<Key>_bytes`).
+ * Every `Key: value` line of /proc/meminfo (or those `only` names: it stops when it has them), in bytes for the kB
+ * ones (node_exporter's `node_memory_<Key>_bytes`).
  * Scanned with indexOf, not split into lines and fields: it is read every cycle, and its ~55 lines split into
  * fields were a third of the host collector's CPU under --lite-mode. A line with a tab takes `fields`.
  */
-export function meminfoFields(text: string): Map<string, number> {
+export function meminfoFields(text: string, only?: ReadonlySet<string>): Map<string, number> {
   const kv = new Map<string, number>();
   let start = 0;
   while (start < text.length) {
     let end = text.indexOf("\n", start);
     if (end < 0) end = text.length;
     const colon = text.indexOf(":", start);
-    if (colon > start && colon < end) {
+    if (colon > start && colon < end && (only === undefined || only.has(text.slice(start, colon)))) {
       const rest = text.slice(colon + 1, end);
       let value: string | undefined;
       let unit: string | undefined;
@@ -177,11 +178,19 @@ export function meminfoFields(text: string): Map<string, number> {
       }
       const n = toNumber(value);
       kv.set(text.slice(start, colon), unit === "kB" ? n * 1024 : n);
+      if (only !== undefined && kv.size === only.size) break;
     }
     start = end + 1;
   }
   return kv;
 }
+
+/**
+ * The /proc/meminfo fields the host collector keeps: what host_memory and
+ * host_swap are made of (memInfoOf), and what `/metrics` gives as
+ * node_memory_<Field>_bytes. The rest of the file (some 50 lines) is not split.
+ */
+export const MEMINFO_KEPT: ReadonlySet<string> = new Set(["MemTotal", "MemFree", "MemAvailable", "Buffers", "Cached", "SwapTotal", "SwapFree"]);
 
 /** /proc/meminfo: `Key:   12345 kB` lines; values converted to bytes. */
 export function parseMeminfo(text: string): MemInfo {

@@ -5,6 +5,8 @@ import {
   type CpuCounters,
   cpuDelta,
   decodeOctal,
+  MEMINFO_KEPT,
+  memInfoOf,
   meminfoFields,
   parseLoadavg,
   parseMeminfo,
@@ -256,6 +258,15 @@ describe("meminfoFields and parseVmstat (for /metrics)", () => {
       ["F", 0],
       ["G", 3],
     ]);
+    // The host collector's: only the kept fields, the same values as a whole reading, and none of the rest.
+    for (const machine of ["vm-with-steal", "this-sandbox", "old-kernel-no-memavailable"]) {
+      const text = fixture(machine, "meminfo");
+      const all = meminfoFields(text);
+      const kept = meminfoFields(text, MEMINFO_KEPT);
+      expect([...kept.keys()].every((k) => MEMINFO_KEPT.has(k))).toBe(true);
+      expect([...kept]).toEqual([...all].filter(([k]) => MEMINFO_KEPT.has(k)));
+      expect(memInfoOf(kept)).toEqual(memInfoOf(all));
+    }
     const v = parseVmstat("nr_free_pages 123\noom_kill 4\nbad line\n");
     expect(v.get("oom_kill")).toBe(4);
     expect(v.get("nr_free_pages")).toBe(123);
