@@ -183,7 +183,18 @@ interface Written {
   inhibitors?: string;
   summary?: string;
   collectors: Map<string, AgentState["collectors"][string]>;
+  /** The time of the last check written. */
+  lastCycleAt?: number | null;
 }
+
+/**
+ * A cycle that changed nothing but the time of the last check writes it at
+ * most this often (`lookout run` at an interval under 10 s): a transaction
+ * per 2 s cycle for that one row was a tenth of a quiet cycle's CPU. Only
+ * `lookout status` reads it from the database (the HTTP API has the agent's
+ * own); any other change is written with its cycle, as before.
+ */
+export const QUIET_COMMIT_EVERY_MS = 10_000;
 
 /** The agent's tables; the outbox's journal (notify/outbox.ts). */
 export class AgentStore implements OutboxJournal {
@@ -211,6 +222,7 @@ export class AgentStore implements OutboxJournal {
    * Parts unchanged since the last commit are left as they are.
    */
   commitCycle(state: AgentState, added: readonly OutboxEntry[]): void {
+    if (added.length === 0 && this.onlyTimeChanged(state)) return;
     const waitForDisk = added.length > 0;
     if (!waitForDisk) setSynchronous(this.db, "NORMAL");
     try {
@@ -228,6 +240,7 @@ export class AgentStore implements OutboxJournal {
         next.flap = JSON.stringify(state.flap);
         if (next.flap !== last.flap) writeFlap(this.db, state.flap);
         writeMeta(this.db, "last_cycle_at", state.lastCycleAt);
+        next.lastCycleAt = state.lastCycleAt;
         next.inhibitors = JSON.stringify(state.inhibitors);
         if (next.inhibitors !== last.inhibitors) writeMeta(this.db, "inhibitors", state.inhibitors);
         next.summary = JSON.stringify(state.summary);
@@ -239,6 +252,29 @@ export class AgentStore implements OutboxJournal {
       this.written = written;
     } finally {
       if (!waitForDisk) setSynchronous(this.db, "FULL");
+    }
+  }
+
+  /**
+   * Whether `state` differs from what was last committed only by a time of
+   * the last check less than QUIET_COMMIT_EVERY_MS after the one written (and
+   * not before it: a clock set back is written). False when unsure (a value
+   * JSON cannot hold: the commit says what is wrong).
+   */
+  private onlyTimeChanged(state: AgentState): boolean {
+    const last = this.written;
+    const at = state.lastCycleAt;
+    if (last.lastCycleAt === undefined || last.lastCycleAt === null || at === null || at < last.lastCycleAt || at - last.lastCycleAt >= QUIET_COMMIT_EVERY_MS) return false;
+    for (const [name, c] of Object.entries(state.collectors)) if (last.collectors.get(name) !== c) return false;
+    try {
+      return (
+        JSON.stringify(state.alerts) === last.alerts &&
+        JSON.stringify(state.flap) === last.flap &&
+        JSON.stringify(state.inhibitors) === last.inhibitors &&
+        JSON.stringify(state.summary) === last.summary
+      );
+    } catch {
+      return false;
     }
   }
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import type { AlertRecord } from "../../src/alert/state.js";
 import { StorageError } from "../../src/errors.js";
 import { FAILED_KEPT, type OutboxEntry } from "../../src/notify/outbox.js";
-import { AgentStore, readState, type StoredState } from "../../src/store/agent-store.js";
+import { AgentStore, QUIET_COMMIT_EVERY_MS, readState, type StoredState } from "../../src/store/agent-store.js";
 import { openDatabase } from "../../src/store/database.js";
 import { statement } from "../../src/store/statements.js";
 import { sampleNotification } from "../support/sample-notification.js";
@@ -107,9 +107,19 @@ describe("AgentStore", () => {
     store.commitCycle(state, []);
     const before = changes();
     const collectors = state.collectors;
-    store.commitCycle({ ...state, alerts: [alert("a")], flap: { ...state.flap }, collectors: { ...collectors }, lastCycleAt: 200 }, []);
+    const quiet = (at: number) => store.commitCycle({ ...state, alerts: [alert("a")], flap: { ...state.flap }, collectors: { ...collectors }, lastCycleAt: at }, []);
+    // Nothing but the time changed, less than QUIET_COMMIT_EVERY_MS after the last written: nothing is written.
+    quiet(100 + QUIET_COMMIT_EVERY_MS - 1);
+    expect(changes() - before).toBe(0);
+    expect(readState(db).lastCycleAt).toBe(100);
+    quiet(100 + QUIET_COMMIT_EVERY_MS);
     expect(changes() - before).toBe(1); // last_cycle_at only: the same alerts, flap memory, inhibitors, the same collector memory
-    expect(readState(db).lastCycleAt).toBe(200);
+    expect(readState(db).lastCycleAt).toBe(100 + QUIET_COMMIT_EVERY_MS);
+    quiet(150); // the clock set back: written
+    expect(readState(db).lastCycleAt).toBe(150);
+    // Queued notifications are written at once, whatever the time.
+    store.commitCycle({ ...state, alerts: [alert("a")], collectors: { ...collectors }, lastCycleAt: 151 }, [entry("q1", ["s"])]);
+    expect(readState(db)).toMatchObject({ lastCycleAt: 151, outbox: [{ notification: { id: "q1" } }] });
     // What changed is written: an alert's value, a collector's new memory.
     const moved = { ...alert("a"), value: 95 };
     store.commitCycle({ ...state, alerts: [moved], collectors: { host: { savedAt: 300, data: { ticks: 300 } } }, lastCycleAt: 300 }, []);
