@@ -854,17 +854,19 @@ export function containerSamples(rec: ContainerRecord, now: number, tracker: Con
   const meta = v.labels;
   const out: Sample[] = [];
   // Where it writes, for "disk full" as the likely cause of its death (alert/likely-cause.ts).
-  const writesTo = [...(dataRoot ? [dataRoot] : []), ...(v.mounts ?? [])].filter((p) => p !== "");
+  const writesTo = writesToOf(v, dataRoot);
   const removed = rec.removedAt !== null;
   // A death by SIGKILL that Docker told before its `oom` (under load the `oom` can follow the `die`) waits as long
   // for it: the message then says out of memory, and no crash is paged for it.
   const crash = rec.crash && !(rec.crash.exitCode === SIGKILL_EXIT && !rec.crash.reconciled && now - rec.crash.at < OOM_DIE_WAIT_MS) ? rec.crash : null;
+  // Nothing wrong (most containers, most cycles): the same 0 samples as last time (quietSamples).
+  const quiet = quietSamples(labels, meta);
   out.push(
-    sampleOf(
-      CONTAINER_CRASHED,
-      crash ? 1 : 0,
-      crash
-        ? {
+    crash
+      ? sampleOf(
+          CONTAINER_CRASHED,
+          1,
+          {
             exitCode: crash.exitCode,
             ranForMs: crash.ranForMs,
             restartCount: v.restartCount,
@@ -878,11 +880,11 @@ export function containerSamples(rec: ContainerRecord, now: number, tracker: Con
             removed,
             status: v.status,
             writesTo,
-          }
-        : undefined,
-      labels,
-      meta,
-    ),
+          },
+          labels,
+          meta,
+        )
+      : quiet.crashed,
   );
   // The kernel's kill comes before Docker's `die` when it killed the main
   // process (seconds later under load): until the wait is over, an OOM kill
@@ -890,11 +892,11 @@ export function containerSamples(rec: ContainerRecord, now: number, tracker: Con
   // the container died rather than "a process in it was killed".
   const oom = rec.oom && (rec.oom.died || now - rec.oom.at >= OOM_DIE_WAIT_MS) ? rec.oom : null;
   out.push(
-    sampleOf(
-      CONTAINER_OOM_KILLED,
-      oom ? 1 : 0,
-      oom
-        ? {
+    oom
+      ? sampleOf(
+          CONTAINER_OOM_KILLED,
+          1,
+          {
             died: oom.died,
             exitCode: oom.exitCode,
             memoryLimit: oom.memoryLimit,
@@ -905,15 +907,15 @@ export function containerSamples(rec: ContainerRecord, now: number, tracker: Con
             removed,
             status: v.status,
             writesTo,
-          }
-        : undefined,
-      labels,
-      meta,
-    ),
+          },
+          labels,
+          meta,
+        )
+      : quiet.oomKilled,
   );
   if (removed) return out;
   const unhealthy = v.health === "unhealthy";
-  out.push(sampleOf(CONTAINER_UNHEALTHY, unhealthy ? 1 : 0, unhealthy ? { output: v.healthOutput ?? "", failingStreak: v.failingStreak } : undefined, labels, meta));
+  out.push(unhealthy ? sampleOf(CONTAINER_UNHEALTHY, 1, { output: v.healthOutput ?? "", failingStreak: v.failingStreak }, labels, meta) : quiet.unhealthy);
   const last = rec.lastExit ?? null;
   out.push(
     sampleOf(
@@ -935,13 +937,9 @@ export function containerSamples(rec: ContainerRecord, now: number, tracker: Con
   const down = v.status !== "running";
   const notRunning = expectRunning && down && !rec.stoppedByRequest && !rec.crash && !rec.oom && v.labels["lookout.expect"] !== "exit";
   out.push(
-    sampleOf(
-      CONTAINER_NOT_RUNNING,
-      notRunning ? 1 : 0,
-      notRunning ? { status: v.status, exitCode: v.exitCode, restartPolicy: v.restartPolicy, error: v.error, since: v.finishedAt ?? now } : undefined,
-      labels,
-      meta,
-    ),
+    notRunning
+      ? sampleOf(CONTAINER_NOT_RUNNING, 1, { status: v.status, exitCode: v.exitCode, restartPolicy: v.restartPolicy, error: v.error, since: v.finishedAt ?? now }, labels, meta)
+      : quiet.notRunning,
   );
   if (v.status === "running" && rec.cpuPercentOfCore !== null) {
     const cores = v.cpuLimit ?? rec.cpu?.onlineCpus ?? 1;
@@ -967,6 +965,50 @@ export function containerSamples(rec: ContainerRecord, now: number, tracker: Con
     for (const sample of slowSamples(rec, f, labels, meta)) out.push(sample);
   }
   return out;
+}
+
+/** A container's 0 samples of its failure conditions, and the Docker labels (meta) they were made with. */
+interface QuietSamples {
+  meta: Record<string, string>;
+  crashed: SampleOf<typeof CONTAINER_CRASHED>;
+  oomKilled: SampleOf<typeof CONTAINER_OOM_KILLED>;
+  unhealthy: SampleOf<typeof CONTAINER_UNHEALTHY>;
+  notRunning: SampleOf<typeof CONTAINER_NOT_RUNNING>;
+}
+
+/** By a container's labels object (containerLabels: one per container until its name, image or project changes). */
+const quietOf = new WeakMap<Record<string, string>, QuietSamples>();
+
+/**
+ * The samples of a container's failure conditions when none holds (crashed,
+ * OOM-killed, unhealthy, not running: 0, no details): made once per labels
+ * and Docker labels, not four objects per container and cycle. Samples are
+ * never changed once made.
+ */
+function quietSamples(labels: Record<string, string>, meta: Record<string, string>): QuietSamples {
+  const kept = quietOf.get(labels);
+  if (kept && kept.meta === meta) return kept;
+  const made: QuietSamples = {
+    meta,
+    crashed: sampleOf(CONTAINER_CRASHED, 0, undefined, labels, meta),
+    oomKilled: sampleOf(CONTAINER_OOM_KILLED, 0, undefined, labels, meta),
+    unhealthy: sampleOf(CONTAINER_UNHEALTHY, 0, undefined, labels, meta),
+    notRunning: sampleOf(CONTAINER_NOT_RUNNING, 0, undefined, labels, meta),
+  };
+  quietOf.set(labels, made);
+  return made;
+}
+
+/** Where a container writes, by its view (made once per view and Docker data root). */
+const writesToByView = new WeakMap<ContainerView, { dataRoot: string | null; paths: string[] }>();
+
+/** Docker's data root and the container's mounts (none empty): shared, never change it. */
+function writesToOf(v: ContainerView, dataRoot: string | null): string[] {
+  const kept = writesToByView.get(v);
+  if (kept && kept.dataRoot === dataRoot) return kept.paths;
+  const paths = [...(dataRoot ? [dataRoot] : []), ...(v.mounts ?? [])].filter((p) => p !== "");
+  writesToByView.set(v, { dataRoot, paths });
+  return paths;
 }
 
 /** A running container's samples of the figures read every SLOW_FIGURES_EVERY_MS (cgroup-reader.ts), and what they were made from. */

@@ -430,7 +430,7 @@ export class ContainerTracker {
   /** Clears latches whose container has run again long enough; forgets old restarts. */
   settle(now: number, resolveAfter: { crashMs: number; oomMs: number }): void {
     for (const rec of this.records.values()) {
-      rec.restarts = rec.restarts.filter((t) => now - t < RESTART_MEMORY_MS);
+      if (hasExpired(rec.restarts, now)) rec.restarts = rec.restarts.filter((t) => now - t < RESTART_MEMORY_MS);
       const v = rec.view;
       const runningSince = v.status === "running" && v.startedAt !== null ? v.startedAt : null;
       if (rec.crash && runningSince !== null && runningSince >= rec.crash.at && now - runningSince >= resolveAfter.crashMs) rec.crash = null;
@@ -476,4 +476,10 @@ export class ContainerTracker {
       if (r && typeof r === "object" && r.view && typeof r.view.id === "string") this.records.set(r.view.id, r);
     }
   }
+}
+
+/** Whether a restart in `restarts` is older than RESTART_MEMORY_MS (then they are filtered; most cycles none is, and nothing is made). */
+function hasExpired(restarts: readonly number[], now: number): boolean {
+  for (let i = 0; i < restarts.length; i++) if (now - restarts[i]! >= RESTART_MEMORY_MS) return true;
+  return false;
 }

@@ -447,6 +447,30 @@ describe("a container's samples of its slow figures", () => {
   });
 });
 
+describe("a container's samples of its failure conditions", () => {
+  it("are the same 0 samples while nothing is wrong, a 1 with details when something is, and follow its Docker labels", () => {
+    const t = new ContainerTracker();
+    const T = 1_800_000_000_000;
+    t.applyView(newView("a", { name: "api", image: "api:1", status: "running", restartPolicy: "always", startedAt: T - 60_000 }), T);
+    const conditions = ["container_crashed", "container_oom_killed", "container_unhealthy", "container_not_running"];
+    const of = (samples: Sample[]) => samples.filter((s) => conditions.includes(s.name));
+    const first = of(containerSamples(t.get("a")!, T, t, 600_000, "/var/lib/docker"));
+    expect(first.map((s) => [s.name, s.value, s.details])).toEqual(conditions.map((n) => [n, 0, undefined]));
+    const again = of(containerSamples(t.get("a")!, T + 2000, t, 600_000, "/var/lib/docker"));
+    for (const [i, s] of again.entries()) expect(s).toBe(first[i]);
+    // It crashes (found by inspection: a new view): a crash sample of its own, with what happened; the others stay 0.
+    t.applyView(newView("a", { name: "api", image: "api:1", status: "exited", exitCode: 3, restartPolicy: "always", startedAt: T - 60_000, finishedAt: T + 3000 }), T + 3000);
+    const crashed = of(containerSamples(t.get("a")!, T + 4000, t, 600_000, "/var/lib/docker"));
+    expect(crashed[0]).toMatchObject({ name: "container_crashed", value: 1, details: { exitCode: 3, writesTo: ["/var/lib/docker"] } });
+    expect(crashed.slice(1).map((s) => s.value)).toEqual([0, 0, 0]);
+    // New Docker labels (a new view): new 0 samples that carry them.
+    t.applyView(newView("a", { name: "api", image: "api:1", status: "running", labels: { "lookout.cpu.warning": "50" }, startedAt: T + 5000 }), T + 5000);
+    const relabelled = of(containerSamples(t.get("a")!, T + 6000, t, 600_000, null));
+    expect(relabelled[1]).not.toBe(first[1]);
+    expect(relabelled[1]!.meta).toEqual({ "lookout.cpu.warning": "50" });
+  });
+});
+
 describe("CPU from two readings", () => {
   it("from cgroup files: Δcpu / Δwall, 100 = one core, as the API's Δcpu / Δsystem × CPUs", () => {
     const t = new ContainerTracker();
