@@ -96,6 +96,8 @@ export class AgentDatabase {
    */
   save(state: AgentState, added: readonly OutboxEntry[], outbox: () => OutboxState): string | undefined {
     const toStore = [...this.unsaved.filter((e) => e.pending.length > 0), ...added];
+    // Nothing to write (a quiet cycle: agent-store.ts QUIET_COMMIT_EVERY_MS): the file is looked at with the next write.
+    if (toStore.length === 0 && this._store.onlyTimeChanged(state)) return undefined;
     try {
       this.checkDatabaseFile(state, outbox);
       this._store.commitCycle(state, toStore);
@@ -129,7 +131,8 @@ export class AgentDatabase {
    * reads, and `status` and `silence` would use another. Looked at before each
    * save: the agent opens the file that is there now (a new one when it was
    * deleted, given the deleted one's silences), writes what it holds in
-   * memory into it, and says so loudly.
+   * memory into it, and says so loudly. (A quiet cycle that writes nothing
+   * does not look: the next write does, within QUIET_COMMIT_EVERY_MS.)
    */
   private checkDatabaseFile(state: AgentState, outbox: () => OutboxState): void {
     const dataDir = this.dataDir;

@@ -259,9 +259,10 @@ export class AgentStore implements OutboxJournal {
    * Whether `state` differs from what was last committed only by a time of
    * the last check less than QUIET_COMMIT_EVERY_MS after the one written (and
    * not before it: a clock set back is written). False when unsure (a value
-   * JSON cannot hold: the commit says what is wrong).
+   * JSON cannot hold: the commit says what is wrong). A commit of such a
+   * state without outbox entries writes nothing.
    */
-  private onlyTimeChanged(state: AgentState): boolean {
+  onlyTimeChanged(state: AgentState): boolean {
     const last = this.written;
     const at = state.lastCycleAt;
     if (last.lastCycleAt === undefined || last.lastCycleAt === null || at === null || at < last.lastCycleAt || at - last.lastCycleAt >= QUIET_COMMIT_EVERY_MS) return false;
