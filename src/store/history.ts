@@ -152,10 +152,15 @@ function withoutWaitingForDisk<T>(db: Database.Database, fn: () => T): T {
   }
 }
 
-/** Whether a series id is there twice (sorted copy: no object per id, this runs every cycle). */
+/** Ids lists found without repeats: a cycle's list is the last one's while its series stay the same (`HistoryStore.record`), and is never changed once complete. */
+const withoutRepeats = new WeakSet<Uint32Array>();
+
+/** Whether a series id is there twice (sorted copy: no object per id, this runs every cycle; a list found without, once). */
 function hasRepeats(ids: Uint32Array): boolean {
+  if (withoutRepeats.has(ids)) return false;
   const sorted = ids.slice().sort();
   for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return true;
+  withoutRepeats.add(ids);
   return false;
 }
 
@@ -264,6 +269,13 @@ export class HistoryStore implements HistoryJournal {
   private byLabels = new WeakMap<Record<string, string>, Map<string, number>>();
   private readonly flushEveryMs: number;
   private readonly maxBuffered: number;
+  /**
+   * The series of the last cycle whose ids were all known, by position, and
+   * their ids: a cycle of the same series in the same order (most cycles: a
+   * container's samples share one labels object) takes the same ids list
+   * without looking each up.
+   */
+  private last: { metrics: string[]; labels: Record<string, string>[]; ids: Uint32Array } | null = null;
   /** Cycles whose points are not written yet, oldest first. */
   private buffer: BufferedCycle[] = [];
   private buffered = 0;
@@ -321,6 +333,7 @@ export class HistoryStore implements HistoryJournal {
 
   /** Series ids may have been deleted (the maintainer drops series left without points): look them up again. */
   forgetIds(): void {
+    this.last = null;
     this.ids.clear();
     this.byLabels = new WeakMap();
   }
@@ -333,17 +346,22 @@ export class HistoryStore implements HistoryJournal {
    */
   record(at: number, points: HistoryPoints, events: readonly HistoryEvent[]): void {
     if (points.length > 0) {
-      const ids = new Uint32Array(points.length);
       const vals = points.values.slice(0, points.length);
       const { metrics, labels } = points;
+      let ids = this.sameSeriesIds(points);
       let pending: BufferedCycle["pending"] = null;
-      for (let i = 0; i < points.length; i++) {
-        const id = this.knownId(metrics[i]!, labels[i]!);
-        if (id !== undefined) ids[i] = id;
-        else {
-          pending ??= [];
-          pending.push({ at: i, metric: metrics[i]!, labels: labels[i]! });
+      if (ids === null) {
+        ids = new Uint32Array(points.length);
+        for (let i = 0; i < points.length; i++) {
+          const id = this.knownId(metrics[i]!, labels[i]!);
+          if (id !== undefined) ids[i] = id;
+          else {
+            pending ??= [];
+            pending.push({ at: i, metric: metrics[i]!, labels: labels[i]! });
+          }
         }
+        // Kept for the next cycle only when complete (a pending id is filled in when written).
+        this.last = pending === null ? { metrics: metrics.slice(0, points.length), labels: labels.slice(0, points.length).map((l) => (hasLabels(l) ? l : NO_LABELS)), ids } : null;
       }
       this.buffer.push({ at, ids, vals, pending });
       this.buffered += points.length;
@@ -352,6 +370,20 @@ export class HistoryStore implements HistoryJournal {
     // A clock set back (at < oldest) also writes: the buffer never spans more than flushEveryMs either way.
     if (oldest !== undefined && (this.buffered >= this.maxBuffered || Math.abs(at - oldest) >= this.flushEveryMs)) this.flush();
     this.recordEvents(events);
+  }
+
+  /** The last cycle's ids list, when `points` are the same series in the same order; else null. */
+  private sameSeriesIds(points: HistoryPoints): Uint32Array | null {
+    const last = this.last;
+    if (last === null || last.ids.length !== points.length) return null;
+    const { metrics, labels } = points;
+    for (let i = 0; i < points.length; i++) {
+      if (metrics[i] !== last.metrics[i]) return null;
+      // Host-wide samples have an `{}` of their own each cycle: kept as NO_LABELS.
+      const was = last.labels[i];
+      if (labels[i] !== was && (was !== NO_LABELS || hasLabels(labels[i]!))) return null;
+    }
+    return last.ids;
   }
 
   /** How many points wait in memory. */

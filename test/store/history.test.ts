@@ -381,6 +381,52 @@ describe("history queries", () => {
     expect(store.points(b!.id, T0, T0 + 1, 1, T0 + 1).points.map((p) => p.avg)).toEqual([2]);
   });
 
+  it("a list refilled each cycle keeps each series' points apart, as its series stay, move, change and repeat", () => {
+    const { store } = rig();
+    const web = { container: "web" };
+    const db1 = { container: "db" };
+    const list = new HistoryPoints();
+    const cycle = (at: number, points: Array<[string, Record<string, string>, number]>) => {
+      list.clear();
+      for (const [m, l, v] of points) list.add(m, l, v);
+      list.trim();
+      store.record(at, list, []);
+    };
+    cycle(T0, [
+      ["cpu", web, 1],
+      ["cpu", db1, 2],
+      ["host", {}, 3],
+    ]);
+    cycle(T0 + 1000, [
+      ["cpu", web, 11],
+      ["cpu", db1, 12],
+      ["host", {}, 13],
+    ]); // the same series (host's `{}` a new one)
+    cycle(T0 + 2000, [
+      ["cpu", db1, 22],
+      ["cpu", web, 21],
+      ["host", {}, 23],
+    ]); // the same series, moved
+    cycle(T0 + 3000, [
+      ["cpu", web, 31],
+      ["mem", db1, 34],
+      ["host", {}, 33],
+    ]); // one new
+    cycle(T0 + 4000, [
+      ["cpu", web, 41],
+      ["cpu", web, 45],
+      ["host", {}, 43],
+    ]); // one twice: the last value
+    const values = (metric: string, labels: Record<string, string>) => {
+      const [series] = store.series(metric, labels);
+      return store.points(series!.id, T0, T0 + 5000, 1, T0 + 5000).points.map((p) => p.avg);
+    };
+    expect(values("cpu", web)).toEqual([1, 11, 21, 31, 45]);
+    expect(values("cpu", db1)).toEqual([2, 12, 22]);
+    expect(values("mem", db1)).toEqual([34]);
+    expect(values("host", {})).toEqual([3, 13, 23, 33, 43]);
+  });
+
   it("a series given twice in one cycle keeps its last value, once in the row", () => {
     const { store, db } = rig();
     store.record(
