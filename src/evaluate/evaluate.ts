@@ -113,7 +113,10 @@ export function evaluate(
 ): Evaluation {
   const byMetric = new Map<MetricName, Sample[]>();
   const read = metricsOf(rules);
-  for (const s of samples) {
+  // Indexed loops here and below: under --lite-mode a for-of makes an iterator result per element (this runs for every
+  // sample of every cycle).
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i]!;
     if (!read.has(s.name)) continue;
     const list = byMetric.get(s.name);
     if (list) list.push(s);
@@ -131,7 +134,9 @@ export function evaluate(
       continue;
     }
     if (metricSamples || covers.has(metric)) evaluated.add(rule.alertname);
-    for (const sample of metricSamples ?? []) {
+    const ofMetric = metricSamples ?? [];
+    for (let i = 0; i < ofMetric.length; i++) {
+      const sample = ofMetric[i]!;
       if (rule.selects && !rule.selects(sample, config)) continue;
       if (!Number.isFinite(sample.value)) continue;
       const identity = identityOf(rule, hostname, sample.labels);

@@ -113,7 +113,9 @@ export function historyRecorder(journal: () => HistoryJournal): RecordHistory {
 /** The series a sample is kept as: its own, and what a chart needs from its details; into `into` (emptied first), or a new list. */
 export function historyPoints(samples: readonly Sample[], into = new HistoryPoints()): HistoryPoints {
   into.clear();
-  for (const s of samples) {
+  // Indexed: under --lite-mode a for-of makes an iterator result per sample.
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i]!;
     into.add(s.name, s.labels, s.value);
     if (s.name === CONTAINER_MEMORY) into.add(CONTAINER_MEMORY_LIMIT, s.labels, s.details.limitBytes);
     else if (s.name === HOST_MEMORY) into.add(HOST_MEMORY_TOTAL, s.labels, s.details.totalBytes);

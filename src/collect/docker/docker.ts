@@ -962,7 +962,7 @@ export function containerSamples(rec: ContainerRecord, now: number, tracker: Con
   if (v.status === "running" && f) {
     out.push(sampleOf(CONTAINER_CPU_USAGE, f.cpuNs / 1e9, undefined, labels, meta), sampleOf(CONTAINER_MEMORY_USAGE, f.memoryUsage, undefined, labels, meta));
     if (rec.memoryUsage !== null) out.push(sampleOf(CONTAINER_MEMORY_WORKING_SET, rec.memoryUsage, undefined, labels, meta));
-    for (const sample of slowSamples(rec, f, labels, meta)) out.push(sample);
+    out.push(...slowSamples(rec, f, labels, meta));
   }
   return out;
 }
