@@ -15,6 +15,15 @@ import type { Sample } from "../model/sample.js";
  */
 export const SLOW_FIGURES_EVERY_MS = 10_000;
 
+/**
+ * Whether a reading taken at `at` is still the one to use at `now` for a
+ * figure read every `everyMs`: less than that old, and not from the future
+ * (the clock went back: read again rather than trust it).
+ */
+export function readWithin(at: number, now: number, everyMs: number): boolean {
+  return now >= at && now - at < everyMs;
+}
+
 /** What a collector gets each cycle. */
 export interface CollectContext {
   config: LookoutConfig;

@@ -27,7 +27,7 @@
 import { availableParallelism, totalmem } from "node:os";
 import { wallNs } from "../../clock.js";
 import { readFile } from "../../fs-async.js";
-import { SLOW_FIGURES_EVERY_MS } from "../collector.js";
+import { readWithin, SLOW_FIGURES_EVERY_MS } from "../collector.js";
 import { KeptFiles, keptBuffer } from "../kept-files.js";
 import {
   type BlockIo,
@@ -229,7 +229,7 @@ export class CgroupReader {
   /** The host's online CPUs and memory (under host_root), else what Node sees; read again every HOST_FACTS_EVERY_MS. */
   async hostFacts(): Promise<HostFacts> {
     const now = this.clock();
-    if (this.facts && now >= this.facts.at && now - this.facts.at < HOST_FACTS_EVERY_MS) return this.facts.value;
+    if (this.facts && readWithin(this.facts.at, now, HOST_FACTS_EVERY_MS)) return this.facts.value;
     const [online, meminfo] = await Promise.all([
       readFile(`${this.hostRoot}/sys/devices/system/cpu/online`, "utf8").catch(() => ""),
       readFile(`${this.hostRoot}/proc/meminfo`, "utf8").catch(() => ""),
@@ -317,7 +317,7 @@ export class CgroupReader {
     const inactiveFile = keyedValueInBuffer(keptBuffer(), statLength, version === 1 ? "total_inactive_file" : "inactive_file") ?? 0;
     const now = this.clock();
     let slow = e.slow;
-    if (!slow || now < slow.at || now - slow.at >= SLOW_FIGURES_EVERY_MS) {
+    if (!slow || !readWithin(slow.at, now, SLOW_FIGURES_EVERY_MS)) {
       const limit = files.read(p.limit);
       const pids = files.readOptional(p.pids);
       const io = files.readOptional(p.io);

@@ -31,7 +31,7 @@ import {
   HOST_UPTIME,
 } from "../../model/metrics.js";
 import { type Sample, type SampleOf, sampleOf } from "../../model/sample.js";
-import { type CollectContext, type Collector, SLOW_FIGURES_EVERY_MS } from "../collector.js";
+import { type CollectContext, type Collector, readWithin, SLOW_FIGURES_EVERY_MS } from "../collector.js";
 import { KeptFiles, onProcfs } from "../kept-files.js";
 import { type FilesystemUsage, normalizeMountPoint, selectFilesystems, statFilesystems } from "./filesystems.js";
 import { chooseIo, type IoCounters, ioSamples, parseIoCounters } from "./io.js";
@@ -383,7 +383,7 @@ export class HostCollector implements Collector {
   private async collectIo(): Promise<Sample[]> {
     const now = this.clock();
     const last = this.ioRates;
-    if (last && this.io && now >= last.at && now - last.at < this.slowEveryMs) {
+    if (last && this.io && readWithin(last.at, now, this.slowEveryMs)) {
       this.reading.io = this.io;
       return last.samples;
     }
@@ -408,7 +408,7 @@ export class HostCollector implements Collector {
     const now = this.clock();
     const last = this.slow;
     const key = mounts.join("\0");
-    if (last && last.mounts === key && now >= last.at && now - last.at < this.slowEveryMs) {
+    if (last && last.mounts === key && readWithin(last.at, now, this.slowEveryMs)) {
       this.reading.filesystems = last.filesystems;
       this.reading.oomKill = last.oomKill;
       return last.samples;
