@@ -196,6 +196,14 @@ interface Written {
  */
 export const QUIET_COMMIT_EVERY_MS = 10_000;
 
+/** The parts of the state written as JSON, whose text tells whether they changed (`Written`). */
+interface PartsJson {
+  alerts: string;
+  flap: string;
+  inhibitors: string;
+  summary: string;
+}
+
 /** The agent's tables; the outbox's journal (notify/outbox.ts). */
 export class AgentStore implements OutboxJournal {
   /**
@@ -204,6 +212,8 @@ export class AgentStore implements OutboxJournal {
    * not written again (most cycles change only the time of the last check).
    */
   private written: Written = { collectors: new Map() };
+  /** `jsonOf`'s last answer, and the state it is of. */
+  private made: { state: AgentState; json: PartsJson } | null = null;
 
   constructor(readonly db: Database.Database) {}
 
@@ -229,21 +239,23 @@ export class AgentStore implements OutboxJournal {
       const written = inTransaction(this.db, () => {
         const last = this.written;
         const next: Written = { collectors: new Map(last.collectors) };
-        // JSON made in the transaction: a value it cannot hold fails the commit as a StorageError.
-        next.alerts = JSON.stringify(state.alerts);
+        // JSON made in the transaction (or by the quiet check just before, of this state): a value it cannot hold fails
+        // the commit as a StorageError.
+        const json = this.jsonOf(state);
+        next.alerts = json.alerts;
         if (next.alerts !== last.alerts) writeAlerts(this.db, state.alerts);
         for (const [name, c] of Object.entries(state.collectors)) {
           if (last.collectors.get(name) === c) continue;
           writeCollectors(this.db, { [name]: c });
           next.collectors.set(name, c);
         }
-        next.flap = JSON.stringify(state.flap);
+        next.flap = json.flap;
         if (next.flap !== last.flap) writeFlap(this.db, state.flap);
         writeMeta(this.db, "last_cycle_at", state.lastCycleAt);
         next.lastCycleAt = state.lastCycleAt;
-        next.inhibitors = JSON.stringify(state.inhibitors);
+        next.inhibitors = json.inhibitors;
         if (next.inhibitors !== last.inhibitors) writeMeta(this.db, "inhibitors", state.inhibitors);
-        next.summary = JSON.stringify(state.summary);
+        next.summary = json.summary;
         if (next.summary !== last.summary) writeMeta(this.db, "daily_summary", state.summary);
         insertOutbox(this.db, added);
         return next;
@@ -251,8 +263,27 @@ export class AgentStore implements OutboxJournal {
       // Only once committed: a rolled-back commit wrote nothing.
       this.written = written;
     } finally {
+      this.made = null;
       if (!waitForDisk) setSynchronous(this.db, "FULL");
     }
+  }
+
+  /**
+   * The state's parts as JSON, made once for the quiet check and the commit
+   * that follows it (agent-db.ts asks before it looks at the file; the commit
+   * asks again), and kept for that state object only until that commit ends.
+   * Throws as JSON.stringify does.
+   */
+  private jsonOf(state: AgentState): PartsJson {
+    if (this.made?.state === state) return this.made.json;
+    const json: PartsJson = {
+      alerts: JSON.stringify(state.alerts),
+      flap: JSON.stringify(state.flap),
+      inhibitors: JSON.stringify(state.inhibitors),
+      summary: JSON.stringify(state.summary),
+    };
+    this.made = { state, json };
+    return json;
   }
 
   /**
@@ -267,16 +298,15 @@ export class AgentStore implements OutboxJournal {
     const at = state.lastCycleAt;
     if (last.lastCycleAt === undefined || last.lastCycleAt === null || at === null || at < last.lastCycleAt || at - last.lastCycleAt >= QUIET_COMMIT_EVERY_MS) return false;
     for (const [name, c] of Object.entries(state.collectors)) if (last.collectors.get(name) !== c) return false;
+    let json: PartsJson;
     try {
-      return (
-        JSON.stringify(state.alerts) === last.alerts &&
-        JSON.stringify(state.flap) === last.flap &&
-        JSON.stringify(state.inhibitors) === last.inhibitors &&
-        JSON.stringify(state.summary) === last.summary
-      );
+      json = this.jsonOf(state);
     } catch {
       return false;
     }
+    const quiet = json.alerts === last.alerts && json.flap === last.flap && json.inhibitors === last.inhibitors && json.summary === last.summary;
+    if (quiet) this.made = null; // no commit follows
+    return quiet;
   }
 
   /** Receivers accepted these: they leave the outbox (and a notification every receiver accepted, with them). */
