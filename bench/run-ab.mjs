@@ -47,6 +47,12 @@ const cpu = (pid) => {
   const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
   return { user: Number(f[11]) / TICK, sys: Number(f[12]) / TICK };
 };
+/** A process's resident set now and at its peak (VmRSS, VmHWM), MiB. */
+const rss = (pid) => {
+  const s = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (key) => Number(s.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1] ?? Number.NaN);
+  return { now: kib("VmRSS") / 1024, peak: kib("VmHWM") / 1024 };
+};
 
 ensureDeps({ say });
 cleanStale({ say });
@@ -72,17 +78,20 @@ try {
   const a = procs.map(({ p }) => cpu(p.pid));
   await sleep(SECONDS * 1000);
   const b = procs.map(({ p }) => cpu(p.pid));
+  const mem = procs.map(({ p }) => rss(p.pid));
   const cycles = SECONDS / INTERVAL_S;
   const out = [
     `Command: \`node bench/run-ab.mjs --containers ${CONTAINERS} --seconds ${SECONDS} --interval ${INTERVAL}${WARMUP !== 15 ? ` --warmup ${WARMUP}` : ""} ${specs.map((s) => `'${s}'`).join(" ")}\``,
     "",
-    "| run | user ms / cycle | system ms / cycle | total ms / cycle | % of one core |",
-    "|---|---|---|---|---|",
+    "| run | user ms / cycle | system ms / cycle | total ms / cycle | % of one core | RSS at the end (MiB) | peak RSS (MiB) |",
+    "|---|---|---|---|---|---|---|",
   ];
   procs.forEach(({ spec }, i) => {
     const user = ((b[i].user - a[i].user) * 1000) / cycles;
     const sys = ((b[i].sys - a[i].sys) * 1000) / cycles;
-    out.push(`| \`${spec}\` | ${user.toFixed(2)} | ${sys.toFixed(2)} | ${(user + sys).toFixed(2)} | ${(((user + sys) / 1000 / INTERVAL_S) * 100).toFixed(3)} |`);
+    out.push(
+      `| \`${spec}\` | ${user.toFixed(2)} | ${sys.toFixed(2)} | ${(user + sys).toFixed(2)} | ${(((user + sys) / 1000 / INTERVAL_S) * 100).toFixed(3)} | ${mem[i].now.toFixed(1)} | ${mem[i].peak.toFixed(1)} |`,
+    );
   });
   process.stdout.write(`${out.join("\n")}\n`);
 } finally {
