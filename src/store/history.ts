@@ -45,7 +45,7 @@ import type { HistoryEvent } from "../model/history.js";
 import type { FailedDelivery, OutboxJournal, QueuedDelivery } from "../notify/outbox.js";
 import type { HistoryJournal, HistoryPoints } from "../pipeline/record.js";
 import { redact } from "../secrets.js";
-import { type ChunkPoints, packHead, packRaw, packRolled, rollUp, unpackIds, unpackRaw, unpackRolled, unpackValues } from "./history-packing.js";
+import { type ChunkPoints, packHead, packRaw, packRolled, rollUp, rollUpRaw, unpackIds, unpackRaw, unpackRolled, unpackValues } from "./history-packing.js";
 import { statement } from "./statements.js";
 import { inTransaction, reading, setSynchronous, synchronousLevel } from "./transactions.js";
 
@@ -625,12 +625,48 @@ class StepBudget {
   }
 }
 
-/** The head hour being rolled up, read into memory a few rows a step: each series' times and values. */
+/**
+ * The head hour being rolled up, read into memory a few rows a step, as the
+ * rows came: consecutive rows with the same series (most of an hour's: the
+ * same ids BLOB) are one run, with each series' place in them looked up once.
+ * A series' times and values are gathered from the runs when its chunks are
+ * written (into typed arrays of the right length: pushing every point of
+ * every series into lists as the rows were read was most of the roll-up's
+ * own work under --lite-mode).
+ */
 interface HeadWindow {
   start: number;
   /** The next head row to read is at this time or later; null once every row of the hour is read. */
   nextT: number | null;
-  series: Map<number, { t: number[]; v: number[] }>;
+  runs: HeadRun[];
+}
+
+/** Consecutive head rows with the same series in the same order. */
+interface HeadRun {
+  ids: Buffer;
+  /** Each series' place in the rows' values. */
+  places: Map<number, number>;
+  t: number[];
+  vals: Float64Array[];
+}
+
+/** A series' points in the head window, in time order (the runs are). */
+function gatherSeries(w: HeadWindow, id: number): { t: Float64Array; v: Float64Array } {
+  let count = 0;
+  for (const run of w.runs) if (run.places.has(id)) count += run.t.length;
+  const t = new Float64Array(count);
+  const v = new Float64Array(count);
+  let j = 0;
+  for (const run of w.runs) {
+    const k = run.places.get(id);
+    if (k === undefined) continue;
+    for (let r = 0; r < run.t.length; r++) {
+      t[j] = run.t[r]!;
+      v[j] = run.vals[r]![k]!;
+      j++;
+    }
+  }
+  return { t, v };
 }
 
 /**
@@ -720,7 +756,7 @@ export class HistoryMaintainer {
     }
     let more = false;
     outer: while (doneUntil + width <= closed) {
-      if (this.window?.start !== doneUntil) this.window = { start: doneUntil, nextT: doneUntil, series: new Map() };
+      if (this.window?.start !== doneUntil) this.window = { start: doneUntil, nextT: doneUntil, runs: [] };
       const w = this.window;
       while (w.nextT !== null) {
         if (budget.spent()) {
@@ -733,45 +769,40 @@ export class HistoryMaintainer {
           ids: Buffer;
           vals: Buffer;
         }>;
-        let lastIds: Buffer | null = null;
-        let entries: Array<{ t: number[]; v: number[] }> = [];
         for (const r of got) {
-          // Consecutive cycles mostly have the same series: their places are looked up once.
-          if (!lastIds?.equals(r.ids)) {
-            lastIds = r.ids;
-            entries = Array.from(unpackIds(r.ids), (id) => {
-              let e = w.series.get(id);
-              if (!e) {
-                e = { t: [], v: [] };
-                w.series.set(id, e);
-              }
-              return e;
-            });
+          // Consecutive cycles mostly have the same series: one run, their places looked up once.
+          let run = w.runs[w.runs.length - 1];
+          if (!run?.ids.equals(r.ids)) {
+            const ids = unpackIds(r.ids);
+            const places = new Map<number, number>();
+            // A series twice in a row (never written so: writeHead keeps the last) keeps its last place.
+            for (let k = 0; k < ids.length; k++) places.set(ids[k]!, k);
+            run = { ids: r.ids, places, t: [], vals: [] };
+            w.runs.push(run);
           }
-          const vals = unpackValues(r.vals);
-          for (let k = 0; k < entries.length; k++) {
-            entries[k]!.t.push(r.t);
-            entries[k]!.v.push(vals[k]!);
-          }
+          run.t.push(r.t);
+          run.vals.push(unpackValues(r.vals));
         }
         budget.rows += got.length;
         w.nextT = got.length < limit ? null : got[got.length - 1]!.t + 1;
       }
       // Series dropped meanwhile are not written again (their points are forgotten with them).
       const known = new Set(statement(this.db, "SELECT id FROM history_series").pluck().all() as number[]);
-      const ids = [...w.series.keys()].filter((id) => id >= nextSeries && known.has(id)).sort((a, b) => a - b);
+      const inWindow = new Set<number>();
+      for (const run of w.runs) for (const id of run.places.keys()) inWindow.add(id);
+      const ids = [...inWindow].filter((id) => id >= nextSeries && known.has(id)).sort((a, b) => a - b);
       for (const id of ids) {
         if (budget.spent()) {
           more = true;
           break outer;
         }
-        const s = w.series.get(id)!;
+        const s = gatherSeries(w, id);
         writeChunk(this.db, "raw", id, doneUntil, { t: s.t, min: s.v, avg: s.v, max: s.v, n: null });
-        writeChunk(this.db, "1m", id, doneUntil, rollUp([{ t: s.t, min: s.v, avg: s.v, max: s.v, n: null }], TIERS[1]!.bucketMs));
+        writeChunk(this.db, "1m", id, doneUntil, rollUpRaw(s.t, s.v, TIERS[1]!.bucketMs));
         budget.rows += 2;
         nextSeries = id + 1;
       }
-      const empty = w.series.size === 0;
+      const empty = inWindow.size === 0;
       this.window = null;
       doneUntil += width;
       nextSeries = 0;

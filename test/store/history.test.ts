@@ -10,13 +10,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inflateRawSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
 import { setLogSink } from "../../src/log.js";
 import { HistoryPoints } from "../../src/pipeline/record.js";
 import { type Db, openDatabase } from "../../src/store/database.js";
 import { HistoryMaintainer, HistoryStore, type Retention, readChunk, retentionOf, type TierName } from "../../src/store/history.js";
-import { type ChunkPoints, packColumns, packRaw, unpackColumns, unpackIds, unpackRaw } from "../../src/store/history-packing.js";
+import { type ChunkPoints, packColumns, packRaw, rollUp, rollUpRaw, unpackColumns, unpackIds, unpackRaw } from "../../src/store/history-packing.js";
 import { statement } from "../../src/store/statements.js";
 
 const MIN = 60_000;
@@ -258,6 +259,60 @@ describe("packing", () => {
     expect(Array.from(back.floats[0]!)).toEqual([1.5, 1.5, Number.MAX_VALUE, -0]);
   });
 
+  it("lays out the same bytes whatever the count of points (four at a time when it is a multiple of 4, one by one otherwise)", () => {
+    // The layout as history-packing.ts describes it, byte by byte: ints delta-coded, floats XOR-ed with the one before, each
+    // column's byte b of every element together.
+    const reference = (ints: Int32Array[], floats: Float64Array[]): Buffer => {
+      const n = ints[0]?.length ?? floats[0]!.length;
+      const out: number[] = [];
+      for (const col of ints) {
+        const d = new Int32Array(n);
+        for (let i = 0; i < n; i++) d[i] = col[i]! - (i > 0 ? col[i - 1]! : 0);
+        const bytes = new Uint8Array(d.buffer);
+        for (let b = 0; b < 4; b++) for (let i = 0; i < n; i++) out.push(bytes[i * 4 + b]!);
+      }
+      for (const col of floats) {
+        const bytes = new Uint8Array(col.buffer);
+        for (let b = 0; b < 8; b++) for (let i = 0; i < n; i++) out.push(bytes[i * 8 + b]! ^ (i > 0 ? bytes[(i - 1) * 8 + b]! : 0));
+      }
+      return Buffer.from(out);
+    };
+    let seed = 11;
+    const next = () => {
+      seed = (seed * 16_807) % 2_147_483_647;
+      return seed / 2_147_483_647;
+    };
+    for (const n of [1, 2, 3, 4, 5, 7, 8, 12, 13, 360, 361, 1800]) {
+      const ints = [Int32Array.from({ length: n }, () => Math.floor((next() - 0.5) * 2 ** 32)), Int32Array.from({ length: n }, (_, i) => i * 2000)];
+      const floats = [Float64Array.from({ length: n }, () => Math.round(next() * 10_000) / 100), Float64Array.from({ length: n }, () => 1e11 + next() * 1e6)];
+      const packed = packColumns({ ints, floats });
+      expect(inflateRawSync(packed.subarray(6)).equals(reference(ints, floats)), `n = ${n}`).toBe(true);
+      const back = unpackColumns(packed);
+      expect(back.ints.map((c) => Array.from(c))).toEqual(ints.map((c) => Array.from(c)));
+      expect(back.floats.map((c) => Array.from(c))).toEqual(floats.map((c) => Array.from(c)));
+    }
+  });
+
+  it("rolls a raw series up into buckets exactly as the general roll-up does", () => {
+    let seed = 5;
+    const next = () => {
+      seed = (seed * 16_807) % 2_147_483_647;
+      return seed / 2_147_483_647;
+    };
+    for (const [n, gapMs] of [
+      [1, 2000],
+      [2, 60_000],
+      [7, 2000],
+      [1800, 2000],
+      [500, 7_919], // buckets of uneven counts, and empty ones skipped
+    ] as const) {
+      const t = Array.from({ length: n }, (_, i) => T0 + i * gapMs + (i % 3));
+      const v = t.map(() => (next() < 0.2 ? -1 : Math.round(next() * 1e6) / 100));
+      expect(rollUpRaw(t, v, MIN), `n = ${n}`).toEqual(rollUp([{ t, min: v, avg: v, max: v, n: null }], MIN));
+    }
+    expect(rollUpRaw([], [], MIN)).toEqual(rollUp([{ t: [], min: [], avg: [], max: [], n: null }], MIN));
+  });
+
   it("packs an hour of a flat series at 10 s into a few bytes, and of a noisy one into no more than its float64s", () => {
     const t = Array.from({ length: 360 }, (_, i) => T0 + i * 10_000);
     expect(
@@ -425,6 +480,35 @@ describe("history queries", () => {
     expect(values("cpu", db1)).toEqual([2, 12, 22]);
     expect(values("mem", db1)).toEqual([34]);
     expect(values("host", {})).toEqual([3, 13, 23, 33, 43]);
+  });
+
+  it("rolls up an hour whose rows' series come, go and move, each series' chunks holding its own points, read a few rows a step", () => {
+    const { store, chunk, settle } = rig(DEFAULTS, 3); // 3 rows a step: the hour is read over many steps
+    const [a, b, c] = [{ container: "a" }, { container: "b" }, { container: "c" }];
+    const rows: Array<[number, Array<[Record<string, string>, number]>]> = [];
+    for (let i = 0; i < 40; i++) {
+      // a always; b for the first 25 rows, then gone; c from row 10, before a from row 20
+      const points: Array<[Record<string, string>, number]> = [];
+      if (i >= 20) points.push([c, 300 + i]);
+      points.push([a, 100 + i]);
+      if (i < 25) points.push([b, 200 + i]);
+      if (i >= 10 && i < 20) points.push([c, 300 + i]);
+      rows.push([T0 + i * 30_000, points]);
+    }
+    for (const [at, points] of rows) store.record(at, HistoryPoints.of(points.map(([labels, value]) => ({ metric: "container_cpu", labels, value }))), []);
+    settle(T0 + 2 * HOUR);
+    for (const [labels, base, from, to] of [
+      [a, 100, 0, 40],
+      [b, 200, 0, 25],
+      [c, 300, 10, 40],
+    ] as const) {
+      const [series] = store.series("container_cpu", labels);
+      const raw = chunk("raw", series!.id, T0)!;
+      const want = Array.from({ length: to - from }, (_, k) => from + k);
+      expect(raw.t, labels.container).toEqual(want.map((i) => T0 + i * 30_000));
+      expect(raw.avg, labels.container).toEqual(want.map((i) => base + i));
+      expect(chunk("1m", series!.id, T0)!.n, labels.container).toEqual(rollUp([{ t: raw.t, min: raw.avg, avg: raw.avg, max: raw.avg, n: null }], MIN).n);
+    }
   });
 
   it("a series given twice in one cycle keeps its last value, once in the row", () => {
