@@ -128,7 +128,7 @@ const NOW = Math.floor(Date.now() / HOUR) * HOUR + 30 * MIN;
 const { historyPoints } = await dist("pipeline/record.js");
 const db = openDatabase(dataDir);
 const store = new HistoryStore(db, retention);
-const template = historyPoints(cycleSamples(NOW));
+const template = historyPoints(cycleSamples(NOW)).toArray();
 const ids = template.map((p) => store.seriesId(p.metric, p.labels));
 say(`${ids.length} series (${CONTAINERS} containers); generating a year…`);
 const genStart = performance.now();
@@ -139,7 +139,7 @@ const LAG = 2 * MIN;
 const until = { "1m": Math.floor((NOW - LAG) / HOUR) * HOUR };
 until["10m"] = Math.floor(until["1m"] / tier("10m").chunkMs) * tier("10m").chunkMs;
 until["1h"] = Math.floor(until["10m"] / tier("1h").chunkMs) * tier("1h").chunkMs;
-const values = (t) => historyPoints(cycleSamples(t)).map((p) => p.value);
+const values = (t) => Array.from(historyPoints(cycleSamples(t)).values.subarray(0, template.length));
 /** One tier's chunks (whole ones, as its retention keeps them) from `from` to `to`, made of points every `step`. */
 function fillChunks(name, from, to, step) {
   const { chunkMs } = tier(name);

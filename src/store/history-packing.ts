@@ -133,22 +133,38 @@ const HEADER = 6;
 
 export function packColumns(c: Columns): Buffer {
   const n = c.ints[0]?.length ?? c.floats[0]?.length ?? 0;
-  const body = new Uint8Array(n * (4 * c.ints.length + 8 * c.floats.length));
+  return packPlanes(
+    n,
+    c.ints.map((col) => intPlanes(col, n)),
+    c.floats,
+  );
+}
+
+/** An int column delta-coded and shuffled: its part of a chunk's body. */
+function intPlanes(col: ArrayLike<number>, n: number): Uint8Array {
+  const d = new Int32Array(n);
+  for (let i = 0; i < n; i++) d[i] = col[i]! - (i > 0 ? col[i - 1]! : 0);
+  const out = new Uint8Array(4 * n);
+  shuffle(new Uint8Array(d.buffer), 4, out, 0, false);
+  return out;
+}
+
+/** A chunk of `n` elements from its int columns already laid out (`intPlanes`) and its float columns. */
+function packPlanes(n: number, ints: readonly Uint8Array[], floats: readonly Float64Array[]): Buffer {
+  const body = new Uint8Array(n * (4 * ints.length + 8 * floats.length));
   let at = 0;
-  for (const col of c.ints) {
-    const d = new Int32Array(n);
-    for (let i = 0; i < n; i++) d[i] = col[i]! - (i > 0 ? col[i - 1]! : 0);
-    shuffle(new Uint8Array(d.buffer), 4, body, at, false);
+  for (const planes of ints) {
+    body.set(planes, at);
     at += 4 * n;
   }
-  for (const col of c.floats) {
+  for (const col of floats) {
     shuffle(new Uint8Array(col.buffer, col.byteOffset, 8 * n), 8, body, at, true);
     at += 8 * n;
   }
   const head = Buffer.alloc(HEADER);
   head.writeUInt32LE(n, 0);
-  head.writeUInt8(c.ints.length, 4);
-  head.writeUInt8(c.floats.length, 5);
+  head.writeUInt8(ints.length, 4);
+  head.writeUInt8(floats.length, 5);
   return Buffer.concat([head, zlibNow().deflateRawSync(body)]);
 }
 
@@ -186,9 +202,38 @@ export interface ChunkPoints {
 
 /** Raw points of one chunk starting at `start`: their times as offsets from it (ms), their values. */
 export function packRaw(start: number, t: ArrayLike<number>, v: ArrayLike<number>): Buffer {
-  const offsets = new Int32Array(t.length);
-  for (let i = 0; i < t.length; i++) offsets[i] = t[i]! - start;
-  return packColumns({ ints: [offsets], floats: [v instanceof Float64Array ? v : Float64Array.from(v)] });
+  return packRawOf(rawTimes(start, t), v);
+}
+
+/**
+ * The times of raw chunks starting at `start`, for the series that share
+ * them (the roll-up of an hour of head gives one array to all the series
+ * there the whole hour): what depends on the times alone (the packed time
+ * column, the buckets of a roll-up) is worked out once for all of them and
+ * kept here. The times must not change after.
+ */
+export interface RawTimes {
+  readonly start: number;
+  readonly t: ArrayLike<number>;
+  /** The time column as a chunk's body holds it (offsets from `start`, delta-coded, shuffled). */
+  column?: Uint8Array;
+  /** The last roll-up's buckets: each one's time and the index of its first point (one more at the end: the count). */
+  buckets?: { bucketMs: number; at: number[]; firsts: Int32Array };
+}
+
+export function rawTimes(start: number, t: ArrayLike<number>): RawTimes {
+  return { start, t };
+}
+
+/** `packRaw` of these times and values. */
+export function packRawOf(times: RawTimes, v: ArrayLike<number>): Buffer {
+  const t = times.t;
+  if (!times.column) {
+    const offsets = new Int32Array(t.length);
+    for (let i = 0; i < t.length; i++) offsets[i] = t[i]! - times.start;
+    times.column = intPlanes(offsets, t.length);
+  }
+  return packPlanes(t.length, [times.column], [v instanceof Float64Array ? v : Float64Array.from(v)]);
 }
 
 export function unpackRaw(start: number, blob: Uint8Array): ChunkPoints {
@@ -221,48 +266,52 @@ export function unpackRolled(start: number, bucketMs: number, blob: Uint8Array):
 
 /**
  * `rollUp` of one series' raw points (sorted by time; each its own min, avg
- * and max, one sample), in one pass with the bucket under way in locals: the
- * roll-up of the head does it for every series' hour, and `rollUp`'s general
- * loop cost twice as much under --lite-mode. Gives what `rollUp` gives for
- * `[{ t, min: v, avg: v, max: v, n: null }]`, to the last bit.
+ * and max, one sample): the roll-up of the head does it for every series'
+ * hour, and `rollUp`'s general loop cost twice as much under --lite-mode.
+ * The buckets are found from the times once (kept in `times`), then each
+ * bucket's values are summed in a loop of their own. Gives what `rollUp`
+ * gives for `[{ t, min: v, avg: v, max: v, n: null }]`, to the last bit.
  */
-export function rollUpRaw(t: ArrayLike<number>, v: ArrayLike<number>, bucketMs: number): { t: number[]; min: number[]; avg: number[]; max: number[]; n: number[] } {
-  const out = { t: [] as number[], min: [] as number[], avg: [] as number[], max: [] as number[], n: [] as number[] };
-  const len = t.length;
-  if (len === 0) return out;
-  let bucket = t[0]! - (t[0]! % bucketMs);
-  let lo = v[0]!;
-  let hi = lo;
-  let sum = lo;
-  let count = 1;
-  for (let i = 1; i < len; i++) {
-    const at = t[i]!;
-    const b = at - (at % bucketMs);
-    const x = v[i]!;
-    if (b !== bucket) {
-      out.t.push(bucket);
-      out.min.push(lo);
-      out.avg.push(sum / count);
-      out.max.push(hi);
-      out.n.push(count);
-      bucket = b;
-      lo = x;
-      hi = x;
-      sum = x;
-      count = 1;
-    } else {
+export function rollUpRaw(times: RawTimes, v: ArrayLike<number>, bucketMs: number): { t: number[]; min: number[]; avg: number[]; max: number[]; n: number[] } {
+  const { at, firsts } = bucketsOf(times, bucketMs);
+  // The buckets' times are shared by every series of these times: each result gets its own copy.
+  const out = { t: at.slice(), min: [] as number[], avg: [] as number[], max: [] as number[], n: [] as number[] };
+  for (let b = 0; b < at.length; b++) {
+    const from = firsts[b]!;
+    const to = firsts[b + 1]!;
+    let lo = v[from]!;
+    let hi = lo;
+    let sum = lo;
+    for (let i = from + 1; i < to; i++) {
+      const x = v[i]!;
       if (x < lo) lo = x;
       if (x > hi) hi = x;
       sum += x;
-      count++;
+    }
+    out.min.push(lo);
+    out.avg.push(sum / (to - from));
+    out.max.push(hi);
+    out.n.push(to - from);
+  }
+  return out;
+}
+
+/** The buckets of `bucketMs` the times fall in (aligned to multiples of it), as `rollUp` makes them; kept in `times`. */
+function bucketsOf(times: RawTimes, bucketMs: number): { at: number[]; firsts: Int32Array } {
+  if (times.buckets?.bucketMs === bucketMs) return times.buckets;
+  const t = times.t;
+  const at: number[] = [];
+  const firsts: number[] = [];
+  for (let i = 0; i < t.length; i++) {
+    const b = t[i]! - (t[i]! % bucketMs);
+    if (at.length === 0 || at[at.length - 1] !== b) {
+      at.push(b);
+      firsts.push(i);
     }
   }
-  out.t.push(bucket);
-  out.min.push(lo);
-  out.avg.push(sum / count);
-  out.max.push(hi);
-  out.n.push(count);
-  return out;
+  firsts.push(t.length);
+  times.buckets = { bucketMs, at, firsts: Int32Array.from(firsts) };
+  return times.buckets;
 }
 
 /**

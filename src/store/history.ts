@@ -45,7 +45,21 @@ import type { HistoryEvent } from "../model/history.js";
 import type { FailedDelivery, OutboxJournal, QueuedDelivery } from "../notify/outbox.js";
 import type { HistoryJournal, HistoryPoints } from "../pipeline/record.js";
 import { redact } from "../secrets.js";
-import { type ChunkPoints, packHead, packRaw, packRolled, rollUp, rollUpRaw, unpackIds, unpackRaw, unpackRolled, unpackValues } from "./history-packing.js";
+import {
+  type ChunkPoints,
+  packHead,
+  packRaw,
+  packRawOf,
+  packRolled,
+  type RawTimes,
+  rawTimes,
+  rollUp,
+  rollUpRaw,
+  unpackIds,
+  unpackRaw,
+  unpackRolled,
+  unpackValues,
+} from "./history-packing.js";
 import { statement } from "./statements.js";
 import { inTransaction, reading, setSynchronous, synchronousLevel } from "./transactions.js";
 
@@ -201,7 +215,11 @@ export function writeHeadRow(db: Database.Database, t: number, ids: Uint32Array,
 /** The one writer of chunks: the roll-up, and the bench that fills a year straight into the table. */
 export function writeChunk(db: Database.Database, tier: TierName, series: number, start: number, points: ChunkPoints): void {
   const t = tierOf(tier);
-  const data = tier === "raw" ? packRaw(start, points.t, points.avg) : packRolled(start, t.bucketMs, points);
+  writePacked(db, tier, series, start, tier === "raw" ? packRaw(start, points.t, points.avg) : packRolled(start, t.bucketMs, points));
+}
+
+/** A chunk already packed. */
+function writePacked(db: Database.Database, tier: TierName, series: number, start: number, data: Buffer): void {
   statement(db, "INSERT OR REPLACE INTO history_chunks (tier, series, start, data) VALUES (?, ?, ?, ?)").run(tier, series, start, data);
 }
 
@@ -639,6 +657,10 @@ interface HeadWindow {
   /** The next head row to read is at this time or later; null once every row of the hour is read. */
   nextT: number | null;
   runs: HeadRun[];
+  /** Every row's time, once every row is read (`allTimes`). */
+  allTimes?: Float64Array;
+  /** `allTimes` as raw chunks' times, with what is worked out from them for every series that has them. */
+  rawTimes?: RawTimes;
 }
 
 /** Consecutive head rows with the same series in the same order. */
@@ -650,23 +672,48 @@ interface HeadRun {
   vals: Float64Array[];
 }
 
-/** A series' points in the head window, in time order (the runs are). */
+/**
+ * A series' points in the head window, in time order (the runs are). A series
+ * in every run (most: a container there the whole hour) gets the window's
+ * times as one array shared by all of them (`HeadWindow.allTimes`), so that
+ * what is worked out from the times alone is worked out once an hour
+ * (kept in the window's `RawTimes`: the packed time column, the 1-minute
+ * buckets).
+ */
 function gatherSeries(w: HeadWindow, id: number): { t: Float64Array; v: Float64Array } {
   let count = 0;
-  for (const run of w.runs) if (run.places.has(id)) count += run.t.length;
-  const t = new Float64Array(count);
+  let everywhere = true;
+  for (const run of w.runs) {
+    if (run.places.has(id)) count += run.t.length;
+    else everywhere = false;
+  }
+  const t = everywhere ? allTimes(w) : new Float64Array(count);
   const v = new Float64Array(count);
   let j = 0;
   for (const run of w.runs) {
     const k = run.places.get(id);
     if (k === undefined) continue;
-    for (let r = 0; r < run.t.length; r++) {
-      t[j] = run.t[r]!;
-      v[j] = run.vals[r]![k]!;
-      j++;
-    }
+    const vals = run.vals;
+    if (everywhere) for (let r = 0; r < vals.length; r++) v[j++] = vals[r]![k]!;
+    else
+      for (let r = 0; r < vals.length; r++) {
+        t[j] = run.t[r]!;
+        v[j++] = vals[r]![k]!;
+      }
   }
   return { t, v };
+}
+
+/** Every row's time in the head window, made once the window is read whole (never changed after: shared). */
+function allTimes(w: HeadWindow): Float64Array {
+  if (w.allTimes) return w.allTimes;
+  let count = 0;
+  for (const run of w.runs) count += run.t.length;
+  const t = new Float64Array(count);
+  let j = 0;
+  for (const run of w.runs) for (let r = 0; r < run.t.length; r++) t[j++] = run.t[r]!;
+  w.allTimes = t;
+  return t;
 }
 
 /**
@@ -797,8 +844,11 @@ export class HistoryMaintainer {
           break outer;
         }
         const s = gatherSeries(w, id);
-        writeChunk(this.db, "raw", id, doneUntil, { t: s.t, min: s.v, avg: s.v, max: s.v, n: null });
-        writeChunk(this.db, "1m", id, doneUntil, rollUpRaw(s.t, s.v, TIERS[1]!.bucketMs));
+        // The window's own times (a series there the whole hour) are packed and bucketed once for all such series.
+        if (s.t === w.allTimes && !w.rawTimes) w.rawTimes = rawTimes(doneUntil, s.t);
+        const times = s.t === w.allTimes ? w.rawTimes! : rawTimes(doneUntil, s.t);
+        writePacked(this.db, "raw", id, doneUntil, packRawOf(times, s.v));
+        writeChunk(this.db, "1m", id, doneUntil, rollUpRaw(times, s.v, TIERS[1]!.bucketMs));
         budget.rows += 2;
         nextSeries = id + 1;
       }

@@ -17,7 +17,7 @@ import { setLogSink } from "../../src/log.js";
 import { HistoryPoints } from "../../src/pipeline/record.js";
 import { type Db, openDatabase } from "../../src/store/database.js";
 import { HistoryMaintainer, HistoryStore, type Retention, readChunk, retentionOf, type TierName } from "../../src/store/history.js";
-import { type ChunkPoints, packColumns, packRaw, rollUp, rollUpRaw, unpackColumns, unpackIds, unpackRaw } from "../../src/store/history-packing.js";
+import { type ChunkPoints, packColumns, packRaw, packRawOf, rawTimes, rollUp, rollUpRaw, unpackColumns, unpackIds, unpackRaw } from "../../src/store/history-packing.js";
 import { statement } from "../../src/store/statements.js";
 
 const MIN = 60_000;
@@ -307,10 +307,21 @@ describe("packing", () => {
       [500, 7_919], // buckets of uneven counts, and empty ones skipped
     ] as const) {
       const t = Array.from({ length: n }, (_, i) => T0 + i * gapMs + (i % 3));
-      const v = t.map(() => (next() < 0.2 ? -1 : Math.round(next() * 1e6) / 100));
-      expect(rollUpRaw(t, v, MIN), `n = ${n}`).toEqual(rollUp([{ t, min: v, avg: v, max: v, n: null }], MIN));
+      const times = rawTimes(T0, t);
+      // Two series of the same times, the second using what the first worked out from them; and another bucket width.
+      for (let k = 0; k < 2; k++) {
+        const v = t.map(() => (next() < 0.2 ? -1 : Math.round(next() * 1e6) / 100));
+        expect(rollUpRaw(times, v, MIN), `n = ${n}, series ${k}`).toEqual(rollUp([{ t, min: v, avg: v, max: v, n: null }], MIN));
+        expect(rollUpRaw(times, v, 10 * MIN), `n = ${n}, series ${k}, 10 min`).toEqual(rollUp([{ t, min: v, avg: v, max: v, n: null }], 10 * MIN));
+        expect(packRawOf(times, v).equals(packRaw(T0, t, v)), `n = ${n}, series ${k}, packed`).toBe(true);
+      }
     }
-    expect(rollUpRaw([], [], MIN)).toEqual(rollUp([{ t: [], min: [], avg: [], max: [], n: null }], MIN));
+    expect(rollUpRaw(rawTimes(T0, []), [], MIN)).toEqual(rollUp([{ t: [], min: [], avg: [], max: [], n: null }], MIN));
+    // Each result's bucket times are its own: changing one changes no other.
+    const times = rawTimes(T0, [T0, T0 + MIN]);
+    const first = rollUpRaw(times, [1, 2], MIN);
+    first.t[0] = -1;
+    expect(rollUpRaw(times, [3, 4], MIN).t).toEqual([T0, T0 + MIN]);
   });
 
   it("packs an hour of a flat series at 10 s into a few bytes, and of a noisy one into no more than its float64s", () => {
