@@ -54,19 +54,36 @@ export interface Columns {
 /**
  * Bytes `width` (4 or 8) at a time, regrouped so that byte b of every element
  * comes together; with `xorPrevious`, each element XOR-ed with the one before
- * it first (the first with 0). When the planes are 4-byte aligned (a count of
- * elements that is a multiple of 4, as an hour of 2 s or 10 s cycles is), four
- * elements are regrouped at once from 32-bit words into one 32-bit word per
- * plane, XOR-ed on the way: the roll-up packs every series' hour, and a loop
- * over single bytes, after one over the words for the XOR, was a third of its
- * CPU under --lite-mode (bytecode, no machine code), this one about a
- * quarter as much. Both give the same bytes (little-endian).
+ * it first (the first with 0). Four elements are regrouped at once, from
+ * 32-bit words into one 32-bit word per plane, XOR-ed on the way (planes of a
+ * count that is not a multiple of 4 are made aside, then copied): the
+ * roll-up packs every series' hour, and a loop over single bytes, after one
+ * over the words for the XOR, was a third of its CPU under --lite-mode
+ * (bytecode, no machine code), this one about a quarter as much. The byte
+ * loop stays for a big-endian machine. Both give the same bytes.
  */
 function shuffle(src: Uint8Array, width: number, dst: Uint8Array, at: number, xorPrevious: boolean): void {
   const n = src.length / width;
-  if (LITTLE_ENDIAN && n % 4 === 0 && (dst.byteOffset + at) % 4 === 0 && src.byteOffset % 4 === 0) {
-    const words = new Uint32Array(src.buffer, src.byteOffset, src.length / 4);
-    shuffleWords(words, width / 4, new Uint32Array(dst.buffer, dst.byteOffset + at, src.length / 4), n / 4, xorPrevious);
+  if (LITTLE_ENDIAN) {
+    const groups = Math.ceil(n / 4);
+    const padded = 4 * groups;
+    let words: Uint32Array;
+    if (padded === n && src.byteOffset % 4 === 0) words = new Uint32Array(src.buffer, src.byteOffset, src.length / 4);
+    else {
+      // Zeros up to a whole group (what they become is not kept).
+      const copy = new Uint8Array(padded * width);
+      copy.set(src);
+      words = new Uint32Array(copy.buffer);
+    }
+    if (padded === n && (dst.byteOffset + at) % 4 === 0) {
+      shuffleWords(words, width / 4, new Uint32Array(dst.buffer, dst.byteOffset + at, src.length / 4), groups, xorPrevious);
+      return;
+    }
+    // Planes of `padded` bytes aside, then each one's first n bytes into place (a count of points not a multiple of 4:
+    // an hour of cycles is 1799 or 1801 as often as 1800).
+    const planes = new Uint8Array(padded * width);
+    shuffleWords(words, width / 4, new Uint32Array(planes.buffer), groups, xorPrevious);
+    for (let b = 0; b < width; b++) dst.set(planes.subarray(b * padded, b * padded + n), at + b * n);
     return;
   }
   let bytes = src;
