@@ -657,10 +657,8 @@ interface HeadWindow {
   /** The next head row to read is at this time or later; null once every row of the hour is read. */
   nextT: number | null;
   runs: HeadRun[];
-  /** Every row's time, once every row is read (`allTimes`). */
-  allTimes?: Float64Array;
-  /** `allTimes` as raw chunks' times, with what is worked out from them for every series that has them. */
-  rawTimes?: RawTimes;
+  /** The times of the series found in the same runs ("1" for a run a series is in, "0" for one it is not), once every row is read. */
+  times: Map<string, RawTimes>;
 }
 
 /** Consecutive head rows with the same series in the same order. */
@@ -673,47 +671,38 @@ interface HeadRun {
 }
 
 /**
- * A series' points in the head window, in time order (the runs are). A series
- * in every run (most: a container there the whole hour) gets the window's
- * times as one array shared by all of them (`HeadWindow.allTimes`), so that
- * what is worked out from the times alone is worked out once an hour
- * (kept in the window's `RawTimes`: the packed time column, the 1-minute
- * buckets).
+ * A series' points in the head window, in time order (the runs are), with
+ * their times as raw chunks' `RawTimes`: one object for all the series found
+ * in the same runs (all of them, most often: containers there the whole
+ * hour), so that what is worked out from the times alone (the packed time
+ * column, the 1-minute buckets) is worked out once for each such group.
  */
-function gatherSeries(w: HeadWindow, id: number): { t: Float64Array; v: Float64Array } {
+function gatherSeries(w: HeadWindow, id: number): { times: RawTimes; v: Float64Array } {
+  let pattern = "";
   let count = 0;
-  let everywhere = true;
   for (const run of w.runs) {
-    if (run.places.has(id)) count += run.t.length;
-    else everywhere = false;
+    if (run.places.has(id)) {
+      pattern += "1";
+      count += run.t.length;
+    } else pattern += "0";
   }
-  const t = everywhere ? allTimes(w) : new Float64Array(count);
+  let times = w.times.get(pattern);
+  if (!times) {
+    const t = new Float64Array(count);
+    let j = 0;
+    for (const run of w.runs) if (run.places.has(id)) for (let r = 0; r < run.t.length; r++) t[j++] = run.t[r]!;
+    times = rawTimes(w.start, t);
+    w.times.set(pattern, times);
+  }
   const v = new Float64Array(count);
   let j = 0;
   for (const run of w.runs) {
     const k = run.places.get(id);
     if (k === undefined) continue;
     const vals = run.vals;
-    if (everywhere) for (let r = 0; r < vals.length; r++) v[j++] = vals[r]![k]!;
-    else
-      for (let r = 0; r < vals.length; r++) {
-        t[j] = run.t[r]!;
-        v[j++] = vals[r]![k]!;
-      }
+    for (let r = 0; r < vals.length; r++) v[j++] = vals[r]![k]!;
   }
-  return { t, v };
-}
-
-/** Every row's time in the head window, made once the window is read whole (never changed after: shared). */
-function allTimes(w: HeadWindow): Float64Array {
-  if (w.allTimes) return w.allTimes;
-  let count = 0;
-  for (const run of w.runs) count += run.t.length;
-  const t = new Float64Array(count);
-  let j = 0;
-  for (const run of w.runs) for (let r = 0; r < run.t.length; r++) t[j++] = run.t[r]!;
-  w.allTimes = t;
-  return t;
+  return { times, v };
 }
 
 /**
@@ -803,7 +792,7 @@ export class HistoryMaintainer {
     }
     let more = false;
     outer: while (doneUntil + width <= closed) {
-      if (this.window?.start !== doneUntil) this.window = { start: doneUntil, nextT: doneUntil, runs: [] };
+      if (this.window?.start !== doneUntil) this.window = { start: doneUntil, nextT: doneUntil, runs: [], times: new Map() };
       const w = this.window;
       while (w.nextT !== null) {
         if (budget.spent()) {
@@ -843,12 +832,9 @@ export class HistoryMaintainer {
           more = true;
           break outer;
         }
-        const s = gatherSeries(w, id);
-        // The window's own times (a series there the whole hour) are packed and bucketed once for all such series.
-        if (s.t === w.allTimes && !w.rawTimes) w.rawTimes = rawTimes(doneUntil, s.t);
-        const times = s.t === w.allTimes ? w.rawTimes! : rawTimes(doneUntil, s.t);
-        writePacked(this.db, "raw", id, doneUntil, packRawOf(times, s.v));
-        writeChunk(this.db, "1m", id, doneUntil, rollUpRaw(times, s.v, TIERS[1]!.bucketMs));
+        const { times, v } = gatherSeries(w, id);
+        writePacked(this.db, "raw", id, doneUntil, packRawOf(times, v));
+        writeChunk(this.db, "1m", id, doneUntil, rollUpRaw(times, v, TIERS[1]!.bucketMs));
         budget.rows += 2;
         nextSeries = id + 1;
       }

@@ -495,15 +495,18 @@ describe("history queries", () => {
 
   it("rolls up an hour whose rows' series come, go and move, each series' chunks holding its own points, read a few rows a step", () => {
     const { store, chunk, settle } = rig(DEFAULTS, 3); // 3 rows a step: the hour is read over many steps
-    const [a, b, c] = [{ container: "a" }, { container: "b" }, { container: "c" }];
+    const [a, b, c, d, e] = [{ container: "a" }, { container: "b" }, { container: "c" }, { container: "d" }, { container: "e" }];
     const rows: Array<[number, Array<[Record<string, string>, number]>]> = [];
     for (let i = 0; i < 40; i++) {
-      // a always; b for the first 25 rows, then gone; c from row 10, before a from row 20
+      // a always; b for the first 25 rows, then gone; c from row 10, before a from row 20; d the first 10, e the last 10
       const points: Array<[Record<string, string>, number]> = [];
       if (i >= 20) points.push([c, 300 + i]);
       points.push([a, 100 + i]);
       if (i < 25) points.push([b, 200 + i]);
       if (i >= 10 && i < 20) points.push([c, 300 + i]);
+      // d and e: as many points each, at other times
+      if (i < 10) points.push([d, 400 + i]);
+      if (i >= 30) points.push([e, 500 + i]);
       rows.push([T0 + i * 30_000, points]);
     }
     for (const [at, points] of rows) store.record(at, HistoryPoints.of(points.map(([labels, value]) => ({ metric: "container_cpu", labels, value }))), []);
@@ -512,6 +515,8 @@ describe("history queries", () => {
       [a, 100, 0, 40],
       [b, 200, 0, 25],
       [c, 300, 10, 40],
+      [d, 400, 0, 10],
+      [e, 500, 30, 40],
     ] as const) {
       const [series] = store.series("container_cpu", labels);
       const raw = chunk("raw", series!.id, T0)!;
