@@ -659,15 +659,40 @@ interface HeadWindow {
   runs: HeadRun[];
   /** The times of the series found in the same runs ("1" for a run a series is in, "0" for one it is not), once every row is read. */
   times: Map<string, RawTimes>;
+  /** Rows of the hour not read yet (counted when the window opened). */
+  rowsLeft: number;
 }
 
-/** Consecutive head rows with the same series in the same order. */
+/**
+ * Consecutive head rows with the same series in the same order, their values
+ * in one array (row after row, `width` values each). One allocation for the
+ * run, not one per row: a row's values kept as an array of their own were
+ * thousands of small allocations held for the minutes the hour takes to roll
+ * up, and the process's memory grew by three times the values' size and did
+ * not shrink after (measured: ~16 MiB for 20 containers' hour at 2 s).
+ */
 interface HeadRun {
   ids: Buffer;
   /** Each series' place in the rows' values. */
   places: Map<number, number>;
+  /** Values a row (the series in `ids`). */
+  width: number;
   t: number[];
-  vals: Float64Array[];
+  /** Row r's values are `values[r * width …]`; room for more rows at the end. */
+  values: Float64Array;
+}
+
+/** Adds a row's values (a head row's `vals`, float64s) to a run, making room for `more` rows (at least 16) when it has none. */
+function addRow(run: HeadRun, t: number, vals: Uint8Array, more: number): void {
+  const at = run.t.length * run.width;
+  if (at + run.width > run.values.length) {
+    const bigger = new Float64Array(at + Math.max(16, more) * run.width);
+    bigger.set(run.values.subarray(0, at));
+    run.values = bigger;
+  }
+  // Bytes, whatever the alignment of SQLite's buffer.
+  new Uint8Array(run.values.buffer, run.values.byteOffset + at * 8, run.width * 8).set(vals);
+  run.t.push(t);
 }
 
 /**
@@ -699,8 +724,9 @@ function gatherSeries(w: HeadWindow, id: number): { times: RawTimes; v: Float64A
   for (const run of w.runs) {
     const k = run.places.get(id);
     if (k === undefined) continue;
-    const vals = run.vals;
-    for (let r = 0; r < vals.length; r++) v[j++] = vals[r]![k]!;
+    const { values, width } = run;
+    const rows = run.t.length;
+    for (let r = 0, at = k; r < rows; r++, at += width) v[j++] = values[at]!;
   }
   return { times, v };
 }
@@ -792,7 +818,11 @@ export class HistoryMaintainer {
     }
     let more = false;
     outer: while (doneUntil + width <= closed) {
-      if (this.window?.start !== doneUntil) this.window = { start: doneUntil, nextT: doneUntil, runs: [], times: new Map() };
+      if (this.window?.start !== doneUntil) {
+        // The hour's rows, counted once: a run makes room for all that are left when it starts (most hours are one run).
+        const rows = statement(this.db, "SELECT COUNT(*) FROM history_head WHERE t >= ? AND t < ?").pluck().get(doneUntil, doneUntil + width) as number;
+        this.window = { start: doneUntil, nextT: doneUntil, runs: [], times: new Map(), rowsLeft: rows };
+      }
       const w = this.window;
       while (w.nextT !== null) {
         if (budget.spent()) {
@@ -806,18 +836,22 @@ export class HistoryMaintainer {
           vals: Buffer;
         }>;
         for (const r of got) {
+          // A row whose values do not match its series (never written so) is passed over.
+          if (r.vals.length !== r.ids.length * 2) continue;
           // Consecutive cycles mostly have the same series: one run, their places looked up once.
           let run = w.runs[w.runs.length - 1];
           if (!run?.ids.equals(r.ids)) {
+            // The run before ends here: it keeps only the room its rows take.
+            if (run && run.values.length > run.t.length * run.width) run.values = run.values.slice(0, run.t.length * run.width);
             const ids = unpackIds(r.ids);
             const places = new Map<number, number>();
             // A series twice in a row (never written so: writeHead keeps the last) keeps its last place.
             for (let k = 0; k < ids.length; k++) places.set(ids[k]!, k);
-            run = { ids: r.ids, places, t: [], vals: [] };
+            run = { ids: r.ids, places, width: ids.length, t: [], values: new Float64Array(0) };
             w.runs.push(run);
           }
-          run.t.push(r.t);
-          run.vals.push(unpackValues(r.vals));
+          addRow(run, r.t, r.vals, w.rowsLeft);
+          w.rowsLeft = Math.max(0, w.rowsLeft - 1);
         }
         budget.rows += got.length;
         w.nextT = got.length < limit ? null : got[got.length - 1]!.t + 1;

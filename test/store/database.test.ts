@@ -14,7 +14,7 @@ import { configSchema } from "../../src/config/schema.js";
 import { StorageError } from "../../src/errors.js";
 import { HistoryPoints } from "../../src/pipeline/record.js";
 import { readState } from "../../src/store/agent-store.js";
-import { DB_FILE, openDatabase } from "../../src/store/database.js";
+import { DB_FILE, openDatabase, PAGE_CACHE_KIB } from "../../src/store/database.js";
 import { HistoryStore, retentionOf } from "../../src/store/history.js";
 import { unpackIds, unpackValues } from "../../src/store/history-packing.js";
 import { MIGRATIONS, type Migration, migrate, schemaVersion } from "../../src/store/migrations.js";
@@ -33,6 +33,9 @@ describe("openDatabase", () => {
     expect(schemaVersion(db)).toBe(LATEST);
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.pragma("synchronous", { simple: true })).toBe(2); // FULL
+    // A page cache of SQLite's default size, not better-sqlite3's 16 MiB, which the roll-up filled for good.
+    expect(db.pragma("cache_size", { simple: true })).toBe(-PAGE_CACHE_KIB);
+    expect(PAGE_CACHE_KIB).toBeLessThanOrEqual(4096);
     expect(tables(db)).toEqual([
       "alerts",
       "collector_state",
