@@ -599,7 +599,18 @@ export interface MaintainerOptions {
   maxRows?: number;
   /** For the time budget (default clock.ts monotonicMs; a test gives its own). */
   clock?: () => number;
+  /** At most about this many of the head's values held at once by a roll-up (default HEAD_WINDOW_VALUES). */
+  windowValues?: number;
 }
+
+/**
+ * An hour of the head is rolled up a batch of series at a time, so that the
+ * values held while it is (for the minutes its steps take) stay about this
+ * many: 1 MiB of float64s, whatever the number of containers. Each batch reads
+ * the hour's rows again (what SQLite gives is whole rows); for 20 containers
+ * at 2 s that is 2–3 batches.
+ */
+export const HEAD_WINDOW_VALUES = 131_072;
 
 /** How many series ids a step reads at a time. */
 const SERIES_BATCH = 256;
@@ -661,6 +672,11 @@ interface HeadWindow {
   times: Map<string, RawTimes>;
   /** Rows of the hour not read yet (counted when the window opened). */
   rowsLeft: number;
+  /** Rows in the hour (0: a gap). */
+  rows: number;
+  /** The batch of series it holds: ids from `lo`, below `hi` (null: to the last). */
+  lo: number;
+  hi: number | null;
 }
 
 /**
@@ -673,25 +689,29 @@ interface HeadWindow {
  */
 interface HeadRun {
   ids: Buffer;
-  /** Each series' place in the rows' values. */
+  /** Each series of the batch: its place in the run's values (row by row). */
   places: Map<number, number>;
-  /** Values a row (the series in `ids`). */
+  /** Where each of them is in a head row's values. */
+  picks: Int32Array;
+  /** Values kept a row (the batch's series in `ids`). */
   width: number;
   t: number[];
   /** Row r's values are `values[r * width …]`; room for more rows at the end. */
   values: Float64Array;
 }
 
-/** Adds a row's values (a head row's `vals`, float64s) to a run, making room for `more` rows (at least 16) when it has none. */
-function addRow(run: HeadRun, t: number, vals: Uint8Array, more: number): void {
+/** Adds the batch's values of a head row (`vals`: float64s) to a run, making room for `more` rows (at least 16) when it has none. */
+function addRow(run: HeadRun, t: number, vals: Buffer, more: number): void {
   const at = run.t.length * run.width;
   if (at + run.width > run.values.length) {
     const bigger = new Float64Array(at + Math.max(16, more) * run.width);
     bigger.set(run.values.subarray(0, at));
     run.values = bigger;
   }
-  // Bytes, whatever the alignment of SQLite's buffer.
-  new Uint8Array(run.values.buffer, run.values.byteOffset + at * 8, run.width * 8).set(vals);
+  // A view when SQLite's buffer is aligned for float64s, else a copy.
+  const row = vals.byteOffset % 8 === 0 ? new Float64Array(vals.buffer, vals.byteOffset, vals.length / 8) : unpackValues(vals);
+  const { picks, values } = run;
+  for (let i = 0; i < picks.length; i++) values[at + i] = row[picks[i]!]!;
   run.t.push(t);
 }
 
@@ -753,6 +773,7 @@ function gatherSeries(w: HeadWindow, id: number): { times: RawTimes; v: Float64A
 export class HistoryMaintainer {
   private readonly maxRows: number;
   private readonly clock: () => number;
+  private readonly windowValues: number;
   private window: HeadWindow | null = null;
 
   constructor(
@@ -761,6 +782,7 @@ export class HistoryMaintainer {
   ) {
     this.maxRows = opts.maxRows ?? 5_000;
     this.clock = opts.clock ?? monotonicMs;
+    this.windowValues = opts.windowValues ?? HEAD_WINDOW_VALUES;
   }
 
   private get db(): Database.Database {
@@ -818,12 +840,16 @@ export class HistoryMaintainer {
     }
     let more = false;
     outer: while (doneUntil + width <= closed) {
-      if (this.window?.start !== doneUntil) {
+      const open = this.window;
+      if (!open || open.start !== doneUntil || nextSeries < open.lo || (open.hi !== null && nextSeries >= open.hi)) {
         // The hour's rows, counted once: a run makes room for all that are left when it starts (most hours are one run).
         const rows = statement(this.db, "SELECT COUNT(*) FROM history_head WHERE t >= ? AND t < ?").pluck().get(doneUntil, doneUntil + width) as number;
-        this.window = { start: doneUntil, nextT: doneUntil, runs: [], times: new Map(), rowsLeft: rows };
+        // The batch: as many series (known ones, from nextSeries on) as keep the values held under windowValues.
+        const perBatch = Math.max(16, Math.floor(this.windowValues / Math.max(1, rows)));
+        const hi = statement(this.db, "SELECT id FROM history_series WHERE id >= ? ORDER BY id LIMIT 1 OFFSET ?").pluck().get(nextSeries, perBatch) as number | undefined;
+        this.window = { start: doneUntil, nextT: doneUntil, runs: [], times: new Map(), rowsLeft: rows, rows, lo: nextSeries, hi: hi ?? null };
       }
-      const w = this.window;
+      const w = this.window!;
       while (w.nextT !== null) {
         if (budget.spent()) {
           more = true;
@@ -844,10 +870,16 @@ export class HistoryMaintainer {
             // The run before ends here: it keeps only the room its rows take.
             if (run && run.values.length > run.t.length * run.width) run.values = run.values.slice(0, run.t.length * run.width);
             const ids = unpackIds(r.ids);
-            const places = new Map<number, number>();
+            const at = new Map<number, number>();
             // A series twice in a row (never written so: writeHead keeps the last) keeps its last place.
-            for (let k = 0; k < ids.length; k++) places.set(ids[k]!, k);
-            run = { ids: r.ids, places, width: ids.length, t: [], values: new Float64Array(0) };
+            for (let k = 0; k < ids.length; k++) if (ids[k]! >= w.lo && (w.hi === null || ids[k]! < w.hi)) at.set(ids[k]!, k);
+            const places = new Map<number, number>();
+            const picks = new Int32Array(at.size);
+            for (const [id, k] of at) {
+              places.set(id, places.size);
+              picks[places.size - 1] = k;
+            }
+            run = { ids: r.ids, places, picks, width: picks.length, t: [], values: new Float64Array(0) };
             w.runs.push(run);
           }
           addRow(run, r.t, r.vals, w.rowsLeft);
@@ -872,8 +904,13 @@ export class HistoryMaintainer {
         budget.rows += 2;
         nextSeries = id + 1;
       }
-      const empty = inWindow.size === 0;
       this.window = null;
+      if (w.hi !== null) {
+        // The next batch of this hour: its rows are read again.
+        nextSeries = w.hi;
+        continue;
+      }
+      const empty = w.rows === 0;
       doneUntil += width;
       nextSeries = 0;
       if (empty) {

@@ -527,6 +527,29 @@ describe("history queries", () => {
     }
   });
 
+  it("rolls up an hour of many series a batch at a time (each batch reading the rows again) into the chunks it makes in one", () => {
+    const make = (windowValues?: number) => {
+      const db: Db = openDatabase(join(mkdtempSync(join(tmpdir(), "lookout-history-")), "data"));
+      const store = new HistoryStore(db, DEFAULTS, { flushEveryMs: 0 });
+      for (let i = 0; i < 20; i++) {
+        // 40 series; some come late, some leave early, their order moves
+        const points = Array.from({ length: 40 }, (_, k) => ({ metric: `m${k % 4}`, labels: { container: `c${k}` }, value: k * 1000 + i }))
+          .filter((p) => !(p.labels.container === "c7" && i < 5) && !(p.labels.container === "c33" && i > 12))
+          .sort((a, b) => (i % 2 ? a.value - b.value : b.value - a.value));
+        store.record(T0 + i * 60_000, HistoryPoints.of(points), []);
+      }
+      const maintainer = new HistoryMaintainer(store, windowValues === undefined ? { clock: () => 0, maxRows: 7 } : { clock: () => 0, maxRows: 7, windowValues });
+      let steps = 0;
+      while (maintainer.step(T0 + 2 * HOUR, 1000).more) if (++steps > 10_000) throw new Error("never settles");
+      return { steps, chunks: db.prepare("SELECT tier, series, start, hex(data) AS data FROM history_chunks ORDER BY tier, series, start").all() };
+    };
+    const whole = make();
+    const batched = make(1); // 16 series a batch: 3 batches
+    expect(batched.chunks.length).toBe(80);
+    expect(batched.chunks).toEqual(whole.chunks);
+    expect(batched.steps).toBeGreaterThan(whole.steps); // the rows were read again
+  });
+
   it("a series given twice in one cycle keeps its last value, once in the row", () => {
     const { store, db } = rig();
     store.record(
