@@ -843,7 +843,9 @@ export class HistoryMaintainer {
       const open = this.window;
       if (!open || open.start !== doneUntil || nextSeries < open.lo || (open.hi !== null && nextSeries >= open.hi)) {
         // The hour's rows, counted once: a run makes room for all that are left when it starts (most hours are one run).
-        const rows = statement(this.db, "SELECT COUNT(*) FROM history_head WHERE t >= ? AND t < ?").pluck().get(doneUntil, doneUntil + width) as number;
+        const rows = statement(this.db, "SELECT COUNT(*) FROM history_head WHERE t >= ? AND t < ?")
+          .pluck()
+          .get(doneUntil, doneUntil + width) as number;
         // The batch: as many series (known ones, from nextSeries on) as keep the values held under windowValues.
         const perBatch = Math.max(16, Math.floor(this.windowValues / Math.max(1, rows)));
         const hi = statement(this.db, "SELECT id FROM history_series WHERE id >= ? ORDER BY id LIMIT 1 OFFSET ?").pluck().get(nextSeries, perBatch) as number | undefined;
