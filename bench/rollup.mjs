@@ -34,6 +34,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { takeOption } from "./lib/args.mjs";
 
 const HOUR = 3_600_000;
 const argv = process.argv.slice(2);
@@ -118,13 +119,7 @@ if (argv[0] === "--child") {
   process.exit(0);
 }
 
-const option = (name, fallback) => {
-  const i = argv.indexOf(name);
-  if (i === -1) return fallback;
-  const v = argv[i + 1];
-  argv.splice(i, 2);
-  return v;
-};
+const option = (name, fallback) => takeOption(argv, name, fallback);
 const LIVE = Number(option("--live", "0"));
 const CONTAINERS = Number(option("--containers", "20"));
 const INTERVAL = option("--interval", "2s");

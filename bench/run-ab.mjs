@@ -18,17 +18,12 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { takeOption } from "./lib/args.mjs";
 import { buildImage, cleanStale, createRig, docker, ensureDeps, IMAGE, startDockerd, teardown } from "./lib/dockerd.mjs";
 import { startLookoutRun } from "./lib/lookout.mjs";
 
 const argv = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = argv.indexOf(name);
-  if (i === -1) return fallback;
-  const v = argv[i + 1];
-  argv.splice(i, 2);
-  return v;
-};
+const option = (name, fallback) => takeOption(argv, name, fallback);
 const CONTAINERS = Number(option("--containers", "20"));
 const SECONDS = Number(option("--seconds", "120"));
 const INTERVAL = option("--interval", "2s");
