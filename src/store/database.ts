@@ -200,9 +200,10 @@ function whenMissing(dataDir: string, path: string, agent: boolean, lockExisted:
  * own default. better-sqlite3 builds SQLite with 16 MiB, and the agent's one
  * connection kept what it read: an hour's roll-up reads the whole history
  * head (~14 MiB for 20 containers at 2 s), a chart a month of chunks, and the
- * process's memory grew by as much for good (measured: `lookout run` at
- * 55 MiB went to 70). The agent's own reads and writes are a handful of pages
- * a cycle; what the cache does not hold is read again from the kernel's.
+ * process's memory grew by as much for good (docs/benchmarks.md section 13:
+ * `lookout run` went from 55 to 75 MiB with the roll-up's hour held whole as
+ * well). The agent's own reads and writes are a handful of pages a cycle; what
+ * the cache does not hold is read again from the kernel's.
  */
 export const PAGE_CACHE_KIB = 2048;
 

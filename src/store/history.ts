@@ -608,7 +608,7 @@ export interface MaintainerOptions {
  * values held while it is (for the minutes its steps take) stay about this
  * many: 1 MiB of float64s, whatever the number of containers. Each batch reads
  * the hour's rows again (what SQLite gives is whole rows); for 20 containers
- * at 2 s that is 2–3 batches.
+ * at 2 s (320 series, 72 a batch) that is 5 batches.
  */
 export const HEAD_WINDOW_VALUES = 131_072;
 
@@ -680,12 +680,10 @@ interface HeadWindow {
 }
 
 /**
- * Consecutive head rows with the same series in the same order, their values
- * in one array (row after row, `width` values each). One allocation for the
- * run, not one per row: a row's values kept as an array of their own were
- * thousands of small allocations held for the minutes the hour takes to roll
- * up, and the process's memory grew by three times the values' size and did
- * not shrink after (measured: ~16 MiB for 20 containers' hour at 2 s).
+ * Consecutive head rows with the same series in the same order, the batch's
+ * values of them in one array (row after row, `picks.length` values each):
+ * one allocation for the run, not thousands of small ones (one a row) held
+ * for the minutes the hour takes to roll up.
  */
 interface HeadRun {
   ids: Buffer;
@@ -693,25 +691,24 @@ interface HeadRun {
   places: Map<number, number>;
   /** Where each of them is in a head row's values. */
   picks: Int32Array;
-  /** Values kept a row (the batch's series in `ids`). */
-  width: number;
   t: number[];
-  /** Row r's values are `values[r * width …]`; room for more rows at the end. */
+  /** Row r's values are `values[r * picks.length …]`; room for more rows at the end. */
   values: Float64Array;
 }
 
 /** Adds the batch's values of a head row (`vals`: float64s) to a run, making room for `more` rows (at least 16) when it has none. */
 function addRow(run: HeadRun, t: number, vals: Buffer, more: number): void {
-  const at = run.t.length * run.width;
-  if (at + run.width > run.values.length) {
-    const bigger = new Float64Array(at + Math.max(16, more) * run.width);
+  const width = run.picks.length;
+  const at = run.t.length * width;
+  if (at + width > run.values.length) {
+    const bigger = new Float64Array(at + Math.max(16, more) * width);
     bigger.set(run.values.subarray(0, at));
     run.values = bigger;
   }
   // A view when SQLite's buffer is aligned for float64s, else a copy.
   const row = vals.byteOffset % 8 === 0 ? new Float64Array(vals.buffer, vals.byteOffset, vals.length / 8) : unpackValues(vals);
   const { picks, values } = run;
-  for (let i = 0; i < picks.length; i++) values[at + i] = row[picks[i]!]!;
+  for (let i = 0; i < width; i++) values[at + i] = row[picks[i]!]!;
   run.t.push(t);
 }
 
@@ -744,7 +741,8 @@ function gatherSeries(w: HeadWindow, id: number): { times: RawTimes; v: Float64A
   for (const run of w.runs) {
     const k = run.places.get(id);
     if (k === undefined) continue;
-    const { values, width } = run;
+    const { values } = run;
+    const width = run.picks.length;
     const rows = run.t.length;
     for (let r = 0, at = k; r < rows; r++, at += width) v[j++] = values[at]!;
   }
@@ -870,18 +868,21 @@ export class HistoryMaintainer {
           let run = w.runs[w.runs.length - 1];
           if (!run?.ids.equals(r.ids)) {
             // The run before ends here: it keeps only the room its rows take.
-            if (run && run.values.length > run.t.length * run.width) run.values = run.values.slice(0, run.t.length * run.width);
+            if (run && run.values.length > run.t.length * run.picks.length) run.values = run.values.slice(0, run.t.length * run.picks.length);
             const ids = unpackIds(r.ids);
-            const at = new Map<number, number>();
-            // A series twice in a row (never written so: writeHead keeps the last) keeps its last place.
-            for (let k = 0; k < ids.length; k++) if (ids[k]! >= w.lo && (w.hi === null || ids[k]! < w.hi)) at.set(ids[k]!, k);
             const places = new Map<number, number>();
-            const picks = new Int32Array(at.size);
-            for (const [id, k] of at) {
-              places.set(id, places.size);
-              picks[places.size - 1] = k;
+            const picks: number[] = [];
+            for (let k = 0; k < ids.length; k++) {
+              const id = ids[k]!;
+              if (id < w.lo || (w.hi !== null && id >= w.hi)) continue;
+              // A series twice in a row (never written so: writeHead keeps the last) keeps its last place.
+              const place = places.get(id);
+              if (place === undefined) {
+                places.set(id, picks.length);
+                picks.push(k);
+              } else picks[place] = k;
             }
-            run = { ids: r.ids, places, picks, width: picks.length, t: [], values: new Float64Array(0) };
+            run = { ids: r.ids, places, picks: Int32Array.from(picks), t: [], values: new Float64Array(0) };
             w.runs.push(run);
           }
           addRow(run, r.t, r.vals, w.rowsLeft);
@@ -890,8 +891,8 @@ export class HistoryMaintainer {
         budget.rows += got.length;
         w.nextT = got.length < limit ? null : got[got.length - 1]!.t + 1;
       }
-      // Series dropped meanwhile are not written again (their points are forgotten with them).
-      const known = new Set(statement(this.db, "SELECT id FROM history_series").pluck().all() as number[]);
+      // Series dropped meanwhile are not written again (their points are forgotten with them). Only the batch's are asked for.
+      const known = new Set(statement(this.db, "SELECT id FROM history_series WHERE id >= ? AND (? IS NULL OR id < ?)").pluck().all(nextSeries, w.hi, w.hi) as number[]);
       const inWindow = new Set<number>();
       for (const run of w.runs) for (const id of run.places.keys()) inWindow.add(id);
       const ids = [...inWindow].filter((id) => id >= nextSeries && known.has(id)).sort((a, b) => a - b);
