@@ -4,6 +4,23 @@
 # local Slack stand-in (bench/receiver.mjs on 127.0.0.1).
 #
 #   npm run build && bash bench/check-vs-blog.sh [--runs K] [--fire-runs F] [--gap SECONDS]
+#        [--containers N] [--inherit-env]
+#
+# Where both run: in cron's environment, as from a crontab: the bench starts
+# itself again under `env -i` with only HOME, LOGNAME, SHELL=/bin/sh and a
+# standard PATH (what cron gives a job, with the PATH a root crontab usually
+# sets), plus the variables of the bench's own. --inherit-env keeps the shell's
+# environment instead. It matters for Node: NODE_EXTRA_CA_CERTS, when set (the
+# machines of docs/benchmarks.md set it for every shell), makes every Node
+# process read and parse that bundle of certificates as it starts, ~50 ms of
+# CPU; cron's environment has no such variable. When the shell had it set, a
+# row times `node -e 0` with it, for scale.
+# Docker: --containers N (default 5) starts a private dockerd
+# (bench/lib/hold-docker.mjs; needs root) with N busybox containers running
+# `sleep`, seen through DOCKER_HOST: Lookout lists and inspects them and reads
+# their cgroup files, as it does on any Docker host (the blog's server-monitor.sh
+# looks at no container: its Docker checks are its other script). --containers
+# 0: no Docker, as this bench ran before 2026-12-02 (Lookout finds none).
 #
 # Both sides are set to alert on everything they check, like a firing alert:
 #   - blog script: CPU/MEMORY/DISK thresholds 0 (it posts on every run when the
@@ -46,6 +63,19 @@
 set -euo pipefail
 export LC_ALL=C
 
+# cron's environment (see above), unless asked to keep this one
+if [ -z "${CHECK_VS_BLOG_ENV:-}" ]; then
+  inherit=0
+  for a in "$@"; do [ "$a" = "--inherit-env" ] && inherit=1; done
+  if [ "$inherit" = 0 ]; then
+    exec env -i CHECK_VS_BLOG_ENV=cron CHECK_VS_BLOG_OUTER_CA="${NODE_EXTRA_CA_CERTS:-}" LC_ALL=C \
+      HOME="${HOME:-/root}" LOGNAME="${LOGNAME:-$(id -un)}" SHELL=/bin/sh \
+      PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" bash "$0" "$@"
+  fi
+  CHECK_VS_BLOG_ENV=inherited
+fi
+OUTER_CA=${CHECK_VS_BLOG_OUTER_CA:-}
+
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 # shellcheck source=lib/ensure-tools.sh
@@ -54,18 +84,25 @@ source "$HERE/lib/ensure-tools.sh"
 RUNS=20
 FIRE_RUNS=5
 GAP=0.5
+CONTAINERS=5
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
     --fire-runs) FIRE_RUNS=${2:?--fire-runs needs a number}; shift 2 ;;
     --gap) GAP=${2:?--gap needs seconds}; shift 2 ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    --containers) CONTAINERS=${2:?--containers needs a number}; shift 2 ;;
+    --inherit-env) shift ;;
+    -h|--help) sed -n '2,62p' "$0"; exit 0 ;;
     *) echo "check-vs-blog: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "check-vs-blog: --runs must be a positive integer" >&2; exit 2; }
 [[ "$FIRE_RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "check-vs-blog: --fire-runs must be a positive integer" >&2; exit 2; }
 [[ "$GAP" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "check-vs-blog: --gap must be seconds, like 0.5" >&2; exit 2; }
+[[ "$CONTAINERS" =~ ^[0-9]+$ ]] || { echo "check-vs-blog: --containers must be a number (0: no Docker)" >&2; exit 2; }
+if [ "$CONTAINERS" -gt 0 ] && [ "$(id -u)" != 0 ]; then
+  echo "check-vs-blog: a private dockerd needs root; run as root, or with --containers 0 (no Docker)" >&2; exit 2
+fi
 
 command -v node >/dev/null 2>&1 || { echo "check-vs-blog: node (>= 20) is needed" >&2; exit 1; }
 # what the blog script runs, what this script runs
@@ -75,12 +112,32 @@ require_dist "$ROOT"
 
 TMP=$(mktemp -d /tmp/lookout-check-vs-blog.XXXXXX)
 RECV_PID=""
+DOCKER_PID=""
 cleanup() {
   if [ -n "$RECV_PID" ]; then kill -TERM "$RECV_PID" 2>/dev/null || true; wait "$RECV_PID" 2>/dev/null || true; fi
+  if [ -n "$DOCKER_PID" ]; then kill -TERM "$DOCKER_PID" 2>/dev/null || true; wait "$DOCKER_PID" 2>/dev/null || true; fi
   rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# ---- Docker: a private dockerd with its containers, held until this script ends
+unset DOCKER_HOST DOCKER_CONTEXT
+if [ "$CONTAINERS" -gt 0 ]; then
+  echo "check-vs-blog: starting a private dockerd with $CONTAINERS containers" >&2
+  mkfifo "$TMP/docker-hold"
+  node "$HERE/lib/hold-docker.mjs" "$CONTAINERS" <"$TMP/docker-hold" >"$TMP/docker.out" 2>"$TMP/docker.err" &
+  DOCKER_PID=$!
+  exec 7>"$TMP/docker-hold" # its standard input: closed when this script exits, which tears the daemon down
+  for _ in $(seq 1 1200); do
+    if grep -q '^DOCKER_HOST=' "$TMP/docker.out" 2>/dev/null; then break; fi
+    kill -0 "$DOCKER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  DOCKER_LINE=$(grep -m1 '^DOCKER_HOST=' "$TMP/docker.out" || true)
+  [ -n "$DOCKER_LINE" ] || { echo "check-vs-blog: the private dockerd did not start: $(tail -5 "$TMP/docker.err")" >&2; exit 1; }
+  export DOCKER_HOST=${DOCKER_LINE#DOCKER_HOST=}
+fi
 
 # ---- the receiver
 node "$HERE/receiver.mjs" 0 >"$TMP/receiver.out" 2>"$TMP/receiver.err" &
@@ -182,6 +239,7 @@ for i in $(seq 1 "$RUNS"); do
   run_timed nocache "${LOOKOUT_NO_CACHES[@]}"
   run_timed blog "${BLOG[@]}"
   run_timed node0 node -e 0
+  if [ -n "$OUTER_CA" ]; then run_timed node0ca env NODE_EXTRA_CA_CERTS="$OUTER_CA" node -e 0; fi
   run_timed version "$ROOT/bin/lookout.cjs" --version
   run_timed top top -bn1
 done
@@ -206,6 +264,8 @@ row() { # NAME LABEL
 echo
 echo "command: bash bench/check-vs-blog.sh --runs $RUNS --fire-runs $FIRE_RUNS --gap $GAP"
 echo "machine: $(nproc) CPUs, kernel $(uname -r), node $(node --version), $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "environment: $CHECK_VS_BLOG_ENV ($(if [ "$CHECK_VS_BLOG_ENV" = cron ]; then echo "env -i: HOME, LOGNAME, SHELL, PATH and the bench's own variables"; else echo "the shell's"; fi); NODE_EXTRA_CA_CERTS $([ -n "${NODE_EXTRA_CA_CERTS:-}" ] && echo set || echo "not set"))"
+echo "docker: $(if [ "$CONTAINERS" -gt 0 ]; then echo "a private dockerd, $CONTAINERS containers running (DOCKER_HOST for both sides)"; else echo "none"; fi)"
 echo "lookout: LOOKOUT_SLACK_WEBHOOK_URL=$BASE/services/… bin/lookout.cjs check --config CONFIG [--data-dir FRESH_DIR]"
 echo "         CONFIG = host.cpu/memory/disk {warning: 0, for: 0s} (rows 1, 3), or empty: built-in thresholds (row 2)"
 echo "blog:    WEBHOOK_URL=$BASE/services/… CPU_THRESHOLD=0 MEMORY_THRESHOLD=0 DISK_THRESHOLD=0 bash bench/blog-server-monitor.sh"
@@ -218,6 +278,7 @@ row steady "lookout check, steady state, 3 alerts firing (previous run's counter
 row nocache "the same, caches off (LOOKOUT_CODE_CACHE=off LOOKOUT_CONFIG_CACHE=off, through env)"
 row blog "blog server-monitor.sh, thresholds 0 (posts when value > 0)"
 row node0 "for scale: \`node -e 0\` (Node start-up alone)"
+if [ -n "$OUTER_CA" ]; then row node0ca "for scale: \`node -e 0\` with the shell's NODE_EXTRA_CA_CERTS (not in cron's environment)"; fi
 row version "for scale: \`bin/lookout.cjs --version\` (the installed command: start-up, no module of the CLI loaded)"
 row top "for scale: \`top -bn1\` alone"
 echo

@@ -102,6 +102,35 @@ describe("the code cache", () => {
     expect(existsSync(r.dir)).toBe(false);
   });
 
+  it("a chunk's sibling chunks are loaded by path once, shared, and a missing one fails without being kept", () => {
+    const r = rig();
+    // lib requires two siblings; one of them requires the other again and a built-in: each is one module, loaded once.
+    writeFileSync(
+      join(r.root, LIB),
+      `"use strict";
+const a = require("./a-AbCd1234.cjs");
+const b = require("./b-AbCd1234.cjs");
+let missing = "none";
+try { require("./gone-AbCd1234.cjs"); } catch (err) { missing = err.code; }
+let again = "none";
+try { require("./gone-AbCd1234.cjs"); } catch (err) { again = err.code; }
+exports.answer = function answer() {
+  return [a.n, b.n, a.loads(), b.a === a, b.os === require("node:os"), require.cache === undefined, missing, again, module.children.length].join(" ");
+};`,
+    );
+    writeFileSync(
+      join(r.root, "a-AbCd1234.cjs"),
+      `"use strict";\nlet loads = (globalThis.__aLoads = (globalThis.__aLoads ?? 0) + 1);\nexports.n = 1;\nexports.loads = () => loads;\n`,
+    );
+    writeFileSync(join(r.root, "b-AbCd1234.cjs"), `"use strict";\nexports.a = require("./a-AbCd1234.cjs");\nexports.os = require("node:os");\nexports.n = 2;\n`);
+    const first = load(r.root, r.env) as unknown as { answer: string; written: number };
+    expect(first.answer).toBe("1 2 1 true true true ENOENT ENOENT 2");
+    expect(first.written).toBe(3);
+    const second = load(r.root, r.env) as unknown as { answer: string; read: number };
+    expect(second.answer).toBe("1 2 1 true true true ENOENT ENOENT 2");
+    expect(second.read).toBe(3);
+  });
+
   it("an unwritable place costs nothing but the cache", () => {
     const r = rig();
     writeFileSync(r.cacheHome, "a file where the directory would be");
