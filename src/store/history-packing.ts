@@ -18,14 +18,12 @@
  * Byte order is the machine's (little-endian on every platform Lookout runs
  * on); a database is not moved between machines of different byte order.
  */
-import { createRequire } from "node:module";
-
 /**
  * node:zlib, loaded with the first chunk packed or read: a check that packs nothing (most of them) does not pay its
- * load (~3–10 ms of a short command's CPU).
+ * load (~3–10 ms of a short command's CPU). With process.getBuiltinModule, as src/hash.ts says why.
  */
 let zlib: typeof import("node:zlib") | undefined;
-const zlibNow = (): typeof import("node:zlib") => (zlib ??= createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib"));
+const zlibNow = (): typeof import("node:zlib") => (zlib ??= process.getBuiltinModule("node:zlib"));
 
 export function packHead(ids: Uint32Array, values: Float64Array): { ids: Buffer; values: Buffer } {
   return { ids: Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength), values: Buffer.from(values.buffer, values.byteOffset, values.byteLength) };
