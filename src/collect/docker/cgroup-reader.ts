@@ -96,7 +96,20 @@ interface Entry {
   paths?: FigurePaths;
   /** The figures read every SLOW_FIGURES_EVERY_MS, as last read. */
   slow?: SlowKernelFigures;
+  /** memory.stat's inactive page cache as last read, with the usage and the time it was read at. */
+  memoryStat?: { at: number; usage: number; inactiveFile: number };
 }
+
+/**
+ * memory.stat is read again when the memory usage moved by more than this since it was last read, else every
+ * SLOW_FIGURES_EVERY_MS. It is the dearest of the files read every sweep (the kernel writes ~35 lines for it:
+ * 13–19 µs a container on the 2-core machine of docs/benchmarks.md, against ~2 µs for the usage), and only its
+ * inactive page cache is taken from it, to make the working set (usage less inactive page cache). While the usage
+ * holds within this, the working set is the usage less the inactive page cache of at most 10 s ago: it is off by
+ * at most this plus pages moved between the active and inactive lists meanwhile, as kubelet's cAdvisor, which reads
+ * every 10 s, is off by 10 s. A container whose memory moves is read every sweep, as before.
+ */
+export const MEMORY_STAT_AGAIN_BYTES = 1024 * 1024;
 
 /**
  * The figures no rule reads (collector.ts SLOW_FIGURES_EVERY_MS): its memory
@@ -310,12 +323,24 @@ export class CgroupReader {
   private readFigures(e: Entry, version: 1 | 2, p: FigurePaths, t: StatsTarget, files: KeptFiles): KernelFigures {
     const cpu = files.read(p.cpu);
     const atNs = wallNs();
-    const usage = files.read(p.usage);
-    // memory.stat stays in the buffer: only its one line is read (cgroup.ts keyedValueInBuffer). Read before `buffer` is
-    // named: a file larger than the buffer replaces it.
-    const statLength = files.readInto(p.stat);
-    const inactiveFile = keyedValueInBuffer(keptBuffer(), statLength, version === 1 ? "total_inactive_file" : "inactive_file") ?? 0;
+    const memoryUsage = parseSingleNumber(files.read(p.usage)) ?? 0;
     const now = this.clock();
+    let stat = e.memoryStat;
+    // Also when the usage fell below the page cache last read: the working set is never worked out from a cache the
+    // usage no longer holds (tracker.ts would then take the whole usage for it).
+    if (
+      !stat ||
+      !readWithin(stat.at, now, SLOW_FIGURES_EVERY_MS) ||
+      Math.abs(memoryUsage - stat.usage) > MEMORY_STAT_AGAIN_BYTES ||
+      stat.inactiveFile > memoryUsage
+    ) {
+      // memory.stat stays in the buffer: only its one line is read (cgroup.ts keyedValueInBuffer). Read before `buffer`
+      // is named: a file larger than the buffer replaces it.
+      const statLength = files.readInto(p.stat);
+      const inactiveFile = keyedValueInBuffer(keptBuffer(), statLength, version === 1 ? "total_inactive_file" : "inactive_file") ?? 0;
+      stat = { at: now, usage: memoryUsage, inactiveFile };
+      e.memoryStat = stat;
+    }
     let slow = e.slow;
     if (!slow || !readWithin(slow.at, now, SLOW_FIGURES_EVERY_MS)) {
       const limit = files.read(p.limit);
@@ -335,8 +360,8 @@ export class CgroupReader {
       version,
       cpuNs: version === 1 ? (parseSingleNumber(cpu) ?? 0) : (keyedValue(cpu, "usage_usec") ?? 0) * 1000,
       atNs,
-      memoryUsage: parseSingleNumber(usage) ?? 0,
-      inactiveFile,
+      memoryUsage,
+      inactiveFile: stat.inactiveFile,
       memoryLimit: slow.memoryLimit,
       pids: slow.pids,
       blockIo: slow.blockIo,

@@ -23,7 +23,7 @@ import {
   parseProcCgroup,
   resolveCgroupDirs,
 } from "../../../src/collect/docker/cgroup.js";
-import { CgroupReader, HOST_FACTS_EVERY_MS, type KernelFigures } from "../../../src/collect/docker/cgroup-reader.js";
+import { CgroupReader, HOST_FACTS_EVERY_MS, type KernelFigures, MEMORY_STAT_AGAIN_BYTES } from "../../../src/collect/docker/cgroup-reader.js";
 import { containerLabels, containerSamples, DockerCollector, kernelStatsView, savedStatsSource, statsSourceText, toStatsView } from "../../../src/collect/docker/docker.js";
 import type { DockerEngine } from "../../../src/collect/docker/engine.js";
 import { ContainerTracker, newView } from "../../../src/collect/docker/tracker.js";
@@ -374,9 +374,10 @@ describe("CgroupReader", () => {
     expect(reader.keptFiles).toBe(kept);
     reader.close();
     expect(reader.keptFiles).toBe(0);
-    // Opened again: the files read every sweep at once (CPU, memory usage and stat), the four others when next due.
+    // Opened again: the files read every sweep at once (CPU, memory usage), memory.stat (usage unchanged) and the four
+    // others when next due.
     expect((await reader.readMany([web, c2])).get(WEB.id)).toHaveProperty("figures");
-    expect(reader.keptFiles).toBe(2 * 3);
+    expect(reader.keptFiles).toBe(2 * 2);
     reader.close();
   });
 
@@ -404,6 +405,54 @@ describe("CgroupReader", () => {
     writeFileSync(join(dir, `pids/docker/${WEB.id}/pids.current`), "3\n");
     now -= 60_000;
     expect((await read()).pids).toBe(3);
+    reader.close();
+  });
+
+  it("reads memory.stat again when the usage moved by more than MEMORY_STAT_AGAIN_BYTES or fell below the cache, else every SLOW_FIGURES_EVERY_MS", async () => {
+    expect(MEMORY_STAT_AGAIN_BYTES).toBe(1024 * 1024);
+    const MiB = 1024 * 1024;
+    const root = copyOf(V1);
+    let now = 1_000_000;
+    const reader = new CgroupReader({ hostRoot: root, clock: () => now });
+    const web = { id: WEB.id, pid: WEB.pid, hostNetwork: false };
+    const read = async () => ((await reader.readMany([web])).get(WEB.id) as { figures: KernelFigures }).figures;
+    const dir = join(root, `sys/fs/cgroup/memory/docker/${WEB.id}`);
+    const statText = readFileSync(join(dir, "memory.stat"), "utf8");
+    const write = (usage: number, inactive: number) => {
+      writeFileSync(join(dir, "memory.usage_in_bytes"), `${usage}\n`);
+      writeFileSync(join(dir, "memory.stat"), statText.replace(/^total_inactive_file \d+$/m, `total_inactive_file ${inactive}`));
+    };
+    const memory = async () => {
+      const f = await read();
+      return [f.memoryUsage / MiB, f.inactiveFile / MiB];
+    };
+    write(20 * MiB, 4 * MiB);
+    expect(await memory()).toEqual([20, 4]);
+    // The usage moved by half a MiB: the cache of the last reading, the usage read anew.
+    write(20.5 * MiB, 6 * MiB);
+    now += 2000;
+    expect(await memory()).toEqual([20.5, 4]);
+    // By more than 1 MiB since memory.stat was read (at 20 MiB): read again.
+    write(21.5 * MiB, 6 * MiB);
+    now += 2000;
+    expect(await memory()).toEqual([21.5, 6]);
+    // Steady usage: read again SLOW_FIGURES_EVERY_MS after it was last read, not before.
+    write(21.5 * MiB, 7 * MiB);
+    now += SLOW_FIGURES_EVERY_MS - 1;
+    expect(await memory()).toEqual([21.5, 6]);
+    now += 1;
+    expect(await memory()).toEqual([21.5, 7]);
+    // A usage below the cache last read, though it moved less than 1 MiB: read again.
+    write(7.5 * MiB, 7 * MiB);
+    now += 2000;
+    expect(await memory()).toEqual([7.5, 7]);
+    write(6.9 * MiB, 6.5 * MiB);
+    now += 2000;
+    expect(await memory()).toEqual([6.9, 6.5]);
+    // The clock stepped back: read again rather than trust a reading from the future.
+    write(6.9 * MiB, 2 * MiB);
+    now -= 60_000;
+    expect(await memory()).toEqual([6.9, 2]);
     reader.close();
   });
 
