@@ -328,12 +328,7 @@ export class CgroupReader {
     let stat = e.memoryStat;
     // Also when the usage fell below the page cache last read: the working set is never worked out from a cache the
     // usage no longer holds (tracker.ts would then take the whole usage for it).
-    if (
-      !stat ||
-      !readWithin(stat.at, now, SLOW_FIGURES_EVERY_MS) ||
-      Math.abs(memoryUsage - stat.usage) > MEMORY_STAT_AGAIN_BYTES ||
-      stat.inactiveFile > memoryUsage
-    ) {
+    if (!stat || !readWithin(stat.at, now, SLOW_FIGURES_EVERY_MS) || Math.abs(memoryUsage - stat.usage) > MEMORY_STAT_AGAIN_BYTES || stat.inactiveFile > memoryUsage) {
       // memory.stat stays in the buffer: only its one line is read (cgroup.ts keyedValueInBuffer). Read before `buffer`
       // is named: a file larger than the buffer replaces it.
       const statLength = files.readInto(p.stat);
