@@ -102,8 +102,8 @@ interface Entry {
 
 /**
  * memory.stat is read again when the memory usage moved by more than this since it was last read, else every
- * SLOW_FIGURES_EVERY_MS. It is the dearest of the files read every sweep (the kernel writes ~35 lines for it:
- * 13–19 µs a container on the 2-core machine of docs/benchmarks.md, against ~2 µs for the usage), and only its
+ * SLOW_FIGURES_EVERY_MS. It is the dearest of the files read every sweep (the kernel writes ~40 lines for it on
+ * cgroup v1: ~13 µs of CPU a read on the 2-core machine of docs/benchmarks.md, against ~2 µs for the usage), and only its
  * inactive page cache is taken from it, to make the working set (usage less inactive page cache). While the usage
  * holds within this, the working set is the usage less the inactive page cache of at most 10 s ago: it is off by
  * at most this plus pages moved between the active and inactive lists meanwhile, as kubelet's cAdvisor, which reads
