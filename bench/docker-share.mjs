@@ -20,7 +20,7 @@
  *
  * Needs root (a private dockerd, as bench/lib/dockerd.mjs says).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { LIST_EVERY_MS, REINSPECT_STREAM_MS } from "../dist/collect/docker/docker.js";
 import { takeOption } from "./lib/args.mjs";
@@ -46,13 +46,11 @@ process.on("SIGINT", () => down(130));
 process.on("SIGTERM", () => down(143));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/** CPU ticks of the rig's daemons (dockerd, containerd, the shims: their command lines name the rig's dir). */
+/** CPU ticks of the rig's daemons (dockerd, containerd, the shims: dockerd.mjs's daemonPids). */
 function daemonTicks() {
   let ticks = 0;
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
+  for (const pid of rigs.daemonPids(rig.dir)) {
     try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`${rig.dir}/`)) continue;
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       ticks += Number(f[11]) + Number(f[12]);

@@ -838,8 +838,8 @@ export class HistoryMaintainer {
     }
     let more = false;
     outer: while (doneUntil + width <= closed) {
-      const open = this.window;
-      if (!open || open.start !== doneUntil || nextSeries < open.lo || (open.hi !== null && nextSeries >= open.hi)) {
+      let w = this.window;
+      if (!w || w.start !== doneUntil || nextSeries < w.lo || (w.hi !== null && nextSeries >= w.hi)) {
         // The hour's rows, counted once: a run makes room for all that are left when it starts (most hours are one run).
         const rows = statement(this.db, "SELECT COUNT(*) FROM history_head WHERE t >= ? AND t < ?")
           .pluck()
@@ -847,9 +847,9 @@ export class HistoryMaintainer {
         // The batch: as many series (known ones, from nextSeries on) as keep the values held under windowValues.
         const perBatch = Math.max(16, Math.floor(this.windowValues / Math.max(1, rows)));
         const hi = statement(this.db, "SELECT id FROM history_series WHERE id >= ? ORDER BY id LIMIT 1 OFFSET ?").pluck().get(nextSeries, perBatch) as number | undefined;
-        this.window = { start: doneUntil, nextT: doneUntil, runs: [], times: new Map(), rowsLeft: rows, rows, lo: nextSeries, hi: hi ?? null };
+        w = { start: doneUntil, nextT: doneUntil, runs: [], times: new Map(), rowsLeft: rows, rows, lo: nextSeries, hi: hi ?? null };
+        this.window = w;
       }
-      const w = this.window!;
       while (w.nextT !== null) {
         if (budget.spent()) {
           more = true;
