@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CATALOGUES, type Locale, messages } from "../i18n/messages.js";
+import { catalogue, type Locale, messages } from "../i18n/messages.js";
 import { escapeHtml, PAGE_CSP, sendHtml } from "./respond.js";
 
 const TYPES: Record<string, string> = {
@@ -120,7 +120,7 @@ function noDashboard(res: ServerResponse, pageDir: string, lang: Locale): true {
 /** The page's words, `dash.*` of `lang`'s catalogue without the prefix: the module page/i18n.js imports. */
 export function pageCatalogue(lang: Locale): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, text] of Object.entries(CATALOGUES[lang])) if (key.startsWith("dash.")) out[key.slice(5)] = text;
+  for (const [key, text] of Object.entries(catalogue(lang))) if (key.startsWith("dash.")) out[key.slice(5)] = text;
   return out;
 }
 

@@ -9,7 +9,7 @@
 import { formatValue, formatTime as isoTime } from "../units.js";
 import type { Catalogue } from "./catalogue.js";
 import { en, type MessageKey } from "./en.js";
-import { ko } from "./ko.js";
+import { koCatalogue } from "./ko.js";
 
 export type { Catalogue } from "./catalogue.js";
 export type { MessageKey } from "./en.js";
@@ -19,7 +19,20 @@ export const LOCALES = ["en", "ko"] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = "en";
 
-export const CATALOGUES: Readonly<Record<Locale, Catalogue>> = { en, ko };
+/** Each language's catalogue, made when first asked for (`catalogue`): English is always there, the others cost only who speaks them. */
+const CATALOGUES: Readonly<Record<Locale, () => Catalogue>> = { en: () => en, ko: koCatalogue };
+
+const made = new Map<Locale, Catalogue>();
+
+/** The catalogue of `locale`. */
+export function catalogue(locale: Locale): Catalogue {
+  let c = made.get(locale);
+  if (c === undefined) {
+    c = CATALOGUES[locale]();
+    made.set(locale, c);
+  }
+  return c;
+}
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === "string" && (LOCALES as readonly string[]).includes(value);
@@ -120,7 +133,7 @@ class CatalogueMessages implements Messages {
     readonly locale: Locale,
     timeZone?: string,
   ) {
-    this.#catalogue = CATALOGUES[locale];
+    this.#catalogue = catalogue(locale);
     this.#timeZone = timeZone;
   }
 

@@ -1,18 +1,26 @@
 import { describe, expect, it } from "vitest";
-import { CATALOGUES, formatDurationIn, formatLocalTime, LOCALES, messages, placeholdersOf } from "../../src/i18n/messages.js";
+import { catalogue, formatDurationIn, formatLocalTime, LOCALES, messages, placeholdersOf } from "../../src/i18n/messages.js";
 
-const en = CATALOGUES.en;
+const en = catalogue("en");
 
 describe("the message catalogues", () => {
+  it("makes each catalogue once, when first asked for, and gives the same one after", () => {
+    const ko = catalogue("ko");
+    expect(catalogue("ko")).toBe(ko);
+    expect(ko["severity.critical"]).toBe("심각");
+    expect(messages("ko").t("severity.critical")).toBe("심각");
+    expect(catalogue("en")).toBe(en);
+  });
+
   for (const locale of LOCALES) {
     it(`${locale} has every key of en and no other`, () => {
-      const keys = Object.keys(CATALOGUES[locale]).sort();
+      const keys = Object.keys(catalogue(locale)).sort();
       expect(
         keys.filter((k) => !(k in en)),
         "keys en does not have",
       ).toEqual([]);
       expect(
-        Object.keys(en).filter((k) => !(k in CATALOGUES[locale])),
+        Object.keys(en).filter((k) => !(k in catalogue(locale))),
         "keys missing",
       ).toEqual([]);
     });
@@ -20,7 +28,7 @@ describe("the message catalogues", () => {
     it(`${locale} has the same placeholders as en in every text`, () => {
       const differ = Object.entries(en)
         .filter(([key, text]) => {
-          const other = (CATALOGUES[locale] as Record<string, string>)[key];
+          const other = (catalogue(locale) as Record<string, string>)[key];
           return other === undefined || placeholdersOf(other).join() !== placeholdersOf(text).join();
         })
         .map(([key]) => key);
@@ -28,7 +36,7 @@ describe("the message catalogues", () => {
     });
 
     it(`${locale} leaves no text empty`, () => {
-      expect(Object.entries(CATALOGUES[locale]).filter(([, text]) => text.trim() === "" && text !== ", " && text !== "; ")).toEqual([]);
+      expect(Object.entries(catalogue(locale)).filter(([, text]) => text.trim() === "" && text !== ", " && text !== "; ")).toEqual([]);
     });
   }
 

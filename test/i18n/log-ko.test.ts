@@ -7,10 +7,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setProcessLocale } from "../../src/i18n/current.js";
 import { en } from "../../src/i18n/en.js";
-import { ko } from "../../src/i18n/ko.js";
+import { koCatalogue } from "../../src/i18n/ko.js";
 import { setLogSink } from "../../src/log.js";
 import { buildFailure } from "../../src/notify/notifier.js";
 import { historyRecorder } from "../../src/pipeline/record.js";
+
+const ko = koCatalogue();
 
 let lines: string[] = [];
 beforeEach(() => {
