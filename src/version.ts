@@ -1,25 +1,30 @@
 /**
  * Lookout's version, read once from its package.json (the nearest one named
  * "lookout" above this file: src/ and dist/ are one level below it, the
- * bundled CLI's chunks three), and the User-Agent every HTTP receiver sends.
+ * bundled CLI's chunks three), the folder that holds it, and the User-Agent
+ * every HTTP receiver sends.
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 
-function readVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+function findPackage(): { dir: string; version: string } | undefined {
+  // import.meta.dirname (Node 20.11): the bundle makes it __dirname, where import.meta.url would cost a URL made and parsed.
+  let dir = import.meta.dirname;
   for (let up = 0; up < 4; up++) {
     dir = dirname(dir);
     try {
       const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "lookout" && typeof pkg.version === "string") return pkg.version;
+      if (pkg.name === "lookout" && typeof pkg.version === "string") return { dir, version: pkg.version };
     } catch {
       // not here: one level up
     }
   }
-  return "unknown";
+  return undefined;
 }
 
-export const VERSION = readVersion();
+const found = findPackage();
+
+export const VERSION = found?.version ?? "unknown";
+/** The folder of Lookout's package.json (the package's root); undefined when it cannot be found. */
+export const PACKAGE_DIR = found?.dir;
 export const USER_AGENT = `Lookout/${VERSION}`;

@@ -14,12 +14,13 @@
 
 import { accessSync, chmodSync, closeSync, constants, existsSync, fchownSync, mkdirSync, openSync, renameSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { StorageError, said } from "../errors.js";
 import { processMessages } from "../i18n/current.js";
 import { log } from "../log.js";
 import { agentUsing, KERNEL_LOCK_FILE, LOCK_FILE } from "./lock.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
+import { openSqlite } from "./sqlite.js";
 import { BUSY_TIMEOUT_MS, codeOf, storageErrorFrom } from "./transactions.js";
 
 export const DB_FILE = "lookout.db";
@@ -216,7 +217,7 @@ export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
   try {
     createFile(path, dataDir);
     tightenModes(dataDir);
-    db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    db = openSqlite(path, { timeout: BUSY_TIMEOUT_MS });
     enableWal(db);
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");

@@ -38,10 +38,11 @@
 
 import { chmodSync, closeSync, existsSync, fchownSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { StorageError, said } from "../errors.js";
 import { processMessages } from "../i18n/current.js";
 import { log } from "../log.js";
+import { openSqlite } from "./sqlite.js";
 import { codeOf, DISK_FULL as FULL, storageErrorFrom } from "./transactions.js";
 
 /** The note of who holds the lock (JSON). */
@@ -156,7 +157,7 @@ export class AgentLock {
     let db: Database.Database | undefined;
     try {
       this.existedBefore = !createOwnedFile(this.kernelPath, this.dataDir) || existsSync(this.path);
-      db = new Database(this.kernelPath, { timeout: ACQUIRE_WAIT_MS });
+      db = openSqlite(this.kernelPath, { timeout: ACQUIRE_WAIT_MS });
       db.pragma("journal_mode = MEMORY"); // no -journal file next to it
       db.exec("BEGIN EXCLUSIVE");
     } catch (err) {
@@ -264,7 +265,7 @@ export function agentUsing(dataDir: string): LockInfo | null {
   const note = readNote(join(dataDir, LOCK_FILE));
   let db: Database.Database | undefined;
   try {
-    db = new Database(join(dataDir, KERNEL_LOCK_FILE), { readonly: true, fileMustExist: true, timeout: 0 });
+    db = openSqlite(join(dataDir, KERNEL_LOCK_FILE), { readonly: true, fileMustExist: true, timeout: 0 });
     db.pragma("schema_version");
   } catch (err) {
     if (String(codeOf(err)).startsWith("SQLITE_BUSY")) return note ?? { pid: 0, command: "run", since: "unknown" };
