@@ -5,6 +5,7 @@ import { oneLine } from "../escape.js";
 import { processMessages, setProcessLocale } from "../i18n/current.js";
 import type { Messages } from "../i18n/messages.js";
 import { buildReceivers } from "../notify/registry.js";
+import { writeAllNow } from "./output.js";
 
 export interface GlobalOptions {
   config?: string;
@@ -26,8 +27,11 @@ export async function loadFromOptions(opts: GlobalOptions): Promise<LoadedConfig
   const loaded = await loadConfigCached({ configPath: opts.config, dataDir: opts.dataDir });
   setProcessLocale(loaded.config.locale);
   const { warnings } = buildReceivers(loaded);
-  const prefix = processMessages().t("cli.warningPrefix");
-  for (const w of [...loaded.warnings, ...warnings]) process.stderr.write(`${prefix}${oneLine(w)}\n`);
+  const all = [...loaded.warnings, ...warnings];
+  if (all.length > 0) {
+    const prefix = processMessages().t("cli.warningPrefix");
+    writeAllNow(all.map((w) => `${prefix}${oneLine(w)}\n`).join(""), 2);
+  }
   return loaded;
 }
 

@@ -56,17 +56,18 @@ export function isStdoutClosed(): boolean {
 }
 
 /**
- * Writes all of `text` to standard output at once, with write(2), not through Node's stream: a one-shot command
- * (`check` from cron) that prints once and exits spares making the stream (~10 ms of its start). Not to be mixed with
- * process.stdout in one process. A full non-blocking pipe is waited on; a closed one (`lookout check | head -1`) ends
- * the writing quietly, as `ls | head -1` does.
+ * Writes all of `text` to standard output (or, `fd` 2, standard error) at once, with write(2), not through Node's
+ * stream: a one-shot command (`check` from cron) that prints once and exits spares making the stream (~10 ms of its
+ * start; ~1–2 ms for standard error's, made for a config's warnings). Not to be mixed with process.stdout in one
+ * process (process.stderr is written at once on Linux, so its lines stay in order with these). A full non-blocking
+ * pipe is waited on; a closed one (`lookout check | head -1`) ends the writing quietly, as `ls | head -1` does.
  */
-export function writeAllNow(text: string): void {
+export function writeAllNow(text: string, fd: 1 | 2 = 1): void {
   const bytes = Buffer.from(text, "utf8");
   let at = 0;
   while (at < bytes.length) {
     try {
-      at += writeSync(1, bytes, at);
+      at += writeSync(fd, bytes, at);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EAGAIN") return; // EPIPE, EBADF: nobody reads it
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // a full pipe: its reader is slow

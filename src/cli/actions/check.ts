@@ -44,7 +44,7 @@ export async function checkWith(opts: CheckOptions): Promise<void> {
   const m = processMessages();
   writeAllNow(opts.json ? JSON.stringify(checkJson(result, loaded.hostname), null, 2) + "\n" : checkTable(result, loaded.hostname, { all: opts.all === true, messages: m }));
   const left = agent.dispatcher.pendingCount();
-  if (left > 0) process.stderr.write(m.t("cli.check.undelivered", { count: left }) + "\n");
+  if (left > 0) writeAllNow(m.t("cli.check.undelivered", { count: left }) + "\n", 2);
   // A check that could not be saved is UNKNOWN to whoever runs it (Nagios, cron), whatever it found: the log said why.
   process.exitCode = result.storageError ? EXIT_CODES.unknown : EXIT_CODES[result.status];
 }
