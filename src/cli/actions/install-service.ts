@@ -10,13 +10,13 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, chownSync, constants, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { CONFIG_TEMPLATE } from "../../config/template.js";
 import { LookoutError, UsageError } from "../../errors.js";
 import { oneLine } from "../../escape.js";
 import { processMessages } from "../../i18n/current.js";
 import type { MessageKey, Params } from "../../i18n/messages.js";
+import { PACKAGE_DIR } from "../../version.js";
 import type { GlobalOptions } from "../context.js";
 import { writeConfigFile } from "./init.js";
 
@@ -160,18 +160,10 @@ export function nodeFlags(bin: string): string[] {
   return at < 0 ? [] : words.slice(at + 1);
 }
 
-/** This package's root: the nearest directory above this file whose package.json is Lookout's. */
+/** This package's root (version.ts finds it: the nearest directory above whose package.json is Lookout's). */
 function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 5; up++) {
-    dir = dirname(dir);
-    try {
-      if ((JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string }).name === "lookout") return dir;
-    } catch {
-      // not here: one level up
-    }
-  }
-  throw new LookoutError(processMessages().t("cli.install.noPackage"));
+  if (PACKAGE_DIR === undefined) throw new LookoutError(processMessages().t("cli.install.noPackage"));
+  return PACKAGE_DIR;
 }
 
 /** An entry of the passwd or group database (its fields), or null: getent, so LDAP and the like count; /etc's file without it. */
