@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLI, cleanEnv, runCli, workspace } from "../support/cli.js";
+import { CLI, cleanEnv, NODE_FLAGS, runCli, workspace } from "../support/cli.js";
 import { hostRulesOnly } from "../support/configs.js";
 import { until } from "../support/wait.js";
 
@@ -103,7 +103,7 @@ process.on("exit", () => fs.appendFileSync(logFile, JSON.stringify({ pid: proces
     );
     const check = (dataDir: string, offsetNs: bigint, barrier: string, logFile: string) =>
       new Promise<{ pid: number; code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ["--import", preload, CLI, "check", "--json", "--config", ws.config, "--data-dir", dataDir], {
+        const child = spawn(process.execPath, [...NODE_FLAGS, "--import", preload, CLI, "check", "--json", "--config", ws.config, "--data-dir", dataDir], {
           env: cleanEnv({ SYNC_OFFSET_NS: String(offsetNs), SYNC_DIR: dataDir, SYNC_BARRIER: barrier, SYNC_LOG: logFile }),
           stdio: ["ignore", "pipe", "pipe"],
         });

@@ -11,7 +11,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, write
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { CLI, cleanEnv, runCli, startCli, workspace } from "../support/cli.js";
+import { CLI, cleanEnv, NODE_FLAGS, runCli, startCli, workspace } from "../support/cli.js";
 import { hostRulesOnly } from "../support/configs.js";
 import { until } from "../support/wait.js";
 
@@ -94,7 +94,7 @@ describe.skipIf(!canMount())("a full disk under the data directory (1 MiB tmpfs,
   /** Runs `script` in a private mount namespace with the tmpfs mounted on `dir` and $CLI set. */
   const inNamespace = (dir: string, script: string, env: Record<string, string> = {}) =>
     spawn("unshare", ["-m", "--propagation", "private", "sh", "-c", `mount -t tmpfs -o size=1m tmpfs "${dir}" && ${script}`], {
-      env: cleanEnv({ ...env, CLI, NODE: process.execPath }),
+      env: cleanEnv({ ...env, CLI, NODE: process.execPath, NODE_FLAGS: NODE_FLAGS.join(" ") }),
       stdio: ["ignore", "pipe", "pipe"],
     });
   const collect = (child: ReturnType<typeof spawn>) => {
@@ -109,7 +109,7 @@ describe.skipIf(!canMount())("a full disk under the data directory (1 MiB tmpfs,
   it("starting on it: check exits 3, naming the data directory's disk, and leaves no agent.lock", async () => {
     const ws = workspace(`${hostRulesOnly()}\n`);
     mkdirSync(ws.data);
-    const child = inNamespace(ws.data, `${FILL}; "$NODE" "$CLI" check --config "${ws.config}" --data-dir "$DATA"; echo "exit=$?"; ls -a "$DATA"`, { DATA: ws.data });
+    const child = inNamespace(ws.data, `${FILL}; "$NODE" $NODE_FLAGS "$CLI" check --config "${ws.config}" --data-dir "$DATA"; echo "exit=$?"; ls -a "$DATA"`, { DATA: ws.data });
     const { out, exited } = collect(child);
     await exited;
     expect(out.stdout).toMatch(/exit=3/);
@@ -130,7 +130,7 @@ describe.skipIf(!canMount())("a full disk under the data directory (1 MiB tmpfs,
     const fillNow = join(ws.dir, "fill-now");
     const child = inNamespace(
       ws.data,
-      `"$NODE" "$CLI" run --config "${ws.config}" --data-dir "$DATA" & echo $! > "${pidFile}"; until [ -e "${fillNow}" ]; do sleep 0.1; done; ${FILL}; wait`,
+      `"$NODE" $NODE_FLAGS "$CLI" run --config "${ws.config}" --data-dir "$DATA" & echo $! > "${pidFile}"; until [ -e "${fillNow}" ]; do sleep 0.1; done; ${FILL}; wait`,
       { DATA: ws.data },
     );
     const { out, exited } = collect(child);

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { nodeFlags, unitText } from "../../src/cli/actions/install-service.js";
-import { CLI, cleanEnv } from "../support/cli.js";
+import { CLI, cleanEnv, NODE_FLAGS } from "../support/cli.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin", "lookout.cjs");
@@ -24,7 +24,9 @@ if (!analyze) console.log("install-service.test: systemd-analyze is missing: the
 
 /** Runs the CLI as an unprivileged user: nobody when the tests run as root. */
 function runUnprivileged(args: string[]) {
-  const cmd = root ? ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, CLI, ...args] : [process.execPath, CLI, ...args];
+  const cmd = root
+    ? ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, ...NODE_FLAGS, CLI, ...args]
+    : [process.execPath, ...NODE_FLAGS, CLI, ...args];
   const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd: tmpdir(), env: cleanEnv(), encoding: "utf8", timeout: 30_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import { statusDefinition } from "../../src/cli/commands/status-definition.js";
 import { buildProgram } from "../../src/cli/program.js";
-import { CLI, cleanEnv } from "../support/cli.js";
+import { CLI, cleanEnv, NODE_FLAGS } from "../support/cli.js";
 
 /**
  * A preload (`node --require`) that writes the path of every file the process loaded (require's cache: the bundle's
@@ -35,7 +35,7 @@ function loadedBy(args: string[], extraEnv: Record<string, string> = {}): Promis
   return new Promise((resolve, reject) => {
     // Caches of this file's own (bin/code-cache.cjs, config/cache.ts): whether a config was seen before is each test's to say.
     const env = cleanEnv({ XDG_CACHE_HOME: CACHES, ...extraEnv, LOOKOUT_TEST_MODULE_LOG: log });
-    const child = spawn(process.execPath, ["--require", HOOK, CLI, ...args], { cwd: tmpdir(), env, stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, "--require", HOOK, CLI, ...args], { cwd: tmpdir(), env, stdio: ["ignore", "pipe", "ignore"] });
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.on("error", reject);

@@ -8,7 +8,7 @@
 
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, cleanEnv, startCli, workspace } from "../support/cli.js";
+import { CLI, cleanEnv, NODE_FLAGS, startCli, workspace } from "../support/cli.js";
 import { hostRulesOnly } from "../support/configs.js";
 import { FakeSlack } from "../support/fake-slack.js";
 import { until } from "../support/wait.js";
@@ -70,7 +70,7 @@ notify:
     it(`lookout ${command} | head -1 ends quietly`, async () => {
       const ws = workspace(`${hostRulesOnly()}\n`);
       const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [CLI, command, "--config", ws.config, "--data-dir", ws.data], { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [...NODE_FLAGS, CLI, command, "--config", ws.config, "--data-dir", ws.data], { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
         child.stdout.destroy(); // the reader is gone before it writes
         let stderr = "";
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));

@@ -1,16 +1,20 @@
 /**
  * Runs the installed command (`bin/lookout.cjs` and the bundle it loads,
  * built by `npm test` before vitest) as a real process, as a user or cron
- * would. Through `node`, so without the Node flags of its first line.
+ * would: through this `node`, with the Node flags of its first line
+ * (`NODE_FLAGS`), as `env -S` gives them to the installed command.
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { nodeFlags } from "../../src/cli/actions/install-service.js";
 import { until } from "./wait.js";
 
 export const CLI = resolve(import.meta.dirname, "../../bin/lookout.cjs");
+/** The Node flags of bin/lookout.cjs's first line (`--lite-mode`…): every spawn of the CLI here runs with them, as the installed command does. */
+export const NODE_FLAGS: readonly string[] = nodeFlags(CLI);
 
 export interface CliResult {
   code: number | null;
@@ -29,7 +33,7 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 export function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? tmpdir(), env: cleanEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, CLI, ...args], { cwd: opts.cwd ?? tmpdir(), env: cleanEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -45,7 +49,7 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; cwd
 
 /** Starts a long-running CLI process (`lookout run`) and collects its output as it comes. */
 export function startCli(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}) {
-  const child: ChildProcess = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? tmpdir(), env: cleanEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(process.execPath, [...NODE_FLAGS, CLI, ...args], { cwd: opts.cwd ?? tmpdir(), env: cleanEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
   const out = { stdout: "", stderr: "" };
   child.stdout!.on("data", (d: Buffer) => (out.stdout += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out.stderr += d.toString()));
