@@ -12,12 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DockerEvent } from "../../src/collect/docker/api-types.js";
 import { DockerEngine, DockerError } from "../../src/collect/docker/engine.js";
 import { type EventStreamStatus, EventWatcher } from "../../src/collect/docker/events.js";
-import { currentRig, docker, type RigInfo, removeAllContainers, restartDockerd, runContainer, setRig, uniqueName, waitContainer, withoutSocket } from "./docker-rig.js";
+import { currentRig, docker, RIG_HEADER, type RigInfo, removeAllContainers, restartDockerd, runContainer, setRig, uniqueName, waitContainer, withoutSocket } from "./docker-rig.js";
 
-/** Every HTTP request made in this file (the engine's and the watcher's), as node:http reports them. */
+/** Every HTTP request the engine and the watcher made in this file, as node:http reports them (the rig's own, which make containers, left out). */
 const requests: { method: string; path: string }[] = [];
 const onRequest = (message: unknown): void => {
-  const { request } = message as { request: { method: string; path: string } };
+  const { request } = message as { request: { method: string; path: string; getHeader(name: string): unknown } };
+  if (request.getHeader(RIG_HEADER) !== undefined) return;
   requests.push({ method: request.method, path: request.path });
 };
 
