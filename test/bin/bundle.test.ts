@@ -1,0 +1,43 @@
+/**
+ * The bundled CLI as scripts/bundle.mjs writes it (`npm test` builds it before
+ * vitest): Node reads each file whole as one string as it loads it, and one
+ * non-ASCII character makes that a two-byte string, slower to decode and
+ * twice the memory for as long as the process runs (docs/benchmarks.md §2).
+ * So every file is ASCII, its non-ASCII texts escaped, and carries no
+ * comments; the Korean texts are still there, escaped.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const CLI_DIR = resolve(import.meta.dirname, "../../dist/cli");
+const files = [
+  ...readdirSync(CLI_DIR)
+    .filter((f) => f.endsWith(".cjs"))
+    .map((f) => join(CLI_DIR, f)),
+  ...readdirSync(join(CLI_DIR, "chunks"))
+    .filter((f) => f.endsWith(".cjs"))
+    .map((f) => join(CLI_DIR, "chunks", f)),
+];
+
+describe("the bundle (dist/cli)", () => {
+  it("was built", () => {
+    expect(files.length).toBeGreaterThan(10);
+  });
+
+  it("is ASCII in every file", () => {
+    const nonAscii = files.filter((f) => readFileSync(f).some((b) => b > 0x7f));
+    expect(nonAscii).toEqual([]);
+  });
+
+  it("keeps no block comments of the sources (JSDoc), only the source map's line", () => {
+    const withDocs = files.filter((f) => /\/\*\*\s/.test(readFileSync(f, "utf8")));
+    expect(withDocs).toEqual([]);
+  });
+
+  it("holds the Korean texts escaped (test/cli/korean-output.test.ts runs them)", () => {
+    // "심각" (critical), as the catalogue writes it and as the bundle escapes it.
+    const escaped = "심각".replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    expect(files.some((f) => readFileSync(f, "utf8").toLowerCase().includes(escaped))).toBe(true);
+  });
+});
