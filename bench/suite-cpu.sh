@@ -61,6 +61,7 @@ echo "|---|---:|---:|"
 dump-acct "$TMP/pacct" 2>/dev/null | awk -F'|' -v hz="$ticks" '
   {
     c = $1; gsub(/ +$/, "", c)
+    gsub(/[^ -~]|[|]/, "?", c) # a name is whatever the program set: no control character reaches the terminal, no | the table
     if (c == "node") c = ($5 / hz < 2) ? "node, under 2 s" : ($5 / hz < 20) ? "node, 2-20 s" : "node, over 20 s"
     n[c]++; s[c] += ($3 + $4) / hz; total += ($3 + $4) / hz; count++
   }

@@ -7,9 +7,9 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { ServerResponse } from "node:http";
-import { dirname, extname, join, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { extname, join, resolve, sep } from "node:path";
 import { catalogue, type Locale, messages } from "../i18n/messages.js";
+import { PACKAGE_DIR } from "../version.js";
 import { escapeHtml, PAGE_CSP, sendHtml } from "./respond.js";
 
 const TYPES: Record<string, string> = {
@@ -30,23 +30,14 @@ const TYPES: Record<string, string> = {
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
 /**
- * The page directory: under the package's root (the nearest package.json
- * named "lookout" above this module), `dist/http/page` when this code runs
- * from dist/ (tsc's output or the bundle's chunks), else `src/http/page`.
+ * The page directory: under the package's root (version.ts `PACKAGE_DIR`: the
+ * nearest package.json named "lookout" above), `dist/http/page` when this code
+ * runs from dist/ (tsc's output or the bundle's chunks), else `src/http/page`.
  */
 export function defaultPageDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  let dir = here;
-  for (let up = 0; up < 5; up++) {
-    dir = dirname(dir);
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string };
-      if (pkg.name === "lookout") return here.startsWith(join(dir, "dist") + sep) ? join(dir, "dist", "http", "page") : join(dir, "src", "http", "page");
-    } catch {
-      // not here: one level up
-    }
-  }
-  return join(here, "page");
+  const here = import.meta.dirname;
+  if (PACKAGE_DIR === undefined) return join(here, "page");
+  return here.startsWith(join(PACKAGE_DIR, "dist") + sep) ? join(PACKAGE_DIR, "dist", "http", "page") : join(PACKAGE_DIR, "src", "http", "page");
 }
 
 /**

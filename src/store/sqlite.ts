@@ -23,10 +23,9 @@ export function sqliteAddon(packageDir: string | undefined): string | null {
   return existsSync(path) ? path : null;
 }
 
-let addon: string | null | undefined;
+const ADDON = sqliteAddon(PACKAGE_DIR);
 
 /** `new Database(path, options)`, with the addon's path when it is known. */
 export function openSqlite(path: string, options: Database.Options = {}): Database.Database {
-  if (addon === undefined) addon = sqliteAddon(PACKAGE_DIR);
-  return new Database(path, addon === null ? options : { ...options, nativeBinding: addon });
+  return new Database(path, ADDON === null ? options : { ...options, nativeBinding: ADDON });
 }

@@ -165,7 +165,7 @@ describe("lookout run with containers", () => {
     // Docker chain about half a second on a busy 2-core machine (30 took 25 s of it).
     const names = Array.from({ length: 12 }, (_, i) => `${prefix}-${i}`);
     fake.enforceRate(1000); // as Slack: a second message within a second gets 429
-    await runPlainContainers(names); // through the API: a docker CLI each took seconds of the chain
+    await runPlainContainers(names); // a few at a time
     await sleep(2500); // the agent has listed them all
     const pids = (await docker(["inspect", "-f", "{{.State.Pid}}", ...names])).split("\n").map(Number);
     for (const pid of pids) process.kill(pid, "SIGKILL"); // killed from outside, as the OOM killer would: crashes
