@@ -79,6 +79,8 @@ const messageAbout = (name: string, re: RegExp, timeoutMs = 15_000) => until(() 
 
 async function agentStarted(agent: Agent): Promise<void> {
   await until(() => agent.out.stderr.includes("following container events"), 15_000, "the agent to follow Docker's events");
+  // And its first look done: a container created before that is one "not running when Lookout started".
+  await agent.firstCheck();
 }
 
 beforeAll(async () => {

@@ -94,6 +94,8 @@ const until = <T>(fn: () => T | undefined | false, timeoutMs: number, what: stri
 
 async function agentStarted(agent: Agent): Promise<void> {
   await until(() => agent.out.stderr.includes("following container events"), 15_000, "the agent to follow Docker's events");
+  // And its first look done: a container created before that is one "not running when Lookout started".
+  await agent.firstCheck();
 }
 
 /**
