@@ -89,6 +89,8 @@ async function agentStarted(agent: Agent, times = 1): Promise<void> {
     "the agent to follow Docker's events",
     () => agent.out.stderr,
   );
+  // And its first look done: a container created before that is one "not running when Lookout started".
+  await agent.firstCheck(20_000);
 }
 
 /** The container a crash notification is about: its fingerprint names it. */
