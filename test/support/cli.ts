@@ -22,10 +22,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** A clean environment: no LOOKOUT_*, SLACK_* or DOCKER_HOST from the developer's shell. */
+/**
+ * A clean environment: no LOOKOUT_*, SLACK_* or DOCKER_HOST from the developer's shell, and none of Node's own
+ * NODE_OPTIONS or NODE_EXTRA_CA_CERTS, which cron does not give the command either: a preload would change what it
+ * loads, and a CA bundle costs every Node process ~45 ms of CPU reading it (Debian's, ~220 kB; the tests' receivers
+ * are on 127.0.0.1, over plain HTTP or with their own CA). The suite starts ~350 of these processes.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(LOOKOUT_|SLACK_|INVOCATION_ID|DOCKER_HOST)/.test(k)) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!/^(LOOKOUT_|SLACK_|INVOCATION_ID|DOCKER_HOST|NODE_OPTIONS$|NODE_EXTRA_CA_CERTS$)/.test(k)) env[k] = v;
   // No Docker unless a test brings its own: a developer's own containers must not alert here.
   // No fixed HTTP port either: agents of tests running at once would take each other's 9817 (a test may give its own).
   return { ...env, DOCKER_HOST: "unix:///nonexistent/lookout-test/docker.sock", LOOKOUT_HTTP_LISTEN: "127.0.0.1:0", ...extra };
