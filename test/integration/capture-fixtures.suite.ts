@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { type IncomingMessage, request } from "node:http";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { currentRig, docker, runContainer, setRig, waitContainer } from "./docker-rig.js";
+import { currentRig, inspectContainer, removeContainers, runContainer, setRig, stopContainers, waitContainer } from "./docker-rig.js";
 
 const OUT = resolve(import.meta.dirname, "../fixtures/docker");
 const enabled = process.env.LOOKOUT_CAPTURE_FIXTURES === "1";
@@ -69,7 +69,7 @@ describe.skipIf(!enabled)("capture Engine API fixtures from the rig's dockerd", 
     });
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const s = await docker(["inspect", "--format", "{{.State.Health.Status}}", "unhealthy-1"]);
+      const s = (await inspectContainer("unhealthy-1")).State.Health?.Status;
       if (s === "unhealthy") break;
       if (Date.now() > deadline) throw new Error(`still ${s}`);
       await new Promise((r) => setTimeout(r, 250));
@@ -99,14 +99,14 @@ describe.skipIf(!enabled)("capture Engine API fixtures from the rig's dockerd", 
     saveJson("error-404.json", missing.body);
 
     // A docker stop: kill (signal 15) then die (143) then stop.
-    await docker(["stop", "-t", "1", "web-1"]);
+    await stopContainers(["web-1"], 1);
     saveJson("containers.json", (await get("/v1.41/containers/json?all=true")).body);
 
     await new Promise((r) => setTimeout(r, 300));
     events.destroy();
     await eventsDone;
     writeFileSync(join(OUT, "events.ndjson"), Buffer.concat(eventChunks));
-    await docker(["rm", "-f", "shop-api-1", "oom-1", "unhealthy-1", "web-1", "logs-1", "logs-tty-1"]);
+    await removeContainers(["shop-api-1", "oom-1", "unhealthy-1", "web-1", "logs-1", "logs-tty-1"]);
     setRig(null);
   });
 });

@@ -12,13 +12,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ContainerStats } from "../../src/collect/docker/api-types.js";
-import { DockerCollector, statsSourceText } from "../../src/collect/docker/docker.js";
+import { DockerCollector } from "../../src/collect/docker/docker.js";
 import { DockerEngine } from "../../src/collect/docker/engine.js";
+import { statsSourceText } from "../../src/collect/docker/saved.js";
 import { configSchema } from "../../src/config/schema.js";
 import { setLogSink } from "../../src/log.js";
 import type { Sample } from "../../src/model/sample.js";
 import { until } from "../support/wait.js";
-import { currentRig, docker, type RigInfo, runContainer, setRig, uniqueName } from "./docker-rig.js";
+import { currentRig, type RigInfo, removeContainers, runContainer, setRig, uniqueName } from "./docker-rig.js";
 
 let rig: RigInfo;
 let engine: DockerEngine;
@@ -45,13 +46,13 @@ beforeAll(async () => {
   const h = uniqueName("cg-hold");
   mine.push(b, h);
   busy = { name: b, id: await runContainer(b, { cmd: BUSY, cpus: 0.5 }) };
-  holder = { name: h, id: await runContainer(h, { cmd: HOLD, memory: "64m", extraArgs: ["--tmpfs", "/data:size=40m"] }) };
+  holder = { name: h, id: await runContainer(h, { cmd: HOLD, memory: "64m", tmpfs: { "/data": "size=40m" } }) };
   await until(async () => ((await engine.stats(holder.id))?.memory_stats.usage ?? 0) >= HOLD_MIB * 1024 * 1024, 20_000, `${h} to hold ${HOLD_MIB} MiB`);
 });
 
 afterAll(async () => {
   setLogSink((line) => process.stderr.write(`${line}\n`));
-  if (mine.length > 0) await docker(["rm", "-f", ...mine]).catch(() => undefined);
+  if (mine.length > 0) await removeContainers(mine).catch(() => undefined);
   await engine?.close();
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });

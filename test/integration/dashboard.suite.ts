@@ -84,14 +84,12 @@ describe("the dashboard with real containers", () => {
       "the crash's delivery in the events journal",
     );
 
-    const page = await signIn(context, base, TOKEN, problems);
-    await page.close();
+    await signIn(context, base, TOKEN, problems);
     const table = await open(context, base, "#/containers", problems);
     const first = table.locator("table.containers tbody tr").first();
     expect(await first.getAttribute("data-container")).toBe(crashing);
     expect(await first.textContent()).toMatch(/crashed/);
     expect(await table.locator(`tr[data-container="${running}"]`).count()).toBe(1);
-    await table.close();
 
     const view = await open(context, base, `#/containers/${crashing}?from=-10m`, problems);
     const marker = view.locator('figure[data-chart="container-cpu"] g.marker.m-crash');
@@ -99,7 +97,6 @@ describe("the dashboard with real containers", () => {
     expect(await marker.first().getAttribute("aria-label")).toMatch(/exited \(crash, code 3\).*delivered to slack\[0\]/);
     expect(await view.textContent("pre.logs")).toContain("fatal: <b>gone</b>");
     await shot(view, "container-crashed-dockerd");
-    await view.close();
     expect(problems.take(), "the browser logged errors or failed requests").toEqual([]);
   });
 });

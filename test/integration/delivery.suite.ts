@@ -16,7 +16,7 @@ import { runCli, startCli, workspace } from "../support/cli.js";
 import { HOST_RULES_OFF } from "../support/configs.js";
 import { FakeSlack, type RecordedRequest, validateSlackPayload } from "../support/fake-slack.js";
 import { until as waitUntil } from "../support/wait.js";
-import { currentRig, docker, type RigInfo, runContainer, setRig, uniqueName, waitContainer } from "./docker-rig.js";
+import { currentRig, inspectContainer, type RigInfo, removeContainers, runContainer, setRig, uniqueName, waitContainer } from "./docker-rig.js";
 
 let rig: RigInfo;
 type Agent = ReturnType<typeof startCli>;
@@ -103,7 +103,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled(agents.map((a) => a.stop("SIGKILL", 5_000)));
-  if (containers.length > 0) await docker(["rm", "-f", ...containers]).catch(() => undefined);
+  if (containers.length > 0) await removeContainers(containers).catch(() => undefined);
   await Promise.allSettled(fakes.map((f) => f.close()));
 });
 
@@ -184,7 +184,7 @@ describe("delivery through a Slack outage", () => {
             containers.push(name);
             return runContainer(name, {
               cmd: `until test -f /sig/${name}; do usleep 50000; done; echo crash; exit 3`,
-              extraArgs: ["-v", `${sigDir}:/sig:ro`],
+              binds: [`${sigDir}:/sig:ro`],
             });
           }),
         ),
@@ -317,7 +317,7 @@ describe("delivery through a Slack outage", () => {
 
       const finished = new Map<string, number>();
       for (const s of sides) {
-        for (const n of s.names) finished.set(n, Date.parse(await docker(["inspect", "-f", "{{.State.FinishedAt}}", n])));
+        for (const n of s.names) finished.set(n, Date.parse((await inspectContainer(n)).State.FinishedAt));
       }
       for (const s of sides) {
         const log = requestLog(s.fake, t0);

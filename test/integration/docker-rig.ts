@@ -373,8 +373,10 @@ export interface RunOptions {
   tty?: boolean;
   /** `--rm`. */
   rm?: boolean;
-  /** More `docker run` flags, before the image. */
-  extraArgs?: string[];
+  /** `-v HOST:CONTAINER[:ro]` bind mounts. */
+  binds?: string[];
+  /** `--tmpfs PATH:OPTIONS`, by path: `{ "/data": "size=40m" }`. */
+  tmpfs?: Record<string, string>;
 }
 
 export const DEFAULT_CMD = "trap 'exit 143' TERM; sleep 86400 & wait";
@@ -382,12 +384,11 @@ export const DEFAULT_CMD = "trap 'exit 143' TERM; sleep 86400 & wait";
 /**
  * `docker run -d --network none --name NAME … lookout-test:latest CMD`; returns the container id. Through the Engine
  * API on the rig's socket (create, then start), as the docker CLI does it, without a docker CLI process each (~0.1 s of
- * CPU apiece on this 2-core machine, more when it is busy); with `extraArgs`, which only the CLI reads, the CLI itself.
+ * CPU apiece on this 2-core machine, more when it is busy).
  */
 export async function runContainer(name: string, opts: RunOptions = {}, rig?: RigInfo): Promise<string> {
   const cmd = opts.cmd ?? DEFAULT_CMD;
   const argv = typeof cmd === "string" ? ["sh", "-c", cmd] : cmd;
-  if (opts.extraArgs?.length) return runWithCli(name, opts, argv, rig);
   const info = rig ?? (await currentRig());
   const [restart, retries] = (opts.restart ?? "no").split(":");
   const body = {
@@ -414,34 +415,14 @@ export async function runContainer(name: string, opts: RunOptions = {}, rig?: Ri
       ...(opts.memory ? { Memory: sizeBytes(opts.memory) } : {}),
       ...(opts.memorySwap ? { MemorySwap: opts.memorySwap === "-1" ? -1 : sizeBytes(opts.memorySwap) } : {}),
       ...(opts.cpus !== undefined ? { NanoCpus: Math.round(Number(opts.cpus) * 1e9) } : {}),
+      ...(opts.binds ? { Binds: opts.binds } : {}),
+      ...(opts.tmpfs ? { Tmpfs: opts.tmpfs } : {}),
     },
   };
   const made = await engine(info.socket, "POST", `/containers/create?name=${encodeURIComponent(name)}`, body);
   const id = (JSON.parse(made) as { Id: string }).Id;
   await engine(info.socket, "POST", `/containers/${id}/start`);
   return id;
-}
-
-/** runContainer with the docker CLI, for the flags only it reads (`extraArgs`: `--tmpfs`, `-v`, `--stop-signal`…). */
-function runWithCli(name: string, opts: RunOptions, argv: string[], rig?: RigInfo): Promise<string> {
-  const args = ["run", "-d", "--network", "none", "--name", name];
-  if (opts.memory) args.push("--memory", opts.memory);
-  if (opts.memorySwap) args.push("--memory-swap", opts.memorySwap);
-  if (opts.cpus !== undefined) args.push("--cpus", String(opts.cpus));
-  if (opts.restart) args.push("--restart", opts.restart);
-  for (const [k, v] of Object.entries(opts.labels ?? {})) args.push("--label", `${k}=${v}`);
-  for (const [k, v] of Object.entries(opts.env ?? {})) args.push("--env", `${k}=${v}`);
-  if (opts.health) {
-    args.push("--health-cmd", opts.health.cmd);
-    args.push("--health-interval", opts.health.interval ?? "1s");
-    args.push("--health-timeout", opts.health.timeout ?? "1s");
-    args.push("--health-retries", String(opts.health.retries ?? 1));
-    if (opts.health.startPeriod) args.push("--health-start-period", opts.health.startPeriod);
-  }
-  if (opts.tty) args.push("--tty");
-  if (opts.rm) args.push("--rm");
-  args.push(...(opts.extraArgs ?? []), TEST_IMAGE, ...argv);
-  return docker(args, { rig });
 }
 
 /** A size as the docker CLI reads `--memory` ("64m", "1g", "512k", bytes): binary units. */
@@ -474,8 +455,8 @@ export async function runPlainContainers(names: string[], rig?: RigInfo): Promis
 /** A header on the rig's own Engine API requests, by which a test that watches every request leaves them out. */
 export const RIG_HEADER = "x-lookout-test-rig";
 
-/** One Engine API request on a unix socket; its body (a 2xx answer), or a RigError with dockerd's message. */
-function engine(socketPath: string, method: string, path: string, body?: unknown, timeoutMs = 60_000): Promise<string> {
+/** One Engine API request on a unix socket; its body (a 2xx answer, or one of `alsoOk`), or a RigError with dockerd's message. */
+function engine(socketPath: string, method: string, path: string, body?: unknown, timeoutMs = 60_000, alsoOk: number[] = []): Promise<string> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
@@ -490,7 +471,11 @@ function engine(socketPath: string, method: string, path: string, body?: unknown
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (d: string) => (text += d));
-        res.on("end", () => ((res.statusCode ?? 500) < 300 ? resolve(text) : reject(new RigError(`${method} ${path}: ${res.statusCode} ${text.trim()}`))));
+        res.on("end", () => {
+          const status = res.statusCode ?? 500;
+          if (status < 300 || alsoOk.includes(status)) resolve(text);
+          else reject(new RigError(`${method} ${path}: ${status} ${text.trim()}`));
+        });
         res.on("error", reject);
       },
     );
@@ -500,9 +485,36 @@ function engine(socketPath: string, method: string, path: string, body?: unknown
   });
 }
 
-/** Waits for the container to stop and returns its exit code. */
+/** Waits for the container to stop and returns its exit code (`docker wait`). */
 export async function waitContainer(name: string, rig?: RigInfo): Promise<number> {
-  return Number(await docker(["wait", name], { rig }));
+  const info = rig ?? (await currentRig());
+  const answer = await engine(info.socket, "POST", `/containers/${encodeURIComponent(name)}/wait`, undefined, 120_000);
+  return (JSON.parse(answer) as { StatusCode: number }).StatusCode;
+}
+
+/** What the suites read of a container's inspect (`docker inspect`), as the Engine API gives it. */
+export interface ContainerInspect {
+  Id: string;
+  RestartCount: number;
+  State: { Status: string; ExitCode: number; Pid: number; StartedAt: string; FinishedAt: string; Health?: { Status: string } };
+}
+
+/** `docker inspect NAME`, through the Engine API. */
+export async function inspectContainer(name: string, rig?: RigInfo): Promise<ContainerInspect> {
+  const info = rig ?? (await currentRig());
+  return JSON.parse(await engine(info.socket, "GET", `/containers/${encodeURIComponent(name)}/json`)) as ContainerInspect;
+}
+
+/** `docker stop -t SECONDS NAME…`, through the Engine API, one after the other as the CLI does. */
+export async function stopContainers(names: string[], seconds: number, rig?: RigInfo): Promise<void> {
+  const info = rig ?? (await currentRig());
+  for (const name of names) await engine(info.socket, "POST", `/containers/${encodeURIComponent(name)}/stop?t=${seconds}`, undefined, (seconds + 30) * 1000, [304]);
+}
+
+/** `docker rm -f NAME…`, through the Engine API, at once; a container already gone is no error. */
+export async function removeContainers(names: string[], rig?: RigInfo): Promise<void> {
+  const info = rig ?? (await currentRig());
+  await Promise.all(names.map((name) => engine(info.socket, "DELETE", `/containers/${encodeURIComponent(name)}?force=true`, undefined, 60_000, [404])));
 }
 
 /** A container name no other test uses. */
@@ -512,8 +524,12 @@ export function uniqueName(prefix: string): string {
 
 /** `docker rm -f` of every container of the rig. */
 export async function removeAllContainers(rig?: RigInfo): Promise<void> {
-  const ids = (await docker(["ps", "-aq"], { rig })).split("\n").filter(Boolean);
-  if (ids.length > 0) await docker(["rm", "-f", ...ids], { rig });
+  const info = rig ?? (await currentRig());
+  const list = JSON.parse(await engine(info.socket, "GET", "/containers/json?all=1")) as Array<{ Id: string }>;
+  await removeContainers(
+    list.map((c) => c.Id),
+    info,
+  );
 }
 
 // ------------------------------------------------------------------ internals

@@ -37,7 +37,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { HOST_RULES_OFF } from "../support/configs.js";
 import { until } from "../support/wait.js";
-import { currentRig, docker, dockerOutput, type RigInfo, runContainer, setRig, uniqueName } from "./docker-rig.js";
+import { currentRig, docker, dockerOutput, inspectContainer, type RigInfo, removeContainers, runContainer, setRig, stopContainers, uniqueName } from "./docker-rig.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
 const BASE_IMAGE = "lookout-node-base:test";
@@ -79,7 +79,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await docker(["rm", "-f", agent, crashing]).catch(() => undefined);
+  await removeContainers([agent, crashing]).catch(() => undefined);
   await docker(["volume", "rm", "-f", volume]).catch(() => undefined);
   await docker(["image", "rm", "-f", IMAGE, BASE_IMAGE]).catch(() => undefined);
   if (work) rmSync(work, { recursive: true, force: true });
@@ -229,15 +229,15 @@ describe("the image", () => {
       throw new Error(`${err.message}\n${await logs()}`);
     });
 
-    await until(async () => (await docker(["inspect", "--format", "{{.State.Health.Status}}", agent])) === "healthy", 20_000, "the container to be healthy");
+    await until(async () => (await inspectContainer(agent)).State.Health?.Status === "healthy", 20_000, "the container to be healthy");
     // `lookout` on the PATH, through the bin's `env -S` line, beside the running agent.
     const live = JSON.parse(await docker(["exec", agent, "lookout", "status", "--json"])) as { alerts: Array<{ alertname: string; labels: Record<string, string> }> };
     expect(live.alerts).toContainEqual(expect.objectContaining({ alertname: "container_crashed", labels: expect.objectContaining({ container: crashing }) }));
   });
 
   it("stops on SIGTERM with exit code 0 and leaves its state on the volume", async () => {
-    await docker(["stop", "--time", "15", agent], { timeoutMs: 30_000 });
-    expect(await docker(["inspect", "--format", "{{.State.ExitCode}}", agent])).toBe("0");
+    await stopContainers([agent], 15);
+    expect((await inspectContainer(agent)).State.ExitCode).toBe(0);
     const saved = JSON.parse(await docker(["run", "--rm", "--network", "none", "-v", `${volume}:/var/lib/lookout`, IMAGE, "status", "--json"])) as {
       alerts: Array<{ alertname: string; labels: Record<string, string> }>;
       container_stats: { cgroup_files: number; engine_api: number } | null;

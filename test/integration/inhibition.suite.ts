@@ -45,7 +45,7 @@ import { HOST_RULES_OFF } from "../support/configs.js";
 import { FakeSlack, type RecordedRequest, validateSlackPayload } from "../support/fake-slack.js";
 import { textsOf } from "../support/slack-texts.js";
 import { until as waitUntil } from "../support/wait.js";
-import { currentRig, docker, killDockerd, type RigInfo, removeAllContainers, runContainer, setRig, startDockerd, uniqueName } from "./docker-rig.js";
+import { currentRig, docker, inspectContainer, killDockerd, type RigInfo, removeAllContainers, runContainer, setRig, startDockerd, uniqueName } from "./docker-rig.js";
 
 let rig: RigInfo;
 const fake = new FakeSlack();
@@ -120,9 +120,8 @@ interface Recorded {
 }
 
 async function inspectState(name: string): Promise<Recorded> {
-  const out = await docker(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.State.FinishedAt}} {{.State.StartedAt}} {{.RestartCount}}", name]);
-  const [status, code, finished, started, restarts] = out.split(" ");
-  return { status: status!, exitCode: Number(code), finishedAt: Date.parse(finished!), startedAt: Date.parse(started!), restartCount: Number(restarts) };
+  const c = await inspectContainer(name);
+  return { status: c.State.Status, exitCode: c.State.ExitCode, finishedAt: Date.parse(c.State.FinishedAt), startedAt: Date.parse(c.State.StartedAt), restartCount: c.RestartCount };
 }
 
 /** Docker's own account of what it did to the containers, from its event buffer: `time action name [exitCode]`. */
@@ -208,13 +207,13 @@ describe("a Docker daemon crash (dockerd killed with SIGKILL, started again on t
     fake.reset();
     agent = startAgent();
     await agentStarted(agent);
-    const sig = ["-v", `${sigDir}:/sig:ro`];
+    const sig = [`${sigDir}:/sig:ro`];
     await runContainer(containers.alwaysApp, { restart: "always" });
     await runContainer(containers.alwaysSleep, { restart: "always", cmd: ["sleep", "86400"] });
-    await runContainer(containers.alwaysCrashed, { restart: "always", cmd: CRASH_WHEN_TOLD, extraArgs: sig });
+    await runContainer(containers.alwaysCrashed, { restart: "always", cmd: CRASH_WHEN_TOLD, binds: sig });
     await runContainer(containers.noApp, { restart: "no" });
     await runContainer(containers.noSleep, { restart: "no", cmd: ["sleep", "86400"] });
-    await runContainer(containers.noCrashed, { restart: "no", cmd: CRASH_WHEN_TOLD, extraArgs: sig });
+    await runContainer(containers.noCrashed, { restart: "no", cmd: CRASH_WHEN_TOLD, binds: sig });
     await sleep(2_500); // the agent has listed and inspected them
 
     killedAt = Date.now();
