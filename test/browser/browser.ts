@@ -64,9 +64,24 @@ export class Problems {
   }
 }
 
-/** Signs `context` in with the form (`/` sends the browser there); leaves the page on the overview. */
+/**
+ * The one page of `context` that signIn and open use, watched by `problems`. One page, not one per view: each new
+ * page costs chromium about 0.8 s of CPU on a 2-core machine (a renderer for it), a navigation in the same page a few
+ * milliseconds, and the suite is bound by CPU. A test that closes it gets a new one next time.
+ */
+export async function pageOf(context: BrowserContext, problems: Problems): Promise<Page> {
+  let page = shared.get(context);
+  if (page === undefined || page.isClosed()) {
+    page = problems.watch(await context.newPage());
+    shared.set(context, page);
+  }
+  return page;
+}
+const shared = new WeakMap<BrowserContext, Page>();
+
+/** Signs `context` in with the form (`/` sends the browser there); leaves its page (pageOf) on the overview. */
 export async function signIn(context: BrowserContext, base: string, token: string, problems: Problems): Promise<Page> {
-  const page = problems.watch(await context.newPage());
+  const page = await pageOf(context, problems);
   await page.goto(`${base}/`);
   await page.fill('input[name="token"]', token);
   await Promise.all([page.waitForURL(`${base}/`), page.press('input[name="token"]', "Enter")]);
@@ -74,9 +89,13 @@ export async function signIn(context: BrowserContext, base: string, token: strin
   return page;
 }
 
-/** A page of `context` on `hash` (`#/containers`), its view drawn. */
+/**
+ * The page of `context` (pageOf) on `hash` (`#/containers`), loaded anew as a link from Slack opens it (through
+ * about:blank: from the dashboard, a change of hash alone would only route the page already loaded), its view drawn.
+ */
 export async function open(context: BrowserContext, base: string, hash: string, problems: Problems): Promise<Page> {
-  const page = problems.watch(await context.newPage());
+  const page = await pageOf(context, problems);
+  await page.goto("about:blank");
   await page.goto(`${base}/${hash}`);
   await page.waitForSelector('main[aria-busy="false"]', { timeout: 15_000 });
   return page;

@@ -17,7 +17,7 @@ import type { FixtureServer } from "../collect/docker/fixture-server.js";
 import { runCli, startCli, workspace } from "../support/cli.js";
 import { FakeSlack } from "../support/fake-slack.js";
 import { until } from "../support/wait.js";
-import { agentAddress, checkPrerequisites, launch, open as openPage, Problems, shot } from "./browser.js";
+import { agentAddress, checkPrerequisites, launch, open as openPage, Problems, pageOf, shot } from "./browser.js";
 import { fakeDocker, HOSTILE_LOG_LINE } from "./fake-docker.js";
 
 const TOKEN = "browser-test-token-4f9c2a7e1b";
@@ -77,7 +77,7 @@ afterAll(async () => {
 
 describe("the dashboard in chromium", () => {
   it("signs in with the token and refuses a wrong one (the form and the API)", async () => {
-    const page = watch(await context!.newPage());
+    const page = await pageOf(context!, problems);
     await page.goto(`${base}/`);
     expect(new URL(page.url()).pathname).toBe("/login");
     problems.expected.push({ url: /\/login$/, status: 401 });
@@ -99,7 +99,6 @@ describe("the dashboard in chromium", () => {
     const right = await fetch(`${base}/api/v1/status`, bearer);
     expect(right.status).toBe(200);
     problems.expected.length = 0;
-    await page.close();
   });
 
   it("the overview shows the host now and draws its charts with data", async () => {
@@ -134,7 +133,6 @@ describe("the dashboard in chromium", () => {
     const selected = page.locator("ol.events > li.selected");
     expect(await selected.count()).toBe(1);
     expect(await selected.textContent()).toMatch(/delivered to slack\[0\]/);
-    await page.close();
 
     // A phone, in the dark: the same page fits its width.
     const phone = await browser!.newContext({ viewport: { width: 390, height: 844 }, colorScheme: "dark", storageState: await context!.storageState() });
@@ -168,7 +166,6 @@ describe("the dashboard in chromium", () => {
     expect(await page.locator("table.containers tbody tr").count()).toBe(1);
     expect(await page.locator("table.containers tbody tr").first().getAttribute("data-container")).toBe("db-1");
     await page.fill("#container-filter", "");
-    await page.close();
   });
 
   it("a container's view shows its charts, its alerts and its logs as text", async () => {
@@ -186,8 +183,6 @@ describe("the dashboard in chromium", () => {
     await shot(page, "container");
     const web = await open("#/containers/web-1");
     await web.waitForSelector('figure[data-chart="container-cpu"] svg path.line, figure[data-chart="container-cpu"] svg circle.dot', { state: "attached" });
-    await web.close();
-    await page.close();
   });
 
   it("the notifications of the last day say where each went", async () => {
@@ -196,7 +191,6 @@ describe("the dashboard in chromium", () => {
     expect(await delivered.count()).toBeGreaterThan(0);
     expect(await delivered.first().textContent()).toMatch(/to slack\[0\]/);
     await shot(page, "notifications");
-    await page.close();
   });
 
   it("a silence added from the page (a Slack link's filled form) is listed by lookout silence list, and unsilenced", async () => {
@@ -215,6 +209,5 @@ describe("the dashboard in chromium", () => {
     await page.waitForSelector(`li.silence:has-text("container=${CRASHED}") button`);
     await page.click(`li.silence:has-text("container=${CRASHED}") button`);
     await until(async () => !(await runCli(["silence", "list", ...dataArgs])).stdout.includes(`container=${CRASHED}`), 10_000, "the silence gone from lookout silence list");
-    await page.close();
   });
 });
