@@ -7,7 +7,8 @@
  */
 import type { Agent, CycleDurations, CycleResult } from "../agent.js";
 import type { AlertRecord } from "../alert/state.js";
-import { type ContainerFiguresView, DOCKER_COLLECTOR } from "../collect/docker/docker.js";
+import type { ContainerFiguresView } from "../collect/docker/docker.js";
+import { DOCKER_COLLECTOR } from "../collect/docker/saved.js";
 import type { ContainerView } from "../collect/docker/tracker.js";
 import type { HostReadings } from "../collect/host/host.js";
 import type { LoadedConfig } from "../config/loaded.js";

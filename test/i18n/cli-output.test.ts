@@ -19,7 +19,7 @@ import { noWebhookHint } from "../../src/cli/context.js";
 import { firstCheckLine } from "../../src/cli/first-check.js";
 import { textWidth } from "../../src/cli/table.js";
 import { instantText, localTimeText } from "../../src/cli/times.js";
-import { type StatsSource, statsSourceText } from "../../src/collect/docker/docker.js";
+import { type StatsSource, statsSourceText } from "../../src/collect/docker/saved.js";
 import { setProcessLocale } from "../../src/i18n/current.js";
 import { messages } from "../../src/i18n/messages.js";
 import { parseMatcher } from "../../src/label-matchers.js";

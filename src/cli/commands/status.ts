@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { DOCKER_COLLECTOR, type StatsSource, savedProblems, savedStatsSource } from "../../collect/docker/docker.js";
+import { DOCKER_COLLECTOR, type StatsSource, savedProblems, savedStatsSource } from "../../collect/docker/saved.js";
 import { oneLine } from "../../escape.js";
 import { processMessages } from "../../i18n/current.js";
 import type { Messages } from "../../i18n/messages.js";
@@ -8,6 +8,7 @@ import { withDatabase } from "../../store/database.js";
 import { labelsText, stateText } from "../check-report.js";
 import { loadFromCommand } from "../context.js";
 import { examplesText } from "../help.js";
+import { writeAllNow } from "../output.js";
 import { cut, renderTable, SCREEN_WIDTH, wrap } from "../table.js";
 import { instantText } from "../times.js";
 
@@ -67,12 +68,12 @@ export function statusCommand(): Command {
               }
             : null,
         };
-        process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+        writeAllNow(JSON.stringify(out, null, 2) + "\n");
         return;
       }
       // For people, in the language of the config (or LOOKOUT_LOCALE).
       const view = { hostname: loaded.hostname, dataDir: loaded.dataDir, now, state, problems, statsSource };
-      process.stdout.write(statusText(view, processMessages()));
+      writeAllNow(statusText(view, processMessages()));
     });
 }
 

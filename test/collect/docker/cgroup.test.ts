@@ -24,8 +24,9 @@ import {
   resolveCgroupDirs,
 } from "../../../src/collect/docker/cgroup.js";
 import { CgroupReader, HOST_FACTS_EVERY_MS, type KernelFigures, MEMORY_STAT_AGAIN_BYTES } from "../../../src/collect/docker/cgroup-reader.js";
-import { containerLabels, containerSamples, DockerCollector, kernelStatsView, savedStatsSource, statsSourceText, toStatsView } from "../../../src/collect/docker/docker.js";
+import { containerLabels, containerSamples, DockerCollector, kernelStatsView, toStatsView } from "../../../src/collect/docker/docker.js";
 import type { DockerEngine } from "../../../src/collect/docker/engine.js";
+import { savedStatsSource, statsSourceText } from "../../../src/collect/docker/saved.js";
 import { ContainerTracker, newView } from "../../../src/collect/docker/tracker.js";
 import { configSchema } from "../../../src/config/schema.js";
 import { setLogSink } from "../../../src/log.js";

@@ -6,7 +6,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { ContainerInspect } from "../../../src/collect/docker/api-types.js";
-import { DockerCollector, savedProblems } from "../../../src/collect/docker/docker.js";
+import { DockerCollector } from "../../../src/collect/docker/docker.js";
+import { savedProblems } from "../../../src/collect/docker/saved.js";
 import { configSchema } from "../../../src/config/schema.js";
 import { setLogSink } from "../../../src/log.js";
 import { FixtureServer, fixtureJson, json } from "./fixture-server.js";
