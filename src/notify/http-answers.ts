@@ -23,7 +23,6 @@
  * it comes in and quoted cut to 200 characters.
  */
 
-import { STATUS_CODES } from "node:http";
 import { processMessages } from "../i18n/current.js";
 import type { Messages } from "../i18n/messages.js";
 import { redact } from "../secrets.js";
@@ -191,7 +190,7 @@ export function answerExcerpt(status: number, body: string): string {
   if (text.length > ANSWER_EXCERPT_CHARS) text = `${text.slice(0, safeEnd(text, ANSWER_EXCERPT_CHARS - 1))}…`;
   // The cut can split a secret the receiver echoed; redact once more what is left of it.
   text = redact(text);
-  if (text === "") text = STATUS_CODES[status] ?? "";
+  if (text === "") text = process.getBuiltinModule("node:http").STATUS_CODES[status] ?? ""; // loaded when first needed
   return text === "" ? String(status) : `${status} ${text}`;
 }
 

@@ -16,7 +16,7 @@
  * request alike, whether its answer has begun or not, so Lookout stopping does
  * not wait for a receiver that hangs.
  */
-import { Agent, type ClientRequest, request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
+import type { Agent, ClientRequest, request as httpRequest, IncomingMessage, RequestOptions } from "node:http";
 
 /** Receivers answer with a word or a short text; anything longer is cut before it is read further. */
 const MAX_ANSWER_CHARS = 16_384;
@@ -157,8 +157,12 @@ async function readText(res: IncomingMessage, maxChars: number): Promise<string>
   return Buffer.concat(chunks).subarray(0, limit).toString("utf8").slice(0, maxChars);
 }
 
+/** node:http is loaded with the first http:// request too: a command that only reads the config (`status`) needs none. */
 function httpTransport(): Transport {
-  http ??= { agent: new Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }), request: httpRequest };
+  if (http === undefined) {
+    const m = process.getBuiltinModule("node:http");
+    http = { agent: new m.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }), request: m.request };
+  }
   return http;
 }
 

@@ -5,6 +5,7 @@
  * address other machines can reach without a token (exit code 2).
  */
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -45,6 +46,15 @@ describe("http.listen", () => {
     expect(parseListen("localhost:9817")).toEqual({ host: "localhost", port: 9817 });
     for (const bad of ["9817", "127.0.0.1", "127.0.0.1:99999", "example.com:80", "[nope]:80", "::1:9817", "1.2.3:80", "127.0.0.1:-1"]) {
       expect(parseListen(bad), bad).toHaveProperty("problem");
+    }
+  });
+
+  it("takes as an address what node:net's isIP takes, IPv4 without brackets and IPv6 within them (without loading node:net)", () => {
+    const hosts = ["1.2.3.4", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "0.0.0.0", "a.b.c.d", "1..2.3", "::1", "::", "fe80::1", "2001:db8::1"];
+    hosts.push("::ffff:127.0.0.1", "1::2::3", ":::", "12345::1", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "::ffff:1.2.3", "1.2.3.4:5", "::1.2.3.4", "ABCD::ef");
+    for (const h of hosts) {
+      expect("host" in parseListen(`${h}:80`), `${h}:80`).toBe(isIP(h) === 4);
+      expect("host" in parseListen(`[${h}]:80`), `[${h}]:80`).toBe(isIP(h) === 6);
     }
   });
 

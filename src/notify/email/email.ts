@@ -10,7 +10,6 @@
  * clear) or opportunistic. The password is a secret: registered, never shown.
  */
 
-import { isIP } from "node:net";
 import { resolve } from "node:path";
 import type { SMTPSentMessageInfo, SMTPTransportOptions } from "nodemailer";
 import { cannotReadProblem, readSecretFile, readSmallFile } from "../../config/files.js";
@@ -114,7 +113,7 @@ export class EmailNotifier extends SettingsNotifier {
       opportunisticTLS: starttls === "opportunistic",
       ...(c.username ? { auth: { user: c.username, pass: c.password ?? "" } } : {}),
       // SNI takes a name only (RFC 6066); the certificate is checked against the host either way.
-      tls: { ...(isIP(c.host) ? {} : { servername: c.host }), minVersion: "TLSv1.2", ...(c.ca ? { ca: c.ca } : {}) },
+      tls: { ...(process.getBuiltinModule("node:net").isIP(c.host) ? {} : { servername: c.host }), minVersion: "TLSv1.2", ...(c.ca ? { ca: c.ca } : {}) },
       connectionTimeout: timeoutMs,
       greetingTimeout: timeoutMs,
       socketTimeout: timeoutMs,
