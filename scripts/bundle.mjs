@@ -19,9 +19,26 @@
 import { cpSync, existsSync, rmSync } from "node:fs";
 import { build } from "rolldown";
 
+/**
+ * commander requires node:child_process as it loads, for one thing Lookout never does (a subcommand in a file of its
+ * own), and child_process loads node:net and Node's streams: ~10 ms of every command that needs neither (`status`,
+ * `silence`). Here it is required when commander first spawns. The build fails if commander's line changed.
+ */
+const COMMANDER_CHILD_PROCESS = "const childProcess = require('node:child_process');";
+const lazyChildProcess = {
+  name: "lookout:lazy-child-process",
+  transform(code, id) {
+    if (!/[\\/]commander[\\/]lib[\\/]command\.js$/.test(id)) return null;
+    if (!code.includes(COMMANDER_CHILD_PROCESS)) throw new Error(`${id}: no "${COMMANDER_CHILD_PROCESS}" to make lazy (a new commander?): update scripts/bundle.mjs`);
+    // The same line, so the source map stays right (map: null says the lines did not move).
+    return { code: code.replace(COMMANDER_CHILD_PROCESS, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), map: null };
+  },
+};
+
 rmSync("dist/cli/chunks", { recursive: true, force: true });
 await build({
   input: { main: "src/cli/main.ts" },
+  plugins: [lazyChildProcess],
   platform: "node",
   external: ["better-sqlite3", "nodemailer", /^node:/],
   tsconfig: "tsconfig.build.json",

@@ -5,16 +5,18 @@
  * program.ts (commander) so that `lookout check` from cron, which does not
  * need commander (fast-path.ts), ends the same way.
  */
+
 import { ConfigError, describeError, LookoutError } from "../errors.js";
 import { oneLine, textBlock } from "../escape.js";
 import { processMessages } from "../i18n/current.js";
 import { type Messages, messages } from "../i18n/messages.js";
 import { redact } from "../secrets.js";
+import { writeAllNow } from "./output.js";
 
 /** Says `err` on stderr and returns the exit code for it. */
 export function failed(err: unknown): number {
-  process.stderr.write(errorText(err));
-  if (process.env.LOOKOUT_DEBUG && err instanceof Error && err.stack) process.stderr.write(textBlock(redact(err.stack)) + "\n");
+  writeAllNow(errorText(err), 2);
+  if (process.env.LOOKOUT_DEBUG && err instanceof Error && err.stack) writeAllNow(textBlock(redact(err.stack)) + "\n", 2);
   return err instanceof LookoutError ? err.exitCode : 1;
 }
 

@@ -14,13 +14,36 @@ let stdoutClosed = false;
 const closeListeners: Array<(why: string) => void> = [];
 let guarded = false;
 
-/** Installs the handlers (once): from then on a closed stdout or stderr never ends the process. */
+/**
+ * Installs the handlers (once): from then on a closed stdout or stderr never ends the process. Each goes on its stream
+ * when Node makes it, on first use, not here: making one for a pipe loads node:net and its streams (~10 ms of a
+ * one-shot command on a 2-core machine), and a command that writes with writeAllNow (`status`, `silence`) makes none.
+ */
 export function guardOutput(): void {
   if (guarded) return;
   guarded = true;
-  process.stdout.on("error", (err: unknown) => stdoutFailed(err));
+  whenMade("stdout", (s) => s.on("error", (err: unknown) => stdoutFailed(err)));
   // Nothing is left to tell when stderr itself is closed: its writes are dropped.
-  process.stderr.on("error", () => undefined);
+  whenMade("stderr", (s) => s.on("error", () => undefined));
+}
+
+/** Calls `guard` with process[name] when Node makes it (its getter is first called), or now if it cannot wait. */
+function whenMade(name: "stdout" | "stderr", guard: (stream: NodeJS.WriteStream) => void): void {
+  const made = Object.getOwnPropertyDescriptor(process, name);
+  if (made?.get === undefined || made.configurable !== true) {
+    guard(process[name]);
+    return;
+  }
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: made.enumerable,
+    get() {
+      Object.defineProperty(process, name, made); // Node's own getter again, which keeps the stream it makes
+      const stream = process[name];
+      guard(stream);
+      return stream;
+    },
+  });
 }
 
 function stdoutFailed(err: unknown): void {

@@ -19,17 +19,23 @@ import { CLI, cleanEnv, NODE_FLAGS } from "../support/cli.js";
 
 /**
  * A preload (`node --require`) that writes the path of every file the process loaded (require's cache: the bundle's
- * CommonJS files, packages, native addons) to the file named by LOOKOUT_TEST_MODULE_LOG as the process exits.
+ * CommonJS files, packages, native addons), then every module of Node's own it loaded, as `node:NAME` (its
+ * moduleLoadList: also those Node loads for itself, as child_process loads net), to the file named by
+ * LOOKOUT_TEST_MODULE_LOG as the process exits.
  */
 function hookFile(): string {
   const file = join(mkdtempSync(join(tmpdir(), "lookout-modules-")), "hook.cjs");
-  writeFileSync(file, `process.once("exit", () => require("node:fs").writeFileSync(process.env.LOOKOUT_TEST_MODULE_LOG, Object.keys(require.cache).join("\\n") + "\\n"));\n`);
+  const builtins = `process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => "node:" + m.slice(13))`;
+  writeFileSync(
+    file,
+    `process.once("exit", () => require("node:fs").writeFileSync(process.env.LOOKOUT_TEST_MODULE_LOG, [...Object.keys(require.cache), ...${builtins}].join("\\n") + "\\n"));\n`,
+  );
   return file;
 }
 const HOOK = hookFile();
 const CACHES = mkdtempSync(join(tmpdir(), "lookout-lazy-caches-"));
 
-function loadedBy(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; modules: string[]; stdout: string }> {
+function loadedBy(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; modules: string[]; builtins: string[]; stdout: string }> {
   const log = join(mkdtempSync(join(tmpdir(), "lookout-modules-")), "loaded.txt");
   writeFileSync(log, "");
   return new Promise((resolve, reject) => {
@@ -41,7 +47,8 @@ function loadedBy(args: string[], extraEnv: Record<string, string> = {}): Promis
     child.on("error", reject);
     child.on("close", (code) => {
       const paths = readFileSync(log, "utf8").split("\n").filter(Boolean);
-      resolve({ code, modules: paths.filter((p) => p !== HOOK).map((p) => p.replace(/^.*?\/(bin|dist|node_modules)\//, "$1/")), stdout });
+      const files = paths.filter((p) => p !== HOOK && !p.startsWith("node:"));
+      resolve({ code, modules: files.map((p) => p.replace(/^.*?\/(bin|dist|node_modules)\//, "$1/")), builtins: paths.filter((p) => p.startsWith("node:")), stdout });
     });
   });
 }
@@ -142,6 +149,32 @@ describe("what each command loads", () => {
       // … and nothing of the store, Docker or the mail library.
       expect(codeIn(r.modules).filter((c) => ["SQLite", "store", "Docker client", "nodemailer"].includes(c))).toEqual([]);
     }
+  });
+
+  it("status and silence list load none of Node's network code (net, http, streams), nor the Docker client, whatever receivers the config has", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lookout-lazy-"));
+    const config = join(dir, "lookout.yaml");
+    writeFileSync(config, "notify:\n  slack:\n    - webhook_url: ${HOOK}\n", { mode: 0o600 });
+    const env = { XDG_CACHE_HOME: join(dir, "cache"), HOOK: "http://127.0.0.1:9/hook" };
+    const data = ["--config", config, "--data-dir", join(dir, "data")];
+    for (const args of [
+      ["status", ...data],
+      ["status", "--json", ...data],
+      ["silence", "list", ...data],
+    ]) {
+      const r = await loadedBy(args, env);
+      expect(r.code, args.join(" ")).toBe(0);
+      expect(r.stdout.length, args.join(" ")).toBeGreaterThan(0);
+      // Their receivers were built (a bad URL is refused by every command): their code is there, Node's HTTP client is not.
+      expect(codeIn(r.modules), args.join(" ")).toContain("receivers");
+      expect(codeIn(r.modules), args.join(" ")).not.toContain("Docker client");
+      expect(
+        r.builtins.filter((b) => ["node:net", "node:http", "node:https", "node:stream", "node:child_process", "node:tty"].includes(b)),
+        args.join(" "),
+      ).toEqual([]);
+    }
+    // The same hook does see them where they are loaded: a command that prints through Node's stdout stream.
+    expect((await loadedBy(["--help"])).builtins).toContain("node:stream");
   });
 
   it("no command loads the generator of docs/configuration.md (src/export/config-doc.ts): it is in none of the CLI's files", async () => {

@@ -5,6 +5,7 @@
  * every receiver's URL and header value is registered and the output is
  * redacted as a last guard (the exports never read them in the first place).
  */
+
 import { writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Command } from "commander";
@@ -19,6 +20,7 @@ import { promDuration } from "../../export/promql.js";
 import { processMessages, setProcessLocale } from "../../i18n/current.js";
 import { redact, registerSecret } from "../../secrets.js";
 import type { GlobalOptions } from "../context.js";
+import { writeAllNow } from "../output.js";
 
 function load(cmd: Command): LoadedConfig {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
@@ -36,13 +38,13 @@ function load(cmd: Command): LoadedConfig {
 function write(text: string, output: string | undefined, notes: readonly string[]): void {
   const safe = redact(text);
   const m = processMessages();
-  for (const n of notes) process.stderr.write(m.t("cli.export.notReproduced", { note: oneLine(n) }) + "\n");
+  for (const n of notes) writeAllNow(m.t("cli.export.notReproduced", { note: oneLine(n) }) + "\n", 2);
   if (output === undefined) {
-    process.stdout.write(safe);
+    writeAllNow(safe);
     return;
   }
   writeFileSync(output, safe, { mode: 0o644 });
-  process.stderr.write(m.t("cli.export.wrote", { path: oneLine(output) }) + "\n");
+  writeAllNow(m.t("cli.export.wrote", { path: oneLine(output) }) + "\n", 2);
 }
 
 export async function exportRules(opts: { output?: string; rateWindow: string }, cmd: Command): Promise<void> {
@@ -61,7 +63,7 @@ export async function exportAlertmanager(opts: { output?: string; secretsDir: st
     ...(loaded.fromEnvironment ? { fromEnvironment: loaded.fromEnvironment } : {}),
   });
   const m = processMessages();
-  for (const f of out.files) process.stderr.write(m.t("cli.export.create", { path: oneLine(f.path), holds: oneLine(f.holds) }) + "\n");
+  for (const f of out.files) writeAllNow(m.t("cli.export.create", { path: oneLine(f.path), holds: oneLine(f.holds) }) + "\n", 2);
   write(out.text, opts.output, out.notes);
 }
 

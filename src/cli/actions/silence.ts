@@ -12,6 +12,7 @@ import type { Silence } from "../../silence/silence.js";
 import { withDatabase } from "../../store/database.js";
 import { SilenceStore } from "../../store/silences.js";
 import { loadFromCommand } from "../context.js";
+import { writeAllNow } from "../output.js";
 import { renderTable } from "../table.js";
 import { localTimeText } from "../times.js";
 
@@ -62,9 +63,9 @@ export async function silenceAdd(opts: { match?: string[]; for?: string; comment
   const s = withDatabase(loaded.dataDir, (db) => new SilenceStore(db).add({ matchers: match, durationMs, comment: opts.comment ?? "", now }));
   for (const matcher of parsed) {
     const warning = unknownLabelWarning(matcher, s.id, m);
-    if (warning) process.stderr.write(`${m.t("cli.warningPrefix")}${warning}\n`);
+    if (warning) writeAllNow(`${m.t("cli.warningPrefix")}${warning}\n`, 2);
   }
-  process.stdout.write(m.t("cli.silence.added", { id: s.id, matchers: matchersText(m, s.matchers), until: untilText(m, s.endsAt, now), dataDir: oneLine(loaded.dataDir) }));
+  writeAllNow(m.t("cli.silence.added", { id: s.id, matchers: matchersText(m, s.matchers), until: untilText(m, s.endsAt, now), dataDir: oneLine(loaded.dataDir) }));
 }
 
 interface Row {
@@ -101,7 +102,7 @@ export async function silenceList(opts: { json?: boolean }, cmd: Command): Promi
         created_at: new Date(s.createdAt).toISOString(),
       })),
     };
-    process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+    writeAllNow(JSON.stringify(out, null, 2) + "\n");
     return;
   }
   const lines: string[] = [];
@@ -135,7 +136,7 @@ export async function silenceList(opts: { json?: boolean }, cmd: Command): Promi
       );
     }
   }
-  process.stdout.write(lines.join("\n") + "\n");
+  writeAllNow(lines.join("\n") + "\n");
 }
 
 /** `lookout silence remove ID`. */
@@ -149,5 +150,5 @@ export async function silenceRemove(id: string, _opts: unknown, cmd: Command): P
     throw new LookoutError(said("cmd.silence.noSuch", { id, dir: loaded.dataDir }), { exitCode: 1 });
   }
   const m = processMessages();
-  process.stdout.write(m.t("cli.silence.removed", { id: removed.id, matchers: matchersText(m, removed.matchers) }));
+  writeAllNow(m.t("cli.silence.removed", { id: removed.id, matchers: matchersText(m, removed.matchers) }));
 }
