@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
@@ -31,11 +33,43 @@ const CLI_ELSEWHERE = ["test/http/cli.test.ts", "test/notify/alertmanager/real-a
 /** Workers for every project: LOOKOUT_TEST_WORKERS, else 4 (the Docker chains take 2 of them). */
 const WORKERS = Number(process.env.LOOKOUT_TEST_WORKERS) || 4;
 
-/** The Docker files first, so that their serial chains start at once; then vitest's order (longest first). */
+/**
+ * The files that take longest beside the Docker chains (seconds of a run on a busy 2-core machine, docs/benchmarks.md
+ * §14), longest first. vitest orders by the durations of the last run it cached, and without them (a fresh clone, as
+ * CI runs) by file size, which started some of these last: a run's last minute was one of them alone.
+ */
+const LONGEST = [
+  "test/cli/run.e2e.test.ts", // 33-45 s
+  "test/browser/dashboard.test.ts", // 23-47 s
+  "test/cli/commands.test.ts", // 17-55 s
+  "test/cli/check.test.ts", // 17-22 s
+  "test/cli/lazy-commands.test.ts", // 8-31 s
+  "test/cli/data-dir-storage.test.ts", // 12-15 s
+  "test/cli/agent-lock.test.ts", // 10-13 s
+  "test/cli/silence.test.ts", // 6-14 s
+  "test/cli/hostile-config.test.ts", // 6-14 s
+  "test/http/metrics-prometheus.test.ts", // 9-13 s
+  "test/cli/data-dir.test.ts", // 5-13 s
+  "test/cli/stdout-closed.test.ts", // 8-10 s
+  "test/cli/output.test.ts", // 7-11 s
+  "test/cli/package.test.ts", // 6-9 s
+];
+
+for (const path of LONGEST) if (!existsSync(resolve(import.meta.dirname, path))) throw new Error(`vitest.config.ts: LONGEST names ${path}, which is not there`);
+
+/** The Docker files first, so that their serial chains start at once; then LONGEST; then vitest's order (longest first). */
 class DockerFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    return [...sorted.filter((f) => f.project.name === "docker"), ...sorted.filter((f) => f.project.name !== "docker")];
+    const rank = (f: TestSpecification) => {
+      if (f.project.name === "docker") return -1;
+      const at = LONGEST.findIndex((path) => f.moduleId.endsWith(path));
+      return at === -1 ? LONGEST.length : at;
+    };
+    return sorted
+      .map((f, i) => ({ f, i, r: rank(f) }))
+      .sort((a, b) => a.r - b.r || a.i - b.i)
+      .map((x) => x.f);
   }
 }
 
