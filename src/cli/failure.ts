@@ -5,7 +5,6 @@
  * program.ts (commander) so that `lookout check` from cron, which does not
  * need commander (fast-path.ts), ends the same way.
  */
-
 import { ConfigError, describeError, LookoutError } from "../errors.js";
 import { oneLine, textBlock } from "../escape.js";
 import { processMessages } from "../i18n/current.js";

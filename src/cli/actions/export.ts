@@ -5,7 +5,6 @@
  * every receiver's URL and header value is registered and the output is
  * redacted as a last guard (the exports never read them in the first place).
  */
-
 import { writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Command } from "commander";

@@ -211,7 +211,6 @@ export interface DockerCollectorOptions {
   statsSource?: "auto" | "api";
 }
 
-/** The Docker collector's name: its key among the collectors' saved snapshots. */
 export class DockerCollector implements Collector {
   readonly name = DOCKER_COLLECTOR;
   readonly tracker = new ContainerTracker();
