@@ -15,6 +15,7 @@ import { describe, expect, it } from "vitest";
 import { statusCommand } from "../../src/cli/commands/status.js";
 import { statusDefinition } from "../../src/cli/commands/status-definition.js";
 import { buildProgram } from "../../src/cli/program.js";
+import { FixtureServer, fixture, json } from "../collect/docker/fixture-server.js";
 import { CLI, cleanEnv, NODE_FLAGS } from "../support/cli.js";
 
 /**
@@ -175,6 +176,33 @@ describe("what each command loads", () => {
     }
     // The same hook does see them where they are loaded: a command that prints through Node's stdout stream.
     expect((await loadedBy(["--help"])).builtins).toContain("node:stream");
+  });
+
+  it("check asks Docker's unix socket without Node's HTTP client: node:net only, on its first run and a steady one", async () => {
+    const docker = new FixtureServer((req) => {
+      if (req.path === "/version") return json(fixture("version.json"));
+      if (req.path === "/v1.41/info") return json({ DockerRootDir: "/var/lib/docker", CgroupDriver: "systemd", CgroupVersion: "2" });
+      if (req.path === "/v1.41/containers/json") return json([]);
+      return undefined;
+    });
+    try {
+      const host = await docker.listen();
+      const dir = mkdtempSync(join(tmpdir(), "lookout-lazy-"));
+      const args = ["check", "--data-dir", join(dir, "data"), "--json"];
+      for (const run of ["first", "steady"]) {
+        const r = await loadedBy(args, { DOCKER_HOST: host });
+        const report = JSON.parse(r.stdout) as { metrics: { name: string; value: number }[] };
+        expect(report.metrics.find((m) => m.name === "docker_unreachable")?.value, run).toBe(0);
+        expect(r.builtins, run).toContain("node:net");
+        expect(
+          r.builtins.filter((b) => ["node:http", "node:https", "node:child_process"].includes(b)),
+          run,
+        ).toEqual([]);
+      }
+      expect(docker.requests.map((q) => q.path)).toContain("/v1.41/containers/json");
+    } finally {
+      await docker.dispose();
+    }
   });
 
   it("no command loads the generator of docs/configuration.md (src/export/config-doc.ts): it is in none of the CLI's files", async () => {

@@ -3,7 +3,6 @@
  * started by global-setup.ts: private socket, `--network none` containers of
  * the busybox test image). No mocked API here.
  */
-import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,29 +11,33 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DockerEvent } from "../../src/collect/docker/api-types.js";
 import { DockerEngine, DockerError } from "../../src/collect/docker/engine.js";
 import { type EventStreamStatus, EventWatcher } from "../../src/collect/docker/events.js";
-import { currentRig, docker, RIG_HEADER, type RigInfo, removeAllContainers, restartDockerd, runContainer, setRig, uniqueName, waitContainer, withoutSocket } from "./docker-rig.js";
+import { currentRig, docker, type RigInfo, removeAllContainers, restartDockerd, runContainer, setRig, uniqueName, waitContainer, withoutSocket } from "./docker-rig.js";
 
-/** Every HTTP request the engine and the watcher made in this file, as node:http reports them (the rig's own, which make containers, left out). */
+/**
+ * Every HTTP request the engine and the watcher made in this file, as the daemon's socket saw them: they go through
+ * a pass-through that reads their request lines (`SocketProxy`), whichever client sent them (socket-get.ts for
+ * answers read whole, node:http for the events stream). The rig's own requests, which make containers, go to the
+ * daemon's socket directly.
+ */
 const requests: { method: string; path: string }[] = [];
-const onRequest = (message: unknown): void => {
-  const { request } = message as { request: { method: string; path: string; getHeader(name: string): unknown } };
-  if (request.getHeader(RIG_HEADER) !== undefined) return;
-  requests.push({ method: request.method, path: request.path });
+const record = (method: string, path: string): void => {
+  requests.push({ method, path });
 };
 
 let rig: RigInfo;
 let engine: DockerEngine;
+let recorder: SocketProxy;
 
 beforeAll(async () => {
   rig = await currentRig();
   setRig(rig);
-  subscribe("http.client.request.start", onRequest);
-  engine = new DockerEngine({ host: rig.host });
+  recorder = new SocketProxy(rig.socket, record);
+  engine = new DockerEngine({ host: await recorder.start() });
 });
 
 afterAll(async () => {
-  unsubscribe("http.client.request.start", onRequest);
   await engine?.close();
+  await recorder?.close();
   await removeAllContainers().catch(() => undefined);
   setRig(null);
 });
@@ -184,7 +187,7 @@ describe("EventWatcher against a real dockerd", () => {
   });
 
   it("replays, with since, a die that happened while the stream was cut (socket hiccup)", async () => {
-    const proxy = new SocketProxy(rig.socket);
+    const proxy = new SocketProxy(rig.socket, record);
     const host = await proxy.start();
     const eng = new DockerEngine({ host });
     const w = watch(eng, { minBackoffMs: 100, maxBackoffMs: 400 });
@@ -276,13 +279,18 @@ describe("read-only", () => {
 /**
  * A unix-socket pass-through to the daemon that can be cut (its socket file
  * disappears and every connection drops) and brought back: a socket hiccup.
+ * It hands `onRequest` the method and path of each request line the clients
+ * send (GET requests have no body: all they send is request heads).
  */
 class SocketProxy {
   readonly #dir = mkdtempSync(join(tmpdir(), "lookout-proxy-"));
   readonly path = join(this.#dir, "docker.sock");
   #server: Server | null = null;
   readonly #sockets = new Set<Socket>();
-  constructor(readonly target: string) {}
+  constructor(
+    readonly target: string,
+    readonly onRequest: (method: string, path: string) => void = () => undefined,
+  ) {}
 
   async start(): Promise<string> {
     await this.resume();
@@ -300,6 +308,15 @@ class SocketProxy {
           upstream.destroy();
         });
       }
+      let pending = "";
+      client.on("data", (b: Buffer) => {
+        const lines = (pending + b.toString("latin1")).split("\r\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) {
+          const m = /^([A-Z]+) (\S+) HTTP\/1\.[01]$/.exec(line);
+          if (m) this.onRequest(m[1]!, m[2]!);
+        }
+      });
       client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((ok) => server.listen(this.path, ok));

@@ -1,6 +1,9 @@
 /**
  * A read-only client of the Docker Engine API, over the unix socket (or
- * `tcp://host:port`), with node:http and a keep-alive agent. It sends GET requests only — every request
+ * `tcp://host:port`). On the unix socket, every answer read whole goes through
+ * `socketGet` (socket-get.ts: HTTP/1.1 over node:net, one connection each),
+ * the events stream through node:http; over TCP, everything through node:http
+ * and a keep-alive agent, loaded with the first request that needs it. It sends GET requests only — every request
  * goes through `#get` — so Lookout can sit behind a socket proxy that allows
  * `containers`, `events`, `info`, `version` and `_ping`, and never changes a
  * container.
@@ -11,13 +14,14 @@
  * whose message says what happened and what to do; nothing else is thrown.
  */
 
-import { Agent, type IncomingMessage, type RequestOptions, request } from "node:http";
+import type { Agent, IncomingMessage, RequestOptions } from "node:http";
 import { LookoutError, type Said, said } from "../../errors.js";
 import { processMessages } from "../../i18n/current.js";
 import type { MessageKey } from "../../i18n/messages.js";
 import { log } from "../../log.js";
 import type { ContainerInspect, ContainerStats, ContainerSummary, EngineInfo, EngineVersion } from "./api-types.js";
 import { Demultiplexer, lastLines } from "./logs.js";
+import { socketGet } from "./socket-get.js";
 
 export type DockerErrorKind = "unreachable" | "permission" | "timeout" | "api";
 
@@ -139,7 +143,8 @@ export class DockerEngine {
   readonly host: string;
   readonly timeoutMs: number;
   readonly #endpoint: Endpoint;
-  readonly #agent: Agent;
+  /** node:http's keep-alive agent, made with the first request through node:http. */
+  #agent: Agent | null = null;
   #prefix: string | null = null;
   #negotiating: Promise<{ version: string; apiVersion: string }> | null = null;
   #closed = false;
@@ -161,7 +166,11 @@ export class DockerEngine {
     this.host = opts.host;
     this.timeoutMs = opts.timeoutMs ?? DOCKER_TIMEOUT_MS;
     this.#endpoint = parseHost(opts.host);
-    this.#agent = new Agent({
+  }
+
+  /** The keep-alive agent for node:http's requests, made when first needed (node:http with it). */
+  #agentNow(): Agent {
+    this.#agent ??= new (process.getBuiltinModule("node:http").Agent)({
       keepAlive: true,
       // statsMany's default concurrency (16), the events stream, and room for the rest.
       maxSockets: 32,
@@ -169,6 +178,7 @@ export class DockerEngine {
       // Closes a connection idle in the pool this long (a request in flight is ended by its own deadline).
       timeout: IDLE_CONNECTION_MS,
     });
+    return this.#agent;
   }
 
   /** The socket path, or host:port, for messages. */
@@ -306,7 +316,7 @@ export class DockerEngine {
     this.#closed = true;
     for (const c of this.#streams) c.abort();
     this.#streams.clear();
-    this.#agent.destroy();
+    this.#agent?.destroy();
   }
 
   // ------------------------------------------------------------------ internals
@@ -350,6 +360,15 @@ export class DockerEngine {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(DEADLINE), this.timeoutMs);
     try {
+      if (this.#endpoint.kind === "unix") {
+        if (this.#closed) throw dockerError("unreachable", said("docker.closed"));
+        const maxBytes = opts.maxBytes ?? MAX_BODY_BYTES;
+        const answer = await socketGet(this.#endpoint.socketPath, path, { maxBytes, signal: deadline.signal });
+        if (opts.nullOn?.includes(answer.status)) return null;
+        if (answer.cut && !opts.truncate) throw tooLarge(maxBytes);
+        if (answer.status >= 400) throw this.#httpError(answer.status, path, answer.body);
+        return { status: answer.status, body: answer.body };
+      }
       const res = await this.#request(path, { signal: deadline.signal });
       const status = res.statusCode ?? 0;
       if (opts.nullOn?.includes(status)) {
@@ -415,8 +434,8 @@ export class DockerEngine {
       try {
         // servername "": the agent would otherwise work out a TLS server name for every request (plain HTTP here), and
         // its first IP-address test compiles a large regular expression: ~6 ms of a short `lookout check`.
-        const options: RequestOptions & { servername: string } = { ...where, method: "GET", path, agent: this.#agent, servername: "", ...(signal ? { signal } : {}) };
-        const req = request(options);
+        const options: RequestOptions & { servername: string } = { ...where, method: "GET", path, agent: this.#agentNow(), servername: "", ...(signal ? { signal } : {}) };
+        const req = process.getBuiltinModule("node:http").request(options);
         if (headersWithinMs !== undefined) {
           timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${formatSeconds(headersWithinMs)}`), { code: "ETIMEDOUT" })), headersWithinMs);
         }
@@ -524,11 +543,15 @@ async function readBody(body: IncomingMessage, maxBytes: number, truncate = fals
     if (size > maxBytes) {
       body.destroy();
       if (truncate) break;
-      throw dockerError("api", said("docker.tooLarge", { mib: Math.round(maxBytes / 1024 / 1024) }));
+      throw tooLarge(maxBytes);
     }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+function tooLarge(maxBytes: number): DockerError {
+  return dockerError("api", said("docker.tooLarge", { mib: Math.round(maxBytes / 1024 / 1024) }));
 }
 
 function formatSeconds(ms: number): string {

@@ -46,6 +46,12 @@ async function serve(handler: Handler = recorded, on: "unix" | "tcp" = "unix", t
   return { server, engine };
 }
 
+/** Waits (at most 2 s) until `ok()`: the server sees a connection close a moment after the client closes it. */
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(ok()).toBe(true);
+}
+
 async function failure(p: Promise<unknown>): Promise<DockerError> {
   try {
     await p;
@@ -399,12 +405,22 @@ describe("transport", () => {
     expect(server.requests.map((r) => r.path)).toEqual(["/version", "/v1.41/containers/json", "/v1.41/containers/json"]);
   });
 
-  it("leaves no connection open after close()", async () => {
+  it("keeps no connection to the unix socket between answers read whole", async () => {
     const { server, engine } = await serve();
     await engine.statsMany(["web-1", "shop-api-1", "x", "y"]);
-    expect(server.openConnections).toBeGreaterThan(0);
-    await engine.close();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(server.openConnections).toBe(0);
+    await engine.listContainers();
+    expect(server.requests.length).toBe(6);
+    await until(() => server.openConnections === 0);
+  });
+
+  it("leaves no connection open after close(): the events stream and, over TCP, the kept-alive ones", async () => {
+    for (const on of ["unix", "tcp"] as const) {
+      const { server, engine } = await serve((req) => (req.path.endsWith("/events") ? { stream: () => undefined } : recorded(req)), on);
+      await engine.statsMany(["web-1", "shop-api-1", "x", "y"]);
+      await engine.openEvents({}, new AbortController().signal);
+      expect(server.openConnections).toBeGreaterThan(on === "tcp" ? 1 : 0);
+      await engine.close();
+      await until(() => server.openConnections === 0);
+    }
   });
 });
