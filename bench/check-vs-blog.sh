@@ -48,7 +48,11 @@
 #   blog script (K runs, default 20).
 #   for scale (K runs each, no strace): `node -e 0` (Node's own start-up and
 #   exit), `bin/lookout.cjs --version` (the installed command's start-up:
-#   it answers without loading the CLI), `top -bn1` (the blog's slowest command).
+#   it answers without loading the CLI), `top -bn1` (the blog's slowest command),
+#   and bench/check-floor.cjs: the least a steady check must do, in Node with
+#   Lookout's flags (two /proc files read, Docker's container list over its
+#   unix socket, one SQLite row written in WAL mode, one line printed): what any
+#   Node program doing this job costs here, before Lookout's own work.
 # A steady-state run starts at least --gap seconds (default 0.5) after the
 # previous one: a check less than 500 ms after the previous one would sleep to
 # make a 500 ms CPU window, which from cron (every minute) never happens. (With
@@ -242,6 +246,7 @@ for i in $(seq 1 "$RUNS"); do
   if [ -n "$OUTER_CA" ]; then run_timed node0ca env NODE_EXTRA_CA_CERTS="$OUTER_CA" node -e 0; fi
   run_timed version "$ROOT/bin/lookout.cjs" --version
   run_timed top top -bn1
+  run_timed floor "$HERE/check-floor.cjs" "$TMP/floor.db"
 done
 
 strace_counts fire "${LOOKOUT[@]}" --data-dir "$TMP/lookout-fire-strace"
@@ -281,6 +286,7 @@ row node0 "for scale: \`node -e 0\` (Node start-up alone)"
 if [ -n "$OUTER_CA" ]; then row node0ca "for scale: \`node -e 0\` with the shell's NODE_EXTRA_CA_CERTS (not in cron's environment)"; fi
 row version "for scale: \`bin/lookout.cjs --version\` (the installed command: start-up, no module of the CLI loaded)"
 row top "for scale: \`top -bn1\` alone"
+row floor "for scale: bench/check-floor.cjs (the least a check does, in Node: /proc, Docker's list, one SQLite row)"
 echo
 echo "(the untimed priming run of the steady-state data dir posted $PRIMED_REQUESTS request(s); strace counts include the traced command's own exec: 1 = node alone)"
 for name in fire quiet steady blog; do
