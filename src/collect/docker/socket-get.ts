@@ -3,10 +3,11 @@
  * client asks the daemon's socket everything but the events stream
  * (engine.ts). Written by hand over node:net, not with node:http, because it
  * is the hot path of every `lookout check` and every cycle of `lookout run`:
- * Node's HTTP client costs a short command ~17 ms of CPU for its first
- * request on a 2-core machine (loading it, and running its request, agent and
- * parser code for the first time), against ~2 ms for this
- * (docs/benchmarks.md, section 2, "the least a check can cost").
+ * Node's HTTP client cost a steady `check` ~12 ms of CPU on a 2-core machine
+ * (loading it, and running its request, agent and parser code for the first
+ * time; ~20 ms in bench/check-floor.cjs, the least a check can do), where the
+ * target for a whole `check` is 120 (docs/benchmarks.md, section 2, "The
+ * least a check can cost").
  *
  * HTTP/1.1 with `Connection: close`, one connection per request: the daemon
  * (Go's net/http) frames every answer, a small one with its Content-Length, a
