@@ -134,6 +134,8 @@ interface Answer {
 
 /** A marker for the abort this client does itself at its deadline. */
 const DEADLINE = Symbol("deadline");
+/** A marker for the abort close() does of the requests in flight. */
+const CLOSED = Symbol("closed");
 
 /** How long an idle kept-alive connection stays open (as undici's default keep-alive timeout was). */
 const IDLE_CONNECTION_MS = 4_000;
@@ -149,6 +151,8 @@ export class DockerEngine {
   #negotiating: Promise<{ version: string; apiVersion: string }> | null = null;
   #closed = false;
   readonly #streams = new Set<AbortController>();
+  /** The requests in flight on the unix socket (each its own connection), ended by close(). */
+  readonly #inFlight = new Set<AbortController>();
 
   /**
    * The Docker address: `docker.socket` from the config, else DOCKER_HOST,
@@ -316,6 +320,8 @@ export class DockerEngine {
     this.#closed = true;
     for (const c of this.#streams) c.abort();
     this.#streams.clear();
+    for (const c of this.#inFlight) c.abort(CLOSED);
+    this.#inFlight.clear();
     this.#agent?.destroy();
   }
 
@@ -363,7 +369,8 @@ export class DockerEngine {
       if (this.#endpoint.kind === "unix") {
         if (this.#closed) throw dockerError("unreachable", said("docker.closed"));
         const maxBytes = opts.maxBytes ?? MAX_BODY_BYTES;
-        const answer = await socketGet(this.#endpoint.socketPath, path, { maxBytes, signal: deadline.signal });
+        this.#inFlight.add(deadline);
+        const answer = await socketGet(this.#endpoint.socketPath, path, { maxBytes, signal: deadline.signal }).finally(() => this.#inFlight.delete(deadline));
         if (opts.nullOn?.includes(answer.status)) return null;
         if (answer.cut && !opts.truncate) throw tooLarge(maxBytes);
         if (answer.status >= 400) throw this.#httpError(answer.status, path, answer.body);
@@ -379,6 +386,7 @@ export class DockerEngine {
       if (status >= 400) throw this.#httpError(status, path, body);
       return { status, body };
     } catch (err) {
+      if (deadline.signal.reason === CLOSED) throw dockerError("unreachable", said("docker.closed"), { cause: err });
       if (deadline.signal.aborted) {
         throw dockerError("timeout", said("docker.deadline", { where: this.where, path, seconds: formatSeconds(this.timeoutMs) }), { cause: err });
       }

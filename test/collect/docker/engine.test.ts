@@ -345,6 +345,19 @@ describe("errors say what to do", () => {
     const e = await failure(engine.version());
     expect(e.kind).toBe("unreachable");
   });
+
+  it("close() ends a request in flight at once, as closed rather than as a timeout", async () => {
+    const { server, engine } = await serve((req) => (req.path === "/version" ? json(fixture("version.json")) : { hang: true }), "unix", 30_000);
+    const listing = failure(engine.listContainers());
+    await until(() => server.requests.some((r) => r.path === "/v1.41/containers/json"));
+    const t0 = Date.now();
+    await engine.close();
+    const e = await listing;
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(e.kind).toBe("unreachable");
+    expect(e.userMessage).toBe("the Docker client is closed");
+    await until(() => server.openConnections === 0);
+  });
 });
 
 describe("transport", () => {
