@@ -53,6 +53,9 @@ export const DOCKER_TIMEOUT_MS = 5_000;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const MAX_LOG_BYTES = 8 * 1024 * 1024;
 
+/** An Engine API version as the daemon writes it ("1.41"). */
+const API_VERSION = /^\d{1,3}\.\d{1,3}$/;
+
 /** Compares dotted versions numerically: "1.9" < "1.41". */
 export function compareApiVersions(a: string, b: string): number {
   const pa = a.split(".").map((x) => Number.parseInt(x, 10) || 0);
@@ -201,10 +204,11 @@ export class DockerEngine {
    */
   async version(): Promise<{ version: string; apiVersion: string }> {
     const v = await this.#json<EngineVersion>("/version");
-    if (typeof v?.ApiVersion !== "string" || v.ApiVersion === "") {
+    // A version goes into every later path: only digits and one dot are taken from the daemon.
+    if (typeof v?.ApiVersion !== "string" || !API_VERSION.test(v.ApiVersion)) {
       throw dockerError("api", said("docker.noVersion", { where: this.where }));
     }
-    const apiVersion = negotiateApiVersion(v.ApiVersion, v.MinAPIVersion);
+    const apiVersion = negotiateApiVersion(v.ApiVersion, typeof v.MinAPIVersion === "string" && API_VERSION.test(v.MinAPIVersion) ? v.MinAPIVersion : undefined);
     this.#prefix = `/v${apiVersion}`;
     return { version: String(v.Version ?? "unknown"), apiVersion };
   }

@@ -101,6 +101,12 @@ export function decodeChunked(raw: Buffer): { body: Buffer; done: boolean } | nu
 export function socketGet(socketPath: string, path: string, opts: SocketGetOptions): Promise<SocketAnswer> {
   return new Promise<SocketAnswer>((resolve, reject) => {
     const { signal } = opts;
+    // As node:http refuses them (ERR_UNESCAPED_CHARACTERS): a space, a control character or a line break in the
+    // path would end the request line early or add a header. Lookout's paths are its own, with ids encoded.
+    if (!/^\/[\x21-\x7e]*$/.test(path)) {
+      reject(failure("the request's path holds characters a request line cannot", "ERR_UNESCAPED_CHARACTERS"));
+      return;
+    }
     if (signal?.aborted) {
       reject(failure("the request was ended before it was sent", "ABORT_ERR"));
       return;

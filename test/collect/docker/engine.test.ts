@@ -128,6 +128,13 @@ describe("API version negotiation", () => {
     const e = await failure(engine.version());
     expect(e.kind).toBe("api");
     expect(e.userMessage).toContain("is it a Docker Engine?");
+    // A version that is not one (it would go into every later path) is not taken either; a bad minimum is ignored.
+    for (const ApiVersion of ["1.40/../../x", "1.40\r\nX: y", "latest", ""]) {
+      const { engine: other } = await serve(() => json({ ApiVersion, Version: "x" }));
+      expect((await failure(other.version())).userMessage, ApiVersion).toContain("is it a Docker Engine?");
+    }
+    const { engine: lenient } = await serve(() => json({ ApiVersion: "1.40", MinAPIVersion: "1.12 beta", Version: "x" }));
+    expect((await lenient.version()).apiVersion).toBe("1.40");
   });
 });
 

@@ -136,6 +136,15 @@ describe("socketGet", () => {
     }
   });
 
+  it("refuses a path that would break the request line, and sends nothing", async () => {
+    const r = await rig((s) => s.end("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"));
+    for (const path of ["/v1.41/info\r\nX-Injected: 1", "/a b", "relative", "/caf\u00e9", "/tab\there"]) {
+      expect((await rejection(socketGet(r.path, path, LIMIT))).code, JSON.stringify(path)).toBe("ERR_UNESCAPED_CHARACTERS");
+    }
+    expect((await socketGet(r.path, "/v1.41/containers/a%20b/json?all=true&x=%0D", LIMIT)).status).toBe(200);
+    expect(r.seen).toEqual(["GET /v1.41/containers/a%20b/json?all=true&x=%0D HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"]);
+  });
+
   it("passes on the socket's own error (ENOENT for a socket that is not there)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "lookout-socket-get-"));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
