@@ -2,7 +2,8 @@
  * The CLI as a few files instead of ~200 modules (npm run build, after tsc):
  * `dist/cli/main.cjs` is the entry (bin/lookout.cjs loads it), and each
  * command's code and the heavy libraries it needs (zod, yaml, commander,
- * croner) are chunks under `dist/cli/chunks/` loaded when the command runs.
+ * croner) are chunks under `dist/cli/chunks/` loaded when the command runs,
+ * croner and the Korean catalogue only when first used (`SYNC_LAZY`).
  * CommonJS, not ES modules: Node 20 compiles an ES module every time it loads
  * one, while a CommonJS file can be compiled from V8's code cache, which
  * bin/lookout.cjs keeps (a steady `lookout check` spends ~130 ms less CPU,
@@ -35,10 +36,37 @@ const lazyChildProcess = {
   },
 };
 
+/**
+ * Code loaded only when first called, yet synchronously: the Korean catalogue (166 kB of text, for those who speak
+ * Korean) and croner (for `maintenance:` windows). Each has a loader file in src/ that imports it as usual (for tsc
+ * and the tests); here the loader is replaced by one whose `import()` makes the code a chunk of its own, and that
+ * import() (a promise in CommonJS: `Promise.resolve().then(() => require(…))`) is rewritten into the plain
+ * `require(…)` inside it. The build fails if the rendered form is not found.
+ */
+const SYNC_LAZY = {
+  "/src/i18n/ko-load.ts": 'export function koCatalogue() { return __lookoutSync(import("./ko.js")).koCatalogue(); }',
+  "/src/croner-load.ts": 'export function croner() { return __lookoutSync(import("croner")); }',
+};
+// The chunk's name is still a placeholder here (`./ko-!~{003}~.cjs`), its hash filled in afterwards.
+const RENDERED_SYNC = /__lookoutSync\(Promise\.resolve\(\)\.then\(\(\) => (require\("\.\/[^"\\]+\.cjs"\))\)\)/g;
+const syncLazy = {
+  name: "lookout:sync-lazy",
+  load(id) {
+    const loader = Object.keys(SYNC_LAZY).find((suffix) => id.replaceAll("\\", "/").endsWith(suffix));
+    return loader === undefined ? null : SYNC_LAZY[loader];
+  },
+  renderChunk(code, chunk) {
+    if (!code.includes("__lookoutSync")) return null;
+    const out = code.replace(RENDERED_SYNC, "$1");
+    if (out.includes("__lookoutSync")) throw new Error(`${chunk.fileName}: a lazy import() not rendered as expected (a new rolldown?): update scripts/bundle.mjs`);
+    return { code: out, map: null };
+  },
+};
+
 rmSync("dist/cli/chunks", { recursive: true, force: true });
 await build({
   input: { main: "src/cli/main.ts" },
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, syncLazy],
   platform: "node",
   external: ["better-sqlite3", "nodemailer", /^node:/],
   tsconfig: "tsconfig.build.json",

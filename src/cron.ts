@@ -2,9 +2,10 @@
  * Standard 5-field cron expressions (minute hour day-of-month month
  * day-of-week, the host's local time), as `maintenance[].cron` takes them:
  * parsed once by croner, checked for the config, and asked for the last and
- * next start.
+ * next start. croner is loaded with the first expression (croner-load.ts).
  */
-import { Cron } from "croner";
+import type { Cron } from "croner";
+import { croner } from "./croner-load.js";
 
 export const CRON_EXAMPLE = "0 3 * * SUN";
 
@@ -14,7 +15,7 @@ const crons = new Map<string, Cron>();
 export function parseCron(expression: string): Cron {
   let c = crons.get(expression);
   if (!c) {
-    c = new Cron(expression, { mode: "5-part", paused: true });
+    c = new (croner().Cron)(expression, { mode: "5-part", paused: true });
     if (crons.size >= 1000) crons.clear();
     crons.set(expression, c);
   }

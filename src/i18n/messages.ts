@@ -9,7 +9,7 @@
 import { formatValue, formatTime as isoTime } from "../units.js";
 import type { Catalogue } from "./catalogue.js";
 import { en, type MessageKey } from "./en.js";
-import { koCatalogue } from "./ko.js";
+import { koCatalogue } from "./ko-load.js";
 
 export type { Catalogue } from "./catalogue.js";
 export type { MessageKey } from "./en.js";

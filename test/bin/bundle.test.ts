@@ -35,6 +35,26 @@ describe("the bundle (dist/cli)", () => {
     expect(withDocs).toEqual([]);
   });
 
+  it("keeps the Korean catalogue and croner in chunks of their own, required only when first used", () => {
+    const text = (f: string) => readFileSync(f, "utf8");
+    const named = (prefix: string) => files.filter((f) => new RegExp(`/${prefix}-[\\w-]{8}\\.cjs$`).test(f));
+    const escapedHangul = /\\u[a-f0-9]{4}/i;
+    const [ko] = named("ko");
+    const [croner] = named("croner");
+    expect(ko && text(ko)).toMatch(escapedHangul);
+    expect(croner && text(croner)).toMatch(/\bCronPattern\b/);
+    // Nothing else holds Korean text or croner's code, and each is required once, by its loader, synchronously.
+    expect(files.filter((f) => f !== ko && /\\uc2ec\\uac01/i.test(text(f)))).toEqual([]); // "심각" (critical), escaped
+    expect(files.filter((f) => f !== croner && /\bCronPattern\b/.test(text(f)))).toEqual([]);
+    for (const chunk of [ko!, croner!]) {
+      const name = chunk.slice(chunk.lastIndexOf("/") + 1);
+      const requiring = files.filter((f) => text(f).includes(`require("./${name}")`));
+      expect(requiring, name).toHaveLength(1);
+      expect(text(requiring[0]!)).not.toContain(`then(() => require("./${name}")`);
+    }
+    expect(files.filter((f) => text(f).includes("__lookoutSync"))).toEqual([]);
+  });
+
   it("holds the Korean texts escaped (test/cli/korean-output.test.ts runs them)", () => {
     // "심각" (critical), as the catalogue writes it and as the bundle escapes it.
     const escaped = "심각".replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);

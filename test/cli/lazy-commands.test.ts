@@ -205,6 +205,28 @@ describe("what each command loads", () => {
     }
   });
 
+  it("check loads the Korean catalogue only to speak Korean, and croner only for maintenance windows", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lookout-lazy-"));
+    const plain = join(dir, "plain.yaml");
+    writeFileSync(plain, "host:\n  cpu: { warning: 90 }\n", { mode: 0o600 });
+    const windows = join(dir, "windows.yaml");
+    writeFileSync(windows, 'maintenance:\n  - cron: "0 3 * * SUN"\n    duration: 1h\n', { mode: 0o600 });
+    const chunks = (modules: string[]) => modules.filter((m) => /chunks\/(ko|croner)-/.test(m)).map((m) => m.replace(/.*chunks\/(\w+)-.*/, "$1"));
+    const env = { XDG_CACHE_HOME: join(dir, "cache") };
+    for (const run of ["first", "steady"]) {
+      const english = await loadedBy(["check", "--config", plain, "--data-dir", join(dir, "a"), "--json"], env);
+      expect([0, 1], run).toContain(english.code); // ok, or a host rule firing on a busy machine: either way a report
+      expect(chunks(english.modules), run).toEqual([]);
+    }
+    const korean = await loadedBy(["check", "--config", plain, "--data-dir", join(dir, "b")], { ...env, LOOKOUT_LOCALE: "ko" });
+    expect([0, 1]).toContain(korean.code);
+    expect(chunks(korean.modules)).toEqual(["ko"]);
+    expect(korean.stdout).toMatch(/[\uac00-\ud7a3]/); // Hangul
+    const maintenance = await loadedBy(["check", "--config", windows, "--data-dir", join(dir, "c"), "--json"], env);
+    expect([0, 1]).toContain(maintenance.code);
+    expect(chunks(maintenance.modules)).toEqual(["croner"]);
+  });
+
   it("no command loads the generator of docs/configuration.md (src/export/config-doc.ts): it is in none of the CLI's files", async () => {
     const files = readdirSync(join(ROOT, "dist/cli"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".cjs"));
     expect(files.length).toBeGreaterThan(1);
