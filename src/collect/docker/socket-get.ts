@@ -127,8 +127,11 @@ export function socketGet(socketPath: string, path: string, opts: SocketGetOptio
     };
     const onAbort = (): void => finish(failure("the request was ended", "ABORT_ERR"));
 
-    /** Everything that came, as one buffer (made once an answer is complete or cut). */
-    const whole = (): Buffer => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    /** Everything that came, as one buffer (the pieces joined once, then kept joined). */
+    const whole = (): Buffer => {
+      if (chunks.length > 1) chunks.splice(0, chunks.length, Buffer.concat(chunks, size));
+      return chunks[0] ?? Buffer.alloc(0);
+    };
 
     /** The answer from what came (`ended`: the connection closed after it); an Error when it cannot be one. */
     const answer = (ended: boolean): SocketAnswer | Error => {
@@ -140,7 +143,11 @@ export function socketGet(socketPath: string, path: string, opts: SocketGetOptio
       } else if (head.framing.kind === "chunked") {
         const decoded = decodeChunked(body);
         if (decoded === null) return failure("the answer's chunked body is malformed", "EPROTO");
-        if (ended && !decoded.done && decoded.body.length <= opts.maxBytes) return failure("the connection closed in the middle of an answer", "ECONNRESET");
+        if (!decoded.done && decoded.body.length <= opts.maxBytes) {
+          if (ended) return failure("the connection closed in the middle of an answer", "ECONNRESET");
+          // Stopped by the raw size (many small chunks: their framing took the rest): what came is kept, and said cut.
+          return { status: head.status, body: decoded.body, cut: true };
+        }
         body = decoded.body;
       }
       if (body.length > opts.maxBytes) return { status: head.status, body: Buffer.from(body.subarray(0, opts.maxBytes)), cut: true };
@@ -171,8 +178,6 @@ export function socketGet(socketPath: string, path: string, opts: SocketGetOptio
           finish(failure("the answer is not HTTP", "EPROTO"));
           return;
         }
-        chunks.length = 0;
-        chunks.push(all);
         head = { ...parsed, bodyStart: end + HEAD_END.length };
       }
       const raw = size - head.bodyStart;
