@@ -27,7 +27,7 @@
  *   - DockerEngine.statsMany(ids) with concurrency 16: timed around the call
  *     the collector makes in each steady cycle (the same call, so it is not
  *     run a sixth time on its own); alone with concurrency 1 (sequential) and,
- *     for N > 16, N (no limit but the engine's pool of 32 connections);
+ *     for N > 16, N (no limit: on the unix socket each request is a connection of its own);
  *   - for reference, the docker CLI as the blog's script calls it:
  *     `docker stats --no-stream --format "{{.CPUPerc}} {{.MemPerc}}" NAME`, for
  *     one container (3 runs) and for 10 containers one at a time (the blog's
