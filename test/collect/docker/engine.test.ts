@@ -4,6 +4,10 @@
  * served over a unix socket. test/integration/engine.suite.ts runs it against
  * a real daemon.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ContainerInspect, ContainerStats, ContainerSummary, EngineVersion } from "../../../src/collect/docker/api-types.js";
 import { compareApiVersions, DockerEngine, DockerError, negotiateApiVersion, toDockerError } from "../../../src/collect/docker/engine.js";
@@ -299,6 +303,26 @@ describe("errors say what to do", () => {
     const e = await failure(engine.ping());
     expect(e.kind).toBe("unreachable");
     expect(e.userMessage).toMatch(/^Docker is not running/);
+  });
+
+  it("something else listening on the socket (not HTTP) → says so, where, and what to do", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lookout-not-http-"));
+    const path = join(dir, "docker.sock");
+    // resume(): read what the client sends, so that its close is seen and server.close() can finish.
+    const server = createServer((s) => s.resume().end("SSH-2.0-OpenSSH_9.2\r\n\r\n"));
+    await new Promise<void>((ok) => server.listen(path, ok));
+    try {
+      const engine = new DockerEngine({ host: `unix://${path}` });
+      engines.push(engine);
+      const e = await failure(engine.version());
+      expect(e.kind).toBe("unreachable");
+      expect(e.userMessage).toBe(
+        `cannot talk to Docker at ${path} (the answer is not HTTP (EPROTO)): is Docker running? If it listens elsewhere, set docker.socket in the config, or DOCKER_HOST, to where Docker listens`,
+      );
+    } finally {
+      await new Promise((ok) => server.close(ok));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("quotes the daemon's message on an HTTP error", async () => {
