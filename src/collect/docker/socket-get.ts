@@ -133,8 +133,14 @@ export function socketGet(socketPath: string, path: string, opts: SocketGetOptio
       return chunks[0] ?? Buffer.alloc(0);
     };
 
-    /** The answer from what came (`ended`: the connection closed after it); an Error when it cannot be one. */
-    const answer = (ended: boolean): SocketAnswer | Error => {
+    // A chunked body is read up to maxBytes and its framing's few bytes a chunk more: past that, it is cut.
+    const chunkedRawLimit = opts.maxBytes + opts.maxBytes / 16 + 1024;
+
+    /**
+     * The answer from what came (`ended`: the connection closed after it); an Error when it cannot be one; null when
+     * a chunked body is neither whole nor past the limit yet.
+     */
+    const answer = (ended: boolean): SocketAnswer | Error | null => {
       if (head === null) return failure("the connection closed before an answer came", "ECONNRESET");
       let body = whole().subarray(head.bodyStart);
       if (head.framing.kind === "length") {
@@ -146,14 +152,18 @@ export function socketGet(socketPath: string, path: string, opts: SocketGetOptio
         if (!decoded.done && decoded.body.length <= opts.maxBytes) {
           if (ended) return failure("the connection closed in the middle of an answer", "ECONNRESET");
           // Stopped by the raw size (many small chunks: their framing took the rest): what came is kept, and said cut.
-          return { status: head.status, body: decoded.body, cut: true };
+          if (size - head.bodyStart > chunkedRawLimit) return { status: head.status, body: decoded.body, cut: true };
+          return null;
         }
         body = decoded.body;
       }
       if (body.length > opts.maxBytes) return { status: head.status, body: Buffer.from(body.subarray(0, opts.maxBytes)), cut: true };
       return { status: head.status, body, cut: false };
     };
-    const settle = (a: SocketAnswer | Error): void => (a instanceof Error ? finish(a) : finish(null, a));
+    const settle = (a: SocketAnswer | Error | null): void => {
+      if (a instanceof Error) finish(a);
+      else if (a !== null) finish(null, a);
+    };
 
     /** A chunked body's last chunk ("0" and an empty trailer) is at the end of what came. */
     const lastChunkCame = (): boolean => {
@@ -182,14 +192,14 @@ export function socketGet(socketPath: string, path: string, opts: SocketGetOptio
       }
       const raw = size - head.bodyStart;
       const { framing } = head;
-      // Complete (its length came, or its last chunk), or past the limit (a chunked body's by its framing's few bytes a chunk more).
-      if (framing.kind === "length" && raw >= Math.min(framing.length, opts.maxBytes + 1)) settle(answer(false));
-      else if (
-        framing.kind === "chunked" &&
-        (raw > opts.maxBytes + opts.maxBytes / 16 + 1024 || (lastChunkCame() && decodeChunked(whole().subarray(head.bodyStart))?.done !== false))
-      )
-        settle(answer(false));
-      else if (framing.kind === "close" && raw > opts.maxBytes) settle(answer(false));
+      // Worth a look when it can be whole (its length came, or what may be its last chunk) or is past the limit.
+      const due =
+        framing.kind === "length"
+          ? raw >= Math.min(framing.length, opts.maxBytes + 1)
+          : framing.kind === "chunked"
+            ? raw > chunkedRawLimit || lastChunkCame()
+            : raw > opts.maxBytes;
+      if (due) settle(answer(false));
     };
 
     try {
