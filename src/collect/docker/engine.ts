@@ -21,7 +21,7 @@ import type { MessageKey } from "../../i18n/messages.js";
 import { log } from "../../log.js";
 import type { ContainerInspect, ContainerStats, ContainerSummary, EngineInfo, EngineVersion } from "./api-types.js";
 import { Demultiplexer, lastLines } from "./logs.js";
-import { socketGet } from "./socket-get.js";
+import { type SocketAnswer, socketGet } from "./socket-get.js";
 
 export type DockerErrorKind = "unreachable" | "permission" | "timeout" | "api";
 
@@ -369,26 +369,14 @@ export class DockerEngine {
   async #getOnce(path: string, opts: GetOptions): Promise<Answer | null> {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(DEADLINE), this.timeoutMs);
+    const maxBytes = opts.maxBytes ?? MAX_BODY_BYTES;
     try {
-      if (this.#endpoint.kind === "unix") {
-        if (this.#closed) throw dockerError("unreachable", said("docker.closed"));
-        const maxBytes = opts.maxBytes ?? MAX_BODY_BYTES;
-        this.#inFlight.add(deadline);
-        const answer = await socketGet(this.#endpoint.socketPath, path, { maxBytes, signal: deadline.signal }).finally(() => this.#inFlight.delete(deadline));
-        if (opts.nullOn?.includes(answer.status)) return null;
-        if (answer.cut && !opts.truncate) throw tooLarge(maxBytes);
-        if (answer.status >= 400) throw this.#httpError(answer.status, path, answer.body);
-        return { status: answer.status, body: answer.body };
-      }
-      const res = await this.#request(path, { signal: deadline.signal });
-      const status = res.statusCode ?? 0;
-      if (opts.nullOn?.includes(status)) {
-        res.resume(); // read to its end, so that the connection can be used again
-        return null;
-      }
-      const body = await readBody(res, opts.maxBytes ?? MAX_BODY_BYTES, opts.truncate);
-      if (status >= 400) throw this.#httpError(status, path, body);
-      return { status, body };
+      const answer =
+        this.#endpoint.kind === "unix" ? await this.#socketGet(this.#endpoint.socketPath, path, maxBytes, deadline) : await this.#httpGet(path, maxBytes, deadline.signal);
+      if (opts.nullOn?.includes(answer.status)) return null;
+      if (answer.cut && !opts.truncate) throw tooLarge(maxBytes);
+      if (answer.status >= 400) throw this.#httpError(answer.status, path, answer.body);
+      return { status: answer.status, body: answer.body };
     } catch (err) {
       if (deadline.signal.reason === CLOSED) throw dockerError("unreachable", said("docker.closed"), { cause: err });
       if (deadline.signal.aborted) {
@@ -400,7 +388,24 @@ export class DockerEngine {
     }
   }
 
-  /** The only place a request is made: always GET. */
+  /** A GET on the unix socket, its answer read whole (socket-get.ts); close() ends it through `deadline`. */
+  async #socketGet(socketPath: string, path: string, maxBytes: number, deadline: AbortController): Promise<SocketAnswer> {
+    if (this.#closed) throw dockerError("unreachable", said("docker.closed"));
+    this.#inFlight.add(deadline);
+    try {
+      return await socketGet(socketPath, path, { maxBytes, signal: deadline.signal });
+    } finally {
+      this.#inFlight.delete(deadline);
+    }
+  }
+
+  /** A GET through node:http, its answer read whole as socketGet reads one. */
+  async #httpGet(path: string, maxBytes: number, signal: AbortSignal): Promise<SocketAnswer> {
+    const res = await this.#request(path, { signal });
+    return { status: res.statusCode ?? 0, ...(await readBody(res, maxBytes)) };
+  }
+
+  /** The only place a request is made through node:http: always GET. */
   async #request(path: string, opts: { signal?: AbortSignal; stream?: AbortSignal }): Promise<IncomingMessage> {
     if (this.#closed) throw dockerError("unreachable", said("docker.closed"));
     if (opts.stream) {
@@ -414,7 +419,8 @@ export class DockerEngine {
         const res = await this.#send(path, controller.signal, this.timeoutMs);
         const status = res.statusCode ?? 0;
         if (status >= 400) {
-          const body = await readBody(res, 64 * 1024).catch(() => Buffer.alloc(0));
+          const read = await readBody(res, 64 * 1024).catch(() => null);
+          const body = read === null || read.cut ? Buffer.alloc(0) : read.body;
           throw this.#httpError(status, path, body);
         }
         const release = (): void => {
@@ -546,20 +552,19 @@ function isStaleConnection(err: unknown): boolean {
   return code === "ECONNRESET" || code === "EPIPE";
 }
 
-/** The whole body; past `maxBytes`, an error, or with `truncate` what came so far. */
-async function readBody(body: IncomingMessage, maxBytes: number, truncate = false): Promise<Buffer> {
+/** The whole body, or what came before it went past `maxBytes` (then `cut`, and the rest is not read). */
+async function readBody(body: IncomingMessage, maxBytes: number): Promise<{ body: Buffer; cut: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > maxBytes) {
       body.destroy();
-      if (truncate) break;
-      throw tooLarge(maxBytes);
+      return { body: Buffer.concat(chunks), cut: true };
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  return { body: Buffer.concat(chunks), cut: false };
 }
 
 function tooLarge(maxBytes: number): DockerError {
