@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { ContainerInspect, ContainerStats, ContainerSummary, EngineVersion } from "../../../src/collect/docker/api-types.js";
 import { compareApiVersions, DockerEngine, DockerError, negotiateApiVersion, toDockerError } from "../../../src/collect/docker/engine.js";
 import { LookoutError } from "../../../src/errors.js";
+import { until } from "../../support/wait.js";
 import { FixtureServer, fixture, fixtureJson, type Handler, json } from "./fixture-server.js";
 
 const servers: FixtureServer[] = [];
@@ -48,12 +49,6 @@ async function serve(handler: Handler = recorded, on: "unix" | "tcp" = "unix", t
   const engine = new DockerEngine({ host, ...(timeoutMs ? { timeoutMs } : {}) });
   engines.push(engine);
   return { server, engine };
-}
-
-/** Waits (at most 2 s) until `ok()`: the server sees a connection close a moment after the client closes it. */
-async function until(ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(ok()).toBe(true);
 }
 
 async function failure(p: Promise<unknown>): Promise<DockerError> {
@@ -380,14 +375,14 @@ describe("errors say what to do", () => {
   it("close() ends a request in flight at once, as closed rather than as a timeout", async () => {
     const { server, engine } = await serve((req) => (req.path === "/version" ? json(fixture("version.json")) : { hang: true }), "unix", 30_000);
     const listing = failure(engine.listContainers());
-    await until(() => server.requests.some((r) => r.path === "/v1.41/containers/json"));
+    await until(() => server.requests.some((r) => r.path === "/v1.41/containers/json"), 2_000, "the list to be asked for", undefined, 10);
     const t0 = Date.now();
     await engine.close();
     const e = await listing;
     expect(Date.now() - t0).toBeLessThan(2_000);
     expect(e.kind).toBe("unreachable");
     expect(e.userMessage).toBe("the Docker client is closed");
-    await until(() => server.openConnections === 0);
+    await until(() => server.openConnections === 0, 2_000, "the server to see every connection closed", undefined, 10);
   });
 });
 
@@ -454,7 +449,7 @@ describe("transport", () => {
     await engine.statsMany(["web-1", "shop-api-1", "x", "y"]);
     await engine.listContainers();
     expect(server.requests.length).toBe(6);
-    await until(() => server.openConnections === 0);
+    await until(() => server.openConnections === 0, 2_000, "the server to see every connection closed", undefined, 10);
   });
 
   it("leaves no connection open after close(): the events stream and, over TCP, the kept-alive ones", async () => {
@@ -464,7 +459,7 @@ describe("transport", () => {
       await engine.openEvents({}, new AbortController().signal);
       expect(server.openConnections).toBeGreaterThan(on === "tcp" ? 1 : 0);
       await engine.close();
-      await until(() => server.openConnections === 0);
+      await until(() => server.openConnections === 0, 2_000, "the server to see every connection closed", undefined, 10);
     }
   });
 });

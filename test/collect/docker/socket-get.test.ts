@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { decodeChunked, parseHead, socketGet } from "../../../src/collect/docker/socket-get.js";
+import { until } from "../../support/wait.js";
 
 interface Rig {
   path: string;
@@ -80,8 +81,7 @@ describe("socketGet", () => {
     const a = await socketGet(r.path, "/v1.41/containers/json?all=true", LIMIT);
     expect(a).toEqual({ status: 200, body: Buffer.from('{"a":"bcd"}'), cut: false });
     expect(r.seen).toEqual(["GET /v1.41/containers/json?all=true HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"]);
-    for (let i = 0; i < 100 && r.open() > 0; i++) await tick();
-    expect(r.open()).toBe(0); // the client closed it
+    await until(() => r.open() === 0, 2_000, "the client to close the connection", undefined, 10);
   });
 
   it("reads a chunked body that comes one byte at a time, chunk extensions and trailers included, and stops at its last chunk", async () => {
@@ -160,11 +160,10 @@ describe("socketGet", () => {
     const r = await rig(() => undefined); // never answers
     const ac = new AbortController();
     const p = socketGet(r.path, "/x", { ...LIMIT, signal: ac.signal });
-    for (let i = 0; i < 200 && r.seen.length === 0; i++) await tick();
+    await until(() => r.seen.length > 0, 2_000, "the request to come", undefined, 10);
     ac.abort();
     expect((await rejection(p)).code).toBe("ABORT_ERR");
-    for (let i = 0; i < 100 && r.open() > 0; i++) await tick();
-    expect(r.open()).toBe(0);
+    await until(() => r.open() === 0, 2_000, "the client to close the connection", undefined, 10);
     expect((await rejection(socketGet(r.path, "/x", { ...LIMIT, signal: ac.signal }))).code).toBe("ABORT_ERR"); // already aborted: not sent
     expect(r.seen.length).toBe(1);
   });
