@@ -452,9 +452,6 @@ export async function runPlainContainers(names: string[], rig?: RigInfo): Promis
   return ids;
 }
 
-/** A header on the rig's own Engine API requests, by which a test that watches every request leaves them out. */
-export const RIG_HEADER = "x-lookout-test-rig";
-
 /** One Engine API request on a unix socket; its body (a 2xx answer, or one of `alsoOk`), or a RigError with dockerd's message. */
 function engine(socketPath: string, method: string, path: string, body?: unknown, timeoutMs = 60_000, alsoOk: number[] = []): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -465,7 +462,7 @@ function engine(socketPath: string, method: string, path: string, body?: unknown
         path,
         method,
         timeout: timeoutMs,
-        headers: { [RIG_HEADER]: "1", ...(payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }) },
+        headers: payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
       },
       (res) => {
         let text = "";
