@@ -9,8 +9,13 @@
  * bin/lookout.cjs keeps (a steady `lookout check` spends ~130 ms less CPU,
  * docs/benchmarks.md); Node's ES module loader itself costs ~20 ms to start. Node spends most of a
  * short command's start resolving and compiling modules one by one: one file
- * per command path costs a fraction of it (docs/benchmarks.md). better-sqlite3
- * stays outside: it is a native addon; so does nodemailer, imported by the
+ * per command path costs a fraction of it (docs/benchmarks.md). better-sqlite3's
+ * JavaScript (13 small files Node would resolve and compile apart, ~5 ms of a
+ * steady `check`) is bundled too; its native addon stays where npm built it,
+ * and src/store/sqlite.ts gives its path (`nativeBinding`), so `bindings`,
+ * which finds it otherwise, stays outside. The addon must be the one built for
+ * that JavaScript: package.json pins better-sqlite3's exact version
+ * (test/bin/bundle.test.ts checks it). nodemailer stays outside, imported by the
  * mail receiver with its first mail (a package of its own, loaded only then). The rest of dist/ (tsc's output, one
  * file per module) is what the benches import.
  *
@@ -68,7 +73,7 @@ await build({
   input: { main: "src/cli/main.ts" },
   plugins: [lazyChildProcess, syncLazy],
   platform: "node",
-  external: ["better-sqlite3", "nodemailer", /^node:/],
+  external: ["bindings", "nodemailer", /^node:/],
   tsconfig: "tsconfig.build.json",
   logLevel: "warn",
   output: {

@@ -55,6 +55,17 @@ describe("the bundle (dist/cli)", () => {
     expect(files.filter((f) => text(f).includes("__lookoutSync"))).toEqual([]);
   });
 
+  it("holds better-sqlite3's JavaScript, of the exact version package.json pins and npm installed: the one its addon was built for", () => {
+    const root = resolve(CLI_DIR, "../..");
+    const pinned = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["better-sqlite3"];
+    const installed = (JSON.parse(readFileSync(join(root, "node_modules/better-sqlite3/package.json"), "utf8")) as { version: string }).version;
+    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/); // no range: a newer addon under this JavaScript is not what was tested
+    expect(pinned).toBe(installed);
+    const holding = files.filter((f) => readFileSync(f, "utf8").includes('Misspelled option \\"readOnly\\" should be \\"readonly\\"'));
+    expect(holding).toHaveLength(1);
+    expect(files.filter((f) => /require\("better-sqlite3"\)/.test(readFileSync(f, "utf8")))).toEqual([]);
+  });
+
   it("holds the Korean texts escaped (test/cli/korean-output.test.ts runs them)", () => {
     // "심각" (critical), as the catalogue writes it and as the bundle escapes it.
     const escaped = "심각".replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);

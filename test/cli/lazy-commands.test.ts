@@ -251,6 +251,11 @@ describe("what each command loads", () => {
     expect(again.code).toBe(first.code);
     expect(codeIn(again.modules).filter((c) => ["zod", "yaml", "config schema"].includes(c))).toEqual([]);
     expect(codeIn(again.modules)).toEqual(expect.arrayContaining(["receivers", "store", "SQLite"]));
+    // better-sqlite3's JavaScript is in the bundle (scripts/bundle.mjs): of its package, only the native addon is loaded.
+    for (const r of [first, again]) {
+      expect(r.modules.filter((m) => m.startsWith("node_modules/better-sqlite3/"))).toEqual(["node_modules/better-sqlite3/build/Release/better_sqlite3.node"]);
+      expect(r.modules.filter((m) => m.startsWith("node_modules/bindings/"))).toEqual([]);
+    }
     // A changed file is read in full again.
     writeFileSync(config, "hostname: other\nnotify:\n  slack:\n    - webhook_url: ${HOOK}\n", { mode: 0o600 });
     expect(codeIn((await loadedBy(args, cache)).modules)).toContain("config schema");

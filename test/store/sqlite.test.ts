@@ -24,8 +24,22 @@ describe("better-sqlite3's addon", () => {
     expect(sqliteAddon(pkg)).toBe(join(release, "better_sqlite3.node"));
   });
 
-  it("is left to better-sqlite3 to find when it is not there (a hoisted install) or the package is not found", () => {
-    expect(sqliteAddon(tempDir())).toBeNull();
+  it("is found where Node resolves better-sqlite3 from the package when not under it (a hoisted install)", () => {
+    const root = tempDir();
+    const pkg = join(root, "node_modules", "lookout");
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, "package.json"), '{"name":"lookout"}');
+    const hoisted = join(root, "node_modules", "better-sqlite3");
+    mkdirSync(hoisted, { recursive: true });
+    writeFileSync(join(hoisted, "package.json"), '{"name":"better-sqlite3","main":"lib/index.js"}');
+    expect(sqliteAddon(pkg)).toBe(join(hoisted, "build", "Release", "better_sqlite3.node"));
+  });
+
+  it("is the package's own path when found nowhere (opening a database then says to rebuild it there), null without a package", () => {
+    const pkg = tempDir();
+    writeFileSync(join(pkg, "package.json"), '{"name":"lookout"}');
+    // tmpdir() has no node_modules above it on a machine set up as the README says
+    expect(sqliteAddon(pkg)).toBe(join(pkg, "node_modules", "better-sqlite3", "build", "Release", "better_sqlite3.node"));
     expect(sqliteAddon(undefined)).toBeNull();
   });
 
