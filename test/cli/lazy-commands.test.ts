@@ -36,20 +36,22 @@ function hookFile(): string {
 const HOOK = hookFile();
 const CACHES = mkdtempSync(join(tmpdir(), "lookout-lazy-caches-"));
 
-function loadedBy(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; modules: string[]; builtins: string[]; stdout: string }> {
+function loadedBy(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; modules: string[]; builtins: string[]; stdout: string; stderr: string }> {
   const log = join(mkdtempSync(join(tmpdir(), "lookout-modules-")), "loaded.txt");
   writeFileSync(log, "");
   return new Promise((resolve, reject) => {
     // Caches of this file's own (bin/code-cache.cjs, config/cache.ts): whether a config was seen before is each test's to say.
     const env = cleanEnv({ XDG_CACHE_HOME: CACHES, ...extraEnv, LOOKOUT_TEST_MODULE_LOG: log });
-    const child = spawn(process.execPath, [...NODE_FLAGS, "--require", HOOK, CLI, ...args], { cwd: tmpdir(), env, stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, "--require", HOOK, CLI, ...args], { cwd: tmpdir(), env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
+    let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
     child.on("close", (code) => {
       const paths = readFileSync(log, "utf8").split("\n").filter(Boolean);
       const files = paths.filter((p) => p !== HOOK && !p.startsWith("node:"));
-      resolve({ code, modules: files.map((p) => p.replace(/^.*?\/(bin|dist|node_modules)\//, "$1/")), builtins: paths.filter((p) => p.startsWith("node:")), stdout });
+      resolve({ code, modules: files.map((p) => p.replace(/^.*?\/(bin|dist|node_modules)\//, "$1/")), builtins: paths.filter((p) => p.startsWith("node:")), stdout, stderr });
     });
   });
 }
@@ -178,7 +180,7 @@ describe("what each command loads", () => {
     expect((await loadedBy(["--help"])).builtins).toContain("node:stream");
   });
 
-  it("check asks Docker's unix socket without Node's HTTP client: node:net only, on its first run and a steady one", async () => {
+  it("check asks Docker's unix socket without Node's HTTP client or node:net (Node's pipe handle), on its first run and a steady one", async () => {
     const docker = new FixtureServer((req) => {
       if (req.path === "/version") return json(fixture("version.json"));
       if (req.path === "/v1.41/info") return json({ DockerRootDir: "/var/lib/docker", CgroupDriver: "systemd", CgroupVersion: "2" });
@@ -193,13 +195,18 @@ describe("what each command loads", () => {
         const r = await loadedBy(args, { DOCKER_HOST: host });
         const report = JSON.parse(r.stdout) as { metrics: { name: string; value: number }[] };
         expect(report.metrics.find((m) => m.name === "docker_unreachable")?.value, run).toBe(0);
-        expect(r.builtins, run).toContain("node:net");
+        // unix-link.ts: node:net, and Node's streams with it, only where Node's pipe handle is not as expected (not Node 20).
         expect(
-          r.builtins.filter((b) => ["node:http", "node:https", "node:child_process"].includes(b)),
+          r.builtins.filter((b) => ["node:net", "node:stream", "node:http", "node:https", "node:child_process"].includes(b)),
           run,
         ).toEqual([]);
       }
       expect(docker.requests.map((q) => q.path)).toContain("/v1.41/containers/json");
+      // Where process.binding would warn (--pending-deprecation), node:net instead, and no warning.
+      const warned = await loadedBy(args, { DOCKER_HOST: host, NODE_OPTIONS: "--pending-deprecation" });
+      expect((JSON.parse(warned.stdout) as { metrics: { name: string; value: number }[] }).metrics.find((m) => m.name === "docker_unreachable")?.value).toBe(0);
+      expect(warned.builtins).toContain("node:net");
+      expect(warned.stderr).not.toMatch(/Deprecation|DEP0/);
     } finally {
       await docker.dispose();
     }

@@ -1,7 +1,8 @@
 /**
  * One GET over a local unix socket, its answer read whole: how the Docker
  * client asks the daemon's socket everything but the events stream
- * (engine.ts). Written by hand over node:net, not with node:http, because it
+ * (engine.ts). Written by hand over a bare connection (unix-link.ts: Node's
+ * pipe handle, else node:net), not with node:http, because it
  * is the hot path of every `lookout check` and every cycle of `lookout run`:
  * Node's HTTP client cost a steady `check` ~12 ms of CPU on a 2-core machine
  * (loading it, and running its request, agent and parser code for the first
@@ -18,13 +19,15 @@
  * ECONNREFUSED, ECONNRESET for an answer cut short, EPROTO for one that is
  * not HTTP) to what the user should do.
  */
-import type { Socket } from "node:net";
+import { openUnixLink, type UnixLink, type UnixTransport } from "./unix-link.js";
 
 export interface SocketGetOptions {
   /** The most body bytes kept; past them the answer is `cut` and the connection closed. */
   maxBytes: number;
   /** Ends the request (the socket is destroyed, the promise rejected). */
   signal?: AbortSignal;
+  /** How to connect (unix-link.ts); by default Node's pipe handle where it is as expected, else node:net. */
+  transport?: UnixTransport;
 }
 
 export interface SocketAnswer {
@@ -111,7 +114,7 @@ export function socketGet(socketPath: string, path: string, opts: SocketGetOptio
       reject(failure("the request was ended before it was sent", "ABORT_ERR"));
       return;
     }
-    let socket: Socket;
+    let socket: UnixLink | undefined;
     let settled = false;
     const chunks: Buffer[] = [];
     let size = 0;
@@ -121,7 +124,7 @@ export function socketGet(socketPath: string, path: string, opts: SocketGetOptio
       if (settled) return;
       settled = true;
       signal?.removeEventListener("abort", onAbort);
-      socket.destroy();
+      socket?.destroy();
       if (err) reject(err);
       else resolve(answer!);
     };
@@ -202,17 +205,18 @@ export function socketGet(socketPath: string, path: string, opts: SocketGetOptio
       if (due) settle(answer(false));
     };
 
-    try {
-      socket = process.getBuiltinModule("node:net").createConnection({ path: socketPath });
-    } catch (err) {
-      reject(err);
-      return;
-    }
     signal?.addEventListener("abort", onAbort, { once: true });
-    socket.on("connect", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`));
-    socket.on("data", onData);
-    socket.on("end", () => settle(answer(true)));
-    socket.on("error", (err) => finish(err));
-    socket.on("close", () => finish(failure("the connection closed before an answer came", "ECONNRESET")));
+    const request = `GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`;
+    socket = openUnixLink(
+      socketPath,
+      {
+        connect: () => socket?.write(request),
+        data: onData,
+        end: () => settle(answer(true)),
+        error: (err) => finish(err),
+        close: () => finish(failure("the connection closed before an answer came", "ECONNRESET")),
+      },
+      opts.transport,
+    );
   });
 }

@@ -5,12 +5,13 @@
  * not HTTP. engine.test.ts runs the client through Node's HTTP server, and
  * test/integration/engine.suite.ts through a real dockerd.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { linkSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeChunked, parseHead, socketGet } from "../../../src/collect/docker/socket-get.js";
+import { decodeChunked, parseHead, type SocketGetOptions, socketGet } from "../../../src/collect/docker/socket-get.js";
+import { defaultTransport } from "../../../src/collect/docker/unix-link.js";
 import { until } from "../../support/wait.js";
 
 interface Rig {
@@ -75,10 +76,13 @@ async function rejection(p: Promise<unknown>): Promise<Error & { code?: string }
 
 const LIMIT = { maxBytes: 1024 };
 
-describe("socketGet", () => {
+// Each transport of unix-link.ts the same: Node's pipe handle (the default on Node 20) and node:net.
+describe.each(["pipe", "net"] as const)("socketGet over %s", (transport) => {
+  const get = (socket: string, path: string, opts: SocketGetOptions = LIMIT) => socketGet(socket, path, { ...opts, transport });
+
   it("sends one HTTP/1.1 GET that asks the server to close, and reads a Content-Length body without waiting for the close", async () => {
     const r = await rig((s) => s.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"a":"bcd"}')); // left open
-    const a = await socketGet(r.path, "/v1.41/containers/json?all=true", LIMIT);
+    const a = await get(r.path, "/v1.41/containers/json?all=true", LIMIT);
     expect(a).toEqual({ status: 200, body: Buffer.from('{"a":"bcd"}'), cut: false });
     expect(r.seen).toEqual(["GET /v1.41/containers/json?all=true HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"]);
     await until(() => r.open() === 0, 2_000, "the client to close the connection", undefined, 10);
@@ -86,15 +90,15 @@ describe("socketGet", () => {
 
   it("reads a chunked body that comes one byte at a time, chunk extensions and trailers included, and stops at its last chunk", async () => {
     const r = await rig((s) => trickle(s, "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n"));
-    const a = await socketGet(r.path, "/x", LIMIT);
+    const a = await get(r.path, "/x", LIMIT);
     expect(a).toEqual({ status: 404, body: Buffer.from("hello, world"), cut: false });
   });
 
   it("reads a body without framing to the connection's end, and an empty one", async () => {
     const r = await rig((s) => s.end("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nline 1\nline 2\n"));
-    expect(await socketGet(r.path, "/logs", LIMIT)).toEqual({ status: 200, body: Buffer.from("line 1\nline 2\n"), cut: false });
+    expect(await get(r.path, "/logs", LIMIT)).toEqual({ status: 200, body: Buffer.from("line 1\nline 2\n"), cut: false });
     const empty = await rig((s) => s.end("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"));
-    expect(await socketGet(empty.path, "/x", LIMIT)).toEqual({ status: 204, body: Buffer.alloc(0), cut: false });
+    expect(await get(empty.path, "/x", LIMIT)).toEqual({ status: 204, body: Buffer.alloc(0), cut: false });
   });
 
   it("keeps at most maxBytes and says more came, whatever the framing", async () => {
@@ -103,17 +107,17 @@ describe("socketGet", () => {
       s.end(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${"3e8\r\n" + "y".repeat(1000) + "\r\n"}${"3e8\r\n" + "y".repeat(1000) + "\r\n"}0\r\n\r\n`);
     for (const write of [(s: Socket) => s.end(`HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n${big}`), (s: Socket) => s.end(`HTTP/1.1 200 OK\r\n\r\n${big}`), chunked]) {
       const r = await rig(write);
-      const a = await socketGet(r.path, "/x", LIMIT);
+      const a = await get(r.path, "/x", LIMIT);
       expect(a.cut).toBe(true);
       expect(a.body.length).toBe(1024);
     }
     // Many one-byte chunks: the limit is reached by the framing's bytes first; what came is kept and said cut, not whole.
     const tiny = await rig((s) => s.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${"1\r\nt\r\n".repeat(600)}`)); // left open
-    const t = await socketGet(tiny.path, "/x", LIMIT);
+    const t = await get(tiny.path, "/x", LIMIT);
     expect(t.cut).toBe(true);
     expect(t.body.toString()).toMatch(/^t{300,600}$/);
     const exact = await rig((s) => s.end(`HTTP/1.1 200 OK\r\nContent-Length: 1024\r\n\r\n${"z".repeat(1024)}`));
-    expect((await socketGet(exact.path, "/x", LIMIT)).cut).toBe(false);
+    expect((await get(exact.path, "/x", LIMIT)).cut).toBe(false);
   });
 
   it("fails as a cut connection (ECONNRESET) when an answer ends early, so that the caller may ask again", async () => {
@@ -125,7 +129,7 @@ describe("socketGet", () => {
     ];
     for (const write of cases) {
       const r = await rig(write);
-      expect((await rejection(socketGet(r.path, "/x", LIMIT))).code).toBe("ECONNRESET");
+      expect((await rejection(get(r.path, "/x", LIMIT))).code).toBe("ECONNRESET");
     }
   });
 
@@ -137,34 +141,43 @@ describe("socketGet", () => {
     ];
     for (const write of cases) {
       const r = await rig(write);
-      expect((await rejection(socketGet(r.path, "/x", LIMIT))).code).toBe("EPROTO");
+      expect((await rejection(get(r.path, "/x", LIMIT))).code).toBe("EPROTO");
     }
   });
 
   it("refuses a path that would break the request line, and sends nothing", async () => {
     const r = await rig((s) => s.end("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"));
     for (const path of ["/v1.41/info\r\nX-Injected: 1", "/a b", "relative", "/caf\u00e9", "/tab\there"]) {
-      expect((await rejection(socketGet(r.path, path, LIMIT))).code, JSON.stringify(path)).toBe("ERR_UNESCAPED_CHARACTERS");
+      expect((await rejection(get(r.path, path, LIMIT))).code, JSON.stringify(path)).toBe("ERR_UNESCAPED_CHARACTERS");
     }
-    expect((await socketGet(r.path, "/v1.41/containers/a%20b/json?all=true&x=%0D", LIMIT)).status).toBe(200);
+    expect((await get(r.path, "/v1.41/containers/a%20b/json?all=true&x=%0D", LIMIT)).status).toBe(200);
     expect(r.seen).toEqual(["GET /v1.41/containers/a%20b/json?all=true&x=%0D HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"]);
   });
 
   it("passes on the socket's own error (ENOENT for a socket that is not there)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "lookout-socket-get-"));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    expect((await rejection(socketGet(join(dir, "none.sock"), "/x", LIMIT))).code).toBe("ENOENT");
+    expect((await rejection(get(join(dir, "none.sock"), "/x", LIMIT))).code).toBe("ENOENT");
+    // A socket file nobody listens on any more (a second name of one, which outlives its server): refused, as
+    // Docker's socket is when the daemon died without removing it.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(join(dir, "live.sock"), resolve));
+    const stale = join(dir, "stale.sock");
+    linkSync(join(dir, "live.sock"), stale);
+    await new Promise((resolve) => server.close(resolve));
+    const refused = await rejection(get(stale, "/x", LIMIT));
+    expect([refused.code, (refused as { syscall?: string }).syscall]).toEqual(["ECONNREFUSED", "connect"]);
   });
 
   it("ends the request when its signal aborts, and closes the connection", async () => {
     const r = await rig(() => undefined); // never answers
     const ac = new AbortController();
-    const p = socketGet(r.path, "/x", { ...LIMIT, signal: ac.signal });
+    const p = get(r.path, "/x", { ...LIMIT, signal: ac.signal });
     await until(() => r.seen.length > 0, 2_000, "the request to come", undefined, 10);
     ac.abort();
     expect((await rejection(p)).code).toBe("ABORT_ERR");
     await until(() => r.open() === 0, 2_000, "the client to close the connection", undefined, 10);
-    expect((await rejection(socketGet(r.path, "/x", { ...LIMIT, signal: ac.signal }))).code).toBe("ABORT_ERR"); // already aborted: not sent
+    expect((await rejection(get(r.path, "/x", { ...LIMIT, signal: ac.signal }))).code).toBe("ABORT_ERR"); // already aborted: not sent
     expect(r.seen.length).toBe(1);
   });
 });
@@ -185,5 +198,13 @@ describe("parseHead and decodeChunked", () => {
     expect(decodeChunked(Buffer.from("3\r\nabc\r\n4\r\nde"))).toEqual({ body: Buffer.from("abcde"), done: false });
     expect(decodeChunked(Buffer.from("3\r\nabcX\r\n"))).toBeNull();
     expect(decodeChunked(Buffer.from("-3\r\nabc\r\n"))).toBeNull();
+  });
+});
+
+describe("unix-link's transport", () => {
+  // After every request above: one that had found the handle not as expected would have turned it off for good.
+  it("is Node's pipe handle on the Node this suite runs on (20), whose handles it was written against, still", () => {
+    expect(process.versions.node.split(".")[0]).toBe("20");
+    expect(defaultTransport()).toBe("pipe");
   });
 });
