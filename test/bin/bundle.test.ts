@@ -66,6 +66,15 @@ describe("the bundle (dist/cli)", () => {
     expect(files.filter((f) => /require\("better-sqlite3"\)/.test(readFileSync(f, "utf8")))).toEqual([]);
   });
 
+  it("holds the English catalogue as one string read when asked (src/i18n/lazy-catalogue.ts), not as an object literal", () => {
+    const text = (f: string) => readFileSync(f, "utf8");
+    const holding = files.filter((f) => text(f).includes("lazyCatalogue("));
+    expect(holding).toHaveLength(1);
+    // en.ts's first entries, as catalogueText writes them (NUL, key, SOH, text), and no longer as properties.
+    expect(text(holding[0]!)).toContain('lazyCatalogue("\\0list.sep\u0001, \\0severity.warning\u0001warning');
+    expect(files.filter((f) => text(f).includes('"title.word.escalated": "{word} (escalated)"'))).toEqual([]);
+  });
+
   it("holds the Korean texts escaped (test/cli/korean-output.test.ts runs them)", () => {
     // "심각" (critical), as the catalogue writes it and as the bundle escapes it.
     const escaped = "심각".replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
