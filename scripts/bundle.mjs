@@ -84,10 +84,36 @@ const lazyEnglish = {
   },
 };
 
+/**
+ * Each receiver kind's plugin a chunk of its own, required when its kind is first asked for (src/notify/plugins-load.ts:
+ * plain imports there, for tsc and the tests). Each `import { xPlugin } from "./x/x.js";` goes, and each `() => xPlugin`
+ * becomes `() => __lookoutSync(import("./x/x.js")).xPlugin`, made a plain require by syncLazy. The build fails if the
+ * file is not in that form.
+ */
+const lazyPlugins = {
+  name: "lookout:lazy-plugins",
+  transform(code, id) {
+    if (!id.replaceAll("\\", "/").endsWith("/src/notify/plugins-load.ts")) return null;
+    const from = new Map();
+    let out = code.replace(/^import \{ (\w+Plugin) \} from "(\.\/[\w/-]+\.js)";\n/gm, (_, name, path) => {
+      from.set(name, path);
+      return "";
+    });
+    let used = 0;
+    out = out.replace(/\(\) => ([a-z]\w*Plugin)\b/g, (_, name) => {
+      if (!from.has(name)) throw new Error(`${id}: ${name} is not imported as this script expects: update scripts/bundle.mjs`);
+      used++;
+      return `() => __lookoutSync(import(${JSON.stringify(from.get(name))})).${name}`;
+    });
+    if (from.size < 2 || used !== from.size) throw new Error(`${id}: ${from.size} plugins imported, ${used} made lazy (a new form?): update scripts/bundle.mjs`);
+    return { code: out, map: null };
+  },
+};
+
 rmSync("dist/cli/chunks", { recursive: true, force: true });
 await build({
   input: { main: "src/cli/main.ts" },
-  plugins: [lazyChildProcess, syncLazy, lazyEnglish],
+  plugins: [lazyChildProcess, syncLazy, lazyEnglish, lazyPlugins],
   platform: "node",
   external: ["bindings", "nodemailer", /^node:/],
   tsconfig: "tsconfig.build.json",

@@ -58,7 +58,8 @@ export interface ReceiverPlugin<Entry extends ReceiverEntry = ReceiverEntry> {
   fromUrl?(url: string): Notifier;
 }
 
-type ReceiverKind = keyof typeof RECEIVER_LISTS;
+/** A receiver kind (`slack`), as RECEIVER_LISTS names them. */
+export type ReceiverKind = keyof typeof RECEIVER_LISTS;
 /** The entries of a kind, as the schema parses them (`notify.webhooks` for webhook). */
 type EntryOf<K extends ReceiverKind> = LookoutConfig["notify"][(typeof RECEIVER_LISTS)[K]][number];
 

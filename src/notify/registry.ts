@@ -1,36 +1,26 @@
 /**
- * Every receiver kind (Alertmanager's integrations), one line each: a new
- * kind is its folder under notify/, its plugin's line here and its entry in
- * config/schema.ts (docs/architecture.md, "How to add a receiver").
+ * The receivers a configuration has, built from its entries by their kinds'
+ * plugins (plugins-load.ts, one line each), each plugin loaded only when its
+ * kind is configured.
  */
 import type { LoadedConfig } from "../config/loaded.js";
-import { alertmanagerPlugin } from "./alertmanager/alertmanager.js";
-import { discordPlugin } from "./discord/discord.js";
-import { emailPlugin } from "./email/email.js";
-import { gotifyPlugin } from "./gotify/gotify.js";
+import { RECEIVER_LISTS } from "../config/names.js";
 import type { Notifier } from "./notifier.js";
-import { ntfyPlugin } from "./ntfy/ntfy.js";
-import { pagerdutyPlugin } from "./pagerduty/pagerduty.js";
-import { pushoverPlugin } from "./pushover/pushover.js";
-import { createAllReceivers, type ReceiverPlugin } from "./receiver-plugin.js";
-import { slackPlugin } from "./slack/slack.js";
-import { teamsPlugin } from "./teams/teams.js";
-import { telegramPlugin } from "./telegram/telegram.js";
-import { webhookPlugin } from "./webhook/webhook.js";
+import { PLUGINS } from "./plugins-load.js";
+import { createAllReceivers, type ReceiverKind, type ReceiverPlugin } from "./receiver-plugin.js";
 
-export const RECEIVER_PLUGINS: readonly ReceiverPlugin[] = [
-  slackPlugin, // notify.slack, LOOKOUT_SLACK_WEBHOOK_URL; any URL for test-notify --url
-  webhookPlugin, // notify.webhooks
-  alertmanagerPlugin, // notify.alertmanager (Alertmanager's API v2)
-  discordPlugin,
-  telegramPlugin,
-  teamsPlugin, // notify.discord, notify.telegram, notify.teams (chat-receiver.ts)
-  ntfyPlugin, // notify.ntfy
-  gotifyPlugin, // notify.gotify
-  pushoverPlugin, // notify.pushover
-  pagerdutyPlugin, // notify.pagerduty (Events API v2, one event per alert)
-  emailPlugin, // notify.email (SMTP; nodemailer loaded with the first mail)
-];
+/** Every receiver kind, in the order receivers are built and listed. */
+export const RECEIVER_KINDS = Object.keys(RECEIVER_LISTS) as ReceiverKind[];
+
+/** Every kind's plugin (each loaded now, if it was not). */
+export function receiverPlugins(): ReceiverPlugin[] {
+  return RECEIVER_KINDS.map((kind) => PLUGINS[kind]());
+}
+
+/** The plugins of the kinds `loaded` has entries of, in RECEIVER_KINDS' order. */
+function configuredPlugins(loaded: LoadedConfig): ReceiverPlugin[] {
+  return RECEIVER_KINDS.filter((kind) => loaded.config.notify[RECEIVER_LISTS[kind]].length > 0).map((kind) => PLUGINS[kind]());
+}
 
 export interface Receivers {
   notifiers: Notifier[];
@@ -49,7 +39,7 @@ const built = new WeakMap<LoadedConfig, Receivers>();
 export function buildReceivers(loaded: LoadedConfig): Receivers {
   let receivers = built.get(loaded);
   if (!receivers) {
-    receivers = createAllReceivers(RECEIVER_PLUGINS, loaded);
+    receivers = createAllReceivers(configuredPlugins(loaded), loaded);
     built.set(loaded, receivers);
   }
   return receivers;
@@ -62,6 +52,5 @@ export function createNotifiers(loaded: LoadedConfig): Notifier[] {
 
 /** A receiver of a bare URL (`lookout test-notify --url`): the first kind that takes one (Slack). */
 export function notifierFromUrl(url: string): Notifier | undefined {
-  for (const plugin of RECEIVER_PLUGINS) if (plugin.fromUrl) return plugin.fromUrl(url);
-  return undefined;
+  return PLUGINS.slack().fromUrl?.(url);
 }

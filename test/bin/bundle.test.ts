@@ -75,6 +75,20 @@ describe("the bundle (dist/cli)", () => {
     expect(files.filter((f) => text(f).includes('"title.word.escalated": "{word} (escalated)"'))).toEqual([]);
   });
 
+  it("keeps each receiver kind's plugin in a chunk of its own, required when its kind is first asked for", () => {
+    const text = (f: string) => readFileSync(f, "utf8");
+    const kinds = ["slack", "webhook", "alertmanager", "discord", "telegram", "teams", "ntfy", "gotify", "pushover", "pagerduty", "email"];
+    const loaders = files.filter((f) => text(f).includes("slack: () => require("));
+    expect(loaders).toHaveLength(1);
+    for (const kind of kinds) {
+      const chunk = files.find((f) => new RegExp(`/${kind}-[\\w-]{8}\\.cjs$`).test(f));
+      expect(chunk, kind).toBeDefined();
+      const name = chunk!.slice(chunk!.lastIndexOf("/") + 1);
+      expect(text(loaders[0]!), kind).toMatch(new RegExp(`${kind}: \\(\\) => require\\("\\./${name.replace(".", "\\.")}"\\)\\.${kind}Plugin`));
+    }
+    expect(files.filter((f) => text(f).includes("__lookoutSync"))).toEqual([]);
+  });
+
   it("holds the Korean texts escaped (test/cli/korean-output.test.ts runs them)", () => {
     // "심각" (critical), as the catalogue writes it and as the bundle escapes it.
     const escaped = "심각".replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);

@@ -1,6 +1,6 @@
 /**
  * What every receiver kind must do, checked the same way for each kind of
- * RECEIVER_PLUGINS that has a fixture in FIXTURES below: built from its
+ * receiverPlugins() that has a fixture in FIXTURES below: built from its
  * configuration entry (the real loader), fed through the real outbox and
  * dispatcher on a clock that does not wait, against its local stand-in:
  * - hostile machine text arrives inert for the kind's own markup;
@@ -26,7 +26,7 @@ import type { DiscordPayload } from "../../src/notify/discord/message.js";
 import { Dispatcher } from "../../src/notify/dispatcher.js";
 import { Outbox } from "../../src/notify/outbox.js";
 import type { PagerdutyEvent } from "../../src/notify/pagerduty/pagerduty.js";
-import { createNotifiers, RECEIVER_PLUGINS } from "../../src/notify/registry.js";
+import { createNotifiers, receiverPlugins } from "../../src/notify/registry.js";
 import type { TeamsPayload } from "../../src/notify/teams/message.js";
 import type { TelegramPayload } from "../../src/notify/telegram/message.js";
 import { AgentStore } from "../../src/store/agent-store.js";
@@ -517,11 +517,11 @@ const koreanCrash = (id: string, container: string): Notification =>
   });
 
 it("FIXTURES names only registered receiver kinds", () => {
-  const kinds = new Set(RECEIVER_PLUGINS.map((p) => p.kind));
+  const kinds = new Set(receiverPlugins().map((p) => p.kind));
   expect(Object.keys(FIXTURES).filter((k) => !kinds.has(k))).toEqual([]);
 });
 
-describe.each(RECEIVER_PLUGINS.map((p) => [p.kind] as const))("receiver kind %s", (kind) => {
+describe.each(receiverPlugins().map((p) => [p.kind] as const))("receiver kind %s", (kind) => {
   const make = FIXTURES[kind];
   if (!make) {
     // A receiver is not added without these checks.
