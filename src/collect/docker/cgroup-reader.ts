@@ -17,16 +17,18 @@
  * mountinfo, under `host_root` when Lookout runs in a container with the
  * host's / mounted there; they are found again only when the pid changes (a
  * restart). What it keeps per container is pruned to the containers it is
- * asked about, so nothing grows with container churn.
+ * asked about, so nothing grows with container churn. Those files are read
+ * synchronously too, for the same reason (in a `check`, where every container
+ * is found anew, the thread pool's round trips were ~1 ms of CPU for five).
  *
  * When the files cannot be read for a container (rootless Docker, /sys not
  * mounted, the pid not visible from here), it says why, and the collector asks
  * the Engine API for that container instead.
  */
 
+import { readFileSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
 import { wallNs } from "../../clock.js";
-import { readFile } from "../../fs-async.js";
 import { readWithin, SLOW_FIGURES_EVERY_MS } from "../collector.js";
 import { KeptFiles, keptBuffer } from "../kept-files.js";
 import {
@@ -243,10 +245,8 @@ export class CgroupReader {
   async hostFacts(): Promise<HostFacts> {
     const now = this.clock();
     if (this.facts && readWithin(this.facts.at, now, HOST_FACTS_EVERY_MS)) return this.facts.value;
-    const [online, meminfo] = await Promise.all([
-      readFile(`${this.hostRoot}/sys/devices/system/cpu/online`, "utf8").catch(() => ""),
-      readFile(`${this.hostRoot}/proc/meminfo`, "utf8").catch(() => ""),
-    ]);
+    const online = readOrEmpty(`${this.hostRoot}/sys/devices/system/cpu/online`);
+    const meminfo = readOrEmpty(`${this.hostRoot}/proc/meminfo`);
     const value = { onlineCpus: countCpuList(online) ?? availableParallelism(), memTotalBytes: memTotalBytes(meminfo) ?? totalmem() };
     this.facts = { at: now, value };
     return value;
@@ -295,7 +295,7 @@ export class CgroupReader {
     const fail = (reason: string): Entry => ({ pid: t.pid, dirs: null, reason, at: this.clock(), fresh: false, files: null });
     let text: string;
     try {
-      text = await readFile(`${this.hostRoot}/proc/${t.pid}/cgroup`, "utf8");
+      text = readFileSync(`${this.hostRoot}/proc/${t.pid}/cgroup`, "utf8");
     } catch (err) {
       return fail(
         this.hostRoot
@@ -306,7 +306,7 @@ export class CgroupReader {
     if (!this.mounts || this.clock() - this.mountsAt >= RETRY_MS) {
       let info: string;
       try {
-        info = await readFile(this.mountinfoPath, "utf8");
+        info = readFileSync(this.mountinfoPath, "utf8");
       } catch (err) {
         return fail(`${this.mountinfoPath} is not readable (${code(err)})`);
       }
@@ -362,5 +362,14 @@ export class CgroupReader {
       blockIo: slow.blockIo,
       network: slow.network,
     };
+  }
+}
+
+/** A kernel file's text (made from memory: read on this thread), or "" when it cannot be read. */
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
   }
 }

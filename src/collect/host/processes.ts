@@ -3,9 +3,10 @@
  * block of a CPU or memory alert. Reads files only: no `ps`, no `top`.
  */
 
+import { readdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { monotonicMs } from "../../clock.js";
-import { readdir, readFile } from "../../fs-async.js";
+import { readFile } from "../../fs-async.js";
 import type { ProcessUsage } from "../../model/notification.js";
 import { type PidStat, parseMeminfo, parsePidStat, USER_HZ } from "./procfs.js";
 
@@ -35,13 +36,14 @@ function isPid(name: string): boolean {
   return true;
 }
 
-async function listPids(hostRoot: string): Promise<string[]> {
-  return (await readdir(`${hostRoot}/proc`)).filter(isPid);
+/** The pids in /proc: a directory the kernel makes from memory, listed on this thread (a thread-pool round trip costs more). */
+function listPids(hostRoot: string): string[] {
+  return readdirSync(`${hostRoot}/proc`).filter(isPid);
 }
 
 /** Processes (not threads: those live under /proc/[pid]/task) in /proc. */
 export async function countProcesses(hostRoot: string): Promise<number> {
-  return (await listPids(hostRoot)).length;
+  return listPids(hostRoot).length;
 }
 
 /** Reads all stat files, a few at a time (thousands of processes must not mean thousands of open files). */
@@ -82,11 +84,11 @@ export async function topProcesses(opts: TopProcessesOptions): Promise<ProcessUs
   const total = await memTotal(opts.hostRoot);
 
   const s1 = monotonicMs();
-  const first = await readStats(opts.hostRoot, await listPids(opts.hostRoot));
+  const first = await readStats(opts.hostRoot, listPids(opts.hostRoot));
   const e1 = monotonicMs();
   await sleep(windowMs);
   const s2 = monotonicMs();
-  const second = await readStats(opts.hostRoot, await listPids(opts.hostRoot));
+  const second = await readStats(opts.hostRoot, listPids(opts.hostRoot));
   const e2 = monotonicMs();
   // each process was read once per pass at about the same offset: the window is midpoint to midpoint
   const seconds = Math.max((s2 + e2) / 2 - (s1 + e1) / 2, 1) / 1000;

@@ -109,6 +109,38 @@ describe("statFilesystems", () => {
     expect(r.skipped.map((s) => s.reason)).toEqual(["mount point not found under the host root", "mount point not found under the host root"]);
   });
 
+  it("asks a local filesystem's statfs on this thread, and any other (NFS, FUSE, unknown) in the thread pool", async () => {
+    const asked: string[] = [];
+    const st: StatfsLike = { bsize: 4096, blocks: 100, bfree: 50, bavail: 40, files: 10, ffree: 5 };
+    const opts = {
+      hostRoot: "",
+      statfs: async (p: string) => {
+        asked.push(`pool ${p}`);
+        return st;
+      },
+      statfsSync: (p: string) => {
+        asked.push(`here ${p}`);
+        return st;
+      },
+    };
+    const mounts = parseMountinfo(
+      [
+        "27 1 254:0 / / rw - ext4 /dev/vda rw",
+        "28 1 254:1 / /data rw - xfs /dev/vdb rw",
+        "40 1 0:99 / /nfs rw - nfs4 srv:/x rw",
+        "41 1 0:98 / /fuse rw - fuse.sshfs me@h: rw",
+        "42 1 0:97 / /odd rw - somefs x rw",
+      ].join("\n"),
+    );
+    const r = await statFilesystems(mounts, opts);
+    expect(r.skipped).toEqual([]);
+    expect(asked).toEqual(["here /", "here /data", "pool /nfs", "pool /fuse", "pool /odd"]);
+    expect(r.filesystems.map((f) => [f.mountPoint, f.sizeBytes])).toEqual(["/", "/data", "/nfs", "/fuse", "/odd"].map((p) => [p, 100 * 4096]));
+    // A local one that cannot be stat'ed is a skip with its reason, as from the pool.
+    const gone = await statFilesystems(parseMountinfo("27 1 254:0 / /gone rw - ext4 /dev/vda rw"), { hostRoot: "/definitely/not/here" });
+    expect(gone.skipped).toEqual([{ mountPoint: "/gone", reason: "mount point not found under the host root" }]);
+  });
+
   it("statfs's the real / under the host root", async () => {
     const root = parseMountinfo("27 1 254:0 / / rw - ext4 /dev/vda rw");
     const r = await statFilesystems(root, { hostRoot: "" });
