@@ -40,9 +40,12 @@ function cacheDir(env) {
   return base ? path.join(base, "lookout", "code") : null;
 }
 
+/** This process's user id, asked once (a system call, and a command checks two dozen files); null where there is none. */
+const UID = typeof process.getuid === "function" ? process.getuid() : null;
+
 /** Whether a file or directory may be trusted: this user's, and writable by no one else. */
 function trusted(st) {
-  return typeof process.getuid === "function" && st.uid === process.getuid() && (st.mode & 0o022) === 0;
+  return UID !== null && st.uid === UID && (st.mode & 0o022) === 0;
 }
 
 /**
