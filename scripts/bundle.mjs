@@ -25,6 +25,9 @@
 import { cpSync, existsSync, rmSync } from "node:fs";
 import { build } from "rolldown";
 
+/** Whether the module `id` (a path, with either separator) is the file ending in `suffix` (`/src/…`). */
+const isModule = (id, suffix) => id.replaceAll("\\", "/").endsWith(suffix);
+
 /**
  * commander requires node:child_process as it loads, for one thing Lookout never does (a subcommand in a file of its
  * own), and child_process loads node:net and Node's streams: ~10 ms of every command that needs neither (`status`,
@@ -57,7 +60,7 @@ const RENDERED_SYNC = /__lookoutSync\(Promise\.resolve\(\)\.then\(\(\) => (requi
 const syncLazy = {
   name: "lookout:sync-lazy",
   load(id) {
-    const loader = Object.keys(SYNC_LAZY).find((suffix) => id.replaceAll("\\", "/").endsWith(suffix));
+    const loader = Object.keys(SYNC_LAZY).find((suffix) => isModule(id, suffix));
     return loader === undefined ? null : SYNC_LAZY[loader];
   },
   renderChunk(code, chunk) {
@@ -79,7 +82,7 @@ const EN_TEXT = catalogueText(en);
 const lazyEnglish = {
   name: "lookout:lazy-english",
   load(id) {
-    if (!id.replaceAll("\\", "/").endsWith("/src/i18n/en.ts")) return null;
+    if (!isModule(id, "/src/i18n/en.ts")) return null;
     return `import { lazyCatalogue } from "./lazy-catalogue.js";\nexport const en = lazyCatalogue(${JSON.stringify(EN_TEXT)});\n`;
   },
 };
@@ -93,7 +96,7 @@ const lazyEnglish = {
 const lazyPlugins = {
   name: "lookout:lazy-plugins",
   transform(code, id) {
-    if (!id.replaceAll("\\", "/").endsWith("/src/notify/plugins-load.ts")) return null;
+    if (!isModule(id, "/src/notify/plugins-load.ts")) return null;
     const from = new Map();
     let out = code.replace(/^import \{ (\w+Plugin) \} from "(\.\/[\w/-]+\.js)";\n/gm, (_, name, path) => {
       from.set(name, path);

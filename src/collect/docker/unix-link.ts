@@ -138,7 +138,6 @@ export function openUnixLink(path: string, events: LinkEvents, transport: UnixTr
 function pipeLink(parts: PipeParts, path: string, events: LinkEvents): UnixLink {
   const handle = new parts.Pipe(parts.socketType);
   let closed = false;
-  let failed = false;
   /** Writes in flight, kept while the link is (the handle holds them only natively); one a request. */
   const writes = new Set<object>();
   const close = (): void => {
@@ -147,11 +146,11 @@ function pipeLink(parts: PipeParts, path: string, events: LinkEvents): UnixLink 
     handle.onread = ignoreRead; // a function: Node's handle refuses anything else
     handle.close(() => events.close());
   };
+  // Closed first, so that nothing reports twice; `close` still comes after `error` (the handle closes on a later turn).
   const fail = (err: Error): void => {
-    if (closed || failed) return;
-    failed = true;
-    events.error(err);
+    if (closed) return;
     close();
+    events.error(err);
   };
   const req = new parts.PipeConnectWrap();
   req.oncomplete = (status: number) => {

@@ -235,6 +235,11 @@ function reasonOf(err: unknown): string {
   return `statfs failed: ${String((e as Error)?.message ?? err)}`;
 }
 
+/** A mount's usage from its statfs. */
+function usageOf(m: MountInfo, st: StatfsLike): FilesystemUsage {
+  return { mountPoint: m.mountPoint, device: m.source, fstype: m.fstype, deviceId: m.device, rootFreeBytes: st.bfree * st.bsize, ...diskUsage(st) };
+}
+
 /** statfs every mount (in parallel, each bounded by the timeout). Failures become `skipped` entries, never throws. */
 export async function statFilesystems(mounts: readonly MountInfo[], opts: StatOptions): Promise<{ filesystems: FilesystemUsage[]; skipped: FilesystemSkip[] }> {
   const timeoutMs = opts.timeoutMs ?? 2000;
@@ -246,8 +251,7 @@ export async function statFilesystems(mounts: readonly MountInfo[], opts: StatOp
       const path = root === "" ? m.mountPoint : root + m.mountPoint;
       if (LOCAL_FSTYPES.has(m.fstype)) {
         try {
-          const st = statfsHere(path);
-          return { mountPoint: m.mountPoint, device: m.source, fstype: m.fstype, deviceId: m.device, rootFreeBytes: st.bfree * st.bsize, ...diskUsage(st) };
+          return usageOf(m, statfsHere(path));
         } catch (err) {
           return { mountPoint: m.mountPoint, reason: reasonOf(err) };
         }
@@ -272,7 +276,7 @@ export async function statFilesystems(mounts: readonly MountInfo[], opts: StatOp
       try {
         const st = await Promise.race([call, timeout]);
         if (st === "timeout") return { mountPoint: m.mountPoint, reason: `statfs did not answer within ${timeoutMs} ms` };
-        return { mountPoint: m.mountPoint, device: m.source, fstype: m.fstype, deviceId: m.device, rootFreeBytes: st.bfree * st.bsize, ...diskUsage(st) };
+        return usageOf(m, st);
       } catch (err) {
         return { mountPoint: m.mountPoint, reason: reasonOf(err) };
       } finally {
