@@ -6,7 +6,7 @@
  * instead (a steady `check`: ~70 ms less CPU on a 2-core machine,
  * docs/benchmarks.md). Node 22 has this built in (module.enableCompileCache);
  * Node 20 has only vm.Script's cachedData, for CommonJS, hence a CommonJS
- * bundle (scripts/bundle.mjs) and this hook on its compilation.
+ * bundle (scripts/bundle.mjs), loaded by load() below.
  *
  * Where: $XDG_CACHE_HOME/lookout/code, else ~/.cache/lookout/code; none
  * without a home, or with LOOKOUT_CODE_CACHE=off. A file is used only when it
@@ -27,6 +27,7 @@ const path = require("node:path");
 // and, through it, parts of its ES module loader (~1.5 ms).
 const Module = module.constructor;
 const vm = require("node:vm");
+const { isAscii } = require("node:buffer");
 
 /** A chunk's name as scripts/bundle.mjs writes it: name-HASH.cjs, the hash of its content. */
 const HASHED_NAME = /-[A-Za-z0-9_-]{8}\.cjs$/;
@@ -48,12 +49,14 @@ function trusted(st) {
   return UID !== null && st.uid === UID && (st.mode & 0o022) === 0;
 }
 
+/** What install() set up: the cache's directory (null: none), its files' suffix, what was used and is to be written. */
+let cache = null;
+
 /**
- * Compiles the CommonJS files under `root` through the cache in `dir`. Returns what it did, counted (for tests:
+ * Compiles the chunks load() loads through the cache in `dir` from now on. Returns what it did, counted (for tests:
  * files compiled from the cache, caches V8 refused, caches written as the process exits); never throws.
  */
 function install(root, dir) {
-  const used = new Set();
   const counts = { read: 0, refused: 0, written: 0 };
   if (!dir) return counts;
   let dirTrusted;
@@ -65,56 +68,70 @@ function install(root, dir) {
   if (!dirTrusted) return counts;
   // Node's version, the architecture and Node's flags, as a name: a cache V8 made under others it would refuse anyway.
   const flags = `${process.version}-${process.arch}-${process.execArgv.join("").replace(/[^A-Za-z0-9]+/g, "")}`.slice(0, 120);
-  const toWrite = [];
   const prefix = root.endsWith(path.sep) ? root : root + path.sep;
-  const compile = Module.prototype._compile;
-  Module.prototype._compile = function compileWithCache(content, filename) {
-    const base = path.basename(filename);
-    if (!filename.startsWith(prefix) || !HASHED_NAME.test(base)) return compile.call(this, content, filename);
-    const file = path.join(dir, `${base}.${flags}.v8`);
-    used.add(path.basename(file));
-    const cachedData = readTrusted(file);
-    let script;
-    try {
-      script = new vm.Script(Module.wrap(content), { filename, cachedData });
-    } catch {
-      // Node's own compilation says what is wrong with the file
-      return compile.call(this, content, filename);
-    }
-    if (cachedData !== undefined && !script.cachedDataRejected) counts.read++;
-    else toWrite.push({ script, file });
-    if (script.cachedDataRejected) counts.refused++;
-    const wrapper = script.runInThisContext({ displayErrors: true });
-    return wrapper.call(this.exports, this.exports, chunkRequire(this, filename), this, filename, path.dirname(filename));
-  };
+  cache = { dir, flags, prefix, used: new Set(), toWrite: [], counts };
+  const mine = cache;
   process.once("exit", () => {
-    if (toWrite.length > 0) counts.written = write(dir, toWrite, used);
+    if (mine.toWrite.length > 0) counts.written = write(dir, mine.toWrite, mine.used);
   });
   return counts;
 }
 
 /**
- * The `require` of a chunk. A sibling chunk (`require("./name-HASH.cjs")`, all the bundle asks for) is loaded by
- * its path, without Node's resolution (a stat, a realpath and package.json lookups for each of the ~17 files a
- * `check` loads); anything else (node:fs, better-sqlite3) goes to Node's. A sibling that is missing fails with
- * ENOENT (Node's says MODULE_NOT_FOUND); bin/lookout.cjs says either way that the build is incomplete.
+ * Loads a CommonJS file of the bundle (bin/lookout.cjs: dist/cli/main.cjs) and, through the `require` it is given,
+ * the chunks it asks for, as Node would, but reading each file itself: into one reused buffer, already wrapped as
+ * Node wraps a module, and made into a string once. Node's loader reads a file into memory of its own, makes a string
+ * of it and then one more with the wrapper around it: three copies of ~500 kB for a steady `check`, each new memory
+ * the kernel hands out page by page (docs/benchmarks.md). A chunk whose name carries its hash (name-HASH.cjs, as
+ * scripts/bundle.mjs names them) is compiled through the cache install() set up, if any. A file that is not there
+ * fails with ENOENT (Node's says MODULE_NOT_FOUND); bin/lookout.cjs says either way that the build is incomplete.
  */
-function chunkRequire(mod, filename) {
-  const dir = path.dirname(filename);
+function load(file) {
+  const known = Module._cache[file];
+  if (known !== undefined) return known.exports;
+  const mod = new Module(file, null);
+  Module._cache[file] = mod;
+  let loaded = false;
+  try {
+    run(mod, file);
+    loaded = true;
+  } finally {
+    if (!loaded) delete Module._cache[file];
+  }
+  return mod.exports;
+}
+
+/** A bundle's own file as its code asks for it: "./name.cjs" next to it, or "./chunks/name.cjs" from the entry. */
+const OWN_FILE = /^\.\/(?:chunks\/)?[A-Za-z0-9_][A-Za-z0-9_.-]*\.cjs$/;
+
+/**
+ * The `require` of a file load() loaded. The bundle's own files are loaded by their path, without Node's resolution
+ * (a stat, a realpath and package.json lookups for each of the ~25 files a `check` loads); so is a native addon asked
+ * for by its absolute path (better-sqlite3's, src/store/sqlite.ts). Anything else (node:fs) goes to Node's. A file
+ * that fails to load is, as Node's loader does with it, neither kept nor its parent's child.
+ */
+function requireOf(mod) {
+  const dir = path.dirname(mod.filename);
   return function require(id) {
-    if (!id.startsWith("./") || !id.endsWith(".cjs") || id.includes("/", 2)) return mod.require(id);
-    const file = dir + path.sep + id.slice(2);
-    const cached = Module._cache[file];
-    if (cached !== undefined) return cached.exports;
+    const own = OWN_FILE.test(id);
+    if (!own && !(id.endsWith(".node") && path.isAbsolute(id))) return mod.require(id);
+    const file = own ? dir + path.sep + id.slice(2) : id;
+    const known = Module._cache[file];
+    if (known !== undefined) return known.exports;
     const child = new Module(file, mod);
     Module._cache[file] = child;
     let loaded = false;
     try {
-      child.load(file);
+      if (own) run(child, file);
+      else {
+        child.filename = file;
+        child.paths = mod.paths;
+        process.dlopen(child, file);
+        child.loaded = true;
+      }
       loaded = true;
     } finally {
       if (!loaded) {
-        // as Node's loader does with a module that failed: neither cached nor its parent's child
         delete Module._cache[file];
         const at = mod.children.indexOf(child);
         if (at !== -1) mod.children.splice(at, 1);
@@ -124,12 +141,70 @@ function chunkRequire(mod, filename) {
   };
 }
 
+/** node_modules paths of a directory, as Node's loader gives every module in it: worked out once per directory. */
+const pathsOf = new Map();
+
+/** Compiles a file of the bundle (through the cache, when it is a chunk and there is one) and runs it as `mod`. */
+function run(mod, file) {
+  const dir = path.dirname(file);
+  mod.filename = file;
+  let paths = pathsOf.get(dir);
+  if (paths === undefined) pathsOf.set(dir, (paths = Module._nodeModulePaths(dir)));
+  mod.paths = paths;
+  const source = wrappedSource(file);
+  const base = path.basename(file);
+  let script;
+  if (cache !== null && file.startsWith(cache.prefix) && HASHED_NAME.test(base)) {
+    const cacheFile = path.join(cache.dir, `${base}.${cache.flags}.v8`);
+    cache.used.add(path.basename(cacheFile));
+    const cachedData = readTrusted(cacheFile);
+    script = new vm.Script(source, { filename: file, cachedData });
+    if (cachedData !== undefined && !script.cachedDataRejected) cache.counts.read++;
+    else cache.toWrite.push({ script, file: cacheFile });
+    if (script.cachedDataRejected) cache.counts.refused++;
+  } else {
+    script = new vm.Script(source, { filename: file });
+  }
+  const wrapper = script.runInThisContext({ displayErrors: true });
+  wrapper.call(mod.exports, mod.exports, requireOf(mod), mod, file, dir);
+  mod.loaded = true;
+}
+
+/** Node's wrapper of a CommonJS module, around the file's text: the code cache is of the wrapped text. */
+const HEAD = "(function (exports, require, module, __filename, __dirname) { ";
+const TAIL = "\n});";
+
 /**
- * One buffer for every cache file read, grown to the largest: V8 takes a file's code while it compiles the chunk
- * (vm.Script copies what it keeps), before the next file is read. A new buffer each (~600 kB for a steady `check`)
- * was memory the kernel had to hand out page by page, for nothing.
+ * A file's text, wrapped, as one string made from the shared buffer: as Latin-1 (one byte, one character: V8's
+ * cheapest string) when it is all ASCII, as the bundle's chunks are (scripts/bundle.mjs escapes the rest); else UTF-8.
+ */
+function wrappedSource(file) {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY);
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buf = room(HEAD.length + size + TAIL.length);
+    buf.latin1Write(HEAD, 0);
+    let at = HEAD.length;
+    for (let n = 1; n > 0 && at < HEAD.length + size; at += n) n = fs.readSync(fd, buf, at, HEAD.length + size - at, null);
+    at += buf.latin1Write(TAIL, at);
+    const text = buf.subarray(0, at);
+    return isAscii(text) ? text.latin1Slice(0, at) : text.utf8Slice(0, at);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * One buffer for every file read here, a chunk's text and then its cache, grown to the largest: the text is copied
+ * into a string and V8 takes the cache while it compiles the chunk (vm.Script copies what it keeps), before the next
+ * file is read. A new buffer each (~1 MB for a steady `check`) was memory the kernel had to hand out page by page.
  */
 let scratch = Buffer.alloc(0);
+
+function room(size) {
+  if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 256 * 1024));
+  return scratch;
+}
 
 function readTrusted(file) {
   let fd;
@@ -141,8 +216,7 @@ function readTrusted(file) {
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile() || !trusted(st)) return undefined;
-    if (scratch.length < st.size) scratch = Buffer.allocUnsafeSlow(Math.max(st.size, 256 * 1024));
-    const buf = scratch.subarray(0, st.size);
+    const buf = room(st.size).subarray(0, st.size);
     let at = 0;
     while (at < st.size) {
       const n = fs.readSync(fd, buf, at, st.size - at, at);
@@ -184,4 +258,4 @@ function write(dir, scripts, used) {
   return written;
 }
 
-module.exports = { install, cacheDir };
+module.exports = { install, load, cacheDir };

@@ -36,13 +36,15 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   }
 } else {
   const command = args.find((a) => !a.startsWith("-"));
-  if (command !== "run") {
-    const cache = require("./code-cache.cjs");
-    cache.install(require("node:path").join(__dirname, "..", "dist", "cli"), cache.cacheDir(process.env));
-  }
   let cli;
   try {
-    cli = require("../dist/cli/main.cjs");
+    if (command === "run") cli = require("../dist/cli/main.cjs");
+    else {
+      const cache = require("./code-cache.cjs");
+      const dist = require("node:path").join(__dirname, "..", "dist", "cli");
+      cache.install(dist, cache.cacheDir(process.env));
+      cli = cache.load(require("node:path").join(dist, "main.cjs"));
+    }
   } catch (err) {
     process.stderr.write(`lookout: cannot load its own code (${err?.code ?? "error"}): run \`npm run build\` in its directory, or reinstall it\n`);
     process.exitCode = 1;

@@ -7,7 +7,7 @@
  * to, and LOOKOUT_CODE_CACHE=off each behave as the file says.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -28,7 +28,7 @@ const LIB = "lib-AbCd1234.cjs";
 function load(root: string, env: Record<string, string>, file = LIB): Counts {
   const script = `const c = require(${JSON.stringify(HOOK)});
 const counts = c.install(${JSON.stringify(root)}, c.cacheDir(process.env));
-const answer = require(${JSON.stringify(join(root, file))}).answer();
+const answer = c.load(${JSON.stringify(join(root, file))}).answer();
 process.on("exit", () => process.stdout.write(JSON.stringify({ ...counts, answer })));`;
   const out = execFileSync(process.execPath, ["-e", script], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8", timeout: 20_000 });
   return JSON.parse(out) as Counts;
@@ -64,7 +64,7 @@ describe("the code cache", () => {
   it("is kept apart for Node's flags: a run with others neither reads nor refuses it", () => {
     const r = rig();
     load(r.root, r.env);
-    const script = `const c = require(${JSON.stringify(HOOK)}); const n = c.install(${JSON.stringify(r.root)}, c.cacheDir(process.env)); require(${JSON.stringify(join(r.root, LIB))}); process.on("exit", () => process.stdout.write(JSON.stringify(n)));`;
+    const script = `const c = require(${JSON.stringify(HOOK)}); const n = c.install(${JSON.stringify(r.root)}, c.cacheDir(process.env)); c.load(${JSON.stringify(join(r.root, LIB))}); process.on("exit", () => process.stdout.write(JSON.stringify(n)));`;
     const out = execFileSync(process.execPath, ["--no-expose-wasm", "-e", script], { env: { PATH: process.env.PATH ?? "", ...r.env }, encoding: "utf8", timeout: 20_000 });
     expect(JSON.parse(out)).toEqual({ read: 0, refused: 0, written: 1 });
     expect(readdirSync(r.dir)).toHaveLength(2);
@@ -129,6 +129,44 @@ exports.answer = function answer() {
     const second = load(r.root, r.env) as unknown as { answer: string; read: number };
     expect(second.answer).toBe("1 2 1 true true true ENOENT ENOENT 2");
     expect(second.read).toBe(3);
+  });
+
+  it("the entry asks for its chunks as ./chunks/NAME.cjs; each is read once, kept in require's cache, and compiled through the cache", () => {
+    const r = rig();
+    mkdirSync(join(r.root, "chunks"));
+    writeFileSync(join(r.root, "chunks", "c-AbCd1234.cjs"), `"use strict";\nexports.n = 7;\n`);
+    writeFileSync(
+      join(r.root, "main.cjs"),
+      `"use strict";\nconst c = require("./chunks/c-AbCd1234.cjs");\nexports.answer = () => [c.n, require("./chunks/c-AbCd1234.cjs") === c, Object.keys(require("node:module")._cache).filter((f) => f.startsWith(${JSON.stringify(r.root)})).length].join(" ");\n`,
+    );
+    const first = load(r.root, r.env, "main.cjs") as unknown as { answer: string; written: number };
+    expect(first.answer).toBe("7 true 2");
+    expect(first.written).toBe(1);
+    expect(readdirSync(r.dir)).toEqual([expect.stringMatching(/^c-AbCd1234\.cjs\./)]);
+    const second = load(r.root, r.env, "main.cjs") as unknown as { answer: string; read: number };
+    expect(second.answer).toBe("7 true 2");
+    expect(second.read).toBe(1);
+  });
+
+  it("reads a file that is not all ASCII as UTF-8, from the cache too, and one larger than the shared buffer whole", () => {
+    const r = rig();
+    const long = "x".repeat(300 * 1024);
+    writeFileSync(join(r.root, LIB), `"use strict";\nconst long = "${long}";\nexports.answer = () => "… 한국어 é " + long.length + " " + __filename.endsWith("${LIB}");\n`);
+    expect(load(r.root, r.env).answer).toBe(`… 한국어 é ${300 * 1024} true`);
+    expect(load(r.root, r.env)).toEqual({ read: 1, refused: 0, written: 0, answer: `… 한국어 é ${300 * 1024} true` });
+  });
+
+  it("a native addon asked for by its absolute path is loaded as Node loads it, without its resolution", () => {
+    const r = rig();
+    // Through a symbolic link: Node's resolution would keep it under its real path, found by a realpath of each part.
+    const link = join(r.root, "..", "release");
+    symlinkSync(resolve(import.meta.dirname, "../../node_modules/better-sqlite3/build/Release"), link);
+    const addon = join(link, "better_sqlite3.node");
+    writeFileSync(
+      join(r.root, LIB),
+      `"use strict";\nconst a = require(${JSON.stringify(addon)});\nexports.answer = () => [typeof a.Database, require(${JSON.stringify(addon)}) === a, module.children.length, ${JSON.stringify(addon)} in require("node:module")._cache].join(" ");\n`,
+    );
+    expect(load(r.root, r.env).answer).toBe("function true 1 true");
   });
 
   it("an unwritable place costs nothing but the cache", () => {
