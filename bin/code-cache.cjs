@@ -149,7 +149,10 @@ function run(mod, file) {
   const dir = path.dirname(file);
   mod.filename = file;
   let paths = pathsOf.get(dir);
-  if (paths === undefined) pathsOf.set(dir, (paths = Module._nodeModulePaths(dir)));
+  if (paths === undefined) {
+    paths = Module._nodeModulePaths(dir);
+    pathsOf.set(dir, paths);
+  }
   mod.paths = paths;
   const source = wrappedSource(file);
   const base = path.basename(file);
