@@ -4,7 +4,7 @@
  * bundled CLI's chunks three), the folder that holds it, and the User-Agent
  * every HTTP receiver sends.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 function findPackage(): { dir: string; version: string } | undefined {
@@ -12,8 +12,10 @@ function findPackage(): { dir: string; version: string } | undefined {
   let dir = import.meta.dirname;
   for (let up = 0; up < 4; up++) {
     dir = dirname(dir);
+    const file = join(dir, "package.json");
+    if (!existsSync(file)) continue; // without the error a failed read makes, for each level below the package
     try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
       if (pkg.name === "lookout" && typeof pkg.version === "string") return { dir, version: pkg.version };
     } catch {
       // not here: one level up

@@ -12,7 +12,6 @@
  * what it holds, the members go alone so that only the bad one is given up.
  */
 
-import { setTimeout as sleepTimer } from "node:timers/promises";
 import { formatDuration } from "../config/duration.js";
 import { processMessages } from "../i18n/current.js";
 import { type Locale, messages } from "../i18n/messages.js";
@@ -42,7 +41,8 @@ export interface Clock {
 
 export const REAL_CLOCK: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) => sleepTimer(ms, undefined, signal ? { signal } : undefined),
+  // node:timers/promises when first needed (a wait for a receiver's retry), not by every short command that loads this
+  sleep: (ms, signal) => process.getBuiltinModule("node:timers/promises").setTimeout(ms, undefined, signal ? { signal } : undefined),
 };
 
 export interface DispatcherOptions {

@@ -9,7 +9,6 @@
  * before it came back must be found by listing containers (reconcile).
  */
 
-import { StringDecoder } from "node:string_decoder";
 import { describeError, said } from "../../errors.js";
 import { processMessages } from "../../i18n/current.js";
 import { log } from "../../log.js";
@@ -131,7 +130,7 @@ export class EventWatcher {
   }
 
   async #consume(body: AsyncIterable<Buffer>): Promise<void> {
-    const decoder = new StringDecoder("utf8");
+    const decoder = new (process.getBuiltinModule("node:string_decoder").StringDecoder)("utf8");
     let pending = "";
     for await (const chunk of body) {
       if (this.#stopped) return;

@@ -4,7 +4,6 @@
  * bytes; the payload's length, big-endian uint32) then the payload. With a TTY
  * it sends the raw text. Pure: no I/O.
  */
-import { StringDecoder } from "node:string_decoder";
 
 export type LogStream = "stdout" | "stderr";
 
@@ -29,6 +28,13 @@ function looksLikeHeader(buf: Buffer, at = 0): boolean {
  * daemon that does not multiplex), all of it stdout; so is the rest of a
  * stream whose header goes bad half-way.
  */
+type StringDecoder = import("node:string_decoder").StringDecoder;
+
+/** A UTF-8 decoder that keeps a character cut between chunks; node:string_decoder is loaded when a log is first read. */
+function newDecoder(): StringDecoder {
+  return new (process.getBuiltinModule("node:string_decoder").StringDecoder)("utf8");
+}
+
 export class Demultiplexer {
   #mode: "unknown" | "frames" | "raw" = "unknown";
   #pending: Buffer = Buffer.alloc(0);
@@ -36,8 +42,8 @@ export class Demultiplexer {
   #remaining = 0;
   #stream: LogStream = "stdout";
   readonly #decoders: Record<LogStream, StringDecoder> = {
-    stdout: new StringDecoder("utf8"),
-    stderr: new StringDecoder("utf8"),
+    stdout: newDecoder(),
+    stderr: newDecoder(),
   };
 
   push(chunk: Buffer): LogFrame[] {

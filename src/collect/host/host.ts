@@ -8,7 +8,7 @@
  * node_exporter does.
  */
 
-import { setTimeout as sleep } from "node:timers/promises";
+import { sleep } from "../../clock.js";
 import { processMessages } from "../../i18n/current.js";
 import { log } from "../../log.js";
 import {

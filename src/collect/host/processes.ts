@@ -4,8 +4,7 @@
  */
 
 import { readdirSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
-import { monotonicMs } from "../../clock.js";
+import { monotonicMs, sleep } from "../../clock.js";
 import { readFile } from "../../fs-async.js";
 import type { ProcessUsage } from "../../model/notification.js";
 import { type PidStat, parseMeminfo, parsePidStat, USER_HZ } from "./procfs.js";
