@@ -21,7 +21,7 @@ import type { MessageKey } from "../../i18n/messages.js";
 import { log } from "../../log.js";
 import type { ContainerInspect, ContainerStats, ContainerSummary, EngineInfo, EngineVersion } from "./api-types.js";
 import { Demultiplexer, lastLines } from "./logs.js";
-import { type SocketAnswer, socketGet } from "./socket-get.js";
+import { type EndSignal, type SocketAnswer, socketGet } from "./socket-get.js";
 
 export type DockerErrorKind = "unreachable" | "permission" | "timeout" | "api";
 
@@ -140,6 +140,43 @@ const DEADLINE = Symbol("deadline");
 /** A marker for the abort close() does of the requests in flight. */
 const CLOSED = Symbol("closed");
 
+/**
+ * How a request on the unix socket is ended, at its deadline or by close(): what socketGet needs of an AbortSignal
+ * (socket-get.ts `EndSignal`), without Node's AbortController, whose module a short command would load for it alone
+ * (~1.5 ms of a steady `check`: docs/benchmarks.md). A request through node:http gets a real one from it.
+ */
+class Deadline implements EndSignal {
+  aborted = false;
+  reason: symbol | undefined;
+  #listeners: (() => void)[] = [];
+
+  abort(reason: symbol): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listeners = this.#listeners;
+    this.#listeners = [];
+    for (const listener of listeners) listener();
+  }
+
+  addEventListener(_type: "abort", listener: () => void): void {
+    if (!this.aborted) this.#listeners.push(listener);
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    const at = this.#listeners.indexOf(listener);
+    if (at !== -1) this.#listeners.splice(at, 1);
+  }
+
+  /** An AbortSignal that aborts with this (for node:http). */
+  signal(): AbortSignal {
+    const controller = new AbortController();
+    if (this.aborted) controller.abort(this.reason);
+    else this.addEventListener("abort", () => controller.abort(this.reason));
+    return controller.signal;
+  }
+}
+
 /** How long an idle kept-alive connection stays open (as undici's default keep-alive timeout was). */
 const IDLE_CONNECTION_MS = 4_000;
 
@@ -155,7 +192,7 @@ export class DockerEngine {
   #closed = false;
   readonly #streams = new Set<AbortController>();
   /** The requests in flight on the unix socket (each its own connection), ended by close(). */
-  readonly #inFlight = new Set<AbortController>();
+  readonly #inFlight = new Set<Deadline>();
 
   /**
    * The Docker address: `docker.socket` from the config, else DOCKER_HOST,
@@ -367,19 +404,19 @@ export class DockerEngine {
   }
 
   async #getOnce(path: string, opts: GetOptions): Promise<Answer | null> {
-    const deadline = new AbortController();
+    const deadline = new Deadline();
     const timer = setTimeout(() => deadline.abort(DEADLINE), this.timeoutMs);
     const maxBytes = opts.maxBytes ?? MAX_BODY_BYTES;
     try {
       const answer =
-        this.#endpoint.kind === "unix" ? await this.#socketGet(this.#endpoint.socketPath, path, maxBytes, deadline) : await this.#httpGet(path, maxBytes, deadline.signal);
+        this.#endpoint.kind === "unix" ? await this.#socketGet(this.#endpoint.socketPath, path, maxBytes, deadline) : await this.#httpGet(path, maxBytes, deadline.signal());
       if (opts.nullOn?.includes(answer.status)) return null;
       if (answer.cut && !opts.truncate) throw tooLarge(maxBytes);
       if (answer.status >= 400) throw this.#httpError(answer.status, path, answer.body);
       return { status: answer.status, body: answer.body };
     } catch (err) {
-      if (deadline.signal.reason === CLOSED) throw dockerError("unreachable", said("docker.closed"), { cause: err });
-      if (deadline.signal.aborted) {
+      if (deadline.reason === CLOSED) throw dockerError("unreachable", said("docker.closed"), { cause: err });
+      if (deadline.aborted) {
         throw dockerError("timeout", said("docker.deadline", { where: this.where, path, seconds: formatSeconds(this.timeoutMs) }), { cause: err });
       }
       throw err;
@@ -389,11 +426,11 @@ export class DockerEngine {
   }
 
   /** A GET on the unix socket, its answer read whole (socket-get.ts); close() ends it through `deadline`. */
-  async #socketGet(socketPath: string, path: string, maxBytes: number, deadline: AbortController): Promise<SocketAnswer> {
+  async #socketGet(socketPath: string, path: string, maxBytes: number, deadline: Deadline): Promise<SocketAnswer> {
     if (this.#closed) throw dockerError("unreachable", said("docker.closed"));
     this.#inFlight.add(deadline);
     try {
-      return await socketGet(socketPath, path, { maxBytes, signal: deadline.signal });
+      return await socketGet(socketPath, path, { maxBytes, signal: deadline });
     } finally {
       this.#inFlight.delete(deadline);
     }

@@ -21,11 +21,18 @@
  */
 import { openUnixLink, type UnixLink, type UnixTransport } from "./unix-link.js";
 
+/** What ends a request: an AbortSignal, or anything that has these of it (engine.ts's deadline). */
+export interface EndSignal {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void, options?: { once: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 export interface SocketGetOptions {
   /** The most body bytes kept; past them the answer is `cut` and the connection closed. */
   maxBytes: number;
   /** Ends the request (the socket is destroyed, the promise rejected). */
-  signal?: AbortSignal;
+  signal?: EndSignal;
   /** How to connect (unix-link.ts); by default Node's pipe handle where it is as expected, else node:net. */
   transport?: UnixTransport;
 }
