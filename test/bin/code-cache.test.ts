@@ -1,7 +1,8 @@
 /**
  * bin/code-cache.cjs: V8's code cache for the bundled CLI. Each case runs a
- * plain `node` (no Lookout) that installs the hook on a directory of its own
- * with one CommonJS file in it, loads that file and prints what the hook did:
+ * plain `node` (no Lookout) that installs the cache for a directory of its own
+ * with one CommonJS file in it, loads that file through load() and prints what
+ * was done:
  * the first run compiles and writes the cache, the next one compiles from it;
  * a changed file, a refused cache, a file or directory someone else may write
  * to, and LOOKOUT_CODE_CACHE=off each behave as the file says.
@@ -55,7 +56,7 @@ describe("the code cache", () => {
     expect(load(r.root, r.env)).toEqual({ read: 1, refused: 0, written: 0, answer: 42 });
   });
 
-  it("keeps only files named by their content (the chunks): the entry, main.cjs, is compiled as Node does", () => {
+  it("keeps only files named by their content (the chunks): the entry, main.cjs, is compiled without it", () => {
     const r = rig(42);
     expect(load(r.root, r.env, "main.cjs")).toEqual({ read: 0, refused: 0, written: 0, answer: 42 });
     expect(existsSync(r.dir)).toBe(false);
