@@ -87,18 +87,7 @@ function install(root, dir) {
  * fails with ENOENT (Node's says MODULE_NOT_FOUND); bin/lookout.cjs says either way that the build is incomplete.
  */
 function load(file) {
-  const known = Module._cache[file];
-  if (known !== undefined) return known.exports;
-  const mod = new Module(file, null);
-  Module._cache[file] = mod;
-  let loaded = false;
-  try {
-    run(mod, file);
-    loaded = true;
-  } finally {
-    if (!loaded) delete Module._cache[file];
-  }
-  return mod.exports;
+  return loadOnce(file, null, run);
 }
 
 /** A bundle's own file as its code asks for it: "./name.cjs" next to it, or "./chunks/name.cjs" from the entry. */
@@ -107,45 +96,45 @@ const OWN_FILE = /^\.\/(?:chunks\/)?[A-Za-z0-9_][A-Za-z0-9_.-]*\.cjs$/;
 /**
  * The `require` of a file load() loaded. The bundle's own files are loaded by their path, without Node's resolution
  * (a stat, a realpath and package.json lookups for each of the ~25 files a `check` loads); so is a native addon asked
- * for by its absolute path (better-sqlite3's, src/store/sqlite.ts). Anything else (node:fs) goes to Node's. A file
- * that fails to load is, as Node's loader does with it, neither kept nor its parent's child.
+ * for by its absolute path (better-sqlite3's, src/store/sqlite.ts). Anything else (node:fs) goes to Node's.
  */
 function requireOf(mod) {
   const dir = path.dirname(mod.filename);
   return function require(id) {
-    const own = OWN_FILE.test(id);
-    if (!own && !(id.endsWith(".node") && path.isAbsolute(id))) return mod.require(id);
-    const file = own ? dir + path.sep + id.slice(2) : id;
-    const known = Module._cache[file];
-    if (known !== undefined) return known.exports;
-    const child = new Module(file, mod);
-    Module._cache[file] = child;
-    let loaded = false;
-    try {
-      if (own) run(child, file);
-      else {
-        child.filename = file;
-        child.paths = mod.paths;
-        process.dlopen(child, file);
-        child.loaded = true;
-      }
-      loaded = true;
-    } finally {
-      if (!loaded) {
-        delete Module._cache[file];
-        const at = mod.children.indexOf(child);
-        if (at !== -1) mod.children.splice(at, 1);
-      }
-    }
-    return child.exports;
+    if (OWN_FILE.test(id)) return loadOnce(dir + path.sep + id.slice(2), mod, run);
+    if (id.endsWith(".node") && path.isAbsolute(id)) return loadOnce(id, mod, dlopen);
+    return mod.require(id);
   };
+}
+
+/**
+ * `file`'s exports, loaded by `how` the first time, kept in require's cache as Node's loader keeps a module. A file
+ * that fails to load is, as Node's loader does with it, neither kept nor its parent's child.
+ */
+function loadOnce(file, parent, how) {
+  const known = Module._cache[file];
+  if (known !== undefined) return known.exports;
+  const mod = new Module(file, parent);
+  Module._cache[file] = mod;
+  let loaded = false;
+  try {
+    how(mod, file);
+    loaded = true;
+  } finally {
+    if (!loaded) {
+      delete Module._cache[file];
+      const at = parent ? parent.children.indexOf(mod) : -1;
+      if (at !== -1) parent.children.splice(at, 1);
+    }
+  }
+  return mod.exports;
 }
 
 /** node_modules paths of a directory, as Node's loader gives every module in it: worked out once per directory. */
 const pathsOf = new Map();
 
-/** Compiles a file of the bundle (through the cache, when it is a chunk and there is one) and runs it as `mod`. */
-function run(mod, file) {
+/** Gives `mod` its file and the node_modules paths of its directory, as Node's loader does; returns the directory. */
+function placeAt(mod, file) {
   const dir = path.dirname(file);
   mod.filename = file;
   let paths = pathsOf.get(dir);
@@ -154,6 +143,19 @@ function run(mod, file) {
     pathsOf.set(dir, paths);
   }
   mod.paths = paths;
+  return dir;
+}
+
+/** A native addon, loaded as Node's loader loads one. */
+function dlopen(mod, file) {
+  placeAt(mod, file);
+  process.dlopen(mod, file);
+  mod.loaded = true;
+}
+
+/** Compiles a file of the bundle (through the cache, when it is a chunk and there is one) and runs it as `mod`. */
+function run(mod, file) {
+  const dir = placeAt(mod, file);
   const source = wrappedSource(file);
   const base = path.basename(file);
   let script;
