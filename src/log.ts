@@ -1,5 +1,6 @@
 import { hasControl, oneLine } from "./escape.js";
 import { redact } from "./secrets.js";
+import { isoTime } from "./units.js";
 
 /**
  * The agent's log: one line per event on stderr, `LEVEL message key=value`,
@@ -38,7 +39,7 @@ export function logValue(text: string): string {
 
 function write(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
   if (ORDER[level] < threshold) return;
-  let line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${oneLine(message)}`;
+  let line = `${isoTime(Date.now())} ${level.toUpperCase().padEnd(5)} ${oneLine(message)}`;
   if (fields) {
     for (const [k, v] of Object.entries(fields)) {
       if (v === undefined) continue;

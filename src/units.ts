@@ -37,5 +37,21 @@ export function formatThreshold(value: number, unit: string): string {
 
 /** A time as people and scripts read it in a message: `2026-11-30T03:12:00Z` (to the second, UTC); "unknown" when there is none. */
 export function formatTime(ms: number): string {
-  return Number.isFinite(ms) ? new Date(ms).toISOString().replace(/\.\d+Z$/, "Z") : "unknown";
+  return Number.isFinite(ms) ? isoTime(ms).replace(/\.\d+Z$/, "Z") : "unknown";
+}
+
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * `new Date(ms).toISOString()`, written from the date's UTC fields. V8's own, the first time a process calls it,
+ * sets up the local time zone (it reads /etc/localtime and ICU's zone data) though it writes UTC: ~0.7 ms and a few
+ * dozen page faults of every short command, which writes a time or two and never a local one. Years outside
+ * 0–9999 (and an invalid time, which throws a RangeError) are left to V8.
+ */
+export function isoTime(ms: number): string {
+  const d = new Date(ms);
+  const y = d.getUTCFullYear();
+  if (!(y >= 0 && y <= 9999)) return d.toISOString();
+  const milli = d.getUTCMilliseconds();
+  return `${String(y).padStart(4, "0")}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
 }

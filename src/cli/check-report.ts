@@ -8,6 +8,7 @@ import { oneLine } from "../escape.js";
 import { processMessages } from "../i18n/current.js";
 import type { Messages } from "../i18n/messages.js";
 import { METRICS } from "../model/metrics.js";
+import { isoTime } from "../units.js";
 import { cut, renderTable, SCREEN_WIDTH, wrapAfter } from "./table.js";
 import { instantText } from "./times.js";
 
@@ -31,7 +32,7 @@ export interface CheckJson {
 /** Nagios plugin convention. */
 export const EXIT_CODES: Record<CheckStatus, number> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoTime;
 
 function alertJson(a: AlertRecord, state: "pending" | "firing" | "resolved", now: number): CheckJson["alerts"][number] {
   const since = state === "resolved" ? now : state === "firing" ? (a.firingSince ?? a.activeSince) : a.activeSince;

@@ -5,6 +5,7 @@
  * clock with the zone named, as `Messages.time` does (`2026-12-01 15:04 KST`).
  */
 import type { Messages } from "../i18n/messages.js";
+import { isoTime } from "../units.js";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -19,7 +20,7 @@ export function formatLocalTime(ms: number): string {
 
 /** A moment something happened (a check, an alert): `2026-12-01T06:04:30.123Z` in English. */
 export function instantText(m: Messages, ms: number): string {
-  return m.locale === "en" ? new Date(ms).toISOString() : m.time(ms);
+  return m.locale === "en" ? isoTime(ms) : m.time(ms);
 }
 
 /** A moment people plan around (a silence's end, a maintenance window): `2026-12-01 15:04 +09:00` in English. */

@@ -6,6 +6,7 @@
  */
 import { parseDuration } from "../config/duration.js";
 import { said } from "../errors.js";
+import { isoTime } from "../units.js";
 import { badRequest } from "./respond.js";
 
 /** The longest text quoted back in a reason. */
@@ -47,7 +48,7 @@ export function timeParam(q: URLSearchParams, name: string, now: number, fallbac
 export function rangeParams(q: URLSearchParams, now: number, defaultBackMs: number): { from: number; to: number } {
   const to = timeParam(q, "to", now, now);
   const from = timeParam(q, "from", now, to - defaultBackMs);
-  if (from >= to) throw badRequest(said("api.fromBeforeTo", { from: new Date(from).toISOString(), to: new Date(to).toISOString() }));
+  if (from >= to) throw badRequest(said("api.fromBeforeTo", { from: isoTime(from), to: isoTime(to) }));
   return { from, to };
 }
 

@@ -8,6 +8,7 @@ import { said, sayIn, UsageError } from "../errors.js";
 import { isKnownLabel, matcherSaid } from "../label-matchers.js";
 import { activeMaintenance } from "../silence/maintenance.js";
 import type { Silence } from "../silence/silence.js";
+import { isoTime } from "../units.js";
 import type { ApiAnswer, ApiRequest } from "./api.js";
 import { parseDurationParam, parseTime, quoted } from "./params.js";
 import { badRequest, notFound } from "./respond.js";
@@ -64,7 +65,7 @@ function newSilence(body: unknown, now: number): NewSilence {
   } else {
     const end = typeof b.ends_at === "number" ? (Number.isInteger(b.ends_at) ? b.ends_at : undefined) : typeof b.ends_at === "string" ? parseTime(b.ends_at, now) : undefined;
     if (end === undefined) throw badRequest(said("api.endsAt", { got: quoted(String(JSON.stringify(b.ends_at))) }));
-    if (end <= now) throw badRequest(said("api.endsAtPast", { at: new Date(end).toISOString() }));
+    if (end <= now) throw badRequest(said("api.endsAtPast", { at: isoTime(end) }));
     durationMs = end - now;
   }
   if (durationMs > MAX_SILENCE_MS) throw badRequest(said("api.silenceMax"));

@@ -13,6 +13,7 @@
 import { groupTitle, messagesOf, notificationTitle, severityText, timeFact, topProcessesText, valueText } from "../alert/title.js";
 import { type Locale, type MessageKey, type Messages, messages } from "../i18n/messages.js";
 import { localeOf, type Notification } from "../model/notification.js";
+import { isoTime } from "../units.js";
 import type { DashboardLinks } from "./links.js";
 import { withNote } from "./notifier.js";
 
@@ -70,7 +71,7 @@ const ITEM_FACTS = 3;
 /** `2024-05-01 12:03 UTC`. */
 export function utcText(ms: number): string {
   if (!Number.isFinite(ms)) return "unknown time";
-  return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return `${isoTime(ms).slice(0, 16).replace("T", " ")} UTC`;
 }
 
 /** A time in a card: `2024-05-01 12:03 UTC` in English; otherwise the host's time, its zone named (`2024-05-01 21:03 KST`). */

@@ -21,7 +21,7 @@ import { groupTitle, lastedFrom, messagesOf, notificationTitle, severityText, si
 import { oneLine, textBlock } from "../escape.js";
 import type { Messages } from "../i18n/messages.js";
 import type { Notification } from "../model/notification.js";
-import { formatBytes } from "../units.js";
+import { formatBytes, isoTime } from "../units.js";
 import { keepEnd, type Measure, safeEnd } from "./cut-text.js";
 
 /** UTF-16 code units, as JavaScript counts. */
@@ -62,7 +62,7 @@ export function cutEnd(text: string, max: number, measure: Measure = chars, mark
 
 /** `2024-05-01 12:03 UTC`. */
 export function utcText(ms: number): string {
-  return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC` : "unknown time";
+  return Number.isFinite(ms) ? `${isoTime(ms).slice(0, 16).replace("T", " ")} UTC` : "unknown time";
 }
 
 /** Its severity in words, in its language: as the chats' "Severity" field, but an escalation says so even to critical. */

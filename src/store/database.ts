@@ -18,6 +18,7 @@ import type Database from "better-sqlite3";
 import { StorageError, said } from "../errors.js";
 import { processMessages } from "../i18n/current.js";
 import { log } from "../log.js";
+import { isoTime } from "../units.js";
 import { agentUsing, KERNEL_LOCK_FILE, LOCK_FILE } from "./lock.js";
 import { MIGRATIONS, type Migration, migrate } from "./migrations.js";
 import { openSqlite } from "./sqlite.js";
@@ -153,7 +154,7 @@ export function databaseFileId(dataDir: string): FileId | null {
 export function moveOrphansAside(dataDir: string): string[] {
   if (existsSync(join(dataDir, DB_FILE))) return [];
   const moved: string[] = [];
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const stamp = isoTime(Date.now()).replace(/[:.]/g, "-");
   for (const name of DB_FILES.slice(1)) {
     const path = join(dataDir, name);
     if (!existsSync(path)) continue;

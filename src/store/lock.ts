@@ -42,6 +42,7 @@ import type Database from "better-sqlite3";
 import { StorageError, said } from "../errors.js";
 import { processMessages } from "../i18n/current.js";
 import { log } from "../log.js";
+import { isoTime } from "../units.js";
 import { openSqlite } from "./sqlite.js";
 import { codeOf, DISK_FULL as FULL, storageErrorFrom } from "./transactions.js";
 
@@ -178,7 +179,7 @@ export class AgentLock {
       db.close();
       throw this.refusal(before);
     }
-    const info: LockInfo = { pid: process.pid, command: this.command, since: new Date().toISOString(), boot_id: bootId(), start_time: processStartTime(process.pid) };
+    const info: LockInfo = { pid: process.pid, command: this.command, since: isoTime(Date.now()), boot_id: bootId(), start_time: processStartTime(process.pid) };
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {
       writeFileSync(tmp, JSON.stringify(info), { mode: 0o600 });

@@ -11,6 +11,7 @@ import { activeMaintenance } from "../../silence/maintenance.js";
 import type { Silence } from "../../silence/silence.js";
 import { withDatabase } from "../../store/database.js";
 import { SilenceStore } from "../../store/silences.js";
+import { isoTime } from "../../units.js";
 import { loadFromCommand } from "../context.js";
 import { writeAllNow } from "../output.js";
 import { renderTable } from "../table.js";
@@ -95,11 +96,11 @@ export async function silenceList(opts: { json?: boolean }, cmd: Command): Promi
         source,
         ...(cron !== undefined ? { cron } : {}),
         matchers: s.matchers,
-        starts_at: new Date(s.startsAt).toISOString(),
-        ends_at: new Date(s.endsAt).toISOString(),
+        starts_at: isoTime(s.startsAt),
+        ends_at: isoTime(s.endsAt),
         comment: s.comment,
         created_by: s.createdBy,
-        created_at: new Date(s.createdAt).toISOString(),
+        created_at: isoTime(s.createdAt),
       })),
     };
     writeAllNow(JSON.stringify(out, null, 2) + "\n");

@@ -5,6 +5,7 @@ import { processMessages } from "../../i18n/current.js";
 import type { Messages } from "../../i18n/messages.js";
 import { readState, type StoredState } from "../../store/agent-store.js";
 import { withDatabase } from "../../store/database.js";
+import { isoTime } from "../../units.js";
 import { labelsText, stateText } from "../check-report.js";
 import { loadFromCommand } from "../context.js";
 import { examplesText } from "../help.js";
@@ -29,7 +30,7 @@ export function statusCommand(): Command {
           alert: e.notification.alert.fingerprint,
           receiver: d.receiver,
           attempts: d.attempts,
-          next_attempt_at: new Date(d.nextAttemptAt).toISOString(),
+          next_attempt_at: isoTime(d.nextAttemptAt),
           last_error: d.lastError,
         })),
       );
@@ -38,7 +39,7 @@ export function statusCommand(): Command {
       if (opts.json) {
         const out = {
           hostname: loaded.hostname,
-          last_check_at: state.lastCycleAt === null ? null : new Date(state.lastCycleAt).toISOString(),
+          last_check_at: state.lastCycleAt === null ? null : isoTime(state.lastCycleAt),
           alerts: state.alerts.map((a) => ({
             alertname: a.alertname,
             labels: { ...a.labels, severity: a.severity },
@@ -46,7 +47,7 @@ export function statusCommand(): Command {
             severity: a.severity,
             value: a.value,
             threshold: a.threshold,
-            since: new Date(a.state === "firing" ? (a.firingSince ?? a.activeSince) : a.activeSince).toISOString(),
+            since: isoTime(a.state === "firing" ? (a.firingSince ?? a.activeSince) : a.activeSince),
           })),
           undelivered: queued,
           failed: state.failed.map((f) => ({
@@ -54,8 +55,8 @@ export function statusCommand(): Command {
             title: f.title,
             receiver: f.receiver,
             error: f.error,
-            at: new Date(f.at).toISOString(),
-            reported_at: f.reportedAt ? new Date(f.reportedAt).toISOString() : null,
+            at: isoTime(f.at),
+            reported_at: f.reportedAt ? isoTime(f.reportedAt) : null,
           })),
           problems,
           container_stats: statsSource
@@ -64,7 +65,7 @@ export function statusCommand(): Command {
                 cgroup_version: statsSource.cgroupVersion,
                 engine_api: statsSource.api,
                 engine_api_reasons: statsSource.apiReasons,
-                at: new Date(statsSource.at).toISOString(),
+                at: isoTime(statsSource.at),
               }
             : null,
         };

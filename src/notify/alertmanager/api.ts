@@ -24,6 +24,7 @@
  * (Alertmanager refuses "" as a URI).
  */
 import type { Notification } from "../../model/notification.js";
+import { isoTime } from "../../units.js";
 import type { DashboardLinks } from "../links.js";
 import { alertmanagerAlert } from "../webhook/alertmanager.js";
 
@@ -70,8 +71,8 @@ export function postableAlert(n: Notification, opts: PostableOptions): PostableA
   const out: PostableAlert = {
     labels: validNames(a.labels),
     annotations: validNames(a.annotations),
-    startsAt: new Date(startsAt).toISOString(),
-    endsAt: new Date(endsAt).toISOString(),
+    startsAt: isoTime(startsAt),
+    endsAt: isoTime(endsAt),
   };
   if (a.generatorURL !== "") out.generatorURL = a.generatorURL;
   return out;

@@ -17,6 +17,7 @@
  */
 import { oneLine, textBlock } from "../../escape.js";
 import { type Locale, type Messages, messages } from "../../i18n/messages.js";
+import { isoTime } from "../../units.js";
 import type { CardItem, ChatCard } from "../chat-card.js";
 import { moreLine } from "../chat-card.js";
 import { cutEscaped, fitMessage, type Squeeze, squeezedItems, squeezedSections, TONE_COLORS, TONE_MARKS } from "../chat-receiver.js";
@@ -124,7 +125,7 @@ function render(card: ChatCard, s: Squeeze, last: boolean): DiscordPayload {
   }
   // The footer shows no markdown: plain, control characters escaped.
   embed.footer = { text: cutPlain(oneLine(card.footer).replace(/@/g, "@\u200b"), last ? 200 : 500) };
-  if (Number.isFinite(card.at)) embed.timestamp = new Date(card.at).toISOString();
+  if (Number.isFinite(card.at)) embed.timestamp = isoTime(card.at);
   return { content: discordLine(card.title, last ? 300 : DISCORD_LIMITS.content), embeds: [embed], allowed_mentions: { parse: [] } };
 }
 

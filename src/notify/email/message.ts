@@ -23,6 +23,7 @@ import { oneLine, textBlock } from "../../escape.js";
 import { sha256Hex } from "../../hash.js";
 import { type Messages, messages } from "../../i18n/messages.js";
 import type { Notification } from "../../model/notification.js";
+import { isoTime } from "../../units.js";
 import { keepEnd, safeEnd } from "../cut-text.js";
 import type { DashboardLinks } from "../links.js";
 import { withNote } from "../notifier.js";
@@ -118,7 +119,7 @@ interface Field {
 }
 
 function utc(ms: number): string {
-  return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC` : "unknown time";
+  return Number.isFinite(ms) ? `${isoTime(ms).slice(0, 19).replace("T", " ")} UTC` : "unknown time";
 }
 
 /** A time in a mail: `2024-05-01 12:03:04 UTC` in English; otherwise the host's time, its zone named (`2024-05-01 21:03 KST`). */

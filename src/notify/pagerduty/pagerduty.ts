@@ -36,7 +36,7 @@ import { sha256Hex } from "../../hash.js";
 import { processMessages } from "../../i18n/current.js";
 import type { Notification } from "../../model/notification.js";
 import { maskUrl, registerSecret } from "../../secrets.js";
-import { formatThreshold, formatValue } from "../../units.js";
+import { formatThreshold, formatValue, isoTime } from "../../units.js";
 import { USER_AGENT } from "../../version.js";
 import { keepEnd } from "../cut-text.js";
 import { AGENT_RETRY, ONE_SHOT_RETRY, type RetryWording } from "../http-answers.js";
@@ -98,7 +98,7 @@ export function pagerdutyEvent(n: Notification, opts: { links?: DashboardLinks |
     details.threshold = formatThreshold(a.threshold, a.unit);
     details.peak = formatValue(a.peak, a.unit);
   }
-  details.active_since = new Date(a.activeSince).toISOString();
+  details.active_since = isoTime(a.activeSince);
   for (const f of n.details.facts) if (f.label) details[oneLine(f.label)] = oneLine(f.value);
   const top = n.details.topProcesses;
   if (top && top.processes.length > 0) {
@@ -114,7 +114,7 @@ export function pagerdutyEvent(n: Notification, opts: { links?: DashboardLinks |
     summary: cutEnd(oneLine(notificationTitle(n)), PAGERDUTY_LIMITS.summary),
     source: field(n.hostname) ?? m.t("pagerduty.unknownHost"),
     severity: a.severity,
-    timestamp: new Date(Number.isFinite(n.at) ? n.at : Date.now()).toISOString(),
+    timestamp: isoTime(Number.isFinite(n.at) ? n.at : Date.now()),
     custom_details: details,
   };
   const component = field(labels.container ?? labels.mount ?? a.display);

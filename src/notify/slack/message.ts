@@ -23,6 +23,7 @@ import { groupTitle, messagesOf, notificationTitle, severityText, timeFact, topP
 import { oneLine, textBlock } from "../../escape.js";
 import { type Messages, messages } from "../../i18n/messages.js";
 import type { Notification } from "../../model/notification.js";
+import { isoTime } from "../../units.js";
 import { keepEnd, safeEnd } from "../cut-text.js";
 import type { DashboardLinks } from "../links.js";
 import { withNote } from "../notifier.js";
@@ -202,7 +203,7 @@ function mrkdwn(text: string, max: number): SlackMrkdwn {
 /** `2024-05-01 12:03 UTC`: what a client that cannot localise dates shows (English); the host's time, its zone named, otherwise. */
 function fallbackTime(ms: number, m: Messages): string {
   if (m.locale !== "en") return m.time(ms);
-  return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return `${isoTime(ms).slice(0, 16).replace("T", " ")} UTC`;
 }
 
 /** A time every reader sees in their own time zone (Slack's date formatting). */

@@ -21,7 +21,7 @@
 import { messagesOf, notificationTitle } from "../../alert/title.js";
 import { sha256Hex } from "../../hash.js";
 import type { Notification } from "../../model/notification.js";
-import { formatBytes, formatThreshold, formatValue } from "../../units.js";
+import { formatBytes, formatThreshold, formatValue, isoTime } from "../../units.js";
 import { keepEnd } from "../cut-text.js";
 import type { DashboardLinks } from "../links.js";
 
@@ -79,7 +79,7 @@ export function alertFingerprint(identity: string): string {
 }
 
 function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  return isoTime(ms);
 }
 
 /** A label set as Alertmanager writes one: `{a="1", b="2"}`, names sorted. */
