@@ -143,7 +143,7 @@ const CLOSED = Symbol("closed");
 /**
  * How a request on the unix socket is ended, at its deadline or by close(): what socketGet needs of an AbortSignal
  * (socket-get.ts `EndSignal`), without Node's AbortController, whose module a short command would load for it alone
- * (~1.5 ms of a steady `check`: docs/benchmarks.md). A request through node:http gets a real one from it.
+ * (with one listener, 1.3–2 ms of a bare `node`: docs/benchmarks.md). A request through node:http gets a real one.
  */
 class Deadline implements EndSignal {
   aborted = false;
