@@ -32,8 +32,6 @@ export interface CheckJson {
 /** Nagios plugin convention. */
 export const EXIT_CODES: Record<CheckStatus, number> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
 
-const iso = isoTime;
-
 function alertJson(a: AlertRecord, state: "pending" | "firing" | "resolved", now: number): CheckJson["alerts"][number] {
   const since = state === "resolved" ? now : state === "firing" ? (a.firingSince ?? a.activeSince) : a.activeSince;
   return {
@@ -43,7 +41,7 @@ function alertJson(a: AlertRecord, state: "pending" | "firing" | "resolved", now
     severity: a.severity,
     value: a.value,
     threshold: a.threshold,
-    since: iso(since),
+    since: isoTime(since),
   };
 }
 
@@ -51,7 +49,7 @@ export function checkJson(result: CycleResult, hostname: string): CheckJson {
   return {
     status: result.status,
     hostname,
-    checked_at: iso(result.checkedAt),
+    checked_at: isoTime(result.checkedAt),
     metrics: result.samples.map((s) => ({ name: s.name, labels: s.labels, value: s.value, unit: METRICS[s.name].unit })),
     alerts: [...result.active.map((a) => alertJson(a, a.state, result.checkedAt)), ...result.resolved.map((a) => alertJson(a, "resolved", result.checkedAt))],
     errors: result.errors,
